@@ -13,7 +13,7 @@ TraverseInfo = provider(
     doc = "What the eat aspect collected for a target and everything below it.",
     fields = {
         "content": "(string) the description of this target followed by the content of each dependency",
-        "written": "(File) the file holding `content` repeated `multiplier` times",
+        "written": "(File) the file holding `content` repeated `multiplier` times; None for analysis tests",
         "multiplier": "(int) how many times `content` was repeated into `written`",
     },
 )
@@ -55,6 +55,10 @@ def traverse_impl(target, ctx):
     for dependency in dependencies:
         if TraverseInfo in dependency:
             content += dependency[TraverseInfo].content
+
+    # Analysis-test rules (skylib's analysistest and ours) may not register actions, aspects' included.
+    if AnalysisTestResultInfo in target:
+        return [TraverseInfo(content = content, written = None, multiplier = multiplier)]
 
     # Many small concatenations on purpose: each line of each repetition is a new string.
     lines = content.splitlines()

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The test command (README.md, .ci/run): runs every test of memory_adventure, from any directory.
+#
+#   npm ci (only when tools/node_modules is missing or older than package-lock.json), tsc --noEmit,
+#   the bundle-freshness check, vitest unit and CLI tests, `bazel test //...` on the host Bazel,
+#   then the end-to-end tests (real Bazel, one file at a time).
+#
+# Every Bazel server started here has its own output base and --max_idle_secs, and is shut down at the
+# end even when a step fails. No bazel-* symlinks are written into the workspace (--symlink_prefix=/).
+set -euo pipefail
+
+root="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly root
+readonly tools="$root/tools"
+# Output bases are per checkout and kept between runs, so that their action caches make the next run faster.
+checkout_id="$(id -u)-$(printf '%s' "$root" | cksum | cut -d ' ' -f 1)"
+readonly checkout_id
+readonly bazel_max_idle="--max_idle_secs=60"
+readonly bazel_test_flags=("--symlink_prefix=/" "--test_output=errors")
+
+current_step="setup"
+steps_passed=0
+bazel_servers=() # pairs of (bazel binary, output base) of the servers started, shut down by finish()
+
+finish() {
+    local status=$? i
+    for ((i = 0; i < ${#bazel_servers[@]}; i += 2)); do
+        # The same startup flags as the server's, or Bazel would kill it and start a new one to shut down.
+        "${bazel_servers[i]}" --output_base="${bazel_servers[i + 1]}" "$bazel_max_idle" shutdown >/dev/null 2>&1 || true
+    done
+    if ((status == 0)); then
+        printf '\ntools/test.sh: PASSED, all %d steps, in %ds\n' "$steps_passed" "$SECONDS"
+    else
+        printf '\ntools/test.sh: FAILED at step "%s" (exit %d) after %d passed steps, in %ds\n' \
+            "$current_step" "$status" "$steps_passed" "$SECONDS" >&2
+    fi
+}
+trap finish EXIT
+
+# step NAME COMMAND...: runs one named step; the first failing step ends the run.
+step() {
+    current_step="$1"
+    shift
+    printf '\n==> %s\n' "$current_step"
+    "$@"
+    steps_passed=$((steps_passed + 1))
+}
+
+npm_in_tools() {
+    npm --prefix "$tools" "$@"
+}
+
+node_modules_stale() {
+    # npm writes node_modules/.package-lock.json on every install: it dates the installed tree.
+    local installed="$tools/node_modules/.package-lock.json"
+    [[ ! -f $installed || $tools/package-lock.json -nt $installed ]]
+}
+
+# CI=true: vitest fails on a missing snapshot instead of writing it.
+vitest() {
+    CI=true npm_in_tools run --silent "$1"
+}
+
+# bazel_test BAZEL NAME: `bazel test //...` with that Bazel binary, in a server of its own named NAME.
+bazel_test() {
+    local output_base="${TMPDIR:-/tmp}/memory-adventure-test-$checkout_id-$2"
+    bazel_servers+=("$1" "$output_base")
+    "$1" --output_base="$output_base" "$bazel_max_idle" test "${bazel_test_flags[@]}" //...
+}
+
+cd "$root"
+if node_modules_stale; then
+    step "npm ci" npm_in_tools ci --no-audit --no-fund
+fi
+step "tsc --noEmit" npm_in_tools run --silent typecheck
+step "bundle is fresh" npm_in_tools run --silent check:bundle
+step "vitest: unit and CLI tests" vitest test
+step "bazel test //... (host Bazel)" bazel_test bazel host
+
+# ---- Bazel 7.7.1 pass --------------------------------------------------------------------------------
+# The lead adds it here, e.g.: step "bazel test //... (Bazel 7.7.1)" bazel_test "$tools/bazel7/bazel" bazel7
+# (its own output base, shut down in finish() like the host Bazel's server).
+# -------------------------------------------------------------------------------------------------------
+
+step "vitest: end-to-end tests (real Bazel, serially)" vitest test:e2e

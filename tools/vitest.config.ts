@@ -1,0 +1,27 @@
+// Two projects: `unit` (fast, parallel, the default of `npm test`) and `e2e` (real Bazel builds).
+// End-to-end tests each start Bazel servers on a 2-core machine, so they run one file at a time with
+// long timeouts, and only when asked for: `npm run test:e2e` (tools/test.sh runs both).
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**", "**/node_modules/**"],
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.e2e.test.ts"],
+          fileParallelism: false,
+          testTimeout: 20 * 60_000,
+          hookTimeout: 10 * 60_000,
+        },
+      },
+    ],
+  },
+});
