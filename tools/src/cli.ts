@@ -1,5 +1,10 @@
 // Wires commander to the subcommands; no logic lives here.
 import { Command, CommanderError } from "commander";
+import { compareCommand } from "./commands/compare.js";
+import { plotCommand } from "./commands/plot.js";
+import { reportCommand } from "./commands/report.js";
+import { statsCommand } from "./commands/stats.js";
+import { sweepCommand } from "./commands/sweep.js";
 import { ExitCode, InputError, UsageError } from "./core/exit-codes.js";
 import { stderrSettings } from "./io/terminal.js";
 import { renderError } from "./render/errors.js";
@@ -8,6 +13,11 @@ import { PROGRAM_NAME, ROOT_DESCRIPTION, ROOT_HELP_FOOTER } from "./render/help.
 function program(): Command {
   const root = new Command(PROGRAM_NAME).description(ROOT_DESCRIPTION).addHelpText("after", ROOT_HELP_FOOTER);
   // Subcommands register here, one line each.
+  root.addCommand(sweepCommand());
+  root.addCommand(statsCommand());
+  root.addCommand(plotCommand());
+  root.addCommand(reportCommand());
+  root.addCommand(compareCommand());
   return withErrorHandling(root);
 }
 

@@ -7,7 +7,12 @@
  *   <out>/runs/<run id>/run.json     the RunRecord of that run (the source of truth)
  *   <out>/runs/<run id>/<artifact>   the files named in RunRecord.artifacts (paths relative to the run folder)
  *
- * Readers take the limit from run.json, never from the folder name.
+ * Readers take the limit from run.json, never from the folder name, and list runs from runs/<id>/run.json:
+ * runs.jsonl and runs.csv are conveniences (rewritten in one step after every finished run, one row a
+ * run, in run id order). A run folder without run.json is a run in progress or cut short by a crash of
+ * the sweep itself; the next sweep with the same plan redoes it. A shard (`--shard i/n`) writes
+ * runs.shard-i-of-n.jsonl/.csv instead, so shard folders copied together never overwrite each other's
+ * rows; sweep.json is the same for every shard of one plan.
  */
 
 export const RUN_RECORD_FILE = "run.json";
@@ -15,6 +20,16 @@ export const SWEEP_MANIFEST_FILE = "sweep.json";
 export const RUNS_JSONL_FILE = "runs.jsonl";
 export const RUNS_CSV_FILE = "runs.csv";
 export const RUNS_DIR = "runs";
+
+/** The file names the sweep gives each artifact in a run folder (RunArtifacts holds the actual ones). */
+export const ARTIFACT_FILES = {
+  profile: "profile.json.gz",
+  starlarkCpuProfile: "starlark-cpu.pprof",
+  bep: "bep.json",
+  memoryProfile: "memory-profile.txt",
+  console: "console.log",
+  serverLog: "jvm.out",
+} as const;
 
 export type RunStatus = "ok" | "oom" | "action-killed" | "failed" | "timeout" | "interrupted";
 
@@ -34,6 +49,11 @@ export interface RunArtifacts {
   readonly console: string;
   /** Heap dump, only when asked for with --heap-dumps. */
   readonly heapDump?: string;
+  /**
+   * The server's jvm.out (the JVM's own output). When the server dies of OutOfMemoryError before it can tell
+   * the client (exit 37, "Server terminated abruptly"), this is where the error shows.
+   */
+  readonly serverLog?: string;
 }
 
 export interface RunRecord {
@@ -60,5 +80,39 @@ export interface RunRecord {
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly status: RunStatus;
+  /**
+   * Set when the sweep stopped the sub-build itself: `timeout` (over --timeout), `interrupt` (Ctrl-C),
+   * `oom-hang` (the server printed its OutOfMemoryError and then hung; Bazel 4.2.3 does that). Absent when
+   * the build ended by itself. The wall time then ends when the sweep stopped it.
+   */
+  readonly stoppedBy?: "timeout" | "interrupt" | "oom-hang";
   readonly artifacts: RunArtifacts;
+}
+
+/** sweep.json: the plan, enough to redo it, and what it ran on. Written before the first run. */
+export interface SweepManifest {
+  readonly schema: 1;
+  /** Hash of `settings`; a sweep into a folder with another fingerprint is refused. */
+  readonly fingerprint: string;
+  readonly settings: {
+    readonly workspace: string;
+    readonly bazel: string;
+    readonly targets: readonly string[];
+    /** Canonical limits of a grid sweep; the starting bracket [low, high] of a search. */
+    readonly limits: readonly string[];
+    readonly runs: number;
+    readonly warmup: number;
+    readonly mode: BuildMode;
+    readonly configs: readonly string[];
+    readonly buildFlags: readonly string[];
+    readonly startupFlags: readonly string[];
+    readonly timeoutSeconds: number;
+    /** null for a grid sweep; for `--search`, its resolution and the successes needed near the threshold. */
+    readonly search: { readonly resolution: string; readonly repeats: number } | null;
+  };
+  /** As in run.json; how it was detected: "--version", "package" (confirmed by a flag probe) or "flag probe". */
+  readonly bazelVersion: string;
+  readonly bazelVersionSource: string;
+  /** The run ids of a grid sweep in plan order (every shard's); empty for a search, whose runs are decided as it goes. */
+  readonly plannedRuns: readonly string[];
 }

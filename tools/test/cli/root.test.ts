@@ -8,12 +8,29 @@ describe("memory-adventure (root command)", () => {
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toBe("");
     expect(result.stdout).toMatchInlineSnapshot(`
-      "Usage: memory-adventure [options]
+      "Usage: memory-adventure [options] [command]
 
       Find the Starlark code that makes the Bazel server run out of memory.
 
       Options:
-        -h, --help  display help for command
+        -h, --help                        display help for command
+
+      Commands:
+        sweep [options]                   Build at several heap limits, each build
+                                          cold, keeping profiles; or find the lowest
+                                          heap that succeeds.
+        stats [options] <RUNS_DIR...>     Summarize a sweep's runs: one row a run with
+                                          its limit, status, profile duration, GC and
+                                          peak heap.
+        plot [options] <SERIES...>        Plot build duration and GC count against the
+                                          heap limit for one or two series of runs.
+        report [options] <RUNS_DIR>       Write one self-contained HTML page about a
+                                          sweep: parameters, threshold, plots and
+                                          every run.
+        compare [options] <left> <right>  Show side by side which providers, output
+                                          groups and files two targets return, marking
+                                          what only one has.
+        help [command]                    display help for command
 
       Examples:
         Sweep this workspace's reproduction across heap limits:
@@ -50,7 +67,7 @@ describe("memory-adventure (root command)", () => {
   it("names what is wrong in the one line", async () => {
     const [command, option] = await Promise.all([runCli(["no-such-command"]), runCli(["--no-such-option"])]);
     expect(command.stderr).toMatchInlineSnapshot(`
-      "memory-adventure: too many arguments. Expected 0 arguments but got 1 (see --help)
+      "memory-adventure: unknown command 'no-such-command' (see --help)
       "
     `);
     expect(option.stderr).toMatchInlineSnapshot(`

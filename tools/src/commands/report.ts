@@ -1,0 +1,57 @@
+// `report RUNS_DIR [--out report.html]`: the sweep on one self-contained page.
+import { dirname, join, relative, sep } from "node:path";
+import { Command } from "commander";
+import { plotData } from "../core/plot-data.js";
+import { plotRunsFromStats } from "../core/plot-input.js";
+import { threshold } from "../core/threshold.js";
+import { resolveUserPath } from "../io/invocation.js";
+import { writeOutputFile } from "../io/output-file.js";
+import { renderSvg } from "../io/plot-render.js";
+import { findRuns, readRunStats, readSweepManifest } from "../io/run-folders.js";
+import { plotSpec } from "../render/plot.js";
+import { ARTIFACT_LABELS, REPORT_DESCRIPTION, REPORT_HELP_FOOTER, reportHtml, reportWritten, type ReportRun } from "../render/report.js";
+
+export const REPORT_FILE = "report.html";
+
+export function reportCommand(): Command {
+  return new Command("report")
+    .description(REPORT_DESCRIPTION)
+    .argument("<RUNS_DIR>", "the sweep folder (the sweep's --out)")
+    .option("--out <file>", `where to write the page (default: ${REPORT_FILE} in RUNS_DIR)`)
+    .addHelpText("after", REPORT_HELP_FOOTER)
+    .action(async (runsDir: string, options: { readonly out?: string }) => {
+      const sweep = resolveUserPath(runsDir);
+      const out = options.out === undefined ? join(sweep, REPORT_FILE) : resolveUserPath(options.out);
+      await writeReport(sweep, out, runsDir);
+      process.stderr.write(reportWritten(out));
+    });
+}
+
+/** Writes the report of the sweep folder `sweep` to `out`; `name` is how the page calls the sweep. */
+export async function writeReport(sweep: string, out: string, name: string = sweep): Promise<void> {
+  const folders = await findRuns(sweep);
+  const runs: ReportRun[] = [];
+  for (const folder of folders) {
+    const stats = await readRunStats(folder);
+    const href = (path: string): string => relative(dirname(out), path).split(sep).join("/");
+    runs.push({
+      stats,
+      folderHref: `${href(folder.dir)}/`,
+      artifacts: Object.entries(folder.record.artifacts).map(([key, file]) => ({
+        label: ARTIFACT_LABELS[key] ?? key,
+        href: href(join(folder.dir, file)),
+      })),
+    });
+  }
+  const rows = runs.map((run) => run.stats);
+  const data = plotData([{ label: name, runs: plotRunsFromStats(rows) }], { excludeCrashes: false });
+  const plotSvg = await renderSvg(plotSpec(data, { excludeCrashes: false }));
+  const html = reportHtml({
+    sweep: name,
+    parameters: await readSweepManifest(sweep),
+    runs,
+    threshold: threshold(rows),
+    plotSvg,
+  });
+  await writeOutputFile(out, html);
+}

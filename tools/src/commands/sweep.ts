@@ -1,0 +1,379 @@
+// `sweep`: real sub-builds across heap limits, a grid or an adaptive threshold search (issue 4).
+import { Command, Option } from "commander";
+import { mkdir, readFile, realpath } from "node:fs/promises";
+import { basename, dirname, join, relative, sep } from "node:path";
+import { ExitWith } from "../cli.js";
+import { MODE_SINCE, supportsMode, type BazelVersion } from "../core/bazel-flags.js";
+import { DurationSyntaxError, parseDuration } from "../core/duration.js";
+import { ExitCode, UsageError } from "../core/exit-codes.js";
+import { LimitSyntaxError, MAX_LIMIT_BYTES, MIN_LIMIT_BYTES, parseLimits, UNIT_BYTES, type HeapLimit } from "../core/heap-limit.js";
+import type { BuildMode, RunRecord } from "../core/run-record.js";
+import { gridPlan, parseShard, planFingerprint, ShardSyntaxError, type PlannedRun, type Shard, type SweepSettings } from "../core/sweep-plan.js";
+import { threshold } from "../core/threshold.js";
+import { estimateRemainingBuilds, type SearchConfig } from "../core/threshold-search.js";
+import { BazelProbeError, detectBazelVersion } from "../io/bazel-version.js";
+import { Interrupter } from "../io/bazel-process.js";
+import { defaultWorkspace, findWorkspaceRoot, MEASUREMENTS_DIR, resolveUserPath } from "../io/invocation.js";
+import { checkSweepFolder, indexFileNames, NotASweepFolderError, readRunRecords, SweepMismatchError, writeSweepManifest } from "../io/sweep-folder.js";
+import { BazelCommandLineError, interruptOnSignals, runGrid, runSearch, type SweepJob, type SweepObserver } from "../io/sweep-runner.js";
+import {
+  bazelNotFound,
+  bazelProbeFailed,
+  commandLineRefused,
+  countProblemMessage,
+  durationProblemMessage,
+  gridThresholdLine,
+  INTERRUPTED_LINE,
+  limitProblemMessage,
+  modeUnsupported,
+  NOTHING_TO_RUN,
+  notASweepFolder,
+  notAWorkspace,
+  outputBaseNotIgnored,
+  outputsLines,
+  progressLine,
+  RESOLUTION_WITHOUT_SEARCH,
+  resolutionProblemMessage,
+  resumeLine,
+  runFinishedLine,
+  runsTable,
+  runStartedLine,
+  searchResultLines,
+  SHARD_WITH_SEARCH,
+  shardProblemMessage,
+  SWEEP_DESCRIPTION,
+  SWEEP_SUMMARY,
+  SWEEP_HELP_FOOTER,
+  SWEEP_OPTION_HELP as HELP,
+  sweepMismatch,
+  versionLine,
+} from "../render/sweep.js";
+
+/**
+ * What `bazel run //analysis:sweep` does with no arguments: one cold build at each of a few limits, one far
+ * below this repository's crash threshold, two around it and one far above, in about 2 minutes on a
+ * 2-core machine (budget: 5). The threshold *with the sweep's profiling* is what matters here:
+ * --record_full_profiler_data keeps every Starlark call, which on Bazel 4.2.3 moves the crash from about
+ * 320m (README, no profiling) to between 576m and 640m (measured: 512m and 576m exit 33, 640m and 704m
+ * succeed, ~20 s each). Limits near 256m-320m can thrash in garbage collection for minutes. Retune here.
+ */
+export const DEFAULT_PLAN = { limits: "128m,576m,640m,1g", runs: 1, warmup: 0, configs: ["eat"], targets: ["//..."] } as const;
+/** With --search and no --runs: successes the threshold needs near the boundary. */
+export const DEFAULT_SEARCH_REPEATS = 3;
+export const DEFAULT_RESOLUTION = "5m";
+export const DEFAULT_TIMEOUT = "10m";
+/** A sweep's server is shut down after every run; this only bounds a server the sweep could not stop. */
+const MAX_IDLE_SECS = 60;
+
+interface SweepOptions {
+  readonly workspace?: string;
+  readonly targets?: string[];
+  readonly limits: string;
+  readonly runs?: string;
+  readonly warmup: string;
+  readonly mode: BuildMode;
+  readonly config?: string[];
+  readonly buildFlag?: string[];
+  readonly startupFlag?: string[];
+  readonly bazel: string;
+  readonly out?: string;
+  readonly timeout: string;
+  readonly search?: boolean;
+  readonly resolution?: string;
+  readonly shard?: string;
+  readonly force?: boolean;
+  readonly heapDumps?: boolean;
+  readonly showConsole?: boolean;
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+export function sweepCommand(): Command {
+  return new Command("sweep")
+    .description(SWEEP_DESCRIPTION)
+    .summary(SWEEP_SUMMARY)
+    .option("--workspace <dir>", HELP.workspace)
+    .option("--targets <pattern>", HELP.targets, collect)
+    .option("--limits <list>", HELP.limits, DEFAULT_PLAN.limits)
+    .option("--runs <n>", HELP.runs)
+    .option("--warmup <n>", HELP.warmup, String(DEFAULT_PLAN.warmup))
+    .addOption(new Option("--mode <mode>", HELP.mode).choices(["regular", "nobuild", "skymeld"]).default("regular"))
+    .option("--config <name>", HELP.config, collect)
+    .option("--build-flag <flag>", HELP.buildFlag, collect)
+    .option("--startup-flag <flag>", HELP.startupFlag, collect)
+    .option("--bazel <path>", HELP.bazel, "bazel")
+    .option("--out <dir>", HELP.out)
+    .option("--timeout <duration>", HELP.timeout, DEFAULT_TIMEOUT)
+    .option("--search", HELP.search)
+    .option("--resolution <size>", `${HELP.resolution} (default: ${DEFAULT_RESOLUTION})`)
+    .option("--shard <i/n>", HELP.shard)
+    .option("--force", HELP.force)
+    .option("--heap-dumps", HELP.heapDumps)
+    .option("--show-console", HELP.showConsole)
+    .addHelpText("after", SWEEP_HELP_FOOTER)
+    .action(async (options: SweepOptions) => {
+      const code = await sweep(options);
+      if (code !== ExitCode.ok) throw new ExitWith(code);
+    });
+}
+
+interface Request {
+  readonly settings: SweepSettings;
+  readonly limits: readonly HeapLimit[];
+  readonly shard: Shard | undefined;
+  readonly search: SearchConfig | undefined;
+  readonly out: string | undefined;
+}
+
+/** Checks the options and turns them into settings; every mistake is one UsageError. */
+async function parseRequest(options: SweepOptions): Promise<Request> {
+  const limits = usage(() => parseLimits(options.limits), (error) => (error instanceof LimitSyntaxError ? limitProblemMessage(error.problem) : undefined));
+  const timeoutSeconds = usage(() => parseDuration(options.timeout), (error) => (error instanceof DurationSyntaxError ? durationProblemMessage(options.timeout) : undefined));
+  const shard =
+    options.shard === undefined
+      ? undefined
+      : usage(() => parseShard(options.shard!), (error) => (error instanceof ShardSyntaxError ? shardProblemMessage(error.problem) : undefined));
+  if (options.search && shard !== undefined) throw new UsageError(SHARD_WITH_SEARCH);
+  if (!options.search && options.resolution !== undefined) throw new UsageError(RESOLUTION_WITHOUT_SEARCH);
+  const runs = count("--runs", options.runs ?? String(options.search ? DEFAULT_SEARCH_REPEATS : DEFAULT_PLAN.runs), options.search ? 1 : 0);
+  const warmup = count("--warmup", options.warmup, 0);
+  if (runs + warmup === 0) throw new UsageError(NOTHING_TO_RUN);
+  const resolution = options.search ? parseResolution(options.resolution ?? DEFAULT_RESOLUTION) : undefined;
+
+  const workspace = options.workspace === undefined ? defaultWorkspace() : await workspaceRoot(resolveUserPath(options.workspace));
+  const configs = options.config ?? (options.workspace === undefined ? [...DEFAULT_PLAN.configs] : []);
+  const bazel = options.bazel.includes("/") ? resolveUserPath(options.bazel) : options.bazel;
+  const low = limits[0]!;
+  const high = limits[limits.length - 1]!;
+  const settings: SweepSettings = {
+    workspace,
+    bazel,
+    targets: options.targets ?? [...DEFAULT_PLAN.targets],
+    limits: resolution === undefined ? limits.map((limit) => limit.spelling) : [low.spelling, high.spelling],
+    runs,
+    warmup,
+    mode: options.mode,
+    configs,
+    buildFlags: options.buildFlag ?? [],
+    startupFlags: options.startupFlag ?? [],
+    timeoutSeconds,
+    search: resolution === undefined ? null : { resolution: resolution.spelling, repeats: runs },
+  };
+  const search: SearchConfig | undefined =
+    resolution === undefined
+      ? undefined
+      : { low: low.bytes, high: high.bytes, resolution: resolution.bytes, repeats: runs, warmup, floor: MIN_LIMIT_BYTES, ceiling: MAX_LIMIT_BYTES };
+  return { settings, limits, shard, search, out: options.out === undefined ? undefined : resolveUserPath(options.out) };
+}
+
+async function sweep(options: SweepOptions): Promise<ExitCode> {
+  const request = await parseRequest(options);
+  const { settings } = request;
+  const fingerprint = planFingerprint(settings);
+  const out = request.out ?? join(defaultWorkspace(), MEASUREMENTS_DIR, `sweep-${fingerprint.slice(0, 8)}`);
+  let folder: "new" | "resumed";
+  try {
+    folder = await checkSweepFolder(out, fingerprint, settings);
+  } catch (error) {
+    if (error instanceof SweepMismatchError) throw new UsageError(sweepMismatch(out, error.differences));
+    if (error instanceof NotASweepFolderError) throw new UsageError(notASweepFolder(out));
+    throw error;
+  }
+  await checkOutputBaseIgnored(join(out, "output_base"), settings.workspace);
+  await mkdir(join(out, "output_base"), { recursive: true });
+  // The server's command line names its output base as given; find it again by its real path.
+  const outputBase = await realpath(join(out, "output_base"));
+
+  const version = await detectVersion(settings.bazel, settings.workspace, outputBase);
+  process.stderr.write(versionLine(settings.bazel, version));
+  if (!supportsMode(version, settings.mode)) throw new UsageError(modeUnsupported(settings.mode, version, settings.bazel, MODE_SINCE[settings.mode]));
+
+  const plan: PlannedRun[] = request.search === undefined ? gridPlan(request.limits, settings.runs, settings.warmup) : [];
+  if (folder === "new") {
+    await writeSweepManifest(out, {
+      schema: 1,
+      fingerprint,
+      settings,
+      bazelVersion: version.label,
+      bazelVersionSource: version.source,
+      plannedRuns: plan.map((run) => run.id),
+    });
+  } else {
+    process.stderr.write(resumeLine(out));
+  }
+
+  const job: SweepJob = {
+    settings,
+    out,
+    outputBase,
+    shard: request.shard,
+    force: options.force === true,
+    heapDumps: options.heapDumps === true,
+    liveConsole: options.showConsole ? process.stderr : undefined,
+    version,
+    maxIdleSecs: MAX_IDLE_SECS,
+  };
+  const interrupter = new Interrupter();
+  const uninstall = interruptOnSignals(interrupter);
+  const progress = new Progress(options.showConsole !== true && process.stderr.isTTY === true, request.search);
+  try {
+    if (request.search === undefined) {
+      const outcome = await runGrid(job, plan, interrupter, progress);
+      progress.finish();
+      const records = (await readRunRecords(out)).filter((record) => plan.some((run) => run.id === record.id));
+      process.stdout.write(runsTable(orderLike(records, plan)));
+      process.stdout.write(gridThresholdLine(threshold(records.filter((record) => record.status !== "interrupted"))));
+      process.stdout.write(outputsLines(out, indexFileNames(job.shard)));
+      if (outcome.interrupted) process.stderr.write(INTERRUPTED_LINE);
+      return outcome.interrupted || records.some(unmeasured) ? ExitCode.findings : ExitCode.ok;
+    }
+    const outcome = await runSearch(job, request.search, interrupter, progress);
+    progress.finish();
+    process.stdout.write(runsTable(outcome.all));
+    process.stdout.write(searchResultLines(outcome.step, request.search.resolution));
+    process.stdout.write(outputsLines(out, indexFileNames(undefined)));
+    if (outcome.interrupted) process.stderr.write(INTERRUPTED_LINE);
+    return outcome.step?.kind === "done" ? ExitCode.ok : ExitCode.findings;
+  } catch (error) {
+    progress.finish();
+    if (error instanceof BazelCommandLineError) throw new UsageError(commandLineRefused(error.bazelError, error.consoleFile));
+    throw error;
+  } finally {
+    uninstall();
+  }
+}
+
+/** Runs that measured nothing about the heap: the build broke otherwise, ran too long, or was cut short. */
+function unmeasured(record: RunRecord): boolean {
+  return record.status === "failed" || record.status === "timeout" || record.status === "interrupted";
+}
+
+function orderLike(records: readonly RunRecord[], plan: readonly PlannedRun[]): RunRecord[] {
+  const position = new Map(plan.map((run, index) => [run.id, index]));
+  return [...records].sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
+}
+
+async function detectVersion(bazel: string, workspace: string, outputBase: string): Promise<BazelVersion> {
+  try {
+    return await detectBazelVersion(bazel, { workspace, startupFlags: [`--output_base=${outputBase}`, `--max_idle_secs=${MAX_IDLE_SECS}`] });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "EACCES") {
+      throw new UsageError(bazelNotFound(bazel));
+    }
+    if (error instanceof BazelProbeError) throw new UsageError(bazelProbeFailed(bazel, error.exitCode, error.output));
+    throw error;
+  }
+}
+
+/**
+ * An output base inside the workspace must be in its .bazelignore, or `//...` would descend into it
+ * (this repository ignores measurements/, where default outputs go).
+ */
+async function checkOutputBaseIgnored(outputBase: string, workspace: string): Promise<void> {
+  const realWorkspace = await realpath(workspace);
+  const inside = relative(realWorkspace, await realPathOfNew(outputBase));
+  if (inside.startsWith("..") || inside === "" || inside.startsWith(sep)) return;
+  const ignored = (await readFile(join(realWorkspace, ".bazelignore"), "utf8").catch(() => ""))
+    .split("\n")
+    .map((line) => line.trim().replace(/\/+$/, ""))
+    .filter((line) => line !== "" && !line.startsWith("#"));
+  if (ignored.some((entry) => inside === entry || inside.startsWith(`${entry}/`))) return;
+  throw new UsageError(outputBaseNotIgnored(outputBase, realWorkspace, inside.split(sep)[0]!));
+}
+
+/** The real path of a path that may not exist yet: its nearest existing ancestor's, plus the rest. */
+async function realPathOfNew(path: string): Promise<string> {
+  const real = await realpath(path).catch(() => undefined);
+  if (real !== undefined) return real;
+  const parent = dirname(path);
+  return parent === path ? path : join(await realPathOfNew(parent), basename(path));
+}
+
+async function workspaceRoot(path: string): Promise<string> {
+  try {
+    const root = findWorkspaceRoot(path);
+    if (root !== path) throw new UsageError(notAWorkspace(path));
+    return root;
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(notAWorkspace(path));
+    throw error;
+  }
+}
+
+function parseResolution(text: string): HeapLimit {
+  const match = /^(\d+)([kmg]?)$/i.exec(text.trim());
+  const bytes = match === null ? 0 : Number(match[1]) * UNIT_BYTES[(match[2] ?? "").toLowerCase() as keyof typeof UNIT_BYTES];
+  if (!(bytes >= UNIT_BYTES.m)) throw new UsageError(resolutionProblemMessage(text));
+  return { spelling: `${Number(match![1])}${(match![2] ?? "").toLowerCase()}`, bytes };
+}
+
+function count(option: string, text: string, min: number): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(value) || value < min) throw new UsageError(countProblemMessage(option, text, min));
+  return value;
+}
+
+function usage<T>(parse: () => T, message: (error: unknown) => string | undefined): T {
+  try {
+    return parse();
+  } catch (error) {
+    const text = message(error);
+    if (text === undefined) throw error;
+    throw new UsageError(text);
+  }
+}
+
+/** Progress on stderr: one redrawn line on a terminal, plain lines otherwise. */
+class Progress implements SweepObserver {
+  private readonly started = Date.now();
+  private readonly durations: number[] = [];
+  private lastStatus: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private drawn = false;
+
+  constructor(
+    private readonly tty: boolean,
+    private readonly search: SearchConfig | undefined,
+  ) {}
+
+  private records: RunRecord[] = [];
+  private runStart = Date.now();
+
+  runStarted(position: number, total: number | undefined, run: PlannedRun): void {
+    if (!this.tty) {
+      process.stderr.write(runStartedLine(position, total, run));
+      return;
+    }
+    const runStart = Date.now();
+    this.runStart = runStart;
+    const draw = (): void => {
+      const mean = this.durations.length === 0 ? undefined : this.durations.reduce((a, b) => a + b, 0) / this.durations.length;
+      const remaining = total === undefined ? (this.search === undefined ? undefined : estimateRemainingBuilds(this.search, this.records)) : total - position + 1;
+      const eta = mean === undefined || remaining === undefined ? undefined : Math.max(0, remaining * mean - (Date.now() - runStart) / 1000);
+      const line = progressLine({ position, total, run, elapsedSeconds: (Date.now() - this.started) / 1000, etaSeconds: eta, lastStatus: this.lastStatus });
+      // Never wider than the terminal, or the line would wrap and \r could not redraw it.
+      process.stderr.write(`\r\u001b[2K${line.slice(0, Math.max(20, (process.stderr.columns || 120) - 1))}`);
+      this.drawn = true;
+    };
+    clearInterval(this.timer);
+    draw();
+    this.timer = setInterval(draw, 1000);
+  }
+
+  runFinished(record: RunRecord): void {
+    // Whole runs, the clean and the server start included: that is what the remaining runs will take.
+    this.durations.push((Date.now() - this.runStart) / 1000);
+    this.lastStatus = record.status;
+    this.records.push(record);
+    // On a terminal, finished runs stay on screen above the progress line (redrawn by the next run).
+    if (this.tty) this.finish();
+    process.stderr.write(runFinishedLine(record));
+  }
+
+  finish(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.drawn) process.stderr.write("\r\u001b[2K");
+    this.drawn = false;
+  }
+}

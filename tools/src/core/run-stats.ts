@@ -1,0 +1,106 @@
+/**
+ * One row of `stats`: what a run was (from run.json) and what its artifacts say (profile, BEP,
+ * memory profile). Pure: the readers in io/ gather the summaries.
+ */
+import type { BepSummary } from "./bep.js";
+import type { MemoryProfileSummary } from "./memory-profile.js";
+import type { ProfileSummary } from "./profile-summary.js";
+import type { BuildMode, RunRecord, RunStatus } from "./run-record.js";
+
+/** Where peakHeapBytes came from, best first. */
+export type PeakHeapSource =
+  /** The profile's "Memory usage (Bazel)" counter, sampled each second: heap + non-heap (Bazel ≥ 5). */
+  | "profile-counter"
+  /** BEP memoryMetrics.peakPostGcHeapSize: the largest heap right after a major GC. */
+  | "bep-peak-post-gc"
+  /** --memory_profile: the largest heap in use at the end of a build phase. */
+  | "memory-profile";
+
+export interface RunStats {
+  readonly id: string;
+  readonly limit: string;
+  readonly limitBytes: number;
+  readonly iteration: number;
+  readonly warmup: boolean;
+  readonly mode: BuildMode;
+  readonly bazelVersion: string;
+  readonly status: RunStatus;
+  readonly exitCode: number | null;
+  readonly wallSeconds: number;
+  /** Profile's last minus first timestamp (file order), seconds; null without a profile or events. */
+  readonly profileSeconds: number | null;
+  readonly gcCount: number | null;
+  readonly gcMinor: number | null;
+  readonly gcMajor: number | null;
+  readonly gcSeconds: number | null;
+  /** GC events the profile recorded without a duration (counted in gcCount, not in gcSeconds). */
+  readonly gcWithoutDuration: number | null;
+  readonly peakHeapBytes: number | null;
+  readonly peakHeapSource: PeakHeapSource | null;
+  /** Complete events read from the profile; null without a profile. */
+  readonly eventsRecovered: number | null;
+  /** The profile was cut short (a crash); null without a profile. */
+  readonly truncated: boolean | null;
+}
+
+export interface RunArtifactSummaries {
+  readonly profile: ProfileSummary | undefined;
+  readonly bep: BepSummary | undefined;
+  readonly memoryProfile: MemoryProfileSummary | undefined;
+}
+
+const MICROS_PER_SECOND = 1_000_000;
+
+export function runStats(record: RunRecord, summaries: RunArtifactSummaries): RunStats {
+  // A profile with no event (the server died before writing one) measured nothing: no zeros.
+  const profile = summaries.profile?.eventsRecovered === 0 ? undefined : summaries.profile;
+  const peak = peakHeap(summaries);
+  return {
+    id: record.id,
+    limit: record.limit,
+    limitBytes: record.limitBytes,
+    iteration: record.iteration,
+    warmup: record.warmup,
+    mode: record.mode,
+    bazelVersion: record.bazelVersion,
+    status: record.status,
+    exitCode: record.exitCode,
+    wallSeconds: record.wallSeconds,
+    profileSeconds: profile?.durationMicros === undefined ? null : profile.durationMicros / MICROS_PER_SECOND,
+    gcCount: profile?.gcCount ?? null,
+    gcMinor: profile?.gcMinor ?? null,
+    gcMajor: profile?.gcMajor ?? null,
+    gcSeconds: profile === undefined ? null : profile.gcMicros / MICROS_PER_SECOND,
+    gcWithoutDuration: profile?.gcWithoutDuration ?? null,
+    peakHeapBytes: peak?.bytes ?? null,
+    peakHeapSource: peak?.source ?? null,
+    eventsRecovered: summaries.profile?.eventsRecovered ?? null,
+    truncated: summaries.profile?.truncated ?? null,
+  };
+}
+
+function peakHeap(summaries: RunArtifactSummaries): { bytes: number; source: PeakHeapSource } | undefined {
+  const counter = summaries.profile?.peakCounterMemoryBytes;
+  if (counter !== undefined) return { bytes: counter, source: "profile-counter" };
+  const bep = summaries.bep?.peakPostGcHeapBytes;
+  if (bep !== undefined) return { bytes: bep, source: "bep-peak-post-gc" };
+  const phases = summaries.memoryProfile?.peakHeapUsedBytes;
+  if (phases !== undefined) return { bytes: phases, source: "memory-profile" };
+  return undefined;
+}
+
+/** Runs in a stable, readable order: by limit, warm-ups first, then by iteration, then id. */
+export function compareRuns(a: RunStats | RunRecord, b: RunStats | RunRecord): number {
+  return (
+    a.limitBytes - b.limitBytes ||
+    a.mode.localeCompare(b.mode) ||
+    Number(b.warmup) - Number(a.warmup) ||
+    a.iteration - b.iteration ||
+    a.id.localeCompare(b.id)
+  );
+}
+
+/** The original tool's two statuses: anything but a successful build is a crash. */
+export function legacyStatus(status: RunStatus): "ok" | "crash" {
+  return status === "ok" ? "ok" : "crash";
+}

@@ -1,0 +1,315 @@
+// Runs a sweep's sub-builds: one cold build per planned run, its artifacts collected into the run folder,
+// its record written, the indexes rewritten; a grid plan in order, or the adaptive search run by run.
+//
+// A cold analysis, cheaply: before each run the previous server is shut down and `bazel clean` runs with
+// the run's own startup flags. The clean starts the new server (heap = this run's limit) and empties the
+// output tree and action cache like the original's `bazel clean`; the build then reuses that server, so a
+// run costs one server start (~2 s here), and its analysis starts from an empty Skyframe in a fresh JVM.
+// (`--discard_analysis_cache` or a clean in the old server would leave a JVM whose heap has already grown;
+// a shutdown without clean would let the execution phase hit the action cache.) The server is shut down
+// after the run, so it holds no memory between runs.
+import { spawn } from "node:child_process";
+import { readdir, readFile, rename, rm, copyFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { firstBazelError } from "../core/bazel-messages.js";
+import { sweepBuildFlags, sweepJvmFlags, type BazelVersion } from "../core/bazel-flags.js";
+import { ARTIFACT_FILES, RUNS_DIR, type RunArtifacts, type RunRecord } from "../core/run-record.js";
+import { classifyRun } from "../core/run-status.js";
+import { runId, runsToDo, shardSlice, type PlannedRun, type Shard, type SweepSettings } from "../core/sweep-plan.js";
+import { nextSearchStep, type SearchConfig, type SearchStep } from "../core/threshold-search.js";
+import { formatBytes, type HeapLimit } from "../core/heap-limit.js";
+import { Interrupter, killServer, runBazelCommand, serverPid } from "./bazel-process.js";
+import { clearRunFolder, isFile, readRunRecords, runFolder, writeRunIndexes, writeRunRecord } from "./sweep-folder.js";
+
+export interface SweepJob {
+  readonly settings: SweepSettings;
+  readonly out: string;
+  /** Absolute, symlink-free: the server's command line names it, and we find the server by it. */
+  readonly outputBase: string;
+  readonly shard: Shard | undefined;
+  readonly force: boolean;
+  readonly heapDumps: boolean;
+  readonly liveConsole: NodeJS.WritableStream | undefined;
+  readonly version: BazelVersion;
+  readonly maxIdleSecs: number;
+}
+
+export interface SweepObserver {
+  /** `position` is 1-based among the runs this invocation does; `total` undefined for a search. */
+  runStarted(position: number, total: number | undefined, run: PlannedRun): void;
+  runFinished(record: RunRecord): void;
+}
+
+/** A sub-build's command line was refused by Bazel (exit 2): a bad --build-flag or --config, not a measurement. */
+export class BazelCommandLineError extends Error {
+  override readonly name = "BazelCommandLineError";
+  constructor(
+    readonly bazelError: string | null,
+    readonly consoleFile: string,
+  ) {
+    super(`Bazel refused the command line: ${bazelError ?? "(no ERROR line)"}`);
+  }
+}
+
+/** Bazel's exit code for a command-line problem (bad flag, unknown --config). */
+const COMMAND_LINE_EXIT_CODE = 2;
+
+export interface GridOutcome {
+  readonly done: readonly RunRecord[];
+  readonly skipped: number;
+  readonly interrupted: boolean;
+}
+
+/** Runs the grid plan's runs that are not finished yet (all with --force), this shard's only. */
+export async function runGrid(job: SweepJob, plan: readonly PlannedRun[], interrupter: Interrupter, observer: SweepObserver): Promise<GridOutcome> {
+  const mine = shardSlice(plan, job.shard);
+  const existing = await readRunRecords(job.out);
+  const todo = runsToDo(mine, existing, job.force);
+  const done: RunRecord[] = [];
+  const session = new ServerSession(job);
+  try {
+    for (const [index, planned] of todo.entries()) {
+      if (interrupter.interrupted) break;
+      observer.runStarted(index + 1, todo.length, planned);
+      const record = await runOne(job, planned, interrupter, session);
+      done.push(record);
+      await writeRunIndexes(job.out, await shardRecords(job, new Set(mine.map((run) => run.id))), job.shard);
+      observer.runFinished(record);
+    }
+    // Also when nothing ran: shards copied together get their runs.jsonl from the first sweep run there.
+    await writeRunIndexes(job.out, await shardRecords(job, new Set(mine.map((run) => run.id))), job.shard);
+  } finally {
+    await session.close();
+  }
+  return { done, skipped: mine.length - todo.length, interrupted: interrupter.interrupted };
+}
+
+export interface SearchOutcome {
+  readonly done: readonly RunRecord[];
+  readonly all: readonly RunRecord[];
+  readonly step: SearchStep | undefined;
+  readonly interrupted: boolean;
+}
+
+/** The adaptive search: asks the planner for the next run until it is done (or stuck, or interrupted). */
+export async function runSearch(job: SweepJob, config: SearchConfig, interrupter: Interrupter, observer: SweepObserver): Promise<SearchOutcome> {
+  // --force redoes the whole search: its earlier runs would otherwise steer the new one.
+  if (job.force) await rm(join(job.out, RUNS_DIR), { recursive: true, force: true });
+  let records = await readRunRecords(job.out);
+  const redone = new Set<string>();
+  const done: RunRecord[] = [];
+  const session = new ServerSession(job);
+  let step: SearchStep | undefined;
+  try {
+    for (let position = 1; !interrupter.interrupted; position++) {
+      step = nextSearchStep(config, records);
+      if (step.kind !== "run") break;
+      const planned = searchRun(step.limitBytes, step.warmup, records, redone);
+      observer.runStarted(position, undefined, planned);
+      redone.add(planned.id);
+      const record = await runOne(job, planned, interrupter, session);
+      records = [...records.filter((existing) => existing.id !== record.id), record];
+      done.push(record);
+      await writeRunIndexes(job.out, records, undefined);
+      observer.runFinished(record);
+    }
+  } finally {
+    await session.close();
+  }
+  return { done, all: records, step: interrupter.interrupted ? undefined : step, interrupted: interrupter.interrupted };
+}
+
+/** The planned run for a search probe: an interrupted run at that limit is redone under its id. */
+function searchRun(limitBytes: number, warmup: boolean, records: readonly RunRecord[], redone: ReadonlySet<string>): PlannedRun {
+  const atLimit = records.filter((record) => record.limitBytes === limitBytes && record.warmup === warmup);
+  const interrupted = atLimit.find((record) => record.status === "interrupted" && !redone.has(record.id));
+  const limit: HeapLimit = { spelling: formatBytes(limitBytes), bytes: limitBytes };
+  if (interrupted !== undefined) return { id: interrupted.id, limit, iteration: interrupted.iteration, warmup };
+  const iteration = Math.max(0, ...atLimit.map((record) => record.iteration)) + 1;
+  return { id: runId(limitBytes, warmup, iteration), limit, iteration, warmup };
+}
+
+async function shardRecords(job: SweepJob, ids: ReadonlySet<string>): Promise<RunRecord[]> {
+  return (await readRunRecords(job.out)).filter((record) => ids.has(record.id));
+}
+
+/**
+ * The sweep's one Bazel server at a time, in its dedicated output base. Remembers the startup flags of
+ * the server it started, because `bazel shutdown` with other startup flags would first start a new server.
+ */
+class ServerSession {
+  private startupFlags: readonly string[];
+
+  constructor(private readonly job: SweepJob) {
+    this.startupFlags = baseStartupFlags(job);
+  }
+
+  /** Stops whatever server runs in the output base (a stale one from an earlier sweep included). */
+  async stop(): Promise<void> {
+    if ((await serverPid(this.job.outputBase)) === undefined) return;
+    const shutdown = [...this.startupFlags, "shutdown"];
+    const log = join(this.job.outputBase, "sweep-shutdown.log");
+    await runBazelCommand(
+      { bazel: this.job.settings.bazel, args: shutdown, cwd: this.job.settings.workspace, outputBase: this.job.outputBase, consoleFile: log, timeoutMs: 30_000, watchOomHang: false },
+      new Interrupter(),
+    ).catch(() => undefined);
+    // A server that does not go (it hung after an OutOfMemoryError, or ran with other startup flags) is killed.
+    if ((await serverPid(this.job.outputBase)) !== undefined) await killServer(this.job.outputBase);
+  }
+
+  use(startupFlags: readonly string[]): void {
+    this.startupFlags = startupFlags;
+  }
+
+  /**
+   * Stops the server and deletes the output base: every run starts with a clean anyway, so it holds nothing
+   * worth keeping (139 MB for this repository), and the sweep folder stays small enough to copy around.
+   */
+  async close(): Promise<void> {
+    await this.stop();
+    await removeTree(this.job.outputBase);
+  }
+}
+
+function baseStartupFlags(job: SweepJob): string[] {
+  return [`--output_base=${job.outputBase}`, `--max_idle_secs=${job.maxIdleSecs}`];
+}
+
+async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupter, session: ServerSession): Promise<RunRecord> {
+  const { settings } = job;
+  const dir = runFolder(job.out, planned.id);
+  await clearRunFolder(job.out, planned.id);
+  await mkdir(dir, { recursive: true });
+  const path = (name: string): string => join(dir, name);
+  const startupFlags = [
+    ...baseStartupFlags(job),
+    ...sweepJvmFlags(planned.limit.spelling, job.heapDumps).map((flag) => `--host_jvm_args=${flag}`),
+    ...settings.startupFlags,
+  ];
+  const buildArgs = [
+    ...startupFlags,
+    "build",
+    ...settings.configs.map((config) => `--config=${config}`),
+    ...settings.buildFlags,
+    // No bazel-* convenience symlinks: they would point the user's workspace at the sweep's output base.
+    "--symlink_prefix=/",
+    ...sweepBuildFlags(job.version, {
+      mode: settings.mode,
+      heapDumps: job.heapDumps,
+      profile: path(ARTIFACT_FILES.profile),
+      starlarkCpuProfile: path(ARTIFACT_FILES.starlarkCpuProfile),
+      memoryProfile: path(ARTIFACT_FILES.memoryProfile),
+      bep: path(ARTIFACT_FILES.bep),
+    }),
+    "--",
+    ...settings.targets,
+  ];
+  const cleanArgs = [...startupFlags, "clean"];
+  const consoleFile = path(ARTIFACT_FILES.console);
+  const timeoutMs = settings.timeoutSeconds * 1000;
+  const common = { bazel: settings.bazel, cwd: settings.workspace, outputBase: job.outputBase, live: job.liveConsole, timeoutMs, watchOomHang: true };
+
+  await session.stop();
+  await removeHeapDumps(job.outputBase);
+  session.use(startupFlags);
+  const cleanLog = path("clean.log");
+  let argv = [settings.bazel, ...cleanArgs];
+  let result = await runBazelCommand({ ...common, args: cleanArgs, consoleFile: cleanLog }, interrupter);
+  if (result.exitCode === 0 && result.stoppedBy === undefined) {
+    await rm(cleanLog, { force: true });
+    argv = [settings.bazel, ...buildArgs];
+    result = await runBazelCommand({ ...common, args: buildArgs, consoleFile }, interrupter);
+  } else {
+    // The server could not even clean (too small a heap to start, or stopped): that command is the run.
+    await rename(cleanLog, consoleFile);
+  }
+  await session.stop();
+  const consoleText = await readFile(consoleFile, "utf8").catch(() => "");
+  if (result.exitCode === COMMAND_LINE_EXIT_CODE && result.stoppedBy === undefined) {
+    const error = new BazelCommandLineError(firstBazelError(consoleText), consoleFile);
+    await clearRunFolder(job.out, planned.id);
+    throw error;
+  }
+
+  const serverLogCopied = await copyFile(join(job.outputBase, "server", "jvm.out"), path(ARTIFACT_FILES.serverLog)).then(
+    () => true,
+    () => false,
+  );
+  const heapDump = job.heapDumps ? await moveHeapDumps(job.outputBase, dir) : undefined;
+  await removeHeapDumps(job.outputBase);
+  const status = classifyRun({
+    exitCode: result.exitCode,
+    console: consoleText,
+    serverLog: serverLogCopied ? await readFile(path(ARTIFACT_FILES.serverLog), "utf8") : "",
+    bep: await readFile(path(ARTIFACT_FILES.bep), "utf8").catch(() => ""),
+    stoppedBy: result.stoppedBy,
+  });
+  const artifacts: RunArtifacts = {
+    console: ARTIFACT_FILES.console,
+    ...(await present(dir, "profile", ARTIFACT_FILES.profile)),
+    ...(await present(dir, "starlarkCpuProfile", ARTIFACT_FILES.starlarkCpuProfile)),
+    ...(await present(dir, "bep", ARTIFACT_FILES.bep)),
+    ...(await present(dir, "memoryProfile", ARTIFACT_FILES.memoryProfile)),
+    ...(serverLogCopied ? { serverLog: ARTIFACT_FILES.serverLog } : {}),
+    ...(heapDump === undefined ? {} : { heapDump }),
+  };
+  const record: RunRecord = {
+    schema: 1,
+    id: planned.id,
+    limit: planned.limit.spelling,
+    limitBytes: planned.limit.bytes,
+    iteration: planned.iteration,
+    warmup: planned.warmup,
+    mode: settings.mode,
+    bazelVersion: job.version.label,
+    argv,
+    startedAt: result.startedAt.toISOString(),
+    endedAt: result.endedAt.toISOString(),
+    wallSeconds: Math.round((result.endedAt.getTime() - result.startedAt.getTime()) / 10) / 100,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    status,
+    ...(result.stoppedBy === undefined ? {} : { stoppedBy: result.stoppedBy }),
+    artifacts,
+  };
+  await writeRunRecord(job.out, record);
+  return record;
+}
+
+async function present<K extends keyof RunArtifacts>(dir: string, key: K, name: string): Promise<Partial<RunArtifacts>> {
+  return (await isFile(join(dir, name))) ? { [key]: name } : {};
+}
+
+/** Heap dumps the JVM (or --heap_dump_on_oom) left in the output base, moved into the run folder. */
+async function moveHeapDumps(outputBase: string, dir: string): Promise<string | undefined> {
+  const dumps = (await readdir(outputBase).catch(() => [] as string[])).filter((name) => name.endsWith(".hprof")).sort();
+  for (const name of dumps) await rename(join(outputBase, name), join(dir, name));
+  return dumps[0];
+}
+
+/** Without --heap-dumps, a dump that appears anyway is the size of the heap: never let them pile up. */
+async function removeHeapDumps(outputBase: string): Promise<void> {
+  const dumps = (await readdir(outputBase).catch(() => [] as string[])).filter((name) => name.endsWith(".hprof"));
+  for (const name of dumps) await rm(join(outputBase, name), { force: true });
+}
+
+/** Deletes a folder Bazel wrote, read-only files and folders included. */
+async function removeTree(path: string): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const chmod = spawn("chmod", ["-R", "u+w", path], { stdio: "ignore" });
+    chmod.on("error", () => resolve());
+    chmod.on("close", () => resolve());
+  });
+  await rm(path, { recursive: true, force: true });
+}
+
+/** Ctrl-C and SIGTERM stop the running sub-build instead of killing the sweep; returns the uninstaller. */
+export function interruptOnSignals(interrupter: Interrupter): () => void {
+  const handler = (): void => interrupter.interrupt();
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return () => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
+}

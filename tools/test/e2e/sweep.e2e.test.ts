@@ -1,0 +1,158 @@
+// `sweep` with real Bazel ($BAZEL, default `bazel`): a tiny sweep of this repository's reproduction, Ctrl-C
+// and resume, a timeout, and an action killed by SIGKILL. Every sweep runs the built CLI as users do, with
+// its own --out (and so its own output base) in a temporary folder, and leaves no server behind.
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { constants as zlibConstants, gunzipSync } from "node:zlib";
+import { afterAll, describe, expect, it } from "vitest";
+import type { RunRecord } from "../../src/core/run-record.js";
+import { serverPid } from "../../src/io/bazel-process.js";
+import { writeSweepWorkspace } from "../fixtures/sweep-workspace.mjs";
+import { BAZEL, WORKSPACE_ROOT, runProcess } from "../helpers/bazel.js";
+import { BUNDLE_PATH, cliEnvironment, runCli, type CliResult } from "../helpers/cli.js";
+
+const scratch = await mkdtemp(join(tmpdir(), "memory-adventure-e2e-sweep-"));
+afterAll(async () => {
+  await runProcess("chmod", ["-R", "u+w", scratch]);
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** The test workspace of fixtures/sweep-workspace.mjs, written once. */
+const testWorkspace = join(scratch, "ws");
+const { slowOnceMarker } = await writeSweepWorkspace(testWorkspace);
+
+function sweep(args: readonly string[], cwd = testWorkspace): Promise<CliResult> {
+  return runCli(["sweep", "--bazel", BAZEL, ...args], { cwd });
+}
+
+function record(out: string, id: string): RunRecord {
+  return JSON.parse(readFileSync(join(out, "runs", id, "run.json"), "utf8")) as RunRecord;
+}
+
+async function expectNoServer(out: string): Promise<void> {
+  expect(await serverPid(join(out, "output_base"))).toBeUndefined();
+}
+
+describe("sweep with real Bazel", () => {
+  it("sweeps the reproduction: a low limit runs out of memory, a high one succeeds, every artifact is kept", async () => {
+    const out = join(scratch, "repro");
+    const result = await sweep(["--limits", "128m,1g", "--out", out], WORKSPACE_ROOT);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^0128m-r01 +128m +oom /m);
+    expect(result.stdout, result.stdout).toMatch(/^1024m-r01 +1g +ok +0 /m);
+    expect(result.stdout).toContain("threshold: 1g (every build succeeded from 1g up; a build failed at 128m)");
+    expect(result.stdout).toContain(`outputs: ${out}`);
+
+    for (const [id, limit, limitBytes, status] of [
+      ["0128m-r01", "128m", 128 * 1024 ** 2, "oom"],
+      ["1024m-r01", "1g", 1024 ** 3, "ok"],
+    ] as const) {
+      const run = record(out, id);
+      const dir = join(out, "runs", id);
+      expect(run).toMatchObject({ schema: 1, id, limit, limitBytes, iteration: 1, warmup: false, mode: "regular", status, signal: null });
+      expect(run.bazelVersion).toMatch(/^\d+\.\d+\.\d+$|^\d+\.x/);
+      expect(run.argv).toContain(`--host_jvm_args=-Xmx${limit}`);
+      expect(run.argv).toContain("--config=eat");
+      expect(run.argv).toContain(`--profile=${join(dir, "profile.json.gz")}`);
+      expect(run.argv).toContain(`--output_base=${join(out, "output_base")}`);
+      expect(run.argv.slice(-2)).toEqual(["--", "//..."]);
+      expect(Date.parse(run.endedAt) - Date.parse(run.startedAt)).toBeCloseTo(run.wallSeconds * 1000, -2);
+      expect(Object.keys(run.artifacts).sort()).toEqual(["bep", "console", "memoryProfile", "profile", "serverLog", "starlarkCpuProfile"]);
+      for (const file of Object.values(run.artifacts)) expect(existsSync(join(dir, file)), file).toBe(true);
+      const profile = await readFile(join(dir, run.artifacts.profile!));
+      expect([...profile.subarray(0, 2)]).toEqual([0x1f, 0x8b]); // gzip
+      const firstEvent = JSON.parse(readFileSync(join(dir, run.artifacts.bep!), "utf8").split("\n")[0]!) as { id: object };
+      expect(Object.keys(firstEvent.id)).toEqual(["started"]);
+    }
+    // The profile is a JSON trace (its start is enough: with full profiler data it is ~500 MB unpacked).
+    const profileStart = gunzipSync(readFileSync(join(out, "runs", "1024m-r01", "profile.json.gz")).subarray(0, 4096), {
+      finishFlush: zlibConstants.Z_SYNC_FLUSH,
+    }).toString("utf8");
+    expect(profileStart).toMatch(/^\{"otherData":\{.*"traceEvents":\[/s);
+    expect(readFileSync(join(out, "runs", "0128m-r01", "console.log"), "utf8")).toMatch(/ran out of memory|OutOfMemoryError/);
+
+    const jsonl = readFileSync(join(out, "runs.jsonl"), "utf8").trim().split("\n");
+    expect(jsonl.map((line) => (JSON.parse(line) as RunRecord).id)).toEqual(["0128m-r01", "1024m-r01"]);
+    expect(readFileSync(join(out, "runs.csv"), "utf8").trim().split("\n")).toHaveLength(3);
+    const manifest = JSON.parse(readFileSync(join(out, "sweep.json"), "utf8")) as { fingerprint: string; plannedRuns: string[] };
+    expect(manifest.plannedRuns).toEqual(["0128m-r01", "1024m-r01"]);
+    // The sweep never writes convenience symlinks into the workspace, and leaves no server running.
+    expect(readdirSync(WORKSPACE_ROOT).filter((name) => name.startsWith("bazel-"))).toEqual([]);
+    await expectNoServer(out);
+
+    // Resuming a finished sweep runs nothing; another plan in the same folder is refused.
+    const again = await sweep(["--limits", "128m,1g", "--out", out], WORKSPACE_ROOT);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(/sweep: run 1/);
+    expect(record(out, "0128m-r01").startedAt).toBe(JSON.parse(jsonl[0]!).startedAt);
+    const other = await sweep(["--limits", "128m,2g", "--out", out], WORKSPACE_ROOT);
+    expect(other.exitCode).toBe(2);
+    expect(other.stderr).toContain("already holds a sweep with other settings (limits differ)");
+  });
+
+  it("stops the running build on Ctrl-C, keeps what finished, and resumes where it stopped", async () => {
+    const out = join(scratch, "interrupted");
+    const args = [BUNDLE_PATH, "sweep", "--bazel", BAZEL, "--workspace", testWorkspace, "--targets", "//:slow_once", "--limits", "256m,512m", "--out", out];
+    const child = spawn(process.execPath, args, { cwd: testWorkspace, env: cliEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    // Interrupt once the slow action really runs (it leaves its marker first).
+    while (!existsSync(slowOnceMarker)) await new Promise((resolve) => setTimeout(resolve, 200));
+    const interruptedAt = Date.now();
+    child.kill("SIGINT");
+    expect(await exited, stderr).toBe(1);
+    expect(Date.now() - interruptedAt).toBeLessThan(30_000);
+    expect(stderr).toContain("sweep: interrupted; finished runs are kept");
+    expect(record(out, "0256m-r01")).toMatchObject({ status: "interrupted", stoppedBy: "interrupt" });
+    expect(existsSync(join(out, "runs", "0512m-r01"))).toBe(false);
+    await expectNoServer(out);
+
+    const resumed = await sweep(["--workspace", testWorkspace, "--targets", "//:slow_once", "--limits", "256m,512m", "--out", out]);
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain("sweep: resuming the sweep");
+    expect(record(out, "0256m-r01")).toMatchObject({ status: "ok" });
+    expect(record(out, "0256m-r01").stoppedBy).toBeUndefined();
+    expect(record(out, "0512m-r01")).toMatchObject({ status: "ok" });
+    expect(readFileSync(join(out, "runs.jsonl"), "utf8").trim().split("\n")).toHaveLength(2);
+  });
+
+  it("stops a build that runs longer than --timeout and records it as timeout", async () => {
+    const out = join(scratch, "timeout");
+    const result = await sweep(["--workspace", testWorkspace, "--targets", "//:slow", "--limits", "256m", "--timeout", "8s", "--out", out]);
+    expect(result.exitCode, result.stderr).toBe(1);
+    const run = record(out, "0256m-r01");
+    expect(run).toMatchObject({ status: "timeout", stoppedBy: "timeout" });
+    expect(run.wallSeconds).toBeGreaterThanOrEqual(8);
+    expect(run.wallSeconds).toBeLessThan(30);
+    await expectNoServer(out);
+  });
+
+  it("classifies an action that died of SIGKILL as action-killed", async () => {
+    const out = join(scratch, "killed");
+    const result = await sweep(["--workspace", testWorkspace, "--targets", "//:killed", "--limits", "256m", "--out", out]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(record(out, "0256m-r01")).toMatchObject({ status: "action-killed", exitCode: 1 });
+    expect(result.stdout).toMatch(/^0256m-r01 +256m +action-killed /m);
+  });
+
+  it("refuses --mode skymeld on a Bazel older than 6, and runs it on a newer one", async () => {
+    const out = join(scratch, "skymeld");
+    const result = await sweep(["--workspace", testWorkspace, "--targets", "//:grow", "--limits", "256m", "--mode", "skymeld", "--out", out]);
+    const version = /is Bazel (\d+)/.exec(result.stderr)?.[1];
+    expect(version, result.stderr).toBeDefined();
+    if (Number(version) < 6) {
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toMatch(/--mode skymeld needs Bazel 6 or newer, but .* is Bazel 4/);
+      expect(await stat(join(out, "runs")).catch(() => undefined)).toBeUndefined();
+    } else {
+      expect(result.exitCode, result.stderr).toBe(0);
+      const run = record(out, "0256m-r01");
+      expect(run).toMatchObject({ status: "ok", mode: "skymeld" });
+      expect(run.argv).toContain("--experimental_merged_skyframe_analysis_execution");
+    }
+  });
+});
