@@ -59660,6 +59660,7 @@ var RUN_RECORD_FILE = "run.json";
 var SWEEP_MANIFEST_FILE = "sweep.json";
 var RUNS_JSONL_FILE = "runs.jsonl";
 var RUNS_CSV_FILE = "runs.csv";
+var REPORT_FILE = "report.html";
 var RUNS_DIR = "runs";
 var ARTIFACT_FILES = {
   profile: "profile.json.gz",
@@ -59712,7 +59713,7 @@ function checkRunRecord(value4, where) {
 var MICROS_PER_SECOND = 1e6;
 function runStats(record, summaries) {
   const profile = summaries.profile?.eventsRecovered === 0 ? void 0 : summaries.profile;
-  const peak = peakHeap(summaries);
+  const peak = peakHeap(summaries, record.status === "ok");
   return {
     id: record.id,
     limit: record.limit,
@@ -59736,13 +59737,13 @@ function runStats(record, summaries) {
     truncated: summaries.profile?.truncated ?? null
   };
 }
-function peakHeap(summaries) {
+function peakHeap(summaries, finished) {
   const counter = summaries.profile?.peakCounterMemoryBytes;
   if (counter !== void 0) return { bytes: counter, source: "profile-counter" };
   const bep = summaries.bep?.peakPostGcHeapBytes;
   if (bep !== void 0) return { bytes: bep, source: "bep-peak-post-gc" };
   const phases = summaries.memoryProfile?.peakHeapUsedBytes;
-  if (phases !== void 0) return { bytes: phases, source: "memory-profile" };
+  if (phases !== void 0 && finished) return { bytes: phases, source: "memory-profile" };
   return void 0;
 }
 function compareRuns(a4, b10) {
@@ -61561,11 +61562,11 @@ var ARTIFACT_LABELS = {
 };
 
 // src/commands/report.ts
-var REPORT_FILE = "report.html";
+var REPORT_FILE2 = "report.html";
 function reportCommand() {
-  return new Command("report").description(REPORT_DESCRIPTION).argument("<RUNS_DIR>", "the sweep folder (the sweep's --out)").option("--out <file>", `where to write the page (default: ${REPORT_FILE} in RUNS_DIR)`).addHelpText("after", REPORT_HELP_FOOTER).action(async (runsDir, options) => {
+  return new Command("report").description(REPORT_DESCRIPTION).argument("<RUNS_DIR>", "the sweep folder (the sweep's --out)").option("--out <file>", `where to write the page (default: ${REPORT_FILE2} in RUNS_DIR)`).addHelpText("after", REPORT_HELP_FOOTER).action(async (runsDir, options) => {
     const sweep2 = resolveUserPath(runsDir);
-    const out = options.out === void 0 ? join11(sweep2, REPORT_FILE) : resolveUserPath(options.out);
+    const out = options.out === void 0 ? join11(sweep2, REPORT_FILE2) : resolveUserPath(options.out);
     await writeReport(sweep2, out, runsDir);
     process.stderr.write(reportWritten(out));
   });
@@ -62416,6 +62417,14 @@ function outputsLines(out, indexFiles) {
   tables: ${indexFiles.map((name) => `${out}/${name}`).join(", ")}
 `;
 }
+function reportLine(path4) {
+  return `report: ${path4}
+`;
+}
+function reportNotWritten(out, path4, reason) {
+  return `sweep: the report ${path4} was not written (${reason}); the runs are intact: try \`bazel run //analysis:report -- ${out}\`
+`;
+}
 
 // src/commands/sweep.ts
 var DEFAULT_PLAN = { limits: "128m,576m,640m,1g", runs: 1, warmup: 0, configs: ["eat"], targets: ["//..."] };
@@ -62516,6 +62525,7 @@ async function sweep(options) {
       process.stdout.write(runsTable2(orderLike(records, plan)));
       process.stdout.write(gridThresholdLine(threshold2(records.filter((record) => record.status !== "interrupted"))));
       process.stdout.write(outputsLines(out, indexFileNames(job.shard)));
+      await writeSweepReport(out);
       if (outcome2.interrupted) process.stderr.write(INTERRUPTED_LINE);
       return outcome2.interrupted || records.some(unmeasured) ? ExitCode.findings : ExitCode.ok;
     }
@@ -62524,6 +62534,7 @@ async function sweep(options) {
     process.stdout.write(runsTable2(outcome.all));
     process.stdout.write(searchResultLines(outcome.step, request2.search.resolution));
     process.stdout.write(outputsLines(out, indexFileNames(void 0)));
+    await writeSweepReport(out);
     if (outcome.interrupted) process.stderr.write(INTERRUPTED_LINE);
     return outcome.step?.kind === "done" ? ExitCode.ok : ExitCode.findings;
   } catch (error3) {
@@ -62532,6 +62543,15 @@ async function sweep(options) {
     throw error3;
   } finally {
     uninstall();
+  }
+}
+async function writeSweepReport(out) {
+  const path4 = join15(out, REPORT_FILE);
+  try {
+    await writeReport(out, path4);
+    process.stdout.write(reportLine(path4));
+  } catch (error3) {
+    process.stderr.write(reportNotWritten(out, path4, error3 instanceof Error ? error3.message : String(error3)));
   }
 }
 function unmeasured(record) {

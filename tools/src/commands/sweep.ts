@@ -7,11 +7,12 @@ import { MODE_SINCE, supportsMode, type BazelVersion } from "../core/bazel-flags
 import { DurationSyntaxError, parseDuration } from "../core/duration.js";
 import { ExitCode, UsageError } from "../core/exit-codes.js";
 import { LimitSyntaxError, MAX_LIMIT_BYTES, MIN_LIMIT_BYTES, parseLimits, UNIT_BYTES, type HeapLimit } from "../core/heap-limit.js";
-import type { BuildMode, RunRecord } from "../core/run-record.js";
+import { REPORT_FILE, type BuildMode, type RunRecord } from "../core/run-record.js";
 import { gridPlan, parseShard, planFingerprint, ShardSyntaxError, type PlannedRun, type Shard, type SweepSettings } from "../core/sweep-plan.js";
 import { threshold } from "../core/threshold.js";
 import { estimateRemainingBuilds, type SearchConfig } from "../core/threshold-search.js";
 import { BazelProbeError, detectBazelVersion } from "../io/bazel-version.js";
+import { writeReport } from "./report.js";
 import { Interrupter } from "../io/bazel-process.js";
 import { defaultWorkspace, findWorkspaceRoot, MEASUREMENTS_DIR, resolveUserPath } from "../io/invocation.js";
 import { checkSweepFolder, indexFileNames, NotASweepFolderError, readRunRecords, SweepMismatchError, writeSweepManifest } from "../io/sweep-folder.js";
@@ -32,6 +33,8 @@ import {
   outputBaseNotIgnored,
   outputsLines,
   progressLine,
+  reportLine,
+  reportNotWritten,
   RESOLUTION_WITHOUT_SEARCH,
   resolutionProblemMessage,
   resumeLine,
@@ -224,6 +227,7 @@ async function sweep(options: SweepOptions): Promise<ExitCode> {
       process.stdout.write(runsTable(orderLike(records, plan)));
       process.stdout.write(gridThresholdLine(threshold(records.filter((record) => record.status !== "interrupted"))));
       process.stdout.write(outputsLines(out, indexFileNames(job.shard)));
+      await writeSweepReport(out);
       if (outcome.interrupted) process.stderr.write(INTERRUPTED_LINE);
       return outcome.interrupted || records.some(unmeasured) ? ExitCode.findings : ExitCode.ok;
     }
@@ -232,6 +236,7 @@ async function sweep(options: SweepOptions): Promise<ExitCode> {
     process.stdout.write(runsTable(outcome.all));
     process.stdout.write(searchResultLines(outcome.step, request.search.resolution));
     process.stdout.write(outputsLines(out, indexFileNames(undefined)));
+    await writeSweepReport(out);
     if (outcome.interrupted) process.stderr.write(INTERRUPTED_LINE);
     return outcome.step?.kind === "done" ? ExitCode.ok : ExitCode.findings;
   } catch (error) {
@@ -240,6 +245,17 @@ async function sweep(options: SweepOptions): Promise<ExitCode> {
     throw error;
   } finally {
     uninstall();
+  }
+}
+
+/** Summarises the sweep in <out>/report.html; a report that cannot be written never costs the measurements. */
+async function writeSweepReport(out: string): Promise<void> {
+  const path = join(out, REPORT_FILE);
+  try {
+    await writeReport(out, path);
+    process.stdout.write(reportLine(path));
+  } catch (error) {
+    process.stderr.write(reportNotWritten(out, path, error instanceof Error ? error.message : String(error)));
   }
 }
 

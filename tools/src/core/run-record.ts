@@ -19,6 +19,8 @@ export const RUN_RECORD_FILE = "run.json";
 export const SWEEP_MANIFEST_FILE = "sweep.json";
 export const RUNS_JSONL_FILE = "runs.jsonl";
 export const RUNS_CSV_FILE = "runs.csv";
+/** The self-contained HTML summary the sweep writes at the end (also `report RUNS_DIR --out …`). */
+export const REPORT_FILE = "report.html";
 export const RUNS_DIR = "runs";
 
 /** The file names the sweep gives each artifact in a run folder (RunArtifacts holds the actual ones). */

@@ -54,7 +54,7 @@ const MICROS_PER_SECOND = 1_000_000;
 export function runStats(record: RunRecord, summaries: RunArtifactSummaries): RunStats {
   // A profile with no event (the server died before writing one) measured nothing: no zeros.
   const profile = summaries.profile?.eventsRecovered === 0 ? undefined : summaries.profile;
-  const peak = peakHeap(summaries);
+  const peak = peakHeap(summaries, record.status === "ok");
   return {
     id: record.id,
     limit: record.limit,
@@ -79,13 +79,15 @@ export function runStats(record: RunRecord, summaries: RunArtifactSummaries): Ru
   };
 }
 
-function peakHeap(summaries: RunArtifactSummaries): { bytes: number; source: PeakHeapSource } | undefined {
+function peakHeap(summaries: RunArtifactSummaries, finished: boolean): { bytes: number; source: PeakHeapSource } | undefined {
   const counter = summaries.profile?.peakCounterMemoryBytes;
   if (counter !== undefined) return { bytes: counter, source: "profile-counter" };
   const bep = summaries.bep?.peakPostGcHeapBytes;
   if (bep !== undefined) return { bytes: bep, source: "bep-peak-post-gc" };
+  // --memory_profile samples the heap only between phases: a build that did not finish stopped sampling
+  // before the phase that used the memory, so its "peak" would be a misleading few MB.
   const phases = summaries.memoryProfile?.peakHeapUsedBytes;
-  if (phases !== undefined) return { bytes: phases, source: "memory-profile" };
+  if (phases !== undefined && finished) return { bytes: phases, source: "memory-profile" };
   return undefined;
 }
 

@@ -246,3 +246,11 @@ export function searchResultLines(step: SearchStep | undefined, resolution: numb
 export function outputsLines(out: string, indexFiles: readonly string[]): string {
   return `outputs: ${out}\n  runs:   ${out}/runs/<id>/ (run.json, console.log, profile.json.gz, ...)\n  tables: ${indexFiles.map((name) => `${out}/${name}`).join(", ")}\n`;
 }
+
+export function reportLine(path: string): string {
+  return `report: ${path}\n`;
+}
+
+export function reportNotWritten(out: string, path: string, reason: string): string {
+  return `sweep: the report ${path} was not written (${reason}); the runs are intact: try \`bazel run //analysis:report -- ${out}\`\n`;
+}

@@ -21,9 +21,9 @@ describe("stats on the Bazel 4.2.3 sweep fixture", () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatchInlineSnapshot(`
       "id,limit,limitBytes,iteration,warmup,mode,bazelVersion,status,exitCode,wallSeconds,profileSeconds,gcCount,gcMinor,gcMajor,gcSeconds,gcWithoutDuration,peakHeapBytes,peakHeapSource,eventsRecovered,truncated
-      0018m-w01,18m,18874368,1,true,regular,4.2.3,oom,33,9.55,,,,,,,16012184,memory-profile,0,true
-      0018m-r01,18m,18874368,1,false,regular,4.2.3,oom,33,9.96,8.314197,119,69,50,2.432,0,16461800,memory-profile,1853,false
-      0018m-r02,18m,18874368,2,false,regular,4.2.3,oom,33,9.22,,,,,,,16643208,memory-profile,0,true
+      0018m-w01,18m,18874368,1,true,regular,4.2.3,oom,33,9.55,,,,,,,,,0,true
+      0018m-r01,18m,18874368,1,false,regular,4.2.3,oom,33,9.96,8.314197,119,69,50,2.432,0,,,1853,false
+      0018m-r02,18m,18874368,2,false,regular,4.2.3,oom,33,9.22,,,,,,,,,0,true
       0256m-w01,256m,268435456,1,true,regular,4.2.3,ok,0,7.11,6.872339,11,6,5,0.407,0,19801984,memory-profile,12958,false
       0256m-r01,256m,268435456,1,false,regular,4.2.3,ok,0,6.9,6.683918,12,7,5,0.342,0,19817752,memory-profile,12965,false
       0256m-r02,256m,268435456,2,false,regular,4.2.3,ok,0,4.99,4.834299,10,5,5,0.357,0,19767872,memory-profile,12953,false

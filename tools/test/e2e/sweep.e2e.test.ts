@@ -45,6 +45,9 @@ describe("sweep with real Bazel", () => {
     expect(result.stdout, result.stdout).toMatch(/^1024m-r01 +1g +ok +0 /m);
     expect(result.stdout).toContain("threshold: 1g (every build succeeded from 1g up; a build failed at 128m)");
     expect(result.stdout).toContain(`outputs: ${out}`);
+    // It ends by summarising the sweep in a self-contained report.
+    expect(result.stdout).toContain(`report: ${join(out, "report.html")}`);
+    expect(readFileSync(join(out, "report.html"), "utf8")).toContain("0128m-r01");
 
     for (const [id, limit, limitBytes, status] of [
       ["0128m-r01", "128m", 128 * 1024 ** 2, "oom"],
