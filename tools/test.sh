@@ -21,6 +21,34 @@ readonly bazel_test_flags=("--symlink_prefix=/" "--test_output=errors")
 current_step="setup"
 steps_passed=0
 bazel_servers=() # pairs of (bazel binary, output base) of the servers started, shut down by finish()
+# Each test step leaves its counts here (vitest JSON reports, bazel test consoles) for the closing tally.
+results="$(mktemp -d)"
+readonly results
+
+# Prints "N passed, N failed" over every test run so far: vitest's JSON reports plus bazel test's summaries.
+tally() {
+    node - "$results" <<'JS'
+const { readdirSync, readFileSync } = require("node:fs");
+const { join } = require("node:path");
+let passed = 0;
+let failed = 0;
+for (const name of readdirSync(process.argv[2])) {
+  const text = readFileSync(join(process.argv[2], name), "utf8");
+  if (name.endsWith(".json")) {
+    const report = JSON.parse(text);
+    passed += report.numPassedTests;
+    failed += report.numFailedTests;
+  } else {
+    const summary = /Executed \d+ out of \d+ tests?: (\d+) tests? pass(?:es)?(?: and (\d+) fails?)?/.exec(text);
+    if (summary) {
+      passed += Number(summary[1]);
+      failed += Number(summary[2] ?? 0);
+    }
+  }
+}
+console.log(`${passed} passed, ${failed} failed`);
+JS
+}
 
 finish() {
     local status=$? i
@@ -28,6 +56,9 @@ finish() {
         # The same startup flags as the server's, or Bazel would kill it and start a new one to shut down.
         "${bazel_servers[i]}" --output_base="${bazel_servers[i + 1]}" "$bazel_max_idle" shutdown >/dev/null 2>&1 || true
     done
+    printf '\n'
+    tally || true
+    rm -rf "$results"
     if ((status == 0)); then
         printf '\ntools/test.sh: PASSED, all %d steps, in %ds\n' "$steps_passed" "$SECONDS"
     else
@@ -57,15 +88,16 @@ node_modules_stale() {
 }
 
 # CI=true: vitest fails on a missing snapshot instead of writing it.
+# vitest SCRIPT NAME: runs the npm script SCRIPT, keeping its JSON report as NAME for the tally.
 vitest() {
-    CI=true npm_in_tools run --silent "$1"
+    CI=true npm_in_tools run --silent "$1" -- --reporter=default --reporter=json --outputFile.json="$results/$2.json"
 }
 
 # bazel_test BAZEL NAME: `bazel test //...` with that Bazel binary, in a server of its own named NAME.
 bazel_test() {
     local output_base="${TMPDIR:-/tmp}/memory-adventure-test-$checkout_id-$2"
     bazel_servers+=("$1" "$output_base")
-    "$1" --output_base="$output_base" "$bazel_max_idle" test "${bazel_test_flags[@]}" //...
+    "$1" --output_base="$output_base" "$bazel_max_idle" test "${bazel_test_flags[@]}" //... 2>&1 | tee "$results/bazel-$2.log"
 }
 
 cd "$root"
@@ -74,14 +106,18 @@ if node_modules_stale; then
 fi
 step "tsc --noEmit" npm_in_tools run --silent typecheck
 step "bundle is fresh" npm_in_tools run --silent check:bundle
-step "vitest: unit and CLI tests" vitest test
+step "vitest: unit and CLI tests" vitest test unit
 step "bazel test //... (host Bazel)" bazel_test bazel host
 
-step "vitest: end-to-end tests on the host Bazel (real builds, serially)" vitest test:e2e
+step "vitest: end-to-end tests on the host Bazel (real builds, serially)" vitest test:e2e e2e-host
 
 # The same Bazel-dependent tests on Bazel 7.7.1 from a Debian sid chroot (tools/bazel7). A machine that cannot
 # host the chroot (exit 77: no mount permission, no disk) skips them loudly; any other failure fails the run.
 readonly bazel7="$tools/bazel7/bazel"
+vitest_on_bazel7() {
+    local -x BAZEL="$bazel7"
+    vitest test:e2e e2e-bazel7
+}
 bazel7_status=0
 "$tools/bazel7/prepare-chroot.sh" || bazel7_status=$?
 if ((bazel7_status == 77)); then
@@ -91,5 +127,5 @@ elif ((bazel7_status != 0)); then
     exit "$bazel7_status"
 else
     step "bazel test //... (Bazel 7.7.1)" bazel_test "$bazel7" bazel7
-    step "vitest: end-to-end tests on Bazel 7.7.1" env BAZEL="$bazel7" CI=true npm --prefix "$tools" run --silent test:e2e
+    step "vitest: end-to-end tests on Bazel 7.7.1" vitest_on_bazel7
 fi

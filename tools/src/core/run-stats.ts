@@ -5,7 +5,7 @@
 import type { BepSummary } from "./bep.js";
 import type { MemoryProfileSummary } from "./memory-profile.js";
 import type { ProfileSummary } from "./profile-summary.js";
-import type { BuildMode, RunRecord, RunStatus } from "./run-record.js";
+import type { RunRecord, RunStatus } from "./run-record.js";
 
 /** Where peakHeapBytes came from, best first. */
 export type PeakHeapSource =
@@ -16,17 +16,12 @@ export type PeakHeapSource =
   /** --memory_profile: the largest heap in use at the end of a build phase. */
   | "memory-profile";
 
-export interface RunStats {
-  readonly id: string;
-  readonly limit: string;
-  readonly limitBytes: number;
-  readonly iteration: number;
-  readonly warmup: boolean;
-  readonly mode: BuildMode;
-  readonly bazelVersion: string;
-  readonly status: RunStatus;
-  readonly exitCode: number | null;
-  readonly wallSeconds: number;
+/** What run.json says of the run, then what its artifacts measured. */
+export interface RunStats
+  extends Pick<
+    RunRecord,
+    "id" | "limit" | "limitBytes" | "iteration" | "warmup" | "mode" | "bazelVersion" | "status" | "exitCode" | "wallSeconds"
+  > {
   /** Profile's last minus first timestamp (file order), seconds; null without a profile or events. */
   readonly profileSeconds: number | null;
   readonly gcCount: number | null;
