@@ -59710,21 +59710,25 @@ function checkRunRecord(value4, where) {
 }
 
 // src/core/run-stats.ts
+var RECORD_FIELDS = [
+  "id",
+  "limit",
+  "limitBytes",
+  "iteration",
+  "warmup",
+  "mode",
+  "bazelVersion",
+  "status",
+  "exitCode",
+  "wallSeconds"
+];
 var MICROS_PER_SECOND = 1e6;
 function runStats(record, summaries) {
   const profile = summaries.profile?.eventsRecovered === 0 ? void 0 : summaries.profile;
   const peak = peakHeap(summaries, record.status === "ok");
+  const fromRecord = Object.fromEntries(RECORD_FIELDS.map((field3) => [field3, record[field3]]));
   return {
-    id: record.id,
-    limit: record.limit,
-    limitBytes: record.limitBytes,
-    iteration: record.iteration,
-    warmup: record.warmup,
-    mode: record.mode,
-    bazelVersion: record.bazelVersion,
-    status: record.status,
-    exitCode: record.exitCode,
-    wallSeconds: record.wallSeconds,
+    ...fromRecord,
     profileSeconds: profile?.durationMicros === void 0 ? null : profile.durationMicros / MICROS_PER_SECOND,
     gcCount: profile?.gcCount ?? null,
     gcMinor: profile?.gcMinor ?? null,
@@ -61118,24 +61122,13 @@ var CSV_COLUMNS = [
   "artifacts"
 ];
 function csvRow(record) {
-  return {
-    id: record.id,
-    limit: record.limit,
-    limitBytes: record.limitBytes,
-    iteration: record.iteration,
-    warmup: record.warmup,
-    mode: record.mode,
-    status: record.status,
-    exitCode: record.exitCode ?? "",
-    signal: record.signal ?? "",
-    stoppedBy: record.stoppedBy ?? "",
-    wallSeconds: record.wallSeconds,
-    startedAt: record.startedAt,
-    endedAt: record.endedAt,
-    bazelVersion: record.bazelVersion,
-    argv: JSON.stringify(record.argv),
-    artifacts: JSON.stringify(record.artifacts)
-  };
+  return Object.fromEntries(
+    CSV_COLUMNS.map((column) => {
+      const value4 = record[column];
+      if (value4 === null || value4 === void 0) return [column, ""];
+      return [column, typeof value4 === "object" ? JSON.stringify(value4) : value4];
+    })
+  );
 }
 async function isFile2(path4) {
   return (await stat(path4).catch(() => void 0))?.isFile() ?? false;

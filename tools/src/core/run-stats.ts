@@ -16,12 +16,22 @@ export type PeakHeapSource =
   /** --memory_profile: the largest heap in use at the end of a build phase. */
   | "memory-profile";
 
+/** The fields of run.json that `stats` repeats, in column order. */
+const RECORD_FIELDS = [
+  "id",
+  "limit",
+  "limitBytes",
+  "iteration",
+  "warmup",
+  "mode",
+  "bazelVersion",
+  "status",
+  "exitCode",
+  "wallSeconds",
+] as const satisfies readonly (keyof RunRecord)[];
+
 /** What run.json says of the run, then what its artifacts measured. */
-export interface RunStats
-  extends Pick<
-    RunRecord,
-    "id" | "limit" | "limitBytes" | "iteration" | "warmup" | "mode" | "bazelVersion" | "status" | "exitCode" | "wallSeconds"
-  > {
+export interface RunStats extends Pick<RunRecord, (typeof RECORD_FIELDS)[number]> {
   /** Profile's last minus first timestamp (file order), seconds; null without a profile or events. */
   readonly profileSeconds: number | null;
   readonly gcCount: number | null;
@@ -50,17 +60,12 @@ export function runStats(record: RunRecord, summaries: RunArtifactSummaries): Ru
   // A profile with no event (the server died before writing one) measured nothing: no zeros.
   const profile = summaries.profile?.eventsRecovered === 0 ? undefined : summaries.profile;
   const peak = peakHeap(summaries, record.status === "ok");
+  const fromRecord = Object.fromEntries(RECORD_FIELDS.map((field) => [field, record[field]])) as Pick<
+    RunRecord,
+    (typeof RECORD_FIELDS)[number]
+  >;
   return {
-    id: record.id,
-    limit: record.limit,
-    limitBytes: record.limitBytes,
-    iteration: record.iteration,
-    warmup: record.warmup,
-    mode: record.mode,
-    bazelVersion: record.bazelVersion,
-    status: record.status,
-    exitCode: record.exitCode,
-    wallSeconds: record.wallSeconds,
+    ...fromRecord,
     profileSeconds: profile?.durationMicros === undefined ? null : profile.durationMicros / MICROS_PER_SECOND,
     gcCount: profile?.gcCount ?? null,
     gcMinor: profile?.gcMinor ?? null,

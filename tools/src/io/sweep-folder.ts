@@ -142,25 +142,15 @@ const CSV_COLUMNS = [
   "artifacts",
 ] as const;
 
+/** One CSV cell a column: absent values are empty, lists and objects are JSON. */
 function csvRow(record: RunRecord): Record<(typeof CSV_COLUMNS)[number], string | number | boolean> {
-  return {
-    id: record.id,
-    limit: record.limit,
-    limitBytes: record.limitBytes,
-    iteration: record.iteration,
-    warmup: record.warmup,
-    mode: record.mode,
-    status: record.status,
-    exitCode: record.exitCode ?? "",
-    signal: record.signal ?? "",
-    stoppedBy: record.stoppedBy ?? "",
-    wallSeconds: record.wallSeconds,
-    startedAt: record.startedAt,
-    endedAt: record.endedAt,
-    bazelVersion: record.bazelVersion,
-    argv: JSON.stringify(record.argv),
-    artifacts: JSON.stringify(record.artifacts),
-  };
+  return Object.fromEntries(
+    CSV_COLUMNS.map((column) => {
+      const value = record[column];
+      if (value === null || value === undefined) return [column, ""];
+      return [column, typeof value === "object" ? JSON.stringify(value) : value];
+    }),
+  ) as Record<(typeof CSV_COLUMNS)[number], string | number | boolean>;
 }
 
 export async function isFile(path: string): Promise<boolean> {
