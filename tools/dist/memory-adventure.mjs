@@ -59668,13 +59668,71 @@ var ARTIFACT_FILES = {
   bep: "bep.json",
   memoryProfile: "memory-profile.txt",
   console: "console.log",
-  serverLog: "jvm.out"
+  serverLog: "jvm.out",
+  serverJavaLog: "java.log",
+  gcLog: "gc.log"
 };
+
+// src/core/run-status.ts
+var STOP_REASONS = ["timeout", "interrupt", "oom-hang", "gc-thrash"];
+var OOM_EXIT_CODE = 33;
+var BUILD_FAILURE_EXIT_CODE = 1;
+var SIGKILL_EXIT_CODE = 137;
+var SERVER_OOM_PATTERNS = [
+  /^FATAL: bazel ran out of memory/m,
+  /OutOfMemoryError thrown during Starlark evaluation/,
+  /java\.lang\.OutOfMemoryError/
+];
+var SERVER_LOG_OOM_PATTERN = /java\.lang\.OutOfMemoryError/;
+var ACTION_KILLED_PATTERNS = [/^ERROR: .* failed: \(Killed\)/m, /^ERROR: .* failed: \(Exit 137\)/m];
+function bepFacts(bepText) {
+  let outOfMemory = false;
+  let actionKilled = false;
+  for (const line5 of bepText.split("\n")) {
+    if (line5.trim() === "") continue;
+    let event2;
+    try {
+      event2 = JSON.parse(line5);
+    } catch {
+      continue;
+    }
+    if (get6(event2, ["aborted", "reason"]) === "OUT_OF_MEMORY") outOfMemory = true;
+    if (get6(event2, ["finished", "exitCode", "name"]) === "OOM_ERROR") outOfMemory = true;
+    const spawnExit = get6(event2, ["action", "failureDetail", "spawn", "spawnExitCode"]);
+    if (spawnExit === SIGKILL_EXIT_CODE) actionKilled = true;
+  }
+  return { outOfMemory, actionKilled };
+}
+function classifyRun(outcome) {
+  if (outcome.stoppedBy === "interrupt") return "interrupted";
+  const bep = bepFacts(outcome.bep);
+  const endedAbnormally = outcome.exitCode !== 0 && outcome.exitCode !== BUILD_FAILURE_EXIT_CODE;
+  const oomText = SERVER_OOM_PATTERNS.some((pattern) => pattern.test(outcome.console) || pattern.test(outcome.serverLog));
+  const stoppedForMemory = outcome.stoppedBy === "oom-hang" || outcome.stoppedBy === "gc-thrash";
+  if (outcome.exitCode === OOM_EXIT_CODE || stoppedForMemory || bep.outOfMemory || endedAbnormally && oomText) {
+    return "oom";
+  }
+  if (outcome.stoppedBy === "timeout") return "timeout";
+  if (outcome.exitCode === 0) return "ok";
+  if (bep.actionKilled || ACTION_KILLED_PATTERNS.some((pattern) => pattern.test(outcome.console))) return "action-killed";
+  return "failed";
+}
+function isServerOomLine(line5) {
+  return /^FATAL: bazel ran out of memory/.test(line5);
+}
+function get6(value4, keys4) {
+  let current2 = value4;
+  for (const key2 of keys4) {
+    if (typeof current2 !== "object" || current2 === null || Array.isArray(current2)) return void 0;
+    current2 = current2[key2];
+  }
+  return current2;
+}
 
 // src/core/run-record-check.ts
 var STATUSES = /* @__PURE__ */ new Set(["ok", "oom", "action-killed", "failed", "timeout", "interrupted"]);
 var MODES = /* @__PURE__ */ new Set(["regular", "nobuild", "skymeld"]);
-var STOPPED_BY = /* @__PURE__ */ new Set(["timeout", "interrupt", "oom-hang"]);
+var STOPPED_BY = new Set(STOP_REASONS);
 function checkRunRecord(value4, where) {
   const fail = (what) => {
     throw new InputError(`${where}: not a run record (${what}); it should be a run.json written by the sweep`);
@@ -60237,7 +60295,7 @@ var toKey = function(value4) {
   const result = `${value4}`;
   return result == "0" && 1 / value4 == -Infinity ? "-0" : result;
 };
-var get6 = function(object2, path4) {
+var get7 = function(object2, path4) {
   path4 = castPath(path4, object2);
   let index5 = 0;
   const length2 = path4.length;
@@ -60626,7 +60684,7 @@ var stringifier = function(options, state, info2) {
         }
       } else {
         for (let i = 0; i < columns.length; i++) {
-          const field3 = get6(chunk, columns[i].key);
+          const field3 = get7(chunk, columns[i].key);
           const [err, value4] = this.__cast(field3, {
             index: i,
             column: columns[i].key,
@@ -61551,7 +61609,9 @@ var ARTIFACT_LABELS = {
   memoryProfile: "memory",
   console: "console",
   heapDump: "heap dump",
-  serverLog: "jvm.out"
+  serverLog: "jvm.out",
+  serverJavaLog: "java.log",
+  gcLog: "GC log"
 };
 
 // src/commands/report.ts
@@ -61573,10 +61633,10 @@ async function writeReport(sweep2, out, name = sweep2) {
     runs.push({
       stats,
       folderHref: `${href2(folder.dir)}/`,
-      artifacts: Object.entries(folder.record.artifacts).map(([key2, file]) => ({
-        label: ARTIFACT_LABELS[key2] ?? key2,
-        href: href2(join11(folder.dir, file))
-      }))
+      artifacts: Object.keys(ARTIFACT_LABELS).flatMap((key2) => {
+        const file = folder.record.artifacts[key2];
+        return file === void 0 ? [] : [{ label: ARTIFACT_LABELS[key2], href: href2(join11(folder.dir, file)) }];
+      })
     });
   }
   const rows = runs.map((run2) => run2.stats);
@@ -61652,8 +61712,12 @@ function sweepBuildFlags(version2, context3) {
     ...row.flags(context3)
   ]);
 }
-function sweepJvmFlags(limit, heapDumps) {
-  return [`-Xmx${limit}`, ...heapDumps ? [] : ["-XX:-HeapDumpOnOutOfMemoryError"]];
+function sweepJvmFlags(limit, heapDumps, gcLog) {
+  return [
+    `-Xmx${limit}`,
+    ...heapDumps ? [] : ["-XX:-HeapDumpOnOutOfMemoryError"],
+    `-Xlog:gc:file="${gcLog}":uptime,level,tags:filecount=0`
+  ];
 }
 
 // src/core/duration.ts
@@ -61688,7 +61752,6 @@ function formatDuration(seconds2) {
 }
 
 // src/core/threshold-search.ts
-var NEAR_BOUNDARY_STEPS = 4;
 function nextSearchStep(config, runs) {
   const grid = config.resolution;
   const floor2 = snapUp(config.floor, grid);
@@ -61725,9 +61788,8 @@ function nextSearchStep(config, runs) {
     return run2(lowestTried > initialLow ? initialLow : clamp3(snapDown(lowestTried / 2, grid)));
   }
   const gap = high - low;
-  if (gap <= NEAR_BOUNDARY_STEPS * grid && !confirmed(high)) return run2(high);
-  if (gap <= grid) return { kind: "done", threshold: high, below: low, builds };
-  return run2(low + Math.floor(gap / grid / 2) * grid);
+  if (gap > grid) return run2(low + Math.floor(gap / grid / 2) * grid);
+  return confirmed(high) ? { kind: "done", threshold: high, below: low, builds } : run2(high);
   function confirmed(limit) {
     return (byLimit.get(limit)?.ok ?? 0) >= config.repeats;
   }
@@ -61835,65 +61897,55 @@ function capture(file, args, cwd) {
 // src/io/bazel-process.ts
 import { spawn as spawn3 } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdir as mkdir2, readFile as readFile5 } from "node:fs/promises";
+import { mkdir as mkdir2, open as open2, readFile as readFile5 } from "node:fs/promises";
 import { dirname as dirname6, join as join13 } from "node:path";
 
-// src/core/run-status.ts
-var OOM_EXIT_CODE = 33;
-var BUILD_FAILURE_EXIT_CODE = 1;
-var SIGKILL_EXIT_CODE = 137;
-var SERVER_OOM_PATTERNS = [
-  /^FATAL: bazel ran out of memory/m,
-  /OutOfMemoryError thrown during Starlark evaluation/,
-  /java\.lang\.OutOfMemoryError/
-];
-var ACTION_KILLED_PATTERNS = [/^ERROR: .* failed: \(Killed\)/m, /^ERROR: .* failed: \(Exit 137\)/m];
-function bepFacts(bepText) {
-  let outOfMemory = false;
-  let actionKilled = false;
-  for (const line5 of bepText.split("\n")) {
-    if (line5.trim() === "") continue;
-    let event2;
-    try {
-      event2 = JSON.parse(line5);
-    } catch {
-      continue;
+// src/core/gc-log.ts
+var UNIT_BYTES3 = { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+var PAUSE_LINE = /^\[(\d+(?:\.\d+)?)s\].*?\bGC\((\d+)\) Pause (\w+).*? (\d+)([BKMG])->(\d+)([BKMG])\((\d+)([BKMG])\) (\d+(?:\.\d+)?)ms\s*$/;
+function parseGcPause(line5) {
+  const match2 = PAUSE_LINE.exec(line5);
+  if (match2 === null) return void 0;
+  const [, uptime, id2, kind, before, beforeUnit, after, afterUnit, committed, committedUnit, pauseMs] = match2;
+  const bytes = (value4, unit2) => Number(value4) * UNIT_BYTES3[unit2];
+  return {
+    uptimeSeconds: Number(uptime),
+    id: Number(id2),
+    kind: kind === "Young" ? "young" : kind === "Full" ? "full" : "other",
+    beforeBytes: bytes(before, beforeUnit),
+    afterBytes: bytes(after, afterUnit),
+    committedBytes: bytes(committed, committedUnit),
+    pauseSeconds: Number(pauseMs) / 1e3
+  };
+}
+var GC_THRASH_RULE = { windowSeconds: 60, minPauseShare: 0.98, minHeapShareAfterFull: 0.98 };
+function gcThrashing(pauses, limitBytes, rule4 = GC_THRASH_RULE) {
+  const last = pauses.at(-1);
+  if (last === void 0 || last.uptimeSeconds < rule4.windowSeconds) return void 0;
+  const windowStart = last.uptimeSeconds - rule4.windowSeconds;
+  let paused = 0;
+  let lastFull;
+  let fullCollections = 0;
+  for (const pause of pauses) {
+    if (pause.uptimeSeconds <= windowStart) continue;
+    paused += Math.min(pause.pauseSeconds, pause.uptimeSeconds - windowStart);
+    if (pause.kind === "full") {
+      lastFull = pause;
+      fullCollections++;
     }
-    if (get7(event2, ["aborted", "reason"]) === "OUT_OF_MEMORY") outOfMemory = true;
-    if (get7(event2, ["finished", "exitCode", "name"]) === "OOM_ERROR") outOfMemory = true;
-    const spawnExit = get7(event2, ["action", "failureDetail", "spawn", "spawnExitCode"]);
-    if (spawnExit === SIGKILL_EXIT_CODE) actionKilled = true;
   }
-  return { outOfMemory, actionKilled };
-}
-function classifyRun(outcome) {
-  if (outcome.stoppedBy === "interrupt") return "interrupted";
-  const bep = bepFacts(outcome.bep);
-  const endedAbnormally = outcome.exitCode !== 0 && outcome.exitCode !== BUILD_FAILURE_EXIT_CODE;
-  const oomText = SERVER_OOM_PATTERNS.some((pattern) => pattern.test(outcome.console) || pattern.test(outcome.serverLog));
-  if (outcome.exitCode === OOM_EXIT_CODE || outcome.stoppedBy === "oom-hang" || bep.outOfMemory || endedAbnormally && oomText) {
-    return "oom";
-  }
-  if (outcome.stoppedBy === "timeout") return "timeout";
-  if (outcome.exitCode === 0) return "ok";
-  if (bep.actionKilled || ACTION_KILLED_PATTERNS.some((pattern) => pattern.test(outcome.console))) return "action-killed";
-  return "failed";
-}
-function isServerOomLine(line5) {
-  return /^FATAL: bazel ran out of memory/.test(line5);
-}
-function get7(value4, keys4) {
-  let current2 = value4;
-  for (const key2 of keys4) {
-    if (typeof current2 !== "object" || current2 === null || Array.isArray(current2)) return void 0;
-    current2 = current2[key2];
-  }
-  return current2;
+  if (lastFull === void 0) return void 0;
+  const pauseShare = paused / rule4.windowSeconds;
+  const heapShareAfterFull = lastFull.afterBytes / limitBytes;
+  if (pauseShare < rule4.minPauseShare || heapShareAfterFull < rule4.minHeapShareAfterFull) return void 0;
+  return { atUptimeSeconds: last.uptimeSeconds, pauseShare, heapShareAfterFull, fullCollections };
 }
 
 // src/io/bazel-process.ts
 var STOP_GRACE_MS = 1e4;
 var OOM_HANG_GRACE_MS = 15e3;
+var WATCH_INTERVAL_MS = 2e3;
+var THREAD_DUMP_MS = 2e3;
 var Interrupter = class {
   current;
   requested = false;
@@ -61930,30 +61982,54 @@ async function runBazelCommand(command, interrupter) {
     } catch {
     }
   };
+  let ended = false;
+  const killThisServer = () => {
+    if (!ended) void killServer(command.outputBase);
+  };
   const stop2 = (reason) => {
     if (stoppedBy !== void 0) return;
     stoppedBy = reason;
-    if (reason === "oom-hang") {
-      void killServer(command.outputBase);
-    } else {
+    if (reason === "interrupt") {
       signalClient("SIGINT");
-      timers.push(setTimeout(() => void killServer(command.outputBase), STOP_GRACE_MS));
+      timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
+    } else if (reason === "timeout") {
+      void dumpThreads(command.outputBase).then(() => {
+        if (ended) return;
+        signalClient("SIGINT");
+        timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
+      });
+    } else {
+      void dumpThreads(command.outputBase).then(killThisServer);
     }
-    timers.push(setTimeout(() => signalClient("SIGKILL"), STOP_GRACE_MS + 5e3));
+    timers.push(setTimeout(() => signalClient("SIGKILL"), THREAD_DUMP_MS + STOP_GRACE_MS + 5e3));
+  };
+  let oomHangArmed = false;
+  const armOomHang = () => {
+    if (oomHangArmed) return;
+    oomHangArmed = true;
+    timers.push(setTimeout(() => stop2("oom-hang"), OOM_HANG_GRACE_MS));
   };
   const onOutput = (chunk) => {
     consoleStream.write(chunk);
     command.live?.write(chunk);
-    if (!command.watchOomHang || stoppedBy !== void 0) return;
+    if (command.watch === void 0 || stoppedBy !== void 0) return;
     recentText = (recentText + chunk.toString("utf8")).slice(-4096);
     if (recentText.split("\n").some(isServerOomLine)) {
       recentText = "";
-      timers.push(setTimeout(() => stop2("oom-hang"), OOM_HANG_GRACE_MS));
+      armOomHang();
     }
   };
   child.stdout.on("data", onOutput);
   child.stderr.on("data", onOutput);
   if (command.timeoutMs !== void 0) timers.push(setTimeout(() => stop2("timeout"), command.timeoutMs));
+  let watcher;
+  if (command.watch !== void 0) {
+    watcher = new ServerWatcher(command.watch, command.outputBase, {
+      onServerOom: armOomHang,
+      onThrashing: () => stop2("gc-thrash")
+    });
+    watcher.start();
+  }
   const detach = interrupter.attach(stop2);
   try {
     const { exitCode, signal } = await new Promise((resolve3, reject) => {
@@ -61962,7 +62038,9 @@ async function runBazelCommand(command, interrupter) {
     });
     return { exitCode, signal, stoppedBy, startedAt, endedAt: /* @__PURE__ */ new Date() };
   } finally {
+    ended = true;
     detach();
+    watcher?.stop();
     for (const timer3 of timers) clearTimeout(timer3);
     await new Promise((resolve3) => consoleStream.end(resolve3));
     if (consoleError !== void 0) throw consoleError;
@@ -61975,6 +62053,87 @@ async function serverPid(outputBase) {
   const cmdline = await readFile5(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
   return cmdline.split("\0").includes(`--output_base=${outputBase}`) ? pid : void 0;
 }
+async function dumpThreads(outputBase) {
+  const pid = await serverPid(outputBase);
+  if (pid === void 0) return;
+  try {
+    process.kill(pid, "SIGQUIT");
+  } catch {
+    return;
+  }
+  await new Promise((resolve3) => setTimeout(resolve3, THREAD_DUMP_MS));
+}
+var ServerWatcher = class {
+  constructor(watch, outputBase, on2) {
+    this.watch = watch;
+    this.on = on2;
+    this.gcLog = new GrowingFile(watch.gcLog);
+    this.serverLogs = [new GrowingFile(join13(outputBase, "java.log")), new GrowingFile(join13(outputBase, "server", "jvm.out"))];
+  }
+  watch;
+  on;
+  gcLog;
+  serverLogs;
+  pauses = [];
+  timer;
+  reported = { oom: false, thrashing: false };
+  start() {
+    const tick2 = async () => {
+      await this.check();
+      if (this.timer !== void 0) this.timer = setTimeout(() => void tick2(), WATCH_INTERVAL_MS);
+    };
+    this.timer = setTimeout(() => void tick2(), WATCH_INTERVAL_MS);
+  }
+  stop() {
+    clearTimeout(this.timer);
+    this.timer = void 0;
+  }
+  async check() {
+    for (const log7 of this.serverLogs) {
+      const lines = await log7.newLines();
+      if (!this.reported.oom && lines.some((line5) => SERVER_LOG_OOM_PATTERN.test(line5))) {
+        this.reported.oom = true;
+        this.on.onServerOom();
+      }
+    }
+    const newPauses = (await this.gcLog.newLines()).flatMap((line5) => parseGcPause(line5) ?? []);
+    if (newPauses.length === 0 || this.reported.thrashing) return;
+    const latest = newPauses.at(-1).uptimeSeconds;
+    this.pauses = [...this.pauses, ...newPauses].filter((pause) => pause.uptimeSeconds > latest - 2 * GC_THRASH_RULE.windowSeconds);
+    if (gcThrashing(this.pauses, this.watch.limitBytes) !== void 0) {
+      this.reported.thrashing = true;
+      this.on.onThrashing();
+    }
+  }
+};
+var GrowingFile = class {
+  constructor(path4) {
+    this.path = path4;
+  }
+  path;
+  offset = 0;
+  partial = "";
+  async newLines() {
+    const handle = await open2(this.path, "r").catch(() => void 0);
+    if (handle === void 0) return [];
+    try {
+      const { size } = await handle.stat();
+      if (size < this.offset) {
+        this.offset = 0;
+        this.partial = "";
+      }
+      if (size === this.offset) return [];
+      const buffer = Buffer.alloc(size - this.offset);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
+      this.offset += bytesRead;
+      const lines = (this.partial + buffer.subarray(0, bytesRead).toString("utf8")).split("\n");
+      this.partial = lines.pop() ?? "";
+      return lines;
+    } finally {
+      await handle.close();
+    }
+  }
+};
 async function killServer(outputBase) {
   const pid = await serverPid(outputBase);
   if (pid === void 0) return false;
@@ -62071,7 +62230,7 @@ var ServerSession = class {
     const shutdown = [...this.startupFlags, "shutdown"];
     const log7 = join14(this.job.outputBase, "sweep-shutdown.log");
     await runBazelCommand(
-      { bazel: this.job.settings.bazel, args: shutdown, cwd: this.job.settings.workspace, outputBase: this.job.outputBase, consoleFile: log7, timeoutMs: 3e4, watchOomHang: false },
+      { bazel: this.job.settings.bazel, args: shutdown, cwd: this.job.settings.workspace, outputBase: this.job.outputBase, consoleFile: log7, timeoutMs: 3e4, watch: void 0 },
       new Interrupter()
     ).catch(() => void 0);
     if (await serverPid(this.job.outputBase) !== void 0) await killServer(this.job.outputBase);
@@ -62099,7 +62258,7 @@ async function runOne(job, planned, interrupter, session) {
   const path4 = (name) => join14(dir, name);
   const startupFlags = [
     ...baseStartupFlags(job),
-    ...sweepJvmFlags(planned.limit.spelling, job.heapDumps).map((flag2) => `--host_jvm_args=${flag2}`),
+    ...sweepJvmFlags(planned.limit.spelling, job.heapDumps, path4(ARTIFACT_FILES.gcLog)).map((flag2) => `--host_jvm_args=${flag2}`),
     ...settings.startupFlags
   ];
   const buildArgs = [
@@ -62123,9 +62282,11 @@ async function runOne(job, planned, interrupter, session) {
   const cleanArgs = [...startupFlags, "clean"];
   const consoleFile = path4(ARTIFACT_FILES.console);
   const timeoutMs = settings.timeoutSeconds * 1e3;
-  const common = { bazel: settings.bazel, cwd: settings.workspace, outputBase: job.outputBase, live: job.liveConsole, timeoutMs, watchOomHang: true };
+  const watch = { gcLog: path4(ARTIFACT_FILES.gcLog), limitBytes: planned.limit.bytes };
+  const common = { bazel: settings.bazel, cwd: settings.workspace, outputBase: job.outputBase, live: job.liveConsole, timeoutMs, watch };
   await session.stop();
   await removeHeapDumps(job.outputBase);
+  await removeServerLogs(job.outputBase);
   session.use(startupFlags);
   const cleanLog = path4("clean.log");
   let argv = [settings.bazel, ...cleanArgs];
@@ -62148,12 +62309,19 @@ async function runOne(job, planned, interrupter, session) {
     () => true,
     () => false
   );
+  const javaLogCopied = await copyFile(join14(job.outputBase, "java.log"), path4(ARTIFACT_FILES.serverJavaLog)).then(
+    () => true,
+    () => false
+  );
   const heapDump = job.heapDumps ? await moveHeapDumps(job.outputBase, dir) : void 0;
   await removeHeapDumps(job.outputBase);
   const status = classifyRun({
     exitCode: result.exitCode,
     console: consoleText,
-    serverLog: serverLogCopied ? await readFile6(path4(ARTIFACT_FILES.serverLog), "utf8") : "",
+    serverLog: [
+      serverLogCopied ? await readFile6(path4(ARTIFACT_FILES.serverLog), "utf8") : "",
+      javaLogCopied ? await readFile6(path4(ARTIFACT_FILES.serverJavaLog), "utf8") : ""
+    ].join("\n"),
     bep: await readFile6(path4(ARTIFACT_FILES.bep), "utf8").catch(() => ""),
     stoppedBy: result.stoppedBy
   });
@@ -62164,6 +62332,8 @@ async function runOne(job, planned, interrupter, session) {
     ...await present(dir, "bep", ARTIFACT_FILES.bep),
     ...await present(dir, "memoryProfile", ARTIFACT_FILES.memoryProfile),
     ...serverLogCopied ? { serverLog: ARTIFACT_FILES.serverLog } : {},
+    ...javaLogCopied ? { serverJavaLog: ARTIFACT_FILES.serverJavaLog } : {},
+    ...await present(dir, "gcLog", ARTIFACT_FILES.gcLog),
     ...heapDump === void 0 ? {} : { heapDump }
   };
   const record = {
@@ -62200,6 +62370,10 @@ async function removeHeapDumps(outputBase) {
   const dumps = (await readdir3(outputBase).catch(() => [])).filter((name) => name.endsWith(".hprof"));
   for (const name of dumps) await rm3(join14(outputBase, name), { force: true });
 }
+async function removeServerLogs(outputBase) {
+  const javaLogs = (await readdir3(outputBase).catch(() => [])).filter((name) => name === "java.log" || name.startsWith("java.log."));
+  for (const name of [...javaLogs, join14("server", "jvm.out")]) await rm3(join14(outputBase, name), { force: true });
+}
 async function removeTree(path4) {
   await new Promise((resolve3) => {
     const chmod = spawn4("chmod", ["-R", "u+w", path4], { stdio: "ignore" });
@@ -62225,7 +62399,7 @@ var SWEEP_OPTION_HELP = {
   workspace: "the Bazel workspace to build (default: the one you run this in)",
   targets: "target pattern to build; repeat for more (default: //...)",
   limits: "heap limits: sizes (256m, 1g), ranges START..END:STEP, comma-separated",
-  runs: "measured runs per limit (with --search: successes needed near the threshold, default 3)",
+  runs: "measured runs per limit (with --search: successes the threshold needs, default 3)",
   warmup: "warm-up runs per limit, recorded but marked as warm-ups",
   mode: "regular: build; nobuild: analysis only (--nobuild); skymeld: merged analysis and execution (Bazel 6+)",
   config: "--config for every build; repeat for more (default: eat, this repository's memory hog; none with --workspace)",

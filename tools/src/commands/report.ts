@@ -3,6 +3,7 @@ import { dirname, join, relative, sep } from "node:path";
 import { Command } from "commander";
 import { plotData } from "../core/plot-data.js";
 import { plotRunsFromStats } from "../core/plot-input.js";
+import type { RunArtifacts } from "../core/run-record.js";
 import { threshold } from "../core/threshold.js";
 import { resolveUserPath } from "../io/invocation.js";
 import { writeOutputFile } from "../io/output-file.js";
@@ -37,10 +38,10 @@ export async function writeReport(sweep: string, out: string, name: string = swe
     runs.push({
       stats,
       folderHref: `${href(folder.dir)}/`,
-      artifacts: Object.entries(folder.record.artifacts).map(([key, file]) => ({
-        label: ARTIFACT_LABELS[key] ?? key,
-        href: href(join(folder.dir, file)),
-      })),
+      artifacts: (Object.keys(ARTIFACT_LABELS) as (keyof RunArtifacts)[]).flatMap((key) => {
+        const file = folder.record.artifacts[key];
+        return file === undefined ? [] : [{ label: ARTIFACT_LABELS[key], href: href(join(folder.dir, file)) }];
+      }),
     });
   }
   const rows = runs.map((run) => run.stats);

@@ -61,7 +61,7 @@ import {
  * succeed, ~20 s each). Limits near 256m-320m can thrash in garbage collection for minutes. Retune here.
  */
 export const DEFAULT_PLAN = { limits: "128m,576m,640m,1g", runs: 1, warmup: 0, configs: ["eat"], targets: ["//..."] } as const;
-/** With --search and no --runs: successes the threshold needs near the boundary. */
+/** With --search and no --runs: successes the threshold needs before it is the answer. */
 export const DEFAULT_SEARCH_REPEATS = 3;
 export const DEFAULT_RESOLUTION = "5m";
 export const DEFAULT_TIMEOUT = "10m";

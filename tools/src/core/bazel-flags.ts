@@ -128,8 +128,14 @@ export function sweepBuildFlags(version: BazelVersion, context: FlagContext): st
 /**
  * JVM flags (each given as --host_jvm_args=...) of the sub-build's server. Bazel's client asks the JVM
  * for a heap dump on OutOfMemoryError in the output base; each is the size of the heap (hundreds of MB),
- * so they are turned off unless the user wants them.
+ * so they are turned off unless the user wants them. The GC log (see core/gc-log.ts) goes to the run
+ * folder, unrotated (the JVM rotates at 20 MB by default); the path is quoted so that a ':' in it does
+ * not end the -Xlog option.
  */
-export function sweepJvmFlags(limit: string, heapDumps: boolean): string[] {
-  return [`-Xmx${limit}`, ...(heapDumps ? [] : ["-XX:-HeapDumpOnOutOfMemoryError"])];
+export function sweepJvmFlags(limit: string, heapDumps: boolean, gcLog: string): string[] {
+  return [
+    `-Xmx${limit}`,
+    ...(heapDumps ? [] : ["-XX:-HeapDumpOnOutOfMemoryError"]),
+    `-Xlog:gc:file="${gcLog}":uptime,level,tags:filecount=0`,
+  ];
 }

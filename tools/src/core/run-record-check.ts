@@ -4,10 +4,11 @@
  */
 import { InputError } from "./exit-codes.js";
 import type { RunRecord } from "./run-record.js";
+import { STOP_REASONS } from "./run-status.js";
 
 const STATUSES = new Set(["ok", "oom", "action-killed", "failed", "timeout", "interrupted"]);
 const MODES = new Set(["regular", "nobuild", "skymeld"]);
-const STOPPED_BY = new Set(["timeout", "interrupt", "oom-hang"]);
+const STOPPED_BY = new Set<string>(STOP_REASONS);
 
 /** Returns `value` as a RunRecord or throws InputError naming `where` (the file) and the bad field. */
 export function checkRunRecord(value: unknown, where: string): RunRecord {

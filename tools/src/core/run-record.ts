@@ -15,6 +15,8 @@
  * rows; sweep.json is the same for every shard of one plan.
  */
 
+import type { StopReason } from "./run-status.js";
+
 export const RUN_RECORD_FILE = "run.json";
 export const SWEEP_MANIFEST_FILE = "sweep.json";
 export const RUNS_JSONL_FILE = "runs.jsonl";
@@ -31,6 +33,8 @@ export const ARTIFACT_FILES = {
   memoryProfile: "memory-profile.txt",
   console: "console.log",
   serverLog: "jvm.out",
+  serverJavaLog: "java.log",
+  gcLog: "gc.log",
 } as const;
 
 export type RunStatus = "ok" | "oom" | "action-killed" | "failed" | "timeout" | "interrupted";
@@ -56,6 +60,10 @@ export interface RunArtifacts {
    * the client (exit 37, "Server terminated abruptly"), this is where the error shows.
    */
   readonly serverLog?: string;
+  /** The server's java.log (Bazel's own log): the crash's Java stack and Bazel's account of it. */
+  readonly serverJavaLog?: string;
+  /** The server JVM's GC log (-Xlog:gc): every pause with the heap before and after (core/gc-log.ts). */
+  readonly gcLog?: string;
 }
 
 export interface RunRecord {
@@ -84,10 +92,11 @@ export interface RunRecord {
   readonly status: RunStatus;
   /**
    * Set when the sweep stopped the sub-build itself: `timeout` (over --timeout), `interrupt` (Ctrl-C),
-   * `oom-hang` (the server printed its OutOfMemoryError and then hung; Bazel 4.2.3 does that). Absent when
-   * the build ended by itself. The wall time then ends when the sweep stopped it.
+   * `oom-hang` (the server printed or logged its OutOfMemoryError and then hung; Bazel 4.2.3 does that),
+   * `gc-thrash` (its GC log showed it doing little but full collections of a full heap). Absent when the
+   * build ended by itself. The wall time then ends when the sweep stopped it.
    */
-  readonly stoppedBy?: "timeout" | "interrupt" | "oom-hang";
+  readonly stoppedBy?: StopReason;
   readonly artifacts: RunArtifacts;
 }
 
@@ -109,7 +118,7 @@ export interface SweepManifest {
     readonly buildFlags: readonly string[];
     readonly startupFlags: readonly string[];
     readonly timeoutSeconds: number;
-    /** null for a grid sweep; for `--search`, its resolution and the successes needed near the threshold. */
+    /** null for a grid sweep; for `--search`, its resolution and the successes the threshold needs. */
     readonly search: { readonly resolution: string; readonly repeats: number } | null;
   };
   /** As in run.json; how it was detected: "--version", "package" (confirmed by a flag probe) or "flag probe". */

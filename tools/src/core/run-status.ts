@@ -1,17 +1,21 @@
 /**
- * How a sub-build ended (run.json's `status`), read from its exit code, its console, the server's own log
- * (jvm.out) and its Build Event Protocol file: every one of them can be cut short by the crash we study.
+ * How a sub-build ended (run.json's `status`), read from its exit code, its console, the server's own logs
+ * (jvm.out, java.log) and its Build Event Protocol file: every one of them can be cut short by the crash we study.
  */
 import type { RunStatus } from "./run-record.js";
 
 /** Why the sweep itself stopped the sub-build, if it did. */
-export type StopReason = "timeout" | "interrupt" | "oom-hang";
+export const STOP_REASONS = ["timeout", "interrupt", "oom-hang", "gc-thrash"] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
 
 export interface RunOutcome {
   /** null when the client died of a signal. */
   readonly exitCode: number | null;
   readonly console: string;
-  /** The server's jvm.out: a JVM dying of OutOfMemoryError too fast to tell the client leaves its trace here. */
+  /**
+   * The server's jvm.out and java.log: a JVM dying of OutOfMemoryError too fast to tell the client, or hanging
+   * before it could, leaves its trace here.
+   */
   readonly serverLog: string;
   /** The --build_event_json_file text, possibly cut mid-line. */
   readonly bep: string;
@@ -35,6 +39,12 @@ export const SERVER_OOM_PATTERNS: readonly RegExp[] = [
   /OutOfMemoryError thrown during Starlark evaluation/,
   /java\.lang\.OutOfMemoryError/,
 ];
+
+/**
+ * The server's own logs (java.log, jvm.out) name the error this way on both generations; while a build
+ * runs, the sweep takes it as the start of a crash that may hang.
+ */
+export const SERVER_LOG_OOM_PATTERN = /java\.lang\.OutOfMemoryError/;
 
 /**
  * An action that died of SIGKILL (the kernel's OOM killer, a memory-limited CI container): Bazel 4.2.3
@@ -72,7 +82,8 @@ export function bepFacts(bepText: string): BepFacts {
 
 /**
  * The status of a finished sub-build. Order matters: an interruption is what the user did; out of memory
- * wins over a timeout (a server that printed its OutOfMemoryError and then hung is an OOM); a killed
+ * wins over a timeout (a server that printed its OutOfMemoryError and then hung is an OOM, and so is one
+ * the sweep stopped for thrashing in GC: it had run out of heap, only slowly); a killed
  * action only explains a failed build. OOM text counts only when the build did not end normally
  * (exit 0 or 1): an action's own OutOfMemoryError in a failed build is not the server's.
  */
@@ -81,7 +92,8 @@ export function classifyRun(outcome: RunOutcome): RunStatus {
   const bep = bepFacts(outcome.bep);
   const endedAbnormally = outcome.exitCode !== 0 && outcome.exitCode !== BUILD_FAILURE_EXIT_CODE;
   const oomText = SERVER_OOM_PATTERNS.some((pattern) => pattern.test(outcome.console) || pattern.test(outcome.serverLog));
-  if (outcome.exitCode === OOM_EXIT_CODE || outcome.stoppedBy === "oom-hang" || bep.outOfMemory || (endedAbnormally && oomText)) {
+  const stoppedForMemory = outcome.stoppedBy === "oom-hang" || outcome.stoppedBy === "gc-thrash";
+  if (outcome.exitCode === OOM_EXIT_CODE || stoppedForMemory || bep.outOfMemory || (endedAbnormally && oomText)) {
     return "oom";
   }
   if (outcome.stoppedBy === "timeout") return "timeout";

@@ -7,9 +7,11 @@
  *    high end crashes, double it; if the low end succeeds, halve it (never below the floor).
  * 2. Bisect the bracket on a grid of `resolution` until it is one resolution wide.
  * 3. OOM is noisy near the threshold (the same heap may crash once and pass once), so once the bracket is
- *    at most NEAR_BOUNDARY_STEPS resolutions wide, its upper end must succeed `repeats` times in a row before
- *    the search narrows further; one crash there moves the bracket's lower end up instead. One crash is
- *    enough to call a limit failing: a heap that sometimes crashes is not a safe heap.
+ *    one resolution wide, its upper end must succeed `repeats` times before it is the answer; one crash
+ *    there moves the bracket's lower end up instead, and the search goes on above it. One crash is enough
+ *    to call a limit failing: a heap that sometimes crashes is not a safe heap. (Repeating only at the end
+ *    rather than all through the last few bisections costs `repeats - 1` builds instead of several times
+ *    that, which is what keeps a search within a tenth of a dense grid's builds: bench/search-vs-grid.ts.)
  *
  * All probes are multiples of the resolution, so every run id is stable across resumptions.
  */
@@ -20,16 +22,13 @@ export interface SearchConfig {
   readonly low: number;
   readonly high: number;
   readonly resolution: number;
-  /** Successes the bracket's upper end needs near the boundary. */
+  /** Successes the threshold needs before it is the answer. */
   readonly repeats: number;
   readonly warmup: number;
   /** Never probe below or above these. */
   readonly floor: number;
   readonly ceiling: number;
 }
-
-/** How wide (in resolutions) the bracket is when repeats start. */
-export const NEAR_BOUNDARY_STEPS = 4;
 
 export interface SearchRun {
   readonly limitBytes: number;
@@ -101,9 +100,8 @@ export function nextSearchStep(config: SearchConfig, runs: readonly SearchRun[])
     return run(lowestTried > initialLow ? initialLow : clamp(snapDown(lowestTried / 2, grid)));
   }
   const gap = high - low;
-  if (gap <= NEAR_BOUNDARY_STEPS * grid && !confirmed(high)) return run(high);
-  if (gap <= grid) return { kind: "done", threshold: high, below: low, builds };
-  return run(low + Math.floor(gap / grid / 2) * grid);
+  if (gap > grid) return run(low + Math.floor(gap / grid / 2) * grid);
+  return confirmed(high) ? { kind: "done", threshold: high, below: low, builds } : run(high);
 
   function confirmed(limit: number): boolean {
     return (byLimit.get(limit)?.ok ?? 0) >= config.repeats;

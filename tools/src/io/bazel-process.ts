@@ -5,20 +5,38 @@
 //   is still running after STOP_GRACE_MS, SIGKILL to the server by its pid, then to the client;
 // - oom-hang: a server that printed "FATAL: bazel ran out of memory" may hang instead of exiting (seen
 //   on 4.2.3 at small heaps: the client waits forever and ignores SIGTERM), so OOM_HANG_GRACE_MS after that
-//   line the server is killed by its pid.
+//   line the server is killed by its pid. The line may never reach the console (a CI run sat silent for
+//   10 minutes at 128m), so the server's own logs (java.log, jvm.out) are watched for the error too;
+// - gc-thrash: the server's GC log shows it doing little but full collections (core/gc-log.ts).
+//
+// Before the sweep kills a server it has stopped, the server prints a thread dump into its jvm.out
+// (SIGQUIT): what it was doing when it hung is evidence the run folder keeps.
 //
 // The client runs in its own process group (detached), so a Ctrl-C in the terminal reaches only the
 // sweep, which forwards exactly one SIGINT; the chroot wrapper of Bazel 7 is in that group too.
 import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, open, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { isServerOomLine, type StopReason } from "../core/run-status.js";
+import { gcThrashing, GC_THRASH_RULE, parseGcPause, type GcPause } from "../core/gc-log.js";
+import { isServerOomLine, SERVER_LOG_OOM_PATTERN, type StopReason } from "../core/run-status.js";
 
 /** How long a sub-build gets to end by itself after SIGINT before its server is killed. */
 export const STOP_GRACE_MS = 10_000;
 /** How long a server that announced its OutOfMemoryError may take to exit before it counts as hung. */
 export const OOM_HANG_GRACE_MS = 15_000;
+/** How often the server's logs are read while a command runs. */
+const WATCH_INTERVAL_MS = 2_000;
+/** How long a server gets to write its thread dump after SIGQUIT. */
+const THREAD_DUMP_MS = 2_000;
+
+/** What to watch of the server while a build runs. */
+export interface ServerWatch {
+  /** The gc.log the server writes (-Xlog:gc), read as it grows. */
+  readonly gcLog: string;
+  /** The server's -Xmx, which thrashing is judged against. */
+  readonly limitBytes: number;
+}
 
 export interface BazelCommand {
   readonly bazel: string;
@@ -32,8 +50,8 @@ export interface BazelCommand {
   readonly live?: NodeJS.WritableStream;
   /** Stop the command after this long (undefined: never). */
   readonly timeoutMs?: number;
-  /** Stop on OOM hang. */
-  readonly watchOomHang: boolean;
+  /** Watch for an OOM hang and GC thrashing; undefined for commands that build nothing (shutdown). */
+  readonly watch: ServerWatch | undefined;
 }
 
 export interface BazelCommandResult {
@@ -87,31 +105,58 @@ export async function runBazelCommand(command: BazelCommand, interrupter: Interr
       // already gone
     }
   };
+  // Set once the command has ended: from then on the output base may hold the next command's server,
+  // which no stop of this one may touch.
+  let ended = false;
+  const killThisServer = (): void => {
+    if (!ended) void killServer(command.outputBase);
+  };
   const stop = (reason: StopReason): void => {
     if (stoppedBy !== undefined) return;
     stoppedBy = reason;
-    if (reason === "oom-hang") {
-      void killServer(command.outputBase);
-    } else {
+    if (reason === "interrupt") {
       signalClient("SIGINT");
-      timers.push(setTimeout(() => void killServer(command.outputBase), STOP_GRACE_MS));
+      timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
+    } else if (reason === "timeout") {
+      void dumpThreads(command.outputBase).then(() => {
+        if (ended) return;
+        signalClient("SIGINT");
+        timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
+      });
+    } else {
+      // A hung or thrashing server answers no cancellation: after its thread dump, it is killed.
+      void dumpThreads(command.outputBase).then(killThisServer);
     }
-    timers.push(setTimeout(() => signalClient("SIGKILL"), STOP_GRACE_MS + 5_000));
+    timers.push(setTimeout(() => signalClient("SIGKILL"), THREAD_DUMP_MS + STOP_GRACE_MS + 5_000));
+  };
+  let oomHangArmed = false;
+  const armOomHang = (): void => {
+    if (oomHangArmed) return;
+    oomHangArmed = true;
+    timers.push(setTimeout(() => stop("oom-hang"), OOM_HANG_GRACE_MS));
   };
 
   const onOutput = (chunk: Buffer): void => {
     consoleStream.write(chunk);
     command.live?.write(chunk);
-    if (!command.watchOomHang || stoppedBy !== undefined) return;
+    if (command.watch === undefined || stoppedBy !== undefined) return;
     recentText = (recentText + chunk.toString("utf8")).slice(-4096);
     if (recentText.split("\n").some(isServerOomLine)) {
       recentText = "";
-      timers.push(setTimeout(() => stop("oom-hang"), OOM_HANG_GRACE_MS));
+      armOomHang();
     }
   };
   child.stdout.on("data", onOutput);
   child.stderr.on("data", onOutput);
   if (command.timeoutMs !== undefined) timers.push(setTimeout(() => stop("timeout"), command.timeoutMs));
+  let watcher: ServerWatcher | undefined;
+  if (command.watch !== undefined) {
+    watcher = new ServerWatcher(command.watch, command.outputBase, {
+      onServerOom: armOomHang,
+      onThrashing: () => stop("gc-thrash"),
+    });
+    watcher.start();
+  }
   const detach = interrupter.attach(stop);
 
   try {
@@ -121,7 +166,9 @@ export async function runBazelCommand(command: BazelCommand, interrupter: Interr
     });
     return { exitCode, signal, stoppedBy, startedAt, endedAt: new Date() };
   } finally {
+    ended = true;
     detach();
+    watcher?.stop();
     for (const timer of timers) clearTimeout(timer);
     await new Promise<void>((resolve) => consoleStream.end(resolve));
     if (consoleError !== undefined) throw consoleError;
@@ -136,6 +183,101 @@ export async function serverPid(outputBase: string): Promise<number | undefined>
   // A stale pid file may name an unrelated process by now: only a JVM started for this output base counts.
   const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
   return cmdline.split("\u0000").includes(`--output_base=${outputBase}`) ? pid : undefined;
+}
+
+/** Asks the output base's server for a thread dump into its jvm.out (SIGQUIT), and gives it time to write it. */
+export async function dumpThreads(outputBase: string): Promise<void> {
+  const pid = await serverPid(outputBase);
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, "SIGQUIT");
+  } catch {
+    return;
+  }
+  await new Promise((resolve) => setTimeout(resolve, THREAD_DUMP_MS));
+}
+
+/**
+ * Reads the server's logs as they grow, every WATCH_INTERVAL_MS: its GC log for thrashing, and its
+ * java.log and jvm.out for an OutOfMemoryError that the console may never show.
+ */
+class ServerWatcher {
+  private readonly gcLog: GrowingFile;
+  private readonly serverLogs: GrowingFile[];
+  private pauses: GcPause[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private reported = { oom: false, thrashing: false };
+
+  constructor(
+    private readonly watch: ServerWatch,
+    outputBase: string,
+    private readonly on: { readonly onServerOom: () => void; readonly onThrashing: () => void },
+  ) {
+    this.gcLog = new GrowingFile(watch.gcLog);
+    this.serverLogs = [new GrowingFile(join(outputBase, "java.log")), new GrowingFile(join(outputBase, "server", "jvm.out"))];
+  }
+
+  start(): void {
+    const tick = async (): Promise<void> => {
+      await this.check();
+      if (this.timer !== undefined) this.timer = setTimeout(() => void tick(), WATCH_INTERVAL_MS);
+    };
+    this.timer = setTimeout(() => void tick(), WATCH_INTERVAL_MS);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async check(): Promise<void> {
+    for (const log of this.serverLogs) {
+      const lines = await log.newLines();
+      if (!this.reported.oom && lines.some((line) => SERVER_LOG_OOM_PATTERN.test(line))) {
+        this.reported.oom = true;
+        this.on.onServerOom();
+      }
+    }
+    const newPauses = (await this.gcLog.newLines()).flatMap((line) => parseGcPause(line) ?? []);
+    if (newPauses.length === 0 || this.reported.thrashing) return;
+    const latest = newPauses.at(-1)!.uptimeSeconds;
+    // Only the window matters; a long build's log is not kept in memory.
+    this.pauses = [...this.pauses, ...newPauses].filter((pause) => pause.uptimeSeconds > latest - 2 * GC_THRASH_RULE.windowSeconds);
+    if (gcThrashing(this.pauses, this.watch.limitBytes) !== undefined) {
+      this.reported.thrashing = true;
+      this.on.onThrashing();
+    }
+  }
+}
+
+/** A log file read from where the last read ended; yields whole lines only. */
+class GrowingFile {
+  private offset = 0;
+  private partial = "";
+
+  constructor(private readonly path: string) {}
+
+  async newLines(): Promise<string[]> {
+    const handle = await open(this.path, "r").catch(() => undefined);
+    if (handle === undefined) return [];
+    try {
+      const { size } = await handle.stat();
+      // A new server (the same output base, the next command) starts its log afresh.
+      if (size < this.offset) {
+        this.offset = 0;
+        this.partial = "";
+      }
+      if (size === this.offset) return [];
+      const buffer = Buffer.alloc(size - this.offset);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
+      this.offset += bytesRead;
+      const lines = (this.partial + buffer.subarray(0, bytesRead).toString("utf8")).split("\n");
+      this.partial = lines.pop() ?? "";
+      return lines;
+    } finally {
+      await handle.close();
+    }
+  }
 }
 
 /** SIGKILLs the output base's server, if one runs; returns whether it did. */

@@ -150,7 +150,7 @@ class ServerSession {
     const shutdown = [...this.startupFlags, "shutdown"];
     const log = join(this.job.outputBase, "sweep-shutdown.log");
     await runBazelCommand(
-      { bazel: this.job.settings.bazel, args: shutdown, cwd: this.job.settings.workspace, outputBase: this.job.outputBase, consoleFile: log, timeoutMs: 30_000, watchOomHang: false },
+      { bazel: this.job.settings.bazel, args: shutdown, cwd: this.job.settings.workspace, outputBase: this.job.outputBase, consoleFile: log, timeoutMs: 30_000, watch: undefined },
       new Interrupter(),
     ).catch(() => undefined);
     // A server that does not go (it hung after an OutOfMemoryError, or ran with other startup flags) is killed.
@@ -183,7 +183,7 @@ async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupt
   const path = (name: string): string => join(dir, name);
   const startupFlags = [
     ...baseStartupFlags(job),
-    ...sweepJvmFlags(planned.limit.spelling, job.heapDumps).map((flag) => `--host_jvm_args=${flag}`),
+    ...sweepJvmFlags(planned.limit.spelling, job.heapDumps, path(ARTIFACT_FILES.gcLog)).map((flag) => `--host_jvm_args=${flag}`),
     ...settings.startupFlags,
   ];
   const buildArgs = [
@@ -207,10 +207,13 @@ async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupt
   const cleanArgs = [...startupFlags, "clean"];
   const consoleFile = path(ARTIFACT_FILES.console);
   const timeoutMs = settings.timeoutSeconds * 1000;
-  const common = { bazel: settings.bazel, cwd: settings.workspace, outputBase: job.outputBase, live: job.liveConsole, timeoutMs, watchOomHang: true };
+  const watch = { gcLog: path(ARTIFACT_FILES.gcLog), limitBytes: planned.limit.bytes };
+  const common = { bazel: settings.bazel, cwd: settings.workspace, outputBase: job.outputBase, live: job.liveConsole, timeoutMs, watch };
 
   await session.stop();
   await removeHeapDumps(job.outputBase);
+  // The watch reads the server's logs for an OutOfMemoryError: the last server's must not count.
+  await removeServerLogs(job.outputBase);
   session.use(startupFlags);
   const cleanLog = path("clean.log");
   let argv = [settings.bazel, ...cleanArgs];
@@ -235,12 +238,19 @@ async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupt
     () => true,
     () => false,
   );
+  const javaLogCopied = await copyFile(join(job.outputBase, "java.log"), path(ARTIFACT_FILES.serverJavaLog)).then(
+    () => true,
+    () => false,
+  );
   const heapDump = job.heapDumps ? await moveHeapDumps(job.outputBase, dir) : undefined;
   await removeHeapDumps(job.outputBase);
   const status = classifyRun({
     exitCode: result.exitCode,
     console: consoleText,
-    serverLog: serverLogCopied ? await readFile(path(ARTIFACT_FILES.serverLog), "utf8") : "",
+    serverLog: [
+      serverLogCopied ? await readFile(path(ARTIFACT_FILES.serverLog), "utf8") : "",
+      javaLogCopied ? await readFile(path(ARTIFACT_FILES.serverJavaLog), "utf8") : "",
+    ].join("\n"),
     bep: await readFile(path(ARTIFACT_FILES.bep), "utf8").catch(() => ""),
     stoppedBy: result.stoppedBy,
   });
@@ -251,6 +261,8 @@ async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupt
     ...(await present(dir, "bep", ARTIFACT_FILES.bep)),
     ...(await present(dir, "memoryProfile", ARTIFACT_FILES.memoryProfile)),
     ...(serverLogCopied ? { serverLog: ARTIFACT_FILES.serverLog } : {}),
+    ...(javaLogCopied ? { serverJavaLog: ARTIFACT_FILES.serverJavaLog } : {}),
+    ...(await present(dir, "gcLog", ARTIFACT_FILES.gcLog)),
     ...(heapDump === undefined ? {} : { heapDump }),
   };
   const record: RunRecord = {
@@ -291,6 +303,12 @@ async function moveHeapDumps(outputBase: string, dir: string): Promise<string | 
 async function removeHeapDumps(outputBase: string): Promise<void> {
   const dumps = (await readdir(outputBase).catch(() => [] as string[])).filter((name) => name.endsWith(".hprof"));
   for (const name of dumps) await rm(join(outputBase, name), { force: true });
+}
+
+/** The server logs of the output base: java.log (a link to the server's own java.log.*) and server/jvm.out. */
+async function removeServerLogs(outputBase: string): Promise<void> {
+  const javaLogs = (await readdir(outputBase).catch(() => [] as string[])).filter((name) => name === "java.log" || name.startsWith("java.log."));
+  for (const name of [...javaLogs, join("server", "jvm.out")]) await rm(join(outputBase, name), { force: true });
 }
 
 /** Deletes a folder Bazel wrote, read-only files and folders included. */

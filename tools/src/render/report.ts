@@ -1,5 +1,6 @@
 // Wording and markup of `report`: one self-contained HTML page (inline CSS and SVG, no script, nothing
 // fetched) with the sweep's parameters, the threshold, the plots, the table of runs and a blame slot.
+import type { RunArtifacts } from "../core/run-record.js";
 import type { RunStats } from "../core/run-stats.js";
 import type { Threshold } from "../core/threshold.js";
 import { escapeHtml } from "./plot.js";
@@ -195,7 +196,7 @@ function number(value: number | null, digits: number): string {
 }
 
 /** Link labels for the run's artifacts, in the order of RunArtifacts. */
-export const ARTIFACT_LABELS: Readonly<Record<string, string>> = {
+export const ARTIFACT_LABELS: Readonly<Record<keyof RunArtifacts, string>> = {
   profile: "profile",
   starlarkCpuProfile: "cpu pprof",
   bep: "BEP",
@@ -203,4 +204,6 @@ export const ARTIFACT_LABELS: Readonly<Record<string, string>> = {
   console: "console",
   heapDump: "heap dump",
   serverLog: "jvm.out",
+  serverJavaLog: "java.log",
+  gcLog: "GC log",
 };

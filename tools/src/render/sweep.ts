@@ -19,7 +19,7 @@ export const SWEEP_OPTION_HELP = {
   workspace: "the Bazel workspace to build (default: the one you run this in)",
   targets: "target pattern to build; repeat for more (default: //...)",
   limits: "heap limits: sizes (256m, 1g), ranges START..END:STEP, comma-separated",
-  runs: "measured runs per limit (with --search: successes needed near the threshold, default 3)",
+  runs: "measured runs per limit (with --search: successes the threshold needs, default 3)",
   warmup: "warm-up runs per limit, recorded but marked as warm-ups",
   mode: "regular: build; nobuild: analysis only (--nobuild); skymeld: merged analysis and execution (Bazel 6+)",
   config: "--config for every build; repeat for more (default: eat, this repository's memory hog; none with --workspace)",

@@ -122,10 +122,12 @@ describe("version recognition", () => {
 });
 
 describe("sweepJvmFlags", () => {
+  // Quoted: the ':' in the folder would otherwise end the -Xlog option's file name.
+  const GC_LOG_FLAG = '-Xlog:gc:file="/out:1/runs/0256m-r01/gc.log":uptime,level,tags:filecount=0';
   it.each([
-    { limit: "256m", heapDumps: false, flags: ["-Xmx256m", "-XX:-HeapDumpOnOutOfMemoryError"] },
-    { limit: "1g", heapDumps: true, flags: ["-Xmx1g"] },
+    { limit: "256m", heapDumps: false, flags: ["-Xmx256m", "-XX:-HeapDumpOnOutOfMemoryError", GC_LOG_FLAG] },
+    { limit: "1g", heapDumps: true, flags: ["-Xmx1g", GC_LOG_FLAG] },
   ])("$limit, heap dumps $heapDumps", ({ limit, heapDumps, flags }) => {
-    expect(sweepJvmFlags(limit, heapDumps)).toEqual(flags);
+    expect(sweepJvmFlags(limit, heapDumps, "/out:1/runs/0256m-r01/gc.log")).toEqual(flags);
   });
 });

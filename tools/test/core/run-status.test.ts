@@ -17,14 +17,16 @@ function fixture(version: string, name: string): RunOutcome {
       return "";
     }
   };
-  let bep = "";
-  try {
-    bep = gunzipSync(readFileSync(new URL("bep.json.gz", dir))).toString("utf8");
-  } catch {
-    bep = "";
-  }
+  const readGzip = (file: string): string => {
+    try {
+      return gunzipSync(readFileSync(new URL(file, dir))).toString("utf8");
+    } catch {
+      return "";
+    }
+  };
+  const bep = readGzip("bep.json.gz");
   const outcome = JSON.parse(read("outcome.json")) as { exitCode: number | null; stoppedBy: StopReason | null };
-  return { exitCode: outcome.exitCode, stoppedBy: outcome.stoppedBy ?? undefined, console: read("console.log"), serverLog: read("jvm.out"), bep };
+  return { exitCode: outcome.exitCode, stoppedBy: outcome.stoppedBy ?? undefined, console: read("console.log"), serverLog: [read("jvm.out"), readGzip("java.log.gz")].join("\n"), bep };
 }
 
 describe("classifyRun on real builds", () => {
@@ -33,6 +35,8 @@ describe("classifyRun on real builds", () => {
     { version: "4.2.3", name: "oom", status: "oom" },
     { version: "4.2.3", name: "oom-hang", status: "oom" },
     { version: "4.2.3", name: "oom-silent-console", status: "oom" },
+    { version: "4.2.3", name: "oom-hang-silent", status: "oom" },
+    { version: "4.2.3", name: "thrash-finishes", status: "ok" },
     { version: "4.2.3", name: "startup-oom", status: "oom" },
     { version: "4.2.3", name: "action-killed", status: "action-killed" },
     { version: "4.2.3", name: "failed", status: "failed" },
@@ -40,6 +44,7 @@ describe("classifyRun on real builds", () => {
     { version: "4.2.3", name: "interrupted", status: "interrupted" },
     { version: "7.7.1", name: "ok", status: "ok" },
     { version: "7.7.1", name: "oom", status: "oom" },
+    { version: "7.7.1", name: "oom-hang", status: "oom" },
     { version: "7.7.1", name: "startup-oom", status: "oom" },
     { version: "7.7.1", name: "action-killed", status: "action-killed" },
     { version: "7.7.1", name: "failed", status: "failed" },
@@ -62,6 +67,7 @@ describe("classifyRun on partial evidence", () => {
   const oom = fixture("4.2.3", "oom");
   const killed = fixture("4.2.3", "action-killed");
   const silent = fixture("4.2.3", "oom-silent-console");
+  const silentHang = fixture("4.2.3", "oom-hang-silent");
   it.each<{ why: string; outcome: RunOutcome; status: RunStatus }>([
     { why: "exit 33 alone is out of memory", outcome: { ...oom, console: "", serverLog: "", bep: "" }, status: "oom" },
     { why: "the BEP alone says OUT_OF_MEMORY (client killed)", outcome: { ...oom, exitCode: null, console: "", serverLog: "" }, status: "oom" },
@@ -77,6 +83,13 @@ describe("classifyRun on partial evidence", () => {
     { why: "a killed action from the BEP alone", outcome: { ...killed, console: "" }, status: "action-killed" },
     { why: "a timeout that ends in an OutOfMemoryError is out of memory", outcome: { ...oom, stoppedBy: "timeout" }, status: "oom" },
     { why: "an interruption wins over everything", outcome: { ...oom, stoppedBy: "interrupt" }, status: "interrupted" },
+    {
+      why: "a server that hung without a word on the console: its logs name the error",
+      outcome: { ...silentHang, stoppedBy: "timeout" },
+      status: "oom",
+    },
+    { why: "the same hang with its logs lost is only a timeout", outcome: { ...silentHang, stoppedBy: "timeout", serverLog: "", bep: "" }, status: "timeout" },
+    { why: "a server stopped for thrashing in GC ran out of heap, slowly", outcome: { ...fixture("4.2.3", "timeout"), stoppedBy: "gc-thrash" }, status: "oom" },
     { why: "a BEP cut in the middle of a line still counts", outcome: { ...oom, exitCode: null, console: "", serverLog: "", bep: cutAfterFirst(oom.bep, "OUT_OF_MEMORY") }, status: "oom" },
   ])("$why", ({ outcome, status }) => {
     expect(classifyRun(outcome)).toBe(status);

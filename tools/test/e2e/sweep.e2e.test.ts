@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
+import { parseGcLog } from "../../src/core/gc-log.js";
 import type { RunRecord } from "../../src/core/run-record.js";
 import { serverPid } from "../../src/io/bazel-process.js";
 import { writeSweepWorkspace } from "../fixtures/sweep-workspace.mjs";
@@ -63,7 +64,7 @@ describe("sweep with real Bazel", () => {
       expect(run.argv).toContain(`--output_base=${join(out, "output_base")}`);
       expect(run.argv.slice(-2)).toEqual(["--", "//..."]);
       expect(Date.parse(run.endedAt) - Date.parse(run.startedAt)).toBeCloseTo(run.wallSeconds * 1000, -2);
-      expect(Object.keys(run.artifacts).sort()).toEqual(["bep", "console", "memoryProfile", "profile", "serverLog", "starlarkCpuProfile"]);
+      expect(Object.keys(run.artifacts).sort()).toEqual(["bep", "console", "gcLog", "memoryProfile", "profile", "serverJavaLog", "serverLog", "starlarkCpuProfile"]);
       for (const file of Object.values(run.artifacts)) expect(existsSync(join(dir, file)), file).toBe(true);
       const profile = await readFile(join(dir, run.artifacts.profile!));
       expect([...profile.subarray(0, 2)]).toEqual([0x1f, 0x8b]); // gzip
@@ -75,7 +76,20 @@ describe("sweep with real Bazel", () => {
       finishFlush: zlibConstants.Z_SYNC_FLUSH,
     }).toString("utf8");
     expect(profileStart).toMatch(/^\{"otherData":\{.*"traceEvents":\[/s);
-    expect(readFileSync(join(out, "runs", "0128m-r01", "console.log"), "utf8")).toMatch(/ran out of memory|OutOfMemoryError/);
+    // The OutOfMemoryError shows on the console, or only in the server's logs when its crash handler ran out
+    // of memory too and it hung (then the sweep stopped it, after a thread dump).
+    const oomRun = record(out, "0128m-r01");
+    const oomDir = join(out, "runs", "0128m-r01");
+    const serverText = ["console.log", "jvm.out", "java.log"].map((file) => readFileSync(join(oomDir, file), "utf8")).join("\n");
+    expect(serverText).toMatch(/ran out of memory|java\.lang\.OutOfMemoryError/);
+    if (oomRun.stoppedBy !== undefined) {
+      expect(oomRun.stoppedBy).toBe("oom-hang");
+      expect(readFileSync(join(oomDir, "jvm.out"), "utf8")).toContain("Full thread dump");
+    }
+    // Every pause of the server's collector is in gc.log, the OOM run's ending with its heap full.
+    const pauses = parseGcLog(readFileSync(join(oomDir, "gc.log"), "utf8"));
+    expect(pauses.length).toBeGreaterThan(10);
+    expect(Math.max(...pauses.map((pause) => pause.beforeBytes))).toBeGreaterThan(0.9 * 128 * 1024 ** 2);
 
     const jsonl = readFileSync(join(out, "runs.jsonl"), "utf8").trim().split("\n");
     expect(jsonl.map((line) => (JSON.parse(line) as RunRecord).id)).toEqual(["0128m-r01", "1024m-r01"]);
@@ -131,6 +145,8 @@ describe("sweep with real Bazel", () => {
     expect(run).toMatchObject({ status: "timeout", stoppedBy: "timeout" });
     expect(run.wallSeconds).toBeGreaterThanOrEqual(8);
     expect(run.wallSeconds).toBeLessThan(30);
+    // What the server was doing when it was stopped: a thread dump, with the build's threads waiting.
+    expect(readFileSync(join(out, "runs", "0256m-r01", "jvm.out"), "utf8")).toContain("Full thread dump");
     await expectNoServer(out);
   });
 

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { killServer } from "../../src/io/bazel-process.js";
 
 /** The root of this repository's Bazel workspace. */
 export const WORKSPACE_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -62,9 +63,14 @@ export class BazelServer {
     return runProcess(BAZEL, [...this.startupFlags, ...args], { cwd: options.cwd ?? WORKSPACE_ROOT });
   }
 
-  /** Stops the server and deletes its output base (Bazel leaves read-only files there). */
+  /**
+   * Stops the server and deletes its output base (Bazel leaves read-only files there). A server that hung
+   * after running out of memory does not answer `shutdown`: after a minute it is killed by its pid.
+   */
   async shutdown(): Promise<void> {
-    await this.run(["shutdown"]);
+    const minute = new Promise((resolvePromise) => setTimeout(resolvePromise, 60_000).unref());
+    await Promise.race([this.run(["shutdown"]).catch(() => undefined), minute]);
+    await killServer(this.outputBase);
     spawnSync("chmod", ["-R", "u+w", this.outputBase]);
     rmSync(this.outputBase, { recursive: true, force: true });
   }
