@@ -59678,12 +59678,12 @@ var STOP_REASONS = ["timeout", "interrupt", "oom-hang", "gc-thrash"];
 var OOM_EXIT_CODE = 33;
 var BUILD_FAILURE_EXIT_CODE = 1;
 var SIGKILL_EXIT_CODE = 137;
+var SERVER_LOG_OOM_PATTERN = /java\.lang\.OutOfMemoryError/;
 var SERVER_OOM_PATTERNS = [
   /^FATAL: bazel ran out of memory/m,
   /OutOfMemoryError thrown during Starlark evaluation/,
-  /java\.lang\.OutOfMemoryError/
+  SERVER_LOG_OOM_PATTERN
 ];
-var SERVER_LOG_OOM_PATTERN = /java\.lang\.OutOfMemoryError/;
 var ACTION_KILLED_PATTERNS = [/^ERROR: .* failed: \(Killed\)/m, /^ERROR: .* failed: \(Exit 137\)/m];
 function bepFacts(bepText) {
   let outOfMemory = false;
@@ -61291,16 +61291,7 @@ function parseJsonFile(text3, file) {
 // src/render/stats.ts
 var STATS_FORMATS = ["csv", "json", "legacy"];
 var STATS_COLUMNS = [
-  "id",
-  "limit",
-  "limitBytes",
-  "iteration",
-  "warmup",
-  "mode",
-  "bazelVersion",
-  "status",
-  "exitCode",
-  "wallSeconds",
+  ...RECORD_FIELDS,
   "profileSeconds",
   "gcCount",
   "gcMinor",
@@ -62076,7 +62067,6 @@ var ServerWatcher = class {
   serverLogs;
   pauses = [];
   timer;
-  reported = { oom: false, thrashing: false };
   start() {
     const tick2 = async () => {
       await this.check();
@@ -62091,19 +62081,13 @@ var ServerWatcher = class {
   async check() {
     for (const log7 of this.serverLogs) {
       const lines = await log7.newLines();
-      if (!this.reported.oom && lines.some((line5) => SERVER_LOG_OOM_PATTERN.test(line5))) {
-        this.reported.oom = true;
-        this.on.onServerOom();
-      }
+      if (lines.some((line5) => SERVER_LOG_OOM_PATTERN.test(line5))) this.on.onServerOom();
     }
     const newPauses = (await this.gcLog.newLines()).flatMap((line5) => parseGcPause(line5) ?? []);
-    if (newPauses.length === 0 || this.reported.thrashing) return;
+    if (newPauses.length === 0) return;
     const latest = newPauses.at(-1).uptimeSeconds;
     this.pauses = [...this.pauses, ...newPauses].filter((pause) => pause.uptimeSeconds > latest - 2 * GC_THRASH_RULE.windowSeconds);
-    if (gcThrashing(this.pauses, this.watch.limitBytes) !== void 0) {
-      this.reported.thrashing = true;
-      this.on.onThrashing();
-    }
+    if (gcThrashing(this.pauses, this.watch.limitBytes) !== void 0) this.on.onThrashing();
   }
 };
 var GrowingFile = class {
@@ -62305,14 +62289,8 @@ async function runOne(job, planned, interrupter, session) {
     await clearRunFolder(job.out, planned.id);
     throw error3;
   }
-  const serverLogCopied = await copyFile(join14(job.outputBase, "server", "jvm.out"), path4(ARTIFACT_FILES.serverLog)).then(
-    () => true,
-    () => false
-  );
-  const javaLogCopied = await copyFile(join14(job.outputBase, "java.log"), path4(ARTIFACT_FILES.serverJavaLog)).then(
-    () => true,
-    () => false
-  );
+  const serverLogCopied = await copyIfPresent(join14(job.outputBase, "server", "jvm.out"), path4(ARTIFACT_FILES.serverLog));
+  const javaLogCopied = await copyIfPresent(join14(job.outputBase, "java.log"), path4(ARTIFACT_FILES.serverJavaLog));
   const heapDump = job.heapDumps ? await moveHeapDumps(job.outputBase, dir) : void 0;
   await removeHeapDumps(job.outputBase);
   const status = classifyRun({
@@ -62357,6 +62335,12 @@ async function runOne(job, planned, interrupter, session) {
   };
   await writeRunRecord(job.out, record);
   return record;
+}
+function copyIfPresent(from, to) {
+  return copyFile(from, to).then(
+    () => true,
+    () => false
+  );
 }
 async function present(dir, key2, name) {
   return await isFile2(join14(dir, name)) ? { [key2]: name } : {};

@@ -16,8 +16,8 @@ export type PeakHeapSource =
   /** --memory_profile: the largest heap in use at the end of a build phase. */
   | "memory-profile";
 
-/** The fields of run.json that `stats` repeats, in column order. */
-const RECORD_FIELDS = [
+/** The fields of run.json that `stats` repeats, in column order (its first columns). */
+export const RECORD_FIELDS = [
   "id",
   "limit",
   "limitBytes",

@@ -30,6 +30,12 @@ export const BUILD_FAILURE_EXIT_CODE = 1;
 export const SIGKILL_EXIT_CODE = 137;
 
 /**
+ * The server's own logs (java.log, jvm.out) name the error this way on both generations; while a build
+ * runs, the sweep takes it as the start of a crash that may hang.
+ */
+export const SERVER_LOG_OOM_PATTERN = /java\.lang\.OutOfMemoryError/;
+
+/**
  * Text of a server that ran out of heap: 4.2.3 and 7.x print the first line on the console; 7.x wraps
  * Starlark's error as "OutOfMemoryError thrown during Starlark evaluation"; jvm.out holds the JVM's own
  * "java.lang.OutOfMemoryError" when the server died before it could say anything (client exit 37).
@@ -37,14 +43,8 @@ export const SIGKILL_EXIT_CODE = 137;
 export const SERVER_OOM_PATTERNS: readonly RegExp[] = [
   /^FATAL: bazel ran out of memory/m,
   /OutOfMemoryError thrown during Starlark evaluation/,
-  /java\.lang\.OutOfMemoryError/,
+  SERVER_LOG_OOM_PATTERN,
 ];
-
-/**
- * The server's own logs (java.log, jvm.out) name the error this way on both generations; while a build
- * runs, the sweep takes it as the start of a crash that may hang.
- */
-export const SERVER_LOG_OOM_PATTERN = /java\.lang\.OutOfMemoryError/;
 
 /**
  * An action that died of SIGKILL (the kernel's OOM killer, a memory-limited CI container): Bazel 4.2.3

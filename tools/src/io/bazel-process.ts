@@ -206,7 +206,6 @@ class ServerWatcher {
   private readonly serverLogs: GrowingFile[];
   private pauses: GcPause[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private reported = { oom: false, thrashing: false };
 
   constructor(
     private readonly watch: ServerWatch,
@@ -233,20 +232,15 @@ class ServerWatcher {
   private async check(): Promise<void> {
     for (const log of this.serverLogs) {
       const lines = await log.newLines();
-      if (!this.reported.oom && lines.some((line) => SERVER_LOG_OOM_PATTERN.test(line))) {
-        this.reported.oom = true;
-        this.on.onServerOom();
-      }
+      // Both callbacks act once, however often they are called.
+      if (lines.some((line) => SERVER_LOG_OOM_PATTERN.test(line))) this.on.onServerOom();
     }
     const newPauses = (await this.gcLog.newLines()).flatMap((line) => parseGcPause(line) ?? []);
-    if (newPauses.length === 0 || this.reported.thrashing) return;
+    if (newPauses.length === 0) return;
     const latest = newPauses.at(-1)!.uptimeSeconds;
     // Only the window matters; a long build's log is not kept in memory.
     this.pauses = [...this.pauses, ...newPauses].filter((pause) => pause.uptimeSeconds > latest - 2 * GC_THRASH_RULE.windowSeconds);
-    if (gcThrashing(this.pauses, this.watch.limitBytes) !== undefined) {
-      this.reported.thrashing = true;
-      this.on.onThrashing();
-    }
+    if (gcThrashing(this.pauses, this.watch.limitBytes) !== undefined) this.on.onThrashing();
   }
 }
 

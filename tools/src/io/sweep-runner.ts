@@ -234,14 +234,8 @@ async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupt
     throw error;
   }
 
-  const serverLogCopied = await copyFile(join(job.outputBase, "server", "jvm.out"), path(ARTIFACT_FILES.serverLog)).then(
-    () => true,
-    () => false,
-  );
-  const javaLogCopied = await copyFile(join(job.outputBase, "java.log"), path(ARTIFACT_FILES.serverJavaLog)).then(
-    () => true,
-    () => false,
-  );
+  const serverLogCopied = await copyIfPresent(join(job.outputBase, "server", "jvm.out"), path(ARTIFACT_FILES.serverLog));
+  const javaLogCopied = await copyIfPresent(join(job.outputBase, "java.log"), path(ARTIFACT_FILES.serverJavaLog));
   const heapDump = job.heapDumps ? await moveHeapDumps(job.outputBase, dir) : undefined;
   await removeHeapDumps(job.outputBase);
   const status = classifyRun({
@@ -286,6 +280,14 @@ async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupt
   };
   await writeRunRecord(job.out, record);
   return record;
+}
+
+/** Copies a file the server may not have written; returns whether it did. */
+function copyIfPresent(from: string, to: string): Promise<boolean> {
+  return copyFile(from, to).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function present<K extends keyof RunArtifacts>(dir: string, key: K, name: string): Promise<Partial<RunArtifacts>> {

@@ -1,22 +1,13 @@
 // Wording and formats of `stats`: CSV (default), JSON, and the original stats.sh line ("legacy").
 import { stringify } from "csv-stringify/sync";
-import { legacyStatus, type RunStats } from "../core/run-stats.js";
+import { legacyStatus, RECORD_FIELDS, type RunStats } from "../core/run-stats.js";
 
 export type StatsFormat = "csv" | "json" | "legacy";
 export const STATS_FORMATS: readonly StatsFormat[] = ["csv", "json", "legacy"];
 
 /** CSV columns in order; the header row uses these names, and `plot` reads them back. */
 export const STATS_COLUMNS = [
-  "id",
-  "limit",
-  "limitBytes",
-  "iteration",
-  "warmup",
-  "mode",
-  "bazelVersion",
-  "status",
-  "exitCode",
-  "wallSeconds",
+  ...RECORD_FIELDS,
   "profileSeconds",
   "gcCount",
   "gcMinor",
