@@ -10,6 +10,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
+          // Generous: CLI tests spawn the bundle, render PNGs and start Chromium; on two busy cores a 5 s
+          // default failed tests that pass on a quiet machine. Speed is measured by benchmarks, not here.
+          testTimeout: 60_000,
           exclude: ["test/e2e/**", "**/node_modules/**"],
         },
       },

@@ -27,9 +27,9 @@ var __export = (target2, all) => {
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
-    for (let key2 of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key2) && key2 !== except)
-        __defProp(to, key2, { get: () => from[key2], enumerable: !(desc = __getOwnPropDesc(from, key2)) || desc.enumerable });
+    for (let key3 of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key3) && key3 !== except)
+        __defProp(to, key3, { get: () => from[key3], enumerable: !(desc = __getOwnPropDesc(from, key3)) || desc.enumerable });
   }
   return to;
 };
@@ -1005,9 +1005,9 @@ var require_option = __commonJS({
             this.positiveOptions.set(option.attributeName(), option);
           }
         });
-        this.negativeOptions.forEach((value4, key2) => {
-          if (this.positiveOptions.has(key2)) {
-            this.dualOptions.add(key2);
+        this.negativeOptions.forEach((value4, key3) => {
+          if (this.positiveOptions.has(key3)) {
+            this.dualOptions.add(key3);
           }
         });
       }
@@ -1925,11 +1925,11 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} key
        * @return {object} value
        */
-      getOptionValue(key2) {
+      getOptionValue(key3) {
         if (this._storeOptionsAsProperties) {
-          return this[key2];
+          return this[key3];
         }
-        return this._optionValues[key2];
+        return this._optionValues[key3];
       }
       /**
        * Store option value.
@@ -1938,8 +1938,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {object} value
        * @return {Command} `this` command for chaining
        */
-      setOptionValue(key2, value4) {
-        return this.setOptionValueWithSource(key2, value4, void 0);
+      setOptionValue(key3, value4) {
+        return this.setOptionValueWithSource(key3, value4, void 0);
       }
       /**
        * Store option value and where the value came from.
@@ -1949,13 +1949,13 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} source - expected values are default/config/env/cli/implied
        * @return {Command} `this` command for chaining
        */
-      setOptionValueWithSource(key2, value4, source3) {
+      setOptionValueWithSource(key3, value4, source3) {
         if (this._storeOptionsAsProperties) {
-          this[key2] = value4;
+          this[key3] = value4;
         } else {
-          this._optionValues[key2] = value4;
+          this._optionValues[key3] = value4;
         }
-        this._optionValueSources[key2] = source3;
+        this._optionValueSources[key3] = source3;
         return this;
       }
       /**
@@ -1965,8 +1965,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} key
        * @return {string}
        */
-      getOptionValueSource(key2) {
-        return this._optionValueSources[key2];
+      getOptionValueSource(key3) {
+        return this._optionValueSources[key3];
       }
       /**
        * Get source of option value. See also .optsWithGlobals().
@@ -1975,11 +1975,11 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} key
        * @return {string}
        */
-      getOptionValueSourceWithGlobals(key2) {
+      getOptionValueSourceWithGlobals(key3) {
         let source3;
         this._getCommandAndAncestors().forEach((cmd) => {
-          if (cmd.getOptionValueSource(key2) !== void 0) {
-            source3 = cmd.getOptionValueSource(key2);
+          if (cmd.getOptionValueSource(key3) !== void 0) {
+            source3 = cmd.getOptionValueSource(key3);
           }
         });
         return source3;
@@ -2700,8 +2700,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
           const result = {};
           const len = this.options.length;
           for (let i = 0; i < len; i++) {
-            const key2 = this.options[i].attributeName();
-            result[key2] = key2 === this._versionOptionName ? this._version : this[key2];
+            const key3 = this.options[i].attributeName();
+            result[key3] = key3 === this._versionOptionName ? this._version : this[key3];
           }
           return result;
         }
@@ -3336,6 +3336,3857 @@ var require_commander = __commonJS({
   }
 });
 
+// node_modules/jstat/dist/jstat.js
+var require_jstat = __commonJS({
+  "node_modules/jstat/dist/jstat.js"(exports, module) {
+    (function(window2, factory) {
+      if (typeof exports === "object") {
+        module.exports = factory();
+      } else if (typeof define === "function" && define.amd) {
+        define(factory);
+      } else {
+        window2.jStat = factory();
+      }
+    })(exports, function() {
+      var jStat2 = (function(Math2, undefined2) {
+        var concat = Array.prototype.concat;
+        var slice5 = Array.prototype.slice;
+        var toString2 = Object.prototype.toString;
+        function calcRdx(n, m3) {
+          var val = n > m3 ? n : m3;
+          return Math2.pow(
+            10,
+            17 - ~~(Math2.log(val > 0 ? val : -val) * Math2.LOG10E)
+          );
+        }
+        var isArray2 = Array.isArray || function isArray3(arg) {
+          return toString2.call(arg) === "[object Array]";
+        };
+        function isFunction2(arg) {
+          return toString2.call(arg) === "[object Function]";
+        }
+        function isNumber4(num) {
+          return typeof num === "number" ? num - num === 0 : false;
+        }
+        function toVector(arr) {
+          return concat.apply([], arr);
+        }
+        function jStat3() {
+          return new jStat3._init(arguments);
+        }
+        jStat3.fn = jStat3.prototype;
+        jStat3._init = function _init(args) {
+          if (isArray2(args[0])) {
+            if (isArray2(args[0][0])) {
+              if (isFunction2(args[1]))
+                args[0] = jStat3.map(args[0], args[1]);
+              for (var i = 0; i < args[0].length; i++)
+                this[i] = args[0][i];
+              this.length = args[0].length;
+            } else {
+              this[0] = isFunction2(args[1]) ? jStat3.map(args[0], args[1]) : args[0];
+              this.length = 1;
+            }
+          } else if (isNumber4(args[0])) {
+            this[0] = jStat3.seq.apply(null, args);
+            this.length = 1;
+          } else if (args[0] instanceof jStat3) {
+            return jStat3(args[0].toArray());
+          } else {
+            this[0] = [];
+            this.length = 1;
+          }
+          return this;
+        };
+        jStat3._init.prototype = jStat3.prototype;
+        jStat3._init.constructor = jStat3;
+        jStat3.utils = {
+          calcRdx,
+          isArray: isArray2,
+          isFunction: isFunction2,
+          isNumber: isNumber4,
+          toVector
+        };
+        jStat3._random_fn = Math2.random;
+        jStat3.setRandom = function setRandom(fn) {
+          if (typeof fn !== "function")
+            throw new TypeError("fn is not a function");
+          jStat3._random_fn = fn;
+        };
+        jStat3.extend = function extend3(obj) {
+          var i, j;
+          if (arguments.length === 1) {
+            for (j in obj)
+              jStat3[j] = obj[j];
+            return this;
+          }
+          for (i = 1; i < arguments.length; i++) {
+            for (j in arguments[i])
+              obj[j] = arguments[i][j];
+          }
+          return obj;
+        };
+        jStat3.rows = function rows(arr) {
+          return arr.length || 1;
+        };
+        jStat3.cols = function cols(arr) {
+          return arr[0].length || 1;
+        };
+        jStat3.dimensions = function dimensions(arr) {
+          return {
+            rows: jStat3.rows(arr),
+            cols: jStat3.cols(arr)
+          };
+        };
+        jStat3.row = function row(arr, index5) {
+          if (isArray2(index5)) {
+            return index5.map(function(i) {
+              return jStat3.row(arr, i);
+            });
+          }
+          return arr[index5];
+        };
+        jStat3.rowa = function rowa(arr, i) {
+          return jStat3.row(arr, i);
+        };
+        jStat3.col = function col(arr, index5) {
+          if (isArray2(index5)) {
+            var submat = jStat3.arange(arr.length).map(function() {
+              return new Array(index5.length);
+            });
+            index5.forEach(function(ind, i2) {
+              jStat3.arange(arr.length).forEach(function(j) {
+                submat[j][i2] = arr[j][ind];
+              });
+            });
+            return submat;
+          }
+          var column = new Array(arr.length);
+          for (var i = 0; i < arr.length; i++)
+            column[i] = [arr[i][index5]];
+          return column;
+        };
+        jStat3.cola = function cola(arr, i) {
+          return jStat3.col(arr, i).map(function(a4) {
+            return a4[0];
+          });
+        };
+        jStat3.diag = function diag(arr) {
+          var nrow = jStat3.rows(arr);
+          var res = new Array(nrow);
+          for (var row = 0; row < nrow; row++)
+            res[row] = [arr[row][row]];
+          return res;
+        };
+        jStat3.antidiag = function antidiag(arr) {
+          var nrow = jStat3.rows(arr) - 1;
+          var res = new Array(nrow);
+          for (var i = 0; nrow >= 0; nrow--, i++)
+            res[i] = [arr[i][nrow]];
+          return res;
+        };
+        jStat3.transpose = function transpose(arr) {
+          var obj = [];
+          var objArr, rows, cols, j, i;
+          if (!isArray2(arr[0]))
+            arr = [arr];
+          rows = arr.length;
+          cols = arr[0].length;
+          for (i = 0; i < cols; i++) {
+            objArr = new Array(rows);
+            for (j = 0; j < rows; j++)
+              objArr[j] = arr[j][i];
+            obj.push(objArr);
+          }
+          return obj.length === 1 ? obj[0] : obj;
+        };
+        jStat3.map = function map3(arr, func, toAlter) {
+          var row, nrow, ncol, res, col;
+          if (!isArray2(arr[0]))
+            arr = [arr];
+          nrow = arr.length;
+          ncol = arr[0].length;
+          res = toAlter ? arr : new Array(nrow);
+          for (row = 0; row < nrow; row++) {
+            if (!res[row])
+              res[row] = new Array(ncol);
+            for (col = 0; col < ncol; col++)
+              res[row][col] = func(arr[row][col], row, col);
+          }
+          return res.length === 1 ? res[0] : res;
+        };
+        jStat3.cumreduce = function cumreduce(arr, func, toAlter) {
+          var row, nrow, ncol, res, col;
+          if (!isArray2(arr[0]))
+            arr = [arr];
+          nrow = arr.length;
+          ncol = arr[0].length;
+          res = toAlter ? arr : new Array(nrow);
+          for (row = 0; row < nrow; row++) {
+            if (!res[row])
+              res[row] = new Array(ncol);
+            if (ncol > 0)
+              res[row][0] = arr[row][0];
+            for (col = 1; col < ncol; col++)
+              res[row][col] = func(res[row][col - 1], arr[row][col]);
+          }
+          return res.length === 1 ? res[0] : res;
+        };
+        jStat3.alter = function alter(arr, func) {
+          return jStat3.map(arr, func, true);
+        };
+        jStat3.create = function create4(rows, cols, func) {
+          var res = new Array(rows);
+          var i, j;
+          if (isFunction2(cols)) {
+            func = cols;
+            cols = rows;
+          }
+          for (i = 0; i < rows; i++) {
+            res[i] = new Array(cols);
+            for (j = 0; j < cols; j++)
+              res[i][j] = func(i, j);
+          }
+          return res;
+        };
+        function retZero() {
+          return 0;
+        }
+        jStat3.zeros = function zeros(rows, cols) {
+          if (!isNumber4(cols))
+            cols = rows;
+          return jStat3.create(rows, cols, retZero);
+        };
+        function retOne() {
+          return 1;
+        }
+        jStat3.ones = function ones(rows, cols) {
+          if (!isNumber4(cols))
+            cols = rows;
+          return jStat3.create(rows, cols, retOne);
+        };
+        jStat3.rand = function rand(rows, cols) {
+          if (!isNumber4(cols))
+            cols = rows;
+          return jStat3.create(rows, cols, jStat3._random_fn);
+        };
+        function retIdent(i, j) {
+          return i === j ? 1 : 0;
+        }
+        jStat3.identity = function identity7(rows, cols) {
+          if (!isNumber4(cols))
+            cols = rows;
+          return jStat3.create(rows, cols, retIdent);
+        };
+        jStat3.symmetric = function symmetric(arr) {
+          var size = arr.length;
+          var row, col;
+          if (arr.length !== arr[0].length)
+            return false;
+          for (row = 0; row < size; row++) {
+            for (col = 0; col < size; col++)
+              if (arr[col][row] !== arr[row][col])
+                return false;
+          }
+          return true;
+        };
+        jStat3.clear = function clear2(arr) {
+          return jStat3.alter(arr, retZero);
+        };
+        jStat3.seq = function seq(min4, max4, length2, func) {
+          if (!isFunction2(func))
+            func = false;
+          var arr = [];
+          var hival = calcRdx(min4, max4);
+          var step2 = (max4 * hival - min4 * hival) / ((length2 - 1) * hival);
+          var current2 = min4;
+          var cnt;
+          for (cnt = 0; current2 <= max4 && cnt < length2; cnt++, current2 = (min4 * hival + step2 * hival * cnt) / hival) {
+            arr.push(func ? func(current2, cnt) : current2);
+          }
+          return arr;
+        };
+        jStat3.arange = function arange(start, end, step2) {
+          var rl = [];
+          var i;
+          step2 = step2 || 1;
+          if (end === undefined2) {
+            end = start;
+            start = 0;
+          }
+          if (start === end || step2 === 0) {
+            return [];
+          }
+          if (start < end && step2 < 0) {
+            return [];
+          }
+          if (start > end && step2 > 0) {
+            return [];
+          }
+          if (step2 > 0) {
+            for (i = start; i < end; i += step2) {
+              rl.push(i);
+            }
+          } else {
+            for (i = start; i > end; i += step2) {
+              rl.push(i);
+            }
+          }
+          return rl;
+        };
+        jStat3.slice = /* @__PURE__ */ (function() {
+          function _slice(list, start, end, step2) {
+            var i;
+            var rl = [];
+            var length2 = list.length;
+            if (start === undefined2 && end === undefined2 && step2 === undefined2) {
+              return jStat3.copy(list);
+            }
+            start = start || 0;
+            end = end || list.length;
+            start = start >= 0 ? start : length2 + start;
+            end = end >= 0 ? end : length2 + end;
+            step2 = step2 || 1;
+            if (start === end || step2 === 0) {
+              return [];
+            }
+            if (start < end && step2 < 0) {
+              return [];
+            }
+            if (start > end && step2 > 0) {
+              return [];
+            }
+            if (step2 > 0) {
+              for (i = start; i < end; i += step2) {
+                rl.push(list[i]);
+              }
+            } else {
+              for (i = start; i > end; i += step2) {
+                rl.push(list[i]);
+              }
+            }
+            return rl;
+          }
+          function slice6(list, rcSlice) {
+            var colSlice, rowSlice;
+            rcSlice = rcSlice || {};
+            if (isNumber4(rcSlice.row)) {
+              if (isNumber4(rcSlice.col))
+                return list[rcSlice.row][rcSlice.col];
+              var row = jStat3.rowa(list, rcSlice.row);
+              colSlice = rcSlice.col || {};
+              return _slice(row, colSlice.start, colSlice.end, colSlice.step);
+            }
+            if (isNumber4(rcSlice.col)) {
+              var col = jStat3.cola(list, rcSlice.col);
+              rowSlice = rcSlice.row || {};
+              return _slice(col, rowSlice.start, rowSlice.end, rowSlice.step);
+            }
+            rowSlice = rcSlice.row || {};
+            colSlice = rcSlice.col || {};
+            var rows = _slice(list, rowSlice.start, rowSlice.end, rowSlice.step);
+            return rows.map(function(row2) {
+              return _slice(row2, colSlice.start, colSlice.end, colSlice.step);
+            });
+          }
+          return slice6;
+        })();
+        jStat3.sliceAssign = function sliceAssign(A5, rcSlice, B3) {
+          var nl3, ml;
+          if (isNumber4(rcSlice.row)) {
+            if (isNumber4(rcSlice.col))
+              return A5[rcSlice.row][rcSlice.col] = B3;
+            rcSlice.col = rcSlice.col || {};
+            rcSlice.col.start = rcSlice.col.start || 0;
+            rcSlice.col.end = rcSlice.col.end || A5[0].length;
+            rcSlice.col.step = rcSlice.col.step || 1;
+            nl3 = jStat3.arange(
+              rcSlice.col.start,
+              Math2.min(A5.length, rcSlice.col.end),
+              rcSlice.col.step
+            );
+            var m3 = rcSlice.row;
+            nl3.forEach(function(n2, i) {
+              A5[m3][n2] = B3[i];
+            });
+            return A5;
+          }
+          if (isNumber4(rcSlice.col)) {
+            rcSlice.row = rcSlice.row || {};
+            rcSlice.row.start = rcSlice.row.start || 0;
+            rcSlice.row.end = rcSlice.row.end || A5.length;
+            rcSlice.row.step = rcSlice.row.step || 1;
+            ml = jStat3.arange(
+              rcSlice.row.start,
+              Math2.min(A5[0].length, rcSlice.row.end),
+              rcSlice.row.step
+            );
+            var n = rcSlice.col;
+            ml.forEach(function(m4, j) {
+              A5[m4][n] = B3[j];
+            });
+            return A5;
+          }
+          if (B3[0].length === undefined2) {
+            B3 = [B3];
+          }
+          rcSlice.row.start = rcSlice.row.start || 0;
+          rcSlice.row.end = rcSlice.row.end || A5.length;
+          rcSlice.row.step = rcSlice.row.step || 1;
+          rcSlice.col.start = rcSlice.col.start || 0;
+          rcSlice.col.end = rcSlice.col.end || A5[0].length;
+          rcSlice.col.step = rcSlice.col.step || 1;
+          ml = jStat3.arange(
+            rcSlice.row.start,
+            Math2.min(A5.length, rcSlice.row.end),
+            rcSlice.row.step
+          );
+          nl3 = jStat3.arange(
+            rcSlice.col.start,
+            Math2.min(A5[0].length, rcSlice.col.end),
+            rcSlice.col.step
+          );
+          ml.forEach(function(m4, i) {
+            nl3.forEach(function(n2, j) {
+              A5[m4][n2] = B3[i][j];
+            });
+          });
+          return A5;
+        };
+        jStat3.diagonal = function diagonal(diagArray) {
+          var mat = jStat3.zeros(diagArray.length, diagArray.length);
+          diagArray.forEach(function(t, i) {
+            mat[i][i] = t;
+          });
+          return mat;
+        };
+        jStat3.copy = function copy3(A5) {
+          return A5.map(function(row) {
+            if (isNumber4(row))
+              return row;
+            return row.map(function(t) {
+              return t;
+            });
+          });
+        };
+        var jProto = jStat3.prototype;
+        jProto.length = 0;
+        jProto.push = Array.prototype.push;
+        jProto.sort = Array.prototype.sort;
+        jProto.splice = Array.prototype.splice;
+        jProto.slice = Array.prototype.slice;
+        jProto.toArray = function toArray() {
+          return this.length > 1 ? slice5.call(this) : slice5.call(this)[0];
+        };
+        jProto.map = function map3(func, toAlter) {
+          return jStat3(jStat3.map(this, func, toAlter));
+        };
+        jProto.cumreduce = function cumreduce(func, toAlter) {
+          return jStat3(jStat3.cumreduce(this, func, toAlter));
+        };
+        jProto.alter = function alter(func) {
+          jStat3.alter(this, func);
+          return this;
+        };
+        (function(funcs) {
+          for (var i = 0; i < funcs.length; i++) (function(passfunc) {
+            jProto[passfunc] = function(func) {
+              var self2 = this, results;
+              if (func) {
+                setTimeout(function() {
+                  func.call(self2, jProto[passfunc].call(self2));
+                });
+                return this;
+              }
+              results = jStat3[passfunc](this);
+              return isArray2(results) ? jStat3(results) : results;
+            };
+          })(funcs[i]);
+        })("transpose clear symmetric rows cols dimensions diag antidiag".split(" "));
+        (function(funcs) {
+          for (var i = 0; i < funcs.length; i++) (function(passfunc) {
+            jProto[passfunc] = function(index5, func) {
+              var self2 = this;
+              if (func) {
+                setTimeout(function() {
+                  func.call(self2, jProto[passfunc].call(self2, index5));
+                });
+                return this;
+              }
+              return jStat3(jStat3[passfunc](this, index5));
+            };
+          })(funcs[i]);
+        })("row col".split(" "));
+        (function(funcs) {
+          for (var i = 0; i < funcs.length; i++) (function(passfunc) {
+            jProto[passfunc] = function() {
+              return jStat3(jStat3[passfunc].apply(null, arguments));
+            };
+          })(funcs[i]);
+        })("create zeros ones rand identity".split(" "));
+        return jStat3;
+      })(Math);
+      (function(jStat3, Math2) {
+        var isFunction2 = jStat3.utils.isFunction;
+        function ascNum(a4, b10) {
+          return a4 - b10;
+        }
+        function clip4(arg, min4, max4) {
+          return Math2.max(min4, Math2.min(arg, max4));
+        }
+        jStat3.sum = function sum3(arr) {
+          var sum4 = 0;
+          var i = arr.length;
+          while (--i >= 0)
+            sum4 += arr[i];
+          return sum4;
+        };
+        jStat3.sumsqrd = function sumsqrd(arr) {
+          var sum3 = 0;
+          var i = arr.length;
+          while (--i >= 0)
+            sum3 += arr[i] * arr[i];
+          return sum3;
+        };
+        jStat3.sumsqerr = function sumsqerr(arr) {
+          var mean4 = jStat3.mean(arr);
+          var sum3 = 0;
+          var i = arr.length;
+          var tmp;
+          while (--i >= 0) {
+            tmp = arr[i] - mean4;
+            sum3 += tmp * tmp;
+          }
+          return sum3;
+        };
+        jStat3.sumrow = function sumrow(arr) {
+          var sum3 = 0;
+          var i = arr.length;
+          while (--i >= 0)
+            sum3 += arr[i];
+          return sum3;
+        };
+        jStat3.product = function product(arr) {
+          var prod = 1;
+          var i = arr.length;
+          while (--i >= 0)
+            prod *= arr[i];
+          return prod;
+        };
+        jStat3.min = function min4(arr) {
+          var low = arr[0];
+          var i = 0;
+          while (++i < arr.length)
+            if (arr[i] < low)
+              low = arr[i];
+          return low;
+        };
+        jStat3.max = function max4(arr) {
+          var high = arr[0];
+          var i = 0;
+          while (++i < arr.length)
+            if (arr[i] > high)
+              high = arr[i];
+          return high;
+        };
+        jStat3.unique = function unique2(arr) {
+          var hash2 = {}, _arr = [];
+          for (var i = 0; i < arr.length; i++) {
+            if (!hash2[arr[i]]) {
+              hash2[arr[i]] = true;
+              _arr.push(arr[i]);
+            }
+          }
+          return _arr;
+        };
+        jStat3.mean = function mean4(arr) {
+          return jStat3.sum(arr) / arr.length;
+        };
+        jStat3.meansqerr = function meansqerr(arr) {
+          return jStat3.sumsqerr(arr) / arr.length;
+        };
+        jStat3.geomean = function geomean(arr) {
+          var logs = arr.map(Math2.log);
+          var meanOfLogs = jStat3.mean(logs);
+          return Math2.exp(meanOfLogs);
+        };
+        jStat3.median = function median2(arr) {
+          var arrlen = arr.length;
+          var _arr = arr.slice().sort(ascNum);
+          return !(arrlen & 1) ? (_arr[arrlen / 2 - 1] + _arr[arrlen / 2]) / 2 : _arr[arrlen / 2 | 0];
+        };
+        jStat3.cumsum = function cumsum(arr) {
+          return jStat3.cumreduce(arr, function(a4, b10) {
+            return a4 + b10;
+          });
+        };
+        jStat3.cumprod = function cumprod(arr) {
+          return jStat3.cumreduce(arr, function(a4, b10) {
+            return a4 * b10;
+          });
+        };
+        jStat3.diff = function diff(arr) {
+          var diffs = [];
+          var arrLen = arr.length;
+          var i;
+          for (i = 1; i < arrLen; i++)
+            diffs.push(arr[i] - arr[i - 1]);
+          return diffs;
+        };
+        jStat3.rank = function(arr) {
+          var i;
+          var distinctNumbers = [];
+          var numberCounts = {};
+          for (i = 0; i < arr.length; i++) {
+            var number9 = arr[i];
+            if (numberCounts[number9]) {
+              numberCounts[number9]++;
+            } else {
+              numberCounts[number9] = 1;
+              distinctNumbers.push(number9);
+            }
+          }
+          var sortedDistinctNumbers = distinctNumbers.sort(ascNum);
+          var numberRanks = {};
+          var currentRank = 1;
+          for (i = 0; i < sortedDistinctNumbers.length; i++) {
+            var number9 = sortedDistinctNumbers[i];
+            var count3 = numberCounts[number9];
+            var first = currentRank;
+            var last = currentRank + count3 - 1;
+            var rank2 = (first + last) / 2;
+            numberRanks[number9] = rank2;
+            currentRank += count3;
+          }
+          return arr.map(function(number10) {
+            return numberRanks[number10];
+          });
+        };
+        jStat3.mode = function mode(arr) {
+          var arrLen = arr.length;
+          var _arr = arr.slice().sort(ascNum);
+          var count3 = 1;
+          var maxCount = 0;
+          var numMaxCount = 0;
+          var mode_arr = [];
+          var i;
+          for (i = 0; i < arrLen; i++) {
+            if (_arr[i] === _arr[i + 1]) {
+              count3++;
+            } else {
+              if (count3 > maxCount) {
+                mode_arr = [_arr[i]];
+                maxCount = count3;
+                numMaxCount = 0;
+              } else if (count3 === maxCount) {
+                mode_arr.push(_arr[i]);
+                numMaxCount++;
+              }
+              count3 = 1;
+            }
+          }
+          return numMaxCount === 0 ? mode_arr[0] : mode_arr;
+        };
+        jStat3.range = function range6(arr) {
+          return jStat3.max(arr) - jStat3.min(arr);
+        };
+        jStat3.variance = function variance3(arr, flag2) {
+          return jStat3.sumsqerr(arr) / (arr.length - (flag2 ? 1 : 0));
+        };
+        jStat3.pooledvariance = function pooledvariance(arr) {
+          var sumsqerr = arr.reduce(function(a4, samples) {
+            return a4 + jStat3.sumsqerr(samples);
+          }, 0);
+          var count3 = arr.reduce(function(a4, samples) {
+            return a4 + samples.length;
+          }, 0);
+          return sumsqerr / (count3 - arr.length);
+        };
+        jStat3.deviation = function(arr) {
+          var mean4 = jStat3.mean(arr);
+          var arrlen = arr.length;
+          var dev = new Array(arrlen);
+          for (var i = 0; i < arrlen; i++) {
+            dev[i] = arr[i] - mean4;
+          }
+          return dev;
+        };
+        jStat3.stdev = function stdev(arr, flag2) {
+          return Math2.sqrt(jStat3.variance(arr, flag2));
+        };
+        jStat3.pooledstdev = function pooledstdev(arr) {
+          return Math2.sqrt(jStat3.pooledvariance(arr));
+        };
+        jStat3.meandev = function meandev(arr) {
+          var mean4 = jStat3.mean(arr);
+          var a4 = [];
+          for (var i = arr.length - 1; i >= 0; i--) {
+            a4.push(Math2.abs(arr[i] - mean4));
+          }
+          return jStat3.mean(a4);
+        };
+        jStat3.meddev = function meddev(arr) {
+          var median2 = jStat3.median(arr);
+          var a4 = [];
+          for (var i = arr.length - 1; i >= 0; i--) {
+            a4.push(Math2.abs(arr[i] - median2));
+          }
+          return jStat3.median(a4);
+        };
+        jStat3.coeffvar = function coeffvar(arr) {
+          return jStat3.stdev(arr) / jStat3.mean(arr);
+        };
+        jStat3.quartiles = function quartiles2(arr) {
+          var arrlen = arr.length;
+          var _arr = arr.slice().sort(ascNum);
+          return [
+            _arr[Math2.round(arrlen / 4) - 1],
+            _arr[Math2.round(arrlen / 2) - 1],
+            _arr[Math2.round(arrlen * 3 / 4) - 1]
+          ];
+        };
+        jStat3.quantiles = function quantiles2(arr, quantilesArray, alphap, betap) {
+          var sortedArray = arr.slice().sort(ascNum);
+          var quantileVals = [quantilesArray.length];
+          var n = arr.length;
+          var i, p, m3, aleph, k2, gamma2;
+          if (typeof alphap === "undefined")
+            alphap = 3 / 8;
+          if (typeof betap === "undefined")
+            betap = 3 / 8;
+          for (i = 0; i < quantilesArray.length; i++) {
+            p = quantilesArray[i];
+            m3 = alphap + p * (1 - alphap - betap);
+            aleph = n * p + m3;
+            k2 = Math2.floor(clip4(aleph, 1, n - 1));
+            gamma2 = clip4(aleph - k2, 0, 1);
+            quantileVals[i] = (1 - gamma2) * sortedArray[k2 - 1] + gamma2 * sortedArray[k2];
+          }
+          return quantileVals;
+        };
+        jStat3.percentile = function percentile(arr, k2, exclusive) {
+          var _arr = arr.slice().sort(ascNum);
+          var realIndex = k2 * (_arr.length + (exclusive ? 1 : -1)) + (exclusive ? 0 : 1);
+          var index5 = parseInt(realIndex);
+          var frac = realIndex - index5;
+          if (index5 + 1 < _arr.length) {
+            return _arr[index5 - 1] + frac * (_arr[index5] - _arr[index5 - 1]);
+          } else {
+            return _arr[index5 - 1];
+          }
+        };
+        jStat3.percentileOfScore = function percentileOfScore(arr, score2, kind) {
+          var counter = 0;
+          var len = arr.length;
+          var strict = false;
+          var value4, i;
+          if (kind === "strict")
+            strict = true;
+          for (i = 0; i < len; i++) {
+            value4 = arr[i];
+            if (strict && value4 < score2 || !strict && value4 <= score2) {
+              counter++;
+            }
+          }
+          return counter / len;
+        };
+        jStat3.histogram = function histogram(arr, binCnt) {
+          binCnt = binCnt || 4;
+          var first = jStat3.min(arr);
+          var binWidth = (jStat3.max(arr) - first) / binCnt;
+          var len = arr.length;
+          var bins2 = [];
+          var i;
+          for (i = 0; i < binCnt; i++)
+            bins2[i] = 0;
+          for (i = 0; i < len; i++)
+            bins2[Math2.min(Math2.floor((arr[i] - first) / binWidth), binCnt - 1)] += 1;
+          return bins2;
+        };
+        jStat3.covariance = function covariance(arr1, arr2) {
+          var u2 = jStat3.mean(arr1);
+          var v = jStat3.mean(arr2);
+          var arr1Len = arr1.length;
+          var sq_dev = new Array(arr1Len);
+          var i;
+          for (i = 0; i < arr1Len; i++)
+            sq_dev[i] = (arr1[i] - u2) * (arr2[i] - v);
+          return jStat3.sum(sq_dev) / (arr1Len - 1);
+        };
+        jStat3.corrcoeff = function corrcoeff(arr1, arr2) {
+          return jStat3.covariance(arr1, arr2) / jStat3.stdev(arr1, 1) / jStat3.stdev(arr2, 1);
+        };
+        jStat3.spearmancoeff = function(arr1, arr2) {
+          arr1 = jStat3.rank(arr1);
+          arr2 = jStat3.rank(arr2);
+          return jStat3.corrcoeff(arr1, arr2);
+        };
+        jStat3.stanMoment = function stanMoment(arr, n) {
+          var mu = jStat3.mean(arr);
+          var sigma = jStat3.stdev(arr);
+          var len = arr.length;
+          var skewSum = 0;
+          for (var i = 0; i < len; i++)
+            skewSum += Math2.pow((arr[i] - mu) / sigma, n);
+          return skewSum / arr.length;
+        };
+        jStat3.skewness = function skewness(arr) {
+          return jStat3.stanMoment(arr, 3);
+        };
+        jStat3.kurtosis = function kurtosis(arr) {
+          return jStat3.stanMoment(arr, 4) - 3;
+        };
+        var jProto = jStat3.prototype;
+        (function(funcs) {
+          for (var i = 0; i < funcs.length; i++) (function(passfunc) {
+            jProto[passfunc] = function(fullbool, func) {
+              var arr = [];
+              var i2 = 0;
+              var tmpthis = this;
+              if (isFunction2(fullbool)) {
+                func = fullbool;
+                fullbool = false;
+              }
+              if (func) {
+                setTimeout(function() {
+                  func.call(tmpthis, jProto[passfunc].call(tmpthis, fullbool));
+                });
+                return this;
+              }
+              if (this.length > 1) {
+                tmpthis = fullbool === true ? this : this.transpose();
+                for (; i2 < tmpthis.length; i2++)
+                  arr[i2] = jStat3[passfunc](tmpthis[i2]);
+                return arr;
+              }
+              return jStat3[passfunc](this[0], fullbool);
+            };
+          })(funcs[i]);
+        })("cumsum cumprod".split(" "));
+        (function(funcs) {
+          for (var i = 0; i < funcs.length; i++) (function(passfunc) {
+            jProto[passfunc] = function(fullbool, func) {
+              var arr = [];
+              var i2 = 0;
+              var tmpthis = this;
+              if (isFunction2(fullbool)) {
+                func = fullbool;
+                fullbool = false;
+              }
+              if (func) {
+                setTimeout(function() {
+                  func.call(tmpthis, jProto[passfunc].call(tmpthis, fullbool));
+                });
+                return this;
+              }
+              if (this.length > 1) {
+                if (passfunc !== "sumrow")
+                  tmpthis = fullbool === true ? this : this.transpose();
+                for (; i2 < tmpthis.length; i2++)
+                  arr[i2] = jStat3[passfunc](tmpthis[i2]);
+                return fullbool === true ? jStat3[passfunc](jStat3.utils.toVector(arr)) : arr;
+              }
+              return jStat3[passfunc](this[0], fullbool);
+            };
+          })(funcs[i]);
+        })("sum sumsqrd sumsqerr sumrow product min max unique mean meansqerr geomean median diff rank mode range variance deviation stdev meandev meddev coeffvar quartiles histogram skewness kurtosis".split(" "));
+        (function(funcs) {
+          for (var i = 0; i < funcs.length; i++) (function(passfunc) {
+            jProto[passfunc] = function() {
+              var arr = [];
+              var i2 = 0;
+              var tmpthis = this;
+              var args = Array.prototype.slice.call(arguments);
+              var callbackFunction;
+              if (isFunction2(args[args.length - 1])) {
+                callbackFunction = args[args.length - 1];
+                var argsToPass = args.slice(0, args.length - 1);
+                setTimeout(function() {
+                  callbackFunction.call(
+                    tmpthis,
+                    jProto[passfunc].apply(tmpthis, argsToPass)
+                  );
+                });
+                return this;
+              } else {
+                callbackFunction = void 0;
+                var curriedFunction = function curriedFunction2(vector) {
+                  return jStat3[passfunc].apply(tmpthis, [vector].concat(args));
+                };
+              }
+              if (this.length > 1) {
+                tmpthis = tmpthis.transpose();
+                for (; i2 < tmpthis.length; i2++)
+                  arr[i2] = curriedFunction(tmpthis[i2]);
+                return arr;
+              }
+              return curriedFunction(this[0]);
+            };
+          })(funcs[i]);
+        })("quantiles percentileOfScore".split(" "));
+      })(jStat2, Math);
+      (function(jStat3, Math2) {
+        jStat3.gammaln = function gammaln(x4) {
+          var j = 0;
+          var cof = [
+            76.18009172947146,
+            -86.50532032941678,
+            24.01409824083091,
+            -1.231739572450155,
+            0.001208650973866179,
+            -5395239384953e-18
+          ];
+          var ser = 1.000000000190015;
+          var xx, y4, tmp;
+          tmp = (y4 = xx = x4) + 5.5;
+          tmp -= (xx + 0.5) * Math2.log(tmp);
+          for (; j < 6; j++)
+            ser += cof[j] / ++y4;
+          return Math2.log(2.5066282746310007 * ser / xx) - tmp;
+        };
+        jStat3.loggam = function loggam(x4) {
+          var x02, x22, xp, gl, gl0;
+          var k2, n;
+          var a4 = [
+            0.08333333333333333,
+            -0.002777777777777778,
+            7936507936507937e-19,
+            -5952380952380952e-19,
+            8417508417508418e-19,
+            -0.001917526917526918,
+            0.00641025641025641,
+            -0.02955065359477124,
+            0.1796443723688307,
+            -1.3924322169059
+          ];
+          x02 = x4;
+          n = 0;
+          if (x4 == 1 || x4 == 2) {
+            return 0;
+          }
+          if (x4 <= 7) {
+            n = Math2.floor(7 - x4);
+            x02 = x4 + n;
+          }
+          x22 = 1 / (x02 * x02);
+          xp = 2 * Math2.PI;
+          gl0 = a4[9];
+          for (k2 = 8; k2 >= 0; k2--) {
+            gl0 *= x22;
+            gl0 += a4[k2];
+          }
+          gl = gl0 / x02 + 0.5 * Math2.log(xp) + (x02 - 0.5) * Math2.log(x02) - x02;
+          if (x4 <= 7) {
+            for (k2 = 1; k2 <= n; k2++) {
+              gl -= Math2.log(x02 - 1);
+              x02 -= 1;
+            }
+          }
+          return gl;
+        };
+        jStat3.gammafn = function gammafn(x4) {
+          var p = [
+            -1.716185138865495,
+            24.76565080557592,
+            -379.80425647094563,
+            629.3311553128184,
+            866.9662027904133,
+            -31451.272968848367,
+            -36144.413418691176,
+            66456.14382024054
+          ];
+          var q = [
+            -30.8402300119739,
+            315.35062697960416,
+            -1015.1563674902192,
+            -3107.771671572311,
+            22538.11842098015,
+            4755.846277527881,
+            -134659.9598649693,
+            -115132.2596755535
+          ];
+          var fact = false;
+          var n = 0;
+          var xden = 0;
+          var xnum = 0;
+          var y4 = x4;
+          var i, z, yi, res;
+          if (x4 > 171.6243769536076) {
+            return Infinity;
+          }
+          if (y4 <= 0) {
+            res = y4 % 1 + 36e-17;
+            if (res) {
+              fact = (!(y4 & 1) ? 1 : -1) * Math2.PI / Math2.sin(Math2.PI * res);
+              y4 = 1 - y4;
+            } else {
+              return Infinity;
+            }
+          }
+          yi = y4;
+          if (y4 < 1) {
+            z = y4++;
+          } else {
+            z = (y4 -= n = (y4 | 0) - 1) - 1;
+          }
+          for (i = 0; i < 8; ++i) {
+            xnum = (xnum + p[i]) * z;
+            xden = xden * z + q[i];
+          }
+          res = xnum / xden + 1;
+          if (yi < y4) {
+            res /= yi;
+          } else if (yi > y4) {
+            for (i = 0; i < n; ++i) {
+              res *= y4;
+              y4++;
+            }
+          }
+          if (fact) {
+            res = fact / res;
+          }
+          return res;
+        };
+        jStat3.gammap = function gammap(a4, x4) {
+          return jStat3.lowRegGamma(a4, x4) * jStat3.gammafn(a4);
+        };
+        jStat3.lowRegGamma = function lowRegGamma(a4, x4) {
+          var aln = jStat3.gammaln(a4);
+          var ap = a4;
+          var sum3 = 1 / a4;
+          var del = sum3;
+          var b10 = x4 + 1 - a4;
+          var c4 = 1 / 1e-30;
+          var d = 1 / b10;
+          var h2 = d;
+          var i = 1;
+          var ITMAX = -~(Math2.log(a4 >= 1 ? a4 : 1 / a4) * 8.5 + a4 * 0.4 + 17);
+          var an;
+          if (x4 < 0 || a4 <= 0) {
+            return NaN;
+          } else if (x4 < a4 + 1) {
+            for (; i <= ITMAX; i++) {
+              sum3 += del *= x4 / ++ap;
+            }
+            return sum3 * Math2.exp(-x4 + a4 * Math2.log(x4) - aln);
+          }
+          for (; i <= ITMAX; i++) {
+            an = -i * (i - a4);
+            b10 += 2;
+            d = an * d + b10;
+            c4 = b10 + an / c4;
+            d = 1 / d;
+            h2 *= d * c4;
+          }
+          return 1 - h2 * Math2.exp(-x4 + a4 * Math2.log(x4) - aln);
+        };
+        jStat3.factorialln = function factorialln(n) {
+          return n < 0 ? NaN : jStat3.gammaln(n + 1);
+        };
+        jStat3.factorial = function factorial(n) {
+          return n < 0 ? NaN : jStat3.gammafn(n + 1);
+        };
+        jStat3.combination = function combination(n, m3) {
+          return n > 170 || m3 > 170 ? Math2.exp(jStat3.combinationln(n, m3)) : jStat3.factorial(n) / jStat3.factorial(m3) / jStat3.factorial(n - m3);
+        };
+        jStat3.combinationln = function combinationln(n, m3) {
+          return jStat3.factorialln(n) - jStat3.factorialln(m3) - jStat3.factorialln(n - m3);
+        };
+        jStat3.permutation = function permutation(n, m3) {
+          return jStat3.factorial(n) / jStat3.factorial(n - m3);
+        };
+        jStat3.betafn = function betafn(x4, y4) {
+          if (x4 <= 0 || y4 <= 0)
+            return void 0;
+          return x4 + y4 > 170 ? Math2.exp(jStat3.betaln(x4, y4)) : jStat3.gammafn(x4) * jStat3.gammafn(y4) / jStat3.gammafn(x4 + y4);
+        };
+        jStat3.betaln = function betaln(x4, y4) {
+          return jStat3.gammaln(x4) + jStat3.gammaln(y4) - jStat3.gammaln(x4 + y4);
+        };
+        jStat3.betacf = function betacf(x4, a4, b10) {
+          var fpmin = 1e-30;
+          var m3 = 1;
+          var qab = a4 + b10;
+          var qap = a4 + 1;
+          var qam = a4 - 1;
+          var c4 = 1;
+          var d = 1 - qab * x4 / qap;
+          var m22, aa, del, h2;
+          if (Math2.abs(d) < fpmin)
+            d = fpmin;
+          d = 1 / d;
+          h2 = d;
+          for (; m3 <= 100; m3++) {
+            m22 = 2 * m3;
+            aa = m3 * (b10 - m3) * x4 / ((qam + m22) * (a4 + m22));
+            d = 1 + aa * d;
+            if (Math2.abs(d) < fpmin)
+              d = fpmin;
+            c4 = 1 + aa / c4;
+            if (Math2.abs(c4) < fpmin)
+              c4 = fpmin;
+            d = 1 / d;
+            h2 *= d * c4;
+            aa = -(a4 + m3) * (qab + m3) * x4 / ((a4 + m22) * (qap + m22));
+            d = 1 + aa * d;
+            if (Math2.abs(d) < fpmin)
+              d = fpmin;
+            c4 = 1 + aa / c4;
+            if (Math2.abs(c4) < fpmin)
+              c4 = fpmin;
+            d = 1 / d;
+            del = d * c4;
+            h2 *= del;
+            if (Math2.abs(del - 1) < 3e-7)
+              break;
+          }
+          return h2;
+        };
+        jStat3.gammapinv = function gammapinv(p, a4) {
+          var j = 0;
+          var a1 = a4 - 1;
+          var EPS = 1e-8;
+          var gln = jStat3.gammaln(a4);
+          var x4, err, t, u2, pp, lna1, afac;
+          if (p >= 1)
+            return Math2.max(100, a4 + 100 * Math2.sqrt(a4));
+          if (p <= 0)
+            return 0;
+          if (a4 > 1) {
+            lna1 = Math2.log(a1);
+            afac = Math2.exp(a1 * (lna1 - 1) - gln);
+            pp = p < 0.5 ? p : 1 - p;
+            t = Math2.sqrt(-2 * Math2.log(pp));
+            x4 = (2.30753 + t * 0.27061) / (1 + t * (0.99229 + t * 0.04481)) - t;
+            if (p < 0.5)
+              x4 = -x4;
+            x4 = Math2.max(
+              1e-3,
+              a4 * Math2.pow(1 - 1 / (9 * a4) - x4 / (3 * Math2.sqrt(a4)), 3)
+            );
+          } else {
+            t = 1 - a4 * (0.253 + a4 * 0.12);
+            if (p < t)
+              x4 = Math2.pow(p / t, 1 / a4);
+            else
+              x4 = 1 - Math2.log(1 - (p - t) / (1 - t));
+          }
+          for (; j < 12; j++) {
+            if (x4 <= 0)
+              return 0;
+            err = jStat3.lowRegGamma(a4, x4) - p;
+            if (a4 > 1)
+              t = afac * Math2.exp(-(x4 - a1) + a1 * (Math2.log(x4) - lna1));
+            else
+              t = Math2.exp(-x4 + a1 * Math2.log(x4) - gln);
+            u2 = err / t;
+            x4 -= t = u2 / (1 - 0.5 * Math2.min(1, u2 * ((a4 - 1) / x4 - 1)));
+            if (x4 <= 0)
+              x4 = 0.5 * (x4 + t);
+            if (Math2.abs(t) < EPS * x4)
+              break;
+          }
+          return x4;
+        };
+        jStat3.erf = function erf(x4) {
+          var cof = [
+            -1.3026537197817094,
+            0.6419697923564902,
+            0.019476473204185836,
+            -0.00956151478680863,
+            -946595344482036e-18,
+            366839497852761e-18,
+            42523324806907e-18,
+            -20278578112534e-18,
+            -1624290004647e-18,
+            130365583558e-17,
+            15626441722e-18,
+            -85238095915e-18,
+            6529054439e-18,
+            5059343495e-18,
+            -991364156e-18,
+            -227365122e-18,
+            96467911e-18,
+            2394038e-18,
+            -6886027e-18,
+            894487e-18,
+            313092e-18,
+            -112708e-18,
+            381e-18,
+            7106e-18,
+            -1523e-18,
+            -94e-18,
+            121e-18,
+            -28e-18
+          ];
+          var j = cof.length - 1;
+          var isneg = false;
+          var d = 0;
+          var dd = 0;
+          var t, ty, tmp, res;
+          if (x4 < 0) {
+            x4 = -x4;
+            isneg = true;
+          }
+          t = 2 / (2 + x4);
+          ty = 4 * t - 2;
+          for (; j > 0; j--) {
+            tmp = d;
+            d = ty * d - dd + cof[j];
+            dd = tmp;
+          }
+          res = t * Math2.exp(-x4 * x4 + 0.5 * (cof[0] + ty * d) - dd);
+          return isneg ? res - 1 : 1 - res;
+        };
+        jStat3.erfc = function erfc(x4) {
+          return 1 - jStat3.erf(x4);
+        };
+        jStat3.erfcinv = function erfcinv(p) {
+          var j = 0;
+          var x4, err, t, pp;
+          if (p >= 2)
+            return -100;
+          if (p <= 0)
+            return 100;
+          pp = p < 1 ? p : 2 - p;
+          t = Math2.sqrt(-2 * Math2.log(pp / 2));
+          x4 = -0.70711 * ((2.30753 + t * 0.27061) / (1 + t * (0.99229 + t * 0.04481)) - t);
+          for (; j < 2; j++) {
+            err = jStat3.erfc(x4) - pp;
+            x4 += err / (1.1283791670955126 * Math2.exp(-x4 * x4) - x4 * err);
+          }
+          return p < 1 ? x4 : -x4;
+        };
+        jStat3.ibetainv = function ibetainv(p, a4, b10) {
+          var EPS = 1e-8;
+          var a1 = a4 - 1;
+          var b12 = b10 - 1;
+          var j = 0;
+          var lna, lnb, pp, t, u2, err, x4, al, h2, w2, afac;
+          if (p <= 0)
+            return 0;
+          if (p >= 1)
+            return 1;
+          if (a4 >= 1 && b10 >= 1) {
+            pp = p < 0.5 ? p : 1 - p;
+            t = Math2.sqrt(-2 * Math2.log(pp));
+            x4 = (2.30753 + t * 0.27061) / (1 + t * (0.99229 + t * 0.04481)) - t;
+            if (p < 0.5)
+              x4 = -x4;
+            al = (x4 * x4 - 3) / 6;
+            h2 = 2 / (1 / (2 * a4 - 1) + 1 / (2 * b10 - 1));
+            w2 = x4 * Math2.sqrt(al + h2) / h2 - (1 / (2 * b10 - 1) - 1 / (2 * a4 - 1)) * (al + 5 / 6 - 2 / (3 * h2));
+            x4 = a4 / (a4 + b10 * Math2.exp(2 * w2));
+          } else {
+            lna = Math2.log(a4 / (a4 + b10));
+            lnb = Math2.log(b10 / (a4 + b10));
+            t = Math2.exp(a4 * lna) / a4;
+            u2 = Math2.exp(b10 * lnb) / b10;
+            w2 = t + u2;
+            if (p < t / w2)
+              x4 = Math2.pow(a4 * w2 * p, 1 / a4);
+            else
+              x4 = 1 - Math2.pow(b10 * w2 * (1 - p), 1 / b10);
+          }
+          afac = -jStat3.gammaln(a4) - jStat3.gammaln(b10) + jStat3.gammaln(a4 + b10);
+          for (; j < 10; j++) {
+            if (x4 === 0 || x4 === 1)
+              return x4;
+            err = jStat3.ibeta(x4, a4, b10) - p;
+            t = Math2.exp(a1 * Math2.log(x4) + b12 * Math2.log(1 - x4) + afac);
+            u2 = err / t;
+            x4 -= t = u2 / (1 - 0.5 * Math2.min(1, u2 * (a1 / x4 - b12 / (1 - x4))));
+            if (x4 <= 0)
+              x4 = 0.5 * (x4 + t);
+            if (x4 >= 1)
+              x4 = 0.5 * (x4 + t + 1);
+            if (Math2.abs(t) < EPS * x4 && j > 0)
+              break;
+          }
+          return x4;
+        };
+        jStat3.ibeta = function ibeta(x4, a4, b10) {
+          var bt = x4 === 0 || x4 === 1 ? 0 : Math2.exp(jStat3.gammaln(a4 + b10) - jStat3.gammaln(a4) - jStat3.gammaln(b10) + a4 * Math2.log(x4) + b10 * Math2.log(1 - x4));
+          if (x4 < 0 || x4 > 1)
+            return false;
+          if (x4 < (a4 + 1) / (a4 + b10 + 2))
+            return bt * jStat3.betacf(x4, a4, b10) / a4;
+          return 1 - bt * jStat3.betacf(1 - x4, b10, a4) / b10;
+        };
+        jStat3.randn = function randn(n, m3) {
+          var u2, v, x4, y4, q;
+          if (!m3)
+            m3 = n;
+          if (n)
+            return jStat3.create(n, m3, function() {
+              return jStat3.randn();
+            });
+          do {
+            u2 = jStat3._random_fn();
+            v = 1.7156 * (jStat3._random_fn() - 0.5);
+            x4 = u2 - 0.449871;
+            y4 = Math2.abs(v) + 0.386595;
+            q = x4 * x4 + y4 * (0.196 * y4 - 0.25472 * x4);
+          } while (q > 0.27597 && (q > 0.27846 || v * v > -4 * Math2.log(u2) * u2 * u2));
+          return v / u2;
+        };
+        jStat3.randg = function randg(shape2, n, m3) {
+          var oalph = shape2;
+          var a1, a22, u2, v, x4, mat;
+          if (!m3)
+            m3 = n;
+          if (!shape2)
+            shape2 = 1;
+          if (n) {
+            mat = jStat3.zeros(n, m3);
+            mat.alter(function() {
+              return jStat3.randg(shape2);
+            });
+            return mat;
+          }
+          if (shape2 < 1)
+            shape2 += 1;
+          a1 = shape2 - 1 / 3;
+          a22 = 1 / Math2.sqrt(9 * a1);
+          do {
+            do {
+              x4 = jStat3.randn();
+              v = 1 + a22 * x4;
+            } while (v <= 0);
+            v = v * v * v;
+            u2 = jStat3._random_fn();
+          } while (u2 > 1 - 0.331 * Math2.pow(x4, 4) && Math2.log(u2) > 0.5 * x4 * x4 + a1 * (1 - v + Math2.log(v)));
+          if (shape2 == oalph)
+            return a1 * v;
+          do {
+            u2 = jStat3._random_fn();
+          } while (u2 === 0);
+          return Math2.pow(u2, 1 / oalph) * a1 * v;
+        };
+        (function(funcs) {
+          for (var i = 0; i < funcs.length; i++) (function(passfunc) {
+            jStat3.fn[passfunc] = function() {
+              return jStat3(
+                jStat3.map(this, function(value4) {
+                  return jStat3[passfunc](value4);
+                })
+              );
+            };
+          })(funcs[i]);
+        })("gammaln gammafn factorial factorialln".split(" "));
+        (function(funcs) {
+          for (var i = 0; i < funcs.length; i++) (function(passfunc) {
+            jStat3.fn[passfunc] = function() {
+              return jStat3(jStat3[passfunc].apply(null, arguments));
+            };
+          })(funcs[i]);
+        })("randn".split(" "));
+      })(jStat2, Math);
+      (function(jStat3, Math2) {
+        (function(list) {
+          for (var i = 0; i < list.length; i++) (function(func) {
+            jStat3[func] = function f(a4, b10, c4) {
+              if (!(this instanceof f))
+                return new f(a4, b10, c4);
+              this._a = a4;
+              this._b = b10;
+              this._c = c4;
+              return this;
+            };
+            jStat3.fn[func] = function(a4, b10, c4) {
+              var newthis = jStat3[func](a4, b10, c4);
+              newthis.data = this;
+              return newthis;
+            };
+            jStat3[func].prototype.sample = function(arr) {
+              var a4 = this._a;
+              var b10 = this._b;
+              var c4 = this._c;
+              if (arr)
+                return jStat3.alter(arr, function() {
+                  return jStat3[func].sample(a4, b10, c4);
+                });
+              else
+                return jStat3[func].sample(a4, b10, c4);
+            };
+            (function(vals2) {
+              for (var i2 = 0; i2 < vals2.length; i2++) (function(fnfunc) {
+                jStat3[func].prototype[fnfunc] = function(x4) {
+                  var a4 = this._a;
+                  var b10 = this._b;
+                  var c4 = this._c;
+                  if (!x4 && x4 !== 0)
+                    x4 = this.data;
+                  if (typeof x4 !== "number") {
+                    return jStat3.fn.map.call(x4, function(x5) {
+                      return jStat3[func][fnfunc](x5, a4, b10, c4);
+                    });
+                  }
+                  return jStat3[func][fnfunc](x4, a4, b10, c4);
+                };
+              })(vals2[i2]);
+            })("pdf cdf inv".split(" "));
+            (function(vals2) {
+              for (var i2 = 0; i2 < vals2.length; i2++) (function(fnfunc) {
+                jStat3[func].prototype[fnfunc] = function() {
+                  return jStat3[func][fnfunc](this._a, this._b, this._c);
+                };
+              })(vals2[i2]);
+            })("mean median mode variance".split(" "));
+          })(list[i]);
+        })("beta centralF cauchy chisquare exponential gamma invgamma kumaraswamy laplace lognormal noncentralt normal pareto studentt weibull uniform binomial negbin hypgeom poisson triangular tukey arcsine".split(" "));
+        jStat3.extend(jStat3.beta, {
+          pdf: function pdf(x4, alpha, beta) {
+            if (x4 > 1 || x4 < 0)
+              return 0;
+            if (alpha == 1 && beta == 1)
+              return 1;
+            if (alpha < 512 && beta < 512) {
+              return Math2.pow(x4, alpha - 1) * Math2.pow(1 - x4, beta - 1) / jStat3.betafn(alpha, beta);
+            } else {
+              return Math2.exp((alpha - 1) * Math2.log(x4) + (beta - 1) * Math2.log(1 - x4) - jStat3.betaln(alpha, beta));
+            }
+          },
+          cdf: function cdf(x4, alpha, beta) {
+            return x4 > 1 || x4 < 0 ? (x4 > 1) * 1 : jStat3.ibeta(x4, alpha, beta);
+          },
+          inv: function inv(x4, alpha, beta) {
+            return jStat3.ibetainv(x4, alpha, beta);
+          },
+          mean: function mean4(alpha, beta) {
+            return alpha / (alpha + beta);
+          },
+          median: function median2(alpha, beta) {
+            return jStat3.ibetainv(0.5, alpha, beta);
+          },
+          mode: function mode(alpha, beta) {
+            return (alpha - 1) / (alpha + beta - 2);
+          },
+          // return a random sample
+          sample: function sample(alpha, beta) {
+            var u2 = jStat3.randg(alpha);
+            return u2 / (u2 + jStat3.randg(beta));
+          },
+          variance: function variance3(alpha, beta) {
+            return alpha * beta / (Math2.pow(alpha + beta, 2) * (alpha + beta + 1));
+          }
+        });
+        jStat3.extend(jStat3.centralF, {
+          // This implementation of the pdf function avoids float overflow
+          // See the way that R calculates this value:
+          // https://svn.r-project.org/R/trunk/src/nmath/df.c
+          pdf: function pdf(x4, df1, df2) {
+            var p, q, f;
+            if (x4 < 0)
+              return 0;
+            if (df1 <= 2) {
+              if (x4 === 0 && df1 < 2) {
+                return Infinity;
+              }
+              if (x4 === 0 && df1 === 2) {
+                return 1;
+              }
+              return 1 / jStat3.betafn(df1 / 2, df2 / 2) * Math2.pow(df1 / df2, df1 / 2) * Math2.pow(x4, df1 / 2 - 1) * Math2.pow(1 + df1 / df2 * x4, -(df1 + df2) / 2);
+            }
+            p = df1 * x4 / (df2 + x4 * df1);
+            q = df2 / (df2 + x4 * df1);
+            f = df1 * q / 2;
+            return f * jStat3.binomial.pdf((df1 - 2) / 2, (df1 + df2 - 2) / 2, p);
+          },
+          cdf: function cdf(x4, df1, df2) {
+            if (x4 < 0)
+              return 0;
+            return jStat3.ibeta(df1 * x4 / (df1 * x4 + df2), df1 / 2, df2 / 2);
+          },
+          inv: function inv(x4, df1, df2) {
+            return df2 / (df1 * (1 / jStat3.ibetainv(x4, df1 / 2, df2 / 2) - 1));
+          },
+          mean: function mean4(df1, df2) {
+            return df2 > 2 ? df2 / (df2 - 2) : void 0;
+          },
+          mode: function mode(df1, df2) {
+            return df1 > 2 ? df2 * (df1 - 2) / (df1 * (df2 + 2)) : void 0;
+          },
+          // return a random sample
+          sample: function sample(df1, df2) {
+            var x12 = jStat3.randg(df1 / 2) * 2;
+            var x22 = jStat3.randg(df2 / 2) * 2;
+            return x12 / df1 / (x22 / df2);
+          },
+          variance: function variance3(df1, df2) {
+            if (df2 <= 4)
+              return void 0;
+            return 2 * df2 * df2 * (df1 + df2 - 2) / (df1 * (df2 - 2) * (df2 - 2) * (df2 - 4));
+          }
+        });
+        jStat3.extend(jStat3.cauchy, {
+          pdf: function pdf(x4, local, scale6) {
+            if (scale6 < 0) {
+              return 0;
+            }
+            return scale6 / (Math2.pow(x4 - local, 2) + Math2.pow(scale6, 2)) / Math2.PI;
+          },
+          cdf: function cdf(x4, local, scale6) {
+            return Math2.atan((x4 - local) / scale6) / Math2.PI + 0.5;
+          },
+          inv: function(p, local, scale6) {
+            return local + scale6 * Math2.tan(Math2.PI * (p - 0.5));
+          },
+          median: function median2(local) {
+            return local;
+          },
+          mode: function mode(local) {
+            return local;
+          },
+          sample: function sample(local, scale6) {
+            return jStat3.randn() * Math2.sqrt(1 / (2 * jStat3.randg(0.5))) * scale6 + local;
+          }
+        });
+        jStat3.extend(jStat3.chisquare, {
+          pdf: function pdf(x4, dof) {
+            if (x4 < 0)
+              return 0;
+            return x4 === 0 && dof === 2 ? 0.5 : Math2.exp((dof / 2 - 1) * Math2.log(x4) - x4 / 2 - dof / 2 * Math2.log(2) - jStat3.gammaln(dof / 2));
+          },
+          cdf: function cdf(x4, dof) {
+            if (x4 < 0)
+              return 0;
+            return jStat3.lowRegGamma(dof / 2, x4 / 2);
+          },
+          inv: function(p, dof) {
+            return 2 * jStat3.gammapinv(p, 0.5 * dof);
+          },
+          mean: function(dof) {
+            return dof;
+          },
+          // TODO: this is an approximation (is there a better way?)
+          median: function median2(dof) {
+            return dof * Math2.pow(1 - 2 / (9 * dof), 3);
+          },
+          mode: function mode(dof) {
+            return dof - 2 > 0 ? dof - 2 : 0;
+          },
+          sample: function sample(dof) {
+            return jStat3.randg(dof / 2) * 2;
+          },
+          variance: function variance3(dof) {
+            return 2 * dof;
+          }
+        });
+        jStat3.extend(jStat3.exponential, {
+          pdf: function pdf(x4, rate) {
+            return x4 < 0 ? 0 : rate * Math2.exp(-rate * x4);
+          },
+          cdf: function cdf(x4, rate) {
+            return x4 < 0 ? 0 : 1 - Math2.exp(-rate * x4);
+          },
+          inv: function(p, rate) {
+            return -Math2.log(1 - p) / rate;
+          },
+          mean: function(rate) {
+            return 1 / rate;
+          },
+          median: function(rate) {
+            return 1 / rate * Math2.log(2);
+          },
+          mode: function mode() {
+            return 0;
+          },
+          sample: function sample(rate) {
+            return -1 / rate * Math2.log(jStat3._random_fn());
+          },
+          variance: function(rate) {
+            return Math2.pow(rate, -2);
+          }
+        });
+        jStat3.extend(jStat3.gamma, {
+          pdf: function pdf(x4, shape2, scale6) {
+            if (x4 < 0)
+              return 0;
+            return x4 === 0 && shape2 === 1 ? 1 / scale6 : Math2.exp((shape2 - 1) * Math2.log(x4) - x4 / scale6 - jStat3.gammaln(shape2) - shape2 * Math2.log(scale6));
+          },
+          cdf: function cdf(x4, shape2, scale6) {
+            if (x4 < 0)
+              return 0;
+            return jStat3.lowRegGamma(shape2, x4 / scale6);
+          },
+          inv: function(p, shape2, scale6) {
+            return jStat3.gammapinv(p, shape2) * scale6;
+          },
+          mean: function(shape2, scale6) {
+            return shape2 * scale6;
+          },
+          mode: function mode(shape2, scale6) {
+            if (shape2 > 1) return (shape2 - 1) * scale6;
+            return void 0;
+          },
+          sample: function sample(shape2, scale6) {
+            return jStat3.randg(shape2) * scale6;
+          },
+          variance: function variance3(shape2, scale6) {
+            return shape2 * scale6 * scale6;
+          }
+        });
+        jStat3.extend(jStat3.invgamma, {
+          pdf: function pdf(x4, shape2, scale6) {
+            if (x4 <= 0)
+              return 0;
+            return Math2.exp(-(shape2 + 1) * Math2.log(x4) - scale6 / x4 - jStat3.gammaln(shape2) + shape2 * Math2.log(scale6));
+          },
+          cdf: function cdf(x4, shape2, scale6) {
+            if (x4 <= 0)
+              return 0;
+            return 1 - jStat3.lowRegGamma(shape2, scale6 / x4);
+          },
+          inv: function(p, shape2, scale6) {
+            return scale6 / jStat3.gammapinv(1 - p, shape2);
+          },
+          mean: function(shape2, scale6) {
+            return shape2 > 1 ? scale6 / (shape2 - 1) : void 0;
+          },
+          mode: function mode(shape2, scale6) {
+            return scale6 / (shape2 + 1);
+          },
+          sample: function sample(shape2, scale6) {
+            return scale6 / jStat3.randg(shape2);
+          },
+          variance: function variance3(shape2, scale6) {
+            if (shape2 <= 2)
+              return void 0;
+            return scale6 * scale6 / ((shape2 - 1) * (shape2 - 1) * (shape2 - 2));
+          }
+        });
+        jStat3.extend(jStat3.kumaraswamy, {
+          pdf: function pdf(x4, alpha, beta) {
+            if (x4 === 0 && alpha === 1)
+              return beta;
+            else if (x4 === 1 && beta === 1)
+              return alpha;
+            return Math2.exp(Math2.log(alpha) + Math2.log(beta) + (alpha - 1) * Math2.log(x4) + (beta - 1) * Math2.log(1 - Math2.pow(x4, alpha)));
+          },
+          cdf: function cdf(x4, alpha, beta) {
+            if (x4 < 0)
+              return 0;
+            else if (x4 > 1)
+              return 1;
+            return 1 - Math2.pow(1 - Math2.pow(x4, alpha), beta);
+          },
+          inv: function inv(p, alpha, beta) {
+            return Math2.pow(1 - Math2.pow(1 - p, 1 / beta), 1 / alpha);
+          },
+          mean: function(alpha, beta) {
+            return beta * jStat3.gammafn(1 + 1 / alpha) * jStat3.gammafn(beta) / jStat3.gammafn(1 + 1 / alpha + beta);
+          },
+          median: function median2(alpha, beta) {
+            return Math2.pow(1 - Math2.pow(2, -1 / beta), 1 / alpha);
+          },
+          mode: function mode(alpha, beta) {
+            if (!(alpha >= 1 && beta >= 1 && (alpha !== 1 && beta !== 1)))
+              return void 0;
+            return Math2.pow((alpha - 1) / (alpha * beta - 1), 1 / alpha);
+          },
+          variance: function variance3() {
+            throw new Error("variance not yet implemented");
+          }
+        });
+        jStat3.extend(jStat3.lognormal, {
+          pdf: function pdf(x4, mu, sigma) {
+            if (x4 <= 0)
+              return 0;
+            return Math2.exp(-Math2.log(x4) - 0.5 * Math2.log(2 * Math2.PI) - Math2.log(sigma) - Math2.pow(Math2.log(x4) - mu, 2) / (2 * sigma * sigma));
+          },
+          cdf: function cdf(x4, mu, sigma) {
+            if (x4 < 0)
+              return 0;
+            return 0.5 + 0.5 * jStat3.erf((Math2.log(x4) - mu) / Math2.sqrt(2 * sigma * sigma));
+          },
+          inv: function(p, mu, sigma) {
+            return Math2.exp(-1.4142135623730951 * sigma * jStat3.erfcinv(2 * p) + mu);
+          },
+          mean: function mean4(mu, sigma) {
+            return Math2.exp(mu + sigma * sigma / 2);
+          },
+          median: function median2(mu) {
+            return Math2.exp(mu);
+          },
+          mode: function mode(mu, sigma) {
+            return Math2.exp(mu - sigma * sigma);
+          },
+          sample: function sample(mu, sigma) {
+            return Math2.exp(jStat3.randn() * sigma + mu);
+          },
+          variance: function variance3(mu, sigma) {
+            return (Math2.exp(sigma * sigma) - 1) * Math2.exp(2 * mu + sigma * sigma);
+          }
+        });
+        jStat3.extend(jStat3.noncentralt, {
+          pdf: function pdf(x4, dof, ncp) {
+            var tol = 1e-14;
+            if (Math2.abs(ncp) < tol)
+              return jStat3.studentt.pdf(x4, dof);
+            if (Math2.abs(x4) < tol) {
+              return Math2.exp(jStat3.gammaln((dof + 1) / 2) - ncp * ncp / 2 - 0.5 * Math2.log(Math2.PI * dof) - jStat3.gammaln(dof / 2));
+            }
+            return dof / x4 * (jStat3.noncentralt.cdf(x4 * Math2.sqrt(1 + 2 / dof), dof + 2, ncp) - jStat3.noncentralt.cdf(x4, dof, ncp));
+          },
+          cdf: function cdf(x4, dof, ncp) {
+            var tol = 1e-14;
+            var min_iterations = 200;
+            if (Math2.abs(ncp) < tol)
+              return jStat3.studentt.cdf(x4, dof);
+            var flip2 = false;
+            if (x4 < 0) {
+              flip2 = true;
+              ncp = -ncp;
+            }
+            var prob = jStat3.normal.cdf(-ncp, 0, 1);
+            var value4 = tol + 1;
+            var lastvalue = value4;
+            var y4 = x4 * x4 / (x4 * x4 + dof);
+            var j = 0;
+            var p = Math2.exp(-ncp * ncp / 2);
+            var q = Math2.exp(-ncp * ncp / 2 - 0.5 * Math2.log(2) - jStat3.gammaln(3 / 2)) * ncp;
+            while (j < min_iterations || lastvalue > tol || value4 > tol) {
+              lastvalue = value4;
+              if (j > 0) {
+                p *= ncp * ncp / (2 * j);
+                q *= ncp * ncp / (2 * (j + 1 / 2));
+              }
+              value4 = p * jStat3.beta.cdf(y4, j + 0.5, dof / 2) + q * jStat3.beta.cdf(y4, j + 1, dof / 2);
+              prob += 0.5 * value4;
+              j++;
+            }
+            return flip2 ? 1 - prob : prob;
+          }
+        });
+        jStat3.extend(jStat3.normal, {
+          pdf: function pdf(x4, mean4, std) {
+            return Math2.exp(-0.5 * Math2.log(2 * Math2.PI) - Math2.log(std) - Math2.pow(x4 - mean4, 2) / (2 * std * std));
+          },
+          cdf: function cdf(x4, mean4, std) {
+            return 0.5 * (1 + jStat3.erf((x4 - mean4) / Math2.sqrt(2 * std * std)));
+          },
+          inv: function(p, mean4, std) {
+            return -1.4142135623730951 * std * jStat3.erfcinv(2 * p) + mean4;
+          },
+          mean: function(mean4) {
+            return mean4;
+          },
+          median: function median2(mean4) {
+            return mean4;
+          },
+          mode: function(mean4) {
+            return mean4;
+          },
+          sample: function sample(mean4, std) {
+            return jStat3.randn() * std + mean4;
+          },
+          variance: function(mean4, std) {
+            return std * std;
+          }
+        });
+        jStat3.extend(jStat3.pareto, {
+          pdf: function pdf(x4, scale6, shape2) {
+            if (x4 < scale6)
+              return 0;
+            return shape2 * Math2.pow(scale6, shape2) / Math2.pow(x4, shape2 + 1);
+          },
+          cdf: function cdf(x4, scale6, shape2) {
+            if (x4 < scale6)
+              return 0;
+            return 1 - Math2.pow(scale6 / x4, shape2);
+          },
+          inv: function inv(p, scale6, shape2) {
+            return scale6 / Math2.pow(1 - p, 1 / shape2);
+          },
+          mean: function mean4(scale6, shape2) {
+            if (shape2 <= 1)
+              return void 0;
+            return shape2 * Math2.pow(scale6, shape2) / (shape2 - 1);
+          },
+          median: function median2(scale6, shape2) {
+            return scale6 * (shape2 * Math2.SQRT2);
+          },
+          mode: function mode(scale6) {
+            return scale6;
+          },
+          variance: function(scale6, shape2) {
+            if (shape2 <= 2)
+              return void 0;
+            return scale6 * scale6 * shape2 / (Math2.pow(shape2 - 1, 2) * (shape2 - 2));
+          }
+        });
+        jStat3.extend(jStat3.studentt, {
+          pdf: function pdf(x4, dof) {
+            dof = dof > 1e100 ? 1e100 : dof;
+            return 1 / (Math2.sqrt(dof) * jStat3.betafn(0.5, dof / 2)) * Math2.pow(1 + x4 * x4 / dof, -((dof + 1) / 2));
+          },
+          cdf: function cdf(x4, dof) {
+            var dof2 = dof / 2;
+            return jStat3.ibeta((x4 + Math2.sqrt(x4 * x4 + dof)) / (2 * Math2.sqrt(x4 * x4 + dof)), dof2, dof2);
+          },
+          inv: function(p, dof) {
+            var x4 = jStat3.ibetainv(2 * Math2.min(p, 1 - p), 0.5 * dof, 0.5);
+            x4 = Math2.sqrt(dof * (1 - x4) / x4);
+            return p > 0.5 ? x4 : -x4;
+          },
+          mean: function mean4(dof) {
+            return dof > 1 ? 0 : void 0;
+          },
+          median: function median2() {
+            return 0;
+          },
+          mode: function mode() {
+            return 0;
+          },
+          sample: function sample(dof) {
+            return jStat3.randn() * Math2.sqrt(dof / (2 * jStat3.randg(dof / 2)));
+          },
+          variance: function variance3(dof) {
+            return dof > 2 ? dof / (dof - 2) : dof > 1 ? Infinity : void 0;
+          }
+        });
+        jStat3.extend(jStat3.weibull, {
+          pdf: function pdf(x4, scale6, shape2) {
+            if (x4 < 0 || scale6 < 0 || shape2 < 0)
+              return 0;
+            return shape2 / scale6 * Math2.pow(x4 / scale6, shape2 - 1) * Math2.exp(-Math2.pow(x4 / scale6, shape2));
+          },
+          cdf: function cdf(x4, scale6, shape2) {
+            return x4 < 0 ? 0 : 1 - Math2.exp(-Math2.pow(x4 / scale6, shape2));
+          },
+          inv: function(p, scale6, shape2) {
+            return scale6 * Math2.pow(-Math2.log(1 - p), 1 / shape2);
+          },
+          mean: function(scale6, shape2) {
+            return scale6 * jStat3.gammafn(1 + 1 / shape2);
+          },
+          median: function median2(scale6, shape2) {
+            return scale6 * Math2.pow(Math2.log(2), 1 / shape2);
+          },
+          mode: function mode(scale6, shape2) {
+            if (shape2 <= 1)
+              return 0;
+            return scale6 * Math2.pow((shape2 - 1) / shape2, 1 / shape2);
+          },
+          sample: function sample(scale6, shape2) {
+            return scale6 * Math2.pow(-Math2.log(jStat3._random_fn()), 1 / shape2);
+          },
+          variance: function variance3(scale6, shape2) {
+            return scale6 * scale6 * jStat3.gammafn(1 + 2 / shape2) - Math2.pow(jStat3.weibull.mean(scale6, shape2), 2);
+          }
+        });
+        jStat3.extend(jStat3.uniform, {
+          pdf: function pdf(x4, a4, b10) {
+            return x4 < a4 || x4 > b10 ? 0 : 1 / (b10 - a4);
+          },
+          cdf: function cdf(x4, a4, b10) {
+            if (x4 < a4)
+              return 0;
+            else if (x4 < b10)
+              return (x4 - a4) / (b10 - a4);
+            return 1;
+          },
+          inv: function(p, a4, b10) {
+            return a4 + p * (b10 - a4);
+          },
+          mean: function mean4(a4, b10) {
+            return 0.5 * (a4 + b10);
+          },
+          median: function median2(a4, b10) {
+            return jStat3.mean(a4, b10);
+          },
+          mode: function mode() {
+            throw new Error("mode is not yet implemented");
+          },
+          sample: function sample(a4, b10) {
+            return a4 / 2 + b10 / 2 + (b10 / 2 - a4 / 2) * (2 * jStat3._random_fn() - 1);
+          },
+          variance: function variance3(a4, b10) {
+            return Math2.pow(b10 - a4, 2) / 12;
+          }
+        });
+        function betinc(x4, a4, b10, eps) {
+          var a0 = 0;
+          var b02 = 1;
+          var a1 = 1;
+          var b12 = 1;
+          var m9 = 0;
+          var a22 = 0;
+          var c9;
+          while (Math2.abs((a1 - a22) / a1) > eps) {
+            a22 = a1;
+            c9 = -(a4 + m9) * (a4 + b10 + m9) * x4 / (a4 + 2 * m9) / (a4 + 2 * m9 + 1);
+            a0 = a1 + c9 * a0;
+            b02 = b12 + c9 * b02;
+            m9 = m9 + 1;
+            c9 = m9 * (b10 - m9) * x4 / (a4 + 2 * m9 - 1) / (a4 + 2 * m9);
+            a1 = a0 + c9 * a1;
+            b12 = b02 + c9 * b12;
+            a0 = a0 / b12;
+            b02 = b02 / b12;
+            a1 = a1 / b12;
+            b12 = 1;
+          }
+          return a1 / a4;
+        }
+        jStat3.extend(jStat3.binomial, {
+          pdf: function pdf(k2, n, p) {
+            return p === 0 || p === 1 ? n * p === k2 ? 1 : 0 : jStat3.combination(n, k2) * Math2.pow(p, k2) * Math2.pow(1 - p, n - k2);
+          },
+          cdf: function cdf(x4, n, p) {
+            var betacdf;
+            var eps = 1e-10;
+            if (x4 < 0)
+              return 0;
+            if (x4 >= n)
+              return 1;
+            if (p < 0 || p > 1 || n <= 0)
+              return NaN;
+            x4 = Math2.floor(x4);
+            var z = p;
+            var a4 = x4 + 1;
+            var b10 = n - x4;
+            var s2 = a4 + b10;
+            var bt = Math2.exp(jStat3.gammaln(s2) - jStat3.gammaln(b10) - jStat3.gammaln(a4) + a4 * Math2.log(z) + b10 * Math2.log(1 - z));
+            if (z < (a4 + 1) / (s2 + 2))
+              betacdf = bt * betinc(z, a4, b10, eps);
+            else
+              betacdf = 1 - bt * betinc(1 - z, b10, a4, eps);
+            return Math2.round((1 - betacdf) * (1 / eps)) / (1 / eps);
+          }
+        });
+        jStat3.extend(jStat3.negbin, {
+          pdf: function pdf(k2, r, p) {
+            if (k2 !== k2 >>> 0)
+              return false;
+            if (k2 < 0)
+              return 0;
+            return jStat3.combination(k2 + r - 1, r - 1) * Math2.pow(1 - p, k2) * Math2.pow(p, r);
+          },
+          cdf: function cdf(x4, r, p) {
+            var sum3 = 0, k2 = 0;
+            if (x4 < 0) return 0;
+            for (; k2 <= x4; k2++) {
+              sum3 += jStat3.negbin.pdf(k2, r, p);
+            }
+            return sum3;
+          }
+        });
+        jStat3.extend(jStat3.hypgeom, {
+          pdf: function pdf(k2, N, m3, n) {
+            if (k2 !== k2 | 0) {
+              return false;
+            } else if (k2 < 0 || k2 < m3 - (N - n)) {
+              return 0;
+            } else if (k2 > n || k2 > m3) {
+              return 0;
+            } else if (m3 * 2 > N) {
+              if (n * 2 > N) {
+                return jStat3.hypgeom.pdf(N - m3 - n + k2, N, N - m3, N - n);
+              } else {
+                return jStat3.hypgeom.pdf(n - k2, N, N - m3, n);
+              }
+            } else if (n * 2 > N) {
+              return jStat3.hypgeom.pdf(m3 - k2, N, m3, N - n);
+            } else if (m3 < n) {
+              return jStat3.hypgeom.pdf(k2, N, n, m3);
+            } else {
+              var scaledPDF = 1;
+              var samplesDone = 0;
+              for (var i = 0; i < k2; i++) {
+                while (scaledPDF > 1 && samplesDone < n) {
+                  scaledPDF *= 1 - m3 / (N - samplesDone);
+                  samplesDone++;
+                }
+                scaledPDF *= (n - i) * (m3 - i) / ((i + 1) * (N - m3 - n + i + 1));
+              }
+              for (; samplesDone < n; samplesDone++) {
+                scaledPDF *= 1 - m3 / (N - samplesDone);
+              }
+              return Math2.min(1, Math2.max(0, scaledPDF));
+            }
+          },
+          cdf: function cdf(x4, N, m3, n) {
+            if (x4 < 0 || x4 < m3 - (N - n)) {
+              return 0;
+            } else if (x4 >= n || x4 >= m3) {
+              return 1;
+            } else if (m3 * 2 > N) {
+              if (n * 2 > N) {
+                return jStat3.hypgeom.cdf(N - m3 - n + x4, N, N - m3, N - n);
+              } else {
+                return 1 - jStat3.hypgeom.cdf(n - x4 - 1, N, N - m3, n);
+              }
+            } else if (n * 2 > N) {
+              return 1 - jStat3.hypgeom.cdf(m3 - x4 - 1, N, m3, N - n);
+            } else if (m3 < n) {
+              return jStat3.hypgeom.cdf(x4, N, n, m3);
+            } else {
+              var scaledCDF = 1;
+              var scaledPDF = 1;
+              var samplesDone = 0;
+              for (var i = 0; i < x4; i++) {
+                while (scaledCDF > 1 && samplesDone < n) {
+                  var factor = 1 - m3 / (N - samplesDone);
+                  scaledPDF *= factor;
+                  scaledCDF *= factor;
+                  samplesDone++;
+                }
+                scaledPDF *= (n - i) * (m3 - i) / ((i + 1) * (N - m3 - n + i + 1));
+                scaledCDF += scaledPDF;
+              }
+              for (; samplesDone < n; samplesDone++) {
+                scaledCDF *= 1 - m3 / (N - samplesDone);
+              }
+              return Math2.min(1, Math2.max(0, scaledCDF));
+            }
+          }
+        });
+        jStat3.extend(jStat3.poisson, {
+          pdf: function pdf(k2, l) {
+            if (l < 0 || k2 % 1 !== 0 || k2 < 0) {
+              return 0;
+            }
+            return Math2.pow(l, k2) * Math2.exp(-l) / jStat3.factorial(k2);
+          },
+          cdf: function cdf(x4, l) {
+            var sumarr = [], k2 = 0;
+            if (x4 < 0) return 0;
+            for (; k2 <= x4; k2++) {
+              sumarr.push(jStat3.poisson.pdf(k2, l));
+            }
+            return jStat3.sum(sumarr);
+          },
+          mean: function(l) {
+            return l;
+          },
+          variance: function(l) {
+            return l;
+          },
+          sampleSmall: function sampleSmall(l) {
+            var p = 1, k2 = 0, L = Math2.exp(-l);
+            do {
+              k2++;
+              p *= jStat3._random_fn();
+            } while (p > L);
+            return k2 - 1;
+          },
+          sampleLarge: function sampleLarge(l) {
+            var lam = l;
+            var k2;
+            var U, V, slam, loglam, a4, b10, invalpha, vr, us;
+            slam = Math2.sqrt(lam);
+            loglam = Math2.log(lam);
+            b10 = 0.931 + 2.53 * slam;
+            a4 = -0.059 + 0.02483 * b10;
+            invalpha = 1.1239 + 1.1328 / (b10 - 3.4);
+            vr = 0.9277 - 3.6224 / (b10 - 2);
+            while (1) {
+              U = Math2.random() - 0.5;
+              V = Math2.random();
+              us = 0.5 - Math2.abs(U);
+              k2 = Math2.floor((2 * a4 / us + b10) * U + lam + 0.43);
+              if (us >= 0.07 && V <= vr) {
+                return k2;
+              }
+              if (k2 < 0 || us < 0.013 && V > us) {
+                continue;
+              }
+              if (Math2.log(V) + Math2.log(invalpha) - Math2.log(a4 / (us * us) + b10) <= -lam + k2 * loglam - jStat3.loggam(k2 + 1)) {
+                return k2;
+              }
+            }
+          },
+          sample: function sample(l) {
+            if (l < 10)
+              return this.sampleSmall(l);
+            else
+              return this.sampleLarge(l);
+          }
+        });
+        jStat3.extend(jStat3.triangular, {
+          pdf: function pdf(x4, a4, b10, c4) {
+            if (b10 <= a4 || c4 < a4 || c4 > b10) {
+              return NaN;
+            } else {
+              if (x4 < a4 || x4 > b10) {
+                return 0;
+              } else if (x4 < c4) {
+                return 2 * (x4 - a4) / ((b10 - a4) * (c4 - a4));
+              } else if (x4 === c4) {
+                return 2 / (b10 - a4);
+              } else {
+                return 2 * (b10 - x4) / ((b10 - a4) * (b10 - c4));
+              }
+            }
+          },
+          cdf: function cdf(x4, a4, b10, c4) {
+            if (b10 <= a4 || c4 < a4 || c4 > b10)
+              return NaN;
+            if (x4 <= a4)
+              return 0;
+            else if (x4 >= b10)
+              return 1;
+            if (x4 <= c4)
+              return Math2.pow(x4 - a4, 2) / ((b10 - a4) * (c4 - a4));
+            else
+              return 1 - Math2.pow(b10 - x4, 2) / ((b10 - a4) * (b10 - c4));
+          },
+          inv: function inv(p, a4, b10, c4) {
+            if (b10 <= a4 || c4 < a4 || c4 > b10) {
+              return NaN;
+            } else {
+              if (p <= (c4 - a4) / (b10 - a4)) {
+                return a4 + (b10 - a4) * Math2.sqrt(p * ((c4 - a4) / (b10 - a4)));
+              } else {
+                return a4 + (b10 - a4) * (1 - Math2.sqrt((1 - p) * (1 - (c4 - a4) / (b10 - a4))));
+              }
+            }
+          },
+          mean: function mean4(a4, b10, c4) {
+            return (a4 + b10 + c4) / 3;
+          },
+          median: function median2(a4, b10, c4) {
+            if (c4 <= (a4 + b10) / 2) {
+              return b10 - Math2.sqrt((b10 - a4) * (b10 - c4)) / Math2.sqrt(2);
+            } else if (c4 > (a4 + b10) / 2) {
+              return a4 + Math2.sqrt((b10 - a4) * (c4 - a4)) / Math2.sqrt(2);
+            }
+          },
+          mode: function mode(a4, b10, c4) {
+            return c4;
+          },
+          sample: function sample(a4, b10, c4) {
+            var u2 = jStat3._random_fn();
+            if (u2 < (c4 - a4) / (b10 - a4))
+              return a4 + Math2.sqrt(u2 * (b10 - a4) * (c4 - a4));
+            return b10 - Math2.sqrt((1 - u2) * (b10 - a4) * (b10 - c4));
+          },
+          variance: function variance3(a4, b10, c4) {
+            return (a4 * a4 + b10 * b10 + c4 * c4 - a4 * b10 - a4 * c4 - b10 * c4) / 18;
+          }
+        });
+        jStat3.extend(jStat3.arcsine, {
+          pdf: function pdf(x4, a4, b10) {
+            if (b10 <= a4) return NaN;
+            return x4 <= a4 || x4 >= b10 ? 0 : 2 / Math2.PI * Math2.pow(Math2.pow(b10 - a4, 2) - Math2.pow(2 * x4 - a4 - b10, 2), -0.5);
+          },
+          cdf: function cdf(x4, a4, b10) {
+            if (x4 < a4)
+              return 0;
+            else if (x4 < b10)
+              return 2 / Math2.PI * Math2.asin(Math2.sqrt((x4 - a4) / (b10 - a4)));
+            return 1;
+          },
+          inv: function(p, a4, b10) {
+            return a4 + (0.5 - 0.5 * Math2.cos(Math2.PI * p)) * (b10 - a4);
+          },
+          mean: function mean4(a4, b10) {
+            if (b10 <= a4) return NaN;
+            return (a4 + b10) / 2;
+          },
+          median: function median2(a4, b10) {
+            if (b10 <= a4) return NaN;
+            return (a4 + b10) / 2;
+          },
+          mode: function mode() {
+            throw new Error("mode is not yet implemented");
+          },
+          sample: function sample(a4, b10) {
+            return (a4 + b10) / 2 + (b10 - a4) / 2 * Math2.sin(2 * Math2.PI * jStat3.uniform.sample(0, 1));
+          },
+          variance: function variance3(a4, b10) {
+            if (b10 <= a4) return NaN;
+            return Math2.pow(b10 - a4, 2) / 8;
+          }
+        });
+        function laplaceSign(x4) {
+          return x4 / Math2.abs(x4);
+        }
+        jStat3.extend(jStat3.laplace, {
+          pdf: function pdf(x4, mu, b10) {
+            return b10 <= 0 ? 0 : Math2.exp(-Math2.abs(x4 - mu) / b10) / (2 * b10);
+          },
+          cdf: function cdf(x4, mu, b10) {
+            if (b10 <= 0) {
+              return 0;
+            }
+            if (x4 < mu) {
+              return 0.5 * Math2.exp((x4 - mu) / b10);
+            } else {
+              return 1 - 0.5 * Math2.exp(-(x4 - mu) / b10);
+            }
+          },
+          mean: function(mu) {
+            return mu;
+          },
+          median: function(mu) {
+            return mu;
+          },
+          mode: function(mu) {
+            return mu;
+          },
+          variance: function(mu, b10) {
+            return 2 * b10 * b10;
+          },
+          sample: function sample(mu, b10) {
+            var u2 = jStat3._random_fn() - 0.5;
+            return mu - b10 * laplaceSign(u2) * Math2.log(1 - 2 * Math2.abs(u2));
+          }
+        });
+        function tukeyWprob(w2, rr, cc) {
+          var nleg = 12;
+          var ihalf = 6;
+          var C12 = -30;
+          var C23 = -50;
+          var C3 = 60;
+          var bb = 8;
+          var wlar = 3;
+          var wincr1 = 2;
+          var wincr2 = 3;
+          var xleg = [
+            0.9815606342467192,
+            0.9041172563704749,
+            0.7699026741943047,
+            0.5873179542866175,
+            0.3678314989981802,
+            0.1252334085114689
+          ];
+          var aleg = [
+            0.04717533638651183,
+            0.10693932599531843,
+            0.16007832854334622,
+            0.20316742672306592,
+            0.2334925365383548,
+            0.24914704581340277
+          ];
+          var qsqz = w2 * 0.5;
+          if (qsqz >= bb)
+            return 1;
+          var pr_w = 2 * jStat3.normal.cdf(qsqz, 0, 1, 1, 0) - 1;
+          if (pr_w >= Math2.exp(C23 / cc))
+            pr_w = Math2.pow(pr_w, cc);
+          else
+            pr_w = 0;
+          var wincr;
+          if (w2 > wlar)
+            wincr = wincr1;
+          else
+            wincr = wincr2;
+          var blb = qsqz;
+          var binc = (bb - qsqz) / wincr;
+          var bub = blb + binc;
+          var einsum = 0;
+          var cc1 = cc - 1;
+          for (var wi = 1; wi <= wincr; wi++) {
+            var elsum = 0;
+            var a4 = 0.5 * (bub + blb);
+            var b10 = 0.5 * (bub - blb);
+            for (var jj = 1; jj <= nleg; jj++) {
+              var j, xx;
+              if (ihalf < jj) {
+                j = nleg - jj + 1;
+                xx = xleg[j - 1];
+              } else {
+                j = jj;
+                xx = -xleg[j - 1];
+              }
+              var c4 = b10 * xx;
+              var ac = a4 + c4;
+              var qexpo = ac * ac;
+              if (qexpo > C3)
+                break;
+              var pplus = 2 * jStat3.normal.cdf(ac, 0, 1, 1, 0);
+              var pminus = 2 * jStat3.normal.cdf(ac, w2, 1, 1, 0);
+              var rinsum = pplus * 0.5 - pminus * 0.5;
+              if (rinsum >= Math2.exp(C12 / cc1)) {
+                rinsum = aleg[j - 1] * Math2.exp(-(0.5 * qexpo)) * Math2.pow(rinsum, cc1);
+                elsum += rinsum;
+              }
+            }
+            elsum *= 2 * b10 * cc / Math2.sqrt(2 * Math2.PI);
+            einsum += elsum;
+            blb = bub;
+            bub += binc;
+          }
+          pr_w += einsum;
+          if (pr_w <= Math2.exp(C12 / rr))
+            return 0;
+          pr_w = Math2.pow(pr_w, rr);
+          if (pr_w >= 1)
+            return 1;
+          return pr_w;
+        }
+        function tukeyQinv(p, c4, v) {
+          var p02 = 0.322232421088;
+          var q0 = 0.099348462606;
+          var p1 = -1;
+          var q1 = 0.588581570495;
+          var p2 = -0.342242088547;
+          var q2 = 0.531103462366;
+          var p3 = -0.204231210125;
+          var q3 = 0.10353775285;
+          var p4 = -453642210148e-16;
+          var q4 = 0.0038560700634;
+          var c1 = 0.8832;
+          var c22 = 0.2368;
+          var c32 = 1.214;
+          var c42 = 1.208;
+          var c5 = 1.4142;
+          var vmax = 120;
+          var ps = 0.5 - 0.5 * p;
+          var yi = Math2.sqrt(Math2.log(1 / (ps * ps)));
+          var t = yi + ((((yi * p4 + p3) * yi + p2) * yi + p1) * yi + p02) / ((((yi * q4 + q3) * yi + q2) * yi + q1) * yi + q0);
+          if (v < vmax) t += (t * t * t + t) / v / 4;
+          var q = c1 - c22 * t;
+          if (v < vmax) q += -c32 / v + c42 * t / v;
+          return t * (q * Math2.log(c4 - 1) + c5);
+        }
+        jStat3.extend(jStat3.tukey, {
+          cdf: function cdf(q, nmeans, df) {
+            var rr = 1;
+            var cc = nmeans;
+            var nlegq = 16;
+            var ihalfq = 8;
+            var eps1 = -30;
+            var eps2 = 1e-14;
+            var dhaf = 100;
+            var dquar = 800;
+            var deigh = 5e3;
+            var dlarg = 25e3;
+            var ulen1 = 1;
+            var ulen2 = 0.5;
+            var ulen3 = 0.25;
+            var ulen4 = 0.125;
+            var xlegq = [
+              0.9894009349916499,
+              0.9445750230732326,
+              0.8656312023878318,
+              0.755404408355003,
+              0.6178762444026438,
+              0.45801677765722737,
+              0.2816035507792589,
+              0.09501250983763744
+            ];
+            var alegq = [
+              0.027152459411754096,
+              0.062253523938647894,
+              0.09515851168249279,
+              0.12462897125553388,
+              0.14959598881657674,
+              0.16915651939500254,
+              0.18260341504492358,
+              0.1894506104550685
+            ];
+            if (q <= 0)
+              return 0;
+            if (df < 2 || rr < 1 || cc < 2) return NaN;
+            if (!Number.isFinite(q))
+              return 1;
+            if (df > dlarg)
+              return tukeyWprob(q, rr, cc);
+            var f2 = df * 0.5;
+            var f2lf = f2 * Math2.log(df) - df * Math2.log(2) - jStat3.gammaln(f2);
+            var f21 = f2 - 1;
+            var ff4 = df * 0.25;
+            var ulen;
+            if (df <= dhaf) ulen = ulen1;
+            else if (df <= dquar) ulen = ulen2;
+            else if (df <= deigh) ulen = ulen3;
+            else ulen = ulen4;
+            f2lf += Math2.log(ulen);
+            var ans = 0;
+            for (var i = 1; i <= 50; i++) {
+              var otsum = 0;
+              var twa1 = (2 * i - 1) * ulen;
+              for (var jj = 1; jj <= nlegq; jj++) {
+                var j, t13;
+                if (ihalfq < jj) {
+                  j = jj - ihalfq - 1;
+                  t13 = f2lf + f21 * Math2.log(twa1 + xlegq[j] * ulen) - (xlegq[j] * ulen + twa1) * ff4;
+                } else {
+                  j = jj - 1;
+                  t13 = f2lf + f21 * Math2.log(twa1 - xlegq[j] * ulen) + (xlegq[j] * ulen - twa1) * ff4;
+                }
+                var qsqz;
+                if (t13 >= eps1) {
+                  if (ihalfq < jj) {
+                    qsqz = q * Math2.sqrt((xlegq[j] * ulen + twa1) * 0.5);
+                  } else {
+                    qsqz = q * Math2.sqrt((-(xlegq[j] * ulen) + twa1) * 0.5);
+                  }
+                  var wprb = tukeyWprob(qsqz, rr, cc);
+                  var rotsum = wprb * alegq[j] * Math2.exp(t13);
+                  otsum += rotsum;
+                }
+              }
+              if (i * ulen >= 1 && otsum <= eps2)
+                break;
+              ans += otsum;
+            }
+            if (otsum > eps2) {
+              throw new Error("tukey.cdf failed to converge");
+            }
+            if (ans > 1)
+              ans = 1;
+            return ans;
+          },
+          inv: function(p, nmeans, df) {
+            var rr = 1;
+            var cc = nmeans;
+            var eps = 1e-4;
+            var maxiter = 50;
+            if (df < 2 || rr < 1 || cc < 2) return NaN;
+            if (p < 0 || p > 1) return NaN;
+            if (p === 0) return 0;
+            if (p === 1) return Infinity;
+            var x02 = tukeyQinv(p, cc, df);
+            var valx0 = jStat3.tukey.cdf(x02, nmeans, df) - p;
+            var x12;
+            if (valx0 > 0)
+              x12 = Math2.max(0, x02 - 1);
+            else
+              x12 = x02 + 1;
+            var valx1 = jStat3.tukey.cdf(x12, nmeans, df) - p;
+            var ans;
+            for (var iter = 1; iter < maxiter; iter++) {
+              ans = x12 - valx1 * (x12 - x02) / (valx1 - valx0);
+              valx0 = valx1;
+              x02 = x12;
+              if (ans < 0) {
+                ans = 0;
+                valx1 = -p;
+              }
+              valx1 = jStat3.tukey.cdf(ans, nmeans, df) - p;
+              x12 = ans;
+              var xabs = Math2.abs(x12 - x02);
+              if (xabs < eps)
+                return ans;
+            }
+            throw new Error("tukey.inv failed to converge");
+          }
+        });
+      })(jStat2, Math);
+      (function(jStat3, Math2) {
+        var push2 = Array.prototype.push;
+        var isArray2 = jStat3.utils.isArray;
+        function isUsable(arg) {
+          return isArray2(arg) || arg instanceof jStat3;
+        }
+        jStat3.extend({
+          // add a vector/matrix to a vector/matrix or scalar
+          add: function add6(arr, arg) {
+            if (isUsable(arg)) {
+              if (!isUsable(arg[0])) arg = [arg];
+              return jStat3.map(arr, function(value4, row, col) {
+                return value4 + arg[row][col];
+              });
+            }
+            return jStat3.map(arr, function(value4) {
+              return value4 + arg;
+            });
+          },
+          // subtract a vector or scalar from the vector
+          subtract: function subtract(arr, arg) {
+            if (isUsable(arg)) {
+              if (!isUsable(arg[0])) arg = [arg];
+              return jStat3.map(arr, function(value4, row, col) {
+                return value4 - arg[row][col] || 0;
+              });
+            }
+            return jStat3.map(arr, function(value4) {
+              return value4 - arg;
+            });
+          },
+          // matrix division
+          divide: function divide(arr, arg) {
+            if (isUsable(arg)) {
+              if (!isUsable(arg[0])) arg = [arg];
+              return jStat3.multiply(arr, jStat3.inv(arg));
+            }
+            return jStat3.map(arr, function(value4) {
+              return value4 / arg;
+            });
+          },
+          // matrix multiplication
+          multiply: function multiply(arr, arg) {
+            var row, col, nrescols, sum3, nrow, ncol, res, rescols;
+            if (arr.length === void 0 && arg.length === void 0) {
+              return arr * arg;
+            }
+            nrow = arr.length, ncol = arr[0].length, res = jStat3.zeros(nrow, nrescols = isUsable(arg) ? arg[0].length : ncol), rescols = 0;
+            if (isUsable(arg)) {
+              for (; rescols < nrescols; rescols++) {
+                for (row = 0; row < nrow; row++) {
+                  sum3 = 0;
+                  for (col = 0; col < ncol; col++)
+                    sum3 += arr[row][col] * arg[col][rescols];
+                  res[row][rescols] = sum3;
+                }
+              }
+              return nrow === 1 && rescols === 1 ? res[0][0] : res;
+            }
+            return jStat3.map(arr, function(value4) {
+              return value4 * arg;
+            });
+          },
+          // outer([1,2,3],[4,5,6])
+          // ===
+          // [[1],[2],[3]] times [[4,5,6]]
+          // ->
+          // [[4,5,6],[8,10,12],[12,15,18]]
+          outer: function outer(A5, B3) {
+            return jStat3.multiply(A5.map(function(t) {
+              return [t];
+            }), [B3]);
+          },
+          // Returns the dot product of two matricies
+          dot: function dot(arr, arg) {
+            if (!isUsable(arr[0])) arr = [arr];
+            if (!isUsable(arg[0])) arg = [arg];
+            var left = arr[0].length === 1 && arr.length !== 1 ? jStat3.transpose(arr) : arr, right = arg[0].length === 1 && arg.length !== 1 ? jStat3.transpose(arg) : arg, res = [], row = 0, nrow = left.length, ncol = left[0].length, sum3, col;
+            for (; row < nrow; row++) {
+              res[row] = [];
+              sum3 = 0;
+              for (col = 0; col < ncol; col++)
+                sum3 += left[row][col] * right[row][col];
+              res[row] = sum3;
+            }
+            return res.length === 1 ? res[0] : res;
+          },
+          // raise every element by a scalar
+          pow: function pow6(arr, arg) {
+            return jStat3.map(arr, function(value4) {
+              return Math2.pow(value4, arg);
+            });
+          },
+          // exponentiate every element
+          exp: function exp4(arr) {
+            return jStat3.map(arr, function(value4) {
+              return Math2.exp(value4);
+            });
+          },
+          // generate the natural log of every element
+          log: function exp4(arr) {
+            return jStat3.map(arr, function(value4) {
+              return Math2.log(value4);
+            });
+          },
+          // generate the absolute values of the vector
+          abs: function abs4(arr) {
+            return jStat3.map(arr, function(value4) {
+              return Math2.abs(value4);
+            });
+          },
+          // computes the p-norm of the vector
+          // In the case that a matrix is passed, uses the first row as the vector
+          norm: function norm(arr, p) {
+            var nnorm = 0, i = 0;
+            if (isNaN(p)) p = 2;
+            if (isUsable(arr[0])) arr = arr[0];
+            for (; i < arr.length; i++) {
+              nnorm += Math2.pow(Math2.abs(arr[i]), p);
+            }
+            return Math2.pow(nnorm, 1 / p);
+          },
+          // computes the angle between two vectors in rads
+          // In case a matrix is passed, this uses the first row as the vector
+          angle: function angle2(arr, arg) {
+            return Math2.acos(jStat3.dot(arr, arg) / (jStat3.norm(arr) * jStat3.norm(arg)));
+          },
+          // augment one matrix by another
+          // Note: this function returns a matrix, not a jStat object
+          aug: function aug(a4, b10) {
+            var newarr = [];
+            var i;
+            for (i = 0; i < a4.length; i++) {
+              newarr.push(a4[i].slice());
+            }
+            for (i = 0; i < newarr.length; i++) {
+              push2.apply(newarr[i], b10[i]);
+            }
+            return newarr;
+          },
+          // The inv() function calculates the inverse of a matrix
+          // Create the inverse by augmenting the matrix by the identity matrix of the
+          // appropriate size, and then use G-J elimination on the augmented matrix.
+          inv: function inv(a4) {
+            var rows = a4.length;
+            var cols = a4[0].length;
+            var b10 = jStat3.identity(rows, cols);
+            var c4 = jStat3.gauss_jordan(a4, b10);
+            var result = [];
+            var i = 0;
+            var j;
+            for (; i < rows; i++) {
+              result[i] = [];
+              for (j = cols; j < c4[0].length; j++)
+                result[i][j - cols] = c4[i][j];
+            }
+            return result;
+          },
+          // calculate the determinant of a matrix
+          det: function det(a4) {
+            if (a4.length === 2) {
+              return a4[0][0] * a4[1][1] - a4[0][1] * a4[1][0];
+            }
+            var determinant = 0;
+            for (var i = 0; i < a4.length; i++) {
+              var submatrix = [];
+              for (var row = 1; row < a4.length; row++) {
+                submatrix[row - 1] = [];
+                for (var col = 0; col < a4.length; col++) {
+                  if (col < i) {
+                    submatrix[row - 1][col] = a4[row][col];
+                  } else if (col > i) {
+                    submatrix[row - 1][col - 1] = a4[row][col];
+                  }
+                }
+              }
+              var sign3 = i % 2 ? -1 : 1;
+              determinant += det(submatrix) * a4[0][i] * sign3;
+            }
+            return determinant;
+          },
+          gauss_elimination: function gauss_elimination(a4, b10) {
+            var i = 0, j = 0, n = a4.length, m3 = a4[0].length, factor = 1, sum3 = 0, x4 = [], maug, pivot, temp2, k2;
+            a4 = jStat3.aug(a4, b10);
+            maug = a4[0].length;
+            for (i = 0; i < n; i++) {
+              pivot = a4[i][i];
+              j = i;
+              for (k2 = i + 1; k2 < m3; k2++) {
+                if (pivot < Math2.abs(a4[k2][i])) {
+                  pivot = a4[k2][i];
+                  j = k2;
+                }
+              }
+              if (j != i) {
+                for (k2 = 0; k2 < maug; k2++) {
+                  temp2 = a4[i][k2];
+                  a4[i][k2] = a4[j][k2];
+                  a4[j][k2] = temp2;
+                }
+              }
+              for (j = i + 1; j < n; j++) {
+                factor = a4[j][i] / a4[i][i];
+                for (k2 = i; k2 < maug; k2++) {
+                  a4[j][k2] = a4[j][k2] - factor * a4[i][k2];
+                }
+              }
+            }
+            for (i = n - 1; i >= 0; i--) {
+              sum3 = 0;
+              for (j = i + 1; j <= n - 1; j++) {
+                sum3 = sum3 + x4[j] * a4[i][j];
+              }
+              x4[i] = (a4[i][maug - 1] - sum3) / a4[i][i];
+            }
+            return x4;
+          },
+          gauss_jordan: function gauss_jordan(a4, b10) {
+            var m3 = jStat3.aug(a4, b10);
+            var h2 = m3.length;
+            var w2 = m3[0].length;
+            var c4 = 0;
+            var x4, y4, y22;
+            for (y4 = 0; y4 < h2; y4++) {
+              var maxrow = y4;
+              for (y22 = y4 + 1; y22 < h2; y22++) {
+                if (Math2.abs(m3[y22][y4]) > Math2.abs(m3[maxrow][y4]))
+                  maxrow = y22;
+              }
+              var tmp = m3[y4];
+              m3[y4] = m3[maxrow];
+              m3[maxrow] = tmp;
+              for (y22 = y4 + 1; y22 < h2; y22++) {
+                c4 = m3[y22][y4] / m3[y4][y4];
+                for (x4 = y4; x4 < w2; x4++) {
+                  m3[y22][x4] -= m3[y4][x4] * c4;
+                }
+              }
+            }
+            for (y4 = h2 - 1; y4 >= 0; y4--) {
+              c4 = m3[y4][y4];
+              for (y22 = 0; y22 < y4; y22++) {
+                for (x4 = w2 - 1; x4 > y4 - 1; x4--) {
+                  m3[y22][x4] -= m3[y4][x4] * m3[y22][y4] / c4;
+                }
+              }
+              m3[y4][y4] /= c4;
+              for (x4 = h2; x4 < w2; x4++) {
+                m3[y4][x4] /= c4;
+              }
+            }
+            return m3;
+          },
+          // solve equation
+          // Ax=b
+          // A is upper triangular matrix
+          // A=[[1,2,3],[0,4,5],[0,6,7]]
+          // b=[1,2,3]
+          // triaUpSolve(A,b) // -> [2.666,0.1666,1.666]
+          // if you use matrix style
+          // A=[[1,2,3],[0,4,5],[0,6,7]]
+          // b=[[1],[2],[3]]
+          // will return [[2.666],[0.1666],[1.666]]
+          triaUpSolve: function triaUpSolve(A5, b10) {
+            var size = A5[0].length;
+            var x4 = jStat3.zeros(1, size)[0];
+            var parts;
+            var matrix_mode = false;
+            if (b10[0].length != void 0) {
+              b10 = b10.map(function(i) {
+                return i[0];
+              });
+              matrix_mode = true;
+            }
+            jStat3.arange(size - 1, -1, -1).forEach(function(i) {
+              parts = jStat3.arange(i + 1, size).map(function(j) {
+                return x4[j] * A5[i][j];
+              });
+              x4[i] = (b10[i] - jStat3.sum(parts)) / A5[i][i];
+            });
+            if (matrix_mode)
+              return x4.map(function(i) {
+                return [i];
+              });
+            return x4;
+          },
+          triaLowSolve: function triaLowSolve(A5, b10) {
+            var size = A5[0].length;
+            var x4 = jStat3.zeros(1, size)[0];
+            var parts;
+            var matrix_mode = false;
+            if (b10[0].length != void 0) {
+              b10 = b10.map(function(i) {
+                return i[0];
+              });
+              matrix_mode = true;
+            }
+            jStat3.arange(size).forEach(function(i) {
+              parts = jStat3.arange(i).map(function(j) {
+                return A5[i][j] * x4[j];
+              });
+              x4[i] = (b10[i] - jStat3.sum(parts)) / A5[i][i];
+            });
+            if (matrix_mode)
+              return x4.map(function(i) {
+                return [i];
+              });
+            return x4;
+          },
+          // A -> [L,U]
+          // A=LU
+          // L is lower triangular matrix
+          // U is upper triangular matrix
+          lu: function lu(A5) {
+            var size = A5.length;
+            var L = jStat3.identity(size);
+            var R = jStat3.zeros(A5.length, A5[0].length);
+            var parts;
+            jStat3.arange(size).forEach(function(t) {
+              R[0][t] = A5[0][t];
+            });
+            jStat3.arange(1, size).forEach(function(l) {
+              jStat3.arange(l).forEach(function(i) {
+                parts = jStat3.arange(i).map(function(jj) {
+                  return L[l][jj] * R[jj][i];
+                });
+                L[l][i] = (A5[l][i] - jStat3.sum(parts)) / R[i][i];
+              });
+              jStat3.arange(l, size).forEach(function(j) {
+                parts = jStat3.arange(l).map(function(jj) {
+                  return L[l][jj] * R[jj][j];
+                });
+                R[l][j] = A5[parts.length][j] - jStat3.sum(parts);
+              });
+            });
+            return [L, R];
+          },
+          // A -> T
+          // A=TT'
+          // T is lower triangular matrix
+          cholesky: function cholesky(A5) {
+            var size = A5.length;
+            var T = jStat3.zeros(A5.length, A5[0].length);
+            var parts;
+            jStat3.arange(size).forEach(function(i) {
+              parts = jStat3.arange(i).map(function(t) {
+                return Math2.pow(T[i][t], 2);
+              });
+              T[i][i] = Math2.sqrt(A5[i][i] - jStat3.sum(parts));
+              jStat3.arange(i + 1, size).forEach(function(j) {
+                parts = jStat3.arange(i).map(function(t) {
+                  return T[i][t] * T[j][t];
+                });
+                T[j][i] = (A5[i][j] - jStat3.sum(parts)) / T[i][i];
+              });
+            });
+            return T;
+          },
+          gauss_jacobi: function gauss_jacobi(a4, b10, x4, r) {
+            var i = 0;
+            var j = 0;
+            var n = a4.length;
+            var l = [];
+            var u2 = [];
+            var d = [];
+            var xv, c4, h2, xk;
+            for (; i < n; i++) {
+              l[i] = [];
+              u2[i] = [];
+              d[i] = [];
+              for (j = 0; j < n; j++) {
+                if (i > j) {
+                  l[i][j] = a4[i][j];
+                  u2[i][j] = d[i][j] = 0;
+                } else if (i < j) {
+                  u2[i][j] = a4[i][j];
+                  l[i][j] = d[i][j] = 0;
+                } else {
+                  d[i][j] = a4[i][j];
+                  l[i][j] = u2[i][j] = 0;
+                }
+              }
+            }
+            h2 = jStat3.multiply(jStat3.multiply(jStat3.inv(d), jStat3.add(l, u2)), -1);
+            c4 = jStat3.multiply(jStat3.inv(d), b10);
+            xv = x4;
+            xk = jStat3.add(jStat3.multiply(h2, x4), c4);
+            i = 2;
+            while (Math2.abs(jStat3.norm(jStat3.subtract(xk, xv))) > r) {
+              xv = xk;
+              xk = jStat3.add(jStat3.multiply(h2, xv), c4);
+              i++;
+            }
+            return xk;
+          },
+          gauss_seidel: function gauss_seidel(a4, b10, x4, r) {
+            var i = 0;
+            var n = a4.length;
+            var l = [];
+            var u2 = [];
+            var d = [];
+            var j, xv, c4, h2, xk;
+            for (; i < n; i++) {
+              l[i] = [];
+              u2[i] = [];
+              d[i] = [];
+              for (j = 0; j < n; j++) {
+                if (i > j) {
+                  l[i][j] = a4[i][j];
+                  u2[i][j] = d[i][j] = 0;
+                } else if (i < j) {
+                  u2[i][j] = a4[i][j];
+                  l[i][j] = d[i][j] = 0;
+                } else {
+                  d[i][j] = a4[i][j];
+                  l[i][j] = u2[i][j] = 0;
+                }
+              }
+            }
+            h2 = jStat3.multiply(jStat3.multiply(jStat3.inv(jStat3.add(d, l)), u2), -1);
+            c4 = jStat3.multiply(jStat3.inv(jStat3.add(d, l)), b10);
+            xv = x4;
+            xk = jStat3.add(jStat3.multiply(h2, x4), c4);
+            i = 2;
+            while (Math2.abs(jStat3.norm(jStat3.subtract(xk, xv))) > r) {
+              xv = xk;
+              xk = jStat3.add(jStat3.multiply(h2, xv), c4);
+              i = i + 1;
+            }
+            return xk;
+          },
+          SOR: function SOR(a4, b10, x4, r, w2) {
+            var i = 0;
+            var n = a4.length;
+            var l = [];
+            var u2 = [];
+            var d = [];
+            var j, xv, c4, h2, xk;
+            for (; i < n; i++) {
+              l[i] = [];
+              u2[i] = [];
+              d[i] = [];
+              for (j = 0; j < n; j++) {
+                if (i > j) {
+                  l[i][j] = a4[i][j];
+                  u2[i][j] = d[i][j] = 0;
+                } else if (i < j) {
+                  u2[i][j] = a4[i][j];
+                  l[i][j] = d[i][j] = 0;
+                } else {
+                  d[i][j] = a4[i][j];
+                  l[i][j] = u2[i][j] = 0;
+                }
+              }
+            }
+            h2 = jStat3.multiply(
+              jStat3.inv(jStat3.add(d, jStat3.multiply(l, w2))),
+              jStat3.subtract(
+                jStat3.multiply(d, 1 - w2),
+                jStat3.multiply(u2, w2)
+              )
+            );
+            c4 = jStat3.multiply(jStat3.multiply(jStat3.inv(jStat3.add(
+              d,
+              jStat3.multiply(l, w2)
+            )), b10), w2);
+            xv = x4;
+            xk = jStat3.add(jStat3.multiply(h2, x4), c4);
+            i = 2;
+            while (Math2.abs(jStat3.norm(jStat3.subtract(xk, xv))) > r) {
+              xv = xk;
+              xk = jStat3.add(jStat3.multiply(h2, xv), c4);
+              i++;
+            }
+            return xk;
+          },
+          householder: function householder(a4) {
+            var m3 = a4.length;
+            var n = a4[0].length;
+            var i = 0;
+            var w2 = [];
+            var p = [];
+            var alpha, r, k2, j, factor;
+            for (; i < m3 - 1; i++) {
+              alpha = 0;
+              for (j = i + 1; j < n; j++)
+                alpha += a4[j][i] * a4[j][i];
+              factor = a4[i + 1][i] > 0 ? -1 : 1;
+              alpha = factor * Math2.sqrt(alpha);
+              r = Math2.sqrt((alpha * alpha - a4[i + 1][i] * alpha) / 2);
+              w2 = jStat3.zeros(m3, 1);
+              w2[i + 1][0] = (a4[i + 1][i] - alpha) / (2 * r);
+              for (k2 = i + 2; k2 < m3; k2++) w2[k2][0] = a4[k2][i] / (2 * r);
+              p = jStat3.subtract(
+                jStat3.identity(m3, n),
+                jStat3.multiply(jStat3.multiply(w2, jStat3.transpose(w2)), 2)
+              );
+              a4 = jStat3.multiply(p, jStat3.multiply(a4, p));
+            }
+            return a4;
+          },
+          // A -> [Q,R]
+          // Q is orthogonal matrix
+          // R is upper triangular
+          QR: (function() {
+            var sum3 = jStat3.sum;
+            var range6 = jStat3.arange;
+            function qr2(x4) {
+              var n = x4.length;
+              var p = x4[0].length;
+              var r = jStat3.zeros(p, p);
+              x4 = jStat3.copy(x4);
+              var i, j, k2;
+              for (j = 0; j < p; j++) {
+                r[j][j] = Math2.sqrt(sum3(range6(n).map(function(i2) {
+                  return x4[i2][j] * x4[i2][j];
+                })));
+                for (i = 0; i < n; i++) {
+                  x4[i][j] = x4[i][j] / r[j][j];
+                }
+                for (k2 = j + 1; k2 < p; k2++) {
+                  r[j][k2] = sum3(range6(n).map(function(i2) {
+                    return x4[i2][j] * x4[i2][k2];
+                  }));
+                  for (i = 0; i < n; i++) {
+                    x4[i][k2] = x4[i][k2] - x4[i][j] * r[j][k2];
+                  }
+                }
+              }
+              return [x4, r];
+            }
+            return qr2;
+          })(),
+          lstsq: /* @__PURE__ */ (function() {
+            function R_I(A5) {
+              A5 = jStat3.copy(A5);
+              var size = A5.length;
+              var I = jStat3.identity(size);
+              jStat3.arange(size - 1, -1, -1).forEach(function(i) {
+                jStat3.sliceAssign(
+                  I,
+                  { row: i },
+                  jStat3.divide(jStat3.slice(I, { row: i }), A5[i][i])
+                );
+                jStat3.sliceAssign(
+                  A5,
+                  { row: i },
+                  jStat3.divide(jStat3.slice(A5, { row: i }), A5[i][i])
+                );
+                jStat3.arange(i).forEach(function(j) {
+                  var c4 = jStat3.multiply(A5[j][i], -1);
+                  var Aj = jStat3.slice(A5, { row: j });
+                  var cAi = jStat3.multiply(jStat3.slice(A5, { row: i }), c4);
+                  jStat3.sliceAssign(A5, { row: j }, jStat3.add(Aj, cAi));
+                  var Ij = jStat3.slice(I, { row: j });
+                  var cIi = jStat3.multiply(jStat3.slice(I, { row: i }), c4);
+                  jStat3.sliceAssign(I, { row: j }, jStat3.add(Ij, cIi));
+                });
+              });
+              return I;
+            }
+            function qr_solve(A5, b10) {
+              var array_mode = false;
+              if (b10[0].length === void 0) {
+                b10 = b10.map(function(x5) {
+                  return [x5];
+                });
+                array_mode = true;
+              }
+              var QR = jStat3.QR(A5);
+              var Q = QR[0];
+              var R = QR[1];
+              var attrs = A5[0].length;
+              var Q1 = jStat3.slice(Q, { col: { end: attrs } });
+              var R1 = jStat3.slice(R, { row: { end: attrs } });
+              var RI = R_I(R1);
+              var Q2 = jStat3.transpose(Q1);
+              if (Q2[0].length === void 0) {
+                Q2 = [Q2];
+              }
+              var x4 = jStat3.multiply(jStat3.multiply(RI, Q2), b10);
+              if (x4.length === void 0) {
+                x4 = [[x4]];
+              }
+              if (array_mode)
+                return x4.map(function(i) {
+                  return i[0];
+                });
+              return x4;
+            }
+            return qr_solve;
+          })(),
+          jacobi: function jacobi(a4) {
+            var condition = 1;
+            var n = a4.length;
+            var e = jStat3.identity(n, n);
+            var ev = [];
+            var b10, i, j, p, q, maxim, theta, s2;
+            while (condition === 1) {
+              maxim = a4[0][1];
+              p = 0;
+              q = 1;
+              for (i = 0; i < n; i++) {
+                for (j = 0; j < n; j++) {
+                  if (i != j) {
+                    if (maxim < Math2.abs(a4[i][j])) {
+                      maxim = Math2.abs(a4[i][j]);
+                      p = i;
+                      q = j;
+                    }
+                  }
+                }
+              }
+              if (a4[p][p] === a4[q][q])
+                theta = a4[p][q] > 0 ? Math2.PI / 4 : -Math2.PI / 4;
+              else
+                theta = Math2.atan(2 * a4[p][q] / (a4[p][p] - a4[q][q])) / 2;
+              s2 = jStat3.identity(n, n);
+              s2[p][p] = Math2.cos(theta);
+              s2[p][q] = -Math2.sin(theta);
+              s2[q][p] = Math2.sin(theta);
+              s2[q][q] = Math2.cos(theta);
+              e = jStat3.multiply(e, s2);
+              b10 = jStat3.multiply(jStat3.multiply(jStat3.inv(s2), a4), s2);
+              a4 = b10;
+              condition = 0;
+              for (i = 1; i < n; i++) {
+                for (j = 1; j < n; j++) {
+                  if (i != j && Math2.abs(a4[i][j]) > 1e-3) {
+                    condition = 1;
+                  }
+                }
+              }
+            }
+            for (i = 0; i < n; i++) ev.push(a4[i][i]);
+            return [e, ev];
+          },
+          rungekutta: function rungekutta(f, h2, p, t_j, u_j, order) {
+            var k1, k2, u_j1, k3, k4;
+            if (order === 2) {
+              while (t_j <= p) {
+                k1 = h2 * f(t_j, u_j);
+                k2 = h2 * f(t_j + h2, u_j + k1);
+                u_j1 = u_j + (k1 + k2) / 2;
+                u_j = u_j1;
+                t_j = t_j + h2;
+              }
+            }
+            if (order === 4) {
+              while (t_j <= p) {
+                k1 = h2 * f(t_j, u_j);
+                k2 = h2 * f(t_j + h2 / 2, u_j + k1 / 2);
+                k3 = h2 * f(t_j + h2 / 2, u_j + k2 / 2);
+                k4 = h2 * f(t_j + h2, u_j + k3);
+                u_j1 = u_j + (k1 + 2 * k2 + 2 * k3 + k4) / 6;
+                u_j = u_j1;
+                t_j = t_j + h2;
+              }
+            }
+            return u_j;
+          },
+          romberg: function romberg(f, a4, b10, order) {
+            var i = 0;
+            var h2 = (b10 - a4) / 2;
+            var x4 = [];
+            var h1 = [];
+            var g = [];
+            var m3, a1, j, k2, I;
+            while (i < order / 2) {
+              I = f(a4);
+              for (j = a4, k2 = 0; j <= b10; j = j + h2, k2++) x4[k2] = j;
+              m3 = x4.length;
+              for (j = 1; j < m3 - 1; j++) {
+                I += (j % 2 !== 0 ? 4 : 2) * f(x4[j]);
+              }
+              I = h2 / 3 * (I + f(b10));
+              g[i] = I;
+              h2 /= 2;
+              i++;
+            }
+            a1 = g.length;
+            m3 = 1;
+            while (a1 !== 1) {
+              for (j = 0; j < a1 - 1; j++)
+                h1[j] = (Math2.pow(4, m3) * g[j + 1] - g[j]) / (Math2.pow(4, m3) - 1);
+              a1 = h1.length;
+              g = h1;
+              h1 = [];
+              m3++;
+            }
+            return g;
+          },
+          richardson: function richardson(X4, f, x4, h2) {
+            function pos(X5, x5) {
+              var i2 = 0;
+              var n = X5.length;
+              var p;
+              for (; i2 < n; i2++)
+                if (X5[i2] === x5) p = i2;
+              return p;
+            }
+            var h_min = Math2.abs(x4 - X4[pos(X4, x4) + 1]);
+            var i = 0;
+            var g = [];
+            var h1 = [];
+            var y12, y22, m3, a4, j;
+            while (h2 >= h_min) {
+              y12 = pos(X4, x4 + h2);
+              y22 = pos(X4, x4);
+              g[i] = (f[y12] - 2 * f[y22] + f[2 * y22 - y12]) / (h2 * h2);
+              h2 /= 2;
+              i++;
+            }
+            a4 = g.length;
+            m3 = 1;
+            while (a4 != 1) {
+              for (j = 0; j < a4 - 1; j++)
+                h1[j] = (Math2.pow(4, m3) * g[j + 1] - g[j]) / (Math2.pow(4, m3) - 1);
+              a4 = h1.length;
+              g = h1;
+              h1 = [];
+              m3++;
+            }
+            return g;
+          },
+          simpson: function simpson(f, a4, b10, n) {
+            var h2 = (b10 - a4) / n;
+            var I = f(a4);
+            var x4 = [];
+            var j = a4;
+            var k2 = 0;
+            var i = 1;
+            var m3;
+            for (; j <= b10; j = j + h2, k2++)
+              x4[k2] = j;
+            m3 = x4.length;
+            for (; i < m3 - 1; i++) {
+              I += (i % 2 !== 0 ? 4 : 2) * f(x4[i]);
+            }
+            return h2 / 3 * (I + f(b10));
+          },
+          hermite: function hermite(X4, F, dF, value4) {
+            var n = X4.length;
+            var p = 0;
+            var i = 0;
+            var l = [];
+            var dl = [];
+            var A5 = [];
+            var B3 = [];
+            var j;
+            for (; i < n; i++) {
+              l[i] = 1;
+              for (j = 0; j < n; j++) {
+                if (i != j) l[i] *= (value4 - X4[j]) / (X4[i] - X4[j]);
+              }
+              dl[i] = 0;
+              for (j = 0; j < n; j++) {
+                if (i != j) dl[i] += 1 / (X4[i] - X4[j]);
+              }
+              A5[i] = (1 - 2 * (value4 - X4[i]) * dl[i]) * (l[i] * l[i]);
+              B3[i] = (value4 - X4[i]) * (l[i] * l[i]);
+              p += A5[i] * F[i] + B3[i] * dF[i];
+            }
+            return p;
+          },
+          lagrange: function lagrange(X4, F, value4) {
+            var p = 0;
+            var i = 0;
+            var j, l;
+            var n = X4.length;
+            for (; i < n; i++) {
+              l = F[i];
+              for (j = 0; j < n; j++) {
+                if (i != j) l *= (value4 - X4[j]) / (X4[i] - X4[j]);
+              }
+              p += l;
+            }
+            return p;
+          },
+          cubic_spline: function cubic_spline(X4, F, value4) {
+            var n = X4.length;
+            var i = 0, j;
+            var A5 = [];
+            var B3 = [];
+            var alpha = [];
+            var c4 = [];
+            var h2 = [];
+            var b10 = [];
+            var d = [];
+            for (; i < n - 1; i++)
+              h2[i] = X4[i + 1] - X4[i];
+            alpha[0] = 0;
+            for (i = 1; i < n - 1; i++) {
+              alpha[i] = 3 / h2[i] * (F[i + 1] - F[i]) - 3 / h2[i - 1] * (F[i] - F[i - 1]);
+            }
+            for (i = 1; i < n - 1; i++) {
+              A5[i] = [];
+              B3[i] = [];
+              A5[i][i - 1] = h2[i - 1];
+              A5[i][i] = 2 * (h2[i - 1] + h2[i]);
+              A5[i][i + 1] = h2[i];
+              B3[i][0] = alpha[i];
+            }
+            c4 = jStat3.multiply(jStat3.inv(A5), B3);
+            for (j = 0; j < n - 1; j++) {
+              b10[j] = (F[j + 1] - F[j]) / h2[j] - h2[j] * (c4[j + 1][0] + 2 * c4[j][0]) / 3;
+              d[j] = (c4[j + 1][0] - c4[j][0]) / (3 * h2[j]);
+            }
+            for (j = 0; j < n; j++) {
+              if (X4[j] > value4) break;
+            }
+            j -= 1;
+            return F[j] + (value4 - X4[j]) * b10[j] + jStat3.sq(value4 - X4[j]) * c4[j] + (value4 - X4[j]) * jStat3.sq(value4 - X4[j]) * d[j];
+          },
+          gauss_quadrature: function gauss_quadrature() {
+            throw new Error("gauss_quadrature not yet implemented");
+          },
+          PCA: function PCA(X4) {
+            var m3 = X4.length;
+            var n = X4[0].length;
+            var i = 0;
+            var j, temp1;
+            var u2 = [];
+            var D3 = [];
+            var result = [];
+            var temp2 = [];
+            var Y4 = [];
+            var Bt = [];
+            var B3 = [];
+            var C3 = [];
+            var V = [];
+            var Vt = [];
+            for (i = 0; i < m3; i++) {
+              u2[i] = jStat3.sum(X4[i]) / n;
+            }
+            for (i = 0; i < n; i++) {
+              B3[i] = [];
+              for (j = 0; j < m3; j++) {
+                B3[i][j] = X4[j][i] - u2[j];
+              }
+            }
+            B3 = jStat3.transpose(B3);
+            for (i = 0; i < m3; i++) {
+              C3[i] = [];
+              for (j = 0; j < m3; j++) {
+                C3[i][j] = jStat3.dot([B3[i]], [B3[j]]) / (n - 1);
+              }
+            }
+            result = jStat3.jacobi(C3);
+            V = result[0];
+            D3 = result[1];
+            Vt = jStat3.transpose(V);
+            for (i = 0; i < D3.length; i++) {
+              for (j = i; j < D3.length; j++) {
+                if (D3[i] < D3[j]) {
+                  temp1 = D3[i];
+                  D3[i] = D3[j];
+                  D3[j] = temp1;
+                  temp2 = Vt[i];
+                  Vt[i] = Vt[j];
+                  Vt[j] = temp2;
+                }
+              }
+            }
+            Bt = jStat3.transpose(B3);
+            for (i = 0; i < m3; i++) {
+              Y4[i] = [];
+              for (j = 0; j < Bt.length; j++) {
+                Y4[i][j] = jStat3.dot([Vt[i]], [Bt[j]]);
+              }
+            }
+            return [X4, D3, Vt, Y4];
+          }
+        });
+        (function(funcs) {
+          for (var i = 0; i < funcs.length; i++) (function(passfunc) {
+            jStat3.fn[passfunc] = function(arg, func) {
+              var tmpthis = this;
+              if (func) {
+                setTimeout(function() {
+                  func.call(tmpthis, jStat3.fn[passfunc].call(tmpthis, arg));
+                }, 15);
+                return this;
+              }
+              if (typeof jStat3[passfunc](this, arg) === "number")
+                return jStat3[passfunc](this, arg);
+              else
+                return jStat3(jStat3[passfunc](this, arg));
+            };
+          })(funcs[i]);
+        })("add divide multiply subtract dot pow exp log abs norm angle".split(" "));
+      })(jStat2, Math);
+      (function(jStat3, Math2) {
+        var slice5 = [].slice;
+        var isNumber4 = jStat3.utils.isNumber;
+        var isArray2 = jStat3.utils.isArray;
+        jStat3.extend({
+          // 2 different parameter lists:
+          // (value, mean, sd)
+          // (value, array, flag)
+          zscore: function zscore() {
+            var args = slice5.call(arguments);
+            if (isNumber4(args[1])) {
+              return (args[0] - args[1]) / args[2];
+            }
+            return (args[0] - jStat3.mean(args[1])) / jStat3.stdev(args[1], args[2]);
+          },
+          // 3 different paramter lists:
+          // (value, mean, sd, sides)
+          // (zscore, sides)
+          // (value, array, sides, flag)
+          ztest: function ztest() {
+            var args = slice5.call(arguments);
+            var z;
+            if (isArray2(args[1])) {
+              z = jStat3.zscore(args[0], args[1], args[3]);
+              return args[2] === 1 ? jStat3.normal.cdf(-Math2.abs(z), 0, 1) : jStat3.normal.cdf(-Math2.abs(z), 0, 1) * 2;
+            } else {
+              if (args.length > 2) {
+                z = jStat3.zscore(args[0], args[1], args[2]);
+                return args[3] === 1 ? jStat3.normal.cdf(-Math2.abs(z), 0, 1) : jStat3.normal.cdf(-Math2.abs(z), 0, 1) * 2;
+              } else {
+                z = args[0];
+                return args[1] === 1 ? jStat3.normal.cdf(-Math2.abs(z), 0, 1) : jStat3.normal.cdf(-Math2.abs(z), 0, 1) * 2;
+              }
+            }
+          }
+        });
+        jStat3.extend(jStat3.fn, {
+          zscore: function zscore(value4, flag2) {
+            return (value4 - this.mean()) / this.stdev(flag2);
+          },
+          ztest: function ztest(value4, sides, flag2) {
+            var zscore = Math2.abs(this.zscore(value4, flag2));
+            return sides === 1 ? jStat3.normal.cdf(-zscore, 0, 1) : jStat3.normal.cdf(-zscore, 0, 1) * 2;
+          }
+        });
+        jStat3.extend({
+          // 2 parameter lists
+          // (value, mean, sd, n)
+          // (value, array)
+          tscore: function tscore() {
+            var args = slice5.call(arguments);
+            return args.length === 4 ? (args[0] - args[1]) / (args[2] / Math2.sqrt(args[3])) : (args[0] - jStat3.mean(args[1])) / (jStat3.stdev(args[1], true) / Math2.sqrt(args[1].length));
+          },
+          // 3 different paramter lists:
+          // (value, mean, sd, n, sides)
+          // (tscore, n, sides)
+          // (value, array, sides)
+          ttest: function ttest() {
+            var args = slice5.call(arguments);
+            var tscore;
+            if (args.length === 5) {
+              tscore = Math2.abs(jStat3.tscore(args[0], args[1], args[2], args[3]));
+              return args[4] === 1 ? jStat3.studentt.cdf(-tscore, args[3] - 1) : jStat3.studentt.cdf(-tscore, args[3] - 1) * 2;
+            }
+            if (isNumber4(args[1])) {
+              tscore = Math2.abs(args[0]);
+              return args[2] == 1 ? jStat3.studentt.cdf(-tscore, args[1] - 1) : jStat3.studentt.cdf(-tscore, args[1] - 1) * 2;
+            }
+            tscore = Math2.abs(jStat3.tscore(args[0], args[1]));
+            return args[2] == 1 ? jStat3.studentt.cdf(-tscore, args[1].length - 1) : jStat3.studentt.cdf(-tscore, args[1].length - 1) * 2;
+          }
+        });
+        jStat3.extend(jStat3.fn, {
+          tscore: function tscore(value4) {
+            return (value4 - this.mean()) / (this.stdev(true) / Math2.sqrt(this.cols()));
+          },
+          ttest: function ttest(value4, sides) {
+            return sides === 1 ? 1 - jStat3.studentt.cdf(Math2.abs(this.tscore(value4)), this.cols() - 1) : jStat3.studentt.cdf(-Math2.abs(this.tscore(value4)), this.cols() - 1) * 2;
+          }
+        });
+        jStat3.extend({
+          // Paramter list is as follows:
+          // (array1, array2, array3, ...)
+          // or it is an array of arrays
+          // array of arrays conversion
+          anovafscore: function anovafscore() {
+            var args = slice5.call(arguments), expVar, sample, sampMean, sampSampMean, tmpargs, unexpVar, i, j;
+            if (args.length === 1) {
+              tmpargs = new Array(args[0].length);
+              for (i = 0; i < args[0].length; i++) {
+                tmpargs[i] = args[0][i];
+              }
+              args = tmpargs;
+            }
+            sample = new Array();
+            for (i = 0; i < args.length; i++) {
+              sample = sample.concat(args[i]);
+            }
+            sampMean = jStat3.mean(sample);
+            expVar = 0;
+            for (i = 0; i < args.length; i++) {
+              expVar = expVar + args[i].length * Math2.pow(jStat3.mean(args[i]) - sampMean, 2);
+            }
+            expVar /= args.length - 1;
+            unexpVar = 0;
+            for (i = 0; i < args.length; i++) {
+              sampSampMean = jStat3.mean(args[i]);
+              for (j = 0; j < args[i].length; j++) {
+                unexpVar += Math2.pow(args[i][j] - sampSampMean, 2);
+              }
+            }
+            unexpVar /= sample.length - args.length;
+            return expVar / unexpVar;
+          },
+          // 2 different paramter setups
+          // (array1, array2, array3, ...)
+          // (anovafscore, df1, df2)
+          anovaftest: function anovaftest() {
+            var args = slice5.call(arguments), df1, df2, n, i;
+            if (isNumber4(args[0])) {
+              return 1 - jStat3.centralF.cdf(args[0], args[1], args[2]);
+            }
+            var anovafscore = jStat3.anovafscore(args);
+            df1 = args.length - 1;
+            n = 0;
+            for (i = 0; i < args.length; i++) {
+              n = n + args[i].length;
+            }
+            df2 = n - df1 - 1;
+            return 1 - jStat3.centralF.cdf(anovafscore, df1, df2);
+          },
+          ftest: function ftest(fscore, df1, df2) {
+            return 1 - jStat3.centralF.cdf(fscore, df1, df2);
+          }
+        });
+        jStat3.extend(jStat3.fn, {
+          anovafscore: function anovafscore() {
+            return jStat3.anovafscore(this.toArray());
+          },
+          anovaftes: function anovaftes() {
+            var n = 0;
+            var i;
+            for (i = 0; i < this.length; i++) {
+              n = n + this[i].length;
+            }
+            return jStat3.ftest(this.anovafscore(), this.length - 1, n - this.length);
+          }
+        });
+        jStat3.extend({
+          // 2 parameter lists
+          // (mean1, mean2, n1, n2, sd)
+          // (array1, array2, sd)
+          qscore: function qscore() {
+            var args = slice5.call(arguments);
+            var mean1, mean22, n1, n2, sd;
+            if (isNumber4(args[0])) {
+              mean1 = args[0];
+              mean22 = args[1];
+              n1 = args[2];
+              n2 = args[3];
+              sd = args[4];
+            } else {
+              mean1 = jStat3.mean(args[0]);
+              mean22 = jStat3.mean(args[1]);
+              n1 = args[0].length;
+              n2 = args[1].length;
+              sd = args[2];
+            }
+            return Math2.abs(mean1 - mean22) / (sd * Math2.sqrt((1 / n1 + 1 / n2) / 2));
+          },
+          // 3 different parameter lists:
+          // (qscore, n, k)
+          // (mean1, mean2, n1, n2, sd, n, k)
+          // (array1, array2, sd, n, k)
+          qtest: function qtest() {
+            var args = slice5.call(arguments);
+            var qscore;
+            if (args.length === 3) {
+              qscore = args[0];
+              args = args.slice(1);
+            } else if (args.length === 7) {
+              qscore = jStat3.qscore(args[0], args[1], args[2], args[3], args[4]);
+              args = args.slice(5);
+            } else {
+              qscore = jStat3.qscore(args[0], args[1], args[2]);
+              args = args.slice(3);
+            }
+            var n = args[0];
+            var k2 = args[1];
+            return 1 - jStat3.tukey.cdf(qscore, k2, n - k2);
+          },
+          tukeyhsd: function tukeyhsd(arrays) {
+            var sd = jStat3.pooledstdev(arrays);
+            var means = arrays.map(function(arr) {
+              return jStat3.mean(arr);
+            });
+            var n = arrays.reduce(function(n2, arr) {
+              return n2 + arr.length;
+            }, 0);
+            var results = [];
+            for (var i = 0; i < arrays.length; ++i) {
+              for (var j = i + 1; j < arrays.length; ++j) {
+                var p = jStat3.qtest(means[i], means[j], arrays[i].length, arrays[j].length, sd, n, arrays.length);
+                results.push([[i, j], p]);
+              }
+            }
+            return results;
+          }
+        });
+        jStat3.extend({
+          // 2 different parameter setups
+          // (value, alpha, sd, n)
+          // (value, alpha, array)
+          normalci: function normalci() {
+            var args = slice5.call(arguments), ans = new Array(2), change2;
+            if (args.length === 4) {
+              change2 = Math2.abs(jStat3.normal.inv(args[1] / 2, 0, 1) * args[2] / Math2.sqrt(args[3]));
+            } else {
+              change2 = Math2.abs(jStat3.normal.inv(args[1] / 2, 0, 1) * jStat3.stdev(args[2]) / Math2.sqrt(args[2].length));
+            }
+            ans[0] = args[0] - change2;
+            ans[1] = args[0] + change2;
+            return ans;
+          },
+          // 2 different parameter setups
+          // (value, alpha, sd, n)
+          // (value, alpha, array)
+          tci: function tci() {
+            var args = slice5.call(arguments), ans = new Array(2), change2;
+            if (args.length === 4) {
+              change2 = Math2.abs(jStat3.studentt.inv(args[1] / 2, args[3] - 1) * args[2] / Math2.sqrt(args[3]));
+            } else {
+              change2 = Math2.abs(jStat3.studentt.inv(args[1] / 2, args[2].length - 1) * jStat3.stdev(args[2], true) / Math2.sqrt(args[2].length));
+            }
+            ans[0] = args[0] - change2;
+            ans[1] = args[0] + change2;
+            return ans;
+          },
+          significant: function significant(pvalue, alpha) {
+            return pvalue < alpha;
+          }
+        });
+        jStat3.extend(jStat3.fn, {
+          normalci: function normalci(value4, alpha) {
+            return jStat3.normalci(value4, alpha, this.toArray());
+          },
+          tci: function tci(value4, alpha) {
+            return jStat3.tci(value4, alpha, this.toArray());
+          }
+        });
+        function differenceOfProportions(p1, n1, p2, n2) {
+          if (p1 > 1 || p2 > 1 || p1 <= 0 || p2 <= 0) {
+            throw new Error("Proportions should be greater than 0 and less than 1");
+          }
+          var pooled = (p1 * n1 + p2 * n2) / (n1 + n2);
+          var se = Math2.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
+          return (p1 - p2) / se;
+        }
+        jStat3.extend(jStat3.fn, {
+          oneSidedDifferenceOfProportions: function oneSidedDifferenceOfProportions(p1, n1, p2, n2) {
+            var z = differenceOfProportions(p1, n1, p2, n2);
+            return jStat3.ztest(z, 1);
+          },
+          twoSidedDifferenceOfProportions: function twoSidedDifferenceOfProportions(p1, n1, p2, n2) {
+            var z = differenceOfProportions(p1, n1, p2, n2);
+            return jStat3.ztest(z, 2);
+          }
+        });
+      })(jStat2, Math);
+      jStat2.models = /* @__PURE__ */ (function() {
+        function sub_regress(exog) {
+          var var_count = exog[0].length;
+          var modelList = jStat2.arange(var_count).map(function(endog_index) {
+            var exog_index = jStat2.arange(var_count).filter(function(i) {
+              return i !== endog_index;
+            });
+            return ols2(
+              jStat2.col(exog, endog_index).map(function(x4) {
+                return x4[0];
+              }),
+              jStat2.col(exog, exog_index)
+            );
+          });
+          return modelList;
+        }
+        function ols2(endog, exog) {
+          var nobs = endog.length;
+          var df_model = exog[0].length - 1;
+          var df_resid = nobs - df_model - 1;
+          var coef = jStat2.lstsq(exog, endog);
+          var predict = jStat2.multiply(exog, coef.map(function(x4) {
+            return [x4];
+          })).map(function(p) {
+            return p[0];
+          });
+          var resid = jStat2.subtract(endog, predict);
+          var ybar = jStat2.mean(endog);
+          var SSE = jStat2.sum(predict.map(function(f) {
+            return Math.pow(f - ybar, 2);
+          }));
+          var SSR = jStat2.sum(endog.map(function(y4, i) {
+            return Math.pow(y4 - predict[i], 2);
+          }));
+          var SST = SSE + SSR;
+          var R2 = SSE / SST;
+          return {
+            exog,
+            endog,
+            nobs,
+            df_model,
+            df_resid,
+            coef,
+            predict,
+            resid,
+            ybar,
+            SST,
+            SSE,
+            SSR,
+            R2
+          };
+        }
+        function t_test(model) {
+          var subModelList = sub_regress(model.exog);
+          var sigmaHat = Math.sqrt(model.SSR / model.df_resid);
+          var seBetaHat = subModelList.map(function(mod) {
+            var SST = mod.SST;
+            var R2 = mod.R2;
+            return sigmaHat / Math.sqrt(SST * (1 - R2));
+          });
+          var tStatistic = model.coef.map(function(coef, i) {
+            return (coef - 0) / seBetaHat[i];
+          });
+          var pValue = tStatistic.map(function(t) {
+            var leftppf = jStat2.studentt.cdf(t, model.df_resid);
+            return (leftppf > 0.5 ? 1 - leftppf : leftppf) * 2;
+          });
+          var c4 = jStat2.studentt.inv(0.975, model.df_resid);
+          var interval95 = model.coef.map(function(coef, i) {
+            var d = c4 * seBetaHat[i];
+            return [coef - d, coef + d];
+          });
+          return {
+            se: seBetaHat,
+            t: tStatistic,
+            p: pValue,
+            sigmaHat,
+            interval95
+          };
+        }
+        function F_test(model) {
+          var F_statistic = model.R2 / model.df_model / ((1 - model.R2) / model.df_resid);
+          var fcdf = function(x4, n1, n2) {
+            return jStat2.beta.cdf(x4 / (n2 / n1 + x4), n1 / 2, n2 / 2);
+          };
+          var pvalue = 1 - fcdf(F_statistic, model.df_model, model.df_resid);
+          return { F_statistic, pvalue };
+        }
+        function ols_wrap(endog, exog) {
+          var model = ols2(endog, exog);
+          var ttest = t_test(model);
+          var ftest = F_test(model);
+          var adjust_R2 = 1 - (1 - model.R2) * ((model.nobs - 1) / model.df_resid);
+          model.t = ttest;
+          model.f = ftest;
+          model.adjust_R2 = adjust_R2;
+          return model;
+        }
+        return { ols: ols_wrap };
+      })();
+      jStat2.extend({
+        buildxmatrix: function buildxmatrix() {
+          var matrixRows = new Array(arguments.length);
+          for (var i = 0; i < arguments.length; i++) {
+            var array7 = [1];
+            matrixRows[i] = array7.concat(arguments[i]);
+          }
+          return jStat2(matrixRows);
+        },
+        builddxmatrix: function builddxmatrix() {
+          var matrixRows = new Array(arguments[0].length);
+          for (var i = 0; i < arguments[0].length; i++) {
+            var array7 = [1];
+            matrixRows[i] = array7.concat(arguments[0][i]);
+          }
+          return jStat2(matrixRows);
+        },
+        buildjxmatrix: function buildjxmatrix(jMat) {
+          var pass = new Array(jMat.length);
+          for (var i = 0; i < jMat.length; i++) {
+            pass[i] = jMat[i];
+          }
+          return jStat2.builddxmatrix(pass);
+        },
+        buildymatrix: function buildymatrix(array7) {
+          return jStat2(array7).transpose();
+        },
+        buildjymatrix: function buildjymatrix(jMat) {
+          return jMat.transpose();
+        },
+        matrixmult: function matrixmult(A5, B3) {
+          var i, j, k2, result, sum3;
+          if (A5.cols() == B3.rows()) {
+            if (B3.rows() > 1) {
+              result = [];
+              for (i = 0; i < A5.rows(); i++) {
+                result[i] = [];
+                for (j = 0; j < B3.cols(); j++) {
+                  sum3 = 0;
+                  for (k2 = 0; k2 < A5.cols(); k2++) {
+                    sum3 += A5.toArray()[i][k2] * B3.toArray()[k2][j];
+                  }
+                  result[i][j] = sum3;
+                }
+              }
+              return jStat2(result);
+            }
+            result = [];
+            for (i = 0; i < A5.rows(); i++) {
+              result[i] = [];
+              for (j = 0; j < B3.cols(); j++) {
+                sum3 = 0;
+                for (k2 = 0; k2 < A5.cols(); k2++) {
+                  sum3 += A5.toArray()[i][k2] * B3.toArray()[j];
+                }
+                result[i][j] = sum3;
+              }
+            }
+            return jStat2(result);
+          }
+        },
+        //regress and regresst to be fixed
+        regress: function regress(jMatX, jMatY) {
+          var innerinv = jStat2.xtranspxinv(jMatX);
+          var xtransp = jMatX.transpose();
+          var next = jStat2.matrixmult(jStat2(innerinv), xtransp);
+          return jStat2.matrixmult(next, jMatY);
+        },
+        regresst: function regresst(jMatX, jMatY, sides) {
+          var beta = jStat2.regress(jMatX, jMatY);
+          var compile2 = {};
+          compile2.anova = {};
+          var jMatYBar = jStat2.jMatYBar(jMatX, beta);
+          compile2.yBar = jMatYBar;
+          var yAverage = jMatY.mean();
+          compile2.anova.residuals = jStat2.residuals(jMatY, jMatYBar);
+          compile2.anova.ssr = jStat2.ssr(jMatYBar, yAverage);
+          compile2.anova.msr = compile2.anova.ssr / (jMatX[0].length - 1);
+          compile2.anova.sse = jStat2.sse(jMatY, jMatYBar);
+          compile2.anova.mse = compile2.anova.sse / (jMatY.length - (jMatX[0].length - 1) - 1);
+          compile2.anova.sst = jStat2.sst(jMatY, yAverage);
+          compile2.anova.mst = compile2.anova.sst / (jMatY.length - 1);
+          compile2.anova.r2 = 1 - compile2.anova.sse / compile2.anova.sst;
+          if (compile2.anova.r2 < 0) compile2.anova.r2 = 0;
+          compile2.anova.fratio = compile2.anova.msr / compile2.anova.mse;
+          compile2.anova.pvalue = jStat2.anovaftest(
+            compile2.anova.fratio,
+            jMatX[0].length - 1,
+            jMatY.length - (jMatX[0].length - 1) - 1
+          );
+          compile2.anova.rmse = Math.sqrt(compile2.anova.mse);
+          compile2.anova.r2adj = 1 - compile2.anova.mse / compile2.anova.mst;
+          if (compile2.anova.r2adj < 0) compile2.anova.r2adj = 0;
+          compile2.stats = new Array(jMatX[0].length);
+          var covar = jStat2.xtranspxinv(jMatX);
+          var sds, ts2, ps;
+          for (var i = 0; i < beta.length; i++) {
+            sds = Math.sqrt(compile2.anova.mse * Math.abs(covar[i][i]));
+            ts2 = Math.abs(beta[i] / sds);
+            ps = jStat2.ttest(ts2, jMatY.length - jMatX[0].length - 1, sides);
+            compile2.stats[i] = [beta[i], sds, ts2, ps];
+          }
+          compile2.regress = beta;
+          return compile2;
+        },
+        xtranspx: function xtranspx(jMatX) {
+          return jStat2.matrixmult(jMatX.transpose(), jMatX);
+        },
+        xtranspxinv: function xtranspxinv(jMatX) {
+          var inner = jStat2.matrixmult(jMatX.transpose(), jMatX);
+          var innerinv = jStat2.inv(inner);
+          return innerinv;
+        },
+        jMatYBar: function jMatYBar(jMatX, beta) {
+          var yBar = jStat2.matrixmult(jMatX, beta);
+          return new jStat2(yBar);
+        },
+        residuals: function residuals(jMatY, jMatYBar) {
+          return jStat2.matrixsubtract(jMatY, jMatYBar);
+        },
+        ssr: function ssr(jMatYBar, yAverage) {
+          var ssr2 = 0;
+          for (var i = 0; i < jMatYBar.length; i++) {
+            ssr2 += Math.pow(jMatYBar[i] - yAverage, 2);
+          }
+          return ssr2;
+        },
+        sse: function sse(jMatY, jMatYBar) {
+          var sse2 = 0;
+          for (var i = 0; i < jMatY.length; i++) {
+            sse2 += Math.pow(jMatY[i] - jMatYBar[i], 2);
+          }
+          return sse2;
+        },
+        sst: function sst(jMatY, yAverage) {
+          var sst2 = 0;
+          for (var i = 0; i < jMatY.length; i++) {
+            sst2 += Math.pow(jMatY[i] - yAverage, 2);
+          }
+          return sst2;
+        },
+        matrixsubtract: function matrixsubtract(A5, B3) {
+          var ans = new Array(A5.length);
+          for (var i = 0; i < A5.length; i++) {
+            ans[i] = new Array(A5[i].length);
+            for (var j = 0; j < A5[i].length; j++) {
+              ans[i][j] = A5[i][j] - B3[i][j];
+            }
+          }
+          return jStat2(ans);
+        }
+      });
+      jStat2.jStat = jStat2;
+      return jStat2;
+    });
+  }
+});
+
 // node_modules/topojson-client/dist/topojson-client.js
 var require_topojson_client = __commonJS({
   "node_modules/topojson-client/dist/topojson-client.js"(exports, module) {
@@ -3359,7 +7210,7 @@ var require_topojson_client = __commonJS({
         };
       }
       function bbox(topology) {
-        var t = transform5(topology.transform), key2, x02 = Infinity, y02 = x02, x12 = -x02, y12 = -x02;
+        var t = transform5(topology.transform), key3, x02 = Infinity, y02 = x02, x12 = -x02, y12 = -x02;
         function bboxPoint(p) {
           p = t(p);
           if (p[0] < x02) x02 = p[0];
@@ -3390,8 +7241,8 @@ var require_topojson_client = __commonJS({
             if (p[1] > y12) y12 = p[1];
           }
         });
-        for (key2 in topology.objects) {
-          bboxGeometry(topology.objects[key2]);
+        for (key3 in topology.objects) {
+          bboxGeometry(topology.objects[key3]);
         }
         return [x02, y02, x12, y12];
       }
@@ -3739,7 +7590,7 @@ var require_topojson_client = __commonJS({
         } else {
           box = topology.bbox;
         }
-        var t = untransform(transform6), box, key2, inputs = topology.objects, outputs = {};
+        var t = untransform(transform6), box, key3, inputs = topology.objects, outputs = {};
         function quantizePoint(point5) {
           return t(point5);
         }
@@ -3771,7 +7622,7 @@ var require_topojson_client = __commonJS({
           output3.length = j;
           return output3;
         }
-        for (key2 in inputs) outputs[key2] = quantizeGeometry(inputs[key2]);
+        for (key3 in inputs) outputs[key3] = quantizeGeometry(inputs[key3]);
         return {
           type: "Topology",
           bbox: box,
@@ -3812,9 +7663,7228 @@ var {
   Help
 } = import_index.default;
 
+// src/core/dominators.ts
+var UNREACHABLE = 4294967295;
+var LEAF = 2147483648;
+var VERTEX_BITS = 2147483647;
+var SHARED_LEAF = (LEAF | 2147483646) >>> 0;
+var DominatorTree = class {
+  constructor(preorderOf, objectAt, idom, retained, retainedUnit, shallowBytes, reachableCount) {
+    this.preorderOf = preorderOf;
+    this.objectAt = objectAt;
+    this.idom = idom;
+    this.retained = retained;
+    this.retainedUnit = retainedUnit;
+    this.shallowBytes = shallowBytes;
+    this.reachableCount = reachableCount;
+  }
+  preorderOf;
+  objectAt;
+  idom;
+  retained;
+  retainedUnit;
+  shallowBytes;
+  reachableCount;
+  get superRoot() {
+    return this.objectAt[0];
+  }
+  /** Every reachable byte (what the super-root retains). */
+  get reachableBytes() {
+    return this.retained[0] * this.retainedUnit;
+  }
+  isReachable(node) {
+    return this.preorderOf[node] !== UNREACHABLE;
+  }
+  /** The object's immediate dominator (an object index), the super-root's index for roots, -1 if unreachable. */
+  dominatorOf(node) {
+    const code = this.preorderOf[node];
+    if (code === UNREACHABLE) return -1;
+    const vertex = code >= LEAF ? code & VERTEX_BITS : this.idom[code];
+    return this.objectAt[vertex];
+  }
+  /**
+   * The vertex whose dominator-tree context the object shares: its own for an object with references, its
+   * dominator's for a leaf; -1 when unreachable.
+   */
+  contextVertexOf(node) {
+    const code = this.preorderOf[node];
+    if (code === UNREACHABLE) return -1;
+    return code >= LEAF ? code & VERTEX_BITS : code;
+  }
+  /** Bytes the object retains (0 when unreachable). */
+  retainedOf(node) {
+    const code = this.preorderOf[node];
+    if (code === UNREACHABLE) return 0;
+    return code >= LEAF ? this.shallowBytes[node] : this.retained[code] * this.retainedUnit;
+  }
+  /** The objects `node` immediately dominates are listed by childrenOf (built once, on demand). */
+  children;
+  childrenOf(node) {
+    this.children ??= this.buildChildren();
+    const vertex = node === this.superRoot ? 0 : this.preorderOf[node];
+    if (vertex === UNREACHABLE || vertex >= LEAF) return new Uint32Array(0);
+    return this.children.nodes.subarray(this.children.start[vertex], this.children.start[vertex + 1]);
+  }
+  buildChildren() {
+    const vertices = this.objectAt.length;
+    const start = new Uint32Array(vertices + 1);
+    const parentOf = (node) => {
+      const code = this.preorderOf[node];
+      return code >= LEAF ? code & VERTEX_BITS : this.idom[code];
+    };
+    for (let node = 0; node < this.preorderOf.length; node++) if (this.preorderOf[node] !== UNREACHABLE) start[parentOf(node) + 1] += 1;
+    for (let v = 0; v < vertices; v++) start[v + 1] += start[v];
+    const nodes = new Uint32Array(start[vertices]);
+    const fill2 = start.slice(0, vertices);
+    for (let node = 0; node < this.preorderOf.length; node++) if (this.preorderOf[node] !== UNREACHABLE) nodes[fill2[parentOf(node)]++] = node;
+    return { start, nodes };
+  }
+};
+function dominatorTree(graph, releaseEdges = () => void 0) {
+  const { objectCount, shallowBytes } = graph;
+  const { preorderOf, parent, size, crossTargets, crossSources, sharedLeaves } = depthFirst(graph);
+  releaseEdges();
+  const { semi, label } = semidominators(parent, size, crossTargets, crossSources);
+  const idom = parent.subarray(0, size);
+  for (let w2 = 1; w2 < size; w2++) {
+    let d = parent[w2];
+    const s2 = semi[w2];
+    while (d > s2) d = idom[d];
+    idom[w2] = d;
+  }
+  idom[0] = 0;
+  for (let i = 0; i < sharedLeaves.length; i += 2) {
+    const leaf = sharedLeaves[i];
+    const referrer = sharedLeaves[i + 1];
+    const code = preorderOf[leaf];
+    preorderOf[leaf] = LEAF | (code === SHARED_LEAF ? referrer : commonDominator(idom, code & VERTEX_BITS, referrer));
+  }
+  let total = 0;
+  let lowBits2 = 0;
+  for (let node = 0; node < objectCount; node++) {
+    total += shallowBytes[node];
+    lowBits2 |= shallowBytes[node];
+  }
+  const unit2 = (lowBits2 & 7) === 0 && total / 8 <= 4294967295 ? 8 : 1;
+  const retained = unit2 === 8 ? label.fill(0) : new Float64Array(size);
+  const objectAt = semi;
+  objectAt[0] = objectCount;
+  let reachable = 0;
+  for (let node = 0; node < objectCount; node++) {
+    const code = preorderOf[node];
+    if (code === UNREACHABLE) continue;
+    reachable++;
+    const units = shallowBytes[node] / unit2;
+    if (code >= LEAF) {
+      const dominator = code & VERTEX_BITS;
+      retained[dominator] = retained[dominator] + units;
+    } else {
+      objectAt[code] = node;
+      retained[code] = retained[code] + units;
+    }
+  }
+  for (let v = size - 1; v >= 1; v--) retained[idom[v]] = retained[idom[v]] + retained[v];
+  return new DominatorTree(preorderOf, objectAt, idom, retained, unit2, shallowBytes, reachable);
+}
+function commonDominator(idom, a4, b10) {
+  let x4 = a4;
+  let y4 = b10;
+  while (x4 !== y4) {
+    while (x4 > y4) x4 = idom[x4];
+    while (y4 > x4) y4 = idom[y4];
+  }
+  return x4;
+}
+var GrowingUint32 = class {
+  values = new Uint32Array(1 << 12);
+  length = 0;
+  push(value4) {
+    if (this.length === this.values.length) {
+      const bigger = new Uint32Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.values[this.length++] = value4;
+  }
+  toArray() {
+    return this.values.slice(0, this.length);
+  }
+};
+function depthFirst(graph) {
+  const { objectCount, edgeStart, edgeTargets } = graph;
+  const adopted = adoptedRoots(graph);
+  const preorderOf = new Uint32Array(objectCount).fill(UNREACHABLE);
+  let bound2 = 1 + adopted.holders;
+  for (let node = 0; node < objectCount; node++) if (edgeStart[node] !== edgeStart[node + 1]) bound2++;
+  const parent = new Uint32Array(bound2);
+  const crossTargets = new GrowingUint32();
+  const crossSources = new GrowingUint32();
+  const shared = new GrowingUint32();
+  let stackNode = new Uint32Array(1 << 12);
+  let stackEdge = new Uint32Array(1 << 12);
+  let count3 = 1;
+  for (let pass = 0; pass < 2; pass++) {
+    const rootList = pass === 0 ? adopted.superRootRoots : adopted.orphans((holder) => preorderOf[holder] === UNREACHABLE);
+    let depth = 0;
+    stackNode[0] = objectCount;
+    stackEdge[0] = 0;
+    while (depth >= 0) {
+      const node = stackNode[depth];
+      const edge = stackEdge[depth];
+      let target2;
+      let from;
+      if (node === objectCount) {
+        if (edge >= rootList.length) {
+          depth--;
+          continue;
+        }
+        target2 = rootList[edge];
+        from = 0;
+      } else {
+        const end = edgeStart[node + 1];
+        if (edge < end) {
+          target2 = edgeTargets[edge];
+        } else {
+          const extra = adopted.of(node);
+          if (extra === void 0 || edge - end >= extra.length) {
+            depth--;
+            continue;
+          }
+          target2 = extra[edge - end];
+        }
+        from = preorderOf[node];
+      }
+      stackEdge[depth] = edge + 1;
+      const code = preorderOf[target2];
+      if (code < LEAF) {
+        crossTargets.push(code);
+        crossSources.push(from);
+        continue;
+      }
+      if (code === UNREACHABLE && (edgeStart[target2] !== edgeStart[target2 + 1] || adopted.isHolder(target2))) {
+        preorderOf[target2] = count3;
+        parent[count3++] = from;
+        depth++;
+        if (depth === stackNode.length) {
+          stackNode = grow(stackNode);
+          stackEdge = grow(stackEdge);
+        }
+        stackNode[depth] = target2;
+        stackEdge[depth] = edgeStart[target2];
+        continue;
+      }
+      if (code === UNREACHABLE) {
+        preorderOf[target2] = LEAF | from;
+      } else if (code !== SHARED_LEAF) {
+        if ((code & VERTEX_BITS) === from) continue;
+        shared.push(target2);
+        shared.push(code & VERTEX_BITS);
+        preorderOf[target2] = SHARED_LEAF;
+        shared.push(target2);
+        shared.push(from);
+      } else {
+        shared.push(target2);
+        shared.push(from);
+      }
+    }
+  }
+  const sorted = sortPairs(crossTargets.toArray(), crossSources.toArray());
+  return { preorderOf, parent, size: count3, crossTargets: sorted.keys, crossSources: sorted.values, sharedLeaves: shared.toArray() };
+}
+function sortPairs(keys4, values3) {
+  let fromKeys = keys4;
+  let fromValues = values3;
+  const counts = new Uint32Array(1 << 16);
+  for (let shift = 0; shift < 32; shift += 16) {
+    counts.fill(0);
+    for (let i = 0; i < fromKeys.length; i++) counts[fromKeys[i] >>> shift & 65535]++;
+    let sum3 = 0;
+    for (let digit = 0; digit < counts.length; digit++) {
+      const count3 = counts[digit];
+      counts[digit] = sum3;
+      sum3 += count3;
+    }
+    const toKeys = new Uint32Array(fromKeys.length);
+    const toValues = new Uint32Array(fromKeys.length);
+    for (let i = 0; i < fromKeys.length; i++) {
+      const at = counts[fromKeys[i] >>> shift & 65535]++;
+      toKeys[at] = fromKeys[i];
+      toValues[at] = fromValues[i];
+    }
+    fromKeys = toKeys;
+    fromValues = toValues;
+  }
+  return { keys: fromKeys, values: fromValues };
+}
+function adoptedRoots(graph) {
+  const holderOf = graph.rootHolders;
+  const byHolder = /* @__PURE__ */ new Map();
+  const superRootRoots = [];
+  for (let r = 0; r < graph.roots.length; r++) {
+    const holder = holderOf === void 0 ? graph.objectCount : holderOf[r];
+    if (holder === graph.objectCount) {
+      superRootRoots.push(graph.roots[r]);
+      continue;
+    }
+    let list = byHolder.get(holder);
+    if (list === void 0) byHolder.set(holder, list = []);
+    list.push(graph.roots[r]);
+  }
+  const arrays = new Map([...byHolder].map(([holder, list]) => [holder, Uint32Array.from(list)]));
+  const maybe = new Uint8Array(1 << 16);
+  for (const holder of arrays.keys()) maybe[holder & 65535] = 1;
+  return {
+    holders: arrays.size,
+    superRootRoots: Uint32Array.from(superRootRoots),
+    orphans: (unreached) => Uint32Array.from([...arrays].filter(([holder]) => unreached(holder)).flatMap(([, list]) => [...list])),
+    isHolder: (node) => maybe[node & 65535] === 1 && arrays.has(node),
+    of: (node) => maybe[node & 65535] === 1 ? arrays.get(node) : void 0
+  };
+}
+function grow(array7) {
+  const bigger = new Uint32Array(array7.length * 2);
+  bigger.set(array7);
+  return bigger;
+}
+function semidominators(parent, size, crossTargets, crossSources) {
+  const semi = new Uint32Array(size);
+  const label = new Uint32Array(size);
+  const ancestor = parent.slice(0, size);
+  for (let v = 0; v < size; v++) {
+    semi[v] = v;
+    label[v] = v;
+  }
+  let path4 = new Uint32Array(1 << 12);
+  let p = crossTargets.length;
+  for (let w2 = size - 1; w2 >= 1; w2--) {
+    let best = parent[w2];
+    for (; p > 0 && crossTargets[p - 1] === w2; p--) {
+      const v = crossSources[p - 1];
+      let s2 = v;
+      if (v > w2) {
+        let depth = 0;
+        let u2 = v;
+        while (ancestor[u2] > w2) {
+          if (depth === path4.length) path4 = grow(path4);
+          path4[depth++] = u2;
+          u2 = ancestor[u2];
+        }
+        while (depth > 0) {
+          const x4 = path4[--depth];
+          const a4 = ancestor[x4];
+          if (semi[label[a4]] < semi[label[x4]]) label[x4] = label[a4];
+          ancestor[x4] = ancestor[a4];
+        }
+        s2 = semi[label[v]];
+      }
+      if (s2 < best) best = s2;
+    }
+    semi[w2] = best;
+  }
+  return { semi, label };
+}
+
+// src/core/hprof.ts
+var HprofError = class extends Error {
+  constructor(message, offset4) {
+    super(message);
+    this.offset = offset4;
+  }
+  offset;
+  name = "HprofError";
+};
+var MAGIC_PREFIX = "JAVA PROFILE ";
+var SUPPORTED_VERSIONS = /* @__PURE__ */ new Set(["1.0.1", "1.0.2"]);
+var MAX_HEADER_CHARS = 32;
+var TAG_UTF8 = 1;
+var TAG_LOAD_CLASS = 2;
+var TAG_STACK_FRAME = 4;
+var TAG_STACK_TRACE = 5;
+var TAG_HEAP_DUMP = 12;
+var TAG_HEAP_DUMP_SEGMENT = 28;
+var TAG_HEAP_DUMP_END = 44;
+var ROOT_UNKNOWN = 255;
+var ROOT_JNI_GLOBAL = 1;
+var ROOT_JNI_LOCAL = 2;
+var ROOT_JAVA_FRAME = 3;
+var ROOT_NATIVE_STACK = 4;
+var ROOT_STICKY_CLASS = 5;
+var ROOT_THREAD_BLOCK = 6;
+var ROOT_MONITOR_USED = 7;
+var ROOT_THREAD_OBJECT = 8;
+var CLASS_DUMP = 32;
+var INSTANCE_DUMP = 33;
+var OBJECT_ARRAY_DUMP = 34;
+var PRIMITIVE_ARRAY_DUMP = 35;
+var TYPE_OBJECT = 2;
+var TYPE_BOOLEAN = 4;
+var TYPE_CHAR = 5;
+var TYPE_FLOAT = 6;
+var TYPE_DOUBLE = 7;
+var TYPE_BYTE = 8;
+var TYPE_SHORT = 9;
+var TYPE_INT = 10;
+var TYPE_LONG = 11;
+var PRIMITIVE_ARRAY_CLASS = {
+  [TYPE_BOOLEAN]: "[Z",
+  [TYPE_CHAR]: "[C",
+  [TYPE_FLOAT]: "[F",
+  [TYPE_DOUBLE]: "[D",
+  [TYPE_BYTE]: "[B",
+  [TYPE_SHORT]: "[S",
+  [TYPE_INT]: "[I",
+  [TYPE_LONG]: "[J"
+};
+var HEAP_VALUE_BYTES = {
+  [TYPE_OBJECT]: 4,
+  [TYPE_BOOLEAN]: 1,
+  [TYPE_CHAR]: 2,
+  [TYPE_FLOAT]: 4,
+  [TYPE_DOUBLE]: 8,
+  [TYPE_BYTE]: 1,
+  [TYPE_SHORT]: 2,
+  [TYPE_INT]: 4,
+  [TYPE_LONG]: 8
+};
+var OBJECT_HEADER_BYTES = 12;
+var ARRAY_HEADER_BYTES = 16;
+var KIND_CLASS = 0;
+var KIND_INSTANCE = 1;
+var KIND_OBJECT_ARRAY = 2;
+var KIND_PRIMITIVE_ARRAY = 3;
+var ROOT_KINDS = {
+  [ROOT_UNKNOWN]: "unknown",
+  [ROOT_JNI_GLOBAL]: "jni-global",
+  [ROOT_JNI_LOCAL]: "jni-local",
+  [ROOT_JAVA_FRAME]: "java-frame",
+  [ROOT_NATIVE_STACK]: "native-stack",
+  [ROOT_STICKY_CLASS]: "sticky-class",
+  [ROOT_THREAD_BLOCK]: "thread-block",
+  [ROOT_MONITOR_USED]: "monitor",
+  [ROOT_THREAD_OBJECT]: "thread-object"
+};
+var WINDOW_BYTES = 2 * 1024 * 1024;
+var TWO_32 = 2 ** 32;
+var CHECKPOINT_SHIFT = 6;
+var CHECKPOINT_MASK = (1 << CHECKPOINT_SHIFT) - 1;
+var OFFSET_WALK_WINDOW = 8192;
+var SUB_RECORD_HEAD_BYTES = 2 * 8 + 8;
+var KNOWN_TAGS = /* @__PURE__ */ new Set([1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14, TAG_HEAP_DUMP_SEGMENT, TAG_HEAP_DUMP_END]);
+var PRIMITIVE_ELEMENT_BYTES = new Uint8Array(16);
+for (const type3 of [TYPE_BOOLEAN, TYPE_CHAR, TYPE_FLOAT, TYPE_DOUBLE, TYPE_BYTE, TYPE_SHORT, TYPE_INT, TYPE_LONG]) PRIMITIVE_ELEMENT_BYTES[type3] = HEAP_VALUE_BYTES[type3];
+var NO_BYTES = new Uint8Array(0);
+var Cursor = class {
+  constructor(source3, idSize, window2 = WINDOW_BYTES) {
+    this.source = source3;
+    this.idSize = idSize;
+    this.window = window2;
+  }
+  source;
+  idSize;
+  window;
+  buf = NO_BYTES;
+  /** File offset of buf[0]. */
+  start = 0;
+  pos = 0;
+  get offset() {
+    return this.start + this.pos;
+  }
+  seek(offset4) {
+    if (offset4 >= this.start && offset4 <= this.start + this.buf.length) {
+      this.pos = offset4 - this.start;
+    } else {
+      this.start = offset4;
+      this.buf = NO_BYTES;
+      this.pos = 0;
+    }
+  }
+  /** Makes `n` bytes readable at pos; false when the source ends first. */
+  ensure(n) {
+    if (this.pos + n <= this.buf.length) return true;
+    const offset4 = this.start + this.pos;
+    if (offset4 + n > this.source.size) return false;
+    const view = this.source.read(offset4, Math.max(n, this.window));
+    this.buf = view;
+    this.start = offset4;
+    this.pos = 0;
+    return view.length >= n;
+  }
+  u1() {
+    return this.buf[this.pos++];
+  }
+  u2() {
+    const b10 = this.buf;
+    const p = this.pos;
+    this.pos = p + 2;
+    return b10[p] << 8 | b10[p + 1];
+  }
+  u4() {
+    const value4 = u32(this.buf, this.pos);
+    this.pos += 4;
+    return value4;
+  }
+  id() {
+    const value4 = idAt(this.buf, this.pos, this.idSize);
+    this.pos += this.idSize;
+    return value4;
+  }
+  skip(n) {
+    this.pos += n;
+  }
+};
+function u32(b10, p) {
+  return (b10[p] << 24 | b10[p + 1] << 16 | b10[p + 2] << 8 | b10[p + 3]) >>> 0;
+}
+function idAt(b10, p, idSize) {
+  const low = u32(b10, p + idSize - 4);
+  return idSize === 4 ? low : u32(b10, p) * TWO_32 + low;
+}
+var COMPACT_LIMIT = 2 ** 35;
+function compactId(id2) {
+  const value4 = id2 / 8;
+  return value4 === Math.floor(value4) && id2 < COMPACT_LIMIT ? value4 : -1;
+}
+function allocateUpTo(make, bound2) {
+  for (let length2 = bound2; ; length2 = Math.ceil(length2 / 4)) {
+    try {
+      return make(length2);
+    } catch (error3) {
+      if (!(error3 instanceof RangeError) || length2 <= 1 << 16) throw error3;
+    }
+  }
+}
+function grownTo(array7, length2, make) {
+  const bigger = make(length2);
+  bigger.set(array7);
+  return bigger;
+}
+function toPlainIds(compact, count3, length2) {
+  const plain2 = new Float64Array(length2);
+  for (let i = 0; i < count3; i++) plain2[i] = compact[i] * 8;
+  return plain2;
+}
+function storePlainId(ids, plain2, n, high, low, capacity) {
+  const all = plain2 ?? toPlainIds(ids, n, capacity);
+  all[n] = (high >>> 0) * TWO_32 + (low >>> 0);
+  return all;
+}
+var CACHE_SLOTS = 1 << 14;
+var ClassIndexCache = class {
+  constructor(byId, idSize) {
+    this.byId = byId;
+    this.idSize = idSize;
+  }
+  byId;
+  idSize;
+  low = new Int32Array(CACHE_SLOTS);
+  high = new Int32Array(CACHE_SLOTS);
+  index = new Int32Array(CACHE_SLOTS).fill(-1);
+  /** The index of the class whose id is at b[p], -1 when no CLASS DUMP so far had it. */
+  at(b10, p) {
+    const q = p + this.idSize - 4;
+    const low = b10[q] << 24 | b10[q + 1] << 16 | b10[q + 2] << 8 | b10[q + 3];
+    const high = this.idSize === 4 ? 0 : b10[p] << 24 | b10[p + 1] << 16 | b10[p + 2] << 8 | b10[p + 3];
+    const slot = low >>> 3 & CACHE_SLOTS - 1;
+    const cached = this.index[slot];
+    if (cached >= 0 && this.low[slot] === low && this.high[slot] === high) return cached;
+    const index5 = this.byId.get((high >>> 0) * TWO_32 + (low >>> 0));
+    if (index5 === void 0) return -1;
+    this.low[slot] = low;
+    this.high[slot] = high;
+    this.index[slot] = index5;
+    return index5;
+  }
+};
+var FieldPool = class {
+  fieldNames = new Float64Array(1 << 12);
+  fieldTypes = new Uint8Array(1 << 12);
+  fields = 0;
+  staticNames = new Float64Array(1 << 10);
+  staticTargets = new Float64Array(1 << 10);
+  statics = 0;
+  addField(nameId, type3) {
+    if (this.fields === this.fieldNames.length) {
+      this.fieldNames = grownTo(this.fieldNames, 2 * this.fields, (n) => new Float64Array(n));
+      this.fieldTypes = grownTo(this.fieldTypes, 2 * this.fields, (n) => new Uint8Array(n));
+    }
+    this.fieldNames[this.fields] = nameId;
+    this.fieldTypes[this.fields++] = type3;
+  }
+  addStatic(nameId, target2) {
+    if (this.statics === this.staticNames.length) {
+      this.staticNames = grownTo(this.staticNames, 2 * this.statics, (n) => new Float64Array(n));
+      this.staticTargets = grownTo(this.staticTargets, 2 * this.statics, (n) => new Float64Array(n));
+    }
+    this.staticNames[this.statics] = nameId;
+    this.staticTargets[this.statics++] = target2;
+  }
+};
+function readHeader(source3) {
+  if (source3.size === 0) throw new HprofError("the file is empty, not a heap dump", 0);
+  const head = source3.read(0, Math.min(source3.size, MAX_HEADER_CHARS + 12));
+  const nul = head.indexOf(0);
+  const text3 = new TextDecoder("latin1").decode(head.subarray(0, nul < 0 ? Math.min(head.length, MAX_HEADER_CHARS) : nul));
+  if (nul < 0 && head.length === source3.size && head.length < MAX_HEADER_CHARS && (MAGIC_PREFIX.startsWith(text3) || text3.startsWith(MAGIC_PREFIX))) {
+    throw new HprofError("the file ends inside its header", head.length);
+  }
+  if (!text3.startsWith(MAGIC_PREFIX) || nul < 0) {
+    throw new HprofError(`not a heap dump (HPROF files start with "${MAGIC_PREFIX}1.0.2")`, 0);
+  }
+  const version2 = text3.slice(MAGIC_PREFIX.length);
+  if (!SUPPORTED_VERSIONS.has(version2)) throw new HprofError(`HPROF version "${version2}" is not supported (1.0.1 and 1.0.2 are)`, 0);
+  if (head.length < nul + 13) throw new HprofError("the file ends inside its header", head.length);
+  const p = nul + 1;
+  const idSize = u32(head, p);
+  if (idSize !== 4 && idSize !== 8) throw new HprofError(`identifier size ${idSize} is not supported (4 or 8 bytes are)`, p);
+  const timestamp = idAt(head, p + 4, 8);
+  return { idSize, timestamp, bodyOffset: p + 12 };
+}
+function valueBytes(type3, idSize, offset4) {
+  if (type3 === TYPE_OBJECT) return idSize;
+  const bytes = PRIMITIVE_ELEMENT_BYTES[type3] ?? 0;
+  if (bytes === 0) throw new HprofError(`unknown basic type ${type3}; the file is corrupt`, offset4);
+  return bytes;
+}
+function align8(bytes) {
+  return bytes <= 2147483632 ? bytes + 7 & ~7 : Math.ceil(bytes / 8) * 8;
+}
+function rootBodyBytes(code, idSize) {
+  switch (code) {
+    case ROOT_UNKNOWN:
+    case ROOT_STICKY_CLASS:
+    case ROOT_MONITOR_USED:
+      return idSize;
+    case ROOT_JNI_GLOBAL:
+      return 2 * idSize;
+    case ROOT_JNI_LOCAL:
+    case ROOT_JAVA_FRAME:
+    case ROOT_THREAD_OBJECT:
+      return idSize + 8;
+    case ROOT_NATIVE_STACK:
+    case ROOT_THREAD_BLOCK:
+      return idSize + 4;
+    default:
+      return -1;
+  }
+}
+var NARROW_MARK_BASE = 65280;
+var WIDE_MARK_BASE = 4294967040;
+var UNRESOLVED_INSTANCE = 255;
+var UNRESOLVED_ARRAY = 254;
+var MISSING = 4294967295;
+var TOO_MANY_CLASSES = new Error("more classes than 16-bit class slots can number");
+function readHeap(source3) {
+  const header = readHeader(source3);
+  try {
+    return readHeapWith(source3, header, false);
+  } catch (error3) {
+    if (error3 === TOO_MANY_CLASSES) return readHeapWith(source3, header, true);
+    throw error3;
+  }
+}
+function readHeapWith(source3, { idSize, timestamp, bodyOffset }, wide) {
+  const size = source3.size;
+  const cursor3 = new Cursor(source3, idSize);
+  cursor3.seek(bodyOffset);
+  const markBase = wide ? WIDE_MARK_BASE : NARROW_MARK_BASE;
+  let utf8Ids = new Float64Array(1 << 12);
+  let utf8Offsets = new Float64Array(1 << 12);
+  let utf8Count = 0;
+  const classNameIds = /* @__PURE__ */ new Map();
+  const frames = /* @__PURE__ */ new Map();
+  const classSerials = /* @__PURE__ */ new Map();
+  const traces = /* @__PURE__ */ new Map();
+  const rawClasses = [];
+  const pool = new FieldPool();
+  const classIndexById = /* @__PURE__ */ new Map();
+  const classCache = new ClassIndexCache(classIndexById, idSize);
+  const body = Math.max(0, size - bodyOffset);
+  const makeSlots = (length3) => wide ? new Uint32Array(length3) : new Uint16Array(length3);
+  const makeUint32 = (length3) => new Uint32Array(length3);
+  const makeFloat64 = (length3) => new Float64Array(length3);
+  let classSlots = allocateUpTo(makeSlots, Math.floor(body / (10 + idSize)) + 2);
+  let sizes = allocateUpTo(makeUint32, classSlots.length);
+  let firstEdges = allocateUpTo(makeUint32, sizes.length);
+  let ids = allocateUpTo(makeUint32, firstEdges.length);
+  let objectCapacity = Math.min(classSlots.length, sizes.length, firstEdges.length, ids.length);
+  let plainIds;
+  let edges = allocateUpTo(makeUint32, Math.floor(body / idSize) + 1);
+  let edgeCapacity = edges.length;
+  let plainEdges;
+  let n = 0;
+  let objectBase = -1;
+  let at = 0;
+  let classEdgesSoFar = 0;
+  let edgeBase = -1;
+  let e = 0;
+  const checkpoints = [];
+  const lateClass = [];
+  const rootIds = [];
+  const rootCodes = [];
+  const rootSerials = [];
+  const threadObjects = [];
+  const segments2 = [];
+  let truncated = false;
+  let ended = false;
+  let recordOffset = 0;
+  let length2 = 0;
+  const tooShort = (needed, what) => {
+    if (length2 < needed) throw new HprofError(`a ${what} record of ${length2} bytes is shorter than its ${needed}-byte fields; the file is corrupt`, recordOffset);
+  };
+  records: while (cursor3.offset < size) {
+    recordOffset = cursor3.offset;
+    if (!cursor3.ensure(9)) {
+      truncated = true;
+      break;
+    }
+    const tag = cursor3.u1();
+    if (!KNOWN_TAGS.has(tag)) throw new HprofError(`unknown record tag 0x${hex2(tag)}; the file is corrupt or not HPROF`, recordOffset);
+    cursor3.skip(4);
+    length2 = cursor3.u4();
+    const bodyStart = recordOffset + 9;
+    const bodyEnd = bodyStart + length2;
+    const complete = bodyEnd <= size;
+    const isSegment = tag === TAG_HEAP_DUMP || tag === TAG_HEAP_DUMP_SEGMENT;
+    if (!isSegment && (!complete || !cursor3.ensure(length2))) {
+      truncated = true;
+      break;
+    }
+    switch (tag) {
+      case TAG_UTF8:
+        tooShort(idSize, "UTF8");
+        if (utf8Count === utf8Ids.length) {
+          utf8Ids = grownTo(utf8Ids, 2 * utf8Count, makeFloat64);
+          utf8Offsets = grownTo(utf8Offsets, 2 * utf8Count, makeFloat64);
+        }
+        utf8Ids[utf8Count] = idAt(cursor3.buf, cursor3.pos, idSize);
+        utf8Offsets[utf8Count++] = recordOffset;
+        break;
+      case TAG_LOAD_CLASS: {
+        tooShort(8 + 2 * idSize, "LOAD CLASS");
+        const serial = cursor3.u4();
+        const classId = cursor3.id();
+        cursor3.skip(4);
+        classNameIds.set(classId, cursor3.id());
+        classSerials.set(serial, classId);
+        break;
+      }
+      case TAG_STACK_FRAME: {
+        tooShort(4 * idSize + 8, "STACK FRAME");
+        const frameId = cursor3.id();
+        const methodId = cursor3.id();
+        cursor3.skip(idSize);
+        const sourceId = cursor3.id();
+        const classSerial = cursor3.u4();
+        const line5 = cursor3.u4() | 0;
+        frames.set(frameId, { methodId, sourceId, classSerial, line: line5 });
+        break;
+      }
+      case TAG_STACK_TRACE: {
+        tooShort(12, "STACK TRACE");
+        const serial = cursor3.u4();
+        cursor3.skip(4);
+        const count3 = cursor3.u4();
+        if (12 + count3 * idSize !== length2) {
+          throw new HprofError(`a STACK TRACE record's length ${length2} does not fit its ${count3} frames; the file is corrupt`, recordOffset);
+        }
+        const frameIds = [];
+        for (let i = 0; i < count3; i++) frameIds.push(cursor3.id());
+        traces.set(serial, frameIds);
+        break;
+      }
+      case TAG_HEAP_DUMP:
+      case TAG_HEAP_DUMP_SEGMENT: {
+        const end = Math.min(bodyEnd, size);
+        segments2.push({ start: bodyStart, end });
+        let cutAt = -1;
+        while (cursor3.offset < end) {
+          const offset4 = cursor3.offset;
+          cursor3.ensure(Math.min(1 + SUB_RECORD_HEAD_BYTES, end - offset4));
+          const code = cursor3.u1();
+          if (objectBase < 0 && (code === INSTANCE_DUMP || code === OBJECT_ARRAY_DUMP || code === PRIMITIVE_ARRAY_DUMP)) {
+            objectBase = at = rawClasses.length;
+            edgeBase = e = classEdgesSoFar;
+          }
+          if (at === objectCapacity && (code === INSTANCE_DUMP || code === OBJECT_ARRAY_DUMP || code === PRIMITIVE_ARRAY_DUMP)) {
+            objectCapacity *= 2;
+            classSlots = grownTo(classSlots, objectCapacity, makeSlots);
+            sizes = grownTo(sizes, objectCapacity, makeUint32);
+            firstEdges = grownTo(firstEdges, objectCapacity, makeUint32);
+            ids = grownTo(ids, objectCapacity, makeUint32);
+            if (plainIds !== void 0) plainIds = grownTo(plainIds, objectCapacity, makeFloat64);
+          }
+          if (code === INSTANCE_DUMP) {
+            const head = 2 * idSize + 8;
+            const dataStart = offset4 + 1 + head;
+            if (dataStart > end) {
+              cutAt = offset4;
+              break;
+            }
+            const b10 = cursor3.buf;
+            const p = cursor3.pos;
+            const bytes = u32(b10, p + head - 4);
+            if (dataStart + bytes > end) {
+              cutAt = offset4;
+              break;
+            }
+            if ((n & CHECKPOINT_MASK) === 0) checkpoints.push(offset4);
+            const idLow = b10[p + idSize - 4] << 24 | b10[p + idSize - 3] << 16 | b10[p + idSize - 2] << 8 | b10[p + idSize - 1];
+            const idHigh = idSize === 4 ? 0 : b10[p] << 24 | b10[p + 1] << 16 | b10[p + 2] << 8 | b10[p + 3];
+            if (plainIds === void 0 && (idLow & 7) === 0 && idHigh >= 0 && idHigh < 8) ids[n] = idHigh * 536870912 + (idLow >>> 3);
+            else plainIds = storePlainId(ids, plainIds, n, idHigh, idLow, objectCapacity);
+            let classIndex = classCache.at(b10, p + idSize + 4);
+            cursor3.skip(head);
+            if (classIndex >= 0 && rawClasses[classIndex].layoutIncomplete) {
+              if (rawClasses[classIndex].layoutClasses < rawClasses.length) completeLayout(rawClasses[classIndex], rawClasses, classIndexById, pool, idSize);
+              if (rawClasses[classIndex].layoutIncomplete) classIndex = -1;
+            }
+            firstEdges[at] = e;
+            if (classIndex < 0) {
+              classSlots[at] = markBase + UNRESOLVED_INSTANCE;
+              sizes[at] = 0;
+              lateClass.push({ position: n, offset: offset4, array: false });
+            } else {
+              const heapClass = rawClasses[classIndex];
+              classSlots[at] = classIndex;
+              sizes[at] = heapClass.heapBytes;
+              const references = heapClass.referenceOffsets;
+              if (references.length > 0) {
+                if (e + references.length > edgeCapacity) {
+                  edgeCapacity = Math.max(2 * edgeCapacity, e + references.length);
+                  edges = grownTo(edges, edgeCapacity, makeUint32);
+                  if (plainEdges !== void 0) plainEdges = grownTo(plainEdges, edgeCapacity, makeFloat64);
+                }
+                cursor3.ensure(bytes);
+                const data3 = cursor3.buf;
+                const base = cursor3.pos;
+                for (let k2 = 0; k2 < references.length; k2++) {
+                  const at2 = references[k2];
+                  if (at2 + idSize > bytes) break;
+                  const q = base + at2;
+                  const r = q + idSize - 4;
+                  const low = data3[r] << 24 | data3[r + 1] << 16 | data3[r + 2] << 8 | data3[r + 3];
+                  const high = idSize === 4 ? 0 : data3[q] << 24 | data3[q + 1] << 16 | data3[q + 2] << 8 | data3[q + 3];
+                  if (low === 0 && high === 0) continue;
+                  if (plainEdges === void 0 && (low & 7) === 0 && high >= 0 && high < 8) edges[e++] = high * 536870912 + (low >>> 3);
+                  else (plainEdges ??= toPlainIds(edges, e, edgeCapacity))[e++] = (high >>> 0) * TWO_32 + (low >>> 0);
+                }
+              }
+            }
+            n++;
+            at++;
+            cursor3.seek(dataStart + bytes);
+          } else if (code === OBJECT_ARRAY_DUMP) {
+            const head = 2 * idSize + 8;
+            const dataStart = offset4 + 1 + head;
+            if (dataStart > end) {
+              cutAt = offset4;
+              break;
+            }
+            const b10 = cursor3.buf;
+            const p = cursor3.pos;
+            const elements = u32(b10, p + idSize + 4);
+            if (dataStart + elements * idSize > end) {
+              cutAt = offset4;
+              break;
+            }
+            if ((n & CHECKPOINT_MASK) === 0) checkpoints.push(offset4);
+            const idLow = b10[p + idSize - 4] << 24 | b10[p + idSize - 3] << 16 | b10[p + idSize - 2] << 8 | b10[p + idSize - 1];
+            const idHigh = idSize === 4 ? 0 : b10[p] << 24 | b10[p + 1] << 16 | b10[p + 2] << 8 | b10[p + 3];
+            if (plainIds === void 0 && (idLow & 7) === 0 && idHigh >= 0 && idHigh < 8) ids[n] = idHigh * 536870912 + (idLow >>> 3);
+            else plainIds = storePlainId(ids, plainIds, n, idHigh, idLow, objectCapacity);
+            const classIndex = classCache.at(b10, p + idSize + 8);
+            if (classIndex < 0) lateClass.push({ position: n, offset: offset4, array: true });
+            classSlots[at] = classIndex < 0 ? markBase + UNRESOLVED_ARRAY : classIndex;
+            sizes[at] = Math.min(align8(ARRAY_HEADER_BYTES + elements * 4), 4294967295);
+            firstEdges[at] = e;
+            n++;
+            at++;
+            cursor3.skip(head);
+            if (e + elements > edgeCapacity) {
+              edgeCapacity = Math.max(2 * edgeCapacity, e + elements);
+              edges = grownTo(edges, edgeCapacity, makeUint32);
+              if (plainEdges !== void 0) plainEdges = grownTo(plainEdges, edgeCapacity, makeFloat64);
+            }
+            for (let remaining = elements; remaining > 0; ) {
+              const batch = Math.min(remaining, 1 << 16);
+              cursor3.ensure(batch * idSize);
+              const data3 = cursor3.buf;
+              let q = cursor3.pos;
+              for (let k2 = 0; k2 < batch; k2++, q += idSize) {
+                const r = q + idSize - 4;
+                const low = data3[r] << 24 | data3[r + 1] << 16 | data3[r + 2] << 8 | data3[r + 3];
+                const high = idSize === 4 ? 0 : data3[q] << 24 | data3[q + 1] << 16 | data3[q + 2] << 8 | data3[q + 3];
+                if (low === 0 && high === 0) continue;
+                if (plainEdges === void 0 && (low & 7) === 0 && high >= 0 && high < 8) edges[e++] = high * 536870912 + (low >>> 3);
+                else (plainEdges ??= toPlainIds(edges, e, edgeCapacity))[e++] = (high >>> 0) * TWO_32 + (low >>> 0);
+              }
+              cursor3.pos = q;
+              remaining -= batch;
+            }
+          } else if (code === PRIMITIVE_ARRAY_DUMP) {
+            const head = idSize + 9;
+            if (offset4 + 1 + head > end) {
+              cutAt = offset4;
+              break;
+            }
+            const b10 = cursor3.buf;
+            const p = cursor3.pos;
+            const elements = u32(b10, p + idSize + 4);
+            const type3 = b10[p + idSize + 8];
+            const elementBytes = PRIMITIVE_ELEMENT_BYTES[type3] ?? 0;
+            if (elementBytes === 0) throw new HprofError(`a primitive array has the unknown element type ${type3}; the file is corrupt`, offset4 + 1 + idSize + 8);
+            const dataEnd = offset4 + 1 + head + elements * elementBytes;
+            if (dataEnd > end) {
+              cutAt = offset4;
+              break;
+            }
+            if ((n & CHECKPOINT_MASK) === 0) checkpoints.push(offset4);
+            const idLow = b10[p + idSize - 4] << 24 | b10[p + idSize - 3] << 16 | b10[p + idSize - 2] << 8 | b10[p + idSize - 1];
+            const idHigh = idSize === 4 ? 0 : b10[p] << 24 | b10[p + 1] << 16 | b10[p + 2] << 8 | b10[p + 3];
+            if (plainIds === void 0 && (idLow & 7) === 0 && idHigh >= 0 && idHigh < 8) ids[n] = idHigh * 536870912 + (idLow >>> 3);
+            else plainIds = storePlainId(ids, plainIds, n, idHigh, idLow, objectCapacity);
+            classSlots[at] = markBase + type3;
+            sizes[at] = Math.min(align8(ARRAY_HEADER_BYTES + elements * elementBytes), 4294967295);
+            firstEdges[at] = e;
+            n++;
+            at++;
+            cursor3.seek(dataEnd);
+          } else if (code === CLASS_DUMP) {
+            const raw = readClassDump(cursor3, end, idSize, offset4, pool);
+            if (raw === void 0) {
+              cutAt = offset4;
+              break;
+            }
+            if (rawClasses.length === markBase) throw TOO_MANY_CLASSES;
+            classIndexById.set(raw.id, rawClasses.length);
+            rawClasses.push(raw);
+            classEdgesSoFar += classReferences(raw, pool);
+            completeLayout(raw, rawClasses, classIndexById, pool, idSize);
+          } else {
+            const rootBytes = rootBodyBytes(code, idSize);
+            if (rootBytes < 0) throw new HprofError(`unknown heap dump record 0x${hex2(code)}; the file is corrupt`, offset4);
+            if (offset4 + 1 + rootBytes > end) {
+              cutAt = offset4;
+              break;
+            }
+            const id2 = cursor3.id();
+            let serial = 0;
+            if (code === ROOT_THREAD_OBJECT) {
+              serial = cursor3.u4();
+              threadObjects.push({ id: id2, serial, traceSerial: cursor3.u4() });
+            } else if (code === ROOT_JAVA_FRAME || code === ROOT_JNI_LOCAL || code === ROOT_THREAD_BLOCK) {
+              serial = cursor3.u4();
+              cursor3.skip(rootBytes - idSize - 4);
+            } else {
+              cursor3.skip(rootBytes - idSize);
+            }
+            rootIds.push(id2);
+            rootCodes.push(code);
+            rootSerials.push(serial);
+          }
+        }
+        if (cutAt >= 0 && complete) throw new HprofError("a heap dump record runs past the end of its segment; the file is corrupt", cutAt);
+        if (!complete) {
+          truncated = true;
+          break records;
+        }
+        if (tag === TAG_HEAP_DUMP) ended = true;
+        break;
+      }
+      case TAG_HEAP_DUMP_END:
+        ended = true;
+        break;
+      default:
+        break;
+    }
+    cursor3.seek(bodyEnd);
+  }
+  if (!ended) truncated = true;
+  for (const raw of rawClasses) if (raw.layoutIncomplete) completeLayout(raw, rawClasses, classIndexById, pool, idSize, true);
+  const wanted = new Set(classNameIds.values());
+  for (const raw of rawClasses) {
+    for (let f = raw.fieldStart; f < raw.fieldEnd; f++) wanted.add(pool.fieldNames[f]);
+    for (let f = raw.staticStart; f < raw.staticEnd; f++) wanted.add(pool.staticNames[f]);
+  }
+  for (const frame2 of frames.values()) {
+    wanted.add(frame2.methodId);
+    wanted.add(frame2.sourceId);
+  }
+  const names = /* @__PURE__ */ new Map();
+  const utf8 = new TextDecoder("utf-8");
+  const nameCursor = new Cursor(source3, idSize, 1 << 20);
+  const wantedSorted = Float64Array.from(wanted).sort();
+  const isWanted = (id2) => {
+    let low = 0;
+    let high = wantedSorted.length;
+    while (low < high) {
+      const middle = low + high >>> 1;
+      if (wantedSorted[middle] < id2) low = middle + 1;
+      else high = middle;
+    }
+    return low < wantedSorted.length && wantedSorted[low] === id2;
+  };
+  for (let i = 0; i < utf8Count; i++) {
+    if (!isWanted(utf8Ids[i])) continue;
+    nameCursor.seek(utf8Offsets[i] + 5);
+    if (!nameCursor.ensure(4)) continue;
+    const textBytes = nameCursor.u4() - idSize;
+    nameCursor.skip(idSize);
+    if (nameCursor.ensure(textBytes)) names.set(utf8Ids[i], utf8.decode(nameCursor.buf.subarray(nameCursor.pos, nameCursor.pos + textBytes)));
+  }
+  const nameOf = (id2) => names.get(id2) ?? `<name 0x${id2.toString(16)}>`;
+  const classCount = rawClasses.length;
+  const classes = [];
+  for (const raw of rawClasses) {
+    const name = javaName(classNameIds.has(raw.id) ? nameOf(classNameIds.get(raw.id)) : `<class 0x${raw.id.toString(16)}>`);
+    const objectKind = !name.endsWith("[]") ? KIND_INSTANCE : PRIMITIVE_ARRAY_NAMES.has(name) ? KIND_PRIMITIVE_ARRAY : KIND_OBJECT_ARRAY;
+    classes.push(new DumpClass(classes.length, name, classIndexById.get(raw.superId) ?? -1, objectKind, raw, classes, pool, nameOf, idSize));
+  }
+  const classByName = /* @__PURE__ */ new Map();
+  for (const heapClass of classes) if (!classByName.has(heapClass.name)) classByName.set(heapClass.name, heapClass);
+  const classClass = classByName.get("java.lang.Class");
+  const objectCount = classCount + n;
+  if (objectBase < 0) objectBase = at = classCount;
+  if (objectCount + 1 > objectCapacity) {
+    objectCapacity = objectCount + 1;
+    classSlots = grownTo(classSlots, objectCapacity, makeSlots);
+    sizes = grownTo(sizes, objectCapacity, makeUint32);
+    firstEdges = grownTo(firstEdges, objectCapacity, makeUint32);
+  }
+  if (objectBase !== classCount) {
+    classSlots.copyWithin(classCount, objectBase, at);
+    sizes.copyWithin(classCount, objectBase, at);
+    firstEdges.copyWithin(classCount, objectBase, at);
+  }
+  const classEdges = classEdgesSoFar;
+  if (edgeBase < 0) edgeBase = e = classEdges;
+  if (edgeBase !== classEdges) {
+    const move2 = classEdges - edgeBase;
+    if (e + move2 > edgeCapacity) {
+      edgeCapacity = e + move2;
+      edges = grownTo(edges, edgeCapacity, makeUint32);
+      if (plainEdges !== void 0) plainEdges = grownTo(plainEdges, edgeCapacity, makeFloat64);
+    }
+    edges.copyWithin(classEdges, edgeBase, e);
+    plainEdges?.copyWithin(classEdges, edgeBase, e);
+    for (let i = classCount; i < objectCount; i++) firstEdges[i] = firstEdges[i] + move2;
+    e += move2;
+  }
+  const edgeStart = firstEdges.subarray(0, objectCount + 1);
+  edgeStart[objectCount] = e;
+  const lateTargets = /* @__PURE__ */ new Map();
+  for (const late of lateClass) {
+    const classIndex = classIndexById.get(idOfRecord(source3, late.offset, idSize, late.array ? 1 + idSize + 8 : 1 + idSize + 4));
+    if (classIndex === void 0) {
+      if (truncated) continue;
+      throw new HprofError("an object names a class that the dump never describes; the file is corrupt", late.offset);
+    }
+    classSlots[classCount + late.position] = classIndex;
+    if (late.array) continue;
+    sizes[classCount + late.position] = classes[classIndex].heapInstanceBytes;
+    const found = referencesOfRecord(source3, late.offset, idSize, classes[classIndex].referenceOffsets);
+    if (found.length > 0) lateTargets.set(late.position, found);
+  }
+  const objectClassIndex = classByName.get("java.lang.Object")?.index ?? 0;
+  const markedClass = new Uint32Array(256).fill(objectClassIndex);
+  for (const [type3, name] of Object.entries(PRIMITIVE_ARRAY_CLASS)) markedClass[Number(type3)] = classByName.get(javaName(name))?.index ?? objectClassIndex;
+  markedClass[UNRESOLVED_ARRAY] = classByName.get("java.lang.Object[]")?.index ?? objectClassIndex;
+  const classOf = classSlots.subarray(0, objectCount);
+  const shallowBytes = sizes.subarray(0, objectCount);
+  const counts = new Uint32Array(classCount);
+  for (let i = classCount; i < objectCount; i++) {
+    let classIndex = classOf[i];
+    if (classIndex >= markBase) classOf[i] = classIndex = markedClass[classIndex - markBase];
+    counts[classIndex] += 1;
+  }
+  counts.forEach((count3, index5) => classes[index5].count = count3);
+  for (let c4 = 0; c4 < classCount; c4++) {
+    classOf[c4] = classClass?.index ?? c4;
+    shallowBytes[c4] = classClass?.heapInstanceBytes ?? 96;
+  }
+  const lookup6 = new IdLookup(plainIds === void 0 ? { compact: true, values: ids.subarray(0, n) } : { compact: false, values: plainIds.subarray(0, n) }, classIndexById, classCount);
+  ids = new Uint32Array(0);
+  plainIds = void 0;
+  let edgeTargets;
+  let keptStart = edgeStart;
+  if (lateTargets.size === 0) {
+    let out = 0;
+    const keep = (id2) => {
+      const target2 = lookup6.indexOf(id2);
+      if (target2 >= 0) edges[out++] = target2;
+    };
+    for (let c4 = 0; c4 < classCount; c4++) {
+      edgeStart[c4] = out;
+      const raw = rawClasses[c4];
+      if (raw.loaderId !== 0) keep(raw.loaderId);
+      for (let f = raw.staticStart; f < raw.staticEnd; f++) if (pool.staticTargets[f] !== 0) keep(pool.staticTargets[f]);
+    }
+    let from = classEdges;
+    for (let i = classCount; i < objectCount; i++) {
+      const to = edgeStart[i + 1];
+      edgeStart[i] = out;
+      if (plainEdges === void 0) {
+        for (let k2 = from; k2 < to; k2++) {
+          const target2 = lookup6.indexOfCompact(edges[k2]);
+          if (target2 >= 0) edges[out++] = target2;
+        }
+      } else {
+        for (let k2 = from; k2 < to; k2++) {
+          const target2 = lookup6.indexOf(plainEdges[k2]);
+          if (target2 >= 0) edges[out++] = target2;
+        }
+      }
+      from = to;
+    }
+    edgeStart[objectCount] = out;
+    edgeTargets = edges.subarray(0, out);
+  } else {
+    edgeTargets = edges.subarray(0, e);
+    let k2 = 0;
+    for (let c4 = 0; c4 < classCount; c4++) {
+      edgeStart[c4] = k2;
+      const raw = rawClasses[c4];
+      if (raw.loaderId !== 0) edgeTargets[k2++] = lookup6.indexOf(raw.loaderId);
+      for (let f = raw.staticStart; f < raw.staticEnd; f++) if (pool.staticTargets[f] !== 0) edgeTargets[k2++] = lookup6.indexOf(pool.staticTargets[f]);
+    }
+    for (let j = classEdges; j < e; j++) edgeTargets[j] = plainEdges === void 0 ? lookup6.indexOfCompact(edges[j]) : lookup6.indexOf(plainEdges[j]);
+    let starts;
+    ({ start: starts, targets: edgeTargets } = withLateTargets(edgeStart, edgeTargets, lateTargets, classCount, lookup6));
+    ({ start: keptStart, targets: edgeTargets } = dropMissing(starts, edgeTargets));
+  }
+  plainEdges = void 0;
+  const keptTargets = edgeTargets;
+  const listed = [];
+  const rootKinds = [];
+  const listedSerials = [];
+  for (let r = 0; r < rootIds.length; r++) {
+    const index5 = lookup6.indexOf(rootIds[r]);
+    if (index5 < 0) continue;
+    listed.push(index5);
+    rootKinds.push(ROOT_KINDS[rootCodes[r]]);
+    listedSerials.push(rootSerials[r]);
+  }
+  let roots = Uint32Array.from(listed);
+  let rootThreadSerials = Uint32Array.from(listedSerials);
+  const rootsInferred = roots.length === 0 && objectCount > 0;
+  if (rootsInferred) {
+    const referenced = new Uint8Array(objectCount);
+    for (let e3 = 0; e3 < keptTargets.length; e3++) referenced[keptTargets[e3]] = 1;
+    let count3 = 0;
+    for (let i = 0; i < objectCount; i++) if (i < classCount || referenced[i] === 0) count3++;
+    roots = new Uint32Array(count3);
+    count3 = 0;
+    for (let i = 0; i < objectCount; i++) if (i < classCount || referenced[i] === 0) roots[count3++] = i;
+    rootThreadSerials = new Uint32Array(count3);
+    for (let r = 0; r < count3; r++) rootKinds.push("unknown");
+  }
+  const threads = threadObjects.map((thread) => ({
+    object: lookup6.indexOf(thread.id),
+    serial: thread.serial,
+    frames: (traces.get(thread.traceSerial) ?? []).map((frameId) => {
+      const frame2 = frames.get(frameId);
+      if (frame2 === void 0) return { method: "?", className: "?", sourceFile: "", line: 0 };
+      const classId = classSerials.get(frame2.classSerial);
+      const className = classId === void 0 ? "?" : javaName(nameOf(classNameIds.get(classId) ?? -1));
+      return { method: nameOf(frame2.methodId), className, sourceFile: names.get(frame2.sourceId) ?? "", line: frame2.line };
+    })
+  }));
+  const kindOfClass = Uint8Array.from(classes, (heapClass) => heapClass.objectKind);
+  const rawIds = Float64Array.from(rawClasses, (raw) => raw.id);
+  const classOffsets = Float64Array.from(rawClasses, (raw) => raw.fileOffset);
+  const objectOffsets = new ObjectOffsets(source3, idSize, segments2, Float64Array.from(checkpoints));
+  return {
+    idSize,
+    timestamp,
+    fileBytes: size,
+    truncated,
+    rootsInferred,
+    objectCount,
+    classCount,
+    classes,
+    classOf,
+    shallowBytes,
+    edgeStart: keptStart,
+    edgeTargets: keptTargets,
+    releaseEdges() {
+      this.edgeStart = new Uint32Array(objectCount + 1);
+      this.edgeTargets = new Uint32Array(0);
+    },
+    roots,
+    rootKinds,
+    rootThreadSerials,
+    threads,
+    classByName,
+    kindOf: (index5) => index5 < classCount ? KIND_CLASS : kindOfClass[classOf[index5]],
+    indexOf: (id2) => lookup6.indexOf(id2),
+    idOf: (index5) => {
+      if (!(index5 >= 0 && index5 < objectCount)) throw new RangeError(`no object ${index5} (the dump has ${objectCount})`);
+      return index5 < classCount ? rawIds[index5] : lookup6.idAt(index5 - classCount);
+    },
+    offsetOf: (index5) => {
+      if (!(index5 >= 0 && index5 < objectCount)) throw new RangeError(`no object ${index5} (the dump has ${objectCount})`);
+      return index5 < classCount ? classOffsets[index5] : objectOffsets.of(index5 - classCount);
+    }
+  };
+}
+function withLateTargets(start, targets, late, classCount, lookup6) {
+  let extra = 0;
+  for (const list of late.values()) extra += list.length;
+  const nodes = start.length - 1;
+  const newStart = new Uint32Array(nodes + 1);
+  const newTargets = new Uint32Array(targets.length + extra);
+  let out = 0;
+  for (let i = 0; i < nodes; i++) {
+    newStart[i] = out;
+    for (let e = start[i]; e < start[i + 1]; e++) newTargets[out++] = targets[e];
+    const list = i >= classCount ? late.get(i - classCount) : void 0;
+    if (list !== void 0) for (const id2 of list) newTargets[out++] = lookup6.indexOf(id2);
+  }
+  newStart[nodes] = out;
+  return { start: newStart, targets: newTargets };
+}
+function dropMissing(start, targets) {
+  let out = 0;
+  const nodes = start.length - 1;
+  let from = start[0];
+  for (let i = 0; i < nodes; i++) {
+    const to = start[i + 1];
+    start[i] = out;
+    for (let e = from; e < to; e++) {
+      const target2 = targets[e];
+      if (target2 !== MISSING) targets[out++] = target2;
+    }
+    from = to;
+  }
+  start[nodes] = out;
+  return { start, targets: out === targets.length ? targets : targets.subarray(0, out) };
+}
+function idOfRecord(source3, offset4, idSize, at) {
+  return idAt(source3.read(offset4 + at, idSize), 0, idSize);
+}
+function referencesOfRecord(source3, offset4, idSize, references) {
+  const headerBytes = 1 + 2 * idSize + 8;
+  const bytes = u32(source3.read(offset4, headerBytes), headerBytes - 4);
+  const data3 = source3.read(offset4 + headerBytes, bytes).slice();
+  const found = [];
+  for (let k2 = 0; k2 < references.length; k2++) {
+    if (references[k2] + idSize > bytes) break;
+    const target2 = idAt(data3, references[k2], idSize);
+    if (target2 !== 0) found.push(target2);
+  }
+  return found;
+}
+function completeLayout(raw, rawClasses, classIndexById, pool, idSize, final = false) {
+  const references = [];
+  let dumpBytes = 0;
+  let heapBytes = OBJECT_HEADER_BYTES;
+  let incomplete = false;
+  let current2 = raw;
+  for (let steps = 0; current2 !== void 0 && steps <= rawClasses.length; steps++) {
+    for (let f = current2.fieldStart; f < current2.fieldEnd; f++) {
+      const type3 = pool.fieldTypes[f];
+      if (type3 === TYPE_OBJECT) references.push(dumpBytes);
+      dumpBytes += type3 === TYPE_OBJECT ? idSize : PRIMITIVE_ELEMENT_BYTES[type3];
+      heapBytes += HEAP_VALUE_BYTES[type3];
+    }
+    if (current2.superId === 0) break;
+    const superIndex = classIndexById.get(current2.superId);
+    if (superIndex === void 0) {
+      incomplete = !final;
+      break;
+    }
+    current2 = rawClasses[superIndex];
+  }
+  raw.dumpBytes = dumpBytes;
+  raw.heapBytes = align8(heapBytes);
+  raw.referenceOffsets = Int32Array.from(references);
+  raw.layoutIncomplete = incomplete;
+  raw.layoutClasses = rawClasses.length;
+}
+function classReferences(raw, pool) {
+  let count3 = raw.loaderId !== 0 ? 1 : 0;
+  for (let f = raw.staticStart; f < raw.staticEnd; f++) if (pool.staticTargets[f] !== 0) count3++;
+  return count3;
+}
+var DumpClass = class {
+  constructor(index5, name, superClass, objectKind, raw, classes, pool, nameOf, idSize) {
+    this.index = index5;
+    this.name = name;
+    this.superClass = superClass;
+    this.objectKind = objectKind;
+    this.raw = raw;
+    this.classes = classes;
+    this.pool = pool;
+    this.nameOf = nameOf;
+    this.idSize = idSize;
+  }
+  index;
+  name;
+  superClass;
+  objectKind;
+  raw;
+  classes;
+  pool;
+  nameOf;
+  idSize;
+  count = 0;
+  ownFields;
+  layout;
+  statics;
+  get id() {
+    return this.raw.id;
+  }
+  get dumpInstanceBytes() {
+    return this.raw.dumpBytes;
+  }
+  get heapInstanceBytes() {
+    return this.raw.heapBytes;
+  }
+  get referenceOffsets() {
+    return this.raw.referenceOffsets;
+  }
+  get fields() {
+    if (this.ownFields === void 0) {
+      const fields = [];
+      for (let f = this.raw.fieldStart; f < this.raw.fieldEnd; f++) fields.push({ name: this.nameOf(this.pool.fieldNames[f]), type: this.pool.fieldTypes[f] });
+      this.ownFields = fields;
+    }
+    return this.ownFields;
+  }
+  get allFields() {
+    if (this.layout === void 0) {
+      const layout = [];
+      let offset4 = 0;
+      let current2 = this;
+      for (let steps = 0; current2 !== void 0 && steps <= this.classes.length; steps++) {
+        for (const field3 of current2.fields) {
+          layout.push({ name: field3.name, type: field3.type, offset: offset4 });
+          offset4 += field3.type === TYPE_OBJECT ? this.idSize : PRIMITIVE_ELEMENT_BYTES[field3.type];
+        }
+        current2 = this.classes[current2.superClass];
+      }
+      this.layout = layout;
+    }
+    return this.layout;
+  }
+  get staticReferences() {
+    if (this.statics === void 0) {
+      const statics = [];
+      for (let f = this.raw.staticStart; f < this.raw.staticEnd; f++) statics.push({ name: this.nameOf(this.pool.staticNames[f]), id: this.pool.staticTargets[f] });
+      this.statics = statics;
+    }
+    return this.statics;
+  }
+};
+var PRIMITIVE_NAMES = { Z: "boolean", C: "char", F: "float", D: "double", B: "byte", S: "short", I: "int", J: "long" };
+var PRIMITIVE_ARRAY_NAMES = new Set(Object.values(PRIMITIVE_ARRAY_CLASS).map(javaName));
+function hex2(value4) {
+  return value4.toString(16).padStart(2, "0");
+}
+function javaName(internal) {
+  let dims = 0;
+  while (internal[dims] === "[") dims++;
+  if (dims === 0) return internal.replaceAll("/", ".");
+  const element3 = internal.slice(dims);
+  const base = element3.startsWith("L") && element3.endsWith(";") ? element3.slice(1, -1).replaceAll("/", ".") : PRIMITIVE_NAMES[element3] ?? element3;
+  return base + "[]".repeat(dims);
+}
+function readClassDump(cursor3, end, idSize, recordOffset, pool) {
+  if (!cursor3.ensure(7 * idSize + 10)) return void 0;
+  const id2 = cursor3.id();
+  cursor3.skip(4);
+  const superId = cursor3.id();
+  const loaderId = cursor3.id();
+  cursor3.skip(4 * idSize + 4);
+  const constants3 = cursor3.u2();
+  for (let i = 0; i < constants3; i++) {
+    if (!cursor3.ensure(3)) return void 0;
+    cursor3.skip(2);
+    const bytes = valueBytes(cursor3.u1(), idSize, cursor3.offset - 1);
+    if (!cursor3.ensure(bytes + 2)) return void 0;
+    cursor3.skip(bytes);
+  }
+  if (!cursor3.ensure(2)) return void 0;
+  const staticCount = cursor3.u2();
+  const staticStart = pool?.statics ?? 0;
+  for (let i = 0; i < staticCount; i++) {
+    if (!cursor3.ensure(idSize + 1)) return void 0;
+    const nameId = cursor3.id();
+    const type3 = cursor3.u1();
+    const bytes = valueBytes(type3, idSize, cursor3.offset - 1);
+    if (!cursor3.ensure(bytes + 2)) return void 0;
+    if (type3 === TYPE_OBJECT && pool !== void 0) pool.addStatic(nameId, cursor3.id());
+    else cursor3.skip(bytes);
+  }
+  if (!cursor3.ensure(2)) return void 0;
+  const fieldCount = cursor3.u2();
+  if (!cursor3.ensure(fieldCount * (idSize + 1))) return void 0;
+  const fieldStart = pool?.fields ?? 0;
+  for (let i = 0; i < fieldCount; i++) {
+    const nameId = cursor3.id();
+    const type3 = cursor3.u1();
+    valueBytes(type3, idSize, cursor3.offset - 1);
+    pool?.addField(nameId, type3);
+  }
+  if (cursor3.offset > end || pool === void 0) return void 0;
+  return {
+    id: id2,
+    superId,
+    loaderId,
+    fileOffset: recordOffset,
+    fieldStart,
+    fieldEnd: pool.fields,
+    staticStart,
+    staticEnd: pool.statics,
+    dumpBytes: 0,
+    heapBytes: 0,
+    referenceOffsets: new Int32Array(0),
+    layoutIncomplete: true,
+    layoutClasses: 0
+  };
+}
+function skipSubRecord(cursor3, code, idSize, end) {
+  if (code === INSTANCE_DUMP) {
+    cursor3.ensure(2 * idSize + 8);
+    cursor3.skip(2 * idSize + 4);
+    const bytes = cursor3.u4();
+    cursor3.seek(cursor3.offset + bytes);
+  } else if (code === OBJECT_ARRAY_DUMP) {
+    cursor3.ensure(2 * idSize + 8);
+    cursor3.skip(idSize + 4);
+    const length2 = cursor3.u4();
+    cursor3.seek(cursor3.offset + idSize + length2 * idSize);
+  } else if (code === PRIMITIVE_ARRAY_DUMP) {
+    cursor3.ensure(idSize + 9);
+    cursor3.skip(idSize + 4);
+    const length2 = cursor3.u4();
+    cursor3.seek(cursor3.offset + 1 + length2 * (PRIMITIVE_ELEMENT_BYTES[cursor3.buf[cursor3.pos]] ?? 0));
+  } else if (code === CLASS_DUMP) {
+    readClassDump(cursor3, end, idSize, cursor3.offset, void 0);
+  } else {
+    cursor3.seek(cursor3.offset + Math.max(0, rootBodyBytes(code, idSize)));
+  }
+}
+var ObjectOffsets = class {
+  constructor(source3, idSize, segments2, checkpoints) {
+    this.source = source3;
+    this.idSize = idSize;
+    this.segments = segments2;
+    this.checkpoints = checkpoints;
+    this.segmentStarts = Float64Array.from(segments2, (segment) => segment.start);
+  }
+  source;
+  idSize;
+  segments;
+  checkpoints;
+  segmentStarts;
+  /** The offset of the n-th instance or array. */
+  of(n) {
+    const checkpoint = this.checkpoints[n >>> CHECKPOINT_SHIFT];
+    let remaining = n & CHECKPOINT_MASK;
+    if (remaining === 0) return checkpoint;
+    let low = 0;
+    let high = this.segmentStarts.length - 1;
+    while (low < high) {
+      const middle = low + high + 1 >>> 1;
+      if (this.segmentStarts[middle] <= checkpoint) low = middle;
+      else high = middle - 1;
+    }
+    let segment = low;
+    const cursor3 = new Cursor(this.source, this.idSize, OFFSET_WALK_WINDOW);
+    cursor3.seek(checkpoint);
+    while (true) {
+      if (cursor3.offset >= this.segments[segment].end) {
+        segment++;
+        cursor3.seek(this.segments[segment].start);
+        continue;
+      }
+      const offset4 = cursor3.offset;
+      cursor3.ensure(1);
+      const code = cursor3.u1();
+      if (code === INSTANCE_DUMP || code === OBJECT_ARRAY_DUMP || code === PRIMITIVE_ARRAY_DUMP) {
+        if (remaining === 0) return offset4;
+        remaining--;
+      }
+      skipSubRecord(cursor3, code, this.idSize, this.segments[segment].end);
+    }
+  }
+};
+var IdLookup = class {
+  constructor(ids, classIndexById, firstObject) {
+    this.classIndexById = classIndexById;
+    this.firstObject = firstObject;
+    this.compact = ids.compact;
+    let values3 = ids.values;
+    let sorted = true;
+    for (let i = 1; sorted && i < values3.length; i++) if (values3[i] <= values3[i - 1]) sorted = false;
+    if (sorted) {
+      this.order = void 0;
+    } else {
+      const unsorted = values3;
+      const order = new Uint32Array(unsorted.length);
+      for (let i = 0; i < order.length; i++) order[i] = i;
+      order.sort((a4, b10) => unsorted[a4] - unsorted[b10]);
+      const copy3 = unsorted instanceof Uint32Array ? new Uint32Array(unsorted.length) : new Float64Array(unsorted.length);
+      for (let i = 0; i < order.length; i++) copy3[i] = unsorted[order[i]];
+      values3 = copy3;
+      this.order = order;
+    }
+    const count3 = values3.length;
+    const min4 = count3 > 0 ? values3[0] : 0;
+    const range6 = count3 > 0 ? values3[count3 - 1] - min4 + 1 : 1;
+    let shift = 0;
+    while (2 ** shift * Math.max(1, Math.floor(count3 / 4)) < range6) shift++;
+    this.min = min4;
+    this.bucketShift = shift;
+    this.bucketWidth = 2 ** shift;
+    const buckets = Math.floor((range6 - 1) / this.bucketWidth) + 1;
+    this.bucketStart = new Uint32Array(buckets + 1);
+    const mask = this.bucketWidth - 1;
+    if (this.compact) {
+      const residues = shift <= 8 ? new Uint8Array(count3) : shift <= 16 ? new Uint16Array(count3) : new Uint32Array(count3);
+      for (let i = 0; i < count3; i++) residues[i] = values3[i] - min4 & mask;
+      this.residues = residues;
+      this.full = new Float64Array(0);
+    } else {
+      this.residues = new Uint8Array(0);
+      this.full = values3;
+    }
+    let bucket = 0;
+    for (let i = 0; i < count3; i++) {
+      const own = this.compact ? values3[i] - min4 >>> shift : Math.floor((values3[i] - min4) / this.bucketWidth);
+      while (bucket < own) this.bucketStart[++bucket] = i;
+    }
+    while (bucket < buckets) this.bucketStart[++bucket] = count3;
+  }
+  classIndexById;
+  firstObject;
+  compact;
+  /** Compact ids: each one's offset within its bucket. */
+  residues;
+  /** Ids that are not compact: all of them, sorted. */
+  full;
+  /** sorted position → object number, when the dump's order was not sorted. */
+  order;
+  /** object number → sorted position, built on first use (idAt of an unsorted dump). */
+  positionOf;
+  bucketStart;
+  bucketShift;
+  bucketWidth;
+  min;
+  /** The object index of a full id, or -1. */
+  indexOf(id2) {
+    if (!this.compact) return this.search(id2, id2);
+    const value4 = compactId(id2);
+    return value4 >= 0 ? this.search(value4, id2) : this.classIndexById.get(id2) ?? -1;
+  }
+  /** The object index of a compact id (id / 8), or -1. */
+  indexOfCompact(value4) {
+    return this.compact ? this.search(value4, value4 * 8) : this.search(value4 * 8, value4 * 8);
+  }
+  search(key3, id2) {
+    const offset4 = key3 - this.min;
+    if (offset4 >= 0) {
+      if (this.compact) {
+        const bucket = offset4 >>> this.bucketShift;
+        if (bucket < this.bucketStart.length - 1) {
+          const residue = offset4 & this.bucketWidth - 1;
+          const residues = this.residues;
+          let low = this.bucketStart[bucket];
+          let high = this.bucketStart[bucket + 1];
+          while (low < high) {
+            const middle = low + high >>> 1;
+            const value4 = residues[middle];
+            if (value4 < residue) low = middle + 1;
+            else if (value4 > residue) high = middle;
+            else return this.firstObject + (this.order === void 0 ? middle : this.order[middle]);
+          }
+        }
+      } else {
+        const bucket = Math.floor(offset4 / this.bucketWidth);
+        if (bucket < this.bucketStart.length - 1) {
+          const full2 = this.full;
+          let low = this.bucketStart[bucket];
+          let high = this.bucketStart[bucket + 1];
+          while (low < high) {
+            const middle = low + high >>> 1;
+            const value4 = full2[middle];
+            if (value4 < key3) low = middle + 1;
+            else if (value4 > key3) high = middle;
+            else return this.firstObject + (this.order === void 0 ? middle : this.order[middle]);
+          }
+        }
+      }
+    }
+    return this.classIndexById.get(id2) ?? -1;
+  }
+  /** The full id of the n-th instance or array (file order). */
+  idAt(n) {
+    let position2 = n;
+    if (this.order !== void 0) {
+      if (this.positionOf === void 0) {
+        this.positionOf = new Uint32Array(this.order.length);
+        for (let i = 0; i < this.order.length; i++) this.positionOf[this.order[i]] = i;
+      }
+      position2 = this.positionOf[n];
+    }
+    if (!this.compact) return this.full[position2];
+    let low = 0;
+    let high = this.bucketStart.length - 2;
+    while (low < high) {
+      const middle = low + high + 1 >>> 1;
+      if (this.bucketStart[middle] <= position2) low = middle;
+      else high = middle - 1;
+    }
+    return (this.min + low * this.bucketWidth + this.residues[position2]) * 8;
+  }
+};
+
+// src/core/heap-view.ts
+var NONE = -1;
+var TYPE_BOOLEAN2 = 4;
+var TYPE_CHAR2 = 5;
+var TYPE_FLOAT2 = 6;
+var TYPE_DOUBLE2 = 7;
+var TYPE_BYTE2 = 8;
+var TYPE_SHORT2 = 9;
+var TYPE_INT2 = 10;
+var TYPE_LONG2 = 11;
+var LATIN1 = 0;
+var HeapView = class {
+  constructor(heap2, source3) {
+    this.heap = heap2;
+    this.source = source3;
+  }
+  heap;
+  source;
+  subclassMemo = /* @__PURE__ */ new Map();
+  classOf(object2) {
+    return this.heap.classes[this.heap.classOf[object2]];
+  }
+  className(object2) {
+    return object2 < this.heap.classCount ? "java.lang.Class" : this.classOf(object2).name;
+  }
+  /** Whether the object's class is `name` or a subclass of it. */
+  isA(object2, name) {
+    if (object2 < this.heap.classCount) return name === "java.lang.Class";
+    return this.classesNamed(name).has(this.heap.classOf[object2]);
+  }
+  /** Indices of the classes named `name` and of all their subclasses. */
+  classesNamed(name) {
+    let found = this.subclassMemo.get(name);
+    if (found !== void 0) return found;
+    found = /* @__PURE__ */ new Set();
+    for (const heapClass of this.heap.classes) {
+      for (let current2 = heapClass; current2 !== void 0; current2 = this.heap.classes[current2.superClass]) {
+        if (current2.name === name) {
+          found.add(heapClass.index);
+          break;
+        }
+      }
+    }
+    this.subclassMemo.set(name, found);
+    return found;
+  }
+  /** The class object's name for a class object index (e.g. a static holder), else undefined. */
+  classObjectName(object2) {
+    return object2 < this.heap.classCount ? this.heap.classes[object2].name : void 0;
+  }
+  /** Recently read instances' field data: the digest reads several fields of one object in a row. */
+  recent = /* @__PURE__ */ new Map();
+  /** An instance's field data: the bytes after its INSTANCE DUMP header (a copy). */
+  instanceData(object2) {
+    if (this.recent.has(object2)) return this.recent.get(object2);
+    const data3 = this.readInstanceData(object2);
+    if (this.recent.size >= RECENT_INSTANCES) this.recent.delete(this.recent.keys().next().value);
+    this.recent.set(object2, data3);
+    return data3;
+  }
+  readInstanceData(object2) {
+    if (object2 < this.heap.classCount || this.heap.kindOf(object2) !== KIND_INSTANCE) return void 0;
+    const idSize = this.heap.idSize;
+    const headerBytes = 1 + 2 * idSize + 8;
+    const offset4 = this.heap.offsetOf(object2);
+    const header = this.source.read(offset4, headerBytes);
+    if (header.length < headerBytes) return void 0;
+    const bytes = u322(header, headerBytes - 4);
+    const data3 = this.source.read(offset4 + headerBytes, bytes);
+    return data3.length < bytes ? void 0 : data3.slice();
+  }
+  /** Every instance field by name (the subclass's first when a name repeats): references as object indices. */
+  fields(object2) {
+    const result = /* @__PURE__ */ new Map();
+    const data3 = this.instanceData(object2);
+    if (data3 === void 0) return result;
+    for (const field3 of this.classOf(object2).allFields) {
+      if (result.has(field3.name)) continue;
+      result.set(field3.name, this.valueAt(data3, field3.offset, field3.type));
+    }
+    return result;
+  }
+  /**
+   * One field: an object index (NONE for null) for references, the value for primitives (booleans 0 or 1,
+   * chars their code; a long past 2^53 loses its low bits), undefined if absent.
+   */
+  field(object2, name) {
+    const layout = this.classOf(object2).allFields.find((candidate) => candidate.name === name);
+    if (layout === void 0 || object2 < this.heap.classCount) return void 0;
+    const data3 = this.instanceData(object2);
+    return data3 === void 0 ? void 0 : this.valueAt(data3, layout.offset, layout.type);
+  }
+  /** A reference field's target, NONE when null, missing or not a reference. */
+  ref(object2, name) {
+    if (object2 === NONE) return NONE;
+    const layout = this.classOf(object2).allFields.find((candidate) => candidate.name === name);
+    if (layout === void 0 || layout.type !== TYPE_OBJECT || object2 < this.heap.classCount) return NONE;
+    return this.field(object2, name) ?? NONE;
+  }
+  /** Follows reference fields in turn: refPath(o, "a", "b") is o.a.b (NONE when any step is missing). */
+  refPath(object2, ...names) {
+    let current2 = object2;
+    for (const name of names) {
+      current2 = this.ref(current2, name);
+      if (current2 === NONE) return NONE;
+    }
+    return current2;
+  }
+  valueAt(data3, offset4, type3) {
+    const idSize = this.heap.idSize;
+    switch (type3) {
+      case TYPE_OBJECT: {
+        const id2 = idAt(data3, offset4, idSize);
+        return id2 === 0 ? NONE : this.heap.indexOf(id2);
+      }
+      case TYPE_BOOLEAN2:
+        return data3[offset4];
+      case TYPE_BYTE2:
+        return data3[offset4] << 24 >> 24;
+      case TYPE_CHAR2:
+        return data3[offset4] << 8 | data3[offset4 + 1];
+      case TYPE_SHORT2:
+        return (data3[offset4] << 8 | data3[offset4 + 1]) << 16 >> 16;
+      case TYPE_INT2:
+        return u322(data3, offset4) | 0;
+      case TYPE_LONG2:
+        return (u322(data3, offset4) | 0) * 2 ** 32 + u322(data3, offset4 + 4);
+      case TYPE_FLOAT2:
+        return new DataView(data3.buffer, data3.byteOffset + offset4, 4).getFloat32(0);
+      case TYPE_DOUBLE2:
+        return new DataView(data3.buffer, data3.byteOffset + offset4, 8).getFloat64(0);
+      default:
+        return 0;
+    }
+  }
+  /** Number of elements of an array, 0 for anything else. */
+  arrayLength(object2) {
+    const kind = this.heap.kindOf(object2);
+    if (kind !== KIND_OBJECT_ARRAY && kind !== KIND_PRIMITIVE_ARRAY) return 0;
+    const idSize = this.heap.idSize;
+    const header = this.source.read(this.heap.offsetOf(object2) + 1 + idSize + 4, 4);
+    return header.length < 4 ? 0 : u322(header, 0);
+  }
+  /** The first `max` elements of an object array as object indices (NONE for null). */
+  elements(object2, max4 = Infinity) {
+    if (object2 === NONE || this.heap.kindOf(object2) !== KIND_OBJECT_ARRAY) return [];
+    const idSize = this.heap.idSize;
+    const length2 = Math.min(this.arrayLength(object2), max4);
+    const data3 = this.source.read(this.heap.offsetOf(object2) + 1 + 2 * idSize + 8, length2 * idSize).slice();
+    const result = [];
+    for (let i = 0; i + idSize <= data3.length; i += idSize) {
+      const id2 = idAt(data3, i, idSize);
+      result.push(id2 === 0 ? NONE : this.heap.indexOf(id2));
+    }
+    return result;
+  }
+  /** The first `maxBytes` bytes of a primitive array's data. */
+  primitiveBytes(object2, maxBytes = Infinity) {
+    if (object2 === NONE || this.heap.kindOf(object2) !== KIND_PRIMITIVE_ARRAY) return new Uint8Array(0);
+    const idSize = this.heap.idSize;
+    const offset4 = this.heap.offsetOf(object2);
+    const header = this.source.read(offset4 + 1 + idSize + 4, 5);
+    const length2 = u322(header, 0);
+    const elementBytes = ELEMENT_BYTES[header[4]] ?? 1;
+    return this.source.read(offset4 + 1 + idSize + 9, Math.min(length2 * elementBytes, maxBytes)).slice();
+  }
+  /** A java.lang.String's text (its first `maxChars` characters), undefined for anything else. */
+  string(object2, maxChars = 4096) {
+    if (object2 === NONE || !this.isA(object2, "java.lang.String")) return void 0;
+    const value4 = this.ref(object2, "value");
+    if (value4 === NONE) return "";
+    const chars = this.className(value4) === "char[]";
+    const utf16 = chars || this.field(object2, "coder") !== LATIN1;
+    const bytes = this.primitiveBytes(value4, utf16 ? maxChars * 2 : maxChars);
+    if (!utf16) return new TextDecoder("latin1").decode(bytes);
+    return new TextDecoder(chars ? "utf-16be" : "utf-16le").decode(bytes.subarray(0, bytes.length & ~1));
+  }
+  /**
+   * Entries of a java.util.HashMap / LinkedHashMap (table of nodes with key, value, next) or of a Guava
+   * ImmutableMap (entries, or alternating keys and values).
+   */
+  mapEntries(map3, max4 = 1e4) {
+    const entries2 = [];
+    if (map3 === NONE) return entries2;
+    const table = this.ref(map3, "table");
+    if (table !== NONE && this.heap.kindOf(table) === KIND_OBJECT_ARRAY) {
+      for (const head of this.elements(table)) {
+        for (let node = head, hops = 0; node !== NONE && hops < 64 && entries2.length < max4; node = this.ref(node, "next"), hops++) {
+          entries2.push({ key: this.ref(node, "key"), value: this.ref(node, "value") });
+        }
+      }
+      return entries2;
+    }
+    const alternating = this.ref(map3, "alternatingKeysAndValues");
+    if (alternating !== NONE) {
+      const items = this.elements(alternating, 2 * max4);
+      for (let i = 0; i + 1 < items.length; i += 2) entries2.push({ key: items[i], value: items[i + 1] });
+      return entries2;
+    }
+    for (const entry2 of this.elements(this.ref(map3, "entries"), max4)) entries2.push({ key: this.ref(entry2, "key"), value: this.ref(entry2, "value") });
+    return entries2;
+  }
+  /**
+   * Objects reachable from `start` through at most `depth` references (fields and array elements), breadth
+   * first; objects for which `stop` is true are listed but not looked into.
+   */
+  reachableWithin(start, depth, maxNodes, stop2 = () => false) {
+    if (start === NONE) return [];
+    const seen = /* @__PURE__ */ new Set([start]);
+    let frontier = [start];
+    for (let level = 0; level < depth && frontier.length > 0 && seen.size < maxNodes; level++) {
+      const next = [];
+      for (const node of frontier) {
+        if (node !== start && stop2(node)) continue;
+        const targets = this.heap.kindOf(node) === KIND_OBJECT_ARRAY ? this.elements(node, maxNodes) : this.referencesOf(node);
+        for (const target2 of targets) {
+          if (target2 === NONE || seen.has(target2)) continue;
+          seen.add(target2);
+          next.push(target2);
+          if (seen.size >= maxNodes) break;
+        }
+      }
+      frontier = next;
+    }
+    return [...seen];
+  }
+  /** The reference fields' targets of an instance. */
+  referencesOf(object2) {
+    const data3 = this.instanceData(object2);
+    if (data3 === void 0) return [];
+    return this.classOf(object2).allFields.filter((field3) => field3.type === TYPE_OBJECT).map((field3) => this.valueAt(data3, field3.offset, TYPE_OBJECT)).filter((target2) => target2 !== NONE);
+  }
+  /** Elements of a java.util.List (ArrayList, StarlarkList, ImmutableList…) or object array, as far as they are readable. */
+  listElements(object2, max4 = 1e4) {
+    if (object2 === NONE) return [];
+    if (this.heap.kindOf(object2) === KIND_OBJECT_ARRAY) return this.elements(object2, max4);
+    const size = this.field(object2, "size");
+    for (const name of ["elementData", "elems", "array", "contents"]) {
+      const array7 = this.ref(object2, name);
+      if (array7 !== NONE && this.heap.kindOf(array7) === KIND_OBJECT_ARRAY) {
+        return this.elements(array7, Math.min(max4, typeof size === "number" && size >= 0 ? size : Infinity));
+      }
+    }
+    return [];
+  }
+};
+var RECENT_INSTANCES = 4096;
+var ELEMENT_BYTES = { 4: 1, 5: 2, 6: 4, 7: 8, 8: 1, 9: 2, 10: 4, 11: 8 };
+function u322(b10, p) {
+  return (b10[p] << 24 | b10[p + 1] << 16 | b10[p + 2] << 8 | b10[p + 3]) >>> 0;
+}
+
+// src/core/heap-digest.ts
+var HEAP_DIGEST_SCHEMA = 1;
+var CULPRIT_MIN_SHARE = 0.1;
+var CULPRIT_DOMINANCE = 3;
+var PREVIEW_CHARS = 80;
+var DEFAULT_DIGEST_TOP = 5;
+var STARLARK_THREAD = "net.starlark.java.eval.StarlarkThread";
+var FRAME = "net.starlark.java.eval.StarlarkThread$Frame";
+var STARLARK_FUNCTION = "net.starlark.java.eval.StarlarkFunction";
+var BUILTIN_FUNCTION = "net.starlark.java.eval.BuiltinFunction";
+var JAVA_THREAD = "java.lang.Thread";
+var STARLARK_INFO = "com.google.devtools.build.lib.packages.StarlarkInfo";
+var ABSTRACT_ACTION = "com.google.devtools.build.lib.actions.AbstractAction";
+var RULE_CONFIGURED_TARGET = "com.google.devtools.build.lib.analysis.configuredtargets.RuleConfiguredTarget";
+var ASPECT_VALUE = "com.google.devtools.build.lib.analysis.AspectValue";
+var CONFIGURED_ASPECT = "com.google.devtools.build.lib.analysis.ConfiguredAspect";
+var RULE_CLASS = "com.google.devtools.build.lib.packages.RuleClass";
+var STARLARK_DEFINED_ASPECT = "com.google.devtools.build.lib.packages.StarlarkDefinedAspect";
+var STRING = "java.lang.String";
+var OOM_CONSTRUCTOR = { className: "java.lang.OutOfMemoryError", method: "<init>" };
+var H_NONE = 0;
+var H_FRAME = 1;
+var H_THREAD = 2;
+var H_PROVIDER = 3;
+var H_ACTION = 4;
+var H_OWNER = 5;
+function digestHeap(heap2, source3, options) {
+  const view = new HeapView(heap2, source3);
+  const tree2 = dominatorTree(
+    { objectCount: heap2.objectCount, edgeStart: heap2.edgeStart, edgeTargets: heap2.edgeTargets, shallowBytes: heap2.shallowBytes, roots: heap2.roots, rootHolders: rootHolders(heap2) }
+  );
+  const reachableBytes = tree2.reachableBytes;
+  let totalBytes = 0;
+  for (let i = 0; i < heap2.objectCount; i++) totalBytes += heap2.shallowBytes[i];
+  const names = new Names(view);
+  const holderKindOfClass = holderKinds(heap2, view);
+  const stacks = starlarkStacks(heap2, view, tree2, names);
+  const owners = new Owners(heap2, view, tree2, names);
+  const ownership = stackOwnership(heap2, view, stacks);
+  const vertices = tree2.objectAt.length;
+  const context3 = new Int32Array(vertices).fill(-1);
+  const holders = [];
+  const holderIndexOfNode = /* @__PURE__ */ new Map();
+  const addHolder = (node, kind) => {
+    holders.push({ node, kind, bytes: 0 });
+    holderIndexOfNode.set(node, holders.length - 1);
+    return holders.length - 1;
+  };
+  const ownerHolders = ownership.owners.map(() => -1);
+  for (let v = 1; v < vertices; v++) {
+    const node = tree2.objectAt[v];
+    const kind = node < heap2.classCount ? H_NONE : holderKindOfClass[heap2.classOf[node]];
+    const owner = ownership.ownerOf[node];
+    if (kind !== H_NONE && (kind !== H_THREAD || stacks.some((stack2) => stack2.javaThread === node))) {
+      context3[v] = holderIndexOfNode.get(node) ?? addHolder(node, kind);
+    } else if (owner > 0) {
+      const entry2 = ownership.owners[owner - 1];
+      if (ownerHolders[owner - 1] === -1) ownerHolders[owner - 1] = holderIndexOfNode.get(entry2.holderNode) ?? addHolder(entry2.holderNode, entry2.kind);
+      context3[v] = ownerHolders[owner - 1];
+    } else {
+      context3[v] = context3[tree2.idom[v]];
+    }
+  }
+  const placeContext = { view, tree: tree2, names, owners, stacks, holderIndexOfNode, holders };
+  const placements = holders.map((holder) => placeHolder(holder, placeContext));
+  const functionIndex = /* @__PURE__ */ new Map();
+  const functionRefs = [];
+  const holderFunction = Int32Array.from(placements, (placed) => {
+    const fn = placed?.group.function;
+    if (fn === void 0) return -1;
+    let index5 = functionIndex.get(key(fn));
+    if (index5 === void 0) {
+      index5 = functionRefs.push(fn) - 1;
+      functionIndex.set(key(fn), index5);
+    }
+    return index5;
+  });
+  const shared = sharedByOneFunction(heap2, tree2, context3, holderFunction);
+  heap2.releaseEdges();
+  const bazelByClass = new Float64Array(heap2.classes.length);
+  const sharedBytes = new Float64Array(functionRefs.length);
+  let reachableObjects = 0;
+  for (let node = 0; node < heap2.objectCount; node++) {
+    const v = tree2.contextVertexOf(node);
+    if (v < 0) continue;
+    reachableObjects++;
+    const holder = context3[v];
+    const bytes = heap2.shallowBytes[node];
+    if (holder >= 0) holders[holder].bytes += bytes;
+    else if (shared[v] >= 0) sharedBytes[shared[v]] = sharedBytes[shared[v]] + bytes;
+    else bazelByClass[heap2.classOf[node]] = bazelByClass[heap2.classOf[node]] + bytes;
+  }
+  const groups = /* @__PURE__ */ new Map();
+  holders.forEach((holder, index5) => {
+    const placed = placements[index5];
+    if (holder.bytes === 0 || placed === void 0) return;
+    let group2 = groups.get(placed.key);
+    if (group2 === void 0) groups.set(placed.key, group2 = { ...placed.group, retainedBytes: 0, instances: 0, labels: /* @__PURE__ */ new Map() });
+    group2.retainedBytes += holder.bytes;
+    group2.instances++;
+    if (placed.label !== void 0) group2.labels.set(placed.label, (group2.labels.get(placed.label) ?? 0) + holder.bytes);
+  });
+  sharedBytes.forEach((bytes, index5) => {
+    if (bytes > 0) groups.set(`shared|${index5}`, { kind: "shared", function: functionRefs[index5], retainedBytes: bytes, instances: 0, labels: /* @__PURE__ */ new Map() });
+  });
+  const share = (bytes) => reachableBytes > 0 ? bytes / reachableBytes : 0;
+  const holderGroups = [...groups.values()].sort((a4, b10) => b10.retainedBytes - a4.retainedBytes).map((group2) => ({
+    kind: group2.kind,
+    function: group2.function,
+    retainedBytes: group2.retainedBytes,
+    share: share(group2.retainedBytes),
+    ...group2.provider === void 0 ? {} : { provider: group2.provider, providerFile: group2.providerFile },
+    ...group2.ownerKind === void 0 ? {} : { ownerKind: group2.ownerKind },
+    instances: group2.instances,
+    targets: group2.labels.size,
+    topLabels: [...group2.labels].sort((a4, b10) => b10[1] - a4[1]).slice(0, options.top).map(([label]) => label),
+    ...group2.thread === void 0 ? {} : { thread: group2.thread }
+  }));
+  const starlarkBytes = holderGroups.reduce((sum3, group2) => sum3 + group2.retainedBytes, 0);
+  const bazelBytes = Math.max(0, reachableBytes - starlarkBytes);
+  const topClasses = [...bazelByClass.entries()].filter(([, bytes]) => bytes > 0).sort((a4, b10) => b10[1] - a4[1]).slice(0, options.top).map(([index5, bytes]) => ({ className: heap2.classes[index5].name, bytes }));
+  const suspects = suspectsOf(holderGroups, stacks, share);
+  const errorThread = errorThreadOf(heap2, view, stacks);
+  const largest = largestObjects(heap2, view, tree2, options.top, (node) => describeOwner(node, { view, tree: tree2, names, owners, stacks, holderIndexOfNode, holders, ownership }));
+  return {
+    schema: HEAP_DIGEST_SCHEMA,
+    dump: {
+      fileBytes: heap2.fileBytes,
+      writtenAt: new Date(heap2.timestamp).toISOString(),
+      objects: heap2.objectCount,
+      reachableObjects,
+      reachableBytes,
+      unreachableBytes: Math.max(0, totalBytes - reachableBytes),
+      truncated: heap2.truncated,
+      rootsInferred: heap2.rootsInferred
+    },
+    errorThread,
+    threads: stacks.map((stack2) => stack2.thread),
+    holders: holderGroups.slice(0, Math.max(options.top, 10)),
+    bazel: { retainedBytes: bazelBytes, share: share(bazelBytes), topClasses },
+    largest,
+    suspects,
+    verdict: verdictOf(suspects, stacks, holderGroups, share(starlarkBytes))
+  };
+}
+function placeHolder(holder, c4) {
+  const node = holder.node;
+  switch (holder.kind) {
+    case H_FRAME: {
+      const stack2 = c4.stacks.find((candidate) => candidate.frameNodes.includes(node));
+      const index5 = stack2?.frameNodes.indexOf(node) ?? -1;
+      const frame2 = stack2 === void 0 || index5 < 0 ? void 0 : stack2.thread.frames[index5];
+      const fn = frame2 === void 0 ? void 0 : frame2.builtin ? callerOf(stack2, index5) : { function: frame2.function, file: frame2.file };
+      return { key: `frame-locals|${key(fn)}`, group: { kind: "frame-locals", function: fn, ...stack2 === void 0 ? {} : { thread: stack2.thread.name } }, label: void 0 };
+    }
+    case H_THREAD: {
+      const stack2 = c4.stacks.find((candidate) => candidate.javaThread === node);
+      if (stack2 === void 0) return void 0;
+      return { key: `in-flight|${key(stack2.innermostUser)}`, group: { kind: "in-flight", function: stack2.innermostUser, thread: stack2.thread.name }, label: void 0 };
+    }
+    case H_PROVIDER: {
+      const provider = c4.names.provider(node);
+      const owner = c4.owners.ownerOfProvider(node);
+      return {
+        key: `provider|${provider.name}|${provider.file ?? ""}|${key(owner?.function)}`,
+        group: { kind: "provider", function: owner?.function, provider: provider.name, ...provider.file === void 0 ? {} : { providerFile: provider.file }, ...owner === void 0 ? {} : { ownerKind: owner.kind } },
+        label: owner?.label
+      };
+    }
+    case H_ACTION: {
+      const owner = c4.owners.ownerOfAction(node);
+      return { key: `action|${key(owner?.function)}`, group: { kind: "action", function: owner?.function, ...owner === void 0 ? {} : { ownerKind: owner.kind } }, label: owner?.label };
+    }
+    case H_OWNER: {
+      const owner = c4.owners.owner(node);
+      if (owner === void 0) return void 0;
+      return { key: `analysis|${key(owner.function)}`, group: { kind: "analysis", function: owner.function, ownerKind: owner.kind }, label: owner.label };
+    }
+    default:
+      return void 0;
+  }
+}
+function callerOf(stack2, index5) {
+  for (let i = index5 + 1; i < stack2.thread.frames.length; i++) {
+    const frame2 = stack2.thread.frames[i];
+    if (!frame2.builtin) return { function: frame2.function, file: frame2.file };
+  }
+  return void 0;
+}
+function key(fn) {
+  return fn === void 0 ? "?" : `${fn.function}\0${fn.file ?? ""}`;
+}
+function suspectsOf(groups, stacks, share) {
+  const byFunction = /* @__PURE__ */ new Map();
+  const entry2 = (fn) => {
+    let found = byFunction.get(key(fn));
+    if (found === void 0) byFunction.set(key(fn), found = { fn, bytes: 0, evidence: [] });
+    return found;
+  };
+  for (const group2 of groups) {
+    if (group2.function === void 0) continue;
+    const suspect = entry2(group2.function);
+    suspect.bytes += group2.retainedBytes;
+    switch (group2.kind) {
+      case "provider":
+        suspect.evidence.push({ kind: "providers", bytes: group2.retainedBytes, provider: group2.provider ?? "?", targets: group2.targets });
+        break;
+      case "action":
+        suspect.evidence.push({ kind: "actions", bytes: group2.retainedBytes, count: group2.instances });
+        break;
+      case "frame-locals":
+        suspect.evidence.push({ kind: "frame-locals", bytes: group2.retainedBytes, thread: group2.thread ?? "?" });
+        break;
+      case "in-flight":
+        suspect.evidence.push({ kind: "in-flight", bytes: group2.retainedBytes, thread: group2.thread ?? "?" });
+        break;
+      case "analysis":
+        suspect.evidence.push({ kind: "analysis", bytes: group2.retainedBytes });
+        break;
+      case "shared":
+        suspect.evidence.push({ kind: "shared", bytes: group2.retainedBytes });
+        break;
+    }
+  }
+  for (const stack2 of stacks) {
+    const seen = /* @__PURE__ */ new Set();
+    for (const frame2 of stack2.thread.frames) {
+      if (frame2.builtin || seen.has(key(frame2))) continue;
+      seen.add(key(frame2));
+      entry2({ function: frame2.function, file: frame2.file }).evidence.push({ kind: "on-stack", thread: stack2.thread.name, threwError: stack2.thread.threwError, line: frame2.line });
+    }
+  }
+  return [...byFunction.values()].sort((a4, b10) => b10.bytes - a4.bytes || a4.fn.function.localeCompare(b10.fn.function)).map(({ fn, bytes, evidence }) => ({ function: fn.function, file: fn.file, retainedBytes: bytes, share: share(bytes), evidence }));
+}
+function verdictOf(suspects, stacks, groups, starlarkShare) {
+  if (stacks.length === 0 && groups.length === 0) return { kind: "no-starlark" };
+  const [first, second2] = suspects;
+  if (first !== void 0 && first.share >= CULPRIT_MIN_SHARE && first.retainedBytes >= CULPRIT_DOMINANCE * (second2?.retainedBytes ?? 0)) {
+    return { kind: "culprit", suspect: first, runnerUp: second2 };
+  }
+  return { kind: "no-single-culprit", starlarkShare, top: suspects.slice(0, 3) };
+}
+var UNSET = -1;
+var MIXED = -2;
+function sharedByOneFunction(heap2, tree2, context3, holderFunction) {
+  const vertices = context3.length;
+  const referrer = new Int32Array(vertices).fill(UNSET);
+  const functionOfVertex = (v) => context3[v] >= 0 ? holderFunction[context3[v]] : referrer[v] >= 0 ? referrer[v] : MIXED;
+  for (let sweep2 = 0; sweep2 < 2; sweep2++) {
+    for (let node = 0; node < heap2.objectCount; node++) {
+      const from = tree2.contextVertexOf(node);
+      if (from < 0) continue;
+      const fn = functionOfVertex(from);
+      for (let e = heap2.edgeStart[node]; e < heap2.edgeStart[node + 1]; e++) {
+        const target2 = heap2.edgeTargets[e];
+        const v = tree2.contextVertexOf(target2);
+        if (v < 0 || tree2.objectAt[v] !== target2 || context3[v] >= 0 || v === from) continue;
+        const current2 = referrer[v];
+        if (sweep2 === 1 && current2 === MIXED) continue;
+        referrer[v] = current2 === UNSET || current2 === fn ? fn : MIXED;
+      }
+    }
+  }
+  const shared = referrer;
+  for (let v = 1; v < vertices; v++) {
+    if (context3[v] >= 0) {
+      shared[v] = -1;
+      continue;
+    }
+    const own = shared[v];
+    const parent = tree2.idom[v];
+    shared[v] = own >= 0 ? own : parent > 0 && context3[parent] < 0 ? shared[parent] : -1;
+  }
+  shared[0] = -1;
+  return shared;
+}
+function holderKinds(heap2, view) {
+  const kinds = new Uint8Array(heap2.classes.length);
+  const mark = (name, kind) => {
+    for (const index5 of view.classesNamed(name)) kinds[index5] = kind;
+  };
+  mark(JAVA_THREAD, H_THREAD);
+  mark(FRAME, H_FRAME);
+  mark(STARLARK_INFO, H_PROVIDER);
+  mark(ABSTRACT_ACTION, H_ACTION);
+  mark(RULE_CONFIGURED_TARGET, H_OWNER);
+  mark(ASPECT_VALUE, H_OWNER);
+  mark(CONFIGURED_ASPECT, H_OWNER);
+  return kinds;
+}
+function rootHolders(heap2) {
+  const threadBySerial = new Map(heap2.threads.filter((thread) => thread.object >= 0).map((thread) => [thread.serial, thread.object]));
+  const holders = new Uint32Array(heap2.roots.length).fill(heap2.objectCount);
+  for (let r = 0; r < heap2.roots.length; r++) {
+    const kind = heap2.rootKinds[r];
+    if (kind !== "java-frame" && kind !== "jni-local" && kind !== "thread-block") continue;
+    const thread = threadBySerial.get(heap2.rootThreadSerials[r]);
+    if (thread !== void 0 && thread !== heap2.roots[r]) holders[r] = thread;
+  }
+  return holders;
+}
+var Names = class {
+  constructor(view) {
+    this.view = view;
+  }
+  view;
+  functions = /* @__PURE__ */ new Map();
+  labels = /* @__PURE__ */ new Map();
+  /** A callable: StarlarkFunction (name and file from its resolved function), BuiltinFunction, or its class. */
+  function(fn) {
+    let found = this.functions.get(fn);
+    if (found !== void 0) return found;
+    const view = this.view;
+    if (fn === NONE) {
+      found = { function: "?", file: void 0, builtin: false };
+    } else if (view.isA(fn, STARLARK_FUNCTION)) {
+      const resolved = view.ref(fn, "rfn");
+      found = {
+        function: view.string(view.ref(resolved, "name")) ?? "?",
+        file: view.string(view.refPath(resolved, "location", "file")) || void 0,
+        builtin: false
+      };
+    } else if (view.isA(fn, BUILTIN_FUNCTION)) {
+      found = { function: view.string(view.ref(fn, "methodName")) ?? "?", file: void 0, builtin: true };
+    } else {
+      found = { function: view.className(fn).replace(/^.*[.$]/, ""), file: void 0, builtin: true };
+    }
+    this.functions.set(fn, found);
+    return found;
+  }
+  /** A com.google.devtools.build.lib.cmdline.Label as Bazel prints it: //pkg:name or @repo//pkg:name. */
+  label(label) {
+    if (label === NONE) return void 0;
+    if (this.labels.has(label)) return this.labels.get(label);
+    const view = this.view;
+    const pkg2 = view.ref(label, "packageIdentifier");
+    const name = view.string(view.ref(label, "name"));
+    const pkgField = view.ref(pkg2, "pkgName");
+    const pkgName = view.string(pkgField) ?? view.string(view.ref(pkgField, "normalizedPath"));
+    let repository = view.string(view.refPath(pkg2, "repository", "name")) ?? "";
+    if (repository.startsWith("@")) repository = repository.slice(1);
+    const text3 = name === void 0 || pkgName === void 0 ? void 0 : `${repository === "" ? "" : `@${repository}`}//${pkgName}:${name}`;
+    this.labels.set(label, text3);
+    return text3;
+  }
+  provider(info2) {
+    const key3 = this.view.refPath(info2, "provider", "key");
+    const name = this.view.string(this.view.ref(key3, "exportedName")) ?? this.view.className(this.view.ref(info2, "provider")).replace(/^.*[.$]/, "");
+    return { name, file: this.label(this.view.ref(key3, "extensionLabel")) };
+  }
+};
+var Owners = class {
+  constructor(heap2, view, tree2, names) {
+    this.heap = heap2;
+    this.view = view;
+    this.tree = tree2;
+    this.names = names;
+  }
+  heap;
+  view;
+  tree;
+  names;
+  byNode = /* @__PURE__ */ new Map();
+  providerOwners;
+  actionOwners;
+  ruleFunctions;
+  aspectFunctions;
+  aspectValueOfConfiguredAspect;
+  instancesByClass = /* @__PURE__ */ new Map();
+  /** Every instance of a class (and subclasses), in object order. */
+  instances(className) {
+    const memo = this.instancesByClass.get(className);
+    if (memo !== void 0) return memo;
+    const classes = this.view.classesNamed(className);
+    const found = [];
+    if (classes.size > 0) {
+      const marks = new Uint8Array(this.heap.classes.length);
+      for (const index5 of classes) marks[index5] = 1;
+      for (let node = this.heap.classCount; node < this.heap.objectCount; node++) if (marks[this.heap.classOf[node]] === 1) found.push(node);
+    }
+    this.instancesByClass.set(className, found);
+    return found;
+  }
+  allOwners() {
+    return [...this.instances(RULE_CONFIGURED_TARGET), ...this.instances(ASPECT_VALUE), ...this.instances(CONFIGURED_ASPECT)].filter((node) => this.tree.isReachable(node));
+  }
+  owner(node) {
+    if (this.byNode.has(node)) return this.byNode.get(node);
+    const view = this.view;
+    let owner;
+    if (view.isA(node, RULE_CONFIGURED_TARGET)) {
+      const label = this.names.label(view.ref(node, "label")) ?? this.names.label(view.refPath(node, "actionLookupKey", "label"));
+      owner = { node, kind: "rule", label, function: this.ruleFunction(view.string(view.ref(node, "ruleClassString"))) };
+    } else if (view.isA(node, ASPECT_VALUE)) {
+      const label = this.names.label(view.refPath(node, "key", "baseConfiguredTargetKey", "label")) ?? this.names.label(view.refPath(node, "key", "label"));
+      const aspectClass = view.refPath(node, "aspect", "aspectDescriptor", "aspectClass");
+      owner = { node, kind: "aspect", label, function: this.aspectFunction(aspectClass) };
+    } else if (view.isA(node, CONFIGURED_ASPECT)) {
+      this.aspectValueOfConfiguredAspect ??= new Map(this.instances(ASPECT_VALUE).map((value5) => [view.ref(value5, "configuredAspect"), value5]));
+      const value4 = this.aspectValueOfConfiguredAspect.get(node);
+      const valueOwner = value4 === void 0 ? void 0 : this.owner(value4);
+      owner = valueOwner === void 0 ? void 0 : { ...valueOwner, node };
+    }
+    this.byNode.set(node, owner);
+    return owner;
+  }
+  /** The owner of a provider instance: the nearest owner above it in the dominator tree, else one that lists it. */
+  ownerOfProvider(info2) {
+    return this.nearestOwner(info2) ?? this.listedOwner(info2, () => this.providerOwners ??= this.index("providers", STARLARK_INFO));
+  }
+  ownerOfAction(action) {
+    return this.nearestOwner(action) ?? this.listedOwner(action, () => this.actionOwners ??= this.index("actions", ABSTRACT_ACTION));
+  }
+  nearestOwner(node) {
+    let current2 = this.tree.dominatorOf(node);
+    for (let depth = 0; depth < 64 && current2 >= 0 && current2 !== this.tree.superRoot; depth++) {
+      const owner = this.isOwner(current2) ? this.owner(current2) : void 0;
+      if (owner !== void 0) return owner;
+      current2 = this.tree.dominatorOf(current2);
+    }
+    return void 0;
+  }
+  isOwner(node) {
+    return node >= this.heap.classCount && (this.view.isA(node, RULE_CONFIGURED_TARGET) || this.view.isA(node, ASPECT_VALUE) || this.view.isA(node, CONFIGURED_ASPECT));
+  }
+  listedOwner(node, index5) {
+    const owner = index5().get(node);
+    return owner === void 0 ? void 0 : this.owner(owner);
+  }
+  /** object → the first owner whose `field` (providers or actions) reaches it within a few references. */
+  index(field3, className) {
+    const found = /* @__PURE__ */ new Map();
+    const classes = this.view.classesNamed(className);
+    const isTarget = (node) => node >= this.heap.classCount && classes.has(this.heap.classOf[node]);
+    for (const owner of this.allOwners()) {
+      for (const node of this.view.reachableWithin(this.view.ref(owner, field3), 3, 500, isTarget)) {
+        if (isTarget(node) && !found.has(node)) found.set(node, owner);
+      }
+    }
+    return found;
+  }
+  /** A rule's implementation: the RuleClass of that name (when only one has it) → configuredTargetFunction. */
+  ruleFunction(ruleClass) {
+    if (ruleClass === void 0) return void 0;
+    if (this.ruleFunctions === void 0) {
+      const byName = /* @__PURE__ */ new Map();
+      const seen = /* @__PURE__ */ new Map();
+      for (const node of this.instances(RULE_CLASS)) {
+        const name = this.view.string(this.view.ref(node, "name"));
+        const fn = this.view.ref(node, "configuredTargetFunction");
+        if (name === void 0 || fn === NONE) continue;
+        const ref2 = this.names.function(fn);
+        const previous = byName.get(name);
+        if (seen.has(name) && (previous === void 0 || key(previous) !== key(ref2))) byName.set(name, void 0);
+        else byName.set(name, { function: ref2.function, file: ref2.file });
+        seen.set(name, (seen.get(name) ?? 0) + 1);
+      }
+      this.ruleFunctions = byName;
+    }
+    return this.ruleFunctions.get(ruleClass);
+  }
+  /** An aspect's implementation: the StarlarkDefinedAspect whose aspectClass is this one → implementation. */
+  aspectFunction(aspectClass) {
+    if (aspectClass === NONE) return void 0;
+    if (this.aspectFunctions === void 0) {
+      this.aspectFunctions = /* @__PURE__ */ new Map();
+      for (const node of this.instances(STARLARK_DEFINED_ASPECT)) {
+        const fn = this.view.ref(node, "implementation");
+        const ofClass = this.view.ref(node, "aspectClass");
+        if (fn !== NONE && ofClass !== NONE) {
+          const ref2 = this.names.function(fn);
+          this.aspectFunctions.set(ofClass, { function: ref2.function, file: ref2.file });
+        }
+      }
+    }
+    return this.aspectFunctions.get(aspectClass);
+  }
+};
+function starlarkStacks(heap2, view, tree2, names) {
+  const stacks = [];
+  const classes = view.classesNamed(STARLARK_THREAD);
+  if (classes.size === 0) return stacks;
+  const threadsByObject = new Map(heap2.threads.map((thread) => [thread.object, thread]));
+  const threadBySerial = new Map(heap2.threads.filter((thread) => thread.object >= 0).map((thread) => [thread.serial, thread.object]));
+  const stackRootThread = /* @__PURE__ */ new Map();
+  for (let r = 0; r < heap2.roots.length; r++) {
+    const thread = STACK_ROOTS.has(heap2.rootKinds[r]) ? threadBySerial.get(heap2.rootThreadSerials[r]) : void 0;
+    if (thread !== void 0 && !stackRootThread.has(heap2.roots[r])) stackRootThread.set(heap2.roots[r], thread);
+  }
+  for (let node = heap2.classCount; node < heap2.objectCount; node++) {
+    if (!classes.has(heap2.classOf[node]) || !tree2.isReachable(node)) continue;
+    const frameNodes = view.listElements(view.ref(node, "callstack")).filter((frame2) => frame2 !== NONE).reverse();
+    if (frameNodes.length === 0) continue;
+    const javaThread = [node, ...frameNodes].map((candidate) => stackRootThread.get(candidate)).find((thread) => thread !== void 0) ?? enclosingThread(tree2, view, node);
+    const info2 = threadsByObject.get(javaThread);
+    const name = javaThread === NONE ? "?" : view.string(view.ref(javaThread, "name")) ?? "?";
+    const threwError = info2?.frames[0]?.className === OOM_CONSTRUCTOR.className && info2.frames[0].method === OOM_CONSTRUCTOR.method;
+    const frames = frameNodes.map((frame2) => {
+      const fn = names.function(view.ref(frame2, "fn"));
+      const location = view.ref(frame2, "loc");
+      const line5 = location === NONE ? void 0 : view.field(location, "line");
+      return {
+        function: fn.function,
+        file: fn.file ?? builtinAware(view.string(view.ref(location, "file"))),
+        line: typeof line5 === "number" && line5 > 0 ? line5 : void 0,
+        builtin: fn.builtin,
+        localsRetainedBytes: 0,
+        locals: []
+      };
+    });
+    const userFrame = frames.find((frame2) => !frame2.builtin);
+    stacks.push({
+      starlarkThread: node,
+      frames,
+      javaThread,
+      threadSerial: info2?.serial,
+      thread: { name, threwError, frames },
+      frameNodes,
+      innermostUser: userFrame === void 0 ? void 0 : { function: userFrame.function, file: userFrame.file }
+    });
+  }
+  return stacks;
+}
+var STACK_ROOTS = /* @__PURE__ */ new Set(["java-frame", "jni-local", "thread-block"]);
+function stackOwnership(heap2, view, stacks) {
+  const ownerOf = new Uint16Array(heap2.objectCount);
+  const owners = [];
+  if (stacks.length === 0) return { ownerOf, owners };
+  const MARKED = 65535;
+  const blocked = /* @__PURE__ */ new Set();
+  const starlarkSerials = /* @__PURE__ */ new Set();
+  for (const stack2 of stacks) {
+    blocked.add(stack2.starlarkThread);
+    for (const frame2 of stack2.frameNodes) blocked.add(frame2);
+    if (stack2.threadSerial !== void 0) starlarkSerials.add(stack2.threadSerial);
+  }
+  const queue = new Uint32Array(heap2.objectCount);
+  const flood = (starts, mark) => {
+    let head = 0;
+    let tail = 0;
+    for (const start of starts) {
+      if (start < 0 || ownerOf[start] !== 0 || blocked.has(start)) continue;
+      ownerOf[start] = mark;
+      queue[tail++] = start;
+    }
+    while (head < tail) {
+      const node = queue[head++];
+      for (let e = heap2.edgeStart[node]; e < heap2.edgeStart[node + 1]; e++) {
+        const target2 = heap2.edgeTargets[e];
+        if (ownerOf[target2] !== 0 || blocked.has(target2)) continue;
+        ownerOf[target2] = mark;
+        queue[tail++] = target2;
+      }
+    }
+  };
+  const isStarlarkStackRoot = (r) => STACK_ROOTS.has(heap2.rootKinds[r]) && starlarkSerials.has(heap2.rootThreadSerials[r]);
+  const rest = [];
+  for (let r = 0; r < heap2.roots.length; r++) if (!isStarlarkStackRoot(r)) rest.push(heap2.roots[r]);
+  flood(rest, MARKED);
+  const claim = (owner, starts) => {
+    if (owners.length >= MARKED - 1) return;
+    owners.push(owner);
+    flood(starts, owners.length);
+  };
+  stacks.forEach((stack2, stackIndex) => {
+    stack2.frameNodes.forEach((frame2, frameIndex) => {
+      const holder = { kind: H_FRAME, holderNode: frame2, stack: stackIndex, frame: frameIndex };
+      for (const local of localValues(view, frame2)) if (local.value !== NONE) claim({ ...holder, local: local.name }, [local.value]);
+      claim({ ...holder, local: void 0 }, [view.ref(frame2, "locals")]);
+    });
+    if (stack2.javaThread !== NONE && stack2.threadSerial !== void 0) {
+      const roots = [];
+      for (let r = 0; r < heap2.roots.length; r++) if (STACK_ROOTS.has(heap2.rootKinds[r]) && heap2.rootThreadSerials[r] === stack2.threadSerial) roots.push(heap2.roots[r]);
+      claim({ kind: H_THREAD, holderNode: stack2.javaThread, stack: stackIndex, frame: -1, local: void 0 }, roots);
+    }
+  });
+  for (let node = 0; node < heap2.objectCount; node++) if (ownerOf[node] === MARKED) ownerOf[node] = 0;
+  const bytes = new Float64Array(owners.length + 1);
+  for (let node = 0; node < heap2.objectCount; node++) if (ownerOf[node] !== 0) bytes[ownerOf[node]] = bytes[ownerOf[node]] + heap2.shallowBytes[node];
+  stacks.forEach((stack2, stackIndex) => {
+    stack2.frameNodes.forEach((_, frameIndex) => {
+      const mine = owners.map((owner, index5) => ({ owner, bytes: bytes[index5 + 1] })).filter(({ owner }) => owner.stack === stackIndex && owner.frame === frameIndex);
+      const frame2 = stack2.frames[frameIndex];
+      frame2.localsRetainedBytes = mine.reduce((sum3, entry2) => sum3 + entry2.bytes, 0);
+      frame2.locals = mine.filter(({ owner, bytes: size }) => owner.local !== void 0 && size > 0).map(({ owner, bytes: size }) => ({ name: owner.local, retainedBytes: size })).sort((a4, b10) => b10.retainedBytes - a4.retainedBytes).slice(0, 3);
+    });
+  });
+  return { ownerOf, owners };
+}
+function builtinAware(file) {
+  return file === void 0 || file === "" || file === "<builtin>" ? void 0 : file;
+}
+function enclosingThread(tree2, view, node) {
+  let current2 = tree2.dominatorOf(node);
+  for (let depth = 0; depth < 64 && current2 >= 0 && current2 !== tree2.superRoot; depth++) {
+    if (view.isA(current2, JAVA_THREAD)) return current2;
+    current2 = tree2.dominatorOf(current2);
+  }
+  return NONE;
+}
+function localValues(view, frame2) {
+  const container = view.ref(frame2, "locals");
+  if (container === NONE) return [];
+  if (view.heap.kindOf(container) !== KIND_INSTANCE) {
+    const values3 = view.elements(container, 1024);
+    const bindings = view.listElements(view.refPath(frame2, "fn", "rfn", "locals"), 1024);
+    return values3.map((value4, index5) => ({ name: view.string(view.refPath(bindings[index5] ?? NONE, "first", "name")) ?? `#${index5}`, value: value4 }));
+  }
+  return view.mapEntries(container, 1024).map((entry2) => ({ name: view.string(entry2.key) ?? "?", value: entry2.value }));
+}
+function errorThreadOf(heap2, view, stacks) {
+  const thread = heap2.threads.find((candidate) => candidate.frames[0]?.className === OOM_CONSTRUCTOR.className && candidate.frames[0].method === OOM_CONSTRUCTOR.method);
+  if (thread === void 0) return void 0;
+  return {
+    name: thread.object < 0 ? `thread ${thread.serial}` : view.string(view.ref(thread.object, "name")) ?? `thread ${thread.serial}`,
+    inStarlark: stacks.some((stack2) => stack2.javaThread === thread.object),
+    javaFrames: thread.frames.slice(1, 9).map((frame2) => `${frame2.className}.${frame2.method}${frame2.line > 0 ? `:${frame2.line}` : ""}`)
+  };
+}
+function largestObjects(heap2, view, tree2, top, owner) {
+  const candidates = [];
+  let floor2 = 0;
+  for (let node = heap2.classCount; node < heap2.objectCount; node++) {
+    const bytes = heap2.shallowBytes[node];
+    if (bytes <= floor2 || !tree2.isReachable(node)) continue;
+    candidates.push(node);
+    if (candidates.length > top * 4) {
+      candidates.sort((a4, b10) => heap2.shallowBytes[b10] - heap2.shallowBytes[a4]);
+      candidates.length = top;
+      floor2 = heap2.shallowBytes[candidates[top - 1]];
+    }
+  }
+  candidates.sort((a4, b10) => heap2.shallowBytes[b10] - heap2.shallowBytes[a4]);
+  return candidates.slice(0, top).map((node) => {
+    const holder = tree2.dominatorOf(node);
+    const asString = holder >= 0 && holder < heap2.objectCount && view.isA(holder, STRING) && view.ref(holder, "value") === node ? holder : node;
+    const text3 = view.string(asString, PREVIEW_CHARS + 1);
+    return {
+      className: view.className(node),
+      shallowBytes: heap2.shallowBytes[node],
+      retainedBytes: tree2.retainedOf(node),
+      preview: text3 === void 0 ? void 0 : escapePreview(text3),
+      owner: owner(asString)
+    };
+  });
+}
+function escapePreview(text3) {
+  const cut = text3.length > PREVIEW_CHARS ? text3.slice(0, PREVIEW_CHARS) : text3;
+  const escaped = JSON.stringify(cut).slice(1, -1);
+  return text3.length > PREVIEW_CHARS ? `${escaped}…` : escaped;
+}
+function describeOwner(node, c4) {
+  const view = c4.view;
+  const owner = c4.ownership.ownerOf[node] > 0 ? c4.ownership.owners[c4.ownership.ownerOf[node] - 1] : void 0;
+  if (owner !== void 0) {
+    const stack2 = c4.stacks[owner.stack];
+    if (owner.kind === H_THREAD) return inFlightText(stack2);
+    const info2 = stack2.thread.frames[owner.frame];
+    const where = `${info2.function}${info2.file === void 0 ? "" : ` (${info2.file}${info2.line === void 0 ? "" : `:${info2.line}`})`}`;
+    return `${owner.local === void 0 ? "the locals table" : `local \`${owner.local}\``} of ${where} on thread ${stack2.thread.name}`;
+  }
+  let child = node;
+  let current2 = node;
+  for (let depth = 0; depth < 64 && current2 >= 0 && current2 !== c4.tree.superRoot; depth++) {
+    if (view.isA(current2, STARLARK_INFO)) {
+      const provider = c4.names.provider(current2);
+      const owner2 = c4.owners.ownerOfProvider(current2);
+      const fieldName = providerField(view, current2, child);
+      return `${provider.name}${fieldName === void 0 ? "" : `.${fieldName}`}${owner2?.label === void 0 ? "" : ` of ${owner2.label}`}${ownerSuffix(owner2)}`;
+    }
+    if (view.isA(current2, ABSTRACT_ACTION)) {
+      const owner2 = c4.owners.ownerOfAction(current2);
+      return `contents of a ${view.className(current2).replace(/^.*[.]/, "")}${owner2?.label === void 0 ? "" : ` of ${owner2.label}`}${ownerSuffix(owner2)}`;
+    }
+    if (view.isA(current2, JAVA_THREAD)) {
+      const stack2 = c4.stacks.find((candidate) => candidate.javaThread === current2);
+      return stack2 === void 0 ? `the stack of thread ${view.string(view.ref(current2, "name")) ?? "?"} (Bazel)` : inFlightText(stack2);
+    }
+    child = current2;
+    current2 = c4.tree.dominatorOf(current2);
+  }
+  return current2 === c4.tree.superRoot && child !== node ? `Bazel: ${view.className(child).replace(/^.*[.]/, "")}` : "Bazel (shared)";
+}
+function inFlightText(stack2) {
+  const innermost = stack2.thread.frames[0];
+  const caller = innermost?.builtin === true && stack2.innermostUser !== void 0 ? ` called by ${stack2.innermostUser.function}` : "";
+  return `in flight on thread ${stack2.thread.name}${innermost === void 0 ? "" : ` in ${innermost.function}${caller}`}`;
+}
+function ownerSuffix(owner) {
+  if (owner === void 0) return "";
+  const fn = owner.function;
+  return fn === void 0 ? ` (${owner.kind})` : ` (returned by ${fn.function}${fn.file === void 0 ? "" : `, ${fn.file}`})`;
+}
+function providerField(view, info2, value4) {
+  const table = view.elements(view.ref(info2, "table"), 4096);
+  const index5 = table.indexOf(value4);
+  if (index5 < 0) return void 0;
+  const schema = view.listElements(view.refPath(info2, "provider", "schema"), 4096);
+  if (schema.length > 0) return view.string(schema[index5] ?? NONE);
+  const half = table.length / 2;
+  return index5 >= half ? view.string(table[index5 - half] ?? NONE) : void 0;
+}
+
+// src/core/blame-statistics.ts
+var import_jstat = __toESM(require_jstat(), 1);
+function welchTest(a4, b10) {
+  if (a4.length < 2 || b10.length < 2) return void 0;
+  const meanA = mean(a4);
+  const meanB = mean(b10);
+  const varianceA = variance(a4, meanA) / a4.length;
+  const varianceB = variance(b10, meanB) / b10.length;
+  const standardError = Math.sqrt(varianceA + varianceB);
+  if (standardError === 0) return { meanA, meanB, t: meanA === meanB ? 0 : Infinity, degreesOfFreedom: a4.length + b10.length - 2, p: meanA === meanB ? 1 : 0 };
+  const t = (meanA - meanB) / standardError;
+  const degreesOfFreedom2 = (varianceA + varianceB) ** 2 / (varianceA ** 2 / (a4.length - 1) + varianceB ** 2 / (b10.length - 1));
+  const p = 2 * (1 - import_jstat.jStat.studentt.cdf(Math.abs(t), degreesOfFreedom2));
+  return { meanA, meanB, t, degreesOfFreedom: degreesOfFreedom2, p: Math.min(1, Math.max(0, p)) };
+}
+function mean(values3) {
+  return values3.length === 0 ? 0 : values3.reduce((sum3, value4) => sum3 + value4, 0) / values3.length;
+}
+function variance(values3, average) {
+  return values3.reduce((sum3, value4) => sum3 + (value4 - average) ** 2, 0) / (values3.length - 1);
+}
+
+// src/core/source-file.ts
+function workspaceRelative(file, workspace) {
+  if (file === void 0 || workspace === void 0 || workspace === "") return file;
+  const root = workspace.endsWith("/") ? workspace : `${workspace}/`;
+  return file.startsWith(root) ? file.slice(root.length) : file;
+}
+
+// src/core/blame.ts
+var BLAME_SCHEMA = 1;
+var SCORE_WEIGHTS = { heap: 100, innermostAtCrash: 30, onStackAtCrash: 10, gc: 8, overRepresentation: 8 };
+var SIGNIFICANCE = 0.05;
+var MIN_SELF_MICROS = 2e4;
+var SIGNAL_NAMES = ["heap", "oom-stack", "in-flight", "gc", "over-representation", "cpu"];
+var Registry = class {
+  constructor(workspace) {
+    this.workspace = workspace;
+  }
+  workspace;
+  entries = /* @__PURE__ */ new Map();
+  withFile(name, file) {
+    const relative4 = workspaceRelative(file, this.workspace);
+    const key3 = `${name}\0${relative4 ?? ""}`;
+    let entry2 = this.entries.get(key3);
+    if (entry2 === void 0) {
+      entry2 = { function: name, file: relative4, heapShares: [], topIn: 0, innermostRuns: /* @__PURE__ */ new Set(), onStackRuns: /* @__PURE__ */ new Set(), stackSources: /* @__PURE__ */ new Set() };
+      this.entries.set(key3, entry2);
+    }
+    return entry2;
+  }
+  /**
+   * A name from a signal that gives no file (the trace profile): the one entry of that name with a file, when
+   * there is exactly one; otherwise an entry of that name without a file (two `_impl`s in two files stay apart
+   * from it rather than be merged by guess).
+   */
+  byName(name) {
+    const withFiles = [...this.entries.values()].filter((entry2) => entry2.function === name && entry2.file !== void 0);
+    return withFiles.length === 1 ? withFiles[0] : this.withFile(name, void 0);
+  }
+  all() {
+    return [...this.entries.values()];
+  }
+};
+var ANONYMOUS = /* @__PURE__ */ new Set(["<toplevel>"]);
+function blame(runs, options) {
+  const use = (signal) => !options.without.has(signal);
+  const registry = new Registry(options.workspace);
+  const crashRuns = runs.filter((run2) => run2.crashed);
+  const digestRuns = use("heap") ? crashRuns.filter((run2) => run2.digest !== void 0) : [];
+  for (const run2 of digestRuns) {
+    const digest = run2.digest;
+    digest.suspects.forEach((suspect, index5) => {
+      const entry2 = registry.withFile(suspect.function, suspect.file);
+      entry2.heapShares.push(suspect.share);
+      if (index5 === 0) entry2.topIn++;
+    });
+  }
+  const stackRuns = /* @__PURE__ */ new Set();
+  const builtins2 = /* @__PURE__ */ new Map();
+  const targets = /* @__PURE__ */ new Set();
+  for (const run2 of crashRuns) {
+    const innermost = [];
+    const onStack = [];
+    const note = (entries2, source3) => {
+      if (entries2.length === 0) return;
+      innermost.push(entries2[0]);
+      onStack.push(...entries2.slice(1));
+      entries2.forEach((entry2) => entry2.stackSources.add(source3));
+    };
+    if (run2.digest !== void 0 && use("heap")) {
+      for (const thread of run2.digest.threads) {
+        note(thread.frames.filter((frame2) => !frame2.builtin && !ANONYMOUS.has(frame2.function)).map((frame2) => registry.withFile(frame2.function, frame2.file)), "heap");
+      }
+    }
+    if (use("oom-stack")) {
+      const seenBuiltins = /* @__PURE__ */ new Set();
+      for (const trace2 of run2.oomTraces) {
+        if (!trace2.inStarlark) continue;
+        note(trace2.starlarkFrames.filter((frame2) => !ANONYMOUS.has(frame2.function) && frame2.file !== "<builtin>").map((frame2) => registry.withFile(frame2.function, frame2.file)), "oom-stack");
+        if (trace2.builtin !== void 0 && trace2.starlarkFrames.length === 0) seenBuiltins.add(trace2.builtin);
+        if (trace2.target !== void 0) targets.add(trace2.target);
+      }
+      for (const builtin of seenBuiltins) builtins2.set(builtin, (builtins2.get(builtin) ?? 0) + 1);
+    }
+    if (run2.functions !== void 0 && use("in-flight")) {
+      const byThread = /* @__PURE__ */ new Map();
+      for (const call of run2.functions.inFlight) {
+        if (call.inference !== "caller-seen" || call.function === void 0 || ANONYMOUS.has(call.function)) continue;
+        byThread.set(call.tid, [...byThread.get(call.tid) ?? [], call.function]);
+      }
+      for (const calls of byThread.values()) note([...calls].reverse().map((name) => registry.byName(name)), "in-flight");
+    }
+    if (innermost.length === 0) continue;
+    stackRuns.add(run2.id);
+    const distinct = new Set(innermost);
+    for (const entry2 of distinct) (distinct.size === 1 ? entry2.innermostRuns : entry2.onStackRuns).add(run2.id);
+    for (const entry2 of onStack) if (!entry2.innermostRuns.has(run2.id)) entry2.onStackRuns.add(run2.id);
+  }
+  const groups = runGroups(runs);
+  if (groups !== void 0) {
+    if (use("gc")) gcSignal(registry, groups);
+    if (use("over-representation")) overRepresentationSignal(registry, groups);
+  }
+  const cpuTop = use("cpu") ? cpuSignal(registry, runs) : void 0;
+  const stackRunCount = stackRuns.size;
+  const suspects = registry.all().map((entry2) => toSuspect(entry2, digestRuns.length, stackRunCount)).filter((suspect) => suspect.score > 0 || suspect.cpu !== void 0).sort((a4, b10) => b10.score - a4.score || a4.function.localeCompare(b10.function));
+  const { verdict, reason } = verdictOf2(suspects, digestRuns.length, stackRunCount, crashRuns.length);
+  return {
+    schema: BLAME_SCHEMA,
+    verdict,
+    reason,
+    suspects,
+    runs: {
+      used: runs.length,
+      crashed: crashRuns.length,
+      withDigest: crashRuns.filter((run2) => run2.digest !== void 0).length,
+      withProfile: runs.filter((run2) => run2.functions !== void 0).length
+    },
+    signals: SIGNAL_NAMES.map((name) => ({ name, runs: signalRuns(name, runs), excluded: !use(name) })),
+    cpuTop,
+    failingBuiltins: [...builtins2].map(([builtin, count3]) => ({ builtin, runs: count3 })).sort((a4, b10) => b10.runs - a4.runs),
+    failingTargets: [...targets].sort()
+  };
+}
+function toSuspect(entry2, dumps, stackRuns) {
+  const meanShare = dumps === 0 ? 0 : entry2.heapShares.reduce((sum3, share) => sum3 + share, 0) / dumps;
+  const innermostFraction = stackRuns === 0 ? 0 : entry2.innermostRuns.size / stackRuns;
+  const onStackFraction = stackRuns === 0 ? 0 : entry2.onStackRuns.size / stackRuns;
+  const gcTerm = entry2.gc !== void 0 && entry2.gc.ratio > 1 ? Math.min(1, Math.log2(entry2.gc.ratio) / 3) : 0;
+  const over = entry2.overRepresentation;
+  const overTerm = over !== void 0 && over.ratio > 1 && over.p !== void 0 && over.p < SIGNIFICANCE ? Math.min(1, Math.log2(over.ratio) / 2) : 0;
+  const score2 = SCORE_WEIGHTS.heap * meanShare + SCORE_WEIGHTS.innermostAtCrash * innermostFraction + SCORE_WEIGHTS.onStackAtCrash * onStackFraction + SCORE_WEIGHTS.gc * gcTerm + SCORE_WEIGHTS.overRepresentation * overTerm;
+  return {
+    function: entry2.function,
+    file: entry2.file,
+    score: Math.round(score2 * 10) / 10,
+    ...dumps > 0 && entry2.heapShares.length > 0 ? { heap: { meanShare, dumps, topIn: entry2.topIn } } : {},
+    ...entry2.innermostRuns.size + entry2.onStackRuns.size > 0 ? { stack: { innermostRuns: entry2.innermostRuns.size, onStackRuns: entry2.onStackRuns.size, runs: stackRuns, sources: [...entry2.stackSources].sort() } } : {},
+    ...entry2.gc === void 0 ? {} : { gc: entry2.gc },
+    ...entry2.overRepresentation === void 0 ? {} : { overRepresentation: entry2.overRepresentation },
+    ...entry2.cpu === void 0 ? {} : { cpu: entry2.cpu }
+  };
+}
+function verdictOf2(suspects, dumps, stackRuns, crashes) {
+  if (dumps > 0) {
+    const byShare = [...suspects].filter((suspect) => suspect.heap !== void 0).sort((a4, b10) => b10.heap.meanShare - a4.heap.meanShare);
+    const first = byShare[0]?.heap?.meanShare ?? 0;
+    const second2 = byShare[1]?.heap?.meanShare ?? 0;
+    if (first >= CULPRIT_MIN_SHARE && first >= CULPRIT_DOMINANCE * second2 && suspects[0] === byShare[0]) {
+      return { verdict: "culprit", reason: { kind: "holds-the-heap", share: first, runnerUpShare: second2 } };
+    }
+    return { verdict: "no-single-culprit", reason: { kind: "memory-spread", topShares: byShare.slice(0, 3).map((suspect) => suspect.heap.meanShare) } };
+  }
+  if (stackRuns > 0) {
+    const innermost = suspects.filter((suspect) => (suspect.stack?.innermostRuns ?? 0) > 0);
+    if (innermost.length === 1 && innermost[0].stack.innermostRuns === stackRuns && suspects[0] === innermost[0]) {
+      return { verdict: "culprit", reason: { kind: "crash-stacks-agree", runs: stackRuns } };
+    }
+    const named2 = suspects.filter((suspect) => suspect.stack !== void 0).slice(0, 4).map((suspect) => suspect.function);
+    return { verdict: "no-single-culprit", reason: { kind: "crash-stacks-disagree", functions: named2, missing: "heap-dumps" } };
+  }
+  if (crashes > 0 || suspects.some((suspect) => suspect.gc !== void 0 || suspect.overRepresentation !== void 0)) {
+    if (suspects.some((suspect) => suspect.score > 0)) return { verdict: "no-single-culprit", reason: { kind: "indirect-only", missing: "heap-dumps" } };
+    return { verdict: "no-evidence", reason: crashes > 0 ? { kind: "no-function-evidence" } : { kind: "no-crash" } };
+  }
+  return { verdict: "no-evidence", reason: { kind: "no-crash" } };
+}
+function runGroups(runs) {
+  const profiled = runs.filter((run2) => run2.functions !== void 0 && run2.functions.starlarkSelfMicros > 0);
+  const okRuns = profiled.filter((run2) => run2.ok);
+  if (okRuns.length === 0) return void 0;
+  const highBytes = Math.max(...okRuns.map((run2) => run2.limitBytes));
+  const high = okRuns.filter((run2) => run2.limitBytes === highBytes);
+  const lower = profiled.filter((run2) => run2.limitBytes < highBytes);
+  if (lower.length === 0) return void 0;
+  const lowOk = lower.filter((run2) => run2.ok);
+  const pool = lowOk.length > 0 ? lowOk : lower;
+  const lowBytes = Math.min(...pool.map((run2) => run2.limitBytes));
+  const low = pool.filter((run2) => run2.limitBytes === lowBytes);
+  return { low, high, lowLimit: low[0].limit, highLimit: high[0].limit };
+}
+function statsOf(run2, name) {
+  const found = run2.functions?.functions.find((stats) => stats.name === name);
+  return found === void 0 ? void 0 : { selfMicros: found.selfMicros, gcMicros: found.gcMicros };
+}
+function profileNames(runs) {
+  const names = /* @__PURE__ */ new Set();
+  for (const run2 of runs) for (const stats of run2.functions?.functions ?? []) if (!ANONYMOUS.has(stats.name)) names.add(stats.name);
+  return names;
+}
+function gcSignal(registry, groups) {
+  const rate = (runs, name) => {
+    let self2 = 0;
+    let gc = 0;
+    for (const run2 of runs) {
+      const stats = statsOf(run2, name);
+      if (stats === void 0) continue;
+      self2 += stats.selfMicros;
+      gc += stats.gcMicros;
+    }
+    return self2 / runs.length < MIN_SELF_MICROS ? void 0 : gc / self2 * 1e6;
+  };
+  for (const name of profileNames([...groups.low, ...groups.high])) {
+    const low = rate(groups.low, name);
+    const high = rate(groups.high, name);
+    if (low === void 0 || high === void 0) continue;
+    registry.byName(name).gc = { low, high, ratio: high > 0 ? low / high : low > 0 ? Infinity : 1, lowLimit: groups.lowLimit, highLimit: groups.highLimit };
+  }
+}
+function overRepresentationSignal(registry, groups) {
+  const shares = (runs, name) => {
+    const values3 = [];
+    let self2 = 0;
+    for (const run2 of runs) {
+      const stats = statsOf(run2, name);
+      self2 += stats?.selfMicros ?? 0;
+      values3.push((stats?.selfMicros ?? 0) / run2.functions.starlarkSelfMicros);
+    }
+    return { shares: values3, self: self2 / runs.length };
+  };
+  for (const name of profileNames([...groups.low, ...groups.high])) {
+    const low = shares(groups.low, name);
+    const high = shares(groups.high, name);
+    if (low.self < MIN_SELF_MICROS && high.self < MIN_SELF_MICROS) continue;
+    const test2 = welchTest(low.shares, high.shares);
+    const lowMean = mean(low.shares);
+    const highMean = mean(high.shares);
+    registry.byName(name).overRepresentation = {
+      low: lowMean,
+      high: highMean,
+      ratio: highMean > 0 ? lowMean / highMean : lowMean > 0 ? Infinity : 1,
+      lowLimit: groups.lowLimit,
+      highLimit: groups.highLimit,
+      lowRuns: low.shares.length,
+      highRuns: high.shares.length,
+      p: test2?.p
+    };
+  }
+}
+function cpuSignal(registry, runs) {
+  const profiled = runs.filter((run2) => run2.ok && run2.pprof !== void 0 && run2.pprof.complete && run2.pprof.totalNanos > 0);
+  if (profiled.length === 0) return void 0;
+  const highBytes = Math.max(...profiled.map((run2) => run2.limitBytes));
+  const lowBytes = Math.min(...profiled.map((run2) => run2.limitBytes));
+  const at = (bytes) => profiled.filter((run2) => run2.limitBytes === bytes);
+  const shareMap = (group2) => {
+    const map3 = /* @__PURE__ */ new Map();
+    for (const run2 of group2) {
+      for (const fn of run2.pprof.functions) {
+        if (fn.file === "<builtin>" || fn.name === fn.file || ANONYMOUS.has(fn.name)) continue;
+        const key3 = `${fn.name}\0${fn.file}`;
+        const entry2 = map3.get(key3) ?? { name: fn.name, file: fn.file, share: 0 };
+        entry2.share += fn.selfNanos / run2.pprof.totalNanos / group2.length;
+        map3.set(key3, entry2);
+      }
+    }
+    return map3;
+  };
+  const high = shareMap(at(highBytes));
+  const low = shareMap(at(lowBytes));
+  const ranked = [...high.values()].sort((a4, b10) => b10.share - a4.share);
+  ranked.forEach((fn, index5) => {
+    const lowShare = low.get(`${fn.name}\0${fn.file}`)?.share ?? 0;
+    registry.withFile(fn.name, fn.file).cpu = {
+      low: lowShare,
+      high: fn.share,
+      ratio: fn.share > 0 ? lowShare / fn.share : 1,
+      lowLimit: at(lowBytes)[0].limit,
+      highLimit: at(highBytes)[0].limit,
+      rank: index5 + 1
+    };
+  });
+  const top = ranked[0];
+  return top === void 0 ? void 0 : { function: top.name, file: registry.withFile(top.name, top.file).file, share: top.share };
+}
+function signalRuns(name, runs) {
+  switch (name) {
+    case "heap":
+      return runs.filter((run2) => run2.crashed && run2.digest !== void 0).length;
+    case "oom-stack":
+      return runs.filter((run2) => run2.crashed && run2.oomTraces.some((trace2) => trace2.inStarlark)).length;
+    case "in-flight":
+      return runs.filter((run2) => run2.crashed && (run2.functions?.inFlight.length ?? 0) > 0).length;
+    case "gc":
+    case "over-representation":
+      return runs.filter((run2) => run2.functions !== void 0 && run2.functions.starlarkSelfMicros > 0).length;
+    case "cpu":
+      return runs.filter((run2) => run2.pprof !== void 0 && run2.pprof.complete).length;
+  }
+}
+
+// src/core/exit-codes.ts
+var ExitCode = {
+  ok: 0,
+  /** Findings, or at least one failed run. */
+  findings: 1,
+  /** The user asked for something that cannot be done as asked. */
+  usage: 2,
+  /** A bug in memory-adventure. */
+  internal: 3
+};
+var UsageError = class extends Error {
+  name = "UsageError";
+};
+var InputError = class extends Error {
+  name = "InputError";
+};
+var ExitWith = class extends Error {
+  constructor(code) {
+    super(`exit ${code}`);
+    this.code = code;
+  }
+  code;
+};
+
+// src/io/invocation.ts
+import { statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+
+// src/render/help.ts
+var PROGRAM_NAME = "memory-adventure";
+var ROOT_DESCRIPTION = "Find the Starlark code that makes the Bazel server run out of memory.";
+var ROOT_HELP_FOOTER = `
+Examples:
+  Sweep this workspace's reproduction across heap limits:
+    bazel run //analysis:sweep
+  Show the sweep's options:
+    bazel run //analysis:sweep -- --help
+  Run the same CLI without Bazel (needs only Node.js 18 or newer):
+    node tools/dist/memory-adventure.mjs --help
+
+Every command takes --help. Relative paths are read from the directory you ran the
+command in; outputs go under <workspace>/measurements/ unless you say otherwise.
+Exit codes: 0 ok, 1 findings or failed runs, 2 usage error, 3 internal error.
+Set DEBUG=1 to see stack traces, NO_COLOR=1 to turn colours off.`;
+
+// src/render/style.ts
+var plain = { error: (text3) => text3, bold: (text3) => text3 };
+var ansi = {
+  error: (text3) => `\x1B[31m${text3}\x1B[39m`,
+  bold: (text3) => `\x1B[1m${text3}\x1B[22m`
+};
+function styleFor(color5) {
+  return color5 ? ansi : plain;
+}
+
+// src/render/errors.ts
+var ALREADY_SHOWN = /* @__PURE__ */ new Set(["commander.helpDisplayed", "commander.help", "commander.version"]);
+function renderError(error3, options) {
+  const style2 = styleFor(options.color);
+  const prefix = style2.error(`${PROGRAM_NAME}:`);
+  if (error3 instanceof CommanderError) {
+    if (ALREADY_SHOWN.has(error3.code)) return "";
+    const message2 = oneLine(error3.message).replace(/^error: /, "").replace(/\.$/, "");
+    return `${prefix} ${message2} (see --help)
+`;
+  }
+  if (error3 instanceof UsageError || error3 instanceof InputError) {
+    return `${prefix} ${oneLine(error3.message)}
+${options.debug ? stackOf(error3) : ""}`;
+  }
+  const message = error3 instanceof Error ? error3.message : String(error3);
+  const hint = options.debug ? "" : "; this is a bug, rerun with DEBUG=1 to see where it happened";
+  return `${prefix} internal error: ${oneLine(message)}${hint}
+${options.debug ? stackOf(error3) : ""}`;
+}
+function noWorkspaceFound(directory, markers) {
+  return `no Bazel workspace at or above ${directory} (none of ${markers.join(", ")} found); run this from inside a Bazel workspace, or with bazel run`;
+}
+function oneLine(text3) {
+  return text3.trim().replace(/\s*\n\s*/g, " ");
+}
+function stackOf(error3) {
+  return error3 instanceof Error && error3.stack ? `${error3.stack}
+` : "";
+}
+
+// src/io/invocation.ts
+var WORKSPACE_MARKERS = ["MODULE.bazel", "REPO.bazel", "WORKSPACE.bazel", "WORKSPACE"];
+var MEASUREMENTS_DIR = "measurements";
+function currentInvocation() {
+  return { env: process.env, cwd: process.cwd() };
+}
+function userDirectory(invocation = currentInvocation()) {
+  return nonEmpty(invocation.env["BUILD_WORKING_DIRECTORY"]) ?? invocation.cwd;
+}
+function resolveUserPath(userPath, invocation = currentInvocation()) {
+  return resolve(userDirectory(invocation), userPath);
+}
+function defaultWorkspace(invocation = currentInvocation()) {
+  return nonEmpty(invocation.env["BUILD_WORKSPACE_DIRECTORY"]) ?? findWorkspaceRoot(userDirectory(invocation));
+}
+function findWorkspaceRoot(start) {
+  const absoluteStart = resolve(start);
+  for (let directory = absoluteStart; ; directory = dirname(directory)) {
+    if (WORKSPACE_MARKERS.some((marker) => isFile(join(directory, marker)))) return directory;
+    if (dirname(directory) === directory) throw new UsageError(noWorkspaceFound(absoluteStart, WORKSPACE_MARKERS));
+  }
+}
+function isFile(path4) {
+  return statSync(path4, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+function nonEmpty(value4) {
+  return value4 === void 0 || value4 === "" ? void 0 : value4;
+}
+
+// src/io/output-file.ts
+import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname as dirname2, join as join2 } from "node:path";
+async function writeOutputFile(path4, content2) {
+  const directory = dirname2(path4);
+  const temporary = join2(directory, `.${basename(path4)}.${process.pid}.tmp`);
+  try {
+    await mkdir(directory, { recursive: true });
+    await writeFile(temporary, content2);
+    await rename(temporary, path4);
+  } catch (error3) {
+    await rm(temporary, { force: true }).catch(() => void 0);
+    const code = error3.code ?? (error3 instanceof Error ? error3.message : String(error3));
+    const hint = WRITE_ERROR_HINTS[code];
+    throw new InputError(`cannot write ${path4} (${code}${hint === void 0 ? "" : `: ${hint}`})`, { cause: error3 });
+  }
+}
+async function checkOutputPath(path4) {
+  const fail = (code) => {
+    throw new InputError(`cannot write ${path4} (${code}: ${WRITE_ERROR_HINTS[code]})`);
+  };
+  if ((await stat(path4).catch(() => void 0))?.isDirectory()) fail("EISDIR");
+  for (let parent = dirname2(path4); parent !== dirname2(parent); parent = dirname2(parent)) {
+    const info2 = await stat(parent).catch(() => void 0);
+    if (info2 === void 0) continue;
+    if (!info2.isDirectory()) fail("ENOTDIR");
+    break;
+  }
+}
+var WRITE_ERROR_HINTS = {
+  EISDIR: "that is a folder; give a file name",
+  ENOTDIR: "part of that path is a file; give a path through folders",
+  // mkdir's answer when part of the path exists as a file.
+  EEXIST: "part of that path is a file; give a path through folders",
+  EACCES: "no permission; choose a place you can write",
+  EPERM: "no permission; choose a place you can write",
+  EROFS: "read-only file system; choose another place",
+  ENOSPC: "the disk is full; free some space or write elsewhere",
+  EDQUOT: "the disk quota is used up; free some space or write elsewhere"
+};
+
+// src/io/blame-inputs.ts
+import { readdir as readdir3, readFile as readFile6 } from "node:fs/promises";
+import { join as join8 } from "node:path";
+
+// src/core/run-record.ts
+var RUN_RECORD_FILE = "run.json";
+var SWEEP_MANIFEST_FILE = "sweep.json";
+var RUNS_JSONL_FILE = "runs.jsonl";
+var RUNS_CSV_FILE = "runs.csv";
+var REPORT_FILE = "report.html";
+var RUNS_DIR = "runs";
+var SWEEP_LOCK_FILE = "sweep.lock";
+var ARTIFACT_FILES = {
+  profile: "profile.json.gz",
+  starlarkCpuProfile: "starlark-cpu.pprof",
+  bep: "bep.json",
+  memoryProfile: "memory-profile.txt",
+  console: "console.log",
+  serverLog: "jvm.out",
+  serverJavaLog: "java.log",
+  gcLog: "gc.log",
+  /** Where the JVM writes its heap dump at an OutOfMemoryError (-XX:HeapDumpPath); deleted once digested. */
+  heapDump: "heap.hprof",
+  /** What the sweep digests it to (core/heap-digest.ts), right after the run. */
+  heapDigest: "heap-digest.json"
+};
+var RUN_STATUSES = ["ok", "oom", "action-killed", "failed", "timeout", "server-died", "interrupted"];
+
+// src/io/heap-dumps.ts
+import { readdir as readdir2, readFile as readFile2, stat as stat3 } from "node:fs/promises";
+import { join as join5 } from "node:path";
+
+// src/io/hprof-file.ts
+import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { freemem, tmpdir, totalmem } from "node:os";
+import { join as join3 } from "node:path";
+import { createGunzip } from "node:zlib";
+var GZIP_MAGIC = [31, 139];
+async function openHeapDump(path4) {
+  const fd = openOrFail(path4);
+  const head = Buffer.alloc(2);
+  const headBytes = readSync(fd, head, 0, 2, 0);
+  if (headBytes !== 2 || head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) return fileSource(fd, () => void 0);
+  closeSync(fd);
+  const folder = mkdtempSync(join3(tmpdir(), "memory-adventure-hprof-"));
+  const removeFolder = () => rmSync(folder, { recursive: true, force: true });
+  const inflated = join3(folder, "dump.hprof");
+  try {
+    await inflate(path4, inflated);
+  } catch (error3) {
+    removeFolder();
+    if (error3 instanceof InputError) throw error3;
+    throw new InputError(`${path4}: cannot inflate the gzipped heap dump (${error3.code ?? String(error3)})`);
+  }
+  return fileSource(openOrFail(inflated), removeFolder);
+}
+function inflate(from, to) {
+  return new Promise((resolve3, reject) => {
+    const out = openSync(to, "w");
+    const gunzip2 = createGunzip();
+    const input = createReadStream(from);
+    const finish = (error3) => {
+      closeSync(out);
+      if (error3 === void 0) resolve3();
+      else reject(error3);
+    };
+    gunzip2.on("data", (chunk) => {
+      for (let done = 0; done < chunk.length; ) done += writeSync(out, chunk, done);
+    });
+    gunzip2.on("end", () => finish());
+    gunzip2.on("error", (error3) => {
+      input.destroy();
+      if (error3.code === "Z_BUF_ERROR") finish();
+      else finish(new InputError(`${from}: corrupt gzip data (${error3.message}); give the .hprof or an intact .hprof.gz`));
+    });
+    input.on("error", (error3) => finish(error3));
+    input.pipe(gunzip2);
+  });
+}
+function openOrFail(path4) {
+  try {
+    const fd = openSync(path4, "r");
+    if (fstatSync(fd).isDirectory()) {
+      closeSync(fd);
+      throw Object.assign(new Error("is a folder"), { code: "EISDIR" });
+    }
+    return fd;
+  } catch (error3) {
+    const code = error3.code;
+    if (code === "ENOENT") throw new InputError(`${path4}: no such file`);
+    throw new InputError(`${path4}: cannot read it (${code ?? String(error3)})`);
+  }
+}
+function fileSource(fd, cleanup) {
+  const size = fstatSync(fd).size;
+  let buffer = Buffer.alloc(0);
+  const source3 = {
+    size,
+    read(offset4, length2) {
+      const wanted = Math.max(0, Math.min(length2, size - offset4));
+      if (buffer.length < wanted) buffer = Buffer.allocUnsafe(wanted);
+      let done = 0;
+      while (done < wanted) {
+        const bytes = readSync(fd, buffer, done, wanted - done, offset4 + done);
+        if (bytes === 0) break;
+        done += bytes;
+      }
+      return new Uint8Array(buffer.buffer, buffer.byteOffset, done);
+    }
+  };
+  return {
+    source: source3,
+    close() {
+      closeSync(fd);
+      cleanup();
+    }
+  };
+}
+var DIGEST_BYTES_PER_DUMP_BYTE = 0.7;
+function memoryShortfall(dumpBytes) {
+  const neededBytes = dumpBytes * DIGEST_BYTES_PER_DUMP_BYTE;
+  const availableBytes = Math.max(freemem(), totalmem() / 2);
+  return neededBytes > availableBytes ? { neededBytes, availableBytes } : void 0;
+}
+
+// node_modules/csv-stringify/lib/utils/get.js
+var charCodeOfDot = ".".charCodeAt(0);
+var reEscapeChar = /\\(\\)?/g;
+var rePropName = RegExp(
+  // Match anything that isn't a dot or bracket.
+  `[^.[\\]]+|\\[(?:([^"'][^[]*)|(["'])((?:(?!\\2)[^\\\\]|\\\\.)*?)\\2)\\]|(?=(?:\\.|\\[\\])(?:\\.|\\[\\]|$))`,
+  "g"
+);
+var reIsDeepProp = /\.|\[(?:[^[\]]*|(["'])(?:(?!\1)[^\\]|\\.)*?\1)\]/;
+var reIsPlainProp = /^\w*$/;
+var getTag = function(value4) {
+  return Object.prototype.toString.call(value4);
+};
+var isSymbol = function(value4) {
+  const type3 = typeof value4;
+  return type3 === "symbol" || type3 === "object" && value4 && getTag(value4) === "[object Symbol]";
+};
+var isKey = function(value4, object2) {
+  if (Array.isArray(value4)) {
+    return false;
+  }
+  const type3 = typeof value4;
+  if (type3 === "number" || type3 === "symbol" || type3 === "boolean" || !value4 || isSymbol(value4)) {
+    return true;
+  }
+  return reIsPlainProp.test(value4) || !reIsDeepProp.test(value4) || object2 != null && value4 in Object(object2);
+};
+var stringToPath = function(string2) {
+  const result = [];
+  if (string2.charCodeAt(0) === charCodeOfDot) {
+    result.push("");
+  }
+  string2.replace(rePropName, function(match2, expression3, quote, subString) {
+    let key3 = match2;
+    if (quote) {
+      key3 = subString.replace(reEscapeChar, "$1");
+    } else if (expression3) {
+      key3 = expression3.trim();
+    }
+    result.push(key3);
+  });
+  return result;
+};
+var castPath = function(value4, object2) {
+  if (Array.isArray(value4)) {
+    return value4;
+  } else {
+    return isKey(value4, object2) ? [value4] : stringToPath(value4);
+  }
+};
+var toKey = function(value4) {
+  if (typeof value4 === "string" || isSymbol(value4)) return value4;
+  const result = `${value4}`;
+  return result == "0" && 1 / value4 == -Infinity ? "-0" : result;
+};
+var get = function(object2, path4) {
+  path4 = castPath(path4, object2);
+  let index5 = 0;
+  const length2 = path4.length;
+  while (object2 != null && index5 < length2) {
+    object2 = object2[toKey(path4[index5++])];
+  }
+  return index5 && index5 === length2 ? object2 : void 0;
+};
+
+// node_modules/csv-stringify/lib/utils/is_object.js
+var is_object = function(obj) {
+  return typeof obj === "object" && obj !== null && !Array.isArray(obj);
+};
+
+// node_modules/csv-stringify/lib/api/normalize_columns.js
+var normalize_columns = function(columns) {
+  if (columns === void 0 || columns === null) {
+    return [void 0, void 0];
+  }
+  if (typeof columns !== "object") {
+    return [Error('Invalid option "columns": expect an array or an object')];
+  }
+  if (!Array.isArray(columns)) {
+    const newcolumns = [];
+    for (const k2 in columns) {
+      newcolumns.push({
+        key: k2,
+        header: columns[k2]
+      });
+    }
+    columns = newcolumns;
+  } else {
+    const newcolumns = [];
+    for (const column of columns) {
+      if (typeof column === "string") {
+        newcolumns.push({
+          key: column,
+          header: column
+        });
+      } else if (typeof column === "object" && column !== null && !Array.isArray(column)) {
+        if (!column.key) {
+          return [
+            Error('Invalid column definition: property "key" is required')
+          ];
+        }
+        if (column.header === void 0) {
+          column.header = column.key;
+        }
+        newcolumns.push(column);
+      } else {
+        return [
+          Error("Invalid column definition: expect a string or an object")
+        ];
+      }
+    }
+    columns = newcolumns;
+  }
+  return [void 0, columns];
+};
+
+// node_modules/csv-stringify/lib/api/CsvError.js
+var CsvError = class _CsvError extends Error {
+  constructor(code, message, ...contexts) {
+    if (Array.isArray(message)) message = message.join(" ");
+    super(message);
+    if (Error.captureStackTrace !== void 0) {
+      Error.captureStackTrace(this, _CsvError);
+    }
+    this.code = code;
+    for (const context3 of contexts) {
+      for (const key3 in context3) {
+        const value4 = context3[key3];
+        this[key3] = Buffer.isBuffer(value4) ? value4.toString() : value4 == null ? value4 : JSON.parse(JSON.stringify(value4));
+      }
+    }
+  }
+};
+
+// node_modules/csv-stringify/lib/utils/underscore.js
+var underscore = function(str) {
+  return str.replace(/([A-Z])/g, function(_, match2) {
+    return "_" + match2.toLowerCase();
+  });
+};
+
+// node_modules/csv-stringify/lib/api/normalize_options.js
+var normalize_options = function(opts) {
+  const options = {};
+  for (const opt in opts) {
+    options[underscore(opt)] = opts[opt];
+  }
+  if (options.bom === void 0 || options.bom === null || options.bom === false) {
+    options.bom = false;
+  } else if (options.bom !== true) {
+    return [
+      new CsvError("CSV_OPTION_BOOLEAN_INVALID_TYPE", [
+        "option `bom` is optional and must be a boolean value,",
+        `got ${JSON.stringify(options.bom)}`
+      ])
+    ];
+  }
+  if (options.delimiter === void 0 || options.delimiter === null) {
+    options.delimiter = ",";
+  } else if (Buffer.isBuffer(options.delimiter)) {
+    options.delimiter = options.delimiter.toString();
+  } else if (typeof options.delimiter !== "string") {
+    return [
+      new CsvError("CSV_OPTION_DELIMITER_INVALID_TYPE", [
+        "option `delimiter` must be a buffer or a string,",
+        `got ${JSON.stringify(options.delimiter)}`
+      ])
+    ];
+  }
+  if (options.quote === void 0 || options.quote === null) {
+    options.quote = '"';
+  } else if (options.quote === true) {
+    options.quote = '"';
+  } else if (options.quote === false) {
+    options.quote = "";
+  } else if (Buffer.isBuffer(options.quote)) {
+    options.quote = options.quote.toString();
+  } else if (typeof options.quote !== "string") {
+    return [
+      new CsvError("CSV_OPTION_QUOTE_INVALID_TYPE", [
+        "option `quote` must be a boolean, a buffer or a string,",
+        `got ${JSON.stringify(options.quote)}`
+      ])
+    ];
+  }
+  if (options.quoted === void 0 || options.quoted === null) {
+    options.quoted = false;
+  } else {
+  }
+  if (options.escape_formulas === void 0 || options.escape_formulas === null) {
+    options.escape_formulas = false;
+  } else if (typeof options.escape_formulas !== "boolean") {
+    return [
+      new CsvError("CSV_OPTION_ESCAPE_FORMULAS_INVALID_TYPE", [
+        "option `escape_formulas` must be a boolean,",
+        `got ${JSON.stringify(options.escape_formulas)}`
+      ])
+    ];
+  }
+  if (options.quoted_empty === void 0 || options.quoted_empty === null) {
+    options.quoted_empty = void 0;
+  } else {
+  }
+  if (options.quoted_match === void 0 || options.quoted_match === null || options.quoted_match === false) {
+    options.quoted_match = null;
+  } else if (!Array.isArray(options.quoted_match)) {
+    options.quoted_match = [options.quoted_match];
+  }
+  if (options.quoted_match) {
+    for (const quoted_match of options.quoted_match) {
+      const isString2 = typeof quoted_match === "string";
+      const isRegExp2 = quoted_match instanceof RegExp;
+      if (!isString2 && !isRegExp2) {
+        return [
+          new CsvError("CSV_OPTION_QUOTED_MATCH", [
+            "option `quoted_match` must be a string or a regex,",
+            `got ${JSON.stringify(options.quoted_match)}`
+          ])
+        ];
+      }
+    }
+  }
+  if (options.quoted_string === void 0 || options.quoted_string === null) {
+    options.quoted_string = false;
+  } else {
+  }
+  if (options.eof === void 0 || options.eof === null) {
+    options.eof = true;
+  } else {
+  }
+  if (options.escape === void 0 || options.escape === null) {
+    options.escape = '"';
+  } else if (Buffer.isBuffer(options.escape)) {
+    options.escape = options.escape.toString();
+  } else if (typeof options.escape !== "string") {
+    return [
+      Error(
+        `Invalid Option: escape must be a buffer or a string, got ${JSON.stringify(options.escape)}`
+      )
+    ];
+  }
+  if (options.escape.length > 1) {
+    return [
+      Error(
+        `Invalid Option: escape must be one character, got ${options.escape.length} characters`
+      )
+    ];
+  }
+  if (options.header === void 0 || options.header === null || options.header === false) {
+    options.header = false;
+  } else if (options.header !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_HEADER",
+      [
+        "option `header` is expected to be a boolean,",
+        `got ${JSON.stringify(options.header)}`
+      ],
+      options
+    );
+  }
+  if (options.header_as_comment === void 0 || options.header_as_comment === null || options.header_as_comment === false) {
+    options.header_as_comment = false;
+  } else if (options.header_as_comment === true) {
+    options.header_as_comment = "#";
+  } else if (Buffer.isBuffer(options.header_as_comment)) {
+    options.header_as_comment = options.header_as_comment.toString();
+  } else if (typeof options.header_as_comment !== "string") {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_HEADER_AS_COMMENT",
+      [
+        "option `header_as_comment` must be a boolean, a string or a buffer,",
+        `got ${JSON.stringify(options.header_as_comment)}`
+      ],
+      options
+    );
+  }
+  const [errColumns, columns] = normalize_columns(options.columns);
+  if (errColumns !== void 0) return [errColumns];
+  options.columns = columns;
+  if (options.quoted === void 0 || options.quoted === null) {
+    options.quoted = false;
+  } else {
+  }
+  if (options.cast === void 0 || options.cast === null) {
+    options.cast = {};
+  } else {
+  }
+  if (options.cast.bigint === void 0 || options.cast.bigint === null) {
+    options.cast.bigint = (value4) => "" + value4;
+  }
+  if (options.cast.boolean === void 0 || options.cast.boolean === null) {
+    options.cast.boolean = (value4) => value4 ? "1" : "";
+  }
+  if (options.cast.date === void 0 || options.cast.date === null) {
+    options.cast.date = (value4) => "" + value4.getTime();
+  }
+  if (options.cast.number === void 0 || options.cast.number === null) {
+    options.cast.number = (value4) => "" + value4;
+  }
+  if (options.cast.object === void 0 || options.cast.object === null) {
+    options.cast.object = (value4) => JSON.stringify(value4);
+  }
+  if (options.cast.string === void 0 || options.cast.string === null) {
+    options.cast.string = function(value4) {
+      return value4;
+    };
+  }
+  if (options.on_record !== void 0 && typeof options.on_record !== "function") {
+    return [Error(`Invalid Option: "on_record" must be a function.`)];
+  }
+  if (options.quote_record_delimiter === void 0 || options.quote_record_delimiter === null) {
+    options.quote_record_delimiter = !options.record_delimiter;
+  } else if (typeof options.quote_record_delimiter !== "boolean") {
+    return [
+      new CsvError("CSV_OPTION_QUOTE_RECORD_DELIMITER_INVALID_TYPE", [
+        "option `quote_record_delimiter` must be a boolean,",
+        `got ${JSON.stringify(options.quote_record_delimiter)}`
+      ])
+    ];
+  }
+  if (options.record_delimiter === void 0 || options.record_delimiter === null) {
+    options.record_delimiter = "\n";
+  } else if (Buffer.isBuffer(options.record_delimiter)) {
+    options.record_delimiter = options.record_delimiter.toString();
+  } else if (typeof options.record_delimiter !== "string") {
+    return [
+      Error(
+        `Invalid Option: record_delimiter must be a buffer or a string, got ${JSON.stringify(options.record_delimiter)}`
+      )
+    ];
+  }
+  switch (options.record_delimiter) {
+    case "unix":
+      options.record_delimiter = "\n";
+      break;
+    case "mac":
+      options.record_delimiter = "\r";
+      break;
+    case "windows":
+      options.record_delimiter = "\r\n";
+      break;
+    case "ascii":
+      options.record_delimiter = "";
+      break;
+    case "unicode":
+      options.record_delimiter = "\u2028";
+      break;
+  }
+  return [void 0, options];
+};
+
+// node_modules/csv-stringify/lib/api/index.js
+var bom_utf8 = Buffer.from([239, 187, 191]);
+var emits_separator = function(value4, separators) {
+  return separators.some(
+    (separator) => separator.length !== 0 && (value4.indexOf(separator) !== -1 || separator.length > 1 && (value4 + separator).indexOf(separator) < value4.length)
+  );
+};
+var matches_quoted_match = function(value4, quoted_match) {
+  if (!quoted_match) return false;
+  return quoted_match.some(
+    (pattern) => typeof pattern === "string" ? value4.indexOf(pattern) !== -1 : value4.search(pattern) !== -1
+  );
+};
+var stringifier = function(options, state, info2) {
+  return {
+    options,
+    state,
+    info: info2,
+    __transform: function(chunk, push2) {
+      if (!Array.isArray(chunk) && typeof chunk !== "object") {
+        return Error(
+          `Invalid Record: expect an array or an object, got ${JSON.stringify(chunk)}`
+        );
+      }
+      if (this.info.records === 0) {
+        if (Array.isArray(chunk)) {
+          if (this.options.header === true && this.options.columns === void 0) {
+            return Error(
+              "Undiscoverable Columns: header option requires column option or object records"
+            );
+          }
+        } else if (this.options.columns === void 0) {
+          const [err2, columns] = normalize_columns(Object.keys(chunk));
+          if (err2) return;
+          this.options.columns = columns;
+        }
+      }
+      if (this.info.records === 0) {
+        this.bom(push2);
+        const err2 = this.headers(push2);
+        if (err2) return err2;
+      }
+      try {
+        if (this.options.on_record) {
+          this.options.on_record(chunk, this.info.records);
+        }
+      } catch (err2) {
+        return err2;
+      }
+      let err, chunk_string;
+      if (this.options.eof) {
+        [err, chunk_string] = this.stringify(chunk);
+        if (err) return err;
+        if (chunk_string === void 0) {
+          return;
+        } else {
+          chunk_string = chunk_string + this.options.record_delimiter;
+        }
+      } else {
+        [err, chunk_string] = this.stringify(chunk);
+        if (err) return err;
+        if (chunk_string === void 0) {
+          return;
+        } else {
+          if (this.options.header || this.info.records) {
+            chunk_string = this.options.record_delimiter + chunk_string;
+          }
+        }
+      }
+      this.info.records++;
+      push2(chunk_string);
+    },
+    stringify: function(chunk, chunkIsHeader = false) {
+      if (typeof chunk !== "object") {
+        return [void 0, chunk];
+      }
+      const { columns } = this.options;
+      const record = [];
+      if (Array.isArray(chunk)) {
+        const length2 = columns ? Math.min(chunk.length, columns.length) : chunk.length;
+        for (let i = 0; i < length2; i++) {
+          const field3 = chunk[i];
+          const [err, value4] = this.__cast(field3, {
+            index: i,
+            column: i,
+            records: this.info.records,
+            header: chunkIsHeader
+          });
+          if (err) return [err];
+          record[i] = [value4, field3];
+        }
+      } else {
+        for (let i = 0; i < columns.length; i++) {
+          const field3 = get(chunk, columns[i].key);
+          const [err, value4] = this.__cast(field3, {
+            index: i,
+            column: columns[i].key,
+            records: this.info.records,
+            header: chunkIsHeader
+          });
+          if (err) return [err];
+          record[i] = [value4, field3];
+        }
+      }
+      let csvrecord = "";
+      for (let i = 0; i < record.length; i++) {
+        let options2, err;
+        let [value4, field3] = record[i];
+        if (typeof value4 === "string") {
+          options2 = this.options;
+        } else if (is_object(value4)) {
+          options2 = { ...value4 };
+          value4 = options2.value;
+          delete options2.value;
+          if (typeof value4 !== "string" && value4 !== void 0 && value4 !== null) {
+            if (err)
+              return [
+                Error(
+                  `Invalid Casting Value: returned value must return a string, null or undefined, got ${JSON.stringify(value4)}`
+                )
+              ];
+          }
+          options2 = { ...this.options, ...options2 };
+          [err, options2] = normalize_options(options2);
+          if (err !== void 0) {
+            return [err];
+          }
+        } else if (value4 === void 0 || value4 === null) {
+          options2 = this.options;
+        } else {
+          return [
+            Error(
+              `Invalid Casting Value: returned value must return a string, an object, null or undefined, got ${JSON.stringify(value4)}`
+            )
+          ];
+        }
+        const {
+          delimiter: delimiter2,
+          escape: escape2,
+          quote,
+          quoted,
+          quoted_empty,
+          quoted_string,
+          quoted_match,
+          record_delimiter,
+          quote_record_delimiter,
+          escape_formulas
+        } = options2;
+        if ("" === value4 && "" === field3) {
+          const quotedMatch = matches_quoted_match(value4, quoted_match);
+          const shouldQuote = quotedMatch || true === quoted_empty || true === quoted_string && false !== quoted_empty;
+          if (shouldQuote === true) {
+            value4 = quote + value4 + quote;
+          }
+          csvrecord += value4;
+        } else if (value4) {
+          if (typeof value4 !== "string") {
+            return [
+              Error(
+                `Formatter must return a string, null or undefined, got ${JSON.stringify(value4)}`
+              )
+            ];
+          }
+          const containsdelimiter = emits_separator(value4, [delimiter2]);
+          const containsQuote = quote !== "" && value4.indexOf(quote) >= 0;
+          const containsEscape = value4.indexOf(escape2) >= 0 && escape2 !== quote;
+          const containsRecordDelimiter = emits_separator(value4, [
+            record_delimiter,
+            ...quote_record_delimiter === false ? [] : ["\n", "\r"]
+          ]);
+          const quotedString = quoted_string && typeof field3 === "string";
+          const quotedMatch = matches_quoted_match(value4, quoted_match);
+          if (escape_formulas) {
+            switch (value4[0]) {
+              case "-":
+                if (typeof field3 === "number" || typeof field3 === "bigint") {
+                  break;
+                }
+                value4 = `'${value4}`;
+                break;
+              case "=":
+              case "+":
+              case "@":
+              case "	":
+              case "\r":
+              case "＝":
+              // Unicode '='
+              case "＋":
+              // Unicode '+'
+              case "－":
+              // Unicode '-'
+              case "＠":
+                value4 = `'${value4}`;
+                break;
+            }
+          }
+          const shouldQuote = containsQuote === true || containsdelimiter || containsRecordDelimiter || quoted || quotedString || quotedMatch;
+          if (shouldQuote === true && containsEscape === true) {
+            value4 = value4.replaceAll(escape2, () => escape2 + escape2);
+          }
+          if (containsQuote === true) {
+            value4 = value4.replaceAll(quote, () => escape2 + quote);
+          }
+          if (shouldQuote === true) {
+            value4 = quote + value4 + quote;
+          }
+          csvrecord += value4;
+        } else if (quoted_empty === true || field3 === "" && quoted_string === true && quoted_empty !== false) {
+          csvrecord += quote + quote;
+        }
+        if (i !== record.length - 1) {
+          csvrecord += delimiter2;
+        }
+      }
+      return [void 0, csvrecord];
+    },
+    bom: function(push2) {
+      if (this.options.bom !== true) {
+        return;
+      }
+      push2(bom_utf8);
+    },
+    headers: function(push2) {
+      if (this.options.header === false) {
+        return;
+      }
+      if (this.options.columns === void 0) {
+        return;
+      }
+      let err;
+      let headers = this.options.columns.map((column) => column.header);
+      if (this.options.eof) {
+        [err, headers] = this.stringify(headers, true);
+        headers += this.options.record_delimiter;
+      } else {
+        [err, headers] = this.stringify(headers, true);
+      }
+      if (err) return err;
+      if (this.options.header_as_comment) {
+        headers = this.options.header_as_comment + " " + headers;
+      }
+      push2(headers);
+    },
+    __cast: function(value4, context3) {
+      const type3 = typeof value4;
+      try {
+        if (type3 === "string") {
+          return [void 0, this.options.cast.string(value4, context3)];
+        } else if (type3 === "bigint") {
+          return [void 0, this.options.cast.bigint(value4, context3)];
+        } else if (type3 === "number") {
+          return [void 0, this.options.cast.number(value4, context3)];
+        } else if (type3 === "boolean") {
+          return [void 0, this.options.cast.boolean(value4, context3)];
+        } else if (value4 instanceof Date) {
+          return [void 0, this.options.cast.date(value4, context3)];
+        } else if (type3 === "object" && value4 !== null) {
+          return [void 0, this.options.cast.object(value4, context3)];
+        } else if (value4 === null && this.options.cast.null !== void 0) {
+          return [void 0, this.options.cast.null(value4, context3)];
+        } else if (value4 === void 0 && this.options.cast.undefined !== void 0) {
+          return [void 0, this.options.cast.undefined(value4, context3)];
+        } else {
+          return [void 0, value4];
+        }
+      } catch (err) {
+        return [err];
+      }
+    }
+  };
+};
+
+// node_modules/csv-stringify/lib/sync.js
+var stringify = function(records, opts = {}) {
+  const data3 = [];
+  const [err, options] = normalize_options(opts);
+  if (err !== void 0) throw err;
+  const state = {
+    stop: false
+  };
+  const info2 = {
+    records: 0
+  };
+  const api = stringifier(options, state, info2);
+  for (const record of records) {
+    const err2 = api.__transform(record, function(record2) {
+      data3.push(record2);
+    });
+    if (err2 !== void 0) throw err2;
+  }
+  if (data3.length === 0) {
+    api.bom((d) => {
+      data3.push(d);
+    });
+    const err2 = api.headers((headers) => {
+      data3.push(headers);
+    });
+    if (err2 !== void 0) throw err2;
+  }
+  return data3.join("");
+};
+
+// src/io/sweep-folder.ts
+import { spawn } from "node:child_process";
+import { readdir, readFile, rename as rename2, rm as rm2, rmdir, stat as stat2 } from "node:fs/promises";
+import { dirname as dirname3, join as join4 } from "node:path";
+
+// src/core/bazel-flags.ts
+var OLDEST_SUPPORTED_MAJOR = 4;
+function parseVersionOutput(text3) {
+  const match2 = /^bazel (\d+)\.(\d+)\.(\d+)/m.exec(text3.trim());
+  if (match2 === null) return void 0;
+  const [major, minor, patch2] = [match2[1], match2[2], match2[3]].map(Number);
+  return { major, minor, patch: patch2, label: `${major}.${minor}.${patch2}`, source: "--version" };
+}
+function parsePackageVersion(text3) {
+  const match2 = /^(?:\d+:)?(\d+)\.(\d+)\.(\d+)(?:[+~-]|$)/.exec(text3.trim());
+  if (match2 === null) return void 0;
+  const [major, minor, patch2] = [match2[1], match2[2], match2[3]].map(Number);
+  return { major, minor, patch: patch2, label: `${major}.${minor}.${patch2}`, source: "package" };
+}
+var VERSION_MARKERS = [
+  { flag: "--experimental_merged_skyframe_analysis_execution", major: 6 },
+  { flag: "--heap_dump_on_oom", major: 5 }
+];
+function versionFromProbe(acceptedMarker) {
+  const marker = VERSION_MARKERS.find((candidate) => candidate.flag === acceptedMarker);
+  const major = marker?.major ?? OLDEST_SUPPORTED_MAJOR;
+  const newest = marker === VERSION_MARKERS[0];
+  return { major, minor: void 0, patch: void 0, label: newest ? `${major}.x or newer` : `${major}.x`, source: "flag probe" };
+}
+var PROFILE_LEVELS = ["none", "light", "full"];
+var recorded = (context3) => context3.profileLevel !== "none";
+var full = (context3) => context3.profileLevel === "full";
+var FLAG_TABLE = [
+  { purpose: "profile none: no JSON trace profile (4.x name)", until: 5, flags: (c4) => recorded(c4) ? [] : ["--noexperimental_generate_json_trace_profile"] },
+  { purpose: "profile none: no JSON trace profile", since: 5, flags: (c4) => recorded(c4) ? [] : ["--nogenerate_json_trace_profile"] },
+  { purpose: "JSON trace profile on (4.x name)", until: 5, flags: (c4) => recorded(c4) ? ["--experimental_generate_json_trace_profile"] : [] },
+  { purpose: "JSON trace profile on", since: 5, flags: (c4) => recorded(c4) ? ["--generate_json_trace_profile"] : [] },
+  { purpose: "profile written to the run folder, gzipped (.gz)", flags: (c4) => recorded(c4) ? [`--profile=${c4.profile}`] : [] },
+  { purpose: "Starlark CPU profile (pprof)", flags: (c4) => recorded(c4) ? [`--starlark_cpu_profile=${c4.starlarkCpuProfile}`] : [] },
+  { purpose: "memory profile", flags: (c4) => recorded(c4) ? [`--memory_profile=${c4.memoryProfile}`] : [] },
+  { purpose: "Build Event Protocol as JSON", flags: (c4) => recorded(c4) ? [`--build_event_json_file=${c4.bep}`] : [] },
+  { purpose: "profile full: every event kept, never merged into slim ones", flags: (c4) => full(c4) ? ["--noslim_profile"] : [] },
+  { purpose: "profile full: target labels on action events", flags: (c4) => full(c4) ? ["--experimental_profile_include_target_label"] : [] },
+  { purpose: "profile full: Starlark calls under 50 ms recorded too", flags: (c4) => full(c4) ? ["--record_full_profiler_data"] : [] },
+  { purpose: "mode nobuild: analysis only", flags: (c4) => c4.mode === "nobuild" ? ["--nobuild"] : [] },
+  {
+    purpose: "Skymeld off unless mode skymeld (default on from 7)",
+    since: 6,
+    flags: (c4) => c4.mode === "skymeld" ? [] : ["--noexperimental_merged_skyframe_analysis_execution"]
+  },
+  {
+    purpose: "mode skymeld: merged analysis and execution",
+    since: 6,
+    flags: (c4) => c4.mode === "skymeld" ? ["--experimental_merged_skyframe_analysis_execution"] : []
+  }
+];
+var MODE_SINCE = { regular: OLDEST_SUPPORTED_MAJOR, nobuild: OLDEST_SUPPORTED_MAJOR, skymeld: 6 };
+function supportsMode(version2, mode) {
+  return version2.major >= MODE_SINCE[mode];
+}
+function sweepBuildFlags(version2, context3) {
+  return FLAG_TABLE.filter((row) => (row.since ?? 0) <= version2.major && version2.major < (row.until ?? Infinity)).flatMap((row) => [
+    ...row.flags(context3)
+  ]);
+}
+function sweepJvmFlags(limit, heapDump, gcLog) {
+  return [
+    `-Xmx${limit}`,
+    ...heapDump === void 0 ? ["-XX:-HeapDumpOnOutOfMemoryError"] : ["-XX:+HeapDumpOnOutOfMemoryError", `-XX:HeapDumpPath=${heapDump}`],
+    `-Xlog:gc:file="${gcLog}":uptime,level,tags:filecount=0`
+  ];
+}
+
+// src/core/run-status.ts
+var STOP_REASONS = ["timeout", "interrupt", "oom-hang", "gc-thrash"];
+var OOM_EXIT_CODE = 33;
+var BUILD_FAILURE_EXIT_CODE = 1;
+var SERVER_GONE_EXIT_CODE = 37;
+var SERVER_GONE_PATTERN = /^Server terminated abruptly\b/m;
+var SIGKILL_EXIT_CODE = 137;
+var SERVER_LOG_OOM_PATTERN = /java\.lang\.OutOfMemoryError/;
+var SERVER_OOM_PATTERNS = [
+  /^FATAL: bazel ran out of memory/m,
+  /OutOfMemoryError thrown during Starlark evaluation/,
+  SERVER_LOG_OOM_PATTERN
+];
+var ACTION_KILLED_PATTERNS = [/^ERROR: .* failed: \(Killed\)/m, /^ERROR: .* failed: \(Exit 137\)/m];
+function bepFacts(bepText) {
+  let outOfMemory = false;
+  let actionKilled = false;
+  for (const line5 of bepText.split("\n")) {
+    if (line5.trim() === "") continue;
+    let event2;
+    try {
+      event2 = JSON.parse(line5);
+    } catch {
+      continue;
+    }
+    if (get2(event2, ["aborted", "reason"]) === "OUT_OF_MEMORY") outOfMemory = true;
+    if (get2(event2, ["finished", "exitCode", "name"]) === "OOM_ERROR") outOfMemory = true;
+    const spawnExit = get2(event2, ["action", "failureDetail", "spawn", "spawnExitCode"]);
+    if (spawnExit === SIGKILL_EXIT_CODE) actionKilled = true;
+  }
+  return { outOfMemory, actionKilled };
+}
+function classifyRun(outcome) {
+  if (outcome.stoppedBy === "interrupt") return "interrupted";
+  const bep = bepFacts(outcome.bep);
+  const endedAbnormally = outcome.exitCode !== 0 && outcome.exitCode !== BUILD_FAILURE_EXIT_CODE;
+  const oomText = SERVER_OOM_PATTERNS.some((pattern) => pattern.test(outcome.console) || pattern.test(outcome.serverLog));
+  const stoppedForMemory = outcome.stoppedBy === "oom-hang" || outcome.stoppedBy === "gc-thrash";
+  if (outcome.exitCode === OOM_EXIT_CODE || stoppedForMemory || bep.outOfMemory || endedAbnormally && oomText) {
+    return "oom";
+  }
+  if (outcome.stoppedBy === "timeout") return "timeout";
+  if (outcome.exitCode === 0) return "ok";
+  if (outcome.exitCode === SERVER_GONE_EXIT_CODE && SERVER_GONE_PATTERN.test(outcome.console)) return "server-died";
+  if (bep.actionKilled || ACTION_KILLED_PATTERNS.some((pattern) => pattern.test(outcome.console))) return "action-killed";
+  return "failed";
+}
+function isServerOomLine(line5) {
+  return /^FATAL: bazel ran out of memory/.test(line5);
+}
+function get2(value4, keys4) {
+  let current2 = value4;
+  for (const key3 of keys4) {
+    if (typeof current2 !== "object" || current2 === null || Array.isArray(current2)) return void 0;
+    current2 = current2[key3];
+  }
+  return current2;
+}
+
+// src/core/run-record-check.ts
+var STATUSES = new Set(RUN_STATUSES);
+var MODES = /* @__PURE__ */ new Set(["regular", "nobuild", "skymeld"]);
+var STOPPED_BY = new Set(STOP_REASONS);
+function checkRunRecord(value4, where) {
+  const fail = (what) => {
+    throw new InputError(`${where}: not a run record (${what}); it should be a run.json written by the sweep`);
+  };
+  if (typeof value4 !== "object" || value4 === null || Array.isArray(value4)) return fail("not a JSON object");
+  const record = value4;
+  if (record["schema"] !== 1) return fail(`schema is ${JSON.stringify(record["schema"])}, this version reads schema 1`);
+  const string2 = (key3) => {
+    if (typeof record[key3] !== "string" || record[key3] === "") fail(`"${key3}" must be a non-empty string`);
+  };
+  const number9 = (key3) => {
+    if (typeof record[key3] !== "number" || !Number.isFinite(record[key3])) fail(`"${key3}" must be a number`);
+  };
+  for (const key3 of ["id", "limit", "bazelVersion", "startedAt", "endedAt"]) string2(key3);
+  for (const key3 of ["limitBytes", "iteration", "wallSeconds"]) number9(key3);
+  if (typeof record["warmup"] !== "boolean") fail(`"warmup" must be true or false`);
+  if (!MODES.has(record["mode"])) fail(`"mode" must be one of ${[...MODES].join(", ")}`);
+  if (!STATUSES.has(record["status"])) fail(`"status" must be one of ${[...STATUSES].join(", ")}`);
+  if (record["exitCode"] !== null && typeof record["exitCode"] !== "number") fail(`"exitCode" must be a number or null`);
+  if (record["signal"] !== null && typeof record["signal"] !== "string") fail(`"signal" must be a string or null`);
+  if (record["stoppedBy"] !== void 0 && !STOPPED_BY.has(record["stoppedBy"])) {
+    fail(`"stoppedBy" must be absent or one of ${[...STOPPED_BY].join(", ")}`);
+  }
+  if (record["profileLevel"] !== void 0 && !PROFILE_LEVELS.includes(record["profileLevel"])) {
+    fail(`"profileLevel" must be absent or one of ${PROFILE_LEVELS.join(", ")}`);
+  }
+  for (const key3 of ["threadDumpTaken", "gcPressure", "evidence"]) {
+    if (record[key3] !== void 0 && typeof record[key3] !== "boolean") fail(`"${key3}" must be absent, true or false`);
+  }
+  if (!Array.isArray(record["argv"]) || !record["argv"].every((arg) => typeof arg === "string")) fail(`"argv" must be a list of strings`);
+  const artifacts = record["artifacts"];
+  if (typeof artifacts !== "object" || artifacts === null || Array.isArray(artifacts)) return fail(`"artifacts" must be an object`);
+  for (const [key3, path4] of Object.entries(artifacts)) {
+    if (typeof path4 !== "string" || path4 === "" || path4.startsWith("/") || path4.split("/").includes("..")) {
+      fail(`artifact "${key3}" must be a path relative to the run folder`);
+    }
+  }
+  return value4;
+}
+
+// src/core/sweep-plan.ts
+import { createHash } from "node:crypto";
+
+// src/core/heap-limit.ts
+var UNIT_BYTES = {
+  "": 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4
+};
+var MIN_LIMIT_BYTES = 16 * UNIT_BYTES.m;
+var MAX_LIMIT_BYTES = UNIT_BYTES.t;
+var MAX_LIMIT_COUNT = 500;
+var LimitSyntaxError = class extends Error {
+  constructor(problem) {
+    super(`bad heap limit: ${problem.kind}`);
+    this.problem = problem;
+  }
+  problem;
+  name = "LimitSyntaxError";
+};
+var SIZE = /^(\d+)([kmgt]?)$/i;
+function parseLimits(text3) {
+  if (text3.trim() === "") throw new LimitSyntaxError({ kind: "empty-list" });
+  const seen = /* @__PURE__ */ new Map();
+  text3.split(",").forEach((raw, index5) => {
+    const token = raw.trim();
+    if (token === "") throw new LimitSyntaxError({ kind: "empty-token", position: index5 + 1 });
+    for (const limit of parseToken(token)) {
+      if (!seen.has(limit.bytes)) seen.set(limit.bytes, limit);
+    }
+  });
+  const limits = [...seen.values()].sort((a4, b10) => a4.bytes - b10.bytes);
+  if (limits.length > MAX_LIMIT_COUNT) {
+    throw new LimitSyntaxError({ kind: "too-many", token: text3.trim(), count: limits.length, max: MAX_LIMIT_COUNT });
+  }
+  return limits;
+}
+function parseLimit(token) {
+  const size = parseSize(token.trim(), true);
+  return { spelling: spell(size.value, size.unit), bytes: size.bytes };
+}
+function parseToken(token) {
+  if (!token.includes("..")) return [parseLimit(token)];
+  const match2 = /^([^.:]*)\.\.([^.:]*)(?::([^:]*))?$/.exec(token);
+  if (match2 === null) throw new LimitSyntaxError({ kind: "malformed-range", token });
+  const [, startText = "", endText = "", stepText] = match2;
+  if (stepText === void 0) throw new LimitSyntaxError({ kind: "range-without-step", token });
+  const start = parseSize(startText, true, token);
+  const end = parseSize(endText, true, token);
+  const step2 = parseSize(stepText, false, token);
+  if (step2.bytes === 0) throw new LimitSyntaxError({ kind: "zero-step", token });
+  if (end.bytes < start.bytes) {
+    throw new LimitSyntaxError({ kind: "reversed-range", token, swapped: `${endText}..${startText}:${stepText}` });
+  }
+  if (end.bytes === start.bytes) throw new LimitSyntaxError({ kind: "empty-range", token, single: spell(start.value, start.unit) });
+  const unit2 = smallestUnit([start.unit, end.unit, step2.unit]);
+  const span = end.bytes - start.bytes;
+  if (span % step2.bytes !== 0) {
+    const below = start.bytes + Math.floor(span / step2.bytes) * step2.bytes;
+    throw new LimitSyntaxError({
+      kind: "uneven-step",
+      token,
+      below: spell(below / UNIT_BYTES[unit2], unit2),
+      above: spell((below + step2.bytes) / UNIT_BYTES[unit2], unit2)
+    });
+  }
+  const count3 = span / step2.bytes + 1;
+  if (count3 > MAX_LIMIT_COUNT) throw new LimitSyntaxError({ kind: "too-many", token, count: count3, max: MAX_LIMIT_COUNT });
+  return Array.from({ length: count3 }, (_, i) => {
+    const bytes = start.bytes + i * step2.bytes;
+    return { spelling: spell(bytes / UNIT_BYTES[unit2], unit2), bytes };
+  });
+}
+function parseSize(text3, isLimit, context3 = text3) {
+  const match2 = SIZE.exec(text3);
+  if (match2 === null) throw new LimitSyntaxError(sizeProblem(text3, context3));
+  const [, digits = "", unitText = ""] = match2;
+  const unit2 = unitText.toLowerCase();
+  const value4 = Number(digits);
+  const bytes = value4 * UNIT_BYTES[unit2];
+  if (!Number.isSafeInteger(bytes)) throw new LimitSyntaxError({ kind: "too-large", token: context3, max: formatBytes(MAX_LIMIT_BYTES) });
+  if (!isLimit) return { value: value4, unit: unit2, bytes };
+  if (bytes === 0) throw new LimitSyntaxError({ kind: "zero", token: context3 });
+  if (bytes < MIN_LIMIT_BYTES) throw new LimitSyntaxError({ kind: "too-small", token: context3, min: formatBytes(MIN_LIMIT_BYTES) });
+  if (bytes > MAX_LIMIT_BYTES) throw new LimitSyntaxError({ kind: "too-large", token: context3, max: formatBytes(MAX_LIMIT_BYTES) });
+  return { value: value4, unit: unit2, bytes };
+}
+function sizeProblem(text3, context3) {
+  if (text3.startsWith("-")) return { kind: "negative", token: context3 };
+  const fraction = /^(\d*)\.(\d+)([kmgt]?)$/i.exec(text3);
+  if (fraction !== null) {
+    const [, whole = "", decimals = "", unitText = ""] = fraction;
+    const unit2 = unitText.toLowerCase();
+    const bytes = Number(`${whole || "0"}.${decimals}`) * UNIT_BYTES[unit2];
+    return { kind: "fraction", token: context3, suggestion: Number.isInteger(bytes) && bytes > 0 ? formatBytes(bytes) : void 0 };
+  }
+  const withUnit = /^(\d+)\s*([a-z]+)$/i.exec(text3);
+  if (withUnit !== null) {
+    const [, digits = "", unitText = ""] = withUnit;
+    const first = unitText[0].toLowerCase();
+    const suggestion = first in UNIT_BYTES && first !== "" ? `${Number(digits)}${first}` : void 0;
+    return { kind: "unknown-unit", token: context3, unit: unitText, suggestion };
+  }
+  return { kind: "not-a-size", token: context3 };
+}
+function smallestUnit(units) {
+  return units.reduce((smallest, unit2) => UNIT_BYTES[unit2] < UNIT_BYTES[smallest] ? unit2 : smallest);
+}
+function spell(value4, unit2) {
+  return `${value4}${unit2}`;
+}
+function formatBytes(bytes) {
+  for (const unit2 of ["t", "g", "m", "k"]) {
+    if (bytes >= UNIT_BYTES[unit2] && bytes % UNIT_BYTES[unit2] === 0) return `${bytes / UNIT_BYTES[unit2]}${unit2}`;
+  }
+  return String(bytes);
+}
+function limitIdPart(bytes) {
+  if (bytes % UNIT_BYTES.m === 0) return `${String(bytes / UNIT_BYTES.m).padStart(4, "0")}m`;
+  if (bytes % UNIT_BYTES.k === 0) return `${String(bytes / UNIT_BYTES.k).padStart(7, "0")}k`;
+  return String(bytes).padStart(10, "0");
+}
+
+// src/core/sweep-plan.ts
+function runId(limitBytes, warmup, iteration, evidence = false) {
+  return `${limitIdPart(limitBytes)}-${evidence ? "e" : warmup ? "w" : "r"}${String(iteration).padStart(2, "0")}`;
+}
+function evidencePlan(below, atThreshold, count3) {
+  const sides = [below, atThreshold].filter((limit) => limit !== void 0);
+  if (sides.length === 0) return [];
+  const iterations2 = /* @__PURE__ */ new Map();
+  return Array.from({ length: count3 }, (_, index5) => {
+    const limit = sides[index5 % sides.length];
+    const iteration = (iterations2.get(limit.bytes) ?? 0) + 1;
+    iterations2.set(limit.bytes, iteration);
+    return { id: runId(limit.bytes, false, iteration, true), limit, iteration, warmup: false, evidence: true };
+  });
+}
+function gridPlan(limits, runs, warmup) {
+  const ascending5 = [...limits].sort((a4, b10) => a4.bytes - b10.bytes);
+  const rounds = [
+    ...Array.from({ length: warmup }, (_, i) => ({ warmup: true, iteration: i + 1 })),
+    ...Array.from({ length: runs }, (_, i) => ({ warmup: false, iteration: i + 1 }))
+  ];
+  return rounds.flatMap((round2, index5) => {
+    const order = index5 % 2 === 0 ? ascending5 : [...ascending5].reverse();
+    return order.map((limit) => ({ id: runId(limit.bytes, round2.warmup, round2.iteration), limit, ...round2 }));
+  });
+}
+var ShardSyntaxError = class extends Error {
+  constructor(problem) {
+    super(`bad shard: ${problem.kind}`);
+    this.problem = problem;
+  }
+  problem;
+  name = "ShardSyntaxError";
+};
+function parseShard(text3) {
+  const match2 = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text3);
+  if (match2 === null) throw new ShardSyntaxError({ kind: "shard-syntax", text: text3 });
+  const index5 = Number(match2[1]);
+  const count3 = Number(match2[2]);
+  if (count3 < 1 || index5 < 1 || index5 > count3) throw new ShardSyntaxError({ kind: "shard-range", text: text3 });
+  return { index: index5, count: count3 };
+}
+function shardSlice(plan, shard) {
+  if (shard === void 0) return [...plan];
+  return plan.filter((_, position2) => position2 % shard.count === shard.index - 1);
+}
+function planFingerprint(settings) {
+  return createHash("sha256").update(canonicalJson(settings)).digest("hex").slice(0, 16);
+}
+function settingsDifferences(stored, wanted) {
+  return Object.keys(wanted).filter((key3) => canonicalJson(stored[key3]) !== canonicalJson(wanted[key3]));
+}
+function canonicalJson(value4) {
+  return JSON.stringify(
+    value4,
+    (_key, inner) => typeof inner === "object" && inner !== null && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a4], [b10]) => a4 < b10 ? -1 : a4 > b10 ? 1 : 0)) : inner
+  ) ?? "undefined";
+}
+function runsToDo(plan, onDisk, force) {
+  if (force) return [...plan];
+  const done = new Set(onDisk.filter((run2) => run2.status !== "interrupted").map((run2) => run2.id));
+  return plan.filter((run2) => !done.has(run2.id));
+}
+
+// src/io/sweep-folder.ts
+var SweepMismatchError = class extends Error {
+  constructor(out, differences) {
+    super(`${out} holds another sweep (${differences.join(", ")} differ)`);
+    this.out = out;
+    this.differences = differences;
+  }
+  out;
+  differences;
+  name = "SweepMismatchError";
+};
+var NotASweepFolderError = class extends Error {
+  constructor(out) {
+    super(`${out} is not a sweep folder`);
+    this.out = out;
+  }
+  out;
+  name = "NotASweepFolderError";
+};
+var NotAFolderError = class extends Error {
+  constructor(out, throughFile) {
+    super(`${out} is not a folder`);
+    this.out = out;
+    this.throughFile = throughFile;
+  }
+  out;
+  throughFile;
+  name = "NotAFolderError";
+};
+async function checkSweepFolder(out, fingerprint, settings) {
+  const info2 = await stat2(out).catch((error3) => {
+    if (error3.code === "ENOTDIR") throw new NotAFolderError(out, true);
+    return void 0;
+  });
+  if (info2 !== void 0 && !info2.isDirectory()) throw new NotAFolderError(out, false);
+  const file = join4(out, SWEEP_MANIFEST_FILE);
+  const text3 = await readFile(file, "utf8").catch((error3) => {
+    if (error3.code === "ENOENT") return void 0;
+    throw new InputError(`${file}: cannot read it (${error3.code ?? error3.message})`);
+  });
+  if (text3 === void 0) {
+    const entries2 = await readdir(out).catch(() => []);
+    if (entries2.some((name) => name !== "output_base" && !isLockFile(name))) throw new NotASweepFolderError(out);
+    return "new";
+  }
+  let stored;
+  try {
+    stored = JSON.parse(text3);
+  } catch {
+    throw new NotASweepFolderError(out);
+  }
+  if (stored.fingerprint === fingerprint) return "resumed";
+  const differences = typeof stored.settings === "object" && stored.settings !== null ? settingsDifferences(stored.settings, settings) : [];
+  throw new SweepMismatchError(out, differences.length > 0 ? differences : ["settings"]);
+}
+async function writeSweepManifest(out, manifest) {
+  await writeOutputFile(join4(out, SWEEP_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
+`);
+}
+async function scanRunRecords(out) {
+  const runsDir = join4(out, RUNS_DIR);
+  const entries2 = await readdir(runsDir, { withFileTypes: true }).catch(() => []);
+  const records = [];
+  const unreadable = [];
+  for (const entry2 of entries2) {
+    if (!entry2.isDirectory() || entry2.name.startsWith(".")) continue;
+    const file = join4(runsDir, entry2.name, RUN_RECORD_FILE);
+    const text3 = await readFile(file, "utf8").catch((error3) => {
+      if (error3.code !== "ENOENT") unreadable.push({ file, problem: `${file}: cannot read it (${error3.code ?? error3.message})` });
+      return void 0;
+    });
+    if (text3 === void 0) continue;
+    try {
+      records.push(checkRunRecord(parseJson(text3, file), file));
+    } catch (error3) {
+      if (!(error3 instanceof InputError)) throw error3;
+      unreadable.push({ file, problem: error3.message });
+    }
+  }
+  records.sort((a4, b10) => a4.id < b10.id ? -1 : a4.id > b10.id ? 1 : 0);
+  return { records, unreadable };
+}
+async function readRunRecords(out) {
+  const { records, unreadable } = await scanRunRecords(out);
+  const first = unreadable[0];
+  if (first !== void 0) throw new InputError(`${first.problem}; move that run folder away (or delete it) to redo the run`);
+  return records;
+}
+function parseJson(text3, file) {
+  try {
+    return JSON.parse(text3);
+  } catch (error3) {
+    throw new InputError(`${file}: not valid JSON (${error3 instanceof Error ? error3.message : String(error3)})`);
+  }
+}
+function isLockFile(name) {
+  return name === SWEEP_LOCK_FILE || name.startsWith(`${SWEEP_LOCK_FILE}.`) || name.startsWith(`.${SWEEP_LOCK_FILE}.`);
+}
+async function removeStaleTemporaryFiles(out) {
+  const names = await readdir(out).catch(() => []);
+  const stale = names.filter((name) => /^\..+\.\d+\.tmp$/.test(name) && !isLockFile(name));
+  for (const name of stale) await rm2(join4(out, name), { force: true });
+  const runs = await readdir(join4(out, RUNS_DIR)).catch(() => []);
+  for (const name of runs.filter((entry2) => entry2.startsWith(".deleting-"))) await removeTree(join4(out, RUNS_DIR, name));
+}
+function runFolder(out, id2) {
+  return join4(out, RUNS_DIR, id2);
+}
+async function clearRunFolder(out, id2) {
+  const doomed = join4(out, RUNS_DIR, `.deleting-${id2}-${process.pid}`);
+  const moved = await rename2(runFolder(out, id2), doomed).then(
+    () => true,
+    () => false
+  );
+  await rm2(moved ? doomed : runFolder(out, id2), { recursive: true, force: true });
+}
+async function writeRunRecord(out, record) {
+  await writeOutputFile(join4(runFolder(out, record.id), RUN_RECORD_FILE), `${JSON.stringify(record, null, 2)}
+`);
+}
+async function writeRunIndexes(out, records, shard) {
+  const [jsonlName, csvName] = indexFileNames(shard);
+  const sorted = [...records].sort((a4, b10) => a4.id < b10.id ? -1 : a4.id > b10.id ? 1 : 0);
+  await writeOutputFile(join4(out, jsonlName), sorted.map((record) => `${JSON.stringify(record)}
+`).join(""));
+  const csv2 = stringify(sorted.map(csvRow), { header: true, columns: CSV_COLUMNS, cast: { boolean: (value4) => String(value4) } });
+  await writeOutputFile(join4(out, csvName), csv2);
+}
+function indexFileNames(shard) {
+  if (shard === void 0) return [RUNS_JSONL_FILE, RUNS_CSV_FILE];
+  const suffix = `.shard-${shard.index}-of-${shard.count}`;
+  return [RUNS_JSONL_FILE.replace(/\.jsonl$/, `${suffix}.jsonl`), RUNS_CSV_FILE.replace(/\.csv$/, `${suffix}.csv`)];
+}
+var CSV_COLUMNS = [
+  "id",
+  "limit",
+  "limitBytes",
+  "iteration",
+  "warmup",
+  "mode",
+  "status",
+  "exitCode",
+  "signal",
+  "stoppedBy",
+  "threadDumpTaken",
+  "gcPressure",
+  "wallSeconds",
+  "startedAt",
+  "endedAt",
+  "bazelVersion",
+  "argv",
+  "artifacts"
+];
+function csvRow(record) {
+  return Object.fromEntries(
+    CSV_COLUMNS.map((column) => {
+      const value4 = record[column];
+      if (value4 === null || value4 === void 0) return [column, ""];
+      return [column, typeof value4 === "object" ? JSON.stringify(value4) : value4];
+    })
+  );
+}
+async function removeTree(path4) {
+  await new Promise((resolve3) => {
+    const chmod = spawn("chmod", ["-R", "u+w", path4], { stdio: "ignore" });
+    chmod.on("error", () => resolve3());
+    chmod.on("close", () => resolve3());
+  });
+  await rm2(path4, { recursive: true, force: true });
+}
+async function removeEmptyFolders(path4, top) {
+  for (let folder = path4; ; folder = dirname3(folder)) {
+    if (!await rmdir(folder).then(() => true, () => false) || folder === top || dirname3(folder) === folder) return;
+  }
+}
+async function isFile2(path4) {
+  return (await stat2(path4).catch(() => void 0))?.isFile() ?? false;
+}
+
+// src/io/heap-dumps.ts
+async function findHeapInputs(path4) {
+  const info2 = await stat3(path4).catch((error3) => {
+    throw new InputError(error3.code === "ENOENT" ? `${path4}: no such file or folder` : `${path4}: cannot read it (${error3.code ?? error3.message})`);
+  });
+  if (info2.isFile()) return [{ kind: "dump", path: path4 }];
+  if (!info2.isDirectory()) throw new InputError(`${path4}: not a file or folder; give a heap dump (.hprof), a run or sweep folder, or a Bazel output base`);
+  if (await isFile2(join5(path4, RUN_RECORD_FILE))) return runInputs(path4);
+  const entries2 = await readdir2(path4, { withFileTypes: true }).catch(() => []);
+  if (entries2.some((entry2) => entry2.isDirectory() && entry2.name === RUNS_DIR)) {
+    const runs = (await readdir2(join5(path4, RUNS_DIR), { withFileTypes: true })).filter((entry2) => entry2.isDirectory()).map((entry2) => entry2.name).sort();
+    const inputs = [];
+    for (const run2 of runs) inputs.push(...await runInputs(join5(path4, RUNS_DIR, run2)));
+    if (inputs.length === 0) throw new InputError(`${path4}: no run of this sweep left a heap dump or digest (only runs that run out of memory do)`);
+    return inputs;
+  }
+  const dumps = [];
+  for (const entry2 of entries2) {
+    if (!entry2.isFile() || !/^java_pid\d+\.hprof$|\.heapdump\.hprof$/.test(entry2.name)) continue;
+    dumps.push({ path: join5(path4, entry2.name), mtime: (await stat3(join5(path4, entry2.name))).mtimeMs });
+  }
+  if (dumps.length === 0) {
+    throw new InputError(`${path4}: no heap dump here; give a .hprof file, a run or sweep folder, or the output base of a build that ran out of memory`);
+  }
+  return dumps.sort((a4, b10) => b10.mtime - a4.mtime).map((dump) => ({ kind: "dump", path: dump.path }));
+}
+async function runInputs(dir) {
+  const names = await readdir2(dir).catch(() => []);
+  const dumps = names.filter((name) => /\.hprof(\.gz)?$/.test(name)).sort();
+  if (dumps.length > 0) return dumps.map((name) => ({ kind: "dump", path: join5(dir, name) }));
+  return names.includes(ARTIFACT_FILES.heapDigest) ? [{ kind: "digest", path: join5(dir, ARTIFACT_FILES.heapDigest) }] : [];
+}
+async function digestOf(input, top) {
+  if (input.kind === "digest") return { source: input.path, digest: await readDigestFile(input.path) };
+  return { source: input.path, digest: await digestDumpFile(input.path, top) };
+}
+async function digestDumpFile(path4, top) {
+  const size = (await stat3(path4)).size;
+  const short = memoryShortfall(size);
+  if (short !== void 0) {
+    throw new InputError(
+      `${path4}: a ${mib(size)} MiB dump needs about ${mib(short.neededBytes)} MiB of memory to digest, and this machine has ${mib(short.availableBytes)} MiB free; digest it on a bigger machine`
+    );
+  }
+  const dump = await openHeapDump(path4);
+  try {
+    return digestHeap(readHeap(dump.source), dump.source, { top });
+  } catch (error3) {
+    if (error3 instanceof HprofError) throw new InputError(`${path4}: ${error3.message} (at byte ${error3.offset})`);
+    throw error3;
+  } finally {
+    dump.close();
+  }
+}
+async function readDigestFile(path4) {
+  let value4;
+  try {
+    value4 = JSON.parse(await readFile2(path4, "utf8"));
+  } catch (error3) {
+    throw new InputError(`${path4}: not a heap digest (${error3 instanceof Error ? error3.message : String(error3)}); delete it to digest the dump again`);
+  }
+  if (typeof value4 !== "object" || value4 === null || value4.schema !== HEAP_DIGEST_SCHEMA) {
+    throw new InputError(`${path4}: not a heap digest of schema ${HEAP_DIGEST_SCHEMA}; delete it, or digest the dump again with this version`);
+  }
+  return value4;
+}
+function mib(bytes) {
+  return Math.round(bytes / 2 ** 20);
+}
+
+// src/io/run-folders.ts
+import { readFile as readFile5, stat as stat5 } from "node:fs/promises";
+import { join as join7 } from "node:path";
+
+// src/core/run-stats.ts
+var RECORD_FIELDS = [
+  "id",
+  "limit",
+  "limitBytes",
+  "iteration",
+  "warmup",
+  "mode",
+  "bazelVersion",
+  "status",
+  "exitCode",
+  "wallSeconds"
+];
+var MICROS_PER_SECOND = 1e6;
+function runStats(record, summaries) {
+  const profile = summaries.profile?.eventsRecovered === 0 ? void 0 : summaries.profile;
+  const peak = peakHeap(summaries, record.status === "ok");
+  const fromRecord = Object.fromEntries(RECORD_FIELDS.map((field3) => [field3, record[field3]]));
+  return {
+    ...fromRecord,
+    profileLevel: record.profileLevel ?? "full",
+    evidence: record.evidence === true,
+    profileSeconds: profile?.durationMicros === void 0 ? null : profile.durationMicros / MICROS_PER_SECOND,
+    gcCount: profile?.gcCount ?? null,
+    gcMinor: profile?.gcMinor ?? null,
+    gcMajor: profile?.gcMajor ?? null,
+    gcSeconds: profile === void 0 ? null : profile.gcMicros / MICROS_PER_SECOND,
+    gcWithoutDuration: profile?.gcWithoutDuration ?? null,
+    peakHeapBytes: peak?.bytes ?? null,
+    peakHeapSource: peak?.source ?? null,
+    eventsRecovered: summaries.profile?.eventsRecovered ?? null,
+    truncated: summaries.profile?.truncated ?? null
+  };
+}
+function peakHeap(summaries, finished) {
+  const counter = summaries.profile?.peakCounterMemoryBytes;
+  if (counter !== void 0) return { bytes: counter, source: "profile-counter" };
+  const bep = summaries.bep?.peakPostGcHeapBytes;
+  if (bep !== void 0) return { bytes: bep, source: "bep-peak-post-gc" };
+  const phases = summaries.memoryProfile?.peakHeapUsedBytes;
+  if (phases !== void 0 && finished) return { bytes: phases, source: "memory-profile" };
+  return void 0;
+}
+function compareRuns(a4, b10) {
+  return a4.limitBytes - b10.limitBytes || a4.mode.localeCompare(b10.mode) || Number(b10.warmup) - Number(a4.warmup) || a4.iteration - b10.iteration || a4.id.localeCompare(b10.id);
+}
+function legacyStatus(status) {
+  return status === "ok" ? "ok" : "crash";
+}
+
+// src/io/run-summary.ts
+import { createReadStream as createReadStream3 } from "node:fs";
+import { readFile as readFile4, stat as stat4 } from "node:fs/promises";
+import { join as join6 } from "node:path";
+import { createInterface } from "node:readline";
+
+// src/core/bep.ts
+var BepSummaryBuilder = class {
+  peakPostGcHeapBytes;
+  usedHeapPostBuildBytes;
+  exitCodeName;
+  abortedReason;
+  /** Takes one parsed BEP event. */
+  event(event2) {
+    if (!isObject(event2)) return;
+    const memory = path(event2, ["buildMetrics", "memoryMetrics"]);
+    if (isObject(memory)) {
+      const peak = int64(memory["peakPostGcHeapSize"]);
+      if (peak !== void 0 && peak > 0) this.peakPostGcHeapBytes = peak;
+      const used = int64(memory["usedHeapSizePostBuild"]);
+      if (used !== void 0 && used > 0) this.usedHeapPostBuildBytes = used;
+    }
+    const exitCodeName = path(event2, ["finished", "exitCode", "name"]);
+    if (typeof exitCodeName === "string") this.exitCodeName = exitCodeName;
+    const aborted = path(event2, ["aborted", "reason"]);
+    if (typeof aborted === "string") this.abortedReason = aborted;
+  }
+  build() {
+    return {
+      peakPostGcHeapBytes: this.peakPostGcHeapBytes,
+      usedHeapPostBuildBytes: this.usedHeapPostBuildBytes,
+      exitCodeName: this.exitCodeName,
+      abortedReason: this.abortedReason
+    };
+  }
+};
+function int64(value4) {
+  const number9 = typeof value4 === "string" ? Number(value4) : typeof value4 === "number" ? value4 : NaN;
+  return Number.isFinite(number9) ? number9 : void 0;
+}
+function path(value4, keys4) {
+  let current2 = value4;
+  for (const key3 of keys4) {
+    if (!isObject(current2)) return void 0;
+    current2 = current2[key3];
+  }
+  return current2;
+}
+function isObject(value4) {
+  return typeof value4 === "object" && value4 !== null && !Array.isArray(value4);
+}
+
+// src/core/function-profile.ts
+var LATE_GC_WINDOW_MICROS = 1e7;
+var MIN_EVIDENCE_FUNCTIONS = 2;
+var NOT_CALLING = -1;
+var INITIAL_CAPACITY = 64;
+var PendingSpans = class {
+  size = 0;
+  start = new Float64Array(INITIAL_CAPACITY);
+  end = new Float64Array(INITIAL_CAPACITY);
+  name = new Int32Array(INITIAL_CAPACITY);
+  /** For builtin spans: key of their CalledFromBuiltin, or NOT_CALLING. */
+  nested = new Int32Array(INITIAL_CAPACITY);
+  push(start, end, name, nested) {
+    if (this.size === this.start.length) this.grow();
+    this.start[this.size] = start;
+    this.end[this.size] = end;
+    this.name[this.size] = name;
+    this.nested[this.size] = nested;
+    this.size++;
+  }
+  /** Index of the first span starting at or after `start`: those are the children of a span starting there. */
+  firstFrom(start) {
+    let index5 = this.size;
+    while (index5 > 0 && this.start[index5 - 1] >= start) index5--;
+    return index5;
+  }
+  grow() {
+    const capacity = this.start.length * 2;
+    this.start = copyInto(new Float64Array(capacity), this.start);
+    this.end = copyInto(new Float64Array(capacity), this.end);
+    this.name = copyInto(new Int32Array(capacity), this.name);
+    this.nested = copyInto(new Int32Array(capacity), this.nested);
+  }
+};
+function copyInto(target2, source3) {
+  target2.set(source3);
+  return target2;
+}
+var FunctionNames = class {
+  names = [];
+  builtin = [];
+  userIds = /* @__PURE__ */ new Map();
+  builtinIds = /* @__PURE__ */ new Map();
+  id(name, builtin) {
+    const ids = builtin ? this.builtinIds : this.userIds;
+    let id2 = ids.get(name);
+    if (id2 === void 0) {
+      id2 = this.names.length;
+      ids.set(name, id2);
+      this.names.push(name);
+      this.builtin.push(builtin);
+    }
+    return id2;
+  }
+};
+var GcAttribution = class {
+  /** Pauses by start; they may overlap (a major collection's notification spans minor ones). */
+  pauseStart = [];
+  pauseEnd = [];
+  pauseId = [];
+  longestPause = 0;
+  pauseCount = 0;
+  intervalCount = 0;
+  intervalStart = new Float64Array(INITIAL_CAPACITY);
+  intervalEnd = new Float64Array(INITIAL_CAPACITY);
+  intervalFunction = new Int32Array(INITIAL_CAPACITY);
+  latestIntervalEnd = -Infinity;
+  micros = [];
+  /** Per function, the pauses it overlapped (each counted once however many threads or intervals). */
+  pausesByFunction = /* @__PURE__ */ new Map();
+  pause(start, end) {
+    const id2 = this.pauseCount++;
+    for (let index5 = 0; index5 < this.intervalCount; index5++) {
+      this.credit(this.intervalFunction[index5], id2, this.intervalStart[index5], this.intervalEnd[index5], start, end);
+    }
+    const at = firstAtOrAfter(this.pauseStart, start);
+    this.pauseStart.splice(at, 0, start);
+    this.pauseEnd.splice(at, 0, end);
+    this.pauseId.splice(at, 0, id2);
+    this.longestPause = Math.max(this.longestPause, end - start);
+  }
+  /** [start, end) of `fn`'s self time on some thread. */
+  interval(start, end, fn) {
+    for (let index5 = firstAtOrAfter(this.pauseStart, end) - 1; index5 >= 0; index5--) {
+      if (this.pauseStart[index5] + this.longestPause <= start) break;
+      this.credit(fn, this.pauseId[index5], start, end, this.pauseStart[index5], this.pauseEnd[index5]);
+    }
+    this.keep(start, end, fn);
+  }
+  credit(fn, pause, start, end, pauseStart, pauseEnd) {
+    const overlap = Math.min(end, pauseEnd) - Math.max(start, pauseStart);
+    if (overlap <= 0) return;
+    this.micros[fn] = (this.micros[fn] ?? 0) + overlap;
+    let pauses = this.pausesByFunction.get(fn);
+    if (pauses === void 0) this.pausesByFunction.set(fn, pauses = /* @__PURE__ */ new Set());
+    pauses.add(pause);
+  }
+  keep(start, end, fn) {
+    this.latestIntervalEnd = Math.max(this.latestIntervalEnd, end);
+    if (this.intervalCount === this.intervalStart.length) this.makeRoom();
+    this.intervalStart[this.intervalCount] = start;
+    this.intervalEnd[this.intervalCount] = end;
+    this.intervalFunction[this.intervalCount] = fn;
+    this.intervalCount++;
+  }
+  /** Drops intervals too old for a late pause to reach; grows when most are still recent. */
+  makeRoom() {
+    const oldest = this.latestIntervalEnd - LATE_GC_WINDOW_MICROS;
+    let kept = 0;
+    for (let index5 = 0; index5 < this.intervalCount; index5++) {
+      if (this.intervalEnd[index5] < oldest) continue;
+      this.intervalStart[kept] = this.intervalStart[index5];
+      this.intervalEnd[kept] = this.intervalEnd[index5];
+      this.intervalFunction[kept] = this.intervalFunction[index5];
+      kept++;
+    }
+    this.intervalCount = kept;
+    if (kept * 2 >= this.intervalStart.length) {
+      const capacity = this.intervalStart.length * 2;
+      this.intervalStart = copyInto(new Float64Array(capacity), this.intervalStart);
+      this.intervalEnd = copyInto(new Float64Array(capacity), this.intervalEnd);
+      this.intervalFunction = copyInto(new Int32Array(capacity), this.intervalFunction);
+    }
+  }
+};
+function firstAtOrAfter(sorted, value4) {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = low + high >>> 1;
+    if (sorted[middle] < value4) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+var FunctionProfileBuilder = class {
+  names = new FunctionNames();
+  threads = /* @__PURE__ */ new Map();
+  threadNames = /* @__PURE__ */ new Map();
+  calledFromBuiltins = /* @__PURE__ */ new Map();
+  nextCalledFromBuiltinKey = 0;
+  // Per function id (user functions only are filled in, except nestedCount and callers).
+  calls = [];
+  selfMicros = [];
+  totalMicros = [];
+  /** Times a span of this function was contained by another Starlark span. */
+  nestedCount = [];
+  /** Function id → the user functions seen calling it (nearest enclosing user function). */
+  callers = /* @__PURE__ */ new Map();
+  gcAttribution = new GcAttribution();
+  gcPauses = 0;
+  gcPauseMicros = 0;
+  endMicros;
+  timestamp(ts2) {
+    if (Number.isFinite(ts2)) this.reach(ts2);
+  }
+  threadName(tid, name) {
+    this.threadNames.set(tid, name);
+  }
+  gc(gc) {
+    if (gc.dur === void 0 || !Number.isFinite(gc.ts) || !Number.isFinite(gc.dur) || gc.dur < 0) return;
+    this.reach(gc.ts + gc.dur);
+    this.gcPauses++;
+    this.gcPauseMicros += gc.dur;
+    this.gcAttribution.pause(gc.ts, gc.ts + gc.dur);
+  }
+  span(span) {
+    if (!Number.isFinite(span.ts) || !Number.isFinite(span.dur) || span.dur < 0) return;
+    const start = span.ts;
+    const end = span.ts + span.dur;
+    this.reach(end);
+    if (span.kind !== "starlark-user" && span.kind !== "starlark-builtin") return;
+    const builtin = span.kind === "starlark-builtin";
+    const fn = this.names.id(span.name, builtin);
+    let pending = this.threads.get(span.tid);
+    if (pending === void 0) this.threads.set(span.tid, pending = new PendingSpans());
+    const first = pending.firstFrom(start);
+    const nested = builtin ? this.collectCalledFromBuiltin(pending, first) : NOT_CALLING;
+    if (!builtin) this.completeUserCall(pending, first, fn, start, end);
+    pending.size = first;
+    pending.push(start, end, fn, nested);
+  }
+  build() {
+    const functions = [];
+    let starlarkSelfMicros = 0;
+    this.names.names.forEach((name, fn) => {
+      const calls = this.calls[fn] ?? 0;
+      if (calls === 0) return;
+      const selfMicros = this.selfMicros[fn] ?? 0;
+      starlarkSelfMicros += selfMicros;
+      functions.push({
+        name,
+        calls,
+        selfMicros,
+        totalMicros: this.totalMicros[fn] ?? 0,
+        gcPauses: this.gcAttribution.pausesByFunction.get(fn)?.size ?? 0,
+        gcMicros: this.gcAttribution.micros[fn] ?? 0
+      });
+    });
+    functions.sort((a4, b10) => b10.selfMicros - a4.selfMicros || (a4.name < b10.name ? -1 : a4.name > b10.name ? 1 : 0));
+    return {
+      functions,
+      starlarkSelfMicros,
+      gcPauses: this.gcPauses,
+      gcPauseMicros: this.gcPauseMicros,
+      endMicros: this.endMicros,
+      inFlight: this.inFlightCalls()
+    };
+  }
+  reach(micros) {
+    if (this.endMicros === void 0 || micros > this.endMicros) this.endMicros = micros;
+  }
+  /**
+   * A user call completed: its children are pending[first..]. Its self time is its span minus the user
+   * time inside (its user children, and user calls made from builtins it called); its GC share is counted
+   * on what remains.
+   */
+  completeUserCall(pending, first, fn, start, end) {
+    let cursor3 = start;
+    let covered = 0;
+    const cover = (from, to) => {
+      const clampedFrom = Math.max(from, cursor3);
+      const clampedTo = Math.min(to, end);
+      if (clampedTo <= clampedFrom) return;
+      if (clampedFrom > cursor3) this.gcAttribution.interval(cursor3, clampedFrom, fn);
+      covered += clampedTo - clampedFrom;
+      cursor3 = clampedTo;
+    };
+    for (let index5 = first; index5 < pending.size; index5++) {
+      const child = pending.name[index5];
+      this.addCaller(child, fn);
+      if (!this.names.builtin[child]) {
+        this.nestedCount[child] = (this.nestedCount[child] ?? 0) + 1;
+        if (child === fn) this.totalMicros[fn] = (this.totalMicros[fn] ?? 0) - (pending.end[index5] - pending.start[index5]);
+        cover(pending.start[index5], pending.end[index5]);
+        continue;
+      }
+      const inside = this.takeCalledFromBuiltin(pending.nested[index5]);
+      if (inside === void 0) continue;
+      for (const name of inside.names) this.addCaller(name, fn);
+      for (let pair = 0; pair < inside.userIntervals.length; pair += 2) cover(inside.userIntervals[pair], inside.userIntervals[pair + 1]);
+    }
+    if (end > cursor3) this.gcAttribution.interval(cursor3, end, fn);
+    this.calls[fn] = (this.calls[fn] ?? 0) + 1;
+    this.selfMicros[fn] = (this.selfMicros[fn] ?? 0) + (end - start - covered);
+    this.totalMicros[fn] = (this.totalMicros[fn] ?? 0) + (end - start);
+  }
+  /** A builtin completed: the calls inside it (pending[first..] and theirs) wait for its caller. */
+  collectCalledFromBuiltin(pending, first) {
+    if (first === pending.size) return NOT_CALLING;
+    const collected = { userIntervals: [], names: /* @__PURE__ */ new Set() };
+    for (let index5 = first; index5 < pending.size; index5++) {
+      const child = pending.name[index5];
+      collected.names.add(child);
+      if (!this.names.builtin[child]) {
+        this.nestedCount[child] = (this.nestedCount[child] ?? 0) + 1;
+        collected.userIntervals.push(pending.start[index5], pending.end[index5]);
+        continue;
+      }
+      const inside = this.takeCalledFromBuiltin(pending.nested[index5]);
+      if (inside === void 0) continue;
+      for (const name of inside.names) collected.names.add(name);
+      for (const micros of inside.userIntervals) collected.userIntervals.push(micros);
+    }
+    const key3 = this.nextCalledFromBuiltinKey++;
+    this.calledFromBuiltins.set(key3, collected);
+    return key3;
+  }
+  takeCalledFromBuiltin(key3) {
+    if (key3 === NOT_CALLING) return void 0;
+    const inside = this.calledFromBuiltins.get(key3);
+    this.calledFromBuiltins.delete(key3);
+    return inside;
+  }
+  addCaller(child, caller) {
+    let callers = this.callers.get(child);
+    if (callers === void 0) this.callers.set(child, callers = /* @__PURE__ */ new Set());
+    callers.add(caller);
+  }
+  /**
+   * On each thread, the run of trailing roots that are orphans. A root builtin is certain evidence: a
+   * builtin is always called from Starlark, and its caller, had it completed, would have contained it, so
+   * that caller was still running and every later root on the thread is inside it. A user function is an
+   * orphan when it was seen nested in completed calls and never at the top level except in such runs;
+   * as that depends on the runs themselves, they are shrunk until no function's standing changes.
+   */
+  inFlightCalls() {
+    const rootCount = [];
+    for (const pending of this.threads.values()) {
+      for (let index5 = 0; index5 < pending.size; index5++) increment(rootCount, pending.name[index5]);
+    }
+    const tids = [...this.threads.keys()].sort((a4, b10) => a4 - b10);
+    const firstRootBuiltin = /* @__PURE__ */ new Map();
+    for (const tid of tids) {
+      const pending = this.threads.get(tid);
+      let index5 = 0;
+      while (index5 < pending.size && !this.names.builtin[pending.name[index5]]) index5++;
+      firstRootBuiltin.set(tid, index5);
+    }
+    let rootsInRuns;
+    const onlyNested = (fn) => (this.nestedCount[fn] ?? 0) > 0 && (rootsInRuns === void 0 || (rootCount[fn] ?? 0) === (rootsInRuns[fn] ?? 0));
+    const runStart = /* @__PURE__ */ new Map();
+    for (; ; ) {
+      const counts = [];
+      let changed = false;
+      for (const tid of tids) {
+        const pending = this.threads.get(tid);
+        let start = pending.size;
+        while (start > 0 && (this.names.builtin[pending.name[start - 1]] || onlyNested(pending.name[start - 1]))) start--;
+        start = Math.min(start, firstRootBuiltin.get(tid));
+        for (let index5 = start; index5 < pending.size; index5++) increment(counts, pending.name[index5]);
+        if (start !== runStart.get(tid)) changed = true;
+        runStart.set(tid, start);
+      }
+      const firstPass = rootsInRuns === void 0;
+      rootsInRuns = counts;
+      if (!changed && !firstPass) break;
+    }
+    const calls = [];
+    for (const tid of tids) {
+      const pending = this.threads.get(tid);
+      const start = runStart.get(tid);
+      if (start < pending.size) calls.push(...this.reconstruct(tid, pending, start, onlyNested));
+    }
+    return calls;
+  }
+  /**
+   * The unfinished calls behind one thread's orphans pending[runStart..], innermost last.
+   *
+   * The innermost unfinished call made the last orphans: walking back from the end, orphans belong to the
+   * same call while some function is seen calling all of them; earlier orphans belong to its caller, which
+   * must be among the seen callers of the inner call's function. Starlark forbids recursion, so an
+   * unfinished call is of none of the functions that ran inside it. A call of a function only ever seen
+   * nested was itself made by an unfinished call, inferred the same way.
+   *
+   * Naming the wrong function is worse than naming none, so: a call with an orphan whose callers were never
+   * seen (its caller may be a function that never completed) is "unknown", and when the calls do not chain
+   * (an outer call that cannot have called the inner one, or orphans outside a call of a function only
+   * ever called by Bazel itself) the whole run is one "unknown" call.
+   */
+  reconstruct(tid, pending, runStart, onlyNested) {
+    const thread = this.threadNames.get(tid) ?? "";
+    const call = (candidates, from, to) => {
+      const children3 = /* @__PURE__ */ new Set();
+      for (let index5 = from; index5 < to; index5++) children3.add(this.names.names[pending.name[index5]]);
+      return this.inFlightCall(tid, thread, candidates, [...children3], pending.start[from]);
+    };
+    const wholeRunUnknown = () => [call(/* @__PURE__ */ new Set(), runStart, pending.size)];
+    const innermostFirst = [];
+    const ranInside = /* @__PURE__ */ new Set();
+    let inner;
+    let end = pending.size;
+    while (end > runStart) {
+      let constraint;
+      if (inner !== void 0) {
+        constraint = this.callersOf(inner);
+        if (constraint.size === 0) return wholeRunUnknown();
+      }
+      let candidates = constraint;
+      const evidence = /* @__PURE__ */ new Set();
+      let unseenCaller = false;
+      let first = end - 1;
+      for (; first >= runStart; first--) {
+        const fn = pending.name[first];
+        if (evidence.has(fn)) continue;
+        const callers = this.callers.get(fn);
+        if (callers === void 0) {
+          unseenCaller = true;
+          continue;
+        }
+        const narrowed = candidates === void 0 ? new Set(callers) : intersection(candidates, callers);
+        if (narrowed.size === 0) {
+          if (evidence.size === 0) return wholeRunUnknown();
+          break;
+        }
+        candidates = narrowed;
+        evidence.add(fn);
+      }
+      const start = first + 1;
+      for (let index5 = start; index5 < end; index5++) if (!this.names.builtin[pending.name[index5]]) ranInside.add(pending.name[index5]);
+      const possible = unseenCaller || evidence.size < MIN_EVIDENCE_FUNCTIONS ? /* @__PURE__ */ new Set() : difference(candidates, ranInside);
+      if (possible.size === 1) ranInside.add([...possible][0]);
+      innermostFirst.push(call(possible, start, end));
+      inner = possible.size > 0 ? possible : void 0;
+      end = start;
+    }
+    for (; ; ) {
+      const outermost = innermostFirst.at(-1);
+      if (outermost.function === void 0) break;
+      const fn = this.names.id(outermost.function, false);
+      if (!onlyNested(fn)) break;
+      const callers = difference(this.callers.get(fn) ?? /* @__PURE__ */ new Set(), ranInside);
+      if (callers.size === 0) break;
+      if (callers.size === 1) ranInside.add([...callers][0]);
+      innermostFirst.push(this.inFlightCall(tid, thread, callers, [], outermost.sinceMicros));
+    }
+    return innermostFirst.reverse();
+  }
+  callersOf(functions) {
+    const callers = /* @__PURE__ */ new Set();
+    for (const fn of functions) for (const caller of this.callers.get(fn) ?? []) callers.add(caller);
+    return callers;
+  }
+  inFlightCall(tid, thread, candidates, children3, sinceMicros) {
+    const names = [...candidates].map((fn) => this.names.names[fn]).sort();
+    const inference = names.length === 0 ? "unknown" : names.length === 1 ? "caller-seen" : "ambiguous";
+    return {
+      tid,
+      thread,
+      function: inference === "caller-seen" ? names[0] : void 0,
+      inference,
+      candidates: inference === "ambiguous" ? names : [],
+      children: children3,
+      sinceMicros
+    };
+  }
+};
+function intersection(a4, b10) {
+  const result = /* @__PURE__ */ new Set();
+  for (const value4 of a4) if (b10.has(value4)) result.add(value4);
+  return result;
+}
+function difference(a4, b10) {
+  const result = /* @__PURE__ */ new Set();
+  for (const value4 of a4) if (!b10.has(value4)) result.add(value4);
+  return result;
+}
+function increment(counts, index5) {
+  counts[index5] = (counts[index5] ?? 0) + 1;
+}
+
+// src/core/memory-profile.ts
+var LINE = /^(.*):(heap|non-heap):(init|used|commited|committed|max):(-?\d+)$/;
+function summarizeMemoryProfile(text3) {
+  let peak;
+  const phases = [];
+  for (const line5 of text3.split("\n")) {
+    const match2 = LINE.exec(line5.trim());
+    if (match2 === null) continue;
+    const [, phase, pool, measure3, bytes] = match2;
+    if (phases[phases.length - 1] !== phase) phases.push(phase);
+    if (pool === "heap" && measure3 === "used") {
+      const value4 = Number(bytes);
+      if (peak === void 0 || value4 > peak) peak = value4;
+    }
+  }
+  return { peakHeapUsedBytes: peak, phases };
+}
+
+// src/core/oom-stack.ts
+var TOP_JAVA_FRAMES = 8;
+var STARLARK_EVAL_PACKAGE = "net.starlark.java.eval.";
+var BUILTIN_DISPATCH_FRAME = /^net\.starlark\.java\.eval\.MethodDescriptor\.call\(/;
+var REFLECTION_FRAME = /^(?:java\.base\/)?(?:jdk\.internal\.reflect\.|java\.lang\.reflect\.|java\.lang\.invoke\.|sun\.reflect\.)/;
+var JAVA_FRAME_METHOD = /\.([\w$<>]+)\([^()]*\)$/;
+var THROWABLE_LINE = /^(?:Exception in thread "([^"]*)" )?((?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*)(?:: (.*))?$/;
+var CAUSED_BY_LINE = /^Caused by: ((?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*)(?:: (.*))?$/;
+var FRAME_LINE = /^\s+at (.+?)\s*$/;
+var MORE_FRAMES_LINE = /^\s+\.\.\. \d+ more\s*$/;
+var STARLARK_FRAME = /^<starlark>\.(.+?)\((.*?)(?::(\d+))?\)$/;
+var HANDLER_OOM_LINE = /^Exception: java\.lang\.OutOfMemoryError thrown from the UncaughtExceptionHandler in thread "([^"]*)"/;
+var JAVA_LOG_RECORD = /^\d{6} \d{2}:\d{2}:\d{2}\.\d{3}:[A-Z]+ (\d+) \[([^\]]*)\]/;
+var LOGGED_BY_FAILING_THREAD = /^com\.google\.devtools\.build\.lib\.concurrent\.AbstractQueueVisitor\./;
+var STARLARK_EVALUATION_TARGET = /thrown during Starlark evaluation \(([^)]*)\)/;
+function oomTraces(text3, source3) {
+  const lines = text3.split(/\r?\n/);
+  const traces = [];
+  let recordThreadId;
+  for (let index5 = 0; index5 < lines.length; index5++) {
+    const line5 = lines[index5];
+    const record = JAVA_LOG_RECORD.exec(line5);
+    if (record !== null) {
+      recordThreadId = LOGGED_BY_FAILING_THREAD.test(record[2]) ? Number(record[1]) : void 0;
+      continue;
+    }
+    const handler = HANDLER_OOM_LINE.exec(line5);
+    if (handler !== null) {
+      traces.push(trace(source3, { thread: handler[1], threadId: void 0, messages: [], frames: [] }));
+      continue;
+    }
+    const throwable = THROWABLE_LINE.exec(line5);
+    if (throwable === null) continue;
+    const messages = [`${throwable[2]}: ${throwable[3] ?? ""}`];
+    const frames = [];
+    let next = index5 + 1;
+    for (; next < lines.length; next++) {
+      const frame2 = FRAME_LINE.exec(lines[next]);
+      if (frame2 !== null) {
+        frames.push(frame2[1]);
+        continue;
+      }
+      const cause = CAUSED_BY_LINE.exec(lines[next]);
+      if (cause !== null) {
+        messages.push(`${cause[1]}: ${cause[2] ?? ""}`);
+        continue;
+      }
+      if (!MORE_FRAMES_LINE.test(lines[next])) break;
+    }
+    index5 = next - 1;
+    const threadId = recordThreadId;
+    recordThreadId = void 0;
+    if (messages.some((message) => message.includes("OutOfMemoryError"))) {
+      traces.push(trace(source3, { thread: throwable[1], threadId, messages, frames }));
+    }
+  }
+  return traces;
+}
+function trace(source3, raw) {
+  const starlarkFrames = [];
+  const javaFrames = [];
+  for (const frame2 of raw.frames) {
+    const starlark = STARLARK_FRAME.exec(frame2);
+    if (starlark === null) javaFrames.push(frame2);
+    else starlarkFrames.push({ function: starlark[1], file: starlark[2], line: starlark[3] === void 0 ? void 0 : Number(starlark[3]) });
+  }
+  const target2 = raw.messages.map((message) => STARLARK_EVALUATION_TARGET.exec(message)?.[1]).find((found) => found !== void 0);
+  const inStarlark = starlarkFrames.length > 0 || target2 !== void 0 || raw.messages.some((message) => message.startsWith(STARLARK_EVAL_PACKAGE)) || javaFrames.some((frame2) => frame2.startsWith(STARLARK_EVAL_PACKAGE));
+  return {
+    source: source3,
+    thread: raw.thread,
+    threadId: raw.threadId,
+    starlarkFrames,
+    target: target2,
+    builtin: builtinMethod(javaFrames),
+    inStarlark,
+    topJavaFrames: javaFrames.slice(0, TOP_JAVA_FRAMES)
+  };
+}
+function builtinMethod(javaFrames) {
+  const dispatch2 = javaFrames.findIndex((frame2) => BUILTIN_DISPATCH_FRAME.test(frame2));
+  for (let index5 = dispatch2 - 1; index5 >= 0; index5--) {
+    if (REFLECTION_FRAME.test(javaFrames[index5])) continue;
+    return JAVA_FRAME_METHOD.exec(javaFrames[index5])?.[1];
+  }
+  return void 0;
+}
+
+// src/core/trace-events.ts
+var GC_CATEGORY = "gc notification";
+var STARLARK_USER_CATEGORY = "Starlark user function call";
+var STARLARK_BUILTIN_CATEGORY = "Starlark builtin function call";
+var SKYFUNCTION_CATEGORY = "skyfunction";
+var MEMORY_COUNTER_NAME = "Memory usage (Bazel)";
+var BYTES_PER_COUNTER_MB = 1024 * 1024;
+function typedEvents(visitor) {
+  return (event2) => {
+    const ph = event2["ph"];
+    const ts2 = event2["ts"];
+    if (typeof ts2 === "number") visitor.timestamp?.(ts2);
+    if (ph === "X" || ph === "i" || ph === "I") {
+      if (typeof ts2 !== "number") return;
+      const category = typeof event2["cat"] === "string" ? event2["cat"] : "";
+      const name = typeof event2["name"] === "string" ? event2["name"] : "";
+      const tid = typeof event2["tid"] === "number" ? event2["tid"] : -1;
+      const dur = typeof event2["dur"] === "number" ? event2["dur"] : void 0;
+      if (category === GC_CATEGORY) {
+        visitor.gc?.({ major: name === "major GC", tid, ts: ts2, dur });
+        return;
+      }
+      if (ph !== "X" || dur === void 0 || visitor.span === void 0) return;
+      visitor.span({ kind: spanKind(category), category, name, tid, ts: ts2, dur, args: objectOrUndefined(event2["args"]) });
+    } else if (ph === "C") {
+      if (typeof ts2 !== "number" || visitor.counter === void 0) return;
+      const values3 = numericValues(event2["args"]);
+      if (values3 === void 0) return;
+      const name = typeof event2["name"] === "string" ? event2["name"] : "";
+      const tid = typeof event2["tid"] === "number" ? event2["tid"] : -1;
+      visitor.counter({ name, tid, ts: ts2, values: values3 });
+    } else if (ph === "M") {
+      if (event2["name"] !== "thread_name" || visitor.threadName === void 0) return;
+      const args = objectOrUndefined(event2["args"]);
+      const tid = event2["tid"];
+      if (typeof tid === "number" && typeof args?.["name"] === "string") visitor.threadName(tid, args["name"]);
+    }
+  };
+}
+function spanKind(category) {
+  switch (category) {
+    case STARLARK_USER_CATEGORY:
+      return "starlark-user";
+    case STARLARK_BUILTIN_CATEGORY:
+      return "starlark-builtin";
+    case SKYFUNCTION_CATEGORY:
+      return "skyfunction";
+    default:
+      return "other";
+  }
+}
+function jvmMemoryUsedBytes(counter) {
+  if (counter.name !== MEMORY_COUNTER_NAME) return void 0;
+  const megabytes = counter.values["memory"];
+  return megabytes === void 0 ? void 0 : Math.round(megabytes * BYTES_PER_COUNTER_MB);
+}
+function numericValues(args) {
+  const object2 = objectOrUndefined(args);
+  if (object2 === void 0) return void 0;
+  const values3 = {};
+  let any = false;
+  for (const [key3, value4] of Object.entries(object2)) {
+    const number9 = typeof value4 === "number" ? value4 : typeof value4 === "string" && value4.trim() !== "" ? Number(value4) : NaN;
+    if (Number.isFinite(number9)) {
+      values3[key3] = number9;
+      any = true;
+    }
+  }
+  return any ? values3 : void 0;
+}
+function objectOrUndefined(value4) {
+  return typeof value4 === "object" && value4 !== null && !Array.isArray(value4) ? value4 : void 0;
+}
+function allVisitors(...visitors) {
+  return {
+    span: (span) => visitors.forEach((visitor) => visitor.span?.(span)),
+    gc: (gc) => visitors.forEach((visitor) => visitor.gc?.(gc)),
+    counter: (counter) => visitors.forEach((visitor) => visitor.counter?.(counter)),
+    threadName: (tid, name) => visitors.forEach((visitor) => visitor.threadName?.(tid, name)),
+    timestamp: (ts2) => visitors.forEach((visitor) => visitor.timestamp?.(ts2))
+  };
+}
+
+// src/core/profile-summary.ts
+var ProfileSummaryBuilder = class {
+  firstTimestamp;
+  lastTimestamp;
+  gcMinor = 0;
+  gcMajor = 0;
+  gcMicros = 0;
+  gcWithoutDuration = 0;
+  peakCounterMemoryBytes;
+  spans = { "starlark-user": 0, "starlark-builtin": 0, skyfunction: 0, other: 0 };
+  threadIds = /* @__PURE__ */ new Set();
+  timestamp(ts2) {
+    if (this.firstTimestamp === void 0) this.firstTimestamp = ts2;
+    this.lastTimestamp = ts2;
+  }
+  span(span) {
+    this.spans[span.kind]++;
+  }
+  gc(gc) {
+    if (gc.major) this.gcMajor++;
+    else this.gcMinor++;
+    if (gc.dur === void 0) this.gcWithoutDuration++;
+    else this.gcMicros += gc.dur;
+  }
+  counter(counter) {
+    const bytes = jvmMemoryUsedBytes(counter);
+    if (bytes !== void 0 && (this.peakCounterMemoryBytes === void 0 || bytes > this.peakCounterMemoryBytes)) {
+      this.peakCounterMemoryBytes = bytes;
+    }
+  }
+  threadName(tid) {
+    this.threadIds.add(tid);
+  }
+  build(scan) {
+    const duration = this.firstTimestamp === void 0 || this.lastTimestamp === void 0 ? void 0 : this.lastTimestamp - this.firstTimestamp;
+    return {
+      eventsRecovered: scan.events,
+      truncated: scan.truncated,
+      durationMicros: duration,
+      gcMinor: this.gcMinor,
+      gcMajor: this.gcMajor,
+      gcCount: this.gcMinor + this.gcMajor,
+      gcMicros: this.gcMicros,
+      gcWithoutDuration: this.gcWithoutDuration,
+      peakCounterMemoryBytes: this.peakCounterMemoryBytes,
+      spans: { ...this.spans },
+      threads: this.threadIds.size
+    };
+  }
+};
+
+// src/core/run-summary.ts
+var RUN_SUMMARY_FILE = "run-summary.json";
+var RUN_SUMMARY_VERSION = 1;
+function summaryIsCurrent(cached, inputs) {
+  if (typeof cached !== "object" || cached === null) return false;
+  const summary2 = cached;
+  if (summary2.version !== RUN_SUMMARY_VERSION || typeof summary2.inputs !== "object" || summary2.inputs === null) return false;
+  const names = Object.keys(inputs);
+  if (Object.keys(summary2.inputs).length !== names.length) return false;
+  return names.every((name) => {
+    const stamp = summary2.inputs[name];
+    return stamp !== void 0 && stamp.bytes === inputs[name].bytes && stamp.mtimeMs === inputs[name].mtimeMs;
+  });
+}
+
+// src/io/pprof-reader.ts
+import { readFile as readFile3 } from "node:fs/promises";
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
+
+// node_modules/pprof-format/dist/esm/index.js
+var __classPrivateFieldGet = function(receiver, state, kind, f) {
+  if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a getter");
+  if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot read private member from an object whose class did not declare it");
+  return kind === "m" ? f : kind === "a" ? f.call(receiver) : f ? f.value : state.get(receiver);
+};
+var _StringTable_encodings;
+var _StringTable_positions;
+var lowMaxBig = 2n ** 32n - 1n;
+var lowMax = 2 ** 32 - 1;
+var lowMaxPlus1 = lowMax + 1;
+var toUtf8 = typeof Buffer === "undefined" ? (value4) => new TextEncoder().encode(value4) : (value4) => Buffer.from(value4, "utf8");
+function countNumberBytes(buffer) {
+  if (!buffer.length)
+    return 0;
+  let i = 0;
+  while (i < buffer.length && buffer[i++] >= 128)
+    ;
+  return i;
+}
+function decodeBigNumber(buffer) {
+  if (!buffer.length)
+    return BigInt(0);
+  let value4 = BigInt(buffer[0] & 127);
+  let i = 0;
+  while (buffer[i++] >= 128) {
+    value4 |= BigInt(buffer[i] & 127) << BigInt(7 * i);
+  }
+  return value4;
+}
+function makeValue(value4, offset4 = 0) {
+  return { value: value4, offset: offset4 };
+}
+function getValue(mode, buffer) {
+  switch (mode) {
+    case kTypeVarInt:
+      for (let i = 0; i < buffer.length; i++) {
+        if (!(buffer[i] & 128)) {
+          return makeValue(buffer.subarray(0, i + 1));
+        }
+      }
+      return makeValue(buffer);
+    case kTypeLengthDelim: {
+      const offset4 = countNumberBytes(buffer);
+      const size = decodeNumber(buffer);
+      return makeValue(buffer.subarray(offset4, Number(size) + offset4), offset4);
+    }
+    default:
+      throw new Error(`Unrecognized value type: ${mode}`);
+  }
+}
+function lowBits(number9) {
+  return typeof number9 !== "bigint" ? (number9 >>> 0) % lowMaxPlus1 : Number(number9 & lowMaxBig);
+}
+function highBits(number9) {
+  return typeof number9 !== "bigint" ? number9 / lowMaxPlus1 >>> 0 : Number(number9 >> 32n & lowMaxBig);
+}
+function long(number9) {
+  const sign3 = number9 < 0;
+  if (sign3)
+    number9 = -number9;
+  let lo = lowBits(number9);
+  let hi = highBits(number9);
+  if (sign3) {
+    hi = ~hi >>> 0;
+    lo = ~lo >>> 0;
+    if (++lo > lowMax) {
+      lo = 0;
+      if (++hi > lowMax) {
+        hi = 0;
+      }
+    }
+  }
+  return [hi, lo];
+}
+var kTypeVarInt = 0;
+var kTypeLengthDelim = 2;
+function decodeNumber(buffer) {
+  const size = countNumberBytes(buffer);
+  if (size > 4)
+    return decodeBigNumber(buffer);
+  if (!buffer.length)
+    return 0;
+  let value4 = buffer[0] & 127;
+  let i = 0;
+  while (buffer[i++] >= 128) {
+    value4 |= (buffer[i] & 127) << 7 * i;
+  }
+  return value4;
+}
+function decodeNumbers(buffer) {
+  const values3 = [];
+  let start = 0;
+  for (let i = 0; i < buffer.length; i++) {
+    if ((buffer[i] & 128) === 0) {
+      values3.push(decodeNumber(buffer.subarray(start, i + 1)));
+      start = i + 1;
+    }
+  }
+  return values3;
+}
+function push(value4, list) {
+  if (list == null) {
+    return [value4];
+  }
+  list.push(value4);
+  return list;
+}
+function pushAll(values3, list) {
+  if (list == null) {
+    return values3;
+  }
+  for (const value4 of values3) {
+    list.push(value4);
+  }
+  return list;
+}
+function measureNumber(number9) {
+  if (number9 === 0 || number9 === 0n)
+    return 0;
+  const [hi, lo] = long(number9);
+  const a4 = lo;
+  const b10 = (lo >>> 28 | hi << 4) >>> 0;
+  const c4 = hi >>> 24;
+  if (c4 !== 0) {
+    return c4 < 128 ? 9 : 10;
+  }
+  if (b10 !== 0) {
+    if (b10 < 16384) {
+      return b10 < 128 ? 5 : 6;
+    }
+    return b10 < 2097152 ? 7 : 8;
+  }
+  if (a4 < 16384) {
+    return a4 < 128 ? 1 : 2;
+  }
+  return a4 < 2097152 ? 3 : 4;
+}
+function measureValue(value4) {
+  if (typeof value4 === "undefined")
+    return 0;
+  if (typeof value4 === "number" || typeof value4 === "bigint") {
+    return measureNumber(value4) || 1;
+  }
+  return value4.length;
+}
+function measureArray(list) {
+  let size = 0;
+  for (const item of list) {
+    size += measureValue(item);
+  }
+  return size;
+}
+function measureNumberField(number9) {
+  const length2 = measureNumber(number9);
+  return length2 ? 1 + length2 : 0;
+}
+function measureNumberArrayField(values3) {
+  let total = 0;
+  for (const value4 of values3) {
+    total += measureNumber(value4) || 1;
+  }
+  return total ? 1 + measureNumber(total) + total : 0;
+}
+function measureLengthDelimField(value4) {
+  const length2 = measureValue(value4);
+  return length2 ? 1 + measureNumber(length2) + length2 : 0;
+}
+function measureLengthDelimArrayField(values3) {
+  let total = 0;
+  for (const value4 of values3) {
+    total += measureLengthDelimField(value4);
+  }
+  return total;
+}
+function encodeNumber(buffer, i, number9) {
+  if (number9 === 0 || number9 === 0n) {
+    buffer[i++] = 0;
+    return i;
+  }
+  let [hi, lo] = long(number9);
+  while (hi) {
+    buffer[i++] = lo & 127 | 128;
+    lo = (lo >>> 7 | hi << 25) >>> 0;
+    hi >>>= 7;
+  }
+  while (lo > 127) {
+    buffer[i++] = lo & 127 | 128;
+    lo = lo >>> 7;
+  }
+  buffer[i++] = lo;
+  return i;
+}
+var emptyTableToken = /* @__PURE__ */ Symbol();
+var StringTable = class _StringTable {
+  constructor(tok) {
+    this.strings = new Array();
+    _StringTable_encodings.set(this, new Array());
+    _StringTable_positions.set(this, /* @__PURE__ */ new Map());
+    if (tok !== emptyTableToken) {
+      this.dedup("");
+    }
+  }
+  get encodedLength() {
+    let size = 0;
+    for (const encoded of __classPrivateFieldGet(this, _StringTable_encodings, "f")) {
+      size += encoded.length;
+    }
+    return size;
+  }
+  _encodeToBuffer(buffer, offset4) {
+    for (const encoded of __classPrivateFieldGet(this, _StringTable_encodings, "f")) {
+      buffer.set(encoded, offset4);
+      offset4 += encoded.length;
+    }
+    return offset4;
+  }
+  encode(buffer = new Uint8Array(this.encodedLength)) {
+    this._encodeToBuffer(buffer, 0);
+    return buffer;
+  }
+  static _encodeStringFromUtf8(stringBuffer) {
+    const buffer = new Uint8Array(1 + stringBuffer.length + (measureNumber(stringBuffer.length) || 1));
+    let offset4 = 0;
+    buffer[offset4++] = 50;
+    offset4 = encodeNumber(buffer, offset4, stringBuffer.length);
+    if (stringBuffer.length > 0) {
+      buffer.set(stringBuffer, offset4);
+    }
+    return buffer;
+  }
+  static _encodeString(string2) {
+    return _StringTable._encodeStringFromUtf8(toUtf8(string2));
+  }
+  dedup(string2) {
+    if (typeof string2 === "number")
+      return string2;
+    if (!__classPrivateFieldGet(this, _StringTable_positions, "f").has(string2)) {
+      const pos = this.strings.push(string2) - 1;
+      __classPrivateFieldGet(this, _StringTable_positions, "f").set(string2, pos);
+      __classPrivateFieldGet(this, _StringTable_encodings, "f").push(_StringTable._encodeString(string2));
+    }
+    return __classPrivateFieldGet(this, _StringTable_positions, "f").get(string2);
+  }
+  _decodeString(buffer) {
+    const string2 = new TextDecoder().decode(buffer);
+    __classPrivateFieldGet(this, _StringTable_positions, "f").set(string2, this.strings.push(string2) - 1);
+    __classPrivateFieldGet(this, _StringTable_encodings, "f").push(_StringTable._encodeStringFromUtf8(buffer));
+  }
+};
+_StringTable_encodings = /* @__PURE__ */ new WeakMap(), _StringTable_positions = /* @__PURE__ */ new WeakMap();
+function decode(buffer, decoder) {
+  const data3 = {};
+  let index5 = 0;
+  while (index5 < buffer.length) {
+    const field3 = buffer[index5] >> 3;
+    const mode = buffer[index5] & 7;
+    index5++;
+    const { offset: offset4, value: value4 } = getValue(mode, buffer.subarray(index5));
+    index5 += value4.length + offset4;
+    decoder(data3, field3, value4);
+  }
+  return data3;
+}
+var ValueType = class _ValueType {
+  static create(data3) {
+    return data3 instanceof _ValueType ? data3 : new _ValueType(data3);
+  }
+  constructor(data3) {
+    this.type = data3.type || 0;
+    this.unit = data3.unit || 0;
+  }
+  get length() {
+    let total = 0;
+    total += measureNumberField(this.type);
+    total += measureNumberField(this.unit);
+    return total;
+  }
+  _encodeToBuffer(buffer, offset4 = 0) {
+    if (this.type) {
+      buffer[offset4++] = 8;
+      offset4 = encodeNumber(buffer, offset4, this.type);
+    }
+    if (this.unit) {
+      buffer[offset4++] = 16;
+      offset4 = encodeNumber(buffer, offset4, this.unit);
+    }
+    return offset4;
+  }
+  encode(buffer = new Uint8Array(this.length)) {
+    this._encodeToBuffer(buffer, 0);
+    return buffer;
+  }
+  static decodeValue(data3, field3, buffer) {
+    switch (field3) {
+      case 1:
+        data3.type = decodeNumber(buffer);
+        break;
+      case 2:
+        data3.unit = decodeNumber(buffer);
+        break;
+    }
+  }
+  static decode(buffer) {
+    return new this(decode(buffer, this.decodeValue));
+  }
+};
+var Label = class _Label {
+  static create(data3) {
+    return data3 instanceof _Label ? data3 : new _Label(data3);
+  }
+  constructor(data3) {
+    this.key = data3.key || 0;
+    this.str = data3.str || 0;
+    this.num = data3.num || 0;
+    this.numUnit = data3.numUnit || 0;
+  }
+  get length() {
+    let total = 0;
+    total += measureNumberField(this.key);
+    total += measureNumberField(this.str);
+    total += measureNumberField(this.num);
+    total += measureNumberField(this.numUnit);
+    return total;
+  }
+  _encodeToBuffer(buffer, offset4 = 0) {
+    if (this.key) {
+      buffer[offset4++] = 8;
+      offset4 = encodeNumber(buffer, offset4, this.key);
+    }
+    if (this.str) {
+      buffer[offset4++] = 16;
+      offset4 = encodeNumber(buffer, offset4, this.str);
+    }
+    if (this.num) {
+      buffer[offset4++] = 24;
+      offset4 = encodeNumber(buffer, offset4, this.num);
+    }
+    if (this.numUnit) {
+      buffer[offset4++] = 32;
+      offset4 = encodeNumber(buffer, offset4, this.numUnit);
+    }
+    return offset4;
+  }
+  encode(buffer = new Uint8Array(this.length)) {
+    this._encodeToBuffer(buffer, 0);
+    return buffer;
+  }
+  static decodeValue(data3, field3, buffer) {
+    switch (field3) {
+      case 1:
+        data3.key = decodeNumber(buffer);
+        break;
+      case 2:
+        data3.str = decodeNumber(buffer);
+        break;
+      case 3:
+        data3.num = decodeNumber(buffer);
+        break;
+      case 4:
+        data3.numUnit = decodeNumber(buffer);
+        break;
+    }
+  }
+  static decode(buffer) {
+    return new this(decode(buffer, this.decodeValue));
+  }
+};
+var Sample = class _Sample {
+  static create(data3) {
+    return data3 instanceof _Sample ? data3 : new _Sample(data3);
+  }
+  constructor(data3) {
+    this.locationId = data3.locationId || [];
+    this.value = data3.value || [];
+    this.label = (data3.label || []).map(Label.create);
+  }
+  get length() {
+    let total = 0;
+    total += measureNumberArrayField(this.locationId);
+    total += measureNumberArrayField(this.value);
+    total += measureLengthDelimArrayField(this.label);
+    return total;
+  }
+  _encodeToBuffer(buffer, offset4 = 0) {
+    if (this.locationId.length) {
+      buffer[offset4++] = 10;
+      offset4 = encodeNumber(buffer, offset4, measureArray(this.locationId));
+      for (const locationId of this.locationId) {
+        offset4 = encodeNumber(buffer, offset4, locationId);
+      }
+    }
+    if (this.value.length) {
+      buffer[offset4++] = 18;
+      offset4 = encodeNumber(buffer, offset4, measureArray(this.value));
+      for (const value4 of this.value) {
+        offset4 = encodeNumber(buffer, offset4, value4);
+      }
+    }
+    for (const label of this.label) {
+      buffer[offset4++] = 26;
+      offset4 = encodeNumber(buffer, offset4, label.length);
+      offset4 = label._encodeToBuffer(buffer, offset4);
+    }
+    return offset4;
+  }
+  encode(buffer = new Uint8Array(this.length)) {
+    this._encodeToBuffer(buffer, 0);
+    return buffer;
+  }
+  static decodeValue(data3, field3, buffer) {
+    switch (field3) {
+      case 1:
+        data3.locationId = pushAll(decodeNumbers(buffer), data3.locationId);
+        break;
+      case 2:
+        data3.value = pushAll(decodeNumbers(buffer), data3.value);
+        break;
+      case 3:
+        data3.label = push(Label.decode(buffer), data3.label);
+        break;
+    }
+  }
+  static decode(buffer) {
+    return new this(decode(buffer, this.decodeValue));
+  }
+};
+var Mapping = class _Mapping {
+  static create(data3) {
+    return data3 instanceof _Mapping ? data3 : new _Mapping(data3);
+  }
+  constructor(data3) {
+    this.id = data3.id || 0;
+    this.memoryStart = data3.memoryStart || 0;
+    this.memoryLimit = data3.memoryLimit || 0;
+    this.fileOffset = data3.fileOffset || 0;
+    this.filename = data3.filename || 0;
+    this.buildId = data3.buildId || 0;
+    this.hasFunctions = !!data3.hasFunctions;
+    this.hasFilenames = !!data3.hasFilenames;
+    this.hasLineNumbers = !!data3.hasLineNumbers;
+    this.hasInlineFrames = !!data3.hasInlineFrames;
+  }
+  get length() {
+    let total = 0;
+    total += measureNumberField(this.id);
+    total += measureNumberField(this.memoryStart);
+    total += measureNumberField(this.memoryLimit);
+    total += measureNumberField(this.fileOffset);
+    total += measureNumberField(this.filename);
+    total += measureNumberField(this.buildId);
+    total += measureNumberField(this.hasFunctions ? 1 : 0);
+    total += measureNumberField(this.hasFilenames ? 1 : 0);
+    total += measureNumberField(this.hasLineNumbers ? 1 : 0);
+    total += measureNumberField(this.hasInlineFrames ? 1 : 0);
+    return total;
+  }
+  _encodeToBuffer(buffer, offset4 = 0) {
+    if (this.id) {
+      buffer[offset4++] = 8;
+      offset4 = encodeNumber(buffer, offset4, this.id);
+    }
+    if (this.memoryStart) {
+      buffer[offset4++] = 16;
+      offset4 = encodeNumber(buffer, offset4, this.memoryStart);
+    }
+    if (this.memoryLimit) {
+      buffer[offset4++] = 24;
+      offset4 = encodeNumber(buffer, offset4, this.memoryLimit);
+    }
+    if (this.fileOffset) {
+      buffer[offset4++] = 32;
+      offset4 = encodeNumber(buffer, offset4, this.fileOffset);
+    }
+    if (this.filename) {
+      buffer[offset4++] = 40;
+      offset4 = encodeNumber(buffer, offset4, this.filename);
+    }
+    if (this.buildId) {
+      buffer[offset4++] = 48;
+      offset4 = encodeNumber(buffer, offset4, this.buildId);
+    }
+    if (this.hasFunctions) {
+      buffer[offset4++] = 56;
+      offset4 = encodeNumber(buffer, offset4, 1);
+    }
+    if (this.hasFilenames) {
+      buffer[offset4++] = 64;
+      offset4 = encodeNumber(buffer, offset4, 1);
+    }
+    if (this.hasLineNumbers) {
+      buffer[offset4++] = 72;
+      offset4 = encodeNumber(buffer, offset4, 1);
+    }
+    if (this.hasInlineFrames) {
+      buffer[offset4++] = 80;
+      offset4 = encodeNumber(buffer, offset4, 1);
+    }
+    return offset4;
+  }
+  encode(buffer = new Uint8Array(this.length)) {
+    this._encodeToBuffer(buffer, 0);
+    return buffer;
+  }
+  static decodeValue(data3, field3, buffer) {
+    switch (field3) {
+      case 1:
+        data3.id = decodeNumber(buffer);
+        break;
+      case 2:
+        data3.memoryStart = decodeNumber(buffer);
+        break;
+      case 3:
+        data3.memoryLimit = decodeNumber(buffer);
+        break;
+      case 4:
+        data3.fileOffset = decodeNumber(buffer);
+        break;
+      case 5:
+        data3.filename = decodeNumber(buffer);
+        break;
+      case 6:
+        data3.buildId = decodeNumber(buffer);
+        break;
+      case 7:
+        data3.hasFunctions = !!decodeNumber(buffer);
+        break;
+      case 8:
+        data3.hasFilenames = !!decodeNumber(buffer);
+        break;
+      case 9:
+        data3.hasLineNumbers = !!decodeNumber(buffer);
+        break;
+      case 10:
+        data3.hasInlineFrames = !!decodeNumber(buffer);
+        break;
+    }
+  }
+  static decode(buffer) {
+    return new this(decode(buffer, this.decodeValue));
+  }
+};
+var Line = class _Line {
+  static create(data3) {
+    return data3 instanceof _Line ? data3 : new _Line(data3);
+  }
+  constructor(data3) {
+    this.functionId = data3.functionId || 0;
+    this.line = data3.line || 0;
+    this.column = data3.column || 0;
+  }
+  get length() {
+    let total = 0;
+    total += measureNumberField(this.functionId);
+    total += measureNumberField(this.line);
+    total += measureNumberField(this.column);
+    return total;
+  }
+  _encodeToBuffer(buffer, offset4 = 0) {
+    if (this.functionId) {
+      buffer[offset4++] = 8;
+      offset4 = encodeNumber(buffer, offset4, this.functionId);
+    }
+    if (this.line) {
+      buffer[offset4++] = 16;
+      offset4 = encodeNumber(buffer, offset4, this.line);
+    }
+    if (this.column) {
+      buffer[offset4++] = 24;
+      offset4 = encodeNumber(buffer, offset4, this.column);
+    }
+    return offset4;
+  }
+  encode(buffer = new Uint8Array(this.length)) {
+    this._encodeToBuffer(buffer, 0);
+    return buffer;
+  }
+  static decodeValue(data3, field3, buffer) {
+    switch (field3) {
+      case 1:
+        data3.functionId = decodeNumber(buffer);
+        break;
+      case 2:
+        data3.line = decodeNumber(buffer);
+        break;
+      case 3:
+        data3.column = decodeNumber(buffer);
+        break;
+    }
+  }
+  static decode(buffer) {
+    return new this(decode(buffer, this.decodeValue));
+  }
+};
+var Location = class _Location {
+  static create(data3) {
+    return data3 instanceof _Location ? data3 : new _Location(data3);
+  }
+  constructor(data3) {
+    this.id = data3.id || 0;
+    this.mappingId = data3.mappingId || 0;
+    this.address = data3.address || 0;
+    this.line = (data3.line || []).map(Line.create);
+    this.isFolded = !!data3.isFolded;
+  }
+  get length() {
+    let total = 0;
+    total += measureNumberField(this.id);
+    total += measureNumberField(this.mappingId);
+    total += measureNumberField(this.address);
+    total += measureLengthDelimArrayField(this.line);
+    total += measureNumberField(this.isFolded ? 1 : 0);
+    return total;
+  }
+  _encodeToBuffer(buffer, offset4 = 0) {
+    if (this.id) {
+      buffer[offset4++] = 8;
+      offset4 = encodeNumber(buffer, offset4, this.id);
+    }
+    if (this.mappingId) {
+      buffer[offset4++] = 16;
+      offset4 = encodeNumber(buffer, offset4, this.mappingId);
+    }
+    if (this.address) {
+      buffer[offset4++] = 24;
+      offset4 = encodeNumber(buffer, offset4, this.address);
+    }
+    for (const line5 of this.line) {
+      buffer[offset4++] = 34;
+      offset4 = encodeNumber(buffer, offset4, line5.length);
+      offset4 = line5._encodeToBuffer(buffer, offset4);
+    }
+    if (this.isFolded) {
+      buffer[offset4++] = 40;
+      offset4 = encodeNumber(buffer, offset4, 1);
+    }
+    return offset4;
+  }
+  encode(buffer = new Uint8Array(this.length)) {
+    this._encodeToBuffer(buffer, 0);
+    return buffer;
+  }
+  static decodeValue(data3, field3, buffer) {
+    switch (field3) {
+      case 1:
+        data3.id = decodeNumber(buffer);
+        break;
+      case 2:
+        data3.mappingId = decodeNumber(buffer);
+        break;
+      case 3:
+        data3.address = decodeNumber(buffer);
+        break;
+      case 4:
+        data3.line = push(Line.decode(buffer), data3.line);
+        break;
+      case 5:
+        data3.isFolded = !!decodeNumber(buffer);
+        break;
+    }
+  }
+  static decode(buffer) {
+    return new this(decode(buffer, this.decodeValue));
+  }
+};
+var Function2 = class _Function {
+  static create(data3) {
+    return data3 instanceof _Function ? data3 : new _Function(data3);
+  }
+  constructor(data3) {
+    this.id = data3.id || 0;
+    this.name = data3.name || 0;
+    this.systemName = data3.systemName || 0;
+    this.filename = data3.filename || 0;
+    this.startLine = data3.startLine || 0;
+  }
+  get length() {
+    let total = 0;
+    total += measureNumberField(this.id);
+    total += measureNumberField(this.name);
+    total += measureNumberField(this.systemName);
+    total += measureNumberField(this.filename);
+    total += measureNumberField(this.startLine);
+    return total;
+  }
+  _encodeToBuffer(buffer, offset4 = 0) {
+    if (this.id) {
+      buffer[offset4++] = 8;
+      offset4 = encodeNumber(buffer, offset4, this.id);
+    }
+    if (this.name) {
+      buffer[offset4++] = 16;
+      offset4 = encodeNumber(buffer, offset4, this.name);
+    }
+    if (this.systemName) {
+      buffer[offset4++] = 24;
+      offset4 = encodeNumber(buffer, offset4, this.systemName);
+    }
+    if (this.filename) {
+      buffer[offset4++] = 32;
+      offset4 = encodeNumber(buffer, offset4, this.filename);
+    }
+    if (this.startLine) {
+      buffer[offset4++] = 40;
+      offset4 = encodeNumber(buffer, offset4, this.startLine);
+    }
+    return offset4;
+  }
+  encode(buffer = new Uint8Array(this.length)) {
+    this._encodeToBuffer(buffer, 0);
+    return buffer;
+  }
+  static decodeValue(data3, field3, buffer) {
+    switch (field3) {
+      case 1:
+        data3.id = decodeNumber(buffer);
+        break;
+      case 2:
+        data3.name = decodeNumber(buffer);
+        break;
+      case 3:
+        data3.systemName = decodeNumber(buffer);
+        break;
+      case 4:
+        data3.filename = decodeNumber(buffer);
+        break;
+      case 5:
+        data3.startLine = decodeNumber(buffer);
+        break;
+    }
+  }
+  static decode(buffer) {
+    return new this(decode(buffer, this.decodeValue));
+  }
+};
+var Profile = class {
+  constructor(data3 = {}) {
+    this.sampleType = (data3.sampleType || []).map(ValueType.create);
+    this.sample = (data3.sample || []).map(Sample.create);
+    this.mapping = (data3.mapping || []).map(Mapping.create);
+    this.location = (data3.location || []).map(Location.create);
+    this.function = (data3.function || []).map(Function2.create);
+    this.stringTable = data3.stringTable || new StringTable();
+    this.dropFrames = data3.dropFrames || 0;
+    this.keepFrames = data3.keepFrames || 0;
+    this.timeNanos = data3.timeNanos || 0;
+    this.durationNanos = data3.durationNanos || 0;
+    this.periodType = data3.periodType ? ValueType.create(data3.periodType) : void 0;
+    this.period = data3.period || 0;
+    this.comment = data3.comment || [];
+    this.defaultSampleType = data3.defaultSampleType || 0;
+    this.docUrl = data3.docUrl || 0;
+  }
+  get length() {
+    let total = 0;
+    total += measureLengthDelimArrayField(this.sampleType);
+    total += measureLengthDelimArrayField(this.sample);
+    total += measureLengthDelimArrayField(this.mapping);
+    total += measureLengthDelimArrayField(this.location);
+    total += measureLengthDelimArrayField(this.function);
+    total += this.stringTable.encodedLength;
+    total += measureNumberField(this.dropFrames);
+    total += measureNumberField(this.keepFrames);
+    total += measureNumberField(this.timeNanos);
+    total += measureNumberField(this.durationNanos);
+    total += measureLengthDelimField(this.periodType);
+    total += measureNumberField(this.period);
+    total += measureNumberArrayField(this.comment);
+    total += measureNumberField(this.defaultSampleType);
+    total += measureNumberField(this.docUrl);
+    return total;
+  }
+  _encodeSampleTypesToBuffer(buffer, offset4 = 0) {
+    for (const sampleType of this.sampleType) {
+      buffer[offset4++] = 10;
+      offset4 = encodeNumber(buffer, offset4, sampleType.length);
+      offset4 = sampleType._encodeToBuffer(buffer, offset4);
+    }
+    return offset4;
+  }
+  _encodeSamplesToBuffer(buffer, offset4 = 0) {
+    for (const sample of this.sample) {
+      buffer[offset4++] = 18;
+      offset4 = encodeNumber(buffer, offset4, sample.length);
+      offset4 = sample._encodeToBuffer(buffer, offset4);
+    }
+    return offset4;
+  }
+  _encodeMappingsToBuffer(buffer, offset4 = 0) {
+    for (const mapping of this.mapping) {
+      buffer[offset4++] = 26;
+      offset4 = encodeNumber(buffer, offset4, mapping.length);
+      offset4 = mapping._encodeToBuffer(buffer, offset4);
+    }
+    return offset4;
+  }
+  _encodeLocationsToBuffer(buffer, offset4 = 0) {
+    for (const location of this.location) {
+      buffer[offset4++] = 34;
+      offset4 = encodeNumber(buffer, offset4, location.length);
+      offset4 = location._encodeToBuffer(buffer, offset4);
+    }
+    return offset4;
+  }
+  _encodeFunctionsToBuffer(buffer, offset4 = 0) {
+    for (const fun of this.function) {
+      buffer[offset4++] = 42;
+      offset4 = encodeNumber(buffer, offset4, fun.length);
+      offset4 = fun._encodeToBuffer(buffer, offset4);
+    }
+    return offset4;
+  }
+  _encodeBasicValuesToBuffer(buffer, offset4 = 0) {
+    if (this.dropFrames) {
+      buffer[offset4++] = 56;
+      offset4 = encodeNumber(buffer, offset4, this.dropFrames);
+    }
+    if (this.keepFrames) {
+      buffer[offset4++] = 64;
+      offset4 = encodeNumber(buffer, offset4, this.keepFrames);
+    }
+    if (this.timeNanos) {
+      buffer[offset4++] = 72;
+      offset4 = encodeNumber(buffer, offset4, this.timeNanos);
+    }
+    if (this.durationNanos) {
+      buffer[offset4++] = 80;
+      offset4 = encodeNumber(buffer, offset4, this.durationNanos);
+    }
+    if (typeof this.periodType !== "undefined") {
+      buffer[offset4++] = 90;
+      offset4 = encodeNumber(buffer, offset4, this.periodType.length);
+      offset4 = this.periodType._encodeToBuffer(buffer, offset4);
+    }
+    if (this.period) {
+      buffer[offset4++] = 96;
+      offset4 = encodeNumber(buffer, offset4, this.period);
+    }
+    if (this.comment.length) {
+      buffer[offset4++] = 106;
+      offset4 = encodeNumber(buffer, offset4, measureArray(this.comment));
+      for (const comment of this.comment) {
+        offset4 = encodeNumber(buffer, offset4, comment);
+      }
+    }
+    if (this.defaultSampleType) {
+      buffer[offset4++] = 112;
+      offset4 = encodeNumber(buffer, offset4, this.defaultSampleType);
+    }
+    if (this.docUrl) {
+      buffer[offset4++] = 120;
+      offset4 = encodeNumber(buffer, offset4, this.docUrl);
+    }
+    return offset4;
+  }
+  _encodeToBuffer(buffer, offset4 = 0) {
+    offset4 = this._encodeSampleTypesToBuffer(buffer, offset4);
+    offset4 = this._encodeSamplesToBuffer(buffer, offset4);
+    offset4 = this._encodeMappingsToBuffer(buffer, offset4);
+    offset4 = this._encodeLocationsToBuffer(buffer, offset4);
+    offset4 = this._encodeFunctionsToBuffer(buffer, offset4);
+    offset4 = this.stringTable._encodeToBuffer(buffer, offset4);
+    offset4 = this._encodeBasicValuesToBuffer(buffer, offset4);
+    return offset4;
+  }
+  async _encodeToBufferAsync(buffer, offset4 = 0) {
+    offset4 = this._encodeSampleTypesToBuffer(buffer, offset4);
+    await new Promise(setImmediate);
+    offset4 = this._encodeSamplesToBuffer(buffer, offset4);
+    await new Promise(setImmediate);
+    offset4 = this._encodeMappingsToBuffer(buffer, offset4);
+    await new Promise(setImmediate);
+    offset4 = this._encodeLocationsToBuffer(buffer, offset4);
+    await new Promise(setImmediate);
+    offset4 = this._encodeFunctionsToBuffer(buffer, offset4);
+    await new Promise(setImmediate);
+    offset4 = this.stringTable._encodeToBuffer(buffer, offset4);
+    await new Promise(setImmediate);
+    offset4 = this._encodeBasicValuesToBuffer(buffer, offset4);
+    return offset4;
+  }
+  encode(buffer = new Uint8Array(this.length)) {
+    this._encodeToBuffer(buffer, 0);
+    return buffer;
+  }
+  async encodeAsync(buffer = new Uint8Array(this.length)) {
+    await this._encodeToBufferAsync(buffer, 0);
+    return buffer;
+  }
+  static decodeValue(data3, field3, buffer) {
+    switch (field3) {
+      case 1:
+        data3.sampleType = push(ValueType.decode(buffer), data3.sampleType);
+        break;
+      case 2:
+        data3.sample = push(Sample.decode(buffer), data3.sample);
+        break;
+      case 3:
+        data3.mapping = push(Mapping.decode(buffer), data3.mapping);
+        break;
+      case 4:
+        data3.location = push(Location.decode(buffer), data3.location);
+        break;
+      case 5:
+        data3.function = push(Function2.decode(buffer), data3.function);
+        break;
+      case 6: {
+        if (data3.stringTable === void 0) {
+          data3.stringTable = new StringTable(emptyTableToken);
+        }
+        data3.stringTable._decodeString(buffer);
+        break;
+      }
+      case 7:
+        data3.dropFrames = decodeNumber(buffer);
+        break;
+      case 8:
+        data3.keepFrames = decodeNumber(buffer);
+        break;
+      case 9:
+        data3.timeNanos = decodeNumber(buffer);
+        break;
+      case 10:
+        data3.durationNanos = decodeNumber(buffer);
+        break;
+      case 11:
+        data3.periodType = ValueType.decode(buffer);
+        break;
+      case 12:
+        data3.period = decodeNumber(buffer);
+        break;
+      case 13:
+        data3.comment = pushAll(decodeNumbers(buffer), data3.comment);
+        break;
+      case 14:
+        data3.defaultSampleType = decodeNumber(buffer);
+        break;
+      case 15:
+        data3.docUrl = decodeNumber(buffer);
+        break;
+    }
+  }
+  static decode(buffer) {
+    return new this(decode(buffer, this.decodeValue));
+  }
+};
+
+// src/core/pprof-summary.ts
+var PprofFormatError = class extends Error {
+  name = "PprofFormatError";
+};
+var CUT_SHORT_PPROF = {
+  complete: false,
+  sampleType: void 0,
+  sampleUnit: void 0,
+  samples: 0,
+  totalNanos: 0,
+  durationNanos: void 0,
+  functions: []
+};
+var NANOS_PER_UNIT = {
+  nanoseconds: 1,
+  microseconds: 1e3,
+  milliseconds: 1e6,
+  seconds: 1e9
+};
+function summarizePprof(bytes) {
+  let profile;
+  try {
+    profile = Profile.decode(bytes);
+  } catch (error3) {
+    throw new PprofFormatError(`not a pprof protobuf (${error3 instanceof Error ? error3.message : String(error3)})`);
+  }
+  const strings = profile.stringTable.strings;
+  const string2 = (index5, what) => {
+    const value4 = strings[Number(index5)];
+    if (value4 === void 0) throw new PprofFormatError(`${what} names string ${index5}, past the end of the string table (${strings.length})`);
+    return value4;
+  };
+  if (strings[0] !== "") throw new PprofFormatError("not a pprof protobuf (its string table does not start with the empty string)");
+  if (profile.sampleType.length === 0) throw new PprofFormatError("not a pprof protobuf (no sample type)");
+  const valueIndex = defaultValueIndex(profile, string2);
+  const sampleType = string2(profile.sampleType[valueIndex].type, "the sample type");
+  const sampleUnit = string2(profile.sampleType[valueIndex].unit, "the sample unit");
+  const nanosPerUnit = NANOS_PER_UNIT[sampleUnit];
+  if (nanosPerUnit === void 0) {
+    throw new PprofFormatError(`its samples measure ${sampleType} in ${sampleUnit || "no unit"}, not time; expected a Starlark CPU profile`);
+  }
+  const keys4 = /* @__PURE__ */ new Map();
+  const names = [];
+  const functionKey = /* @__PURE__ */ new Map();
+  for (const fn of profile.function) {
+    const name = string2(fn.name, `function ${fn.id}`);
+    const file = string2(fn.filename, `function ${fn.id}`);
+    const key3 = `${name}\0${file}`;
+    let index5 = keys4.get(key3);
+    if (index5 === void 0) {
+      index5 = names.length;
+      keys4.set(key3, index5);
+      names.push({ name, file });
+    }
+    functionKey.set(String(fn.id), index5);
+  }
+  const locationFrames = /* @__PURE__ */ new Map();
+  for (const location of profile.location) {
+    locationFrames.set(
+      String(location.id),
+      location.line.map((line5) => {
+        const index5 = functionKey.get(String(line5.functionId));
+        if (index5 === void 0) throw new PprofFormatError(`location ${location.id} names function ${line5.functionId}, which the profile lacks`);
+        return index5;
+      })
+    );
+  }
+  const selfNanos = new Float64Array(names.length);
+  const cumulativeNanos = new Float64Array(names.length);
+  const lastSample = new Int32Array(names.length).fill(-1);
+  let totalNanos = 0;
+  profile.sample.forEach((sample, sampleIndex) => {
+    if (sample.value.length !== profile.sampleType.length) {
+      throw new PprofFormatError(`sample ${sampleIndex} has ${sample.value.length} values for ${profile.sampleType.length} sample types`);
+    }
+    const nanos = Number(sample.value[valueIndex]) * nanosPerUnit;
+    totalNanos += nanos;
+    sample.locationId.forEach((locationId, depth) => {
+      const frames = locationFrames.get(String(locationId));
+      if (frames === void 0) throw new PprofFormatError(`sample ${sampleIndex} names location ${locationId}, which the profile lacks`);
+      frames.forEach((index5, inlined) => {
+        if (depth === 0 && inlined === 0) selfNanos[index5] += nanos;
+        if (lastSample[index5] === sampleIndex) return;
+        lastSample[index5] = sampleIndex;
+        cumulativeNanos[index5] += nanos;
+      });
+    });
+  });
+  const functions = names.map(({ name, file }, index5) => ({ name, file, selfNanos: selfNanos[index5], cumulativeNanos: cumulativeNanos[index5] })).filter((fn) => fn.cumulativeNanos > 0).sort(
+    (a4, b10) => b10.selfNanos - a4.selfNanos || b10.cumulativeNanos - a4.cumulativeNanos || compareText(a4.name, b10.name) || compareText(a4.file, b10.file)
+  );
+  const durationNanos = Number(profile.durationNanos);
+  return {
+    complete: true,
+    sampleType,
+    sampleUnit,
+    samples: profile.sample.length,
+    totalNanos,
+    durationNanos: durationNanos > 0 ? durationNanos : void 0,
+    functions
+  };
+}
+function defaultValueIndex(profile, string2) {
+  if (Number(profile.defaultSampleType) === 0) return profile.sampleType.length - 1;
+  const wanted = string2(profile.defaultSampleType, "the default sample type");
+  const index5 = profile.sampleType.findIndex((type3) => string2(type3.type, "a sample type") === wanted);
+  return index5 < 0 ? profile.sampleType.length - 1 : index5;
+}
+function compareText(a4, b10) {
+  return a4 < b10 ? -1 : a4 > b10 ? 1 : 0;
+}
+
+// src/io/pprof-reader.ts
+var gunzipAsync = promisify(gunzip);
+var GZIP_MAGIC2 = [31, 139];
+async function readPprof(path4) {
+  let bytes;
+  try {
+    bytes = await readFile3(path4);
+  } catch (error3) {
+    const code = error3.code;
+    throw new InputError(code === "ENOENT" ? `${path4}: no such file` : `${path4}: cannot read the Starlark CPU profile (${code ?? String(error3)})`);
+  }
+  const gzipped = bytes.length === 0 || bytes[0] === GZIP_MAGIC2[0] && (bytes.length === 1 || bytes[1] === GZIP_MAGIC2[1]);
+  if (!gzipped) return summarize(path4, bytes);
+  let protobuf;
+  try {
+    protobuf = await gunzipAsync(bytes);
+  } catch (error3) {
+    if (error3.code === "Z_BUF_ERROR") return CUT_SHORT_PPROF;
+    throw new InputError(`${path4}: corrupt gzip data (${error3.message}); not a Starlark CPU profile Bazel wrote or cut short`);
+  }
+  return summarize(path4, protobuf);
+}
+function summarize(path4, bytes) {
+  try {
+    return summarizePprof(bytes);
+  } catch (error3) {
+    if (error3 instanceof PprofFormatError) {
+      throw new InputError(`${path4}: not a Starlark CPU profile: ${error3.message}; expected the pprof file of --starlark_cpu_profile`);
+    }
+    throw error3;
+  }
+}
+
+// src/io/profile-reader.ts
+import { createReadStream as createReadStream2 } from "node:fs";
+import { open } from "node:fs/promises";
+import { StringDecoder } from "node:string_decoder";
+import { createGunzip as createGunzip2 } from "node:zlib";
+
+// src/core/trace-scanner.ts
+var TraceSyntaxError = class extends Error {
+  constructor(message, offset4) {
+    super(message);
+    this.offset = offset4;
+  }
+  offset;
+  name = "TraceSyntaxError";
+};
+var MAX_VALUE_CHARS = 16 * 1024 * 1024;
+var BEFORE_DOCUMENT = 0;
+var OBJECT_KEY = 1;
+var OBJECT_COLON = 2;
+var OBJECT_VALUE = 3;
+var OBJECT_AFTER_VALUE = 4;
+var EVENTS_ARRAY_OPEN = 5;
+var EVENT = 6;
+var EVENT_AFTER = 7;
+var AFTER_DOCUMENT = 8;
+var QUOTE = 34;
+var BACKSLASH = 92;
+var OPEN_BRACE = 123;
+var CLOSE_BRACE = 125;
+var OPEN_BRACKET = 91;
+var CLOSE_BRACKET = 93;
+var COMMA = 44;
+var COLON = 58;
+var BYTE_ORDER_MARK = 65279;
+var TRACE_HEADER_KEYS = /* @__PURE__ */ new Set(["otherData", "displayTimeUnit", "metadata"]);
+var BATCH_END_CANDIDATES = 4;
+var TraceScanner = class {
+  constructor(onEvent) {
+    this.onEvent = onEvent;
+  }
+  onEvent;
+  text = "";
+  pos = 0;
+  /** Characters dropped from the front of `text` so far, for error offsets. */
+  consumed = 0;
+  state = BEFORE_DOCUMENT;
+  bareArray = false;
+  events = 0;
+  sawTraceEvents = false;
+  sawForeignKey = false;
+  currentKey = "";
+  otherData;
+  // Resumable scan of one value (event or top-level value) across chunks.
+  valueStart = -1;
+  valueScanPos = 0;
+  valueDepth = 0;
+  /** Scans the next piece of text. Throws TraceSyntaxError when the text cannot be a trace. */
+  push(chunk) {
+    if (chunk.length === 0) return;
+    if (this.pos > 0) {
+      const shift = this.valueStart >= 0 ? Math.min(this.pos, this.valueStart) : this.pos;
+      this.text = this.text.slice(shift);
+      this.consumed += shift;
+      this.pos -= shift;
+      if (this.valueStart >= 0) {
+        this.valueStart -= shift;
+        this.valueScanPos -= shift;
+      }
+    }
+    this.text = this.text.length === 0 ? chunk : this.text + chunk;
+    this.scan(false);
+  }
+  /** Ends the input: scans what is left and says whether the trace was complete. */
+  finish() {
+    this.scan(true);
+    const complete = this.state === AFTER_DOCUMENT;
+    if (!complete && !this.sawTraceEvents && !this.bareArray && this.sawForeignKey) {
+      throw this.error("no traceEvents array before the end of the text");
+    }
+    return { events: this.events, truncated: !complete, otherData: this.otherData };
+  }
+  error(message, at = this.pos) {
+    return new TraceSyntaxError(message, this.consumed + at);
+  }
+  scan(atEnd) {
+    const text3 = this.text;
+    for (; ; ) {
+      if (this.state === EVENT && this.valueStart < 0) this.parseBatch();
+      const pos = skipWhitespace(text3, this.pos);
+      this.pos = pos;
+      if (pos >= text3.length && this.valueStart < 0) return;
+      const c4 = text3.charCodeAt(pos);
+      switch (this.state) {
+        case BEFORE_DOCUMENT:
+          if (c4 === BYTE_ORDER_MARK) {
+            this.pos++;
+          } else if (c4 === OPEN_BRACE) {
+            this.state = OBJECT_KEY;
+            this.pos++;
+          } else if (c4 === OPEN_BRACKET) {
+            this.bareArray = true;
+            this.sawTraceEvents = true;
+            this.state = EVENT;
+            this.pos++;
+          } else {
+            throw this.error(`not JSON: it starts with ${describeChar(text3, pos)}`);
+          }
+          break;
+        case OBJECT_KEY: {
+          if (c4 === CLOSE_BRACE) {
+            this.endDocument();
+            break;
+          }
+          if (c4 !== QUOTE) throw this.error(`expected a key in the top-level object, found ${describeChar(text3, pos)}`);
+          const end = findStringEnd(text3, pos + 1);
+          if (end < 0) {
+            if (atEnd) return;
+            this.failIfTooLong(text3.length - pos);
+            return;
+          }
+          this.currentKey = parseJson2(text3.slice(pos, end + 1), this.consumed + pos);
+          if (this.currentKey !== "traceEvents" && !TRACE_HEADER_KEYS.has(this.currentKey)) this.sawForeignKey = true;
+          this.pos = end + 1;
+          this.state = OBJECT_COLON;
+          break;
+        }
+        case OBJECT_COLON:
+          if (c4 !== COLON) throw this.error(`expected ':' after "${this.currentKey}", found ${describeChar(text3, pos)}`);
+          this.pos++;
+          this.state = this.currentKey === "traceEvents" ? EVENTS_ARRAY_OPEN : OBJECT_VALUE;
+          break;
+        case EVENTS_ARRAY_OPEN:
+          if (c4 !== OPEN_BRACKET) throw this.error(`traceEvents is not an array (found ${describeChar(text3, pos)})`);
+          this.sawTraceEvents = true;
+          this.pos++;
+          this.state = EVENT;
+          break;
+        case OBJECT_VALUE: {
+          const end = this.scanValue(atEnd);
+          if (end < 0) return;
+          if (this.currentKey === "otherData") {
+            const value4 = parseJson2(text3.slice(this.valueStart, end), this.consumed + this.valueStart);
+            if (isPlainObject(value4)) this.otherData = value4;
+          }
+          this.valueStart = -1;
+          this.pos = end;
+          this.state = OBJECT_AFTER_VALUE;
+          break;
+        }
+        case OBJECT_AFTER_VALUE:
+          if (c4 === COMMA) {
+            this.state = OBJECT_KEY;
+            this.pos++;
+          } else if (c4 === CLOSE_BRACE) {
+            this.endDocument();
+          } else {
+            throw this.error(`expected ',' or '}' in the top-level object, found ${describeChar(text3, pos)}`);
+          }
+          break;
+        case EVENT: {
+          if (this.valueStart < 0) {
+            if (c4 === CLOSE_BRACKET) {
+              this.pos++;
+              if (this.bareArray) this.endDocument();
+              else this.state = OBJECT_AFTER_VALUE;
+              break;
+            }
+            if (c4 !== OPEN_BRACE) throw this.error(`expected an event object in traceEvents, found ${describeChar(text3, pos)}`);
+          }
+          const end = this.scanValue(atEnd);
+          if (end < 0) return;
+          this.emit(parseJson2(text3.slice(this.valueStart, end), this.consumed + this.valueStart), this.valueStart);
+          this.valueStart = -1;
+          this.pos = end;
+          this.state = EVENT_AFTER;
+          break;
+        }
+        case EVENT_AFTER:
+          if (c4 === COMMA) {
+            this.state = EVENT;
+            this.pos++;
+          } else if (c4 === CLOSE_BRACKET) {
+            this.pos++;
+            if (this.bareArray) this.endDocument();
+            else this.state = OBJECT_AFTER_VALUE;
+          } else {
+            throw this.error(`expected ',' or ']' after an event, found ${describeChar(text3, pos)}`);
+          }
+          break;
+        case AFTER_DOCUMENT:
+          throw this.error(`unexpected ${describeChar(text3, pos)} after the end of the trace`);
+      }
+    }
+  }
+  endDocument() {
+    this.pos++;
+    if (!this.sawTraceEvents) throw this.error("JSON without a traceEvents array");
+    this.state = AFTER_DOCUMENT;
+  }
+  /**
+   * The fast path: at the start of an event, parse every complete event in the rest of the text
+   * with one JSON.parse. A `}` ends the batch only if `[` + text up to it + `]` parses, which
+   * (JSON being read left to right) means it closes an event; a few candidates are tried from the
+   * end, then the character scan in `scan` takes over for this chunk.
+   */
+  parseBatch() {
+    const text3 = this.text;
+    const start = skipWhitespace(text3, this.pos);
+    if (text3.charCodeAt(start) !== OPEN_BRACE) return;
+    let end = text3.lastIndexOf("}");
+    for (let tries = 0; tries < BATCH_END_CANDIDATES && end > start; tries++) {
+      if (!mayEndEvent(text3, end)) {
+        end = text3.lastIndexOf("}", end - 1);
+        continue;
+      }
+      let batch;
+      try {
+        batch = JSON.parse("[" + text3.slice(start, end + 1) + "]");
+      } catch {
+        end = text3.lastIndexOf("}", end - 1);
+        continue;
+      }
+      const events3 = batch;
+      for (const event2 of events3) this.emit(event2, start);
+      this.pos = end + 1;
+      this.state = EVENT_AFTER;
+      return;
+    }
+  }
+  emit(event2, at) {
+    if (!isPlainObject(event2)) throw this.error("an element of traceEvents is not an object", at);
+    this.events++;
+    this.onEvent(event2);
+  }
+  /**
+   * Finds the end (exclusive) of the JSON value starting at `this.pos`, resuming where the previous
+   * chunk stopped. Returns -1 when the text ends first.
+   */
+  scanValue(atEnd) {
+    const text3 = this.text;
+    if (this.valueStart < 0) {
+      this.valueStart = this.pos;
+      this.valueScanPos = this.pos;
+      this.valueDepth = 0;
+    }
+    const first = text3.charCodeAt(this.valueStart);
+    if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
+      const end = first === QUOTE ? findStringEnd(text3, this.valueStart + 1) + 1 : findScalarEnd(text3, this.valueStart);
+      if (end > 0 && end < text3.length) return end;
+      if (end > 0 && first === QUOTE) return end;
+      if (!atEnd) this.failIfTooLong(text3.length - this.valueStart);
+      return -1;
+    }
+    let i = this.valueScanPos;
+    let depth = this.valueDepth;
+    const n = text3.length;
+    while (i < n) {
+      const c4 = text3.charCodeAt(i);
+      if (c4 === QUOTE) {
+        const close = findStringEnd(text3, i + 1);
+        if (close < 0) break;
+        i = close + 1;
+        continue;
+      }
+      if (c4 === OPEN_BRACE || c4 === OPEN_BRACKET) {
+        depth++;
+      } else if (c4 === CLOSE_BRACE || c4 === CLOSE_BRACKET) {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+      i++;
+    }
+    this.valueScanPos = i;
+    this.valueDepth = depth;
+    if (!atEnd) this.failIfTooLong(n - this.valueStart);
+    return -1;
+  }
+  failIfTooLong(length2) {
+    if (length2 > MAX_VALUE_CHARS) {
+      throw this.error(`a single value is longer than ${MAX_VALUE_CHARS} characters; Bazel never writes such events`);
+    }
+  }
+};
+function mayEndEvent(text3, at) {
+  let i = skipWhitespace(text3, at + 1);
+  if (i >= text3.length || text3.charCodeAt(i) === CLOSE_BRACKET) return true;
+  if (text3.charCodeAt(i) !== COMMA) return false;
+  i = skipWhitespace(text3, i + 1);
+  return i >= text3.length || text3.charCodeAt(i) === OPEN_BRACE;
+}
+function skipWhitespace(text3, from) {
+  let i = from;
+  for (; ; ) {
+    const c4 = text3.charCodeAt(i);
+    if (c4 === 32 || c4 === 10 || c4 === 13 || c4 === 9) i++;
+    else return i;
+  }
+}
+function findStringEnd(text3, from) {
+  let quote = text3.indexOf('"', from);
+  while (quote >= 0) {
+    let backslashes = 0;
+    while (text3.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    quote = text3.indexOf('"', quote + 1);
+  }
+  return -1;
+}
+function findScalarEnd(text3, from) {
+  let i = from;
+  while (i < text3.length) {
+    const c4 = text3.charCodeAt(i);
+    if (c4 === COMMA || c4 === CLOSE_BRACE || c4 === CLOSE_BRACKET || c4 === 32 || c4 === 10 || c4 === 13 || c4 === 9) {
+      return i;
+    }
+    i++;
+  }
+  return -1;
+}
+function parseJson2(text3, offset4) {
+  try {
+    return JSON.parse(text3);
+  } catch (error3) {
+    const detail = error3 instanceof Error ? error3.message : String(error3);
+    throw new TraceSyntaxError(`malformed JSON (${detail})`, offset4);
+  }
+}
+function isPlainObject(value4) {
+  return typeof value4 === "object" && value4 !== null && !Array.isArray(value4);
+}
+function describeChar(text3, at) {
+  const code = text3.charCodeAt(at);
+  if (code >= 32 && code < 127) return `'${text3[at]}'`;
+  return `character U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+// src/io/profile-reader.ts
+var GZIP_MAGIC3 = [31, 139];
+var READ_CHUNK_BYTES = 1 << 20;
+var INFLATE_CHUNK_BYTES = 1 << 18;
+async function readProfile(path4, onEvent) {
+  const head = await fileHead(path4);
+  if (head === "gzip-first-byte") {
+    return { events: 0, truncated: true, otherData: void 0, gzipped: true, gzipTruncated: true };
+  }
+  const gzipped = head === "gzip";
+  const scanner = new TraceScanner(onEvent);
+  const decoder = new StringDecoder("utf8");
+  let gzipTruncated = false;
+  await new Promise((resolve3, reject) => {
+    const source3 = createReadStream2(path4, { highWaterMark: READ_CHUNK_BYTES });
+    const gunzip2 = gzipped ? createGunzip2({ chunkSize: INFLATE_CHUNK_BYTES }) : void 0;
+    const text3 = gunzip2 ?? source3;
+    let settled = false;
+    const fail = (error3) => {
+      if (settled) return;
+      settled = true;
+      source3.destroy();
+      gunzip2?.destroy();
+      reject(error3);
+    };
+    source3.on("error", (error3) => fail(new InputError(`${path4}: cannot read the profile (${error3.message})`)));
+    text3.on("data", (chunk) => {
+      if (settled) return;
+      try {
+        scanner.push(decoder.write(chunk));
+      } catch (error3) {
+        fail(error3);
+      }
+    });
+    text3.on("end", () => {
+      if (settled) return;
+      settled = true;
+      resolve3();
+    });
+    if (gunzip2 !== void 0) {
+      gunzip2.on("error", (error3) => {
+        if (error3.code === "Z_BUF_ERROR") {
+          gzipTruncated = true;
+          if (!settled) {
+            settled = true;
+            resolve3();
+          }
+        } else {
+          fail(new InputError(`${path4}: corrupt gzip data (${error3.message}); a crash only cuts a profile short, so the file was damaged otherwise`));
+        }
+      });
+      source3.pipe(gunzip2);
+    }
+  }).catch((error3) => {
+    throw asInputError(path4, error3);
+  });
+  try {
+    scanner.push(decoder.end());
+    const scanned = scanner.finish();
+    return { ...scanned, truncated: scanned.truncated || gzipTruncated, gzipped, gzipTruncated };
+  } catch (error3) {
+    throw asInputError(path4, error3);
+  }
+}
+async function fileHead(path4) {
+  let handle;
+  try {
+    handle = await open(path4, "r");
+  } catch (error3) {
+    throw new InputError(`${path4}: cannot open the profile (${error3.code ?? String(error3)})`);
+  }
+  try {
+    const head = Buffer.alloc(GZIP_MAGIC3.length);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0).catch((error3) => {
+      throw new InputError(`${path4}: cannot read the profile (${error3.code ?? error3.message})`);
+    });
+    if (bytesRead === 1 && head[0] === GZIP_MAGIC3[0]) return "gzip-first-byte";
+    return bytesRead === GZIP_MAGIC3.length && head[0] === GZIP_MAGIC3[0] && head[1] === GZIP_MAGIC3[1] ? "gzip" : "other";
+  } finally {
+    await handle.close();
+  }
+}
+function asInputError(path4, error3) {
+  if (error3 instanceof TraceSyntaxError) {
+    return new InputError(`${path4}: not a JSON trace profile: ${error3.message} (at character ${error3.offset})`);
+  }
+  return error3;
+}
+
+// src/io/run-summary.ts
+var SUMMARY_INPUTS = ["profile", "starlarkCpuProfile", "bep", "memoryProfile", "console", "serverLog", "serverJavaLog"];
+async function runSummary(dir, record) {
+  const run2 = { dir, record };
+  const inputs = await inputStamps(run2);
+  const path4 = join6(dir, RUN_SUMMARY_FILE);
+  const cached = await readFile4(path4, "utf8").then(
+    (text3) => JSON.parse(text3),
+    () => void 0
+  );
+  if (summaryIsCurrent(cached, inputs)) return cached;
+  const summary2 = await computeSummary(run2, inputs);
+  await writeOutputFile(path4, `${JSON.stringify(summary2)}
+`).catch(() => void 0);
+  return summary2;
+}
+async function inputStamps(run2) {
+  const stamps = {};
+  for (const key3 of SUMMARY_INPUTS) {
+    const file = run2.record.artifacts[key3];
+    if (file === void 0) continue;
+    const info2 = await stat4(join6(run2.dir, file)).catch(() => void 0);
+    if (info2 !== void 0) stamps[file] = { bytes: info2.size, mtimeMs: info2.mtimeMs };
+  }
+  return stamps;
+}
+async function computeSummary(run2, inputs) {
+  const { artifacts } = run2.record;
+  const path4 = (file) => join6(run2.dir, file);
+  let profile;
+  let functions;
+  if (artifacts.profile !== void 0) {
+    const totals = new ProfileSummaryBuilder();
+    const perFunction = new FunctionProfileBuilder();
+    const result = await readProfile(path4(artifacts.profile), typedEvents(allVisitors(totals, perFunction)));
+    profile = totals.build(result);
+    functions = perFunction.build();
+  }
+  const traces = [];
+  for (const key3 of ["console", "serverJavaLog", "serverLog"]) {
+    const file = artifacts[key3];
+    if (file === void 0) continue;
+    const text3 = await readFile4(path4(file), "utf8").catch(() => "");
+    traces.push(...oomTraces(text3, file));
+  }
+  return {
+    version: RUN_SUMMARY_VERSION,
+    inputs,
+    profile,
+    functions,
+    bep: artifacts.bep === void 0 ? void 0 : await summarizeBep(path4(artifacts.bep)),
+    memoryProfile: artifacts.memoryProfile === void 0 ? void 0 : await summarizeMemoryProfileFile(path4(artifacts.memoryProfile)),
+    pprof: artifacts.starlarkCpuProfile === void 0 ? void 0 : await readPprof(path4(artifacts.starlarkCpuProfile)),
+    oomTraces: traces
+  };
+}
+var MAX_MEMORY_PROFILE_BYTES = 16 * 1024 * 1024;
+async function summarizeBep(path4) {
+  const builder = new BepSummaryBuilder();
+  const lines = createInterface({ input: createReadStream3(path4, { encoding: "utf8" }), crlfDelay: Infinity });
+  let pendingError;
+  let lineNumber = 0;
+  try {
+    for await (const line5 of lines) {
+      lineNumber++;
+      if (pendingError !== void 0) throw pendingError;
+      if (line5.trim() === "") continue;
+      try {
+        builder.event(JSON.parse(line5));
+      } catch {
+        pendingError = new InputError(`${path4}: line ${lineNumber} is not JSON; expected a --build_event_json_file`);
+      }
+    }
+  } catch (error3) {
+    if (error3 instanceof InputError) throw error3;
+    throw new InputError(`${path4}: cannot read the BEP file (${error3 instanceof Error ? error3.message : String(error3)})`);
+  }
+  return builder.build();
+}
+async function summarizeMemoryProfileFile(path4) {
+  const info2 = await stat4(path4).catch((error3) => {
+    throw new InputError(`${path4}: cannot read it (${error3.code ?? error3.message})`);
+  });
+  if (info2.size > MAX_MEMORY_PROFILE_BYTES) throw new InputError(`${path4}: ${info2.size} bytes is too big for a --memory_profile file`);
+  return summarizeMemoryProfile(await readFile4(path4, "utf8"));
+}
+
+// src/io/run-folders.ts
+async function findRuns(path4, onUnreadable) {
+  const kind = await folderKind(path4);
+  if (kind === "run") return [await checkedRunFolder(path4, await readRunRecord(path4))];
+  const scan = onUnreadable === void 0 ? { records: await readRunRecords(path4), unreadable: [] } : await scanRunRecords(path4);
+  for (const unreadable of scan.unreadable) onUnreadable?.(unreadable);
+  const runs = [];
+  for (const record of scan.records) runs.push(await checkedRunFolder(runFolder(path4, record.id), record));
+  if (runs.length === 0) {
+    throw new InputError(
+      scan.unreadable.length === 0 ? `${path4}: the sweep has no finished runs yet (no ${RUNS_DIR}/*/${RUN_RECORD_FILE})` : `${path4}: none of the sweep's ${RUNS_DIR}/*/${RUN_RECORD_FILE} can be read`
+    );
+  }
+  return runs.sort((a4, b10) => compareRuns(a4.record, b10.record));
+}
+async function readSweepManifest(path4) {
+  const file = join7(path4, SWEEP_MANIFEST_FILE);
+  if (!await isFile2(file)) return void 0;
+  const value4 = parseJsonFile(await readFile5(file, "utf8"), file);
+  if (typeof value4 !== "object" || value4 === null || Array.isArray(value4)) throw new InputError(`${file}: not a JSON object`);
+  return value4;
+}
+async function readRunStats(run2) {
+  const summary2 = await runSummary(run2.dir, run2.record);
+  return runStats(run2.record, { profile: summary2.profile, bep: summary2.bep, memoryProfile: summary2.memoryProfile });
+}
+async function readRunRecord(dir) {
+  const file = join7(dir, RUN_RECORD_FILE);
+  return checkRunRecord(parseJsonFile(await readFile5(file, "utf8"), file), file);
+}
+async function checkedRunFolder(dir, record) {
+  for (const [key3, relative4] of Object.entries(record.artifacts)) {
+    if (!await isFile2(join7(dir, relative4))) {
+      throw new InputError(`${join7(dir, RUN_RECORD_FILE)}: artifact "${key3}" (${relative4}) is missing from ${dir}`);
+    }
+  }
+  return { dir, record };
+}
+async function folderKind(path4) {
+  const info2 = await statOrFail(path4);
+  if (!info2.isDirectory()) throw new InputError(`${path4}: not a folder; give a sweep folder (with ${RUNS_DIR}/) or a run folder (with ${RUN_RECORD_FILE})`);
+  if (await isFile2(join7(path4, RUN_RECORD_FILE))) return "run";
+  if ((await stat5(join7(path4, RUNS_DIR)).catch(() => void 0))?.isDirectory()) return "sweep";
+  throw new InputError(
+    `${path4}: neither a sweep folder (no ${RUNS_DIR}/ inside) nor a run folder (no ${RUN_RECORD_FILE}); give the folder the sweep wrote (its --out)`
+  );
+}
+async function statOrFail(path4) {
+  try {
+    return await stat5(path4);
+  } catch (error3) {
+    const code = error3.code;
+    throw new InputError(code === "ENOENT" ? `${path4}: no such file or folder` : `${path4}: cannot read it (${code ?? String(error3)})`);
+  }
+}
+function parseJsonFile(text3, file) {
+  try {
+    return JSON.parse(text3);
+  } catch (error3) {
+    throw new InputError(`${file}: not valid JSON (${error3 instanceof Error ? error3.message : String(error3)})`);
+  }
+}
+async function sweepWorkspace(sweep2) {
+  const manifest = await readSweepManifest(sweep2).catch(() => void 0);
+  const settings = manifest?.["settings"];
+  const workspace = typeof settings === "object" && settings !== null ? settings.workspace : void 0;
+  return typeof workspace === "string" ? workspace : void 0;
+}
+
+// src/io/blame-inputs.ts
+async function blameRuns(sweep2, onUnreadable) {
+  const folders = await findRuns(sweep2, (unreadable) => onUnreadable(unreadable.problem));
+  const runs = [];
+  for (const folder of folders) {
+    const { record } = folder;
+    if (record.status !== "ok" && record.status !== "oom") continue;
+    const summary2 = await runSummary(folder.dir, record);
+    runs.push({
+      id: record.id,
+      limit: record.limit,
+      limitBytes: record.limitBytes,
+      crashed: record.status === "oom",
+      ok: record.status === "ok",
+      functions: summary2.functions,
+      pprof: summary2.pprof,
+      oomTraces: summary2.oomTraces,
+      digest: record.status === "oom" ? await runDigest(folder) : void 0
+    });
+  }
+  return runs;
+}
+async function runDigest(folder) {
+  const path4 = join8(folder.dir, ARTIFACT_FILES.heapDigest);
+  const cached = await readFile6(path4, "utf8").then(
+    (text3) => JSON.parse(text3),
+    () => void 0
+  );
+  if (cached?.schema === HEAP_DIGEST_SCHEMA) return cached;
+  const dump = (await readdir3(folder.dir).catch(() => [])).find((name) => /\.hprof(\.gz)?$/.test(name));
+  if (dump === void 0) return void 0;
+  const digest = await digestDumpFile(join8(folder.dir, dump), DEFAULT_DIGEST_TOP);
+  await writeOutputFile(path4, `${JSON.stringify(digest)}
+`).catch(() => void 0);
+  return digest;
+}
+
+// src/render/heap.ts
+var HEAP_DESCRIPTION = "Read a JVM heap dump of a Bazel server (the one it wrote when it ran out of memory) and say, in Starlark terms, who holds the heap: the Starlark stacks at the crash, retained bytes by provider, action and frame, the largest objects, and the function most likely to blame.";
+var HEAP_SUMMARY = "Digest a heap dump of a crashed Bazel server: the Starlark code that holds the heap.";
+var HEAP_HELP_FOOTER = `
+PATH is a heap dump (.hprof or .hprof.gz), a sweep's run folder or sweep folder (every run that left one),
+or the output base of a build that ran out of memory (Bazel leaves java_pid<pid>.hprof there).
+
+Examples:
+  After a crash, straight from the output base:
+    bazel run //analysis:heap -- $(bazel info output_base)
+  Every crash of a sweep, as JSON:
+    bazel run //analysis:heap -- measurements/sweep-5e064179 --json
+
+Retained bytes are Eclipse MAT's (the dominator tree); sizes assume compressed references, as any Bazel
+server below 32 GB of heap has. A dump cut short is digested as far as it goes and marked truncated.
+Exit codes: 0 digested, 2 not a heap dump (or nothing to digest), 3 internal error.`;
+var HEAP_OPTION_HELP = {
+  json: "print the digest as JSON ({ schema, dumps: [...] }) instead of text",
+  top: "how many holders, largest objects and labels to show",
+  out: "write to FILE (replaced in one step) instead of stdout"
+};
+function topProblem(text3) {
+  return `--top: "${text3}" is not a whole number from 1 to 1000`;
+}
+function heapWritten(path4, dumps) {
+  return `wrote the digest of ${dumps} heap dump${dumps === 1 ? "" : "s"} to ${path4}
+`;
+}
+var MIB = 2 ** 20;
+function formatSize(bytes) {
+  if (bytes >= 1024 * MIB) return `${(bytes / (1024 * MIB)).toFixed(2)} GiB`;
+  if (bytes >= MIB) return `${(bytes / MIB).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${Math.round(bytes)} B`;
+}
+function percent(share) {
+  return `${(share * 100).toFixed(1)}%`;
+}
+function functionName(fn, workspace) {
+  if (fn === void 0) return "(unknown function)";
+  const file = workspaceRelative(fn.file, workspace);
+  return file === void 0 ? fn.function : `${fn.function} (${file})`;
+}
+function relativeText(text3, workspace) {
+  if (workspace === void 0) return text3;
+  const root = workspace.endsWith("/") ? workspace : `${workspace}/`;
+  return text3.split(root).join("");
+}
+function heapText(source3, digest, workspace, top) {
+  const lines = [];
+  const { dump } = digest;
+  lines.push(`heap dump: ${source3} (${formatSize(dump.fileBytes)} on disk, written ${dump.writtenAt.replace("T", " ").replace(/\.\d+Z$/, " UTC")})`);
+  lines.push(
+    `  ${dump.objects.toLocaleString("en-US")} objects; reachable ${formatSize(dump.reachableBytes)} in ${dump.reachableObjects.toLocaleString("en-US")}, unreachable (garbage not yet collected) ${formatSize(dump.unreachableBytes)}; ${dump.truncated ? "TRUNCATED: the dump was cut short, this is what it holds" : "complete"}` + (dump.rootsInferred ? "; no GC roots in it (cut before them): unreferenced objects taken as roots" : "")
+  );
+  lines.push("", "At the crash (Starlark stacks, innermost frame first):");
+  if (digest.threads.length === 0) lines.push("  no thread was running Starlark");
+  for (const thread of digest.threads) lines.push(...threadLines(thread, workspace));
+  if (digest.errorThread !== void 0 && !digest.errorThread.inStarlark) {
+    lines.push(`  the OutOfMemoryError was thrown on ${digest.errorThread.name}, outside Starlark: ${digest.errorThread.javaFrames.slice(0, 3).join(" < ")}`);
+  }
+  lines.push("", "Who holds the heap (retained bytes, share of the reachable heap):");
+  for (const group2 of digest.holders.slice(0, top)) lines.push(`  ${sizeColumn(group2.retainedBytes)}  ${percent(group2.share).padStart(6)}  ${holderText(group2, workspace)}`);
+  const bazelClasses = digest.bazel.topClasses.slice(0, 3).map((entry2) => `${shortClass(entry2.className)} ${formatSize(entry2.bytes)}`).join(", ");
+  lines.push(`  ${sizeColumn(digest.bazel.retainedBytes)}  ${percent(digest.bazel.share).padStart(6)}  Bazel's own structures, no Starlark holder (${bazelClasses})`);
+  lines.push("", "Largest objects:");
+  for (const object2 of digest.largest.slice(0, top)) {
+    const retains = object2.retainedBytes > object2.shallowBytes * 1.5 ? ` (retains ${formatSize(object2.retainedBytes)})` : "";
+    const preview = object2.preview === void 0 ? "" : `  "${object2.preview}"`;
+    lines.push(`  ${sizeColumn(object2.shallowBytes)}  ${shortClass(object2.className)}${retains}${preview}`);
+    lines.push(`             ${relativeText(object2.owner, workspace)}`);
+  }
+  lines.push("", verdictLine(digest.verdict, workspace));
+  return `${lines.join("\n")}
+`;
+}
+function sizeColumn(bytes) {
+  return formatSize(bytes).padStart(10);
+}
+function shortClass(name) {
+  return name.replace(/^(java\.lang|java\.util|net\.starlark\.java\.eval|com\.google\.devtools\.build\.lib(\.\w+)*)\./, "");
+}
+function threadLines(thread, workspace) {
+  const lines = [`  thread ${thread.name}${thread.threwError ? " (threw the OutOfMemoryError)" : ""}`];
+  const width2 = Math.max(...thread.frames.map((frame2) => frame2.function.length));
+  for (const frame2 of thread.frames) {
+    const where = frame2.builtin ? "(builtin)" : `${workspaceRelative(frame2.file, workspace) ?? "?"}${frame2.line === void 0 ? "" : `:${frame2.line}`}`;
+    const locals = frame2.localsRetainedBytes > 0 ? `  locals retain ${formatSize(frame2.localsRetainedBytes)}${frame2.locals.length === 0 ? "" : ` (${frame2.locals.map((local) => `${local.name} ${formatSize(local.retainedBytes)}`).join(", ")})`}` : "";
+    lines.push(`    ${frame2.function.padEnd(width2)}  ${where}${locals}`);
+  }
+  return lines;
+}
+function holderText(group2, workspace) {
+  const fn = functionName(group2.function, workspace);
+  const labels2 = group2.topLabels.length === 0 ? "" : `: ${group2.topLabels.slice(0, 3).join(", ")}${group2.targets > 3 ? ", …" : ""}`;
+  const owner = group2.ownerKind === void 0 ? "" : ` (${group2.ownerKind})`;
+  switch (group2.kind) {
+    case "frame-locals":
+      return `local variables of ${fn}, in flight on ${group2.thread ?? "?"}`;
+    case "in-flight":
+      return `other objects in flight on ${group2.thread ?? "?"}, in a call from ${fn} (a builtin's work in progress)`;
+    case "provider":
+      return `${group2.provider ?? "?"} returned by ${fn}${owner}, ${group2.instances} instance${group2.instances === 1 ? "" : "s"} on ${group2.targets} target${group2.targets === 1 ? "" : "s"}${labels2}`;
+    case "action":
+      return `actions registered by ${fn}${owner}, ${group2.instances} action${group2.instances === 1 ? "" : "s"}${labels2}`;
+    case "analysis":
+      return `other analysis data of ${fn}${owner} targets${labels2}`;
+    case "shared":
+      return `objects shared among the holders above of ${fn}, and held by nothing else`;
+  }
+}
+function verdictLine(verdict, workspace) {
+  switch (verdict.kind) {
+    case "culprit":
+      return `verdict: culprit: ${functionName(verdict.suspect, workspace)} holds ${percent(verdict.suspect.share)} of the heap — ${evidenceText(verdict.suspect)}`;
+    case "no-single-culprit": {
+      const top = verdict.top.map((suspect) => `${suspect.function} ${percent(suspect.share)}`).join(", ");
+      return `verdict: no single culprit: Starlark holders account for ${percent(verdict.starlarkShare)} of the heap${top === "" ? "" : `, spread over several functions (${top})`}; the rest is Bazel's own`;
+    }
+    case "no-starlark":
+      return "verdict: no Starlark state in this dump (not a Bazel server, or it died before running any Starlark)";
+  }
+}
+function evidenceText(suspect) {
+  const parts = suspect.evidence.flatMap((evidence) => evidencePart(evidence, suspect));
+  return parts.join(", ");
+}
+function evidencePart(evidence, suspect) {
+  const share = (bytes) => percent(suspect.share * (suspect.retainedBytes > 0 ? bytes / suspect.retainedBytes : 0));
+  switch (evidence.kind) {
+    case "frame-locals":
+      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`its local variables ${share(evidence.bytes)}`] : [];
+    case "in-flight":
+      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`work in progress on its thread ${share(evidence.bytes)}`] : [];
+    case "providers":
+      return [`${evidence.provider} on ${evidence.targets} targets ${share(evidence.bytes)}`];
+    case "actions":
+      return [`${evidence.count} actions ${share(evidence.bytes)}`];
+    case "analysis":
+      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`other analysis data ${share(evidence.bytes)}`] : [];
+    case "shared":
+      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`objects its holders share ${share(evidence.bytes)}`] : [];
+    case "on-stack":
+      return [evidence.threwError ? `on the stack of ${evidence.thread}, which threw the error` : `on the stack of ${evidence.thread}`];
+  }
+}
+
+// src/render/blame.ts
+var BLAME_DESCRIPTION = "Rank Starlark functions by the memory evidence a sweep's runs left — heap dumps at the crash, OOM stack traces, calls cut short by the crash, GC inside each function's calls, its share of time near the crash, CPU — and name the culprit, or say that no single function stands out.";
+var BLAME_SUMMARY = "Name the Starlark function that eats the heap, from every signal a sweep left.";
+var BLAME_HELP_FOOTER = `
+Signals, each shown in its own column, then combined (see "How the score is made" in --help's text below):
+  heap       share of the heap a function holds in the heap dumps written at the crash
+  stack      innermost Starlark function at the crash (heap dump threads, OOM traces, calls cut short)
+  gc         GC time inside its calls per second of its own time, lowest limit against highest
+  over-rep   its share of Starlark time near the crash against the highest heap (Welch's t-test)
+  cpu        Starlark CPU profile share and rank: shown, never scored
+How the score is made: ${SCORE_WEIGHTS.heap} × heap share + ${SCORE_WEIGHTS.innermostAtCrash} × share of crash runs where it was
+innermost on every Starlark thread + ${SCORE_WEIGHTS.onStackAtCrash} × where it was only on a stack + up to ${SCORE_WEIGHTS.gc} each for GC and a
+significant over-representation. CPU scores nothing: burning CPU is not holding memory.
+A culprit needs heap dumps showing it holds the heap, or, without them, every crash stack naming it.
+
+Examples:
+  bazel run //analysis:blame -- measurements/sweep-5e064179
+  bazel run //analysis:blame -- measurements/sweep-a measurements/sweep-b --json
+  bazel run //analysis:blame -- measurements/sweep-5e064179 --without heap     # what the other signals say alone
+Exit codes: 0 a verdict, 1 no run has usable evidence, 2 usage error, 3 internal error.`;
+var BLAME_OPTION_HELP = {
+  json: "print the result as JSON instead of text",
+  top: "how many suspects to show",
+  out: "write to FILE (replaced in one step) instead of stdout",
+  without: "leave a signal out (heap, oom-stack, in-flight, gc, over-representation, cpu); repeat for more"
+};
+function unknownSignal(name, known) {
+  return `--without: "${name}" is not a signal; use one of ${known.join(", ")}`;
+}
+function blameWritten(path4) {
+  return `wrote the blame to ${path4}
+`;
+}
+function unreadableRunSkipped(problem) {
+  return `blame: skipped a run: ${problem}
+`;
+}
+function suspectName(suspect) {
+  return suspect.file === void 0 ? suspect.function : `${suspect.function} (${suspect.file})`;
+}
+function ratio(value4) {
+  return Number.isFinite(value4) ? `${value4.toFixed(1)}x` : ">100x";
+}
+function signalCells(suspect) {
+  const stack2 = suspect.stack;
+  return {
+    heap: suspect.heap === void 0 ? "" : `${percent(suspect.heap.meanShare)}`,
+    stack: stack2 === void 0 ? "" : stack2.innermostRuns > 0 ? `innermost ${stack2.innermostRuns}/${stack2.runs}` : `on stack ${stack2.onStackRuns}/${stack2.runs}`,
+    gc: suspect.gc === void 0 ? "" : ratio(suspect.gc.ratio),
+    overRep: suspect.overRepresentation === void 0 ? "" : `${ratio(suspect.overRepresentation.ratio)}${suspect.overRepresentation.p === void 0 ? "" : ` p=${suspect.overRepresentation.p < 1e-3 ? "<0.001" : suspect.overRepresentation.p.toFixed(3)}`}`,
+    cpu: suspect.cpu === void 0 ? "" : `#${suspect.cpu.rank} ${percent(suspect.cpu.high)}`
+  };
+}
+function blameText(result, top) {
+  const lines = [];
+  lines.push(
+    `blame: ${result.runs.used} runs, ${result.runs.crashed} out of memory (${result.runs.withDigest} with a heap dump), ${result.runs.withProfile} with a profile`
+  );
+  const available = result.signals.map((signal) => `${signal.name} ${signal.excluded ? "left out" : `${signal.runs}`}`).join(", ");
+  lines.push(`signals (runs that gave each): ${available}`);
+  lines.push("");
+  lines.push(...suspectTable(result.suspects.slice(0, top)));
+  lines.push("");
+  lines.push(verdictLine2(result));
+  for (const suspect of result.suspects.slice(0, Math.min(3, top))) {
+    const words = evidenceWords(suspect);
+    if (words !== "") lines.push(`  ${suspectName(suspect)}: ${words}`);
+  }
+  const correction = cpuCorrection(result);
+  if (correction !== void 0) lines.push(correction);
+  if (result.failingBuiltins.length > 0) {
+    lines.push(`  the failing threads were inside the builtin ${result.failingBuiltins.map((entry2) => `${entry2.builtin} (${entry2.runs} run${entry2.runs === 1 ? "" : "s"})`).join(", ")}`);
+  }
+  if (result.failingTargets.length > 0) lines.push(`  Bazel named the target being analysed: ${result.failingTargets.join(", ")}`);
+  return `${lines.join("\n")}
+`;
+}
+function suspectTable(suspects) {
+  const header = ["#", "function", "file", "score", "heap", "stack", "gc", "over-rep", "cpu"];
+  const rows = suspects.map((suspect, index5) => {
+    const cells = signalCells(suspect);
+    return [String(index5 + 1), suspect.function, suspect.file ?? "?", suspect.score.toFixed(1), cells.heap, cells.stack, cells.gc, cells.overRep, cells.cpu];
+  });
+  if (rows.length === 0) return ["no function has any evidence against it"];
+  const widths = header.map((title2, column) => Math.max(title2.length, ...rows.map((row) => row[column].length)));
+  const line5 = (cells) => cells.map((cell2, column) => cell2.padEnd(widths[column])).join("  ").trimEnd();
+  return [line5(header), ...rows.map(line5)];
+}
+function verdictLine2(result) {
+  const first = result.suspects[0];
+  switch (result.reason.kind) {
+    case "holds-the-heap":
+      return `verdict: culprit: ${suspectName(first)} holds ${percent(result.reason.share)} of the heap at the crash (the next function holds ${percent(result.reason.runnerUpShare)})`;
+    case "crash-stacks-agree":
+      return `verdict: culprit: ${suspectName(first)} was the innermost Starlark function on every thread at the crash, in ${result.reason.runs} of ${result.reason.runs} crash run${result.reason.runs === 1 ? "" : "s"} (no heap dump to say what it holds)`;
+    case "memory-spread":
+      return `verdict: no single culprit: the heap is spread thin (the top functions hold ${result.reason.topShares.map(percent).join(", ")})`;
+    case "crash-stacks-disagree":
+      return `verdict: no single culprit: the crash stacks name several functions (${result.reason.functions.join(", ")}) and there is no heap dump to say which holds the memory; sweep again without --no-heap-dumps`;
+    case "indirect-only":
+      return `verdict: no single culprit: only indirect evidence (GC and time near the crash), no heap dump or crash stack; sweep again without --no-heap-dumps`;
+    case "no-crash":
+      return "verdict: no evidence: no build ran out of memory and no function shows GC pressure";
+    case "no-function-evidence":
+      return "verdict: no evidence: builds ran out of memory, but no run left a heap dump, a Starlark stack or a profile that names a function";
+  }
+}
+function evidenceWords(suspect) {
+  const parts = [];
+  if (suspect.heap !== void 0 && suspect.heap.meanShare >= MENTIONED_SHARE) {
+    parts.push(`retains ${percent(suspect.heap.meanShare)} of the heap on average over ${suspect.heap.dumps} crash dump${suspect.heap.dumps === 1 ? "" : "s"} (the top holder in ${suspect.heap.topIn})`);
+  }
+  if (suspect.stack !== void 0) {
+    const { innermostRuns, onStackRuns, runs, sources } = suspect.stack;
+    const from = `(${sources.map((source3) => source3 === "heap" ? "heap dump" : source3 === "oom-stack" ? "OOM trace" : "crashed profile").join(", ")})`;
+    if (innermostRuns > 0) parts.push(`innermost Starlark function at the crash in ${innermostRuns} of ${runs} crash run${runs === 1 ? "" : "s"} ${from}`);
+    if (onStackRuns > 0) parts.push(`on a Starlark stack at the crash in ${onStackRuns} of ${runs} ${from}`);
+  }
+  if (suspect.gc !== void 0) parts.push(gcWords(suspect.gc));
+  const over = suspect.overRepresentation;
+  if (over !== void 0 && over.ratio > 1) {
+    const test2 = over.p === void 0 ? "not tested: fewer than 2 runs on a side" : over.p < SIGNIFICANCE ? `significant, p=${over.p.toFixed(3)}` : `not significant, p=${over.p.toFixed(2)}`;
+    parts.push(`${ratio(over.ratio)} its share of Starlark time at ${over.lowLimit} than at ${over.highLimit} (${test2})`);
+  }
+  return parts.join("; ");
+}
+var MENTIONED_SHARE = 5e-3;
+function gcWords(signal) {
+  if (!Number.isFinite(signal.ratio)) return `GC inside its calls at ${signal.lowLimit}, none at ${signal.highLimit}`;
+  const amount = signal.ratio >= 1 ? `${ratio(signal.ratio)} more` : `${ratio(1 / signal.ratio)} less`;
+  return `${amount} GC per second of its own time at ${signal.lowLimit} than at ${signal.highLimit}`;
+}
+function cpuCorrection(result) {
+  const cpuTop = result.cpuTop;
+  if (cpuTop === void 0) return void 0;
+  const rank2 = result.suspects.findIndex((suspect2) => suspect2.function === cpuTop.function && suspect2.file === cpuTop.file);
+  if (rank2 === 0) return `  a CPU-only view agrees: ${suspectName(cpuTop)} also uses the most Starlark CPU (${percent(cpuTop.share)})`;
+  const suspect = rank2 < 0 ? void 0 : result.suspects[rank2];
+  return `  a CPU-only view (the Starlark CPU profile) would blame ${suspectName(cpuTop)} first (${percent(cpuTop.share)} of Starlark CPU); the memory evidence ranks it ${rank2 < 0 ? "nowhere" : `#${rank2 + 1} with score ${suspect.score.toFixed(1)}`}: CPU is not memory`;
+}
+
+// src/commands/blame.ts
+var DEFAULT_BLAME_TOP = 10;
+var MAX_TOP = 1e3;
+function blameCommand() {
+  return new Command("blame").description(BLAME_DESCRIPTION).summary(BLAME_SUMMARY).argument("<SWEEP_DIR...>", "sweep folders (their runs are blamed together)").option("--json", BLAME_OPTION_HELP.json).option("--top <n>", BLAME_OPTION_HELP.top, String(DEFAULT_BLAME_TOP)).option("--out <file>", BLAME_OPTION_HELP.out).option("--without <signal>", BLAME_OPTION_HELP.without, (value4, previous) => [...previous, value4], []).addHelpText("after", BLAME_HELP_FOOTER).action(async (dirs, options) => {
+    const top = /^\d+$/.test(options.top.trim()) ? Number(options.top.trim()) : NaN;
+    if (!Number.isSafeInteger(top) || top < 1 || top > MAX_TOP) throw new UsageError(topProblem(options.top));
+    const without = /* @__PURE__ */ new Set();
+    for (const name of options.without) {
+      if (!SIGNAL_NAMES.includes(name)) throw new UsageError(unknownSignal(name, SIGNAL_NAMES));
+      without.add(name);
+    }
+    if (options.out !== void 0) await checkOutputPath(resolveUserPath(options.out));
+    const sweeps = dirs.map((dir) => resolveUserPath(dir));
+    const result = await blameSweeps(sweeps, without, (problem) => process.stderr.write(unreadableRunSkipped(problem)));
+    const text3 = options.json ? `${JSON.stringify(result, null, 2)}
+` : blameText(result, top);
+    if (options.out === void 0) process.stdout.write(text3);
+    else {
+      const out = resolveUserPath(options.out);
+      await writeOutputFile(out, text3);
+      process.stderr.write(blameWritten(out));
+    }
+    if (result.verdict === "no-evidence") throw new ExitWith(ExitCode.findings);
+  });
+}
+async function blameSweeps(sweeps, without, onUnreadable) {
+  const runs = [];
+  for (const sweep2 of sweeps) runs.push(...await blameRuns(sweep2, onUnreadable));
+  return blame(runs, { workspace: await sweepWorkspace(sweeps[0]), without });
+}
+
 // src/commands/compare.ts
 import { statSync as statSync3 } from "node:fs";
-import { join as join3, relative } from "node:path";
+import { join as join10, relative } from "node:path";
 
 // src/core/compare.ts
 function compareTargets(left, right) {
@@ -3891,29 +14961,12 @@ function compareStrings(a4, b10) {
   return a4 < b10 ? -1 : a4 > b10 ? 1 : 0;
 }
 
-// src/core/exit-codes.ts
-var ExitCode = {
-  ok: 0,
-  /** Findings, or at least one failed run. */
-  findings: 1,
-  /** The user asked for something that cannot be done as asked. */
-  usage: 2,
-  /** A bug in memory-adventure. */
-  internal: 3
-};
-var UsageError = class extends Error {
-  name = "UsageError";
-};
-var InputError = class extends Error {
-  name = "InputError";
-};
-
 // src/io/cquery.ts
-import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { statSync } from "node:fs";
+import { spawn as spawn2 } from "node:child_process";
+import { createHash as createHash2 } from "node:crypto";
+import { statSync as statSync2 } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, isAbsolute, join } from "node:path";
+import { dirname as dirname4, isAbsolute, join as join9 } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // src/core/bazel-messages.ts
@@ -3931,7 +14984,7 @@ function firstBazelError(stderr) {
 }
 
 // src/core/cquery-output.ts
-var NONE = "(none)";
+var NONE2 = "(none)";
 var CqueryOutputError = class extends InputError {
   constructor(line5, problem) {
     super(`line ${line5}: ${problem}`);
@@ -4016,17 +15069,7 @@ function parseProvider(text3, lineIndex) {
   return { name: match2[1], origin: match2[2] ?? "" };
 }
 function optionalPath(text3) {
-  return text3 === NONE ? null : text3;
-}
-
-// src/render/style.ts
-var plain = { error: (text3) => text3, bold: (text3) => text3 };
-var ansi = {
-  error: (text3) => `\x1B[31m${text3}\x1B[39m`,
-  bold: (text3) => `\x1B[1m${text3}\x1B[22m`
-};
-function styleFor(color5) {
-  return color5 ? ansi : plain;
+  return text3 === NONE2 ? null : text3;
 }
 
 // src/render/compare.ts
@@ -4153,22 +15196,22 @@ function notAWorkspace(directory, markers) {
 var OUTPUT_GROUPS_CQUERY = "analysis/output_groups.cquery";
 function outputGroupsCqueryPath(moduleUrl = import.meta.url) {
   const searched = [];
-  for (let directory = dirname(fileURLToPath(moduleUrl)), level = 0; level < 4; directory = dirname(directory), level += 1) {
-    const candidate = join(directory, OUTPUT_GROUPS_CQUERY);
-    if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
+  for (let directory = dirname4(fileURLToPath(moduleUrl)), level = 0; level < 4; directory = dirname4(directory), level += 1) {
+    const candidate = join9(directory, OUTPUT_GROUPS_CQUERY);
+    if (statSync2(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
     searched.push(candidate);
   }
   throw new Error(outputGroupsCqueryMissing(searched));
 }
 function memoryAdventureCacheDir(invocation) {
   const xdg = invocation.env["XDG_CACHE_HOME"];
-  const cacheHome = xdg && isAbsolute(xdg) ? xdg : join(invocation.env["HOME"] || homedir(), ".cache");
-  return join(cacheHome, "memory-adventure");
+  const cacheHome = xdg && isAbsolute(xdg) ? xdg : join9(invocation.env["HOME"] || homedir(), ".cache");
+  return join9(cacheHome, "memory-adventure");
 }
 function compareOutputBase(invocation, workspace, bazel) {
-  const key2 = createHash("sha256").update(`${workspace}
+  const key3 = createHash2("sha256").update(`${workspace}
 ${bazel}`).digest("hex").slice(0, 16);
-  return join(memoryAdventureCacheDir(invocation), "compare", key2);
+  return join9(memoryAdventureCacheDir(invocation), "compare", key3);
 }
 var CquerySession = class {
   constructor(options) {
@@ -4232,7 +15275,7 @@ var CquerySession = class {
 };
 function runProcess(file, args, cwd) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn2(file, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     const stdout = [];
     const stderr = [];
     child.stdout.on("data", (chunk) => stdout.push(chunk));
@@ -4246,87 +15289,6 @@ function runProcess(file, args, cwd) {
       else resolvePromise({ stdout: text3(stdout), stderr: text3(stderr), exitCode });
     });
   });
-}
-
-// src/io/invocation.ts
-import { statSync as statSync2 } from "node:fs";
-import { dirname as dirname2, join as join2, resolve } from "node:path";
-
-// src/render/help.ts
-var PROGRAM_NAME = "memory-adventure";
-var ROOT_DESCRIPTION = "Find the Starlark code that makes the Bazel server run out of memory.";
-var ROOT_HELP_FOOTER = `
-Examples:
-  Sweep this workspace's reproduction across heap limits:
-    bazel run //analysis:sweep
-  Show the sweep's options:
-    bazel run //analysis:sweep -- --help
-  Run the same CLI without Bazel (needs only Node.js 18 or newer):
-    node tools/dist/memory-adventure.mjs --help
-
-Every command takes --help. Relative paths are read from the directory you ran the
-command in; outputs go under <workspace>/measurements/ unless you say otherwise.
-Exit codes: 0 ok, 1 findings or failed runs, 2 usage error, 3 internal error.
-Set DEBUG=1 to see stack traces, NO_COLOR=1 to turn colours off.`;
-
-// src/render/errors.ts
-var ALREADY_SHOWN = /* @__PURE__ */ new Set(["commander.helpDisplayed", "commander.help", "commander.version"]);
-function renderError(error3, options) {
-  const style2 = styleFor(options.color);
-  const prefix = style2.error(`${PROGRAM_NAME}:`);
-  if (error3 instanceof CommanderError) {
-    if (ALREADY_SHOWN.has(error3.code)) return "";
-    const message2 = oneLine(error3.message).replace(/^error: /, "").replace(/\.$/, "");
-    return `${prefix} ${message2} (see --help)
-`;
-  }
-  if (error3 instanceof UsageError || error3 instanceof InputError) {
-    return `${prefix} ${oneLine(error3.message)}
-${options.debug ? stackOf(error3) : ""}`;
-  }
-  const message = error3 instanceof Error ? error3.message : String(error3);
-  const hint = options.debug ? "" : "; this is a bug, rerun with DEBUG=1 to see where it happened";
-  return `${prefix} internal error: ${oneLine(message)}${hint}
-${options.debug ? stackOf(error3) : ""}`;
-}
-function noWorkspaceFound(directory, markers) {
-  return `no Bazel workspace at or above ${directory} (none of ${markers.join(", ")} found); run this from inside a Bazel workspace, or with bazel run`;
-}
-function oneLine(text3) {
-  return text3.trim().replace(/\s*\n\s*/g, " ");
-}
-function stackOf(error3) {
-  return error3 instanceof Error && error3.stack ? `${error3.stack}
-` : "";
-}
-
-// src/io/invocation.ts
-var WORKSPACE_MARKERS = ["MODULE.bazel", "REPO.bazel", "WORKSPACE.bazel", "WORKSPACE"];
-var MEASUREMENTS_DIR = "measurements";
-function currentInvocation() {
-  return { env: process.env, cwd: process.cwd() };
-}
-function userDirectory(invocation = currentInvocation()) {
-  return nonEmpty(invocation.env["BUILD_WORKING_DIRECTORY"]) ?? invocation.cwd;
-}
-function resolveUserPath(userPath, invocation = currentInvocation()) {
-  return resolve(userDirectory(invocation), userPath);
-}
-function defaultWorkspace(invocation = currentInvocation()) {
-  return nonEmpty(invocation.env["BUILD_WORKSPACE_DIRECTORY"]) ?? findWorkspaceRoot(userDirectory(invocation));
-}
-function findWorkspaceRoot(start) {
-  const absoluteStart = resolve(start);
-  for (let directory = absoluteStart; ; directory = dirname2(directory)) {
-    if (WORKSPACE_MARKERS.some((marker) => isFile(join2(directory, marker)))) return directory;
-    if (dirname2(directory) === directory) throw new UsageError(noWorkspaceFound(absoluteStart, WORKSPACE_MARKERS));
-  }
-}
-function isFile(path4) {
-  return statSync2(path4, { throwIfNoEntry: false })?.isFile() ?? false;
-}
-function nonEmpty(value4) {
-  return value4 === void 0 || value4 === "" ? void 0 : value4;
 }
 
 // src/io/terminal.ts
@@ -4371,7 +15333,7 @@ async function compare(left, right, options) {
 function placeToRun(workspaceOption, invocation) {
   if (workspaceOption !== void 0) {
     const workspace2 = resolveUserPath(workspaceOption, invocation);
-    if (!WORKSPACE_MARKERS.some((marker) => statSync3(join3(workspace2, marker), { throwIfNoEntry: false })?.isFile())) {
+    if (!WORKSPACE_MARKERS.some((marker) => statSync3(join10(workspace2, marker), { throwIfNoEntry: false })?.isFile())) {
       throw new UsageError(notAWorkspace(workspace2, WORKSPACE_MARKERS));
     }
     return { workspace: workspace2, cwd: workspace2 };
@@ -4382,9 +15344,45 @@ function placeToRun(workspaceOption, invocation) {
   return { workspace, cwd: inside ? here : workspace };
 }
 
+// src/commands/heap.ts
+var MAX_TOP2 = 1e3;
+function heapCommand() {
+  return new Command("heap").description(HEAP_DESCRIPTION).summary(HEAP_SUMMARY).argument("<PATH>", "a heap dump, a run or sweep folder, or a Bazel output base").option("--json", HEAP_OPTION_HELP.json).option("--top <n>", HEAP_OPTION_HELP.top, String(DEFAULT_DIGEST_TOP)).option("--out <file>", HEAP_OPTION_HELP.out).addHelpText("after", HEAP_HELP_FOOTER).action(async (pathArgument, options) => {
+    const top = parseTop(options.top);
+    if (options.out !== void 0) await checkOutputPath(resolveUserPath(options.out));
+    const path4 = resolveUserPath(pathArgument);
+    const digests = [];
+    for (const input of await findHeapInputs(path4)) digests.push(await digestOf(input, top));
+    const workspace = await workspaceFor(path4);
+    const rendered = options.json ? `${JSON.stringify({ schema: 1, dumps: digests.map(({ source: source3, digest }) => ({ source: source3, ...digest })) }, null, 2)}
+` : digests.map(({ source: source3, digest }) => heapText(source3, digest, workspace, top)).join("\n");
+    if (options.out === void 0) {
+      process.stdout.write(rendered);
+    } else {
+      const out = resolveUserPath(options.out);
+      await writeOutputFile(out, rendered);
+      process.stderr.write(heapWritten(out, digests.length));
+    }
+  });
+}
+function parseTop(text3) {
+  const value4 = /^\d+$/.test(text3.trim()) ? Number(text3.trim()) : NaN;
+  if (!Number.isSafeInteger(value4) || value4 < 1 || value4 > MAX_TOP2) throw new UsageError(topProblem(text3));
+  return value4;
+}
+async function workspaceFor(path4) {
+  const fromSweep = await sweepWorkspace(path4);
+  if (fromSweep !== void 0) return fromSweep;
+  try {
+    return defaultWorkspace();
+  } catch {
+    return void 0;
+  }
+}
+
 // src/commands/plot.ts
-import { stat as stat3, readFile as readFile4 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname4, extname, join as join10 } from "node:path";
+import { stat as stat6, readFile as readFile8 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname5, extname, join as join14 } from "node:path";
 
 // src/core/plot-data.ts
 function plotData(series, options) {
@@ -4403,15 +15401,15 @@ function plotData(series, options) {
       const counted = options.excludeCrashes ? group2.filter((run2) => !run2.crashed) : group2;
       const crashes = group2.filter((run2) => run2.crashed).length;
       limits.push({ series: label, limit: group2[0].limit, limitBytes, runs: group2.length, crashes });
-      for (const measure2 of ["duration", "gc"]) {
-        const values3 = counted.map((run2) => measure2 === "duration" ? run2.durationSeconds : run2.gcCount).filter(isNumber);
+      for (const measure3 of ["duration", "gc"]) {
+        const values3 = counted.map((run2) => measure3 === "duration" ? run2.durationSeconds : run2.gcCount).filter(isNumber);
         if (values3.length === 0) continue;
         points2.push({
           series: label,
-          measure: measure2,
+          measure: measure3,
           limit: group2[0].limit,
           limitBytes,
-          mean: mean(values3),
+          mean: mean2(values3),
           std: sampleStandardDeviation(values3),
           n: values3.length,
           crashes,
@@ -4422,12 +15420,12 @@ function plotData(series, options) {
   }
   return { points: points2, limits };
 }
-function mean(values3) {
+function mean2(values3) {
   return values3.reduce((sum3, value4) => sum3 + value4, 0) / values3.length;
 }
 function sampleStandardDeviation(values3) {
   if (values3.length < 2) return 0;
-  const average = mean(values3);
+  const average = mean2(values3);
   const squares = values3.reduce((sum3, value4) => sum3 + (value4 - average) ** 2, 0);
   return Math.sqrt(squares / (values3.length - 1));
 }
@@ -4436,7 +15434,7 @@ function isNumber(value4) {
 }
 
 // node_modules/csv-parse/lib/api/CsvError.js
-var CsvError = class _CsvError extends Error {
+var CsvError2 = class _CsvError extends Error {
   constructor(code, message, options, ...contexts) {
     if (Array.isArray(message)) message = message.join(" ").trim();
     super(message);
@@ -4445,16 +15443,16 @@ var CsvError = class _CsvError extends Error {
     }
     this.code = code;
     for (const context3 of contexts) {
-      for (const key2 in context3) {
-        const value4 = context3[key2];
-        this[key2] = Buffer.isBuffer(value4) ? value4.toString(options.encoding) : value4 == null ? value4 : JSON.parse(JSON.stringify(value4));
+      for (const key3 in context3) {
+        const value4 = context3[key3];
+        this[key3] = Buffer.isBuffer(value4) ? value4.toString(options.encoding) : value4 == null ? value4 : JSON.parse(JSON.stringify(value4));
       }
     }
   }
 };
 
 // node_modules/csv-parse/lib/utils/is_object.js
-var is_object = function(obj) {
+var is_object2 = function(obj) {
   return typeof obj === "object" && obj !== null && !Array.isArray(obj);
 };
 
@@ -4467,9 +15465,9 @@ var normalize_columns_array = function(columns) {
       normalizedColumns[i] = { disabled: true };
     } else if (typeof column === "string" || typeof column === "number") {
       normalizedColumns[i] = { name: `${column}` };
-    } else if (is_object(column)) {
+    } else if (is_object2(column)) {
       if (typeof column.name !== "string") {
-        throw new CsvError("CSV_OPTION_COLUMNS_MISSING_NAME", [
+        throw new CsvError2("CSV_OPTION_COLUMNS_MISSING_NAME", [
           "Option columns missing name:",
           `property "name" is required at position ${i}`,
           "when column is an object literal"
@@ -4477,7 +15475,7 @@ var normalize_columns_array = function(columns) {
       }
       normalizedColumns[i] = column;
     } else {
-      throw new CsvError("CSV_INVALID_COLUMN_DEFINITION", [
+      throw new CsvError2("CSV_INVALID_COLUMN_DEFINITION", [
         "Invalid column definition:",
         "expect a string or a literal object,",
         `got ${JSON.stringify(column)} at position ${i}`
@@ -4604,24 +15602,24 @@ var init_state = function(options) {
 };
 
 // node_modules/csv-parse/lib/utils/underscore.js
-var underscore = function(str) {
+var underscore2 = function(str) {
   return str.replace(/([A-Z])/g, function(_, match2) {
     return "_" + match2.toLowerCase();
   });
 };
 
 // node_modules/csv-parse/lib/api/normalize_options.js
-var normalize_options = function(opts) {
+var normalize_options2 = function(opts) {
   const options = {};
   for (const opt in opts) {
-    options[underscore(opt)] = opts[opt];
+    options[underscore2(opt)] = opts[opt];
   }
   if (options.encoding === void 0 || options.encoding === true) {
     options.encoding = "utf8";
   } else if (options.encoding === null || options.encoding === false) {
     options.encoding = null;
   } else if (typeof options.encoding !== "string" && options.encoding !== null) {
-    throw new CsvError(
+    throw new CsvError2(
       "CSV_INVALID_OPTION_ENCODING",
       [
         "Invalid option encoding:",
@@ -4634,7 +15632,7 @@ var normalize_options = function(opts) {
   if (options.bom === void 0 || options.bom === null || options.bom === false) {
     options.bom = false;
   } else if (options.bom !== true) {
-    throw new CsvError(
+    throw new CsvError2(
       "CSV_INVALID_OPTION_BOM",
       [
         "Invalid option bom:",
@@ -4651,7 +15649,7 @@ var normalize_options = function(opts) {
     options.cast_function = options.cast;
     options.cast = true;
   } else if (options.cast !== true) {
-    throw new CsvError(
+    throw new CsvError2(
       "CSV_INVALID_OPTION_CAST",
       [
         "Invalid option cast:",
@@ -4669,7 +15667,7 @@ var normalize_options = function(opts) {
       return !isNaN(date3) ? new Date(date3) : value4;
     };
   } else if (typeof options.cast_date !== "function") {
-    throw new CsvError(
+    throw new CsvError2(
       "CSV_INVALID_OPTION_CAST_DATE",
       [
         "Invalid option cast_date:",
@@ -4690,7 +15688,7 @@ var normalize_options = function(opts) {
   } else if (options.columns === void 0 || options.columns === null || options.columns === false) {
     options.columns = false;
   } else {
-    throw new CsvError(
+    throw new CsvError2(
       "CSV_INVALID_OPTION_COLUMNS",
       [
         "Invalid option columns:",
@@ -4703,7 +15701,7 @@ var normalize_options = function(opts) {
   if (options.group_columns_by_name === void 0 || options.group_columns_by_name === null || options.group_columns_by_name === false) {
     options.group_columns_by_name = false;
   } else if (options.group_columns_by_name !== true) {
-    throw new CsvError(
+    throw new CsvError2(
       "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
       [
         "Invalid option group_columns_by_name:",
@@ -4713,7 +15711,7 @@ var normalize_options = function(opts) {
       options
     );
   } else if (options.columns === false) {
-    throw new CsvError(
+    throw new CsvError2(
       "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
       [
         "Invalid option group_columns_by_name:",
@@ -4729,7 +15727,7 @@ var normalize_options = function(opts) {
       options.comment = Buffer.from(options.comment, options.encoding);
     }
     if (!Buffer.isBuffer(options.comment)) {
-      throw new CsvError(
+      throw new CsvError2(
         "CSV_INVALID_OPTION_COMMENT",
         [
           "Invalid option comment:",
@@ -4743,7 +15741,7 @@ var normalize_options = function(opts) {
   if (options.comment_no_infix === void 0 || options.comment_no_infix === null || options.comment_no_infix === false) {
     options.comment_no_infix = false;
   } else if (options.comment_no_infix !== true) {
-    throw new CsvError(
+    throw new CsvError2(
       "CSV_INVALID_OPTION_COMMENT",
       [
         "Invalid option comment_no_infix:",
@@ -4757,7 +15755,7 @@ var normalize_options = function(opts) {
   if (!Array.isArray(options.delimiter))
     options.delimiter = [options.delimiter];
   if (options.delimiter.length === 0) {
-    throw new CsvError(
+    throw new CsvError2(
       "CSV_INVALID_OPTION_DELIMITER",
       [
         "Invalid option delimiter:",
@@ -4775,7 +15773,7 @@ var normalize_options = function(opts) {
       delimiter2 = Buffer.from(delimiter2, options.encoding);
     }
     if (!Buffer.isBuffer(delimiter2) || delimiter2.length === 0) {
-      throw new CsvError(
+      throw new CsvError2(
         "CSV_INVALID_OPTION_DELIMITER",
         [
           "Invalid option delimiter:",
@@ -4845,7 +15843,7 @@ var normalize_options = function(opts) {
       options.ignore_last_delimiters = false;
     }
   } else if (typeof options.ignore_last_delimiters !== "boolean") {
-    throw new CsvError(
+    throw new CsvError2(
       "CSV_INVALID_OPTION_IGNORE_LAST_DELIMITERS",
       [
         "Invalid option `ignore_last_delimiters`:",
@@ -4856,7 +15854,7 @@ var normalize_options = function(opts) {
     );
   }
   if (options.ignore_last_delimiters === true && options.columns === false) {
-    throw new CsvError(
+    throw new CsvError2(
       "CSV_IGNORE_LAST_DELIMITERS_REQUIRES_COLUMNS",
       [
         "The option `ignore_last_delimiters`",
@@ -4920,7 +15918,7 @@ var normalize_options = function(opts) {
   if (options.on_record === void 0 || options.on_record === null) {
     options.on_record = void 0;
   } else if (typeof options.on_record !== "function") {
-    throw new CsvError(
+    throw new CsvError2(
       "CSV_INVALID_OPTION_ON_RECORD",
       [
         "Invalid option `on_record`:",
@@ -4960,7 +15958,7 @@ var normalize_options = function(opts) {
     options.record_delimiter = [];
   } else if (typeof options.record_delimiter === "string" || Buffer.isBuffer(options.record_delimiter)) {
     if (options.record_delimiter.length === 0) {
-      throw new CsvError(
+      throw new CsvError2(
         "CSV_INVALID_OPTION_RECORD_DELIMITER",
         [
           "Invalid option `record_delimiter`:",
@@ -4972,7 +15970,7 @@ var normalize_options = function(opts) {
     }
     options.record_delimiter = [options.record_delimiter];
   } else if (!Array.isArray(options.record_delimiter)) {
-    throw new CsvError(
+    throw new CsvError2(
       "CSV_INVALID_OPTION_RECORD_DELIMITER",
       [
         "Invalid option `record_delimiter`:",
@@ -4984,7 +15982,7 @@ var normalize_options = function(opts) {
   }
   options.record_delimiter = options.record_delimiter.map(function(rd, i) {
     if (typeof rd !== "string" && !Buffer.isBuffer(rd)) {
-      throw new CsvError(
+      throw new CsvError2(
         "CSV_INVALID_OPTION_RECORD_DELIMITER",
         [
           "Invalid option `record_delimiter`:",
@@ -4995,7 +15993,7 @@ var normalize_options = function(opts) {
         options
       );
     } else if (rd.length === 0) {
-      throw new CsvError(
+      throw new CsvError2(
         "CSV_INVALID_OPTION_RECORD_DELIMITER",
         [
           "Invalid option `record_delimiter`:",
@@ -5166,7 +16164,7 @@ var transform = function(original_options = {}) {
     lines: 1,
     records: 0
   };
-  const options = normalize_options(original_options);
+  const options = normalize_options2(original_options);
   return {
     info: info2,
     original_options,
@@ -5194,7 +16192,7 @@ var transform = function(original_options = {}) {
       return numOfCharLeft < requiredLength;
     },
     // Central parser implementation
-    parse: function(nextBuf, end, push, close) {
+    parse: function(nextBuf, end, push2, close) {
       const {
         bom,
         comment_no_infix,
@@ -5238,12 +16236,12 @@ var transform = function(original_options = {}) {
               const bomLength = boms[encoding2].length;
               this.state.bufBytesStart += bomLength;
               buf = buf.slice(bomLength);
-              const options2 = normalize_options({
+              const options2 = normalize_options2({
                 ...this.original_options,
                 encoding: encoding2
               });
-              for (const key2 in options2) {
-                this.options[key2] = options2[key2];
+              for (const key3 in options2) {
+                this.options[key3] = options2[key3];
               }
               ({ comment, escape: escape2, quote } = this.options);
               break;
@@ -5319,7 +16317,7 @@ var transform = function(original_options = {}) {
                 continue;
               } else if (relax_quotes === false) {
                 const err = this.__error(
-                  new CsvError(
+                  new CsvError2(
                     "CSV_INVALID_CLOSING_QUOTE",
                     [
                       "Invalid Closing Quote:",
@@ -5347,7 +16345,7 @@ var transform = function(original_options = {}) {
                     (b10) => boms[b10].equals(this.state.field.toString()) ? b10 : false
                   ).filter(Boolean)[0];
                   const err = this.__error(
-                    new CsvError(
+                    new CsvError2(
                       "INVALID_OPENING_QUOTE",
                       [
                         "Invalid Opening Quote:",
@@ -5397,7 +16395,7 @@ var transform = function(original_options = {}) {
                 const errField = this.__onField();
                 if (errField !== void 0) return errField;
                 this.info.bytes = this.state.bufBytesStart + pos + recordDelimiterLength;
-                const errRecord = this.__onRecord(push);
+                const errRecord = this.__onRecord(push2);
                 if (errRecord !== void 0) return errRecord;
                 if (to !== -1 && this.info.records >= to) {
                   this.state.stop = true;
@@ -5432,7 +16430,7 @@ var transform = function(original_options = {}) {
         if (this.state.commenting === false) {
           if (max_record_size !== 0 && this.state.record_length + this.state.field.length > max_record_size) {
             return this.__error(
-              new CsvError(
+              new CsvError2(
                 "CSV_MAX_RECORD_SIZE",
                 [
                   "Max Record Size:",
@@ -5452,7 +16450,7 @@ var transform = function(original_options = {}) {
           this.state.field.append(chr);
         } else if (rtrim === true && !this.__isCharTrimable(buf, pos)) {
           return this.__error(
-            new CsvError(
+            new CsvError2(
               "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE",
               [
                 "Invalid Closing Quote:",
@@ -5473,7 +16471,7 @@ var transform = function(original_options = {}) {
       if (end === true) {
         if (this.state.quoting === true) {
           const err = this.__error(
-            new CsvError(
+            new CsvError2(
               "CSV_QUOTE_NOT_CLOSED",
               [
                 "Quote Not Closed:",
@@ -5489,7 +16487,7 @@ var transform = function(original_options = {}) {
             this.info.bytes = this.state.bufBytesStart + pos;
             const errField = this.__onField();
             if (errField !== void 0) return errField;
-            const errRecord = this.__onRecord(push);
+            const errRecord = this.__onRecord(push2);
             if (errRecord !== void 0) return errRecord;
           } else if (this.state.wasRowDelimiter === true) {
             this.info.empty_lines++;
@@ -5506,7 +16504,7 @@ var transform = function(original_options = {}) {
         this.state.wasRowDelimiter = false;
       }
     },
-    __onRecord: function(push) {
+    __onRecord: function(push2) {
       const {
         columns,
         group_columns_by_name,
@@ -5535,7 +16533,7 @@ var transform = function(original_options = {}) {
         this.state.expectedRecordLength = recordLength;
       }
       if (recordLength !== this.state.expectedRecordLength) {
-        const err = columns === false ? new CsvError(
+        const err = columns === false ? new CsvError2(
           "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH",
           [
             "Invalid Record Length:",
@@ -5547,7 +16545,7 @@ var transform = function(original_options = {}) {
           {
             record
           }
-        ) : new CsvError(
+        ) : new CsvError2(
           "CSV_RECORD_INCONSISTENT_COLUMNS",
           [
             "Invalid Record Length:",
@@ -5603,7 +16601,7 @@ var transform = function(original_options = {}) {
             );
             const err = this.__push(
               objname === void 0 ? extRecord : [obj[objname], extRecord],
-              push
+              push2
             );
             if (err) {
               return err;
@@ -5611,7 +16609,7 @@ var transform = function(original_options = {}) {
           } else {
             const err = this.__push(
               objname === void 0 ? obj : [obj[objname], obj],
-              push
+              push2
             );
             if (err) {
               return err;
@@ -5626,7 +16624,7 @@ var transform = function(original_options = {}) {
             );
             const err = this.__push(
               objname === void 0 ? extRecord : [record[objname], extRecord],
-              push
+              push2
             );
             if (err) {
               return err;
@@ -5634,7 +16632,7 @@ var transform = function(original_options = {}) {
           } else {
             const err = this.__push(
               objname === void 0 ? record : [record[objname], record],
-              push
+              push2
             );
             if (err) {
               return err;
@@ -5650,7 +16648,7 @@ var transform = function(original_options = {}) {
         const headers = firstLineToHeaders === void 0 ? record : firstLineToHeaders.call(null, record);
         if (!Array.isArray(headers)) {
           return this.__error(
-            new CsvError(
+            new CsvError2(
               "CSV_INVALID_COLUMN_MAPPING",
               [
                 "Invalid Column Mapping:",
@@ -5707,7 +16705,7 @@ var transform = function(original_options = {}) {
       this.state.field.reset();
       this.state.wasQuoting = false;
     },
-    __push: function(record, push) {
+    __push: function(record, push2) {
       const { on_record } = this.options;
       if (on_record !== void 0) {
         const info3 = this.__infoRecord();
@@ -5721,7 +16719,7 @@ var transform = function(original_options = {}) {
         }
       }
       this.info.bytes_records += this.info.bytes;
-      push(record);
+      push2(record);
     },
     // Return a tuple with the error and the casted value
     __cast: function(field3) {
@@ -5918,7 +16916,7 @@ var parse = function(data3, opts = {}) {
   }
   const records = opts && opts.objname ? {} : [];
   const parser3 = transform(opts);
-  const push = (record) => {
+  const push2 = (record) => {
     if (parser3.options.objname === void 0) records.push(record);
     else {
       records[record[0]] = record[1];
@@ -5926,7 +16924,7 @@ var parse = function(data3, opts = {}) {
   };
   const close = () => {
   };
-  const error3 = parser3.parse(data3, true, push, close);
+  const error3 = parser3.parse(data3, true, push2, close);
   if (error3 !== void 0) throw error3;
   return records;
 };
@@ -6002,11 +17000,11 @@ function fromLegacyLine(record, line5) {
     gcCount: gc
   };
 }
-var UNIT_BYTES = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+var UNIT_BYTES2 = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 function jvmSizeBytes(text3, line5) {
   const match2 = /^(\d+)([kmgt]?)$/i.exec(text3);
   if (match2 === null || Number(match2[1]) === 0) throw new InputError(`${line5}: "${text3}" is not a heap limit such as 256m or 1g`);
-  return Number(match2[1]) * UNIT_BYTES[match2[2].toLowerCase()];
+  return Number(match2[1]) * UNIT_BYTES2[match2[2].toLowerCase()];
 }
 function optionalNumber(cell2, line5, name) {
   if (cell2 === void 0 || cell2 === "") return null;
@@ -6015,26 +17013,9 @@ function optionalNumber(cell2, line5, name) {
   return value4;
 }
 
-// src/io/output-file.ts
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname as dirname3, join as join4 } from "node:path";
-async function writeOutputFile(path4, content2) {
-  const directory = dirname3(path4);
-  const temporary = join4(directory, `.${basename(path4)}.${process.pid}.tmp`);
-  try {
-    await mkdir(directory, { recursive: true });
-    await writeFile(temporary, content2);
-    await rename(temporary, path4);
-  } catch (error3) {
-    await rm(temporary, { force: true });
-    const code = error3.code ?? (error3 instanceof Error ? error3.message : String(error3));
-    throw new InputError(`cannot write ${path4} (${code})`);
-  }
-}
-
 // src/io/plot-render.ts
-import { readdir, readFile } from "node:fs/promises";
-import { join as join7 } from "node:path";
+import { readdir as readdir4, readFile as readFile7 } from "node:fs/promises";
+import { join as join13 } from "node:path";
 import { gunzipSync } from "node:zlib";
 
 // node_modules/@resvg/resvg-wasm/index.mjs
@@ -6663,7 +17644,7 @@ function splitAccessPath(p) {
   let j;
   let c4;
   p = p + "";
-  function push() {
+  function push2() {
     path4.push(s2 + p.substring(i, j));
     s2 = "";
     i = j + 1;
@@ -6674,7 +17655,7 @@ function splitAccessPath(p) {
       s2 += p.substring(i, j++);
       i = j;
     } else if (c4 === q) {
-      push();
+      push2();
       q = null;
       b10 = -1;
     } else if (q) {
@@ -6687,19 +17668,19 @@ function splitAccessPath(p) {
       q = c4;
     } else if (c4 === "." && !b10) {
       if (j > i) {
-        push();
+        push2();
       } else {
         i = j + 1;
       }
     } else if (c4 === "[") {
       if (j > i)
-        push();
+        push2();
       b10 = i = j + 1;
     } else if (c4 === "]") {
       if (!b10)
         error("Access path missing open bracket: " + p);
       if (b10 > 0)
-        push();
+        push2();
       b10 = 0;
       i = j + 1;
     }
@@ -6710,7 +17691,7 @@ function splitAccessPath(p) {
     error("Access path missing closing quote: " + p);
   if (j > i) {
     j++;
-    push();
+    push2();
   }
   return path4;
 }
@@ -6785,33 +17766,33 @@ function logger_default(_, method2, handler = log) {
 var isArray = Array.isArray;
 
 // node_modules/vega-util/build/isObject.js
-function isObject(_) {
+function isObject2(_) {
   return _ === Object(_);
 }
 
 // node_modules/vega-util/build/mergeConfig.js
-var isLegalKey = (key2) => key2 !== "__proto__" && key2 !== "constructor" && key2 !== "prototype";
+var isLegalKey = (key3) => key3 !== "__proto__" && key3 !== "constructor" && key3 !== "prototype";
 function mergeConfig(...configs) {
   return configs.reduce((out, source3) => {
-    for (const key2 in source3) {
-      if (key2 === "signals") {
+    for (const key3 in source3) {
+      if (key3 === "signals") {
         out.signals = mergeNamed(out.signals, source3.signals);
       } else {
-        const r = key2 === "legend" ? { layout: 1 } : key2 === "style" ? true : null;
-        writeConfig(out, key2, source3[key2], r);
+        const r = key3 === "legend" ? { layout: 1 } : key3 === "style" ? true : null;
+        writeConfig(out, key3, source3[key3], r);
       }
     }
     return out;
   }, {});
 }
-function writeConfig(output3, key2, value4, recurse2) {
-  if (!isLegalKey(key2))
+function writeConfig(output3, key3, value4, recurse2) {
+  if (!isLegalKey(key3))
     return;
   const out = output3;
   let k2, o;
-  if (isObject(value4) && !isArray(value4)) {
+  if (isObject2(value4) && !isArray(value4)) {
     const valueObj = value4;
-    o = isObject(out[key2]) ? out[key2] : out[key2] = {};
+    o = isObject2(out[key3]) ? out[key3] : out[key3] = {};
     for (k2 in valueObj) {
       if (recurse2 && (recurse2 === true || recurse2[k2])) {
         writeConfig(o, k2, valueObj[k2]);
@@ -6820,7 +17801,7 @@ function writeConfig(output3, key2, value4, recurse2) {
       }
     }
   } else {
-    out[key2] = value4;
+    out[key3] = value4;
   }
 }
 function mergeNamed(a4, b10) {
@@ -7108,31 +18089,31 @@ function hasOwnProperty(object2, property2) {
 var NULL = {};
 function fastmap(input) {
   let obj = {}, test2;
-  function has2(key2) {
-    return hasOwnProperty(obj, key2) && obj[key2] !== NULL;
+  function has2(key3) {
+    return hasOwnProperty(obj, key3) && obj[key3] !== NULL;
   }
   const map3 = {
     size: 0,
     empty: 0,
     object: obj,
     has: has2,
-    get(key2) {
-      return has2(key2) ? obj[key2] : void 0;
+    get(key3) {
+      return has2(key3) ? obj[key3] : void 0;
     },
-    set(key2, value4) {
-      if (!has2(key2)) {
+    set(key3, value4) {
+      if (!has2(key3)) {
         ++map3.size;
-        if (obj[key2] === NULL)
+        if (obj[key3] === NULL)
           --map3.empty;
       }
-      obj[key2] = value4;
+      obj[key3] = value4;
       return this;
     },
-    delete(key2) {
-      if (has2(key2)) {
+    delete(key3) {
+      if (has2(key3)) {
         --map3.size;
         ++map3.empty;
-        obj[key2] = NULL;
+        obj[key3] = NULL;
       }
       return this;
     },
@@ -7152,10 +18133,10 @@ function fastmap(input) {
     clean() {
       const next = {};
       let size = 0;
-      for (const key2 in obj) {
-        const value4 = obj[key2];
+      for (const key3 in obj) {
+        const value4 = obj[key3];
         if (value4 !== NULL && (!test2 || !test2(value4))) {
-          next[key2] = value4;
+          next[key3] = value4;
           ++size;
         }
       }
@@ -7165,8 +18146,8 @@ function fastmap(input) {
     }
   };
   if (input)
-    Object.keys(input).forEach((key2) => {
-      map3.set(key2, input[key2]);
+    Object.keys(input).forEach((key3) => {
+      map3.set(key3, input[key3]);
     });
   return map3;
 }
@@ -7245,7 +18226,7 @@ function isString(_) {
 }
 
 // node_modules/vega-util/build/key.js
-function key(fields, flat, opt) {
+function key2(fields, flat, opt) {
   const processedFields = fields ? flat ? array_default(fields).map((f) => f.replace(/\\(.)/g, "$1")) : array_default(fields) : void 0;
   const len = processedFields?.length, gen = opt && opt.get || getter, map3 = (f) => gen(flat ? [f] : splitAccessPath(f));
   let fn;
@@ -7288,20 +18269,20 @@ function lruCache_default(maxsize) {
     prev = {};
     size = 0;
   };
-  const update3 = (key2, value4) => {
+  const update3 = (key3, value4) => {
     if (++size > maxsize) {
       prev = curr;
       curr = {};
       size = 1;
     }
-    return curr[key2] = value4;
+    return curr[key3] = value4;
   };
   clear2();
   return {
     clear: clear2,
-    has: (key2) => hasOwnProperty(curr, key2) || hasOwnProperty(prev, key2),
-    get: (key2) => hasOwnProperty(curr, key2) ? curr[key2] : hasOwnProperty(prev, key2) ? update3(key2, prev[key2]) : void 0,
-    set: (key2, value4) => hasOwnProperty(curr, key2) ? curr[key2] = value4 : update3(key2, value4)
+    has: (key3) => hasOwnProperty(curr, key3) || hasOwnProperty(prev, key3),
+    get: (key3) => hasOwnProperty(curr, key3) ? curr[key3] : hasOwnProperty(prev, key3) ? update3(key3, prev[key3]) : void 0,
+    set: (key3, value4) => hasOwnProperty(curr, key3) ? curr[key3] = value4 : update3(key3, value4)
   };
 }
 
@@ -7351,7 +18332,7 @@ function span_default(array7) {
 
 // node_modules/vega-util/build/stringValue.js
 function stringValue(x4) {
-  return isArray(x4) ? `[${x4.map((v) => v === null ? "null" : stringValue(v))}]` : isObject(x4) || isString(x4) ? (
+  return isArray(x4) ? `[${x4.map((v) => v === null ? "null" : stringValue(v))}]` : isObject2(x4) || isString(x4) ? (
     // Output valid JSON and JS source strings.
     // See https://github.com/judofyr/timeless/blob/master/posts/json-isnt-a-javascript-subset.md
     JSON.stringify(x4).replaceAll("\u2028", "\\u2028").replaceAll("\u2029", "\\u2029")
@@ -7415,7 +18396,7 @@ import fs from "fs";
 // node_modules/d3-dsv/dist/d3-dsv.mjs
 var EOL = {};
 var EOF = {};
-var QUOTE = 34;
+var QUOTE2 = 34;
 var NEWLINE = 10;
 var RETURN = 13;
 function objectConverter(columns) {
@@ -7469,8 +18450,8 @@ function dsv(delimiter2) {
       if (eof) return EOF;
       if (eol) return eol = false, EOL;
       var i, j = I, c4;
-      if (text3.charCodeAt(j) === QUOTE) {
-        while (I++ < N && text3.charCodeAt(I) !== QUOTE || text3.charCodeAt(++I) === QUOTE) ;
+      if (text3.charCodeAt(j) === QUOTE2) {
+        while (I++ < N && text3.charCodeAt(I) !== QUOTE2 || text3.charCodeAt(++I) === QUOTE2) ;
         if ((i = I) >= N) eof = true;
         else if ((c4 = text3.charCodeAt(I++)) === NEWLINE) eol = true;
         else if (c4 === RETURN) {
@@ -7712,33 +18693,33 @@ function bluri(radius2) {
     }
   };
 }
-function variance(values3, valueof) {
+function variance2(values3, valueof) {
   let count3 = 0;
   let delta;
-  let mean3 = 0;
+  let mean4 = 0;
   let sum3 = 0;
   if (valueof === void 0) {
     for (let value4 of values3) {
       if (value4 != null && (value4 = +value4) >= value4) {
-        delta = value4 - mean3;
-        mean3 += delta / ++count3;
-        sum3 += delta * (value4 - mean3);
+        delta = value4 - mean4;
+        mean4 += delta / ++count3;
+        sum3 += delta * (value4 - mean4);
       }
     }
   } else {
     let index5 = -1;
     for (let value4 of values3) {
       if ((value4 = valueof(value4, ++index5, values3)) != null && (value4 = +value4) >= value4) {
-        delta = value4 - mean3;
-        mean3 += delta / ++count3;
-        sum3 += delta * (value4 - mean3);
+        delta = value4 - mean4;
+        mean4 += delta / ++count3;
+        sum3 += delta * (value4 - mean4);
       }
     }
   }
   if (count3 > 1) return sum3 / (count3 - 1);
 }
 function deviation(values3, valueof) {
-  const v = variance(values3, valueof);
+  const v = variance2(values3, valueof);
   return v ? Math.sqrt(v) : v;
 }
 var Adder = class {
@@ -7780,39 +18761,39 @@ var Adder = class {
   }
 };
 var InternMap = class extends Map {
-  constructor(entries2, key2 = keyof) {
+  constructor(entries2, key3 = keyof) {
     super();
-    Object.defineProperties(this, { _intern: { value: /* @__PURE__ */ new Map() }, _key: { value: key2 } });
-    if (entries2 != null) for (const [key3, value4] of entries2) this.set(key3, value4);
+    Object.defineProperties(this, { _intern: { value: /* @__PURE__ */ new Map() }, _key: { value: key3 } });
+    if (entries2 != null) for (const [key4, value4] of entries2) this.set(key4, value4);
   }
-  get(key2) {
-    return super.get(intern_get(this, key2));
+  get(key3) {
+    return super.get(intern_get(this, key3));
   }
-  has(key2) {
-    return super.has(intern_get(this, key2));
+  has(key3) {
+    return super.has(intern_get(this, key3));
   }
-  set(key2, value4) {
-    return super.set(intern_set(this, key2), value4);
+  set(key3, value4) {
+    return super.set(intern_set(this, key3), value4);
   }
-  delete(key2) {
-    return super.delete(intern_delete(this, key2));
+  delete(key3) {
+    return super.delete(intern_delete(this, key3));
   }
 };
 function intern_get({ _intern, _key }, value4) {
-  const key2 = _key(value4);
-  return _intern.has(key2) ? _intern.get(key2) : value4;
+  const key3 = _key(value4);
+  return _intern.has(key3) ? _intern.get(key3) : value4;
 }
 function intern_set({ _intern, _key }, value4) {
-  const key2 = _key(value4);
-  if (_intern.has(key2)) return _intern.get(key2);
-  _intern.set(key2, value4);
+  const key3 = _key(value4);
+  if (_intern.has(key3)) return _intern.get(key3);
+  _intern.set(key3, value4);
   return value4;
 }
 function intern_delete({ _intern, _key }, value4) {
-  const key2 = _key(value4);
-  if (_intern.has(key2)) {
-    value4 = _intern.get(key2);
-    _intern.delete(key2);
+  const key3 = _key(value4);
+  if (_intern.has(key3)) {
+    value4 = _intern.get(key3);
+    _intern.delete(key3);
   }
   return value4;
 }
@@ -7820,7 +18801,7 @@ function keyof(value4) {
   return value4 !== null && typeof value4 === "object" ? value4.valueOf() : value4;
 }
 function permute(source3, keys4) {
-  return Array.from(keys4, (key2) => source3[key2]);
+  return Array.from(keys4, (key3) => source3[key3]);
 }
 function compareDefined(compare4 = ascending2) {
   if (compare4 === ascending2) return ascendingDefined;
@@ -7974,7 +18955,7 @@ function quantileSorted(values3, p, valueof = number) {
   var n, i = (n - 1) * p, i0 = Math.floor(i), value0 = +valueof(values3[i0], i0, values3), value1 = +valueof(values3[i0 + 1], i0 + 1, values3);
   return value0 + (value1 - value0) * (i - i0);
 }
-function mean2(values3, valueof) {
+function mean3(values3, valueof) {
   let count3 = 0;
   let sum3 = 0;
   if (valueof === void 0) {
@@ -8162,14 +19143,14 @@ function identity3(x4) {
 var map = Array.prototype.map;
 var prefixes = ["y", "z", "a", "f", "p", "n", "µ", "m", "", "k", "M", "G", "T", "P", "E", "Z", "Y"];
 function formatLocale(locale4) {
-  var group2 = locale4.grouping === void 0 || locale4.thousands === void 0 ? identity3 : formatGroup(map.call(locale4.grouping, Number), locale4.thousands + ""), currencyPrefix = locale4.currency === void 0 ? "" : locale4.currency[0] + "", currencySuffix = locale4.currency === void 0 ? "" : locale4.currency[1] + "", decimal = locale4.decimal === void 0 ? "." : locale4.decimal + "", numerals = locale4.numerals === void 0 ? identity3 : formatNumerals(map.call(locale4.numerals, String)), percent = locale4.percent === void 0 ? "%" : locale4.percent + "", minus = locale4.minus === void 0 ? "−" : locale4.minus + "", nan = locale4.nan === void 0 ? "NaN" : locale4.nan + "";
+  var group2 = locale4.grouping === void 0 || locale4.thousands === void 0 ? identity3 : formatGroup(map.call(locale4.grouping, Number), locale4.thousands + ""), currencyPrefix = locale4.currency === void 0 ? "" : locale4.currency[0] + "", currencySuffix = locale4.currency === void 0 ? "" : locale4.currency[1] + "", decimal = locale4.decimal === void 0 ? "." : locale4.decimal + "", numerals = locale4.numerals === void 0 ? identity3 : formatNumerals(map.call(locale4.numerals, String)), percent2 = locale4.percent === void 0 ? "%" : locale4.percent + "", minus = locale4.minus === void 0 ? "−" : locale4.minus + "", nan = locale4.nan === void 0 ? "NaN" : locale4.nan + "";
   function newFormat(specifier, options) {
     specifier = formatSpecifier(specifier);
     var fill2 = specifier.fill, align2 = specifier.align, sign3 = specifier.sign, symbol2 = specifier.symbol, zero7 = specifier.zero, width2 = specifier.width, comma = specifier.comma, precision = specifier.precision, trim = specifier.trim, type3 = specifier.type;
     if (type3 === "n") comma = true, type3 = "g";
     else if (!formatTypes[type3]) precision === void 0 && (precision = 12), trim = true, type3 = "g";
     if (zero7 || fill2 === "0" && align2 === "=") zero7 = true, fill2 = "0", align2 = "=";
-    var prefix = (options && options.prefix !== void 0 ? options.prefix : "") + (symbol2 === "$" ? currencyPrefix : symbol2 === "#" && /[boxX]/.test(type3) ? "0" + type3.toLowerCase() : ""), suffix = (symbol2 === "$" ? currencySuffix : /[%p]/.test(type3) ? percent : "") + (options && options.suffix !== void 0 ? options.suffix : "");
+    var prefix = (options && options.prefix !== void 0 ? options.prefix : "") + (symbol2 === "$" ? currencyPrefix : symbol2 === "#" && /[boxX]/.test(type3) ? "0" + type3.toLowerCase() : ""), suffix = (symbol2 === "$" ? currencySuffix : /[%p]/.test(type3) ? percent2 : "") + (options && options.suffix !== void 0 ? options.suffix : "");
     var formatType = formatTypes[type3], maybeSuffix = /[defgprs%]/.test(type3);
     precision = precision === void 0 ? 6 : /[gprs]/.test(type3) ? Math.max(1, Math.min(21, precision)) : Math.max(0, Math.min(20, precision));
     function format5(value4) {
@@ -8622,12 +19603,12 @@ var defaultSpecifiers = {
 };
 function timeUnitSpecifier(units, specifiers) {
   const s2 = extend({}, defaultSpecifiers, specifiers), u2 = timeUnits(units), n = u2.length;
-  let fmt = "", start = 0, end, key2;
+  let fmt = "", start = 0, end, key3;
   for (start = 0; start < n; ) {
     for (end = u2.length; end > start; --end) {
-      key2 = u2.slice(start, end).join("-");
-      if (s2[key2] != null) {
-        fmt += s2[key2];
+      key3 = u2.slice(start, end).join("-");
+      if (s2[key3] != null) {
+        fmt += s2[key3];
         start = end;
         break;
       }
@@ -8727,9 +19708,9 @@ function utcDate(y4, m3, d, H, M2, S, L) {
 var REFERENCE_YEAR = 2012;
 var ISOWEEK_REFERENCE_YEAR = 2015;
 function floor(units, step2, get8, inv, newDate2) {
-  const s2 = step2 || 1, b10 = peek(units), _ = (unit2, p, key2) => {
-    key2 = key2 || unit2;
-    return getUnit(get8[key2], inv[key2], unit2 === b10 && s2, p);
+  const s2 = step2 || 1, b10 = peek(units), _ = (unit2, p, key3) => {
+    key3 = key3 || unit2;
+    return getUnit(get8[key3], inv[key3], unit2 === b10 && s2, p);
   };
   const t = /* @__PURE__ */ new Date(), u2 = toSet(units), y4 = u2[YEAR] ? _(YEAR, null, u2[ISOWEEK] ? YEAR + ISOWEEK : YEAR) : constant_default(u2[ISOWEEK] ? ISOWEEK_REFERENCE_YEAR : REFERENCE_YEAR), m3 = u2[MONTH] ? _(MONTH) : u2[QUARTER] ? _(QUARTER) : zero, d = u2[WEEK] && u2[DAY] ? _(DAY, 1, WEEK + DAY) : u2[ISOWEEK] && u2[DAY] ? _(DAY, 1, ISOWEEK + DAY) : u2[WEEK] ? _(WEEK, 1) : u2[ISOWEEK] ? _(ISOWEEK, 1) : u2[DAY] ? _(DAY, 1) : u2[DATE] ? _(DATE, 1) : u2[DAYOFYEAR] ? _(DAYOFYEAR, 1) : one, H = u2[HOURS] ? _(HOURS) : zero, M2 = u2[MINUTES] ? _(MINUTES) : zero, S = u2[SECONDS] ? _(SECONDS) : zero, L = u2[MILLISECONDS] ? _(MILLISECONDS) : zero;
   return function(v) {
@@ -9655,7 +20636,7 @@ function numberFormatDefaultLocale(definition3) {
 }
 function timeMultiFormat(format5, interval3, spec) {
   spec = spec || {};
-  if (!isObject(spec)) {
+  if (!isObject2(spec)) {
     error(`Invalid time multi-format specifier: ${spec}`);
   }
   const second2 = interval3(SECONDS), minute = interval3(MINUTES), hour = interval3(HOURS), day = interval3(DATE), week2 = interval3(WEEK), month = interval3(MONTH), quarter2 = interval3(QUARTER), year = interval3(YEAR), L = format5(spec[MILLISECONDS] || ".%L"), S = format5(spec[SECONDS] || ":%S"), M2 = format5(spec[MINUTES] || "%I:%M"), H = format5(spec[HOURS] || "%I %p"), d = format5(spec[DATE] || spec[DAY] || "%a %d"), w2 = format5(spec[WEEK] || "%b %d"), m3 = format5(spec[MONTH] || "%B"), q = format5(spec[QUARTER] || "%B"), y4 = format5(spec[YEAR] || "%Y");
@@ -9835,7 +20816,7 @@ function isBuffer(_) {
 }
 function json(data3, format5) {
   const prop = format5 && format5.property ? field(format5.property) : identity;
-  return isObject(data3) && !isBuffer(data3) ? parseJSON(prop(data3), format5) : prop(JSON.parse(data3));
+  return isObject2(data3) && !isBuffer(data3) ? parseJSON(prop(data3), format5) : prop(JSON.parse(data3));
 }
 json.responseType = "json";
 function parseJSON(data3, format5) {
@@ -11490,7 +22471,7 @@ __export(vega_transforms_exports, {
   proxy: () => Proxy2,
   quantile: () => Quantile,
   relay: () => Relay,
-  sample: () => Sample,
+  sample: () => Sample2,
   sequence: () => Sequence,
   sieve: () => Sieve,
   subflow: () => Subflow,
@@ -11617,8 +22598,8 @@ function smoothing(v, thresh) {
 var SQRT2PI = Math.sqrt(2 * Math.PI);
 var SQRT2 = Math.SQRT2;
 var nextSample = NaN;
-function sampleNormal(mean3, stdev) {
-  mean3 = mean3 || 0;
+function sampleNormal(mean4, stdev) {
+  mean4 = mean4 || 0;
   stdev = stdev == null ? 1 : stdev;
   let x4 = 0, y4 = 0, rds, c4;
   if (nextSample === nextSample) {
@@ -11634,17 +22615,17 @@ function sampleNormal(mean3, stdev) {
     x4 *= c4;
     nextSample = y4 * c4;
   }
-  return mean3 + x4 * stdev;
+  return mean4 + x4 * stdev;
 }
-function densityNormal(value4, mean3, stdev) {
+function densityNormal(value4, mean4, stdev) {
   stdev = stdev == null ? 1 : stdev;
-  const z = (value4 - (mean3 || 0)) / stdev;
+  const z = (value4 - (mean4 || 0)) / stdev;
   return Math.exp(-0.5 * z * z) / (stdev * SQRT2PI);
 }
-function cumulativeNormal(value4, mean3, stdev) {
-  mean3 = mean3 || 0;
+function cumulativeNormal(value4, mean4, stdev) {
+  mean4 = mean4 || 0;
   stdev = stdev == null ? 1 : stdev;
-  const z = (value4 - mean3) / stdev, Z = Math.abs(z);
+  const z = (value4 - mean4) / stdev, Z = Math.abs(z);
   let cd;
   if (Z > 37) {
     cd = 0;
@@ -11678,9 +22659,9 @@ function cumulativeNormal(value4, mean3, stdev) {
   }
   return z > 0 ? 1 - cd : cd;
 }
-function quantileNormal(p, mean3, stdev) {
+function quantileNormal(p, mean4, stdev) {
   if (p < 0 || p > 1) return NaN;
-  return (mean3 || 0) + (stdev == null ? 1 : stdev) * SQRT2 * erfinv(2 * p - 1);
+  return (mean4 || 0) + (stdev == null ? 1 : stdev) * SQRT2 * erfinv(2 * p - 1);
 }
 function erfinv(x4) {
   let w2 = -Math.log((1 - x4) * (1 + x4)), p;
@@ -11754,7 +22735,7 @@ function erfinv(x4) {
   }
   return p * x4;
 }
-function gaussian(mean3, stdev) {
+function gaussian(mean4, stdev) {
   let mu, sigma;
   const dist2 = {
     mean(_) {
@@ -11778,7 +22759,7 @@ function gaussian(mean3, stdev) {
     cdf: (value4) => cumulativeNormal(value4, mu, sigma),
     icdf: (p) => quantileNormal(p, mu, sigma)
   };
-  return dist2.mean(mean3).stdev(stdev);
+  return dist2.mean(mean4).stdev(stdev);
 }
 function kde(support, bandwidth2) {
   const kernel = gaussian();
@@ -11822,25 +22803,25 @@ function kde(support, bandwidth2) {
   };
   return dist2.data(support);
 }
-function sampleLogNormal(mean3, stdev) {
-  mean3 = mean3 || 0;
+function sampleLogNormal(mean4, stdev) {
+  mean4 = mean4 || 0;
   stdev = stdev == null ? 1 : stdev;
-  return Math.exp(mean3 + sampleNormal() * stdev);
+  return Math.exp(mean4 + sampleNormal() * stdev);
 }
-function densityLogNormal(value4, mean3, stdev) {
+function densityLogNormal(value4, mean4, stdev) {
   if (value4 <= 0) return 0;
-  mean3 = mean3 || 0;
+  mean4 = mean4 || 0;
   stdev = stdev == null ? 1 : stdev;
-  const z = (Math.log(value4) - mean3) / stdev;
+  const z = (Math.log(value4) - mean4) / stdev;
   return Math.exp(-0.5 * z * z) / (stdev * SQRT2PI * value4);
 }
-function cumulativeLogNormal(value4, mean3, stdev) {
-  return cumulativeNormal(Math.log(value4), mean3, stdev);
+function cumulativeLogNormal(value4, mean4, stdev) {
+  return cumulativeNormal(Math.log(value4), mean4, stdev);
 }
-function quantileLogNormal(p, mean3, stdev) {
-  return Math.exp(quantileNormal(p, mean3, stdev));
+function quantileLogNormal(p, mean4, stdev) {
+  return Math.exp(quantileNormal(p, mean4, stdev));
 }
-function lognormal(mean3, stdev) {
+function lognormal(mean4, stdev) {
   let mu, sigma;
   const dist2 = {
     mean(_) {
@@ -11864,7 +22845,7 @@ function lognormal(mean3, stdev) {
     cdf: (value4) => cumulativeLogNormal(value4, mu, sigma),
     icdf: (p) => quantileLogNormal(p, mu, sigma)
   };
-  return dist2.mean(mean3).stdev(stdev);
+  return dist2.mean(mean4).stdev(stdev);
 }
 function mixture(dists, weights) {
   let m3 = 0, w2;
@@ -11990,15 +22971,15 @@ function uniform(min4, max4) {
   return dist2.min(min4).max(max4);
 }
 function constant(data3, x4, y4) {
-  let mean3 = 0, n = 0;
+  let mean4 = 0, n = 0;
   for (const d of data3) {
     const val = y4(d);
     if (x4(d) == null || val == null || isNaN(val)) continue;
-    mean3 += (val - mean3) / ++n;
+    mean4 += (val - mean4) / ++n;
   }
   return {
-    coef: [mean3],
-    predict: () => mean3,
+    coef: [mean4],
+    predict: () => mean4,
     rSquared: 0
   };
 }
@@ -12527,15 +23508,15 @@ var AggregateOps = {
   }
 };
 var ValidAggregateOps = Object.keys(AggregateOps).filter((d) => d !== "__count__");
-function measure(key2, value4) {
+function measure(key3, value4) {
   return (out, aggregate_param) => extend({
-    name: key2,
+    name: key3,
     aggregate_param,
-    out: out || key2
+    out: out || key3
   }, base_op, value4);
 }
-[...ValidAggregateOps, "__count__"].forEach((key2) => {
-  AggregateOps[key2] = measure(key2, AggregateOps[key2]);
+[...ValidAggregateOps, "__count__"].forEach((key3) => {
+  AggregateOps[key3] = measure(key3, AggregateOps[key3]);
 });
 function createMeasure(op, param2, name) {
   return AggregateOps[op](name, param2);
@@ -12548,8 +23529,8 @@ function resolve2(agg) {
   agg.forEach((a4) => map3[a4.name] = a4);
   const getreqs = (a4) => {
     if (!a4.req) return;
-    a4.req.forEach((key2) => {
-      if (!map3[key2]) getreqs(map3[key2] = AggregateOps[key2]());
+    a4.req.forEach((key3) => {
+      if (!map3[key3]) getreqs(map3[key3] = AggregateOps[key3]());
     });
   };
   agg.forEach(getreqs);
@@ -12598,8 +23579,8 @@ function compileMeasures(agg, field3) {
   ctr.fields = agg.map((op) => op.out);
   return ctr;
 }
-function TupleStore(key2) {
-  this._key = key2 ? field(key2) : tupleid;
+function TupleStore(key3) {
+  this._key = key3 ? field(key3) : tupleid;
   this.reset();
 }
 var prototype$1 = TupleStore.prototype;
@@ -12784,9 +23765,9 @@ inherits_default(Aggregate, Transform, {
   cross() {
     const aggr = this, curr = aggr.value, dims = aggr._dnames, vals2 = dims.map(() => ({})), n = dims.length;
     function collect3(cells) {
-      let key2, i, t, v;
-      for (key2 in cells) {
-        t = cells[key2].tuple;
+      let key3, i, t, v;
+      for (key3 in cells) {
+        t = cells[key3].tuple;
         for (i = 0; i < n; ++i) {
           vals2[i][v = t[dims[i]]] = v;
         }
@@ -12797,10 +23778,10 @@ inherits_default(Aggregate, Transform, {
     function generate2(base, tuple, index5) {
       const name = dims[index5], v = vals2[index5++];
       for (const k2 in v) {
-        const key2 = base ? base + "|" + k2 : k2;
+        const key3 = base ? base + "|" + k2 : k2;
         tuple[name] = v[k2];
-        if (index5 < n) generate2(key2, tuple, index5);
-        else if (!curr[key2]) aggr.cell(key2, tuple);
+        if (index5 < n) generate2(key3, tuple, index5);
+        else if (!curr[key3]) aggr.cell(key3, tuple);
       }
     }
     generate2("", {}, 0);
@@ -12862,10 +23843,10 @@ inherits_default(Aggregate, Transform, {
   },
   // -- Cell Management -----
   cellkey: groupkey(),
-  cell(key2, t) {
-    let cell2 = this.value[key2];
+  cell(key3, t) {
+    let cell2 = this.value[key3];
     if (!cell2) {
-      cell2 = this.value[key2] = this.newcell(key2, t);
+      cell2 = this.value[key3] = this.newcell(key3, t);
       this._adds[this._alen++] = cell2;
     } else if (cell2.num === 0 && this._drop && cell2.stamp < this.stamp) {
       cell2.stamp = this.stamp;
@@ -12876,12 +23857,12 @@ inherits_default(Aggregate, Transform, {
     }
     return cell2;
   },
-  newcell(key2, t) {
+  newcell(key3, t) {
     const cell2 = {
-      key: key2,
+      key: key3,
       num: 0,
       agg: null,
-      tuple: this.newtuple(t, this._prev && this._prev[key2]),
+      tuple: this.newtuple(t, this._prev && this._prev[key3]),
       stamp: this.stamp,
       store: false
     };
@@ -12906,15 +23887,15 @@ inherits_default(Aggregate, Transform, {
   },
   clean() {
     const cells = this.value;
-    for (const key2 in cells) {
-      if (cells[key2].num === 0) {
-        delete cells[key2];
+    for (const key3 in cells) {
+      if (cells[key3].num === 0) {
+        delete cells[key3];
       }
     }
   },
   // -- Process Tuples -----
   add(t) {
-    const key2 = this.cellkey(t), cell2 = this.cell(key2, t);
+    const key3 = this.cellkey(t), cell2 = this.cell(key3, t);
     cell2.num += 1;
     if (this._countOnly) return;
     if (cell2.store) cell2.data.add(t);
@@ -12924,7 +23905,7 @@ inherits_default(Aggregate, Transform, {
     }
   },
   rem(t) {
-    const key2 = this.cellkey(t), cell2 = this.cell(key2, t);
+    const key3 = this.cellkey(t), cell2 = this.cell(key3, t);
     cell2.num -= 1;
     if (this._countOnly) return;
     if (cell2.store) cell2.data.rem(t);
@@ -12951,9 +23932,9 @@ inherits_default(Aggregate, Transform, {
   },
   changes(out) {
     const adds = this._adds, mods = this._mods, prev = this._prev, drop = this._drop, add6 = out.add, rem2 = out.rem, mod = out.mod;
-    let cell2, key2, i, n;
-    if (prev) for (key2 in prev) {
-      cell2 = prev[key2];
+    let cell2, key3, i, n;
+    if (prev) for (key3 in prev) {
+      cell2 = prev[key3];
       if (!drop || cell2.num) rem2.push(cell2.tuple);
     }
     for (i = 0, n = this._alen; i < n; ++i) {
@@ -13643,15 +24624,15 @@ inherits_default(Facet, Transform, {
     this._targets[this._targets.active++] = flow;
   },
   // parent argument provided by PreFacet subclass
-  subflow(key2, flow, pulse2, parent) {
+  subflow(key3, flow, pulse2, parent) {
     const flows = this.value;
-    let sf = hasOwnProperty(flows, key2) && flows[key2], df, p;
+    let sf = hasOwnProperty(flows, key3) && flows[key3], df, p;
     if (!sf) {
-      p = parent || (p = this._group[key2]) && p.tuple;
+      p = parent || (p = this._group[key3]) && p.tuple;
       df = pulse2.dataflow;
       sf = new Subflow(pulse2.fork(pulse2.NO_SOURCE), this);
-      df.add(sf).connect(flow(df, key2, p));
-      flows[key2] = sf;
+      df.add(sf).connect(flow(df, key3, p));
+      flows[key3] = sf;
       this.activate(sf);
     } else if (sf.value.stamp < pulse2.stamp) {
       sf.init(pulse2);
@@ -13662,11 +24643,11 @@ inherits_default(Facet, Transform, {
   clean() {
     const flows = this.value;
     let detached = 0;
-    for (const key2 in flows) {
-      if (flows[key2].count === 0) {
-        const detach = flows[key2].detachSubflow;
+    for (const key3 in flows) {
+      if (flows[key3].count === 0) {
+        const detach = flows[key3].detachSubflow;
         if (detach) detach();
-        delete flows[key2];
+        delete flows[key3];
         ++detached;
       }
     }
@@ -13687,7 +24668,7 @@ inherits_default(Facet, Transform, {
     a4.active = m3;
   },
   transform(_, pulse2) {
-    const df = pulse2.dataflow, key2 = _.key, flow = _.subflow, cache3 = this._keys, rekey = _.modified("key"), subflow = (key3) => this.subflow(key3, flow, pulse2);
+    const df = pulse2.dataflow, key3 = _.key, flow = _.subflow, cache3 = this._keys, rekey = _.modified("key"), subflow = (key4) => this.subflow(key4, flow, pulse2);
     this._group = _.group || {};
     this.initTargets();
     pulse2.visit(pulse2.REM, (t) => {
@@ -13698,13 +24679,13 @@ inherits_default(Facet, Transform, {
       }
     });
     pulse2.visit(pulse2.ADD, (t) => {
-      const k2 = key2(t);
+      const k2 = key3(t);
       cache3.set(tupleid(t), k2);
       subflow(k2).add(t);
     });
-    if (rekey || pulse2.modified(key2.fields)) {
+    if (rekey || pulse2.modified(key3.fields)) {
       pulse2.visit(pulse2.MOD, (t) => {
-        const id2 = tupleid(t), k0 = cache3.get(id2), k1 = key2(t);
+        const id2 = tupleid(t), k0 = cache3.get(id2), k1 = key3(t);
         if (k0 === k1) {
           subflow(k1).mod(t);
         } else {
@@ -13720,7 +24701,7 @@ inherits_default(Facet, Transform, {
     }
     if (rekey) {
       pulse2.visit(pulse2.REFLOW, (t) => {
-        const id2 = tupleid(t), k0 = cache3.get(id2), k1 = key2(t);
+        const id2 = tupleid(t), k0 = cache3.get(id2), k1 = key3(t);
         if (k0 !== k1) {
           cache3.set(id2, k1);
           subflow(k0).rem(t);
@@ -13934,7 +24915,7 @@ inherits_default(Generate, Transform, {
 var Methods = {
   value: "value",
   median,
-  mean: mean2,
+  mean: mean3,
   min,
   max
 };
@@ -13972,7 +24953,7 @@ Impute.Definition = {
     "default": 0
   }]
 };
-function getValue(_) {
+function getValue2(_) {
   var m3 = _.method || Methods.value, v;
   if (Methods[m3] == null) {
     error("Unrecognized imputation method: " + m3);
@@ -13989,7 +24970,7 @@ function getField(_) {
 }
 inherits_default(Impute, Transform, {
   transform(_, pulse2) {
-    var out = pulse2.fork(pulse2.ALL), impute = getValue(_), field3 = getField(_), fName = accessorName(_.field), kName = accessorName(_.key), gNames = (_.groupby || []).map(accessorName), groups = partition(pulse2.source, _.groupby, _.key, _.keyvals), curr = [], prev = this.value, m3 = groups.domain.length, group2, value4, gVals, kVal, g, i, j, l, n, t;
+    var out = pulse2.fork(pulse2.ALL), impute = getValue2(_), field3 = getField(_), fName = accessorName(_.field), kName = accessorName(_.key), gNames = (_.groupby || []).map(accessorName), groups = partition(pulse2.source, _.groupby, _.key, _.keyvals), curr = [], prev = this.value, m3 = groups.domain.length, group2, value4, gVals, kVal, g, i, j, l, n, t;
     for (g = 0, l = groups.length; g < l; ++g) {
       group2 = groups[g];
       gVals = group2.values;
@@ -14012,12 +24993,12 @@ inherits_default(Impute, Transform, {
     return out;
   }
 });
-function partition(data3, groupby, key2, keyvals) {
+function partition(data3, groupby, key3, keyvals) {
   var get8 = (f) => f(t), groups = [], domain3 = keyvals ? keyvals.slice() : [], kMap = {}, gMap = {}, gVals, gKey, group2, i, j, k2, n, t;
   domain3.forEach((k3, i2) => kMap[k3] = i2 + 1);
   for (i = 0, n = data3.length; i < n; ++i) {
     t = data3[i];
-    k2 = key2(t);
+    k2 = key3(t);
     j = kMap[k2] || (kMap[k2] = domain3.push(k2));
     gKey = (gVals = groupby ? groupby.map(get8) : Empty) + "";
     if (!(group2 = gMap[gKey])) {
@@ -14186,7 +25167,7 @@ function Key(params2) {
 }
 inherits_default(Key, Operator);
 function update$2(_) {
-  return this.value && !_.modified() ? this.value : key(_.fields, _.flat);
+  return this.value && !_.modified() ? this.value : key2(_.fields, _.flat);
 }
 function Load(params2) {
   Transform.call(this, [], params2);
@@ -14381,24 +25362,24 @@ inherits_default(Pivot, Aggregate, {
   }
 });
 function aggregateParams(_, pulse2) {
-  const key2 = _.field, value4 = _.value, op = (_.op === "count" ? "__count__" : _.op) || "sum", fields = accessorFields(key2).concat(accessorFields(value4)), keys4 = pivotKeys(key2, _.limit || 0, pulse2);
+  const key3 = _.field, value4 = _.value, op = (_.op === "count" ? "__count__" : _.op) || "sum", fields = accessorFields(key3).concat(accessorFields(value4)), keys4 = pivotKeys(key3, _.limit || 0, pulse2);
   if (pulse2.changed()) _.set("__pivot__", null, null, true);
   return {
     key: _.key,
     groupby: _.groupby,
     ops: keys4.map(() => op),
-    fields: keys4.map((k2) => get(k2, key2, value4, fields)),
+    fields: keys4.map((k2) => get3(k2, key3, value4, fields)),
     as: keys4.map((k2) => k2 + ""),
     modified: _.modified.bind(_)
   };
 }
-function get(k2, key2, value4, fields) {
-  return accessor((d) => key2(d) === k2 ? value4(d) : NaN, fields, k2 + "");
+function get3(k2, key3, value4, fields) {
+  return accessor((d) => key3(d) === k2 ? value4(d) : NaN, fields, k2 + "");
 }
-function pivotKeys(key2, limit, pulse2) {
+function pivotKeys(key3, limit, pulse2) {
   const map3 = {}, list = [];
   pulse2.visit(pulse2.SOURCE, (t) => {
-    const k2 = key2(t);
+    const k2 = key3(t);
     if (!map3[k2]) {
       map3[k2] = 1;
       list.push(k2);
@@ -14596,11 +25577,11 @@ inherits_default(Relay, Transform, {
     return out;
   }
 });
-function Sample(params2) {
+function Sample2(params2) {
   Transform.call(this, [], params2);
   this.count = 0;
 }
-Sample.Definition = {
+Sample2.Definition = {
   "type": "Sample",
   "metadata": {},
   "params": [{
@@ -14609,7 +25590,7 @@ Sample.Definition = {
     "default": 1e3
   }]
 };
-inherits_default(Sample, Transform, {
+inherits_default(Sample2, Transform, {
   transform(_, pulse2) {
     const out = pulse2.fork(pulse2.NO_SOURCE), mod = _.modified("size"), num = _.size, map3 = this.value.reduce((m3, t) => (m3[tupleid(t)] = 1, m3), {});
     let res = this.value, cnt = this.count, cap = 0;
@@ -15140,7 +26121,7 @@ Window.Definition = {
 inherits_default(Window, Transform, {
   transform(_, pulse2) {
     this.stamp = pulse2.stamp;
-    const mod = _.modified(), cmp = stableCompare(_.sort), key2 = groupkey(_.groupby), group2 = (t) => this.group(key2(t));
+    const mod = _.modified(), cmp = stableCompare(_.sort), key3 = groupkey(_.groupby), group2 = (t) => this.group(key3(t));
     let state = this.state;
     if (!state || mod) {
       state = this.state = new WindowState(_);
@@ -15159,10 +26140,10 @@ inherits_default(Window, Transform, {
     this._mods = [];
     return pulse2.reflow(mod).modifies(state.outputs);
   },
-  group(key2) {
-    let group2 = this.value[key2];
+  group(key3) {
+    let group2 = this.value[key3];
     if (!group2) {
-      group2 = this.value[key2] = SortedList(tupleid);
+      group2 = this.value[key3] = SortedList(tupleid);
       group2.stamp = -1;
     }
     if (group2.stamp < this.stamp) {
@@ -15329,10 +26310,10 @@ var Path = class {
     return this._;
   }
 };
-function path() {
+function path2() {
   return new Path();
 }
-path.prototype = Path.prototype;
+path2.prototype = Path.prototype;
 
 // node_modules/d3-shape/dist/d3-shape.mjs
 function constant2(x4) {
@@ -16609,7 +27590,7 @@ function define2(constructor, factory, prototype2) {
 }
 function extend2(parent, definition3) {
   var prototype2 = Object.create(parent.prototype);
-  for (var key2 in definition3) prototype2[key2] = definition3[key2];
+  for (var key3 in definition3) prototype2[key3] = definition3[key3];
   return prototype2;
 }
 function Color() {
@@ -18778,30 +29759,30 @@ scale(Point, point2, Discrete);
 function isValidScaleType(type3) {
   return scales.has(type3);
 }
-function hasType(key2, type3) {
-  const s2 = scales.get(key2);
+function hasType(key3, type3) {
+  const s2 = scales.get(key3);
   return s2 && s2.metadata[type3];
 }
-function isContinuous(key2) {
-  return hasType(key2, Continuous);
+function isContinuous(key3) {
+  return hasType(key3, Continuous);
 }
-function isDiscrete(key2) {
-  return hasType(key2, Discrete);
+function isDiscrete(key3) {
+  return hasType(key3, Discrete);
 }
-function isDiscretizing(key2) {
-  return hasType(key2, Discretizing);
+function isDiscretizing(key3) {
+  return hasType(key3, Discretizing);
 }
-function isLogarithmic(key2) {
-  return hasType(key2, Log);
+function isLogarithmic(key3) {
+  return hasType(key3, Log);
 }
-function isTemporal(key2) {
-  return hasType(key2, Temporal);
+function isTemporal(key3) {
+  return hasType(key3, Temporal);
 }
-function isInterpolating(key2) {
-  return hasType(key2, Interpolating);
+function isInterpolating(key3) {
+  return hasType(key3, Interpolating);
 }
-function isQuantile(key2) {
-  return hasType(key2, Quantile2);
+function isQuantile(key3) {
+  return hasType(key3, Quantile2);
 }
 var scaleProps = ["clamp", "base", "constant", "exponent"];
 function interpolateRange(interpolator, range6) {
@@ -18953,7 +29934,7 @@ function tickCount(scale6, count3, minStep) {
       }
     }
   }
-  if (isObject(count3)) {
+  if (isObject2(count3)) {
     step2 = count3.step;
     count3 = count3.interval;
   }
@@ -19056,10 +30037,10 @@ function labelFormat(locale4, scale6, count3, type3, specifier, formatType, noSk
   return type3 === SymbolLegend && isDiscreteRange(scale6) ? formatRange(format5) : type3 === DiscreteLegend ? formatDiscrete(format5) : formatPoint(format5);
 }
 var formatRange = (format5) => (value4, index5, array7) => {
-  const limit = get2(array7[index5 + 1], get2(array7.max, Infinity)), lo = formatValue(value4, format5), hi = formatValue(limit, format5);
+  const limit = get4(array7[index5 + 1], get4(array7.max, Infinity)), lo = formatValue(value4, format5), hi = formatValue(limit, format5);
   return lo && hi ? lo + " – " + hi : hi ? "< " + hi : "≥ " + lo;
 };
-var get2 = (value4, dflt) => value4 != null ? value4 : dflt;
+var get4 = (value4, dflt) => value4 != null ? value4 : dflt;
 var formatDiscrete = (format5) => (value4, index5) => index5 ? format5(value4) : null;
 var formatPoint = (format5) => (value4) => format5(value4);
 var formatValue = (value4, format5) => Number.isFinite(value4) ? format5(value4) : null;
@@ -19108,24 +30089,24 @@ function gradientRef(g, defs, base) {
   if (!id2) {
     id2 = g.id = "gradient_" + gradient_id++;
     if (type3 === "radial") {
-      g.x1 = get3(g.x1, 0.5);
-      g.y1 = get3(g.y1, 0.5);
-      g.r1 = get3(g.r1, 0);
-      g.x2 = get3(g.x2, 0.5);
-      g.y2 = get3(g.y2, 0.5);
-      g.r2 = get3(g.r2, 0.5);
+      g.x1 = get5(g.x1, 0.5);
+      g.y1 = get5(g.y1, 0.5);
+      g.r1 = get5(g.r1, 0);
+      g.x2 = get5(g.x2, 0.5);
+      g.y2 = get5(g.y2, 0.5);
+      g.r2 = get5(g.r2, 0.5);
       prefix = patternPrefix;
     } else {
-      g.x1 = get3(g.x1, 0);
-      g.y1 = get3(g.y1, 0);
-      g.x2 = get3(g.x2, 1);
-      g.y2 = get3(g.y2, 0);
+      g.x1 = get5(g.x1, 0);
+      g.y1 = get5(g.y1, 0);
+      g.x2 = get5(g.x2, 1);
+      g.y2 = get5(g.y2, 0);
     }
   }
   defs[id2] = g;
   return "url(" + (base || "") + "#" + prefix + id2 + ")";
 }
-function get3(val, def2) {
+function get5(val, def2) {
   return val != null ? val : def2;
 }
 function Gradient(p02, p1) {
@@ -19291,11 +30272,11 @@ var Tau = Math.PI * 2;
 var HalfSqrt3 = Math.sqrt(3) / 2;
 var segmentCache = {};
 var bezierCache = {};
-var join5 = [].join;
+var join11 = [].join;
 function segments(x4, y4, rx, ry, large, sweep2, rotateX, ox, oy) {
-  const key2 = join5.call(arguments);
-  if (segmentCache[key2]) {
-    return segmentCache[key2];
+  const key3 = join11.call(arguments);
+  if (segmentCache[key3]) {
+    return segmentCache[key3];
   }
   const th = rotateX * DegToRad;
   const sin_th = Math.sin(th);
@@ -19340,12 +30321,12 @@ function segments(x4, y4, rx, ry, large, sweep2, rotateX, ox, oy) {
     const th3 = th0 + (i + 1) * th_arc / segs;
     result[i] = [xc, yc, th2, th3, rx, ry, sin_th, cos_th];
   }
-  return segmentCache[key2] = result;
+  return segmentCache[key3] = result;
 }
 function bezier(params2) {
-  const key2 = join5.call(params2);
-  if (bezierCache[key2]) {
-    return bezierCache[key2];
+  const key3 = join11.call(params2);
+  if (bezierCache[key3]) {
+    return bezierCache[key3];
   }
   var cx = params2[0], cy = params2[1], th0 = params2[2], th1 = params2[3], rx = params2[4], ry = params2[5], sin_th = params2[6], cos_th = params2[7];
   const a00 = cos_th * rx;
@@ -19365,7 +30346,7 @@ function bezier(params2) {
   const y32 = cy + sin_th1;
   const x22 = x32 + t * sin_th1;
   const y22 = y32 - t * cos_th1;
-  return bezierCache[key2] = [a00 * x12 + a01 * y12, a10 * x12 + a11 * y12, a00 * x22 + a01 * y22, a10 * x22 + a11 * y22, a00 * x32 + a01 * y32, a10 * x32 + a11 * y32];
+  return bezierCache[key3] = [a00 * x12 + a01 * y12, a10 * x12 + a11 * y12, a00 * x22 + a01 * y22, a10 * x22 + a11 * y22, a00 * x32 + a01 * y32, a10 * x32 + a11 * y32];
 }
 var temp = ["l", 0, 0, 0, 0, 0, 0, 0];
 function scale$1(current2, sX, sY) {
@@ -19740,7 +30721,7 @@ function vg_rect() {
   var x4 = rectangleX, y4 = rectangleY, width2 = rectangleWidth, height2 = rectangleHeight, crTL = number4(0), crTR = crTL, crBL = crTL, crBR = crTL, context3 = null;
   function rectangle2(_, x02, y02) {
     var buffer, x12 = x02 != null ? x02 : +x4.call(this, _), y12 = y02 != null ? y02 : +y4.call(this, _), w2 = +width2.call(this, _), h2 = +height2.call(this, _), s2 = Math.min(w2, h2) / 2, tl2 = clamp2(+crTL.call(this, _), 0, s2), tr2 = clamp2(+crTR.call(this, _), 0, s2), bl2 = clamp2(+crBL.call(this, _), 0, s2), br2 = clamp2(+crBR.call(this, _), 0, s2);
-    if (!context3) context3 = buffer = path();
+    if (!context3) context3 = buffer = path2();
     if (tl2 <= 0 && tr2 <= 0 && bl2 <= 0 && br2 <= 0) {
       context3.rect(x12, y12, w2, h2);
     } else {
@@ -19840,7 +30821,7 @@ function vg_trail() {
   }
   function trail3(data3) {
     var i, n = data3.length, d, defined0 = false, buffer;
-    if (context3 == null) context3 = buffer = path();
+    if (context3 == null) context3 = buffer = path2();
     for (i = 0; i <= n; ++i) {
       if (!(i < n && defined2(d = data3[i], i, data3)) === defined0) {
         if (defined0 = !defined0) ready = 0;
@@ -20107,7 +31088,7 @@ var ResourceLoader = class {
   }
   sanitizeURL(uri) {
     const loader2 = this;
-    increment(loader2);
+    increment2(loader2);
     return loader2._loader.sanitize(uri, {
       context: "href"
     }).then((opt) => {
@@ -20120,7 +31101,7 @@ var ResourceLoader = class {
   }
   loadImage(uri) {
     const loader2 = this, Image2 = image();
-    increment(loader2);
+    increment2(loader2);
     return loader2._loader.sanitize(uri, {
       context: "image"
     }).then((opt) => {
@@ -20158,7 +31139,7 @@ var ResourceLoader = class {
     });
   }
 };
-function increment(loader2) {
+function increment2(loader2) {
   loader2._pending += 1;
 }
 function decrement(loader2) {
@@ -20963,7 +31944,7 @@ function bound$1(bounds3, item) {
   var x12, y12;
   return boundStroke(bounds3.set(x12 = item.x || 0, y12 = item.y || 0, item.x2 != null ? item.x2 : x12, item.y2 != null ? item.y2 : y12), item);
 }
-function path2(context3, item, opacity2) {
+function path3(context3, item, opacity2) {
   var x12, y12, x22, y22;
   if (item.stroke && stroke(context3, item, opacity2)) {
     x12 = item.x || 0;
@@ -20981,7 +31962,7 @@ function draw$1(context3, scene, bounds3) {
   visit(scene, (item) => {
     if (bounds3 && !bounds3.intersects(item.bounds)) return;
     var opacity2 = item.opacity == null ? 1 : item.opacity;
-    if (opacity2 && path2(context3, item, opacity2)) {
+    if (opacity2 && path3(context3, item, opacity2)) {
       blend(context3, item);
       context3.stroke();
     }
@@ -20989,7 +31970,7 @@ function draw$1(context3, scene, bounds3) {
 }
 function hit$1(context3, item, x4, y4) {
   if (!context3.isPointInStroke) return false;
-  return path2(context3, item, 1) && context3.isPointInStroke(x4, y4);
+  return path3(context3, item, 1) && context3.isPointInStroke(x4, y4);
 }
 var rule = {
   type: "rule",
@@ -21025,12 +32006,12 @@ function measureWidth(item, text3) {
   return fontSize(item) <= 0 || !(text3 = textValue(item, text3)) ? 0 : _measureWidth(text3, font(item));
 }
 function _measureWidth(text3, currentFont) {
-  const key2 = `(${currentFont}) ${text3}`;
-  let width2 = widthCache.get(key2);
+  const key3 = `(${currentFont}) ${text3}`;
+  let width2 = widthCache.get(key3);
   if (width2 === void 0) {
     context.font = currentFont;
     width2 = context.measureText(text3).width;
-    widthCache.set(key2, width2);
+    widthCache.set(key3, width2);
   }
   return width2;
 }
@@ -21977,18 +32958,18 @@ function devicePixelRatio() {
   return typeof window !== "undefined" ? window.devicePixelRatio || 1 : 1;
 }
 function resize(canvas2, width2, height2, origin, scaleFactor, opt) {
-  const inDOM = typeof HTMLElement !== "undefined" && canvas2 instanceof HTMLElement && canvas2.parentNode != null, context3 = canvas2.getContext("2d"), ratio = inDOM ? devicePixelRatio() : scaleFactor;
-  canvas2.width = width2 * ratio;
-  canvas2.height = height2 * ratio;
-  for (const key2 in opt) {
-    context3[key2] = opt[key2];
+  const inDOM = typeof HTMLElement !== "undefined" && canvas2 instanceof HTMLElement && canvas2.parentNode != null, context3 = canvas2.getContext("2d"), ratio2 = inDOM ? devicePixelRatio() : scaleFactor;
+  canvas2.width = width2 * ratio2;
+  canvas2.height = height2 * ratio2;
+  for (const key3 in opt) {
+    context3[key3] = opt[key3];
   }
   if (inDOM) {
     canvas2.style.width = width2 + "px";
     canvas2.style.height = height2 + "px";
   }
-  context3.pixelRatio = ratio;
-  context3.setTransform(ratio, 0, 0, ratio, ratio * origin[0], ratio * origin[1]);
+  context3.pixelRatio = ratio2;
+  context3.setTransform(ratio2, 0, 0, ratio2, ratio2 * origin[0], ratio2 * origin[1]);
   return canvas2;
 }
 var CanvasRenderer = class extends Renderer {
@@ -22238,7 +33219,7 @@ var innerText = (val) => (val + "").replace(/&/g, "&amp;").replace(/</g, "&lt;")
 var attrText = (val) => innerText(val).replace(/"/g, "&quot;").replace(/\t/g, "&#x9;").replace(/\n/g, "&#xA;").replace(/\r/g, "&#xD;");
 function markup() {
   let buf = "", outer = "", inner = "";
-  const stack2 = [], clear2 = () => outer = inner = "", push = (tag) => {
+  const stack2 = [], clear2 = () => outer = inner = "", push2 = (tag) => {
     if (outer) {
       buf += `${outer}>${inner}`;
       clear2();
@@ -22249,10 +33230,10 @@ function markup() {
     return m3;
   }, m3 = {
     open(tag, ...attrs) {
-      push(tag);
+      push2(tag);
       outer = "<" + tag;
       for (const set7 of attrs) {
-        for (const key2 in set7) attr2(key2, set7[key2]);
+        for (const key3 in set7) attr2(key3, set7[key3]);
       }
       return m3;
     },
@@ -22516,7 +33497,7 @@ var SVGRenderer = class extends Renderer {
     }
     parent.setAttribute("class", cssClass(scene));
     const aria2 = ariaMarkAttributes(scene);
-    for (const key2 in aria2) setAttribute(parent, key2, aria2[key2]);
+    for (const key3 in aria2) setAttribute(parent, key3, aria2[key3]);
     if (!isGroup) {
       setAttribute(parent, "pointer-events", events3);
     }
@@ -22766,11 +33747,11 @@ var mark_extras = {
   },
   text(mdef, el, item) {
     const tl2 = textLines(item);
-    let key2, value4, doc, lh;
+    let key3, value4, doc, lh;
     if (isArray(tl2)) {
       value4 = tl2.map((_) => textValue(item, _));
-      key2 = value4.join("\n");
-      if (key2 !== values.text) {
+      key3 = value4.join("\n");
+      if (key3 !== values.text) {
         domClear(el, 0);
         doc = el.ownerDocument;
         lh = lineHeight(item);
@@ -22784,7 +33765,7 @@ var mark_extras = {
           }
           el.appendChild(ts2);
         });
-        values.text = key2;
+        values.text = key3;
       }
     } else {
       value4 = textValue(item, tl2);
@@ -22820,8 +33801,8 @@ function setStyle(el, name, value4) {
   }
 }
 function setAttributes(el, attrs) {
-  for (const key2 in attrs) {
-    setAttribute(el, key2, attrs[key2]);
+  for (const key3 in attrs) {
+    setAttribute(el, key3, attrs[key3]);
   }
 }
 function setAttribute(el, name, value4) {
@@ -23662,15 +34643,15 @@ function bboxFull(item) {
   const b10 = item.bounds.clone();
   return b10.empty() ? b10.set(0, 0, 0, 0) : b10.translate(-(item.x || 0), -(item.y || 0));
 }
-function get4(opt, key2, d) {
-  const v = isObject(opt) ? opt[key2] : opt;
+function get6(opt, key3, d) {
+  const v = isObject2(opt) ? opt[key3] : opt;
   return v != null ? v : d !== void 0 ? d : 0;
 }
 function offsetValue(v) {
   return v < 0 ? Math.ceil(-v) : 0;
 }
 function gridLayout(view, groups, opt) {
-  var dirty = !opt.nodirty, bbox = opt.bounds === Flush ? bboxFlush : bboxFull, bounds3 = tempBounds2.set(0, 0, 0, 0), alignCol = get4(opt.align, Column), alignRow = get4(opt.align, Row), padCol = get4(opt.padding, Column), padRow = get4(opt.padding, Row), ncols = opt.columns || groups.length, nrows = ncols <= 0 ? 1 : Math.ceil(groups.length / ncols), n = groups.length, xOffset = Array(n), xExtent = Array(ncols), xMax = 0, yOffset = Array(n), yExtent = Array(nrows), yMax = 0, dx = Array(n), dy = Array(n), boxes = Array(n), m3, i, c4, r, b10, g, px2, py2, x4, y4, offset4;
+  var dirty = !opt.nodirty, bbox = opt.bounds === Flush ? bboxFlush : bboxFull, bounds3 = tempBounds2.set(0, 0, 0, 0), alignCol = get6(opt.align, Column), alignRow = get6(opt.align, Row), padCol = get6(opt.padding, Column), padRow = get6(opt.padding, Row), ncols = opt.columns || groups.length, nrows = ncols <= 0 ? 1 : Math.ceil(groups.length / ncols), n = groups.length, xOffset = Array(n), xExtent = Array(ncols), xMax = 0, yOffset = Array(n), yExtent = Array(nrows), yMax = 0, dx = Array(n), dy = Array(n), boxes = Array(n), m3, i, c4, r, b10, g, px2, py2, x4, y4, offset4;
   for (i = 0; i < ncols; ++i) xExtent[i] = 0;
   for (i = 0; i < nrows; ++i) yExtent[i] = 0;
   for (i = 0; i < n; ++i) {
@@ -23750,14 +34731,14 @@ function gridLayout(view, groups, opt) {
       dy[i] += y4 - groups[i].y;
     }
   }
-  if (alignCol && get4(opt.center, Column) && nrows > 1) {
+  if (alignCol && get6(opt.center, Column) && nrows > 1) {
     for (i = 0; i < n; ++i) {
       b10 = alignCol === All ? xMax : xExtent[i % ncols];
       x4 = b10 - boxes[i].x2 - groups[i].x - dx[i];
       if (x4 > 0) dx[i] += x4 / 2;
     }
   }
-  if (alignRow && get4(opt.center, Row) && ncols !== 1) {
+  if (alignRow && get6(opt.center, Row) && ncols !== 1) {
     for (i = 0; i < n; ++i) {
       b10 = alignRow === All ? yMax : yExtent[~~(i / ncols)];
       y4 = b10 - boxes[i].y2 - groups[i].y - dy[i];
@@ -23767,16 +34748,16 @@ function gridLayout(view, groups, opt) {
   for (i = 0; i < n; ++i) {
     bounds3.union(boxes[i].translate(dx[i], dy[i]));
   }
-  x4 = get4(opt.anchor, X);
-  y4 = get4(opt.anchor, Y);
-  switch (get4(opt.anchor, Column)) {
+  x4 = get6(opt.anchor, X);
+  y4 = get6(opt.anchor, Y);
+  switch (get6(opt.anchor, Column)) {
     case End:
       x4 -= bounds3.width();
       break;
     case Middle:
       x4 -= bounds3.width() / 2;
   }
-  switch (get4(opt.anchor, Row)) {
+  switch (get6(opt.anchor, Row)) {
     case End:
       y4 -= bounds3.height();
       break;
@@ -23803,33 +34784,33 @@ function trellisLayout(view, group2, opt) {
   const bounds3 = gridLayout(view, groups, opt);
   if (bounds3.empty()) bounds3.set(0, 0, 0, 0);
   if (views.rowheaders) {
-    band2 = get4(opt.headerBand, Row, null);
-    x4 = layoutHeaders(view, views.rowheaders, groups, ncols, nrows, -get4(off, "rowHeader"), min3, 0, bbox, "x1", 0, ncols, 1, band2);
+    band2 = get6(opt.headerBand, Row, null);
+    x4 = layoutHeaders(view, views.rowheaders, groups, ncols, nrows, -get6(off, "rowHeader"), min3, 0, bbox, "x1", 0, ncols, 1, band2);
   }
   if (views.colheaders) {
-    band2 = get4(opt.headerBand, Column, null);
-    y4 = layoutHeaders(view, views.colheaders, groups, ncols, ncols, -get4(off, "columnHeader"), min3, 1, bbox, "y1", 0, 1, ncols, band2);
+    band2 = get6(opt.headerBand, Column, null);
+    y4 = layoutHeaders(view, views.colheaders, groups, ncols, ncols, -get6(off, "columnHeader"), min3, 1, bbox, "y1", 0, 1, ncols, band2);
   }
   if (views.rowfooters) {
-    band2 = get4(opt.footerBand, Row, null);
-    x22 = layoutHeaders(view, views.rowfooters, groups, ncols, nrows, get4(off, "rowFooter"), max3, 0, bbox, "x2", ncols - 1, ncols, 1, band2);
+    band2 = get6(opt.footerBand, Row, null);
+    x22 = layoutHeaders(view, views.rowfooters, groups, ncols, nrows, get6(off, "rowFooter"), max3, 0, bbox, "x2", ncols - 1, ncols, 1, band2);
   }
   if (views.colfooters) {
-    band2 = get4(opt.footerBand, Column, null);
-    y22 = layoutHeaders(view, views.colfooters, groups, ncols, ncols, get4(off, "columnFooter"), max3, 1, bbox, "y2", cells - ncols, 1, ncols, band2);
+    band2 = get6(opt.footerBand, Column, null);
+    y22 = layoutHeaders(view, views.colfooters, groups, ncols, ncols, get6(off, "columnFooter"), max3, 1, bbox, "y2", cells - ncols, 1, ncols, band2);
   }
   if (views.rowtitle) {
-    anchor = get4(opt.titleAnchor, Row);
-    offset4 = get4(off, "rowTitle");
+    anchor = get6(opt.titleAnchor, Row);
+    offset4 = get6(off, "rowTitle");
     offset4 = anchor === End ? x22 + offset4 : x4 - offset4;
-    band2 = get4(opt.titleBand, Row, 0.5);
+    band2 = get6(opt.titleBand, Row, 0.5);
     layoutTitle(view, views.rowtitle, offset4, 0, bounds3, band2);
   }
   if (views.coltitle) {
-    anchor = get4(opt.titleAnchor, Column);
-    offset4 = get4(off, "columnTitle");
+    anchor = get6(opt.titleAnchor, Column);
+    offset4 = get6(off, "columnTitle");
     offset4 = anchor === End ? y22 + offset4 : y4 - offset4;
-    band2 = get4(opt.titleBand, Column, 0.5);
+    band2 = get6(opt.titleBand, Column, 0.5);
     layoutTitle(view, views.coltitle, offset4, 1, bounds3, band2);
   }
 }
@@ -23887,7 +34868,7 @@ function layoutTitle(view, g, offset4, isX2, bounds3, band2) {
 }
 function lookup2(config, orient2) {
   const opt = config[orient2] || {};
-  return (key2, d) => opt[key2] != null ? opt[key2] : config[key2] != null ? config[key2] : d;
+  return (key3, d) => opt[key3] != null ? opt[key3] : config[key3] != null ? config[key3] : d;
 }
 function offsets(legends, value4) {
   let max4 = -Infinity;
@@ -24297,26 +35278,26 @@ function DataJoin(params2) {
 function defaultItemCreate() {
   return ingest$1({});
 }
-function newMap(key2) {
+function newMap(key3) {
   const map3 = fastmap().test((t) => t.exit);
-  map3.lookup = (t) => map3.get(key2(t));
+  map3.lookup = (t) => map3.get(key3(t));
   return map3;
 }
 inherits_default(DataJoin, Transform, {
   transform(_, pulse2) {
-    var df = pulse2.dataflow, out = pulse2.fork(pulse2.NO_SOURCE | pulse2.NO_FIELDS), item = _.item || defaultItemCreate, key2 = _.key || tupleid, map3 = this.value;
+    var df = pulse2.dataflow, out = pulse2.fork(pulse2.NO_SOURCE | pulse2.NO_FIELDS), item = _.item || defaultItemCreate, key3 = _.key || tupleid, map3 = this.value;
     if (isArray(out.encode)) {
       out.encode = null;
     }
-    if (map3 && (_.modified("key") || pulse2.modified(key2))) {
+    if (map3 && (_.modified("key") || pulse2.modified(key3))) {
       error("DataJoin does not support modified key function or fields.");
     }
     if (!map3) {
       pulse2 = pulse2.addAll();
-      this.value = map3 = newMap(key2);
+      this.value = map3 = newMap(key3);
     }
     pulse2.visit(pulse2.ADD, (t) => {
-      const k2 = key2(t);
+      const k2 = key3(t);
       let x4 = map3.get(k2);
       if (x4) {
         if (x4.exit) {
@@ -24334,14 +35315,14 @@ inherits_default(DataJoin, Transform, {
       x4.exit = false;
     });
     pulse2.visit(pulse2.MOD, (t) => {
-      const k2 = key2(t), x4 = map3.get(k2);
+      const k2 = key3(t), x4 = map3.get(k2);
       if (x4) {
         x4.datum = t;
         out.mod.push(x4);
       }
     });
     pulse2.visit(pulse2.REM, (t) => {
-      const k2 = key2(t), x4 = map3.get(k2);
+      const k2 = key3(t), x4 = map3.get(k2);
       if (t === x4.datum && !x4.exit) {
         out.rem.push(x4);
         x4.exit = true;
@@ -24644,13 +35625,13 @@ function Scale(params2) {
 }
 inherits_default(Scale, Transform, {
   transform(_, pulse2) {
-    var df = pulse2.dataflow, scale$12 = this.value, key2 = scaleKey(_);
-    if (!scale$12 || key2 !== scale$12.type) {
-      this.value = scale$12 = scale(key2)();
+    var df = pulse2.dataflow, scale$12 = this.value, key3 = scaleKey(_);
+    if (!scale$12 || key3 !== scale$12.type) {
+      this.value = scale$12 = scale(key3)();
     }
-    for (key2 in _) if (!SKIP2[key2]) {
-      if (key2 === "padding" && includePad(scale$12.type)) continue;
-      isFunction(scale$12[key2]) ? scale$12[key2](_[key2]) : df.warn("Unsupported scale property: " + key2);
+    for (key3 in _) if (!SKIP2[key3]) {
+      if (key3 === "padding" && includePad(scale$12.type)) continue;
+      isFunction(scale$12[key3]) ? scale$12[key3](_[key3]) : df.warn("Unsupported scale property: " + key3);
     }
     configureRange(scale$12, _, configureBins(scale$12, _, configureDomain(scale$12, _, df)));
     return pulse2.fork(pulse2.NO_SOURCE | pulse2.NO_FIELDS);
@@ -25551,9 +36532,9 @@ function polygonContains(polygon, point5) {
       if (antimeridian ^ lambda0 >= lambda ^ lambda12 >= lambda) {
         var arc5 = cartesianCross(cartesian(point0), cartesian(point1));
         cartesianNormalizeInPlace(arc5);
-        var intersection2 = cartesianCross(normal, arc5);
-        cartesianNormalizeInPlace(intersection2);
-        var phiArc = (antimeridian ^ delta >= 0 ? -1 : 1) * asin2(intersection2[2]);
+        var intersection3 = cartesianCross(normal, arc5);
+        cartesianNormalizeInPlace(intersection3);
+        var phiArc = (antimeridian ^ delta >= 0 ? -1 : 1) * asin2(intersection3[2]);
         if (phi2 > phiArc || phi2 === phiArc && (arc5[0] || arc5[1])) {
           winding += antimeridian ^ delta >= 0 ? 1 : -1;
         }
@@ -26441,7 +37422,7 @@ function index(projection3, context3) {
 function transformer2(methods2) {
   return function(stream2) {
     var s2 = new TransformStream();
-    for (var key2 in methods2) s2[key2] = methods2[key2];
+    for (var key3 in methods2) s2[key3] = methods2[key3];
     s2.stream = stream2;
     return s2;
   };
@@ -27209,8 +38190,8 @@ var projections = {
   stereographic,
   transversemercator: transverseMercator
 };
-for (const key2 in projections) {
-  projection2(key2, projections[key2]);
+for (const key3 in projections) {
+  projection2(key3, projections[key3]);
 }
 
 // node_modules/vega-geo/build/vega-geo.js
@@ -28162,8 +39143,8 @@ function create3(type3) {
   if (!constructor) error("Unrecognized projection type: " + type3);
   return constructor();
 }
-function set3(proj, key2, value4) {
-  if (isFunction(proj[key2])) proj[key2](value4);
+function set3(proj, key3, value4) {
+  if (isFunction(proj[key3])) proj[key3](value4);
 }
 function collectGeoJSON(data3) {
   data3 = array_default(data3);
@@ -28487,7 +39468,7 @@ Dispatch.prototype = dispatch.prototype = {
   on: function(typename, callback) {
     var _ = this._, T = parseTypenames(typename + "", _), t, i = -1, n = T.length;
     if (arguments.length < 2) {
-      while (++i < n) if ((t = (typename = T[i]).type) && (t = get5(_[t], typename.name))) return t;
+      while (++i < n) if ((t = (typename = T[i]).type) && (t = get7(_[t], typename.name))) return t;
       return;
     }
     if (callback != null && typeof callback !== "function") throw new Error("invalid callback: " + callback);
@@ -28512,7 +39493,7 @@ Dispatch.prototype = dispatch.prototype = {
     for (var t = this._[type3], i = 0, n = t.length; i < n; ++i) t[i].value.apply(that, args);
   }
 };
-function get5(type3, name) {
+function get7(type3, name) {
   for (var i = 0, n = type3.length, c4; i < n; ++i) {
     if ((c4 = type3[i]).name === name) {
       return c4.value;
@@ -28765,13 +39746,13 @@ function find2(nodeById, nodeId) {
 function link2(links) {
   var id2 = index2, strength = defaultStrength, strengths, distance = constant4(30), distances, nodes, count3, bias, random2, iterations2 = 1;
   if (links == null) links = [];
-  function defaultStrength(link3) {
-    return 1 / Math.min(count3[link3.source.index], count3[link3.target.index]);
+  function defaultStrength(link4) {
+    return 1 / Math.min(count3[link4.source.index], count3[link4.target.index]);
   }
   function force(alpha) {
     for (var k2 = 0, n = links.length; k2 < iterations2; ++k2) {
-      for (var i = 0, link3, source3, target2, x4, y4, l, b10; i < n; ++i) {
-        link3 = links[i], source3 = link3.source, target2 = link3.target;
+      for (var i = 0, link4, source3, target2, x4, y4, l, b10; i < n; ++i) {
+        link4 = links[i], source3 = link4.source, target2 = link4.target;
         x4 = target2.x + target2.vx - source3.x - source3.vx || jiggle(random2);
         y4 = target2.y + target2.vy - source3.y - source3.vy || jiggle(random2);
         l = Math.sqrt(x4 * x4 + y4 * y4);
@@ -28786,16 +39767,16 @@ function link2(links) {
   }
   function initialize3() {
     if (!nodes) return;
-    var i, n = nodes.length, m3 = links.length, nodeById = new Map(nodes.map((d, i2) => [id2(d, i2, nodes), d])), link3;
+    var i, n = nodes.length, m3 = links.length, nodeById = new Map(nodes.map((d, i2) => [id2(d, i2, nodes), d])), link4;
     for (i = 0, count3 = new Array(n); i < m3; ++i) {
-      link3 = links[i], link3.index = i;
-      if (typeof link3.source !== "object") link3.source = find2(nodeById, link3.source);
-      if (typeof link3.target !== "object") link3.target = find2(nodeById, link3.target);
-      count3[link3.source.index] = (count3[link3.source.index] || 0) + 1;
-      count3[link3.target.index] = (count3[link3.target.index] || 0) + 1;
+      link4 = links[i], link4.index = i;
+      if (typeof link4.source !== "object") link4.source = find2(nodeById, link4.source);
+      if (typeof link4.target !== "object") link4.target = find2(nodeById, link4.target);
+      count3[link4.source.index] = (count3[link4.source.index] || 0) + 1;
+      count3[link4.target.index] = (count3[link4.target.index] || 0) + 1;
     }
     for (i = 0, bias = new Array(m3); i < m3; ++i) {
-      link3 = links[i], bias[i] = count3[link3.source.index] / (count3[link3.source.index] + count3[link3.target.index]);
+      link4 = links[i], bias[i] = count3[link4.source.index] / (count3[link4.source.index] + count3[link4.target.index]);
     }
     strengths = new Array(m3), initializeStrength();
     distances = new Array(m3), initializeDistance();
@@ -30158,7 +41139,7 @@ function treemapSlice(parent, x02, y02, x12, y12) {
   }
 }
 var phi = (1 + Math.sqrt(5)) / 2;
-function squarifyRatio(ratio, parent, x02, y02, x12, y12) {
+function squarifyRatio(ratio2, parent, x02, y02, x12, y12) {
   var rows = [], nodes = parent.children, row, nodeValue, i0 = 0, i1 = 0, n = nodes.length, dx, dy, value4 = parent.value, sumValue, minValue, maxValue, newRatio, minRatio, alpha, beta;
   while (i0 < n) {
     dx = x12 - x02, dy = y12 - y02;
@@ -30166,7 +41147,7 @@ function squarifyRatio(ratio, parent, x02, y02, x12, y12) {
       sumValue = nodes[i1++].value;
     while (!sumValue && i1 < n);
     minValue = maxValue = sumValue;
-    alpha = Math.max(dy / dx, dx / dy) / (value4 * ratio);
+    alpha = Math.max(dy / dx, dx / dy) / (value4 * ratio2);
     beta = sumValue * sumValue * alpha;
     minRatio = Math.max(maxValue / beta, beta / minValue);
     for (; i1 < n; ++i1) {
@@ -30188,9 +41169,9 @@ function squarifyRatio(ratio, parent, x02, y02, x12, y12) {
   }
   return rows;
 }
-var squarify = (function custom9(ratio) {
+var squarify = (function custom9(ratio2) {
   function squarify2(parent, x02, y02, x12, y12) {
-    squarifyRatio(ratio, parent, x02, y02, x12, y12);
+    squarifyRatio(ratio2, parent, x02, y02, x12, y12);
   }
   squarify2.ratio = function(x4) {
     return custom9((x4 = +x4) > 1 ? x4 : 1);
@@ -30294,9 +41275,9 @@ function binary(parent, x02, y02, x12, y12) {
 function sliceDice(parent, x02, y02, x12, y12) {
   (parent.depth & 1 ? treemapSlice : treemapDice)(parent, x02, y02, x12, y12);
 }
-var resquarify = (function custom10(ratio) {
+var resquarify = (function custom10(ratio2) {
   function resquarify2(parent, x02, y02, x12, y12) {
-    if ((rows = parent._squarify) && rows.ratio === ratio) {
+    if ((rows = parent._squarify) && rows.ratio === ratio2) {
       var rows, row, nodes, i, j = -1, n, m3 = rows.length, value4 = parent.value;
       while (++j < m3) {
         row = rows[j], nodes = row.children;
@@ -30306,8 +41287,8 @@ var resquarify = (function custom10(ratio) {
         value4 -= row.value;
       }
     } else {
-      parent._squarify = rows = squarifyRatio(ratio, parent, x02, y02, x12, y12);
-      rows.ratio = ratio;
+      parent._squarify = rows = squarifyRatio(ratio2, parent, x02, y02, x12, y12);
+      rows.ratio = ratio2;
     }
   }
   resquarify2.ratio = function(x4) {
@@ -30317,11 +41298,11 @@ var resquarify = (function custom10(ratio) {
 })(phi);
 
 // node_modules/vega-hierarchy/build/vega-hierarchy.js
-function lookup3(tree2, key2, filter3) {
+function lookup3(tree2, key3, filter3) {
   const map3 = {};
   tree2.each((node) => {
     const t = node.data;
-    if (filter3(t)) map3[key2(t)] = node;
+    if (filter3(t)) map3[key3(t)] = node;
   });
   tree2.lookup = map3;
   return tree2;
@@ -30389,10 +41370,10 @@ function nest() {
     if (depth >= keys4.length) {
       return array7;
     }
-    const n = array7.length, key2 = keys4[depth++], valuesByKey = {}, result = {};
+    const n = array7.length, key3 = keys4[depth++], valuesByKey = {}, result = {};
     let i = -1, keyValue, value4, values3;
     while (++i < n) {
-      keyValue = key2(value4 = array7[i]) + "";
+      keyValue = key3(value4 = array7[i]) + "";
       if (values3 = valuesByKey[keyValue]) {
         values3.push(value4);
       } else {
@@ -30407,10 +41388,10 @@ function nest() {
   function entries2(map3, depth) {
     if (++depth > keys4.length) return map3;
     const array7 = [];
-    for (const key2 in map3) {
+    for (const key3 in map3) {
       array7.push({
-        key: key2,
-        values: entries2(map3[key2], depth)
+        key: key3,
+        values: entries2(map3[key3], depth)
       });
     }
     return array7;
@@ -30663,9 +41644,9 @@ inherits_default(TreeLinks, Transform, {
       this.value = out.add;
     } else if (pulse2.changed(pulse2.MOD)) {
       pulse2.visit(pulse2.MOD, (t) => lut[tupleid(t)] = 1);
-      links.forEach((link3) => {
-        if (lut[tupleid(link3.source)] || lut[tupleid(link3.target)]) {
-          out.mod.push(link3);
+      links.forEach((link4) => {
+        if (lut[tupleid(link4.source)] || lut[tupleid(link4.target)]) {
+          out.mod.push(link4);
         }
       });
     }
@@ -30774,7 +41755,7 @@ inherits_default(Treemap, HierarchyLayout, {
 // node_modules/vega-label/build/vega-label.js
 var vega_label_exports = {};
 __export(vega_label_exports, {
-  label: () => Label
+  label: () => Label2
 });
 var ALPHA_MASK = 4278190080;
 function baseBitmaps($, data3) {
@@ -30837,17 +41818,17 @@ function prepare(source3) {
 }
 var DIV = 5;
 var MOD2 = 31;
-var SIZE = 32;
-var RIGHT0 = new Uint32Array(SIZE + 1);
-var RIGHT1 = new Uint32Array(SIZE + 1);
+var SIZE2 = 32;
+var RIGHT0 = new Uint32Array(SIZE2 + 1);
+var RIGHT1 = new Uint32Array(SIZE2 + 1);
 RIGHT1[0] = 0;
 RIGHT0[0] = ~RIGHT1[0];
-for (let i = 1; i <= SIZE; ++i) {
+for (let i = 1; i <= SIZE2; ++i) {
   RIGHT1[i] = RIGHT1[i - 1] << 1 | 1;
   RIGHT0[i] = ~RIGHT1[i];
 }
 function Bitmap(w2, h2) {
-  const array7 = new Uint32Array(~~((w2 * h2 + SIZE) / SIZE));
+  const array7 = new Uint32Array(~~((w2 * h2 + SIZE2) / SIZE2));
   function _set(index5, mask) {
     array7[index5] |= mask;
   }
@@ -30925,10 +41906,10 @@ function Bitmap(w2, h2) {
   };
 }
 function scaler(width2, height2, padding3) {
-  const ratio = Math.max(1, Math.sqrt(width2 * height2 / 1e6)), w2 = ~~((width2 + 2 * padding3 + ratio) / ratio), h2 = ~~((height2 + 2 * padding3 + ratio) / ratio), scale6 = (_) => ~~((_ + padding3) / ratio);
-  scale6.invert = (_) => _ * ratio - padding3;
+  const ratio2 = Math.max(1, Math.sqrt(width2 * height2 / 1e6)), w2 = ~~((width2 + 2 * padding3 + ratio2) / ratio2), h2 = ~~((height2 + 2 * padding3 + ratio2) / ratio2), scale6 = (_) => ~~((_ + padding3) / ratio2);
+  scale6.invert = (_) => _ * ratio2 - padding3;
   scale6.bitmap = () => Bitmap(w2, h2);
-  scale6.ratio = ratio;
+  scale6.ratio = ratio2;
   scale6.padding = padding3;
   scale6.width = width2;
   scale6.height = height2;
@@ -31279,10 +42260,10 @@ function markBoundary(marktype, grouptype, lineAnchor, markIndex) {
 }
 var Output3 = ["x", "y", "opacity", "align", "baseline"];
 var Anchors = ["top-left", "left", "bottom-left", "top", "bottom", "top-right", "right", "bottom-right"];
-function Label(params2) {
+function Label2(params2) {
   Transform.call(this, null, params2);
 }
-Label.Definition = {
+Label2.Definition = {
   type: "Label",
   metadata: {
     modifies: true
@@ -31340,7 +42321,7 @@ Label.Definition = {
     default: Output3
   }]
 };
-inherits_default(Label, Transform, {
+inherits_default(Label2, Transform, {
   transform(_, pulse2) {
     function modp(param2) {
       const p = _[param2];
@@ -32062,8 +43043,8 @@ var Delaunator = class _Delaunator {
       yp = y4;
       if (i === i0 || i === i1 || i === i2) continue;
       let start = 0;
-      for (let j = 0, key2 = this._hashKey(x4, y4); j < this._hashSize; j++) {
-        start = hullHash[(key2 + j) % this._hashSize];
+      for (let j = 0, key3 = this._hashKey(x4, y4); j < this._hashSize; j++) {
+        start = hullHash[(key3 + j) % this._hashSize];
         if (start !== -1 && start !== hullNext[start]) break;
       }
       start = hullPrev[start];
@@ -33028,15 +44009,15 @@ function cloud() {
   };
   function getContext2(canvas2) {
     canvas2.width = canvas2.height = 1;
-    var ratio = Math.sqrt(canvas2.getContext("2d").getImageData(0, 0, 1, 1).data.length >> 2);
-    canvas2.width = (cw << 5) / ratio;
-    canvas2.height = ch / ratio;
+    var ratio2 = Math.sqrt(canvas2.getContext("2d").getImageData(0, 0, 1, 1).data.length >> 2);
+    canvas2.width = (cw << 5) / ratio2;
+    canvas2.height = ch / ratio2;
     var context3 = canvas2.getContext("2d");
     context3.fillStyle = context3.strokeStyle = "red";
     context3.textAlign = "center";
     return {
       context: context3,
-      ratio
+      ratio: ratio2
     };
   }
   function place2(board, tag, bounds3) {
@@ -33157,15 +44138,15 @@ function cloud() {
 }
 function cloudSprite(contextAndRatio, d, data3, di) {
   if (d.sprite) return;
-  var c4 = contextAndRatio.context, ratio = contextAndRatio.ratio;
-  c4.clearRect(0, 0, (cw << 5) / ratio, ch / ratio);
+  var c4 = contextAndRatio.context, ratio2 = contextAndRatio.ratio;
+  c4.clearRect(0, 0, (cw << 5) / ratio2, ch / ratio2);
   var x4 = 0, y4 = 0, maxh = 0, n = data3.length, w2, w32, h2, i, j;
   --di;
   while (++di < n) {
     d = data3[di];
     c4.save();
-    c4.font = d.style + " " + d.weight + " " + ~~((d.size + 1) / ratio) + "px " + d.font;
-    w2 = c4.measureText(d.text + "m").width * ratio;
+    c4.font = d.style + " " + d.weight + " " + ~~((d.size + 1) / ratio2) + "px " + d.font;
+    w2 = c4.measureText(d.text + "m").width * ratio2;
     h2 = d.size << 1;
     if (d.rotate) {
       var sr = Math.sin(d.rotate * cloudRadians), cr4 = Math.cos(d.rotate * cloudRadians), wcr = w2 * cr4, wsr = w2 * sr, hcr = h2 * cr4, hsr = h2 * sr;
@@ -33181,7 +44162,7 @@ function cloudSprite(contextAndRatio, d, data3, di) {
       maxh = 0;
     }
     if (y4 + h2 >= ch) break;
-    c4.translate((x4 + (w2 >> 1)) / ratio, (y4 + (h2 >> 1)) / ratio);
+    c4.translate((x4 + (w2 >> 1)) / ratio2, (y4 + (h2 >> 1)) / ratio2);
     if (d.rotate) c4.rotate(d.rotate * cloudRadians);
     c4.fillText(d.text, 0, 0);
     if (d.padding) {
@@ -33200,7 +44181,7 @@ function cloudSprite(contextAndRatio, d, data3, di) {
     d.hasText = true;
     x4 += w2;
   }
-  var pixels = c4.getImageData(0, 0, (cw << 5) / ratio, ch / ratio).data, sprite = [];
+  var pixels = c4.getImageData(0, 0, (cw << 5) / ratio2, ch / ratio2).data, sprite = [];
   while (--di >= 0) {
     d = data3[di];
     if (!d.hasText) continue;
@@ -33493,12 +44474,12 @@ function Dimension(index5, i, query) {
 }
 function SortedIndex() {
   let index5 = array32(0), value4 = [], size = 0;
-  function insert2(key2, data3, base) {
+  function insert2(key3, data3, base) {
     if (!data3.length) return [];
     const n0 = size, n1 = data3.length, addi = array32(n1);
     let addv = Array(n1), oldv, oldi, i;
     for (i = 0; i < n1; ++i) {
-      addv[i] = key2(data3[i]);
+      addv[i] = key3(data3[i]);
       addi[i] = i;
     }
     addv = sort(addv, addi);
@@ -33621,17 +44602,17 @@ inherits_default(CrossFilter, Transform, {
   },
   init(_, pulse2) {
     const fields = _.fields, query = _.query, indices = this._indices = {}, dims = this._dims = [], m3 = query.length;
-    let i = 0, key2, index5;
+    let i = 0, key3, index5;
     for (; i < m3; ++i) {
-      key2 = fields[i].fname;
-      index5 = indices[key2] || (indices[key2] = SortedIndex());
+      key3 = fields[i].fname;
+      index5 = indices[key3] || (indices[key3] = SortedIndex());
       dims.push(Dimension(index5, i, query[i]));
     }
     return this.eval(_, pulse2);
   },
   reinit(_, pulse2) {
     const output3 = pulse2.materialize().fork(), fields = _.fields, query = _.query, indices = this._indices, dims = this._dims, bits = this.value, curr = bits.curr(), prev = bits.prev(), all = bits.all(), out = output3.rem = output3.add, mod = output3.mod, m3 = query.length, adds = {};
-    let add6, index5, key2, mods, remMap, modMap, i, n, f;
+    let add6, index5, key3, mods, remMap, modMap, i, n, f;
     prev.set(curr);
     if (pulse2.rem.length) {
       remMap = this.remove(_, pulse2, output3);
@@ -33648,10 +44629,10 @@ inherits_default(CrossFilter, Transform, {
     for (i = 0; i < m3; ++i) {
       f = fields[i];
       if (!dims[i] || _.modified("fields", i) || pulse2.modified(f.fields)) {
-        key2 = f.fname;
-        if (!(add6 = adds[key2])) {
-          indices[key2] = index5 = SortedIndex();
-          adds[key2] = add6 = index5.insert(f, pulse2.source, 0);
+        key3 = f.fname;
+        if (!(add6 = adds[key3])) {
+          indices[key3] = index5 = SortedIndex();
+          adds[key3] = add6 = index5.insert(f, pulse2.source, 0);
         }
         dims[i] = Dimension(index5, i, query[i]).onAdd(add6, curr);
       }
@@ -33691,13 +44672,13 @@ inherits_default(CrossFilter, Transform, {
   },
   insert(_, pulse2, output3) {
     const tuples = pulse2.add, bits = this.value, dims = this._dims, indices = this._indices, fields = _.fields, adds = {}, out = output3.add, n = bits.size() + tuples.length, m3 = dims.length;
-    let k2 = bits.size(), j, key2, add6;
+    let k2 = bits.size(), j, key3, add6;
     bits.resize(n, m3);
     bits.add(tuples);
     const curr = bits.curr(), prev = bits.prev(), all = bits.all();
     for (j = 0; j < m3; ++j) {
-      key2 = fields[j].fname;
-      add6 = adds[key2] || (adds[key2] = indices[key2].insert(fields[j], tuples, k2));
+      key3 = fields[j].fname;
+      add6 = adds[key3] || (adds[key3] = indices[key3].insert(fields[j], tuples, k2));
       dims[j].onAdd(add6, curr);
     }
     for (; k2 < n; ++k2) {
@@ -33734,7 +44715,7 @@ inherits_default(CrossFilter, Transform, {
     const indices = this._indices, bits = this.value;
     pulse2.runAfter(() => {
       const indexMap = bits.remove(num, map3);
-      for (const key2 in indices) indices[key2].reindex(indexMap);
+      for (const key3 in indices) indices[key3].reindex(indexMap);
     });
   },
   update(_, pulse2, output3) {
@@ -34853,9 +45834,9 @@ function finishObjectExpression(properties) {
   node.properties = properties;
   return node;
 }
-function finishProperty(kind, key2, value4) {
+function finishProperty(kind, key3, value4) {
   const node = new ASTNode(SyntaxProperty);
-  node.key = key2;
+  node.key = key3;
   node.value = value4;
   node.kind = kind;
   return node;
@@ -34937,7 +45918,7 @@ function parseObjectPropertyKey() {
   return finishIdentifier(token.value);
 }
 function parseObjectProperty() {
-  var token, key2, id2, value4;
+  var token, key3, id2, value4;
   index4 = lookahead.start;
   token = lookahead;
   if (token.type === TokenIdentifier) {
@@ -34949,14 +45930,14 @@ function parseObjectProperty() {
   if (token.type === TokenEOF || token.type === TokenPunctuator) {
     throwUnexpected(token);
   } else {
-    key2 = parseObjectPropertyKey();
+    key3 = parseObjectPropertyKey();
     expect(":");
     value4 = parseConditionalExpression();
-    return finishProperty("init", key2, value4);
+    return finishProperty("init", key3, value4);
   }
 }
 function parseObjectInitialiser() {
-  var properties = [], property2, name, key2, map3 = {}, toString2 = String;
+  var properties = [], property2, name, key3, map3 = {}, toString2 = String;
   index4 = lookahead.start;
   expect("{");
   while (!match("}")) {
@@ -34966,11 +45947,11 @@ function parseObjectInitialiser() {
     } else {
       name = toString2(property2.key.value);
     }
-    key2 = "$" + name;
-    if (Object.prototype.hasOwnProperty.call(map3, key2)) {
+    key3 = "$" + name;
+    if (Object.prototype.hasOwnProperty.call(map3, key3)) {
       throwError({}, MessageStrictDuplicateProperty);
     } else {
-      map3[key2] = true;
+      map3[key3] = true;
     }
     properties.push(property2);
     if (!match("}")) {
@@ -35253,7 +46234,7 @@ function Functions(codegen2) {
   function fn(name, cast, type3) {
     return (args) => fncall(name, args, cast, type3);
   }
-  const DATE2 = "new Date", STRING = "String", REGEXP = "RegExp";
+  const DATE2 = "new Date", STRING2 = "String", REGEXP = "RegExp";
   return {
     // MATH functions
     isNaN: "Number.isNaN",
@@ -35310,11 +46291,11 @@ function Functions(codegen2) {
     // STRING functions
     parseFloat: "parseFloat",
     parseInt: "parseInt",
-    upper: fn("toUpperCase", STRING, 0),
-    lower: fn("toLowerCase", STRING, 0),
-    substring: fn("substring", STRING),
-    split: fn("split", STRING),
-    trim: fn("trim", STRING, 0),
+    upper: fn("toUpperCase", STRING2, 0),
+    lower: fn("toLowerCase", STRING2, 0),
+    substring: fn("substring", STRING2),
+    split: fn("split", STRING2),
+    trim: fn("trim", STRING2, 0),
     // base64 encode/decode
     btoa: "btoa",
     atob: "atob",
@@ -35473,9 +46454,9 @@ function zero4() {
 
 // node_modules/internmap/src/index.js
 var InternSet = class extends Set {
-  constructor(values3, key2 = keyof2) {
+  constructor(values3, key3 = keyof2) {
     super();
-    Object.defineProperties(this, { _intern: { value: /* @__PURE__ */ new Map() }, _key: { value: key2 } });
+    Object.defineProperties(this, { _intern: { value: /* @__PURE__ */ new Map() }, _key: { value: key3 } });
     if (values3 != null) for (const value4 of values3) this.add(value4);
   }
   has(value4) {
@@ -35489,20 +46470,20 @@ var InternSet = class extends Set {
   }
 };
 function intern_get2({ _intern, _key }, value4) {
-  const key2 = _key(value4);
-  return _intern.has(key2) ? _intern.get(key2) : value4;
+  const key3 = _key(value4);
+  return _intern.has(key3) ? _intern.get(key3) : value4;
 }
 function intern_set2({ _intern, _key }, value4) {
-  const key2 = _key(value4);
-  if (_intern.has(key2)) return _intern.get(key2);
-  _intern.set(key2, value4);
+  const key3 = _key(value4);
+  if (_intern.has(key3)) return _intern.get(key3);
+  _intern.set(key3, value4);
   return value4;
 }
 function intern_delete2({ _intern, _key }, value4) {
-  const key2 = _key(value4);
-  if (_intern.has(key2)) {
-    value4 = _intern.get(key2);
-    _intern.delete(key2);
+  const key3 = _key(value4);
+  if (_intern.has(key3)) {
+    value4 = _intern.get(key3);
+    _intern.delete(key3);
   }
   return value4;
 }
@@ -35511,7 +46492,7 @@ function keyof2(value4) {
 }
 
 // node_modules/vega-selections/node_modules/d3-array/src/intersection.js
-function intersection(values3, ...others) {
+function intersection2(values3, ...others) {
   values3 = new InternSet(values3);
   others = others.map(set5);
   out: for (const value4 of values3) {
@@ -35642,7 +46623,7 @@ function selectionTuples(array7, base) {
   if (!isArray(array7)) {
     error("First argument to selectionTuples must be an array.");
   }
-  if (!isObject(base)) {
+  if (!isObject2(base)) {
     error("Second argument to selectionTuples must be an object.");
   }
   return array7.map((x4) => extend(base.fields ? {
@@ -35695,8 +46676,8 @@ function selectionResolve(name, op, isMulti, vl5) {
   }
   entries2 = Object.keys(multiRes);
   if (isMulti && entries2.length) {
-    const key2 = vl5 ? VlPoint : VlMulti;
-    resolved[key2] = op === Union ? {
+    const key3 = vl5 ? VlPoint : VlMulti;
+    resolved[key3] = op === Union ? {
       [Or]: entries2.reduce((acc, k2) => (acc.push(...multiRes[k2]), acc), [])
     } : {
       [And]: entries2.map((k2) => ({
@@ -35708,7 +46689,7 @@ function selectionResolve(name, op, isMulti, vl5) {
 }
 var ops = {
   [`${SelectionId}_union`]: union,
-  [`${SelectionId}_intersect`]: intersection,
+  [`${SelectionId}_intersect`]: intersection2,
   E_union: function(base, value4) {
     if (!base.length) return value4;
     var i = 0, n = value4.length;
@@ -35989,7 +46970,7 @@ function merge4() {
   return extend(...args);
 }
 function equal2(a4, b10) {
-  return a4 === b10 || a4 !== a4 && b10 !== b10 ? true : isArray(a4) ? isArray(b10) && a4.length === b10.length ? equalArray(a4, b10) : false : isObject(a4) && isObject(b10) ? equalObject(a4, b10) : false;
+  return a4 === b10 || a4 !== a4 && b10 !== b10 ? true : isArray(a4) ? isArray(b10) && a4.length === b10.length ? equalArray(a4, b10) : false : isObject2(a4) && isObject2(b10) ? equalObject(a4, b10) : false;
 }
 function equalArray(a4, b10) {
   for (let i = 0, n = a4.length; i < n; ++i) {
@@ -35998,8 +46979,8 @@ function equalArray(a4, b10) {
   return true;
 }
 function equalObject(a4, b10) {
-  for (const key2 in a4) {
-    if (!equal2(a4[key2], b10[key2])) return false;
+  for (const key3 in a4) {
+    if (!equal2(a4[key3], b10[key3])) return false;
   }
   return true;
 }
@@ -36008,7 +46989,7 @@ function removePredicate(props) {
 }
 function modify(name, insert2, remove2, toggle2, modify2, values3) {
   const df = this.context.dataflow, data3 = this.context.data[name], input = data3.input, stamp = df.stamp();
-  let changes = data3.changes, predicate, key2;
+  let changes = data3.changes, predicate, key3;
   if (df._trigger === false || !(input.value.length || insert2 || toggle2)) {
     return 0;
   }
@@ -36039,8 +47020,8 @@ function modify(name, insert2, remove2, toggle2, modify2, values3) {
     if (isFunction(modify2)) {
       throw Error("modify parameter must be a data tuple, not a function");
     }
-    for (key2 in values3) {
-      changes.modify(modify2, key2, values3[key2]);
+    for (key3 in values3) {
+      changes.modify(modify2, key3, values3[key3]);
     }
   }
   return 1;
@@ -36064,7 +47045,7 @@ function array6(seq) {
 function sequence2(seq) {
   return array6(seq) || (isString(seq) ? seq : null);
 }
-function join6(seq, ...args) {
+function join12(seq, ...args) {
   return array6(seq).join(...args);
 }
 function indexof(seq, ...args) {
@@ -36206,8 +47187,8 @@ function intersectLasso(markname, pixelLasso, unit2) {
     if (py2 > bb.y2) bb.y2 = py2;
   }
   bb.translate(x4, y4);
-  const intersection2 = intersect4([[bb.x1, bb.y1], [bb.x2, bb.y2]], markname, mark);
-  return intersection2.filter((tuple) => pointInPolygon(tuple.x, tuple.y, pixelLasso));
+  const intersection3 = intersect4([[bb.x1, bb.y1], [bb.x2, bb.y2]], markname, mark);
+  return intersection3.filter((tuple) => pointInPolygon(tuple.x, tuple.y, pixelLasso));
 }
 function pointInPolygon(testx, testy, polygon) {
   let intersections = 0;
@@ -36244,7 +47225,7 @@ var functionContext = {
     return _ !== void 0;
   },
   isNumber: isNumber2,
-  isObject,
+  isObject: isObject2,
   isRegExp,
   isString,
   isTuple,
@@ -36259,7 +47240,7 @@ var functionContext = {
   toNumber,
   toString,
   indexof,
-  join: join6,
+  join: join12,
   lastindexof,
   replace: replace2,
   reverse,
@@ -36581,14 +47562,14 @@ function parseOperatorParameters(spec) {
 function parseParameters(spec, params2) {
   params2 = params2 || {};
   const ctx = this;
-  for (const key2 in spec) {
-    const value4 = spec[key2];
-    params2[key2] = isArray(value4) ? value4.map((v) => parseParameter(v, ctx, params2)) : parseParameter(value4, ctx, params2);
+  for (const key3 in spec) {
+    const value4 = spec[key3];
+    params2[key3] = isArray(value4) ? value4.map((v) => parseParameter(v, ctx, params2)) : parseParameter(value4, ctx, params2);
   }
   return params2;
 }
 function parseParameter(spec, ctx, params2) {
-  if (!spec || !isObject(spec)) return spec;
+  if (!spec || !isObject2(spec)) return spec;
   for (let i = 0, n = PARSERS.length, p; i < n; ++i) {
     p = PARSERS[i];
     if (hasOwnProperty(spec, p.key)) {
@@ -36637,7 +47618,7 @@ function getExpression(_, ctx, params2) {
 }
 function getKey(_, ctx) {
   const k2 = "k:" + _.$key + "_" + !!_.$flat;
-  return ctx.fn[k2] || (ctx.fn[k2] = key(_.$key, _.$flat, ctx.expr.codegen));
+  return ctx.fn[k2] || (ctx.fn[k2] = key2(_.$key, _.$flat, ctx.expr.codegen));
 }
 function getField2(_, ctx) {
   if (!_.$field) return null;
@@ -36662,7 +47643,7 @@ function getContext(_, ctx) {
 }
 function getSubflow(_, ctx) {
   const spec = _.$subflow;
-  return function(dataflow, key2, parent) {
+  return function(dataflow, key3, parent) {
     const subctx = ctx.fork().parse(spec), op = subctx.get(spec.operators[0].id), p = subctx.signals.parent;
     if (p) p.set(parent);
     op.detachSubflow = () => ctx.detach(subctx);
@@ -36700,7 +47681,7 @@ function parseStream(spec) {
   ctx.stream(spec, stream2);
 }
 function parseUpdate(spec) {
-  var ctx = this, srcid = isObject(srcid = spec.source) ? srcid.$ref : srcid, source3 = ctx.get(srcid), target2 = null, update3 = spec.update, params2 = void 0;
+  var ctx = this, srcid = isObject2(srcid = spec.source) ? srcid.$ref : srcid, source3 = ctx.get(srcid), target2 = null, update3 = spec.update, params2 = void 0;
   if (!source3) error("Source not defined: " + spec.source);
   target2 = spec.target && spec.target.$expr ? ctx.eventExpression(spec.target.$expr) : ctx.get(spec.target);
   if (update3 && update3.$expr) {
@@ -36718,19 +47699,19 @@ function getState(options) {
   var ctx = this, state = {};
   if (options.signals) {
     var signals = state.signals = {};
-    Object.keys(ctx.signals).forEach((key2) => {
-      const op = ctx.signals[key2];
-      if (options.signals(key2, op)) {
-        signals[key2] = op.value;
+    Object.keys(ctx.signals).forEach((key3) => {
+      const op = ctx.signals[key3];
+      if (options.signals(key3, op)) {
+        signals[key3] = op.value;
       }
     });
   }
   if (options.data) {
     var data3 = state.data = {};
-    Object.keys(ctx.data).forEach((key2) => {
-      const dataset = ctx.data[key2];
-      if (options.data(key2, dataset)) {
-        data3[key2] = dataset.input.value;
+    Object.keys(ctx.data).forEach((key3) => {
+      const dataset = ctx.data[key3];
+      if (options.data(key3, dataset)) {
+        data3[key3] = dataset.input.value;
       }
     });
   }
@@ -36741,11 +47722,11 @@ function getState(options) {
 }
 function setState(state) {
   var ctx = this, df = ctx.dataflow, data3 = state.data, signals = state.signals;
-  Object.keys(signals || {}).forEach((key2) => {
-    df.update(ctx.signals[key2], signals[key2], SKIP3);
+  Object.keys(signals || {}).forEach((key3) => {
+    df.update(ctx.signals[key3], signals[key3], SKIP3);
   });
-  Object.keys(data3 || {}).forEach((key2) => {
-    df.pulse(ctx.data[key2].input, df.changeset().remove(truthy).insert(data3[key2]));
+  Object.keys(data3 || {}).forEach((key3) => {
+    df.pulse(ctx.data[key3].input, df.changeset().remove(truthy).insert(data3[key3]));
   });
   (state.subcontext || []).forEach((substate, i) => {
     const subctx = ctx.subcontext[i];
@@ -36793,8 +47774,8 @@ Context.prototype = Subcontext.prototype = {
   detach(ctx) {
     this.subcontext = this.subcontext.filter((c4) => c4 !== ctx);
     const keys4 = Object.keys(ctx.nodes);
-    for (const key2 of keys4) ctx.nodes[key2]._targets = null;
-    for (const key2 of keys4) ctx.nodes[key2].detach();
+    for (const key3 of keys4) ctx.nodes[key3]._targets = null;
+    for (const key3 of keys4) ctx.nodes[key3].detach();
     ctx.nodes = null;
   },
   get(id2) {
@@ -37088,10 +48069,10 @@ function prevent(view, type3) {
   var def2 = view._eventConfig.defaults, prevent2 = def2.prevent, allow = def2.allow;
   return prevent2 === false || allow === true ? false : prevent2 === true || allow === false ? true : prevent2 ? prevent2[type3] : allow ? !allow[type3] : view.preventDefault();
 }
-function permit(view, key2, type3) {
-  const rule4 = view._eventConfig && view._eventConfig[key2];
-  if (rule4 === false || isObject(rule4) && !rule4[type3]) {
-    view.warn(`Blocked ${key2} ${type3} event listener.`);
+function permit(view, key3, type3) {
+  const rule4 = view._eventConfig && view._eventConfig[key3];
+  if (rule4 === false || isObject2(rule4) && !rule4[type3]) {
+    view.warn(`Blocked ${key3} ${type3} event listener.`);
     return false;
   }
   return true;
@@ -37190,7 +48171,7 @@ function finalize() {
 }
 function element2(tag, attr2, text3) {
   const el = document.createElement(tag);
-  for (const key2 in attr2) el.setAttribute(key2, attr2[key2]);
+  for (const key3 in attr2) el.setAttribute(key3, attr2[key3]);
   if (text3 != null) el.textContent = text3;
   return el;
 }
@@ -37275,11 +48256,11 @@ function generate(bind3, el, param2, view) {
 }
 function form(bind3, el, param2, value4, view) {
   const node = element2("input");
-  for (const key2 in param2) {
-    if (EventHandlerAttr.test(key2)) {
-      view.warn(`Ignoring unsupported signal binding property "${key2}" for signal "${param2.signal}".`);
-    } else if (key2 !== "signal" && key2 !== "element") {
-      node.setAttribute(key2 === "input" ? "type" : key2, param2[key2]);
+  for (const key3 in param2) {
+    if (EventHandlerAttr.test(key3)) {
+      view.warn(`Ignoring unsupported signal binding property "${key3}" for signal "${param2.signal}".`);
+    } else if (key3 !== "signal" && key3 !== "element") {
+      node.setAttribute(key3 === "input" ? "type" : key3, param2[key3]);
     }
   }
   node.setAttribute("name", param2.signal);
@@ -37459,7 +48440,7 @@ var paddingObject = (_) => ({
   right: _
 });
 function padding(_) {
-  return isObject(_) ? {
+  return isObject2(_) ? {
     top: number6(_.top),
     bottom: number6(_.bottom),
     left: number6(_.left),
@@ -37609,19 +48590,19 @@ function defaultTooltip2(handler, event2, item, value4) {
   if (el) el.setAttribute("title", formatTooltip(value4));
 }
 function formatTooltip(value4) {
-  return value4 == null ? "" : isArray(value4) ? formatArray(value4) : isObject(value4) && !isDate(value4) ? formatObject(value4) : value4 + "";
+  return value4 == null ? "" : isArray(value4) ? formatArray(value4) : isObject2(value4) && !isDate(value4) ? formatObject(value4) : value4 + "";
 }
 function formatObject(obj) {
-  return Object.keys(obj).map((key2) => {
-    const v = obj[key2];
-    return key2 + ": " + (isArray(v) ? formatArray(v) : formatValue2(v));
+  return Object.keys(obj).map((key3) => {
+    const v = obj[key3];
+    return key3 + ": " + (isArray(v) ? formatArray(v) : formatValue2(v));
   }).join("\n");
 }
 function formatArray(value4) {
   return "[" + value4.map(formatValue2).join(", ") + "]";
 }
 function formatValue2(value4) {
-  return isArray(value4) ? "[…]" : isObject(value4) && !isDate(value4) ? "{…}" : value4;
+  return isArray(value4) ? "[…]" : isObject2(value4) && !isDate(value4) ? "{…}" : value4;
 }
 function watchPixelRatio() {
   if (this.renderer() === "canvas" && this._renderer._canvas) {
@@ -37914,8 +48895,8 @@ var LBRACK = "[";
 var RBRACK = "]";
 var LBRACE = "{";
 var RBRACE = "}";
-var COLON = ":";
-var COMMA = ",";
+var COLON2 = ":";
+var COMMA2 = ",";
 var NAME = "@";
 var GT = ">";
 var ILLEGAL2 = /[[\]{}]/;
@@ -37959,7 +48940,7 @@ function parseMerge(s2) {
   const output3 = [], n = s2.length;
   let start = 0, i = 0;
   while (i < n) {
-    i = find3(s2, i, COMMA, LBRACK + LBRACE, RBRACK + RBRACE);
+    i = find3(s2, i, COMMA2, LBRACK + LBRACE, RBRACK + RBRACE);
     output3.push(s2.substring(start, i).trim());
     start = ++i;
   }
@@ -38018,7 +48999,7 @@ function parseStream2(s2) {
   }
   if (!n) throw s2;
   if (s2[0] === NAME) markname = ++i;
-  j = find3(s2, i, COLON);
+  j = find3(s2, i, COLON2);
   if (j < n) {
     source3.push(s2.substring(start, j).trim());
     start = i = ++j;
@@ -38064,7 +49045,7 @@ function parseStream2(s2) {
   return stream2;
 }
 function parseThrottle(s2) {
-  const a4 = s2.split(COMMA);
+  const a4 = s2.split(COMMA2);
   if (!s2.length || a4.length > 2) throw s2;
   return a4.map((_) => {
     const x4 = +_;
@@ -38075,7 +49056,7 @@ function parseThrottle(s2) {
 
 // node_modules/vega-parser/build/vega-parser.js
 function parseAutosize(spec) {
-  return isObject(spec) ? spec : {
+  return isObject2(spec) ? spec : {
     type: spec || "pad"
   };
 }
@@ -38087,19 +49068,19 @@ var paddingObject2 = (_) => ({
   right: _
 });
 function parsePadding(spec) {
-  return !isObject(spec) ? paddingObject2(number7(spec)) : spec.signal ? spec : {
+  return !isObject2(spec) ? paddingObject2(number7(spec)) : spec.signal ? spec : {
     top: number7(spec.top),
     bottom: number7(spec.bottom),
     left: number7(spec.left),
     right: number7(spec.right)
   };
 }
-var encoder = (_) => isObject(_) && !isArray(_) ? extend({}, _) : {
+var encoder = (_) => isObject2(_) && !isArray(_) ? extend({}, _) : {
   value: _
 };
 function addEncode(object2, name, value4, set7) {
   if (value4 != null) {
-    const isEncoder = isObject(value4) && !isArray(value4) || isArray(value4) && value4.length && isObject(value4[0]);
+    const isEncoder = isObject2(value4) && !isArray(value4) || isArray(value4) && value4.length && isObject2(value4[0]);
     if (isEncoder) {
       object2.update[name] = value4;
     } else {
@@ -38127,8 +49108,8 @@ function extendEncode(encode2, extra, skip) {
   }
   return encode2;
 }
-function has(key2, encode2) {
-  return encode2 && (encode2.enter && encode2.enter[key2] || encode2.update && encode2.update[key2]);
+function has(key3, encode2) {
+  return encode2 && (encode2.enter && encode2.enter[key3] || encode2.update && encode2.update[key3]);
 }
 var MarkRole = "mark";
 var FrameRole2 = "frame";
@@ -38151,42 +49132,42 @@ var TitleTextRole = "title-text";
 var TitleSubtitleRole = "title-subtitle";
 function applyDefaults(encode2, type3, role, style2, config) {
   const defaults2 = {}, enter = {};
-  let update3, key2, skip, props;
-  key2 = "lineBreak";
-  if (type3 === "text" && config[key2] != null && !has(key2, encode2)) {
-    applyDefault(defaults2, key2, config[key2]);
+  let update3, key3, skip, props;
+  key3 = "lineBreak";
+  if (type3 === "text" && config[key3] != null && !has(key3, encode2)) {
+    applyDefault(defaults2, key3, config[key3]);
   }
   if (role == "legend" || String(role).startsWith("axis")) {
     role = null;
   }
   props = role === FrameRole2 ? config.group : role === MarkRole ? extend({}, config.mark, config[type3]) : null;
-  for (key2 in props) {
-    skip = has(key2, encode2) || (key2 === "fill" || key2 === "stroke") && (has("fill", encode2) || has("stroke", encode2));
-    if (!skip) applyDefault(defaults2, key2, props[key2]);
+  for (key3 in props) {
+    skip = has(key3, encode2) || (key3 === "fill" || key3 === "stroke") && (has("fill", encode2) || has("stroke", encode2));
+    if (!skip) applyDefault(defaults2, key3, props[key3]);
   }
   array_default(style2).forEach((name) => {
     const props2 = config.style && config.style[name];
-    for (const key3 in props2) {
-      if (!has(key3, encode2)) {
-        applyDefault(defaults2, key3, props2[key3]);
+    for (const key4 in props2) {
+      if (!has(key4, encode2)) {
+        applyDefault(defaults2, key4, props2[key4]);
       }
     }
   });
   encode2 = extend({}, encode2);
-  for (key2 in defaults2) {
-    props = defaults2[key2];
+  for (key3 in defaults2) {
+    props = defaults2[key3];
     if (props.signal) {
-      (update3 = update3 || {})[key2] = props;
+      (update3 = update3 || {})[key3] = props;
     } else {
-      enter[key2] = props;
+      enter[key3] = props;
     }
   }
   encode2.enter = extend(enter, encode2.enter);
   if (update3) encode2.update = extend(update3, encode2.update);
   return encode2;
 }
-function applyDefault(defaults2, key2, value4) {
-  defaults2[key2] = value4 && value4.signal ? {
+function applyDefault(defaults2, key3, value4) {
+  defaults2[key3] = value4 && value4.signal ? {
     signal: value4.signal
   } : {
     value: value4
@@ -38229,10 +49210,10 @@ function gradient2(enc) {
   return `gradient(${args.join(",")})`;
 }
 function property(property2) {
-  return isObject(property2) ? "(" + entry$1(property2) + ")" : property2;
+  return isObject2(property2) ? "(" + entry$1(property2) + ")" : property2;
 }
 function field2(ref2) {
-  return resolveField(isObject(ref2) ? ref2 : {
+  return resolveField(isObject2(ref2) ? ref2 : {
     datum: ref2
   });
 }
@@ -38298,8 +49279,8 @@ function parseEncode(encode2, type3, role, style2, scope, params2) {
     $encode: enc
   };
   encode2 = applyDefaults(encode2, type3, role, style2, scope.config);
-  for (const key2 in encode2) {
-    enc[key2] = parseBlock(encode2[key2], type3, params2, scope);
+  for (const key3 in encode2) {
+    enc[key3] = parseBlock(encode2[key3], type3, params2, scope);
   }
   return params2;
 }
@@ -38391,7 +49372,7 @@ function keyRef(fields, flat) {
 var Ascending = "ascending";
 var Descending = "descending";
 function sortKey(sort3) {
-  return !isObject(sort3) ? "" : (sort3.order === Descending ? "-" : "+") + aggrField(sort3.op, sort3.field);
+  return !isObject2(sort3) ? "" : (sort3.order === Descending ? "-" : "+") + aggrField(sort3.op, sort3.field);
 }
 function aggrField(op, field3) {
   return (op && op.signal ? "$" + op.signal : op || "") + (op && field3 ? "_" : "") + (field3 && field3.signal ? "$" + field3.signal : field3?.replace(/\W+/g, "_").replace(/^_+|_+$/g, "") || "");
@@ -38406,8 +49387,8 @@ function isExpr$1(_) {
 }
 function hasSignal(_) {
   if (isSignal(_)) return true;
-  if (isObject(_)) for (const key2 in _) {
-    if (hasSignal(_[key2])) return true;
+  if (isObject2(_)) for (const key3 in _) {
+    if (hasSignal(_[key3])) return true;
   }
   return false;
 }
@@ -38607,7 +49588,7 @@ function initScale(spec, scope) {
 }
 function parseScale(spec, scope) {
   const params2 = scope.getScale(spec.name).params;
-  let key2;
+  let key3;
   params2.domain = parseScaleDomain(spec.domain, spec, scope);
   if (spec.range != null) {
     params2.range = parseScaleRange(spec, scope, params2);
@@ -38621,13 +49602,13 @@ function parseScale(spec, scope) {
   if (spec.bins != null) {
     params2.bins = parseScaleBins(spec.bins, scope);
   }
-  for (key2 in spec) {
-    if (hasOwnProperty(params2, key2) || key2 === "name") continue;
-    params2[key2] = parseLiteral(spec[key2], scope);
+  for (key3 in spec) {
+    if (hasOwnProperty(params2, key3) || key3 === "name") continue;
+    params2[key3] = parseLiteral(spec[key3], scope);
   }
 }
 function parseLiteral(v, scope) {
-  return !isObject(v) ? v : v.signal ? scope.signalRef(v.signal) : error("Unsupported object: " + stringValue(v));
+  return !isObject2(v) ? v : v.signal ? scope.signalRef(v.signal) : error("Unsupported object: " + stringValue(v));
 }
 function parseArray(v, scope) {
   return v.signal ? scope.signalRef(v.signal) : v.map((v2) => parseLiteral(v2, scope));
@@ -38713,7 +49694,7 @@ function ordinalMultipleDomain(domain3, scope, fields) {
 function parseSort(sort3, multidomain) {
   if (sort3) {
     if (!sort3.field && !sort3.op) {
-      if (isObject(sort3)) sort3.field = "key";
+      if (isObject2(sort3)) sort3.field = "key";
       else sort3 = {
         field: "key"
       };
@@ -38751,7 +49732,7 @@ function parseScaleBins(v, scope) {
   return v.signal || isArray(v) ? parseArray(v, scope) : scope.objectProperty(v);
 }
 function parseScaleNice(nice3, scope) {
-  return nice3.signal ? scope.signalRef(nice3.signal) : isObject(nice3) ? {
+  return nice3.signal ? scope.signalRef(nice3.signal) : isObject2(nice3) ? {
     interval: parseLiteral(nice3.interval),
     step: parseLiteral(nice3.step)
   } : parseLiteral(nice3);
@@ -38815,7 +49796,7 @@ function parseProjection(proj, scope) {
   scope.addProjection(proj.name, params2);
 }
 function parseParameter$1(_, name, scope) {
-  return isArray(_) ? _.map((_2) => parseParameter$1(_2, name, scope)) : !isObject(_) ? _ : _.signal ? scope.signalRef(_.signal) : name === "fit" ? _ : error("Unsupported parameter object: " + stringValue(_));
+  return isArray(_) ? _.map((_2) => parseParameter$1(_2, name, scope)) : !isObject2(_) ? _ : _.signal ? scope.signalRef(_.signal) : name === "fit" ? _ : error("Unsupported parameter object: " + stringValue(_));
 }
 var Top2 = "top";
 var Left2 = "left";
@@ -38827,7 +49808,7 @@ var Start2 = "start";
 var Middle2 = "middle";
 var End2 = "end";
 var Index = "index";
-var Label2 = "label";
+var Label3 = "label";
 var Offset = "offset";
 var Perc = "perc";
 var Perc2 = "perc2";
@@ -38901,7 +49882,7 @@ function tickBand(_) {
     extra = {
       signal: `(${v.signal}) === 'extent'`
     };
-    if (!isObject(offset4)) {
+    if (!isObject2(offset4)) {
       offset4 = {
         signal: `(${v.signal}) === 'extent' ? 0 : ${offset4}`
       };
@@ -38921,7 +49902,7 @@ function tickBand(_) {
   };
 }
 function extendOffset(value4, offset4) {
-  return !offset4 ? value4 : !value4 ? offset4 : !isObject(value4) ? {
+  return !offset4 ? value4 : !value4 ? offset4 : !isObject2(value4) ? {
     value: value4,
     offset: offset4
   } : Object.assign({}, value4, {
@@ -39043,7 +50024,7 @@ function legendGradientLabels(spec, config, userEncode, dataRef) {
     update: update3 = {
       opacity: one3,
       text: {
-        field: Label2
+        field: Label3
       }
     },
     exit: {
@@ -39174,7 +50155,7 @@ function legendSymbolGroups(spec, config, userEncode, dataRef, columns) {
     update: update3 = {
       opacity: one3,
       text: {
-        field: Label2
+        field: Label3
       },
       x: enter.x,
       y: enter.y
@@ -39344,7 +50325,7 @@ function legendTitle(spec, config, userEncode, dataRef) {
 }
 function clip3(clip4, scope) {
   let expr2;
-  if (isObject(clip4)) {
+  if (isObject2(clip4)) {
     if (clip4.signal) {
       expr2 = clip4.signal;
     } else if (clip4.path) {
@@ -39356,7 +50337,7 @@ function clip3(clip4, scope) {
   return expr2 ? scope.signalRef(expr2) : !!clip4;
 }
 function param(value4) {
-  return isObject(value4) && value4.signal ? value4.signal : stringValue(value4);
+  return isObject2(value4) && value4.signal ? value4.signal : stringValue(value4);
 }
 function getRole(spec) {
   const role = spec.role || "";
@@ -39457,7 +50438,7 @@ var isExpr = (_) => _ === "expr";
 var isField = (_) => _ === "field";
 var isCompare = (_) => _ === "compare";
 function parseData$1(from, group2, scope) {
-  let facet, key2, op, dataRef, parent;
+  let facet, key3, op, dataRef, parent;
   if (!from) {
     dataRef = ref(scope.add(Collect2(null, [{}])));
   } else if (facet = from.facet) {
@@ -39476,14 +50457,14 @@ function parseData$1(from, group2, scope) {
       } else {
         parent = ref(scope.getData(from.data).aggregate);
       }
-      key2 = scope.keyRef(facet.groupby, true);
+      key3 = scope.keyRef(facet.groupby, true);
     }
   }
   if (!dataRef) {
     dataRef = getDataRef(from, scope);
   }
   return {
-    key: key2,
+    key: key3,
     pulse: dataRef,
     parent
   };
@@ -40203,21 +51184,21 @@ function keys2(objects) {
   const map3 = {};
   for (const obj of objects) {
     if (!obj) continue;
-    for (const key2 in obj) map3[key2] = 1;
+    for (const key3 in obj) map3[key3] = 1;
   }
   return Object.keys(map3);
 }
 function axisConfig(spec, scope) {
-  var config = scope.config, style2 = config.style, axis = config.axis, band2 = scope.scaleType(spec.scale) === "band" && config.axisBand, orient2 = spec.orient, xy, or2, key2;
+  var config = scope.config, style2 = config.style, axis = config.axis, band2 = scope.scaleType(spec.scale) === "band" && config.axisBand, orient2 = spec.orient, xy, or2, key3;
   if (isSignal(orient2)) {
     const xyKeys = keys2([config.axisX, config.axisY]), orientKeys = keys2([config.axisTop, config.axisBottom, config.axisLeft, config.axisRight]);
     xy = {};
-    for (key2 of xyKeys) {
-      xy[key2] = ifX(orient2, fallback(key2, config.axisX, axis, style2), fallback(key2, config.axisY, axis, style2));
+    for (key3 of xyKeys) {
+      xy[key3] = ifX(orient2, fallback(key3, config.axisX, axis, style2), fallback(key3, config.axisY, axis, style2));
     }
     or2 = {};
-    for (key2 of orientKeys) {
-      or2[key2] = ifOrient(orient2.signal, fallback(key2, config.axisTop, axis, style2), fallback(key2, config.axisBottom, axis, style2), fallback(key2, config.axisLeft, axis, style2), fallback(key2, config.axisRight, axis, style2));
+    for (key3 of orientKeys) {
+      or2[key3] = ifOrient(orient2.signal, fallback(key3, config.axisTop, axis, style2), fallback(key3, config.axisBottom, axis, style2), fallback(key3, config.axisLeft, axis, style2), fallback(key3, config.axisRight, axis, style2));
     }
   } else {
     xy = orient2 === Top2 || orient2 === Bottom2 ? config.axisX : config.axisY;
@@ -40336,14 +51317,14 @@ function axisGrid(spec, config, userEncode, dataRef, band2) {
 }
 function offsetValue2(offset4, sign3) {
   if (sign3 === 1) ;
-  else if (!isObject(offset4)) {
+  else if (!isObject2(offset4)) {
     offset4 = isSignal(sign3) ? {
       signal: `(${sign3.signal}) * (${offset4 || 0})`
     } : sign3 * (offset4 || 0);
   } else {
     let entry2 = offset4 = extend({}, offset4);
     while (entry2.mult != null) {
-      if (!isObject(entry2.mult)) {
+      if (!isObject2(entry2.mult)) {
         entry2.mult = isSignal(sign3) ? {
           signal: `(${entry2.mult}) * (${sign3.signal})`
         } : entry2.mult * sign3;
@@ -40438,7 +51419,7 @@ function axisLabels(spec, config, userEncode, dataRef, size, band2) {
     update: update3 = {
       opacity: one3,
       text: {
-        field: Label2
+        field: Label3
       },
       x: enter.x,
       y: enter.y,
@@ -40927,17 +51908,17 @@ Scope.prototype = Subscope.prototype = {
   },
   // ----
   event(source3, type3) {
-    const key2 = source3 + ":" + type3;
-    if (!this.events[key2]) {
+    const key3 = source3 + ":" + type3;
+    if (!this.events[key3]) {
       const id2 = this.id();
       this.streams.push({
         id: id2,
         source: source3,
         type: type3
       });
-      this.events[key2] = id2;
+      this.events[key3] = id2;
     }
-    return this.events[key2];
+    return this.events[key3];
   },
   // ----
   hasOwnSignal(name) {
@@ -40976,7 +51957,7 @@ Scope.prototype = Subscope.prototype = {
     return spec && spec.signal ? this.signalRef(spec.signal) : spec;
   },
   objectProperty(spec) {
-    return !spec || !isObject(spec) ? spec : this.signalRef(spec.signal || propertyLambda(spec));
+    return !spec || !isObject2(spec) ? spec : this.signalRef(spec.signal || propertyLambda(spec));
   },
   exprRef(code, name) {
     const params2 = {
@@ -41052,15 +52033,15 @@ function arrayLambda(array7) {
   let code = "[";
   for (let i = 0; i < n; ++i) {
     const value4 = array7[i];
-    code += (i > 0 ? "," : "") + (isObject(value4) ? value4.signal || propertyLambda(value4) : stringValue(value4));
+    code += (i > 0 ? "," : "") + (isObject2(value4) ? value4.signal || propertyLambda(value4) : stringValue(value4));
   }
   return code + "]";
 }
 function objectLambda(obj) {
-  let code = "{", i = 0, key2, value4;
-  for (key2 in obj) {
-    value4 = obj[key2];
-    code += (++i > 1 ? "," : "") + stringValue(key2) + ":" + (isObject(value4) ? value4.signal || propertyLambda(value4) : stringValue(value4));
+  let code = "{", i = 0, key3, value4;
+  for (key3 in obj) {
+    value4 = obj[key3];
+    code += (++i > 1 ? "," : "") + stringValue(key3) + ":" + (isObject2(value4) ? value4.signal || propertyLambda(value4) : stringValue(value4));
   }
   return code + "}";
 }
@@ -41281,7 +52262,7 @@ function defaults() {
   };
 }
 function parse7(spec, config, options) {
-  if (!isObject(spec)) {
+  if (!isObject2(spec)) {
     error("Input Vega specification must be an object.");
   }
   config = mergeConfig(defaults(), config, spec.config);
@@ -41352,13 +52333,13 @@ function omit(obj, props) {
   return copy3;
 }
 Set.prototype["toJSON"] = function() {
-  return `Set(${[...this].map((x4) => stringify(x4)).join(",")})`;
+  return `Set(${[...this].map((x4) => stringify2(x4)).join(",")})`;
 };
 function hash(a4) {
   if (isNumber2(a4)) {
     return a4;
   }
-  const str = isString(a4) ? a4 : stringify(a4);
+  const str = isString(a4) ? a4 : stringify2(a4);
   if (str.length < 250) {
     return str;
   }
@@ -41431,8 +52412,8 @@ function setEqual(a4, b10) {
   return true;
 }
 function hasIntersection(a4, b10) {
-  for (const key2 of a4) {
-    if (b10.has(key2)) {
+  for (const key3 of a4) {
+    if (b10.has(key3)) {
       return true;
     }
   }
@@ -41619,15 +52600,15 @@ function deepEqual(a4, b10) {
       if (!Object.prototype.hasOwnProperty.call(b10, ks[i]))
         return false;
     for (i = length2; i-- !== 0; ) {
-      const key2 = ks[i];
-      if (!deepEqual(a4[key2], b10[key2]))
+      const key3 = ks[i];
+      if (!deepEqual(a4[key3], b10[key3]))
         return false;
     }
     return true;
   }
   return a4 !== a4 && b10 !== b10;
 }
-function stringify(data3) {
+function stringify2(data3) {
   const seen = [];
   return (function _stringify(node) {
     if (node?.toJSON && typeof node.toJSON === "function") {
@@ -41659,20 +52640,20 @@ function stringify(data3) {
     const ks = Object.keys(node).sort();
     out = "";
     for (i = 0; i < ks.length; i++) {
-      const key2 = ks[i];
-      const value4 = _stringify(node[key2]);
+      const key3 = ks[i];
+      const value4 = _stringify(node[key3]);
       if (!value4)
         continue;
       if (out)
         out += ",";
-      out += `${JSON.stringify(key2)}:${value4}`;
+      out += `${JSON.stringify(key3)}:${value4}`;
     }
     seen.splice(seenIndex, 1);
     return `{${out}}`;
   })(data3);
 }
-function hasProperty(obj, key2) {
-  return isObject(obj) && hasOwnProperty(obj, key2) && obj[key2] !== void 0;
+function hasProperty(obj, key3) {
+  return isObject2(obj) && hasOwnProperty(obj, key3) && obj[key3] !== void 0;
 }
 var ROW = "row";
 var COLUMN = "column";
@@ -41696,7 +52677,7 @@ var COLOR = "color";
 var FILL = "fill";
 var STROKE = "stroke";
 var SHAPE = "shape";
-var SIZE2 = "size";
+var SIZE3 = "size";
 var ANGLE = "angle";
 var OPACITY = "opacity";
 var FILLOPACITY = "fillOpacity";
@@ -41976,7 +52957,7 @@ function supportLegend(channel) {
     case COLOR:
     case FILL:
     case STROKE:
-    case SIZE2:
+    case SIZE3:
     case SHAPE:
     case OPACITY:
     case STROKEWIDTH:
@@ -42068,7 +53049,7 @@ function getSupportedMark(channel) {
         line: "binned",
         trail: "binned"
       };
-    case SIZE2:
+    case SIZE3:
       return {
         point: "always",
         tick: "always",
@@ -42116,7 +53097,7 @@ function rangeType(channel) {
     case RADIUS:
     case XOFFSET:
     case YOFFSET:
-    case SIZE2:
+    case SIZE3:
     case ANGLE:
     case STROKEWIDTH:
     case OPACITY:
@@ -42254,7 +53235,7 @@ function isBinned(bin3) {
   return bin3 === "binned" || isBinParams(bin3) && bin3.binned === true;
 }
 function isBinParams(bin3) {
-  return isObject(bin3);
+  return isObject2(bin3);
 }
 function isParameterExtent(extent2) {
   return hasProperty(extent2, "param");
@@ -42263,7 +53244,7 @@ function autoMaxBins(channel) {
   switch (channel) {
     case ROW:
     case COLUMN:
-    case SIZE2:
+    case SIZE3:
     case COLOR:
     case FILL:
     case STROKE:
@@ -42618,7 +53599,7 @@ function mergeTitleComponent(v1, v2) {
   throw new Error("It should never reach here");
 }
 function invalidSpec(spec) {
-  return `Invalid specification ${stringify(spec)}. Make sure the specification includes at least one of the following properties: "mark", "layer", "facet", "hconcat", "vconcat", "concat", or "repeat".`;
+  return `Invalid specification ${stringify2(spec)}. Make sure the specification includes at least one of the following properties: "mark", "layer", "facet", "hconcat", "vconcat", "concat", or "repeat".`;
 }
 var FIT_NON_SINGLE = 'Autosize "fit" only works for single views and layered views.';
 function containerSizeNonSingle(name) {
@@ -42685,7 +53666,7 @@ function differentParse(field3, local, ancestor) {
 }
 var ADD_SAME_CHILD_TWICE = "Attempt to add the same child twice.";
 function invalidTransformIgnored(transform5) {
-  return `Ignoring an invalid transform: ${stringify(transform5)}.`;
+  return `Ignoring an invalid transform: ${stringify2(transform5)}.`;
 }
 function conflictingAggregateParam(op, field3, parentParam, childParam) {
   return `The "${op}" aggregate of the field "${field3}" is used with different parameters (${parentParam} and ${childParam}). Using ${childParam}.`;
@@ -42695,19 +53676,19 @@ function customFormatTypeNotAllowed(channel) {
   return `Config.customFormatTypes is not true, thus custom format type and format for channel ${channel} are dropped.`;
 }
 function invalidTooltipFilter(filter3) {
-  return `Ignoring an invalid tooltip filter: ${stringify(filter3)}.`;
+  return `Ignoring an invalid tooltip filter: ${stringify2(filter3)}.`;
 }
 var TOOLTIP_FILTER_REQUIRES_FIELD = "Ignoring tooltip filter because it requires a field (argmin and argmax fields are not supported).";
 function projectionOverridden(opt) {
   const { parentProjection, projection: projection3 } = opt;
-  return `Layer's shared projection ${stringify(parentProjection)} is overridden by a child projection ${stringify(projection3)}.`;
+  return `Layer's shared projection ${stringify2(parentProjection)} is overridden by a child projection ${stringify2(projection3)}.`;
 }
 var REPLACE_ANGLE_WITH_THETA = "Arc marks uses theta channel rather than angle, replacing angle with theta.";
 function offsetNestedInsideContinuousPositionScaleDropped(mainChannel) {
   return `${mainChannel}Offset dropped because ${mainChannel} is continuous`;
 }
 function primitiveChannelDef(channel, type3, value4) {
-  return `Channel ${channel} is a ${type3}. Converted to {value: ${stringify(value4)}}.`;
+  return `Channel ${channel} is a ${type3}. Converted to {value: ${stringify2(value4)}}.`;
 }
 function invalidFieldType(type3) {
   return `Invalid field type "${type3}".`;
@@ -42726,7 +53707,7 @@ function relativeBandSizeNotSupported(sizeChannel) {
   return `Position range does not support relative band size for ${sizeChannel}.`;
 }
 function emptyFieldDef(fieldDef, channel) {
-  return `Dropping ${stringify(fieldDef)} from channel "${channel}" since it does not contain any data field, datum, value, or signal.`;
+  return `Dropping ${stringify2(fieldDef)} from channel "${channel}" since it does not contain any data field, datum, value, or signal.`;
 }
 var LINE_WITH_VARYING_SIZE = "Line marks cannot encode size with a non-groupby field. You may want to use trail marks instead.";
 function incompatibleChannel(channel, markOrFacet, when) {
@@ -42764,13 +53745,13 @@ function cannotUseRelativeBandSizeWithNonBandScale(scaleType2) {
   return `Cannot use the relative band size with ${scaleType2} scale.`;
 }
 function unaggregateDomainHasNoEffectForRawField(fieldDef) {
-  return `Using unaggregated domain with raw field has no effect (${stringify(fieldDef)}).`;
+  return `Using unaggregated domain with raw field has no effect (${stringify2(fieldDef)}).`;
 }
 function unaggregateDomainWithNonSharedDomainOp(aggregate) {
   return `Unaggregated domain not applicable for "${aggregate}" since it produces values outside the origin domain of the source data.`;
 }
 function unaggregatedDomainWithLogScale(fieldDef) {
-  return `Unaggregated domain is currently unsupported for log scale (${stringify(fieldDef)}).`;
+  return `Unaggregated domain is currently unsupported for log scale (${stringify2(fieldDef)}).`;
 }
 function cannotApplySizeToNonOrientedMark(mark) {
   return `Cannot apply size to non-oriented mark "${mark}".`;
@@ -42788,16 +53769,16 @@ function stepDropped(channel) {
   return `The step for "${channel}" is dropped because the ${channel === "width" ? "x" : "y"} is continuous.`;
 }
 function mergeConflictingProperty(property2, propertyOf, v1, v2) {
-  return `Conflicting ${propertyOf.toString()} property "${property2.toString()}" (${stringify(v1)} and ${stringify(v2)}). Using ${stringify(v1)}.`;
+  return `Conflicting ${propertyOf.toString()} property "${property2.toString()}" (${stringify2(v1)} and ${stringify2(v2)}). Using ${stringify2(v1)}.`;
 }
 function mergeConflictingDomainProperty(property2, propertyOf, v1, v2) {
-  return `Conflicting ${propertyOf.toString()} property "${property2.toString()}" (${stringify(v1)} and ${stringify(v2)}). Using the union of the two domains.`;
+  return `Conflicting ${propertyOf.toString()} property "${property2.toString()}" (${stringify2(v1)} and ${stringify2(v2)}). Using the union of the two domains.`;
 }
 function independentScaleMeansIndependentGuide(channel) {
   return `Setting the scale to be independent for "${channel}" means we also have to set the guide (axis or legend) to be independent.`;
 }
 function domainSortDropped(sort3) {
-  return `Dropping sort property ${stringify(sort3)} as unioned domains only support boolean or op "count", "min", and "max".`;
+  return `Dropping sort property ${stringify2(sort3)} as unioned domains only support boolean or op "count", "min", and "max".`;
 }
 var MORE_THAN_ONE_SORT = "Domains that should be unioned has conflicting sort properties. Sort will be set to true.";
 var FACETED_INDEPENDENT_DIFFERENT_SOURCES = "Detected faceted independent scales that union domain of multiple fields from different data sources. We will use the first field. The result view size may be incorrect.";
@@ -42816,10 +53797,10 @@ function stackNonSummativeAggregate(aggregate) {
   return `Stacking is applied even though the aggregate function is non-summative ("${aggregate}").`;
 }
 function invalidTimeUnit(unitName2, value4) {
-  return `Invalid ${unitName2}: ${stringify(value4)}.`;
+  return `Invalid ${unitName2}: ${stringify2(value4)}.`;
 }
 function droppedDay(d) {
-  return `Dropping day from datetime ${stringify(d)} as day cannot be combined with other units.`;
+  return `Dropping day from datetime ${stringify2(d)} as day cannot be combined with other units.`;
 }
 function errorBarCenterAndExtentAreNotNeeded(center2, extent2) {
   return `${extent2 ? "extent " : ""}${extent2 && center2 ? "and " : ""}${center2 ? "center " : ""}${extent2 && center2 ? "are " : "is "}not needed when data are aggregated.`;
@@ -42862,7 +53843,7 @@ function debug2(...args) {
   current.debug(...args);
 }
 function isDateTime(o) {
-  if (o && isObject(o)) {
+  if (o && isObject2(o)) {
     for (const part of TIMEUNIT_PARTS) {
       if (hasProperty(o, part)) {
         return true;
@@ -43022,7 +54003,7 @@ function isLocalSingleTimeUnit(timeUnit) {
   return hasOwnProperty(LOCAL_SINGLE_TIMEUNIT_INDEX, timeUnit);
 }
 function isBinnedTimeUnit(timeUnit) {
-  if (isObject(timeUnit)) {
+  if (isObject2(timeUnit)) {
     return timeUnit.binned;
   }
   return isBinnedTimeUnitString(timeUnit);
@@ -43091,7 +54072,7 @@ function timeUnitSpecifierExpression(timeUnit) {
     return void 0;
   }
   const timeUnitParts = getTimeUnitParts(timeUnit);
-  return `timeUnitSpecifier(${stringify(timeUnitParts)}, ${stringify(VEGALITE_TIMEFORMAT)})`;
+  return `timeUnitSpecifier(${stringify2(timeUnitParts)}, ${stringify2(VEGALITE_TIMEFORMAT)})`;
 }
 function formatExpression(timeUnit, field3, isUTCScale) {
   if (!timeUnit) {
@@ -43117,7 +54098,7 @@ function normalizeTimeUnit(timeUnit) {
         unit: timeUnit
       };
     }
-  } else if (isObject(timeUnit)) {
+  } else if (isObject2(timeUnit)) {
     params2 = {
       ...timeUnit,
       ...timeUnit.unit ? { unit: timeUnit.unit } : {}
@@ -43274,7 +54255,7 @@ function fieldFilterExpression(predicate, useInRange = true, expr2 = "datum") {
     }
     return exprs.length > 0 ? exprs.join(" && ") : "true";
   }
-  throw new Error(`Invalid field predicate: ${stringify(predicate)}`);
+  throw new Error(`Invalid field predicate: ${stringify2(predicate)}`);
 }
 function fieldValidPredicate(fieldExpr2, valid = true) {
   if (valid) {
@@ -43471,7 +54452,7 @@ function isDomainUnionWith(domain3) {
   return hasProperty(domain3, "unionWith");
 }
 function isFieldRange(range6) {
-  return isObject(range6) && "field" in range6;
+  return isObject2(range6) && "field" in range6;
 }
 var SCALE_PROPERTY_INDEX = {
   type: 1,
@@ -43621,7 +54602,7 @@ function channelSupportScaleType(channel, scaleType2, hasNestedOffsetScale = fal
       return false;
     case TIME:
       return contains2(["linear", "band"], scaleType2);
-    case SIZE2:
+    case SIZE3:
     // TODO: size and opacity can support ordinal with more modification
     case STROKEWIDTH:
     case OPACITY:
@@ -43640,7 +54621,7 @@ function channelSupportScaleType(channel, scaleType2, hasNestedOffsetScale = fal
   }
 }
 function isScaleInvalidDataIncludeAsValue(invalidDataMode) {
-  return isObject(invalidDataMode) && "value" in invalidDataMode;
+  return isObject2(invalidDataMode) && "value" in invalidDataMode;
 }
 var Mark3 = {
   arc: "arc",
@@ -43662,7 +54643,7 @@ var ARC = Mark3.arc;
 var AREA = Mark3.area;
 var BAR = Mark3.bar;
 var IMAGE = Mark3.image;
-var LINE = Mark3.line;
+var LINE2 = Mark3.line;
 var POINT = Mark3.point;
 var RECT = Mark3.rect;
 var RULE = Mark3.rule;
@@ -43864,7 +54845,7 @@ function datumDefToExpr(datumDef) {
   if (isDateTime(datum2)) {
     return dateTimeToExpr(datum2);
   }
-  return `${stringify(datum2)}`;
+  return `${stringify2(datum2)}`;
 }
 function valueRefForFieldOrDatumDef(fieldDef, scaleName, opt, encode2) {
   const ref2 = {};
@@ -43997,7 +54978,7 @@ function isCustomFormatType(formatType) {
   return formatType && formatType !== "number" && formatType !== "time";
 }
 function customFormatExpr(formatType, field3, format5) {
-  return `${formatType}(${field3}${format5 ? `, ${stringify(format5)}` : ""})`;
+  return `${formatType}(${field3}${format5 ? `, ${stringify2(format5)}` : ""})`;
 }
 function formatSignalRef({ fieldOrDatumDef, format: format5, formatType, expr: expr2, normalizeStack, config }) {
   if (isCustomFormatType(formatType)) {
@@ -44180,10 +55161,10 @@ function binFormatExpression(startField, endField, format5, formatType, config) 
 function timeFormatExpression({ field: field3, timeUnit, format: format5, formatType, rawTimeFormat, isUTCScale }) {
   if (!timeUnit || format5) {
     if (!timeUnit && formatType) {
-      return `${formatType}(${field3}, ${stringify(format5)})`;
+      return `${formatType}(${field3}, ${stringify2(format5)})`;
     }
     format5 = isString(format5) ? format5 : rawTimeFormat;
-    return `${isUTCScale ? "utc" : "time"}Format(${field3}, ${stringify(format5)})`;
+    return `${isUTCScale ? "utc" : "time"}Format(${field3}, ${stringify2(format5)})`;
   } else {
     return formatExpression(timeUnit, field3, isUTCScale);
   }
@@ -44749,7 +55730,7 @@ function channelCompatibility(fieldDef, channel) {
     case FILLOPACITY:
     case STROKEOPACITY:
     case STROKEWIDTH:
-    case SIZE2:
+    case SIZE3:
     case THETA2:
     case RADIUS2:
     case X22:
@@ -44801,7 +55782,7 @@ function valueExpr(v, { timeUnit, type: type3, wrapTime, undefinedIfExprNotRequi
     expr2 = dateTimeToExpr(v);
   } else if (isString(v) || isNumber2(v)) {
     if (isTime2) {
-      expr2 = `datetime(${stringify(v)})`;
+      expr2 = `datetime(${stringify2(v)})`;
       if (isLocalSingleTimeUnit(unit2)) {
         if (isNumber2(v) && v < 1e4 || isString(v) && isNaN(Date.parse(v))) {
           expr2 = dateTimeToExpr({ [unit2]: v });
@@ -44812,7 +55793,7 @@ function valueExpr(v, { timeUnit, type: type3, wrapTime, undefinedIfExprNotRequi
   if (expr2) {
     return wrapTime && isTime2 ? `time(${expr2})` : expr2;
   }
-  return undefinedIfExprNotRequired ? void 0 : stringify(v);
+  return undefinedIfExprNotRequired ? void 0 : stringify2(v);
 }
 function valueArray(fieldOrDatumDef, values3) {
   const { type: type3 } = fieldOrDatumDef;
@@ -45308,9 +56289,9 @@ function markChannelCompatible(encoding, channel, mark) {
 }
 function initEncoding(encoding, mark, filled, config) {
   const normalizedEncoding = {};
-  for (const key2 of keys3(encoding)) {
-    if (!isChannel(key2)) {
-      warn2(invalidEncodingChannel(key2));
+  for (const key3 of keys3(encoding)) {
+    if (!isChannel(key3)) {
+      warn2(invalidEncodingChannel(key3));
     }
   }
   for (let channel of UNIT_CHANNELS) {
@@ -45338,7 +56319,7 @@ function initEncoding(encoding, mark, filled, config) {
       warn2(incompatibleChannel(channel, mark));
       continue;
     }
-    if (channel === SIZE2 && mark === "line") {
+    if (channel === SIZE3 && mark === "line") {
       const fieldDef = getFieldDef(encoding[channel]);
       if (fieldDef?.aggregate) {
         warn2(LINE_WITH_VARYING_SIZE);
@@ -45483,7 +56464,7 @@ function pathGroupingFields(mark, encoding) {
         }
         return details;
       }
-      case SIZE2:
+      case SIZE3:
         if (mark === "trail") {
           return details;
         }
@@ -45706,7 +56687,7 @@ function normalizeBoxPlot(spec, { config }) {
   };
   const makeBoxPlotExtent = makeBoxPlotPart(encodingWithoutSizeColorAndContinuousAxis);
   const makeBoxPlotBox = makeBoxPlotPart(encodingWithoutContinuousAxis);
-  const defaultBoxColor = (isObject(config.boxplot.box) ? config.boxplot.box.color : config.mark.color) || "#4c78a8";
+  const defaultBoxColor = (isObject2(config.boxplot.box) ? config.boxplot.box.color : config.mark.color) || "#4c78a8";
   const makeBoxPlotMidTick = makeBoxPlotPart({
     ...encodingWithoutSizeColorAndContinuousAxis,
     ...size ? { size } : {},
@@ -45780,7 +56761,7 @@ function normalizeBoxPlot(spec, { config }) {
       mark: {
         type: "tick",
         invalid,
-        ...isObject(config.boxplot.median) && config.boxplot.median.color ? { color: config.boxplot.median.color } : {},
+        ...isObject2(config.boxplot.median) && config.boxplot.median.color ? { color: config.boxplot.median.color } : {},
         ...sizeValue ? { size: sizeValue } : {},
         orient: ticksOrient,
         aria: false
@@ -46461,7 +57442,7 @@ function isLegendBinding(bind3) {
   return bind3 === "legend" || !!bind3?.legend;
 }
 function isLegendStreamBinding(bind3) {
-  return isLegendBinding(bind3) && isObject(bind3);
+  return isLegendBinding(bind3) && isObject2(bind3);
 }
 function isSelectionParameter(param2) {
   return !!param2?.["select"];
@@ -46679,7 +57660,7 @@ function colorSignalConfig(color5 = {}) {
     signals: [
       {
         name: "color",
-        value: isObject(color5) ? { ...DEFAULT_COLOR, ...color5 } : DEFAULT_COLOR
+        value: isObject2(color5) ? { ...DEFAULT_COLOR, ...color5 } : DEFAULT_COLOR
       }
     ],
     mark: { color: { signal: "color.blue" } },
@@ -46730,7 +57711,7 @@ function fontSizeSignalConfig(fontSize2) {
     signals: [
       {
         name: "fontSize",
-        value: isObject(fontSize2) ? { ...DEFAULT_FONT_SIZE, ...fontSize2 } : DEFAULT_FONT_SIZE
+        value: isObject2(fontSize2) ? { ...DEFAULT_FONT_SIZE, ...fontSize2 } : DEFAULT_FONT_SIZE
       }
     ],
     text: {
@@ -46901,7 +57882,7 @@ function stripAndRedirectConfig(config) {
     for (const prop of VL_ONLY_MARK_CONFIG_PROPERTIES) {
       delete config.mark[prop];
     }
-    if (config.mark.tooltip && isObject(config.mark.tooltip)) {
+    if (config.mark.tooltip && isObject2(config.mark.tooltip)) {
       delete config.mark.tooltip;
     }
   }
@@ -46926,7 +57907,7 @@ function stripAndRedirectConfig(config) {
   }
   redirectTitleConfig(config);
   for (const prop in config) {
-    if (isObject(config[prop]) && isEmpty(config[prop])) {
+    if (isObject2(config[prop]) && isEmpty(config[prop])) {
       delete config[prop];
     }
   }
@@ -47051,7 +58032,7 @@ var STACK_OFFSET_INDEX = {
 function isStackOffset(s2) {
   return hasOwnProperty(STACK_OFFSET_INDEX, s2);
 }
-var STACKABLE_MARKS = /* @__PURE__ */ new Set([ARC, BAR, AREA, RULE, POINT, CIRCLE, SQUARE, LINE, TEXT, TICK]);
+var STACKABLE_MARKS = /* @__PURE__ */ new Set([ARC, BAR, AREA, RULE, POINT, CIRCLE, SQUARE, LINE2, TEXT, TICK]);
 var STACK_BY_DEFAULT_MARKS = /* @__PURE__ */ new Set([BAR, AREA, ARC]);
 function isUnbinnedQuantitative(channelDef) {
   return isFieldDef(channelDef) && channelDefType(channelDef) === "quantitative" && !channelDef.bin;
@@ -47239,7 +58220,7 @@ function defaultFilled(markDef, config, { graticule: graticule2 }) {
   }
   const filledConfig = getMarkConfig("filled", markDef, config);
   const mark = markDef.type;
-  return getFirstDefined(filledConfig, mark !== POINT && mark !== LINE && mark !== RULE);
+  return getFirstDefined(filledConfig, mark !== POINT && mark !== LINE2 && mark !== RULE);
 }
 function orient(mark, encoding, specifiedOrient) {
   switch (mark) {
@@ -47322,7 +58303,7 @@ function orient(mark, encoding, specifiedOrient) {
         }
       }
     // falls through
-    case LINE:
+    case LINE2:
     case TICK: {
       const xIsMeasure = isUnbinnedQuantitativeFieldOrDatumDef(x4);
       const yIsMeasure = isUnbinnedQuantitativeFieldOrDatumDef(y4);
@@ -47368,12 +58349,12 @@ function getPointOverlay(markDef, markConfig = {}, encoding) {
   if (markDef.point === "transparent") {
     return { opacity: 0 };
   } else if (markDef.point) {
-    return isObject(markDef.point) ? markDef.point : {};
+    return isObject2(markDef.point) ? markDef.point : {};
   } else if (markDef.point !== void 0) {
     return null;
   } else {
     if (markConfig.point || encoding.shape) {
-      return isObject(markConfig.point) ? markConfig.point : {};
+      return isObject2(markConfig.point) ? markConfig.point : {};
     }
     return void 0;
   }
@@ -47595,7 +58576,7 @@ var RuleForRangedLineNormalizer = class {
     warn2(lineWithRange(!!encoding.x2, !!encoding.y2));
     return normalize4({
       ...spec,
-      mark: isObject(mark) ? { ...mark, type: "rule" } : "rule"
+      mark: isObject2(mark) ? { ...mark, type: "rule" } : "rule"
     }, params2);
   }
 };
@@ -48191,37 +59172,37 @@ var Split = class _Split {
       ...this.implicit
     };
   }
-  get(key2) {
-    return getFirstDefined(this.explicit[key2], this.implicit[key2]);
+  get(key3) {
+    return getFirstDefined(this.explicit[key3], this.implicit[key3]);
   }
-  getWithExplicit(key2) {
-    if (this.explicit[key2] !== void 0) {
-      return { explicit: true, value: this.explicit[key2] };
-    } else if (this.implicit[key2] !== void 0) {
-      return { explicit: false, value: this.implicit[key2] };
+  getWithExplicit(key3) {
+    if (this.explicit[key3] !== void 0) {
+      return { explicit: true, value: this.explicit[key3] };
+    } else if (this.implicit[key3] !== void 0) {
+      return { explicit: false, value: this.implicit[key3] };
     }
     return { explicit: false, value: void 0 };
   }
-  setWithExplicit(key2, { value: value4, explicit }) {
+  setWithExplicit(key3, { value: value4, explicit }) {
     if (value4 !== void 0) {
-      this.set(key2, value4, explicit);
+      this.set(key3, value4, explicit);
     }
   }
-  set(key2, value4, explicit) {
-    delete this[explicit ? "implicit" : "explicit"][key2];
-    this[explicit ? "explicit" : "implicit"][key2] = value4;
+  set(key3, value4, explicit) {
+    delete this[explicit ? "implicit" : "explicit"][key3];
+    this[explicit ? "explicit" : "implicit"][key3] = value4;
     return this;
   }
-  copyKeyFromSplit(key2, { explicit, implicit: implicit2 }) {
-    if (explicit[key2] !== void 0) {
-      this.set(key2, explicit[key2], true);
-    } else if (implicit2[key2] !== void 0) {
-      this.set(key2, implicit2[key2], false);
+  copyKeyFromSplit(key3, { explicit, implicit: implicit2 }) {
+    if (explicit[key3] !== void 0) {
+      this.set(key3, explicit[key3], true);
+    } else if (implicit2[key3] !== void 0) {
+      this.set(key3, implicit2[key3], false);
     }
   }
-  copyKeyFromObject(key2, s2) {
-    if (s2[key2] !== void 0) {
-      this.set(key2, s2[key2], true);
+  copyKeyFromObject(key3, s2) {
+    if (s2[key3] !== void 0) {
+      this.set(key3, s2[key3], true);
     }
   }
   /**
@@ -48229,9 +59210,9 @@ var Split = class _Split {
    * overwrite properties from this split.
    */
   copyAll(other) {
-    for (const key2 of keys3(other.combine())) {
-      const val = other.getWithExplicit(key2);
-      this.setWithExplicit(key2, val);
+    for (const key3 of keys3(other.combine())) {
+      const val = other.getWithExplicit(key3);
+      this.setWithExplicit(key3, val);
     }
   }
 };
@@ -48578,9 +59559,9 @@ var TimeUnitNode = class _TimeUnitNode extends DataFlowNode {
    */
   merge(other) {
     this.timeUnits = { ...this.timeUnits };
-    for (const key2 in other.timeUnits) {
-      if (!this.timeUnits[key2]) {
-        this.timeUnits[key2] = other.timeUnits[key2];
+    for (const key3 in other.timeUnits) {
+      if (!this.timeUnits[key3]) {
+        this.timeUnits[key3] = other.timeUnits[key3];
       }
     }
     for (const child of other.children) {
@@ -48594,10 +59575,10 @@ var TimeUnitNode = class _TimeUnitNode extends DataFlowNode {
    */
   removeFormulas(fields) {
     const newFormula = {};
-    for (const [key2, timeUnitComponent] of entries$1(this.timeUnits)) {
+    for (const [key3, timeUnitComponent] of entries$1(this.timeUnits)) {
       const fieldAs = isTimeUnitTransformComponent(timeUnitComponent) ? timeUnitComponent.as : `${timeUnitComponent.field}_end`;
       if (!fields.has(fieldAs)) {
-        newFormula[key2] = timeUnitComponent;
+        newFormula[key3] = timeUnitComponent;
       }
     }
     this.timeUnits = newFormula;
@@ -48722,21 +59703,21 @@ var project2 = {
     const type3 = selCmpt.type;
     const cfg = model.config.selection[type3];
     const init2 = selDef.value !== void 0 ? array_default(selDef.value) : null;
-    let { fields, encodings } = isObject(selDef.select) ? selDef.select : {};
+    let { fields, encodings } = isObject2(selDef.select) ? selDef.select : {};
     if (!fields && !encodings && init2) {
       for (const initVal of init2) {
-        if (!isObject(initVal)) {
+        if (!isObject2(initVal)) {
           continue;
         }
-        for (const key2 of keys3(initVal)) {
-          if (isSingleDefUnitChannel(key2)) {
-            (encodings || (encodings = [])).push(key2);
+        for (const key3 of keys3(initVal)) {
+          if (isSingleDefUnitChannel(key3)) {
+            (encodings || (encodings = [])).push(key3);
           } else {
             if (type3 === "interval") {
               warn2(INTERVAL_INITIALIZED_WITH_POS);
               encodings = cfg.encodings;
             } else {
-              (fields ??= []).push(key2);
+              (fields ??= []).push(key3);
             }
           }
         }
@@ -48798,7 +59779,7 @@ var project2 = {
     }
     if (init2) {
       selCmpt.init = init2.map((v) => {
-        return proj.items.map((p) => isObject(v) ? v[p.geoChannel || p.channel] !== void 0 ? v[p.geoChannel || p.channel] : v[p.field] : v);
+        return proj.items.map((p) => isObject2(v) ? v[p.geoChannel || p.channel] !== void 0 ? v[p.geoChannel || p.channel] : v[p.field] : v);
       });
     }
     if (!isEmpty(timeUnits2)) {
@@ -48937,7 +59918,7 @@ function assembleInit(init2, isExpr2 = true, wrap2 = (x4) => x4) {
       return wrap2(dateTimeToTimestamp(init2));
     }
   }
-  return isExpr2 ? wrap2(stringify(init2)) : init2;
+  return isExpr2 ? wrap2(stringify2(init2)) : init2;
 }
 function assembleUnitSelectionSignals(model, signals) {
   for (const selCmpt of vals(model.component.selection ?? {})) {
@@ -49148,7 +60129,7 @@ var interval2 = {
   defined: (selCmpt) => selCmpt.type === "interval",
   parse: (model, selCmpt, selDef) => {
     if (model.hasProjection) {
-      const def2 = { ...isObject(selDef.select) ? selDef.select : {} };
+      const def2 = { ...isObject2(selDef.select) ? selDef.select : {} };
       def2.fields = [SELECTION_ID];
       if (!def2.encodings) {
         def2.encodings = selDef.value ? keys3(selDef.value) : [LONGITUDE, LATITUDE];
@@ -49292,11 +60273,11 @@ var interval2 = {
       y2: y4 !== void 0 ? { signal: `${yvname}[1]` } : { field: { group: "height" } }
     };
     if (selCmpt.resolve === "global") {
-      for (const key2 of keys3(update3)) {
-        update3[key2] = [
+      for (const key3 of keys3(update3)) {
+        update3[key3] = [
           {
             test: `${store}.length && ${store}[0].unit === ${unitName(model)}`,
-            ...update3[key2]
+            ...update3[key3]
           },
           { value: 0 }
         ];
@@ -49469,7 +60450,7 @@ function tooltip(model, opt = {}) {
       }
       if (isString(markTooltip)) {
         return { value: markTooltip };
-      } else if (isObject(markTooltip)) {
+      } else if (isObject2(markTooltip)) {
         if (isSignalRef(markTooltip)) {
           return markTooltip;
         } else if (markTooltip.content === "encoding") {
@@ -49503,7 +60484,7 @@ function tooltipDataTuples(encoding, stack2, config, { reactiveGeom } = {}) {
       // for secondary field def, copy type from main channel
     };
     const title2 = fieldDef.title || defaultTitle(fieldDef, formatConfig);
-    const key2 = array_default(title2).join(", ").replaceAll(/"/g, '\\"');
+    const key3 = array_default(title2).join(", ").replaceAll(/"/g, '\\"');
     let value4;
     if (isXorY(channel)) {
       const channel2 = channel === "x" ? "x2" : "y2";
@@ -49532,7 +60513,7 @@ function tooltipDataTuples(encoding, stack2, config, { reactiveGeom } = {}) {
       }).signal;
     }
     value4 ??= addLineBreaksToTooltip(fieldDef, formatConfig, expr2).signal;
-    tuples.push({ channel, key: key2, value: value4, test: test2 });
+    tuples.push({ channel, key: key3, value: value4, test: test2 });
   }
   forEach(encoding, (channelDef, channel) => {
     if (isFieldDef(channelDef)) {
@@ -49543,10 +60524,10 @@ function tooltipDataTuples(encoding, stack2, config, { reactiveGeom } = {}) {
   });
   const out = [];
   const keys4 = /* @__PURE__ */ new Set();
-  for (const { channel, key: key2, value: value4, test: test2 } of tuples) {
-    if (!toSkip.has(channel) && !keys4.has(key2)) {
-      out.push({ channel, key: key2, value: value4, test: test2 });
-      keys4.add(key2);
+  for (const { channel, key: key3, value: value4, test: test2 } of tuples) {
+    if (!toSkip.has(channel) && !keys4.has(key3)) {
+      out.push({ channel, key: key3, value: value4, test: test2 });
+      keys4.add(key3);
     }
   }
   return out;
@@ -49566,7 +60547,7 @@ function tooltipFilterExpression(fieldDef, channel, expr2) {
   let leafCount = 0;
   const test2 = logicalExpr(filter3, (predicate) => {
     leafCount++;
-    if (isObject(predicate)) {
+    if (isObject2(predicate)) {
       const fieldPredicate = { ...predicate, ...boundFieldDef };
       if (isFieldPredicate(fieldPredicate) || isFieldValidPredicate(fieldPredicate)) {
         return fieldFilterExpression(fieldPredicate, true, expr2);
@@ -49586,7 +60567,7 @@ function tooltipRefForEncoding(encoding, stack2, config, { reactiveGeom } = {}) 
   if (tuples.length === 0) {
     return void 0;
   }
-  const objectExpr = ({ key: key2, value: value4 }) => `{"${key2}": ${value4}}`;
+  const objectExpr = ({ key: key3, value: value4 }) => `{"${key3}": ${value4}}`;
   if (tuples.some(({ test: test2 }) => !!test2)) {
     if (tuples.length === 1) {
       return { signal: `(${tuples[0].test}) ? ${objectExpr(tuples[0])} : null` };
@@ -49599,7 +60580,7 @@ function tooltipRefForEncoding(encoding, stack2, config, { reactiveGeom } = {}) 
     }
     return { signal: value4 };
   }
-  const keyValues = tuples.map(({ key: key2, value: value4 }) => `"${key2}": ${value4}`);
+  const keyValues = tuples.map(({ key: key3, value: value4 }) => `"${key3}": ${value4}`);
   return { signal: `{${keyValues.join(", ")}}` };
 }
 function addLineBreaksToTooltip(channelDef, config, expr2 = "datum") {
@@ -49656,7 +60637,7 @@ function description(model) {
   if (config.aria === false) {
     return {};
   }
-  const data3 = tooltipDataTuples(encoding, stack2, config).filter(({ key: key2 }) => !key2.startsWith("_"));
+  const data3 = tooltipDataTuples(encoding, stack2, config).filter(({ key: key3 }) => !key3.startsWith("_"));
   if (data3.length === 0) {
     return void 0;
   }
@@ -49667,12 +60648,12 @@ function description(model) {
   };
 }
 function ariaDescription(data3) {
-  const entries2 = data3.map(({ key: key2, value: value4, test: test2 }) => ({ key: key2, value: value4.replaceAll("\\n", " "), test: test2 }));
+  const entries2 = data3.map(({ key: key3, value: value4, test: test2 }) => ({ key: key3, value: value4.replaceAll("\\n", " "), test: test2 }));
   if (entries2.every(({ test: test2 }) => !test2)) {
-    return entries2.map(({ key: key2, value: value4 }, index5) => `"${index5 > 0 ? "; " : ""}${key2}: " + (${value4})`).join(" + ");
+    return entries2.map(({ key: key3, value: value4 }, index5) => `"${index5 > 0 ? "; " : ""}${key3}: " + (${value4})`).join(" + ");
   }
-  const segments2 = entries2.map(({ key: key2, value: value4, test: test2 }) => {
-    const segment = `"; ${key2}: " + (${value4})`;
+  const segments2 = entries2.map(({ key: key3, value: value4, test: test2 }) => {
+    const segment = `"; ${key3}: " + (${value4})`;
     return test2 ? `((${test2}) ? ${segment} : "")` : segment;
   });
   return `slice(${segments2.join(" + ")}, 2)`;
@@ -50661,7 +61642,7 @@ var legendBindings = {
     const selDef_ = duplicate(selDef);
     selDef_.select = isString(selDef_.select) ? { type: selDef_.select, toggle: selCmpt.toggle } : { ...selDef_.select, toggle: selCmpt.toggle };
     disableDirectManipulation(selCmpt, selDef_);
-    if (isObject(selDef.select) && (selDef.select.on || selDef.select.clear)) {
+    if (isObject2(selDef.select) && (selDef.select.on || selDef.select.clear)) {
       const legendFilter = 'event.item && indexof(event.item.mark.role, "legend") < 0';
       for (const evt2 of selCmpt.events) {
         const filters2 = array_default(evt2.filter ?? []);
@@ -51003,17 +61984,17 @@ function parseUnitSelection(model, selDefs) {
     const name = varName(def2.name);
     const selDef = def2.select;
     const type3 = isString(selDef) ? selDef : selDef.type;
-    const defaults2 = isObject(selDef) ? duplicate(selDef) : { type: type3 };
+    const defaults2 = isObject2(selDef) ? duplicate(selDef) : { type: type3 };
     const cfg = selectionConfig[type3];
-    for (const key2 in cfg) {
-      if (key2 === "fields" || key2 === "encodings") {
+    for (const key3 in cfg) {
+      if (key3 === "fields" || key3 === "encodings") {
         continue;
       }
-      if (key2 === "mark") {
+      if (key3 === "mark") {
         defaults2.mark = { ...cfg.mark, ...defaults2.mark };
       }
-      if (defaults2[key2] === void 0 || defaults2[key2] === true) {
-        defaults2[key2] = duplicate(cfg[key2] ?? defaults2[key2]);
+      if (defaults2[key3] === void 0 || defaults2[key3] === true) {
+        defaults2[key3] = duplicate(cfg[key3] ?? defaults2[key3]);
       }
     }
     const selCmpt = selCmpts[name] = {
@@ -51489,7 +62470,7 @@ function defaultLabelFlush(type3, channel) {
   return void 0;
 }
 function defaultLabelOverlap$1(type3, scaleType2, hasTimeUnit, sort3) {
-  if (hasTimeUnit && !isObject(sort3) || type3 !== "nominal" && type3 !== "ordinal") {
+  if (hasTimeUnit && !isObject2(sort3) || type3 !== "nominal" && type3 !== "ordinal") {
     if (scaleType2 === "log" || scaleType2 === "symlog") {
       return "greedy";
     }
@@ -52428,16 +63409,16 @@ function rangeFormula(model, fieldDef, channel, config) {
 function binKey(bin3, field3) {
   return `${binToString(bin3)}_${field3}`;
 }
-function getSignalsFromModel(model, key2) {
+function getSignalsFromModel(model, key3) {
   return {
-    signal: model.getName(`${key2}_bins`),
-    extentSignal: model.getName(`${key2}_extent`)
+    signal: model.getName(`${key3}_bins`),
+    extentSignal: model.getName(`${key3}_extent`)
   };
 }
 function getBinSignalName(model, field3, bin3) {
   const normalizedBin = normalizeBin(bin3, void 0) ?? {};
-  const key2 = binKey(normalizedBin, field3);
-  return model.getName(`${key2}_bins`);
+  const key3 = binKey(normalizedBin, field3);
+  return model.getName(`${key3}_bins`);
 }
 function isBinTransform(t) {
   return "as" in t;
@@ -52451,8 +63432,8 @@ function createBinComponent(t, bin3, model) {
     as = [vgField(t, { forAs: true }), vgField(t, { binSuffix: "end", forAs: true })];
   }
   const normalizedBin = { ...normalizeBin(bin3, void 0) };
-  const key2 = binKey(normalizedBin, t.field);
-  const { signal, extentSignal } = getSignalsFromModel(model, key2);
+  const key3 = binKey(normalizedBin, t.field);
+  const { signal, extentSignal } = getSignalsFromModel(model, key3);
   if (isParameterExtent(normalizedBin.extent)) {
     const ext = normalizedBin.extent;
     span = parseSelectionExtent(model, ext.param, ext);
@@ -52466,7 +63447,7 @@ function createBinComponent(t, bin3, model) {
     ...extentSignal ? { extentSignal } : {},
     ...span ? { span } : {}
   };
-  return { key: key2, binComponent };
+  return { key: key3, binComponent };
 }
 var BinNode = class _BinNode extends DataFlowNode {
   bins;
@@ -52480,10 +63461,10 @@ var BinNode = class _BinNode extends DataFlowNode {
   static makeFromEncoding(parent, model) {
     const bins2 = model.reduceFieldDef((binComponentIndex, fieldDef, channel) => {
       if (isTypedFieldDef(fieldDef) && isBinning(fieldDef.bin)) {
-        const { key: key2, binComponent } = createBinComponent(fieldDef, fieldDef.bin, model);
-        binComponentIndex[key2] = {
+        const { key: key3, binComponent } = createBinComponent(fieldDef, fieldDef.bin, model);
+        binComponentIndex[key3] = {
           ...binComponent,
-          ...binComponentIndex[key2],
+          ...binComponentIndex[key3],
           ...rangeFormula(model, fieldDef, channel, model.config)
         };
       }
@@ -52499,9 +63480,9 @@ var BinNode = class _BinNode extends DataFlowNode {
    * The optional parameter should provide
    */
   static makeFromTransform(parent, t, model) {
-    const { key: key2, binComponent } = createBinComponent(t, t.bin, model);
+    const { key: key3, binComponent } = createBinComponent(t, t.bin, model);
     return new _BinNode(parent, {
-      [key2]: binComponent
+      [key3]: binComponent
     });
   }
   /**
@@ -52509,12 +63490,12 @@ var BinNode = class _BinNode extends DataFlowNode {
    * or if this node already has a bin config, renames the corresponding signal in the model.
    */
   merge(other, renameSignal) {
-    for (const key2 of keys3(other.bins)) {
-      if (key2 in this.bins) {
-        renameSignal(other.bins[key2].signal, this.bins[key2].signal);
-        this.bins[key2].as = unique([...this.bins[key2].as, ...other.bins[key2].as], hash);
+    for (const key3 of keys3(other.bins)) {
+      if (key3 in this.bins) {
+        renameSignal(other.bins[key3].signal, this.bins[key3].signal);
+        this.bins[key3].as = unique([...this.bins[key3].as, ...other.bins[key3].as], hash);
       } else {
-        this.bins[key2] = other.bins[key2];
+        this.bins[key3] = other.bins[key3];
       }
     }
     for (const child of other.children) {
@@ -53217,10 +64198,10 @@ var ParseNode = class _ParseNode extends DataFlowNode {
     const parse8 = new Split(explicit, implicit2);
     ancestorParse.copyAll(parse8);
     const p = {};
-    for (const key2 of keys3(parse8.combine())) {
-      const val = parse8.get(key2);
+    for (const key3 of keys3(parse8.combine())) {
+      const val = parse8.get(key3);
       if (val !== null) {
-        p[key2] = val;
+        p[key3] = val;
       }
     }
     if (keys3(p).length === 0 || ancestorParse.parseNothing) {
@@ -53590,8 +64571,8 @@ var MergeParse = class extends BottomUpOptimizer {
         const mergedParseNode = new ParseNode(node, commonParse);
         for (const childNode of originalChildren) {
           if (childNode instanceof ParseNode) {
-            for (const key2 of keys3(commonParse)) {
-              delete childNode.parse[key2];
+            for (const key3 of keys3(commonParse)) {
+              delete childNode.parse[key3];
             }
           }
           node.removeChild(childNode);
@@ -54238,8 +65219,8 @@ var SignalRefWrapper = class _SignalRefWrapper {
   }
   signal;
   // for ts
-  static fromName(rename3, signalName) {
-    return new _SignalRefWrapper(() => rename3(signalName));
+  static fromName(rename4, signalName) {
+    return new _SignalRefWrapper(() => rename4(signalName));
   }
 };
 function parseScaleDomain2(model) {
@@ -54416,7 +65397,7 @@ function parseSingleChannelDomain(scaleType2, domain3, model, channel) {
           // Use range if we added it and the scale does not support computing a range as a signal.
           field: model.vgField(channel, binRequiresRange(fieldDef, channel) ? { binSuffix: "range" } : {}),
           // we have to use a sort object if sort = true to make the sort correct by bin start
-          sort: sort3 === true || !isObject(sort3) ? {
+          sort: sort3 === true || !isObject2(sort3) ? {
             field: model.vgField(channel, {}),
             op: "min"
           } : sort3
@@ -54610,14 +65591,14 @@ function mergeDomains(domains) {
       let sort4 = sorts[0];
       if (sorts.length > 1) {
         warn2(MORE_THAN_ONE_SORT);
-        const filteredSorts = sorts.filter((s2) => isObject(s2) && "op" in s2 && s2.op !== "min");
-        if (sorts.every((s2) => isObject(s2) && "op" in s2) && filteredSorts.length === 1) {
+        const filteredSorts = sorts.filter((s2) => isObject2(s2) && "op" in s2 && s2.op !== "min");
+        if (sorts.every((s2) => isObject2(s2) && "op" in s2) && filteredSorts.length === 1) {
           sort4 = filteredSorts[0];
         } else {
           sort4 = true;
         }
       } else {
-        if (isObject(sort4) && "field" in sort4) {
+        if (isObject2(sort4) && "field" in sort4) {
           const sortField = sort4.field;
           if (domain4.field === sortField) {
             sort4 = sort4.order ? { order: sort4.order } : true;
@@ -54668,7 +65649,7 @@ function mergeDomains(domains) {
 function unionDomainField(domain3) {
   if (isArray(domain3) && domain3.some(isSignalRef)) {
     return {
-      signal: `[${domain3.map((v) => `{data: ${isSignalRef(v) ? v.signal : stringify(v)}}`).join(", ")}]`
+      signal: `[${domain3.map((v) => `{data: ${isSignalRef(v) ? v.signal : stringify2(v)}}`).join(", ")}]`
     };
   }
   return domain3;
@@ -55109,7 +66090,7 @@ function assembleScaleRange(scaleRange, scaleName, channel, model) {
         step: { signal: `${scaleName}_step` }
       };
     }
-  } else if (isObject(scaleRange) && isDataRefDomain(scaleRange)) {
+  } else if (isObject2(scaleRange) && isDataRefDomain(scaleRange)) {
     return {
       ...scaleRange,
       data: model.lookupDataSource(scaleRange.data)
@@ -55188,7 +66169,7 @@ function getBinStepSignal(model, channel) {
     const { bin: bin3, field: field3 } = fieldDef;
     const sizeType = getSizeChannel(channel);
     const sizeSignal = model.getName(sizeType);
-    if (isObject(bin3) && bin3.binned && bin3.step !== void 0) {
+    if (isObject2(bin3) && bin3.binned && bin3.step !== void 0) {
       return new SignalRefWrapper(() => {
         const scaleName = model.scaleName(channel);
         const binCount = `(domain("${scaleName}")[1] - domain("${scaleName}")[0]) / ${bin3.step}`;
@@ -55233,7 +66214,7 @@ function parseRangeForChannel(channel, model) {
                   return v;
                 }));
               }
-            } else if (isObject(range6)) {
+            } else if (isObject2(range6)) {
               return makeExplicit({
                 data: model.requestDataName(DataSourceType.Main),
                 field: range6.field,
@@ -55326,7 +66307,7 @@ function defaultRange(channel, model) {
     case XOFFSET:
     case YOFFSET:
       return getOffsetRange(channel, model, scaleType2);
-    case SIZE2: {
+    case SIZE3: {
       const rangeMin2 = sizeRangeMin(mark, config);
       const rangeMax2 = sizeRangeMax(mark, size, model, config);
       if (isContinuousToDiscrete(scaleType2)) {
@@ -56677,11 +67658,11 @@ var ImputeNode = class _ImputeNode extends DataFlowNode {
     return `Impute ${hash(this.transform)}`;
   }
   assemble() {
-    const { impute, key: key2, keyvals, method: method2, groupby, value: value4, frame: frame2 = [null, null] } = this.transform;
+    const { impute, key: key3, keyvals, method: method2, groupby, value: value4, frame: frame2 = [null, null] } = this.transform;
     const imputeTransform = {
       type: "impute",
       field: impute,
-      key: key2,
+      key: key3,
       ...keyvals ? { keyvals: isImputeSequence(keyvals) ? this.processSequence(keyvals) : keyvals } : {},
       method: "value",
       ...groupby ? { groupby } : {},
@@ -57296,8 +68277,8 @@ var ConcatModel = class extends Model {
     this.component.selection = {};
     for (const child of this.children) {
       child.parseSelections();
-      for (const key2 of keys3(child.component.selection)) {
-        this.component.selection[key2] = child.component.selection[key2];
+      for (const key3 of keys3(child.component.selection)) {
+        this.component.selection[key3] = child.component.selection[key3];
       }
     }
     if (vals(this.component.selection).some((selCmpt) => isTimerSelection(selCmpt))) {
@@ -58599,7 +69580,7 @@ var markCompiler = {
   trail: trail2
 };
 function parseMarkGroups(model) {
-  if (contains2([LINE, AREA, TRAIL], model.mark)) {
+  if (contains2([LINE2, AREA, TRAIL], model.mark)) {
     const details = pathGroupingFields(model.mark, model.encoding);
     if (details.length > 0) {
       return getPathGroups(model, details);
@@ -58684,16 +69665,16 @@ function getGroupsForStackedBarWithCornerRadius(model, cornerRadiusEnd2) {
       width: { field: { group: "width" } }
     };
   }
-  for (const key2 of VG_CORNERRADIUS_CHANNELS) {
-    const configValue = getMarkConfig(key2, model.markDef, model.config);
-    if (mark.encode.update[key2]) {
-      groupUpdate[key2] = mark.encode.update[key2];
-      delete mark.encode.update[key2];
+  for (const key3 of VG_CORNERRADIUS_CHANNELS) {
+    const configValue = getMarkConfig(key3, model.markDef, model.config);
+    if (mark.encode.update[key3]) {
+      groupUpdate[key3] = mark.encode.update[key3];
+      delete mark.encode.update[key3];
     } else if (configValue) {
-      groupUpdate[key2] = signalOrValueRef(configValue);
+      groupUpdate[key3] = signalOrValueRef(configValue);
     }
     if (configValue) {
-      mark.encode.update[key2] = { value: 0 };
+      mark.encode.update[key3] = { value: 0 };
     }
   }
   groupUpdate = {
@@ -58796,7 +69777,7 @@ function getMarkGroup(model, opt = { fromPrefix: "" }) {
   const { mark, markDef, encoding, config } = model;
   const clip4 = getFirstDefined(markDef.clip, scaleClip(model), projectionClip(model));
   const style2 = getStyles(markDef);
-  const key2 = encoding.key;
+  const key3 = encoding.key;
   const sort3 = getSort(model);
   const interactive2 = interactiveFlag(model);
   if (interactive2 && Object.values(model.component.selection).some((s2) => s2.type === "point" && !s2.bind && // if on is a pointerover (hover) the pointer makes less sense since the mark is not clickable.
@@ -58811,7 +69792,7 @@ function getMarkGroup(model, opt = { fromPrefix: "" }) {
       type: markCompiler[mark].vgMark,
       ...clip4 ? { clip: clip4 } : {},
       ...style2 ? { style: style2 } : {},
-      ...key2 ? { key: key2.field } : {},
+      ...key3 ? { key: key3.field } : {},
       ...sort3 ? { sort: sort3 } : {},
       ...interactive2 ? interactive2 : {},
       ...aria2 === false ? { aria: aria2 } : {},
@@ -59119,8 +70100,8 @@ var LayerModel = class _LayerModel extends Model {
     this.component.selection = {};
     for (const child of this.children) {
       child.parseSelections();
-      for (const key2 of keys3(child.component.selection)) {
-        this.component.selection[key2] = child.component.selection[key2];
+      for (const key3 of keys3(child.component.selection)) {
+        this.component.selection[key3] = child.component.selection[key3];
       }
     }
     if (vals(this.component.selection).some((selCmpt) => isTimerSelection(selCmpt))) {
@@ -59324,10 +70305,10 @@ function plotSpec(data3, options) {
     scale: { domain: seriesNames },
     legend: seriesNames.length > 1 ? {} : null
   };
-  const panel = (measure2) => ({
+  const panel = (measure3) => ({
     width: 640,
     height: 200,
-    title: { text: MEASURE_TITLES[measure2], anchor: "start", fontSize: 12 },
+    title: { text: MEASURE_TITLES[measure3], anchor: "start", fontSize: 12 },
     layer: [
       {
         data: { name: "crashes" },
@@ -59336,7 +70317,7 @@ function plotSpec(data3, options) {
       },
       {
         data: { name: "points" },
-        transform: [{ filter: { field: "measure", equal: measure2 } }],
+        transform: [{ filter: { field: "measure", equal: measure3 } }],
         layer: [
           {
             mark: { type: "rule", opacity: 0.6 },
@@ -59451,1847 +70432,672 @@ async function renderPng(svg) {
 async function findFont() {
   const candidates = [];
   for (const folder of FONT_FOLDERS) {
-    const entries2 = await readdir(folder, { recursive: true }).catch(() => []);
-    for (const entry2 of entries2) if (entry2.toLowerCase().endsWith(".ttf")) candidates.push(join7(folder, entry2));
+    const entries2 = await readdir4(folder, { recursive: true }).catch(() => []);
+    for (const entry2 of entries2) if (entry2.toLowerCase().endsWith(".ttf")) candidates.push(join13(folder, entry2));
     if (candidates.length > 0) break;
   }
   const preferred = candidates.find((path4) => path4.endsWith(`/${PREFERRED_FONT}`)) ?? candidates.sort()[0];
   if (preferred === void 0) throw new UsageError(noFontForPng(FONT_FOLDERS));
-  return readFile(preferred);
+  return readFile7(preferred);
 }
 
-// src/io/run-folders.ts
-import { createReadStream as createReadStream2 } from "node:fs";
-import { readFile as readFile3, stat as stat2 } from "node:fs/promises";
-import { join as join9 } from "node:path";
-import { createInterface } from "node:readline";
-
-// src/core/bep.ts
-var BepSummaryBuilder = class {
-  peakPostGcHeapBytes;
-  usedHeapPostBuildBytes;
-  exitCodeName;
-  abortedReason;
-  /** Takes one parsed BEP event. */
-  event(event2) {
-    if (!isObject2(event2)) return;
-    const memory = path3(event2, ["buildMetrics", "memoryMetrics"]);
-    if (isObject2(memory)) {
-      const peak = int64(memory["peakPostGcHeapSize"]);
-      if (peak !== void 0 && peak > 0) this.peakPostGcHeapBytes = peak;
-      const used = int64(memory["usedHeapSizePostBuild"]);
-      if (used !== void 0 && used > 0) this.usedHeapPostBuildBytes = used;
-    }
-    const exitCodeName = path3(event2, ["finished", "exitCode", "name"]);
-    if (typeof exitCodeName === "string") this.exitCodeName = exitCodeName;
-    const aborted = path3(event2, ["aborted", "reason"]);
-    if (typeof aborted === "string") this.abortedReason = aborted;
+// src/core/duration.ts
+var DurationSyntaxError = class extends Error {
+  constructor(text3) {
+    super(`bad duration: ${text3}`);
+    this.text = text3;
   }
-  build() {
-    return {
-      peakPostGcHeapBytes: this.peakPostGcHeapBytes,
-      usedHeapPostBuildBytes: this.usedHeapPostBuildBytes,
-      exitCodeName: this.exitCodeName,
-      abortedReason: this.abortedReason
-    };
-  }
+  text;
+  name = "DurationSyntaxError";
 };
-function int64(value4) {
-  const number9 = typeof value4 === "string" ? Number(value4) : typeof value4 === "number" ? value4 : NaN;
-  return Number.isFinite(number9) ? number9 : void 0;
+var UNIT_SECONDS = { h: 3600, m: 60, s: 1 };
+function parseDuration(text3) {
+  const trimmed = text3.trim().toLowerCase();
+  if (/^\d+$/.test(trimmed)) return positive(Number(trimmed), text3);
+  if (!/^(\d+h)?(\d+m)?(\d+s)?$/.test(trimmed) || trimmed === "") throw new DurationSyntaxError(text3);
+  let seconds2 = 0;
+  for (const [, amount = "", unit2 = ""] of trimmed.matchAll(/(\d+)([hms])/g)) seconds2 += Number(amount) * UNIT_SECONDS[unit2];
+  return positive(seconds2, text3);
 }
-function path3(value4, keys4) {
-  let current2 = value4;
-  for (const key2 of keys4) {
-    if (!isObject2(current2)) return void 0;
-    current2 = current2[key2];
-  }
-  return current2;
+function positive(seconds2, text3) {
+  if (!(seconds2 > 0) || !Number.isSafeInteger(seconds2)) throw new DurationSyntaxError(text3);
+  return seconds2;
 }
-function isObject2(value4) {
-  return typeof value4 === "object" && value4 !== null && !Array.isArray(value4);
-}
-
-// src/core/memory-profile.ts
-var LINE2 = /^(.*):(heap|non-heap):(init|used|commited|committed|max):(-?\d+)$/;
-function summarizeMemoryProfile(text3) {
-  let peak;
-  const phases = [];
-  for (const line5 of text3.split("\n")) {
-    const match2 = LINE2.exec(line5.trim());
-    if (match2 === null) continue;
-    const [, phase, pool, measure2, bytes] = match2;
-    if (phases[phases.length - 1] !== phase) phases.push(phase);
-    if (pool === "heap" && measure2 === "used") {
-      const value4 = Number(bytes);
-      if (peak === void 0 || value4 > peak) peak = value4;
-    }
-  }
-  return { peakHeapUsedBytes: peak, phases };
+function formatDuration(seconds2) {
+  const whole = Math.max(0, Math.round(seconds2));
+  const hours = Math.floor(whole / 3600);
+  const minutes = Math.floor(whole % 3600 / 60);
+  const rest = whole % 60;
+  const parts = [hours > 0 ? `${hours}h` : "", minutes > 0 ? `${minutes}m` : "", rest > 0 || whole === 0 ? `${rest}s` : ""];
+  return parts.join("");
 }
 
-// src/core/trace-events.ts
-var GC_CATEGORY = "gc notification";
-var STARLARK_USER_CATEGORY = "Starlark user function call";
-var STARLARK_BUILTIN_CATEGORY = "Starlark builtin function call";
-var SKYFUNCTION_CATEGORY = "skyfunction";
-var MEMORY_COUNTER_NAME = "Memory usage (Bazel)";
-var BYTES_PER_COUNTER_MB = 1024 * 1024;
-function typedEvents(visitor) {
-  return (event2) => {
-    const ph = event2["ph"];
-    const ts2 = event2["ts"];
-    if (typeof ts2 === "number") visitor.timestamp?.(ts2);
-    if (ph === "X" || ph === "i" || ph === "I") {
-      if (typeof ts2 !== "number") return;
-      const category = typeof event2["cat"] === "string" ? event2["cat"] : "";
-      const name = typeof event2["name"] === "string" ? event2["name"] : "";
-      const tid = typeof event2["tid"] === "number" ? event2["tid"] : -1;
-      const dur = typeof event2["dur"] === "number" ? event2["dur"] : void 0;
-      if (category === GC_CATEGORY) {
-        visitor.gc?.({ major: name === "major GC", tid, ts: ts2, dur });
-        return;
-      }
-      if (ph !== "X" || dur === void 0 || visitor.span === void 0) return;
-      visitor.span({ kind: spanKind(category), category, name, tid, ts: ts2, dur, args: objectOrUndefined(event2["args"]) });
-    } else if (ph === "C") {
-      if (typeof ts2 !== "number" || visitor.counter === void 0) return;
-      const values3 = numericValues(event2["args"]);
-      if (values3 === void 0) return;
-      const name = typeof event2["name"] === "string" ? event2["name"] : "";
-      const tid = typeof event2["tid"] === "number" ? event2["tid"] : -1;
-      visitor.counter({ name, tid, ts: ts2, values: values3 });
-    } else if (ph === "M") {
-      if (event2["name"] !== "thread_name" || visitor.threadName === void 0) return;
-      const args = objectOrUndefined(event2["args"]);
-      const tid = event2["tid"];
-      if (typeof tid === "number" && typeof args?.["name"] === "string") visitor.threadName(tid, args["name"]);
-    }
-  };
-}
-function spanKind(category) {
-  switch (category) {
-    case STARLARK_USER_CATEGORY:
-      return "starlark-user";
-    case STARLARK_BUILTIN_CATEGORY:
-      return "starlark-builtin";
-    case SKYFUNCTION_CATEGORY:
-      return "skyfunction";
-    default:
-      return "other";
+// src/core/threshold.ts
+function thresholdRole(run2) {
+  switch (run2.status) {
+    case "ok":
+      return { kind: "ok" };
+    case "oom":
+    case "action-killed":
+      return { kind: "memory-failure" };
+    case "timeout":
+      if (run2.gcPressure === true) return { kind: "memory-failure" };
+      return { kind: "left-out", reason: run2.gcPressure === false ? "timeout-without-pressure" : "timeout-unknown-pressure" };
+    case "failed":
+    case "server-died":
+    case "interrupted":
+      return { kind: "left-out", reason: run2.status };
   }
 }
-function jvmMemoryUsedBytes(counter) {
-  if (counter.name !== MEMORY_COUNTER_NAME) return void 0;
-  const megabytes = counter.values["memory"];
-  return megabytes === void 0 ? void 0 : Math.round(megabytes * BYTES_PER_COUNTER_MB);
-}
-function numericValues(args) {
-  const object2 = objectOrUndefined(args);
-  if (object2 === void 0) return void 0;
-  const values3 = {};
-  let any = false;
-  for (const [key2, value4] of Object.entries(object2)) {
-    const number9 = typeof value4 === "number" ? value4 : typeof value4 === "string" && value4.trim() !== "" ? Number(value4) : NaN;
-    if (Number.isFinite(number9)) {
-      values3[key2] = number9;
-      any = true;
-    }
-  }
-  return any ? values3 : void 0;
-}
-function objectOrUndefined(value4) {
-  return typeof value4 === "object" && value4 !== null && !Array.isArray(value4) ? value4 : void 0;
-}
-
-// src/core/profile-summary.ts
-var ProfileSummaryBuilder = class {
-  firstTimestamp;
-  lastTimestamp;
-  gcMinor = 0;
-  gcMajor = 0;
-  gcMicros = 0;
-  gcWithoutDuration = 0;
-  peakCounterMemoryBytes;
-  spans = { "starlark-user": 0, "starlark-builtin": 0, skyfunction: 0, other: 0 };
-  threadIds = /* @__PURE__ */ new Set();
-  timestamp(ts2) {
-    if (this.firstTimestamp === void 0) this.firstTimestamp = ts2;
-    this.lastTimestamp = ts2;
-  }
-  span(span) {
-    this.spans[span.kind]++;
-  }
-  gc(gc) {
-    if (gc.major) this.gcMajor++;
-    else this.gcMinor++;
-    if (gc.dur === void 0) this.gcWithoutDuration++;
-    else this.gcMicros += gc.dur;
-  }
-  counter(counter) {
-    const bytes = jvmMemoryUsedBytes(counter);
-    if (bytes !== void 0 && (this.peakCounterMemoryBytes === void 0 || bytes > this.peakCounterMemoryBytes)) {
-      this.peakCounterMemoryBytes = bytes;
-    }
-  }
-  threadName(tid) {
-    this.threadIds.add(tid);
-  }
-  build(scan) {
-    const duration = this.firstTimestamp === void 0 || this.lastTimestamp === void 0 ? void 0 : this.lastTimestamp - this.firstTimestamp;
-    return {
-      eventsRecovered: scan.events,
-      truncated: scan.truncated,
-      durationMicros: duration,
-      gcMinor: this.gcMinor,
-      gcMajor: this.gcMajor,
-      gcCount: this.gcMinor + this.gcMajor,
-      gcMicros: this.gcMicros,
-      gcWithoutDuration: this.gcWithoutDuration,
-      peakCounterMemoryBytes: this.peakCounterMemoryBytes,
-      spans: { ...this.spans },
-      threads: this.threadIds.size
-    };
-  }
-};
-
-// src/core/run-record.ts
-var RUN_RECORD_FILE = "run.json";
-var SWEEP_MANIFEST_FILE = "sweep.json";
-var RUNS_JSONL_FILE = "runs.jsonl";
-var RUNS_CSV_FILE = "runs.csv";
-var REPORT_FILE = "report.html";
-var RUNS_DIR = "runs";
-var ARTIFACT_FILES = {
-  profile: "profile.json.gz",
-  starlarkCpuProfile: "starlark-cpu.pprof",
-  bep: "bep.json",
-  memoryProfile: "memory-profile.txt",
-  console: "console.log",
-  serverLog: "jvm.out",
-  serverJavaLog: "java.log",
-  gcLog: "gc.log"
-};
-
-// src/core/run-status.ts
-var STOP_REASONS = ["timeout", "interrupt", "oom-hang", "gc-thrash"];
-var OOM_EXIT_CODE = 33;
-var BUILD_FAILURE_EXIT_CODE = 1;
-var SIGKILL_EXIT_CODE = 137;
-var SERVER_LOG_OOM_PATTERN = /java\.lang\.OutOfMemoryError/;
-var SERVER_OOM_PATTERNS = [
-  /^FATAL: bazel ran out of memory/m,
-  /OutOfMemoryError thrown during Starlark evaluation/,
-  SERVER_LOG_OOM_PATTERN
-];
-var ACTION_KILLED_PATTERNS = [/^ERROR: .* failed: \(Killed\)/m, /^ERROR: .* failed: \(Exit 137\)/m];
-function bepFacts(bepText) {
-  let outOfMemory = false;
-  let actionKilled = false;
-  for (const line5 of bepText.split("\n")) {
-    if (line5.trim() === "") continue;
-    let event2;
-    try {
-      event2 = JSON.parse(line5);
-    } catch {
+function threshold2(runs) {
+  const byLimit = /* @__PURE__ */ new Map();
+  const leftOut = [];
+  for (const run2 of runs) {
+    if (run2.evidence === true) continue;
+    const role = thresholdRole(run2);
+    if (role.kind === "left-out") {
+      leftOut.push({ id: run2.id, limit: run2.limit, reason: role.reason });
       continue;
     }
-    if (get6(event2, ["aborted", "reason"]) === "OUT_OF_MEMORY") outOfMemory = true;
-    if (get6(event2, ["finished", "exitCode", "name"]) === "OOM_ERROR") outOfMemory = true;
-    const spawnExit = get6(event2, ["action", "failureDetail", "spawn", "spawnExitCode"]);
-    if (spawnExit === SIGKILL_EXIT_CODE) actionKilled = true;
+    const entry2 = byLimit.get(run2.limitBytes) ?? { limit: run2.limit, failed: false };
+    entry2.failed ||= role.kind === "memory-failure";
+    byLimit.set(run2.limitBytes, entry2);
   }
-  return { outOfMemory, actionKilled };
-}
-function classifyRun(outcome) {
-  if (outcome.stoppedBy === "interrupt") return "interrupted";
-  const bep = bepFacts(outcome.bep);
-  const endedAbnormally = outcome.exitCode !== 0 && outcome.exitCode !== BUILD_FAILURE_EXIT_CODE;
-  const oomText = SERVER_OOM_PATTERNS.some((pattern) => pattern.test(outcome.console) || pattern.test(outcome.serverLog));
-  const stoppedForMemory = outcome.stoppedBy === "oom-hang" || outcome.stoppedBy === "gc-thrash";
-  if (outcome.exitCode === OOM_EXIT_CODE || stoppedForMemory || bep.outOfMemory || endedAbnormally && oomText) {
-    return "oom";
-  }
-  if (outcome.stoppedBy === "timeout") return "timeout";
-  if (outcome.exitCode === 0) return "ok";
-  if (bep.actionKilled || ACTION_KILLED_PATTERNS.some((pattern) => pattern.test(outcome.console))) return "action-killed";
-  return "failed";
-}
-function isServerOomLine(line5) {
-  return /^FATAL: bazel ran out of memory/.test(line5);
-}
-function get6(value4, keys4) {
-  let current2 = value4;
-  for (const key2 of keys4) {
-    if (typeof current2 !== "object" || current2 === null || Array.isArray(current2)) return void 0;
-    current2 = current2[key2];
-  }
-  return current2;
-}
-
-// src/core/run-record-check.ts
-var STATUSES = /* @__PURE__ */ new Set(["ok", "oom", "action-killed", "failed", "timeout", "interrupted"]);
-var MODES = /* @__PURE__ */ new Set(["regular", "nobuild", "skymeld"]);
-var STOPPED_BY = new Set(STOP_REASONS);
-function checkRunRecord(value4, where) {
-  const fail = (what) => {
-    throw new InputError(`${where}: not a run record (${what}); it should be a run.json written by the sweep`);
-  };
-  if (typeof value4 !== "object" || value4 === null || Array.isArray(value4)) return fail("not a JSON object");
-  const record = value4;
-  if (record["schema"] !== 1) return fail(`schema is ${JSON.stringify(record["schema"])}, this version reads schema 1`);
-  const string2 = (key2) => {
-    if (typeof record[key2] !== "string" || record[key2] === "") fail(`"${key2}" must be a non-empty string`);
-  };
-  const number9 = (key2) => {
-    if (typeof record[key2] !== "number" || !Number.isFinite(record[key2])) fail(`"${key2}" must be a number`);
-  };
-  for (const key2 of ["id", "limit", "bazelVersion", "startedAt", "endedAt"]) string2(key2);
-  for (const key2 of ["limitBytes", "iteration", "wallSeconds"]) number9(key2);
-  if (typeof record["warmup"] !== "boolean") fail(`"warmup" must be true or false`);
-  if (!MODES.has(record["mode"])) fail(`"mode" must be one of ${[...MODES].join(", ")}`);
-  if (!STATUSES.has(record["status"])) fail(`"status" must be one of ${[...STATUSES].join(", ")}`);
-  if (record["exitCode"] !== null && typeof record["exitCode"] !== "number") fail(`"exitCode" must be a number or null`);
-  if (record["signal"] !== null && typeof record["signal"] !== "string") fail(`"signal" must be a string or null`);
-  if (record["stoppedBy"] !== void 0 && !STOPPED_BY.has(record["stoppedBy"])) {
-    fail(`"stoppedBy" must be absent or one of ${[...STOPPED_BY].join(", ")}`);
-  }
-  if (!Array.isArray(record["argv"]) || !record["argv"].every((arg) => typeof arg === "string")) fail(`"argv" must be a list of strings`);
-  const artifacts = record["artifacts"];
-  if (typeof artifacts !== "object" || artifacts === null || Array.isArray(artifacts)) return fail(`"artifacts" must be an object`);
-  for (const [key2, path4] of Object.entries(artifacts)) {
-    if (typeof path4 !== "string" || path4 === "" || path4.startsWith("/") || path4.split("/").includes("..")) {
-      fail(`artifact "${key2}" must be a path relative to the run folder`);
-    }
-  }
-  return value4;
-}
-
-// src/core/run-stats.ts
-var RECORD_FIELDS = [
-  "id",
-  "limit",
-  "limitBytes",
-  "iteration",
-  "warmup",
-  "mode",
-  "bazelVersion",
-  "status",
-  "exitCode",
-  "wallSeconds"
-];
-var MICROS_PER_SECOND = 1e6;
-function runStats(record, summaries) {
-  const profile = summaries.profile?.eventsRecovered === 0 ? void 0 : summaries.profile;
-  const peak = peakHeap(summaries, record.status === "ok");
-  const fromRecord = Object.fromEntries(RECORD_FIELDS.map((field3) => [field3, record[field3]]));
-  return {
-    ...fromRecord,
-    profileSeconds: profile?.durationMicros === void 0 ? null : profile.durationMicros / MICROS_PER_SECOND,
-    gcCount: profile?.gcCount ?? null,
-    gcMinor: profile?.gcMinor ?? null,
-    gcMajor: profile?.gcMajor ?? null,
-    gcSeconds: profile === void 0 ? null : profile.gcMicros / MICROS_PER_SECOND,
-    gcWithoutDuration: profile?.gcWithoutDuration ?? null,
-    peakHeapBytes: peak?.bytes ?? null,
-    peakHeapSource: peak?.source ?? null,
-    eventsRecovered: summaries.profile?.eventsRecovered ?? null,
-    truncated: summaries.profile?.truncated ?? null
-  };
-}
-function peakHeap(summaries, finished) {
-  const counter = summaries.profile?.peakCounterMemoryBytes;
-  if (counter !== void 0) return { bytes: counter, source: "profile-counter" };
-  const bep = summaries.bep?.peakPostGcHeapBytes;
-  if (bep !== void 0) return { bytes: bep, source: "bep-peak-post-gc" };
-  const phases = summaries.memoryProfile?.peakHeapUsedBytes;
-  if (phases !== void 0 && finished) return { bytes: phases, source: "memory-profile" };
-  return void 0;
-}
-function compareRuns(a4, b10) {
-  return a4.limitBytes - b10.limitBytes || a4.mode.localeCompare(b10.mode) || Number(b10.warmup) - Number(a4.warmup) || a4.iteration - b10.iteration || a4.id.localeCompare(b10.id);
-}
-function legacyStatus(status) {
-  return status === "ok" ? "ok" : "crash";
-}
-
-// src/io/profile-reader.ts
-import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
-import { StringDecoder } from "node:string_decoder";
-import { createGunzip } from "node:zlib";
-
-// src/core/trace-scanner.ts
-var TraceSyntaxError = class extends Error {
-  constructor(message, offset4) {
-    super(message);
-    this.offset = offset4;
-  }
-  offset;
-  name = "TraceSyntaxError";
-};
-var MAX_VALUE_CHARS = 16 * 1024 * 1024;
-var BEFORE_DOCUMENT = 0;
-var OBJECT_KEY = 1;
-var OBJECT_COLON = 2;
-var OBJECT_VALUE = 3;
-var OBJECT_AFTER_VALUE = 4;
-var EVENTS_ARRAY_OPEN = 5;
-var EVENT = 6;
-var EVENT_AFTER = 7;
-var AFTER_DOCUMENT = 8;
-var QUOTE2 = 34;
-var BACKSLASH = 92;
-var OPEN_BRACE = 123;
-var CLOSE_BRACE = 125;
-var OPEN_BRACKET = 91;
-var CLOSE_BRACKET = 93;
-var COMMA2 = 44;
-var COLON2 = 58;
-var BYTE_ORDER_MARK = 65279;
-var TRACE_HEADER_KEYS = /* @__PURE__ */ new Set(["otherData", "displayTimeUnit", "metadata"]);
-var BATCH_END_CANDIDATES = 4;
-var TraceScanner = class {
-  constructor(onEvent) {
-    this.onEvent = onEvent;
-  }
-  onEvent;
-  text = "";
-  pos = 0;
-  /** Characters dropped from the front of `text` so far, for error offsets. */
-  consumed = 0;
-  state = BEFORE_DOCUMENT;
-  bareArray = false;
-  events = 0;
-  sawTraceEvents = false;
-  sawForeignKey = false;
-  currentKey = "";
-  otherData;
-  // Resumable scan of one value (event or top-level value) across chunks.
-  valueStart = -1;
-  valueScanPos = 0;
-  valueDepth = 0;
-  /** Scans the next piece of text. Throws TraceSyntaxError when the text cannot be a trace. */
-  push(chunk) {
-    if (chunk.length === 0) return;
-    if (this.pos > 0) {
-      const shift = this.valueStart >= 0 ? Math.min(this.pos, this.valueStart) : this.pos;
-      this.text = this.text.slice(shift);
-      this.consumed += shift;
-      this.pos -= shift;
-      if (this.valueStart >= 0) {
-        this.valueStart -= shift;
-        this.valueScanPos -= shift;
-      }
-    }
-    this.text = this.text.length === 0 ? chunk : this.text + chunk;
-    this.scan(false);
-  }
-  /** Ends the input: scans what is left and says whether the trace was complete. */
-  finish() {
-    this.scan(true);
-    const complete = this.state === AFTER_DOCUMENT;
-    if (!complete && !this.sawTraceEvents && !this.bareArray && this.sawForeignKey) {
-      throw this.error("no traceEvents array before the end of the text");
-    }
-    return { events: this.events, truncated: !complete, otherData: this.otherData };
-  }
-  error(message, at = this.pos) {
-    return new TraceSyntaxError(message, this.consumed + at);
-  }
-  scan(atEnd) {
-    const text3 = this.text;
-    for (; ; ) {
-      if (this.state === EVENT && this.valueStart < 0) this.parseBatch();
-      const pos = skipWhitespace(text3, this.pos);
-      this.pos = pos;
-      if (pos >= text3.length && this.valueStart < 0) return;
-      const c4 = text3.charCodeAt(pos);
-      switch (this.state) {
-        case BEFORE_DOCUMENT:
-          if (c4 === BYTE_ORDER_MARK) {
-            this.pos++;
-          } else if (c4 === OPEN_BRACE) {
-            this.state = OBJECT_KEY;
-            this.pos++;
-          } else if (c4 === OPEN_BRACKET) {
-            this.bareArray = true;
-            this.sawTraceEvents = true;
-            this.state = EVENT;
-            this.pos++;
-          } else {
-            throw this.error(`not JSON: it starts with ${describeChar(text3, pos)}`);
-          }
-          break;
-        case OBJECT_KEY: {
-          if (c4 === CLOSE_BRACE) {
-            this.endDocument();
-            break;
-          }
-          if (c4 !== QUOTE2) throw this.error(`expected a key in the top-level object, found ${describeChar(text3, pos)}`);
-          const end = findStringEnd(text3, pos + 1);
-          if (end < 0) {
-            if (atEnd) return;
-            this.failIfTooLong(text3.length - pos);
-            return;
-          }
-          this.currentKey = parseJson(text3.slice(pos, end + 1), this.consumed + pos);
-          if (this.currentKey !== "traceEvents" && !TRACE_HEADER_KEYS.has(this.currentKey)) this.sawForeignKey = true;
-          this.pos = end + 1;
-          this.state = OBJECT_COLON;
-          break;
-        }
-        case OBJECT_COLON:
-          if (c4 !== COLON2) throw this.error(`expected ':' after "${this.currentKey}", found ${describeChar(text3, pos)}`);
-          this.pos++;
-          this.state = this.currentKey === "traceEvents" ? EVENTS_ARRAY_OPEN : OBJECT_VALUE;
-          break;
-        case EVENTS_ARRAY_OPEN:
-          if (c4 !== OPEN_BRACKET) throw this.error(`traceEvents is not an array (found ${describeChar(text3, pos)})`);
-          this.sawTraceEvents = true;
-          this.pos++;
-          this.state = EVENT;
-          break;
-        case OBJECT_VALUE: {
-          const end = this.scanValue(atEnd);
-          if (end < 0) return;
-          if (this.currentKey === "otherData") {
-            const value4 = parseJson(text3.slice(this.valueStart, end), this.consumed + this.valueStart);
-            if (isPlainObject(value4)) this.otherData = value4;
-          }
-          this.valueStart = -1;
-          this.pos = end;
-          this.state = OBJECT_AFTER_VALUE;
-          break;
-        }
-        case OBJECT_AFTER_VALUE:
-          if (c4 === COMMA2) {
-            this.state = OBJECT_KEY;
-            this.pos++;
-          } else if (c4 === CLOSE_BRACE) {
-            this.endDocument();
-          } else {
-            throw this.error(`expected ',' or '}' in the top-level object, found ${describeChar(text3, pos)}`);
-          }
-          break;
-        case EVENT: {
-          if (this.valueStart < 0) {
-            if (c4 === CLOSE_BRACKET) {
-              this.pos++;
-              if (this.bareArray) this.endDocument();
-              else this.state = OBJECT_AFTER_VALUE;
-              break;
-            }
-            if (c4 !== OPEN_BRACE) throw this.error(`expected an event object in traceEvents, found ${describeChar(text3, pos)}`);
-          }
-          const end = this.scanValue(atEnd);
-          if (end < 0) return;
-          this.emit(parseJson(text3.slice(this.valueStart, end), this.consumed + this.valueStart), this.valueStart);
-          this.valueStart = -1;
-          this.pos = end;
-          this.state = EVENT_AFTER;
-          break;
-        }
-        case EVENT_AFTER:
-          if (c4 === COMMA2) {
-            this.state = EVENT;
-            this.pos++;
-          } else if (c4 === CLOSE_BRACKET) {
-            this.pos++;
-            if (this.bareArray) this.endDocument();
-            else this.state = OBJECT_AFTER_VALUE;
-          } else {
-            throw this.error(`expected ',' or ']' after an event, found ${describeChar(text3, pos)}`);
-          }
-          break;
-        case AFTER_DOCUMENT:
-          throw this.error(`unexpected ${describeChar(text3, pos)} after the end of the trace`);
-      }
-    }
-  }
-  endDocument() {
-    this.pos++;
-    if (!this.sawTraceEvents) throw this.error("JSON without a traceEvents array");
-    this.state = AFTER_DOCUMENT;
-  }
-  /**
-   * The fast path: at the start of an event, parse every complete event in the rest of the text
-   * with one JSON.parse. A `}` ends the batch only if `[` + text up to it + `]` parses, which
-   * (JSON being read left to right) means it closes an event; a few candidates are tried from the
-   * end, then the character scan in `scan` takes over for this chunk.
-   */
-  parseBatch() {
-    const text3 = this.text;
-    const start = skipWhitespace(text3, this.pos);
-    if (text3.charCodeAt(start) !== OPEN_BRACE) return;
-    let end = text3.lastIndexOf("}");
-    for (let tries = 0; tries < BATCH_END_CANDIDATES && end > start; tries++) {
-      if (!mayEndEvent(text3, end)) {
-        end = text3.lastIndexOf("}", end - 1);
-        continue;
-      }
-      let batch;
-      try {
-        batch = JSON.parse("[" + text3.slice(start, end + 1) + "]");
-      } catch {
-        end = text3.lastIndexOf("}", end - 1);
-        continue;
-      }
-      const events3 = batch;
-      for (const event2 of events3) this.emit(event2, start);
-      this.pos = end + 1;
-      this.state = EVENT_AFTER;
-      return;
-    }
-  }
-  emit(event2, at) {
-    if (!isPlainObject(event2)) throw this.error("an element of traceEvents is not an object", at);
-    this.events++;
-    this.onEvent(event2);
-  }
-  /**
-   * Finds the end (exclusive) of the JSON value starting at `this.pos`, resuming where the previous
-   * chunk stopped. Returns -1 when the text ends first.
-   */
-  scanValue(atEnd) {
-    const text3 = this.text;
-    if (this.valueStart < 0) {
-      this.valueStart = this.pos;
-      this.valueScanPos = this.pos;
-      this.valueDepth = 0;
-    }
-    const first = text3.charCodeAt(this.valueStart);
-    if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
-      const end = first === QUOTE2 ? findStringEnd(text3, this.valueStart + 1) + 1 : findScalarEnd(text3, this.valueStart);
-      if (end > 0 && end < text3.length) return end;
-      if (end > 0 && first === QUOTE2) return end;
-      if (!atEnd) this.failIfTooLong(text3.length - this.valueStart);
-      return -1;
-    }
-    let i = this.valueScanPos;
-    let depth = this.valueDepth;
-    const n = text3.length;
-    while (i < n) {
-      const c4 = text3.charCodeAt(i);
-      if (c4 === QUOTE2) {
-        const close = findStringEnd(text3, i + 1);
-        if (close < 0) break;
-        i = close + 1;
-        continue;
-      }
-      if (c4 === OPEN_BRACE || c4 === OPEN_BRACKET) {
-        depth++;
-      } else if (c4 === CLOSE_BRACE || c4 === CLOSE_BRACKET) {
-        depth--;
-        if (depth === 0) return i + 1;
-      }
-      i++;
-    }
-    this.valueScanPos = i;
-    this.valueDepth = depth;
-    if (!atEnd) this.failIfTooLong(n - this.valueStart);
-    return -1;
-  }
-  failIfTooLong(length2) {
-    if (length2 > MAX_VALUE_CHARS) {
-      throw this.error(`a single value is longer than ${MAX_VALUE_CHARS} characters; Bazel never writes such events`);
-    }
-  }
-};
-function mayEndEvent(text3, at) {
-  let i = skipWhitespace(text3, at + 1);
-  if (i >= text3.length || text3.charCodeAt(i) === CLOSE_BRACKET) return true;
-  if (text3.charCodeAt(i) !== COMMA2) return false;
-  i = skipWhitespace(text3, i + 1);
-  return i >= text3.length || text3.charCodeAt(i) === OPEN_BRACE;
-}
-function skipWhitespace(text3, from) {
-  let i = from;
-  for (; ; ) {
-    const c4 = text3.charCodeAt(i);
-    if (c4 === 32 || c4 === 10 || c4 === 13 || c4 === 9) i++;
-    else return i;
-  }
-}
-function findStringEnd(text3, from) {
-  let quote = text3.indexOf('"', from);
-  while (quote >= 0) {
-    let backslashes = 0;
-    while (text3.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return quote;
-    quote = text3.indexOf('"', quote + 1);
-  }
-  return -1;
-}
-function findScalarEnd(text3, from) {
-  let i = from;
-  while (i < text3.length) {
-    const c4 = text3.charCodeAt(i);
-    if (c4 === COMMA2 || c4 === CLOSE_BRACE || c4 === CLOSE_BRACKET || c4 === 32 || c4 === 10 || c4 === 13 || c4 === 9) {
-      return i;
-    }
-    i++;
-  }
-  return -1;
-}
-function parseJson(text3, offset4) {
-  try {
-    return JSON.parse(text3);
-  } catch (error3) {
-    const detail = error3 instanceof Error ? error3.message : String(error3);
-    throw new TraceSyntaxError(`malformed JSON (${detail})`, offset4);
-  }
-}
-function isPlainObject(value4) {
-  return typeof value4 === "object" && value4 !== null && !Array.isArray(value4);
-}
-function describeChar(text3, at) {
-  const code = text3.charCodeAt(at);
-  if (code >= 32 && code < 127) return `'${text3[at]}'`;
-  return `character U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
-}
-
-// src/io/profile-reader.ts
-var GZIP_MAGIC = [31, 139];
-var READ_CHUNK_BYTES = 1 << 20;
-var INFLATE_CHUNK_BYTES = 1 << 18;
-async function readProfile(path4, onEvent) {
-  const head = await fileHead(path4);
-  if (head === "gzip-first-byte") {
-    return { events: 0, truncated: true, otherData: void 0, gzipped: true, gzipTruncated: true };
-  }
-  const gzipped = head === "gzip";
-  const scanner = new TraceScanner(onEvent);
-  const decoder = new StringDecoder("utf8");
-  let gzipTruncated = false;
-  await new Promise((resolve3, reject) => {
-    const source3 = createReadStream(path4, { highWaterMark: READ_CHUNK_BYTES });
-    const gunzip = gzipped ? createGunzip({ chunkSize: INFLATE_CHUNK_BYTES }) : void 0;
-    const text3 = gunzip ?? source3;
-    let settled = false;
-    const fail = (error3) => {
-      if (settled) return;
-      settled = true;
-      source3.destroy();
-      gunzip?.destroy();
-      reject(error3);
-    };
-    source3.on("error", (error3) => fail(new InputError(`${path4}: cannot read the profile (${error3.message})`)));
-    text3.on("data", (chunk) => {
-      if (settled) return;
-      try {
-        scanner.push(decoder.write(chunk));
-      } catch (error3) {
-        fail(error3);
-      }
-    });
-    text3.on("end", () => {
-      if (settled) return;
-      settled = true;
-      resolve3();
-    });
-    if (gunzip !== void 0) {
-      gunzip.on("error", (error3) => {
-        if (error3.code === "Z_BUF_ERROR") {
-          gzipTruncated = true;
-          if (!settled) {
-            settled = true;
-            resolve3();
-          }
-        } else {
-          fail(new InputError(`${path4}: corrupt gzip data (${error3.message}); a crash only cuts a profile short, so the file was damaged otherwise`));
-        }
-      });
-      source3.pipe(gunzip);
-    }
-  }).catch((error3) => {
-    throw asInputError(path4, error3);
-  });
-  try {
-    scanner.push(decoder.end());
-    const scanned = scanner.finish();
-    return { ...scanned, truncated: scanned.truncated || gzipTruncated, gzipped, gzipTruncated };
-  } catch (error3) {
-    throw asInputError(path4, error3);
-  }
-}
-async function fileHead(path4) {
-  let handle;
-  try {
-    handle = await open(path4, "r");
-  } catch (error3) {
-    throw new InputError(`${path4}: cannot open the profile (${error3.code ?? String(error3)})`);
-  }
-  try {
-    const head = Buffer.alloc(GZIP_MAGIC.length);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0).catch((error3) => {
-      throw new InputError(`${path4}: cannot read the profile (${error3.code ?? error3.message})`);
-    });
-    if (bytesRead === 1 && head[0] === GZIP_MAGIC[0]) return "gzip-first-byte";
-    return bytesRead === GZIP_MAGIC.length && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1] ? "gzip" : "other";
-  } finally {
-    await handle.close();
-  }
-}
-function asInputError(path4, error3) {
-  if (error3 instanceof TraceSyntaxError) {
-    return new InputError(`${path4}: not a JSON trace profile: ${error3.message} (at character ${error3.offset})`);
-  }
-  return error3;
-}
-
-// node_modules/csv-stringify/lib/utils/get.js
-var charCodeOfDot = ".".charCodeAt(0);
-var reEscapeChar = /\\(\\)?/g;
-var rePropName = RegExp(
-  // Match anything that isn't a dot or bracket.
-  `[^.[\\]]+|\\[(?:([^"'][^[]*)|(["'])((?:(?!\\2)[^\\\\]|\\\\.)*?)\\2)\\]|(?=(?:\\.|\\[\\])(?:\\.|\\[\\]|$))`,
-  "g"
-);
-var reIsDeepProp = /\.|\[(?:[^[\]]*|(["'])(?:(?!\1)[^\\]|\\.)*?\1)\]/;
-var reIsPlainProp = /^\w*$/;
-var getTag = function(value4) {
-  return Object.prototype.toString.call(value4);
-};
-var isSymbol = function(value4) {
-  const type3 = typeof value4;
-  return type3 === "symbol" || type3 === "object" && value4 && getTag(value4) === "[object Symbol]";
-};
-var isKey = function(value4, object2) {
-  if (Array.isArray(value4)) {
-    return false;
-  }
-  const type3 = typeof value4;
-  if (type3 === "number" || type3 === "symbol" || type3 === "boolean" || !value4 || isSymbol(value4)) {
-    return true;
-  }
-  return reIsPlainProp.test(value4) || !reIsDeepProp.test(value4) || object2 != null && value4 in Object(object2);
-};
-var stringToPath = function(string2) {
-  const result = [];
-  if (string2.charCodeAt(0) === charCodeOfDot) {
-    result.push("");
-  }
-  string2.replace(rePropName, function(match2, expression3, quote, subString) {
-    let key2 = match2;
-    if (quote) {
-      key2 = subString.replace(reEscapeChar, "$1");
-    } else if (expression3) {
-      key2 = expression3.trim();
-    }
-    result.push(key2);
-  });
-  return result;
-};
-var castPath = function(value4, object2) {
-  if (Array.isArray(value4)) {
-    return value4;
-  } else {
-    return isKey(value4, object2) ? [value4] : stringToPath(value4);
-  }
-};
-var toKey = function(value4) {
-  if (typeof value4 === "string" || isSymbol(value4)) return value4;
-  const result = `${value4}`;
-  return result == "0" && 1 / value4 == -Infinity ? "-0" : result;
-};
-var get7 = function(object2, path4) {
-  path4 = castPath(path4, object2);
-  let index5 = 0;
-  const length2 = path4.length;
-  while (object2 != null && index5 < length2) {
-    object2 = object2[toKey(path4[index5++])];
-  }
-  return index5 && index5 === length2 ? object2 : void 0;
-};
-
-// node_modules/csv-stringify/lib/utils/is_object.js
-var is_object2 = function(obj) {
-  return typeof obj === "object" && obj !== null && !Array.isArray(obj);
-};
-
-// node_modules/csv-stringify/lib/api/normalize_columns.js
-var normalize_columns = function(columns) {
-  if (columns === void 0 || columns === null) {
-    return [void 0, void 0];
-  }
-  if (typeof columns !== "object") {
-    return [Error('Invalid option "columns": expect an array or an object')];
-  }
-  if (!Array.isArray(columns)) {
-    const newcolumns = [];
-    for (const k2 in columns) {
-      newcolumns.push({
-        key: k2,
-        header: columns[k2]
-      });
-    }
-    columns = newcolumns;
-  } else {
-    const newcolumns = [];
-    for (const column of columns) {
-      if (typeof column === "string") {
-        newcolumns.push({
-          key: column,
-          header: column
-        });
-      } else if (typeof column === "object" && column !== null && !Array.isArray(column)) {
-        if (!column.key) {
-          return [
-            Error('Invalid column definition: property "key" is required')
-          ];
-        }
-        if (column.header === void 0) {
-          column.header = column.key;
-        }
-        newcolumns.push(column);
-      } else {
-        return [
-          Error("Invalid column definition: expect a string or an object")
-        ];
-      }
-    }
-    columns = newcolumns;
-  }
-  return [void 0, columns];
-};
-
-// node_modules/csv-stringify/lib/api/CsvError.js
-var CsvError2 = class _CsvError extends Error {
-  constructor(code, message, ...contexts) {
-    if (Array.isArray(message)) message = message.join(" ");
-    super(message);
-    if (Error.captureStackTrace !== void 0) {
-      Error.captureStackTrace(this, _CsvError);
-    }
-    this.code = code;
-    for (const context3 of contexts) {
-      for (const key2 in context3) {
-        const value4 = context3[key2];
-        this[key2] = Buffer.isBuffer(value4) ? value4.toString() : value4 == null ? value4 : JSON.parse(JSON.stringify(value4));
-      }
-    }
-  }
-};
-
-// node_modules/csv-stringify/lib/utils/underscore.js
-var underscore2 = function(str) {
-  return str.replace(/([A-Z])/g, function(_, match2) {
-    return "_" + match2.toLowerCase();
-  });
-};
-
-// node_modules/csv-stringify/lib/api/normalize_options.js
-var normalize_options2 = function(opts) {
-  const options = {};
-  for (const opt in opts) {
-    options[underscore2(opt)] = opts[opt];
-  }
-  if (options.bom === void 0 || options.bom === null || options.bom === false) {
-    options.bom = false;
-  } else if (options.bom !== true) {
-    return [
-      new CsvError2("CSV_OPTION_BOOLEAN_INVALID_TYPE", [
-        "option `bom` is optional and must be a boolean value,",
-        `got ${JSON.stringify(options.bom)}`
-      ])
-    ];
-  }
-  if (options.delimiter === void 0 || options.delimiter === null) {
-    options.delimiter = ",";
-  } else if (Buffer.isBuffer(options.delimiter)) {
-    options.delimiter = options.delimiter.toString();
-  } else if (typeof options.delimiter !== "string") {
-    return [
-      new CsvError2("CSV_OPTION_DELIMITER_INVALID_TYPE", [
-        "option `delimiter` must be a buffer or a string,",
-        `got ${JSON.stringify(options.delimiter)}`
-      ])
-    ];
-  }
-  if (options.quote === void 0 || options.quote === null) {
-    options.quote = '"';
-  } else if (options.quote === true) {
-    options.quote = '"';
-  } else if (options.quote === false) {
-    options.quote = "";
-  } else if (Buffer.isBuffer(options.quote)) {
-    options.quote = options.quote.toString();
-  } else if (typeof options.quote !== "string") {
-    return [
-      new CsvError2("CSV_OPTION_QUOTE_INVALID_TYPE", [
-        "option `quote` must be a boolean, a buffer or a string,",
-        `got ${JSON.stringify(options.quote)}`
-      ])
-    ];
-  }
-  if (options.quoted === void 0 || options.quoted === null) {
-    options.quoted = false;
-  } else {
-  }
-  if (options.escape_formulas === void 0 || options.escape_formulas === null) {
-    options.escape_formulas = false;
-  } else if (typeof options.escape_formulas !== "boolean") {
-    return [
-      new CsvError2("CSV_OPTION_ESCAPE_FORMULAS_INVALID_TYPE", [
-        "option `escape_formulas` must be a boolean,",
-        `got ${JSON.stringify(options.escape_formulas)}`
-      ])
-    ];
-  }
-  if (options.quoted_empty === void 0 || options.quoted_empty === null) {
-    options.quoted_empty = void 0;
-  } else {
-  }
-  if (options.quoted_match === void 0 || options.quoted_match === null || options.quoted_match === false) {
-    options.quoted_match = null;
-  } else if (!Array.isArray(options.quoted_match)) {
-    options.quoted_match = [options.quoted_match];
-  }
-  if (options.quoted_match) {
-    for (const quoted_match of options.quoted_match) {
-      const isString2 = typeof quoted_match === "string";
-      const isRegExp2 = quoted_match instanceof RegExp;
-      if (!isString2 && !isRegExp2) {
-        return [
-          new CsvError2("CSV_OPTION_QUOTED_MATCH", [
-            "option `quoted_match` must be a string or a regex,",
-            `got ${JSON.stringify(options.quoted_match)}`
-          ])
-        ];
-      }
-    }
-  }
-  if (options.quoted_string === void 0 || options.quoted_string === null) {
-    options.quoted_string = false;
-  } else {
-  }
-  if (options.eof === void 0 || options.eof === null) {
-    options.eof = true;
-  } else {
-  }
-  if (options.escape === void 0 || options.escape === null) {
-    options.escape = '"';
-  } else if (Buffer.isBuffer(options.escape)) {
-    options.escape = options.escape.toString();
-  } else if (typeof options.escape !== "string") {
-    return [
-      Error(
-        `Invalid Option: escape must be a buffer or a string, got ${JSON.stringify(options.escape)}`
-      )
-    ];
-  }
-  if (options.escape.length > 1) {
-    return [
-      Error(
-        `Invalid Option: escape must be one character, got ${options.escape.length} characters`
-      )
-    ];
-  }
-  if (options.header === void 0 || options.header === null || options.header === false) {
-    options.header = false;
-  } else if (options.header !== true) {
-    throw new CsvError2(
-      "CSV_INVALID_OPTION_HEADER",
-      [
-        "option `header` is expected to be a boolean,",
-        `got ${JSON.stringify(options.header)}`
-      ],
-      options
-    );
-  }
-  if (options.header_as_comment === void 0 || options.header_as_comment === null || options.header_as_comment === false) {
-    options.header_as_comment = false;
-  } else if (options.header_as_comment === true) {
-    options.header_as_comment = "#";
-  } else if (Buffer.isBuffer(options.header_as_comment)) {
-    options.header_as_comment = options.header_as_comment.toString();
-  } else if (typeof options.header_as_comment !== "string") {
-    throw new CsvError2(
-      "CSV_INVALID_OPTION_HEADER_AS_COMMENT",
-      [
-        "option `header_as_comment` must be a boolean, a string or a buffer,",
-        `got ${JSON.stringify(options.header_as_comment)}`
-      ],
-      options
-    );
-  }
-  const [errColumns, columns] = normalize_columns(options.columns);
-  if (errColumns !== void 0) return [errColumns];
-  options.columns = columns;
-  if (options.quoted === void 0 || options.quoted === null) {
-    options.quoted = false;
-  } else {
-  }
-  if (options.cast === void 0 || options.cast === null) {
-    options.cast = {};
-  } else {
-  }
-  if (options.cast.bigint === void 0 || options.cast.bigint === null) {
-    options.cast.bigint = (value4) => "" + value4;
-  }
-  if (options.cast.boolean === void 0 || options.cast.boolean === null) {
-    options.cast.boolean = (value4) => value4 ? "1" : "";
-  }
-  if (options.cast.date === void 0 || options.cast.date === null) {
-    options.cast.date = (value4) => "" + value4.getTime();
-  }
-  if (options.cast.number === void 0 || options.cast.number === null) {
-    options.cast.number = (value4) => "" + value4;
-  }
-  if (options.cast.object === void 0 || options.cast.object === null) {
-    options.cast.object = (value4) => JSON.stringify(value4);
-  }
-  if (options.cast.string === void 0 || options.cast.string === null) {
-    options.cast.string = function(value4) {
-      return value4;
-    };
-  }
-  if (options.on_record !== void 0 && typeof options.on_record !== "function") {
-    return [Error(`Invalid Option: "on_record" must be a function.`)];
-  }
-  if (options.quote_record_delimiter === void 0 || options.quote_record_delimiter === null) {
-    options.quote_record_delimiter = !options.record_delimiter;
-  } else if (typeof options.quote_record_delimiter !== "boolean") {
-    return [
-      new CsvError2("CSV_OPTION_QUOTE_RECORD_DELIMITER_INVALID_TYPE", [
-        "option `quote_record_delimiter` must be a boolean,",
-        `got ${JSON.stringify(options.quote_record_delimiter)}`
-      ])
-    ];
-  }
-  if (options.record_delimiter === void 0 || options.record_delimiter === null) {
-    options.record_delimiter = "\n";
-  } else if (Buffer.isBuffer(options.record_delimiter)) {
-    options.record_delimiter = options.record_delimiter.toString();
-  } else if (typeof options.record_delimiter !== "string") {
-    return [
-      Error(
-        `Invalid Option: record_delimiter must be a buffer or a string, got ${JSON.stringify(options.record_delimiter)}`
-      )
-    ];
-  }
-  switch (options.record_delimiter) {
-    case "unix":
-      options.record_delimiter = "\n";
+  const descending4 = [...byLimit.entries()].sort(([a4], [b10]) => b10 - a4);
+  let lowestOk;
+  let highestFailing;
+  for (const [limitBytes, { limit, failed }] of descending4) {
+    if (failed) {
+      highestFailing = { limit, limitBytes };
       break;
-    case "mac":
-      options.record_delimiter = "\r";
-      break;
-    case "windows":
-      options.record_delimiter = "\r\n";
-      break;
-    case "ascii":
-      options.record_delimiter = "";
-      break;
-    case "unicode":
-      options.record_delimiter = "\u2028";
-      break;
-  }
-  return [void 0, options];
-};
-
-// node_modules/csv-stringify/lib/api/index.js
-var bom_utf8 = Buffer.from([239, 187, 191]);
-var emits_separator = function(value4, separators) {
-  return separators.some(
-    (separator) => separator.length !== 0 && (value4.indexOf(separator) !== -1 || separator.length > 1 && (value4 + separator).indexOf(separator) < value4.length)
-  );
-};
-var matches_quoted_match = function(value4, quoted_match) {
-  if (!quoted_match) return false;
-  return quoted_match.some(
-    (pattern) => typeof pattern === "string" ? value4.indexOf(pattern) !== -1 : value4.search(pattern) !== -1
-  );
-};
-var stringifier = function(options, state, info2) {
-  return {
-    options,
-    state,
-    info: info2,
-    __transform: function(chunk, push) {
-      if (!Array.isArray(chunk) && typeof chunk !== "object") {
-        return Error(
-          `Invalid Record: expect an array or an object, got ${JSON.stringify(chunk)}`
-        );
-      }
-      if (this.info.records === 0) {
-        if (Array.isArray(chunk)) {
-          if (this.options.header === true && this.options.columns === void 0) {
-            return Error(
-              "Undiscoverable Columns: header option requires column option or object records"
-            );
-          }
-        } else if (this.options.columns === void 0) {
-          const [err2, columns] = normalize_columns(Object.keys(chunk));
-          if (err2) return;
-          this.options.columns = columns;
-        }
-      }
-      if (this.info.records === 0) {
-        this.bom(push);
-        const err2 = this.headers(push);
-        if (err2) return err2;
-      }
-      try {
-        if (this.options.on_record) {
-          this.options.on_record(chunk, this.info.records);
-        }
-      } catch (err2) {
-        return err2;
-      }
-      let err, chunk_string;
-      if (this.options.eof) {
-        [err, chunk_string] = this.stringify(chunk);
-        if (err) return err;
-        if (chunk_string === void 0) {
-          return;
-        } else {
-          chunk_string = chunk_string + this.options.record_delimiter;
-        }
-      } else {
-        [err, chunk_string] = this.stringify(chunk);
-        if (err) return err;
-        if (chunk_string === void 0) {
-          return;
-        } else {
-          if (this.options.header || this.info.records) {
-            chunk_string = this.options.record_delimiter + chunk_string;
-          }
-        }
-      }
-      this.info.records++;
-      push(chunk_string);
-    },
-    stringify: function(chunk, chunkIsHeader = false) {
-      if (typeof chunk !== "object") {
-        return [void 0, chunk];
-      }
-      const { columns } = this.options;
-      const record = [];
-      if (Array.isArray(chunk)) {
-        const length2 = columns ? Math.min(chunk.length, columns.length) : chunk.length;
-        for (let i = 0; i < length2; i++) {
-          const field3 = chunk[i];
-          const [err, value4] = this.__cast(field3, {
-            index: i,
-            column: i,
-            records: this.info.records,
-            header: chunkIsHeader
-          });
-          if (err) return [err];
-          record[i] = [value4, field3];
-        }
-      } else {
-        for (let i = 0; i < columns.length; i++) {
-          const field3 = get7(chunk, columns[i].key);
-          const [err, value4] = this.__cast(field3, {
-            index: i,
-            column: columns[i].key,
-            records: this.info.records,
-            header: chunkIsHeader
-          });
-          if (err) return [err];
-          record[i] = [value4, field3];
-        }
-      }
-      let csvrecord = "";
-      for (let i = 0; i < record.length; i++) {
-        let options2, err;
-        let [value4, field3] = record[i];
-        if (typeof value4 === "string") {
-          options2 = this.options;
-        } else if (is_object2(value4)) {
-          options2 = { ...value4 };
-          value4 = options2.value;
-          delete options2.value;
-          if (typeof value4 !== "string" && value4 !== void 0 && value4 !== null) {
-            if (err)
-              return [
-                Error(
-                  `Invalid Casting Value: returned value must return a string, null or undefined, got ${JSON.stringify(value4)}`
-                )
-              ];
-          }
-          options2 = { ...this.options, ...options2 };
-          [err, options2] = normalize_options2(options2);
-          if (err !== void 0) {
-            return [err];
-          }
-        } else if (value4 === void 0 || value4 === null) {
-          options2 = this.options;
-        } else {
-          return [
-            Error(
-              `Invalid Casting Value: returned value must return a string, an object, null or undefined, got ${JSON.stringify(value4)}`
-            )
-          ];
-        }
-        const {
-          delimiter: delimiter2,
-          escape: escape2,
-          quote,
-          quoted,
-          quoted_empty,
-          quoted_string,
-          quoted_match,
-          record_delimiter,
-          quote_record_delimiter,
-          escape_formulas
-        } = options2;
-        if ("" === value4 && "" === field3) {
-          const quotedMatch = matches_quoted_match(value4, quoted_match);
-          const shouldQuote = quotedMatch || true === quoted_empty || true === quoted_string && false !== quoted_empty;
-          if (shouldQuote === true) {
-            value4 = quote + value4 + quote;
-          }
-          csvrecord += value4;
-        } else if (value4) {
-          if (typeof value4 !== "string") {
-            return [
-              Error(
-                `Formatter must return a string, null or undefined, got ${JSON.stringify(value4)}`
-              )
-            ];
-          }
-          const containsdelimiter = emits_separator(value4, [delimiter2]);
-          const containsQuote = quote !== "" && value4.indexOf(quote) >= 0;
-          const containsEscape = value4.indexOf(escape2) >= 0 && escape2 !== quote;
-          const containsRecordDelimiter = emits_separator(value4, [
-            record_delimiter,
-            ...quote_record_delimiter === false ? [] : ["\n", "\r"]
-          ]);
-          const quotedString = quoted_string && typeof field3 === "string";
-          const quotedMatch = matches_quoted_match(value4, quoted_match);
-          if (escape_formulas) {
-            switch (value4[0]) {
-              case "-":
-                if (typeof field3 === "number" || typeof field3 === "bigint") {
-                  break;
-                }
-                value4 = `'${value4}`;
-                break;
-              case "=":
-              case "+":
-              case "@":
-              case "	":
-              case "\r":
-              case "＝":
-              // Unicode '='
-              case "＋":
-              // Unicode '+'
-              case "－":
-              // Unicode '-'
-              case "＠":
-                value4 = `'${value4}`;
-                break;
-            }
-          }
-          const shouldQuote = containsQuote === true || containsdelimiter || containsRecordDelimiter || quoted || quotedString || quotedMatch;
-          if (shouldQuote === true && containsEscape === true) {
-            value4 = value4.replaceAll(escape2, () => escape2 + escape2);
-          }
-          if (containsQuote === true) {
-            value4 = value4.replaceAll(quote, () => escape2 + quote);
-          }
-          if (shouldQuote === true) {
-            value4 = quote + value4 + quote;
-          }
-          csvrecord += value4;
-        } else if (quoted_empty === true || field3 === "" && quoted_string === true && quoted_empty !== false) {
-          csvrecord += quote + quote;
-        }
-        if (i !== record.length - 1) {
-          csvrecord += delimiter2;
-        }
-      }
-      return [void 0, csvrecord];
-    },
-    bom: function(push) {
-      if (this.options.bom !== true) {
-        return;
-      }
-      push(bom_utf8);
-    },
-    headers: function(push) {
-      if (this.options.header === false) {
-        return;
-      }
-      if (this.options.columns === void 0) {
-        return;
-      }
-      let err;
-      let headers = this.options.columns.map((column) => column.header);
-      if (this.options.eof) {
-        [err, headers] = this.stringify(headers, true);
-        headers += this.options.record_delimiter;
-      } else {
-        [err, headers] = this.stringify(headers, true);
-      }
-      if (err) return err;
-      if (this.options.header_as_comment) {
-        headers = this.options.header_as_comment + " " + headers;
-      }
-      push(headers);
-    },
-    __cast: function(value4, context3) {
-      const type3 = typeof value4;
-      try {
-        if (type3 === "string") {
-          return [void 0, this.options.cast.string(value4, context3)];
-        } else if (type3 === "bigint") {
-          return [void 0, this.options.cast.bigint(value4, context3)];
-        } else if (type3 === "number") {
-          return [void 0, this.options.cast.number(value4, context3)];
-        } else if (type3 === "boolean") {
-          return [void 0, this.options.cast.boolean(value4, context3)];
-        } else if (value4 instanceof Date) {
-          return [void 0, this.options.cast.date(value4, context3)];
-        } else if (type3 === "object" && value4 !== null) {
-          return [void 0, this.options.cast.object(value4, context3)];
-        } else if (value4 === null && this.options.cast.null !== void 0) {
-          return [void 0, this.options.cast.null(value4, context3)];
-        } else if (value4 === void 0 && this.options.cast.undefined !== void 0) {
-          return [void 0, this.options.cast.undefined(value4, context3)];
-        } else {
-          return [void 0, value4];
-        }
-      } catch (err) {
-        return [err];
-      }
     }
-  };
-};
-
-// node_modules/csv-stringify/lib/sync.js
-var stringify2 = function(records, opts = {}) {
-  const data3 = [];
-  const [err, options] = normalize_options2(opts);
-  if (err !== void 0) throw err;
-  const state = {
-    stop: false
-  };
-  const info2 = {
-    records: 0
-  };
-  const api = stringifier(options, state, info2);
-  for (const record of records) {
-    const err2 = api.__transform(record, function(record2) {
-      data3.push(record2);
-    });
-    if (err2 !== void 0) throw err2;
+    lowestOk = { limit, limitBytes };
   }
-  if (data3.length === 0) {
-    api.bom((d) => {
-      data3.push(d);
-    });
-    const err2 = api.headers((headers) => {
-      data3.push(headers);
-    });
-    if (err2 !== void 0) throw err2;
-  }
-  return data3.join("");
-};
+  return { lowestOk, highestFailing, leftOut };
+}
 
-// src/io/sweep-folder.ts
-import { readdir as readdir2, readFile as readFile2, rm as rm2, stat } from "node:fs/promises";
-import { join as join8 } from "node:path";
-
-// src/core/sweep-plan.ts
-import { createHash as createHash2 } from "node:crypto";
-
-// src/core/heap-limit.ts
-var UNIT_BYTES2 = {
-  "": 1,
-  k: 1024,
-  m: 1024 ** 2,
-  g: 1024 ** 3,
-  t: 1024 ** 4
-};
-var MIN_LIMIT_BYTES = 16 * UNIT_BYTES2.m;
-var MAX_LIMIT_BYTES = UNIT_BYTES2.t;
-var MAX_LIMIT_COUNT = 500;
-var LimitSyntaxError = class extends Error {
-  constructor(problem) {
-    super(`bad heap limit: ${problem.kind}`);
-    this.problem = problem;
-  }
-  problem;
-  name = "LimitSyntaxError";
-};
-var SIZE3 = /^(\d+)([kmgt]?)$/i;
-function parseLimits(text3) {
-  if (text3.trim() === "") throw new LimitSyntaxError({ kind: "empty-list" });
-  const seen = /* @__PURE__ */ new Map();
-  text3.split(",").forEach((raw, index5) => {
-    const token = raw.trim();
-    if (token === "") throw new LimitSyntaxError({ kind: "empty-token", position: index5 + 1 });
-    for (const limit of parseToken(token)) {
-      if (!seen.has(limit.bytes)) seen.set(limit.bytes, limit);
+// src/core/threshold-search.ts
+var MAX_LEFT_OUT_PER_LIMIT = 2;
+function nextSearchStep(config, allRuns) {
+  const runs = allRuns.filter((run3) => run3.evidence !== true);
+  const grid = config.resolution;
+  const floor2 = snapUp(config.floor, grid);
+  const ceiling = snapDown(config.ceiling, grid);
+  const clamp3 = (bytes) => Math.min(ceiling, Math.max(floor2, bytes));
+  const initialHigh = clamp3(snapUp(config.high, grid));
+  const initialLow = Math.min(clamp3(snapDown(config.low, grid)), initialHigh);
+  const builds = runs.filter((run3) => run3.status !== "interrupted").length;
+  const warmups = runs.filter((run3) => run3.warmup && run3.status !== "interrupted").length;
+  if (warmups < config.warmup) return { kind: "run", limitBytes: initialHigh, warmup: true };
+  const measured = runs.filter((run3) => !run3.warmup && run3.status !== "interrupted");
+  const byLimit = /* @__PURE__ */ new Map();
+  const leftOutInARow = /* @__PURE__ */ new Map();
+  for (const run3 of measured) {
+    const role = thresholdRole(run3);
+    if (role.kind === "left-out") {
+      const count3 = (leftOutInARow.get(run3.limitBytes) ?? 0) + 1;
+      leftOutInARow.set(run3.limitBytes, count3);
+      if (count3 >= MAX_LEFT_OUT_PER_LIMIT) return { kind: "stuck", reason: "build-fails", limitBytes: run3.limitBytes, status: run3.status, builds };
+      continue;
     }
-  });
-  const limits = [...seen.values()].sort((a4, b10) => a4.bytes - b10.bytes);
-  if (limits.length > MAX_LIMIT_COUNT) {
-    throw new LimitSyntaxError({ kind: "too-many", token: text3.trim(), count: limits.length, max: MAX_LIMIT_COUNT });
+    leftOutInARow.set(run3.limitBytes, 0);
+    const results = byLimit.get(run3.limitBytes) ?? { ok: 0, oom: 0 };
+    if (role.kind === "ok") results.ok++;
+    else results.oom++;
+    byLimit.set(run3.limitBytes, results);
   }
-  return limits;
-}
-function parseLimit(token) {
-  const size = parseSize(token.trim(), true);
-  return { spelling: spell(size.value, size.unit), bytes: size.bytes };
-}
-function parseToken(token) {
-  if (!token.includes("..")) return [parseLimit(token)];
-  const match2 = /^([^.:]*)\.\.([^.:]*)(?::([^:]*))?$/.exec(token);
-  if (match2 === null) throw new LimitSyntaxError({ kind: "malformed-range", token });
-  const [, startText = "", endText = "", stepText] = match2;
-  if (stepText === void 0) throw new LimitSyntaxError({ kind: "range-without-step", token });
-  const start = parseSize(startText, true, token);
-  const end = parseSize(endText, true, token);
-  const step2 = parseSize(stepText, false, token);
-  if (step2.bytes === 0) throw new LimitSyntaxError({ kind: "zero-step", token });
-  if (end.bytes < start.bytes) {
-    throw new LimitSyntaxError({ kind: "reversed-range", token, swapped: `${endText}..${startText}:${stepText}` });
+  const failing = [...byLimit].filter(([, results]) => results.oom > 0).map(([limit]) => limit);
+  const low = failing.length === 0 ? void 0 : Math.max(...failing);
+  const passingAbove = [...byLimit].filter(([limit, results]) => results.oom === 0 && (low === void 0 || limit > low)).map(([limit]) => limit);
+  const high = passingAbove.length === 0 ? void 0 : Math.min(...passingAbove);
+  const run2 = (limitBytes) => ({ kind: "run", limitBytes, warmup: false });
+  if (high === void 0) {
+    if (low === void 0) return run2(initialHigh);
+    if (low >= ceiling) return { kind: "stuck", reason: "no-success", limitBytes: low, status: "oom", builds };
+    return run2(low < initialHigh ? initialHigh : clamp3(snapUp(low * 2, grid)));
   }
-  if (end.bytes === start.bytes) throw new LimitSyntaxError({ kind: "empty-range", token, single: spell(start.value, start.unit) });
-  const unit2 = smallestUnit([start.unit, end.unit, step2.unit]);
-  const span = end.bytes - start.bytes;
-  if (span % step2.bytes !== 0) {
-    const below = start.bytes + Math.floor(span / step2.bytes) * step2.bytes;
-    throw new LimitSyntaxError({
-      kind: "uneven-step",
-      token,
-      below: spell(below / UNIT_BYTES2[unit2], unit2),
-      above: spell((below + step2.bytes) / UNIT_BYTES2[unit2], unit2)
-    });
+  if (low === void 0) {
+    const lowestTried = Math.min(...byLimit.keys());
+    if (lowestTried <= floor2) return confirmed(high) ? { kind: "done", threshold: high, below: void 0, builds } : run2(high);
+    return run2(lowestTried > initialLow ? initialLow : clamp3(snapDown(lowestTried / 2, grid)));
   }
-  const count3 = span / step2.bytes + 1;
-  if (count3 > MAX_LIMIT_COUNT) throw new LimitSyntaxError({ kind: "too-many", token, count: count3, max: MAX_LIMIT_COUNT });
-  return Array.from({ length: count3 }, (_, i) => {
-    const bytes = start.bytes + i * step2.bytes;
-    return { spelling: spell(bytes / UNIT_BYTES2[unit2], unit2), bytes };
-  });
-}
-function parseSize(text3, isLimit, context3 = text3) {
-  const match2 = SIZE3.exec(text3);
-  if (match2 === null) throw new LimitSyntaxError(sizeProblem(text3, context3));
-  const [, digits = "", unitText = ""] = match2;
-  const unit2 = unitText.toLowerCase();
-  const value4 = Number(digits);
-  const bytes = value4 * UNIT_BYTES2[unit2];
-  if (!Number.isSafeInteger(bytes)) throw new LimitSyntaxError({ kind: "too-large", token: context3, max: formatBytes(MAX_LIMIT_BYTES) });
-  if (!isLimit) return { value: value4, unit: unit2, bytes };
-  if (bytes === 0) throw new LimitSyntaxError({ kind: "zero", token: context3 });
-  if (bytes < MIN_LIMIT_BYTES) throw new LimitSyntaxError({ kind: "too-small", token: context3, min: formatBytes(MIN_LIMIT_BYTES) });
-  if (bytes > MAX_LIMIT_BYTES) throw new LimitSyntaxError({ kind: "too-large", token: context3, max: formatBytes(MAX_LIMIT_BYTES) });
-  return { value: value4, unit: unit2, bytes };
-}
-function sizeProblem(text3, context3) {
-  if (text3.startsWith("-")) return { kind: "negative", token: context3 };
-  const fraction = /^(\d*)\.(\d+)([kmgt]?)$/i.exec(text3);
-  if (fraction !== null) {
-    const [, whole = "", decimals = "", unitText = ""] = fraction;
-    const unit2 = unitText.toLowerCase();
-    const bytes = Number(`${whole || "0"}.${decimals}`) * UNIT_BYTES2[unit2];
-    return { kind: "fraction", token: context3, suggestion: Number.isInteger(bytes) && bytes > 0 ? formatBytes(bytes) : void 0 };
+  const gap = high - low;
+  if (gap > grid) return run2(low + Math.floor(gap / grid / 2) * grid);
+  return confirmed(high) ? { kind: "done", threshold: high, below: low, builds } : run2(high);
+  function confirmed(limit) {
+    return (byLimit.get(limit)?.ok ?? 0) >= config.repeats;
   }
-  const withUnit = /^(\d+)\s*([a-z]+)$/i.exec(text3);
-  if (withUnit !== null) {
-    const [, digits = "", unitText = ""] = withUnit;
-    const first = unitText[0].toLowerCase();
-    const suggestion = first in UNIT_BYTES2 && first !== "" ? `${Number(digits)}${first}` : void 0;
-    return { kind: "unknown-unit", token: context3, unit: unitText, suggestion };
-  }
-  return { kind: "not-a-size", token: context3 };
 }
-function smallestUnit(units) {
-  return units.reduce((smallest, unit2) => UNIT_BYTES2[unit2] < UNIT_BYTES2[smallest] ? unit2 : smallest);
+function estimateRemainingBuilds(config, runs) {
+  const measured = runs.filter((run2) => !run2.warmup && run2.status !== "interrupted");
+  const failing = measured.filter((run2) => thresholdRole(run2).kind === "memory-failure").map((run2) => run2.limitBytes);
+  const passing = measured.filter((run2) => thresholdRole(run2).kind === "ok").map((run2) => run2.limitBytes);
+  const low = failing.length > 0 ? Math.max(...failing) : Math.min(config.low, ...passing);
+  const highs = passing.filter((limit) => limit > low);
+  const high = highs.length > 0 ? Math.min(...highs) : Math.max(config.high, low * 2);
+  const bisections = Math.max(0, Math.ceil(Math.log2(Math.max(1, (high - low) / config.resolution))));
+  return Math.max(1, bisections + config.repeats - 1 + (failing.length === 0 ? 1 : 0) + (passing.length === 0 ? 1 : 0));
 }
-function spell(value4, unit2) {
-  return `${value4}${unit2}`;
+function snapUp(bytes, grid) {
+  return Math.ceil(bytes / grid) * grid;
 }
-function formatBytes(bytes) {
-  for (const unit2 of ["t", "g", "m", "k"]) {
-    if (bytes >= UNIT_BYTES2[unit2] && bytes % UNIT_BYTES2[unit2] === 0) return `${bytes / UNIT_BYTES2[unit2]}${unit2}`;
-  }
-  return String(bytes);
-}
-function limitIdPart(bytes) {
-  if (bytes % UNIT_BYTES2.m === 0) return `${String(bytes / UNIT_BYTES2.m).padStart(4, "0")}m`;
-  if (bytes % UNIT_BYTES2.k === 0) return `${String(bytes / UNIT_BYTES2.k).padStart(7, "0")}k`;
-  return String(bytes).padStart(10, "0");
+function snapDown(bytes, grid) {
+  return Math.max(grid, Math.floor(bytes / grid) * grid);
 }
 
-// src/core/sweep-plan.ts
-function runId(limitBytes, warmup, iteration) {
-  return `${limitIdPart(limitBytes)}-${warmup ? "w" : "r"}${String(iteration).padStart(2, "0")}`;
+// src/render/sweep.ts
+var SWEEP_DESCRIPTION = "Build a workspace again and again with different heap limits (-Xmx of the Bazel server), every build cold, and keep each build's profiles, BEP and console; or search for the lowest heap at which the build succeeds.";
+var SWEEP_SUMMARY = "Build at several heap limits, each build cold, keeping profiles; or find the lowest heap that succeeds.";
+var SWEEP_OPTION_HELP = {
+  workspace: "the Bazel workspace to build (default: the one you run this in)",
+  targets: "target pattern to build; repeat for more (default: //...)",
+  limits: "heap limits: sizes (256m, 1g), ranges START..END:STEP, comma-separated",
+  runs: "measured runs per limit (with --search: successes the threshold needs, default 3)",
+  warmup: "warm-up runs per limit, recorded but marked as warm-ups",
+  mode: "regular: build; nobuild: analysis only (--nobuild); skymeld: merged analysis and execution (Bazel 6+)",
+  config: "--config for every build; repeat for more (default: eat, this repository's memory hog; none with --workspace)",
+  buildFlag: "extra build flag, e.g. --build-flag=--jobs=2; repeat for more",
+  startupFlag: "extra Bazel startup flag, e.g. --startup-flag=--host_jvm_args=-XX:+UseParallelGC; repeat for more",
+  bazel: "the Bazel binary (a name on PATH or a path)",
+  out: "output folder (default: <workspace>/measurements/sweep-<plan fingerprint>)",
+  timeout: "stop a build after this long (90s, 10m, 1h) and record it as timeout",
+  search: "find the lowest heap that succeeds (bracket, then bisect) instead of a grid; --limits gives the first bracket",
+  resolution: "with --search: stop when the bracket is this narrow",
+  shard: "run only the i-th of n deterministic slices of the plan (for CI matrices); copy the folders together after",
+  force: "redo every run, replacing earlier results in --out",
+  profile: "how much each build records: none, light (profile, CPU profile, BEP; the default) or full (every Starlark call: needs about twice the heap)",
+  evidenceRuns: "after the threshold is found, add N full-profile runs just below and at it for blame (kept out of the threshold)",
+  noHeapDumps: "do not capture the JVM's heap dump when a build runs out of memory (by default it is digested to heap-digest.json, then deleted)",
+  keepHeapDumps: "keep each heap dump next to its digest (hundreds of MB each)",
+  showConsole: "show each build's console live (it is always saved to console.log)"
+};
+var SWEEP_HELP_FOOTER = `
+Examples:
+  Sweep this repository's reproduction with the default plan (a few minutes):
+    bazel run //analysis:sweep
+  A dense grid, five runs and one warm-up per limit:
+    bazel run //analysis:sweep -- --limits 155m..180m:1m,190m..250m:5m,300m,1g --runs 5 --warmup 1
+  Find the threshold of another workspace's build to within 5m:
+    bazel run //analysis:sweep -- --workspace ~/src/app --targets //server/... --search --resolution 5m
+
+Heap limits are read like -Xmx: k, m, g, t are KiB, MiB, GiB, TiB (either case); no unit means bytes.
+A range's step must reach its end exactly. The JVM rounds the heap up to 2 MiB (G1), so 155m runs like 156m.
+Every build runs in the sweep's own output base (<out>/output_base) after a bazel clean, in a fresh server.
+Each run's folder <out>/runs/<id>/ holds run.json, console.log, profile.json.gz, starlark-cpu.pprof,
+bep.json, memory-profile.txt and jvm.out. Run the same command again to finish an interrupted sweep.
+Only memory outcomes count towards the threshold: out of memory (also a server that hung or thrashed in GC
+until the sweep stopped it), an action the kernel killed, and a timeout whose GC log shows memory pressure.
+A build that failed otherwise, a timeout without GC pressure, a server killed from outside and an
+interrupted run measured nothing about the heap: the table says which runs were left out and why.
+One sweep at a time writes into a folder (<out>/sweep.lock names it); a lock whose sweep is gone is taken over.
+Exit codes: 0 every planned run measured (out of memory is a measurement), 1 a run was left out of the
+threshold or the search could not finish; 2 usage error, or the disk of --out is full; 3 internal error.`;
+function limitProblemMessage(problem) {
+  const prefix = "--limits";
+  switch (problem.kind) {
+    case "empty-list":
+      return `${prefix} is empty; give heap limits such as 256m,512m,1g`;
+    case "empty-token":
+      return `${prefix}: item ${problem.position} is empty; remove the extra comma`;
+    case "negative":
+      return `${prefix}: "${problem.token}" is negative; heap sizes and steps are positive, e.g. 256m or 5m`;
+    case "fraction":
+      return `${prefix}: "${problem.token}" has a fraction, which -Xmx does not take; ${problem.suggestion === void 0 ? "use a smaller unit" : `write ${problem.suggestion}`}`;
+    case "unknown-unit":
+      return `${prefix}: "${problem.token}" has the unit "${problem.unit}"; use k, m, g or t (KiB, MiB, GiB, TiB)${problem.suggestion === void 0 ? "" : `, e.g. ${problem.suggestion}`}`;
+    case "not-a-size":
+      return `${prefix}: "${problem.token}" is not a heap size; write whole numbers with k, m, g or t, e.g. 256m`;
+    case "zero":
+      return `${prefix}: "${problem.token}" is zero; a heap limit must be at least 16m`;
+    case "too-small":
+      return `${prefix}: "${problem.token}" is below ${problem.min}, where the Bazel server cannot even start; use ${problem.min} or more`;
+    case "too-large":
+      return `${prefix}: "${problem.token}" is above ${problem.max}; use a smaller heap limit`;
+    case "range-without-step":
+      return `${prefix}: the range "${problem.token}" has no step; add one, e.g. ${problem.token}:5m`;
+    case "malformed-range":
+      return `${prefix}: "${problem.token}" is not a range; write START..END:STEP, e.g. 155m..180m:5m`;
+    case "zero-step":
+      return `${prefix}: the range "${problem.token}" has a zero step; use a positive step, e.g. 5m`;
+    case "reversed-range":
+      return `${prefix}: the range "${problem.token}" goes down; write it upwards: ${problem.swapped}`;
+    case "empty-range":
+      return `${prefix}: the range "${problem.token}" starts where it ends; write just ${problem.single}`;
+    case "uneven-step":
+      return `${prefix}: the step of "${problem.token}" does not land on its end; end at ${problem.below} or ${problem.above}, or choose a step that divides the range`;
+    case "too-many":
+      return `${prefix}: "${problem.token}" makes ${problem.count} limits, more than ${MAX_LIMIT_COUNT}; use a bigger step, or --search`;
+  }
 }
-function gridPlan(limits, runs, warmup) {
-  const ascending5 = [...limits].sort((a4, b10) => a4.bytes - b10.bytes);
-  const rounds = [
-    ...Array.from({ length: warmup }, (_, i) => ({ warmup: true, iteration: i + 1 })),
-    ...Array.from({ length: runs }, (_, i) => ({ warmup: false, iteration: i + 1 }))
+function resolutionProblemMessage(text3) {
+  return `--resolution: "${text3}" is not a heap size step; write a whole number with k, m or g, e.g. 5m`;
+}
+function shardProblemMessage(problem) {
+  return problem.kind === "shard-syntax" ? `--shard: "${problem.text}" is not i/n; write e.g. --shard 2/3 for the second of three shards` : `--shard: "${problem.text}" is out of range; i goes from 1 to n, e.g. 1/3, 2/3, 3/3`;
+}
+function durationProblemMessage(text3) {
+  return `--timeout: "${text3}" is not a duration; write e.g. 90s, 10m or 1h`;
+}
+function countProblemMessage(option, text3, min4) {
+  return `${option}: "${text3}" is not a whole number of at least ${min4}`;
+}
+function targetProblemMessage(target2) {
+  return target2.trim() === "" ? `--targets: an empty pattern; give a target pattern such as //... or //pkg:target` : `--targets: ${JSON.stringify(target2)} holds whitespace, which no Bazel target pattern has; give each pattern its own --targets`;
+}
+var SHARD_WITH_SEARCH = "--shard cannot be combined with --search: a search decides each build from the ones before it";
+var EVIDENCE_WITH_SHARD = "--evidence-runs cannot be combined with --shard: they go where the whole sweep's threshold is; add them to one sweep of the copied-together folder";
+var KEEP_WITHOUT_DUMPS = "--keep-heap-dumps keeps the heap dumps that --no-heap-dumps turns off; choose one";
+var RESOLUTION_WITHOUT_SEARCH = "--resolution only applies to --search; add --search, or leave --resolution out";
+var NOTHING_TO_RUN = "--runs 0 and --warmup 0 plan no builds; ask for at least one run";
+function modeUnsupported(mode, version2, bazel, since) {
+  return `--mode ${mode} needs Bazel ${since} or newer, but ${bazel} is Bazel ${version2.label}; use --mode regular or --mode nobuild, or --bazel with a newer Bazel`;
+}
+function bazelNotFound(bazel) {
+  return `cannot run Bazel "${bazel}" (not found or not executable); install Bazel or give its path with --bazel`;
+}
+function bazelProbeFailed(bazel, exitCode, output3) {
+  const lastLine = output3.trim().split("\n").filter((line5) => line5.trim() !== "").pop() ?? "no output";
+  return `${bazel} failed (exit ${exitCode}) while the sweep probed its version: ${lastLine}; check that it runs, or give another Bazel with --bazel`;
+}
+function notBazel(bazel, versionOutput) {
+  const printed = versionOutput.trim().split("\n")[0]?.trim() ?? "";
+  const said = printed === "" ? "printed nothing" : `printed ${JSON.stringify(printed.slice(0, 80))}`;
+  return `--bazel: ${bazel} does not answer like Bazel (\`--version\` ${said}, and it takes build flags no Bazel has or refuses ones every Bazel has); give the path of a Bazel binary`;
+}
+function sweepMismatch(out, differences) {
+  return `${out} already holds a sweep with other settings (${differences.join(", ")} differ); use another --out, repeat the earlier command to resume it, or delete the folder to start over`;
+}
+function commandLineRefused(bazelError, consoleFile) {
+  return `Bazel refused the build's command line: ${bazelError ?? `see ${consoleFile}`}; fix the --build-flag, --config or --targets`;
+}
+function outputBaseNotIgnored(outputBase, workspace, relative4) {
+  return `the sweep's output base ${outputBase} is inside the workspace ${workspace} but not in its .bazelignore, so //... would find Bazel's own files there; add the line "${relative4}" to .bazelignore, or choose an --out outside the workspace`;
+}
+function notAWorkspace2(path4) {
+  return `--workspace: ${path4} is not a Bazel workspace (no MODULE.bazel, WORKSPACE.bazel or WORKSPACE); give the workspace's root folder`;
+}
+function of(position2, total) {
+  return total === void 0 ? `run ${position2}` : `run ${position2} of ${total}`;
+}
+function progressLine(state) {
+  const parts = [
+    of(state.position, state.total),
+    `${state.run.id} (limit ${state.run.limit.spelling}${state.run.warmup ? ", warm-up" : ""})`,
+    `elapsed ${formatDuration(state.elapsedSeconds)}`,
+    state.etaSeconds === void 0 ? "" : `ETA ${formatDuration(state.etaSeconds)}`,
+    state.lastStatus === void 0 ? "" : `last: ${state.lastStatus}`
   ];
-  return rounds.flatMap((round2, index5) => {
-    const order = index5 % 2 === 0 ? ascending5 : [...ascending5].reverse();
-    return order.map((limit) => ({ id: runId(limit.bytes, round2.warmup, round2.iteration), limit, ...round2 }));
-  });
+  return parts.filter((part) => part !== "").join("  ");
 }
-var ShardSyntaxError = class extends Error {
-  constructor(problem) {
-    super(`bad shard: ${problem.kind}`);
-    this.problem = problem;
+function runStartedLine(position2, total, run2) {
+  return `sweep: ${of(position2, total)}: ${run2.id}, limit ${run2.limit.spelling}${run2.warmup ? " (warm-up)" : ""}
+`;
+}
+function runFinishedLine(record) {
+  const stopped = record.stoppedBy === void 0 ? "" : `, stopped by the sweep (${record.stoppedBy})`;
+  return `sweep: ${record.id}: ${record.status} (exit ${record.exitCode ?? record.signal ?? "?"}${stopped}) in ${record.wallSeconds.toFixed(1)} s
+`;
+}
+function versionLine(bazel, version2) {
+  const how = version2.source === "--version" ? "bazel --version" : version2.source === "package" ? "its package, confirmed by a flag probe" : "a flag probe";
+  return `sweep: ${bazel} is Bazel ${version2.label} (from ${how})
+`;
+}
+function resumeLine(out) {
+  return `sweep: resuming the sweep in ${out}: finished runs are kept, unfinished and interrupted ones redone
+`;
+}
+function outNotAFolder(out, throughFile) {
+  return throughFile ? `--out: part of ${out} is a file, not a folder; choose a new or empty folder` : `--out: ${out} exists and is not a folder; choose a new or empty folder`;
+}
+function commandOf(holder) {
+  const [, script, ...rest] = holder.argv;
+  const words = [script === void 0 ? "?" : script.split("/").pop() ?? script, ...rest];
+  const text3 = words.join(" ");
+  return text3.length > 400 ? `${text3.slice(0, 397)}...` : text3;
+}
+function sweepLocked(out, lockFile, holder, elsewhere) {
+  const who = `pid ${holder.pid}${elsewhere ? ` on host ${holder.host}` : ""}, started ${holder.startedAt}: ${commandOf(holder)}`;
+  return elsewhere ? `--out: ${out} is in use by a sweep on another host (${who}); wait for it to finish, or if it is gone, delete ${lockFile}` : `--out: ${out} is in use by another sweep (${who}); wait for it to finish, or choose another --out`;
+}
+function lockUnreadable(out, lockFile) {
+  return `--out: ${lockFile} is not a lock this tool wrote; if no sweep writes into ${out}, delete it and try again`;
+}
+function lockTakenOverLine(out, holder) {
+  return `sweep: the sweep that locked ${out} is gone (pid ${holder.pid}, started ${holder.startedAt}); taking its lock over
+`;
+}
+function diskFull(out, started) {
+  return started ? `the disk of ${out} is full; finished runs are kept and the unfinished one was deleted: free some space, then run the same command again to go on` : `the disk of ${out} is full; free some space, or choose an --out on another disk`;
+}
+function notASweepFolder(out) {
+  return `--out: ${out} already holds other files and no sweep.json; choose a new or empty folder`;
+}
+var INTERRUPTED_LINE = "sweep: interrupted; finished runs are kept, run the same command again to go on\n";
+function leftOutReasonText(reason) {
+  switch (reason) {
+    case "failed":
+      return "the build failed for another reason than memory";
+    case "timeout-without-pressure":
+      return "timed out without GC pressure: too slow, not short of heap";
+    case "timeout-unknown-pressure":
+      return "timed out, and no GC log tells whether memory was why";
+    case "server-died":
+      return "the Bazel server died without running out of memory (killed from outside?)";
+    case "interrupted":
+      return "interrupted";
   }
-  problem;
-  name = "ShardSyntaxError";
-};
-function parseShard(text3) {
-  const match2 = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text3);
-  if (match2 === null) throw new ShardSyntaxError({ kind: "shard-syntax", text: text3 });
-  const index5 = Number(match2[1]);
-  const count3 = Number(match2[2]);
-  if (count3 < 1 || index5 < 1 || index5 > count3) throw new ShardSyntaxError({ kind: "shard-range", text: text3 });
-  return { index: index5, count: count3 };
 }
-function shardSlice(plan, shard) {
-  if (shard === void 0) return [...plan];
-  return plan.filter((_, position2) => position2 % shard.count === shard.index - 1);
+function runsTable(records) {
+  const header = ["run", "limit", "status", "exit", "wall s", "threshold"];
+  const rows = records.map((record) => {
+    const role = thresholdRole(record);
+    return [
+      record.id,
+      record.limit,
+      record.status + (record.warmup ? " (warm-up)" : ""),
+      record.exitCode === null ? record.signal ?? "-" : String(record.exitCode),
+      record.wallSeconds.toFixed(1),
+      role.kind === "left-out" ? `left out: ${leftOutReasonText(role.reason)}` : ""
+    ];
+  });
+  const numeric = /* @__PURE__ */ new Set([3, 4]);
+  const widths = header.map((title2, column) => Math.max(title2.length, ...rows.map((row) => row[column].length)));
+  const line5 = (cells) => cells.map((cell2, column) => numeric.has(column) ? cell2.padStart(widths[column]) : cell2.padEnd(widths[column])).join("  ").trimEnd();
+  return [line5(header), ...rows.map(line5)].join("\n") + "\n";
 }
-function planFingerprint(settings) {
-  return createHash2("sha256").update(canonicalJson(settings)).digest("hex").slice(0, 16);
+function gridThresholdLine(threshold3) {
+  const { lowestOk, highestFailing, leftOut } = threshold3;
+  const ignored = leftOut.length === 0 ? "" : `; ${leftOut.length} run${leftOut.length === 1 ? "" : "s"} left out, see the table`;
+  if (lowestOk === void 0 && highestFailing === void 0) {
+    return leftOut.length === 0 ? "threshold: no runs yet\n" : `threshold: unknown: no run measured the heap${ignored}
+`;
+  }
+  if (lowestOk === void 0) return `threshold: above ${highestFailing.limit}: no build succeeded at the highest limit${ignored}
+`;
+  if (highestFailing === void 0) return `threshold: at most ${lowestOk.limit}: every build succeeded, even at the lowest limit${ignored}
+`;
+  return `threshold: ${lowestOk.limit} (every build succeeded from ${lowestOk.limit} up; a build failed at ${highestFailing.limit})${ignored}
+`;
 }
-function settingsDifferences(stored, wanted) {
-  return Object.keys(wanted).filter((key2) => canonicalJson(stored[key2]) !== canonicalJson(wanted[key2]));
+function searchResultLines(step2, resolution) {
+  if (step2 === void 0) return "threshold: the search was interrupted before it finished\n";
+  switch (step2.kind) {
+    case "done":
+      return step2.below === void 0 ? `threshold: at most ${formatBytes(step2.threshold)} (it succeeded even at the lowest heap tried), ${step2.builds} builds
+` : `threshold: ${formatBytes(step2.threshold)}, bracket ${formatBytes(step2.below)}..${formatBytes(step2.threshold)} (resolution ${formatBytes(resolution)}), ${step2.builds} builds
+`;
+    case "stuck":
+      return step2.reason === "no-success" ? `threshold: not found: the build ran out of memory even at ${formatBytes(step2.limitBytes)}, ${step2.builds} builds
+` : `threshold: not found: at ${formatBytes(step2.limitBytes)} the build ended "${step2.status}" ${MAX_LEFT_OUT_PER_LIMIT} times in a row, which says nothing about the heap; see their console.log (${step2.builds} builds)
+`;
+    case "run":
+      return "threshold: the search has not finished\n";
+  }
 }
-function canonicalJson(value4) {
-  return JSON.stringify(
-    value4,
-    (_key, inner) => typeof inner === "object" && inner !== null && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a4], [b10]) => a4 < b10 ? -1 : a4 > b10 ? 1 : 0)) : inner
-  ) ?? "undefined";
+function outputsLines(out, indexFiles) {
+  return `outputs: ${out}
+  runs:   ${out}/runs/<id>/ (run.json, console.log, profile.json.gz, ...)
+  tables: ${indexFiles.map((name) => `${out}/${name}`).join(", ")}
+`;
 }
-function runsToDo(plan, onDisk, force) {
-  if (force) return [...plan];
-  const done = new Set(onDisk.filter((run2) => run2.status !== "interrupted").map((run2) => run2.id));
-  return plan.filter((run2) => !done.has(run2.id));
+function reportLine(path4) {
+  return `report: ${path4}
+`;
+}
+function reportNotWritten(out, path4, reason) {
+  return `sweep: the report ${path4} was not written (${reason}); the runs are intact: try \`bazel run //analysis:report -- ${out}\`
+`;
+}
+function digestFailedLine(runDir, reason) {
+  return `sweep: the heap dump in ${runDir} could not be digested (${reason}); it is kept there
+`;
+}
+function sweepBlameLines(result) {
+  const lines = [verdictLine2(result)];
+  for (const suspect of result.suspects.slice(0, 3)) {
+    const words = evidenceWords(suspect);
+    lines.push(`  ${suspect.score.toFixed(1).padStart(5)}  ${suspect.file === void 0 ? suspect.function : `${suspect.function} (${suspect.file})`}${words === "" ? "" : `: ${words}`}`);
+  }
+  return `${lines.join("\n")}
+`;
+}
+function blameNotDone(out, reason) {
+  return `sweep: blame could not be computed (${reason}); the runs are intact: try \`bazel run //analysis:blame -- ${out}\`
+`;
 }
 
-// src/io/sweep-folder.ts
-var SweepMismatchError = class extends Error {
-  constructor(out, differences) {
-    super(`${out} holds another sweep (${differences.join(", ")} differ)`);
-    this.out = out;
-    this.differences = differences;
+// src/render/report.ts
+var REPORT_DESCRIPTION = "Write one self-contained HTML page about a sweep: parameters, threshold, plots and every run.";
+var REPORT_HELP_FOOTER = `
+The page needs nothing else to open (no network, no scripts): plots are inline SVG. Its links to each
+run's files are relative, so keep it inside the sweep folder (the default) or move both together.
+
+Examples:
+  bazel run //analysis:report -- measurements/sweep
+  bazel run //analysis:report -- measurements/sweep --out /tmp/report.html`;
+function reportWritten(path4) {
+  return `wrote ${path4}
+`;
+}
+function reportBlameFailed(reason) {
+  return `${PROGRAM_NAME}: the report's Blame section is left empty: ${reason}
+`;
+}
+function unreadableRunLine(problem) {
+  return `${PROGRAM_NAME}: ${problem}; that run is left out, the others are read
+`;
+}
+var STYLE = `
+body { font-family: "DejaVu Sans", Verdana, sans-serif; margin: 1.5rem 2rem; color: #222; }
+h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
+table { border-collapse: collapse; font-size: 0.85rem; }
+th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; }
+tr.crash td { background: #fdecea; }
+.threshold { font-size: 1.05rem; }
+.muted { color: #666; }
+code { font-size: 0.85rem; }
+`;
+function reportHtml(input) {
+  const title2 = `Heap limit sweep: ${input.sweep}`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>${escapeHtml(title2)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>${escapeHtml(title2)}</h1>
+<p class="threshold" id="threshold">${thresholdSentence(input.threshold)}</p>
+<h2>Parameters</h2>
+${parametersTable(input.parameters)}
+<h2>Duration and garbage collections</h2>
+<figure id="plot">
+${input.plotSvg}
+</figure>
+<h2>Runs</h2>
+${runsTable2(input.runs, input.threshold)}
+<h2>Blame</h2>
+<section id="blame">
+${input.blame === void 0 ? `<p class="muted">Blame could not be computed for this sweep; see \`blame\`'s message on the command line.</p>` : blameSection(input.blame)}
+</section>
+</body>
+</html>
+`;
+}
+function thresholdSentence(threshold3) {
+  return measuredSentence(threshold3) + leftOutSentence(threshold3);
+}
+function measuredSentence({ lowestOk, highestFailing, leftOut }) {
+  if (lowestOk === void 0 && highestFailing === void 0) return leftOut.length === 0 ? "No runs." : "Threshold: unknown — no run measured the heap.";
+  if (lowestOk === void 0) {
+    return `Threshold: not reached — runs failed even at the highest limit, <strong>${escapeHtml(highestFailing.limit)}</strong>.`;
   }
-  out;
-  differences;
-  name = "SweepMismatchError";
-};
-var NotASweepFolderError = class extends Error {
-  constructor(out) {
-    super(`${out} is not a sweep folder`);
-    this.out = out;
+  if (highestFailing === void 0) {
+    return `Threshold: at or below <strong>${escapeHtml(lowestOk.limit)}</strong> — every run succeeded, down to the lowest limit.`;
   }
-  out;
-  name = "NotASweepFolderError";
+  return `Threshold: <strong>${escapeHtml(lowestOk.limit)}</strong> — every run at and above it succeeded; at ${escapeHtml(highestFailing.limit)} a run failed.`;
+}
+function leftOutSentence({ leftOut }) {
+  if (leftOut.length === 0) return "";
+  const runs = leftOut.map((run2) => `${escapeHtml(run2.id)} (${escapeHtml(leftOutReasonText(run2.reason))})`).join("; ");
+  return ` Left out, as they measured nothing about the heap: ${runs}.`;
+}
+var PARAMETER_LABELS = {
+  workspace: "Workspace",
+  bazel: "Bazel",
+  bazelVersion: "Bazel version",
+  targets: "Targets",
+  limits: "Heap limits",
+  runs: "Runs per limit",
+  warmup: "Warm-up runs per limit",
+  mode: "Mode",
+  configs: "Configs (--config)",
+  buildFlags: "Build flags",
+  startupFlags: "Startup flags",
+  timeoutSeconds: "Timeout (s)",
+  search: "Threshold search",
+  plannedRuns: "Planned runs",
+  fingerprint: "Plan fingerprint"
 };
-async function checkSweepFolder(out, fingerprint, settings) {
-  const file = join8(out, SWEEP_MANIFEST_FILE);
-  const text3 = await readFile2(file, "utf8").catch((error3) => {
-    if (error3.code === "ENOENT" || error3.code === "ENOTDIR") return void 0;
-    throw new InputError(`${file}: cannot read it (${error3.code ?? error3.message})`);
+function parameterRows(manifest) {
+  const { settings, schema: _schema, bazelVersionSource, ...rest } = manifest;
+  const fields = [
+    ...typeof settings === "object" && settings !== null ? Object.entries(settings) : [],
+    ...Object.entries(rest)
+  ];
+  return fields.map(([key3, value4]) => {
+    let text3 = parameterText(value4);
+    if (key3 === "plannedRuns" && Array.isArray(value4)) text3 = `${value4.length}`;
+    if (key3 === "search" && value4 === null) text3 = "no (a grid)";
+    if (key3 === "bazelVersion" && typeof bazelVersionSource === "string") text3 = `${text3} (from ${bazelVersionSource})`;
+    return [PARAMETER_LABELS[key3] ?? key3, text3];
   });
-  if (text3 === void 0) {
-    const entries2 = await readdir2(out).catch(() => []);
-    if (entries2.some((name) => name !== "output_base")) throw new NotASweepFolderError(out);
-    return "new";
-  }
-  let stored;
-  try {
-    stored = JSON.parse(text3);
-  } catch {
-    throw new NotASweepFolderError(out);
-  }
-  if (stored.fingerprint === fingerprint) return "resumed";
-  const differences = typeof stored.settings === "object" && stored.settings !== null ? settingsDifferences(stored.settings, settings) : [];
-  throw new SweepMismatchError(out, differences.length > 0 ? differences : ["settings"]);
 }
-async function writeSweepManifest(out, manifest) {
-  await writeOutputFile(join8(out, SWEEP_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
-`);
+function parametersTable(parameters) {
+  if (parameters === void 0) return `<p class="muted">No sweep.json in this folder.</p>`;
+  const rows = parameterRows(parameters).map(
+    ([label, text3]) => `<tr><th>${escapeHtml(label)}</th><td><code>${escapeHtml(text3)}</code></td></tr>`
+  );
+  return `<table id="parameters">
+${rows.join("\n")}
+</table>`;
 }
-async function readRunRecords(out) {
-  const runsDir = join8(out, RUNS_DIR);
-  const entries2 = await readdir2(runsDir, { withFileTypes: true }).catch(() => []);
-  const records = [];
-  for (const entry2 of entries2) {
-    if (!entry2.isDirectory()) continue;
-    const file = join8(runsDir, entry2.name, RUN_RECORD_FILE);
-    const text3 = await readFile2(file, "utf8").catch(() => void 0);
-    if (text3 === void 0) continue;
-    let parsed;
-    try {
-      parsed = JSON.parse(text3);
-    } catch {
-      throw new InputError(`${file}: not valid JSON; move that run folder away (or delete it) to redo the run`);
-    }
-    records.push(checkRunRecord(parsed, file));
-  }
-  return records.sort((a4, b10) => a4.id < b10.id ? -1 : a4.id > b10.id ? 1 : 0);
+function parameterText(value4) {
+  if (typeof value4 === "string") return value4;
+  if (Array.isArray(value4) && value4.every((item) => typeof item === "string")) return value4.length === 0 ? "(none)" : value4.join(" ");
+  return JSON.stringify(value4);
 }
-function runFolder(out, id2) {
-  return join8(out, RUNS_DIR, id2);
-}
-async function clearRunFolder(out, id2) {
-  await rm2(runFolder(out, id2), { recursive: true, force: true });
-}
-async function writeRunRecord(out, record) {
-  await writeOutputFile(join8(runFolder(out, record.id), RUN_RECORD_FILE), `${JSON.stringify(record, null, 2)}
-`);
-}
-async function writeRunIndexes(out, records, shard) {
-  const [jsonlName, csvName] = indexFileNames(shard);
-  const sorted = [...records].sort((a4, b10) => a4.id < b10.id ? -1 : a4.id > b10.id ? 1 : 0);
-  await writeOutputFile(join8(out, jsonlName), sorted.map((record) => `${JSON.stringify(record)}
-`).join(""));
-  const csv2 = stringify2(sorted.map(csvRow), { header: true, columns: CSV_COLUMNS, cast: { boolean: (value4) => String(value4) } });
-  await writeOutputFile(join8(out, csvName), csv2);
-}
-function indexFileNames(shard) {
-  if (shard === void 0) return [RUNS_JSONL_FILE, RUNS_CSV_FILE];
-  const suffix = `.shard-${shard.index}-of-${shard.count}`;
-  return [RUNS_JSONL_FILE.replace(/\.jsonl$/, `${suffix}.jsonl`), RUNS_CSV_FILE.replace(/\.csv$/, `${suffix}.csv`)];
-}
-var CSV_COLUMNS = [
-  "id",
-  "limit",
-  "limitBytes",
-  "iteration",
-  "warmup",
-  "mode",
-  "status",
-  "exitCode",
-  "signal",
-  "stoppedBy",
-  "wallSeconds",
-  "startedAt",
-  "endedAt",
-  "bazelVersion",
-  "argv",
-  "artifacts"
+var RUN_COLUMNS = [
+  "Run",
+  "Limit",
+  "Iteration",
+  "Profile",
+  "Status",
+  "Exit",
+  "Wall (s)",
+  "Profile (s)",
+  "GCs (minor/major)",
+  "GC (s)",
+  "Peak heap (MiB)",
+  "Profile events",
+  "Threshold",
+  "Files"
 ];
-function csvRow(record) {
-  return Object.fromEntries(
-    CSV_COLUMNS.map((column) => {
-      const value4 = record[column];
-      if (value4 === null || value4 === void 0) return [column, ""];
-      return [column, typeof value4 === "object" ? JSON.stringify(value4) : value4];
-    })
-  );
+function runsTable2(runs, threshold3) {
+  const header = `<tr>${RUN_COLUMNS.map((column) => `<th>${escapeHtml(column)}</th>`).join("")}</tr>`;
+  const leftOut = new Map(threshold3.leftOut.map((run2) => [run2.id, run2.reason]));
+  const rows = runs.map(({ stats, folderHref, artifacts }) => {
+    const reason = leftOut.get(stats.id);
+    const cells = [
+      `<a href="${escapeHtml(folderHref)}">${escapeHtml(stats.id)}</a>`,
+      escapeHtml(stats.limit),
+      stats.warmup ? `warm-up ${stats.iteration}` : String(stats.iteration),
+      `${escapeHtml(stats.profileLevel)}${stats.evidence ? " (evidence run)" : ""}`,
+      escapeHtml(stats.status),
+      stats.exitCode === null ? "signal" : String(stats.exitCode),
+      number8(stats.wallSeconds, 1),
+      number8(stats.profileSeconds, 1),
+      stats.gcCount === null ? "" : `${stats.gcCount} (${stats.gcMinor}/${stats.gcMajor})`,
+      number8(stats.gcSeconds, 2),
+      stats.peakHeapBytes === null ? "" : `<span title="${escapeHtml(stats.peakHeapSource ?? "")}">${number8(stats.peakHeapBytes / 2 ** 20, 1)}</span>`,
+      stats.eventsRecovered === null ? "" : `${stats.eventsRecovered}${stats.truncated ? " (cut short)" : ""}`,
+      stats.evidence ? "left out: evidence run" : reason === void 0 ? "counted" : `left out: ${escapeHtml(leftOutReasonText(reason))}`,
+      artifacts.map((link4) => `<a href="${escapeHtml(link4.href)}">${escapeHtml(link4.label)}</a>`).join(" ")
+    ];
+    const numeric = /* @__PURE__ */ new Set([5, 6, 7, 8, 9, 10, 11]);
+    const tds = cells.map((cell2, index5) => numeric.has(index5) ? `<td class="number">${cell2}</td>` : `<td>${cell2}</td>`);
+    return `<tr class="${stats.status === "ok" ? "ok" : "crash"}">${tds.join("")}</tr>`;
+  });
+  return `<table id="runs">
+${header}
+${rows.join("\n")}
+</table>`;
 }
-async function isFile2(path4) {
-  return (await stat(path4).catch(() => void 0))?.isFile() ?? false;
+function number8(value4, digits) {
+  return value4 === null ? "" : value4.toFixed(digits);
 }
-
-// src/io/run-folders.ts
-var MAX_MEMORY_PROFILE_BYTES = 16 * 1024 * 1024;
-async function findRuns(path4) {
-  const kind = await folderKind(path4);
-  if (kind === "run") return [await checkedRunFolder(path4, await readRunRecord(path4))];
-  const runs = [];
-  for (const record of await readRunRecords(path4)) runs.push(await checkedRunFolder(runFolder(path4, record.id), record));
-  if (runs.length === 0) throw new InputError(`${path4}: the sweep has no finished runs yet (no ${RUNS_DIR}/*/${RUN_RECORD_FILE})`);
-  return runs.sort((a4, b10) => compareRuns(a4.record, b10.record));
+function blameSection(blame2) {
+  const { result } = blame2;
+  const header = ["#", "Function", "File", "Score", "Heap held", "Crash stack", "GC low/high", "Time share low/high", "CPU"];
+  const rows = result.suspects.slice(0, 10).map((suspect, index5) => {
+    const cells = signalCells(suspect);
+    return `<tr>${[String(index5 + 1), suspect.function, suspect.file ?? "?", suspect.score.toFixed(1), cells.heap, cells.stack, cells.gc, cells.overRep, cells.cpu].map((cell2) => `<td>${escapeHtml(cell2)}</td>`).join("")}</tr>`;
+  });
+  const words = result.suspects.slice(0, 3).map((suspect) => evidenceWords(suspect)).map((text3, index5) => text3 === "" ? "" : `<li><strong>${escapeHtml(result.suspects[index5].function)}</strong>: ${escapeHtml(text3)}</li>`).join("\n");
+  const correction = cpuCorrection(result);
+  const crashes = blame2.crashRuns.map((run2) => {
+    const digest = run2.digest;
+    const summary2 = digest === void 0 ? `<span class="muted">no heap dump</span>` : `${escapeHtml(verdictLine(digest.verdict, blame2.workspace).replace(/^verdict: /, ""))}<br><span class="muted">stacks at the crash: ${escapeHtml(
+      digest.threads.map((thread) => `${thread.name}${thread.threwError ? " (threw)" : ""}: ${thread.frames.map((frame2) => frame2.function).join(" < ")}`).join("; ") || "none"
+    )}<br>top holders: ${escapeHtml(
+      digest.holders.slice(0, 3).map((holder) => `${formatSize(holder.retainedBytes)} ${percent(holder.share)} ${holder.kind}${holder.provider === void 0 ? "" : ` ${holder.provider}`} of ${functionName(holder.function, blame2.workspace)}`).join("; ")
+    )}</span>`;
+    const links = run2.links.map((link4) => `<a href="${escapeHtml(link4.href)}">${escapeHtml(link4.label)}</a>`).join(" ");
+    return `<tr><td>${escapeHtml(run2.id)}</td><td>${escapeHtml(run2.limit)}</td><td>${summary2}</td><td>${links}</td></tr>`;
+  });
+  return [
+    `<p class="threshold" id="verdict">${escapeHtml(verdictLine2(result).replace(/^verdict: /, "Verdict: "))}</p>`,
+    `<table id="suspects">
+<tr>${header.map((title2) => `<th>${escapeHtml(title2)}</th>`).join("")}</tr>
+${rows.join("\n")}
+</table>`,
+    words === "" ? "" : `<ul>
+${words}
+</ul>`,
+    correction === void 0 ? "" : `<p>${escapeHtml(correction.trim())}</p>`,
+    `<p class="muted">How the score is made: ${SCORE_WEIGHTS.heap} × the share of the heap held in the crash dumps + ${SCORE_WEIGHTS.innermostAtCrash} × the share of crash runs where it was the innermost Starlark function on every thread + ${SCORE_WEIGHTS.onStackAtCrash} × where it was only on a stack + up to ${SCORE_WEIGHTS.gc} each for more GC inside its calls and a significantly larger share of time near the crash. CPU is shown, never scored: burning CPU is not holding memory. A culprit needs heap dumps showing it holds the heap or, without them, every crash stack naming it.</p>`,
+    `<h3>Crash runs</h3>`,
+    blame2.crashRuns.length === 0 ? `<p class="muted">No run ran out of memory.</p>` : `<table id="crashes">
+<tr><th>Run</th><th>Limit</th><th>Heap dump at the crash</th><th>Evidence</th></tr>
+${crashes.join("\n")}
+</table>`
+  ].filter((part) => part !== "").join("\n");
 }
-async function readSweepManifest(path4) {
-  const file = join9(path4, SWEEP_MANIFEST_FILE);
-  if (!await isFile2(file)) return void 0;
-  const value4 = parseJsonFile(await readFile3(file, "utf8"), file);
-  if (typeof value4 !== "object" || value4 === null || Array.isArray(value4)) throw new InputError(`${file}: not a JSON object`);
-  return value4;
-}
-async function readRunStats(run2) {
-  const { artifacts } = run2.record;
-  const profile = artifacts.profile === void 0 ? void 0 : await summarizeProfile(artifactPath(run2, artifacts.profile));
-  const bep = artifacts.bep === void 0 ? void 0 : await summarizeBep(artifactPath(run2, artifacts.bep));
-  const memoryProfile = artifacts.memoryProfile === void 0 ? void 0 : await summarizeMemoryProfileFile(artifactPath(run2, artifacts.memoryProfile));
-  return runStats(run2.record, { profile, bep, memoryProfile });
-}
-async function summarizeProfile(path4) {
-  const summary2 = new ProfileSummaryBuilder();
-  const result = await readProfile(path4, typedEvents(summary2));
-  return summary2.build(result);
-}
-async function summarizeBep(path4) {
-  const builder = new BepSummaryBuilder();
-  const lines = createInterface({ input: createReadStream2(path4, { encoding: "utf8" }), crlfDelay: Infinity });
-  let pendingError;
-  let lineNumber = 0;
-  try {
-    for await (const line5 of lines) {
-      lineNumber++;
-      if (pendingError !== void 0) throw pendingError;
-      if (line5.trim() === "") continue;
-      try {
-        builder.event(JSON.parse(line5));
-      } catch {
-        pendingError = new InputError(`${path4}: line ${lineNumber} is not JSON; expected a --build_event_json_file`);
-      }
-    }
-  } catch (error3) {
-    if (error3 instanceof InputError) throw error3;
-    throw new InputError(`${path4}: cannot read the BEP file (${error3 instanceof Error ? error3.message : String(error3)})`);
-  }
-  return builder.build();
-}
-async function summarizeMemoryProfileFile(path4) {
-  const info2 = await statOrFail(path4);
-  if (info2.size > MAX_MEMORY_PROFILE_BYTES) throw new InputError(`${path4}: ${info2.size} bytes is too big for a --memory_profile file`);
-  return summarizeMemoryProfile(await readFile3(path4, "utf8"));
-}
-function artifactPath(run2, relative4) {
-  return join9(run2.dir, relative4);
-}
-async function readRunRecord(dir) {
-  const file = join9(dir, RUN_RECORD_FILE);
-  return checkRunRecord(parseJsonFile(await readFile3(file, "utf8"), file), file);
-}
-async function checkedRunFolder(dir, record) {
-  for (const [key2, relative4] of Object.entries(record.artifacts)) {
-    if (!await isFile2(join9(dir, relative4))) {
-      throw new InputError(`${join9(dir, RUN_RECORD_FILE)}: artifact "${key2}" (${relative4}) is missing from ${dir}`);
-    }
-  }
-  return { dir, record };
-}
-async function folderKind(path4) {
-  const info2 = await statOrFail(path4);
-  if (!info2.isDirectory()) throw new InputError(`${path4}: not a folder; give a sweep folder (with ${RUNS_DIR}/) or a run folder (with ${RUN_RECORD_FILE})`);
-  if (await isFile2(join9(path4, RUN_RECORD_FILE))) return "run";
-  if ((await stat2(join9(path4, RUNS_DIR)).catch(() => void 0))?.isDirectory()) return "sweep";
-  throw new InputError(
-    `${path4}: neither a sweep folder (no ${RUNS_DIR}/ inside) nor a run folder (no ${RUN_RECORD_FILE}); give the folder the sweep wrote (its --out)`
-  );
-}
-async function statOrFail(path4) {
-  try {
-    return await stat2(path4);
-  } catch (error3) {
-    const code = error3.code;
-    throw new InputError(code === "ENOENT" ? `${path4}: no such file or folder` : `${path4}: cannot read it (${code ?? String(error3)})`);
-  }
-}
-function parseJsonFile(text3, file) {
-  try {
-    return JSON.parse(text3);
-  } catch (error3) {
-    throw new InputError(`${file}: not valid JSON (${error3 instanceof Error ? error3.message : String(error3)})`);
-  }
-}
+var ARTIFACT_LABELS = {
+  profile: "profile",
+  starlarkCpuProfile: "cpu pprof",
+  bep: "BEP",
+  memoryProfile: "memory",
+  console: "console",
+  heapDump: "heap dump",
+  heapDigest: "heap digest",
+  serverLog: "jvm.out",
+  serverJavaLog: "java.log",
+  gcLog: "GC log"
+};
 
 // src/render/stats.ts
 var STATS_FORMATS = ["csv", "json", "legacy"];
 var STATS_COLUMNS = [
   ...RECORD_FIELDS,
+  "profileLevel",
+  "evidence",
   "profileSeconds",
   "gcCount",
   "gcMinor",
@@ -61306,7 +71112,7 @@ var STATS_COLUMNS = [
 function renderStats(rows, format5) {
   switch (format5) {
     case "csv":
-      return stringify2(
+      return stringify(
         rows.map((row) => STATS_COLUMNS.map((column) => csvCell(row[column]))),
         { header: true, columns: [...STATS_COLUMNS] }
       );
@@ -61347,6 +71153,7 @@ function statsWritten(path4, rows) {
 // src/commands/stats.ts
 function statsCommand() {
   return new Command("stats").description(STATS_DESCRIPTION).argument("<RUNS_DIR...>", "sweep folders or run folders").addOption(new Option("--format <format>", "output format").choices(STATS_FORMATS).default("csv")).option("--out <file>", "write to FILE (replaced in one step) instead of stdout").addHelpText("after", STATS_HELP_FOOTER).action(async (runsDirs, options) => {
+    if (options.out !== void 0) await checkOutputPath(resolveUserPath(options.out));
     const rows = await collectStats(runsDirs.map((dir) => resolveUserPath(dir)));
     const text3 = renderStats(rows, options.format);
     if (options.out === void 0) {
@@ -61361,7 +71168,7 @@ function statsCommand() {
 async function collectStats(runsDirs) {
   const rows = [];
   for (const dir of runsDirs) {
-    for (const run2 of await findRuns(dir)) rows.push(await readRunStats(run2));
+    for (const run2 of await findRuns(dir, (unreadable) => process.stderr.write(unreadableRunLine(unreadable.problem)))) rows.push(await readRunStats(run2));
   }
   return rows;
 }
@@ -61379,6 +71186,7 @@ function plotCommand() {
     const paths = seriesPaths.map((path4) => resolveUserPath(path4));
     const out = options.out === void 0 ? await defaultOut(paths[0]) : resolveUserPath(options.out);
     const format5 = outputFormat(out);
+    await checkOutputPath(out);
     const series = [];
     for (const [index5, path4] of paths.entries()) {
       series.push({ label: options.label[index5] ?? seriesName(path4), runs: await readSeries(path4) });
@@ -61393,11 +71201,12 @@ function plotCommand() {
   });
 }
 async function readSeries(path4) {
-  const info2 = await stat3(path4).catch(() => void 0);
+  const info2 = await stat6(path4).catch(() => void 0);
   if (info2 === void 0) throw new InputError(`${path4}: no such file or folder`);
   if (info2.isDirectory()) return plotRunsFromStats(await collectStats([path4]));
+  if (!info2.isFile()) throw new InputError(`${path4}: neither a folder nor a file; give a sweep folder, a run folder or a stats CSV file`);
   if (info2.size > MAX_CSV_BYTES) throw new InputError(`${path4}: ${info2.size} bytes is too big for a stats CSV file`);
-  return plotRunsFromCsv(await readFile4(path4, "utf8"), path4);
+  return plotRunsFromCsv(await readFile8(path4, "utf8"), path4);
 }
 function outputFormat(path4) {
   const extension2 = extname(path4).toLowerCase();
@@ -61406,8 +71215,8 @@ function outputFormat(path4) {
   throw new UsageError(badPlotExtension(path4));
 }
 async function defaultOut(firstSeries) {
-  const isFolder = (await stat3(firstSeries).catch(() => void 0))?.isDirectory() ?? false;
-  return isFolder ? join10(firstSeries, DEFAULT_PLOT_FILE) : join10(dirname4(firstSeries), `${seriesName(firstSeries)}.svg`);
+  const isFolder = (await stat6(firstSeries).catch(() => void 0))?.isDirectory() ?? false;
+  return isFolder ? join14(firstSeries, DEFAULT_PLOT_FILE) : join14(dirname5(firstSeries), `${seriesName(firstSeries)}.svg`);
 }
 function seriesName(path4) {
   const name = basename2(path4);
@@ -61416,217 +71225,29 @@ function seriesName(path4) {
 }
 
 // src/commands/report.ts
-import { dirname as dirname5, join as join11, relative as relative2, sep } from "node:path";
-
-// src/core/threshold.ts
-function threshold2(runs) {
-  const byLimit = /* @__PURE__ */ new Map();
-  for (const run2 of runs) {
-    const entry2 = byLimit.get(run2.limitBytes) ?? { limit: run2.limit, failed: false };
-    entry2.failed ||= run2.status !== "ok";
-    byLimit.set(run2.limitBytes, entry2);
-  }
-  const descending4 = [...byLimit.entries()].sort(([a4], [b10]) => b10 - a4);
-  let lowestOk;
-  let highestFailing;
-  for (const [limitBytes, { limit, failed }] of descending4) {
-    if (failed) {
-      highestFailing = { limit, limitBytes };
-      break;
-    }
-    lowestOk = { limit, limitBytes };
-  }
-  return { lowestOk, highestFailing };
-}
-
-// src/render/report.ts
-var REPORT_DESCRIPTION = "Write one self-contained HTML page about a sweep: parameters, threshold, plots and every run.";
-var REPORT_HELP_FOOTER = `
-The page needs nothing else to open (no network, no scripts): plots are inline SVG. Its links to each
-run's files are relative, so keep it inside the sweep folder (the default) or move both together.
-
-Examples:
-  bazel run //analysis:report -- measurements/sweep
-  bazel run //analysis:report -- measurements/sweep --out /tmp/report.html`;
-function reportWritten(path4) {
-  return `wrote ${path4}
-`;
-}
-var STYLE = `
-body { font-family: "DejaVu Sans", Verdana, sans-serif; margin: 1.5rem 2rem; color: #222; }
-h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
-table { border-collapse: collapse; font-size: 0.85rem; }
-th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; }
-td.number { text-align: right; font-variant-numeric: tabular-nums; }
-tr.crash td { background: #fdecea; }
-.threshold { font-size: 1.05rem; }
-.muted { color: #666; }
-code { font-size: 0.85rem; }
-`;
-function reportHtml(input) {
-  const title2 = `Heap limit sweep: ${input.sweep}`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${escapeHtml(title2)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>${escapeHtml(title2)}</h1>
-<p class="threshold" id="threshold">${thresholdSentence(input.threshold)}</p>
-<h2>Parameters</h2>
-${parametersTable(input.parameters)}
-<h2>Duration and garbage collections</h2>
-<figure id="plot">
-${input.plotSvg}
-</figure>
-<h2>Runs</h2>
-${runsTable(input.runs)}
-<h2>Blame</h2>
-<section id="blame">
-${input.blameHtml ?? `<p class="muted">No blame results yet: they will show here the Starlark functions most tied to memory pressure.</p>`}
-</section>
-</body>
-</html>
-`;
-}
-function thresholdSentence(threshold3) {
-  const { lowestOk, highestFailing } = threshold3;
-  if (lowestOk === void 0 && highestFailing === void 0) return "No runs.";
-  if (lowestOk === void 0) {
-    return `Threshold: not reached — runs failed even at the highest limit, <strong>${escapeHtml(highestFailing.limit)}</strong>.`;
-  }
-  if (highestFailing === void 0) {
-    return `Threshold: at or below <strong>${escapeHtml(lowestOk.limit)}</strong> — every run succeeded, down to the lowest limit.`;
-  }
-  return `Threshold: <strong>${escapeHtml(lowestOk.limit)}</strong> — every run at and above it succeeded; at ${escapeHtml(highestFailing.limit)} a run failed.`;
-}
-var PARAMETER_LABELS = {
-  workspace: "Workspace",
-  bazel: "Bazel",
-  bazelVersion: "Bazel version",
-  targets: "Targets",
-  limits: "Heap limits",
-  runs: "Runs per limit",
-  warmup: "Warm-up runs per limit",
-  mode: "Mode",
-  configs: "Configs (--config)",
-  buildFlags: "Build flags",
-  startupFlags: "Startup flags",
-  timeoutSeconds: "Timeout (s)",
-  search: "Threshold search",
-  plannedRuns: "Planned runs",
-  fingerprint: "Plan fingerprint"
-};
-function parameterRows(manifest) {
-  const { settings, schema: _schema, bazelVersionSource, ...rest } = manifest;
-  const fields = [
-    ...typeof settings === "object" && settings !== null ? Object.entries(settings) : [],
-    ...Object.entries(rest)
-  ];
-  return fields.map(([key2, value4]) => {
-    let text3 = parameterText(value4);
-    if (key2 === "plannedRuns" && Array.isArray(value4)) text3 = `${value4.length}`;
-    if (key2 === "search" && value4 === null) text3 = "no (a grid)";
-    if (key2 === "bazelVersion" && typeof bazelVersionSource === "string") text3 = `${text3} (from ${bazelVersionSource})`;
-    return [PARAMETER_LABELS[key2] ?? key2, text3];
-  });
-}
-function parametersTable(parameters) {
-  if (parameters === void 0) return `<p class="muted">No sweep.json in this folder.</p>`;
-  const rows = parameterRows(parameters).map(
-    ([label, text3]) => `<tr><th>${escapeHtml(label)}</th><td><code>${escapeHtml(text3)}</code></td></tr>`
-  );
-  return `<table id="parameters">
-${rows.join("\n")}
-</table>`;
-}
-function parameterText(value4) {
-  if (typeof value4 === "string") return value4;
-  if (Array.isArray(value4) && value4.every((item) => typeof item === "string")) return value4.length === 0 ? "(none)" : value4.join(" ");
-  return JSON.stringify(value4);
-}
-var RUN_COLUMNS = [
-  "Run",
-  "Limit",
-  "Iteration",
-  "Status",
-  "Exit",
-  "Wall (s)",
-  "Profile (s)",
-  "GCs (minor/major)",
-  "GC (s)",
-  "Peak heap (MiB)",
-  "Profile events",
-  "Files"
-];
-function runsTable(runs) {
-  const header = `<tr>${RUN_COLUMNS.map((column) => `<th>${escapeHtml(column)}</th>`).join("")}</tr>`;
-  const rows = runs.map(({ stats, folderHref, artifacts }) => {
-    const cells = [
-      `<a href="${escapeHtml(folderHref)}">${escapeHtml(stats.id)}</a>`,
-      escapeHtml(stats.limit),
-      stats.warmup ? `warm-up ${stats.iteration}` : String(stats.iteration),
-      escapeHtml(stats.status),
-      stats.exitCode === null ? "signal" : String(stats.exitCode),
-      number8(stats.wallSeconds, 1),
-      number8(stats.profileSeconds, 1),
-      stats.gcCount === null ? "" : `${stats.gcCount} (${stats.gcMinor}/${stats.gcMajor})`,
-      number8(stats.gcSeconds, 2),
-      stats.peakHeapBytes === null ? "" : `<span title="${escapeHtml(stats.peakHeapSource ?? "")}">${number8(stats.peakHeapBytes / 2 ** 20, 1)}</span>`,
-      stats.eventsRecovered === null ? "" : `${stats.eventsRecovered}${stats.truncated ? " (cut short)" : ""}`,
-      artifacts.map((link3) => `<a href="${escapeHtml(link3.href)}">${escapeHtml(link3.label)}</a>`).join(" ")
-    ];
-    const numeric = /* @__PURE__ */ new Set([4, 5, 6, 7, 8, 9, 10]);
-    const tds = cells.map((cell2, index5) => numeric.has(index5) ? `<td class="number">${cell2}</td>` : `<td>${cell2}</td>`);
-    return `<tr class="${stats.status === "ok" ? "ok" : "crash"}">${tds.join("")}</tr>`;
-  });
-  return `<table id="runs">
-${header}
-${rows.join("\n")}
-</table>`;
-}
-function number8(value4, digits) {
-  return value4 === null ? "" : value4.toFixed(digits);
-}
-var ARTIFACT_LABELS = {
-  profile: "profile",
-  starlarkCpuProfile: "cpu pprof",
-  bep: "BEP",
-  memoryProfile: "memory",
-  console: "console",
-  heapDump: "heap dump",
-  serverLog: "jvm.out",
-  serverJavaLog: "java.log",
-  gcLog: "GC log"
-};
-
-// src/commands/report.ts
+import { dirname as dirname6, join as join15, relative as relative2, sep } from "node:path";
 var REPORT_FILE2 = "report.html";
 function reportCommand() {
   return new Command("report").description(REPORT_DESCRIPTION).argument("<RUNS_DIR>", "the sweep folder (the sweep's --out)").option("--out <file>", `where to write the page (default: ${REPORT_FILE2} in RUNS_DIR)`).addHelpText("after", REPORT_HELP_FOOTER).action(async (runsDir, options) => {
     const sweep2 = resolveUserPath(runsDir);
-    const out = options.out === void 0 ? join11(sweep2, REPORT_FILE2) : resolveUserPath(options.out);
+    const out = options.out === void 0 ? join15(sweep2, REPORT_FILE2) : resolveUserPath(options.out);
+    if (options.out !== void 0) await checkOutputPath(out);
     await writeReport(sweep2, out, runsDir);
     process.stderr.write(reportWritten(out));
   });
 }
 async function writeReport(sweep2, out, name = sweep2) {
-  const folders = await findRuns(sweep2);
+  const folders = await findRuns(sweep2, (unreadable) => process.stderr.write(unreadableRunLine(unreadable.problem)));
   const runs = [];
   for (const folder of folders) {
     const stats = await readRunStats(folder);
-    const href2 = (path4) => relative2(dirname5(out), path4).split(sep).join("/");
+    const href2 = (path4) => relative2(dirname6(out), path4).split(sep).join("/");
     runs.push({
       stats,
       folderHref: `${href2(folder.dir)}/`,
-      artifacts: Object.keys(ARTIFACT_LABELS).flatMap((key2) => {
-        const file = folder.record.artifacts[key2];
-        return file === void 0 ? [] : [{ label: ARTIFACT_LABELS[key2], href: href2(join11(folder.dir, file)) }];
+      artifacts: Object.keys(ARTIFACT_LABELS).flatMap((key3) => {
+        const file = folder.record.artifacts[key3];
+        return file === void 0 ? [] : [{ label: ARTIFACT_LABELS[key3], href: href2(join15(folder.dir, file)) }];
       })
     });
   }
@@ -61637,183 +71258,50 @@ async function writeReport(sweep2, out, name = sweep2) {
     sweep: name,
     parameters: await readSweepManifest(sweep2),
     runs,
-    threshold: threshold2(rows),
-    plotSvg
+    // From run.json: whether a timeout counts depends on its GC verdict, which the stats rows leave out.
+    threshold: threshold2(folders.map((folder) => folder.record)),
+    plotSvg,
+    blame: await reportBlame(sweep2, folders, runs)
   });
   await writeOutputFile(out, html);
 }
+async function reportBlame(sweep2, folders, runs) {
+  try {
+    const result = await blameSweeps([sweep2], /* @__PURE__ */ new Set(), () => void 0);
+    const crashRuns = [];
+    for (const [index5, folder] of folders.entries()) {
+      if (folder.record.status !== "oom") continue;
+      const evidence = /* @__PURE__ */ new Set(["heap digest", "heap dump", "console", "java.log", "jvm.out", "GC log", "profile"]);
+      crashRuns.push({
+        id: folder.record.id,
+        limit: folder.record.limit,
+        digest: await runDigest(folder),
+        links: runs[index5].artifacts.filter((link4) => evidence.has(link4.label))
+      });
+    }
+    return { result, workspace: await sweepWorkspace(sweep2), crashRuns };
+  } catch (error3) {
+    process.stderr.write(reportBlameFailed(error3 instanceof Error ? error3.message : String(error3)));
+    return void 0;
+  }
+}
 
 // src/commands/sweep.ts
-import { mkdir as mkdir4, readFile as readFile7, realpath as realpath2 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname7, join as join15, relative as relative3, sep as sep2 } from "node:path";
-
-// src/core/bazel-flags.ts
-var OLDEST_SUPPORTED_MAJOR = 4;
-function parseVersionOutput(text3) {
-  const match2 = /^bazel (\d+)\.(\d+)\.(\d+)/m.exec(text3.trim());
-  if (match2 === null) return void 0;
-  const [major, minor, patch2] = [match2[1], match2[2], match2[3]].map(Number);
-  return { major, minor, patch: patch2, label: `${major}.${minor}.${patch2}`, source: "--version" };
-}
-function parsePackageVersion(text3) {
-  const match2 = /^(?:\d+:)?(\d+)\.(\d+)\.(\d+)(?:[+~-]|$)/.exec(text3.trim());
-  if (match2 === null) return void 0;
-  const [major, minor, patch2] = [match2[1], match2[2], match2[3]].map(Number);
-  return { major, minor, patch: patch2, label: `${major}.${minor}.${patch2}`, source: "package" };
-}
-var VERSION_MARKERS = [
-  { flag: "--experimental_merged_skyframe_analysis_execution", major: 6 },
-  { flag: "--heap_dump_on_oom", major: 5 }
-];
-function versionFromProbe(acceptedMarker) {
-  const marker = VERSION_MARKERS.find((candidate) => candidate.flag === acceptedMarker);
-  const major = marker?.major ?? OLDEST_SUPPORTED_MAJOR;
-  const newest = marker === VERSION_MARKERS[0];
-  return { major, minor: void 0, patch: void 0, label: newest ? `${major}.x or newer` : `${major}.x`, source: "flag probe" };
-}
-var FLAG_TABLE = [
-  { purpose: "JSON trace profile on (4.x name)", until: 5, flags: () => ["--experimental_generate_json_trace_profile"] },
-  { purpose: "JSON trace profile on", since: 5, flags: () => ["--generate_json_trace_profile"] },
-  { purpose: "profile written to the run folder, gzipped (.gz)", flags: (c4) => [`--profile=${c4.profile}`] },
-  { purpose: "every event kept, never merged into slim ones", flags: () => ["--noslim_profile"] },
-  { purpose: "target labels on action events", flags: () => ["--experimental_profile_include_target_label"] },
-  { purpose: "Starlark calls under 50 ms recorded too", flags: () => ["--record_full_profiler_data"] },
-  { purpose: "Starlark CPU profile (pprof)", flags: (c4) => [`--starlark_cpu_profile=${c4.starlarkCpuProfile}`] },
-  { purpose: "memory profile", flags: (c4) => [`--memory_profile=${c4.memoryProfile}`] },
-  { purpose: "Build Event Protocol as JSON", flags: (c4) => [`--build_event_json_file=${c4.bep}`] },
-  { purpose: "heap dump on OutOfMemoryError, when asked for", since: 5, flags: (c4) => c4.heapDumps ? ["--heap_dump_on_oom"] : [] },
-  { purpose: "mode nobuild: analysis only", flags: (c4) => c4.mode === "nobuild" ? ["--nobuild"] : [] },
-  {
-    purpose: "Skymeld off unless mode skymeld (default on from 7)",
-    since: 6,
-    flags: (c4) => c4.mode === "skymeld" ? [] : ["--noexperimental_merged_skyframe_analysis_execution"]
-  },
-  {
-    purpose: "mode skymeld: merged analysis and execution",
-    since: 6,
-    flags: (c4) => c4.mode === "skymeld" ? ["--experimental_merged_skyframe_analysis_execution"] : []
-  }
-];
-var MODE_SINCE = { regular: OLDEST_SUPPORTED_MAJOR, nobuild: OLDEST_SUPPORTED_MAJOR, skymeld: 6 };
-function supportsMode(version2, mode) {
-  return version2.major >= MODE_SINCE[mode];
-}
-function sweepBuildFlags(version2, context3) {
-  return FLAG_TABLE.filter((row) => (row.since ?? 0) <= version2.major && version2.major < (row.until ?? Infinity)).flatMap((row) => [
-    ...row.flags(context3)
-  ]);
-}
-function sweepJvmFlags(limit, heapDumps, gcLog) {
-  return [
-    `-Xmx${limit}`,
-    ...heapDumps ? [] : ["-XX:-HeapDumpOnOutOfMemoryError"],
-    `-Xlog:gc:file="${gcLog}":uptime,level,tags:filecount=0`
-  ];
-}
-
-// src/core/duration.ts
-var DurationSyntaxError = class extends Error {
-  constructor(text3) {
-    super(`bad duration: ${text3}`);
-    this.text = text3;
-  }
-  text;
-  name = "DurationSyntaxError";
-};
-var UNIT_SECONDS = { h: 3600, m: 60, s: 1 };
-function parseDuration(text3) {
-  const trimmed = text3.trim().toLowerCase();
-  if (/^\d+$/.test(trimmed)) return positive(Number(trimmed), text3);
-  if (!/^(\d+h)?(\d+m)?(\d+s)?$/.test(trimmed) || trimmed === "") throw new DurationSyntaxError(text3);
-  let seconds2 = 0;
-  for (const [, amount = "", unit2 = ""] of trimmed.matchAll(/(\d+)([hms])/g)) seconds2 += Number(amount) * UNIT_SECONDS[unit2];
-  return positive(seconds2, text3);
-}
-function positive(seconds2, text3) {
-  if (!(seconds2 > 0) || !Number.isSafeInteger(seconds2)) throw new DurationSyntaxError(text3);
-  return seconds2;
-}
-function formatDuration(seconds2) {
-  const whole = Math.max(0, Math.round(seconds2));
-  const hours = Math.floor(whole / 3600);
-  const minutes = Math.floor(whole % 3600 / 60);
-  const rest = whole % 60;
-  const parts = [hours > 0 ? `${hours}h` : "", minutes > 0 ? `${minutes}m` : "", rest > 0 || whole === 0 ? `${rest}s` : ""];
-  return parts.join("");
-}
-
-// src/core/threshold-search.ts
-function nextSearchStep(config, runs) {
-  const grid = config.resolution;
-  const floor2 = snapUp(config.floor, grid);
-  const ceiling = snapDown(config.ceiling, grid);
-  const clamp3 = (bytes) => Math.min(ceiling, Math.max(floor2, bytes));
-  const initialHigh = clamp3(snapUp(config.high, grid));
-  const initialLow = Math.min(clamp3(snapDown(config.low, grid)), initialHigh);
-  const builds = runs.filter((run3) => run3.status !== "interrupted").length;
-  const warmups = runs.filter((run3) => run3.warmup && run3.status !== "interrupted").length;
-  if (warmups < config.warmup) return { kind: "run", limitBytes: initialHigh, warmup: true };
-  const measured = runs.filter((run3) => !run3.warmup && run3.status !== "interrupted");
-  const blocker = measured.find((run3) => run3.status !== "ok" && run3.status !== "oom");
-  if (blocker !== void 0) return { kind: "stuck", reason: "build-fails", limitBytes: blocker.limitBytes, status: blocker.status, builds };
-  const byLimit = /* @__PURE__ */ new Map();
-  for (const run3 of measured) {
-    const results = byLimit.get(run3.limitBytes) ?? { ok: 0, oom: 0 };
-    if (run3.status === "ok") results.ok++;
-    else results.oom++;
-    byLimit.set(run3.limitBytes, results);
-  }
-  const failing = [...byLimit].filter(([, results]) => results.oom > 0).map(([limit]) => limit);
-  const low = failing.length === 0 ? void 0 : Math.max(...failing);
-  const passingAbove = [...byLimit].filter(([limit, results]) => results.oom === 0 && (low === void 0 || limit > low)).map(([limit]) => limit);
-  const high = passingAbove.length === 0 ? void 0 : Math.min(...passingAbove);
-  const run2 = (limitBytes) => ({ kind: "run", limitBytes, warmup: false });
-  if (high === void 0) {
-    if (low === void 0) return run2(initialHigh);
-    if (low >= ceiling) return { kind: "stuck", reason: "no-success", limitBytes: low, status: "oom", builds };
-    return run2(low < initialHigh ? initialHigh : clamp3(snapUp(low * 2, grid)));
-  }
-  if (low === void 0) {
-    const lowestTried = Math.min(...byLimit.keys());
-    if (lowestTried <= floor2) return confirmed(high) ? { kind: "done", threshold: high, below: void 0, builds } : run2(high);
-    return run2(lowestTried > initialLow ? initialLow : clamp3(snapDown(lowestTried / 2, grid)));
-  }
-  const gap = high - low;
-  if (gap > grid) return run2(low + Math.floor(gap / grid / 2) * grid);
-  return confirmed(high) ? { kind: "done", threshold: high, below: low, builds } : run2(high);
-  function confirmed(limit) {
-    return (byLimit.get(limit)?.ok ?? 0) >= config.repeats;
-  }
-}
-function estimateRemainingBuilds(config, runs) {
-  const measured = runs.filter((run2) => !run2.warmup && run2.status !== "interrupted");
-  const failing = measured.filter((run2) => run2.status === "oom").map((run2) => run2.limitBytes);
-  const passing = measured.filter((run2) => run2.status === "ok").map((run2) => run2.limitBytes);
-  const low = failing.length > 0 ? Math.max(...failing) : Math.min(config.low, ...passing);
-  const highs = passing.filter((limit) => limit > low);
-  const high = highs.length > 0 ? Math.min(...highs) : Math.max(config.high, low * 2);
-  const bisections = Math.max(0, Math.ceil(Math.log2(Math.max(1, (high - low) / config.resolution))));
-  return Math.max(1, bisections + config.repeats - 1 + (failing.length === 0 ? 1 : 0) + (passing.length === 0 ? 1 : 0));
-}
-function snapUp(bytes, grid) {
-  return Math.ceil(bytes / grid) * grid;
-}
-function snapDown(bytes, grid) {
-  return Math.max(grid, Math.floor(bytes / grid) * grid);
-}
+import { mkdir as mkdir5, readFile as readFile12, realpath as realpath2, stat as stat9 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname9, join as join20, relative as relative3, sep as sep2 } from "node:path";
 
 // src/io/bazel-version.ts
-import { spawn as spawn2 } from "node:child_process";
+import { spawn as spawn3 } from "node:child_process";
 import { access, constants as constants2, realpath } from "node:fs/promises";
-import { delimiter, isAbsolute as isAbsolute2, join as join12 } from "node:path";
+import { delimiter, isAbsolute as isAbsolute2, join as join16 } from "node:path";
 var cache2 = /* @__PURE__ */ new Map();
 function detectBazelVersion(bazel, probe) {
-  const key2 = `${bazel}\0${probe.workspace}`;
-  let pending = cache2.get(key2);
+  const key3 = `${bazel}\0${probe.workspace}`;
+  let pending = cache2.get(key3);
   if (pending === void 0) {
     pending = detect(bazel, probe);
-    cache2.set(key2, pending);
-    pending.catch(() => cache2.delete(key2));
+    cache2.set(key3, pending);
+    pending.catch(() => cache2.delete(key3));
   }
   return pending;
 }
@@ -61822,6 +71310,9 @@ async function detect(bazel, probe) {
   const fromVersion = printed.exitCode === 0 ? parseVersionOutput(printed.output) : void 0;
   if (fromVersion !== void 0) return fromVersion;
   try {
+    if (!await acceptsFlags(bazel, probe, [EVERY_BAZEL_FLAG]) || await acceptsFlags(bazel, probe, [NO_BAZEL_FLAG])) {
+      throw new NotBazelError(bazel, printed.output);
+    }
     let accepted;
     for (const marker of VERSION_MARKERS) {
       if (await acceptsFlags(bazel, probe, [marker.flag])) {
@@ -61842,6 +71333,18 @@ async function acceptsFlags(bazel, probe, flags) {
   if (result.exitCode === 2) return false;
   throw new BazelProbeError(bazel, result.exitCode, result.output);
 }
+var EVERY_BAZEL_FLAG = "--keep_going";
+var NO_BAZEL_FLAG = "--memory_adventure_no_such_flag";
+var NotBazelError = class extends Error {
+  constructor(bazel, versionOutput) {
+    super(`${bazel} is not Bazel`);
+    this.bazel = bazel;
+    this.versionOutput = versionOutput;
+  }
+  bazel;
+  versionOutput;
+  name = "NotBazelError";
+};
 var BazelProbeError = class extends Error {
   constructor(bazel, exitCode, output3) {
     super(`${bazel} failed while probing its flags (exit ${exitCode})`);
@@ -61864,7 +71367,7 @@ async function packageVersion(bazel) {
   return shown?.exitCode === 0 ? parsePackageVersion(shown.output) : void 0;
 }
 async function whichBinary(bazel) {
-  const candidates = bazel.includes("/") ? [bazel] : (process.env["PATH"] ?? "").split(delimiter).filter(isAbsolute2).map((dir) => join12(dir, bazel));
+  const candidates = bazel.includes("/") ? [bazel] : (process.env["PATH"] ?? "").split(delimiter).filter(isAbsolute2).map((dir) => join16(dir, bazel));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants2.X_OK);
@@ -61876,7 +71379,7 @@ async function whichBinary(bazel) {
 }
 function capture(file, args, cwd) {
   return new Promise((resolve3, reject) => {
-    const child = spawn2(file, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn3(file, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let output3 = "";
     child.stdout.setEncoding("utf8").on("data", (chunk) => output3 += chunk);
     child.stderr.setEncoding("utf8").on("data", (chunk) => output3 += chunk);
@@ -61886,10 +71389,10 @@ function capture(file, args, cwd) {
 }
 
 // src/io/bazel-process.ts
-import { spawn as spawn3 } from "node:child_process";
+import { spawn as spawn4 } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdir as mkdir2, open as open2, readFile as readFile5 } from "node:fs/promises";
-import { dirname as dirname6, join as join13 } from "node:path";
+import { mkdir as mkdir2, open as open2, readdir as readdir5, readFile as readFile9, stat as stat7 } from "node:fs/promises";
+import { dirname as dirname7, join as join17 } from "node:path";
 
 // src/core/gc-log.ts
 var UNIT_BYTES3 = { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
@@ -61908,6 +71411,9 @@ function parseGcPause(line5) {
     committedBytes: bytes(committed, committedUnit),
     pauseSeconds: Number(pauseMs) / 1e3
   };
+}
+function parseGcLog(text3) {
+  return text3.split("\n").flatMap((line5) => parseGcPause(line5) ?? []);
 }
 var GC_THRASH_RULE = { windowSeconds: 60, minPauseShare: 0.98, minHeapShareAfterFull: 0.98 };
 function gcThrashing(pauses, limitBytes, rule4 = GC_THRASH_RULE) {
@@ -61931,12 +71437,46 @@ function gcThrashing(pauses, limitBytes, rule4 = GC_THRASH_RULE) {
   if (pauseShare < rule4.minPauseShare || heapShareAfterFull < rule4.minHeapShareAfterFull) return void 0;
   return { atUptimeSeconds: last.uptimeSeconds, pauseShare, heapShareAfterFull, fullCollections };
 }
+var GC_PRESSURE_RULE = { windowSeconds: 60, minPauseShare: 0.5, minHeapShareAfterFull: 0.8 };
+function gcPressure(pauses, limitBytes, quietSecondsAtEnd = 0, rule4 = GC_PRESSURE_RULE) {
+  const last = pauses.at(-1);
+  if (last === void 0) return { underPressure: false, pauseShare: 0, heapShareAfterFull: void 0 };
+  const end = last.uptimeSeconds + Math.max(0, quietSecondsAtEnd);
+  const windowStart = Math.max(0, end - rule4.windowSeconds);
+  let paused = 0;
+  let lastFull;
+  for (const pause of pauses) {
+    if (pause.uptimeSeconds <= windowStart) continue;
+    paused += Math.min(pause.pauseSeconds, pause.uptimeSeconds - windowStart);
+    if (pause.kind === "full") lastFull = pause;
+  }
+  const pauseShare = end > windowStart ? paused / (end - windowStart) : 0;
+  const heapShareAfterFull = lastFull === void 0 ? void 0 : lastFull.afterBytes / limitBytes;
+  const underPressure = pauseShare >= rule4.minPauseShare && heapShareAfterFull !== void 0 && heapShareAfterFull >= rule4.minHeapShareAfterFull;
+  return { underPressure, pauseShare, heapShareAfterFull };
+}
+
+// src/core/thread-dump.ts
+var DUMP_START = /^Full thread dump /m;
+var DUMP_END = /^JNI global refs: .*\n/m;
+var HEAP_SUMMARY_END = /^Heap\n(?:.*\n)*? Metaspace +used .*\n/m;
+function threadDumpProgress(text3) {
+  const starts = [...text3.matchAll(new RegExp(DUMP_START.source, "gm"))];
+  const start = starts.at(-1)?.index;
+  if (start === void 0) return { threads: false, heapSummary: false };
+  const afterStart = text3.slice(start);
+  const end = DUMP_END.exec(afterStart);
+  if (end === null) return { threads: false, heapSummary: false };
+  return { threads: true, heapSummary: HEAP_SUMMARY_END.test(afterStart.slice(end.index)) };
+}
 
 // src/io/bazel-process.ts
 var STOP_GRACE_MS = 1e4;
 var OOM_HANG_GRACE_MS = 15e3;
 var WATCH_INTERVAL_MS = 2e3;
-var THREAD_DUMP_MS = 2e3;
+var THREAD_DUMP_DEADLINE_MS = 15e3;
+var HEAP_SUMMARY_GRACE_MS = 2e3;
+var THREAD_DUMP_POLL_MS = 100;
 var Interrupter = class {
   current;
   requested = false;
@@ -61957,12 +71497,15 @@ var Interrupter = class {
   }
 };
 async function runBazelCommand(command, interrupter) {
-  await mkdir2(dirname6(command.consoleFile), { recursive: true });
+  await mkdir2(dirname7(command.consoleFile), { recursive: true });
   const consoleStream = createWriteStream(command.consoleFile, { flags: "a" });
   let consoleError;
-  consoleStream.on("error", (error3) => consoleError ??= error3);
+  consoleStream.on("error", (error3) => {
+    consoleError ??= error3;
+    stop2("interrupt");
+  });
   const startedAt = /* @__PURE__ */ new Date();
-  const child = spawn3(command.bazel, command.args, { cwd: command.cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn4(command.bazel, command.args, { cwd: command.cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let stoppedBy;
   const timers = [];
   let recentText = "";
@@ -61977,23 +71520,26 @@ async function runBazelCommand(command, interrupter) {
   const killThisServer = () => {
     if (!ended) void killServer(command.outputBase);
   };
-  const stop2 = (reason) => {
+  let threadDump;
+  function stop2(reason) {
     if (stoppedBy !== void 0) return;
     stoppedBy = reason;
     if (reason === "interrupt") {
       signalClient("SIGINT");
       timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
     } else if (reason === "timeout") {
-      void dumpThreads(command.outputBase).then(() => {
+      threadDump = dumpThreads(command.outputBase);
+      void threadDump.then(() => {
         if (ended) return;
         signalClient("SIGINT");
         timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
       });
     } else {
-      void dumpThreads(command.outputBase).then(killThisServer);
+      threadDump = dumpThreads(command.outputBase);
+      void threadDump.then(killThisServer);
     }
-    timers.push(setTimeout(() => signalClient("SIGKILL"), THREAD_DUMP_MS + STOP_GRACE_MS + 5e3));
-  };
+    timers.push(setTimeout(() => signalClient("SIGKILL"), THREAD_DUMP_DEADLINE_MS + STOP_GRACE_MS + 5e3));
+  }
   let oomHangArmed = false;
   const armOomHang = () => {
     if (oomHangArmed) return;
@@ -62027,7 +71573,9 @@ async function runBazelCommand(command, interrupter) {
       child.on("error", reject);
       child.on("close", (code, signalName) => resolve3({ exitCode: code, signal: signalName }));
     });
-    return { exitCode, signal, stoppedBy, startedAt, endedAt: /* @__PURE__ */ new Date() };
+    const endedAt = /* @__PURE__ */ new Date();
+    const threadDumpTaken = threadDump === void 0 ? void 0 : await threadDump;
+    return { exitCode, signal, stoppedBy, threadDumpTaken, startedAt, endedAt };
   } finally {
     ended = true;
     detach();
@@ -62038,28 +71586,61 @@ async function runBazelCommand(command, interrupter) {
   }
 }
 async function serverPid(outputBase) {
-  const text3 = await readFile5(join13(outputBase, "server", "server.pid.txt"), "utf8").catch(() => void 0);
+  const text3 = await readFile9(join17(outputBase, "server", "server.pid.txt"), "utf8").catch(() => void 0);
   const pid = text3 === void 0 ? NaN : Number(text3.trim());
   if (!Number.isInteger(pid) || pid <= 0) return void 0;
-  const cmdline = await readFile5(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  const cmdline = await readFile9(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
   return cmdline.split("\0").includes(`--output_base=${outputBase}`) ? pid : void 0;
 }
 async function dumpThreads(outputBase) {
   const pid = await serverPid(outputBase);
-  if (pid === void 0) return;
+  if (pid === void 0) return false;
+  const jvmOut = join17(outputBase, "server", "jvm.out");
+  const offset4 = (await stat7(jvmOut).catch(() => void 0))?.size ?? 0;
   try {
     process.kill(pid, "SIGQUIT");
   } catch {
-    return;
+    return false;
   }
-  await new Promise((resolve3) => setTimeout(resolve3, THREAD_DUMP_MS));
+  const deadline = Date.now() + THREAD_DUMP_DEADLINE_MS;
+  let threadsSince;
+  for (; ; ) {
+    await new Promise((resolve3) => setTimeout(resolve3, THREAD_DUMP_POLL_MS));
+    const progress = threadDumpProgress(await readFrom(jvmOut, offset4));
+    if (progress.heapSummary) return true;
+    if (progress.threads) threadsSince ??= Date.now();
+    const now2 = Date.now();
+    if (threadsSince !== void 0 && now2 - threadsSince >= HEAP_SUMMARY_GRACE_MS) return true;
+    if (now2 >= deadline || !isAlive(pid)) return progress.threads;
+  }
+}
+async function readFrom(path4, offset4) {
+  const handle = await open2(path4, "r").catch(() => void 0);
+  if (handle === void 0) return "";
+  try {
+    const { size } = await handle.stat();
+    if (size <= offset4) return "";
+    const buffer = Buffer.alloc(size - offset4);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset4);
+    return buffer.subarray(0, bytesRead).toString("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error3) {
+    return error3.code === "EPERM";
+  }
 }
 var ServerWatcher = class {
   constructor(watch, outputBase, on2) {
     this.watch = watch;
     this.on = on2;
     this.gcLog = new GrowingFile(watch.gcLog);
-    this.serverLogs = [new GrowingFile(join13(outputBase, "java.log")), new GrowingFile(join13(outputBase, "server", "jvm.out"))];
+    this.serverLogs = [new GrowingFile(join17(outputBase, "java.log")), new GrowingFile(join17(outputBase, "server", "jvm.out"))];
   }
   watch;
   on;
@@ -62118,6 +71699,23 @@ var GrowingFile = class {
     }
   }
 };
+async function killOrphanClients(outputBase) {
+  const server = await serverPid(outputBase);
+  const flag2 = `--output_base=${outputBase}`;
+  const killed = [];
+  for (const name of await readdir5("/proc").catch(() => [])) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid || pid === server) continue;
+    const cmdline = await readFile9(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (!cmdline.split("\0").includes(flag2)) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+      killed.push(pid);
+    } catch {
+    }
+  }
+  return killed;
+}
 async function killServer(outputBase) {
   const pid = await serverPid(outputBase);
   if (pid === void 0) return false;
@@ -62129,10 +71727,179 @@ async function killServer(outputBase) {
   }
 }
 
+// src/io/disk-space.ts
+import { statfs } from "node:fs/promises";
+var DiskFullError = class extends Error {
+  constructor(out, options) {
+    super(`the disk of ${out} is full`, options);
+    this.out = out;
+  }
+  out;
+  name = "DiskFullError";
+};
+var MIN_FREE_BYTES = 8 * 1024 * 1024;
+var NO_SPACE_PATTERN = /No space left on device|Disk quota exceeded/;
+var NO_SPACE_CODES = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
+function isNoSpaceError(error3) {
+  for (let current2 = error3; current2 instanceof Error; current2 = current2.cause) {
+    if (current2 instanceof DiskFullError) return true;
+    if (NO_SPACE_CODES.has(current2.code ?? "")) return true;
+  }
+  return false;
+}
+async function freeBytes(path4) {
+  const info2 = await statfs(path4).catch(() => void 0);
+  return info2 === void 0 ? void 0 : info2.bavail * info2.bsize;
+}
+async function checkFreeSpace(out) {
+  const free = await freeBytes(out);
+  if (free !== void 0 && free < MIN_FREE_BYTES) throw new DiskFullError(out);
+}
+
+// src/io/sweep-lock.ts
+import { randomBytes } from "node:crypto";
+import { link as link3, mkdir as mkdir3, readFile as readFile10, unlink, writeFile as writeFile2 } from "node:fs/promises";
+import { hostname } from "node:os";
+import { basename as basename3, dirname as dirname8, join as join18 } from "node:path";
+var SweepLockedError = class extends Error {
+  constructor(lockFile, holder, elsewhere) {
+    super(`${lockFile} is held by pid ${holder.pid} on ${holder.host}`);
+    this.lockFile = lockFile;
+    this.holder = holder;
+    this.elsewhere = elsewhere;
+  }
+  lockFile;
+  holder;
+  elsewhere;
+  name = "SweepLockedError";
+};
+var UnreadableLockError = class extends Error {
+  constructor(lockFile) {
+    super(`${lockFile} is not a sweep lock`);
+    this.lockFile = lockFile;
+  }
+  lockFile;
+  name = "UnreadableLockError";
+};
+var TAKEOVER_WAIT_MS = 5e3;
+var TAKEOVER_POLL_MS = 50;
+async function acquireSweepLock(out, argv) {
+  const file = join18(out, SWEEP_LOCK_FILE);
+  const takeoverFile = `${file}.takeover`;
+  const me = await currentHolder(argv);
+  const text3 = `${JSON.stringify(me)}
+`;
+  const giveUpAt = Date.now() + TAKEOVER_WAIT_MS;
+  for (; ; ) {
+    const existing = await readLockFile(file);
+    if (existing === void 0) {
+      await mkdir3(out, { recursive: true });
+      if (await linkWhole(file, text3)) return heldLock(file, text3, void 0);
+      continue;
+    }
+    const holder = parseHolder(existing);
+    if (holder === void 0) throw new UnreadableLockError(file);
+    const state = await holderState(holder);
+    if (state !== "gone") throw new SweepLockedError(file, holder, state === "elsewhere");
+    if (await linkWhole(takeoverFile, text3)) {
+      try {
+        if (await readLockFile(file) === existing) {
+          await unlink(file).catch(() => void 0);
+          if (await linkWhole(file, text3)) return heldLock(file, text3, holder);
+        }
+      } finally {
+        await unlinkIfSame(takeoverFile, text3);
+      }
+      continue;
+    }
+    const taker = parseHolder(await readLockFile(takeoverFile) ?? "");
+    if (taker !== void 0 && await holderState(taker) === "gone") {
+      await unlinkIfSame(takeoverFile, await readLockFile(takeoverFile) ?? "");
+    } else if (Date.now() > giveUpAt) {
+      throw new SweepLockedError(file, taker ?? holder, false);
+    } else {
+      await new Promise((resolve3) => setTimeout(resolve3, TAKEOVER_POLL_MS));
+    }
+  }
+}
+async function processStartTicks(pid) {
+  const stat10 = await readFile10(`/proc/${pid}/stat`, "utf8").catch(() => void 0);
+  if (stat10 === void 0) return void 0;
+  const fields = stat10.slice(stat10.lastIndexOf(")") + 2).split(" ");
+  const state = fields[0];
+  if (state === "Z" || state === "X") return void 0;
+  return fields[22 - 3];
+}
+async function holderState(holder) {
+  if (holder.host !== hostname()) return "elsewhere";
+  return await processStartTicks(holder.pid) === holder.startTicks ? "alive" : "gone";
+}
+async function currentHolder(argv) {
+  const startTicks = await processStartTicks(process.pid);
+  if (startTicks === void 0) throw new Error(`cannot read /proc/${process.pid}/stat`);
+  return {
+    pid: process.pid,
+    startTicks,
+    host: hostname(),
+    startedAt: (/* @__PURE__ */ new Date()).toISOString(),
+    argv: [...argv],
+    token: randomBytes(8).toString("hex")
+  };
+}
+function heldLock(file, text3, tookOverFrom) {
+  let released = false;
+  return {
+    file,
+    tookOverFrom,
+    async release() {
+      if (released) return;
+      released = true;
+      await unlinkIfSame(file, text3);
+    }
+  };
+}
+async function linkWhole(path4, text3) {
+  const temporary = join18(dirname8(path4), `.${basename3(path4)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    await writeFile2(temporary, text3, { flag: "wx" });
+    await link3(temporary, path4);
+    return true;
+  } catch (error3) {
+    if (error3.code === "EEXIST") return false;
+    throw error3;
+  } finally {
+    await unlink(temporary).catch(() => void 0);
+  }
+}
+async function unlinkIfSame(path4, text3) {
+  if (await readLockFile(path4) === text3) await unlink(path4).catch(() => void 0);
+}
+async function readLockFile(path4) {
+  try {
+    return await readFile10(path4, "utf8");
+  } catch (error3) {
+    const code = error3.code;
+    if (code === "ENOENT") return void 0;
+    if (code === "EISDIR") return "";
+    throw error3;
+  }
+}
+function parseHolder(text3) {
+  let value4;
+  try {
+    value4 = JSON.parse(text3);
+  } catch {
+    return void 0;
+  }
+  if (typeof value4 !== "object" || value4 === null) return void 0;
+  const holder = value4;
+  const valid = Number.isInteger(holder.pid) && typeof holder.startTicks === "string" && typeof holder.host === "string" && typeof holder.startedAt === "string" && Array.isArray(holder.argv) && holder.argv.every((arg) => typeof arg === "string") && typeof holder.token === "string";
+  return valid ? value4 : void 0;
+}
+
 // src/io/sweep-runner.ts
-import { spawn as spawn4 } from "node:child_process";
-import { readdir as readdir3, readFile as readFile6, rename as rename2, rm as rm3, copyFile, mkdir as mkdir3 } from "node:fs/promises";
-import { join as join14 } from "node:path";
+import { readdir as readdir6, readFile as readFile11, rename as rename3, rm as rm3, copyFile, mkdir as mkdir4, stat as stat8 } from "node:fs/promises";
+import { join as join19 } from "node:path";
 var BazelCommandLineError = class extends Error {
   constructor(bazelError, consoleFile) {
     super(`Bazel refused the command line: ${bazelError ?? "(no ERROR line)"}`);
@@ -62149,6 +71916,7 @@ async function runGrid(job, plan, interrupter, observer) {
   const existing = await readRunRecords(job.out);
   const todo = runsToDo(mine, existing, job.force);
   const done = [];
+  await writeRunIndexes(job.out, await shardRecords(job, new Set(mine.map((run2) => run2.id))), job.shard);
   const session = new ServerSession(job);
   try {
     for (const [index5, planned] of todo.entries()) {
@@ -62166,10 +71934,11 @@ async function runGrid(job, plan, interrupter, observer) {
   return { done, skipped: mine.length - todo.length, interrupted: interrupter.interrupted };
 }
 async function runSearch(job, config, interrupter, observer) {
-  if (job.force) await rm3(join14(job.out, RUNS_DIR), { recursive: true, force: true });
+  if (job.force) await rm3(join19(job.out, RUNS_DIR), { recursive: true, force: true });
   let records = await readRunRecords(job.out);
   const redone = /* @__PURE__ */ new Set();
   const done = [];
+  await writeRunIndexes(job.out, records, void 0);
   const session = new ServerSession(job);
   let step2;
   try {
@@ -62199,7 +71968,8 @@ function searchRun(limitBytes, warmup, records, redone) {
   return { id: runId(limitBytes, warmup, iteration), limit, iteration, warmup };
 }
 async function shardRecords(job, ids) {
-  return (await readRunRecords(job.out)).filter((record) => ids.has(record.id));
+  const records = await readRunRecords(job.out);
+  return job.shard === void 0 ? records : records.filter((record) => ids.has(record.id));
 }
 var ServerSession = class {
   constructor(job) {
@@ -62210,9 +71980,10 @@ var ServerSession = class {
   startupFlags;
   /** Stops whatever server runs in the output base (a stale one from an earlier sweep included). */
   async stop() {
+    await killOrphanClients(this.job.outputBase);
     if (await serverPid(this.job.outputBase) === void 0) return;
     const shutdown = [...this.startupFlags, "shutdown"];
-    const log7 = join14(this.job.outputBase, "sweep-shutdown.log");
+    const log7 = join19(this.job.outputBase, "sweep-shutdown.log");
     await runBazelCommand(
       { bazel: this.job.settings.bazel, args: shutdown, cwd: this.job.settings.workspace, outputBase: this.job.outputBase, consoleFile: log7, timeoutMs: 3e4, watch: void 0 },
       new Interrupter()
@@ -62235,14 +72006,29 @@ function baseStartupFlags(job) {
   return [`--output_base=${job.outputBase}`, `--max_idle_secs=${job.maxIdleSecs}`];
 }
 async function runOne(job, planned, interrupter, session) {
+  await checkFreeSpace(job.out);
+  try {
+    return await measure2(job, planned, interrupter, session);
+  } catch (error3) {
+    if (!isNoSpaceError(error3)) throw error3;
+    await session.stop();
+    await clearRunFolder(job.out, planned.id);
+    throw error3 instanceof DiskFullError ? error3 : new DiskFullError(job.out, { cause: error3 });
+  }
+}
+var NO_SPACE_EVIDENCE_FREE_BYTES = 1024 ** 3;
+async function measure2(job, planned, interrupter, session) {
   const { settings } = job;
+  const profileLevel = planned.evidence === true ? "full" : job.profile;
   const dir = runFolder(job.out, planned.id);
   await clearRunFolder(job.out, planned.id);
-  await mkdir3(dir, { recursive: true });
-  const path4 = (name) => join14(dir, name);
+  await mkdir4(dir, { recursive: true });
+  const path4 = (name) => join19(dir, name);
   const startupFlags = [
     ...baseStartupFlags(job),
-    ...sweepJvmFlags(planned.limit.spelling, job.heapDumps, path4(ARTIFACT_FILES.gcLog)).map((flag2) => `--host_jvm_args=${flag2}`),
+    ...sweepJvmFlags(planned.limit.spelling, job.heapDumps ? path4(ARTIFACT_FILES.heapDump) : void 0, path4(ARTIFACT_FILES.gcLog)).map(
+      (flag2) => `--host_jvm_args=${flag2}`
+    ),
     ...settings.startupFlags
   ];
   const buildArgs = [
@@ -62254,7 +72040,7 @@ async function runOne(job, planned, interrupter, session) {
     "--symlink_prefix=/",
     ...sweepBuildFlags(job.version, {
       mode: settings.mode,
-      heapDumps: job.heapDumps,
+      profileLevel,
       profile: path4(ARTIFACT_FILES.profile),
       starlarkCpuProfile: path4(ARTIFACT_FILES.starlarkCpuProfile),
       memoryProfile: path4(ARTIFACT_FILES.memoryProfile),
@@ -62280,29 +72066,34 @@ async function runOne(job, planned, interrupter, session) {
     argv = [settings.bazel, ...buildArgs];
     result = await runBazelCommand({ ...common, args: buildArgs, consoleFile }, interrupter);
   } else {
-    await rename2(cleanLog, consoleFile);
+    await rename3(cleanLog, consoleFile);
   }
   await session.stop();
-  const consoleText = await readFile6(consoleFile, "utf8").catch(() => "");
+  const consoleText = await readFile11(consoleFile, "utf8").catch(() => "");
   if (result.exitCode === COMMAND_LINE_EXIT_CODE && result.stoppedBy === void 0) {
     const error3 = new BazelCommandLineError(firstBazelError(consoleText), consoleFile);
     await clearRunFolder(job.out, planned.id);
     throw error3;
   }
-  const serverLogCopied = await copyIfPresent(join14(job.outputBase, "server", "jvm.out"), path4(ARTIFACT_FILES.serverLog));
-  const javaLogCopied = await copyIfPresent(join14(job.outputBase, "java.log"), path4(ARTIFACT_FILES.serverJavaLog));
-  const heapDump = job.heapDumps ? await moveHeapDumps(job.outputBase, dir) : void 0;
+  const serverLogCopied = await copyIfPresent(join19(job.outputBase, "server", "jvm.out"), path4(ARTIFACT_FILES.serverLog));
+  const javaLogCopied = await copyIfPresent(join19(job.outputBase, "java.log"), path4(ARTIFACT_FILES.serverJavaLog));
   await removeHeapDumps(job.outputBase);
+  const serverLog = [
+    serverLogCopied ? await readFile11(path4(ARTIFACT_FILES.serverLog), "utf8") : "",
+    javaLogCopied ? await readFile11(path4(ARTIFACT_FILES.serverJavaLog), "utf8") : ""
+  ].join("\n");
+  await checkFreeSpace(job.out);
+  if (NO_SPACE_PATTERN.test(consoleText) || NO_SPACE_PATTERN.test(serverLog)) {
+    if ((await freeBytes(job.out) ?? Infinity) < NO_SPACE_EVIDENCE_FREE_BYTES) throw new DiskFullError(job.out);
+  }
   const status = classifyRun({
     exitCode: result.exitCode,
     console: consoleText,
-    serverLog: [
-      serverLogCopied ? await readFile6(path4(ARTIFACT_FILES.serverLog), "utf8") : "",
-      javaLogCopied ? await readFile6(path4(ARTIFACT_FILES.serverJavaLog), "utf8") : ""
-    ].join("\n"),
-    bep: await readFile6(path4(ARTIFACT_FILES.bep), "utf8").catch(() => ""),
+    serverLog,
+    bep: await readFile11(path4(ARTIFACT_FILES.bep), "utf8").catch(() => ""),
     stoppedBy: result.stoppedBy
   });
+  const pressure = await judgeGcPressure(path4(ARTIFACT_FILES.gcLog), planned.limit.bytes, result.endedAt);
   const artifacts = {
     console: ARTIFACT_FILES.console,
     ...await present(dir, "profile", ARTIFACT_FILES.profile),
@@ -62311,8 +72102,7 @@ async function runOne(job, planned, interrupter, session) {
     ...await present(dir, "memoryProfile", ARTIFACT_FILES.memoryProfile),
     ...serverLogCopied ? { serverLog: ARTIFACT_FILES.serverLog } : {},
     ...javaLogCopied ? { serverJavaLog: ARTIFACT_FILES.serverJavaLog } : {},
-    ...await present(dir, "gcLog", ARTIFACT_FILES.gcLog),
-    ...heapDump === void 0 ? {} : { heapDump }
+    ...await present(dir, "gcLog", ARTIFACT_FILES.gcLog)
   };
   const record = {
     schema: 1,
@@ -62331,40 +72121,61 @@ async function runOne(job, planned, interrupter, session) {
     signal: result.signal,
     status,
     ...result.stoppedBy === void 0 ? {} : { stoppedBy: result.stoppedBy },
-    artifacts
+    ...result.threadDumpTaken === void 0 ? {} : { threadDumpTaken: result.threadDumpTaken },
+    ...pressure === void 0 ? {} : { gcPressure: pressure },
+    profileLevel,
+    ...planned.evidence === true ? { evidence: true } : {},
+    artifacts: { ...artifacts, ...await digestHeapDump(job, dir, status === "oom") }
   };
   await writeRunRecord(job.out, record);
+  await runSummary(dir, record);
   return record;
+}
+async function digestHeapDump(job, dir, outOfMemory) {
+  const dump = join19(dir, ARTIFACT_FILES.heapDump);
+  if (!await isFile2(dump)) return {};
+  let digested = false;
+  if (outOfMemory) {
+    try {
+      const digest = await digestDumpFile(dump, DEFAULT_DIGEST_TOP);
+      await writeOutputFile(join19(dir, ARTIFACT_FILES.heapDigest), `${JSON.stringify(digest)}
+`);
+      digested = true;
+    } catch (error3) {
+      if (isNoSpaceError(error3)) throw error3;
+      job.onDigestFailed(dir, error3 instanceof Error ? error3.message : String(error3));
+    }
+  }
+  const keep = job.keepHeapDumps || outOfMemory && !digested;
+  if (!keep) await rm3(dump, { force: true });
+  return { ...digested ? { heapDigest: ARTIFACT_FILES.heapDigest } : {}, ...keep ? { heapDump: ARTIFACT_FILES.heapDump } : {} };
 }
 function copyIfPresent(from, to) {
   return copyFile(from, to).then(
     () => true,
-    () => false
+    (error3) => {
+      if (error3.code === "ENOENT") return false;
+      throw error3;
+    }
   );
 }
-async function present(dir, key2, name) {
-  return await isFile2(join14(dir, name)) ? { [key2]: name } : {};
+async function judgeGcPressure(gcLog, limitBytes, endedAt) {
+  const info2 = await stat8(gcLog).catch(() => void 0);
+  if (info2 === void 0) return void 0;
+  const text3 = await readFile11(gcLog, "utf8");
+  const quietSeconds = Math.max(0, (endedAt.getTime() - info2.mtimeMs) / 1e3);
+  return gcPressure(parseGcLog(text3), limitBytes, quietSeconds).underPressure;
 }
-async function moveHeapDumps(outputBase, dir) {
-  const dumps = (await readdir3(outputBase).catch(() => [])).filter((name) => name.endsWith(".hprof")).sort();
-  for (const name of dumps) await rename2(join14(outputBase, name), join14(dir, name));
-  return dumps[0];
+async function present(dir, key3, name) {
+  return await isFile2(join19(dir, name)) ? { [key3]: name } : {};
 }
 async function removeHeapDumps(outputBase) {
-  const dumps = (await readdir3(outputBase).catch(() => [])).filter((name) => name.endsWith(".hprof"));
-  for (const name of dumps) await rm3(join14(outputBase, name), { force: true });
+  const dumps = (await readdir6(outputBase).catch(() => [])).filter((name) => name.endsWith(".hprof"));
+  for (const name of dumps) await rm3(join19(outputBase, name), { force: true });
 }
 async function removeServerLogs(outputBase) {
-  const javaLogs = (await readdir3(outputBase).catch(() => [])).filter((name) => name === "java.log" || name.startsWith("java.log."));
-  for (const name of [...javaLogs, join14("server", "jvm.out")]) await rm3(join14(outputBase, name), { force: true });
-}
-async function removeTree(path4) {
-  await new Promise((resolve3) => {
-    const chmod = spawn4("chmod", ["-R", "u+w", path4], { stdio: "ignore" });
-    chmod.on("error", () => resolve3());
-    chmod.on("close", () => resolve3());
-  });
-  await rm3(path4, { recursive: true, force: true });
+  const javaLogs = (await readdir6(outputBase).catch(() => [])).filter((name) => name === "java.log" || name.startsWith("java.log."));
+  for (const name of [...javaLogs, join19("server", "jvm.out")]) await rm3(join19(outputBase, name), { force: true });
 }
 function interruptOnSignals(interrupter) {
   const handler = () => interrupter.interrupt();
@@ -62376,216 +72187,16 @@ function interruptOnSignals(interrupter) {
   };
 }
 
-// src/render/sweep.ts
-var SWEEP_DESCRIPTION = "Build a workspace again and again with different heap limits (-Xmx of the Bazel server), every build cold, and keep each build's profiles, BEP and console; or search for the lowest heap at which the build succeeds.";
-var SWEEP_SUMMARY = "Build at several heap limits, each build cold, keeping profiles; or find the lowest heap that succeeds.";
-var SWEEP_OPTION_HELP = {
-  workspace: "the Bazel workspace to build (default: the one you run this in)",
-  targets: "target pattern to build; repeat for more (default: //...)",
-  limits: "heap limits: sizes (256m, 1g), ranges START..END:STEP, comma-separated",
-  runs: "measured runs per limit (with --search: successes the threshold needs, default 3)",
-  warmup: "warm-up runs per limit, recorded but marked as warm-ups",
-  mode: "regular: build; nobuild: analysis only (--nobuild); skymeld: merged analysis and execution (Bazel 6+)",
-  config: "--config for every build; repeat for more (default: eat, this repository's memory hog; none with --workspace)",
-  buildFlag: "extra build flag, e.g. --build-flag=--jobs=2; repeat for more",
-  startupFlag: "extra Bazel startup flag, e.g. --startup-flag=--host_jvm_args=-XX:+UseParallelGC; repeat for more",
-  bazel: "the Bazel binary (a name on PATH or a path)",
-  out: "output folder (default: <workspace>/measurements/sweep-<plan fingerprint>)",
-  timeout: "stop a build after this long (90s, 10m, 1h) and record it as timeout",
-  search: "find the lowest heap that succeeds (bracket, then bisect) instead of a grid; --limits gives the first bracket",
-  resolution: "with --search: stop when the bracket is this narrow",
-  shard: "run only the i-th of n deterministic slices of the plan (for CI matrices); copy the folders together after",
-  force: "redo every run, replacing earlier results in --out",
-  heapDumps: "keep the JVM's heap dump of an out-of-memory build in its run folder (hundreds of MB each)",
-  showConsole: "show each build's console live (it is always saved to console.log)"
-};
-var SWEEP_HELP_FOOTER = `
-Examples:
-  Sweep this repository's reproduction with the default plan (a few minutes):
-    bazel run //analysis:sweep
-  A dense grid, five runs and one warm-up per limit:
-    bazel run //analysis:sweep -- --limits 155m..180m:1m,190m..250m:5m,300m,1g --runs 5 --warmup 1
-  Find the threshold of another workspace's build to within 5m:
-    bazel run //analysis:sweep -- --workspace ~/src/app --targets //server/... --search --resolution 5m
-
-Heap limits are read like -Xmx: k, m, g, t are KiB, MiB, GiB, TiB (either case); no unit means bytes.
-A range's step must reach its end exactly. The JVM rounds the heap up to 2 MiB (G1), so 155m runs like 156m.
-Every build runs in the sweep's own output base (<out>/output_base) after a bazel clean, in a fresh server.
-Each run's folder <out>/runs/<id>/ holds run.json, console.log, profile.json.gz, starlark-cpu.pprof,
-bep.json, memory-profile.txt and jvm.out. Run the same command again to finish an interrupted sweep.
-Exit codes: 0 every planned run measured (out of memory is a measurement), 1 a build failed for another
-reason, timed out or was interrupted, or the search could not finish; 2 usage error; 3 internal error.`;
-function limitProblemMessage(problem) {
-  const prefix = "--limits";
-  switch (problem.kind) {
-    case "empty-list":
-      return `${prefix} is empty; give heap limits such as 256m,512m,1g`;
-    case "empty-token":
-      return `${prefix}: item ${problem.position} is empty; remove the extra comma`;
-    case "negative":
-      return `${prefix}: "${problem.token}" is negative; heap sizes and steps are positive, e.g. 256m or 5m`;
-    case "fraction":
-      return `${prefix}: "${problem.token}" has a fraction, which -Xmx does not take; ${problem.suggestion === void 0 ? "use a smaller unit" : `write ${problem.suggestion}`}`;
-    case "unknown-unit":
-      return `${prefix}: "${problem.token}" has the unit "${problem.unit}"; use k, m, g or t (KiB, MiB, GiB, TiB)${problem.suggestion === void 0 ? "" : `, e.g. ${problem.suggestion}`}`;
-    case "not-a-size":
-      return `${prefix}: "${problem.token}" is not a heap size; write whole numbers with k, m, g or t, e.g. 256m`;
-    case "zero":
-      return `${prefix}: "${problem.token}" is zero; a heap limit must be at least 16m`;
-    case "too-small":
-      return `${prefix}: "${problem.token}" is below ${problem.min}, where the Bazel server cannot even start; use ${problem.min} or more`;
-    case "too-large":
-      return `${prefix}: "${problem.token}" is above ${problem.max}; use a smaller heap limit`;
-    case "range-without-step":
-      return `${prefix}: the range "${problem.token}" has no step; add one, e.g. ${problem.token}:5m`;
-    case "malformed-range":
-      return `${prefix}: "${problem.token}" is not a range; write START..END:STEP, e.g. 155m..180m:5m`;
-    case "zero-step":
-      return `${prefix}: the range "${problem.token}" has a zero step; use a positive step, e.g. 5m`;
-    case "reversed-range":
-      return `${prefix}: the range "${problem.token}" goes down; write it upwards: ${problem.swapped}`;
-    case "empty-range":
-      return `${prefix}: the range "${problem.token}" starts where it ends; write just ${problem.single}`;
-    case "uneven-step":
-      return `${prefix}: the step of "${problem.token}" does not land on its end; end at ${problem.below} or ${problem.above}, or choose a step that divides the range`;
-    case "too-many":
-      return `${prefix}: "${problem.token}" makes ${problem.count} limits, more than ${MAX_LIMIT_COUNT}; use a bigger step, or --search`;
-  }
-}
-function resolutionProblemMessage(text3) {
-  return `--resolution: "${text3}" is not a heap size step; write a whole number with k, m or g, e.g. 5m`;
-}
-function shardProblemMessage(problem) {
-  return problem.kind === "shard-syntax" ? `--shard: "${problem.text}" is not i/n; write e.g. --shard 2/3 for the second of three shards` : `--shard: "${problem.text}" is out of range; i goes from 1 to n, e.g. 1/3, 2/3, 3/3`;
-}
-function durationProblemMessage(text3) {
-  return `--timeout: "${text3}" is not a duration; write e.g. 90s, 10m or 1h`;
-}
-function countProblemMessage(option, text3, min4) {
-  return `${option}: "${text3}" is not a whole number of at least ${min4}`;
-}
-var SHARD_WITH_SEARCH = "--shard cannot be combined with --search: a search decides each build from the ones before it";
-var RESOLUTION_WITHOUT_SEARCH = "--resolution only applies to --search; add --search, or leave --resolution out";
-var NOTHING_TO_RUN = "--runs 0 and --warmup 0 plan no builds; ask for at least one run";
-function modeUnsupported(mode, version2, bazel, since) {
-  return `--mode ${mode} needs Bazel ${since} or newer, but ${bazel} is Bazel ${version2.label}; use --mode regular or --mode nobuild, or --bazel with a newer Bazel`;
-}
-function bazelNotFound(bazel) {
-  return `cannot run Bazel "${bazel}" (not found or not executable); install Bazel or give its path with --bazel`;
-}
-function bazelProbeFailed(bazel, exitCode, output3) {
-  const lastLine = output3.trim().split("\n").filter((line5) => line5.trim() !== "").pop() ?? "no output";
-  return `${bazel} failed (exit ${exitCode}) while the sweep probed its version: ${lastLine}`;
-}
-function sweepMismatch(out, differences) {
-  return `${out} already holds a sweep with other settings (${differences.join(", ")} differ); use another --out, repeat the earlier command to resume it, or delete the folder to start over`;
-}
-function commandLineRefused(bazelError, consoleFile) {
-  return `Bazel refused the build's command line: ${bazelError ?? `see ${consoleFile}`}; fix the --build-flag, --config or --targets`;
-}
-function outputBaseNotIgnored(outputBase, workspace, relative4) {
-  return `the sweep's output base ${outputBase} is inside the workspace ${workspace} but not in its .bazelignore, so //... would find Bazel's own files there; add the line "${relative4}" to .bazelignore, or choose an --out outside the workspace`;
-}
-function notAWorkspace2(path4) {
-  return `--workspace: ${path4} is not a Bazel workspace (no MODULE.bazel, WORKSPACE.bazel or WORKSPACE); give the workspace's root folder`;
-}
-function of(position2, total) {
-  return total === void 0 ? `run ${position2}` : `run ${position2} of ${total}`;
-}
-function progressLine(state) {
-  const parts = [
-    of(state.position, state.total),
-    `${state.run.id} (limit ${state.run.limit.spelling}${state.run.warmup ? ", warm-up" : ""})`,
-    `elapsed ${formatDuration(state.elapsedSeconds)}`,
-    state.etaSeconds === void 0 ? "" : `ETA ${formatDuration(state.etaSeconds)}`,
-    state.lastStatus === void 0 ? "" : `last: ${state.lastStatus}`
-  ];
-  return parts.filter((part) => part !== "").join("  ");
-}
-function runStartedLine(position2, total, run2) {
-  return `sweep: ${of(position2, total)}: ${run2.id}, limit ${run2.limit.spelling}${run2.warmup ? " (warm-up)" : ""}
-`;
-}
-function runFinishedLine(record) {
-  const stopped = record.stoppedBy === void 0 ? "" : `, stopped by the sweep (${record.stoppedBy})`;
-  return `sweep: ${record.id}: ${record.status} (exit ${record.exitCode ?? record.signal ?? "?"}${stopped}) in ${record.wallSeconds.toFixed(1)} s
-`;
-}
-function versionLine(bazel, version2) {
-  const how = version2.source === "--version" ? "bazel --version" : version2.source === "package" ? "its package, confirmed by a flag probe" : "a flag probe";
-  return `sweep: ${bazel} is Bazel ${version2.label} (from ${how})
-`;
-}
-function resumeLine(out) {
-  return `sweep: resuming the sweep in ${out}: finished runs are kept, unfinished and interrupted ones redone
-`;
-}
-function notASweepFolder(out) {
-  return `--out: ${out} already holds other files and no sweep.json; choose a new or empty folder`;
-}
-var INTERRUPTED_LINE = "sweep: interrupted; finished runs are kept, run the same command again to go on\n";
-function runsTable2(records) {
-  const header = ["run", "limit", "status", "exit", "wall s"];
-  const rows = records.map((record) => [
-    record.id,
-    record.limit,
-    record.status + (record.warmup ? " (warm-up)" : ""),
-    record.exitCode === null ? record.signal ?? "-" : String(record.exitCode),
-    record.wallSeconds.toFixed(1)
-  ]);
-  const widths = header.map((title2, column) => Math.max(title2.length, ...rows.map((row) => row[column].length)));
-  const line5 = (cells) => cells.map((cell2, column) => column === cells.length - 1 ? cell2.padStart(widths[column]) : cell2.padEnd(widths[column])).join("  ").trimEnd();
-  return [line5(header), ...rows.map(line5)].join("\n") + "\n";
-}
-function gridThresholdLine(threshold3) {
-  const { lowestOk, highestFailing } = threshold3;
-  if (lowestOk === void 0 && highestFailing === void 0) return "threshold: no runs yet\n";
-  if (lowestOk === void 0) return `threshold: above ${highestFailing.limit}: no build succeeded at the highest limit
-`;
-  if (highestFailing === void 0) return `threshold: at most ${lowestOk.limit}: every build succeeded, even at the lowest limit
-`;
-  return `threshold: ${lowestOk.limit} (every build succeeded from ${lowestOk.limit} up; a build failed at ${highestFailing.limit})
-`;
-}
-function searchResultLines(step2, resolution) {
-  if (step2 === void 0) return "threshold: the search was interrupted before it finished\n";
-  switch (step2.kind) {
-    case "done":
-      return step2.below === void 0 ? `threshold: at most ${formatBytes(step2.threshold)} (it succeeded even at the lowest heap tried), ${step2.builds} builds
-` : `threshold: ${formatBytes(step2.threshold)}, bracket ${formatBytes(step2.below)}..${formatBytes(step2.threshold)} (resolution ${formatBytes(resolution)}), ${step2.builds} builds
-`;
-    case "stuck":
-      return step2.reason === "no-success" ? `threshold: not found: the build ran out of memory even at ${formatBytes(step2.limitBytes)}, ${step2.builds} builds
-` : `threshold: not found: the build ended "${step2.status}" at ${formatBytes(step2.limitBytes)}, which is not about the heap; see its console.log (${step2.builds} builds)
-`;
-    case "run":
-      return "threshold: the search has not finished\n";
-  }
-}
-function outputsLines(out, indexFiles) {
-  return `outputs: ${out}
-  runs:   ${out}/runs/<id>/ (run.json, console.log, profile.json.gz, ...)
-  tables: ${indexFiles.map((name) => `${out}/${name}`).join(", ")}
-`;
-}
-function reportLine(path4) {
-  return `report: ${path4}
-`;
-}
-function reportNotWritten(out, path4, reason) {
-  return `sweep: the report ${path4} was not written (${reason}); the runs are intact: try \`bazel run //analysis:report -- ${out}\`
-`;
-}
-
 // src/commands/sweep.ts
-var DEFAULT_PLAN = { limits: "128m,576m,640m,1g", runs: 1, warmup: 0, configs: ["eat"], targets: ["//..."] };
+var DEFAULT_PLAN = { limits: "128m,256m,384m,1g", runs: 1, warmup: 0, configs: ["eat"], targets: ["//..."] };
+var DEFAULT_PROFILE = "light";
 var DEFAULT_SEARCH_REPEATS = 3;
 var DEFAULT_RESOLUTION = "5m";
 var DEFAULT_TIMEOUT = "10m";
 var MAX_IDLE_SECS = 60;
 var collect2 = (value4, previous) => [...previous ?? [], value4];
 function sweepCommand() {
-  return new Command("sweep").description(SWEEP_DESCRIPTION).summary(SWEEP_SUMMARY).option("--workspace <dir>", SWEEP_OPTION_HELP.workspace).option("--targets <pattern>", SWEEP_OPTION_HELP.targets, collect2).option("--limits <list>", SWEEP_OPTION_HELP.limits, DEFAULT_PLAN.limits).option("--runs <n>", SWEEP_OPTION_HELP.runs).option("--warmup <n>", SWEEP_OPTION_HELP.warmup, String(DEFAULT_PLAN.warmup)).addOption(new Option("--mode <mode>", SWEEP_OPTION_HELP.mode).choices(["regular", "nobuild", "skymeld"]).default("regular")).option("--config <name>", SWEEP_OPTION_HELP.config, collect2).option("--build-flag <flag>", SWEEP_OPTION_HELP.buildFlag, collect2).option("--startup-flag <flag>", SWEEP_OPTION_HELP.startupFlag, collect2).option("--bazel <path>", SWEEP_OPTION_HELP.bazel, "bazel").option("--out <dir>", SWEEP_OPTION_HELP.out).option("--timeout <duration>", SWEEP_OPTION_HELP.timeout, DEFAULT_TIMEOUT).option("--search", SWEEP_OPTION_HELP.search).option("--resolution <size>", `${SWEEP_OPTION_HELP.resolution} (default: ${DEFAULT_RESOLUTION})`).option("--shard <i/n>", SWEEP_OPTION_HELP.shard).option("--force", SWEEP_OPTION_HELP.force).option("--heap-dumps", SWEEP_OPTION_HELP.heapDumps).option("--show-console", SWEEP_OPTION_HELP.showConsole).addHelpText("after", SWEEP_HELP_FOOTER).action(async (options) => {
+  return new Command("sweep").description(SWEEP_DESCRIPTION).summary(SWEEP_SUMMARY).option("--workspace <dir>", SWEEP_OPTION_HELP.workspace).option("--targets <pattern>", SWEEP_OPTION_HELP.targets, collect2).option("--limits <list>", SWEEP_OPTION_HELP.limits, DEFAULT_PLAN.limits).option("--runs <n>", SWEEP_OPTION_HELP.runs).option("--warmup <n>", SWEEP_OPTION_HELP.warmup, String(DEFAULT_PLAN.warmup)).addOption(new Option("--mode <mode>", SWEEP_OPTION_HELP.mode).choices(["regular", "nobuild", "skymeld"]).default("regular")).option("--config <name>", SWEEP_OPTION_HELP.config, collect2).option("--build-flag <flag>", SWEEP_OPTION_HELP.buildFlag, collect2).option("--startup-flag <flag>", SWEEP_OPTION_HELP.startupFlag, collect2).option("--bazel <path>", SWEEP_OPTION_HELP.bazel, "bazel").option("--out <dir>", SWEEP_OPTION_HELP.out).option("--timeout <duration>", SWEEP_OPTION_HELP.timeout, DEFAULT_TIMEOUT).option("--search", SWEEP_OPTION_HELP.search).option("--resolution <size>", `${SWEEP_OPTION_HELP.resolution} (default: ${DEFAULT_RESOLUTION})`).option("--shard <i/n>", SWEEP_OPTION_HELP.shard).option("--force", SWEEP_OPTION_HELP.force).addOption(new Option("--profile <level>", SWEEP_OPTION_HELP.profile).choices(PROFILE_LEVELS).default(DEFAULT_PROFILE)).option("--evidence-runs <n>", SWEEP_OPTION_HELP.evidenceRuns, "0").option("--no-heap-dumps", SWEEP_OPTION_HELP.noHeapDumps).option("--keep-heap-dumps", SWEEP_OPTION_HELP.keepHeapDumps).option("--show-console", SWEEP_OPTION_HELP.showConsole).addHelpText("after", SWEEP_HELP_FOOTER).action(async (options) => {
     const code = await sweep(options);
     if (code !== ExitCode.ok) throw new ExitWith(code);
   });
@@ -62595,10 +72206,16 @@ async function parseRequest(options) {
   const timeoutSeconds = usage(() => parseDuration(options.timeout), (error3) => error3 instanceof DurationSyntaxError ? durationProblemMessage(options.timeout) : void 0);
   const shard = options.shard === void 0 ? void 0 : usage(() => parseShard(options.shard), (error3) => error3 instanceof ShardSyntaxError ? shardProblemMessage(error3.problem) : void 0);
   if (options.search && shard !== void 0) throw new UsageError(SHARD_WITH_SEARCH);
+  const evidenceRuns = count2("--evidence-runs", options.evidenceRuns, 0);
+  if (evidenceRuns > 0 && shard !== void 0) throw new UsageError(EVIDENCE_WITH_SHARD);
+  if (options.keepHeapDumps === true && !options.heapDumps) throw new UsageError(KEEP_WITHOUT_DUMPS);
   if (!options.search && options.resolution !== void 0) throw new UsageError(RESOLUTION_WITHOUT_SEARCH);
   const runs = count2("--runs", options.runs ?? String(options.search ? DEFAULT_SEARCH_REPEATS : DEFAULT_PLAN.runs), options.search ? 1 : 0);
   const warmup = count2("--warmup", options.warmup, 0);
   if (runs + warmup === 0) throw new UsageError(NOTHING_TO_RUN);
+  for (const target2 of options.targets ?? []) {
+    if (target2.trim() === "" || /[\s\u0000-\u001f]/.test(target2)) throw new UsageError(targetProblemMessage(target2));
+  }
   const resolution = options.search ? parseResolution(options.resolution ?? DEFAULT_RESOLUTION) : void 0;
   const workspace = options.workspace === void 0 ? defaultWorkspace() : await workspaceRoot(resolveUserPath(options.workspace));
   const configs = options.config ?? (options.workspace === void 0 ? [...DEFAULT_PLAN.configs] : []);
@@ -62617,7 +72234,9 @@ async function parseRequest(options) {
     buildFlags: options.buildFlag ?? [],
     startupFlags: options.startupFlag ?? [],
     timeoutSeconds,
-    search: resolution === void 0 ? null : { resolution: resolution.spelling, repeats: runs }
+    search: resolution === void 0 ? null : { resolution: resolution.spelling, repeats: runs },
+    profile: options.profile,
+    evidenceRuns
   };
   const search = resolution === void 0 ? void 0 : { low: low.bytes, high: high.bytes, resolution: resolution.bytes, repeats: runs, warmup, floor: MIN_LIMIT_BYTES, ceiling: MAX_LIMIT_BYTES };
   return { settings, limits, shard, search, out: options.out === void 0 ? void 0 : resolveUserPath(options.out) };
@@ -62626,78 +72245,146 @@ async function sweep(options) {
   const request2 = await parseRequest(options);
   const { settings } = request2;
   const fingerprint = planFingerprint(settings);
-  const out = request2.out ?? join15(defaultWorkspace(), MEASUREMENTS_DIR, `sweep-${fingerprint.slice(0, 8)}`);
-  let folder;
-  try {
-    folder = await checkSweepFolder(out, fingerprint, settings);
-  } catch (error3) {
-    if (error3 instanceof SweepMismatchError) throw new UsageError(sweepMismatch(out, error3.differences));
-    if (error3 instanceof NotASweepFolderError) throw new UsageError(notASweepFolder(out));
+  const out = request2.out ?? join20(defaultWorkspace(), MEASUREMENTS_DIR, `sweep-${fingerprint.slice(0, 8)}`);
+  if (await folderState(out, fingerprint, settings) === "resumed") await readRunRecords(out);
+  const created = { top: await firstMissing(out), outputBase: false };
+  const lock = await lockFolder(out).catch(async (error3) => {
+    if (created.top !== void 0) await removeEmptyFolders(out, created.top);
     throw error3;
-  }
-  await checkOutputBaseIgnored(join15(out, "output_base"), settings.workspace);
-  await mkdir4(join15(out, "output_base"), { recursive: true });
-  const outputBase = await realpath2(join15(out, "output_base"));
-  const version2 = await detectVersion(settings.bazel, settings.workspace, outputBase);
-  process.stderr.write(versionLine(settings.bazel, version2));
-  if (!supportsMode(version2, settings.mode)) throw new UsageError(modeUnsupported(settings.mode, version2, settings.bazel, MODE_SINCE[settings.mode]));
-  const plan = request2.search === void 0 ? gridPlan(request2.limits, settings.runs, settings.warmup) : [];
-  if (folder === "new") {
-    await writeSweepManifest(out, {
-      schema: 1,
-      fingerprint,
-      settings,
-      bazelVersion: version2.label,
-      bazelVersionSource: version2.source,
-      plannedRuns: plan.map((run2) => run2.id)
-    });
-  } else {
-    process.stderr.write(resumeLine(out));
-  }
-  const job = {
-    settings,
-    out,
-    outputBase,
-    shard: request2.shard,
-    force: options.force === true,
-    heapDumps: options.heapDumps === true,
-    liveConsole: options.showConsole ? process.stderr : void 0,
-    version: version2,
-    maxIdleSecs: MAX_IDLE_SECS
-  };
+  });
+  if (lock.tookOverFrom !== void 0) process.stderr.write(lockTakenOverLine(out, lock.tookOverFrom));
   const interrupter = new Interrupter();
   const uninstall = interruptOnSignals(interrupter);
-  const progress = new Progress(options.showConsole !== true && process.stderr.isTTY === true, request2.search);
+  let started = false;
   try {
-    if (request2.search === void 0) {
-      const outcome2 = await runGrid(job, plan, interrupter, progress);
-      progress.finish();
-      const records = (await readRunRecords(out)).filter((record) => plan.some((run2) => run2.id === record.id));
-      process.stdout.write(runsTable2(orderLike(records, plan)));
-      process.stdout.write(gridThresholdLine(threshold2(records.filter((record) => record.status !== "interrupted"))));
-      process.stdout.write(outputsLines(out, indexFileNames(job.shard)));
-      await writeSweepReport(out);
-      if (outcome2.interrupted) process.stderr.write(INTERRUPTED_LINE);
-      return outcome2.interrupted || records.some(unmeasured) ? ExitCode.findings : ExitCode.ok;
+    const folder = await folderState(out, fingerprint, settings);
+    if (folder === "resumed") {
+      await readRunRecords(out);
+      await removeStaleTemporaryFiles(out);
     }
-    const outcome = await runSearch(job, request2.search, interrupter, progress);
+    await checkOutputBaseIgnored(join20(out, "output_base"), settings.workspace);
+    created.outputBase = await mkdir5(join20(out, "output_base"), { recursive: true }) !== void 0;
+    const outputBase = await realpath2(join20(out, "output_base"));
+    await killOrphanClients(outputBase);
+    const version2 = await detectVersion(settings.bazel, settings.workspace, outputBase);
+    process.stderr.write(versionLine(settings.bazel, version2));
+    if (!supportsMode(version2, settings.mode)) throw new UsageError(modeUnsupported(settings.mode, version2, settings.bazel, MODE_SINCE[settings.mode]));
+    const plan = request2.search === void 0 ? gridPlan(request2.limits, settings.runs, settings.warmup) : [];
+    if (folder === "new") {
+      await writeSweepManifest(out, {
+        schema: 1,
+        fingerprint,
+        settings,
+        bazelVersion: version2.label,
+        bazelVersionSource: version2.source,
+        plannedRuns: plan.map((run2) => run2.id)
+      });
+    } else {
+      process.stderr.write(resumeLine(out));
+    }
+    started = true;
+    const job = {
+      settings,
+      out,
+      outputBase,
+      shard: request2.shard,
+      force: options.force === true,
+      heapDumps: options.heapDumps,
+      keepHeapDumps: options.keepHeapDumps === true,
+      profile: settings.profile,
+      onDigestFailed: (runDir, reason) => process.stderr.write(digestFailedLine(runDir, reason)),
+      liveConsole: options.showConsole ? process.stderr : void 0,
+      version: version2,
+      maxIdleSecs: MAX_IDLE_SECS
+    };
+    return await runSweep(job, request2, plan, interrupter, options.showConsole === true);
+  } catch (error3) {
+    if (isNoSpaceError(error3)) throw new UsageError(diskFull(out, started));
+    throw error3;
+  } finally {
+    uninstall();
+    if (!started && created.outputBase) await removeTree(join20(out, "output_base"));
+    await lock.release();
+    if (!started && created.top !== void 0) await removeEmptyFolders(out, created.top);
+  }
+}
+async function runSweep(job, request2, plan, interrupter, showConsole) {
+  const { out } = job;
+  const progress = new Progress(!showConsole && process.stderr.isTTY === true, request2.search);
+  try {
+    let interrupted;
+    let planned = plan;
+    let searchStep;
+    if (request2.search === void 0) {
+      interrupted = (await runGrid(job, plan, interrupter, progress)).interrupted;
+    } else {
+      const outcome = await runSearch(job, request2.search, interrupter, progress);
+      interrupted = outcome.interrupted;
+      searchStep = outcome.step;
+    }
+    if (!interrupted && job.settings.evidenceRuns > 0) {
+      const found = threshold2(await readRunRecords(out));
+      const limit = (at) => at === void 0 ? void 0 : { spelling: at.limit, bytes: at.limitBytes };
+      const evidence = evidencePlan(limit(found.highestFailing), limit(found.lowestOk), job.settings.evidenceRuns);
+      interrupted = (await runGrid(job, evidence, interrupter, progress)).interrupted;
+      planned = [...planned, ...evidence];
+    }
     progress.finish();
-    process.stdout.write(runsTable2(outcome.all));
-    process.stdout.write(searchResultLines(outcome.step, request2.search.resolution));
-    process.stdout.write(outputsLines(out, indexFileNames(void 0)));
+    const all = await readRunRecords(out);
+    const records = request2.search === void 0 ? all.filter((record) => planned.some((run2) => run2.id === record.id)) : all;
+    process.stdout.write(runsTable(request2.search === void 0 ? orderLike(records, planned) : records));
+    process.stdout.write(request2.search === void 0 ? gridThresholdLine(threshold2(records)) : searchResultLines(searchStep, request2.search.resolution));
+    if (job.shard === void 0) await printBlame(out);
+    process.stdout.write(outputsLines(out, indexFileNames(job.shard)));
     await writeSweepReport(out);
-    if (outcome.interrupted) process.stderr.write(INTERRUPTED_LINE);
-    return outcome.step?.kind === "done" ? ExitCode.ok : ExitCode.findings;
+    if (interrupted) {
+      process.stderr.write(INTERRUPTED_LINE);
+      return ExitCode.findings;
+    }
+    if (request2.search !== void 0) return searchStep?.kind === "done" ? ExitCode.ok : ExitCode.findings;
+    return records.some(unmeasured) ? ExitCode.findings : ExitCode.ok;
   } catch (error3) {
     progress.finish();
     if (error3 instanceof BazelCommandLineError) throw new UsageError(commandLineRefused(error3.bazelError, error3.consoleFile));
     throw error3;
-  } finally {
-    uninstall();
   }
 }
+async function printBlame(out) {
+  try {
+    const result = await blameSweeps([out], /* @__PURE__ */ new Set(), (problem) => process.stderr.write(unreadableRunSkipped(problem)));
+    process.stdout.write(sweepBlameLines(result));
+  } catch (error3) {
+    if (isNoSpaceError(error3)) throw error3;
+    process.stderr.write(blameNotDone(out, error3 instanceof Error ? error3.message : String(error3)));
+  }
+}
+async function folderState(out, fingerprint, settings) {
+  try {
+    return await checkSweepFolder(out, fingerprint, settings);
+  } catch (error3) {
+    if (error3 instanceof SweepMismatchError) throw new UsageError(sweepMismatch(out, error3.differences));
+    if (error3 instanceof NotASweepFolderError) throw new UsageError(notASweepFolder(out));
+    if (error3 instanceof NotAFolderError) throw new UsageError(outNotAFolder(out, error3.throughFile));
+    throw error3;
+  }
+}
+async function lockFolder(out) {
+  try {
+    return await acquireSweepLock(out, process.argv);
+  } catch (error3) {
+    if (error3 instanceof SweepLockedError) throw new UsageError(sweepLocked(out, error3.lockFile, error3.holder, error3.elsewhere));
+    if (error3 instanceof UnreadableLockError) throw new UsageError(lockUnreadable(out, error3.lockFile));
+    if (isNoSpaceError(error3)) throw new UsageError(diskFull(out, false));
+    throw error3;
+  }
+}
+async function firstMissing(path4) {
+  if (await stat9(path4).catch(() => void 0) !== void 0) return void 0;
+  const parent = dirname9(path4);
+  return parent === path4 ? path4 : await firstMissing(parent) ?? path4;
+}
 async function writeSweepReport(out) {
-  const path4 = join15(out, REPORT_FILE);
+  const path4 = join20(out, REPORT_FILE);
   try {
     await writeReport(out, path4);
     process.stdout.write(reportLine(path4));
@@ -62706,7 +72393,7 @@ async function writeSweepReport(out) {
   }
 }
 function unmeasured(record) {
-  return record.status === "failed" || record.status === "timeout" || record.status === "interrupted";
+  return thresholdRole(record).kind === "left-out";
 }
 function orderLike(records, plan) {
   const position2 = new Map(plan.map((run2, index5) => [run2.id, index5]));
@@ -62720,6 +72407,7 @@ async function detectVersion(bazel, workspace, outputBase) {
       throw new UsageError(bazelNotFound(bazel));
     }
     if (error3 instanceof BazelProbeError) throw new UsageError(bazelProbeFailed(bazel, error3.exitCode, error3.output));
+    if (error3 instanceof NotBazelError) throw new UsageError(notBazel(bazel, error3.versionOutput));
     throw error3;
   }
 }
@@ -62727,17 +72415,18 @@ async function checkOutputBaseIgnored(outputBase, workspace) {
   const realWorkspace = await realpath2(workspace);
   const inside = relative3(realWorkspace, await realPathOfNew(outputBase));
   if (inside.startsWith("..") || inside === "" || inside.startsWith(sep2)) return;
-  const ignored = (await readFile7(join15(realWorkspace, ".bazelignore"), "utf8").catch(() => "")).split("\n").map((line5) => line5.trim().replace(/\/+$/, "")).filter((line5) => line5 !== "" && !line5.startsWith("#"));
+  const ignored = (await readFile12(join20(realWorkspace, ".bazelignore"), "utf8").catch(() => "")).split("\n").map((line5) => line5.trim().replace(/\/+$/, "")).filter((line5) => line5 !== "" && !line5.startsWith("#"));
   if (ignored.some((entry2) => inside === entry2 || inside.startsWith(`${entry2}/`))) return;
   throw new UsageError(outputBaseNotIgnored(outputBase, realWorkspace, inside.split(sep2)[0]));
 }
 async function realPathOfNew(path4) {
   const real = await realpath2(path4).catch(() => void 0);
   if (real !== void 0) return real;
-  const parent = dirname7(path4);
-  return parent === path4 ? path4 : join15(await realPathOfNew(parent), basename3(path4));
+  const parent = dirname9(path4);
+  return parent === path4 ? path4 : join20(await realPathOfNew(parent), basename4(path4));
 }
 async function workspaceRoot(path4) {
+  if (!(await stat9(path4).catch(() => void 0))?.isDirectory()) throw new UsageError(notAWorkspace2(path4));
   try {
     const root = findWorkspaceRoot(path4);
     if (root !== path4) throw new UsageError(notAWorkspace2(path4));
@@ -62749,8 +72438,8 @@ async function workspaceRoot(path4) {
 }
 function parseResolution(text3) {
   const match2 = /^(\d+)([kmg]?)$/i.exec(text3.trim());
-  const bytes = match2 === null ? 0 : Number(match2[1]) * UNIT_BYTES2[(match2[2] ?? "").toLowerCase()];
-  if (!(bytes >= UNIT_BYTES2.m)) throw new UsageError(resolutionProblemMessage(text3));
+  const bytes = match2 === null ? 0 : Number(match2[1]) * UNIT_BYTES[(match2[2] ?? "").toLowerCase()];
+  if (!(bytes >= UNIT_BYTES.m)) throw new UsageError(resolutionProblemMessage(text3));
   return { spelling: `${Number(match2[1])}${(match2[2] ?? "").toLowerCase()}`, bytes };
 }
 function count2(option, text3, min4) {
@@ -62789,9 +72478,9 @@ var Progress = class {
     const runStart = Date.now();
     this.runStart = runStart;
     const draw3 = () => {
-      const mean3 = this.durations.length === 0 ? void 0 : this.durations.reduce((a4, b10) => a4 + b10, 0) / this.durations.length;
+      const mean4 = this.durations.length === 0 ? void 0 : this.durations.reduce((a4, b10) => a4 + b10, 0) / this.durations.length;
       const remaining = total === void 0 ? this.search === void 0 ? void 0 : estimateRemainingBuilds(this.search, this.records) : total - position2 + 1;
-      const eta = mean3 === void 0 || remaining === void 0 ? void 0 : Math.max(0, remaining * mean3 - (Date.now() - runStart) / 1e3);
+      const eta = mean4 === void 0 || remaining === void 0 ? void 0 : Math.max(0, remaining * mean4 - (Date.now() - runStart) / 1e3);
       const line5 = progressLine({ position: position2, total, run: run2, elapsedSeconds: (Date.now() - this.started) / 1e3, etaSeconds: eta, lastStatus: this.lastStatus });
       process.stderr.write(`\r\x1B[2K${line5.slice(0, Math.max(20, (process.stderr.columns || 120) - 1))}`);
       this.drawn = true;
@@ -62823,6 +72512,8 @@ function program2() {
   root.addCommand(plotCommand());
   root.addCommand(reportCommand());
   root.addCommand(compareCommand());
+  root.addCommand(heapCommand());
+  root.addCommand(blameCommand());
   return withErrorHandling(root);
 }
 function withErrorHandling(command) {
@@ -62845,13 +72536,13 @@ function exitCodeFor(error3) {
   if (error3 instanceof UsageError || error3 instanceof InputError) return ExitCode.usage;
   return ExitCode.internal;
 }
-var ExitWith = class extends Error {
-  constructor(code) {
-    super(`exit ${code}`);
-    this.code = code;
-  }
-  code;
-};
 
 // src/main.ts
 process.exitCode = await main2(process.argv.slice(2));
+/*! Bundled license information:
+
+pprof-format/dist/esm/index.js:
+  (*!
+   * Private helpers. These are only used by other helpers.
+   *)
+*/

@@ -1,11 +1,13 @@
 // Wires commander to the subcommands; no logic lives here.
 import { Command, CommanderError } from "commander";
+import { blameCommand } from "./commands/blame.js";
 import { compareCommand } from "./commands/compare.js";
+import { heapCommand } from "./commands/heap.js";
 import { plotCommand } from "./commands/plot.js";
 import { reportCommand } from "./commands/report.js";
 import { statsCommand } from "./commands/stats.js";
 import { sweepCommand } from "./commands/sweep.js";
-import { ExitCode, InputError, UsageError } from "./core/exit-codes.js";
+import { ExitCode, ExitWith, InputError, UsageError } from "./core/exit-codes.js";
 import { stderrSettings } from "./io/terminal.js";
 import { renderError } from "./render/errors.js";
 import { PROGRAM_NAME, ROOT_DESCRIPTION, ROOT_HELP_FOOTER } from "./render/help.js";
@@ -18,6 +20,8 @@ function program(): Command {
   root.addCommand(plotCommand());
   root.addCommand(reportCommand());
   root.addCommand(compareCommand());
+  root.addCommand(heapCommand());
+  root.addCommand(blameCommand());
   return withErrorHandling(root);
 }
 
@@ -49,11 +53,4 @@ function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   if (error instanceof UsageError || error instanceof InputError) return ExitCode.usage;
   return ExitCode.internal;
-}
-
-/** Thrown by a subcommand's action to finish with a specific exit code after printing its own output. */
-export class ExitWith extends Error {
-  constructor(readonly code: ExitCode) {
-    super(`exit ${code}`);
-  }
 }

@@ -2,9 +2,8 @@
 import { Command } from "commander";
 import { statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { ExitWith } from "../cli.js";
 import { compareTargets } from "../core/compare.js";
-import { ExitCode, UsageError } from "../core/exit-codes.js";
+import { ExitCode, ExitWith, UsageError } from "../core/exit-codes.js";
 import { CquerySession, compareOutputBase, outputGroupsCqueryPath } from "../io/cquery.js";
 import {
   WORKSPACE_MARKERS,

@@ -6,7 +6,7 @@ import { InputError, UsageError } from "../core/exit-codes.js";
 import { plotData, type PlotSeries } from "../core/plot-data.js";
 import { plotRunsFromCsv, plotRunsFromStats } from "../core/plot-input.js";
 import { resolveUserPath } from "../io/invocation.js";
-import { writeOutputFile } from "../io/output-file.js";
+import { checkOutputPath, writeOutputFile } from "../io/output-file.js";
 import { renderPng, renderSvg } from "../io/plot-render.js";
 import {
   badPlotExtension,
@@ -47,6 +47,7 @@ export function plotCommand(): Command {
       const paths = seriesPaths.map((path) => resolveUserPath(path));
       const out = options.out === undefined ? await defaultOut(paths[0]!) : resolveUserPath(options.out);
       const format = outputFormat(out);
+      await checkOutputPath(out);
       const series: PlotSeries[] = [];
       for (const [index, path] of paths.entries()) {
         series.push({ label: options.label[index] ?? seriesName(path), runs: await readSeries(path) });
@@ -65,6 +66,8 @@ async function readSeries(path: string) {
   const info = await stat(path).catch(() => undefined);
   if (info === undefined) throw new InputError(`${path}: no such file or folder`);
   if (info.isDirectory()) return plotRunsFromStats(await collectStats([path]));
+  // A FIFO or a device would be read for ever.
+  if (!info.isFile()) throw new InputError(`${path}: neither a folder nor a file; give a sweep folder, a run folder or a stats CSV file`);
   if (info.size > MAX_CSV_BYTES) throw new InputError(`${path}: ${info.size} bytes is too big for a stats CSV file`);
   return plotRunsFromCsv(await readFile(path, "utf8"), path);
 }

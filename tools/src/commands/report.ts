@@ -6,11 +6,23 @@ import { plotRunsFromStats } from "../core/plot-input.js";
 import type { RunArtifacts } from "../core/run-record.js";
 import { threshold } from "../core/threshold.js";
 import { resolveUserPath } from "../io/invocation.js";
-import { writeOutputFile } from "../io/output-file.js";
+import { checkOutputPath, writeOutputFile } from "../io/output-file.js";
 import { renderSvg } from "../io/plot-render.js";
-import { findRuns, readRunStats, readSweepManifest } from "../io/run-folders.js";
+import { runDigest } from "../io/blame-inputs.js";
+import { findRuns, readRunStats, readSweepManifest, sweepWorkspace, type RunFolder } from "../io/run-folders.js";
+import { blameSweeps } from "./blame.js";
 import { plotSpec } from "../render/plot.js";
-import { ARTIFACT_LABELS, REPORT_DESCRIPTION, REPORT_HELP_FOOTER, reportHtml, reportWritten, type ReportRun } from "../render/report.js";
+import {
+  ARTIFACT_LABELS,
+  REPORT_DESCRIPTION,
+  REPORT_HELP_FOOTER,
+  reportHtml,
+  reportBlameFailed,
+  reportWritten,
+  unreadableRunLine,
+  type ReportBlame,
+  type ReportRun,
+} from "../render/report.js";
 
 export const REPORT_FILE = "report.html";
 
@@ -23,6 +35,7 @@ export function reportCommand(): Command {
     .action(async (runsDir: string, options: { readonly out?: string }) => {
       const sweep = resolveUserPath(runsDir);
       const out = options.out === undefined ? join(sweep, REPORT_FILE) : resolveUserPath(options.out);
+      if (options.out !== undefined) await checkOutputPath(out);
       await writeReport(sweep, out, runsDir);
       process.stderr.write(reportWritten(out));
     });
@@ -30,7 +43,7 @@ export function reportCommand(): Command {
 
 /** Writes the report of the sweep folder `sweep` to `out`; `name` is how the page calls the sweep. */
 export async function writeReport(sweep: string, out: string, name: string = sweep): Promise<void> {
-  const folders = await findRuns(sweep);
+  const folders = await findRuns(sweep, (unreadable) => process.stderr.write(unreadableRunLine(unreadable.problem)));
   const runs: ReportRun[] = [];
   for (const folder of folders) {
     const stats = await readRunStats(folder);
@@ -51,8 +64,32 @@ export async function writeReport(sweep: string, out: string, name: string = swe
     sweep: name,
     parameters: await readSweepManifest(sweep),
     runs,
-    threshold: threshold(rows),
+    // From run.json: whether a timeout counts depends on its GC verdict, which the stats rows leave out.
+    threshold: threshold(folders.map((folder) => folder.record)),
     plotSvg,
+    blame: await reportBlame(sweep, folders, runs),
   });
   await writeOutputFile(out, html);
+}
+
+/** The blame and the crash runs behind it; undefined (and nothing lost) when it cannot be computed. */
+async function reportBlame(sweep: string, folders: readonly RunFolder[], runs: readonly ReportRun[]): Promise<ReportBlame | undefined> {
+  try {
+    const result = await blameSweeps([sweep], new Set(), () => undefined);
+    const crashRuns: ReportBlame["crashRuns"][number][] = [];
+    for (const [index, folder] of folders.entries()) {
+      if (folder.record.status !== "oom") continue;
+      const evidence = new Set(["heap digest", "heap dump", "console", "java.log", "jvm.out", "GC log", "profile"]);
+      crashRuns.push({
+        id: folder.record.id,
+        limit: folder.record.limit,
+        digest: await runDigest(folder),
+        links: runs[index]!.artifacts.filter((link) => evidence.has(link.label)),
+      });
+    }
+    return { result, workspace: await sweepWorkspace(sweep), crashRuns };
+  } catch (error) {
+    process.stderr.write(reportBlameFailed(error instanceof Error ? error.message : String(error)));
+    return undefined;
+  }
 }

@@ -2,8 +2,9 @@
 import { Command, Option } from "commander";
 import type { RunStats } from "../core/run-stats.js";
 import { resolveUserPath } from "../io/invocation.js";
-import { writeOutputFile } from "../io/output-file.js";
+import { checkOutputPath, writeOutputFile } from "../io/output-file.js";
 import { findRuns, readRunStats } from "../io/run-folders.js";
+import { unreadableRunLine } from "../render/report.js";
 import { renderStats, STATS_DESCRIPTION, STATS_FORMATS, STATS_HELP_FOOTER, statsWritten, type StatsFormat } from "../render/stats.js";
 
 interface StatsOptions {
@@ -19,6 +20,7 @@ export function statsCommand(): Command {
     .option("--out <file>", "write to FILE (replaced in one step) instead of stdout")
     .addHelpText("after", STATS_HELP_FOOTER)
     .action(async (runsDirs: string[], options: StatsOptions) => {
+      if (options.out !== undefined) await checkOutputPath(resolveUserPath(options.out));
       const rows = await collectStats(runsDirs.map((dir) => resolveUserPath(dir)));
       const text = renderStats(rows, options.format);
       if (options.out === undefined) {
@@ -31,11 +33,14 @@ export function statsCommand(): Command {
     });
 }
 
-/** The stats of every run under each folder, folder by folder in the order given. */
+/**
+ * The stats of every run under each folder, folder by folder in the order given; a sweep folder's run.json
+ * that cannot be read is named on stderr and left out.
+ */
 export async function collectStats(runsDirs: readonly string[]): Promise<RunStats[]> {
   const rows: RunStats[] = [];
   for (const dir of runsDirs) {
-    for (const run of await findRuns(dir)) rows.push(await readRunStats(run));
+    for (const run of await findRuns(dir, (unreadable) => process.stderr.write(unreadableRunLine(unreadable.problem)))) rows.push(await readRunStats(run));
   }
   return rows;
 }

@@ -1,35 +1,59 @@
 // `sweep`: real sub-builds across heap limits, a grid or an adaptive threshold search (issue 4).
 import { Command, Option } from "commander";
-import { mkdir, readFile, realpath } from "node:fs/promises";
+import { mkdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
-import { ExitWith } from "../cli.js";
-import { MODE_SINCE, supportsMode, type BazelVersion } from "../core/bazel-flags.js";
+import { MODE_SINCE, PROFILE_LEVELS, supportsMode, type BazelVersion, type ProfileLevel } from "../core/bazel-flags.js";
 import { DurationSyntaxError, parseDuration } from "../core/duration.js";
-import { ExitCode, UsageError } from "../core/exit-codes.js";
+import { ExitCode, ExitWith, UsageError } from "../core/exit-codes.js";
 import { LimitSyntaxError, MAX_LIMIT_BYTES, MIN_LIMIT_BYTES, parseLimits, UNIT_BYTES, type HeapLimit } from "../core/heap-limit.js";
 import { REPORT_FILE, type BuildMode, type RunRecord } from "../core/run-record.js";
-import { gridPlan, parseShard, planFingerprint, ShardSyntaxError, type PlannedRun, type Shard, type SweepSettings } from "../core/sweep-plan.js";
-import { threshold } from "../core/threshold.js";
+import { evidencePlan, gridPlan, parseShard, planFingerprint, ShardSyntaxError, type PlannedRun, type Shard, type SweepSettings } from "../core/sweep-plan.js";
+import { threshold, thresholdRole } from "../core/threshold.js";
 import { estimateRemainingBuilds, type SearchConfig } from "../core/threshold-search.js";
-import { BazelProbeError, detectBazelVersion } from "../io/bazel-version.js";
+import { BazelProbeError, detectBazelVersion, NotBazelError } from "../io/bazel-version.js";
 import { writeReport } from "./report.js";
-import { Interrupter } from "../io/bazel-process.js";
+import { Interrupter, killOrphanClients } from "../io/bazel-process.js";
 import { defaultWorkspace, findWorkspaceRoot, MEASUREMENTS_DIR, resolveUserPath } from "../io/invocation.js";
-import { checkSweepFolder, indexFileNames, NotASweepFolderError, readRunRecords, SweepMismatchError, writeSweepManifest } from "../io/sweep-folder.js";
-import { BazelCommandLineError, interruptOnSignals, runGrid, runSearch, type SweepJob, type SweepObserver } from "../io/sweep-runner.js";
+import { isNoSpaceError } from "../io/disk-space.js";
+import {
+  checkSweepFolder,
+  indexFileNames,
+  NotAFolderError,
+  NotASweepFolderError,
+  readRunRecords,
+  removeEmptyFolders,
+  removeStaleTemporaryFiles,
+  removeTree,
+  SweepMismatchError,
+  writeSweepManifest,
+} from "../io/sweep-folder.js";
+import { acquireSweepLock, SweepLockedError, UnreadableLockError, type SweepLock } from "../io/sweep-lock.js";
+import { BazelCommandLineError, interruptOnSignals, runGrid, runSearch, type SearchOutcome, type SweepJob, type SweepObserver } from "../io/sweep-runner.js";
+import { unreadableRunSkipped } from "../render/blame.js";
+import { blameSweeps } from "./blame.js";
 import {
   bazelNotFound,
+  blameNotDone,
+  digestFailedLine,
+  EVIDENCE_WITH_SHARD,
+  KEEP_WITHOUT_DUMPS,
+  sweepBlameLines,
   bazelProbeFailed,
   commandLineRefused,
   countProblemMessage,
+  diskFull,
   durationProblemMessage,
   gridThresholdLine,
   INTERRUPTED_LINE,
   limitProblemMessage,
+  lockTakenOverLine,
+  lockUnreadable,
   modeUnsupported,
   NOTHING_TO_RUN,
   notASweepFolder,
   notAWorkspace,
+  notBazel,
+  outNotAFolder,
   outputBaseNotIgnored,
   outputsLines,
   progressLine,
@@ -48,19 +72,21 @@ import {
   SWEEP_SUMMARY,
   SWEEP_HELP_FOOTER,
   SWEEP_OPTION_HELP as HELP,
+  sweepLocked,
   sweepMismatch,
+  targetProblemMessage,
   versionLine,
 } from "../render/sweep.js";
 
 /**
- * What `bazel run //analysis:sweep` does with no arguments: one cold build at each of a few limits, one far
- * below this repository's crash threshold, two around it and one far above, in about 2 minutes on a
- * 2-core machine (budget: 5). The threshold *with the sweep's profiling* is what matters here:
- * --record_full_profiler_data keeps every Starlark call, which on Bazel 4.2.3 moves the crash from about
- * 320m (README, no profiling) to between 576m and 640m (measured: 512m and 576m exit 33, 640m and 704m
- * succeed, ~20 s each). Limits near 256m-320m can thrash in garbage collection for minutes. Retune here.
+ * What `bazel run //analysis:sweep` does with no arguments: one cold build at each of a few limits, two
+ * below this repository's crash threshold (each leaves a heap dump for blame) and two above it, in about 2
+ * minutes on a 2-core machine (budget: 5). With the default light profile the threshold is the build's own
+ * (README, `npm run bench:fidelity`): about 320m on Bazel 4.2.3 and 7.7.1. Retune here.
  */
-export const DEFAULT_PLAN = { limits: "128m,576m,640m,1g", runs: 1, warmup: 0, configs: ["eat"], targets: ["//..."] } as const;
+export const DEFAULT_PLAN = { limits: "128m,256m,384m,1g", runs: 1, warmup: 0, configs: ["eat"], targets: ["//..."] } as const;
+/** Profiling moves the threshold; light keeps it within a search resolution of the build's own (README). */
+export const DEFAULT_PROFILE: ProfileLevel = "light";
 /** With --search and no --runs: successes the threshold needs before it is the answer. */
 export const DEFAULT_SEARCH_REPEATS = 3;
 export const DEFAULT_RESOLUTION = "5m";
@@ -85,7 +111,11 @@ interface SweepOptions {
   readonly resolution?: string;
   readonly shard?: string;
   readonly force?: boolean;
-  readonly heapDumps?: boolean;
+  readonly profile: ProfileLevel;
+  readonly evidenceRuns: string;
+  /** Commander's --no-heap-dumps: true unless given. */
+  readonly heapDumps: boolean;
+  readonly keepHeapDumps?: boolean;
   readonly showConsole?: boolean;
 }
 
@@ -111,7 +141,10 @@ export function sweepCommand(): Command {
     .option("--resolution <size>", `${HELP.resolution} (default: ${DEFAULT_RESOLUTION})`)
     .option("--shard <i/n>", HELP.shard)
     .option("--force", HELP.force)
-    .option("--heap-dumps", HELP.heapDumps)
+    .addOption(new Option("--profile <level>", HELP.profile).choices(PROFILE_LEVELS).default(DEFAULT_PROFILE))
+    .option("--evidence-runs <n>", HELP.evidenceRuns, "0")
+    .option("--no-heap-dumps", HELP.noHeapDumps)
+    .option("--keep-heap-dumps", HELP.keepHeapDumps)
     .option("--show-console", HELP.showConsole)
     .addHelpText("after", SWEEP_HELP_FOOTER)
     .action(async (options: SweepOptions) => {
@@ -137,10 +170,18 @@ async function parseRequest(options: SweepOptions): Promise<Request> {
       ? undefined
       : usage(() => parseShard(options.shard!), (error) => (error instanceof ShardSyntaxError ? shardProblemMessage(error.problem) : undefined));
   if (options.search && shard !== undefined) throw new UsageError(SHARD_WITH_SEARCH);
+  const evidenceRuns = count("--evidence-runs", options.evidenceRuns, 0);
+  if (evidenceRuns > 0 && shard !== undefined) throw new UsageError(EVIDENCE_WITH_SHARD);
+  if (options.keepHeapDumps === true && !options.heapDumps) throw new UsageError(KEEP_WITHOUT_DUMPS);
   if (!options.search && options.resolution !== undefined) throw new UsageError(RESOLUTION_WITHOUT_SEARCH);
   const runs = count("--runs", options.runs ?? String(options.search ? DEFAULT_SEARCH_REPEATS : DEFAULT_PLAN.runs), options.search ? 1 : 0);
   const warmup = count("--warmup", options.warmup, 0);
   if (runs + warmup === 0) throw new UsageError(NOTHING_TO_RUN);
+  for (const target of options.targets ?? []) {
+    // Patterns go to Bazel as arguments, never through a shell; none has whitespace, so one that does
+    // is several patterns in one --targets (or a command line pasted by mistake).
+    if (target.trim() === "" || /[\s\u0000-\u001f]/.test(target)) throw new UsageError(targetProblemMessage(target));
+  }
   const resolution = options.search ? parseResolution(options.resolution ?? DEFAULT_RESOLUTION) : undefined;
 
   const workspace = options.workspace === undefined ? defaultWorkspace() : await workspaceRoot(resolveUserPath(options.workspace));
@@ -161,6 +202,8 @@ async function parseRequest(options: SweepOptions): Promise<Request> {
     startupFlags: options.startupFlag ?? [],
     timeoutSeconds,
     search: resolution === undefined ? null : { resolution: resolution.spelling, repeats: runs },
+    profile: options.profile,
+    evidenceRuns,
   };
   const search: SearchConfig | undefined =
     resolution === undefined
@@ -174,78 +217,162 @@ async function sweep(options: SweepOptions): Promise<ExitCode> {
   const { settings } = request;
   const fingerprint = planFingerprint(settings);
   const out = request.out ?? join(defaultWorkspace(), MEASUREMENTS_DIR, `sweep-${fingerprint.slice(0, 8)}`);
-  let folder: "new" | "resumed";
-  try {
-    folder = await checkSweepFolder(out, fingerprint, settings);
-  } catch (error) {
-    if (error instanceof SweepMismatchError) throw new UsageError(sweepMismatch(out, error.differences));
-    if (error instanceof NotASweepFolderError) throw new UsageError(notASweepFolder(out));
+  // Checked before the lock, which writes into the folder, and again under it.
+  if ((await folderState(out, fingerprint, settings)) === "resumed") await readRunRecords(out);
+  // What this sweep creates is removed again if it stops before its first run (nothing was written then).
+  const created = { top: await firstMissing(out), outputBase: false };
+  const lock = await lockFolder(out).catch(async (error: unknown) => {
+    if (created.top !== undefined) await removeEmptyFolders(out, created.top);
     throw error;
-  }
-  await checkOutputBaseIgnored(join(out, "output_base"), settings.workspace);
-  await mkdir(join(out, "output_base"), { recursive: true });
-  // The server's command line names its output base as given; find it again by its real path.
-  const outputBase = await realpath(join(out, "output_base"));
-
-  const version = await detectVersion(settings.bazel, settings.workspace, outputBase);
-  process.stderr.write(versionLine(settings.bazel, version));
-  if (!supportsMode(version, settings.mode)) throw new UsageError(modeUnsupported(settings.mode, version, settings.bazel, MODE_SINCE[settings.mode]));
-
-  const plan: PlannedRun[] = request.search === undefined ? gridPlan(request.limits, settings.runs, settings.warmup) : [];
-  if (folder === "new") {
-    await writeSweepManifest(out, {
-      schema: 1,
-      fingerprint,
-      settings,
-      bazelVersion: version.label,
-      bazelVersionSource: version.source,
-      plannedRuns: plan.map((run) => run.id),
-    });
-  } else {
-    process.stderr.write(resumeLine(out));
-  }
-
-  const job: SweepJob = {
-    settings,
-    out,
-    outputBase,
-    shard: request.shard,
-    force: options.force === true,
-    heapDumps: options.heapDumps === true,
-    liveConsole: options.showConsole ? process.stderr : undefined,
-    version,
-    maxIdleSecs: MAX_IDLE_SECS,
-  };
+  });
+  if (lock.tookOverFrom !== undefined) process.stderr.write(lockTakenOverLine(out, lock.tookOverFrom));
+  // From here on Ctrl-C and SIGTERM end the sweep through the finally below, which releases the lock.
   const interrupter = new Interrupter();
   const uninstall = interruptOnSignals(interrupter);
-  const progress = new Progress(options.showConsole !== true && process.stderr.isTTY === true, request.search);
+  let started = false;
   try {
-    if (request.search === undefined) {
-      const outcome = await runGrid(job, plan, interrupter, progress);
-      progress.finish();
-      const records = (await readRunRecords(out)).filter((record) => plan.some((run) => run.id === record.id));
-      process.stdout.write(runsTable(orderLike(records, plan)));
-      process.stdout.write(gridThresholdLine(threshold(records.filter((record) => record.status !== "interrupted"))));
-      process.stdout.write(outputsLines(out, indexFileNames(job.shard)));
-      await writeSweepReport(out);
-      if (outcome.interrupted) process.stderr.write(INTERRUPTED_LINE);
-      return outcome.interrupted || records.some(unmeasured) ? ExitCode.findings : ExitCode.ok;
+    const folder = await folderState(out, fingerprint, settings);
+    if (folder === "resumed") {
+      // A run.json that cannot be read would be redone or misjudged silently: refuse before any build.
+      await readRunRecords(out);
+      await removeStaleTemporaryFiles(out);
     }
-    const outcome = await runSearch(job, request.search, interrupter, progress);
+    await checkOutputBaseIgnored(join(out, "output_base"), settings.workspace);
+    created.outputBase = (await mkdir(join(out, "output_base"), { recursive: true })) !== undefined;
+    // The server's command line names its output base as given; find it again by its real path.
+    const outputBase = await realpath(join(out, "output_base"));
+    // A sweep killed outright leaves its Bazel client running, holding the output base's client lock that
+    // the version probe would wait for; under our lock no client there is ours.
+    await killOrphanClients(outputBase);
+
+    const version = await detectVersion(settings.bazel, settings.workspace, outputBase);
+    process.stderr.write(versionLine(settings.bazel, version));
+    if (!supportsMode(version, settings.mode)) throw new UsageError(modeUnsupported(settings.mode, version, settings.bazel, MODE_SINCE[settings.mode]));
+
+    const plan: PlannedRun[] = request.search === undefined ? gridPlan(request.limits, settings.runs, settings.warmup) : [];
+    if (folder === "new") {
+      await writeSweepManifest(out, {
+        schema: 1,
+        fingerprint,
+        settings,
+        bazelVersion: version.label,
+        bazelVersionSource: version.source,
+        plannedRuns: plan.map((run) => run.id),
+      });
+    } else {
+      process.stderr.write(resumeLine(out));
+    }
+    started = true;
+    const job: SweepJob = {
+      settings,
+      out,
+      outputBase,
+      shard: request.shard,
+      force: options.force === true,
+      heapDumps: options.heapDumps,
+      keepHeapDumps: options.keepHeapDumps === true,
+      profile: settings.profile,
+      onDigestFailed: (runDir, reason) => process.stderr.write(digestFailedLine(runDir, reason)),
+      liveConsole: options.showConsole ? process.stderr : undefined,
+      version,
+      maxIdleSecs: MAX_IDLE_SECS,
+    };
+    return await runSweep(job, request, plan, interrupter, options.showConsole === true);
+  } catch (error) {
+    if (isNoSpaceError(error)) throw new UsageError(diskFull(out, started));
+    throw error;
+  } finally {
+    uninstall();
+    if (!started && created.outputBase) await removeTree(join(out, "output_base"));
+    await lock.release();
+    if (!started && created.top !== undefined) await removeEmptyFolders(out, created.top);
+  }
+}
+
+/** The runs, the evidence runs, the table, the threshold, the blame, the report; the exit code. */
+async function runSweep(job: SweepJob, request: Request, plan: readonly PlannedRun[], interrupter: Interrupter, showConsole: boolean): Promise<ExitCode> {
+  const { out } = job;
+  const progress = new Progress(!showConsole && process.stderr.isTTY === true, request.search);
+  try {
+    let interrupted: boolean;
+    let planned: readonly PlannedRun[] = plan;
+    let searchStep: SearchOutcome["step"];
+    if (request.search === undefined) {
+      interrupted = (await runGrid(job, plan, interrupter, progress)).interrupted;
+    } else {
+      const outcome = await runSearch(job, request.search, interrupter, progress);
+      interrupted = outcome.interrupted;
+      searchStep = outcome.step;
+    }
+    // Evidence runs once the threshold is known: full profiles just below and at it, outside the threshold.
+    if (!interrupted && job.settings.evidenceRuns > 0) {
+      const found = threshold(await readRunRecords(out));
+      const limit = (at: { limit: string; limitBytes: number } | undefined): HeapLimit | undefined => (at === undefined ? undefined : { spelling: at.limit, bytes: at.limitBytes });
+      const evidence = evidencePlan(limit(found.highestFailing), limit(found.lowestOk), job.settings.evidenceRuns);
+      interrupted = (await runGrid(job, evidence, interrupter, progress)).interrupted;
+      planned = [...planned, ...evidence];
+    }
     progress.finish();
-    process.stdout.write(runsTable(outcome.all));
-    process.stdout.write(searchResultLines(outcome.step, request.search.resolution));
-    process.stdout.write(outputsLines(out, indexFileNames(undefined)));
+    const all = await readRunRecords(out);
+    const records = request.search === undefined ? all.filter((record) => planned.some((run) => run.id === record.id)) : all;
+    process.stdout.write(runsTable(request.search === undefined ? orderLike(records, planned) : records));
+    process.stdout.write(request.search === undefined ? gridThresholdLine(threshold(records)) : searchResultLines(searchStep, request.search.resolution));
+    if (job.shard === undefined) await printBlame(out);
+    process.stdout.write(outputsLines(out, indexFileNames(job.shard)));
     await writeSweepReport(out);
-    if (outcome.interrupted) process.stderr.write(INTERRUPTED_LINE);
-    return outcome.step?.kind === "done" ? ExitCode.ok : ExitCode.findings;
+    if (interrupted) {
+      process.stderr.write(INTERRUPTED_LINE);
+      return ExitCode.findings;
+    }
+    if (request.search !== undefined) return searchStep?.kind === "done" ? ExitCode.ok : ExitCode.findings;
+    return records.some(unmeasured) ? ExitCode.findings : ExitCode.ok;
   } catch (error) {
     progress.finish();
     if (error instanceof BazelCommandLineError) throw new UsageError(commandLineRefused(error.bazelError, error.consoleFile));
     throw error;
-  } finally {
-    uninstall();
   }
+}
+
+/** The verdict and the top suspects, after the runs table; a blame that fails never costs the measurements. */
+async function printBlame(out: string): Promise<void> {
+  try {
+    const result = await blameSweeps([out], new Set(), (problem) => process.stderr.write(unreadableRunSkipped(problem)));
+    process.stdout.write(sweepBlameLines(result));
+  } catch (error) {
+    if (isNoSpaceError(error)) throw error;
+    process.stderr.write(blameNotDone(out, error instanceof Error ? error.message : String(error)));
+  }
+}
+
+/** Whether `out` is new or holds this plan; every other case is one UsageError. Writes nothing. */
+async function folderState(out: string, fingerprint: string, settings: SweepSettings): Promise<"new" | "resumed"> {
+  try {
+    return await checkSweepFolder(out, fingerprint, settings);
+  } catch (error) {
+    if (error instanceof SweepMismatchError) throw new UsageError(sweepMismatch(out, error.differences));
+    if (error instanceof NotASweepFolderError) throw new UsageError(notASweepFolder(out));
+    if (error instanceof NotAFolderError) throw new UsageError(outNotAFolder(out, error.throughFile));
+    throw error;
+  }
+}
+
+/** The sweep folder's lock for this sweep, or one UsageError naming the sweep that holds it. */
+async function lockFolder(out: string): Promise<SweepLock> {
+  try {
+    return await acquireSweepLock(out, process.argv);
+  } catch (error) {
+    if (error instanceof SweepLockedError) throw new UsageError(sweepLocked(out, error.lockFile, error.holder, error.elsewhere));
+    if (error instanceof UnreadableLockError) throw new UsageError(lockUnreadable(out, error.lockFile));
+    if (isNoSpaceError(error)) throw new UsageError(diskFull(out, false));
+    throw error;
+  }
+}
+
+/** The outermost folder of `path` that does not exist yet (`path` itself, or an ancestor); undefined if it exists. */
+async function firstMissing(path: string): Promise<string | undefined> {
+  if ((await stat(path).catch(() => undefined)) !== undefined) return undefined;
+  const parent = dirname(path);
+  return parent === path ? path : ((await firstMissing(parent)) ?? path);
 }
 
 /** Summarises the sweep in <out>/report.html; a report that cannot be written never costs the measurements. */
@@ -259,9 +386,9 @@ async function writeSweepReport(out: string): Promise<void> {
   }
 }
 
-/** Runs that measured nothing about the heap: the build broke otherwise, ran too long, or was cut short. */
+/** Runs that measured nothing about the heap (core/threshold.ts): they are left out of the threshold. */
 function unmeasured(record: RunRecord): boolean {
-  return record.status === "failed" || record.status === "timeout" || record.status === "interrupted";
+  return thresholdRole(record).kind === "left-out";
 }
 
 function orderLike(records: readonly RunRecord[], plan: readonly PlannedRun[]): RunRecord[] {
@@ -277,6 +404,7 @@ async function detectVersion(bazel: string, workspace: string, outputBase: strin
       throw new UsageError(bazelNotFound(bazel));
     }
     if (error instanceof BazelProbeError) throw new UsageError(bazelProbeFailed(bazel, error.exitCode, error.output));
+    if (error instanceof NotBazelError) throw new UsageError(notBazel(bazel, error.versionOutput));
     throw error;
   }
 }
@@ -306,6 +434,7 @@ async function realPathOfNew(path: string): Promise<string> {
 }
 
 async function workspaceRoot(path: string): Promise<string> {
+  if (!(await stat(path).catch(() => undefined))?.isDirectory()) throw new UsageError(notAWorkspace(path));
   try {
     const root = findWorkspaceRoot(path);
     if (root !== path) throw new UsageError(notAWorkspace(path));

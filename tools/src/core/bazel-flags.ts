@@ -59,15 +59,26 @@ export function versionFromProbe(acceptedMarker: string | undefined): BazelVersi
   return { major, minor: undefined, patch: undefined, label: newest ? `${major}.x or newer` : `${major}.x`, source: "flag probe" };
 }
 
+/**
+ * How much the sweep's sub-builds record (`sweep --profile`). Profiling costs heap, so it moves the very
+ * threshold the sweep measures; measured on the reproduction by `npm run bench:fidelity` (README):
+ *   none  — no trace profile at all (Bazel writes one by default): the build's own threshold;
+ *   light — the trace profile to the run folder as Bazel writes it by default (slim: short calls merged),
+ *           the Starlark CPU profile, the memory profile and the BEP: what `blame` reads, for a few MB of heap;
+ *   full  — light plus every Starlark call and target labels: the most evidence, and a threshold about
+ *           twice the build's own (4.2.3: ~630m against ~310m), so only for evidence runs.
+ */
+export const PROFILE_LEVELS = ["none", "light", "full"] as const;
+export type ProfileLevel = (typeof PROFILE_LEVELS)[number];
+
 /** Where the sub-build writes its artifacts (absolute paths) and what the user asked for. */
 export interface FlagContext {
   readonly mode: BuildMode;
+  readonly profileLevel: ProfileLevel;
   readonly profile: string;
   readonly starlarkCpuProfile: string;
   readonly memoryProfile: string;
   readonly bep: string;
-  /** --heap-dumps: let the JVM write heap dumps (the sweep moves them into the run folder). */
-  readonly heapDumps: boolean;
 }
 
 export interface FlagRow {
@@ -81,22 +92,27 @@ export interface FlagRow {
   readonly flags: (context: FlagContext) => readonly string[];
 }
 
+const recorded = (context: FlagContext): boolean => context.profileLevel !== "none";
+const full = (context: FlagContext): boolean => context.profileLevel === "full";
+
 /**
- * THE version table. Profiling flags are the issue's list; Skymeld (merged analysis and execution) is
+ * THE version table. Profile rows by level (see ProfileLevel); Skymeld (merged analysis and execution) is
  * experimental from 6 and on by default from 7, so a `regular` or `nobuild` sweep on 6+ turns it off
- * explicitly and every run of one sweep analyses the same way.
+ * explicitly and every run of one sweep analyses the same way. Heap dumps are JVM flags (sweepJvmFlags), the
+ * same on every version: Bazel 5+'s --heap_dump_on_oom dumps later, after a GC, from its crash handler.
  */
 export const FLAG_TABLE: readonly FlagRow[] = [
-  { purpose: "JSON trace profile on (4.x name)", until: 5, flags: () => ["--experimental_generate_json_trace_profile"] },
-  { purpose: "JSON trace profile on", since: 5, flags: () => ["--generate_json_trace_profile"] },
-  { purpose: "profile written to the run folder, gzipped (.gz)", flags: (c) => [`--profile=${c.profile}`] },
-  { purpose: "every event kept, never merged into slim ones", flags: () => ["--noslim_profile"] },
-  { purpose: "target labels on action events", flags: () => ["--experimental_profile_include_target_label"] },
-  { purpose: "Starlark calls under 50 ms recorded too", flags: () => ["--record_full_profiler_data"] },
-  { purpose: "Starlark CPU profile (pprof)", flags: (c) => [`--starlark_cpu_profile=${c.starlarkCpuProfile}`] },
-  { purpose: "memory profile", flags: (c) => [`--memory_profile=${c.memoryProfile}`] },
-  { purpose: "Build Event Protocol as JSON", flags: (c) => [`--build_event_json_file=${c.bep}`] },
-  { purpose: "heap dump on OutOfMemoryError, when asked for", since: 5, flags: (c) => (c.heapDumps ? ["--heap_dump_on_oom"] : []) },
+  { purpose: "profile none: no JSON trace profile (4.x name)", until: 5, flags: (c) => (recorded(c) ? [] : ["--noexperimental_generate_json_trace_profile"]) },
+  { purpose: "profile none: no JSON trace profile", since: 5, flags: (c) => (recorded(c) ? [] : ["--nogenerate_json_trace_profile"]) },
+  { purpose: "JSON trace profile on (4.x name)", until: 5, flags: (c) => (recorded(c) ? ["--experimental_generate_json_trace_profile"] : []) },
+  { purpose: "JSON trace profile on", since: 5, flags: (c) => (recorded(c) ? ["--generate_json_trace_profile"] : []) },
+  { purpose: "profile written to the run folder, gzipped (.gz)", flags: (c) => (recorded(c) ? [`--profile=${c.profile}`] : []) },
+  { purpose: "Starlark CPU profile (pprof)", flags: (c) => (recorded(c) ? [`--starlark_cpu_profile=${c.starlarkCpuProfile}`] : []) },
+  { purpose: "memory profile", flags: (c) => (recorded(c) ? [`--memory_profile=${c.memoryProfile}`] : []) },
+  { purpose: "Build Event Protocol as JSON", flags: (c) => (recorded(c) ? [`--build_event_json_file=${c.bep}`] : []) },
+  { purpose: "profile full: every event kept, never merged into slim ones", flags: (c) => (full(c) ? ["--noslim_profile"] : []) },
+  { purpose: "profile full: target labels on action events", flags: (c) => (full(c) ? ["--experimental_profile_include_target_label"] : []) },
+  { purpose: "profile full: Starlark calls under 50 ms recorded too", flags: (c) => (full(c) ? ["--record_full_profiler_data"] : []) },
   { purpose: "mode nobuild: analysis only", flags: (c) => (c.mode === "nobuild" ? ["--nobuild"] : []) },
   {
     purpose: "Skymeld off unless mode skymeld (default on from 7)",
@@ -126,16 +142,16 @@ export function sweepBuildFlags(version: BazelVersion, context: FlagContext): st
 }
 
 /**
- * JVM flags (each given as --host_jvm_args=...) of the sub-build's server. Bazel's client asks the JVM
- * for a heap dump on OutOfMemoryError in the output base; each is the size of the heap (hundreds of MB),
- * so they are turned off unless the user wants them. The GC log (see core/gc-log.ts) goes to the run
- * folder, unrotated (the JVM rotates at 20 MB by default); the path is quoted so that a ':' in it does
- * not end the -Xlog option.
+ * JVM flags (each given as --host_jvm_args=...) of the sub-build's server: its heap limit; the heap dump the
+ * JVM writes at the moment of an OutOfMemoryError, before any GC (so the failing thread's Starlark frames are
+ * still in it), into the run folder — or none, against the -XX:+HeapDumpOnOutOfMemoryError Bazel's client
+ * passes itself; and the GC log (see core/gc-log.ts), unrotated (the JVM rotates at 20 MB by default), its path
+ * quoted so that a ':' in it does not end the -Xlog option. Later flags win, so these override the client's.
  */
-export function sweepJvmFlags(limit: string, heapDumps: boolean, gcLog: string): string[] {
+export function sweepJvmFlags(limit: string, heapDump: string | undefined, gcLog: string): string[] {
   return [
     `-Xmx${limit}`,
-    ...(heapDumps ? [] : ["-XX:-HeapDumpOnOutOfMemoryError"]),
+    ...(heapDump === undefined ? ["-XX:-HeapDumpOnOutOfMemoryError"] : ["-XX:+HeapDumpOnOutOfMemoryError", `-XX:HeapDumpPath=${heapDump}`]),
     `-Xlog:gc:file="${gcLog}":uptime,level,tags:filecount=0`,
   ];
 }

@@ -19,3 +19,10 @@ export class UsageError extends Error {
 export class InputError extends Error {
   override readonly name = "InputError";
 }
+
+/** Thrown by a subcommand's action to finish with a specific exit code after printing its own output. */
+export class ExitWith extends Error {
+  constructor(readonly code: ExitCode) {
+    super(`exit ${code}`);
+  }
+}

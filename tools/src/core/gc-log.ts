@@ -103,3 +103,53 @@ export function gcThrashing(pauses: readonly GcPause[], limitBytes: number, rule
   if (pauseShare < rule.minPauseShare || heapShareAfterFull < rule.minHeapShareAfterFull) return undefined;
   return { atUptimeSeconds: last.uptimeSeconds, pauseShare, heapShareAfterFull, fullCollections };
 }
+
+/**
+ * When the end of a run counts as under memory pressure, which makes a timeout a memory outcome (the
+ * build was slow because its heap was too small, and would have run out of it or crawled on): over the
+ * run's last minute, half the time or more went to GC pauses, and its last full collection left 80% or
+ * more of the heap limit in use. Far below the thrashing rule on purpose: a timeout is already a stopped
+ * build, and the question is only whether the heap is why. Measured on the gc.log fixtures: healthy
+ * builds (ok, failed, timeout, action-killed) pause 7-11% of their time with 7-22% of the limit live after
+ * a full collection; the 4.2.3 server that hung at 128m paused 76% with 98% live, and the build that
+ * crawled at 82m paused 96% of every minute of its crawl with 95% live.
+ */
+export const GC_PRESSURE_RULE: GcPressureRule = { windowSeconds: 60, minPauseShare: 0.5, minHeapShareAfterFull: 0.8 };
+
+export interface GcPressureRule {
+  readonly windowSeconds: number;
+  /** Share of the window (or of the whole run, if shorter) spent in pauses. */
+  readonly minPauseShare: number;
+  /** Share of the heap limit still in use after the window's last full collection. */
+  readonly minHeapShareAfterFull: number;
+}
+
+export interface GcPressure {
+  readonly underPressure: boolean;
+  readonly pauseShare: number;
+  /** undefined when the window holds no full collection. */
+  readonly heapShareAfterFull: number | undefined;
+}
+
+/**
+ * Whether the run ended under memory pressure, from its pauses (in log order) and the heap limit.
+ * `quietSecondsAtEnd` is how long the run went on after the log's last line (a server waiting for a slow
+ * action writes no GC lines): the window is the last minute of the run, not of the log.
+ */
+export function gcPressure(pauses: readonly GcPause[], limitBytes: number, quietSecondsAtEnd = 0, rule: GcPressureRule = GC_PRESSURE_RULE): GcPressure {
+  const last = pauses.at(-1);
+  if (last === undefined) return { underPressure: false, pauseShare: 0, heapShareAfterFull: undefined };
+  const end = last.uptimeSeconds + Math.max(0, quietSecondsAtEnd);
+  const windowStart = Math.max(0, end - rule.windowSeconds);
+  let paused = 0;
+  let lastFull: GcPause | undefined;
+  for (const pause of pauses) {
+    if (pause.uptimeSeconds <= windowStart) continue;
+    paused += Math.min(pause.pauseSeconds, pause.uptimeSeconds - windowStart);
+    if (pause.kind === "full") lastFull = pause;
+  }
+  const pauseShare = end > windowStart ? paused / (end - windowStart) : 0;
+  const heapShareAfterFull = lastFull === undefined ? undefined : lastFull.afterBytes / limitBytes;
+  const underPressure = pauseShare >= rule.minPauseShare && heapShareAfterFull !== undefined && heapShareAfterFull >= rule.minHeapShareAfterFull;
+  return { underPressure, pauseShare, heapShareAfterFull };
+}

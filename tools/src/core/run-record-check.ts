@@ -2,11 +2,12 @@
  * Checks that a parsed run.json is a RunRecord (run-record.ts) before anything reads it, so a broken
  * or foreign file is one clear error naming the file and the field instead of NaN rows later.
  */
+import { PROFILE_LEVELS } from "./bazel-flags.js";
 import { InputError } from "./exit-codes.js";
-import type { RunRecord } from "./run-record.js";
+import { RUN_STATUSES, type RunRecord } from "./run-record.js";
 import { STOP_REASONS } from "./run-status.js";
 
-const STATUSES = new Set(["ok", "oom", "action-killed", "failed", "timeout", "interrupted"]);
+const STATUSES = new Set<string>(RUN_STATUSES);
 const MODES = new Set(["regular", "nobuild", "skymeld"]);
 const STOPPED_BY = new Set<string>(STOP_REASONS);
 
@@ -33,6 +34,12 @@ export function checkRunRecord(value: unknown, where: string): RunRecord {
   if (record["signal"] !== null && typeof record["signal"] !== "string") fail(`"signal" must be a string or null`);
   if (record["stoppedBy"] !== undefined && !STOPPED_BY.has(record["stoppedBy"] as string)) {
     fail(`"stoppedBy" must be absent or one of ${[...STOPPED_BY].join(", ")}`);
+  }
+  if (record["profileLevel"] !== undefined && !(PROFILE_LEVELS as readonly unknown[]).includes(record["profileLevel"])) {
+    fail(`"profileLevel" must be absent or one of ${PROFILE_LEVELS.join(", ")}`);
+  }
+  for (const key of ["threadDumpTaken", "gcPressure", "evidence"]) {
+    if (record[key] !== undefined && typeof record[key] !== "boolean") fail(`"${key}" must be absent, true or false`);
   }
   if (!Array.isArray(record["argv"]) || !record["argv"].every((arg) => typeof arg === "string")) fail(`"argv" must be a list of strings`);
   const artifacts = record["artifacts"];

@@ -3,6 +3,7 @@
  * (which read it). One sweep folder looks like this:
  *
  *   <out>/sweep.json                 SweepManifest: the plan and everything needed to redo it
+ *   <out>/sweep.lock                 only while a sweep writes into the folder (io/sweep-lock.ts)
  *   <out>/runs.jsonl, runs.csv       one RunRecord per finished run, appended as each run ends
  *   <out>/runs/<run id>/run.json     the RunRecord of that run (the source of truth)
  *   <out>/runs/<run id>/<artifact>   the files named in RunRecord.artifacts (paths relative to the run folder)
@@ -12,9 +13,12 @@
  * run, in run id order). A run folder without run.json is a run in progress or cut short by a crash of
  * the sweep itself; the next sweep with the same plan redoes it. A shard (`--shard i/n`) writes
  * runs.shard-i-of-n.jsonl/.csv instead, so shard folders copied together never overwrite each other's
- * rows; sweep.json is the same for every shard of one plan.
+ * rows; sweep.json is the same for every shard of one plan. One sweep at a time writes into a folder
+ * (shards of one plan included: they share its output_base), and every file is written in one step
+ * (temporary file + rename), so a reader never sees a half-written run.json or row.
  */
 
+import type { ProfileLevel } from "./bazel-flags.js";
 import type { StopReason } from "./run-status.js";
 
 export const RUN_RECORD_FILE = "run.json";
@@ -24,6 +28,8 @@ export const RUNS_CSV_FILE = "runs.csv";
 /** The self-contained HTML summary the sweep writes at the end (also `report RUNS_DIR --out …`). */
 export const REPORT_FILE = "report.html";
 export const RUNS_DIR = "runs";
+/** Held by the sweep that writes into the folder; see io/sweep-lock.ts. */
+export const SWEEP_LOCK_FILE = "sweep.lock";
 
 /** The file names the sweep gives each artifact in a run folder (RunArtifacts holds the actual ones). */
 export const ARTIFACT_FILES = {
@@ -35,9 +41,18 @@ export const ARTIFACT_FILES = {
   serverLog: "jvm.out",
   serverJavaLog: "java.log",
   gcLog: "gc.log",
+  /** Where the JVM writes its heap dump at an OutOfMemoryError (-XX:HeapDumpPath); deleted once digested. */
+  heapDump: "heap.hprof",
+  /** What the sweep digests it to (core/heap-digest.ts), right after the run. */
+  heapDigest: "heap-digest.json",
 } as const;
 
-export type RunStatus = "ok" | "oom" | "action-killed" | "failed" | "timeout" | "interrupted";
+/**
+ * How a run ended (core/run-status.ts decides). `server-died`: the Bazel server went away without any
+ * OutOfMemoryError (killed from outside, or crashed otherwise); it says nothing about the heap.
+ */
+export const RUN_STATUSES = ["ok", "oom", "action-killed", "failed", "timeout", "server-died", "interrupted"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export type BuildMode = "regular" | "nobuild" | "skymeld";
 
@@ -53,8 +68,10 @@ export interface RunArtifacts {
   readonly memoryProfile?: string;
   /** Everything the sub-build printed on stdout and stderr. */
   readonly console: string;
-  /** Heap dump, only when asked for with --heap-dumps. */
+  /** The JVM's heap dump at the OutOfMemoryError: kept only with --keep-heap-dumps, or when it could not be digested. */
   readonly heapDump?: string;
+  /** Its digest (core/heap-digest.ts): who held the heap at the crash, in Starlark terms. */
+  readonly heapDigest?: string;
   /**
    * The server's jvm.out (the JVM's own output). When the server dies of OutOfMemoryError before it can tell
    * the client (exit 37, "Server terminated abruptly"), this is where the error shows.
@@ -97,6 +114,23 @@ export interface RunRecord {
    * build ended by itself. The wall time then ends when the sweep stopped it.
    */
   readonly stoppedBy?: StopReason;
+  /**
+   * Whether the server's jvm.out holds its complete thread dump (taken before the sweep stops a server
+   * for `timeout`, `oom-hang` or `gc-thrash`; best effort, within a deadline). Absent for every other run.
+   */
+  readonly threadDumpTaken?: boolean;
+  /**
+   * Whether the GC log shows memory pressure at the end of the run (core/gc-log.ts gcPressure): decided
+   * once when the run ends; a timeout counts towards the threshold only when true. Absent without gc.log.
+   */
+  readonly gcPressure?: boolean;
+  /** How much the build recorded (bazel-flags.ts ProfileLevel); absent in runs of sweeps from before levels: full. */
+  readonly profileLevel?: ProfileLevel;
+  /**
+   * An evidence run (`sweep --evidence-runs`): a full-profile run added at the threshold's limits for blame's
+   * sake, after the threshold was found. It never counts towards the threshold (profiling moves it).
+   */
+  readonly evidence?: boolean;
   readonly artifacts: RunArtifacts;
 }
 
@@ -120,6 +154,10 @@ export interface SweepManifest {
     readonly timeoutSeconds: number;
     /** null for a grid sweep; for `--search`, its resolution and the successes the threshold needs. */
     readonly search: { readonly resolution: string; readonly repeats: number } | null;
+    /** How much each (non-evidence) run records. */
+    readonly profile: ProfileLevel;
+    /** Full-profile runs added at the threshold's limits once it is known. */
+    readonly evidenceRuns: number;
   };
   /** As in run.json; how it was detected: "--version", "package" (confirmed by a flag probe) or "flag probe". */
   readonly bazelVersion: string;

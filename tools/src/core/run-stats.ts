@@ -2,6 +2,7 @@
  * One row of `stats`: what a run was (from run.json) and what its artifacts say (profile, BEP,
  * memory profile). Pure: the readers in io/ gather the summaries.
  */
+import type { ProfileLevel } from "./bazel-flags.js";
 import type { BepSummary } from "./bep.js";
 import type { MemoryProfileSummary } from "./memory-profile.js";
 import type { ProfileSummary } from "./profile-summary.js";
@@ -32,6 +33,10 @@ export const RECORD_FIELDS = [
 
 /** What run.json says of the run, then what its artifacts measured. */
 export interface RunStats extends Pick<RunRecord, (typeof RECORD_FIELDS)[number]> {
+  /** What the run recorded; runs of sweeps from before profile levels recorded everything ("full"). */
+  readonly profileLevel: ProfileLevel;
+  /** An evidence run (kept out of the threshold). */
+  readonly evidence: boolean;
   /** Profile's last minus first timestamp (file order), seconds; null without a profile or events. */
   readonly profileSeconds: number | null;
   readonly gcCount: number | null;
@@ -66,6 +71,8 @@ export function runStats(record: RunRecord, summaries: RunArtifactSummaries): Ru
   >;
   return {
     ...fromRecord,
+    profileLevel: record.profileLevel ?? "full",
+    evidence: record.evidence === true,
     profileSeconds: profile?.durationMicros === undefined ? null : profile.durationMicros / MICROS_PER_SECOND,
     gcCount: profile?.gcCount ?? null,
     gcMinor: profile?.gcMinor ?? null,

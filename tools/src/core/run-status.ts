@@ -26,6 +26,13 @@ export interface RunOutcome {
 export const OOM_EXIT_CODE = 33;
 /** Bazel's exit code for a build that failed (as opposed to a crash or an interruption). */
 export const BUILD_FAILURE_EXIT_CODE = 1;
+/**
+ * What the Bazel client exits with when its server went away mid-command (it prints "Server terminated
+ * abruptly"): the server died of OutOfMemoryError too fast to say so, or was killed from outside, or crashed.
+ */
+export const SERVER_GONE_EXIT_CODE = 37;
+/** The client's line for a server that went away mid-command, on 4.2.3 and 7.x alike. */
+export const SERVER_GONE_PATTERN = /^Server terminated abruptly\b/m;
 /** What a process killed by SIGKILL exits with, as a shell and Bazel's sandbox report it. */
 export const SIGKILL_EXIT_CODE = 137;
 
@@ -85,7 +92,9 @@ export function bepFacts(bepText: string): BepFacts {
  * wins over a timeout (a server that printed its OutOfMemoryError and then hung is an OOM, and so is one
  * the sweep stopped for thrashing in GC: it had run out of heap, only slowly); a killed
  * action only explains a failed build. OOM text counts only when the build did not end normally
- * (exit 0 or 1): an action's own OutOfMemoryError in a failed build is not the server's.
+ * (exit 0 or 1): an action's own OutOfMemoryError in a failed build is not the server's. A server that
+ * went away with no OutOfMemoryError anywhere (SIGKILLed from outside, or crashed otherwise) is
+ * `server-died`: not a memory outcome, so it never counts as a crash of the heap.
  */
 export function classifyRun(outcome: RunOutcome): RunStatus {
   if (outcome.stoppedBy === "interrupt") return "interrupted";
@@ -98,6 +107,7 @@ export function classifyRun(outcome: RunOutcome): RunStatus {
   }
   if (outcome.stoppedBy === "timeout") return "timeout";
   if (outcome.exitCode === 0) return "ok";
+  if (outcome.exitCode === SERVER_GONE_EXIT_CODE && SERVER_GONE_PATTERN.test(outcome.console)) return "server-died";
   if (bep.actionKilled || ACTION_KILLED_PATTERNS.some((pattern) => pattern.test(outcome.console))) return "action-killed";
   return "failed";
 }

@@ -7,16 +7,35 @@ import { limitIdPart, type HeapLimit } from "./heap-limit.js";
 import type { RunStatus, SweepManifest } from "./run-record.js";
 
 export interface PlannedRun {
-  /** Folder name under runs/: `0256m-w01` (warm-up 1 at 256m), `0256m-r02` (run 2 at 256m). */
+  /** Folder name under runs/: `0256m-w01` (warm-up 1 at 256m), `0256m-r02` (run 2), `0256m-e01` (evidence run 1). */
   readonly id: string;
   readonly limit: HeapLimit;
-  /** 1-based, counted separately for warm-ups and runs. */
+  /** 1-based, counted separately for warm-ups, runs and evidence runs. */
   readonly iteration: number;
   readonly warmup: boolean;
+  /** An evidence run (run-record.ts RunRecord.evidence): full profile, outside the threshold. */
+  readonly evidence?: boolean;
 }
 
-export function runId(limitBytes: number, warmup: boolean, iteration: number): string {
-  return `${limitIdPart(limitBytes)}-${warmup ? "w" : "r"}${String(iteration).padStart(2, "0")}`;
+export function runId(limitBytes: number, warmup: boolean, iteration: number, evidence = false): string {
+  return `${limitIdPart(limitBytes)}-${evidence ? "e" : warmup ? "w" : "r"}${String(iteration).padStart(2, "0")}`;
+}
+
+/**
+ * `count` evidence runs at the limits that matter, once the threshold is known: alternately just below it
+ * (a crash: a heap dump and a crashed profile, with every Starlark call) and at it (a complete full profile
+ * near the crash, for the GC and time signals). With only one side known, all of them on that side.
+ */
+export function evidencePlan(below: HeapLimit | undefined, atThreshold: HeapLimit | undefined, count: number): PlannedRun[] {
+  const sides = [below, atThreshold].filter((limit): limit is HeapLimit => limit !== undefined);
+  if (sides.length === 0) return [];
+  const iterations = new Map<number, number>();
+  return Array.from({ length: count }, (_, index) => {
+    const limit = sides[index % sides.length]!;
+    const iteration = (iterations.get(limit.bytes) ?? 0) + 1;
+    iterations.set(limit.bytes, iteration);
+    return { id: runId(limit.bytes, false, iteration, true), limit, iteration, warmup: false, evidence: true };
+  });
 }
 
 /**

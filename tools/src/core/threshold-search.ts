@@ -12,10 +12,19 @@
  *    to call a limit failing: a heap that sometimes crashes is not a safe heap. (Repeating only at the end
  *    rather than all through the last few bisections costs `repeats - 1` builds instead of several times
  *    that, which is what keeps a search within a tenth of a dense grid's builds: bench/search-vs-grid.ts.)
+ * 4. Only memory outcomes steer the search (core/threshold.ts thresholdRole): a run that ended for another
+ *    reason (a build failure, a timeout without GC pressure, a server killed from outside) is left out and
+ *    its limit probed again, since one such run may be bad luck; MAX_LEFT_OUT_PER_LIMIT of them in a row at one
+ *    limit are the build itself, and the search stops there rather than retry for ever. Interrupted runs are
+ *    redone.
  *
  * All probes are multiples of the resolution, so every run id is stable across resumptions.
  */
 import type { RunStatus } from "./run-record.js";
+import { thresholdRole, type RoleRun } from "./threshold.js";
+
+/** Runs in a row at one limit that said nothing about the heap before the search gives up on the build. */
+export const MAX_LEFT_OUT_PER_LIMIT = 2;
 
 export interface SearchConfig {
   /** Where the bracket starts, in bytes. */
@@ -30,10 +39,11 @@ export interface SearchConfig {
   readonly ceiling: number;
 }
 
-export interface SearchRun {
+export interface SearchRun extends RoleRun {
   readonly limitBytes: number;
   readonly warmup: boolean;
-  readonly status: RunStatus;
+  /** Evidence runs are added after the search ended and never steer it. */
+  readonly evidence?: boolean | undefined;
 }
 
 export type SearchStep =
@@ -48,7 +58,10 @@ export type SearchStep =
     }
   | {
       readonly kind: "stuck";
-      /** Why the search cannot go on: a build that fails for a reason other than memory, or no success up to the ceiling. */
+      /**
+       * Why the search cannot go on: a build that ended MAX_LEFT_OUT_PER_LIMIT times in a row at one limit for a
+       * reason other than memory (`status` is the last of them), or no success up to the ceiling.
+       */
       readonly reason: "build-fails" | "no-success";
       readonly limitBytes: number;
       readonly status: RunStatus;
@@ -60,7 +73,8 @@ interface LimitResults {
   oom: number;
 }
 
-export function nextSearchStep(config: SearchConfig, runs: readonly SearchRun[]): SearchStep {
+export function nextSearchStep(config: SearchConfig, allRuns: readonly SearchRun[]): SearchStep {
+  const runs = allRuns.filter((run) => run.evidence !== true);
   const grid = config.resolution;
   const floor = snapUp(config.floor, grid);
   const ceiling = snapDown(config.ceiling, grid);
@@ -73,16 +87,24 @@ export function nextSearchStep(config: SearchConfig, runs: readonly SearchRun[])
   if (warmups < config.warmup) return { kind: "run", limitBytes: initialHigh, warmup: true };
 
   const measured = runs.filter((run) => !run.warmup && run.status !== "interrupted");
-  const blocker = measured.find((run) => run.status !== "ok" && run.status !== "oom");
-  if (blocker !== undefined) return { kind: "stuck", reason: "build-fails", limitBytes: blocker.limitBytes, status: blocker.status, builds };
-
   const byLimit = new Map<number, LimitResults>();
+  // Runs of one limit come in the order they ran (by iteration, also when read back from disk).
+  const leftOutInARow = new Map<number, number>();
   for (const run of measured) {
+    const role = thresholdRole(run);
+    if (role.kind === "left-out") {
+      const count = (leftOutInARow.get(run.limitBytes) ?? 0) + 1;
+      leftOutInARow.set(run.limitBytes, count);
+      if (count >= MAX_LEFT_OUT_PER_LIMIT) return { kind: "stuck", reason: "build-fails", limitBytes: run.limitBytes, status: run.status, builds };
+      continue;
+    }
+    leftOutInARow.set(run.limitBytes, 0);
     const results = byLimit.get(run.limitBytes) ?? { ok: 0, oom: 0 };
-    if (run.status === "ok") results.ok++;
+    if (role.kind === "ok") results.ok++;
     else results.oom++;
     byLimit.set(run.limitBytes, results);
   }
+  // A run left out changes nothing below, so the step that asked for it asks for its limit again.
   const failing = [...byLimit].filter(([, results]) => results.oom > 0).map(([limit]) => limit);
   const low = failing.length === 0 ? undefined : Math.max(...failing);
   const passingAbove = [...byLimit].filter(([limit, results]) => results.oom === 0 && (low === undefined || limit > low)).map(([limit]) => limit);
@@ -111,8 +133,8 @@ export function nextSearchStep(config: SearchConfig, runs: readonly SearchRun[])
 /** A rough count of the builds still to come, for the progress line's ETA. */
 export function estimateRemainingBuilds(config: SearchConfig, runs: readonly SearchRun[]): number {
   const measured = runs.filter((run) => !run.warmup && run.status !== "interrupted");
-  const failing = measured.filter((run) => run.status === "oom").map((run) => run.limitBytes);
-  const passing = measured.filter((run) => run.status === "ok").map((run) => run.limitBytes);
+  const failing = measured.filter((run) => thresholdRole(run).kind === "memory-failure").map((run) => run.limitBytes);
+  const passing = measured.filter((run) => thresholdRole(run).kind === "ok").map((run) => run.limitBytes);
   const low = failing.length > 0 ? Math.max(...failing) : Math.min(config.low, ...passing);
   const highs = passing.filter((limit) => limit > low);
   const high = highs.length > 0 ? Math.min(...highs) : Math.max(config.high, low * 2);

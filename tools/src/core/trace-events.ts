@@ -140,3 +140,14 @@ function numericValues(args: unknown): Record<string, number> | undefined {
 function objectOrUndefined(value: unknown): Readonly<Record<string, unknown>> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
+
+/** One visitor that hands every event to each of `visitors` in turn (one pass over a profile, several analyses). */
+export function allVisitors(...visitors: readonly TraceEventVisitor[]): TraceEventVisitor {
+  return {
+    span: (span) => visitors.forEach((visitor) => visitor.span?.(span)),
+    gc: (gc) => visitors.forEach((visitor) => visitor.gc?.(gc)),
+    counter: (counter) => visitors.forEach((visitor) => visitor.counter?.(counter)),
+    threadName: (tid, name) => visitors.forEach((visitor) => visitor.threadName?.(tid, name)),
+    timestamp: (ts) => visitors.forEach((visitor) => visitor.timestamp?.(ts)),
+  };
+}

@@ -9,17 +9,25 @@
 //   10 minutes at 128m), so the server's own logs (java.log, jvm.out) are watched for the error too;
 // - gc-thrash: the server's GC log shows it doing little but full collections (core/gc-log.ts).
 //
-// Before the sweep kills a server it has stopped, the server prints a thread dump into its jvm.out
-// (SIGQUIT): what it was doing when it hung is evidence the run folder keeps.
+// Before the sweep stops a server for a timeout, a hang or thrashing, the server prints a thread dump into
+// its jvm.out (SIGQUIT): what it was doing is evidence the run folder keeps. That is best effort: the sweep
+// waits until the dump's end is in jvm.out (core/thread-dump.ts) or THREAD_DUMP_DEADLINE_MS passed, and
+// the result says whether it got one (run.json's threadDumpTaken).
 //
 // The client runs in its own process group (detached), so a Ctrl-C in the terminal reaches only the
 // sweep, which forwards exactly one SIGINT; the chroot wrapper of Bazel 7 is in that group too.
 import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdir, open, readFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { gcThrashing, GC_THRASH_RULE, parseGcPause, type GcPause } from "../core/gc-log.js";
 import { isServerOomLine, SERVER_LOG_OOM_PATTERN, type StopReason } from "../core/run-status.js";
+import { threadDumpProgress } from "../core/thread-dump.js";
+
+// Timing on a 2-core machine whose cores are both busy (the build's own threads and GC on one server,
+// a second Bazel server or a CI neighbour on the other): every wait below is the longest a healthy
+// server plausibly needs under that load, because waiting too little loses evidence or kills a server
+// that was about to end, while waiting too long only costs time on runs that are already lost.
 
 /** How long a sub-build gets to end by itself after SIGINT before its server is killed. */
 export const STOP_GRACE_MS = 10_000;
@@ -27,8 +35,17 @@ export const STOP_GRACE_MS = 10_000;
 export const OOM_HANG_GRACE_MS = 15_000;
 /** How often the server's logs are read while a command runs. */
 const WATCH_INTERVAL_MS = 2_000;
-/** How long a server gets to write its thread dump after SIGQUIT. */
-const THREAD_DUMP_MS = 2_000;
+/**
+ * The most a server gets to write its thread dump after SIGQUIT. The JVM writes it at a safepoint, which a
+ * server busy in back-to-back full collections reaches only between pauses (up to ~1 s each for heaps of a
+ * few GB on two busy cores), and a Bazel 7 server has a few hundred threads to print; normally the dump is
+ * in jvm.out within a second and the wait ends as soon as it is. Past the deadline the dump is given up.
+ */
+export const THREAD_DUMP_DEADLINE_MS = 15_000;
+/** Once the threads are in, how long to wait for the heap summary that follows them (another safepoint). */
+const HEAP_SUMMARY_GRACE_MS = 2_000;
+/** How often jvm.out is read while waiting for the dump. */
+const THREAD_DUMP_POLL_MS = 100;
 
 /** What to watch of the server while a build runs. */
 export interface ServerWatch {
@@ -58,6 +75,8 @@ export interface BazelCommandResult {
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly stoppedBy: StopReason | undefined;
+  /** Whether jvm.out got the server's complete thread dump; undefined when none was asked for. */
+  readonly threadDumpTaken: boolean | undefined;
   readonly startedAt: Date;
   readonly endedAt: Date;
 }
@@ -90,7 +109,11 @@ export async function runBazelCommand(command: BazelCommand, interrupter: Interr
   await mkdir(dirname(command.consoleFile), { recursive: true });
   const consoleStream = createWriteStream(command.consoleFile, { flags: "a" });
   let consoleError: Error | undefined;
-  consoleStream.on("error", (error) => (consoleError ??= error));
+  // A console that cannot be written (a full disk) makes the run worthless: stop it now, fail after.
+  consoleStream.on("error", (error) => {
+    consoleError ??= error;
+    stop("interrupt");
+  });
   const startedAt = new Date();
   const child = spawn(command.bazel, command.args, { cwd: command.cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let stoppedBy: StopReason | undefined;
@@ -111,24 +134,27 @@ export async function runBazelCommand(command: BazelCommand, interrupter: Interr
   const killThisServer = (): void => {
     if (!ended) void killServer(command.outputBase);
   };
-  const stop = (reason: StopReason): void => {
+  let threadDump: Promise<boolean> | undefined;
+  function stop(reason: StopReason): void {
     if (stoppedBy !== undefined) return;
     stoppedBy = reason;
     if (reason === "interrupt") {
       signalClient("SIGINT");
       timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
     } else if (reason === "timeout") {
-      void dumpThreads(command.outputBase).then(() => {
+      threadDump = dumpThreads(command.outputBase);
+      void threadDump.then(() => {
         if (ended) return;
         signalClient("SIGINT");
         timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
       });
     } else {
       // A hung or thrashing server answers no cancellation: after its thread dump, it is killed.
-      void dumpThreads(command.outputBase).then(killThisServer);
+      threadDump = dumpThreads(command.outputBase);
+      void threadDump.then(killThisServer);
     }
-    timers.push(setTimeout(() => signalClient("SIGKILL"), THREAD_DUMP_MS + STOP_GRACE_MS + 5_000));
-  };
+    timers.push(setTimeout(() => signalClient("SIGKILL"), THREAD_DUMP_DEADLINE_MS + STOP_GRACE_MS + 5_000));
+  }
   let oomHangArmed = false;
   const armOomHang = (): void => {
     if (oomHangArmed) return;
@@ -164,7 +190,10 @@ export async function runBazelCommand(command: BazelCommand, interrupter: Interr
       child.on("error", reject);
       child.on("close", (code, signalName) => resolve({ exitCode: code, signal: signalName }));
     });
-    return { exitCode, signal, stoppedBy, startedAt, endedAt: new Date() };
+    const endedAt = new Date();
+    // The client may end while the server still writes its dump (it crashed on its own meanwhile).
+    const threadDumpTaken = threadDump === undefined ? undefined : await threadDump;
+    return { exitCode, signal, stoppedBy, threadDumpTaken, startedAt, endedAt };
   } finally {
     ended = true;
     detach();
@@ -185,16 +214,57 @@ export async function serverPid(outputBase: string): Promise<number | undefined>
   return cmdline.split("\u0000").includes(`--output_base=${outputBase}`) ? pid : undefined;
 }
 
-/** Asks the output base's server for a thread dump into its jvm.out (SIGQUIT), and gives it time to write it. */
-export async function dumpThreads(outputBase: string): Promise<void> {
+/**
+ * Asks the output base's server for a thread dump into its jvm.out (SIGQUIT) and waits until the dump is
+ * there (its heap summary too, briefly), the server is gone, or THREAD_DUMP_DEADLINE_MS passed. Returns
+ * whether jvm.out holds the whole thread dump.
+ */
+export async function dumpThreads(outputBase: string): Promise<boolean> {
   const pid = await serverPid(outputBase);
-  if (pid === undefined) return;
+  if (pid === undefined) return false;
+  const jvmOut = join(outputBase, "server", "jvm.out");
+  // Only what the server writes from now on is this dump.
+  const offset = (await stat(jvmOut).catch(() => undefined))?.size ?? 0;
   try {
     process.kill(pid, "SIGQUIT");
   } catch {
-    return;
+    return false;
   }
-  await new Promise((resolve) => setTimeout(resolve, THREAD_DUMP_MS));
+  const deadline = Date.now() + THREAD_DUMP_DEADLINE_MS;
+  let threadsSince: number | undefined;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, THREAD_DUMP_POLL_MS));
+    const progress = threadDumpProgress(await readFrom(jvmOut, offset));
+    if (progress.heapSummary) return true;
+    if (progress.threads) threadsSince ??= Date.now();
+    const now = Date.now();
+    if (threadsSince !== undefined && now - threadsSince >= HEAP_SUMMARY_GRACE_MS) return true;
+    if (now >= deadline || !isAlive(pid)) return progress.threads;
+  }
+}
+
+/** The text of a file from `offset` on; "" when it cannot be read. */
+async function readFrom(path: string, offset: number): Promise<string> {
+  const handle = await open(path, "r").catch(() => undefined);
+  if (handle === undefined) return "";
+  try {
+    const { size } = await handle.stat();
+    if (size <= offset) return "";
+    const buffer = Buffer.alloc(size - offset);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+    return buffer.subarray(0, bytesRead).toString("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /**
@@ -272,6 +342,31 @@ class GrowingFile {
       await handle.close();
     }
   }
+}
+
+/**
+ * SIGKILLs every Bazel client of the output base (a process with its --output_base on the command line,
+ * other than its server); returns their pids. A sweep killed outright leaves its client running the build
+ * (clients run detached), holding the output base's client lock, so the next sweep's `bazel shutdown`
+ * would wait for it. Call it only while no command of this sweep runs.
+ */
+export async function killOrphanClients(outputBase: string): Promise<number[]> {
+  const server = await serverPid(outputBase);
+  const flag = `--output_base=${outputBase}`;
+  const killed: number[] = [];
+  for (const name of await readdir("/proc").catch(() => [] as string[])) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid || pid === server) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (!cmdline.split("\u0000").includes(flag)) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+      killed.push(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return killed;
 }
 
 /** SIGKILLs the output base's server, if one runs; returns whether it did. */

@@ -45,6 +45,10 @@ async function detect(bazel: string, probe: ProbeContext): Promise<BazelVersion>
   const fromVersion = printed.exitCode === 0 ? parseVersionOutput(printed.output) : undefined;
   if (fromVersion !== undefined) return fromVersion;
   try {
+    // Something that accepts every flag (a stub such as /bin/true) or none is not Bazel, whatever it printed.
+    if (!(await acceptsFlags(bazel, probe, [EVERY_BAZEL_FLAG])) || (await acceptsFlags(bazel, probe, [NO_BAZEL_FLAG]))) {
+      throw new NotBazelError(bazel, printed.output);
+    }
     let accepted: string | undefined;
     for (const marker of VERSION_MARKERS) {
       if (await acceptsFlags(bazel, probe, [marker.flag])) {
@@ -65,6 +69,22 @@ async function acceptsFlags(bazel: string, probe: ProbeContext, flags: readonly 
   if (result.exitCode === 0) return true;
   if (result.exitCode === 2) return false;
   throw new BazelProbeError(bazel, result.exitCode, result.output);
+}
+
+/** A build flag every Bazel has, and one none has: what a flag probe of a real Bazel accepts and refuses. */
+const EVERY_BAZEL_FLAG = "--keep_going";
+const NO_BAZEL_FLAG = "--memory_adventure_no_such_flag";
+
+/** The binary answers the flag probe as no Bazel does. */
+export class NotBazelError extends Error {
+  override readonly name = "NotBazelError";
+  constructor(
+    readonly bazel: string,
+    /** What `<bazel> --version` printed. */
+    readonly versionOutput: string,
+  ) {
+    super(`${bazel} is not Bazel`);
+  }
 }
 
 /** Bazel itself failed while being probed (not a missing flag): no server, a broken installation. */

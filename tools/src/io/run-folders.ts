@@ -1,18 +1,13 @@
-// Finds and reads the sweep's run folders (layout: core/run-record.ts) and the artifacts `stats` needs.
-import { createReadStream } from "node:fs";
+// Finds and reads the sweep's run folders (layout: core/run-record.ts); their artifacts are read once into each
+// run's summary (io/run-summary.ts).
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { BepSummaryBuilder, type BepSummary } from "../core/bep.js";
 import { InputError } from "../core/exit-codes.js";
-import { summarizeMemoryProfile, type MemoryProfileSummary } from "../core/memory-profile.js";
-import { ProfileSummaryBuilder, type ProfileSummary } from "../core/profile-summary.js";
 import { RUN_RECORD_FILE, RUNS_DIR, SWEEP_MANIFEST_FILE, type RunRecord } from "../core/run-record.js";
 import { checkRunRecord } from "../core/run-record-check.js";
 import { compareRuns, runStats, type RunStats } from "../core/run-stats.js";
-import { typedEvents } from "../core/trace-events.js";
-import { readProfile } from "./profile-reader.js";
-import { isFile, readRunRecords, runFolder } from "./sweep-folder.js";
+import { runSummary } from "./run-summary.js";
+import { isFile, readRunRecords, runFolder, scanRunRecords, type UnreadableRunRecord } from "./sweep-folder.js";
 
 export interface RunFolder {
   /** Absolute path of the run's folder (artifact paths are relative to it). */
@@ -20,20 +15,27 @@ export interface RunFolder {
   readonly record: RunRecord;
 }
 
-/** A --memory_profile larger than this is not Bazel's (it writes a few lines a phase). */
-const MAX_MEMORY_PROFILE_BYTES = 16 * 1024 * 1024;
 
 /**
  * The runs under `path`: a sweep folder (its runs/<id>/run.json, read by the sweep's own reader;
  * unfinished runs without run.json skipped) or a single run folder (holding run.json). Sorted by
- * limit, warm-ups first, iteration.
+ * limit, warm-ups first, iteration. A sweep folder's run.json that cannot be read is handed to
+ * `onUnreadable` and left out (without it, it is an InputError); a run folder's own is always an error.
  */
-export async function findRuns(path: string): Promise<RunFolder[]> {
+export async function findRuns(path: string, onUnreadable?: (run: UnreadableRunRecord) => void): Promise<RunFolder[]> {
   const kind = await folderKind(path);
   if (kind === "run") return [await checkedRunFolder(path, await readRunRecord(path))];
+  const scan = onUnreadable === undefined ? { records: await readRunRecords(path), unreadable: [] } : await scanRunRecords(path);
+  for (const unreadable of scan.unreadable) onUnreadable?.(unreadable);
   const runs: RunFolder[] = [];
-  for (const record of await readRunRecords(path)) runs.push(await checkedRunFolder(runFolder(path, record.id), record));
-  if (runs.length === 0) throw new InputError(`${path}: the sweep has no finished runs yet (no ${RUNS_DIR}/*/${RUN_RECORD_FILE})`);
+  for (const record of scan.records) runs.push(await checkedRunFolder(runFolder(path, record.id), record));
+  if (runs.length === 0) {
+    throw new InputError(
+      scan.unreadable.length === 0
+        ? `${path}: the sweep has no finished runs yet (no ${RUNS_DIR}/*/${RUN_RECORD_FILE})`
+        : `${path}: none of the sweep's ${RUNS_DIR}/*/${RUN_RECORD_FILE} can be read`,
+    );
+  }
   return runs.sort((a, b) => compareRuns(a.record, b.record));
 }
 
@@ -46,54 +48,10 @@ export async function readSweepManifest(path: string): Promise<Readonly<Record<s
   return value as Record<string, unknown>;
 }
 
-/** Reads every artifact of the run that `stats` uses and computes its row. */
+/** The run's `stats` row, from its summary (computed once, io/run-summary.ts). */
 export async function readRunStats(run: RunFolder): Promise<RunStats> {
-  const { artifacts } = run.record;
-  const profile = artifacts.profile === undefined ? undefined : await summarizeProfile(artifactPath(run, artifacts.profile));
-  const bep = artifacts.bep === undefined ? undefined : await summarizeBep(artifactPath(run, artifacts.bep));
-  const memoryProfile =
-    artifacts.memoryProfile === undefined ? undefined : await summarizeMemoryProfileFile(artifactPath(run, artifacts.memoryProfile));
-  return runStats(run.record, { profile, bep, memoryProfile });
-}
-
-export async function summarizeProfile(path: string): Promise<ProfileSummary> {
-  const summary = new ProfileSummaryBuilder();
-  const result = await readProfile(path, typedEvents(summary));
-  return summary.build(result);
-}
-
-/** Reads a BEP JSON file; a last line cut by a crash is ignored, any other bad line is an error. */
-export async function summarizeBep(path: string): Promise<BepSummary> {
-  const builder = new BepSummaryBuilder();
-  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
-  let pendingError: InputError | undefined;
-  let lineNumber = 0;
-  try {
-    for await (const line of lines) {
-      lineNumber++;
-      if (pendingError !== undefined) throw pendingError;
-      if (line.trim() === "") continue;
-      try {
-        builder.event(JSON.parse(line));
-      } catch {
-        pendingError = new InputError(`${path}: line ${lineNumber} is not JSON; expected a --build_event_json_file`);
-      }
-    }
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(`${path}: cannot read the BEP file (${error instanceof Error ? error.message : String(error)})`);
-  }
-  return builder.build();
-}
-
-async function summarizeMemoryProfileFile(path: string): Promise<MemoryProfileSummary> {
-  const info = await statOrFail(path);
-  if (info.size > MAX_MEMORY_PROFILE_BYTES) throw new InputError(`${path}: ${info.size} bytes is too big for a --memory_profile file`);
-  return summarizeMemoryProfile(await readFile(path, "utf8"));
-}
-
-function artifactPath(run: RunFolder, relative: string): string {
-  return join(run.dir, relative);
+  const summary = await runSummary(run.dir, run.record);
+  return runStats(run.record, { profile: summary.profile, bep: summary.bep, memoryProfile: summary.memoryProfile });
 }
 
 async function readRunRecord(dir: string): Promise<RunRecord> {
@@ -137,4 +95,12 @@ function parseJsonFile(text: string, file: string): unknown {
   } catch (error) {
     throw new InputError(`${file}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
+}
+
+/** The workspace a sweep built (its sweep.json), to name .bzl files relative to it; undefined for other folders. */
+export async function sweepWorkspace(sweep: string): Promise<string | undefined> {
+  const manifest = await readSweepManifest(sweep).catch(() => undefined);
+  const settings = manifest?.["settings"];
+  const workspace = typeof settings === "object" && settings !== null ? (settings as { workspace?: unknown }).workspace : undefined;
+  return typeof workspace === "string" ? workspace : undefined;
 }

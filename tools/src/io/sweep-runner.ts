@@ -8,18 +8,26 @@
 // (`--discard_analysis_cache` or a clean in the old server would leave a JVM whose heap has already grown;
 // a shutdown without clean would let the execution phase hit the action cache.) The server is shut down
 // after the run, so it holds no memory between runs.
-import { spawn } from "node:child_process";
-import { readdir, readFile, rename, rm, copyFile, mkdir } from "node:fs/promises";
+//
+// A full disk under the sweep folder stops the sweep (DiskFullError) before or after the run that found
+// it; that run's folder is deleted (it is redone on resume), finished runs are never touched.
+import { readdir, readFile, rename, rm, copyFile, mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { firstBazelError } from "../core/bazel-messages.js";
-import { sweepBuildFlags, sweepJvmFlags, type BazelVersion } from "../core/bazel-flags.js";
+import { sweepBuildFlags, sweepJvmFlags, type BazelVersion, type ProfileLevel } from "../core/bazel-flags.js";
+import { DEFAULT_DIGEST_TOP } from "../core/heap-digest.js";
+import { gcPressure, parseGcLog } from "../core/gc-log.js";
 import { ARTIFACT_FILES, RUNS_DIR, type RunArtifacts, type RunRecord } from "../core/run-record.js";
 import { classifyRun } from "../core/run-status.js";
 import { runId, runsToDo, shardSlice, type PlannedRun, type Shard, type SweepSettings } from "../core/sweep-plan.js";
 import { nextSearchStep, type SearchConfig, type SearchStep } from "../core/threshold-search.js";
 import { formatBytes, type HeapLimit } from "../core/heap-limit.js";
-import { Interrupter, killServer, runBazelCommand, serverPid } from "./bazel-process.js";
-import { clearRunFolder, isFile, readRunRecords, runFolder, writeRunIndexes, writeRunRecord } from "./sweep-folder.js";
+import { Interrupter, killOrphanClients, killServer, runBazelCommand, serverPid } from "./bazel-process.js";
+import { checkFreeSpace, DiskFullError, freeBytes, isNoSpaceError, NO_SPACE_PATTERN } from "./disk-space.js";
+import { digestDumpFile } from "./heap-dumps.js";
+import { writeOutputFile } from "./output-file.js";
+import { runSummary } from "./run-summary.js";
+import { clearRunFolder, isFile, readRunRecords, removeTree, runFolder, writeRunIndexes, writeRunRecord } from "./sweep-folder.js";
 
 export interface SweepJob {
   readonly settings: SweepSettings;
@@ -28,7 +36,14 @@ export interface SweepJob {
   readonly outputBase: string;
   readonly shard: Shard | undefined;
   readonly force: boolean;
+  /** Capture the JVM's heap dump at an OutOfMemoryError (digested right after the run, then deleted). */
   readonly heapDumps: boolean;
+  /** Keep the dump beside its digest (hundreds of MB each). */
+  readonly keepHeapDumps: boolean;
+  /** How much the runs record; evidence runs record everything ("full"). */
+  readonly profile: ProfileLevel;
+  /** Told when a crash run's heap dump could not be digested (it is kept then). */
+  readonly onDigestFailed: (runDir: string, reason: string) => void;
   readonly liveConsole: NodeJS.WritableStream | undefined;
   readonly version: BazelVersion;
   readonly maxIdleSecs: number;
@@ -66,6 +81,8 @@ export async function runGrid(job: SweepJob, plan: readonly PlannedRun[], interr
   const existing = await readRunRecords(job.out);
   const todo = runsToDo(mine, existing, job.force);
   const done: RunRecord[] = [];
+  // Rewritten from run.json first: repairs an index that a sweep killed outright left cut or stale.
+  await writeRunIndexes(job.out, await shardRecords(job, new Set(mine.map((run) => run.id))), job.shard);
   const session = new ServerSession(job);
   try {
     for (const [index, planned] of todo.entries()) {
@@ -98,6 +115,8 @@ export async function runSearch(job: SweepJob, config: SearchConfig, interrupter
   let records = await readRunRecords(job.out);
   const redone = new Set<string>();
   const done: RunRecord[] = [];
+  // Rewritten from run.json first: repairs an index that a sweep killed outright left cut or stale.
+  await writeRunIndexes(job.out, records, undefined);
   const session = new ServerSession(job);
   let step: SearchStep | undefined;
   try {
@@ -129,8 +148,10 @@ function searchRun(limitBytes: number, warmup: boolean, records: readonly RunRec
   return { id: runId(limitBytes, warmup, iteration), limit, iteration, warmup };
 }
 
+/** The runs the index lists: a shard's own runs, or every run of the folder (evidence runs included). */
 async function shardRecords(job: SweepJob, ids: ReadonlySet<string>): Promise<RunRecord[]> {
-  return (await readRunRecords(job.out)).filter((record) => ids.has(record.id));
+  const records = await readRunRecords(job.out);
+  return job.shard === undefined ? records : records.filter((record) => ids.has(record.id));
 }
 
 /**
@@ -146,6 +167,7 @@ class ServerSession {
 
   /** Stops whatever server runs in the output base (a stale one from an earlier sweep included). */
   async stop(): Promise<void> {
+    await killOrphanClients(this.job.outputBase);
     if ((await serverPid(this.job.outputBase)) === undefined) return;
     const shutdown = [...this.startupFlags, "shutdown"];
     const log = join(this.job.outputBase, "sweep-shutdown.log");
@@ -175,15 +197,35 @@ function baseStartupFlags(job: SweepJob): string[] {
   return [`--output_base=${job.outputBase}`, `--max_idle_secs=${job.maxIdleSecs}`];
 }
 
+/** A run, or DiskFullError (its folder deleted) when the disk under the sweep folder is or becomes full. */
 async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupter, session: ServerSession): Promise<RunRecord> {
+  await checkFreeSpace(job.out);
+  try {
+    return await measure(job, planned, interrupter, session);
+  } catch (error) {
+    if (!isNoSpaceError(error)) throw error;
+    // Nothing of a run the disk cut short is worth keeping; deleting it frees space and lets resume redo it.
+    await session.stop();
+    await clearRunFolder(job.out, planned.id);
+    throw error instanceof DiskFullError ? error : new DiskFullError(job.out, { cause: error });
+  }
+}
+
+/** When the run's own logs say a write found no space, with less than this free the disk is the sweep's. */
+const NO_SPACE_EVIDENCE_FREE_BYTES = 1024 ** 3;
+
+async function measure(job: SweepJob, planned: PlannedRun, interrupter: Interrupter, session: ServerSession): Promise<RunRecord> {
   const { settings } = job;
+  const profileLevel: ProfileLevel = planned.evidence === true ? "full" : job.profile;
   const dir = runFolder(job.out, planned.id);
   await clearRunFolder(job.out, planned.id);
   await mkdir(dir, { recursive: true });
   const path = (name: string): string => join(dir, name);
   const startupFlags = [
     ...baseStartupFlags(job),
-    ...sweepJvmFlags(planned.limit.spelling, job.heapDumps, path(ARTIFACT_FILES.gcLog)).map((flag) => `--host_jvm_args=${flag}`),
+    ...sweepJvmFlags(planned.limit.spelling, job.heapDumps ? path(ARTIFACT_FILES.heapDump) : undefined, path(ARTIFACT_FILES.gcLog)).map(
+      (flag) => `--host_jvm_args=${flag}`,
+    ),
     ...settings.startupFlags,
   ];
   const buildArgs = [
@@ -195,7 +237,7 @@ async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupt
     "--symlink_prefix=/",
     ...sweepBuildFlags(job.version, {
       mode: settings.mode,
-      heapDumps: job.heapDumps,
+      profileLevel,
       profile: path(ARTIFACT_FILES.profile),
       starlarkCpuProfile: path(ARTIFACT_FILES.starlarkCpuProfile),
       memoryProfile: path(ARTIFACT_FILES.memoryProfile),
@@ -236,18 +278,25 @@ async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupt
 
   const serverLogCopied = await copyIfPresent(join(job.outputBase, "server", "jvm.out"), path(ARTIFACT_FILES.serverLog));
   const javaLogCopied = await copyIfPresent(join(job.outputBase, "java.log"), path(ARTIFACT_FILES.serverJavaLog));
-  const heapDump = job.heapDumps ? await moveHeapDumps(job.outputBase, dir) : undefined;
+  // A dump the client's own -XX:HeapDumpPath put in the output base (a sub-build started before ours) is not kept.
   await removeHeapDumps(job.outputBase);
+  const serverLog = [
+    serverLogCopied ? await readFile(path(ARTIFACT_FILES.serverLog), "utf8") : "",
+    javaLogCopied ? await readFile(path(ARTIFACT_FILES.serverJavaLog), "utf8") : "",
+  ].join("\n");
+  await checkFreeSpace(job.out);
+  if (NO_SPACE_PATTERN.test(consoleText) || NO_SPACE_PATTERN.test(serverLog)) {
+    // A failed write may have been on another disk the build uses; it is this one's if this one is nearly full.
+    if (((await freeBytes(job.out)) ?? Infinity) < NO_SPACE_EVIDENCE_FREE_BYTES) throw new DiskFullError(job.out);
+  }
   const status = classifyRun({
     exitCode: result.exitCode,
     console: consoleText,
-    serverLog: [
-      serverLogCopied ? await readFile(path(ARTIFACT_FILES.serverLog), "utf8") : "",
-      javaLogCopied ? await readFile(path(ARTIFACT_FILES.serverJavaLog), "utf8") : "",
-    ].join("\n"),
+    serverLog,
     bep: await readFile(path(ARTIFACT_FILES.bep), "utf8").catch(() => ""),
     stoppedBy: result.stoppedBy,
   });
+  const pressure = await judgeGcPressure(path(ARTIFACT_FILES.gcLog), planned.limit.bytes, result.endedAt);
   const artifacts: RunArtifacts = {
     console: ARTIFACT_FILES.console,
     ...(await present(dir, "profile", ARTIFACT_FILES.profile)),
@@ -257,7 +306,6 @@ async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupt
     ...(serverLogCopied ? { serverLog: ARTIFACT_FILES.serverLog } : {}),
     ...(javaLogCopied ? { serverJavaLog: ARTIFACT_FILES.serverJavaLog } : {}),
     ...(await present(dir, "gcLog", ARTIFACT_FILES.gcLog)),
-    ...(heapDump === undefined ? {} : { heapDump }),
   };
   const record: RunRecord = {
     schema: 1,
@@ -276,32 +324,70 @@ async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupt
     signal: result.signal,
     status,
     ...(result.stoppedBy === undefined ? {} : { stoppedBy: result.stoppedBy }),
-    artifacts,
+    ...(result.threadDumpTaken === undefined ? {} : { threadDumpTaken: result.threadDumpTaken }),
+    ...(pressure === undefined ? {} : { gcPressure: pressure }),
+    profileLevel,
+    ...(planned.evidence === true ? { evidence: true } : {}),
+    artifacts: { ...artifacts, ...(await digestHeapDump(job, dir, status === "oom")) },
   };
   await writeRunRecord(job.out, record);
+  // Summarised now, while the run is fresh: stats, report and blame then never read its profile again.
+  await runSummary(dir, record);
   return record;
 }
 
-/** Copies a file the server may not have written; returns whether it did. */
+/**
+ * The crash's heap dump → heap-digest.json, right after the run (so at most one undigested dump exists at a
+ * time); the dump is then deleted unless kept. A dump that cannot be digested is kept, and the job told.
+ * A dump of a run that did not run out of memory (a kill while it was written) is only kept on request.
+ */
+async function digestHeapDump(job: SweepJob, dir: string, outOfMemory: boolean): Promise<Partial<RunArtifacts>> {
+  const dump = join(dir, ARTIFACT_FILES.heapDump);
+  if (!(await isFile(dump))) return {};
+  let digested = false;
+  if (outOfMemory) {
+    try {
+      const digest = await digestDumpFile(dump, DEFAULT_DIGEST_TOP);
+      await writeOutputFile(join(dir, ARTIFACT_FILES.heapDigest), `${JSON.stringify(digest)}\n`);
+      digested = true;
+    } catch (error) {
+      if (isNoSpaceError(error)) throw error;
+      job.onDigestFailed(dir, error instanceof Error ? error.message : String(error));
+    }
+  }
+  const keep = job.keepHeapDumps || (outOfMemory && !digested);
+  if (!keep) await rm(dump, { force: true });
+  return { ...(digested ? { heapDigest: ARTIFACT_FILES.heapDigest } : {}), ...(keep ? { heapDump: ARTIFACT_FILES.heapDump } : {}) };
+}
+
+/** Copies a file the server may not have written; returns whether it did (a failed write is an error). */
 function copyIfPresent(from: string, to: string): Promise<boolean> {
   return copyFile(from, to).then(
     () => true,
-    () => false,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return false;
+      throw error;
+    },
   );
+}
+
+/**
+ * The run's GC verdict (core/gc-log.ts gcPressure), decided once here and kept in run.json; undefined
+ * without a gc.log. The log's last change tells how long the run went on after its last collection.
+ */
+async function judgeGcPressure(gcLog: string, limitBytes: number, endedAt: Date): Promise<boolean | undefined> {
+  const info = await stat(gcLog).catch(() => undefined);
+  if (info === undefined) return undefined;
+  const text = await readFile(gcLog, "utf8");
+  const quietSeconds = Math.max(0, (endedAt.getTime() - info.mtimeMs) / 1000);
+  return gcPressure(parseGcLog(text), limitBytes, quietSeconds).underPressure;
 }
 
 async function present<K extends keyof RunArtifacts>(dir: string, key: K, name: string): Promise<Partial<RunArtifacts>> {
   return (await isFile(join(dir, name))) ? { [key]: name } : {};
 }
 
-/** Heap dumps the JVM (or --heap_dump_on_oom) left in the output base, moved into the run folder. */
-async function moveHeapDumps(outputBase: string, dir: string): Promise<string | undefined> {
-  const dumps = (await readdir(outputBase).catch(() => [] as string[])).filter((name) => name.endsWith(".hprof")).sort();
-  for (const name of dumps) await rename(join(outputBase, name), join(dir, name));
-  return dumps[0];
-}
-
-/** Without --heap-dumps, a dump that appears anyway is the size of the heap: never let them pile up. */
+/** A dump in the output base (not the run folder) is the size of the heap: never let them pile up. */
 async function removeHeapDumps(outputBase: string): Promise<void> {
   const dumps = (await readdir(outputBase).catch(() => [] as string[])).filter((name) => name.endsWith(".hprof"));
   for (const name of dumps) await rm(join(outputBase, name), { force: true });
@@ -311,16 +397,6 @@ async function removeHeapDumps(outputBase: string): Promise<void> {
 async function removeServerLogs(outputBase: string): Promise<void> {
   const javaLogs = (await readdir(outputBase).catch(() => [] as string[])).filter((name) => name === "java.log" || name.startsWith("java.log."));
   for (const name of [...javaLogs, join("server", "jvm.out")]) await rm(join(outputBase, name), { force: true });
-}
-
-/** Deletes a folder Bazel wrote, read-only files and folders included. */
-async function removeTree(path: string): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const chmod = spawn("chmod", ["-R", "u+w", path], { stdio: "ignore" });
-    chmod.on("error", () => resolve());
-    chmod.on("close", () => resolve());
-  });
-  await rm(path, { recursive: true, force: true });
 }
 
 /** Ctrl-C and SIGTERM stop the running sub-build instead of killing the sweep; returns the uninstaller. */

@@ -1,9 +1,15 @@
 // Wording and markup of `report`: one self-contained HTML page (inline CSS and SVG, no script, nothing
 // fetched) with the sweep's parameters, the threshold, the plots, the table of runs and a blame slot.
+import { SCORE_WEIGHTS, type BlameResult } from "../core/blame.js";
+import type { HeapDigest } from "../core/heap-digest.js";
 import type { RunArtifacts } from "../core/run-record.js";
 import type { RunStats } from "../core/run-stats.js";
 import type { Threshold } from "../core/threshold.js";
+import { PROGRAM_NAME } from "./help.js";
 import { escapeHtml } from "./plot.js";
+import { cpuCorrection, evidenceWords, signalCells, verdictLine } from "./blame.js";
+import { formatSize, functionName, percent, verdictLine as heapVerdictLine } from "./heap.js";
+import { leftOutReasonText } from "./sweep.js";
 
 export interface ReportLink {
   readonly label: string;
@@ -26,8 +32,16 @@ export interface ReportInput {
   readonly threshold: Threshold;
   /** The plot as inline SVG. */
   readonly plotSvg: string;
-  /** HTML of the blame results once `blame` exists; undefined shows where they will go. */
-  readonly blameHtml?: string | undefined;
+  /** Blame over the sweep's runs, and the crash runs behind it; undefined when it could not be computed. */
+  readonly blame: ReportBlame | undefined;
+}
+
+export interface ReportBlame {
+  readonly result: BlameResult;
+  /** The workspace .bzl files are named relative to. */
+  readonly workspace: string | undefined;
+  /** Every run that ran out of memory, with its heap digest when it left one, and links to its evidence. */
+  readonly crashRuns: readonly { readonly id: string; readonly limit: string; readonly digest: HeapDigest | undefined; readonly links: readonly ReportLink[] }[];
 }
 
 export const REPORT_DESCRIPTION = "Write one self-contained HTML page about a sweep: parameters, threshold, plots and every run.";
@@ -42,6 +56,15 @@ Examples:
 
 export function reportWritten(path: string): string {
   return `wrote ${path}\n`;
+}
+
+export function reportBlameFailed(reason: string): string {
+  return `${PROGRAM_NAME}: the report's Blame section is left empty: ${reason}\n`;
+}
+
+/** stats, plot and report go on without a run.json that cannot be read, and say so, one line each. */
+export function unreadableRunLine(problem: string): string {
+  return `${PROGRAM_NAME}: ${problem}; that run is left out, the others are read\n`;
 }
 
 const STYLE = `
@@ -78,10 +101,10 @@ ${parametersTable(input.parameters)}
 ${input.plotSvg}
 </figure>
 <h2>Runs</h2>
-${runsTable(input.runs)}
+${runsTable(input.runs, input.threshold)}
 <h2>Blame</h2>
 <section id="blame">
-${input.blameHtml ?? `<p class="muted">No blame results yet: they will show here the Starlark functions most tied to memory pressure.</p>`}
+${input.blame === undefined ? `<p class="muted">Blame could not be computed for this sweep; see \`blame\`'s message on the command line.</p>` : blameSection(input.blame)}
 </section>
 </body>
 </html>
@@ -89,8 +112,11 @@ ${input.blameHtml ?? `<p class="muted">No blame results yet: they will show here
 }
 
 export function thresholdSentence(threshold: Threshold): string {
-  const { lowestOk, highestFailing } = threshold;
-  if (lowestOk === undefined && highestFailing === undefined) return "No runs.";
+  return measuredSentence(threshold) + leftOutSentence(threshold);
+}
+
+function measuredSentence({ lowestOk, highestFailing, leftOut }: Threshold): string {
+  if (lowestOk === undefined && highestFailing === undefined) return leftOut.length === 0 ? "No runs." : "Threshold: unknown — no run measured the heap.";
   if (lowestOk === undefined) {
     return `Threshold: not reached — runs failed even at the highest limit, <strong>${escapeHtml(highestFailing!.limit)}</strong>.`;
   }
@@ -101,6 +127,13 @@ export function thresholdSentence(threshold: Threshold): string {
     `Threshold: <strong>${escapeHtml(lowestOk.limit)}</strong> — every run at and above it succeeded; ` +
     `at ${escapeHtml(highestFailing.limit)} a run failed.`
   );
+}
+
+/** The runs that did not count, and why (core/threshold.ts). */
+function leftOutSentence({ leftOut }: Threshold): string {
+  if (leftOut.length === 0) return "";
+  const runs = leftOut.map((run) => `${escapeHtml(run.id)} (${escapeHtml(leftOutReasonText(run.reason))})`).join("; ");
+  return ` Left out, as they measured nothing about the heap: ${runs}.`;
 }
 
 /** How the page names sweep.json's fields (core/run-record.ts SweepManifest); others show as they are. */
@@ -156,6 +189,7 @@ const RUN_COLUMNS = [
   "Run",
   "Limit",
   "Iteration",
+  "Profile",
   "Status",
   "Exit",
   "Wall (s)",
@@ -164,16 +198,20 @@ const RUN_COLUMNS = [
   "GC (s)",
   "Peak heap (MiB)",
   "Profile events",
+  "Threshold",
   "Files",
 ];
 
-function runsTable(runs: readonly ReportRun[]): string {
+function runsTable(runs: readonly ReportRun[], threshold: Threshold): string {
   const header = `<tr>${RUN_COLUMNS.map((column) => `<th>${escapeHtml(column)}</th>`).join("")}</tr>`;
+  const leftOut = new Map(threshold.leftOut.map((run) => [run.id, run.reason]));
   const rows = runs.map(({ stats, folderHref, artifacts }) => {
+    const reason = leftOut.get(stats.id);
     const cells = [
       `<a href="${escapeHtml(folderHref)}">${escapeHtml(stats.id)}</a>`,
       escapeHtml(stats.limit),
       stats.warmup ? `warm-up ${stats.iteration}` : String(stats.iteration),
+      `${escapeHtml(stats.profileLevel)}${stats.evidence ? " (evidence run)" : ""}`,
       escapeHtml(stats.status),
       stats.exitCode === null ? "signal" : String(stats.exitCode),
       number(stats.wallSeconds, 1),
@@ -182,9 +220,10 @@ function runsTable(runs: readonly ReportRun[]): string {
       number(stats.gcSeconds, 2),
       stats.peakHeapBytes === null ? "" : `<span title="${escapeHtml(stats.peakHeapSource ?? "")}">${number(stats.peakHeapBytes / 2 ** 20, 1)}</span>`,
       stats.eventsRecovered === null ? "" : `${stats.eventsRecovered}${stats.truncated ? " (cut short)" : ""}`,
+      stats.evidence ? "left out: evidence run" : reason === undefined ? "counted" : `left out: ${escapeHtml(leftOutReasonText(reason))}`,
       artifacts.map((link) => `<a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a>`).join(" "),
     ];
-    const numeric = new Set([4, 5, 6, 7, 8, 9, 10]);
+    const numeric = new Set([5, 6, 7, 8, 9, 10, 11]);
     const tds = cells.map((cell, index) => (numeric.has(index) ? `<td class="number">${cell}</td>` : `<td>${cell}</td>`));
     return `<tr class="${stats.status === "ok" ? "ok" : "crash"}">${tds.join("")}</tr>`;
   });
@@ -195,6 +234,51 @@ function number(value: number | null, digits: number): string {
   return value === null ? "" : value.toFixed(digits);
 }
 
+/** The verdict, the ranked suspects with every signal, the evidence in words, how the score is made, and the crashes. */
+function blameSection(blame: ReportBlame): string {
+  const { result } = blame;
+  const header = ["#", "Function", "File", "Score", "Heap held", "Crash stack", "GC low/high", "Time share low/high", "CPU"];
+  const rows = result.suspects.slice(0, 10).map((suspect, index) => {
+    const cells = signalCells(suspect);
+    return `<tr>${[String(index + 1), suspect.function, suspect.file ?? "?", suspect.score.toFixed(1), cells.heap, cells.stack, cells.gc, cells.overRep, cells.cpu].map((cell) => `<td>${escapeHtml(cell)}</td>`).join("")}</tr>`;
+  });
+  const words = result.suspects
+    .slice(0, 3)
+    .map((suspect) => evidenceWords(suspect))
+    .map((text, index) => (text === "" ? "" : `<li><strong>${escapeHtml(result.suspects[index]!.function)}</strong>: ${escapeHtml(text)}</li>`))
+    .join("\n");
+  const correction = cpuCorrection(result);
+  const crashes = blame.crashRuns.map((run) => {
+    const digest = run.digest;
+    const summary =
+      digest === undefined
+        ? `<span class="muted">no heap dump</span>`
+        : `${escapeHtml(heapVerdictLine(digest.verdict, blame.workspace).replace(/^verdict: /, ""))}<br><span class="muted">stacks at the crash: ${escapeHtml(
+            digest.threads.map((thread) => `${thread.name}${thread.threwError ? " (threw)" : ""}: ${thread.frames.map((frame) => frame.function).join(" < ")}`).join("; ") || "none",
+          )}<br>top holders: ${escapeHtml(
+            digest.holders
+              .slice(0, 3)
+              .map((holder) => `${formatSize(holder.retainedBytes)} ${percent(holder.share)} ${holder.kind}${holder.provider === undefined ? "" : ` ${holder.provider}`} of ${functionName(holder.function, blame.workspace)}`)
+              .join("; "),
+          )}</span>`;
+    const links = run.links.map((link) => `<a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a>`).join(" ");
+    return `<tr><td>${escapeHtml(run.id)}</td><td>${escapeHtml(run.limit)}</td><td>${summary}</td><td>${links}</td></tr>`;
+  });
+  return [
+    `<p class="threshold" id="verdict">${escapeHtml(verdictLine(result).replace(/^verdict: /, "Verdict: "))}</p>`,
+    `<table id="suspects">\n<tr>${header.map((title) => `<th>${escapeHtml(title)}</th>`).join("")}</tr>\n${rows.join("\n")}\n</table>`,
+    words === "" ? "" : `<ul>\n${words}\n</ul>`,
+    correction === undefined ? "" : `<p>${escapeHtml(correction.trim())}</p>`,
+    `<p class="muted">How the score is made: ${SCORE_WEIGHTS.heap} × the share of the heap held in the crash dumps + ${SCORE_WEIGHTS.innermostAtCrash} × the share of crash runs where it was the innermost Starlark function on every thread + ${SCORE_WEIGHTS.onStackAtCrash} × where it was only on a stack + up to ${SCORE_WEIGHTS.gc} each for more GC inside its calls and a significantly larger share of time near the crash. CPU is shown, never scored: burning CPU is not holding memory. A culprit needs heap dumps showing it holds the heap or, without them, every crash stack naming it.</p>`,
+    `<h3>Crash runs</h3>`,
+    blame.crashRuns.length === 0
+      ? `<p class="muted">No run ran out of memory.</p>`
+      : `<table id="crashes">\n<tr><th>Run</th><th>Limit</th><th>Heap dump at the crash</th><th>Evidence</th></tr>\n${crashes.join("\n")}\n</table>`,
+  ]
+    .filter((part) => part !== "")
+    .join("\n");
+}
+
 /** Link labels for the run's artifacts, in the order of RunArtifacts. */
 export const ARTIFACT_LABELS: Readonly<Record<keyof RunArtifacts, string>> = {
   profile: "profile",
@@ -203,6 +287,7 @@ export const ARTIFACT_LABELS: Readonly<Record<keyof RunArtifacts, string>> = {
   memoryProfile: "memory",
   console: "console",
   heapDump: "heap dump",
+  heapDigest: "heap digest",
   serverLog: "jvm.out",
   serverJavaLog: "java.log",
   gcLog: "GC log",

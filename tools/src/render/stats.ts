@@ -8,6 +8,8 @@ export const STATS_FORMATS: readonly StatsFormat[] = ["csv", "json", "legacy"];
 /** CSV columns in order; the header row uses these names, and `plot` reads them back. */
 export const STATS_COLUMNS = [
   ...RECORD_FIELDS,
+  "profileLevel",
+  "evidence",
   "profileSeconds",
   "gcCount",
   "gcMinor",

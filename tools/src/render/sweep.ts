@@ -4,9 +4,11 @@ import { MAX_LIMIT_COUNT, type LimitProblem } from "../core/heap-limit.js";
 import type { BazelVersion } from "../core/bazel-flags.js";
 import type { BuildMode, RunRecord } from "../core/run-record.js";
 import type { ShardProblem, PlannedRun } from "../core/sweep-plan.js";
-import type { SearchStep } from "../core/threshold-search.js";
-import type { Threshold } from "../core/threshold.js";
+import { MAX_LEFT_OUT_PER_LIMIT, type SearchStep } from "../core/threshold-search.js";
+import { thresholdRole, type LeftOutReason, type Threshold } from "../core/threshold.js";
 import { formatBytes } from "../core/heap-limit.js";
+import type { BlameResult } from "../core/blame.js";
+import { evidenceWords, verdictLine } from "./blame.js";
 
 export const SWEEP_DESCRIPTION =
   "Build a workspace again and again with different heap limits (-Xmx of the Bazel server), every build cold, " +
@@ -32,7 +34,10 @@ export const SWEEP_OPTION_HELP = {
   resolution: "with --search: stop when the bracket is this narrow",
   shard: "run only the i-th of n deterministic slices of the plan (for CI matrices); copy the folders together after",
   force: "redo every run, replacing earlier results in --out",
-  heapDumps: "keep the JVM's heap dump of an out-of-memory build in its run folder (hundreds of MB each)",
+  profile: "how much each build records: none, light (profile, CPU profile, BEP; the default) or full (every Starlark call: needs about twice the heap)",
+  evidenceRuns: "after the threshold is found, add N full-profile runs just below and at it for blame (kept out of the threshold)",
+  noHeapDumps: "do not capture the JVM's heap dump when a build runs out of memory (by default it is digested to heap-digest.json, then deleted)",
+  keepHeapDumps: "keep each heap dump next to its digest (hundreds of MB each)",
   showConsole: "show each build's console live (it is always saved to console.log)",
 } as const;
 
@@ -50,8 +55,13 @@ A range's step must reach its end exactly. The JVM rounds the heap up to 2 MiB (
 Every build runs in the sweep's own output base (<out>/output_base) after a bazel clean, in a fresh server.
 Each run's folder <out>/runs/<id>/ holds run.json, console.log, profile.json.gz, starlark-cpu.pprof,
 bep.json, memory-profile.txt and jvm.out. Run the same command again to finish an interrupted sweep.
-Exit codes: 0 every planned run measured (out of memory is a measurement), 1 a build failed for another
-reason, timed out or was interrupted, or the search could not finish; 2 usage error; 3 internal error.`;
+Only memory outcomes count towards the threshold: out of memory (also a server that hung or thrashed in GC
+until the sweep stopped it), an action the kernel killed, and a timeout whose GC log shows memory pressure.
+A build that failed otherwise, a timeout without GC pressure, a server killed from outside and an
+interrupted run measured nothing about the heap: the table says which runs were left out and why.
+One sweep at a time writes into a folder (<out>/sweep.lock names it); a lock whose sweep is gone is taken over.
+Exit codes: 0 every planned run measured (out of memory is a measurement), 1 a run was left out of the
+threshold or the search could not finish; 2 usage error, or the disk of --out is full; 3 internal error.`;
 
 export function limitProblemMessage(problem: LimitProblem): string {
   const prefix = "--limits";
@@ -109,7 +119,15 @@ export function countProblemMessage(option: string, text: string, min: number): 
   return `${option}: "${text}" is not a whole number of at least ${min}`;
 }
 
+export function targetProblemMessage(target: string): string {
+  return target.trim() === ""
+    ? `--targets: an empty pattern; give a target pattern such as //... or //pkg:target`
+    : `--targets: ${JSON.stringify(target)} holds whitespace, which no Bazel target pattern has; give each pattern its own --targets`;
+}
+
 export const SHARD_WITH_SEARCH = "--shard cannot be combined with --search: a search decides each build from the ones before it";
+export const EVIDENCE_WITH_SHARD = "--evidence-runs cannot be combined with --shard: they go where the whole sweep's threshold is; add them to one sweep of the copied-together folder";
+export const KEEP_WITHOUT_DUMPS = "--keep-heap-dumps keeps the heap dumps that --no-heap-dumps turns off; choose one";
 export const RESOLUTION_WITHOUT_SEARCH = "--resolution only applies to --search; add --search, or leave --resolution out";
 export const NOTHING_TO_RUN = "--runs 0 and --warmup 0 plan no builds; ask for at least one run";
 
@@ -123,7 +141,13 @@ export function bazelNotFound(bazel: string): string {
 
 export function bazelProbeFailed(bazel: string, exitCode: number | null, output: string): string {
   const lastLine = output.trim().split("\n").filter((line) => line.trim() !== "").pop() ?? "no output";
-  return `${bazel} failed (exit ${exitCode}) while the sweep probed its version: ${lastLine}`;
+  return `${bazel} failed (exit ${exitCode}) while the sweep probed its version: ${lastLine}; check that it runs, or give another Bazel with --bazel`;
+}
+
+export function notBazel(bazel: string, versionOutput: string): string {
+  const printed = versionOutput.trim().split("\n")[0]?.trim() ?? "";
+  const said = printed === "" ? "printed nothing" : `printed ${JSON.stringify(printed.slice(0, 80))}`;
+  return `--bazel: ${bazel} does not answer like Bazel (\`--version\` ${said}, and it takes build flags no Bazel has or refuses ones every Bazel has); give the path of a Bazel binary`;
 }
 
 export function sweepMismatch(out: string, differences: readonly string[]): string {
@@ -195,6 +219,50 @@ export function resumeLine(out: string): string {
   return `sweep: resuming the sweep in ${out}: finished runs are kept, unfinished and interrupted ones redone\n`;
 }
 
+export function outNotAFolder(out: string, throughFile: boolean): string {
+  return throughFile
+    ? `--out: part of ${out} is a file, not a folder; choose a new or empty folder`
+    : `--out: ${out} exists and is not a folder; choose a new or empty folder`;
+}
+
+/** Who holds a sweep folder's lock, as the lock file says. */
+export interface LockHolderView {
+  readonly pid: number;
+  readonly host: string;
+  readonly startedAt: string;
+  readonly argv: readonly string[];
+}
+
+/** The holder's command line, short: the script's file name instead of node and its path. */
+function commandOf(holder: LockHolderView): string {
+  const [, script, ...rest] = holder.argv;
+  const words = [script === undefined ? "?" : (script.split("/").pop() ?? script), ...rest];
+  const text = words.join(" ");
+  return text.length > 400 ? `${text.slice(0, 397)}...` : text;
+}
+
+export function sweepLocked(out: string, lockFile: string, holder: LockHolderView, elsewhere: boolean): string {
+  const who = `pid ${holder.pid}${elsewhere ? ` on host ${holder.host}` : ""}, started ${holder.startedAt}: ${commandOf(holder)}`;
+  return elsewhere
+    ? `--out: ${out} is in use by a sweep on another host (${who}); wait for it to finish, or if it is gone, delete ${lockFile}`
+    : `--out: ${out} is in use by another sweep (${who}); wait for it to finish, or choose another --out`;
+}
+
+export function lockUnreadable(out: string, lockFile: string): string {
+  return `--out: ${lockFile} is not a lock this tool wrote; if no sweep writes into ${out}, delete it and try again`;
+}
+
+export function lockTakenOverLine(out: string, holder: LockHolderView): string {
+  return `sweep: the sweep that locked ${out} is gone (pid ${holder.pid}, started ${holder.startedAt}); taking its lock over\n`;
+}
+
+/** `started`: runs had begun (sweep.json written); otherwise the sweep left nothing behind. */
+export function diskFull(out: string, started: boolean): string {
+  return started
+    ? `the disk of ${out} is full; finished runs are kept and the unfinished one was deleted: free some space, then run the same command again to go on`
+    : `the disk of ${out} is full; free some space, or choose an --out on another disk`;
+}
+
 export function notASweepFolder(out: string): string {
   return `--out: ${out} already holds other files and no sweep.json; choose a new or empty folder`;
 }
@@ -203,28 +271,52 @@ export const INTERRUPTED_LINE = "sweep: interrupted; finished runs are kept, run
 
 // ---- summary ---------------------------------------------------------------------------------------------
 
-/** The table of runs, one line each. */
+/** Why a run was left out of the threshold, in a few words (the table's last column, the report's). */
+export function leftOutReasonText(reason: LeftOutReason): string {
+  switch (reason) {
+    case "failed":
+      return "the build failed for another reason than memory";
+    case "timeout-without-pressure":
+      return "timed out without GC pressure: too slow, not short of heap";
+    case "timeout-unknown-pressure":
+      return "timed out, and no GC log tells whether memory was why";
+    case "server-died":
+      return "the Bazel server died without running out of memory (killed from outside?)";
+    case "interrupted":
+      return "interrupted";
+  }
+}
+
+/** The table of runs, one line each; a run left out of the threshold says why in its last column. */
 export function runsTable(records: readonly RunRecord[]): string {
-  const header = ["run", "limit", "status", "exit", "wall s"];
-  const rows = records.map((record) => [
-    record.id,
-    record.limit,
-    record.status + (record.warmup ? " (warm-up)" : ""),
-    record.exitCode === null ? (record.signal ?? "-") : String(record.exitCode),
-    record.wallSeconds.toFixed(1),
-  ]);
+  const header = ["run", "limit", "status", "exit", "wall s", "threshold"];
+  const rows = records.map((record) => {
+    const role = thresholdRole(record);
+    return [
+      record.id,
+      record.limit,
+      record.status + (record.warmup ? " (warm-up)" : ""),
+      record.exitCode === null ? (record.signal ?? "-") : String(record.exitCode),
+      record.wallSeconds.toFixed(1),
+      role.kind === "left-out" ? `left out: ${leftOutReasonText(role.reason)}` : "",
+    ];
+  });
+  const numeric = new Set([3, 4]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: readonly string[]): string =>
-    cells.map((cell, column) => (column === cells.length - 1 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join("  ").trimEnd();
+    cells.map((cell, column) => (numeric.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join("  ").trimEnd();
   return [line(header), ...rows.map(line)].join("\n") + "\n";
 }
 
 export function gridThresholdLine(threshold: Threshold): string {
-  const { lowestOk, highestFailing } = threshold;
-  if (lowestOk === undefined && highestFailing === undefined) return "threshold: no runs yet\n";
-  if (lowestOk === undefined) return `threshold: above ${highestFailing!.limit}: no build succeeded at the highest limit\n`;
-  if (highestFailing === undefined) return `threshold: at most ${lowestOk.limit}: every build succeeded, even at the lowest limit\n`;
-  return `threshold: ${lowestOk.limit} (every build succeeded from ${lowestOk.limit} up; a build failed at ${highestFailing.limit})\n`;
+  const { lowestOk, highestFailing, leftOut } = threshold;
+  const ignored = leftOut.length === 0 ? "" : `; ${leftOut.length} run${leftOut.length === 1 ? "" : "s"} left out, see the table`;
+  if (lowestOk === undefined && highestFailing === undefined) {
+    return leftOut.length === 0 ? "threshold: no runs yet\n" : `threshold: unknown: no run measured the heap${ignored}\n`;
+  }
+  if (lowestOk === undefined) return `threshold: above ${highestFailing!.limit}: no build succeeded at the highest limit${ignored}\n`;
+  if (highestFailing === undefined) return `threshold: at most ${lowestOk.limit}: every build succeeded, even at the lowest limit${ignored}\n`;
+  return `threshold: ${lowestOk.limit} (every build succeeded from ${lowestOk.limit} up; a build failed at ${highestFailing.limit})${ignored}\n`;
 }
 
 export function searchResultLines(step: SearchStep | undefined, resolution: number): string {
@@ -237,7 +329,7 @@ export function searchResultLines(step: SearchStep | undefined, resolution: numb
     case "stuck":
       return step.reason === "no-success"
         ? `threshold: not found: the build ran out of memory even at ${formatBytes(step.limitBytes)}, ${step.builds} builds\n`
-        : `threshold: not found: the build ended "${step.status}" at ${formatBytes(step.limitBytes)}, which is not about the heap; see its console.log (${step.builds} builds)\n`;
+        : `threshold: not found: at ${formatBytes(step.limitBytes)} the build ended "${step.status}" ${MAX_LEFT_OUT_PER_LIMIT} times in a row, which says nothing about the heap; see their console.log (${step.builds} builds)\n`;
     case "run":
       return "threshold: the search has not finished\n";
   }
@@ -253,4 +345,22 @@ export function reportLine(path: string): string {
 
 export function reportNotWritten(out: string, path: string, reason: string): string {
   return `sweep: the report ${path} was not written (${reason}); the runs are intact: try \`bazel run //analysis:report -- ${out}\`\n`;
+}
+
+export function digestFailedLine(runDir: string, reason: string): string {
+  return `sweep: the heap dump in ${runDir} could not be digested (${reason}); it is kept there\n`;
+}
+
+/** After the runs table: blame's verdict and its top three suspects. */
+export function sweepBlameLines(result: BlameResult): string {
+  const lines = [verdictLine(result)];
+  for (const suspect of result.suspects.slice(0, 3)) {
+    const words = evidenceWords(suspect);
+    lines.push(`  ${suspect.score.toFixed(1).padStart(5)}  ${suspect.file === undefined ? suspect.function : `${suspect.function} (${suspect.file})`}${words === "" ? "" : `: ${words}`}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function blameNotDone(out: string, reason: string): string {
+  return `sweep: blame could not be computed (${reason}); the runs are intact: try \`bazel run //analysis:blame -- ${out}\`\n`;
 }

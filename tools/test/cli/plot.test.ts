@@ -6,13 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { FIXTURES_DIR, sweepFixture } from "../helpers/fixtures.js";
+import { FIXTURES_DIR, sweepFixture, sweepFixturesRoot } from "../helpers/fixtures.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "plot-cli-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const cli = (...args: string[]) => runCli(args, { cwd: FIXTURES_DIR });
-const withoutPaths = (text: string): string => text.replaceAll(scratch, "<scratch>").replaceAll(FIXTURES_DIR, "<fixtures>/");
+const cli = (...args: string[]) => runCli(args, { cwd: sweepFixturesRoot() });
+const withoutPaths = (text: string): string => text.replaceAll(scratch, "<scratch>").replaceAll(`${sweepFixturesRoot()}/`, "<fixtures>/").replaceAll(FIXTURES_DIR, "<fixtures>/");
 
 interface StatsRow {
   limit: string;
@@ -197,7 +197,7 @@ describe("plot on bad input", () => {
     { why: "an --out without a known extension", args: () => ["plot", "bazel-4.2.3/sweep", "--out", join(scratch, "plot.pdf")] },
     { why: "a series that does not exist", args: () => ["plot", "no/such/sweep", "--out", join(scratch, "x.svg")] },
     { why: "a stats file with a bad line", args: () => ["plot", badCsv, "--out", join(scratch, "x.svg")] },
-    { why: "a file that is not CSV", args: () => ["plot", "capture.mjs", "--out", join(scratch, "x.svg")] },
+    { why: "a file that is not CSV", args: () => ["plot", join(FIXTURES_DIR, "capture.mjs"), "--out", join(scratch, "x.svg")] },
   ])("rejects $why with one line on stderr, exit 2 and no output file", async ({ args }) => {
     const result = await cli(...args());
     expect(result.exitCode).toBe(2);

@@ -7,13 +7,13 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectProblems, pixelStats, startChromium, type Browser } from "../helpers/browser.js";
 import { runCli } from "../helpers/cli.js";
-import { BAZEL_VERSIONS, FIXTURES_DIR, sweepFixture } from "../helpers/fixtures.js";
+import { BAZEL_VERSIONS, FIXTURES_DIR, sweepFixture, sweepFixturesRoot } from "../helpers/fixtures.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "report-cli-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const cli = (...args: string[]) => runCli(args, { cwd: FIXTURES_DIR });
-const withoutPaths = (text: string): string => text.replaceAll(scratch, "<scratch>").replaceAll(FIXTURES_DIR, "<fixtures>/");
+const cli = (...args: string[]) => runCli(args, { cwd: sweepFixturesRoot() });
+const withoutPaths = (text: string): string => text.replaceAll(scratch, "<scratch>").replaceAll(`${sweepFixturesRoot()}/`, "<fixtures>/").replaceAll(FIXTURES_DIR, "<fixtures>/");
 
 describe.each(BAZEL_VERSIONS)("report of the Bazel %s sweep", (version) => {
   const out = join(scratch, version, "report.html");

@@ -30,6 +30,11 @@ describe("memory-adventure (root command)", () => {
         compare [options] <left> <right>  Show side by side which providers, output
                                           groups and files two targets return, marking
                                           what only one has.
+        heap [options] <PATH>             Digest a heap dump of a crashed Bazel
+                                          server: the Starlark code that holds the
+                                          heap.
+        blame [options] <SWEEP_DIR...>    Name the Starlark function that eats the
+                                          heap, from every signal a sweep left.
         help [command]                    display help for command
 
       Examples:

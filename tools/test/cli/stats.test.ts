@@ -4,15 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { FIXTURES_DIR, sweepFixture } from "../helpers/fixtures.js";
+import { FIXTURES_DIR, sweepFixture, sweepFixturesRoot } from "../helpers/fixtures.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "stats-cli-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Runs from the fixtures folder so that paths in the output are short and the same everywhere. */
-const stats = (...args: string[]) => runCli(["stats", ...args], { cwd: FIXTURES_DIR });
+const stats = (...args: string[]) => runCli(["stats", ...args], { cwd: sweepFixturesRoot() });
 /** Output without this machine's paths. */
-const withoutScratch = (text: string): string => text.replaceAll(scratch, "<scratch>").replaceAll(FIXTURES_DIR, "<fixtures>/");
+const withoutScratch = (text: string): string => text.replaceAll(scratch, "<scratch>").replaceAll(`${sweepFixturesRoot()}/`, "<fixtures>/").replaceAll(FIXTURES_DIR, "<fixtures>/");
 
 describe("stats on the Bazel 4.2.3 sweep fixture", () => {
   it("prints one CSV row a run, sorted by limit, warm-ups first", async () => {
@@ -20,13 +20,13 @@ describe("stats on the Bazel 4.2.3 sweep fixture", () => {
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatchInlineSnapshot(`
-      "id,limit,limitBytes,iteration,warmup,mode,bazelVersion,status,exitCode,wallSeconds,profileSeconds,gcCount,gcMinor,gcMajor,gcSeconds,gcWithoutDuration,peakHeapBytes,peakHeapSource,eventsRecovered,truncated
-      0018m-w01,18m,18874368,1,true,regular,4.2.3,oom,33,9.55,,,,,,,,,0,true
-      0018m-r01,18m,18874368,1,false,regular,4.2.3,oom,33,9.96,8.314197,119,69,50,2.432,0,,,1853,false
-      0018m-r02,18m,18874368,2,false,regular,4.2.3,oom,33,9.22,,,,,,,,,0,true
-      0256m-w01,256m,268435456,1,true,regular,4.2.3,ok,0,7.11,6.872339,11,6,5,0.407,0,19801984,memory-profile,12958,false
-      0256m-r01,256m,268435456,1,false,regular,4.2.3,ok,0,6.9,6.683918,12,7,5,0.342,0,19817752,memory-profile,12965,false
-      0256m-r02,256m,268435456,2,false,regular,4.2.3,ok,0,4.99,4.834299,10,5,5,0.357,0,19767872,memory-profile,12953,false
+      "id,limit,limitBytes,iteration,warmup,mode,bazelVersion,status,exitCode,wallSeconds,profileLevel,evidence,profileSeconds,gcCount,gcMinor,gcMajor,gcSeconds,gcWithoutDuration,peakHeapBytes,peakHeapSource,eventsRecovered,truncated
+      0018m-w01,18m,18874368,1,true,regular,4.2.3,oom,33,9.55,full,false,,,,,,,,,0,true
+      0018m-r01,18m,18874368,1,false,regular,4.2.3,oom,33,9.96,full,false,8.314197,119,69,50,2.432,0,,,1853,false
+      0018m-r02,18m,18874368,2,false,regular,4.2.3,oom,33,9.22,full,false,,,,,,,,,0,true
+      0256m-w01,256m,268435456,1,true,regular,4.2.3,ok,0,7.11,full,false,6.872339,11,6,5,0.407,0,19801984,memory-profile,12958,false
+      0256m-r01,256m,268435456,1,false,regular,4.2.3,ok,0,6.9,full,false,6.683918,12,7,5,0.342,0,19817752,memory-profile,12965,false
+      0256m-r02,256m,268435456,2,false,regular,4.2.3,ok,0,4.99,full,false,4.834299,10,5,5,0.357,0,19767872,memory-profile,12953,false
       "
     `);
   });
@@ -80,13 +80,13 @@ describe("stats on the Bazel 7.7.1 sweep fixture", () => {
     const result = await stats("bazel-7.7.1/sweep");
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatchInlineSnapshot(`
-      "id,limit,limitBytes,iteration,warmup,mode,bazelVersion,status,exitCode,wallSeconds,profileSeconds,gcCount,gcMinor,gcMajor,gcSeconds,gcWithoutDuration,peakHeapBytes,peakHeapSource,eventsRecovered,truncated
-      0024m-w01,24m,25165824,1,true,regular,7.7.1,oom,33,8.26,5.127811,21,20,1,0.146,0,,,979,true
-      0024m-r01,24m,25165824,1,false,regular,7.7.1,timeout,33,120.05,,,,,,,,,0,true
-      0024m-r02,24m,25165824,2,false,regular,7.7.1,oom,33,5.13,,,,,,,,,0,true
-      0256m-w01,256m,268435456,1,true,regular,7.7.1,ok,0,8.11,7.99654,11,8,3,0.342,0,116426739,profile-counter,17183,false
-      0256m-r01,256m,268435456,1,false,regular,7.7.1,ok,0,8.31,8.167633,12,9,3,0.415,0,104594816,profile-counter,17202,false
-      0256m-r02,256m,268435456,2,false,regular,7.7.1,ok,0,3.94,3.839863,12,9,3,0.169,0,94682798,profile-counter,17130,false
+      "id,limit,limitBytes,iteration,warmup,mode,bazelVersion,status,exitCode,wallSeconds,profileLevel,evidence,profileSeconds,gcCount,gcMinor,gcMajor,gcSeconds,gcWithoutDuration,peakHeapBytes,peakHeapSource,eventsRecovered,truncated
+      0024m-w01,24m,25165824,1,true,regular,7.7.1,oom,33,8.26,full,false,5.127811,21,20,1,0.146,0,,,979,true
+      0024m-r01,24m,25165824,1,false,regular,7.7.1,timeout,33,120.05,full,false,,,,,,,,,0,true
+      0024m-r02,24m,25165824,2,false,regular,7.7.1,oom,33,5.13,full,false,,,,,,,,,0,true
+      0256m-w01,256m,268435456,1,true,regular,7.7.1,ok,0,8.11,full,false,7.99654,11,8,3,0.342,0,116426739,profile-counter,17183,false
+      0256m-r01,256m,268435456,1,false,regular,7.7.1,ok,0,8.31,full,false,8.167633,12,9,3,0.415,0,104594816,profile-counter,17202,false
+      0256m-r02,256m,268435456,2,false,regular,7.7.1,ok,0,3.94,full,false,3.839863,12,9,3,0.169,0,94682798,profile-counter,17130,false
       "
     `);
   });
@@ -103,7 +103,7 @@ describe("stats on bad input", () => {
   it.each([
     { why: "a folder that does not exist", args: () => ["no/such/folder"] },
     { why: "a folder that is neither a sweep nor a run", args: () => ["bazel-4.2.3"] },
-    { why: "a file instead of a folder", args: () => ["capture.mjs"] },
+    { why: "a file instead of a folder", args: () => [join(FIXTURES_DIR, "capture.mjs")] },
     { why: "an unknown --format", args: () => ["--format", "xml", "bazel-4.2.3/sweep"] },
     { why: "no folder at all", args: () => [] },
     {

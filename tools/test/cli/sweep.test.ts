@@ -1,12 +1,15 @@
 // `sweep` as users see it, without Bazel: its help, and every mistake it refuses before any build runs
 // (one line on stderr, exit 2, nothing written). Real builds are in test/e2e/sweep.e2e.test.ts.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { processStartTicks } from "../../src/io/sweep-lock.js";
+import { BUNDLE_PATH, cliEnvironment, runCli } from "../helpers/cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "memory-adventure-cli-sweep-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const workspace = join(scratch, "ws");
 mkdirSync(workspace);
 writeFileSync(join(workspace, "WORKSPACE.bazel"), "");
@@ -33,7 +36,10 @@ describe("sweep --help", () => {
       "--resolution",
       "--shard",
       "--force",
-      "--heap-dumps",
+      "--profile",
+      "--evidence-runs",
+      "--no-heap-dumps",
+      "--keep-heap-dumps",
       "--show-console",
     ]) {
       expect(result.stdout).toContain(option);
@@ -92,7 +98,7 @@ describe("sweep refuses, in one line and before any build", () => {
   it("an --out folder that holds another plan, naming what differs", async () => {
     const out = join(scratch, "other-plan");
     mkdirSync(out);
-    const settings = { workspace, bazel: "bazel", targets: ["//..."], limits: ["256m"], runs: 3, warmup: 0, mode: "regular", configs: [], buildFlags: [], startupFlags: [], timeoutSeconds: 600, search: null };
+    const settings = { workspace, bazel: "bazel", targets: ["//..."], limits: ["256m"], runs: 3, warmup: 0, mode: "regular", configs: [], buildFlags: [], startupFlags: [], timeoutSeconds: 600, search: null, profile: "light", evidenceRuns: 0 };
     writeFileSync(join(out, "sweep.json"), JSON.stringify({ schema: 1, fingerprint: "0000000000000000", settings }));
     const result = await runCli(["sweep", "--workspace", workspace, "--out", out, "--limits", "256m", "--runs", "2"], { cwd: scratch });
     expect(result.exitCode).toBe(2);
@@ -117,5 +123,86 @@ describe("sweep refuses, in one line and before any build", () => {
         `so //... would find Bazel's own files there; add the line "results" to .bazelignore, or choose an --out outside the workspace\n`,
     );
     expect(existsSync(join(workspace, "results"))).toBe(false);
+  });
+});
+
+describe("one sweep at a time in a folder", () => {
+  // Stands in for Bazel where none may run: it answers --version, and every other command (the first is
+  // the run's `bazel clean`) waits until it is interrupted, as a long build does.
+  const standIn = join(scratch, "slow-bazel.sh");
+  writeFileSync(standIn, '#!/bin/sh\ncase "$*" in *--version*) echo "bazel 7.7.1"; exit 0;; esac\nsleep 60\n');
+  chmodSync(standIn, 0o755);
+  const args = (out: string): string[] => ["sweep", "--workspace", workspace, "--bazel", standIn, "--limits", "256m,512m", "--out", out];
+
+  it("refuses a second sweep and a shard into a folder a sweep is writing, naming it; SIGTERM releases the lock", async () => {
+    const out = join(scratch, "busy");
+    const first = spawn(process.execPath, [BUNDLE_PATH, ...args(out)], { cwd: scratch, env: cliEnvironment(), stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    first.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => first.on("close", (code) => resolve(code)));
+    // Its first run's clean is running: the lock is held.
+    while (!existsSync(join(out, "runs", "0256m-r01", "clean.log"))) await new Promise((resolve) => setTimeout(resolve, 100));
+    const lock = JSON.parse(readFileSync(join(out, "sweep.lock"), "utf8")) as { pid: number; startedAt: string };
+    expect(lock.pid).toBe(first.pid);
+
+    const before = readdirSync(out).sort();
+    for (const extra of [[], ["--shard", "2/2"]]) {
+      const second = await runCli([...args(out), ...extra], { cwd: scratch });
+      expect(second.exitCode).toBe(2);
+      expect(second.stdout).toBe("");
+      expect(second.stderr).toBe(
+        `memory-adventure: --out: ${out} is in use by another sweep (pid ${first.pid}, started ${lock.startedAt}: ` +
+          `memory-adventure.mjs ${args(out).join(" ")}); wait for it to finish, or choose another --out\n`,
+      );
+      expect(readdirSync(out).sort()).toEqual(before);
+    }
+
+    first.kill("SIGTERM");
+    expect(await exited, stderr).toBe(1);
+    expect(stderr).toContain("sweep: interrupted; finished runs are kept");
+    expect(existsSync(join(out, "sweep.lock"))).toBe(false);
+    expect(JSON.parse(readFileSync(join(out, "runs", "0256m-r01", "run.json"), "utf8"))).toMatchObject({ status: "interrupted", stoppedBy: "interrupt" });
+  }, 60_000);
+
+  it("takes over the lock of a sweep that died, says so in one line, and leaves nothing when it then stops", async () => {
+    const out = join(scratch, "stale");
+    mkdirSync(out);
+    // A process that held the lock and is gone: its pid and start time, read while it ran.
+    const gone = spawn("sleep", ["30"]);
+    const startTicks = await processStartTicks(gone.pid!);
+    gone.kill("SIGKILL");
+    await new Promise((resolve) => gone.on("close", resolve));
+    writeFileSync(
+      join(out, "sweep.lock"),
+      JSON.stringify({ pid: gone.pid, startTicks, host: hostname(), startedAt: "2025-06-01T10:00:00.000Z", argv: ["node", "memory-adventure.mjs", "sweep"], token: "t" }),
+    );
+    const result = await runCli(["sweep", "--workspace", workspace, "--bazel", join(scratch, "no-such-bazel"), "--out", out], { cwd: scratch });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      `sweep: the sweep that locked ${out} is gone (pid ${gone.pid}, started 2025-06-01T10:00:00.000Z); taking its lock over\n` +
+        `memory-adventure: cannot run Bazel "${join(scratch, "no-such-bazel")}" (not found or not executable); install Bazel or give its path with --bazel\n`,
+    );
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
+
+describe("sweep into a full disk", () => {
+  const full = join(scratch, "full");
+  beforeAll(() => {
+    mkdirSync(full);
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", full]);
+  });
+  afterAll(() => execFileSync("umount", [full]));
+
+  it("stops with one line saying so, exit 2, and leaves nothing behind", async () => {
+    try {
+      writeFileSync(join(full, "filler"), Buffer.alloc(2 * 1024 * 1024));
+    } catch {
+      // full now
+    }
+    const out = join(full, "sweep");
+    const result = await runCli(["sweep", "--workspace", workspace, "--bazel", join(scratch, "no-such-bazel"), "--out", out], { cwd: scratch });
+    expect(result).toEqual({ exitCode: 2, stdout: "", stderr: `memory-adventure: the disk of ${out} is full; free some space, or choose an --out on another disk\n` });
+    expect(readdirSync(full)).toEqual(["filler"]);
   });
 });

@@ -8,41 +8,46 @@ import {
   sweepBuildFlags,
   sweepJvmFlags,
   versionFromProbe,
+  PROFILE_LEVELS,
   type BazelVersion,
   type FlagContext,
+  type ProfileLevel,
 } from "../../src/core/bazel-flags.js";
 import type { BuildMode } from "../../src/core/run-record.js";
 
 const version = (major: number): BazelVersion => ({ major, minor: 0, patch: 0, label: `${major}.0.0`, source: "--version" });
-const context = (mode: BuildMode, heapDumps = false): FlagContext => ({
+const context = (mode: BuildMode, profileLevel: ProfileLevel = "light"): FlagContext => ({
   mode,
-  heapDumps,
+  profileLevel,
   profile: "/out/runs/0256m-r01/profile.json.gz",
   starlarkCpuProfile: "/out/runs/0256m-r01/starlark-cpu.pprof",
   memoryProfile: "/out/runs/0256m-r01/memory-profile.txt",
   bep: "/out/runs/0256m-r01/bep.json",
 });
 
-const ALWAYS = [
+/** What a light profile records (and full, and none does not). */
+const LIGHT = [
   "--profile=/out/runs/0256m-r01/profile.json.gz",
-  "--noslim_profile",
-  "--experimental_profile_include_target_label",
-  "--record_full_profiler_data",
   "--starlark_cpu_profile=/out/runs/0256m-r01/starlark-cpu.pprof",
   "--memory_profile=/out/runs/0256m-r01/memory-profile.txt",
   "--build_event_json_file=/out/runs/0256m-r01/bep.json",
 ];
+/** What only a full profile adds. */
+const FULL_ONLY = ["--noslim_profile", "--experimental_profile_include_target_label", "--record_full_profiler_data"];
+const PROFILE_ON = { 4: "--experimental_generate_json_trace_profile", 7: "--generate_json_trace_profile" } as const;
+const PROFILE_OFF = { 4: "--noexperimental_generate_json_trace_profile", 7: "--nogenerate_json_trace_profile" } as const;
 
 describe("sweepBuildFlags, row by row", () => {
-  it.each<{ row: string; major: number; mode: BuildMode; heapDumps?: boolean; has: string[]; hasNot: string[] }>([
-    { row: "4.x profile name", major: 4, mode: "regular", has: ["--experimental_generate_json_trace_profile"], hasNot: ["--generate_json_trace_profile"] },
-    { row: "5+ profile name", major: 5, mode: "regular", has: ["--generate_json_trace_profile"], hasNot: ["--experimental_generate_json_trace_profile"] },
-    { row: "7 profile name", major: 7, mode: "regular", has: ["--generate_json_trace_profile"], hasNot: ["--experimental_generate_json_trace_profile"] },
-    { row: "artifacts on 4.x", major: 4, mode: "regular", has: ALWAYS, hasNot: [] },
-    { row: "artifacts on 7", major: 7, mode: "regular", has: ALWAYS, hasNot: [] },
-    { row: "no heap dump flag on 4.x even when asked", major: 4, mode: "regular", heapDumps: true, has: [], hasNot: ["--heap_dump_on_oom"] },
-    { row: "heap dump flag on 5+ when asked", major: 5, mode: "regular", heapDumps: true, has: ["--heap_dump_on_oom"], hasNot: [] },
-    { row: "no heap dump flag unless asked", major: 7, mode: "regular", has: [], hasNot: ["--heap_dump_on_oom"] },
+  it.each<{ row: string; major: number; mode: BuildMode; level?: ProfileLevel; has: string[]; hasNot: string[] }>([
+    { row: "4.x profile name", major: 4, mode: "regular", has: [PROFILE_ON[4]], hasNot: ["--generate_json_trace_profile"] },
+    { row: "5+ profile name", major: 5, mode: "regular", has: [PROFILE_ON[7]], hasNot: [PROFILE_ON[4]] },
+    { row: "7 profile name", major: 7, mode: "regular", has: [PROFILE_ON[7]], hasNot: [PROFILE_ON[4]] },
+    ...([4, 7] as const).flatMap((major) => [
+      { row: `profile none on ${major}: no profile, no other recorder`, major, mode: "regular" as const, level: "none" as const, has: [PROFILE_OFF[major]], hasNot: [PROFILE_ON[major], ...LIGHT, ...FULL_ONLY] },
+      { row: `profile light on ${major}: the recorders, slim`, major, mode: "regular" as const, level: "light" as const, has: [PROFILE_ON[major], ...LIGHT], hasNot: [PROFILE_OFF[major], ...FULL_ONLY] },
+      { row: `profile full on ${major}: everything`, major, mode: "regular" as const, level: "full" as const, has: [PROFILE_ON[major], ...LIGHT, ...FULL_ONLY], hasNot: [PROFILE_OFF[major]] },
+    ]),
+    { row: "no --heap_dump_on_oom on any version (the JVM's dump is taken instead)", major: 7, mode: "regular", level: "full", has: [], hasNot: ["--heap_dump_on_oom"] },
     { row: "nobuild on 4.x", major: 4, mode: "nobuild", has: ["--nobuild"], hasNot: ["--noexperimental_merged_skyframe_analysis_execution"] },
     { row: "nobuild on 7 turns Skymeld off", major: 7, mode: "nobuild", has: ["--nobuild", "--noexperimental_merged_skyframe_analysis_execution"], hasNot: [] },
     { row: "regular on 4.x knows no Skymeld", major: 4, mode: "regular", has: [], hasNot: ["--noexperimental_merged_skyframe_analysis_execution", "--nobuild"] },
@@ -51,23 +56,23 @@ describe("sweepBuildFlags, row by row", () => {
     { row: "regular on 7 turns Skymeld off (default on)", major: 7, mode: "regular", has: ["--noexperimental_merged_skyframe_analysis_execution"], hasNot: ["--experimental_merged_skyframe_analysis_execution"] },
     { row: "skymeld on 6", major: 6, mode: "skymeld", has: ["--experimental_merged_skyframe_analysis_execution"], hasNot: ["--noexperimental_merged_skyframe_analysis_execution", "--nobuild"] },
     { row: "skymeld on 7", major: 7, mode: "skymeld", has: ["--experimental_merged_skyframe_analysis_execution"], hasNot: ["--noexperimental_merged_skyframe_analysis_execution"] },
-  ])("$row", ({ major, mode, heapDumps, has, hasNot }) => {
-    const flags = sweepBuildFlags(version(major), context(mode, heapDumps ?? false));
+  ])("$row", ({ major, mode, level, has, hasNot }) => {
+    const flags = sweepBuildFlags(version(major), context(mode, level ?? "light"));
     for (const flag of has) expect(flags).toContain(flag);
     for (const flag of hasNot) expect(flags).not.toContain(flag);
   });
 
-  it("every row of the table is exercised by some version and mode", () => {
+  it("every row of the table is exercised by some version, mode and profile level", () => {
     const seen = new Set<string>();
     for (const major of [4, 5, 6, 7, 8]) {
       for (const mode of ["regular", "nobuild", "skymeld"] as const) {
-        for (const heapDumps of [false, true]) {
-          for (const flag of sweepBuildFlags(version(major), context(mode, heapDumps))) seen.add(flag);
+        for (const level of PROFILE_LEVELS) {
+          for (const flag of sweepBuildFlags(version(major), context(mode, level))) seen.add(flag);
         }
       }
     }
     for (const row of FLAG_TABLE) {
-      const rowFlags = (["regular", "nobuild", "skymeld"] as const).flatMap((mode) => [...row.flags(context(mode, true))]);
+      const rowFlags = (["regular", "nobuild", "skymeld"] as const).flatMap((mode) => PROFILE_LEVELS.flatMap((level) => [...row.flags(context(mode, level))]));
       expect(rowFlags.length, row.purpose).toBeGreaterThan(0);
       for (const flag of rowFlags) expect(seen, `${row.purpose}: ${flag}`).toContain(flag);
     }
@@ -125,9 +130,13 @@ describe("sweepJvmFlags", () => {
   // Quoted: the ':' in the folder would otherwise end the -Xlog option's file name.
   const GC_LOG_FLAG = '-Xlog:gc:file="/out:1/runs/0256m-r01/gc.log":uptime,level,tags:filecount=0';
   it.each([
-    { limit: "256m", heapDumps: false, flags: ["-Xmx256m", "-XX:-HeapDumpOnOutOfMemoryError", GC_LOG_FLAG] },
-    { limit: "1g", heapDumps: true, flags: ["-Xmx1g", GC_LOG_FLAG] },
-  ])("$limit, heap dumps $heapDumps", ({ limit, heapDumps, flags }) => {
-    expect(sweepJvmFlags(limit, heapDumps, "/out:1/runs/0256m-r01/gc.log")).toEqual(flags);
+    { limit: "256m", heapDump: undefined, flags: ["-Xmx256m", "-XX:-HeapDumpOnOutOfMemoryError", GC_LOG_FLAG] },
+    {
+      limit: "1g",
+      heapDump: "/out:1/runs/1024m-r01/heap.hprof",
+      flags: ["-Xmx1g", "-XX:+HeapDumpOnOutOfMemoryError", "-XX:HeapDumpPath=/out:1/runs/1024m-r01/heap.hprof", GC_LOG_FLAG],
+    },
+  ])("$limit, heap dump $heapDump", ({ limit, heapDump, flags }) => {
+    expect(sweepJvmFlags(limit, heapDump, "/out:1/runs/0256m-r01/gc.log")).toEqual(flags);
   });
 });

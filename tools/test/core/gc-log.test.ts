@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { GC_THRASH_RULE, gcThrashing, parseGcLog, parseGcPause, type GcPause } from "../../src/core/gc-log.js";
+import { GC_PRESSURE_RULE, GC_THRASH_RULE, gcPressure, gcThrashing, parseGcLog, parseGcPause, type GcPause } from "../../src/core/gc-log.js";
 
 const MIB = 1024 ** 2;
 
@@ -136,5 +136,59 @@ describe("gcThrashing", () => {
       { uptimeSeconds: 100, id: 999, kind: "young", beforeBytes: 100 * MIB, afterBytes: 60 * MIB, committedBytes: 128 * MIB, pauseSeconds: 0.01 },
     ];
     expect(gcThrashing(recovered, 128 * MIB)).toBeUndefined();
+  });
+});
+
+describe("gcPressure: does a timeout count as a memory outcome", () => {
+  it.each([
+    { version: "4.2.3", name: "ok", limitMiB: 256, pressure: false },
+    { version: "7.7.1", name: "ok", limitMiB: 256, pressure: false },
+    { version: "4.2.3", name: "failed", limitMiB: 256, pressure: false },
+    // //:slow sleeping in its action: a few collections at the start, then nothing for 100 s.
+    { version: "4.2.3", name: "timeout", limitMiB: 256, pressure: false, quietSeconds: 100 },
+    { version: "4.2.3", name: "timeout", limitMiB: 256, pressure: false },
+    // The server that hung at 128m: three quarters of the time in GC, the heap full after each collection.
+    { version: "4.2.3", name: "oom-hang-silent", limitMiB: 128, pressure: true },
+    // The build that crawled at 82m ended with its heap freed: at its end, no pressure.
+    { version: "4.2.3", name: "thrash-finishes", limitMiB: 82, pressure: false },
+  ])("Bazel $version $name run, quiet for $quietSeconds s at the end: $pressure", ({ version, name, limitMiB, pressure, quietSeconds }) => {
+    expect(gcPressure(parseGcLog(realLog(version, name)), limitMiB * MIB, quietSeconds).underPressure).toBe(pressure);
+  });
+
+  it("the build that crawled at 82m was under pressure all through its crawl, where a timeout would have stopped it", () => {
+    const pauses = parseGcLog(realLog("4.2.3", "thrash-finishes"));
+    for (const minute of [2, 3, 4, 5]) {
+      const verdict = gcPressure(pauses.filter((pause) => pause.uptimeSeconds <= minute * 60), 82 * MIB);
+      expect(verdict.underPressure, `at ${minute} min: ${JSON.stringify(verdict)}`).toBe(true);
+    }
+  });
+
+  it("a run that went quiet after its last collection is judged on its last minute, not its log's", () => {
+    const pauses = thrashing(61, 0.99, 127, 128);
+    expect(gcPressure(pauses, 128 * MIB).underPressure).toBe(true);
+    expect(gcPressure(pauses, 128 * MIB, 30).underPressure).toBe(false);
+    expect(gcPressure(pauses, 128 * MIB, 120)).toEqual({ underPressure: false, pauseShare: 0, heapShareAfterFull: undefined });
+  });
+
+  it.each([
+    { why: "half the time in GC with 80% of the heap live", pauseShare: 0.5, afterMiB: 0.8 * 128, pressure: true },
+    { why: "a little under half the time in GC", pauseShare: 0.48, afterMiB: 120, pressure: false },
+    { why: "a little under 80% of the heap live", pauseShare: 0.9, afterMiB: 0.78 * 128, pressure: false },
+  ])("$why: $pressure", ({ pauseShare, afterMiB, pressure }) => {
+    expect(gcPressure(thrashing(61, pauseShare, afterMiB, 128), 128 * MIB).underPressure).toBe(pressure);
+    expect(GC_PRESSURE_RULE).toMatchObject({ minPauseShare: 0.5, minHeapShareAfterFull: 0.8 });
+  });
+
+  it.each([
+    { why: "no pause at all", pauses: [] },
+    { why: "no full collection in the last minute", pauses: thrashing(61, 0.99, 127, 128).map((pause) => ({ ...pause, kind: "young" as const })) },
+  ])("no pressure: $why", ({ pauses }) => {
+    expect(gcPressure(pauses, 128 * MIB).underPressure).toBe(false);
+  });
+
+  it("a short run is judged on all of it", () => {
+    const verdict = gcPressure(thrashing(20, 0.9, 120, 128, 0), 128 * MIB);
+    expect(verdict.underPressure).toBe(true);
+    expect(verdict.pauseShare).toBeCloseTo(0.9, 2);
   });
 });

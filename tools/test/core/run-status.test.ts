@@ -68,12 +68,30 @@ describe("classifyRun on partial evidence", () => {
   const killed = fixture("4.2.3", "action-killed");
   const silent = fixture("4.2.3", "oom-silent-console");
   const silentHang = fixture("4.2.3", "oom-hang-silent");
+  const oom77 = fixture("7.7.1", "oom-hang");
   it.each<{ why: string; outcome: RunOutcome; status: RunStatus }>([
     { why: "exit 33 alone is out of memory", outcome: { ...oom, console: "", serverLog: "", bep: "" }, status: "oom" },
     { why: "the BEP alone says OUT_OF_MEMORY (client killed)", outcome: { ...oom, exitCode: null, console: "", serverLog: "" }, status: "oom" },
     { why: "the console alone, with the server gone (exit 37)", outcome: { ...oom, exitCode: 37, serverLog: "", bep: "" }, status: "oom" },
     { why: "jvm.out alone, with the server gone (exit 37)", outcome: { ...silent, bep: "" }, status: "oom" },
-    { why: "exit 37 without any OutOfMemoryError is a failure", outcome: { ...silent, serverLog: "", bep: "" }, status: "failed" },
+    {
+      why: "exit 37 with no OutOfMemoryError anywhere: the server died otherwise (killed from outside)",
+      outcome: { ...silent, serverLog: "", bep: "" },
+      status: "server-died",
+    },
+    {
+      why: "the same on 7.7.1: its console without Bazel's own OutOfMemoryError lines",
+      outcome: { ...oom77, exitCode: 37, stoppedBy: undefined, console: oom77.console.split("\n").filter((line) => !/OutOfMemory|out of memory|^\s+at /.test(line)).join("\n"), serverLog: "", bep: "" },
+      status: "server-died",
+    },
+    {
+      why: "a server gone with its OutOfMemoryError only in java.log is still out of memory",
+      outcome: { ...silent, serverLog: fixture("4.2.3", "oom-hang-silent").serverLog, bep: "" },
+      status: "oom",
+    },
+    { why: "exit 37 without the client's 'Server terminated abruptly' line is a failure", outcome: { ...silent, console: "", serverLog: "", bep: "" }, status: "failed" },
+    { why: "a server killed after a timeout is a timeout, not a dead server", outcome: { ...silent, stoppedBy: "timeout", serverLog: "", bep: "" }, status: "timeout" },
+    { why: "a server killed after Ctrl-C is an interruption", outcome: { ...silent, stoppedBy: "interrupt", serverLog: "", bep: "" }, status: "interrupted" },
     {
       why: "an action's own OutOfMemoryError in a failed build is not the server's",
       outcome: { exitCode: 1, stoppedBy: undefined, console: `${killed.console}\njava.lang.OutOfMemoryError: Java heap space\n`, serverLog: "", bep: "" },

@@ -100,6 +100,8 @@ const settings: SweepSettings = {
   startupFlags: [],
   timeoutSeconds: 600,
   search: null,
+  profile: "light",
+  evidenceRuns: 0,
 };
 
 describe("planFingerprint", () => {

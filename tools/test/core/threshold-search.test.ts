@@ -8,6 +8,7 @@ const config: SearchConfig = { low: 128 * MiB, high: 1024 * MiB, resolution: 5 *
 const ok = (mib: number): SearchRun => ({ limitBytes: mib * MiB, warmup: false, status: "ok" });
 const oom = (mib: number): SearchRun => ({ limitBytes: mib * MiB, warmup: false, status: "oom" });
 const runAt = (mib: number): SearchStep => ({ kind: "run", limitBytes: mib * MiB, warmup: false });
+const other = (mib: number, status: RunStatus, gcPressure?: boolean): SearchRun => ({ limitBytes: mib * MiB, warmup: false, status, gcPressure });
 
 describe("nextSearchStep", () => {
   it.each<{ why: string; config?: Partial<SearchConfig>; runs: SearchRun[]; next: SearchStep }>([
@@ -24,8 +25,14 @@ describe("nextSearchStep", () => {
     { why: "and repeats the next upper end", runs: [oom(315), ok(320), oom(320), ok(325)], next: runAt(325) },
     { why: "done at one resolution, confirmed", runs: [oom(315), ok(320), ok(320), ok(320)], next: { kind: "done", threshold: 320 * MiB, below: 315 * MiB, builds: 4 } },
     { why: "successes below a crash do not count", runs: [ok(200), oom(315), ok(320), ok(320), ok(320)], next: { kind: "done", threshold: 320 * MiB, below: 315 * MiB, builds: 5 } },
-    { why: "a build that fails otherwise stops the search", runs: [ok(1025), { limitBytes: 125 * MiB, warmup: false, status: "failed" }], next: { kind: "stuck", reason: "build-fails", limitBytes: 125 * MiB, status: "failed", builds: 2 } },
-    { why: "an action killed stops the search", runs: [{ limitBytes: 1025 * MiB, warmup: false, status: "action-killed" }], next: { kind: "stuck", reason: "build-fails", limitBytes: 1025 * MiB, status: "action-killed", builds: 1 } },
+    { why: "a build that failed otherwise is left out: its limit is tried again", runs: [ok(1025), other(125, "failed")], next: runAt(125) },
+    { why: "twice in a row at one limit, it stops the search", runs: [ok(1025), other(125, "failed"), other(125, "failed")], next: { kind: "stuck", reason: "build-fails", limitBytes: 125 * MiB, status: "failed", builds: 3 } },
+    { why: "different non-memory outcomes in a row count together", runs: [ok(1025), other(125, "server-died"), other(125, "timeout", false)], next: { kind: "stuck", reason: "build-fails", limitBytes: 125 * MiB, status: "timeout", builds: 3 } },
+    { why: "one between memory outcomes is bad luck, not the build", runs: [oom(315), ok(320), other(320, "server-died"), ok(320), other(320, "failed"), ok(320)], next: { kind: "done", threshold: 320 * MiB, below: 315 * MiB, builds: 6 } },
+    { why: "a server killed from outside does not count as a crash of the heap", runs: [other(1025, "server-died")], next: runAt(1025) },
+    { why: "a timeout without GC pressure is left out", runs: [ok(1025), other(125, "timeout", false)], next: runAt(125) },
+    { why: "a timeout under GC pressure is a memory failure", runs: [ok(1025), other(125, "timeout", true)], next: runAt(575) },
+    { why: "an action killed is a memory failure", runs: [ok(1025), other(125, "action-killed")], next: runAt(575) },
     { why: "interrupted runs are ignored (redone)", runs: [ok(1025), { limitBytes: 125 * MiB, warmup: false, status: "interrupted" }], next: runAt(125) },
     { why: "warm-ups do not decide", config: { warmup: 1 }, runs: [{ limitBytes: 1025 * MiB, warmup: true, status: "oom" }], next: runAt(1025) },
     { why: "no success up to the ceiling", config: { ceiling: 2050 * MiB }, runs: [oom(1025), oom(2050)], next: { kind: "stuck", reason: "no-success", limitBytes: 2050 * MiB, status: "oom", builds: 2 } },
@@ -35,10 +42,19 @@ describe("nextSearchStep", () => {
   });
 });
 
-/** Runs the planner against a build that crashes below `thresholdMiB` (and at noisy limits, once each). */
-function simulate(searchConfig: SearchConfig, thresholdMiB: number, noisy: readonly number[] = []): { step: SearchStep; runs: SearchRun[] } {
+/**
+ * Runs the planner against a build that crashes below `thresholdMiB` (and at noisy limits, once each); at
+ * `unlucky` limits the first build ends for a reason other than memory (a server killed from outside).
+ */
+function simulate(
+  searchConfig: SearchConfig,
+  thresholdMiB: number,
+  noisy: readonly number[] = [],
+  unlucky: readonly number[] = [],
+): { step: SearchStep; runs: SearchRun[] } {
   const runs: SearchRun[] = [];
   const crashedOnce = new Set<number>();
+  const diedOnce = new Set<number>();
   for (let i = 0; i < 200; i++) {
     const step = nextSearchStep(searchConfig, runs);
     if (step.kind !== "run") return { step, runs };
@@ -46,6 +62,10 @@ function simulate(searchConfig: SearchConfig, thresholdMiB: number, noisy: reado
     if (noisy.includes(step.limitBytes / MiB) && !crashedOnce.has(step.limitBytes)) {
       crashedOnce.add(step.limitBytes);
       status = "oom";
+    }
+    if (unlucky.includes(step.limitBytes / MiB) && !diedOnce.has(step.limitBytes)) {
+      diedOnce.add(step.limitBytes);
+      status = "server-died";
     }
     runs.push({ limitBytes: step.limitBytes, warmup: step.warmup, status });
   }
@@ -68,5 +88,13 @@ describe("search end to end against a simulated build", () => {
   it("a noisy limit just above the threshold is not reported as safe", () => {
     const { step } = simulate(config, 321, [325]);
     expect(step).toMatchObject({ kind: "done", threshold: 330 * MiB, below: 325 * MiB });
+  });
+
+  it("servers killed from outside cost one build each and do not move the answer", () => {
+    const clean = simulate(config, 321);
+    const probed = [...new Set(clean.runs.map((run) => run.limitBytes / MiB))];
+    const { step, runs } = simulate(config, 321, [], probed);
+    expect(step).toMatchObject({ kind: "done", threshold: 325 * MiB, below: 320 * MiB });
+    expect(runs.length).toBe(clean.runs.length + probed.length);
   });
 });

@@ -10,6 +10,7 @@ import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseGcLog } from "../../src/core/gc-log.js";
 import type { RunRecord } from "../../src/core/run-record.js";
+import { threadDumpProgress } from "../../src/core/thread-dump.js";
 import { serverPid } from "../../src/io/bazel-process.js";
 import { writeSweepWorkspace } from "../fixtures/sweep-workspace.mjs";
 import { BAZEL, WORKSPACE_ROOT, runProcess } from "../helpers/bazel.js";
@@ -35,6 +36,23 @@ function record(out: string, id: string): RunRecord {
 
 async function expectNoServer(out: string): Promise<void> {
   expect(await serverPid(join(out, "output_base"))).toBeUndefined();
+  // ...and the folder is free for the next sweep.
+  expect(existsSync(join(out, "sweep.lock"))).toBe(false);
+}
+
+/**
+ * The thread dump is best effort: run.json says whether the sweep got one (only when it stopped the server
+ * itself), and when it says so, jvm.out holds the whole dump.
+ */
+function expectThreadDumpAsRecorded(out: string, run: RunRecord): void {
+  const stoppedTheServer = run.stoppedBy === "timeout" || run.stoppedBy === "oom-hang" || run.stoppedBy === "gc-thrash";
+  if (!stoppedTheServer) {
+    expect(run.threadDumpTaken).toBeUndefined();
+    return;
+  }
+  expect(typeof run.threadDumpTaken).toBe("boolean");
+  const jvmOut = readFileSync(join(out, "runs", run.id, "jvm.out"), "utf8");
+  if (run.threadDumpTaken) expect(threadDumpProgress(jvmOut).threads).toBe(true);
 }
 
 describe("sweep with real Bazel", () => {
@@ -65,6 +83,10 @@ describe("sweep with real Bazel", () => {
       expect(run.argv.slice(-2)).toEqual(["--", "//..."]);
       expect(Date.parse(run.endedAt) - Date.parse(run.startedAt)).toBeCloseTo(run.wallSeconds * 1000, -2);
       expect(Object.keys(run.artifacts).sort()).toEqual(["bep", "console", "gcLog", "memoryProfile", "profile", "serverJavaLog", "serverLog", "starlarkCpuProfile"]);
+      // Every run with a GC log has its verdict; an ok build at 1g is under no pressure.
+      expect(typeof run.gcPressure).toBe("boolean");
+      if (status === "ok") expect(run.gcPressure).toBe(false);
+      expectThreadDumpAsRecorded(out, run);
       for (const file of Object.values(run.artifacts)) expect(existsSync(join(dir, file)), file).toBe(true);
       const profile = await readFile(join(dir, run.artifacts.profile!));
       expect([...profile.subarray(0, 2)]).toEqual([0x1f, 0x8b]); // gzip
@@ -82,10 +104,7 @@ describe("sweep with real Bazel", () => {
     const oomDir = join(out, "runs", "0128m-r01");
     const serverText = ["console.log", "jvm.out", "java.log"].map((file) => readFileSync(join(oomDir, file), "utf8")).join("\n");
     expect(serverText).toMatch(/ran out of memory|java\.lang\.OutOfMemoryError/);
-    if (oomRun.stoppedBy !== undefined) {
-      expect(oomRun.stoppedBy).toBe("oom-hang");
-      expect(readFileSync(join(oomDir, "jvm.out"), "utf8")).toContain("Full thread dump");
-    }
+    if (oomRun.stoppedBy !== undefined) expect(["oom-hang", "gc-thrash"]).toContain(oomRun.stoppedBy);
     // Every pause of the server's collector is in gc.log, the OOM run's ending with its heap full.
     const pauses = parseGcLog(readFileSync(join(oomDir, "gc.log"), "utf8"));
     expect(pauses.length).toBeGreaterThan(10);
@@ -125,6 +144,8 @@ describe("sweep with real Bazel", () => {
     expect(Date.now() - interruptedAt).toBeLessThan(30_000);
     expect(stderr).toContain("sweep: interrupted; finished runs are kept");
     expect(record(out, "0256m-r01")).toMatchObject({ status: "interrupted", stoppedBy: "interrupt" });
+    // Ctrl-C asks for no thread dump.
+    expect(record(out, "0256m-r01").threadDumpTaken).toBeUndefined();
     expect(existsSync(join(out, "runs", "0512m-r01"))).toBe(false);
     await expectNoServer(out);
 
@@ -142,11 +163,15 @@ describe("sweep with real Bazel", () => {
     const result = await sweep(["--workspace", testWorkspace, "--targets", "//:slow", "--limits", "256m", "--timeout", "8s", "--out", out]);
     expect(result.exitCode, result.stderr).toBe(1);
     const run = record(out, "0256m-r01");
-    expect(run).toMatchObject({ status: "timeout", stoppedBy: "timeout" });
+    // A server waiting for a sleeping action: no GC pressure, so the timeout says nothing about the heap.
+    expect(run).toMatchObject({ status: "timeout", stoppedBy: "timeout", gcPressure: false });
+    expect(result.stdout).toMatch(/^0256m-r01 +256m +timeout .* left out: timed out without GC pressure/m);
     expect(run.wallSeconds).toBeGreaterThanOrEqual(8);
+    // The stop waits only until the dump is whole, not for a fixed time.
     expect(run.wallSeconds).toBeLessThan(30);
-    // What the server was doing when it was stopped: a thread dump, with the build's threads waiting.
-    expect(readFileSync(join(out, "runs", "0256m-r01", "jvm.out"), "utf8")).toContain("Full thread dump");
+    // What the server was doing when it was stopped: an idle server answers SIGQUIT, so the dump is whole.
+    expect(run.threadDumpTaken).toBe(true);
+    expectThreadDumpAsRecorded(out, run);
     await expectNoServer(out);
   });
 

@@ -1,5 +1,6 @@
 // Paths of the real-Bazel fixtures (captured by test/fixtures/capture.mjs; see its header for how).
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { constants as zlibConstants, gunzipSync } from "node:zlib";
@@ -9,9 +10,26 @@ export const FIXTURES_DIR = fileURLToPath(new URL("../fixtures/", import.meta.ur
 export const BAZEL_VERSIONS = ["4.2.3", "7.7.1"] as const;
 export type BazelVersion = (typeof BAZEL_VERSIONS)[number];
 
-/** The small sweep folder captured with that Bazel: runs/<id>/run.json and artifacts. */
+/**
+ * A temporary folder holding a copy of each Bazel version's sweep fixture as bazel-<version>/sweep, made once
+ * per test process: readers cache each run's summary (run-summary.json) in its run folder, and the checked-in
+ * fixtures must stay as captured. CLI tests run in it to keep the paths they print short.
+ */
+export function sweepFixturesRoot(): string {
+  if (fixturesRoot === undefined) {
+    fixturesRoot = mkdtempSync(join(tmpdir(), "memory-adventure-fixtures-"));
+    for (const version of BAZEL_VERSIONS) {
+      cpSync(join(FIXTURES_DIR, `bazel-${version}`, "sweep"), join(fixturesRoot, `bazel-${version}`, "sweep"), { recursive: true });
+    }
+  }
+  return fixturesRoot;
+}
+
+let fixturesRoot: string | undefined;
+
+/** The small sweep folder captured with that Bazel (its copy: see sweepFixturesRoot): runs/<id>/run.json and artifacts. */
 export function sweepFixture(version: BazelVersion): string {
-  return join(FIXTURES_DIR, `bazel-${version}`, "sweep");
+  return join(sweepFixturesRoot(), `bazel-${version}`, "sweep");
 }
 
 /** A complete profile of a successful build (the first non-warm-up run at the highest limit). */

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { summarizeMemoryProfile } from "../../src/core/memory-profile.js";
-import { findRuns, readRunStats, summarizeBep } from "../../src/io/run-folders.js";
+import { findRuns, readRunStats } from "../../src/io/run-folders.js";
+import { summarizeBep } from "../../src/io/run-summary.js";
 import { BAZEL_VERSIONS, sweepFixture } from "../helpers/fixtures.js";
 
 describe.each(BAZEL_VERSIONS)("run folders of the Bazel %s sweep fixture", (version) => {

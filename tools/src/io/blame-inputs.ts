@@ -1,0 +1,49 @@
+// What `blame` reads of a sweep folder: per run its record, its summary (io/run-summary.ts) and its heap digest
+// (the heap-digest.json the sweep wrote, or a digest of a dump kept with --keep-heap-dumps, cached the same way).
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { BlameRun } from "../core/blame.js";
+import { DEFAULT_DIGEST_TOP, HEAP_DIGEST_SCHEMA, type HeapDigest } from "../core/heap-digest.js";
+import { ARTIFACT_FILES } from "../core/run-record.js";
+import { digestDumpFile } from "./heap-dumps.js";
+import { writeOutputFile } from "./output-file.js";
+import { findRuns, type RunFolder } from "./run-folders.js";
+import { runSummary } from "./run-summary.js";
+
+export async function blameRuns(sweep: string, onUnreadable: (problem: string) => void): Promise<BlameRun[]> {
+  const folders = await findRuns(sweep, (unreadable) => onUnreadable(unreadable.problem));
+  const runs: BlameRun[] = [];
+  for (const folder of folders) {
+    const { record } = folder;
+    // Runs that measured nothing about the heap (interrupted, failed otherwise) carry no evidence.
+    if (record.status !== "ok" && record.status !== "oom") continue;
+    const summary = await runSummary(folder.dir, record);
+    runs.push({
+      id: record.id,
+      limit: record.limit,
+      limitBytes: record.limitBytes,
+      crashed: record.status === "oom",
+      ok: record.status === "ok",
+      functions: summary.functions,
+      pprof: summary.pprof,
+      oomTraces: summary.oomTraces,
+      digest: record.status === "oom" ? await runDigest(folder) : undefined,
+    });
+  }
+  return runs;
+}
+
+/** The run's heap digest: its heap-digest.json, else a digest of a dump it kept (written back as heap-digest.json). */
+export async function runDigest(folder: RunFolder): Promise<HeapDigest | undefined> {
+  const path = join(folder.dir, ARTIFACT_FILES.heapDigest);
+  const cached = await readFile(path, "utf8").then(
+    (text) => JSON.parse(text) as { schema?: unknown },
+    () => undefined,
+  );
+  if (cached?.schema === HEAP_DIGEST_SCHEMA) return cached as HeapDigest;
+  const dump = (await readdir(folder.dir).catch(() => [] as string[])).find((name) => /\.hprof(\.gz)?$/.test(name));
+  if (dump === undefined) return undefined;
+  const digest = await digestDumpFile(join(folder.dir, dump), DEFAULT_DIGEST_TOP);
+  await writeOutputFile(path, `${JSON.stringify(digest)}\n`).catch(() => undefined);
+  return digest;
+}

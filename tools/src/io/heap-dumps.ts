@@ -1,0 +1,103 @@
+// Heap dumps on disk for `heap` and the sweep: where they are (a file, a run folder, a sweep folder, or a Bazel
+// output base a crashed build left one in), and their digest (core/heap-digest.ts), read from the file or from
+// the heap-digest.json a sweep already wrote next to it.
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { InputError } from "../core/exit-codes.js";
+import { digestHeap, HEAP_DIGEST_SCHEMA, type HeapDigest } from "../core/heap-digest.js";
+import { HprofError, readHeap } from "../core/hprof.js";
+import { ARTIFACT_FILES, RUN_RECORD_FILE, RUNS_DIR } from "../core/run-record.js";
+import { memoryShortfall, openHeapDump } from "./hprof-file.js";
+import { isFile } from "./sweep-folder.js";
+
+
+/** A digest with where it came from. */
+export interface SourcedDigest {
+  /** The dump file, or the heap-digest.json it was read from. */
+  readonly source: string;
+  readonly digest: HeapDigest;
+}
+
+/** A dump to digest, or a digest already written. */
+export type HeapInput = { readonly kind: "dump"; readonly path: string } | { readonly kind: "digest"; readonly path: string };
+
+/**
+ * What PATH holds: a dump file (.hprof, .hprof.gz), a run folder (its dump, else its heap-digest.json), a sweep
+ * folder (every run's), or a Bazel output base (the java_pid*.hprof / *.heapdump.hprof a crash left, newest first).
+ * InputError when there is nothing to digest.
+ */
+export async function findHeapInputs(path: string): Promise<HeapInput[]> {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw new InputError(error.code === "ENOENT" ? `${path}: no such file or folder` : `${path}: cannot read it (${error.code ?? error.message})`);
+  });
+  if (info.isFile()) return [{ kind: "dump", path }];
+  if (!info.isDirectory()) throw new InputError(`${path}: not a file or folder; give a heap dump (.hprof), a run or sweep folder, or a Bazel output base`);
+  if (await isFile(join(path, RUN_RECORD_FILE))) return runInputs(path);
+  const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
+  if (entries.some((entry) => entry.isDirectory() && entry.name === RUNS_DIR)) {
+    const runs = (await readdir(join(path, RUNS_DIR), { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+    const inputs: HeapInput[] = [];
+    for (const run of runs) inputs.push(...(await runInputs(join(path, RUNS_DIR, run))));
+    if (inputs.length === 0) throw new InputError(`${path}: no run of this sweep left a heap dump or digest (only runs that run out of memory do)`);
+    return inputs;
+  }
+  // A Bazel output base: the JVM's java_pid<pid>.hprof, or Bazel 7's --heap_dump_on_oom <id>.heapdump.hprof.
+  const dumps: { path: string; mtime: number }[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile() || !/^java_pid\d+\.hprof$|\.heapdump\.hprof$/.test(entry.name)) continue;
+    dumps.push({ path: join(path, entry.name), mtime: (await stat(join(path, entry.name))).mtimeMs });
+  }
+  if (dumps.length === 0) {
+    throw new InputError(`${path}: no heap dump here; give a .hprof file, a run or sweep folder, or the output base of a build that ran out of memory`);
+  }
+  return dumps.sort((a, b) => b.mtime - a.mtime).map((dump) => ({ kind: "dump", path: dump.path }));
+}
+
+async function runInputs(dir: string): Promise<HeapInput[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const dumps = names.filter((name) => /\.hprof(\.gz)?$/.test(name)).sort();
+  if (dumps.length > 0) return dumps.map((name) => ({ kind: "dump", path: join(dir, name) }));
+  return names.includes(ARTIFACT_FILES.heapDigest) ? [{ kind: "digest", path: join(dir, ARTIFACT_FILES.heapDigest) }] : [];
+}
+
+/** The digest of an input; InputError (one line, with the byte offset) for what is not a readable dump. */
+export async function digestOf(input: HeapInput, top: number): Promise<SourcedDigest> {
+  if (input.kind === "digest") return { source: input.path, digest: await readDigestFile(input.path) };
+  return { source: input.path, digest: await digestDumpFile(input.path, top) };
+}
+
+export async function digestDumpFile(path: string, top: number): Promise<HeapDigest> {
+  const size = (await stat(path)).size;
+  const short = memoryShortfall(size);
+  if (short !== undefined) {
+    throw new InputError(
+      `${path}: a ${mib(size)} MiB dump needs about ${mib(short.neededBytes)} MiB of memory to digest, and this machine has ${mib(short.availableBytes)} MiB free; digest it on a bigger machine`,
+    );
+  }
+  const dump = await openHeapDump(path);
+  try {
+    return digestHeap(readHeap(dump.source), dump.source, { top });
+  } catch (error) {
+    if (error instanceof HprofError) throw new InputError(`${path}: ${error.message} (at byte ${error.offset})`);
+    throw error;
+  } finally {
+    dump.close();
+  }
+}
+
+async function readDigestFile(path: string): Promise<HeapDigest> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    throw new InputError(`${path}: not a heap digest (${error instanceof Error ? error.message : String(error)}); delete it to digest the dump again`);
+  }
+  if (typeof value !== "object" || value === null || (value as { schema?: unknown }).schema !== HEAP_DIGEST_SCHEMA) {
+    throw new InputError(`${path}: not a heap digest of schema ${HEAP_DIGEST_SCHEMA}; delete it, or digest the dump again with this version`);
+  }
+  return value as HeapDigest;
+}
+
+function mib(bytes: number): number {
+  return Math.round(bytes / 2 ** 20);
+}

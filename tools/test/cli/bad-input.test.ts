@@ -1,0 +1,296 @@
+// Bad input to every subcommand, as users type it (the built bundle): each is refused with exit 2 and one
+// line on stderr that names what is wrong and how to fix it, with no stack trace, no output on stdout, and
+// no file created or changed (the scratch folder, where every path points and the command runs, is compared
+// before and after). We run as root, so "unreadable" means a FIFO or a folder where a file is expected:
+// chmod 000 does not stop root.
+//
+// A new subcommand gets its rows in BAD_INPUTS (the first test fails until every subcommand has some, but
+// for those in AWAITING_ROWS).
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseLimits } from "../../src/core/heap-limit.js";
+import { planFingerprint, type SweepSettings } from "../../src/core/sweep-plan.js";
+import { processStartTicks } from "../../src/io/sweep-lock.js";
+import { runCli } from "../helpers/cli.js";
+import { sweepFixture } from "../helpers/fixtures.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "memory-adventure-bad-input-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const at = (...parts: string[]): string => join(scratch, ...parts);
+
+// ---- the scratch folder every case points into ---------------------------------------------------------
+
+const workspace = at("ws");
+mkdirSync(workspace);
+writeFileSync(join(workspace, "WORKSPACE.bazel"), "");
+mkdirSync(at("not-a-workspace"));
+writeFileSync(at("not-a-workspace", "BUILD.bazel"), "");
+writeFileSync(at("a-file"), "just a file\n");
+execFileSync("mkfifo", [at("a-fifo")]);
+mkdirSync(at("someone-elses"));
+writeFileSync(at("someone-elses", "notes.txt"), "mine\n");
+mkdirSync(at("empty-sweep", "runs"), { recursive: true });
+cpSync(sweepFixture("4.2.3"), at("sweep"), { recursive: true });
+// What `rm -rf x` would delete, were a target pattern ever given to a shell.
+writeFileSync(at("x"), "still here\n");
+writeFileSync(at("empty.csv"), "");
+writeFileSync(at("foreign.csv"), "name,price,count\nwidget,3,1\n");
+mkdirSync(at("a-folder.svg"));
+writeFileSync(at("empty.hprof"), "");
+writeFileSync(at("text.hprof"), "this is no heap dump\n");
+// A heap dump header with a 5-byte identifier size, and one cut inside its header.
+writeFileSync(at("id5.hprof"), Buffer.concat([Buffer.from("JAVA PROFILE 1.0.2\0"), Buffer.from([0, 0, 0, 5]), Buffer.alloc(8)]));
+writeFileSync(at("cut-header.hprof"), Buffer.concat([Buffer.from("JAVA PROFILE 1.0.2\0"), Buffer.from([0, 0])]));
+mkdirSync(at("cache"));
+
+/** Stand-ins for a --bazel that is not Bazel. */
+function script(name: string, body: string, mode = 0o755): string {
+  writeFileSync(at(name), `#!/bin/sh\n${body}\n`);
+  chmodSync(at(name), mode);
+  return at(name);
+}
+const garbageOk = script("garbage-ok.sh", "echo 'Segmentation fault (core dumped)'; echo '%%%%'; exit 0");
+const garbageFailing = script("garbage-failing.sh", "echo 'ld.so: cannot open shared object'; exit 1");
+const refusesEverything = script("refuses-everything.sh", "echo 'Usage: tool [--help]' >&2; exit 2");
+const notExecutable = script("not-executable.sh", "exit 0", 0o644);
+
+/** The sweep settings `sweep --workspace ws --limits 18m,256m --out …` plans, as sweep.json stores them. */
+const fixturePlan: SweepSettings = {
+  workspace,
+  bazel: "bazel",
+  targets: ["//..."],
+  limits: parseLimits("18m,256m").map((limit) => limit.spelling),
+  runs: 1,
+  warmup: 0,
+  mode: "regular",
+  configs: [],
+  buildFlags: [],
+  startupFlags: [],
+  timeoutSeconds: 600,
+  search: null,
+  profile: "light",
+  evidenceRuns: 0,
+};
+/** A sweep folder of that plan (the fixture's runs) whose run.json `id` was edited by hand into nonsense. */
+function sweepOfThisPlan(name: string, brokenRun?: string): string {
+  const dir = at(name);
+  cpSync(sweepFixture("4.2.3"), dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(dir, "sweep.json"), "utf8")) as Record<string, unknown>;
+  writeFileSync(join(dir, "sweep.json"), JSON.stringify({ ...manifest, fingerprint: planFingerprint(fixturePlan), settings: fixturePlan }, null, 2));
+  if (brokenRun !== undefined) writeFileSync(join(dir, "runs", brokenRun, "run.json"), '{"schema":1,"id":');
+  return dir;
+}
+sweepOfThisPlan("broken-sweep", "0256m-r01");
+sweepOfThisPlan("other-plan");
+writeFileSync(
+  at("other-plan", "sweep.json"),
+  JSON.stringify({ schema: 1, fingerprint: "0000000000000000", settings: { ...fixturePlan, runs: 3 } }),
+);
+// A folder a live sweep is writing: its lock names this (live) test process.
+mkdirSync(at("locked"));
+writeFileSync(
+  at("locked", "sweep.lock"),
+  JSON.stringify({ pid: process.pid, startTicks: await processStartTicks(process.pid), host: hostname(), startedAt: "2025-06-01T10:00:00.000Z", argv: ["node", "/opt/memory-adventure.mjs", "sweep", "--limits", "1g"], token: "t" }),
+);
+mkdirSync(at("garbled-lock"));
+writeFileSync(at("garbled-lock", "sweep.lock"), "locked by me\n");
+// A run folder whose run.json is someone else's JSON.
+mkdirSync(at("foreign-run"));
+writeFileSync(at("foreign-run", "run.json"), '{"name":"my-run"}');
+
+// ---- the cases ------------------------------------------------------------------------------------------
+
+interface BadInput {
+  readonly why: string;
+  readonly args: readonly string[];
+  /** What the one line must say after "memory-adventure: ". */
+  readonly says: RegExp;
+  /** A known bug this row shows: the row is expected to fail until it is fixed (then drop this). */
+  readonly knownBug?: string;
+}
+
+const sweep = (...args: string[]): string[] => ["sweep", "--workspace", workspace, ...args];
+const out = (name: string): string[] => ["--out", at(name)];
+const S = scratch.replaceAll(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Subcommands that exist but have no rows yet (a new subcommand must get rows: see the coverage test). */
+const AWAITING_ROWS: ReadonlySet<string> = new Set([]);
+
+/** Subcommand -> its bad inputs. */
+const BAD_INPUTS: Readonly<Record<string, readonly BadInput[]>> = {
+  sweep: [
+    { why: "a heap limit with an unknown unit", args: sweep("--limits", "5x", ...out("o")), says: /^--limits: "5x" has the unit "x"; use k, m, g or t/ },
+    { why: "a zero heap limit", args: sweep("--limits", "0m", ...out("o")), says: /^--limits: "0m" is zero; a heap limit must be at least 16m$/ },
+    { why: "a heap limit beyond any machine", args: sweep("--limits", "2000000g", ...out("o")), says: /^--limits: "2000000g" is above .*; use a smaller heap limit$/ },
+    { why: "a range without a step", args: sweep("--limits", "100m..200m", ...out("o")), says: /^--limits: the range "100m\.\.200m" has no step; add one, e\.g\. 100m\.\.200m:5m$/ },
+    { why: "a negative run count", args: sweep("--runs=-1", ...out("o")), says: /^--runs: "-1" is not a whole number of at least 0$/ },
+    { why: "a run count in words", args: sweep("--runs", "two", ...out("o")), says: /^--runs: "two" is not a whole number of at least 0$/ },
+    { why: "a fractional warm-up count", args: sweep("--warmup", "1.5", ...out("o")), says: /^--warmup: "1\.5" is not a whole number of at least 0$/ },
+    { why: "a timeout that is not a duration", args: sweep("--timeout", "soon", ...out("o")), says: /^--timeout: "soon" is not a duration; write e\.g\. 90s, 10m or 1h$/ },
+    { why: "a zero timeout", args: sweep("--timeout", "0s", ...out("o")), says: /^--timeout: "0s" is not a duration; write e\.g\. 90s, 10m or 1h$/ },
+    { why: "shard 0 of 3", args: sweep("--shard", "0/3", ...out("o")), says: /^--shard: "0\/3" is out of range; i goes from 1 to n/ },
+    { why: "shard 3 of 2", args: sweep("--shard", "3/2", ...out("o")), says: /^--shard: "3\/2" is out of range; i goes from 1 to n/ },
+    { why: "a shard that is not i/n", args: sweep("--shard", "half", ...out("o")), says: /^--shard: "half" is not i\/n; write e\.g\. --shard 2\/3/ },
+    { why: "--shard with --search", args: sweep("--search", "--shard", "1/2", ...out("o")), says: /^--shard cannot be combined with --search: / },
+    { why: "--resolution without --search", args: sweep("--resolution", "5m", ...out("o")), says: /^--resolution only applies to --search; add --search, or leave --resolution out$/ },
+    { why: "a resolution that is no size", args: sweep("--search", "--resolution", "5", ...out("o")), says: /^--resolution: "5" is not a heap size step; write a whole number with k, m or g, e\.g\. 5m$/ },
+    { why: "nothing to run", args: sweep("--runs", "0", "--warmup", "0", ...out("o")), says: /^--runs 0 and --warmup 0 plan no builds; ask for at least one run$/ },
+    { why: "an unknown mode", args: sweep("--mode", "fast", ...out("o")), says: /^option '--mode <mode>' argument 'fast' is invalid\. Allowed choices are regular, nobuild, skymeld \(see --help\)$/ },
+    { why: "an unknown option", args: sweep("--frobnicate", ...out("o")), says: /^unknown option '--frobnicate' \(see --help\)$/ },
+    {
+      why: "a workspace without WORKSPACE or MODULE.bazel",
+      args: ["sweep", "--workspace", at("not-a-workspace"), ...out("o")],
+      says: new RegExp(`^--workspace: ${S}/not-a-workspace is not a Bazel workspace \\(no MODULE\\.bazel, WORKSPACE\\.bazel or WORKSPACE\\); give the workspace's root folder$`),
+    },
+    { why: "a workspace that does not exist", args: ["sweep", "--workspace", at("no-such-ws"), ...out("o")], says: /^--workspace: .*\/no-such-ws is not a Bazel workspace/ },
+    { why: "a workspace that is a file", args: ["sweep", "--workspace", at("a-file"), ...out("o")], says: /^--workspace: .*\/a-file is not a Bazel workspace/ },
+    { why: "an --out that is a file", args: sweep(...out("a-file")), says: new RegExp(`^--out: ${S}/a-file exists and is not a folder; choose a new or empty folder$`) },
+    { why: "an --out that is a FIFO", args: sweep(...out("a-fifo")), says: new RegExp(`^--out: ${S}/a-fifo exists and is not a folder; choose a new or empty folder$`) },
+    { why: "an --out through a file", args: sweep(...out("a-file/sweep")), says: new RegExp(`^--out: part of ${S}/a-file/sweep is a file, not a folder; choose a new or empty folder$`) },
+    { why: "an --out holding other files", args: sweep(...out("someone-elses")), says: /^--out: .*\/someone-elses already holds other files and no sweep\.json; choose a new or empty folder$/ },
+    { why: "an --out inside the workspace that .bazelignore does not cover", args: sweep("--out", join(workspace, "results")), says: /^the sweep's output base .* is inside the workspace .* add the line "results" to \.bazelignore, or choose an --out outside the workspace$/ },
+    { why: "an --out holding another plan", args: sweep("--limits", "18m,256m", ...out("other-plan")), says: /^.*\/other-plan already holds a sweep with other settings \(runs differ\); use another --out, repeat the earlier command to resume it, or delete the folder to start over$/ },
+    {
+      why: "resuming a sweep whose run.json was edited by hand",
+      args: sweep("--limits", "18m,256m", ...out("broken-sweep")),
+      says: new RegExp(`^${S}/broken-sweep/runs/0256m-r01/run\\.json: not valid JSON \\(.*\\); move that run folder away \\(or delete it\\) to redo the run$`),
+    },
+    {
+      why: "an --out another sweep is writing",
+      args: sweep(...out("locked")),
+      says: new RegExp(`^--out: ${S}/locked is in use by another sweep \\(pid ${process.pid}, started 2025-06-01T10:00:00\\.000Z: memory-adventure\\.mjs sweep --limits 1g\\); wait for it to finish, or choose another --out$`),
+    },
+    { why: "an --out whose lock this tool did not write", args: sweep(...out("garbled-lock")), says: /^--out: .*\/garbled-lock\/sweep\.lock is not a lock this tool wrote; if no sweep writes into .*\/garbled-lock, delete it and try again$/ },
+    { why: "a --bazel that does not exist", args: sweep("--bazel", at("no-such-bazel"), ...out("o")), says: /^cannot run Bazel ".*\/no-such-bazel" \(not found or not executable\); install Bazel or give its path with --bazel$/ },
+    { why: "a --bazel that is a folder", args: sweep("--bazel", at("ws"), ...out("o")), says: /^cannot run Bazel ".*\/ws" \(not found or not executable\)/ },
+    { why: "a --bazel that is not executable", args: sweep("--bazel", notExecutable, ...out("o")), says: /^cannot run Bazel ".*\/not-executable\.sh" \(not found or not executable\)/ },
+    { why: "a --bazel that accepts anything (/bin/true)", args: sweep("--bazel", "/bin/true", ...out("o")), says: /^--bazel: \/bin\/true does not answer like Bazel \(`--version` printed .*\); give the path of a Bazel binary$/ },
+    { why: "a --bazel printing garbage", args: sweep("--bazel", garbageOk, ...out("o")), says: /^--bazel: .*\/garbage-ok\.sh does not answer like Bazel \(`--version` printed "Segmentation fault \(core dumped\)", / },
+    { why: "a --bazel refusing every flag", args: sweep("--bazel", refusesEverything, ...out("o")), says: /^--bazel: .*\/refuses-everything\.sh does not answer like Bazel/ },
+    { why: "a --bazel that fails", args: sweep("--bazel", garbageFailing, ...out("o")), says: /^.*\/garbage-failing\.sh failed \(exit 1\) while the sweep probed its version: ld\.so: cannot open shared object; check that it runs, or give another Bazel with --bazel$/ },
+    { why: "a target with shell metacharacters, taken literally", args: sweep("--targets", "//foo;rm -rf x", ...out("o")), says: /^--targets: "\/\/foo;rm -rf x" holds whitespace, which no Bazel target pattern has; give each pattern its own --targets$/ },
+    { why: "an empty target", args: sweep("--targets", "", ...out("o")), says: /^--targets: an empty pattern; give a target pattern such as \/\/\.\.\. or \/\/pkg:target$/ },
+  ],
+  stats: [
+    { why: "a folder that does not exist", args: ["stats", at("no-such")], says: /^.*\/no-such: no such file or folder$/ },
+    { why: "a file", args: ["stats", at("a-file")], says: /^.*\/a-file: not a folder; give a sweep folder \(with runs\/\) or a run folder \(with run\.json\)$/ },
+    { why: "a FIFO", args: ["stats", at("a-fifo")], says: /^.*\/a-fifo: not a folder; give a sweep folder/ },
+    { why: "a folder that is neither a sweep nor a run", args: ["stats", at("ws")], says: /^.*\/ws: neither a sweep folder \(no runs\/ inside\) nor a run folder \(no run\.json\); give the folder the sweep wrote \(its --out\)$/ },
+    { why: "a sweep with no finished run", args: ["stats", at("empty-sweep")], says: /^.*\/empty-sweep: the sweep has no finished runs yet \(no runs\/\*\/run\.json\)$/ },
+    { why: "a run folder whose run.json is someone else's", args: ["stats", at("foreign-run")], says: /^.*\/foreign-run\/run\.json: not a run record \(schema is undefined, this version reads schema 1\); it should be a run\.json written by the sweep$/ },
+    { why: "an unknown --format", args: ["stats", "--format", "xml", at("sweep")], says: /^option '--format <format>' argument 'xml' is invalid\. Allowed choices are csv, json, legacy \(see --help\)$/ },
+    { why: "no folder", args: ["stats"], says: /^missing required argument 'RUNS_DIR' \(see --help\)$/ },
+    { why: "an --out that is a folder", args: ["stats", at("sweep"), "--out", at("ws")], says: /^cannot write .*\/ws \(EISDIR: that is a folder; give a file name\)$/ },
+    { why: "an --out through a file", args: ["stats", at("sweep"), "--out", at("a-file", "stats.csv")], says: /^cannot write .*\/a-file\/stats\.csv \((ENOTDIR|EEXIST): part of that path is a file; give a path through folders\)$/ },
+  ],
+  plot: [
+    { why: "an empty CSV", args: ["plot", at("empty.csv"), "--out", at("p.svg")], says: /^.*\/empty\.csv: no runs in it$/ },
+    { why: "a foreign CSV", args: ["plot", at("foreign.csv"), "--out", at("p.svg")], says: /^.*\/foreign\.csv:1: expected 5 fields <memory limit>,<iteration>,<gc count>,<duration>,<status> or a stats CSV header, found 3$/ },
+    { why: "a FIFO (it would be read for ever)", args: ["plot", at("a-fifo"), "--out", at("p.svg")], says: /^.*\/a-fifo: neither a folder nor a file; give a sweep folder, a run folder or a stats CSV file$/ },
+    { why: "a series that does not exist", args: ["plot", at("no-such"), "--out", at("p.svg")], says: /^.*\/no-such: no such file or folder$/ },
+    { why: "a folder that is not a sweep", args: ["plot", at("ws"), "--out", at("p.svg")], says: /^.*\/ws: neither a sweep folder/ },
+    { why: "three series", args: ["plot", at("sweep"), at("sweep"), at("sweep")], says: /^plot takes one or two SERIES, got 3; plot the others separately$/ },
+    { why: "more labels than series", args: ["plot", at("sweep"), "--label", "a", "--label", "b"], says: /^give one --label per SERIES \(1\), got 2; or none to name each series after its path$/ },
+    { why: "an --out of unknown format", args: ["plot", at("sweep"), "--out", at("plot.pdf")], says: /^cannot tell the format of --out .*\/plot\.pdf; end it with \.svg, \.png or \.html$/ },
+    { why: "an --out that is a folder", args: ["plot", at("sweep"), "--out", at("a-folder.svg")], says: /^cannot write .*\/a-folder\.svg \(EISDIR: that is a folder; give a file name\)$/ },
+  ],
+  report: [
+    { why: "a folder that is not a sweep", args: ["report", at("ws")], says: /^.*\/ws: neither a sweep folder/ },
+    { why: "a file", args: ["report", at("a-file")], says: /^.*\/a-file: not a folder; give a sweep folder/ },
+    { why: "a folder that does not exist", args: ["report", at("no-such")], says: /^.*\/no-such: no such file or folder$/ },
+    { why: "a sweep with no finished run", args: ["report", at("empty-sweep")], says: /^.*\/empty-sweep: the sweep has no finished runs yet/ },
+    { why: "an --out that is a folder", args: ["report", at("sweep"), "--out", at("ws")], says: /^cannot write .*\/ws \(EISDIR: that is a folder; give a file name\)$/ },
+    { why: "two folders", args: ["report", at("sweep"), at("sweep")], says: /^too many arguments for 'report'\. Expected 1 argument but got 2 \(see --help\)$/ },
+  ],
+  heap: [
+    { why: "a dump that does not exist", args: ["heap", at("no-such.hprof")], says: /^.*\/no-such\.hprof: no such file or folder$/ },
+    { why: "an empty file", args: ["heap", at("empty.hprof")], says: /^.*\/empty\.hprof: the file is empty, not a heap dump \(at byte 0\)$/ },
+    { why: "a text file", args: ["heap", at("text.hprof")], says: /^.*\/text\.hprof: not a heap dump \(HPROF files start with "JAVA PROFILE 1\.0\.2"\) \(at byte 0\)$/ },
+    { why: "a foreign identifier size", args: ["heap", at("id5.hprof")], says: /^.*\/id5\.hprof: identifier size 5 is not supported \(4 or 8 bytes are\) \(at byte 19\)$/ },
+    { why: "a dump cut inside its header", args: ["heap", at("cut-header.hprof")], says: /^.*\/cut-header\.hprof: the file ends inside its header \(at byte \d+\)$/ },
+    { why: "a folder without any dump", args: ["heap", at("someone-elses")], says: /^.*\/someone-elses: no heap dump here; give a \.hprof file/ },
+    { why: "a sweep whose runs left no dump", args: ["heap", at("sweep")], says: /^.*\/sweep: no run of this sweep left a heap dump or digest/ },
+    { why: "a FIFO instead of a dump", args: ["heap", at("a-fifo")], says: /^.*\/a-fifo: not a file or folder; give a heap dump/ },
+    { why: "--top zero", args: ["heap", at("empty.hprof"), "--top", "0"], says: /^--top: "0" is not a whole number from 1 to 1000$/ },
+    { why: "--out that is a folder", args: ["heap", at("empty.hprof"), "--out", at("a-folder.svg")], says: /^cannot write .*\/a-folder\.svg \(EISDIR: that is a folder; give a file name\)$/ },
+  ],
+  blame: [
+    { why: "no sweep folder", args: ["blame"], says: /^missing required argument 'SWEEP_DIR' \(see --help\)$/ },
+    { why: "a sweep folder that does not exist", args: ["blame", at("no-such-sweep")], says: /^.*\/no-such-sweep: no such file or folder$/ },
+    { why: "a folder that is not a sweep", args: ["blame", at("someone-elses")], says: /^.*\/someone-elses: neither a sweep folder .* nor a run folder/ },
+    { why: "a file instead of a sweep", args: ["blame", at("a-file")], says: /^.*\/a-file: not a folder; give a sweep folder/ },
+    { why: "a sweep without finished runs", args: ["blame", at("empty-sweep")], says: /^.*\/empty-sweep: the sweep has no finished runs yet/ },
+    { why: "an unknown signal to leave out", args: ["blame", at("sweep"), "--without", "astrology"], says: /^--without: "astrology" is not a signal; use one of heap, oom-stack, in-flight, gc, over-representation, cpu$/ },
+    { why: "--top in words", args: ["blame", at("sweep"), "--top", "ten"], says: /^--top: "ten" is not a whole number from 1 to 1000$/ },
+    { why: "--out through a file", args: ["blame", at("sweep"), "--out", at("a-file", "blame.txt")], says: /^cannot write .*\/a-file\/blame\.txt \(ENOTDIR: part of that path is a file/ },
+  ],
+  compare: [
+    { why: "no target", args: ["compare", "--workspace", workspace], says: /^missing required argument 'left' \(see --help\)$/ },
+    { why: "three targets", args: ["compare", "//a", "//b", "//c", "--workspace", workspace], says: /^too many arguments for 'compare'\. Expected 2 arguments but got 3 \(see --help\)$/ },
+    { why: "a workspace without WORKSPACE or MODULE.bazel", args: ["compare", "//a", "//b", "--workspace", at("not-a-workspace")], says: /^--workspace .*\/not-a-workspace is not the top folder of a Bazel workspace/ },
+    { why: "a --bazel that does not exist", args: ["compare", "//a", "//b", "--workspace", workspace, "--bazel", at("no-such-bazel")], says: /^cannot run Bazel as '.*\/no-such-bazel': there is no such file or command; install Bazel or point --bazel at it$/ },
+    { why: "a --bazel that is not executable", args: ["compare", "//a", "//b", "--workspace", workspace, "--bazel", notExecutable], says: /^cannot run Bazel as '.*\/not-executable\.sh': it is not executable; install Bazel or point --bazel at it$/ },
+    {
+      why: "a target with shell metacharacters, taken literally (by a --bazel that prints nothing)",
+      args: ["compare", "//foo;rm -rf x", "//b", "--workspace", workspace, "--bazel", "/bin/true"],
+      says: /^bazel cquery \/\/foo;rm -rf x printed no target; name one target \(a label\), not a pattern that matches nothing$/,
+    },
+    {
+      why: "a --bazel printing garbage",
+      args: ["compare", "//a", "//b", "--workspace", workspace, "--bazel", garbageOk],
+      says: /Bazel/,
+      knownBug: "compare takes output it cannot parse for its own bug (internal error, exit 3) even when --bazel is not Bazel",
+    },
+  ],
+};
+
+// ---- what "nothing created or changed" is checked against ---------------------------------------------
+
+/** Every entry under the scratch folder: folders by their entries, files by size, time and content. */
+function snapshot(): string[] {
+  return (readdirSync(scratch, { recursive: true, encoding: "utf8" }) as string[]).sort().map((name) => {
+    const info = lstatSync(join(scratch, name));
+    if (info.isDirectory()) return `${name}/`;
+    if (!info.isFile()) return `${name} (${info.isFIFO() ? "fifo" : "special"})`;
+    const hash = createHash("sha1").update(readFileSync(join(scratch, name))).digest("hex");
+    return `${name} ${info.size} ${info.mtimeMs} ${info.mode.toString(8)} ${hash}`;
+  });
+}
+
+const rows = Object.entries(BAD_INPUTS).flatMap(([command, inputs]) => inputs.map((input) => ({ command, ...input })));
+
+describe("bad input to every subcommand", () => {
+  it("covers every subcommand, at least 30 inputs in all", async () => {
+    const help = await runCli(["--help"]);
+    const listed = /\nCommands:\n([\s\S]*?)\n\n/.exec(help.stdout)![1]!;
+    const commands = [...listed.matchAll(/^ {2}([a-z][\w-]*) /gm)].map((match) => match[1]!).filter((name) => name !== "help");
+    expect(commands.length).toBeGreaterThanOrEqual(5);
+    for (const command of commands.filter((name) => !AWAITING_ROWS.has(name))) {
+      expect(BAD_INPUTS[command]?.length ?? 0, `no bad inputs for "${command}" in BAD_INPUTS`).toBeGreaterThan(0);
+    }
+    expect(rows.length).toBeGreaterThanOrEqual(30);
+  });
+
+  for (const row of rows) {
+    const test = row.knownBug === undefined ? it : it.fails;
+    test(`${row.command}: ${row.why}${row.knownBug === undefined ? "" : ` (known bug: ${row.knownBug})`}`, async () => {
+      const before = snapshot();
+      const result = await runCli(row.args, { cwd: scratch, env: { XDG_CACHE_HOME: at("cache"), HOME: at("cache") } });
+      expect(result.stdout).toBe("");
+      expect(result.exitCode, result.stderr).toBe(2);
+      const lines = result.stderr.split("\n");
+      expect(lines, result.stderr).toHaveLength(2);
+      expect(lines[1]).toBe("");
+      expect(lines[0]).toMatch(/^memory-adventure: /);
+      expect(lines[0]!.slice("memory-adventure: ".length)).toMatch(row.says);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      expect(snapshot()).toEqual(before);
+      // No Bazel server or stand-in is left behind either.
+      expect(spawnSync("pgrep", ["-f", scratch]).stdout.toString()).toBe("");
+    });
+  }
+});
