@@ -8154,6 +8154,7 @@ function allocateUpTo(make, bound2) {
   }
 }
 function grownTo(array7, length2, make) {
+  if (array7.length >= length2) return array7;
   const bigger = make(length2);
   bigger.set(array7);
   return bigger;
@@ -8302,11 +8303,11 @@ function readHeapWith(source3, { idSize, timestamp, bodyOffset }, wide) {
   const makeSlots = (length3) => wide ? new Uint32Array(length3) : new Uint16Array(length3);
   const makeUint32 = (length3) => new Uint32Array(length3);
   const makeFloat64 = (length3) => new Float64Array(length3);
-  let classSlots = allocateUpTo(makeSlots, Math.floor(body / (10 + idSize)) + 2);
-  let sizes = allocateUpTo(makeUint32, classSlots.length);
-  let firstEdges = allocateUpTo(makeUint32, sizes.length);
-  let ids = allocateUpTo(makeUint32, firstEdges.length);
-  let objectCapacity = Math.min(classSlots.length, sizes.length, firstEdges.length, ids.length);
+  let firstEdges = allocateUpTo(makeUint32, Math.floor(body / (10 + idSize)) + 2);
+  let objectCapacity = firstEdges.length;
+  let sizes = makeUint32(objectCapacity);
+  let ids = makeUint32(objectCapacity);
+  let classSlots = makeSlots(objectCapacity);
   let plainIds;
   let edges = allocateUpTo(makeUint32, Math.floor(body / idSize) + 1);
   let edgeCapacity = edges.length;
@@ -8405,8 +8406,8 @@ function readHeapWith(source3, { idSize, timestamp, bodyOffset }, wide) {
             objectBase = at = rawClasses.length;
             edgeBase = e = classEdgesSoFar;
           }
-          if (at === objectCapacity && (code === INSTANCE_DUMP || code === OBJECT_ARRAY_DUMP || code === PRIMITIVE_ARRAY_DUMP)) {
-            objectCapacity *= 2;
+          if (at >= objectCapacity && (code === INSTANCE_DUMP || code === OBJECT_ARRAY_DUMP || code === PRIMITIVE_ARRAY_DUMP)) {
+            objectCapacity = Math.max(2 * objectCapacity, at + 1);
             classSlots = grownTo(classSlots, objectCapacity, makeSlots);
             sizes = grownTo(sizes, objectCapacity, makeUint32);
             firstEdges = grownTo(firstEdges, objectCapacity, makeUint32);
@@ -8709,15 +8710,14 @@ function readHeapWith(source3, { idSize, timestamp, bodyOffset }, wide) {
   let keptStart = edgeStart;
   if (lateTargets.size === 0) {
     let out = 0;
-    const keep = (id2) => {
-      const target2 = lookup6.indexOf(id2);
-      if (target2 >= 0) edges[out++] = target2;
-    };
     for (let c4 = 0; c4 < classCount; c4++) {
       edgeStart[c4] = out;
       const raw = rawClasses[c4];
-      if (raw.loaderId !== 0) keep(raw.loaderId);
-      for (let f = raw.staticStart; f < raw.staticEnd; f++) if (pool.staticTargets[f] !== 0) keep(pool.staticTargets[f]);
+      for (let f = raw.staticStart - 1; f < raw.staticEnd; f++) {
+        const id2 = f < raw.staticStart ? raw.loaderId : pool.staticTargets[f];
+        const target2 = id2 === 0 ? -1 : lookup6.indexOf(id2);
+        if (target2 >= 0) edges[out++] = target2;
+      }
     }
     let from = classEdges;
     for (let i = classCount; i < objectCount; i++) {
@@ -8753,6 +8753,7 @@ function readHeapWith(source3, { idSize, timestamp, bodyOffset }, wide) {
     ({ start: keptStart, targets: edgeTargets } = dropMissing(starts, edgeTargets));
   }
   plainEdges = void 0;
+  edges = new Uint32Array(0);
   const keptTargets = edgeTargets;
   const listed = [];
   const rootKinds = [];
@@ -9981,8 +9982,10 @@ function starlarkStacks(heap2, view, tree2, names) {
     const thread = STACK_ROOTS.has(heap2.rootKinds[r]) ? threadBySerial.get(heap2.rootThreadSerials[r]) : void 0;
     if (thread !== void 0 && !stackRootThread.has(heap2.roots[r])) stackRootThread.set(heap2.roots[r], thread);
   }
+  const isStarlarkThread = new Uint8Array(heap2.classes.length);
+  for (const index5 of classes) isStarlarkThread[index5] = 1;
   for (let node = heap2.classCount; node < heap2.objectCount; node++) {
-    if (!classes.has(heap2.classOf[node]) || !tree2.isReachable(node)) continue;
+    if (isStarlarkThread[heap2.classOf[node]] === 0 || !tree2.isReachable(node)) continue;
     const frameNodes = view.listElements(view.ref(node, "callstack")).filter((frame2) => frame2 !== NONE).reverse();
     if (frameNodes.length === 0) continue;
     const javaThread = [node, ...frameNodes].map((candidate) => stackRootThread.get(candidate)).find((thread) => thread !== void 0) ?? enclosingThread(tree2, view, node);
@@ -10021,29 +10024,36 @@ function stackOwnership(heap2, view, stacks) {
   const owners = [];
   if (stacks.length === 0) return { ownerOf, owners };
   const MARKED = 65535;
-  const blocked = /* @__PURE__ */ new Set();
+  const BLOCKED = 65534;
   const starlarkSerials = /* @__PURE__ */ new Set();
   for (const stack2 of stacks) {
-    blocked.add(stack2.starlarkThread);
-    for (const frame2 of stack2.frameNodes) blocked.add(frame2);
+    ownerOf[stack2.starlarkThread] = BLOCKED;
+    for (const frame2 of stack2.frameNodes) ownerOf[frame2] = BLOCKED;
     if (stack2.threadSerial !== void 0) starlarkSerials.add(stack2.threadSerial);
   }
-  const queue = new Uint32Array(heap2.objectCount);
+  let pending = new Uint32Array(1 << 16);
   const flood = (starts, mark) => {
-    let head = 0;
-    let tail = 0;
+    let depth = 0;
+    const push2 = (node) => {
+      if (depth === pending.length) {
+        const bigger = new Uint32Array(pending.length * 2);
+        bigger.set(pending);
+        pending = bigger;
+      }
+      pending[depth++] = node;
+    };
     for (const start of starts) {
-      if (start < 0 || ownerOf[start] !== 0 || blocked.has(start)) continue;
+      if (start < 0 || ownerOf[start] !== 0) continue;
       ownerOf[start] = mark;
-      queue[tail++] = start;
+      push2(start);
     }
-    while (head < tail) {
-      const node = queue[head++];
+    while (depth > 0) {
+      const node = pending[--depth];
       for (let e = heap2.edgeStart[node]; e < heap2.edgeStart[node + 1]; e++) {
         const target2 = heap2.edgeTargets[e];
-        if (ownerOf[target2] !== 0 || blocked.has(target2)) continue;
+        if (ownerOf[target2] !== 0) continue;
         ownerOf[target2] = mark;
-        queue[tail++] = target2;
+        push2(target2);
       }
     }
   };
@@ -10052,7 +10062,7 @@ function stackOwnership(heap2, view, stacks) {
   for (let r = 0; r < heap2.roots.length; r++) if (!isStarlarkStackRoot(r)) rest.push(heap2.roots[r]);
   flood(rest, MARKED);
   const claim = (owner, starts) => {
-    if (owners.length >= MARKED - 1) return;
+    if (owners.length >= BLOCKED - 1) return;
     owners.push(owner);
     flood(starts, owners.length);
   };
@@ -10068,7 +10078,7 @@ function stackOwnership(heap2, view, stacks) {
       claim({ kind: H_THREAD, holderNode: stack2.javaThread, stack: stackIndex, frame: -1, local: void 0 }, roots);
     }
   });
-  for (let node = 0; node < heap2.objectCount; node++) if (ownerOf[node] === MARKED) ownerOf[node] = 0;
+  for (let node = 0; node < heap2.objectCount; node++) if (ownerOf[node] >= BLOCKED) ownerOf[node] = 0;
   const bytes = new Float64Array(owners.length + 1);
   for (let node = 0; node < heap2.objectCount; node++) if (ownerOf[node] !== 0) bytes[ownerOf[node]] = bytes[ownerOf[node]] + heap2.shallowBytes[node];
   stacks.forEach((stack2, stackIndex) => {
@@ -10227,9 +10237,28 @@ function workspaceRelative(file, workspace) {
 // src/core/blame.ts
 var BLAME_SCHEMA = 1;
 var SCORE_WEIGHTS = { heap: 100, innermostAtCrash: 30, onStackAtCrash: 10, gc: 8, overRepresentation: 8 };
+var GC_CORROBORATION = 1.5;
+var CORROBORATING_CRASHES = 2;
 var SIGNIFICANCE = 0.05;
 var MIN_SELF_MICROS = 2e4;
+var MIN_GC_PAUSES = 5;
 var SIGNAL_NAMES = ["heap", "oom-stack", "in-flight", "gc", "over-representation", "cpu"];
+function blameRun(record, summary2, digest) {
+  return {
+    id: record.id,
+    limit: record.limit,
+    limitBytes: record.limitBytes,
+    crashed: record.status === "oom",
+    ok: record.status === "ok",
+    functions: summary2.functions,
+    pprof: summary2.pprof,
+    oomTraces: summary2.oomTraces,
+    digest: record.status === "oom" ? digest : void 0
+  };
+}
+function givesEvidence(record) {
+  return record.status === "ok" || record.status === "oom";
+}
 var Registry = class {
   constructor(workspace) {
     this.workspace = workspace;
@@ -10273,6 +10302,7 @@ function blame(runs, options) {
       if (index5 === 0) entry2.topIn++;
     });
   }
+  const cpuTop = use("cpu") ? cpuSignal(registry, runs) : void 0;
   const stackRuns = /* @__PURE__ */ new Set();
   const builtins2 = /* @__PURE__ */ new Map();
   const targets = /* @__PURE__ */ new Set();
@@ -10319,7 +10349,6 @@ function blame(runs, options) {
     if (use("gc")) gcSignal(registry, groups);
     if (use("over-representation")) overRepresentationSignal(registry, groups);
   }
-  const cpuTop = use("cpu") ? cpuSignal(registry, runs) : void 0;
   const stackRunCount = stackRuns.size;
   const suspects = registry.all().map((entry2) => toSuspect(entry2, digestRuns.length, stackRunCount)).filter((suspect) => suspect.score > 0 || suspect.cpu !== void 0).sort((a4, b10) => b10.score - a4.score || a4.function.localeCompare(b10.function));
   const { verdict, reason } = verdictOf2(suspects, digestRuns.length, stackRunCount, crashRuns.length);
@@ -10372,7 +10401,10 @@ function verdictOf2(suspects, dumps, stackRuns, crashes) {
   if (stackRuns > 0) {
     const innermost = suspects.filter((suspect) => (suspect.stack?.innermostRuns ?? 0) > 0);
     if (innermost.length === 1 && innermost[0].stack.innermostRuns === stackRuns && suspects[0] === innermost[0]) {
-      return { verdict: "culprit", reason: { kind: "crash-stacks-agree", runs: stackRuns } };
+      const gc = innermost[0].gc;
+      const corroborated = stackRuns >= CORROBORATING_CRASHES || gc !== void 0 && gc.ratio >= GC_CORROBORATION;
+      if (corroborated) return { verdict: "culprit", reason: { kind: "crash-stacks-agree", runs: stackRuns, gcRatio: gc?.ratio } };
+      return { verdict: "no-single-culprit", reason: { kind: "crash-stacks-uncorroborated", function: innermost[0].function, missing: "heap-dumps" } };
     }
     const named2 = suspects.filter((suspect) => suspect.stack !== void 0).slice(0, 4).map((suspect) => suspect.function);
     return { verdict: "no-single-culprit", reason: { kind: "crash-stacks-disagree", functions: named2, missing: "heap-dumps" } };
@@ -10410,19 +10442,21 @@ function gcSignal(registry, groups) {
   const rate = (runs, name) => {
     let self2 = 0;
     let gc = 0;
+    let pauses = 0;
     for (const run2 of runs) {
-      const stats = statsOf(run2, name);
+      const stats = run2.functions?.functions.find((candidate) => candidate.name === name);
       if (stats === void 0) continue;
       self2 += stats.selfMicros;
       gc += stats.gcMicros;
+      pauses += stats.gcPauses;
     }
-    return self2 / runs.length < MIN_SELF_MICROS ? void 0 : gc / self2 * 1e6;
+    return self2 / runs.length < MIN_SELF_MICROS || pauses < MIN_GC_PAUSES ? void 0 : gc / self2 * 1e6;
   };
   for (const name of profileNames([...groups.low, ...groups.high])) {
     const low = rate(groups.low, name);
     const high = rate(groups.high, name);
     if (low === void 0 || high === void 0) continue;
-    registry.byName(name).gc = { low, high, ratio: high > 0 ? low / high : low > 0 ? Infinity : 1, lowLimit: groups.lowLimit, highLimit: groups.highLimit };
+    registry.byName(name).gc = { low, high, ratio: low / high, lowLimit: groups.lowLimit, highLimit: groups.highLimit };
   }
 }
 function overRepresentationSignal(registry, groups) {
@@ -10468,7 +10502,7 @@ function cpuSignal(registry, runs) {
         if (fn.file === "<builtin>" || fn.name === fn.file || ANONYMOUS.has(fn.name)) continue;
         const key3 = `${fn.name}\0${fn.file}`;
         const entry2 = map3.get(key3) ?? { name: fn.name, file: fn.file, share: 0 };
-        entry2.share += fn.selfNanos / run2.pprof.totalNanos / group2.length;
+        entry2.share += fn.cumulativeNanos / run2.pprof.totalNanos / group2.length;
         map3.set(key3, entry2);
       }
     }
@@ -11471,6 +11505,7 @@ function versionFromProbe(acceptedMarker) {
   return { major, minor: void 0, patch: void 0, label: newest ? `${major}.x or newer` : `${major}.x`, source: "flag probe" };
 }
 var PROFILE_LEVELS = ["none", "light", "full"];
+var DEFAULT_PROFILE_LEVEL = "light";
 var recorded = (context3) => context3.profileLevel !== "none";
 var full = (context3) => context3.profileLevel === "full";
 var FLAG_TABLE = [
@@ -11751,7 +11786,7 @@ function evidencePlan(below, atThreshold, count3) {
   if (sides.length === 0) return [];
   const iterations2 = /* @__PURE__ */ new Map();
   return Array.from({ length: count3 }, (_, index5) => {
-    const limit = sides[index5 % sides.length];
+    const limit = sides.length === 1 || index5 % 3 !== 2 ? sides[0] : sides[1];
     const iteration = (iterations2.get(limit.bytes) ?? 0) + 1;
     iterations2.set(limit.bytes, iteration);
     return { id: runId(limit.bytes, false, iteration, true), limit, iteration, warmup: false, evidence: true };
@@ -14530,20 +14565,9 @@ async function blameRuns(sweep2, onUnreadable) {
   const folders = await findRuns(sweep2, (unreadable) => onUnreadable(unreadable.problem));
   const runs = [];
   for (const folder of folders) {
-    const { record } = folder;
-    if (record.status !== "ok" && record.status !== "oom") continue;
-    const summary2 = await runSummary(folder.dir, record);
-    runs.push({
-      id: record.id,
-      limit: record.limit,
-      limitBytes: record.limitBytes,
-      crashed: record.status === "oom",
-      ok: record.status === "ok",
-      functions: summary2.functions,
-      pprof: summary2.pprof,
-      oomTraces: summary2.oomTraces,
-      digest: record.status === "oom" ? await runDigest(folder) : void 0
-    });
+    if (!givesEvidence(folder.record)) continue;
+    const summary2 = await runSummary(folder.dir, folder.record);
+    runs.push(blameRun(folder.record, summary2, folder.record.status === "oom" ? await runDigest(folder) : void 0));
   }
   return runs;
 }
@@ -14722,7 +14746,8 @@ Signals, each shown in its own column, then combined (see "How the score is made
 How the score is made: ${SCORE_WEIGHTS.heap} × heap share + ${SCORE_WEIGHTS.innermostAtCrash} × share of crash runs where it was
 innermost on every Starlark thread + ${SCORE_WEIGHTS.onStackAtCrash} × where it was only on a stack + up to ${SCORE_WEIGHTS.gc} each for GC and a
 significant over-representation. CPU scores nothing: burning CPU is not holding memory.
-A culprit needs heap dumps showing it holds the heap, or, without them, every crash stack naming it.
+A culprit needs heap dumps showing it holds the heap, or, without them, every crash stack naming it, in two
+crashes or more or with more GC in its calls near the crash.
 
 Examples:
   bazel run //analysis:blame -- measurements/sweep-5e064179
@@ -14803,7 +14828,9 @@ function verdictLine2(result) {
     case "holds-the-heap":
       return `verdict: culprit: ${suspectName(first)} holds ${percent(result.reason.share)} of the heap at the crash (the next function holds ${percent(result.reason.runnerUpShare)})`;
     case "crash-stacks-agree":
-      return `verdict: culprit: ${suspectName(first)} was the innermost Starlark function on every thread at the crash, in ${result.reason.runs} of ${result.reason.runs} crash run${result.reason.runs === 1 ? "" : "s"} (no heap dump to say what it holds)`;
+      return `verdict: culprit: ${suspectName(first)} was the innermost Starlark function on every thread at the crash, in ${result.reason.runs} of ${result.reason.runs} crash run${result.reason.runs === 1 ? "" : "s"}${result.reason.gcRatio !== void 0 && result.reason.gcRatio >= GC_CORROBORATION ? `, and its calls saw ${ratio(result.reason.gcRatio)} more GC near the crash` : ""} (no heap dump to say what it holds)`;
+    case "crash-stacks-uncorroborated":
+      return `verdict: no single culprit: the crash stacks name ${result.reason.function}, but only once and nothing shows it holds memory (no heap dump, no rise of GC in its calls): it may only have been running when the heap ran out; sweep again without --no-heap-dumps`;
     case "memory-spread":
       return `verdict: no single culprit: the heap is spread thin (the top functions hold ${result.reason.topShares.map(percent).join(", ")})`;
     case "crash-stacks-disagree":
@@ -70606,7 +70633,7 @@ var SWEEP_OPTION_HELP = {
   shard: "run only the i-th of n deterministic slices of the plan (for CI matrices); copy the folders together after",
   force: "redo every run, replacing earlier results in --out",
   profile: "how much each build records: none, light (profile, CPU profile, BEP; the default) or full (every Starlark call: needs about twice the heap)",
-  evidenceRuns: "after the threshold is found, add N full-profile runs just below and at it for blame (kept out of the threshold)",
+  evidenceRuns: "once a build ran out of memory and the threshold is found, add N full-profile runs just below and at it, for blame's evidence (kept out of the threshold)",
   noHeapDumps: "do not capture the JVM's heap dump when a build runs out of memory (by default it is digested to heap-digest.json, then deleted)",
   keepHeapDumps: "keep each heap dump next to its digest (hundreds of MB each)",
   showConsole: "show each build's console live (it is always saved to console.log)"
@@ -71071,7 +71098,7 @@ ${rows.join("\n")}
 ${words}
 </ul>`,
     correction === void 0 ? "" : `<p>${escapeHtml(correction.trim())}</p>`,
-    `<p class="muted">How the score is made: ${SCORE_WEIGHTS.heap} × the share of the heap held in the crash dumps + ${SCORE_WEIGHTS.innermostAtCrash} × the share of crash runs where it was the innermost Starlark function on every thread + ${SCORE_WEIGHTS.onStackAtCrash} × where it was only on a stack + up to ${SCORE_WEIGHTS.gc} each for more GC inside its calls and a significantly larger share of time near the crash. CPU is shown, never scored: burning CPU is not holding memory. A culprit needs heap dumps showing it holds the heap or, without them, every crash stack naming it.</p>`,
+    `<p class="muted">How the score is made: ${SCORE_WEIGHTS.heap} × the share of the heap held in the crash dumps + ${SCORE_WEIGHTS.innermostAtCrash} × the share of crash runs where it was the innermost Starlark function on every thread + ${SCORE_WEIGHTS.onStackAtCrash} × where it was only on a stack + up to ${SCORE_WEIGHTS.gc} each for more GC inside its calls and a significantly larger share of time near the crash. CPU is shown, never scored: burning CPU is not holding memory. A culprit needs heap dumps showing it holds the heap or, without them, every crash stack naming it, in two crashes or more or with more GC inside its calls near the crash.</p>`,
     `<h3>Crash runs</h3>`,
     blame2.crashRuns.length === 0 ? `<p class="muted">No run ran out of memory.</p>` : `<table id="crashes">
 <tr><th>Run</th><th>Limit</th><th>Heap dump at the crash</th><th>Evidence</th></tr>
@@ -72188,15 +72215,15 @@ function interruptOnSignals(interrupter) {
 }
 
 // src/commands/sweep.ts
-var DEFAULT_PLAN = { limits: "128m,256m,384m,1g", runs: 1, warmup: 0, configs: ["eat"], targets: ["//..."] };
-var DEFAULT_PROFILE = "light";
+var DEFAULT_PLAN = { limits: "256m,384m,1g", runs: 1, warmup: 0, configs: ["eat"], targets: ["//..."] };
+var DEFAULT_EVIDENCE_RUNS = 2;
 var DEFAULT_SEARCH_REPEATS = 3;
 var DEFAULT_RESOLUTION = "5m";
 var DEFAULT_TIMEOUT = "10m";
 var MAX_IDLE_SECS = 60;
 var collect2 = (value4, previous) => [...previous ?? [], value4];
 function sweepCommand() {
-  return new Command("sweep").description(SWEEP_DESCRIPTION).summary(SWEEP_SUMMARY).option("--workspace <dir>", SWEEP_OPTION_HELP.workspace).option("--targets <pattern>", SWEEP_OPTION_HELP.targets, collect2).option("--limits <list>", SWEEP_OPTION_HELP.limits, DEFAULT_PLAN.limits).option("--runs <n>", SWEEP_OPTION_HELP.runs).option("--warmup <n>", SWEEP_OPTION_HELP.warmup, String(DEFAULT_PLAN.warmup)).addOption(new Option("--mode <mode>", SWEEP_OPTION_HELP.mode).choices(["regular", "nobuild", "skymeld"]).default("regular")).option("--config <name>", SWEEP_OPTION_HELP.config, collect2).option("--build-flag <flag>", SWEEP_OPTION_HELP.buildFlag, collect2).option("--startup-flag <flag>", SWEEP_OPTION_HELP.startupFlag, collect2).option("--bazel <path>", SWEEP_OPTION_HELP.bazel, "bazel").option("--out <dir>", SWEEP_OPTION_HELP.out).option("--timeout <duration>", SWEEP_OPTION_HELP.timeout, DEFAULT_TIMEOUT).option("--search", SWEEP_OPTION_HELP.search).option("--resolution <size>", `${SWEEP_OPTION_HELP.resolution} (default: ${DEFAULT_RESOLUTION})`).option("--shard <i/n>", SWEEP_OPTION_HELP.shard).option("--force", SWEEP_OPTION_HELP.force).addOption(new Option("--profile <level>", SWEEP_OPTION_HELP.profile).choices(PROFILE_LEVELS).default(DEFAULT_PROFILE)).option("--evidence-runs <n>", SWEEP_OPTION_HELP.evidenceRuns, "0").option("--no-heap-dumps", SWEEP_OPTION_HELP.noHeapDumps).option("--keep-heap-dumps", SWEEP_OPTION_HELP.keepHeapDumps).option("--show-console", SWEEP_OPTION_HELP.showConsole).addHelpText("after", SWEEP_HELP_FOOTER).action(async (options) => {
+  return new Command("sweep").description(SWEEP_DESCRIPTION).summary(SWEEP_SUMMARY).option("--workspace <dir>", SWEEP_OPTION_HELP.workspace).option("--targets <pattern>", SWEEP_OPTION_HELP.targets, collect2).option("--limits <list>", SWEEP_OPTION_HELP.limits, DEFAULT_PLAN.limits).option("--runs <n>", SWEEP_OPTION_HELP.runs).option("--warmup <n>", SWEEP_OPTION_HELP.warmup, String(DEFAULT_PLAN.warmup)).addOption(new Option("--mode <mode>", SWEEP_OPTION_HELP.mode).choices(["regular", "nobuild", "skymeld"]).default("regular")).option("--config <name>", SWEEP_OPTION_HELP.config, collect2).option("--build-flag <flag>", SWEEP_OPTION_HELP.buildFlag, collect2).option("--startup-flag <flag>", SWEEP_OPTION_HELP.startupFlag, collect2).option("--bazel <path>", SWEEP_OPTION_HELP.bazel, "bazel").option("--out <dir>", SWEEP_OPTION_HELP.out).option("--timeout <duration>", SWEEP_OPTION_HELP.timeout, DEFAULT_TIMEOUT).option("--search", SWEEP_OPTION_HELP.search).option("--resolution <size>", `${SWEEP_OPTION_HELP.resolution} (default: ${DEFAULT_RESOLUTION})`).option("--shard <i/n>", SWEEP_OPTION_HELP.shard).option("--force", SWEEP_OPTION_HELP.force).addOption(new Option("--profile <level>", SWEEP_OPTION_HELP.profile).choices(PROFILE_LEVELS).default(DEFAULT_PROFILE_LEVEL)).option("--evidence-runs <n>", SWEEP_OPTION_HELP.evidenceRuns, String(DEFAULT_EVIDENCE_RUNS)).option("--no-heap-dumps", SWEEP_OPTION_HELP.noHeapDumps).option("--keep-heap-dumps", SWEEP_OPTION_HELP.keepHeapDumps).option("--show-console", SWEEP_OPTION_HELP.showConsole).addHelpText("after", SWEEP_HELP_FOOTER).action(async (options) => {
     const code = await sweep(options);
     if (code !== ExitCode.ok) throw new ExitWith(code);
   });
@@ -72322,8 +72349,8 @@ async function runSweep(job, request2, plan, interrupter, showConsole) {
       interrupted = outcome.interrupted;
       searchStep = outcome.step;
     }
-    if (!interrupted && job.settings.evidenceRuns > 0) {
-      const found = threshold2(await readRunRecords(out));
+    const found = threshold2(await readRunRecords(out));
+    if (!interrupted && job.settings.evidenceRuns > 0 && found.highestFailing !== void 0) {
       const limit = (at) => at === void 0 ? void 0 : { spelling: at.limit, bytes: at.limitBytes };
       const evidence = evidencePlan(limit(found.highestFailing), limit(found.lowestOk), job.settings.evidenceRuns);
       interrupted = (await runGrid(job, evidence, interrupter, progress)).interrupted;

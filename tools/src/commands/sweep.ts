@@ -2,7 +2,7 @@
 import { Command, Option } from "commander";
 import { mkdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
-import { MODE_SINCE, PROFILE_LEVELS, supportsMode, type BazelVersion, type ProfileLevel } from "../core/bazel-flags.js";
+import { DEFAULT_PROFILE_LEVEL, MODE_SINCE, PROFILE_LEVELS, supportsMode, type BazelVersion, type ProfileLevel } from "../core/bazel-flags.js";
 import { DurationSyntaxError, parseDuration } from "../core/duration.js";
 import { ExitCode, ExitWith, UsageError } from "../core/exit-codes.js";
 import { LimitSyntaxError, MAX_LIMIT_BYTES, MIN_LIMIT_BYTES, parseLimits, UNIT_BYTES, type HeapLimit } from "../core/heap-limit.js";
@@ -79,14 +79,19 @@ import {
 } from "../render/sweep.js";
 
 /**
- * What `bazel run //analysis:sweep` does with no arguments: one cold build at each of a few limits, two
- * below this repository's crash threshold (each leaves a heap dump for blame) and two above it, in about 2
- * minutes on a 2-core machine (budget: 5). With the default light profile the threshold is the build's own
- * (README, `npm run bench:fidelity`): about 320m on Bazel 4.2.3 and 7.7.1. Retune here.
+ * What `bazel run //analysis:sweep` does with no arguments: one cold build at each of a few limits, one below
+ * this repository's crash threshold (it leaves a heap dump for blame) and two above it (the GC and time signals
+ * compare them), then the evidence run, in about 2 minutes on a 2-core machine (budget: 5). With the default
+ * light profile the threshold is the build's own (README, `npm run bench:fidelity`): about 320m on Bazel 4.2.3
+ * and 7.7.1. Far below it (128m) a server dies slowly, thrashing or hanging for over a minute. Retune here.
  */
-export const DEFAULT_PLAN = { limits: "128m,256m,384m,1g", runs: 1, warmup: 0, configs: ["eat"], targets: ["//..."] } as const;
-/** Profiling moves the threshold; light keeps it within a search resolution of the build's own (README). */
-export const DEFAULT_PROFILE: ProfileLevel = "light";
+export const DEFAULT_PLAN = { limits: "256m,384m,1g", runs: 1, warmup: 0, configs: ["eat"], targets: ["//..."] } as const;
+/**
+ * Two full-profile runs just below the threshold: their crashed profiles record every Starlark call, so the
+ * calls the crash cut short can be reconstructed (blame's in-flight signal) even without a heap dump, which a
+ * light profile, merging short calls, rarely gives; two crashes agreeing make a culprit. Two builds more.
+ */
+export const DEFAULT_EVIDENCE_RUNS = 2;
 /** With --search and no --runs: successes the threshold needs before it is the answer. */
 export const DEFAULT_SEARCH_REPEATS = 3;
 export const DEFAULT_RESOLUTION = "5m";
@@ -141,8 +146,8 @@ export function sweepCommand(): Command {
     .option("--resolution <size>", `${HELP.resolution} (default: ${DEFAULT_RESOLUTION})`)
     .option("--shard <i/n>", HELP.shard)
     .option("--force", HELP.force)
-    .addOption(new Option("--profile <level>", HELP.profile).choices(PROFILE_LEVELS).default(DEFAULT_PROFILE))
-    .option("--evidence-runs <n>", HELP.evidenceRuns, "0")
+    .addOption(new Option("--profile <level>", HELP.profile).choices(PROFILE_LEVELS).default(DEFAULT_PROFILE_LEVEL))
+    .option("--evidence-runs <n>", HELP.evidenceRuns, String(DEFAULT_EVIDENCE_RUNS))
     .option("--no-heap-dumps", HELP.noHeapDumps)
     .option("--keep-heap-dumps", HELP.keepHeapDumps)
     .option("--show-console", HELP.showConsole)
@@ -304,9 +309,10 @@ async function runSweep(job: SweepJob, request: Request, plan: readonly PlannedR
       interrupted = outcome.interrupted;
       searchStep = outcome.step;
     }
-    // Evidence runs once the threshold is known: full profiles just below and at it, outside the threshold.
-    if (!interrupted && job.settings.evidenceRuns > 0) {
-      const found = threshold(await readRunRecords(out));
+    // Evidence runs once the threshold is known: full profiles just below and at it, outside the threshold;
+    // only when a build ran out of memory (with nothing to blame, they would only cost builds).
+    const found = threshold(await readRunRecords(out));
+    if (!interrupted && job.settings.evidenceRuns > 0 && found.highestFailing !== undefined) {
       const limit = (at: { limit: string; limitBytes: number } | undefined): HeapLimit | undefined => (at === undefined ? undefined : { spelling: at.limit, bytes: at.limitBytes });
       const evidence = evidencePlan(limit(found.highestFailing), limit(found.lowestOk), job.settings.evidenceRuns);
       interrupted = (await runGrid(job, evidence, interrupter, progress)).interrupted;

@@ -70,6 +70,8 @@ export function versionFromProbe(acceptedMarker: string | undefined): BazelVersi
  */
 export const PROFILE_LEVELS = ["none", "light", "full"] as const;
 export type ProfileLevel = (typeof PROFILE_LEVELS)[number];
+/** The sweep's default: light keeps the threshold within a search resolution of the build's own (README). */
+export const DEFAULT_PROFILE_LEVEL: ProfileLevel = "light";
 
 /** Where the sub-build writes its artifacts (absolute paths) and what the user asked for. */
 export interface FlagContext {

@@ -25,10 +25,13 @@
  *     shown so that the CPU-only view (what a pprof `top` would blame) can be seen next to the answer.
  * Verdict: with heap dumps, a culprit holds at least CULPRIT_MIN_SHARE of the heap and CULPRIT_DOMINANCE times
  * the next function's share (the same rule as one digest's). Without them, a culprit needs the crash-time
- * evidence of every crash run and every thread to name the same function; anything less is "no single
- * culprit", saying which evidence is missing. No crash and no GC pressure: "no evidence".
+ * evidence of every crash run and every thread to name the same function, in two crashes or more or with
+ * GC_CORROBORATION times more GC in its calls near the crash; anything less is "no single culprit", saying which evidence
+ * is missing. No crash and no GC pressure: "no evidence".
  */
 import { CULPRIT_DOMINANCE, CULPRIT_MIN_SHARE, type HeapDigest } from "./heap-digest.js";
+import type { RunRecord } from "./run-record.js";
+import type { RunSummary } from "./run-summary.js";
 import type { FunctionProfile } from "./function-profile.js";
 import type { OomTrace } from "./oom-stack.js";
 import type { PprofSummary } from "./pprof-summary.js";
@@ -38,10 +41,25 @@ import { workspaceRelative } from "./source-file.js";
 export const BLAME_SCHEMA = 1;
 
 export const SCORE_WEIGHTS = { heap: 100, innermostAtCrash: 30, onStackAtCrash: 10, gc: 8, overRepresentation: 8 } as const;
+/**
+ * Without heap dumps, the function every crash stack names is a culprit only if that is not one chance
+ * observation: it stopped CORROBORATING_CRASHES crashes or more (a rule that merely happened to run when a
+ * hoarder had filled the heap is rarely the one running at the next crash too), or its calls saw this many
+ * times more GC per second of their own time near the crash than at the highest heap, as a hog's allocation
+ * causes.
+ */
+export const GC_CORROBORATION = 1.5;
+export const CORROBORATING_CRASHES = 2;
 /** A t-test p-value below this makes over-representation significant. */
 export const SIGNIFICANCE = 0.05;
 /** Own time below this (in either run group) makes a function's GC rate or time share too noisy to compare. */
 const MIN_SELF_MICROS = 20_000;
+/**
+ * GC pauses a function must overlap in each run group before its GC rate is compared: one short call that
+ * happened to meet one pause at the low limit and none at the high one is chance, not a signal (seen here:
+ * every numbered CPU rule of the reproduction, one call each, ">100x").
+ */
+const MIN_GC_PAUSES = 5;
 
 export type SignalName = "heap" | "oom-stack" | "in-flight" | "gc" | "over-representation" | "cpu";
 export const SIGNAL_NAMES: readonly SignalName[] = ["heap", "oom-stack", "in-flight", "gc", "over-representation", "cpu"];
@@ -59,6 +77,26 @@ export interface BlameRun {
   readonly pprof: PprofSummary | undefined;
   readonly oomTraces: readonly OomTrace[];
   readonly digest: HeapDigest | undefined;
+}
+
+/** What blame takes of a run: its record, its summary (core/run-summary.ts) and its heap digest, if any. */
+export function blameRun(record: RunRecord, summary: RunSummary, digest: HeapDigest | undefined): BlameRun {
+  return {
+    id: record.id,
+    limit: record.limit,
+    limitBytes: record.limitBytes,
+    crashed: record.status === "oom",
+    ok: record.status === "ok",
+    functions: summary.functions,
+    pprof: summary.pprof,
+    oomTraces: summary.oomTraces,
+    digest: record.status === "oom" ? digest : undefined,
+  };
+}
+
+/** Runs that measured something about the heap: out of memory, or a success (core/threshold.ts's others tell nothing). */
+export function givesEvidence(record: RunRecord): boolean {
+  return record.status === "ok" || record.status === "oom";
 }
 
 export interface BlameOptions {
@@ -148,7 +186,8 @@ export interface BlameResult {
 
 export type BlameReason =
   | { readonly kind: "holds-the-heap"; readonly share: number; readonly runnerUpShare: number }
-  | { readonly kind: "crash-stacks-agree"; readonly runs: number }
+  | { readonly kind: "crash-stacks-agree"; readonly runs: number; readonly gcRatio: number | undefined }
+  | { readonly kind: "crash-stacks-uncorroborated"; readonly function: string; readonly missing: "heap-dumps" }
   | { readonly kind: "memory-spread"; readonly topShares: readonly number[] }
   | { readonly kind: "crash-stacks-disagree"; readonly functions: readonly string[]; readonly missing: "heap-dumps" }
   | { readonly kind: "indirect-only"; readonly missing: "heap-dumps" }
@@ -219,6 +258,9 @@ export function blame(runs: readonly BlameRun[], options: BlameOptions): BlameRe
     });
   }
 
+  // ---- 6. CPU profiles, first among the signals that name files: a profile's names then find their file ----
+  const cpuTop = use("cpu") ? cpuSignal(registry, runs) : undefined;
+
   // ---- crash stacks (1, 2, 3): per crash run, the innermost Starlark function of each thread -------------
   const stackRuns = new Set<string>();
   const builtins = new Map<string, number>();
@@ -264,13 +306,12 @@ export function blame(runs: readonly BlameRun[], options: BlameOptions): BlameRe
     for (const entry of onStack) if (!entry.innermostRuns.has(run.id)) entry.onStackRuns.add(run.id);
   }
 
-  // ---- 4, 5, 6: profiles, low heap against high heap ------------------------------------------------------
+  // ---- 4, 5: profiles, low heap against high heap --------------------------------------------------------
   const groups = runGroups(runs);
   if (groups !== undefined) {
     if (use("gc")) gcSignal(registry, groups);
     if (use("over-representation")) overRepresentationSignal(registry, groups);
   }
-  const cpuTop = use("cpu") ? cpuSignal(registry, runs) : undefined;
 
   // ---- score and verdict ----------------------------------------------------------------------------------
   const stackRunCount = stackRuns.size;
@@ -336,10 +377,14 @@ function verdictOf(suspects: readonly BlameSuspect[], dumps: number, stackRuns: 
     return { verdict: "no-single-culprit", reason: { kind: "memory-spread", topShares: byShare.slice(0, 3).map((suspect) => suspect.heap!.meanShare) } };
   }
   if (stackRuns > 0) {
-    // Every crash run's every Starlark thread had the same innermost function, and it leads the ranking.
+    // Every crash run's every Starlark thread had the same innermost function, it leads the ranking, and its
+    // own calls show the GC a hog causes: the last call to ask for memory alone may be the last straw only.
     const innermost = suspects.filter((suspect) => (suspect.stack?.innermostRuns ?? 0) > 0);
     if (innermost.length === 1 && innermost[0]!.stack!.innermostRuns === stackRuns && suspects[0] === innermost[0]) {
-      return { verdict: "culprit", reason: { kind: "crash-stacks-agree", runs: stackRuns } };
+      const gc = innermost[0]!.gc;
+      const corroborated = stackRuns >= CORROBORATING_CRASHES || (gc !== undefined && gc.ratio >= GC_CORROBORATION);
+      if (corroborated) return { verdict: "culprit", reason: { kind: "crash-stacks-agree", runs: stackRuns, gcRatio: gc?.ratio } };
+      return { verdict: "no-single-culprit", reason: { kind: "crash-stacks-uncorroborated", function: innermost[0]!.function, missing: "heap-dumps" } };
     }
     const named = suspects.filter((suspect) => suspect.stack !== undefined).slice(0, 4).map((suspect) => suspect.function);
     return { verdict: "no-single-culprit", reason: { kind: "crash-stacks-disagree", functions: named, missing: "heap-dumps" } };
@@ -393,19 +438,21 @@ function gcSignal(registry: Registry, groups: RunGroups): void {
   const rate = (runs: readonly BlameRun[], name: string): number | undefined => {
     let self = 0;
     let gc = 0;
+    let pauses = 0;
     for (const run of runs) {
-      const stats = statsOf(run, name);
+      const stats = run.functions?.functions.find((candidate) => candidate.name === name);
       if (stats === undefined) continue;
       self += stats.selfMicros;
       gc += stats.gcMicros;
+      pauses += stats.gcPauses;
     }
-    return self / runs.length < MIN_SELF_MICROS ? undefined : (gc / self) * 1e6;
+    return self / runs.length < MIN_SELF_MICROS || pauses < MIN_GC_PAUSES ? undefined : (gc / self) * 1e6;
   };
   for (const name of profileNames([...groups.low, ...groups.high])) {
     const low = rate(groups.low, name);
     const high = rate(groups.high, name);
     if (low === undefined || high === undefined) continue;
-    registry.byName(name).gc = { low, high, ratio: high > 0 ? low / high : low > 0 ? Infinity : 1, lowLimit: groups.lowLimit, highLimit: groups.highLimit };
+    registry.byName(name).gc = { low, high, ratio: low / high, lowLimit: groups.lowLimit, highLimit: groups.highLimit };
   }
 }
 
@@ -441,7 +488,11 @@ function overRepresentationSignal(registry: Registry, groups: RunGroups): void {
   }
 }
 
-/** Signal 6: CPU share (pprof, self), the lowest successful limit against the highest; and the CPU-only top. */
+/**
+ * Signal 6: CPU share (pprof) of each Starlark-defined function, inclusive of the builtins it calls (their
+ * self time is most of any profile: append, join, format), the lowest successful limit against the highest;
+ * and the CPU-only top.
+ */
 function cpuSignal(registry: Registry, runs: readonly BlameRun[]): BlameResult["cpuTop"] {
   const profiled = runs.filter((run) => run.ok && run.pprof !== undefined && run.pprof.complete && run.pprof.totalNanos > 0);
   if (profiled.length === 0) return undefined;
@@ -455,7 +506,7 @@ function cpuSignal(registry: Registry, runs: readonly BlameRun[]): BlameResult["
         if (fn.file === "<builtin>" || fn.name === fn.file || ANONYMOUS.has(fn.name)) continue;
         const key = `${fn.name}\u0000${fn.file}`;
         const entry = map.get(key) ?? { name: fn.name, file: fn.file, share: 0 };
-        entry.share += fn.selfNanos / run.pprof!.totalNanos / group.length;
+        entry.share += fn.cumulativeNanos / run.pprof!.totalNanos / group.length;
         map.set(key, entry);
       }
     }

@@ -746,8 +746,10 @@ function starlarkStacks(heap: Heap, view: HeapView, tree: DominatorTree, names: 
     const thread = STACK_ROOTS.has(heap.rootKinds[r]!) ? threadBySerial.get(heap.rootThreadSerials[r]!) : undefined;
     if (thread !== undefined && !stackRootThread.has(heap.roots[r]!)) stackRootThread.set(heap.roots[r]!, thread);
   }
+  const isStarlarkThread = new Uint8Array(heap.classes.length);
+  for (const index of classes) isStarlarkThread[index] = 1;
   for (let node = heap.classCount; node < heap.objectCount; node++) {
-    if (!classes.has(heap.classOf[node]!) || !tree.isReachable(node)) continue;
+    if (isStarlarkThread[heap.classOf[node]!] === 0 || !tree.isReachable(node)) continue;
     const frameNodes = view.listElements(view.ref(node, "callstack")).filter((frame) => frame !== NONE).reverse();
     if (frameNodes.length === 0) continue;
     const javaThread = [node, ...frameNodes].map((candidate) => stackRootThread.get(candidate)).find((thread) => thread !== undefined) ?? enclosingThread(tree, view, node);
@@ -814,31 +816,40 @@ function stackOwnership(heap: Heap, view: HeapView, stacks: readonly StarlarkSta
   const ownerOf = new Uint16Array(heap.objectCount);
   const owners: StackOwner[] = [];
   if (stacks.length === 0) return { ownerOf, owners };
+  // ownerOf doubles as the flood's bookkeeping: MARKED (reached from the rest of the heap), BLOCKED (a
+  // StarlarkThread or frame: never passed through), else the claiming owner + 1.
   const MARKED = 0xffff;
-  const blocked = new Set<number>();
+  const BLOCKED = 0xfffe;
   const starlarkSerials = new Set<number>();
   for (const stack of stacks) {
-    blocked.add(stack.starlarkThread);
-    for (const frame of stack.frameNodes) blocked.add(frame);
+    ownerOf[stack.starlarkThread] = BLOCKED;
+    for (const frame of stack.frameNodes) ownerOf[frame] = BLOCKED;
     if (stack.threadSerial !== undefined) starlarkSerials.add(stack.threadSerial);
   }
-  const queue = new Uint32Array(heap.objectCount);
-  /** Marks with `mark` everything reachable from `starts` that is neither marked yet nor blocked. */
+  let pending: Uint32Array = new Uint32Array(1 << 16);
+  /** Marks with `mark` everything reachable from `starts` that is not marked yet (depth first, a growable stack). */
   const flood = (starts: Iterable<number>, mark: number): void => {
-    let head = 0;
-    let tail = 0;
+    let depth = 0;
+    const push = (node: number): void => {
+      if (depth === pending.length) {
+        const bigger = new Uint32Array(pending.length * 2);
+        bigger.set(pending);
+        pending = bigger;
+      }
+      pending[depth++] = node;
+    };
     for (const start of starts) {
-      if (start < 0 || ownerOf[start] !== 0 || blocked.has(start)) continue;
+      if (start < 0 || ownerOf[start] !== 0) continue;
       ownerOf[start] = mark;
-      queue[tail++] = start;
+      push(start);
     }
-    while (head < tail) {
-      const node = queue[head++]!;
+    while (depth > 0) {
+      const node = pending[--depth]!;
       for (let e = heap.edgeStart[node]!; e < heap.edgeStart[node + 1]!; e++) {
         const target = heap.edgeTargets[e]!;
-        if (ownerOf[target] !== 0 || blocked.has(target)) continue;
+        if (ownerOf[target] !== 0) continue;
         ownerOf[target] = mark;
-        queue[tail++] = target;
+        push(target);
       }
     }
   };
@@ -847,7 +858,7 @@ function stackOwnership(heap: Heap, view: HeapView, stacks: readonly StarlarkSta
   for (let r = 0; r < heap.roots.length; r++) if (!isStarlarkStackRoot(r)) rest.push(heap.roots[r]!);
   flood(rest, MARKED);
   const claim = (owner: StackOwner, starts: Iterable<number>): void => {
-    if (owners.length >= MARKED - 1) return; // more than 65k locals in flight: the rest stays unnamed
+    if (owners.length >= BLOCKED - 1) return; // more than 65k locals in flight: the rest stays unnamed
     owners.push(owner);
     flood(starts, owners.length);
   };
@@ -863,8 +874,8 @@ function stackOwnership(heap: Heap, view: HeapView, stacks: readonly StarlarkSta
       claim({ kind: H_THREAD, holderNode: stack.javaThread, stack: stackIndex, frame: -1, local: undefined }, roots);
     }
   });
-  // The marks of the rest of the heap are not owners.
-  for (let node = 0; node < heap.objectCount; node++) if (ownerOf[node] === MARKED) ownerOf[node] = 0;
+  // The marks of the rest of the heap are not owners; the stacks' own objects are their threads'.
+  for (let node = 0; node < heap.objectCount; node++) if (ownerOf[node] >= BLOCKED) ownerOf[node] = 0;
   // Each frame's bytes, and its biggest locals, for the threads at the crash.
   const bytes = new Float64Array(owners.length + 1);
   for (let node = 0; node < heap.objectCount; node++) if (ownerOf[node] !== 0) bytes[ownerOf[node]!] = bytes[ownerOf[node]!]! + heap.shallowBytes[node]!;

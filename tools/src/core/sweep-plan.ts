@@ -22,16 +22,17 @@ export function runId(limitBytes: number, warmup: boolean, iteration: number, ev
 }
 
 /**
- * `count` evidence runs at the limits that matter, once the threshold is known: alternately just below it
- * (a crash: a heap dump and a crashed profile, with every Starlark call) and at it (a complete full profile
- * near the crash, for the GC and time signals). With only one side known, all of them on that side.
+ * `count` evidence runs at the limits that matter, once the threshold is known, in the order below, below, at,
+ * below, below, at…: below it they crash, leaving crashed profiles with every Starlark call (what blame reads
+ * without heap dumps: two crashes stopping in the same function corroborate each other); at it, a complete full
+ * profile near the crash, for the GC and time signals. With only one side known, all of them on that side.
  */
 export function evidencePlan(below: HeapLimit | undefined, atThreshold: HeapLimit | undefined, count: number): PlannedRun[] {
   const sides = [below, atThreshold].filter((limit): limit is HeapLimit => limit !== undefined);
   if (sides.length === 0) return [];
   const iterations = new Map<number, number>();
   return Array.from({ length: count }, (_, index) => {
-    const limit = sides[index % sides.length]!;
+    const limit = sides.length === 1 || index % 3 !== 2 ? sides[0]! : sides[1]!;
     const iteration = (iterations.get(limit.bytes) ?? 0) + 1;
     iterations.set(limit.bytes, iteration);
     return { id: runId(limit.bytes, false, iteration, true), limit, iteration, warmup: false, evidence: true };

@@ -2,7 +2,7 @@
 // (the heap-digest.json the sweep wrote, or a digest of a dump kept with --keep-heap-dumps, cached the same way).
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { BlameRun } from "../core/blame.js";
+import { blameRun, givesEvidence, type BlameRun } from "../core/blame.js";
 import { DEFAULT_DIGEST_TOP, HEAP_DIGEST_SCHEMA, type HeapDigest } from "../core/heap-digest.js";
 import { ARTIFACT_FILES } from "../core/run-record.js";
 import { digestDumpFile } from "./heap-dumps.js";
@@ -14,21 +14,9 @@ export async function blameRuns(sweep: string, onUnreadable: (problem: string) =
   const folders = await findRuns(sweep, (unreadable) => onUnreadable(unreadable.problem));
   const runs: BlameRun[] = [];
   for (const folder of folders) {
-    const { record } = folder;
-    // Runs that measured nothing about the heap (interrupted, failed otherwise) carry no evidence.
-    if (record.status !== "ok" && record.status !== "oom") continue;
-    const summary = await runSummary(folder.dir, record);
-    runs.push({
-      id: record.id,
-      limit: record.limit,
-      limitBytes: record.limitBytes,
-      crashed: record.status === "oom",
-      ok: record.status === "ok",
-      functions: summary.functions,
-      pprof: summary.pprof,
-      oomTraces: summary.oomTraces,
-      digest: record.status === "oom" ? await runDigest(folder) : undefined,
-    });
+    if (!givesEvidence(folder.record)) continue;
+    const summary = await runSummary(folder.dir, folder.record);
+    runs.push(blameRun(folder.record, summary, folder.record.status === "oom" ? await runDigest(folder) : undefined));
   }
   return runs;
 }

@@ -1,5 +1,5 @@
 // Wording of `blame`: the ranked suspects, the verdict and the evidence in words, and the command's help.
-import { SCORE_WEIGHTS, SIGNIFICANCE, type BlameResult, type BlameSuspect, type RatioSignal } from "../core/blame.js";
+import { GC_CORROBORATION, SCORE_WEIGHTS, SIGNIFICANCE, type BlameResult, type BlameSuspect, type RatioSignal } from "../core/blame.js";
 import { percent } from "./heap.js";
 
 export const BLAME_DESCRIPTION =
@@ -19,7 +19,8 @@ Signals, each shown in its own column, then combined (see "How the score is made
 How the score is made: ${SCORE_WEIGHTS.heap} × heap share + ${SCORE_WEIGHTS.innermostAtCrash} × share of crash runs where it was
 innermost on every Starlark thread + ${SCORE_WEIGHTS.onStackAtCrash} × where it was only on a stack + up to ${SCORE_WEIGHTS.gc} each for GC and a
 significant over-representation. CPU scores nothing: burning CPU is not holding memory.
-A culprit needs heap dumps showing it holds the heap, or, without them, every crash stack naming it.
+A culprit needs heap dumps showing it holds the heap, or, without them, every crash stack naming it, in two
+crashes or more or with more GC in its calls near the crash.
 
 Examples:
   bazel run //analysis:blame -- measurements/sweep-5e064179
@@ -112,7 +113,9 @@ export function verdictLine(result: BlameResult): string {
     case "holds-the-heap":
       return `verdict: culprit: ${suspectName(first!)} holds ${percent(result.reason.share)} of the heap at the crash (the next function holds ${percent(result.reason.runnerUpShare)})`;
     case "crash-stacks-agree":
-      return `verdict: culprit: ${suspectName(first!)} was the innermost Starlark function on every thread at the crash, in ${result.reason.runs} of ${result.reason.runs} crash run${result.reason.runs === 1 ? "" : "s"} (no heap dump to say what it holds)`;
+      return `verdict: culprit: ${suspectName(first!)} was the innermost Starlark function on every thread at the crash, in ${result.reason.runs} of ${result.reason.runs} crash run${result.reason.runs === 1 ? "" : "s"}${result.reason.gcRatio !== undefined && result.reason.gcRatio >= GC_CORROBORATION ? `, and its calls saw ${ratio(result.reason.gcRatio)} more GC near the crash` : ""} (no heap dump to say what it holds)`;
+    case "crash-stacks-uncorroborated":
+      return `verdict: no single culprit: the crash stacks name ${result.reason.function}, but only once and nothing shows it holds memory (no heap dump, no rise of GC in its calls): it may only have been running when the heap ran out; sweep again without --no-heap-dumps`;
     case "memory-spread":
       return `verdict: no single culprit: the heap is spread thin (the top functions hold ${result.reason.topShares.map(percent).join(", ")})`;
     case "crash-stacks-disagree":

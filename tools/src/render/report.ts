@@ -269,7 +269,7 @@ function blameSection(blame: ReportBlame): string {
     `<table id="suspects">\n<tr>${header.map((title) => `<th>${escapeHtml(title)}</th>`).join("")}</tr>\n${rows.join("\n")}\n</table>`,
     words === "" ? "" : `<ul>\n${words}\n</ul>`,
     correction === undefined ? "" : `<p>${escapeHtml(correction.trim())}</p>`,
-    `<p class="muted">How the score is made: ${SCORE_WEIGHTS.heap} × the share of the heap held in the crash dumps + ${SCORE_WEIGHTS.innermostAtCrash} × the share of crash runs where it was the innermost Starlark function on every thread + ${SCORE_WEIGHTS.onStackAtCrash} × where it was only on a stack + up to ${SCORE_WEIGHTS.gc} each for more GC inside its calls and a significantly larger share of time near the crash. CPU is shown, never scored: burning CPU is not holding memory. A culprit needs heap dumps showing it holds the heap or, without them, every crash stack naming it.</p>`,
+    `<p class="muted">How the score is made: ${SCORE_WEIGHTS.heap} × the share of the heap held in the crash dumps + ${SCORE_WEIGHTS.innermostAtCrash} × the share of crash runs where it was the innermost Starlark function on every thread + ${SCORE_WEIGHTS.onStackAtCrash} × where it was only on a stack + up to ${SCORE_WEIGHTS.gc} each for more GC inside its calls and a significantly larger share of time near the crash. CPU is shown, never scored: burning CPU is not holding memory. A culprit needs heap dumps showing it holds the heap or, without them, every crash stack naming it, in two crashes or more or with more GC inside its calls near the crash.</p>`,
     `<h3>Crash runs</h3>`,
     blame.crashRuns.length === 0
       ? `<p class="muted">No run ran out of memory.</p>`

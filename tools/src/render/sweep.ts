@@ -35,7 +35,7 @@ export const SWEEP_OPTION_HELP = {
   shard: "run only the i-th of n deterministic slices of the plan (for CI matrices); copy the folders together after",
   force: "redo every run, replacing earlier results in --out",
   profile: "how much each build records: none, light (profile, CPU profile, BEP; the default) or full (every Starlark call: needs about twice the heap)",
-  evidenceRuns: "after the threshold is found, add N full-profile runs just below and at it for blame (kept out of the threshold)",
+  evidenceRuns: "once a build ran out of memory and the threshold is found, add N full-profile runs just below and at it, for blame's evidence (kept out of the threshold)",
   noHeapDumps: "do not capture the JVM's heap dump when a build runs out of memory (by default it is digested to heap-digest.json, then deleted)",
   keepHeapDumps: "keep each heap dump next to its digest (hundreds of MB each)",
   showConsole: "show each build's console live (it is always saved to console.log)",

@@ -1,7 +1,8 @@
 // The plan: order, ids, shards, fingerprint, resume.
 import { describe, expect, it } from "vitest";
-import { parseLimits } from "../../src/core/heap-limit.js";
+import { parseLimits, type HeapLimit } from "../../src/core/heap-limit.js";
 import {
+  evidencePlan,
   gridPlan,
   parseShard,
   planFingerprint,
@@ -149,5 +150,26 @@ describe("runsToDo", () => {
     { why: "--force redoes all", onDisk: [{ id: "0256m-r01", status: "ok" }], force: true, todo: ["0256m-r01", "1024m-r01", "1024m-r02", "0256m-r02"] },
   ] as const)("$why", ({ onDisk, force, todo }) => {
     expect(runsToDo(plan, onDisk, force).map((run) => run.id)).toEqual(todo);
+  });
+});
+
+describe("evidencePlan", () => {
+  const [below, at] = parseLimits("256m,384m") as [HeapLimit, HeapLimit];
+  it.each([
+    { count: 0, ids: [] },
+    { count: 1, ids: ["0256m-e01"] },
+    { count: 2, ids: ["0256m-e01", "0256m-e02"] },
+    { count: 3, ids: ["0256m-e01", "0256m-e02", "0384m-e01"] },
+    { count: 6, ids: ["0256m-e01", "0256m-e02", "0384m-e01", "0256m-e03", "0256m-e04", "0384m-e02"] },
+  ])("$count runs: crashes below first, then one at the threshold", ({ count, ids }) => {
+    const plan = evidencePlan(below, at, count);
+    expect(plan.map((run) => run.id)).toEqual(ids);
+    expect(plan.every((run) => run.evidence === true && !run.warmup)).toBe(true);
+  });
+
+  it("with one side known, all on that side; with none, nothing", () => {
+    expect(evidencePlan(undefined, at, 2).map((run) => run.id)).toEqual(["0384m-e01", "0384m-e02"]);
+    expect(evidencePlan(below, undefined, 3).map((run) => run.id)).toEqual(["0256m-e01", "0256m-e02", "0256m-e03"]);
+    expect(evidencePlan(undefined, undefined, 2)).toEqual([]);
   });
 });

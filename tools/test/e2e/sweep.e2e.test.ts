@@ -1,5 +1,5 @@
-// `sweep` with real Bazel ($BAZEL, default `bazel`): a tiny sweep of this repository's reproduction, Ctrl-C
-// and resume, a timeout, and an action killed by SIGKILL. Every sweep runs the built CLI as users do, with
+// `sweep` with real Bazel ($BAZEL, default `bazel`): the default sweep of this repository's reproduction (its
+// heap digest and blame included), Ctrl-C and resume, a timeout, and an action killed by SIGKILL. Every sweep runs the built CLI as users do, with
 // its own --out (and so its own output base) in a temporary folder, and leaves no server behind.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseGcLog } from "../../src/core/gc-log.js";
+import type { BlameResult } from "../../src/core/blame.js";
+import type { HeapDigest } from "../../src/core/heap-digest.js";
 import type { RunRecord } from "../../src/core/run-record.js";
 import { threadDumpProgress } from "../../src/core/thread-dump.js";
 import { serverPid } from "../../src/io/bazel-process.js";
@@ -56,33 +58,51 @@ function expectThreadDumpAsRecorded(out: string, run: RunRecord): void {
 }
 
 describe("sweep with real Bazel", () => {
-  it("sweeps the reproduction: a low limit runs out of memory, a high one succeeds, every artifact is kept", async () => {
+  it("sweeps the reproduction with the default plan: the threshold, every artifact, a heap digest, and blame naming traverse_impl", async () => {
     const out = join(scratch, "repro");
-    const result = await sweep(["--limits", "128m,1g", "--out", out], WORKSPACE_ROOT);
+    const result = await sweep(["--out", out], WORKSPACE_ROOT);
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^0128m-r01 +128m +oom /m);
+    expect(result.stdout).toMatch(/^0256m-r01 +256m +oom /m);
+    expect(result.stdout, result.stdout).toMatch(/^0384m-r01 +384m +ok +0 /m);
     expect(result.stdout, result.stdout).toMatch(/^1024m-r01 +1g +ok +0 /m);
-    expect(result.stdout).toContain("threshold: 1g (every build succeeded from 1g up; a build failed at 128m)");
+    // The evidence runs: full profiles just below the threshold, kept out of it.
+    expect(result.stdout).toMatch(/^0256m-e01 +256m +oom /m);
+    expect(result.stdout).toMatch(/^0256m-e02 +256m +oom /m);
+    expect(result.stdout).toContain("threshold: 384m (every build succeeded from 384m up; a build failed at 256m)");
+    // Blame after the runs table: the verdict and the top suspects.
+    expect(result.stdout).toMatch(/^verdict: culprit: traverse_impl \(memory\/private\/traverse\.bzl\) holds \d+\.\d% of the heap at the crash/m);
     expect(result.stdout).toContain(`outputs: ${out}`);
-    // It ends by summarising the sweep in a self-contained report.
+    // It ends by summarising the sweep in a self-contained report, with a Blame section.
     expect(result.stdout).toContain(`report: ${join(out, "report.html")}`);
-    expect(readFileSync(join(out, "report.html"), "utf8")).toContain("0128m-r01");
+    const report = readFileSync(join(out, "report.html"), "utf8");
+    expect(report).toContain("0256m-r01");
+    expect(report).toMatch(/<p class="threshold" id="verdict">Verdict: culprit: traverse_impl/);
+    expect(report).toContain('href="runs/0256m-r01/heap-digest.json"');
 
-    for (const [id, limit, limitBytes, status] of [
-      ["0128m-r01", "128m", 128 * 1024 ** 2, "oom"],
-      ["1024m-r01", "1g", 1024 ** 3, "ok"],
+    for (const [id, limit, limitBytes, status, level] of [
+      ["0256m-r01", "256m", 256 * 1024 ** 2, "oom", "light"],
+      ["1024m-r01", "1g", 1024 ** 3, "ok", "light"],
+      ["0256m-e01", "256m", 256 * 1024 ** 2, "oom", "full"],
     ] as const) {
       const run = record(out, id);
       const dir = join(out, "runs", id);
-      expect(run).toMatchObject({ schema: 1, id, limit, limitBytes, iteration: 1, warmup: false, mode: "regular", status, signal: null });
+      expect(run).toMatchObject({ schema: 1, id, limit, limitBytes, iteration: 1, warmup: false, mode: "regular", status, signal: null, profileLevel: level });
+      expect(run.evidence === true).toBe(id.includes("-e"));
       expect(run.bazelVersion).toMatch(/^\d+\.\d+\.\d+$|^\d+\.x/);
       expect(run.argv).toContain(`--host_jvm_args=-Xmx${limit}`);
+      expect(run.argv).toContain(`--host_jvm_args=-XX:HeapDumpPath=${join(dir, "heap.hprof")}`);
       expect(run.argv).toContain("--config=eat");
       expect(run.argv).toContain(`--profile=${join(dir, "profile.json.gz")}`);
+      expect(run.argv.includes("--record_full_profiler_data")).toBe(level === "full");
       expect(run.argv).toContain(`--output_base=${join(out, "output_base")}`);
       expect(run.argv.slice(-2)).toEqual(["--", "//..."]);
       expect(Date.parse(run.endedAt) - Date.parse(run.startedAt)).toBeCloseTo(run.wallSeconds * 1000, -2);
-      expect(Object.keys(run.artifacts).sort()).toEqual(["bep", "console", "gcLog", "memoryProfile", "profile", "serverJavaLog", "serverLog", "starlarkCpuProfile"]);
+      // A crash leaves its heap digest (the dump itself is deleted once digested) and, cut short, no CPU profile.
+      const expected = ["bep", "console", "gcLog", "memoryProfile", "profile", "serverJavaLog", "serverLog", "starlarkCpuProfile", ...(status === "oom" ? ["heapDigest"] : [])];
+      expect(Object.keys(run.artifacts).sort()).toEqual(expected.sort());
+      expect(existsSync(join(dir, "heap.hprof"))).toBe(false);
+      // Summarised once, when the run finished.
+      expect(existsSync(join(dir, "run-summary.json"))).toBe(true);
       // Every run with a GC log has its verdict; an ok build at 1g is under no pressure.
       expect(typeof run.gcPressure).toBe("boolean");
       if (status === "ok") expect(run.gcPressure).toBe(false);
@@ -93,38 +113,57 @@ describe("sweep with real Bazel", () => {
       const firstEvent = JSON.parse(readFileSync(join(dir, run.artifacts.bep!), "utf8").split("\n")[0]!) as { id: object };
       expect(Object.keys(firstEvent.id)).toEqual(["started"]);
     }
-    // The profile is a JSON trace (its start is enough: with full profiler data it is ~500 MB unpacked).
+    // The crash's digest names traverse_impl, holding most of the heap.
+    const digest = JSON.parse(readFileSync(join(out, "runs", "0256m-r01", "heap-digest.json"), "utf8")) as HeapDigest;
+    expect(digest.verdict.kind).toBe("culprit");
+    expect(digest.suspects[0]).toMatchObject({ function: "traverse_impl" });
+    expect(digest.suspects[0]!.share).toBeGreaterThan(0.5);
+    // The profile is a JSON trace.
     const profileStart = gunzipSync(readFileSync(join(out, "runs", "1024m-r01", "profile.json.gz")).subarray(0, 4096), {
       finishFlush: zlibConstants.Z_SYNC_FLUSH,
     }).toString("utf8");
     expect(profileStart).toMatch(/^\{"otherData":\{.*"traceEvents":\[/s);
     // The OutOfMemoryError shows on the console, or only in the server's logs when its crash handler ran out
     // of memory too and it hung (then the sweep stopped it, after a thread dump).
-    const oomRun = record(out, "0128m-r01");
-    const oomDir = join(out, "runs", "0128m-r01");
+    const oomRun = record(out, "0256m-r01");
+    const oomDir = join(out, "runs", "0256m-r01");
     const serverText = ["console.log", "jvm.out", "java.log"].map((file) => readFileSync(join(oomDir, file), "utf8")).join("\n");
     expect(serverText).toMatch(/ran out of memory|java\.lang\.OutOfMemoryError/);
     if (oomRun.stoppedBy !== undefined) expect(["oom-hang", "gc-thrash"]).toContain(oomRun.stoppedBy);
     // Every pause of the server's collector is in gc.log, the OOM run's ending with its heap full.
     const pauses = parseGcLog(readFileSync(join(oomDir, "gc.log"), "utf8"));
     expect(pauses.length).toBeGreaterThan(10);
-    expect(Math.max(...pauses.map((pause) => pause.beforeBytes))).toBeGreaterThan(0.9 * 128 * 1024 ** 2);
+    // (G1 gives up before the last bytes: a humongous allocation can find no room in a heap 85% full.)
+    expect(Math.max(...pauses.map((pause) => pause.beforeBytes))).toBeGreaterThan(0.75 * 256 * 1024 ** 2);
 
     const jsonl = readFileSync(join(out, "runs.jsonl"), "utf8").trim().split("\n");
-    expect(jsonl.map((line) => (JSON.parse(line) as RunRecord).id)).toEqual(["0128m-r01", "1024m-r01"]);
-    expect(readFileSync(join(out, "runs.csv"), "utf8").trim().split("\n")).toHaveLength(3);
+    expect(jsonl.map((line) => (JSON.parse(line) as RunRecord).id)).toEqual(["0256m-e01", "0256m-e02", "0256m-r01", "0384m-r01", "1024m-r01"]);
+    expect(readFileSync(join(out, "runs.csv"), "utf8").trim().split("\n")).toHaveLength(6);
     const manifest = JSON.parse(readFileSync(join(out, "sweep.json"), "utf8")) as { fingerprint: string; plannedRuns: string[] };
-    expect(manifest.plannedRuns).toEqual(["0128m-r01", "1024m-r01"]);
+    expect(manifest.plannedRuns).toEqual(["0256m-r01", "0384m-r01", "1024m-r01"]);
     // The sweep never writes convenience symlinks into the workspace, and leaves no server running.
     expect(readdirSync(WORKSPACE_ROOT).filter((name) => name.startsWith("bazel-"))).toEqual([]);
     await expectNoServer(out);
 
+    // blame agrees; and the other signals alone (crash stacks of the crashed profiles, and on 7.x the OOM traces)
+    // still name it.
+    const blameResult = await runCli(["blame", out, "--json"]);
+    expect(blameResult.exitCode, blameResult.stderr).toBe(0);
+    const blamed = JSON.parse(blameResult.stdout) as BlameResult;
+    expect(blamed.verdict).toBe("culprit");
+    expect(blamed.suspects[0]).toMatchObject({ function: "traverse_impl", file: "memory/private/traverse.bzl" });
+    const alone = await runCli(["blame", out, "--json", "--without", "heap"]);
+    expect(alone.exitCode, alone.stderr).toBe(0);
+    const blamedAlone = JSON.parse(alone.stdout) as BlameResult;
+    expect(blamedAlone).toMatchObject({ verdict: "culprit", reason: { kind: "crash-stacks-agree" } });
+    expect(blamedAlone.suspects[0]).toMatchObject({ function: "traverse_impl" });
+
     // Resuming a finished sweep runs nothing; another plan in the same folder is refused.
-    const again = await sweep(["--limits", "128m,1g", "--out", out], WORKSPACE_ROOT);
+    const again = await sweep(["--out", out], WORKSPACE_ROOT);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).not.toMatch(/sweep: run 1/);
-    expect(record(out, "0128m-r01").startedAt).toBe(JSON.parse(jsonl[0]!).startedAt);
-    const other = await sweep(["--limits", "128m,2g", "--out", out], WORKSPACE_ROOT);
+    expect(record(out, "0256m-r01").startedAt).toBe((JSON.parse(jsonl[2]!) as RunRecord).startedAt);
+    const other = await sweep(["--limits", "256m,2g", "--out", out], WORKSPACE_ROOT);
     expect(other.exitCode).toBe(2);
     expect(other.stderr).toContain("already holds a sweep with other settings (limits differ)");
   });

@@ -75,3 +75,11 @@ export class BazelServer {
     rmSync(this.outputBase, { recursive: true, force: true });
   }
 }
+
+/**
+ * Whether $BAZEL is the host's Bazel (not tools/bazel7/bazel): the end-to-end tests that exercise the toolkit's
+ * own logic on several workspaces, not a Bazel version's behaviour, run once, on it (tools/test.sh's budget).
+ */
+export function isHostBazel(): boolean {
+  return !BAZEL.includes("bazel7");
+}

@@ -1,0 +1,161 @@
+// Issue 12's goals: the threshold the sweep reports is the build's, not the profiler's; and the sweep adds
+// no cost of its own. In one run, with real Bazel and cold builds of this repository's reproduction:
+//   1. the crash threshold bisected with a bare `bazel build` (a clean, then the build, -Xmx only), and with the
+//      sweep at each profile level (none, light, full): a table with the ratio of each to the bare threshold;
+//   2. the wall time of one bare cold build against the same build through the sweep at the default level,
+//      median of --repeats each, and their ratio (goal ≤ 1.02).
+// Prints numbers only; nothing here asserts on them.
+//
+//   npm run bench:fidelity -- [--bazel PATH] [--low 128m] [--high 1g] [--resolution 16m] [--repeats 3] [--levels none,light,full] [--keep]
+//
+// Needs dist/memory-adventure.mjs (npm run bundle). Every bisection takes about 7 cold builds (20–60 s each).
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { DEFAULT_PROFILE_LEVEL, PROFILE_LEVELS, type ProfileLevel } from "../src/core/bazel-flags.js";
+import { formatBytes, parseLimits } from "../src/core/heap-limit.js";
+import { checkRunRecord } from "../src/core/run-record-check.js";
+import { RUNS_JSONL_FILE, type RunRecord } from "../src/core/run-record.js";
+import { nextSearchStep, type SearchConfig, type SearchRun } from "../src/core/threshold-search.js";
+
+const BUNDLE = resolve("dist/memory-adventure.mjs");
+const WORKSPACE = resolve("..");
+const BUILD = ["build", "--config=eat", "--symlink_prefix=/", "//..."];
+/** Bazel's exit codes of a server that ran out of memory, or died of it before telling the client. */
+const OOM_EXITS = new Set([33, 37]);
+const MAX_IDLE = "--max_idle_secs=60";
+
+interface Bracket {
+  readonly below: number | undefined;
+  readonly threshold: number | undefined;
+  readonly builds: number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      bazel: { type: "string", default: "bazel" },
+      low: { type: "string", default: "128m" },
+      high: { type: "string", default: "1g" },
+      resolution: { type: "string", default: "16m" },
+      repeats: { type: "string", default: "3" },
+      levels: { type: "string", default: PROFILE_LEVELS.join(",") },
+      keep: { type: "boolean", default: false },
+    },
+  });
+  const bazel = values.bazel.includes("/") ? resolve(values.bazel) : values.bazel;
+  const [low] = parseLimits(values.low);
+  const [high] = parseLimits(values.high);
+  const [resolution] = parseLimits(values.resolution);
+  const repeats = Number(values.repeats);
+  const levels = values.levels.split(",") as ProfileLevel[];
+  const config: SearchConfig = { low: low!.bytes, high: high!.bytes, resolution: resolution!.bytes, repeats: 1, warmup: 0, floor: 16 * 2 ** 20, ceiling: 64 * 2 ** 30 };
+  const dir = await mkdtemp(join(tmpdir(), "fidelity-bench-"));
+  try {
+    log(`Bazel ${bazel}; reproduction bisected from ${values.low}..${values.high} to ${values.resolution}, one cold build a probe`);
+    const bare = await bareThreshold(bazel, join(dir, "bare-output-base"), config);
+    log(`bare \`bazel build\`: ${bracketText(bare)}, ${bare.builds} builds`);
+    const rows: { level: string; bracket: Bracket }[] = [];
+    for (const level of levels) {
+      const bracket = await sweepThreshold(bazel, join(dir, `sweep-${level}`), level, values.low, values.high, values.resolution);
+      rows.push({ level, bracket });
+      log(`sweep --profile ${level}: ${bracketText(bracket)}, ${bracket.builds} builds`);
+    }
+    log("");
+    log("| profiling | threshold | ratio to bare |");
+    log("| --- | --- | --- |");
+    log(`| bare \`bazel build\` | ${bracketText(bare)} | 1.00 |`);
+    for (const { level, bracket } of rows) {
+      const ratio = bare.threshold === undefined || bracket.threshold === undefined ? "?" : (bracket.threshold / bare.threshold).toFixed(2);
+      log(`| ${level}${level === DEFAULT_PROFILE_LEVEL ? " (default)" : ""} | ${bracketText(bracket)} | ${ratio} |`);
+    }
+
+    // The driver's own overhead: the same cold build at 1g, bare and through the sweep at the default level.
+    const bareSeconds: number[] = [];
+    for (let i = 0; i < repeats; i++) bareSeconds.push((await bareBuild(bazel, join(dir, "overhead-output-base"), high!.spelling)).seconds);
+    const sweepOut = join(dir, "overhead-sweep");
+    await runSweep(sweepOut, ["--bazel", bazel, "--limits", high!.spelling, "--runs", String(repeats), "--evidence-runs", "0", "--profile", DEFAULT_PROFILE_LEVEL]);
+    const sweepSeconds = (await records(sweepOut)).map((record) => record.wallSeconds);
+    log("");
+    log(`one cold build at ${high!.spelling}, median of ${repeats}: bare ${median(bareSeconds).toFixed(1)} s (${bareSeconds.map((s) => s.toFixed(1)).join(", ")}), through the sweep at --profile ${DEFAULT_PROFILE_LEVEL} ${median(sweepSeconds).toFixed(1)} s (${sweepSeconds.map((s) => s.toFixed(1)).join(", ")}); ratio ${(median(sweepSeconds) / median(bareSeconds)).toFixed(3)} (goal ≤ 1.02)`);
+  } finally {
+    if (values.keep) log(`kept ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Bisects with `bazel clean` + `bazel build` at each limit: nothing but -Xmx on Bazel's own defaults. */
+async function bareThreshold(bazel: string, outputBase: string, config: SearchConfig): Promise<Bracket> {
+  const runs: SearchRun[] = [];
+  for (;;) {
+    const step = nextSearchStep(config, runs);
+    if (step.kind === "done") return { below: step.below, threshold: step.threshold, builds: runs.length };
+    if (step.kind === "stuck") return { below: undefined, threshold: undefined, builds: runs.length };
+    const { exitCode } = await bareBuild(bazel, outputBase, formatBytes(step.limitBytes));
+    const status = exitCode === 0 ? "ok" : OOM_EXITS.has(exitCode ?? -1) ? "oom" : "failed";
+    log(`  bare ${formatBytes(step.limitBytes)}: ${status} (exit ${exitCode})`);
+    runs.push({ limitBytes: step.limitBytes, warmup: step.warmup, status });
+  }
+}
+
+/** One cold bare build: the server is shut down, the output tree cleaned with the limit's server, then built. */
+async function bareBuild(bazel: string, outputBase: string, limit: string): Promise<{ exitCode: number | null; seconds: number }> {
+  const startup = [`--output_base=${outputBase}`, MAX_IDLE, `--host_jvm_args=-Xmx${limit}`, "--host_jvm_args=-XX:-HeapDumpOnOutOfMemoryError"];
+  await command(bazel, [`--output_base=${outputBase}`, MAX_IDLE, "shutdown"]);
+  await command(bazel, [...startup, "clean"]);
+  const started = Date.now();
+  const exitCode = await command(bazel, [...startup, ...BUILD]);
+  const seconds = (Date.now() - started) / 1000;
+  await command(bazel, [...startup, "shutdown"]);
+  return { exitCode, seconds };
+}
+
+async function sweepThreshold(bazel: string, out: string, level: string, low: string, high: string, resolution: string): Promise<Bracket> {
+  await runSweep(out, ["--bazel", bazel, "--search", "--runs", "1", "--limits", `${low},${high}`, "--resolution", resolution, "--profile", level, "--evidence-runs", "0", "--no-heap-dumps"]);
+  const found = await records(out);
+  const ok = found.filter((record) => record.status === "ok").map((record) => record.limitBytes);
+  const failed = found.filter((record) => record.status === "oom").map((record) => record.limitBytes);
+  const threshold = ok.length === 0 ? undefined : Math.min(...ok.filter((bytes) => failed.every((failure) => failure < bytes)));
+  const below = failed.filter((bytes) => threshold === undefined || bytes < threshold);
+  return { below: below.length === 0 ? undefined : Math.max(...below), threshold: Number.isFinite(threshold) ? threshold : undefined, builds: found.length };
+}
+
+function runSweep(out: string, args: readonly string[]): Promise<number | null> {
+  return command(process.execPath, [BUNDLE, "sweep", ...args, "--out", out]);
+}
+
+async function records(out: string): Promise<RunRecord[]> {
+  const text = await readFile(join(out, RUNS_JSONL_FILE), "utf8");
+  return text
+    .trim()
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => checkRunRecord(JSON.parse(line), join(out, RUNS_JSONL_FILE)));
+}
+
+function command(file: string, args: readonly string[]): Promise<number | null> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(file, args, { cwd: WORKSPACE, stdio: "ignore" });
+    child.on("error", reject);
+    child.on("close", (code) => resolvePromise(code));
+  });
+}
+
+function bracketText(bracket: Bracket): string {
+  if (bracket.threshold === undefined) return "not found";
+  return `(${bracket.below === undefined ? "?" : formatBytes(bracket.below)}, ${formatBytes(bracket.threshold)}]`;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+await main();

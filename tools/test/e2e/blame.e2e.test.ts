@@ -1,0 +1,80 @@
+// `blame` on real sweeps, on the host Bazel (4.2.3). The reproduction without heap dumps: the other signals
+// alone must name traverse_impl. The test workspaces of test/workspaces (host Bazel only: they
+// cost minutes and test the attribution, not the Bazel version), one crash each: a rule hoarding in its
+// providers while decoys burn more CPU, a hog in a helper function, a macro eating memory while its package
+// loads, and a control whose memory is spread over ten rule kinds. The default sweep with heap dumps is
+// test/e2e/sweep.e2e.test.ts's.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import type { BlameResult } from "../../src/core/blame.js";
+import { BAZEL, WORKSPACE_ROOT, isHostBazel, runProcess } from "../helpers/bazel.js";
+import { runCli } from "../helpers/cli.js";
+
+const scratch = await mkdtemp(join(tmpdir(), "memory-adventure-e2e-blame-"));
+afterAll(async () => {
+  await runProcess("chmod", ["-R", "u+w", scratch]);
+  await rm(scratch, { recursive: true, force: true });
+});
+
+const WORKSPACES = fileURLToPath(new URL("../workspaces/", import.meta.url));
+
+/** blame's JSON; exit 0 with a verdict, 1 when no run had usable evidence (verdict no-evidence). */
+async function blameOf(out: string, ...extra: string[]): Promise<BlameResult> {
+  const result = await runCli(["blame", out, "--json", ...extra]);
+  expect([0, 1], result.stderr).toContain(result.exitCode);
+  const parsed = JSON.parse(result.stdout) as BlameResult;
+  expect(result.exitCode).toBe(parsed.verdict === "no-evidence" ? 1 : 0);
+  return parsed;
+}
+
+// Host Bazel only: 4.2.3's OOM traces have Java frames only, so the crashed profiles of the evidence runs are
+// all there is. (On 7.x every OOM trace names the Starlark frames; sweep.e2e.test.ts checks blame without the
+// heap signal there.)
+describe.runIf(isHostBazel())("blame on the reproduction swept without heap dumps", () => {
+  it("names traverse_impl from the crash stacks of two crashed full profiles alone", async () => {
+    const out = join(scratch, "repro-no-dumps");
+    const sweep = await runCli(["sweep", "--bazel", BAZEL, "--no-heap-dumps", "--limits", "256m,1g", "--out", out], { cwd: WORKSPACE_ROOT });
+    expect(sweep.exitCode, sweep.stderr).toBe(0);
+    expect(sweep.stdout).toMatch(/^verdict: culprit: traverse_impl \(memory\/private\/traverse\.bzl\)/m);
+    const result = await blameOf(out);
+    expect(result.verdict).toBe("culprit");
+    expect(result.runs.withDigest).toBe(0);
+    expect(result.suspects[0]).toMatchObject({ function: "traverse_impl", file: "memory/private/traverse.bzl" });
+    expect(result.suspects[0]!.heap).toBeUndefined();
+    expect(result.suspects[0]!.stack?.innermostRuns).toBeGreaterThan(0);
+  });
+});
+
+/** A shape: its workspace, the limit it runs out of memory at (fast), and what blame must say of it. */
+const SHAPES = [
+  { name: "provider_hoard", culprit: "_hoard_impl", file: "defs.bzl" },
+  { name: "helper_hog", culprit: "_expand", file: "defs.bzl" },
+  { name: "macro_hog", culprit: "tables", file: "macros.bzl" },
+  { name: "spread_thin", culprit: undefined, file: undefined },
+] as const;
+
+describe.runIf(isHostBazel())("blame on the test workspaces' shapes", () => {
+  it.each(SHAPES)("$name", async ({ name, culprit, file }) => {
+    const out = join(scratch, name);
+    const workspace = join(WORKSPACES, name);
+    const sweep = await runCli(["sweep", "--bazel", BAZEL, "--workspace", workspace, "--limits", "128m", "--evidence-runs", "0", "--out", out], { cwd: workspace });
+    expect(sweep.exitCode, sweep.stderr).toBe(0);
+    expect(sweep.stdout).toMatch(/^0128m-r01 +128m +oom /m);
+
+    const withDump = await blameOf(out);
+    expect(withDump.runs.withDigest).toBe(1);
+    if (culprit === undefined) {
+      expect(withDump.verdict).toBe("no-single-culprit");
+      expect(withDump.reason.kind).toBe("memory-spread");
+    } else {
+      expect(withDump.verdict).toBe("culprit");
+      expect(withDump.suspects[0]).toMatchObject({ function: culprit, file });
+    }
+    // The other signals alone: one crash run, no heap dump. They may name the culprit, never another function.
+    const alone = await blameOf(out, "--without", "heap");
+    if (alone.verdict === "culprit") expect(alone.suspects[0]!.function).toBe(culprit);
+  });
+});
