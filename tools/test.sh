@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # The test command (README.md, .ci/run): runs every test of memory_adventure, from any directory.
 #
+#   MEMORY_ADVENTURE_CPU_HOG=1 tools/test.sh   the same with both cores kept busy for the whole run (two busy
+#                                              loops that end with the run, at most after 60 minutes): the
+#                                              suite must hold on a loaded machine.
+#
 #   npm ci (only when tools/node_modules is missing or older than package-lock.json), tsc --noEmit,
 #   the bundle-freshness check, vitest unit and CLI tests, `bazel test //...` and the end-to-end tests (real
 #   Bazel, one file at a time) on the host Bazel, then both again on Bazel 7.7.1 (tools/bazel7).
@@ -50,8 +54,10 @@ console.log(`${passed} passed, ${failed} failed`);
 JS
 }
 
+hog_pids=()
 finish() {
     local status=$? i
+    for i in "${hog_pids[@]}"; do kill "$i" 2>/dev/null || true; done
     for ((i = 0; i < ${#bazel_servers[@]}; i += 2)); do
         # The same startup flags as the server's, or Bazel would kill it and start a new one to shut down.
         "${bazel_servers[i]}" --output_base="${bazel_servers[i + 1]}" "$bazel_max_idle" shutdown >/dev/null 2>&1 || true
@@ -101,6 +107,13 @@ bazel_test() {
 }
 
 cd "$root"
+if [[ ${MEMORY_ADVENTURE_CPU_HOG:-} == 1 ]]; then
+    for _ in 1 2; do
+        timeout 3600 node -e 'for (;;) {}' &
+        hog_pids+=("$!")
+    done
+    printf 'tools/test.sh: two busy loops keep both cores loaded (pids %s)\n' "${hog_pids[*]}"
+fi
 if node_modules_stale; then
     step "npm ci" npm_in_tools ci --no-audit --no-fund
 fi

@@ -10578,6 +10578,10 @@ Examples:
     bazel run //analysis:sweep
   Show the sweep's options:
     bazel run //analysis:sweep -- --help
+  Who held the heap when a build just ran out of memory (its output base holds the JVM's heap dump):
+    bazel run //analysis:heap -- $(bazel info output_base)
+  Which Starlark function to blame, from every signal a sweep left:
+    bazel run //analysis:blame -- measurements/sweep-<id>
   Run the same CLI without Bazel (needs only Node.js 18 or newer):
     node tools/dist/memory-adventure.mjs --help
 
@@ -11823,11 +11827,16 @@ function shardSlice(plan, shard) {
   if (shard === void 0) return [...plan];
   return plan.filter((_, position2) => position2 % shard.count === shard.index - 1);
 }
+var ADDED_RUN_SETTINGS = /* @__PURE__ */ new Set(["evidenceRuns"]);
+function planPart(settings) {
+  return Object.fromEntries(Object.entries(settings).filter(([key3]) => !ADDED_RUN_SETTINGS.has(key3)));
+}
 function planFingerprint(settings) {
-  return createHash("sha256").update(canonicalJson(settings)).digest("hex").slice(0, 16);
+  return createHash("sha256").update(canonicalJson(planPart(settings))).digest("hex").slice(0, 16);
 }
 function settingsDifferences(stored, wanted) {
-  return Object.keys(wanted).filter((key3) => canonicalJson(stored[key3]) !== canonicalJson(wanted[key3]));
+  const wantedPlan = planPart(wanted);
+  return Object.keys(wantedPlan).filter((key3) => canonicalJson(stored[key3]) !== canonicalJson(wantedPlan[key3]));
 }
 function canonicalJson(value4) {
   return JSON.stringify(
@@ -72223,7 +72232,7 @@ var DEFAULT_TIMEOUT = "10m";
 var MAX_IDLE_SECS = 60;
 var collect2 = (value4, previous) => [...previous ?? [], value4];
 function sweepCommand() {
-  return new Command("sweep").description(SWEEP_DESCRIPTION).summary(SWEEP_SUMMARY).option("--workspace <dir>", SWEEP_OPTION_HELP.workspace).option("--targets <pattern>", SWEEP_OPTION_HELP.targets, collect2).option("--limits <list>", SWEEP_OPTION_HELP.limits, DEFAULT_PLAN.limits).option("--runs <n>", SWEEP_OPTION_HELP.runs).option("--warmup <n>", SWEEP_OPTION_HELP.warmup, String(DEFAULT_PLAN.warmup)).addOption(new Option("--mode <mode>", SWEEP_OPTION_HELP.mode).choices(["regular", "nobuild", "skymeld"]).default("regular")).option("--config <name>", SWEEP_OPTION_HELP.config, collect2).option("--build-flag <flag>", SWEEP_OPTION_HELP.buildFlag, collect2).option("--startup-flag <flag>", SWEEP_OPTION_HELP.startupFlag, collect2).option("--bazel <path>", SWEEP_OPTION_HELP.bazel, "bazel").option("--out <dir>", SWEEP_OPTION_HELP.out).option("--timeout <duration>", SWEEP_OPTION_HELP.timeout, DEFAULT_TIMEOUT).option("--search", SWEEP_OPTION_HELP.search).option("--resolution <size>", `${SWEEP_OPTION_HELP.resolution} (default: ${DEFAULT_RESOLUTION})`).option("--shard <i/n>", SWEEP_OPTION_HELP.shard).option("--force", SWEEP_OPTION_HELP.force).addOption(new Option("--profile <level>", SWEEP_OPTION_HELP.profile).choices(PROFILE_LEVELS).default(DEFAULT_PROFILE_LEVEL)).option("--evidence-runs <n>", SWEEP_OPTION_HELP.evidenceRuns, String(DEFAULT_EVIDENCE_RUNS)).option("--no-heap-dumps", SWEEP_OPTION_HELP.noHeapDumps).option("--keep-heap-dumps", SWEEP_OPTION_HELP.keepHeapDumps).option("--show-console", SWEEP_OPTION_HELP.showConsole).addHelpText("after", SWEEP_HELP_FOOTER).action(async (options) => {
+  return new Command("sweep").description(SWEEP_DESCRIPTION).summary(SWEEP_SUMMARY).option("--workspace <dir>", SWEEP_OPTION_HELP.workspace).option("--targets <pattern>", SWEEP_OPTION_HELP.targets, collect2).option("--limits <list>", SWEEP_OPTION_HELP.limits, DEFAULT_PLAN.limits).option("--runs <n>", SWEEP_OPTION_HELP.runs).option("--warmup <n>", SWEEP_OPTION_HELP.warmup, String(DEFAULT_PLAN.warmup)).addOption(new Option("--mode <mode>", SWEEP_OPTION_HELP.mode).choices(["regular", "nobuild", "skymeld"]).default("regular")).option("--config <name>", SWEEP_OPTION_HELP.config, collect2).option("--build-flag <flag>", SWEEP_OPTION_HELP.buildFlag, collect2).option("--startup-flag <flag>", SWEEP_OPTION_HELP.startupFlag, collect2).option("--bazel <path>", SWEEP_OPTION_HELP.bazel, "bazel").option("--out <dir>", SWEEP_OPTION_HELP.out).option("--timeout <duration>", SWEEP_OPTION_HELP.timeout, DEFAULT_TIMEOUT).option("--search", SWEEP_OPTION_HELP.search).option("--resolution <size>", `${SWEEP_OPTION_HELP.resolution} (default: ${DEFAULT_RESOLUTION})`).option("--shard <i/n>", SWEEP_OPTION_HELP.shard).option("--force", SWEEP_OPTION_HELP.force).addOption(new Option("--profile <level>", SWEEP_OPTION_HELP.profile).choices(PROFILE_LEVELS).default(DEFAULT_PROFILE_LEVEL)).option("--evidence-runs <n>", `${SWEEP_OPTION_HELP.evidenceRuns} (default: ${DEFAULT_EVIDENCE_RUNS}; none with --shard)`).option("--no-heap-dumps", SWEEP_OPTION_HELP.noHeapDumps).option("--keep-heap-dumps", SWEEP_OPTION_HELP.keepHeapDumps).option("--show-console", SWEEP_OPTION_HELP.showConsole).addHelpText("after", SWEEP_HELP_FOOTER).action(async (options) => {
     const code = await sweep(options);
     if (code !== ExitCode.ok) throw new ExitWith(code);
   });
@@ -72233,7 +72242,7 @@ async function parseRequest(options) {
   const timeoutSeconds = usage(() => parseDuration(options.timeout), (error3) => error3 instanceof DurationSyntaxError ? durationProblemMessage(options.timeout) : void 0);
   const shard = options.shard === void 0 ? void 0 : usage(() => parseShard(options.shard), (error3) => error3 instanceof ShardSyntaxError ? shardProblemMessage(error3.problem) : void 0);
   if (options.search && shard !== void 0) throw new UsageError(SHARD_WITH_SEARCH);
-  const evidenceRuns = count2("--evidence-runs", options.evidenceRuns, 0);
+  const evidenceRuns = options.evidenceRuns === void 0 ? shard === void 0 ? DEFAULT_EVIDENCE_RUNS : 0 : count2("--evidence-runs", options.evidenceRuns, 0);
   if (evidenceRuns > 0 && shard !== void 0) throw new UsageError(EVIDENCE_WITH_SHARD);
   if (options.keepHeapDumps === true && !options.heapDumps) throw new UsageError(KEEP_WITHOUT_DUMPS);
   if (!options.search && options.resolution !== void 0) throw new UsageError(RESOLUTION_WITHOUT_SEARCH);

@@ -117,7 +117,7 @@ interface SweepOptions {
   readonly shard?: string;
   readonly force?: boolean;
   readonly profile: ProfileLevel;
-  readonly evidenceRuns: string;
+  readonly evidenceRuns?: string;
   /** Commander's --no-heap-dumps: true unless given. */
   readonly heapDumps: boolean;
   readonly keepHeapDumps?: boolean;
@@ -147,7 +147,7 @@ export function sweepCommand(): Command {
     .option("--shard <i/n>", HELP.shard)
     .option("--force", HELP.force)
     .addOption(new Option("--profile <level>", HELP.profile).choices(PROFILE_LEVELS).default(DEFAULT_PROFILE_LEVEL))
-    .option("--evidence-runs <n>", HELP.evidenceRuns, String(DEFAULT_EVIDENCE_RUNS))
+    .option("--evidence-runs <n>", `${HELP.evidenceRuns} (default: ${DEFAULT_EVIDENCE_RUNS}; none with --shard)`)
     .option("--no-heap-dumps", HELP.noHeapDumps)
     .option("--keep-heap-dumps", HELP.keepHeapDumps)
     .option("--show-console", HELP.showConsole)
@@ -175,7 +175,9 @@ async function parseRequest(options: SweepOptions): Promise<Request> {
       ? undefined
       : usage(() => parseShard(options.shard!), (error) => (error instanceof ShardSyntaxError ? shardProblemMessage(error.problem) : undefined));
   if (options.search && shard !== undefined) throw new UsageError(SHARD_WITH_SEARCH);
-  const evidenceRuns = count("--evidence-runs", options.evidenceRuns, 0);
+  // A shard cannot know the whole sweep's threshold, so it plans no evidence runs unless asked (and then refuses).
+  const evidenceRuns =
+    options.evidenceRuns === undefined ? (shard === undefined ? DEFAULT_EVIDENCE_RUNS : 0) : count("--evidence-runs", options.evidenceRuns, 0);
   if (evidenceRuns > 0 && shard !== undefined) throw new UsageError(EVIDENCE_WITH_SHARD);
   if (options.keepHeapDumps === true && !options.heapDumps) throw new UsageError(KEEP_WITHOUT_DUMPS);
   if (!options.search && options.resolution !== undefined) throw new UsageError(RESOLUTION_WITHOUT_SEARCH);

@@ -95,14 +95,26 @@ export function shardSlice<T>(plan: readonly T[], shard: Shard | undefined): T[]
 /** Everything that decides what a sweep's runs are (sweep.json's `settings`); equal settings may share a folder. */
 export type SweepSettings = SweepManifest["settings"];
 
-/** A short hash of the settings, stored in sweep.json. */
+/**
+ * Settings that add runs after the plan's without changing any of them: evidence runs. A shard (which plans
+ * none) and the sweep that later adds them to the copied-together folder, or a resume with another count,
+ * hold the same plan, so these stay out of the fingerprint and of the comparison.
+ */
+const ADDED_RUN_SETTINGS: ReadonlySet<string> = new Set<keyof SweepSettings>(["evidenceRuns"]);
+
+function planPart(settings: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings).filter(([key]) => !ADDED_RUN_SETTINGS.has(key)));
+}
+
+/** A short hash of the settings that decide the planned runs, stored in sweep.json. */
 export function planFingerprint(settings: SweepSettings): string {
-  return createHash("sha256").update(canonicalJson(settings)).digest("hex").slice(0, 16);
+  return createHash("sha256").update(canonicalJson(planPart(settings as unknown as Record<string, unknown>))).digest("hex").slice(0, 16);
 }
 
 /** Names of the settings that differ, for the message that refuses to mix two plans in one folder. */
 export function settingsDifferences(stored: Readonly<Record<string, unknown>>, wanted: SweepSettings): string[] {
-  return Object.keys(wanted).filter((key) => canonicalJson(stored[key]) !== canonicalJson((wanted as unknown as Record<string, unknown>)[key]));
+  const wantedPlan = planPart(wanted as unknown as Record<string, unknown>);
+  return Object.keys(wantedPlan).filter((key) => canonicalJson(stored[key]) !== canonicalJson(wantedPlan[key]));
 }
 
 /** JSON with object keys sorted, so equal values always give equal text. */

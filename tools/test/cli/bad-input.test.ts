@@ -73,7 +73,7 @@ const fixturePlan: SweepSettings = {
   timeoutSeconds: 600,
   search: null,
   profile: "light",
-  evidenceRuns: 0,
+  evidenceRuns: 2,
 };
 /** A sweep folder of that plan (the fixture's runs) whose run.json `id` was edited by hand into nonsense. */
 function sweepOfThisPlan(name: string, brokenRun?: string): string {

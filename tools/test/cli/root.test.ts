@@ -42,6 +42,10 @@ describe("memory-adventure (root command)", () => {
           bazel run //analysis:sweep
         Show the sweep's options:
           bazel run //analysis:sweep -- --help
+        Who held the heap when a build just ran out of memory (its output base holds the JVM's heap dump):
+          bazel run //analysis:heap -- $(bazel info output_base)
+        Which Starlark function to blame, from every signal a sweep left:
+          bazel run //analysis:blame -- measurements/sweep-<id>
         Run the same CLI without Bazel (needs only Node.js 18 or newer):
           node tools/dist/memory-adventure.mjs --help
 

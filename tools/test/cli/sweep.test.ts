@@ -98,7 +98,7 @@ describe("sweep refuses, in one line and before any build", () => {
   it("an --out folder that holds another plan, naming what differs", async () => {
     const out = join(scratch, "other-plan");
     mkdirSync(out);
-    const settings = { workspace, bazel: "bazel", targets: ["//..."], limits: ["256m"], runs: 3, warmup: 0, mode: "regular", configs: [], buildFlags: [], startupFlags: [], timeoutSeconds: 600, search: null, profile: "light", evidenceRuns: 0 };
+    const settings = { workspace, bazel: "bazel", targets: ["//..."], limits: ["256m"], runs: 3, warmup: 0, mode: "regular", configs: [], buildFlags: [], startupFlags: [], timeoutSeconds: 600, search: null, profile: "light", evidenceRuns: 2 };
     writeFileSync(join(out, "sweep.json"), JSON.stringify({ schema: 1, fingerprint: "0000000000000000", settings }));
     const result = await runCli(["sweep", "--workspace", workspace, "--out", out, "--limits", "256m", "--runs", "2"], { cwd: scratch });
     expect(result.exitCode).toBe(2);

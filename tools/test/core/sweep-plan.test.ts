@@ -122,6 +122,12 @@ describe("planFingerprint", () => {
     expect(planFingerprint(other)).not.toBe(planFingerprint(settings));
     expect(settingsDifferences(settings as unknown as Record<string, unknown>, other)).toEqual(differs);
   });
+
+  it("leaves out the evidence runs, which add runs after the plan's: a shard and the sweep that adds them share a folder", () => {
+    const withEvidence = { ...settings, evidenceRuns: 2 };
+    expect(planFingerprint(withEvidence)).toBe(planFingerprint(settings));
+    expect(settingsDifferences(settings as unknown as Record<string, unknown>, withEvidence)).toEqual([]);
+  });
 });
 
 describe("runsToDo", () => {
