@@ -9520,6 +9520,7 @@ var H_PROVIDER = 3;
 var H_ACTION = 4;
 var H_OWNER = 5;
 function digestHeap(heap2, source3, options) {
+  if (heap2.objectCount === heap2.classCount) throw new HprofError("the dump holds no objects: it was cut short before the JVM wrote its heap", heap2.fileBytes);
   const view = new HeapView(heap2, source3);
   const tree2 = dominatorTree(
     { objectCount: heap2.objectCount, edgeStart: heap2.edgeStart, edgeTargets: heap2.edgeTargets, shallowBytes: heap2.shallowBytes, roots: heap2.roots, rootHolders: rootHolders(heap2) }
@@ -10243,7 +10244,7 @@ var SIGNIFICANCE = 0.05;
 var MIN_SELF_MICROS = 2e4;
 var MIN_GC_PAUSES = 5;
 var SIGNAL_NAMES = ["heap", "oom-stack", "in-flight", "gc", "over-representation", "cpu"];
-function blameRun(record, summary2, digest) {
+function blameRun(record, summary2, digest, unusableDump) {
   return {
     id: record.id,
     limit: record.limit,
@@ -10253,7 +10254,8 @@ function blameRun(record, summary2, digest) {
     functions: summary2.functions,
     pprof: summary2.pprof,
     oomTraces: summary2.oomTraces,
-    digest: record.status === "oom" ? digest : void 0
+    digest: record.status === "oom" ? digest : void 0,
+    unusableDump: record.status === "oom" ? unusableDump : void 0
   };
 }
 function givesEvidence(record) {
@@ -10366,7 +10368,8 @@ function blame(runs, options) {
     signals: SIGNAL_NAMES.map((name) => ({ name, runs: signalRuns(name, runs), excluded: !use(name) })),
     cpuTop,
     failingBuiltins: [...builtins2].map(([builtin, count3]) => ({ builtin, runs: count3 })).sort((a4, b10) => b10.runs - a4.runs),
-    failingTargets: [...targets].sort()
+    failingTargets: [...targets].sort(),
+    unusableDumps: crashRuns.flatMap((run2) => run2.unusableDump === void 0 ? [] : [{ run: run2.id, problem: run2.unusableDump }])
   };
 }
 function toSuspect(entry2, dumps, stackRuns) {
@@ -14576,23 +14579,30 @@ async function blameRuns(sweep2, onUnreadable) {
   for (const folder of folders) {
     if (!givesEvidence(folder.record)) continue;
     const summary2 = await runSummary(folder.dir, folder.record);
-    runs.push(blameRun(folder.record, summary2, folder.record.status === "oom" ? await runDigest(folder) : void 0));
+    const { digest, unusableDump } = folder.record.status === "oom" ? await runDigest(folder) : NO_DUMP;
+    runs.push(blameRun(folder.record, summary2, digest, unusableDump));
   }
   return runs;
 }
+var NO_DUMP = { digest: void 0, unusableDump: void 0 };
 async function runDigest(folder) {
   const path4 = join8(folder.dir, ARTIFACT_FILES.heapDigest);
   const cached = await readFile6(path4, "utf8").then(
     (text3) => JSON.parse(text3),
     () => void 0
   );
-  if (cached?.schema === HEAP_DIGEST_SCHEMA) return cached;
+  if (cached?.schema === HEAP_DIGEST_SCHEMA) return { digest: cached, unusableDump: void 0 };
   const dump = (await readdir3(folder.dir).catch(() => [])).find((name) => /\.hprof(\.gz)?$/.test(name));
-  if (dump === void 0) return void 0;
-  const digest = await digestDumpFile(join8(folder.dir, dump), DEFAULT_DIGEST_TOP);
-  await writeOutputFile(path4, `${JSON.stringify(digest)}
+  if (dump === void 0) return NO_DUMP;
+  try {
+    const digest = await digestDumpFile(join8(folder.dir, dump), DEFAULT_DIGEST_TOP);
+    await writeOutputFile(path4, `${JSON.stringify(digest)}
 `).catch(() => void 0);
-  return digest;
+    return { digest, unusableDump: void 0 };
+  } catch (error3) {
+    if (error3 instanceof InputError) return { digest: void 0, unusableDump: error3.message };
+    throw error3;
+  }
 }
 
 // src/render/heap.ts
@@ -14801,6 +14811,7 @@ function blameText(result, top) {
   lines.push(
     `blame: ${result.runs.used} runs, ${result.runs.crashed} out of memory (${result.runs.withDigest} with a heap dump), ${result.runs.withProfile} with a profile`
   );
+  for (const dump of result.unusableDumps) lines.push(`heap dump of ${dump.run} left out: ${dump.problem}`);
   const available = result.signals.map((signal) => `${signal.name} ${signal.excluded ? "left out" : `${signal.runs}`}`).join(", ");
   lines.push(`signals (runs that gave each): ${available}`);
   lines.push("");
@@ -14874,6 +14885,7 @@ function evidenceWords(suspect) {
 var MENTIONED_SHARE = 5e-3;
 function gcWords(signal) {
   if (!Number.isFinite(signal.ratio)) return `GC inside its calls at ${signal.lowLimit}, none at ${signal.highLimit}`;
+  if (signal.ratio > 1 / 1.1 && signal.ratio < 1.1) return `about as much GC per second of its own time at ${signal.lowLimit} as at ${signal.highLimit}`;
   const amount = signal.ratio >= 1 ? `${ratio(signal.ratio)} more` : `${ratio(1 / signal.ratio)} less`;
   return `${amount} GC per second of its own time at ${signal.lowLimit} than at ${signal.highLimit}`;
 }
@@ -71089,7 +71101,7 @@ function blameSection(blame2) {
   const correction = cpuCorrection(result);
   const crashes = blame2.crashRuns.map((run2) => {
     const digest = run2.digest;
-    const summary2 = digest === void 0 ? `<span class="muted">no heap dump</span>` : `${escapeHtml(verdictLine(digest.verdict, blame2.workspace).replace(/^verdict: /, ""))}<br><span class="muted">stacks at the crash: ${escapeHtml(
+    const summary2 = digest === void 0 ? `<span class="muted">${run2.unusableDump === void 0 ? "no heap dump" : `heap dump left out: ${escapeHtml(run2.unusableDump)}`}</span>` : `${escapeHtml(verdictLine(digest.verdict, blame2.workspace).replace(/^verdict: /, ""))}<br><span class="muted">stacks at the crash: ${escapeHtml(
       digest.threads.map((thread) => `${thread.name}${thread.threwError ? " (threw)" : ""}: ${thread.frames.map((frame2) => frame2.function).join(" < ")}`).join("; ") || "none"
     )}<br>top holders: ${escapeHtml(
       digest.holders.slice(0, 3).map((holder) => `${formatSize(holder.retainedBytes)} ${percent(holder.share)} ${holder.kind}${holder.provider === void 0 ? "" : ` ${holder.provider}`} of ${functionName(holder.function, blame2.workspace)}`).join("; ")
@@ -71311,7 +71323,7 @@ async function reportBlame(sweep2, folders, runs) {
       crashRuns.push({
         id: folder.record.id,
         limit: folder.record.limit,
-        digest: await runDigest(folder),
+        ...await runDigest(folder),
         links: runs[index5].artifacts.filter((link4) => evidence.has(link4.label))
       });
     }
@@ -71324,7 +71336,7 @@ async function reportBlame(sweep2, folders, runs) {
 
 // src/commands/sweep.ts
 import { mkdir as mkdir5, readFile as readFile12, realpath as realpath2, stat as stat9 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname9, join as join20, relative as relative3, sep as sep2 } from "node:path";
+import { basename as basename5, dirname as dirname9, join as join20, relative as relative3, sep as sep2 } from "node:path";
 
 // src/io/bazel-version.ts
 import { spawn as spawn3 } from "node:child_process";
@@ -71428,7 +71440,7 @@ function capture(file, args, cwd) {
 import { spawn as spawn4 } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdir as mkdir2, open as open2, readdir as readdir5, readFile as readFile9, stat as stat7 } from "node:fs/promises";
-import { dirname as dirname7, join as join17 } from "node:path";
+import { basename as basename3, dirname as dirname7, join as join17 } from "node:path";
 
 // src/core/gc-log.ts
 var UNIT_BYTES3 = { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
@@ -71492,6 +71504,19 @@ function gcPressure(pauses, limitBytes, quietSecondsAtEnd = 0, rule4 = GC_PRESSU
   return { underPressure, pauseShare, heapShareAfterFull };
 }
 
+// src/core/jvm-heap-dump.ts
+var STARTED = /^Dumping heap to .* \.\.\.$/;
+var ENDED = /^(Heap dump file created \[|Dump file is incomplete: |Unable to create )/;
+function heapDumpWriting(jvmOut) {
+  let writing = false;
+  for (const line5 of jvmOut.split("\n")) {
+    const text3 = line5.trimEnd();
+    if (STARTED.test(text3)) writing = true;
+    else if (ENDED.test(text3)) writing = false;
+  }
+  return writing;
+}
+
 // src/core/thread-dump.ts
 var DUMP_START = /^Full thread dump /m;
 var DUMP_END = /^JNI global refs: .*\n/m;
@@ -71512,6 +71537,9 @@ var OOM_HANG_GRACE_MS = 15e3;
 var WATCH_INTERVAL_MS = 2e3;
 var THREAD_DUMP_DEADLINE_MS = 15e3;
 var HEAP_SUMMARY_GRACE_MS = 2e3;
+var HEAP_DUMP_STALL_MS = 1e4;
+var HEAP_DUMP_DEADLINE_MS = 15 * 6e4;
+var HEAP_DUMP_POLL_MS = 1e3;
 var THREAD_DUMP_POLL_MS = 100;
 var Interrupter = class {
   current;
@@ -71571,10 +71599,15 @@ async function runBazelCommand(command, interrupter) {
         timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
       });
     } else {
-      threadDump = dumpThreads(command.outputBase);
+      threadDump = heapDumpDone(command.outputBase, command.watch?.heapDump).then(() => ended ? false : dumpThreads(command.outputBase));
       void threadDump.then(killThisServer);
+      void threadDump.then(armClientKill);
+      return;
     }
-    timers.push(setTimeout(() => signalClient("SIGKILL"), THREAD_DUMP_DEADLINE_MS + STOP_GRACE_MS + 5e3));
+    armClientKill();
+  }
+  function armClientKill() {
+    if (!ended) timers.push(setTimeout(() => signalClient("SIGKILL"), THREAD_DUMP_DEADLINE_MS + STOP_GRACE_MS + 5e3));
   }
   let oomHangArmed = false;
   const armOomHang = () => {
@@ -71649,6 +71682,32 @@ async function dumpThreads(outputBase) {
     if (threadsSince !== void 0 && now2 - threadsSince >= HEAP_SUMMARY_GRACE_MS) return true;
     if (now2 >= deadline || !isAlive(pid)) return progress.threads;
   }
+}
+async function heapDumpDone(outputBase, heapDump) {
+  if (heapDump === void 0) return;
+  const jvmOut = join17(outputBase, "server", "jvm.out");
+  const deadline = Date.now() + HEAP_DUMP_DEADLINE_MS;
+  let bytes = -1;
+  let grewAt = Date.now();
+  while (Date.now() < deadline) {
+    if (!heapDumpWriting(await readFile9(jvmOut, "utf8").catch(() => ""))) return;
+    const pid = await serverPid(outputBase);
+    if (pid === void 0 || !isAlive(pid)) return;
+    const now2 = await bytesWritten(heapDump);
+    if (now2 !== bytes) {
+      bytes = now2;
+      grewAt = Date.now();
+    } else if (Date.now() - grewAt >= HEAP_DUMP_STALL_MS) return;
+    await new Promise((resolve3) => setTimeout(resolve3, HEAP_DUMP_POLL_MS));
+  }
+}
+async function bytesWritten(heapDump) {
+  const prefix = basename3(heapDump);
+  let total = 0;
+  for (const name of await readdir5(dirname7(heapDump)).catch(() => [])) {
+    if (name.startsWith(prefix)) total += (await stat7(join17(dirname7(heapDump), name)).catch(() => void 0))?.size ?? 0;
+  }
+  return total;
 }
 async function readFrom(path4, offset4) {
   const handle = await open2(path4, "r").catch(() => void 0);
@@ -71796,7 +71855,7 @@ async function checkFreeSpace(out) {
 import { randomBytes } from "node:crypto";
 import { link as link3, mkdir as mkdir3, readFile as readFile10, unlink, writeFile as writeFile2 } from "node:fs/promises";
 import { hostname } from "node:os";
-import { basename as basename3, dirname as dirname8, join as join18 } from "node:path";
+import { basename as basename4, dirname as dirname8, join as join18 } from "node:path";
 var SweepLockedError = class extends Error {
   constructor(lockFile, holder, elsewhere) {
     super(`${lockFile} is held by pid ${holder.pid} on ${holder.host}`);
@@ -71895,7 +71954,7 @@ function heldLock(file, text3, tookOverFrom) {
   };
 }
 async function linkWhole(path4, text3) {
-  const temporary = join18(dirname8(path4), `.${basename3(path4)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temporary = join18(dirname8(path4), `.${basename4(path4)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     await writeFile2(temporary, text3, { flag: "wx" });
     await link3(temporary, path4);
@@ -72088,7 +72147,7 @@ async function measure2(job, planned, interrupter, session) {
   const cleanArgs = [...startupFlags, "clean"];
   const consoleFile = path4(ARTIFACT_FILES.console);
   const timeoutMs = settings.timeoutSeconds * 1e3;
-  const watch = { gcLog: path4(ARTIFACT_FILES.gcLog), limitBytes: planned.limit.bytes };
+  const watch = { gcLog: path4(ARTIFACT_FILES.gcLog), limitBytes: planned.limit.bytes, heapDump: job.heapDumps ? path4(ARTIFACT_FILES.heapDump) : void 0 };
   const common = { bazel: settings.bazel, cwd: settings.workspace, outputBase: job.outputBase, live: job.liveConsole, timeoutMs, watch };
   await session.stop();
   await removeHeapDumps(job.outputBase);
@@ -72459,7 +72518,7 @@ async function realPathOfNew(path4) {
   const real = await realpath2(path4).catch(() => void 0);
   if (real !== void 0) return real;
   const parent = dirname9(path4);
-  return parent === path4 ? path4 : join20(await realPathOfNew(parent), basename4(path4));
+  return parent === path4 ? path4 : join20(await realPathOfNew(parent), basename5(path4));
 }
 async function workspaceRoot(path4) {
   if (!(await stat9(path4).catch(() => void 0))?.isDirectory()) throw new UsageError(notAWorkspace2(path4));

@@ -83,7 +83,7 @@ async function reportBlame(sweep: string, folders: readonly RunFolder[], runs: r
       crashRuns.push({
         id: folder.record.id,
         limit: folder.record.limit,
-        digest: await runDigest(folder),
+        ...(await runDigest(folder)),
         links: runs[index]!.artifacts.filter((link) => evidence.has(link.label)),
       });
     }

@@ -77,10 +77,15 @@ export interface BlameRun {
   readonly pprof: PprofSummary | undefined;
   readonly oomTraces: readonly OomTrace[];
   readonly digest: HeapDigest | undefined;
+  /** Why the heap dump the run left could not be digested (empty, cut short, too big for this machine). */
+  readonly unusableDump: string | undefined;
 }
 
-/** What blame takes of a run: its record, its summary (core/run-summary.ts) and its heap digest, if any. */
-export function blameRun(record: RunRecord, summary: RunSummary, digest: HeapDigest | undefined): BlameRun {
+/**
+ * What blame takes of a run: its record, its summary (core/run-summary.ts), its heap digest if any, and why
+ * its dump could not be digested if that is so (the run then counts as a crash without a dump).
+ */
+export function blameRun(record: RunRecord, summary: RunSummary, digest: HeapDigest | undefined, unusableDump?: string): BlameRun {
   return {
     id: record.id,
     limit: record.limit,
@@ -91,6 +96,7 @@ export function blameRun(record: RunRecord, summary: RunSummary, digest: HeapDig
     pprof: summary.pprof,
     oomTraces: summary.oomTraces,
     digest: record.status === "oom" ? digest : undefined,
+    unusableDump: record.status === "oom" ? unusableDump : undefined,
   };
 }
 
@@ -182,6 +188,8 @@ export interface BlameResult {
   readonly failingBuiltins: readonly { readonly builtin: string; readonly runs: number }[];
   /** Targets named by "thrown during Starlark evaluation (//pkg:target)". */
   readonly failingTargets: readonly string[];
+  /** Crash runs whose heap dump could not be digested, and why: blame went on without those dumps. */
+  readonly unusableDumps: readonly { readonly run: string; readonly problem: string }[];
 }
 
 export type BlameReason =
@@ -336,6 +344,7 @@ export function blame(runs: readonly BlameRun[], options: BlameOptions): BlameRe
     cpuTop,
     failingBuiltins: [...builtins].map(([builtin, count]) => ({ builtin, runs: count })).sort((a, b) => b.runs - a.runs),
     failingTargets: [...targets].sort(),
+    unusableDumps: crashRuns.flatMap((run) => (run.unusableDump === undefined ? [] : [{ run: run.id, problem: run.unusableDump }])),
   };
 }
 

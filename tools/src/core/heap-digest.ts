@@ -16,7 +16,7 @@
  * field, so a field that moved between Bazel versions degrades to "unknown", never to a wrong name.
  */
 import { dominatorTree, type DominatorTree } from "./dominators.js";
-import { KIND_INSTANCE, type ByteSource, type Heap } from "./hprof.js";
+import { HprofError, KIND_INSTANCE, type ByteSource, type Heap } from "./hprof.js";
 import { HeapView, NONE } from "./heap-view.js";
 
 export const HEAP_DIGEST_SCHEMA = 1;
@@ -192,6 +192,8 @@ interface StarlarkStack {
 }
 
 export function digestHeap(heap: Heap, source: ByteSource, options: DigestOptions): HeapDigest {
+  // A dump cut before its first instance has nothing to say; a digest of it would look like an empty heap.
+  if (heap.objectCount === heap.classCount) throw new HprofError("the dump holds no objects: it was cut short before the JVM wrote its heap", heap.fileBytes);
   const view = new HeapView(heap, source);
   const tree = dominatorTree(
     { objectCount: heap.objectCount, edgeStart: heap.edgeStart, edgeTargets: heap.edgeTargets, shallowBytes: heap.shallowBytes, roots: heap.roots, rootHolders: rootHolders(heap) },

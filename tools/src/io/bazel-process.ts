@@ -9,6 +9,10 @@
 //   10 minutes at 128m), so the server's own logs (java.log, jvm.out) are watched for the error too;
 // - gc-thrash: the server's GC log shows it doing little but full collections (core/gc-log.ts).
 //
+// A server stopped for a hang or thrashing may be writing its heap dump (-XX:+HeapDumpOnOutOfMemoryError;
+// a 256 MB heap takes a second, tens of GB take minutes): it is killed only once jvm.out says the dump is
+// done, or the dump has stopped growing for HEAP_DUMP_STALL_MS, so a slow dump is never cut short.
+//
 // Before the sweep stops a server for a timeout, a hang or thrashing, the server prints a thread dump into
 // its jvm.out (SIGQUIT): what it was doing is evidence the run folder keeps. That is best effort: the sweep
 // waits until the dump's end is in jvm.out (core/thread-dump.ts) or THREAD_DUMP_DEADLINE_MS passed, and
@@ -19,8 +23,9 @@
 import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdir, open, readdir, readFile, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { gcThrashing, GC_THRASH_RULE, parseGcPause, type GcPause } from "../core/gc-log.js";
+import { heapDumpWriting } from "../core/jvm-heap-dump.js";
 import { isServerOomLine, SERVER_LOG_OOM_PATTERN, type StopReason } from "../core/run-status.js";
 import { threadDumpProgress } from "../core/thread-dump.js";
 
@@ -44,6 +49,12 @@ const WATCH_INTERVAL_MS = 2_000;
 export const THREAD_DUMP_DEADLINE_MS = 15_000;
 /** Once the threads are in, how long to wait for the heap summary that follows them (another safepoint). */
 const HEAP_SUMMARY_GRACE_MS = 2_000;
+/** How long a heap dump being written may go without growing before it counts as stuck (and is given up). */
+export const HEAP_DUMP_STALL_MS = 10_000;
+/** The most a heap dump being written is waited for: tens of GB on a slow disk. */
+export const HEAP_DUMP_DEADLINE_MS = 15 * 60_000;
+/** How often a heap dump being written is looked at. */
+const HEAP_DUMP_POLL_MS = 1_000;
 /** How often jvm.out is read while waiting for the dump. */
 const THREAD_DUMP_POLL_MS = 100;
 
@@ -53,6 +64,8 @@ export interface ServerWatch {
   readonly gcLog: string;
   /** The server's -Xmx, which thrashing is judged against. */
   readonly limitBytes: number;
+  /** The -XX:HeapDumpPath the server writes its heap dump to on OutOfMemoryError; undefined when it writes none. */
+  readonly heapDump: string | undefined;
 }
 
 export interface BazelCommand {
@@ -149,11 +162,18 @@ export async function runBazelCommand(command: BazelCommand, interrupter: Interr
         timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
       });
     } else {
-      // A hung or thrashing server answers no cancellation: after its thread dump, it is killed.
-      threadDump = dumpThreads(command.outputBase);
+      // A hung or thrashing server answers no cancellation: once its heap dump is written, and after its
+      // thread dump, it is killed.
+      threadDump = heapDumpDone(command.outputBase, command.watch?.heapDump).then(() => (ended ? false : dumpThreads(command.outputBase)));
       void threadDump.then(killThisServer);
+      void threadDump.then(armClientKill);
+      return;
     }
-    timers.push(setTimeout(() => signalClient("SIGKILL"), THREAD_DUMP_DEADLINE_MS + STOP_GRACE_MS + 5_000));
+    armClientKill();
+  }
+  // The client is killed last, in case it outlives its server's stop.
+  function armClientKill(): void {
+    if (!ended) timers.push(setTimeout(() => signalClient("SIGKILL"), THREAD_DUMP_DEADLINE_MS + STOP_GRACE_MS + 5_000));
   }
   let oomHangArmed = false;
   const armOomHang = (): void => {
@@ -241,6 +261,41 @@ export async function dumpThreads(outputBase: string): Promise<boolean> {
     if (threadsSince !== undefined && now - threadsSince >= HEAP_SUMMARY_GRACE_MS) return true;
     if (now >= deadline || !isAlive(pid)) return progress.threads;
   }
+}
+
+/**
+ * Waits while the output base's server writes a heap dump to `heapDump` (jvm.out announced it and has not
+ * said it is done), until it is done, the server is gone, the dump stopped growing for HEAP_DUMP_STALL_MS,
+ * or HEAP_DUMP_DEADLINE_MS passed. The JDK 21+ parallel dumper first writes segment files beside it
+ * (heap.hprof.p0, …), so every file whose name starts with the dump's counts.
+ */
+export async function heapDumpDone(outputBase: string, heapDump: string | undefined): Promise<void> {
+  if (heapDump === undefined) return;
+  const jvmOut = join(outputBase, "server", "jvm.out");
+  const deadline = Date.now() + HEAP_DUMP_DEADLINE_MS;
+  let bytes = -1;
+  let grewAt = Date.now();
+  while (Date.now() < deadline) {
+    if (!heapDumpWriting(await readFile(jvmOut, "utf8").catch(() => ""))) return;
+    const pid = await serverPid(outputBase);
+    if (pid === undefined || !isAlive(pid)) return;
+    const now = await bytesWritten(heapDump);
+    if (now !== bytes) {
+      bytes = now;
+      grewAt = Date.now();
+    } else if (Date.now() - grewAt >= HEAP_DUMP_STALL_MS) return;
+    await new Promise((resolve) => setTimeout(resolve, HEAP_DUMP_POLL_MS));
+  }
+}
+
+/** The bytes of a heap dump being written: the file and its segment files. */
+async function bytesWritten(heapDump: string): Promise<number> {
+  const prefix = basename(heapDump);
+  let total = 0;
+  for (const name of await readdir(dirname(heapDump)).catch(() => [] as string[])) {
+    if (name.startsWith(prefix)) total += (await stat(join(dirname(heapDump), name)).catch(() => undefined))?.size ?? 0;
+  }
+  return total;
 }
 
 /** The text of a file from `offset` on; "" when it cannot be read. */

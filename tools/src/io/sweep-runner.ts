@@ -249,7 +249,7 @@ async function measure(job: SweepJob, planned: PlannedRun, interrupter: Interrup
   const cleanArgs = [...startupFlags, "clean"];
   const consoleFile = path(ARTIFACT_FILES.console);
   const timeoutMs = settings.timeoutSeconds * 1000;
-  const watch = { gcLog: path(ARTIFACT_FILES.gcLog), limitBytes: planned.limit.bytes };
+  const watch = { gcLog: path(ARTIFACT_FILES.gcLog), limitBytes: planned.limit.bytes, heapDump: job.heapDumps ? path(ARTIFACT_FILES.heapDump) : undefined };
   const common = { bazel: settings.bazel, cwd: settings.workspace, outputBase: job.outputBase, live: job.liveConsole, timeoutMs, watch };
 
   await session.stop();

@@ -75,6 +75,7 @@ export function blameText(result: BlameResult, top: number): string {
   lines.push(
     `blame: ${result.runs.used} runs, ${result.runs.crashed} out of memory (${result.runs.withDigest} with a heap dump), ${result.runs.withProfile} with a profile`,
   );
+  for (const dump of result.unusableDumps) lines.push(`heap dump of ${dump.run} left out: ${dump.problem}`);
   const available = result.signals.map((signal) => `${signal.name} ${signal.excluded ? "left out" : `${signal.runs}`}`).join(", ");
   lines.push(`signals (runs that gave each): ${available}`);
   lines.push("");
@@ -155,6 +156,8 @@ const MENTIONED_SHARE = 0.005;
 
 function gcWords(signal: RatioSignal): string {
   if (!Number.isFinite(signal.ratio)) return `GC inside its calls at ${signal.lowLimit}, none at ${signal.highLimit}`;
+  // Within 10% either way is noise between two runs, not "1.0x less".
+  if (signal.ratio > 1 / 1.1 && signal.ratio < 1.1) return `about as much GC per second of its own time at ${signal.lowLimit} as at ${signal.highLimit}`;
   const amount = signal.ratio >= 1 ? `${ratio(signal.ratio)} more` : `${ratio(1 / signal.ratio)} less`;
   return `${amount} GC per second of its own time at ${signal.lowLimit} than at ${signal.highLimit}`;
 }

@@ -41,7 +41,14 @@ export interface ReportBlame {
   /** The workspace .bzl files are named relative to. */
   readonly workspace: string | undefined;
   /** Every run that ran out of memory, with its heap digest when it left one, and links to its evidence. */
-  readonly crashRuns: readonly { readonly id: string; readonly limit: string; readonly digest: HeapDigest | undefined; readonly links: readonly ReportLink[] }[];
+  readonly crashRuns: readonly {
+    readonly id: string;
+    readonly limit: string;
+    readonly digest: HeapDigest | undefined;
+    /** Why the dump it left could not be digested, if so. */
+    readonly unusableDump: string | undefined;
+    readonly links: readonly ReportLink[];
+  }[];
 }
 
 export const REPORT_DESCRIPTION = "Write one self-contained HTML page about a sweep: parameters, threshold, plots and every run.";
@@ -252,7 +259,7 @@ function blameSection(blame: ReportBlame): string {
     const digest = run.digest;
     const summary =
       digest === undefined
-        ? `<span class="muted">no heap dump</span>`
+        ? `<span class="muted">${run.unusableDump === undefined ? "no heap dump" : `heap dump left out: ${escapeHtml(run.unusableDump)}`}</span>`
         : `${escapeHtml(heapVerdictLine(digest.verdict, blame.workspace).replace(/^verdict: /, ""))}<br><span class="muted">stacks at the crash: ${escapeHtml(
             digest.threads.map((thread) => `${thread.name}${thread.threwError ? " (threw)" : ""}: ${thread.frames.map((frame) => frame.function).join(" < ")}`).join("; ") || "none",
           )}<br>top holders: ${escapeHtml(

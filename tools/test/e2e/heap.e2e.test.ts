@@ -32,7 +32,7 @@ describe("heap on the output base of a build that ran out of memory", () => {
         outputBase: server.outputBase,
         consoleFile: join(server.outputBase, "test-console.log"),
         timeoutMs: 10 * 60_000,
-        watch: { gcLog: join(server.outputBase, "no-gc-log"), limitBytes: 200 * 1024 ** 2 },
+        watch: { gcLog: join(server.outputBase, "no-gc-log"), limitBytes: 200 * 1024 ** 2, heapDump: undefined },
       },
       new Interrupter(),
     );

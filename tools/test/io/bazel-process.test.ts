@@ -4,41 +4,43 @@
 // here: fixtures/hanging-server.mjs, whose dumps copy that fixture's. The end-to-end tests run the same code
 // against real Bazel.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { threadDumpProgress } from "../../src/core/thread-dump.js";
-import { Interrupter, killOrphanClients, killServer, OOM_HANG_GRACE_MS, runBazelCommand, serverPid, THREAD_DUMP_DEADLINE_MS } from "../../src/io/bazel-process.js";
+import { heapDumpWriting } from "../../src/core/jvm-heap-dump.js";
+import { HEAP_DUMP_STALL_MS, Interrupter, killOrphanClients, killServer, OOM_HANG_GRACE_MS, runBazelCommand, serverPid, THREAD_DUMP_DEADLINE_MS } from "../../src/io/bazel-process.js";
 
 const HANGING_SERVER = fileURLToPath(new URL("../fixtures/hanging-server.mjs", import.meta.url));
 const PRINT_ARGV = fileURLToPath(new URL("../launcher/print_argv.mjs", import.meta.url));
 const scratch = await mkdtemp(join(tmpdir(), "memory-adventure-bazel-process-"));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
-async function runHanging(name: string, how: string, options: { timeoutMs?: number; dump?: string; interruptAfterMs?: number } = {}) {
+async function runHanging(name: string, how: string, options: { timeoutMs?: number; dump?: string; heapDump?: "writing" | "stuck"; interruptAfterMs?: number } = {}) {
   const dir = join(scratch, name);
   const outputBase = join(dir, "output_base");
   const gcLog = join(dir, "gc.log");
+  const heapDump = join(dir, "heap.hprof");
   const started = Date.now();
   const interrupter = new Interrupter();
   if (options.interruptAfterMs !== undefined) setTimeout(() => interrupter.interrupt(), options.interruptAfterMs);
   const result = await runBazelCommand(
     {
       bazel: process.execPath,
-      args: [HANGING_SERVER, "client", outputBase, how, gcLog, options.dump ?? "whole"],
+      args: [HANGING_SERVER, "client", outputBase, how, gcLog, options.dump ?? "whole", options.heapDump ?? "none", heapDump],
       cwd: scratch,
       outputBase,
       consoleFile: join(dir, "console.log"),
       timeoutMs: options.timeoutMs ?? 60_000,
-      watch: { gcLog, limitBytes: 128 * 1024 ** 2 },
+      watch: { gcLog, limitBytes: 128 * 1024 ** 2, heapDump: options.heapDump === undefined ? undefined : heapDump },
     },
     interrupter,
   );
   const jvmOut = readFileSync(join(outputBase, "server", "jvm.out"), "utf8");
-  return { result, seconds: (Date.now() - started) / 1000, outputBase, dir, jvmOut };
+  return { result, seconds: (Date.now() - started) / 1000, outputBase, dir, jvmOut, heapDump };
 }
 
 describe("runBazelCommand stops a server that hangs", () => {
@@ -96,6 +98,29 @@ describe("runBazelCommand waits for the thread dump, within a deadline", () => {
     expect(result.threadDumpTaken).toBeUndefined();
     expect(jvmOut).not.toContain("Full thread dump");
   }, 30_000);
+});
+
+describe("runBazelCommand never cuts a heap dump short", () => {
+  it("a server stopped while it writes its heap dump is killed only once jvm.out says the dump is done", async () => {
+    const { result, seconds, outputBase, jvmOut, heapDump } = await runHanging("dump-writing", "gc-thrash", { heapDump: "writing" });
+    expect(result).toMatchObject({ stoppedBy: "gc-thrash", exitCode: 37, threadDumpTaken: true });
+    // 12 s of writing: longer than the stall limit, so the wait followed the file's growth to its end.
+    expect(seconds).toBeGreaterThanOrEqual(12);
+    expect(heapDumpWriting(jvmOut)).toBe(false);
+    expect(jvmOut).toContain(`Heap dump file created [${12 * 1024 ** 2} bytes`);
+    expect(statSync(heapDump).size).toBe(12 * 1024 ** 2);
+    expect(await serverPid(outputBase)).toBeUndefined();
+  }, 60_000);
+
+  it("a heap dump that stops growing is given up after HEAP_DUMP_STALL_MS, and the server killed", async () => {
+    const { result, seconds, outputBase, jvmOut, heapDump } = await runHanging("dump-stuck", "gc-thrash", { heapDump: "stuck" });
+    expect(result).toMatchObject({ stoppedBy: "gc-thrash", exitCode: 37, threadDumpTaken: true });
+    expect(seconds).toBeGreaterThanOrEqual(HEAP_DUMP_STALL_MS / 1000);
+    expect(seconds).toBeLessThan(HEAP_DUMP_STALL_MS / 1000 + 15);
+    expect(heapDumpWriting(jvmOut)).toBe(true);
+    expect(statSync(heapDump).size).toBe(0);
+    expect(await serverPid(outputBase)).toBeUndefined();
+  }, 60_000);
 });
 
 describe("runBazelCommand passes arguments as they are", () => {
