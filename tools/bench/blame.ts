@@ -5,7 +5,9 @@
 //
 //   npm run bench:blame -- --sweep DIR        (a sweep of the reproduction with ≥ 30 runs, e.g. made by
 //                                              `sweep --limits 256m..1g:32m --profile full` and kept)
-//   npm run bench:blame -- [--bazel PATH]     (makes that sweep first: 25 limits plus the evidence runs, ~25 min)
+//   npm run bench:blame -- [--bazel PATH] [--limits 256m..1g:32m] [--runs 1] [--keep]
+//                                             (makes that sweep first: 25 limits plus the evidence runs, ~25 min;
+//                                              --keep leaves it, and the copy timed, in the printed folder)
 import { spawn } from "node:child_process";
 import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -18,14 +20,22 @@ const BUNDLE = resolve("dist/memory-adventure.mjs");
 const WORKSPACE = resolve("..");
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { sweep: { type: "string" }, bazel: { type: "string", default: "bazel" }, limits: { type: "string", default: "256m..1g:32m" } } });
+  const { values } = parseArgs({
+    options: {
+      sweep: { type: "string" },
+      bazel: { type: "string", default: "bazel" },
+      limits: { type: "string", default: "256m..1g:32m" },
+      runs: { type: "string", default: "1" },
+      keep: { type: "boolean", default: false },
+    },
+  });
   const dir = await mkdtemp(join(tmpdir(), "blame-bench-"));
   try {
     const sweep = join(dir, "sweep");
     if (values.sweep === undefined) {
-      log(`making a sweep of ${values.limits} with ${values.bazel}…`);
+      log(`making a sweep of ${values.limits}, ${values.runs} run(s) each, with ${values.bazel}…`);
       // Full profiles: the big inputs a cache is for (hundreds of MB of trace a run).
-      await run(process.execPath, [BUNDLE, "sweep", "--bazel", values.bazel, "--limits", values.limits, "--profile", "full", "--out", sweep]);
+      await run(process.execPath, [BUNDLE, "sweep", "--bazel", values.bazel, "--limits", values.limits, "--runs", values.runs, "--profile", "full", "--out", sweep]);
     } else {
       await cp(resolve(values.sweep), sweep, { recursive: true });
     }
@@ -51,7 +61,8 @@ async function main(): Promise<void> {
     log(`profile reader alone over the same profiles:       ${reader.toFixed(2)} s (first / reader: ${(first / reader).toFixed(2)})`);
     log(`second blame + report (reads the summaries):       ${second.toFixed(2)} s (second / first: ${(second / first).toFixed(3)}, goal ≤ 0.05)`);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (values.keep) log(`kept: ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
   }
 }
 

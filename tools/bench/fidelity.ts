@@ -106,7 +106,20 @@ async function bareBuild(bazel: string, outputBase: string, limit: string): Prom
   await command(bazel, [`--output_base=${outputBase}`, MAX_IDLE, "shutdown"]);
   await command(bazel, [...startup, "clean"]);
   const started = Date.now();
-  const exitCode = await command(bazel, [...startup, ...BUILD]);
+  // A server that ran out of memory may hang instead of exiting (Bazel 4.2.3 at small heaps): past the
+  // deadline the build counts as out of memory, and its server is killed.
+  let exitCode = await command(bazel, [...startup, ...BUILD], BARE_BUILD_DEADLINE_MS);
+  if (exitCode === HUNG) {
+    const pid = Number((await readFile(join(outputBase, "server", "server.pid.txt"), "utf8").catch(() => "")).trim());
+    if (Number.isInteger(pid) && pid > 0) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
+    }
+    exitCode = 37;
+  }
   const seconds = (Date.now() - started) / 1000;
   await command(bazel, [...startup, "shutdown"]);
   return { exitCode, seconds };
@@ -135,11 +148,31 @@ async function records(out: string): Promise<RunRecord[]> {
     .map((line) => checkRunRecord(JSON.parse(line), join(out, RUNS_JSONL_FILE)));
 }
 
-function command(file: string, args: readonly string[]): Promise<number | null> {
+/** What command() returns for a command it killed at its deadline. */
+const HUNG = -1;
+/** A cold build of the reproduction takes 20–60 s here; one still running after this hangs. */
+const BARE_BUILD_DEADLINE_MS = 4 * 60_000;
+
+function command(file: string, args: readonly string[], deadlineMs?: number): Promise<number | null> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, { cwd: WORKSPACE, stdio: "ignore" });
+    const child = spawn(file, args, { cwd: WORKSPACE, stdio: "ignore", detached: deadlineMs !== undefined });
+    let hung = false;
+    const timer =
+      deadlineMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            hung = true;
+            try {
+              process.kill(-child.pid!, "SIGKILL");
+            } catch {
+              // gone meanwhile
+            }
+          }, deadlineMs);
     child.on("error", reject);
-    child.on("close", (code) => resolvePromise(code));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolvePromise(hung ? HUNG : code);
+    });
   });
 }
 

@@ -10230,9 +10230,13 @@ function variance(values3, average) {
 
 // src/core/source-file.ts
 function workspaceRelative(file, workspace) {
-  if (file === void 0 || workspace === void 0 || workspace === "") return file;
-  const root = workspace.endsWith("/") ? workspace : `${workspace}/`;
-  return file.startsWith(root) ? file.slice(root.length) : file;
+  if (file === void 0) return file;
+  if (workspace !== void 0 && workspace !== "") {
+    const root = workspace.endsWith("/") ? workspace : `${workspace}/`;
+    if (file.startsWith(root)) return file.slice(root.length);
+  }
+  const external = /\/(external\/[^/]+\/.+)$/.exec(file);
+  return external === null ? file : external[1];
 }
 
 // src/core/blame.ts
@@ -10321,24 +10325,46 @@ function blame(runs, options) {
       for (const thread of run2.digest.threads) {
         note(thread.frames.filter((frame2) => !frame2.builtin && !ANONYMOUS.has(frame2.function)).map((frame2) => registry.withFile(frame2.function, frame2.file)), "heap");
       }
+    } else {
+      const tidOfName = /* @__PURE__ */ new Map();
+      for (const call of run2.functions?.inFlight ?? []) if (call.thread !== "") tidOfName.set(call.thread, call.tid);
+      const threadKey = (trace2) => {
+        const tid = trace2.threadId ?? (trace2.thread === void 0 ? void 0 : tidOfName.get(trace2.thread));
+        return tid !== void 0 ? `tid ${tid}` : trace2.thread === void 0 ? void 0 : `thread ${trace2.thread}`;
+      };
+      const tracedThreads = /* @__PURE__ */ new Set();
+      if (use("oom-stack")) {
+        const seenStacks = /* @__PURE__ */ new Set();
+        const traces = run2.oomTraces.filter((trace2) => trace2.inStarlark);
+        const keyedFirst = [...traces.filter((trace2) => threadKey(trace2) !== void 0), ...traces.filter((trace2) => threadKey(trace2) === void 0)];
+        for (const trace2 of keyedFirst) {
+          const entries2 = trace2.starlarkFrames.filter((frame2) => !ANONYMOUS.has(frame2.function) && frame2.file !== "<builtin>").map((frame2) => registry.withFile(frame2.function, frame2.file));
+          const stack2 = entries2.map((entry2) => `${entry2.function} ${entry2.file ?? ""}`).join(" < ");
+          const key3 = threadKey(trace2);
+          if (key3 === void 0 ? seenStacks.has(stack2) : tracedThreads.has(key3)) continue;
+          if (key3 !== void 0 && entries2.length > 0) tracedThreads.add(key3);
+          seenStacks.add(stack2);
+          note(entries2, "oom-stack");
+        }
+      }
+      if (run2.functions !== void 0 && use("in-flight")) {
+        const byThread = /* @__PURE__ */ new Map();
+        for (const call of run2.functions.inFlight) {
+          if (call.inference !== "caller-seen" || call.function === void 0 || ANONYMOUS.has(call.function)) continue;
+          if (tracedThreads.has(`tid ${call.tid}`)) continue;
+          byThread.set(call.tid, [...byThread.get(call.tid) ?? [], call.function]);
+        }
+        for (const calls of byThread.values()) note([...calls].reverse().map((name) => registry.byName(name)), "in-flight");
+      }
     }
     if (use("oom-stack")) {
       const seenBuiltins = /* @__PURE__ */ new Set();
       for (const trace2 of run2.oomTraces) {
         if (!trace2.inStarlark) continue;
-        note(trace2.starlarkFrames.filter((frame2) => !ANONYMOUS.has(frame2.function) && frame2.file !== "<builtin>").map((frame2) => registry.withFile(frame2.function, frame2.file)), "oom-stack");
         if (trace2.builtin !== void 0 && trace2.starlarkFrames.length === 0) seenBuiltins.add(trace2.builtin);
         if (trace2.target !== void 0) targets.add(trace2.target);
       }
       for (const builtin of seenBuiltins) builtins2.set(builtin, (builtins2.get(builtin) ?? 0) + 1);
-    }
-    if (run2.functions !== void 0 && use("in-flight")) {
-      const byThread = /* @__PURE__ */ new Map();
-      for (const call of run2.functions.inFlight) {
-        if (call.inference !== "caller-seen" || call.function === void 0 || ANONYMOUS.has(call.function)) continue;
-        byThread.set(call.tid, [...byThread.get(call.tid) ?? [], call.function]);
-      }
-      for (const calls of byThread.values()) note([...calls].reverse().map((name) => registry.byName(name)), "in-flight");
     }
     if (innermost.length === 0) continue;
     stackRuns.add(run2.id);

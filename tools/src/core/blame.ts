@@ -283,28 +283,56 @@ export function blame(runs: readonly BlameRun[], options: BlameOptions): BlameRe
       entries.forEach((entry) => entry.stackSources.add(source));
     };
     if (run.digest !== undefined && use("heap")) {
+      // Written at the moment of the error: every thread's stack exactly; a thread it lists without Starlark
+      // frames had none, whatever the profile's lost tail or a trace suggests.
       for (const thread of run.digest.threads) {
         note(thread.frames.filter((frame) => !frame.builtin && !ANONYMOUS.has(frame.function)).map((frame) => registry.withFile(frame.function, frame.file)), "heap");
+      }
+    } else {
+      // Without a dump: a thread's OOM trace is its exact stack when it threw, and the in-flight calls the
+      // profile's cut-short tail suggests for that thread are stale next to it (a call whose end the profile
+      // lost looks unfinished), so a thread a trace saw is taken from the trace alone.
+      const tidOfName = new Map<string, number>();
+      for (const call of run.functions?.inFlight ?? []) if (call.thread !== "") tidOfName.set(call.thread, call.tid);
+      const threadKey = (trace: OomTrace): string | undefined => {
+        const tid = trace.threadId ?? (trace.thread === undefined ? undefined : tidOfName.get(trace.thread));
+        return tid !== undefined ? `tid ${tid}` : trace.thread === undefined ? undefined : `thread ${trace.thread}`;
+      };
+      const tracedThreads = new Set<string>();
+      if (use("oom-stack")) {
+        // The console and java.log often print the same throw; a copy that names no thread is dropped.
+        const seenStacks = new Set<string>();
+        const traces = run.oomTraces.filter((trace) => trace.inStarlark);
+        const keyedFirst = [...traces.filter((trace) => threadKey(trace) !== undefined), ...traces.filter((trace) => threadKey(trace) === undefined)];
+        for (const trace of keyedFirst) {
+          const entries = trace.starlarkFrames.filter((frame) => !ANONYMOUS.has(frame.function) && frame.file !== "<builtin>").map((frame) => registry.withFile(frame.function, frame.file));
+          const stack = entries.map((entry) => `${entry.function} ${entry.file ?? ""}`).join(" < ");
+          const key = threadKey(trace);
+          if (key === undefined ? seenStacks.has(stack) : tracedThreads.has(key)) continue;
+          if (key !== undefined && entries.length > 0) tracedThreads.add(key);
+          seenStacks.add(stack);
+          note(entries, "oom-stack");
+        }
+      }
+      if (run.functions !== undefined && use("in-flight")) {
+        // Per thread, outermost call first; only calls whose function the profile's own nesting names.
+        const byThread = new Map<number, string[]>();
+        for (const call of run.functions.inFlight) {
+          if (call.inference !== "caller-seen" || call.function === undefined || ANONYMOUS.has(call.function)) continue;
+          if (tracedThreads.has(`tid ${call.tid}`)) continue;
+          byThread.set(call.tid, [...(byThread.get(call.tid) ?? []), call.function]);
+        }
+        for (const calls of byThread.values()) note([...calls].reverse().map((name) => registry.byName(name)), "in-flight");
       }
     }
     if (use("oom-stack")) {
       const seenBuiltins = new Set<string>();
       for (const trace of run.oomTraces) {
         if (!trace.inStarlark) continue;
-        note(trace.starlarkFrames.filter((frame) => !ANONYMOUS.has(frame.function) && frame.file !== "<builtin>").map((frame) => registry.withFile(frame.function, frame.file)), "oom-stack");
         if (trace.builtin !== undefined && trace.starlarkFrames.length === 0) seenBuiltins.add(trace.builtin);
         if (trace.target !== undefined) targets.add(trace.target);
       }
       for (const builtin of seenBuiltins) builtins.set(builtin, (builtins.get(builtin) ?? 0) + 1);
-    }
-    if (run.functions !== undefined && use("in-flight")) {
-      // Per thread, outermost call first; only calls whose function the profile's own nesting names.
-      const byThread = new Map<number, string[]>();
-      for (const call of run.functions.inFlight) {
-        if (call.inference !== "caller-seen" || call.function === undefined || ANONYMOUS.has(call.function)) continue;
-        byThread.set(call.tid, [...(byThread.get(call.tid) ?? []), call.function]);
-      }
-      for (const calls of byThread.values()) note([...calls].reverse().map((name) => registry.byName(name)), "in-flight");
     }
     if (innermost.length === 0) continue;
     stackRuns.add(run.id);

@@ -222,6 +222,30 @@ describe("sweep with real Bazel", () => {
     expect(result.stdout).toMatch(/^0256m-r01 +256m +action-killed /m);
   });
 
+  it("--profile none: no profile is recorded, and stats, plot and report work with what exists", async () => {
+    const out = join(scratch, "no-profile");
+    const result = await sweep(["--workspace", testWorkspace, "--targets", "//:grow", "--limits", "256m", "--profile", "none", "--out", out]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const run = record(out, "0256m-r01");
+    expect(run).toMatchObject({ status: "ok", profileLevel: "none" });
+    expect(run.artifacts.profile).toBeUndefined();
+    expect(run.argv).toContain("--noexperimental_generate_json_trace_profile");
+    expect(readdirSync(join(out, "runs", "0256m-r01"))).not.toContain("profile.json.gz");
+    // The profile's columns are empty, not an error; the run keeps its GC log.
+    expect(run.artifacts.gcLog).toBe("gc.log");
+    const stats = await runCli(["stats", out, "--format", "json"], { cwd: testWorkspace });
+    expect(stats.exitCode, stats.stderr).toBe(0);
+    const [row] = JSON.parse(stats.stdout) as Record<string, unknown>[];
+    expect(row).toMatchObject({ id: "0256m-r01", status: "ok", profileLevel: "none", profileSeconds: null, gcCount: null, eventsRecovered: null });
+    const plot = await runCli(["plot", out, "--out", join(scratch, "no-profile.svg")], { cwd: testWorkspace });
+    expect(plot.exitCode, plot.stderr).toBe(0);
+    expect(readFileSync(join(scratch, "no-profile.svg"), "utf8")).toContain("<svg");
+    const report = await runCli(["report", out, "--out", join(scratch, "no-profile.html")], { cwd: testWorkspace });
+    expect(report.exitCode, report.stderr).toBe(0);
+    expect(readFileSync(join(scratch, "no-profile.html"), "utf8")).toContain("0256m-r01");
+    await expectNoServer(out);
+  });
+
   it("refuses --mode skymeld on a Bazel older than 6, and runs it on a newer one", async () => {
     const out = join(scratch, "skymeld");
     const result = await sweep(["--workspace", testWorkspace, "--targets", "//:grow", "--limits", "256m", "--mode", "skymeld", "--out", out]);
