@@ -5,6 +5,9 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // vitest's default on two cores is one worker; the unit files spend much of their time waiting on child
+    // processes (the bundle, stand-in servers), so two workers halve the suite's wall time here.
+    maxWorkers: 2,
     projects: [
       {
         test: {

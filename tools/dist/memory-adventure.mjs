@@ -14928,11 +14928,11 @@ function cpuCorrection(result) {
 var DEFAULT_BLAME_TOP = 10;
 var MAX_TOP = 1e3;
 function blameCommand() {
-  return new Command("blame").description(BLAME_DESCRIPTION).summary(BLAME_SUMMARY).argument("<SWEEP_DIR...>", "sweep folders (their runs are blamed together)").option("--json", BLAME_OPTION_HELP.json).option("--top <n>", BLAME_OPTION_HELP.top, String(DEFAULT_BLAME_TOP)).option("--out <file>", BLAME_OPTION_HELP.out).option("--without <signal>", BLAME_OPTION_HELP.without, (value4, previous) => [...previous, value4], []).addHelpText("after", BLAME_HELP_FOOTER).action(async (dirs, options) => {
+  return new Command("blame").description(BLAME_DESCRIPTION).summary(BLAME_SUMMARY).argument("<SWEEP_DIR...>", "sweep folders (their runs are blamed together)").option("--json", BLAME_OPTION_HELP.json).option("--top <n>", BLAME_OPTION_HELP.top, String(DEFAULT_BLAME_TOP)).option("--out <file>", BLAME_OPTION_HELP.out).option("--without <signal>", BLAME_OPTION_HELP.without, (value4, previous) => [...previous ?? [], value4]).addHelpText("after", BLAME_HELP_FOOTER).action(async (dirs, options) => {
     const top = /^\d+$/.test(options.top.trim()) ? Number(options.top.trim()) : NaN;
     if (!Number.isSafeInteger(top) || top < 1 || top > MAX_TOP) throw new UsageError(topProblem(options.top));
     const without = /* @__PURE__ */ new Set();
-    for (const name of options.without) {
+    for (const name of options.without ?? []) {
       if (!SIGNAL_NAMES.includes(name)) throw new UsageError(unknownSignal(name, SIGNAL_NAMES));
       without.add(name);
     }
@@ -72386,7 +72386,7 @@ async function sweep(options) {
     await checkOutputBaseIgnored(join20(out, "output_base"), settings.workspace);
     created.outputBase = await mkdir5(join20(out, "output_base"), { recursive: true }) !== void 0;
     const outputBase = await realpath2(join20(out, "output_base"));
-    await killOrphanClients(outputBase);
+    if ((await killOrphanClients(outputBase)).length > 0) await killServer(outputBase);
     const version2 = await detectVersion(settings.bazel, settings.workspace, outputBase);
     process.stderr.write(versionLine(settings.bazel, version2));
     if (!supportsMode(version2, settings.mode)) throw new UsageError(modeUnsupported(settings.mode, version2, settings.bazel, MODE_SINCE[settings.mode]));

@@ -13,7 +13,7 @@ interface BlameOptions {
   readonly json?: boolean;
   readonly top: string;
   readonly out?: string;
-  readonly without: string[];
+  readonly without?: string[];
 }
 
 export const DEFAULT_BLAME_TOP = 10;
@@ -27,13 +27,13 @@ export function blameCommand(): Command {
     .option("--json", HELP.json)
     .option("--top <n>", HELP.top, String(DEFAULT_BLAME_TOP))
     .option("--out <file>", HELP.out)
-    .option("--without <signal>", HELP.without, (value: string, previous: string[]) => [...previous, value], [])
+    .option("--without <signal>", HELP.without, (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     .addHelpText("after", BLAME_HELP_FOOTER)
     .action(async (dirs: string[], options: BlameOptions) => {
       const top = /^\d+$/.test(options.top.trim()) ? Number(options.top.trim()) : NaN;
       if (!Number.isSafeInteger(top) || top < 1 || top > MAX_TOP) throw new UsageError(topProblem(options.top));
       const without = new Set<SignalName>();
-      for (const name of options.without) {
+      for (const name of options.without ?? []) {
         if (!(SIGNAL_NAMES as readonly string[]).includes(name)) throw new UsageError(unknownSignal(name, SIGNAL_NAMES));
         without.add(name as SignalName);
       }

@@ -12,7 +12,7 @@ import { threshold, thresholdRole } from "../core/threshold.js";
 import { estimateRemainingBuilds, type SearchConfig } from "../core/threshold-search.js";
 import { BazelProbeError, detectBazelVersion, NotBazelError } from "../io/bazel-version.js";
 import { writeReport } from "./report.js";
-import { Interrupter, killOrphanClients } from "../io/bazel-process.js";
+import { Interrupter, killOrphanClients, killServer } from "../io/bazel-process.js";
 import { defaultWorkspace, findWorkspaceRoot, MEASUREMENTS_DIR, resolveUserPath } from "../io/invocation.js";
 import { isNoSpaceError } from "../io/disk-space.js";
 import {
@@ -249,8 +249,9 @@ async function sweep(options: SweepOptions): Promise<ExitCode> {
     // The server's command line names its output base as given; find it again by its real path.
     const outputBase = await realpath(join(out, "output_base"));
     // A sweep killed outright leaves its Bazel client running, holding the output base's client lock that
-    // the version probe would wait for; under our lock no client there is ours.
-    await killOrphanClients(outputBase);
+    // the version probe would wait for; under our lock no client there is ours. Its server is still busy with
+    // that client's build, which a shutdown would wait for: it is killed too.
+    if ((await killOrphanClients(outputBase)).length > 0) await killServer(outputBase);
 
     const version = await detectVersion(settings.bazel, settings.workspace, outputBase);
     process.stderr.write(versionLine(settings.bazel, version));

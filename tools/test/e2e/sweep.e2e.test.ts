@@ -15,7 +15,8 @@ import type { RunRecord } from "../../src/core/run-record.js";
 import { threadDumpProgress } from "../../src/core/thread-dump.js";
 import { serverPid } from "../../src/io/bazel-process.js";
 import { writeSweepWorkspace } from "../fixtures/sweep-workspace.mjs";
-import { BAZEL, WORKSPACE_ROOT, runProcess } from "../helpers/bazel.js";
+import { BAZEL, WORKSPACE_ROOT, isHostBazel, runProcess } from "../helpers/bazel.js";
+import { expectNamedWithoutDumps } from "../helpers/blame.js";
 import { BUNDLE_PATH, cliEnvironment, runCli, type CliResult } from "../helpers/cli.js";
 
 const scratch = await mkdtemp(join(tmpdir(), "memory-adventure-e2e-sweep-"));
@@ -60,14 +61,17 @@ function expectThreadDumpAsRecorded(out: string, run: RunRecord): void {
 describe("sweep with real Bazel", () => {
   it("sweeps the reproduction with the default plan: the threshold, every artifact, a heap digest, and blame naming traverse_impl", async () => {
     const out = join(scratch, "repro");
-    const result = await sweep(["--out", out], WORKSPACE_ROOT);
+    // The default plan; on Bazel 7 with one evidence run instead of two (a minute less of tools/test.sh's budget:
+    // the host's run covers the default's second one).
+    const evidenceRuns = isHostBazel() ? [] : ["--evidence-runs", "1"];
+    const evidenceIds = isHostBazel() ? ["0256m-e01", "0256m-e02"] : ["0256m-e01"];
+    const result = await sweep(["--out", out, ...evidenceRuns], WORKSPACE_ROOT);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^0256m-r01 +256m +oom /m);
     expect(result.stdout, result.stdout).toMatch(/^0384m-r01 +384m +ok +0 /m);
     expect(result.stdout, result.stdout).toMatch(/^1024m-r01 +1g +ok +0 /m);
     // The evidence runs: full profiles just below the threshold, kept out of it.
-    expect(result.stdout).toMatch(/^0256m-e01 +256m +oom /m);
-    expect(result.stdout).toMatch(/^0256m-e02 +256m +oom /m);
+    for (const id of evidenceIds) expect(result.stdout).toMatch(new RegExp(`^${id} +256m +oom `, "m"));
     expect(result.stdout).toContain("threshold: 384m (every build succeeded from 384m up; a build failed at 256m)");
     // Blame after the runs table: the verdict and the top suspects.
     expect(result.stdout).toMatch(/^verdict: culprit: traverse_impl \(memory\/private\/traverse\.bzl\) holds \d+\.\d% of the heap at the crash/m);
@@ -137,8 +141,8 @@ describe("sweep with real Bazel", () => {
     expect(Math.max(...pauses.map((pause) => pause.beforeBytes))).toBeGreaterThan(0.75 * 256 * 1024 ** 2);
 
     const jsonl = readFileSync(join(out, "runs.jsonl"), "utf8").trim().split("\n");
-    expect(jsonl.map((line) => (JSON.parse(line) as RunRecord).id)).toEqual(["0256m-e01", "0256m-e02", "0256m-r01", "0384m-r01", "1024m-r01"]);
-    expect(readFileSync(join(out, "runs.csv"), "utf8").trim().split("\n")).toHaveLength(6);
+    expect(jsonl.map((line) => (JSON.parse(line) as RunRecord).id)).toEqual([...evidenceIds, "0256m-r01", "0384m-r01", "1024m-r01"]);
+    expect(readFileSync(join(out, "runs.csv"), "utf8").trim().split("\n")).toHaveLength(4 + evidenceIds.length);
     const manifest = JSON.parse(readFileSync(join(out, "sweep.json"), "utf8")) as { fingerprint: string; plannedRuns: string[] };
     expect(manifest.plannedRuns).toEqual(["0256m-r01", "0384m-r01", "1024m-r01"]);
     // The sweep never writes convenience symlinks into the workspace, and leaves no server running.
@@ -146,7 +150,7 @@ describe("sweep with real Bazel", () => {
     await expectNoServer(out);
 
     // blame agrees; and the other signals alone (crash stacks of the crashed profiles, and on 7.x the OOM traces)
-    // still name it.
+    // still name it first (helpers/blame.ts: on 4.2.3 they may lack the stacks to accuse it).
     const blameResult = await runCli(["blame", out, "--json"]);
     expect(blameResult.exitCode, blameResult.stderr).toBe(0);
     const blamed = JSON.parse(blameResult.stdout) as BlameResult;
@@ -154,15 +158,13 @@ describe("sweep with real Bazel", () => {
     expect(blamed.suspects[0]).toMatchObject({ function: "traverse_impl", file: "memory/private/traverse.bzl" });
     const alone = await runCli(["blame", out, "--json", "--without", "heap"]);
     expect(alone.exitCode, alone.stderr).toBe(0);
-    const blamedAlone = JSON.parse(alone.stdout) as BlameResult;
-    expect(blamedAlone).toMatchObject({ verdict: "culprit", reason: { kind: "crash-stacks-agree" } });
-    expect(blamedAlone.suspects[0]).toMatchObject({ function: "traverse_impl" });
+    expectNamedWithoutDumps(JSON.parse(alone.stdout) as BlameResult, record(out, "0256m-r01").bazelVersion);
 
     // Resuming a finished sweep runs nothing; another plan in the same folder is refused.
-    const again = await sweep(["--out", out], WORKSPACE_ROOT);
+    const again = await sweep(["--out", out, ...evidenceRuns], WORKSPACE_ROOT);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).not.toMatch(/sweep: run 1/);
-    expect(record(out, "0256m-r01").startedAt).toBe((JSON.parse(jsonl[2]!) as RunRecord).startedAt);
+    expect(record(out, "0256m-r01").startedAt).toBe((JSON.parse(jsonl[evidenceIds.length]!) as RunRecord).startedAt);
     const other = await sweep(["--limits", "256m,2g", "--out", out], WORKSPACE_ROOT);
     expect(other.exitCode).toBe(2);
     expect(other.stderr).toContain("already holds a sweep with other settings (limits differ)");
