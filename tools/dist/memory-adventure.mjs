@@ -14904,14 +14904,16 @@ function evidenceWords(suspect) {
   const over = suspect.overRepresentation;
   if (over !== void 0 && over.ratio > 1) {
     const test2 = over.p === void 0 ? "not tested: fewer than 2 runs on a side" : over.p < SIGNIFICANCE ? `significant, p=${over.p.toFixed(3)}` : `not significant, p=${over.p.toFixed(2)}`;
-    parts.push(`${ratio(over.ratio)} its share of Starlark time at ${over.lowLimit} than at ${over.highLimit} (${test2})`);
+    const share = over.ratio < SAME_WITHIN ? `about the same share of Starlark time at ${over.lowLimit} as at ${over.highLimit}` : `${ratio(over.ratio)} its share of Starlark time at ${over.lowLimit} than at ${over.highLimit}`;
+    parts.push(`${share} (${test2})`);
   }
   return parts.join("; ");
 }
+var SAME_WITHIN = 1.1;
 var MENTIONED_SHARE = 5e-3;
 function gcWords(signal) {
   if (!Number.isFinite(signal.ratio)) return `GC inside its calls at ${signal.lowLimit}, none at ${signal.highLimit}`;
-  if (signal.ratio > 1 / 1.1 && signal.ratio < 1.1) return `about as much GC per second of its own time at ${signal.lowLimit} as at ${signal.highLimit}`;
+  if (signal.ratio > 1 / SAME_WITHIN && signal.ratio < SAME_WITHIN) return `about as much GC per second of its own time at ${signal.lowLimit} as at ${signal.highLimit}`;
   const amount = signal.ratio >= 1 ? `${ratio(signal.ratio)} more` : `${ratio(1 / signal.ratio)} less`;
   return `${amount} GC per second of its own time at ${signal.lowLimit} than at ${signal.highLimit}`;
 }
@@ -70929,7 +70931,7 @@ function digestFailedLine(runDir, reason) {
 }
 function sweepBlameLines(result) {
   const lines = [verdictLine2(result)];
-  for (const suspect of result.suspects.slice(0, 3)) {
+  for (const suspect of result.suspects.filter((candidate) => candidate.score > 0).slice(0, 3)) {
     const words = evidenceWords(suspect);
     lines.push(`  ${suspect.score.toFixed(1).padStart(5)}  ${suspect.file === void 0 ? suspect.function : `${suspect.function} (${suspect.file})`}${words === "" ? "" : `: ${words}`}`);
   }

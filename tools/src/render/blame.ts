@@ -146,18 +146,21 @@ export function evidenceWords(suspect: BlameSuspect): string {
   const over = suspect.overRepresentation;
   if (over !== undefined && over.ratio > 1) {
     const test = over.p === undefined ? "not tested: fewer than 2 runs on a side" : over.p < SIGNIFICANCE ? `significant, p=${over.p.toFixed(3)}` : `not significant, p=${over.p.toFixed(2)}`;
-    parts.push(`${ratio(over.ratio)} its share of Starlark time at ${over.lowLimit} than at ${over.highLimit} (${test})`);
+    const share = over.ratio < SAME_WITHIN ? `about the same share of Starlark time at ${over.lowLimit} as at ${over.highLimit}` : `${ratio(over.ratio)} its share of Starlark time at ${over.lowLimit} than at ${over.highLimit}`;
+    parts.push(`${share} (${test})`);
   }
   return parts.join("; ");
 }
+
+/** Ratios within 10% of 1 either way are noise between two runs: "about the same", not "1.0x less". */
+const SAME_WITHIN = 1.1;
 
 /** Heap shares below this are not worth a clause (a few KB of analysis data every rule has). */
 const MENTIONED_SHARE = 0.005;
 
 function gcWords(signal: RatioSignal): string {
   if (!Number.isFinite(signal.ratio)) return `GC inside its calls at ${signal.lowLimit}, none at ${signal.highLimit}`;
-  // Within 10% either way is noise between two runs, not "1.0x less".
-  if (signal.ratio > 1 / 1.1 && signal.ratio < 1.1) return `about as much GC per second of its own time at ${signal.lowLimit} as at ${signal.highLimit}`;
+  if (signal.ratio > 1 / SAME_WITHIN && signal.ratio < SAME_WITHIN) return `about as much GC per second of its own time at ${signal.lowLimit} as at ${signal.highLimit}`;
   const amount = signal.ratio >= 1 ? `${ratio(signal.ratio)} more` : `${ratio(1 / signal.ratio)} less`;
   return `${amount} GC per second of its own time at ${signal.lowLimit} than at ${signal.highLimit}`;
 }

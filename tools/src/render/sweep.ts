@@ -354,7 +354,8 @@ export function digestFailedLine(runDir: string, reason: string): string {
 /** After the runs table: blame's verdict and its top three suspects. */
 export function sweepBlameLines(result: BlameResult): string {
   const lines = [verdictLine(result)];
-  for (const suspect of result.suspects.slice(0, 3)) {
+  // Suspects with evidence against them only: a zero score is a name, not a finding.
+  for (const suspect of result.suspects.filter((candidate) => candidate.score > 0).slice(0, 3)) {
     const words = evidenceWords(suspect);
     lines.push(`  ${suspect.score.toFixed(1).padStart(5)}  ${suspect.file === undefined ? suspect.function : `${suspect.function} (${suspect.file})`}${words === "" ? "" : `: ${words}`}`);
   }

@@ -41,7 +41,6 @@ describe.runIf(isHostBazel())("blame on the reproduction swept without heap dump
     const sweep = await runCli(["sweep", "--bazel", BAZEL, "--no-heap-dumps", "--limits", "256m,1g", "--evidence-runs", "1", "--out", out], { cwd: WORKSPACE_ROOT });
     expect(sweep.exitCode, sweep.stderr).toBe(0);
     expect(sweep.stdout).toMatch(/^verdict: (culprit|no single culprit): /m);
-    expect(sweep.stdout).toMatch(/^ +\d+\.\d +traverse_impl \(memory\/private\/traverse\.bzl\)/m);
     const result = await blameOf(out);
     expect(result.runs).toMatchObject({ crashed: 2, withDigest: 0 });
     expectNamedWithoutDumps(result, (JSON.parse(readFileSync(join(out, "runs", "0256m-r01", "run.json"), "utf8")) as { bazelVersion: string }).bazelVersion);
