@@ -9243,14 +9243,6 @@ var IdLookup = class {
 
 // src/core/heap-view.ts
 var NONE = -1;
-var TYPE_BOOLEAN2 = 4;
-var TYPE_CHAR2 = 5;
-var TYPE_FLOAT2 = 6;
-var TYPE_DOUBLE2 = 7;
-var TYPE_BYTE2 = 8;
-var TYPE_SHORT2 = 9;
-var TYPE_INT2 = 10;
-var TYPE_LONG2 = 11;
 var LATIN1 = 0;
 var HeapView = class {
   constructor(heap2, source3) {
@@ -9356,21 +9348,21 @@ var HeapView = class {
         const id2 = idAt(data3, offset4, idSize);
         return id2 === 0 ? NONE : this.heap.indexOf(id2);
       }
-      case TYPE_BOOLEAN2:
+      case TYPE_BOOLEAN:
         return data3[offset4];
-      case TYPE_BYTE2:
+      case TYPE_BYTE:
         return data3[offset4] << 24 >> 24;
-      case TYPE_CHAR2:
+      case TYPE_CHAR:
         return data3[offset4] << 8 | data3[offset4 + 1];
-      case TYPE_SHORT2:
+      case TYPE_SHORT:
         return (data3[offset4] << 8 | data3[offset4 + 1]) << 16 >> 16;
-      case TYPE_INT2:
+      case TYPE_INT:
         return u322(data3, offset4) | 0;
-      case TYPE_LONG2:
+      case TYPE_LONG:
         return (u322(data3, offset4) | 0) * 2 ** 32 + u322(data3, offset4 + 4);
-      case TYPE_FLOAT2:
+      case TYPE_FLOAT:
         return new DataView(data3.buffer, data3.byteOffset + offset4, 4).getFloat32(0);
-      case TYPE_DOUBLE2:
+      case TYPE_DOUBLE:
         return new DataView(data3.buffer, data3.byteOffset + offset4, 8).getFloat64(0);
       default:
         return 0;

@@ -4,19 +4,27 @@
  * names are looked up in the dump's own class layouts, so a field that moved or vanished in another Bazel or JDK
  * version reads as missing (undefined / -1) instead of failing.
  */
-import { idAt, KIND_INSTANCE, KIND_OBJECT_ARRAY, KIND_PRIMITIVE_ARRAY, TYPE_OBJECT, type ByteSource, type Heap, type HeapClass } from "./hprof.js";
+import {
+  idAt,
+  KIND_INSTANCE,
+  KIND_OBJECT_ARRAY,
+  KIND_PRIMITIVE_ARRAY,
+  TYPE_BOOLEAN,
+  TYPE_BYTE,
+  TYPE_CHAR,
+  TYPE_DOUBLE,
+  TYPE_FLOAT,
+  TYPE_INT,
+  TYPE_LONG,
+  TYPE_OBJECT,
+  TYPE_SHORT,
+  type ByteSource,
+  type Heap,
+  type HeapClass,
+} from "./hprof.js";
 
 /** A null reference, or one to an object the dump does not hold. */
 export const NONE = -1;
-
-const TYPE_BOOLEAN = 4;
-const TYPE_CHAR = 5;
-const TYPE_FLOAT = 6;
-const TYPE_DOUBLE = 7;
-const TYPE_BYTE = 8;
-const TYPE_SHORT = 9;
-const TYPE_INT = 10;
-const TYPE_LONG = 11;
 
 /** String.coder values (JDK 9+ compact strings). */
 const LATIN1 = 0;

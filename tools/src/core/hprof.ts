@@ -83,14 +83,14 @@ const PRIMITIVE_ARRAY_DUMP = 0x23;
 
 /** HPROF basic types. */
 export const TYPE_OBJECT = 2;
-const TYPE_BOOLEAN = 4;
-const TYPE_CHAR = 5;
-const TYPE_FLOAT = 6;
-const TYPE_DOUBLE = 7;
-const TYPE_BYTE = 8;
-const TYPE_SHORT = 9;
-const TYPE_INT = 10;
-const TYPE_LONG = 11;
+export const TYPE_BOOLEAN = 4;
+export const TYPE_CHAR = 5;
+export const TYPE_FLOAT = 6;
+export const TYPE_DOUBLE = 7;
+export const TYPE_BYTE = 8;
+export const TYPE_SHORT = 9;
+export const TYPE_INT = 10;
+export const TYPE_LONG = 11;
 
 /** Array class names of each primitive type, as LOAD CLASS names them. */
 const PRIMITIVE_ARRAY_CLASS: Readonly<Record<number, string>> = {
