@@ -4,7 +4,6 @@
 // providers while decoys burn more CPU, a hog in a helper function, a macro eating memory while its package
 // loads, and a control whose memory is spread over ten rule kinds. The default sweep with heap dumps is
 // test/e2e/sweep.e2e.test.ts's.
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,7 +42,7 @@ describe.runIf(isHostBazel())("blame on the reproduction swept without heap dump
     expect(sweep.stdout).toMatch(/^verdict: (culprit|no single culprit): /m);
     const result = await blameOf(out);
     expect(result.runs).toMatchObject({ crashed: 2, withDigest: 0 });
-    expectNamedWithoutDumps(result, (JSON.parse(readFileSync(join(out, "runs", "0256m-r01", "run.json"), "utf8")) as { bazelVersion: string }).bazelVersion);
+    expectNamedWithoutDumps(result);
   });
 });
 
