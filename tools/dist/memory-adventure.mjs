@@ -71619,7 +71619,9 @@ async function runBazelCommand(command, interrupter) {
         timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
       });
     } else {
-      threadDump = heapDumpDone(command.outputBase, command.watch?.heapDump).then(() => ended ? false : dumpThreads(command.outputBase));
+      threadDump = heapDumpDone(command.outputBase, command.watch?.heapDump, () => interrupter.interrupted).then(
+        () => ended ? false : dumpThreads(command.outputBase)
+      );
       void threadDump.then(killThisServer);
       void threadDump.then(armClientKill);
       return;
@@ -71703,13 +71705,13 @@ async function dumpThreads(outputBase) {
     if (now2 >= deadline || !isAlive(pid)) return progress.threads;
   }
 }
-async function heapDumpDone(outputBase, heapDump) {
+async function heapDumpDone(outputBase, heapDump, giveUp = () => false) {
   if (heapDump === void 0) return;
   const jvmOut = join17(outputBase, "server", "jvm.out");
   const deadline = Date.now() + HEAP_DUMP_DEADLINE_MS;
   let bytes = -1;
   let grewAt = Date.now();
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !giveUp()) {
     if (!heapDumpWriting(await readFile9(jvmOut, "utf8").catch(() => ""))) return;
     const pid = await serverPid(outputBase);
     if (pid === void 0 || !isAlive(pid)) return;

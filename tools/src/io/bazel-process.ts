@@ -164,7 +164,10 @@ export async function runBazelCommand(command: BazelCommand, interrupter: Interr
     } else {
       // A hung or thrashing server answers no cancellation: once its heap dump is written, and after its
       // thread dump, it is killed.
-      threadDump = heapDumpDone(command.outputBase, command.watch?.heapDump).then(() => (ended ? false : dumpThreads(command.outputBase)));
+      // A Ctrl-C meanwhile ends the wait: the user's stop outranks the dump.
+      threadDump = heapDumpDone(command.outputBase, command.watch?.heapDump, () => interrupter.interrupted).then(() =>
+        ended ? false : dumpThreads(command.outputBase),
+      );
       void threadDump.then(killThisServer);
       void threadDump.then(armClientKill);
       return;
@@ -266,16 +269,16 @@ export async function dumpThreads(outputBase: string): Promise<boolean> {
 /**
  * Waits while the output base's server writes a heap dump to `heapDump` (jvm.out announced it and has not
  * said it is done), until it is done, the server is gone, the dump stopped growing for HEAP_DUMP_STALL_MS,
- * or HEAP_DUMP_DEADLINE_MS passed. The JDK 21+ parallel dumper first writes segment files beside it
- * (heap.hprof.p0, …), so every file whose name starts with the dump's counts.
+ * HEAP_DUMP_DEADLINE_MS passed, or `giveUp` says so. The JDK 21+ parallel dumper first writes segment files
+ * beside it (heap.hprof.p0, …), so every file whose name starts with the dump's counts.
  */
-export async function heapDumpDone(outputBase: string, heapDump: string | undefined): Promise<void> {
+export async function heapDumpDone(outputBase: string, heapDump: string | undefined, giveUp: () => boolean = () => false): Promise<void> {
   if (heapDump === undefined) return;
   const jvmOut = join(outputBase, "server", "jvm.out");
   const deadline = Date.now() + HEAP_DUMP_DEADLINE_MS;
   let bytes = -1;
   let grewAt = Date.now();
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !giveUp()) {
     if (!heapDumpWriting(await readFile(jvmOut, "utf8").catch(() => ""))) return;
     const pid = await serverPid(outputBase);
     if (pid === undefined || !isAlive(pid)) return;

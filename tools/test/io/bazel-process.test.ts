@@ -112,6 +112,14 @@ describe("runBazelCommand never cuts a heap dump short", () => {
     expect(await serverPid(outputBase)).toBeUndefined();
   }, 60_000);
 
+  it("a Ctrl-C while the heap dump is written ends the wait: the user's stop outranks the dump", async () => {
+    const { result, seconds, outputBase, heapDump } = await runHanging("dump-interrupted", "gc-thrash", { heapDump: "writing", interruptAfterMs: 5_000 });
+    expect(result).toMatchObject({ stoppedBy: "gc-thrash", exitCode: 37 });
+    expect(seconds).toBeLessThan(12);
+    expect(statSync(heapDump).size).toBeLessThan(12 * 1024 ** 2);
+    expect(await serverPid(outputBase)).toBeUndefined();
+  }, 60_000);
+
   it("a heap dump that stops growing is given up after HEAP_DUMP_STALL_MS, and the server killed", async () => {
     const { result, seconds, outputBase, jvmOut, heapDump } = await runHanging("dump-stuck", "gc-thrash", { heapDump: "stuck" });
     expect(result).toMatchObject({ stoppedBy: "gc-thrash", exitCode: 37, threadDumpTaken: true });
