@@ -10327,12 +10327,11 @@ function blame(runs, options) {
       const tracedThreads = /* @__PURE__ */ new Set();
       if (use("oom-stack")) {
         const seenStacks = /* @__PURE__ */ new Set();
-        const traces = run2.oomTraces.filter((trace2) => trace2.inStarlark);
-        const keyedFirst = [...traces.filter((trace2) => threadKey(trace2) !== void 0), ...traces.filter((trace2) => threadKey(trace2) === void 0)];
-        for (const trace2 of keyedFirst) {
+        const traces = run2.oomTraces.filter((trace2) => trace2.inStarlark).map((trace2) => ({ trace: trace2, key: threadKey(trace2) }));
+        const keyedFirst = [...traces.filter(({ key: key3 }) => key3 !== void 0), ...traces.filter(({ key: key3 }) => key3 === void 0)];
+        for (const { trace: trace2, key: key3 } of keyedFirst) {
           const entries2 = trace2.starlarkFrames.filter((frame2) => !ANONYMOUS.has(frame2.function) && frame2.file !== "<builtin>").map((frame2) => registry.withFile(frame2.function, frame2.file));
           const stack2 = entries2.map((entry2) => `${entry2.function} ${entry2.file ?? ""}`).join(" < ");
-          const key3 = threadKey(trace2);
           if (key3 === void 0 ? seenStacks.has(stack2) : tracedThreads.has(key3)) continue;
           if (key3 !== void 0 && entries2.length > 0) tracedThreads.add(key3);
           seenStacks.add(stack2);
@@ -14918,13 +14917,47 @@ function cpuCorrection(result) {
   return `  a CPU-only view (the Starlark CPU profile) would blame ${suspectName(cpuTop)} first (${percent(cpuTop.share)} of Starlark CPU); the memory evidence ranks it ${rank2 < 0 ? "nowhere" : `#${rank2 + 1} with score ${suspect.score.toFixed(1)}`}: CPU is not memory`;
 }
 
+// src/commands/heap.ts
+var MAX_TOP = 1e3;
+function heapCommand() {
+  return new Command("heap").description(HEAP_DESCRIPTION).summary(HEAP_SUMMARY).argument("<PATH>", "a heap dump, a run or sweep folder, or a Bazel output base").option("--json", HEAP_OPTION_HELP.json).option("--top <n>", HEAP_OPTION_HELP.top, String(DEFAULT_DIGEST_TOP)).option("--out <file>", HEAP_OPTION_HELP.out).addHelpText("after", HEAP_HELP_FOOTER).action(async (pathArgument, options) => {
+    const top = parseTop(options.top);
+    if (options.out !== void 0) await checkOutputPath(resolveUserPath(options.out));
+    const path4 = resolveUserPath(pathArgument);
+    const digests = [];
+    for (const input of await findHeapInputs(path4)) digests.push(await digestOf(input, top));
+    const workspace = await workspaceFor(path4);
+    const rendered = options.json ? `${JSON.stringify({ schema: 1, dumps: digests.map(({ source: source3, digest }) => ({ source: source3, ...digest })) }, null, 2)}
+` : digests.map(({ source: source3, digest }) => heapText(source3, digest, workspace, top)).join("\n");
+    if (options.out === void 0) {
+      process.stdout.write(rendered);
+    } else {
+      const out = resolveUserPath(options.out);
+      await writeOutputFile(out, rendered);
+      process.stderr.write(heapWritten(out, digests.length));
+    }
+  });
+}
+function parseTop(text3) {
+  const value4 = /^\d+$/.test(text3.trim()) ? Number(text3.trim()) : NaN;
+  if (!Number.isSafeInteger(value4) || value4 < 1 || value4 > MAX_TOP) throw new UsageError(topProblem(text3));
+  return value4;
+}
+async function workspaceFor(path4) {
+  const fromSweep = await sweepWorkspace(path4);
+  if (fromSweep !== void 0) return fromSweep;
+  try {
+    return defaultWorkspace();
+  } catch {
+    return void 0;
+  }
+}
+
 // src/commands/blame.ts
 var DEFAULT_BLAME_TOP = 10;
-var MAX_TOP = 1e3;
 function blameCommand() {
   return new Command("blame").description(BLAME_DESCRIPTION).summary(BLAME_SUMMARY).argument("<SWEEP_DIR...>", "sweep folders (their runs are blamed together)").option("--json", BLAME_OPTION_HELP.json).option("--top <n>", BLAME_OPTION_HELP.top, String(DEFAULT_BLAME_TOP)).option("--out <file>", BLAME_OPTION_HELP.out).option("--without <signal>", BLAME_OPTION_HELP.without, (value4, previous) => [...previous ?? [], value4]).addHelpText("after", BLAME_HELP_FOOTER).action(async (dirs, options) => {
-    const top = /^\d+$/.test(options.top.trim()) ? Number(options.top.trim()) : NaN;
-    if (!Number.isSafeInteger(top) || top < 1 || top > MAX_TOP) throw new UsageError(topProblem(options.top));
+    const top = parseTop(options.top);
     const without = /* @__PURE__ */ new Set();
     for (const name of options.without ?? []) {
       if (!SIGNAL_NAMES.includes(name)) throw new UsageError(unknownSignal(name, SIGNAL_NAMES));
@@ -15410,42 +15443,6 @@ function placeToRun(workspaceOption, invocation) {
   const here = userDirectory(invocation);
   const inside = !relative(workspace, here).startsWith("..");
   return { workspace, cwd: inside ? here : workspace };
-}
-
-// src/commands/heap.ts
-var MAX_TOP2 = 1e3;
-function heapCommand() {
-  return new Command("heap").description(HEAP_DESCRIPTION).summary(HEAP_SUMMARY).argument("<PATH>", "a heap dump, a run or sweep folder, or a Bazel output base").option("--json", HEAP_OPTION_HELP.json).option("--top <n>", HEAP_OPTION_HELP.top, String(DEFAULT_DIGEST_TOP)).option("--out <file>", HEAP_OPTION_HELP.out).addHelpText("after", HEAP_HELP_FOOTER).action(async (pathArgument, options) => {
-    const top = parseTop(options.top);
-    if (options.out !== void 0) await checkOutputPath(resolveUserPath(options.out));
-    const path4 = resolveUserPath(pathArgument);
-    const digests = [];
-    for (const input of await findHeapInputs(path4)) digests.push(await digestOf(input, top));
-    const workspace = await workspaceFor(path4);
-    const rendered = options.json ? `${JSON.stringify({ schema: 1, dumps: digests.map(({ source: source3, digest }) => ({ source: source3, ...digest })) }, null, 2)}
-` : digests.map(({ source: source3, digest }) => heapText(source3, digest, workspace, top)).join("\n");
-    if (options.out === void 0) {
-      process.stdout.write(rendered);
-    } else {
-      const out = resolveUserPath(options.out);
-      await writeOutputFile(out, rendered);
-      process.stderr.write(heapWritten(out, digests.length));
-    }
-  });
-}
-function parseTop(text3) {
-  const value4 = /^\d+$/.test(text3.trim()) ? Number(text3.trim()) : NaN;
-  if (!Number.isSafeInteger(value4) || value4 < 1 || value4 > MAX_TOP2) throw new UsageError(topProblem(text3));
-  return value4;
-}
-async function workspaceFor(path4) {
-  const fromSweep = await sweepWorkspace(path4);
-  if (fromSweep !== void 0) return fromSweep;
-  try {
-    return defaultWorkspace();
-  } catch {
-    return void 0;
-  }
 }
 
 // src/commands/plot.ts

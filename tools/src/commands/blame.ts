@@ -7,7 +7,7 @@ import { checkOutputPath, writeOutputFile } from "../io/output-file.js";
 import { blameRuns } from "../io/blame-inputs.js";
 import { sweepWorkspace } from "../io/run-folders.js";
 import { BLAME_DESCRIPTION, BLAME_HELP_FOOTER, BLAME_OPTION_HELP as HELP, BLAME_SUMMARY, blameText, blameWritten, unknownSignal, unreadableRunSkipped } from "../render/blame.js";
-import { topProblem } from "../render/heap.js";
+import { parseTop } from "./heap.js";
 
 interface BlameOptions {
   readonly json?: boolean;
@@ -17,7 +17,6 @@ interface BlameOptions {
 }
 
 export const DEFAULT_BLAME_TOP = 10;
-const MAX_TOP = 1000;
 
 export function blameCommand(): Command {
   return new Command("blame")
@@ -30,8 +29,7 @@ export function blameCommand(): Command {
     .option("--without <signal>", HELP.without, (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     .addHelpText("after", BLAME_HELP_FOOTER)
     .action(async (dirs: string[], options: BlameOptions) => {
-      const top = /^\d+$/.test(options.top.trim()) ? Number(options.top.trim()) : NaN;
-      if (!Number.isSafeInteger(top) || top < 1 || top > MAX_TOP) throw new UsageError(topProblem(options.top));
+      const top = parseTop(options.top);
       const without = new Set<SignalName>();
       for (const name of options.without ?? []) {
         if (!(SIGNAL_NAMES as readonly string[]).includes(name)) throw new UsageError(unknownSignal(name, SIGNAL_NAMES));

@@ -45,7 +45,8 @@ export function heapCommand(): Command {
     });
 }
 
-function parseTop(text: string): number {
+/** A --top value: a whole number from 1 to MAX_TOP; anything else is one UsageError (heap and blame share it). */
+export function parseTop(text: string): number {
   const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
   if (!Number.isSafeInteger(value) || value < 1 || value > MAX_TOP) throw new UsageError(topProblem(text));
   return value;

@@ -302,12 +302,11 @@ export function blame(runs: readonly BlameRun[], options: BlameOptions): BlameRe
       if (use("oom-stack")) {
         // The console and java.log often print the same throw; a copy that names no thread is dropped.
         const seenStacks = new Set<string>();
-        const traces = run.oomTraces.filter((trace) => trace.inStarlark);
-        const keyedFirst = [...traces.filter((trace) => threadKey(trace) !== undefined), ...traces.filter((trace) => threadKey(trace) === undefined)];
-        for (const trace of keyedFirst) {
+        const traces = run.oomTraces.filter((trace) => trace.inStarlark).map((trace) => ({ trace, key: threadKey(trace) }));
+        const keyedFirst = [...traces.filter(({ key }) => key !== undefined), ...traces.filter(({ key }) => key === undefined)];
+        for (const { trace, key } of keyedFirst) {
           const entries = trace.starlarkFrames.filter((frame) => !ANONYMOUS.has(frame.function) && frame.file !== "<builtin>").map((frame) => registry.withFile(frame.function, frame.file));
           const stack = entries.map((entry) => `${entry.function} ${entry.file ?? ""}`).join(" < ");
-          const key = threadKey(trace);
           if (key === undefined ? seenStacks.has(stack) : tracedThreads.has(key)) continue;
           if (key !== undefined && entries.length > 0) tracedThreads.add(key);
           seenStacks.add(stack);
