@@ -43,6 +43,16 @@ async function runHanging(name: string, how: string, options: { timeoutMs?: numb
   return { result, seconds: (Date.now() - started) / 1000, outputBase, dir, jvmOut, heapDump };
 }
 
+/**
+ * The server is gone, or goes within seconds: a signalled process ends asynchronously, and on two busy cores
+ * the command's result can come before the kernel has removed it (seen with two test workers).
+ */
+async function expectServerGone(outputBase: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await serverPid(outputBase)) !== undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(await serverPid(outputBase)).toBeUndefined();
+}
+
 describe("runBazelCommand stops a server that hangs", () => {
   it("whose OutOfMemoryError shows only in its java.log: after a thread dump, OOM_HANG_GRACE_MS later", async () => {
     const { result, seconds, outputBase, dir, jvmOut } = await runHanging("oom", "oom-in-java-log");
@@ -51,7 +61,7 @@ describe("runBazelCommand stops a server that hangs", () => {
     expect(seconds).toBeLessThan(OOM_HANG_GRACE_MS / 1000 + 10);
     expect(threadDumpProgress(jvmOut)).toEqual({ threads: true, heapSummary: true });
     expect(readFileSync(join(dir, "console.log"), "utf8")).toContain("Analyzing:");
-    expect(await serverPid(outputBase)).toBeUndefined();
+    await expectServerGone(outputBase);
   }, 40_000);
 
   it("whose GC log shows a minute of full collections that free nothing, at the next look", async () => {
@@ -59,7 +69,7 @@ describe("runBazelCommand stops a server that hangs", () => {
     expect(result).toMatchObject({ stoppedBy: "gc-thrash", exitCode: 37, threadDumpTaken: true });
     expect(seconds).toBeLessThan(10);
     expect(threadDumpProgress(jvmOut)).toEqual({ threads: true, heapSummary: true });
-    expect(await serverPid(outputBase)).toBeUndefined();
+    await expectServerGone(outputBase);
   }, 30_000);
 
   it("without a sign: only the timeout stops it", async () => {
@@ -67,7 +77,7 @@ describe("runBazelCommand stops a server that hangs", () => {
     expect(result).toMatchObject({ stoppedBy: "timeout", threadDumpTaken: true });
     expect(threadDumpProgress(jvmOut).threads).toBe(true);
     expect(existsSync(join(outputBase, "java.log"))).toBe(false);
-    expect(await serverPid(outputBase)).toBeUndefined();
+    await expectServerGone(outputBase);
   }, 40_000);
 });
 
@@ -79,7 +89,7 @@ describe("runBazelCommand waits for the thread dump, within a deadline", () => {
     expect(jvmOut).toContain(" Metaspace       used");
     expect(seconds).toBeGreaterThanOrEqual(3);
     expect(seconds).toBeLessThan(THREAD_DUMP_DEADLINE_MS / 1000);
-    expect(await serverPid(outputBase)).toBeUndefined();
+    await expectServerGone(outputBase);
   }, 40_000);
 
   it("a server that never writes one is killed after THREAD_DUMP_DEADLINE_MS, and the result says so", async () => {
@@ -88,7 +98,7 @@ describe("runBazelCommand waits for the thread dump, within a deadline", () => {
     expect(jvmOut).not.toContain("Full thread dump");
     expect(seconds).toBeGreaterThanOrEqual(THREAD_DUMP_DEADLINE_MS / 1000);
     expect(seconds).toBeLessThan(THREAD_DUMP_DEADLINE_MS / 1000 + 10);
-    expect(await serverPid(outputBase)).toBeUndefined();
+    await expectServerGone(outputBase);
   }, 60_000);
 
   it("Ctrl-C asks for no dump", async () => {
@@ -109,7 +119,7 @@ describe("runBazelCommand never cuts a heap dump short", () => {
     expect(heapDumpWriting(jvmOut)).toBe(false);
     expect(jvmOut).toContain(`Heap dump file created [${12 * 1024 ** 2} bytes`);
     expect(statSync(heapDump).size).toBe(12 * 1024 ** 2);
-    expect(await serverPid(outputBase)).toBeUndefined();
+    await expectServerGone(outputBase);
   }, 60_000);
 
   it("a Ctrl-C while the heap dump is written ends the wait: the user's stop outranks the dump", async () => {
@@ -117,7 +127,7 @@ describe("runBazelCommand never cuts a heap dump short", () => {
     expect(result).toMatchObject({ stoppedBy: "gc-thrash", exitCode: 37 });
     expect(seconds).toBeLessThan(12);
     expect(statSync(heapDump).size).toBeLessThan(12 * 1024 ** 2);
-    expect(await serverPid(outputBase)).toBeUndefined();
+    await expectServerGone(outputBase);
   }, 60_000);
 
   it("a heap dump that stops growing is given up after HEAP_DUMP_STALL_MS, and the server killed", async () => {
@@ -127,7 +137,7 @@ describe("runBazelCommand never cuts a heap dump short", () => {
     expect(seconds).toBeLessThan(HEAP_DUMP_STALL_MS / 1000 + 15);
     expect(heapDumpWriting(jvmOut)).toBe(true);
     expect(statSync(heapDump).size).toBe(0);
-    expect(await serverPid(outputBase)).toBeUndefined();
+    await expectServerGone(outputBase);
   }, 60_000);
 });
 
