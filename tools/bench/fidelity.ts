@@ -3,10 +3,13 @@
 //   1. the crash threshold bisected with a bare `bazel build` (a clean, then the build, -Xmx only), and with the
 //      sweep at each profile level (none, light, full): a table with the ratio of each to the bare threshold;
 //   2. the wall time of one bare cold build against the same build through the sweep at the default level,
-//      median of --repeats each, and their ratio (goal ≤ 1.02).
+//      median of --repeats each, and their ratio (goal ≤ 1.02); broken down by a third build between them: the
+//      sweep's own command line (its instruments: profile, GC log, BEP…) run by hand, without the sweep. The
+//      three are interleaved, round by round, so that a machine getting busier weighs on all alike.
 // Prints numbers only; nothing here asserts on them.
 //
-//   npm run bench:fidelity -- [--bazel PATH] [--low 128m] [--high 1g] [--resolution 16m] [--repeats 3] [--levels none,light,full] [--keep]
+//   npm run bench:fidelity -- [--bazel PATH] [--low 128m] [--high 1g] [--resolution 16m] [--repeats 3] [--levels none,light,full]
+//                             [--overhead-only] [--keep]
 //
 // Needs dist/memory-adventure.mjs (npm run bundle). Every bisection takes about 7 cold builds (20–60 s each).
 import { spawn } from "node:child_process";
@@ -42,6 +45,7 @@ async function main(): Promise<void> {
       resolution: { type: "string", default: "16m" },
       repeats: { type: "string", default: "3" },
       levels: { type: "string", default: PROFILE_LEVELS.join(",") },
+      "overhead-only": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
     },
   });
@@ -50,40 +54,91 @@ async function main(): Promise<void> {
   const [high] = parseLimits(values.high);
   const [resolution] = parseLimits(values.resolution);
   const repeats = Number(values.repeats);
-  const levels = values.levels.split(",") as ProfileLevel[];
+  const levels = values["overhead-only"] ? [] : (values.levels.split(",") as ProfileLevel[]);
   const config: SearchConfig = { low: low!.bytes, high: high!.bytes, resolution: resolution!.bytes, repeats: 1, warmup: 0, floor: 16 * 2 ** 20, ceiling: 64 * 2 ** 30 };
   const dir = await mkdtemp(join(tmpdir(), "fidelity-bench-"));
   try {
     log(`Bazel ${bazel}; reproduction bisected from ${values.low}..${values.high} to ${values.resolution}, one cold build a probe`);
-    const bare = await bareThreshold(bazel, join(dir, "bare-output-base"), config);
-    log(`bare \`bazel build\`: ${bracketText(bare)}, ${bare.builds} builds`);
-    const rows: { level: string; bracket: Bracket }[] = [];
-    for (const level of levels) {
-      const bracket = await sweepThreshold(bazel, join(dir, `sweep-${level}`), level, values.low, values.high, values.resolution);
-      rows.push({ level, bracket });
-      log(`sweep --profile ${level}: ${bracketText(bracket)}, ${bracket.builds} builds`);
-    }
-    log("");
-    log("| profiling | threshold | ratio to bare |");
-    log("| --- | --- | --- |");
-    log(`| bare \`bazel build\` | ${bracketText(bare)} | 1.00 |`);
-    for (const { level, bracket } of rows) {
-      const ratio = bare.threshold === undefined || bracket.threshold === undefined ? "?" : (bracket.threshold / bare.threshold).toFixed(2);
-      log(`| ${level}${level === DEFAULT_PROFILE_LEVEL ? " (default)" : ""} | ${bracketText(bracket)} | ${ratio} |`);
-    }
-
-    // The driver's own overhead: the same cold build at 1g, bare and through the sweep at the default level.
-    const bareSeconds: number[] = [];
-    for (let i = 0; i < repeats; i++) bareSeconds.push((await bareBuild(bazel, join(dir, "overhead-output-base"), high!.spelling)).seconds);
-    const sweepOut = join(dir, "overhead-sweep");
-    await runSweep(sweepOut, ["--bazel", bazel, "--limits", high!.spelling, "--runs", String(repeats), "--evidence-runs", "0", "--profile", DEFAULT_PROFILE_LEVEL]);
-    const sweepSeconds = (await records(sweepOut)).map((record) => record.wallSeconds);
-    log("");
-    log(`one cold build at ${high!.spelling}, median of ${repeats}: bare ${median(bareSeconds).toFixed(1)} s (${bareSeconds.map((s) => s.toFixed(1)).join(", ")}), through the sweep at --profile ${DEFAULT_PROFILE_LEVEL} ${median(sweepSeconds).toFixed(1)} s (${sweepSeconds.map((s) => s.toFixed(1)).join(", ")}); ratio ${(median(sweepSeconds) / median(bareSeconds)).toFixed(3)} (goal ≤ 1.02)`);
+    if (!values["overhead-only"]) await thresholds(bazel, dir, config, levels, values.low, values.high, values.resolution);
+    await overhead(bazel, dir, high!.spelling, repeats);
   } finally {
     if (values.keep) log(`kept ${dir}`);
     else await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The crash threshold bare and at each profile level, as a table. */
+async function thresholds(
+  bazel: string,
+  dir: string,
+  config: SearchConfig,
+  levels: readonly ProfileLevel[],
+  low: string,
+  high: string,
+  resolution: string,
+): Promise<void> {
+  const bare = await bareThreshold(bazel, join(dir, "bare-output-base"), config);
+  log(`bare \`bazel build\`: ${bracketText(bare)}, ${bare.builds} builds`);
+  const rows: { level: string; bracket: Bracket }[] = [];
+  for (const level of levels) {
+    const bracket = await sweepThreshold(bazel, join(dir, `sweep-${level}`), level, low, high, resolution);
+    rows.push({ level, bracket });
+    log(`sweep --profile ${level}: ${bracketText(bracket)}, ${bracket.builds} builds`);
+  }
+  log("");
+  log("| profiling | threshold | ratio to bare |");
+  log("| --- | --- | --- |");
+  log(`| bare \`bazel build\` | ${bracketText(bare)} | 1.00 |`);
+  for (const { level, bracket } of rows) {
+    const ratio = bare.threshold === undefined || bracket.threshold === undefined ? "?" : (bracket.threshold / bare.threshold).toFixed(2);
+    log(`| ${level}${level === DEFAULT_PROFILE_LEVEL ? " (default)" : ""} | ${bracketText(bracket)} | ${ratio} |`);
+  }
+}
+
+/**
+ * One cold build at `limit`, `repeats` times each way, interleaved: bare; through the sweep at the default
+ * level; and the sweep's own command line for that run (read from its run.json) by hand, clean and build.
+ */
+async function overhead(bazel: string, dir: string, limit: string, repeats: number): Promise<void> {
+  const bareSeconds: number[] = [];
+  const sweepSeconds: number[] = [];
+  const directSeconds: number[] = [];
+  let argv: readonly string[] | undefined;
+  for (let round = 0; round < repeats; round++) {
+    const sweepOut = join(dir, `overhead-sweep-${round}`);
+    await runSweep(sweepOut, ["--bazel", bazel, "--limits", limit, "--runs", "1", "--evidence-runs", "0", "--profile", DEFAULT_PROFILE_LEVEL]);
+    const [record] = await records(sweepOut);
+    sweepSeconds.push(record!.wallSeconds);
+    argv ??= record!.argv;
+    bareSeconds.push((await bareBuild(bazel, join(dir, "overhead-output-base"), limit)).seconds);
+    directSeconds.push(await directBuild(argv));
+    log(`  round ${round + 1}: bare ${bareSeconds[round]!.toFixed(1)} s, by hand ${directSeconds[round]!.toFixed(1)} s, through the sweep ${sweepSeconds[round]!.toFixed(1)} s`);
+  }
+  const bare = median(bareSeconds);
+  const direct = median(directSeconds);
+  const sweep = median(sweepSeconds);
+  const list = (values: readonly number[]): string => values.map((value) => value.toFixed(1)).join(", ");
+  log("");
+  log(`one cold build at ${limit}, median of ${repeats}, interleaved:`);
+  log(`  bare \`bazel build\`                         ${bare.toFixed(1)} s (${list(bareSeconds)})`);
+  log(`  the sweep's command line, by hand          ${direct.toFixed(1)} s (${list(directSeconds)}): ${(direct / bare).toFixed(3)}× bare (the instruments of --profile ${DEFAULT_PROFILE_LEVEL})`);
+  log(`  through the sweep at --profile ${DEFAULT_PROFILE_LEVEL}         ${sweep.toFixed(1)} s (${list(sweepSeconds)}): ${(sweep / direct).toFixed(3)}× by hand (the driver alone)`);
+  log(`  through the sweep / bare: ${(sweep / bare).toFixed(3)} (goal ≤ 1.02)`);
+}
+
+/** The sweep's recorded build command (argv[0] is Bazel), run cold by hand: clean with its startup flags, then timed. */
+async function directBuild(argv: readonly string[]): Promise<number> {
+  const [bazel, ...args] = argv;
+  const split = args.indexOf("build");
+  const startup = args.slice(0, split);
+  const outputBase = startup.find((flag) => flag.startsWith("--output_base="))!;
+  await command(bazel!, [outputBase, MAX_IDLE, "shutdown"]);
+  await command(bazel!, [...startup, "clean"]);
+  const started = Date.now();
+  await command(bazel!, args);
+  const seconds = (Date.now() - started) / 1000;
+  await command(bazel!, [...startup, "shutdown"]);
+  return seconds;
 }
 
 /** Bisects with `bazel clean` + `bazel build` at each limit: nothing but -Xmx on Bazel's own defaults. */

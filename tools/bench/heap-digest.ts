@@ -13,11 +13,10 @@
 // alone: the child reports its own (getrusage's maxrss) with its CPU time. It runs the current sources (the
 // bench is bundled from them), not dist/.
 //
-// Measured 2026-11-30 on this 2-core machine, shared with other work (load ~4), with the 641 MB Bazel 4.2.3 dump
-// (-Xmx640m, multiplier 60): cat 0.14–0.16 s; digest 5.5–7.5 s wall (85–116 MB/s), 5.0–7.1 s CPU, peak RSS
-// 439–444 MB (0.68–0.69× the dump). The reader and the dominator tree alone: 3.4–4.2 s CPU, peak RSS
-// 366–382 MB (0.57–0.60×); the rest is heap-digest.ts's own work. Before issue 10's work on the reader and the
-// tree: 8.1–10.5 s CPU for the digest, 0.87× (the reader and the tree alone: 4.7–6.4 s CPU, 0.89×).
+// Measured 2026-11-30 on this 2-core machine, a Bazel sweep running beside it, with the 641 MB Bazel 4.2.3 dump
+// (-Xmx640m, multiplier 60): digest 5.2–6.5 s wall (99–123 MB/s), 4.9–5.3 s CPU, peak RSS 350–353 MB (0.55×
+// the dump). Before the edges' memory was reused for the tree and the digest's per-vertex arrays (and ownerOf's
+// for the last one): 0.68–0.71×; before issue 10's work on the reader and the tree: 8.1–10.5 s CPU, 0.87×.
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";

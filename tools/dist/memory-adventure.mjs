@@ -7663,13 +7663,49 @@ var {
   Help
 } = import_index.default;
 
+// src/core/scratch.ts
+var ScratchPool = class {
+  regions;
+  /** Each region with how many of its words (from the start) hold pages already in memory. */
+  constructor(regions) {
+    this.regions = regions.map((region) => ({ ...region, used: 0 }));
+  }
+  /**
+   * `length` words, contents undefined: from a region's touched pages if one has room, else from any room
+   * left in a region (its untouched pages get mapped as they are written), else newly allocated.
+   */
+  take(length2) {
+    const region = this.regions.find((candidate) => candidate.touched - candidate.used >= length2) ?? this.regions.find((candidate) => candidate.words.length - candidate.used >= length2);
+    if (region === void 0) return new Uint32Array(length2);
+    const words = region.words.subarray(region.used, region.used + length2);
+    region.used += length2;
+    return words;
+  }
+  /** The same, as signed words. */
+  takeInt32(length2) {
+    const words = this.take(length2);
+    return new Int32Array(words.buffer, words.byteOffset, length2);
+  }
+  /** `length` signed 16-bit values. */
+  takeInt16(length2) {
+    const words = this.take(length2 + 1 >>> 1);
+    return new Int16Array(words.buffer, words.byteOffset, length2);
+  }
+  /** Memory its owner is done with (every page touched), for later takes. */
+  give(words) {
+    this.regions.push({ words, touched: words.length, used: 0 });
+  }
+};
+var NO_SCRATCH = new ScratchPool([]);
+
 // src/core/dominators.ts
+var ADOPTED = 2147483648;
 var UNREACHABLE = 4294967295;
 var LEAF = 2147483648;
 var VERTEX_BITS = 2147483647;
 var SHARED_LEAF = (LEAF | 2147483646) >>> 0;
 var DominatorTree = class {
-  constructor(preorderOf, objectAt, idom, retained, retainedUnit, shallowBytes, reachableCount) {
+  constructor(preorderOf, objectAt, idom, retained, retainedUnit, shallowBytes, reachableCount, searchParent, otherTargets, otherSources, adoptedParents) {
     this.preorderOf = preorderOf;
     this.objectAt = objectAt;
     this.idom = idom;
@@ -7677,6 +7713,10 @@ var DominatorTree = class {
     this.retainedUnit = retainedUnit;
     this.shallowBytes = shallowBytes;
     this.reachableCount = reachableCount;
+    this.searchParent = searchParent;
+    this.otherTargets = otherTargets;
+    this.otherSources = otherSources;
+    this.adoptedParents = adoptedParents;
   }
   preorderOf;
   objectAt;
@@ -7685,6 +7725,14 @@ var DominatorTree = class {
   retainedUnit;
   shallowBytes;
   reachableCount;
+  searchParent;
+  otherTargets;
+  otherSources;
+  adoptedParents;
+  /** Whether vertex v's DFS parent is the holder that adopted it as a root (not a reference in the heap). */
+  isAdoptedParent(v) {
+    return (this.adoptedParents[v >>> 5] & 1 << (v & 31)) !== 0;
+  }
   get superRoot() {
     return this.objectAt[0];
   }
@@ -7740,52 +7788,74 @@ var DominatorTree = class {
     return { start, nodes };
   }
 };
-function dominatorTree(graph, releaseEdges = () => void 0) {
-  const { objectCount, shallowBytes } = graph;
-  const { preorderOf, parent, size, crossTargets, crossSources, sharedLeaves } = depthFirst(graph);
-  releaseEdges();
-  const { semi, label } = semidominators(parent, size, crossTargets, crossSources);
-  const idom = parent.subarray(0, size);
-  for (let w2 = 1; w2 < size; w2++) {
-    let d = parent[w2];
-    const s2 = semi[w2];
-    while (d > s2) d = idom[d];
-    idom[w2] = d;
-  }
-  idom[0] = 0;
-  for (let i = 0; i < sharedLeaves.length; i += 2) {
-    const leaf = sharedLeaves[i];
-    const referrer = sharedLeaves[i + 1];
-    const code = preorderOf[leaf];
-    preorderOf[leaf] = LEAF | (code === SHARED_LEAF ? referrer : commonDominator(idom, code & VERTEX_BITS, referrer));
-  }
-  let total = 0;
-  let lowBits2 = 0;
-  for (let node = 0; node < objectCount; node++) {
-    total += shallowBytes[node];
-    lowBits2 |= shallowBytes[node];
-  }
-  const unit2 = (lowBits2 & 7) === 0 && total / 8 <= 4294967295 ? 8 : 1;
-  const retained = unit2 === 8 ? label.fill(0) : new Float64Array(size);
-  const objectAt = semi;
-  objectAt[0] = objectCount;
-  let reachable = 0;
-  for (let node = 0; node < objectCount; node++) {
-    const code = preorderOf[node];
-    if (code === UNREACHABLE) continue;
-    reachable++;
-    const units = shallowBytes[node] / unit2;
-    if (code >= LEAF) {
-      const dominator = code & VERTEX_BITS;
-      retained[dominator] = retained[dominator] + units;
-    } else {
-      objectAt[code] = node;
-      retained[code] = retained[code] + units;
-    }
-  }
-  for (let v = size - 1; v >= 1; v--) retained[idom[v]] = retained[idom[v]] + retained[v];
-  return new DominatorTree(preorderOf, objectAt, idom, retained, unit2, shallowBytes, reachable);
+function searchHeap(graph) {
+  return new HeapSearch(graph.objectCount, graph.shallowBytes, depthFirst(graph));
 }
+var HeapSearch = class {
+  constructor(objectCount, shallowBytes, result) {
+    this.objectCount = objectCount;
+    this.shallowBytes = shallowBytes;
+    this.result = result;
+  }
+  objectCount;
+  shallowBytes;
+  result;
+  done = false;
+  isReachable(node) {
+    return this.result.preorderOf[node] !== UNREACHABLE;
+  }
+  /**
+   * The dominator tree (once: its arrays become the tree's). Needs no edges; its three new per-vertex arrays
+   * come from `scratch` (the released edges' memory, say).
+   */
+  dominators(scratch = NO_SCRATCH) {
+    if (this.done) throw new Error("HeapSearch.dominators() called twice");
+    this.done = true;
+    const { objectCount, shallowBytes } = this;
+    const { preorderOf, parent, size, crossTargets, crossSources, sharedLeaves, adoptedParents } = this.result;
+    const { semi, label, ancestor } = semidominators(parent, size, crossTargets, crossSources, scratch);
+    const idom = ancestor;
+    idom[0] = 0;
+    for (let w2 = 1; w2 < size; w2++) {
+      let d = parent[w2];
+      const s2 = semi[w2];
+      while (d > s2) d = idom[d];
+      idom[w2] = d;
+    }
+    for (let i = 0; i < sharedLeaves.length; i += 2) {
+      const leaf = sharedLeaves[i];
+      const referrer = sharedLeaves[i + 1];
+      const code = preorderOf[leaf];
+      preorderOf[leaf] = LEAF | (code === SHARED_LEAF ? referrer : commonDominator(idom, code & VERTEX_BITS, referrer));
+    }
+    let total = 0;
+    let lowBits2 = 0;
+    for (let node = 0; node < objectCount; node++) {
+      total += shallowBytes[node];
+      lowBits2 |= shallowBytes[node];
+    }
+    const unit2 = (lowBits2 & 7) === 0 && total / 8 <= 4294967295 ? 8 : 1;
+    const retained = unit2 === 8 ? label.fill(0) : new Float64Array(size);
+    const objectAt = semi;
+    objectAt[0] = objectCount;
+    let reachable = 0;
+    for (let node = 0; node < objectCount; node++) {
+      const code = preorderOf[node];
+      if (code === UNREACHABLE) continue;
+      reachable++;
+      const units = shallowBytes[node] / unit2;
+      if (code >= LEAF) {
+        const dominator = code & VERTEX_BITS;
+        retained[dominator] = retained[dominator] + units;
+      } else {
+        objectAt[code] = node;
+        retained[code] = retained[code] + units;
+      }
+    }
+    for (let v = size - 1; v >= 1; v--) retained[idom[v]] = retained[idom[v]] + retained[v];
+    return new DominatorTree(preorderOf, objectAt, idom, retained, unit2, shallowBytes, reachable, parent.subarray(0, size), crossTargets, crossSources, adoptedParents);
+  }
+};
 function commonDominator(idom, a4, b10) {
   let x4 = a4;
   let y4 = b10;
@@ -7817,6 +7887,7 @@ function depthFirst(graph) {
   let bound2 = 1 + adopted.holders;
   for (let node = 0; node < objectCount; node++) if (edgeStart[node] !== edgeStart[node + 1]) bound2++;
   const parent = new Uint32Array(bound2);
+  const adoptedParents = new Uint32Array(bound2 + 31 >>> 5);
   const crossTargets = new GrowingUint32();
   const crossSources = new GrowingUint32();
   const shared = new GrowingUint32();
@@ -7833,6 +7904,7 @@ function depthFirst(graph) {
       const edge = stackEdge[depth];
       let target2;
       let from;
+      let adoption = false;
       if (node === objectCount) {
         if (edge >= rootList.length) {
           depth--;
@@ -7851,6 +7923,7 @@ function depthFirst(graph) {
             continue;
           }
           target2 = extra[edge - end];
+          adoption = true;
         }
         from = preorderOf[node];
       }
@@ -7858,11 +7931,12 @@ function depthFirst(graph) {
       const code = preorderOf[target2];
       if (code < LEAF) {
         crossTargets.push(code);
-        crossSources.push(from);
+        crossSources.push(adoption ? (from | ADOPTED) >>> 0 : from);
         continue;
       }
       if (code === UNREACHABLE && (edgeStart[target2] !== edgeStart[target2 + 1] || adopted.isHolder(target2))) {
         preorderOf[target2] = count3;
+        if (adoption) adoptedParents[count3 >>> 5] |= 1 << (count3 & 31);
         parent[count3++] = from;
         depth++;
         if (depth === stackNode.length) {
@@ -7889,7 +7963,7 @@ function depthFirst(graph) {
     }
   }
   const sorted = sortPairs(crossTargets.toArray(), crossSources.toArray());
-  return { preorderOf, parent, size: count3, crossTargets: sorted.keys, crossSources: sorted.values, sharedLeaves: shared.toArray() };
+  return { preorderOf, parent, size: count3, crossTargets: sorted.keys, crossSources: sorted.values, sharedLeaves: shared.toArray(), adoptedParents };
 }
 function sortPairs(keys4, values3) {
   let fromKeys = keys4;
@@ -7946,10 +8020,11 @@ function grow(array7) {
   bigger.set(array7);
   return bigger;
 }
-function semidominators(parent, size, crossTargets, crossSources) {
-  const semi = new Uint32Array(size);
-  const label = new Uint32Array(size);
-  const ancestor = parent.slice(0, size);
+function semidominators(parent, size, crossTargets, crossSources, scratch) {
+  const semi = scratch.take(size);
+  const label = scratch.take(size);
+  const ancestor = scratch.take(size);
+  ancestor.set(parent.subarray(0, size));
   for (let v = 0; v < size; v++) {
     semi[v] = v;
     label[v] = v;
@@ -7959,7 +8034,7 @@ function semidominators(parent, size, crossTargets, crossSources) {
   for (let w2 = size - 1; w2 >= 1; w2--) {
     let best = parent[w2];
     for (; p > 0 && crossTargets[p - 1] === w2; p--) {
-      const v = crossSources[p - 1];
+      const v = (crossSources[p - 1] & VERTEX_BITS) >>> 0;
       let s2 = v;
       if (v > w2) {
         let depth = 0;
@@ -7981,7 +8056,7 @@ function semidominators(parent, size, crossTargets, crossSources) {
     }
     semi[w2] = best;
   }
-  return { semi, label };
+  return { semi, label, ancestor };
 }
 
 // src/core/hprof.ts
@@ -8808,8 +8883,14 @@ function readHeapWith(source3, { idSize, timestamp, bodyOffset }, wide) {
     edgeStart: keptStart,
     edgeTargets: keptTargets,
     releaseEdges() {
+      const starts = this.edgeStart;
+      const targets = this.edgeTargets;
       this.edgeStart = new Uint32Array(objectCount + 1);
       this.edgeTargets = new Uint32Array(0);
+      return new ScratchPool([
+        { words: new Uint32Array(starts.buffer), touched: starts.byteOffset / 4 + starts.length },
+        { words: new Uint32Array(targets.buffer), touched: targets.byteOffset / 4 + targets.length }
+      ]);
     },
     roots,
     rootKinds,
@@ -9514,19 +9595,22 @@ var H_OWNER = 5;
 function digestHeap(heap2, source3, options) {
   if (heap2.objectCount === heap2.classCount) throw new HprofError("the dump holds no objects: it was cut short before the JVM wrote its heap", heap2.fileBytes);
   const view = new HeapView(heap2, source3);
-  const tree2 = dominatorTree(
+  const search = searchHeap(
     { objectCount: heap2.objectCount, edgeStart: heap2.edgeStart, edgeTargets: heap2.edgeTargets, shallowBytes: heap2.shallowBytes, roots: heap2.roots, rootHolders: rootHolders(heap2) }
   );
+  const names = new Names(view);
+  const stacks = starlarkStacks(heap2, view, search, names);
+  const ownership = stackOwnership(heap2, view, stacks);
+  const scratch = heap2.releaseEdges();
+  const tree2 = search.dominators(scratch);
+  adoptEnclosingThreads(heap2, view, tree2, stacks);
   const reachableBytes = tree2.reachableBytes;
   let totalBytes = 0;
   for (let i = 0; i < heap2.objectCount; i++) totalBytes += heap2.shallowBytes[i];
-  const names = new Names(view);
   const holderKindOfClass = holderKinds(heap2, view);
-  const stacks = starlarkStacks(heap2, view, tree2, names);
   const owners = new Owners(heap2, view, tree2, names);
-  const ownership = stackOwnership(heap2, view, stacks);
   const vertices = tree2.objectAt.length;
-  const context3 = new Int32Array(vertices).fill(-1);
+  const context3 = scratch.takeInt32(vertices).fill(-1);
   const holders = [];
   const holderIndexOfNode = /* @__PURE__ */ new Map();
   const addHolder = (node, kind) => {
@@ -9549,6 +9633,9 @@ function digestHeap(heap2, source3, options) {
       context3[v] = context3[tree2.idom[v]];
     }
   }
+  const largest = largestObjects(heap2, view, tree2, options.top, (node) => describeOwner(node, { view, tree: tree2, names, owners, stacks, ownership }));
+  scratch.give(new Uint32Array(ownership.ownerOf.buffer, ownership.ownerOf.byteOffset, ownership.ownerOf.byteLength >>> 2));
+  ownership.ownerOf = new Uint16Array(0);
   const placeContext = { view, tree: tree2, names, owners, stacks, holderIndexOfNode, holders };
   const placements = holders.map((holder) => placeHolder(holder, placeContext));
   const functionIndex = /* @__PURE__ */ new Map();
@@ -9563,8 +9650,7 @@ function digestHeap(heap2, source3, options) {
     }
     return index5;
   });
-  const shared = sharedByOneFunction(heap2, tree2, context3, holderFunction);
-  heap2.releaseEdges();
+  const shared = sharedByOneFunction(tree2, context3, holderFunction, functionRefs.length, scratch);
   const bazelByClass = new Float64Array(heap2.classes.length);
   const sharedBytes = new Float64Array(functionRefs.length);
   let reachableObjects = 0;
@@ -9609,7 +9695,6 @@ function digestHeap(heap2, source3, options) {
   const topClasses = [...bazelByClass.entries()].filter(([, bytes]) => bytes > 0).sort((a4, b10) => b10[1] - a4[1]).slice(0, options.top).map(([index5, bytes]) => ({ className: heap2.classes[index5].name, bytes }));
   const suspects = suspectsOf(holderGroups, stacks, share);
   const errorThread = errorThreadOf(heap2, view, stacks);
-  const largest = largestObjects(heap2, view, tree2, options.top, (node) => describeOwner(node, { view, tree: tree2, names, owners, stacks, holderIndexOfNode, holders, ownership }));
   return {
     schema: HEAP_DIGEST_SCHEMA,
     dump: {
@@ -9730,22 +9815,30 @@ function verdictOf(suspects, stacks, groups, starlarkShare) {
 }
 var UNSET = -1;
 var MIXED = -2;
-function sharedByOneFunction(heap2, tree2, context3, holderFunction) {
+var MAX_SHARED_SWEEPS = 16;
+function sharedByOneFunction(tree2, context3, holderFunction, functions, scratch) {
   const vertices = context3.length;
-  const referrer = new Int32Array(vertices).fill(UNSET);
-  const functionOfVertex = (v) => context3[v] >= 0 ? holderFunction[context3[v]] : referrer[v] >= 0 ? referrer[v] : MIXED;
-  for (let sweep2 = 0; sweep2 < 2; sweep2++) {
-    for (let node = 0; node < heap2.objectCount; node++) {
-      const from = tree2.contextVertexOf(node);
-      if (from < 0) continue;
-      const fn = functionOfVertex(from);
-      for (let e = heap2.edgeStart[node]; e < heap2.edgeStart[node + 1]; e++) {
-        const target2 = heap2.edgeTargets[e];
-        const v = tree2.contextVertexOf(target2);
-        if (v < 0 || tree2.objectAt[v] !== target2 || context3[v] >= 0 || v === from) continue;
-        const current2 = referrer[v];
-        if (sweep2 === 1 && current2 === MIXED) continue;
-        referrer[v] = current2 === UNSET || current2 === fn ? fn : MIXED;
+  const { searchParent, otherTargets, otherSources } = tree2;
+  const referrer = (functions <= 32767 ? scratch.takeInt16(vertices) : scratch.takeInt32(vertices)).fill(UNSET);
+  const functionOf = (from) => context3[from] >= 0 ? holderFunction[context3[from]] >= 0 ? holderFunction[context3[from]] : MIXED : referrer[from];
+  const combine = (sofar, from) => {
+    const fn = functionOf(from);
+    return fn === UNSET ? sofar : sofar === UNSET || sofar === fn ? fn : MIXED;
+  };
+  for (let sweep2 = 0, changed = true; changed && sweep2 < MAX_SHARED_SWEEPS; sweep2++) {
+    changed = false;
+    let other = 0;
+    for (let v = 1; v < vertices; v++) {
+      while (other < otherTargets.length && otherTargets[other] < v) other++;
+      if (context3[v] >= 0) continue;
+      let answer = searchParent[v] === 0 || tree2.isAdoptedParent(v) ? UNSET : combine(UNSET, searchParent[v]);
+      for (let i = other; answer !== MIXED && i < otherTargets.length && otherTargets[i] === v; i++) {
+        const from = otherSources[i];
+        if (from !== 0 && from !== v && from < ADOPTED) answer = combine(answer, from);
+      }
+      if (answer !== referrer[v]) {
+        referrer[v] = answer;
+        changed = true;
       }
     }
   }
@@ -9964,11 +10057,10 @@ var Owners = class {
     return this.aspectFunctions.get(aspectClass);
   }
 };
-function starlarkStacks(heap2, view, tree2, names) {
+function starlarkStacks(heap2, view, search, names) {
   const stacks = [];
   const classes = view.classesNamed(STARLARK_THREAD);
   if (classes.size === 0) return stacks;
-  const threadsByObject = new Map(heap2.threads.map((thread) => [thread.object, thread]));
   const threadBySerial = new Map(heap2.threads.filter((thread) => thread.object >= 0).map((thread) => [thread.serial, thread.object]));
   const stackRootThread = /* @__PURE__ */ new Map();
   for (let r = 0; r < heap2.roots.length; r++) {
@@ -9978,13 +10070,10 @@ function starlarkStacks(heap2, view, tree2, names) {
   const isStarlarkThread = new Uint8Array(heap2.classes.length);
   for (const index5 of classes) isStarlarkThread[index5] = 1;
   for (let node = heap2.classCount; node < heap2.objectCount; node++) {
-    if (isStarlarkThread[heap2.classOf[node]] === 0 || !tree2.isReachable(node)) continue;
+    if (isStarlarkThread[heap2.classOf[node]] === 0 || !search.isReachable(node)) continue;
     const frameNodes = view.listElements(view.ref(node, "callstack")).filter((frame2) => frame2 !== NONE).reverse();
     if (frameNodes.length === 0) continue;
-    const javaThread = [node, ...frameNodes].map((candidate) => stackRootThread.get(candidate)).find((thread) => thread !== void 0) ?? enclosingThread(tree2, view, node);
-    const info2 = threadsByObject.get(javaThread);
-    const name = javaThread === NONE ? "?" : view.string(view.ref(javaThread, "name")) ?? "?";
-    const threwError = info2?.frames[0]?.className === OOM_CONSTRUCTOR.className && info2.frames[0].method === OOM_CONSTRUCTOR.method;
+    const javaThread = [node, ...frameNodes].map((candidate) => stackRootThread.get(candidate)).find((thread) => thread !== void 0) ?? NONE;
     const frames = frameNodes.map((frame2) => {
       const fn = names.function(view.ref(frame2, "fn"));
       const location = view.ref(frame2, "loc");
@@ -10002,14 +10091,23 @@ function starlarkStacks(heap2, view, tree2, names) {
     stacks.push({
       starlarkThread: node,
       frames,
-      javaThread,
-      threadSerial: info2?.serial,
-      thread: { name, threwError, frames },
+      ...onThread(heap2, view, javaThread, frames),
       frameNodes,
       innermostUser: userFrame === void 0 ? void 0 : { function: userFrame.function, file: userFrame.file }
     });
   }
   return stacks;
+}
+function onThread(heap2, view, javaThread, frames) {
+  const info2 = heap2.threads.find((thread) => thread.object === javaThread && javaThread !== NONE);
+  const name = javaThread === NONE ? "?" : view.string(view.ref(javaThread, "name")) ?? "?";
+  const threwError = info2?.frames[0]?.className === OOM_CONSTRUCTOR.className && info2.frames[0].method === OOM_CONSTRUCTOR.method;
+  return { javaThread, threadSerial: info2?.serial, thread: { name, threwError, frames } };
+}
+function adoptEnclosingThreads(heap2, view, tree2, stacks) {
+  stacks.forEach((stack2, index5) => {
+    if (stack2.javaThread === NONE) stacks[index5] = { ...stack2, ...onThread(heap2, view, enclosingThread(tree2, view, stack2.starlarkThread), stack2.frames) };
+  });
 }
 var STACK_ROOTS = /* @__PURE__ */ new Set(["java-frame", "jni-local", "thread-block"]);
 function stackOwnership(heap2, view, stacks) {
@@ -10024,15 +10122,10 @@ function stackOwnership(heap2, view, stacks) {
     for (const frame2 of stack2.frameNodes) ownerOf[frame2] = BLOCKED;
     if (stack2.threadSerial !== void 0) starlarkSerials.add(stack2.threadSerial);
   }
-  let pending = new Uint32Array(1 << 16);
+  const pending = new Uint32Array(heap2.objectCount);
   const flood = (starts, mark) => {
     let depth = 0;
     const push2 = (node) => {
-      if (depth === pending.length) {
-        const bigger = new Uint32Array(pending.length * 2);
-        bigger.set(pending);
-        pending = bigger;
-      }
       pending[depth++] = node;
     };
     for (const start of starts) {
@@ -10839,7 +10932,7 @@ function fileSource(fd, cleanup) {
     }
   };
 }
-var DIGEST_BYTES_PER_DUMP_BYTE = 0.7;
+var DIGEST_BYTES_PER_DUMP_BYTE = 0.6;
 function memoryShortfall(dumpBytes) {
   const neededBytes = dumpBytes * DIGEST_BYTES_PER_DUMP_BYTE;
   const availableBytes = Math.max(freemem(), totalmem() / 2);

