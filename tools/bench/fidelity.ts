@@ -9,7 +9,7 @@
 // Prints numbers only; nothing here asserts on them.
 //
 //   npm run bench:fidelity -- [--bazel PATH] [--low 128m] [--high 1g] [--resolution 16m] [--repeats 3] [--levels none,light,full]
-//                             [--overhead-only] [--keep]
+//                             [--overhead-only] [--keep]        (--repeats 0: the thresholds only)
 //
 // Needs dist/memory-adventure.mjs (npm run bundle). Every bisection takes about 7 cold builds (20–60 s each).
 import { spawn } from "node:child_process";
@@ -58,9 +58,9 @@ async function main(): Promise<void> {
   const config: SearchConfig = { low: low!.bytes, high: high!.bytes, resolution: resolution!.bytes, repeats: 1, warmup: 0, floor: 16 * 2 ** 20, ceiling: 64 * 2 ** 30 };
   const dir = await mkdtemp(join(tmpdir(), "fidelity-bench-"));
   try {
-    log(`Bazel ${bazel}; reproduction bisected from ${values.low}..${values.high} to ${values.resolution}, one cold build a probe`);
+    log(`Bazel ${bazel}`);
     if (!values["overhead-only"]) await thresholds(bazel, dir, config, levels, values.low, values.high, values.resolution);
-    await overhead(bazel, dir, high!.spelling, repeats);
+    if (repeats > 0) await overhead(bazel, dir, high!.spelling, repeats);
   } finally {
     if (values.keep) log(`kept ${dir}`);
     else await rm(dir, { recursive: true, force: true });
@@ -77,6 +77,7 @@ async function thresholds(
   high: string,
   resolution: string,
 ): Promise<void> {
+  log(`the reproduction's threshold bisected from ${low}..${high} to ${resolution}, one cold build a probe`);
   const bare = await bareThreshold(bazel, join(dir, "bare-output-base"), config);
   log(`bare \`bazel build\`: ${bracketText(bare)}, ${bare.builds} builds`);
   const rows: { level: string; bracket: Bracket }[] = [];
@@ -98,16 +99,19 @@ async function thresholds(
 /**
  * One cold build at `limit`, `repeats` times each way, interleaved: bare; through the sweep at the default
  * level; and the sweep's own command line for that run (read from its run.json) by hand, clean and build.
+ * Every timed build is in an output base that has built before (a first build also sets up the external
+ * repositories, which `bazel clean` keeps): each sweep warms up once, the bare output base before round 1.
  */
 async function overhead(bazel: string, dir: string, limit: string, repeats: number): Promise<void> {
   const bareSeconds: number[] = [];
   const sweepSeconds: number[] = [];
   const directSeconds: number[] = [];
   let argv: readonly string[] | undefined;
+  await bareBuild(bazel, join(dir, "overhead-output-base"), limit);
   for (let round = 0; round < repeats; round++) {
     const sweepOut = join(dir, `overhead-sweep-${round}`);
-    await runSweep(sweepOut, ["--bazel", bazel, "--limits", limit, "--runs", "1", "--evidence-runs", "0", "--profile", DEFAULT_PROFILE_LEVEL]);
-    const [record] = await records(sweepOut);
+    await runSweep(sweepOut, ["--bazel", bazel, "--limits", limit, "--runs", "1", "--warmup", "1", "--evidence-runs", "0", "--profile", DEFAULT_PROFILE_LEVEL]);
+    const record = (await records(sweepOut)).find((candidate) => !candidate.warmup);
     sweepSeconds.push(record!.wallSeconds);
     argv ??= record!.argv;
     bareSeconds.push((await bareBuild(bazel, join(dir, "overhead-output-base"), limit)).seconds);
@@ -120,9 +124,10 @@ async function overhead(bazel: string, dir: string, limit: string, repeats: numb
   const list = (values: readonly number[]): string => values.map((value) => value.toFixed(1)).join(", ");
   log("");
   log(`one cold build at ${limit}, median of ${repeats}, interleaved:`);
-  log(`  bare \`bazel build\`                         ${bare.toFixed(1)} s (${list(bareSeconds)})`);
-  log(`  the sweep's command line, by hand          ${direct.toFixed(1)} s (${list(directSeconds)}): ${(direct / bare).toFixed(3)}× bare (the instruments of --profile ${DEFAULT_PROFILE_LEVEL})`);
-  log(`  through the sweep at --profile ${DEFAULT_PROFILE_LEVEL}         ${sweep.toFixed(1)} s (${list(sweepSeconds)}): ${(sweep / direct).toFixed(3)}× by hand (the driver alone)`);
+  const label = (text: string): string => `  ${text}`.padEnd(42);
+  log(`${label("bare `bazel build`")} ${bare.toFixed(1)} s (${list(bareSeconds)})`);
+  log(`${label("the sweep's command line, by hand")} ${direct.toFixed(1)} s (${list(directSeconds)}): ${(direct / bare).toFixed(3)}× bare (the instruments of --profile ${DEFAULT_PROFILE_LEVEL})`);
+  log(`${label(`through the sweep at --profile ${DEFAULT_PROFILE_LEVEL}`)} ${sweep.toFixed(1)} s (${list(sweepSeconds)}): ${(sweep / direct).toFixed(3)}× by hand (the driver alone)`);
   log(`  through the sweep / bare: ${(sweep / bare).toFixed(3)} (goal ≤ 1.02)`);
 }
 
