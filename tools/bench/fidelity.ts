@@ -135,15 +135,7 @@ async function overhead(bazel: string, dir: string, limit: string, repeats: numb
 async function directBuild(argv: readonly string[]): Promise<number> {
   const [bazel, ...args] = argv;
   const split = args.indexOf("build");
-  const startup = args.slice(0, split);
-  const outputBase = startup.find((flag) => flag.startsWith("--output_base="))!;
-  await command(bazel!, [outputBase, MAX_IDLE, "shutdown"]);
-  await command(bazel!, [...startup, "clean"]);
-  const started = Date.now();
-  await command(bazel!, args);
-  const seconds = (Date.now() - started) / 1000;
-  await command(bazel!, [...startup, "shutdown"]);
-  return seconds;
+  return (await coldBuild(bazel!, args.slice(0, split), args.slice(split))).seconds;
 }
 
 /** Bisects with `bazel clean` + `bazel build` at each limit: nothing but -Xmx on Bazel's own defaults. */
@@ -160,17 +152,24 @@ async function bareThreshold(bazel: string, outputBase: string, config: SearchCo
   }
 }
 
-/** One cold bare build: the server is shut down, the output tree cleaned with the limit's server, then built. */
-async function bareBuild(bazel: string, outputBase: string, limit: string): Promise<{ exitCode: number | null; seconds: number }> {
+/** One cold bare build: -Xmx on Bazel's own defaults (no heap dump). */
+function bareBuild(bazel: string, outputBase: string, limit: string): Promise<{ exitCode: number | null; seconds: number }> {
   const startup = [`--output_base=${outputBase}`, MAX_IDLE, `--host_jvm_args=-Xmx${limit}`, "--host_jvm_args=-XX:-HeapDumpOnOutOfMemoryError"];
-  await command(bazel, [`--output_base=${outputBase}`, MAX_IDLE, "shutdown"]);
+  return coldBuild(bazel, startup, BUILD);
+}
+
+/** The server shut down, the output tree cleaned by a server with `startup`'s flags, then the build timed. */
+async function coldBuild(bazel: string, startup: readonly string[], build: readonly string[]): Promise<{ exitCode: number | null; seconds: number }> {
+  const outputBase = startup.find((flag) => flag.startsWith("--output_base="))!;
+  await command(bazel, [outputBase, MAX_IDLE, "shutdown"]);
   await command(bazel, [...startup, "clean"]);
   const started = Date.now();
   // A server that ran out of memory may hang instead of exiting (Bazel 4.2.3 at small heaps): past the
   // deadline the build counts as out of memory, and its server is killed.
-  let exitCode = await command(bazel, [...startup, ...BUILD], BARE_BUILD_DEADLINE_MS);
+  let exitCode = await command(bazel, [...startup, ...build], BARE_BUILD_DEADLINE_MS);
   if (exitCode === HUNG) {
-    const pid = Number((await readFile(join(outputBase, "server", "server.pid.txt"), "utf8").catch(() => "")).trim());
+    const pidFile = join(outputBase.slice("--output_base=".length), "server", "server.pid.txt");
+    const pid = Number((await readFile(pidFile, "utf8").catch(() => "")).trim());
     if (Number.isInteger(pid) && pid > 0) {
       try {
         process.kill(pid, "SIGKILL");
