@@ -24,10 +24,23 @@ bazel7_mount_system() {
   mountpoint -q "$BAZEL7_ROOT/dev" || mount --bind /dev "$BAZEL7_ROOT/dev" || return 1
 }
 
-# Binds host directory DIR at the same absolute path inside the chroot, unless already mounted there.
+# Whether DIR inside the chroot is the host's DIR itself (same device and inode), not a folder of its own.
+bazel7_same_inside() {
+  local dir=$1 host inside
+  host=$(stat -L -c '%d:%i' "$dir" 2>/dev/null) || return 1
+  inside=$(stat -L -c '%d:%i' "$BAZEL7_ROOT$dir" 2>/dev/null) || return 1
+  [[ $host == "$inside" ]]
+}
+
+# Binds host directory DIR at the same absolute path inside the chroot, unless it is already there. Binds are
+# left in place between runs, so one can go stale: its folder deleted and made again on the host (a CI checkout
+# under /check, removed and cloned afresh, showed up inside as "/check//deleted"); a stale bind is replaced.
 bazel7_bind_same_path() {
   local dir=$1
-  mountpoint -q "$BAZEL7_ROOT$dir" && return 0
+  bazel7_same_inside "$dir" && return 0
+  if mountpoint -q "$BAZEL7_ROOT$dir"; then
+    umount "$BAZEL7_ROOT$dir" 2>/dev/null || umount --lazy "$BAZEL7_ROOT$dir" || return 1
+  fi
   mkdir -p "$BAZEL7_ROOT$dir" && mount --bind "$dir" "$BAZEL7_ROOT$dir"
 }
 
