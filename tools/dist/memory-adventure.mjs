@@ -7696,7 +7696,6 @@ var ScratchPool = class {
     this.regions.push({ words, touched: words.length, used: 0 });
   }
 };
-var NO_SCRATCH = new ScratchPool([]);
 
 // src/core/dominators.ts
 var ADOPTED = 2147483648;
@@ -7808,7 +7807,7 @@ var HeapSearch = class {
    * The dominator tree (once: its arrays become the tree's). Needs no edges; its three new per-vertex arrays
    * come from `scratch` (the released edges' memory, say).
    */
-  dominators(scratch = NO_SCRATCH) {
+  dominators(scratch = new ScratchPool([])) {
     if (this.done) throw new Error("HeapSearch.dominators() called twice");
     this.done = true;
     const { objectCount, shallowBytes } = this;

@@ -17,7 +17,7 @@
  * comes before any final GC).
  */
 
-import { NO_SCRATCH, type ScratchPool } from "./scratch.js";
+import { ScratchPool } from "./scratch.js";
 
 export interface HeapGraph {
   readonly objectCount: number;
@@ -142,7 +142,7 @@ export class DominatorTree {
 
 export function dominatorTree(graph: HeapGraph, releaseEdges: () => ScratchPool | void = () => undefined): DominatorTree {
   const search = searchHeap(graph);
-  return search.dominators(releaseEdges() ?? NO_SCRATCH);
+  return search.dominators(releaseEdges() ?? new ScratchPool([]));
 }
 
 /**
@@ -170,7 +170,7 @@ export class HeapSearch {
    * The dominator tree (once: its arrays become the tree's). Needs no edges; its three new per-vertex arrays
    * come from `scratch` (the released edges' memory, say).
    */
-  dominators(scratch: ScratchPool = NO_SCRATCH): DominatorTree {
+  dominators(scratch: ScratchPool = new ScratchPool([])): DominatorTree {
     if (this.done) throw new Error("HeapSearch.dominators() called twice");
     this.done = true;
     const { objectCount, shallowBytes } = this;

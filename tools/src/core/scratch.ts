@@ -43,6 +43,3 @@ export class ScratchPool {
     this.regions.push({ words, touched: words.length, used: 0 });
   }
 }
-
-/** A pool with nothing in it: take() allocates. */
-export const NO_SCRATCH = new ScratchPool([]);
