@@ -3,12 +3,12 @@
 //   1. the crash threshold bisected with a bare `bazel build` (a clean, then the build, -Xmx only), and with the
 //      sweep at each profile level (none, light, full): a table with the ratio of each to the bare threshold;
 //   2. the wall time of one bare cold build against the same build through the sweep at the default level,
-//      median of --repeats each, and their ratio (goal ≤ 1.02); broken down by a third build between them: the
-//      sweep's own command line (its instruments: profile, GC log, BEP…) run by hand, without the sweep. The
-//      three are interleaved, round by round, so that a machine getting busier weighs on all alike.
+//      over --repeats rounds, and their ratio with its 95% interval (goal ≤ 1.02); broken down by a third build
+//      between them: the sweep's own command line (its instruments: profile, GC log, BEP…) run by hand, without
+//      the sweep. The three are interleaved, round by round, so that a machine getting busier weighs on all alike.
 // Prints numbers only; nothing here asserts on them.
 //
-//   npm run bench:fidelity -- [--bazel PATH] [--low 128m] [--high 1g] [--resolution 16m] [--repeats 3] [--levels none,light,full]
+//   npm run bench:fidelity -- [--bazel PATH] [--low 128m] [--high 1g] [--resolution 16m] [--repeats 8] [--levels none,light,full]
 //                             [--overhead-only] [--keep]        (--repeats 0: the thresholds only)
 //
 // Needs dist/memory-adventure.mjs (npm run bundle). Every bisection takes about 7 cold builds (20–60 s each).
@@ -21,6 +21,7 @@ import { DEFAULT_PROFILE_LEVEL, PROFILE_LEVELS, type ProfileLevel } from "../src
 import { formatBytes, parseLimits } from "../src/core/heap-limit.js";
 import { checkRunRecord } from "../src/core/run-record-check.js";
 import { RUNS_JSONL_FILE, type RunRecord } from "../src/core/run-record.js";
+import { goalVerdict, pairedRatio, type GoalVerdict, type PairedRatio } from "../src/core/paired-ratio.js";
 import { nextSearchStep, type SearchConfig, type SearchRun } from "../src/core/threshold-search.js";
 
 const BUNDLE = resolve("dist/memory-adventure.mjs");
@@ -43,7 +44,8 @@ async function main(): Promise<void> {
       low: { type: "string", default: "128m" },
       high: { type: "string", default: "1g" },
       resolution: { type: "string", default: "16m" },
-      repeats: { type: "string", default: "3" },
+      // A cold build's wall time varies by ±10% run to run here: 8 rounds bring the interval to a few percent.
+      repeats: { type: "string", default: "8" },
       levels: { type: "string", default: PROFILE_LEVELS.join(",") },
       "overhead-only": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
@@ -97,38 +99,62 @@ async function thresholds(
 }
 
 /**
- * One cold build at `limit`, `repeats` times each way, interleaved: bare; through the sweep at the default
- * level; and the sweep's own command line for that run (read from its run.json) by hand, clean and build.
- * Every timed build is in an output base that has built before (a first build also sets up the external
+ * One cold build at `limit`, `repeats` rounds of three ways: bare; through the sweep at the default level; and
+ * the sweep's own command line for that run (read from its run.json) by hand, clean and build. The order of the
+ * three turns round by round, so that no way always goes first after a sweep's warm-up or last before the next
+ * round. Every timed build is in an output base that has built before (a first build also sets up the external
  * repositories, which `bazel clean` keeps): each sweep warms up once, the bare output base before round 1.
+ * Ratios are paired by round (core/paired-ratio.ts): the goal is judged on their 95% interval.
  */
 async function overhead(bazel: string, dir: string, limit: string, repeats: number): Promise<void> {
-  const bareSeconds: number[] = [];
-  const sweepSeconds: number[] = [];
-  const directSeconds: number[] = [];
+  const seconds: Record<Way, number[]> = { bare: [], hand: [], sweep: [] };
   let argv: readonly string[] | undefined;
-  await bareBuild(bazel, join(dir, "overhead-output-base"), limit);
+  const bareOutputBase = join(dir, "overhead-output-base");
+  await bareBuild(bazel, bareOutputBase, limit);
+  // The sweep's command line is known after its first run; by hand never goes first in a round before that.
+  const sweepFirst: Way[] = ["sweep", "bare", "hand"];
   for (let round = 0; round < repeats; round++) {
-    const sweepOut = join(dir, `overhead-sweep-${round}`);
-    await runSweep(sweepOut, ["--bazel", bazel, "--limits", limit, "--runs", "1", "--warmup", "1", "--evidence-runs", "0", "--profile", DEFAULT_PROFILE_LEVEL]);
-    const record = (await records(sweepOut)).find((candidate) => !candidate.warmup);
-    sweepSeconds.push(record!.wallSeconds);
-    argv ??= record!.argv;
-    bareSeconds.push((await bareBuild(bazel, join(dir, "overhead-output-base"), limit)).seconds);
-    directSeconds.push(await directBuild(argv));
-    log(`  round ${round + 1}: bare ${bareSeconds[round]!.toFixed(1)} s, by hand ${directSeconds[round]!.toFixed(1)} s, through the sweep ${sweepSeconds[round]!.toFixed(1)} s`);
+    const order = round === 0 ? sweepFirst : WAYS.map((_, index) => WAYS[(index + round) % WAYS.length]!);
+    for (const way of order) {
+      if (way === "bare") seconds.bare.push((await bareBuild(bazel, bareOutputBase, limit)).seconds);
+      else if (way === "hand") seconds.hand.push(await directBuild(argv!));
+      else {
+        const sweepOut = join(dir, `overhead-sweep-${round}`);
+        await runSweep(sweepOut, ["--bazel", bazel, "--limits", limit, "--runs", "1", "--warmup", "1", "--evidence-runs", "0", "--profile", DEFAULT_PROFILE_LEVEL]);
+        const record = (await records(sweepOut)).find((candidate) => !candidate.warmup);
+        seconds.sweep.push(record!.wallSeconds);
+        argv ??= record!.argv;
+      }
+    }
+    log(`  round ${round + 1} (${order.join(", ")}): bare ${seconds.bare[round]!.toFixed(1)} s, by hand ${seconds.hand[round]!.toFixed(1)} s, through the sweep ${seconds.sweep[round]!.toFixed(1)} s`);
   }
-  const bare = median(bareSeconds);
-  const direct = median(directSeconds);
-  const sweep = median(sweepSeconds);
   const list = (values: readonly number[]): string => values.map((value) => value.toFixed(1)).join(", ");
-  log("");
-  log(`one cold build at ${limit}, median of ${repeats}, interleaved:`);
   const label = (text: string): string => `  ${text}`.padEnd(42);
-  log(`${label("bare `bazel build`")} ${bare.toFixed(1)} s (${list(bareSeconds)})`);
-  log(`${label("the sweep's command line, by hand")} ${direct.toFixed(1)} s (${list(directSeconds)}): ${(direct / bare).toFixed(3)}× bare (the instruments of --profile ${DEFAULT_PROFILE_LEVEL})`);
-  log(`${label(`through the sweep at --profile ${DEFAULT_PROFILE_LEVEL}`)} ${sweep.toFixed(1)} s (${list(sweepSeconds)}): ${(sweep / direct).toFixed(3)}× by hand (the driver alone)`);
-  log(`  through the sweep / bare: ${(sweep / bare).toFixed(3)} (goal ≤ 1.02)`);
+  log("");
+  log(`one cold build at ${limit}, ${repeats} rounds, the order turning each round (median, then every round):`);
+  log(`${label("bare `bazel build`")} ${median(seconds.bare).toFixed(1)} s (${list(seconds.bare)})`);
+  log(`${label("the sweep's command line, by hand")} ${median(seconds.hand).toFixed(1)} s (${list(seconds.hand)})`);
+  log(`${label(`through the sweep at --profile ${DEFAULT_PROFILE_LEVEL}`)} ${median(seconds.sweep).toFixed(1)} s (${list(seconds.sweep)})`);
+  log("paired by round, geometric mean [95% interval]:");
+  log(`${label("by hand / bare")} ${ratioText(pairedRatio(seconds.hand, seconds.bare))} (the instruments of --profile ${DEFAULT_PROFILE_LEVEL})`);
+  log(`${label("through the sweep / by hand")} ${ratioText(pairedRatio(seconds.sweep, seconds.hand))} (the driver alone)`);
+  const total = pairedRatio(seconds.sweep, seconds.bare);
+  log(`${label("through the sweep / bare")} ${ratioText(total)}: goal ≤ ${OVERHEAD_GOAL} ${goalText(goalVerdict(total, OVERHEAD_GOAL))}`);
+}
+
+const WAYS = ["bare", "hand", "sweep"] as const;
+type Way = (typeof WAYS)[number];
+const OVERHEAD_GOAL = 1.02;
+
+function ratioText(ratio: PairedRatio): string {
+  const interval = ratio.low === undefined || ratio.high === undefined ? "no interval from one round" : `${ratio.low.toFixed(3)}–${ratio.high.toFixed(3)}`;
+  return `${ratio.ratio.toFixed(3)} [${interval}]`;
+}
+
+function goalText(verdict: GoalVerdict): string {
+  if (verdict === "met") return "met (the whole interval is at or below it)";
+  if (verdict === "not met") return "NOT met (the whole interval is above it)";
+  return "undecided at this spread (the interval crosses it; more --repeats narrow it)";
 }
 
 /** The sweep's recorded build command (argv[0] is Bazel), run cold by hand: clean with its startup flags, then timed. */
