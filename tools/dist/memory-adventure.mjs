@@ -12254,6 +12254,8 @@ function peakHeap(summaries, finished) {
   if (counter !== void 0) return { bytes: counter, source: "profile-counter" };
   const bep = summaries.bep?.peakPostGcHeapBytes;
   if (bep !== void 0) return { bytes: bep, source: "bep-peak-post-gc" };
+  const afterCollection = summaries.gcLog?.peakHeapAfterCollectionBytes;
+  if (afterCollection !== void 0) return { bytes: afterCollection, source: "gc-log" };
   const phases = summaries.memoryProfile?.peakHeapUsedBytes;
   if (phases !== void 0 && finished) return { bytes: phases, source: "memory-profile" };
   return void 0;
@@ -12748,6 +12750,78 @@ function increment(counts, index5) {
   counts[index5] = (counts[index5] ?? 0) + 1;
 }
 
+// src/core/gc-log.ts
+var UNIT_BYTES2 = { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+var PAUSE_LINE = /^\[(\d+(?:\.\d+)?)s\].*?\bGC\((\d+)\) Pause (\w+).*? (\d+)([BKMG])->(\d+)([BKMG])\((\d+)([BKMG])\) (\d+(?:\.\d+)?)ms\s*$/;
+function parseGcPause(line5) {
+  const match2 = PAUSE_LINE.exec(line5);
+  if (match2 === null) return void 0;
+  const [, uptime, id2, kind, before, beforeUnit, after, afterUnit, committed, committedUnit, pauseMs] = match2;
+  const bytes = (value4, unit2) => Number(value4) * UNIT_BYTES2[unit2];
+  return {
+    uptimeSeconds: Number(uptime),
+    id: Number(id2),
+    kind: kind === "Young" ? "young" : kind === "Full" ? "full" : "other",
+    beforeBytes: bytes(before, beforeUnit),
+    afterBytes: bytes(after, afterUnit),
+    committedBytes: bytes(committed, committedUnit),
+    pauseSeconds: Number(pauseMs) / 1e3
+  };
+}
+function peakHeapAfterCollection(pauses) {
+  let peak;
+  for (const pause of pauses) {
+    if (pause.kind !== "other" && (peak === void 0 || pause.afterBytes > peak)) peak = pause.afterBytes;
+  }
+  return peak;
+}
+function summarizeGcLog(text3) {
+  return { peakHeapAfterCollectionBytes: peakHeapAfterCollection(parseGcLog(text3)) };
+}
+function parseGcLog(text3) {
+  return text3.split("\n").flatMap((line5) => parseGcPause(line5) ?? []);
+}
+var GC_THRASH_RULE = { windowSeconds: 60, minPauseShare: 0.98, minHeapShareAfterFull: 0.98 };
+function gcThrashing(pauses, limitBytes, rule4 = GC_THRASH_RULE) {
+  const last = pauses.at(-1);
+  if (last === void 0 || last.uptimeSeconds < rule4.windowSeconds) return void 0;
+  const windowStart = last.uptimeSeconds - rule4.windowSeconds;
+  let paused = 0;
+  let lastFull;
+  let fullCollections = 0;
+  for (const pause of pauses) {
+    if (pause.uptimeSeconds <= windowStart) continue;
+    paused += Math.min(pause.pauseSeconds, pause.uptimeSeconds - windowStart);
+    if (pause.kind === "full") {
+      lastFull = pause;
+      fullCollections++;
+    }
+  }
+  if (lastFull === void 0) return void 0;
+  const pauseShare = paused / rule4.windowSeconds;
+  const heapShareAfterFull = lastFull.afterBytes / limitBytes;
+  if (pauseShare < rule4.minPauseShare || heapShareAfterFull < rule4.minHeapShareAfterFull) return void 0;
+  return { atUptimeSeconds: last.uptimeSeconds, pauseShare, heapShareAfterFull, fullCollections };
+}
+var GC_PRESSURE_RULE = { windowSeconds: 60, minPauseShare: 0.5, minHeapShareAfterFull: 0.8 };
+function gcPressure(pauses, limitBytes, quietSecondsAtEnd = 0, rule4 = GC_PRESSURE_RULE) {
+  const last = pauses.at(-1);
+  if (last === void 0) return { underPressure: false, pauseShare: 0, heapShareAfterFull: void 0 };
+  const end = last.uptimeSeconds + Math.max(0, quietSecondsAtEnd);
+  const windowStart = Math.max(0, end - rule4.windowSeconds);
+  let paused = 0;
+  let lastFull;
+  for (const pause of pauses) {
+    if (pause.uptimeSeconds <= windowStart) continue;
+    paused += Math.min(pause.pauseSeconds, pause.uptimeSeconds - windowStart);
+    if (pause.kind === "full") lastFull = pause;
+  }
+  const pauseShare = end > windowStart ? paused / (end - windowStart) : 0;
+  const heapShareAfterFull = lastFull === void 0 ? void 0 : lastFull.afterBytes / limitBytes;
+  const underPressure = pauseShare >= rule4.minPauseShare && heapShareAfterFull !== void 0 && heapShareAfterFull >= rule4.minHeapShareAfterFull;
+  return { underPressure, pauseShare, heapShareAfterFull };
+}
+
 // src/core/memory-profile.ts
 var LINE = /^(.*):(heap|non-heap):(init|used|commited|committed|max):(-?\d+)$/;
 function summarizeMemoryProfile(text3) {
@@ -12990,7 +13064,7 @@ var ProfileSummaryBuilder = class {
 
 // src/core/run-summary.ts
 var RUN_SUMMARY_FILE = "run-summary.json";
-var RUN_SUMMARY_VERSION = 1;
+var RUN_SUMMARY_VERSION = 2;
 function summaryIsCurrent(cached, inputs) {
   if (typeof cached !== "object" || cached === null) return false;
   const summary2 = cached;
@@ -14526,7 +14600,7 @@ function asInputError(path4, error3) {
 }
 
 // src/io/run-summary.ts
-var SUMMARY_INPUTS = ["profile", "starlarkCpuProfile", "bep", "memoryProfile", "console", "serverLog", "serverJavaLog"];
+var SUMMARY_INPUTS = ["profile", "starlarkCpuProfile", "bep", "memoryProfile", "gcLog", "console", "serverLog", "serverJavaLog"];
 async function runSummary(dir, record) {
   const run2 = { dir, record };
   const inputs = await inputStamps(run2);
@@ -14577,6 +14651,8 @@ async function computeSummary(run2, inputs) {
     functions,
     bep: artifacts.bep === void 0 ? void 0 : await summarizeBep(path4(artifacts.bep)),
     memoryProfile: artifacts.memoryProfile === void 0 ? void 0 : await summarizeMemoryProfileFile(path4(artifacts.memoryProfile)),
+    // The JVM writes it as it goes: a crash or a kill leaves all of it but a last line, which parsing skips.
+    gcLog: artifacts.gcLog === void 0 ? void 0 : await readFile4(path4(artifacts.gcLog), "utf8").then(summarizeGcLog, () => void 0),
     pprof: artifacts.starlarkCpuProfile === void 0 ? void 0 : await readPprof(path4(artifacts.starlarkCpuProfile)),
     oomTraces: traces
   };
@@ -14636,7 +14712,7 @@ async function readSweepManifest(path4) {
 }
 async function readRunStats(run2) {
   const summary2 = await runSummary(run2.dir, run2.record);
-  return runStats(run2.record, { profile: summary2.profile, bep: summary2.bep, memoryProfile: summary2.memoryProfile });
+  return runStats(run2.record, { profile: summary2.profile, bep: summary2.bep, gcLog: summary2.gcLog, memoryProfile: summary2.memoryProfile });
 }
 async function readRunRecord(dir) {
   const file = join7(dir, RUN_RECORD_FILE);
@@ -17157,11 +17233,11 @@ function fromLegacyLine(record, line5) {
     gcCount: gc
   };
 }
-var UNIT_BYTES2 = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+var UNIT_BYTES3 = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 function jvmSizeBytes(text3, line5) {
   const match2 = /^(\d+)([kmgt]?)$/i.exec(text3);
   if (match2 === null || Number(match2[1]) === 0) throw new InputError(`${line5}: "${text3}" is not a heap limit such as 256m or 1g`);
-  return Number(match2[1]) * UNIT_BYTES2[match2[2].toLowerCase()];
+  return Number(match2[1]) * UNIT_BYTES3[match2[2].toLowerCase()];
 }
 function optionalNumber(cell2, line5, name) {
   if (cell2 === void 0 || cell2 === "") return null;
@@ -71295,7 +71371,8 @@ var STATS_HELP_FOOTER = `
 Each RUNS_DIR is a sweep folder (the sweep's --out) or one run folder inside it.
 Columns (csv, json): ${STATS_COLUMNS.join(", ")}.
 profileSeconds is the profile's last minus first event time, as the original stats.sh measured it;
-peakHeapSource says where peakHeapBytes comes from (profile-counter, bep-peak-post-gc, memory-profile).
+peakHeapSource says where peakHeapBytes comes from, the first there is of: profile-counter (7.x profiles),
+bep-peak-post-gc, gc-log (the heap right after a collection), memory-profile (the heap between build phases).
 A crashed build leaves a cut profile: every complete event is still read, and truncated says so.
 --format legacy prints the original stats.sh line: <memory limit>,<iteration>,<gc count>,<duration>,<status>.
 
@@ -71550,68 +71627,6 @@ import { spawn as spawn4 } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdir as mkdir2, open as open2, readdir as readdir5, readFile as readFile9, stat as stat7 } from "node:fs/promises";
 import { basename as basename3, dirname as dirname7, join as join17 } from "node:path";
-
-// src/core/gc-log.ts
-var UNIT_BYTES3 = { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
-var PAUSE_LINE = /^\[(\d+(?:\.\d+)?)s\].*?\bGC\((\d+)\) Pause (\w+).*? (\d+)([BKMG])->(\d+)([BKMG])\((\d+)([BKMG])\) (\d+(?:\.\d+)?)ms\s*$/;
-function parseGcPause(line5) {
-  const match2 = PAUSE_LINE.exec(line5);
-  if (match2 === null) return void 0;
-  const [, uptime, id2, kind, before, beforeUnit, after, afterUnit, committed, committedUnit, pauseMs] = match2;
-  const bytes = (value4, unit2) => Number(value4) * UNIT_BYTES3[unit2];
-  return {
-    uptimeSeconds: Number(uptime),
-    id: Number(id2),
-    kind: kind === "Young" ? "young" : kind === "Full" ? "full" : "other",
-    beforeBytes: bytes(before, beforeUnit),
-    afterBytes: bytes(after, afterUnit),
-    committedBytes: bytes(committed, committedUnit),
-    pauseSeconds: Number(pauseMs) / 1e3
-  };
-}
-function parseGcLog(text3) {
-  return text3.split("\n").flatMap((line5) => parseGcPause(line5) ?? []);
-}
-var GC_THRASH_RULE = { windowSeconds: 60, minPauseShare: 0.98, minHeapShareAfterFull: 0.98 };
-function gcThrashing(pauses, limitBytes, rule4 = GC_THRASH_RULE) {
-  const last = pauses.at(-1);
-  if (last === void 0 || last.uptimeSeconds < rule4.windowSeconds) return void 0;
-  const windowStart = last.uptimeSeconds - rule4.windowSeconds;
-  let paused = 0;
-  let lastFull;
-  let fullCollections = 0;
-  for (const pause of pauses) {
-    if (pause.uptimeSeconds <= windowStart) continue;
-    paused += Math.min(pause.pauseSeconds, pause.uptimeSeconds - windowStart);
-    if (pause.kind === "full") {
-      lastFull = pause;
-      fullCollections++;
-    }
-  }
-  if (lastFull === void 0) return void 0;
-  const pauseShare = paused / rule4.windowSeconds;
-  const heapShareAfterFull = lastFull.afterBytes / limitBytes;
-  if (pauseShare < rule4.minPauseShare || heapShareAfterFull < rule4.minHeapShareAfterFull) return void 0;
-  return { atUptimeSeconds: last.uptimeSeconds, pauseShare, heapShareAfterFull, fullCollections };
-}
-var GC_PRESSURE_RULE = { windowSeconds: 60, minPauseShare: 0.5, minHeapShareAfterFull: 0.8 };
-function gcPressure(pauses, limitBytes, quietSecondsAtEnd = 0, rule4 = GC_PRESSURE_RULE) {
-  const last = pauses.at(-1);
-  if (last === void 0) return { underPressure: false, pauseShare: 0, heapShareAfterFull: void 0 };
-  const end = last.uptimeSeconds + Math.max(0, quietSecondsAtEnd);
-  const windowStart = Math.max(0, end - rule4.windowSeconds);
-  let paused = 0;
-  let lastFull;
-  for (const pause of pauses) {
-    if (pause.uptimeSeconds <= windowStart) continue;
-    paused += Math.min(pause.pauseSeconds, pause.uptimeSeconds - windowStart);
-    if (pause.kind === "full") lastFull = pause;
-  }
-  const pauseShare = end > windowStart ? paused / (end - windowStart) : 0;
-  const heapShareAfterFull = lastFull === void 0 ? void 0 : lastFull.afterBytes / limitBytes;
-  const underPressure = pauseShare >= rule4.minPauseShare && heapShareAfterFull !== void 0 && heapShareAfterFull >= rule4.minHeapShareAfterFull;
-  return { underPressure, pauseShare, heapShareAfterFull };
-}
 
 // src/core/jvm-heap-dump.ts
 var STARTED = /^Dumping heap to .* \.\.\.$/;

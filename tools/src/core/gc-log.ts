@@ -7,6 +7,12 @@
  *   [11.668s][info][gc] GC(383) Pause Full (G1 Compaction Pause) 123M->123M(128M) 72.001ms
  */
 
+/** What `stats` takes from a run's gc.log. */
+export interface GcLogSummary {
+  /** peakHeapAfterCollection of its pauses. */
+  readonly peakHeapAfterCollectionBytes: number | undefined;
+}
+
 /** One stop-the-world pause. */
 export interface GcPause {
   /** JVM uptime at the end of the pause (the line is written then), in seconds. */
@@ -42,6 +48,24 @@ export function parseGcPause(line: string): GcPause | undefined {
     committedBytes: bytes(committed, committedUnit),
     pauseSeconds: Number(pauseMs) / 1000,
   };
+}
+
+/**
+ * The largest heap right after a young or full collection: what the build held at its fullest, as far as a
+ * collection could tell (old-generation garbage a young collection does not reach is counted in). The pauses
+ * of G1's concurrent cycle (Remark, Cleanup) free nothing themselves and are left out. Undefined: no collection.
+ */
+export function peakHeapAfterCollection(pauses: readonly GcPause[]): number | undefined {
+  let peak: number | undefined;
+  for (const pause of pauses) {
+    if (pause.kind !== "other" && (peak === undefined || pause.afterBytes > peak)) peak = pause.afterBytes;
+  }
+  return peak;
+}
+
+/** The summary of a gc.log text. */
+export function summarizeGcLog(text: string): GcLogSummary {
+  return { peakHeapAfterCollectionBytes: peakHeapAfterCollection(parseGcLog(text)) };
 }
 
 /** Every pause in a gc.log text (a log cut mid-line loses only that line). */

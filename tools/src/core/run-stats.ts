@@ -1,9 +1,10 @@
 /**
- * One row of `stats`: what a run was (from run.json) and what its artifacts say (profile, BEP,
+ * One row of `stats`: what a run was (from run.json) and what its artifacts say (profile, BEP, GC log,
  * memory profile). Pure: the readers in io/ gather the summaries.
  */
 import type { ProfileLevel } from "./bazel-flags.js";
 import type { BepSummary } from "./bep.js";
+import type { GcLogSummary } from "./gc-log.js";
 import type { MemoryProfileSummary } from "./memory-profile.js";
 import type { ProfileSummary } from "./profile-summary.js";
 import type { RunRecord, RunStatus } from "./run-record.js";
@@ -14,6 +15,8 @@ export type PeakHeapSource =
   | "profile-counter"
   /** BEP memoryMetrics.peakPostGcHeapSize: the largest heap right after a major GC. */
   | "bep-peak-post-gc"
+  /** The JVM's GC log: the largest heap right after a young or full collection (core/gc-log.ts). */
+  | "gc-log"
   /** --memory_profile: the largest heap in use at the end of a build phase. */
   | "memory-profile";
 
@@ -56,6 +59,7 @@ export interface RunStats extends Pick<RunRecord, (typeof RECORD_FIELDS)[number]
 export interface RunArtifactSummaries {
   readonly profile: ProfileSummary | undefined;
   readonly bep: BepSummary | undefined;
+  readonly gcLog: GcLogSummary | undefined;
   readonly memoryProfile: MemoryProfileSummary | undefined;
 }
 
@@ -91,6 +95,9 @@ function peakHeap(summaries: RunArtifactSummaries, finished: boolean): { bytes: 
   if (counter !== undefined) return { bytes: counter, source: "profile-counter" };
   const bep = summaries.bep?.peakPostGcHeapBytes;
   if (bep !== undefined) return { bytes: bep, source: "bep-peak-post-gc" };
+  // Every sweep run has a GC log (Bazel 4.x has neither of the above): a crashed run's too, up to the crash.
+  const afterCollection = summaries.gcLog?.peakHeapAfterCollectionBytes;
+  if (afterCollection !== undefined) return { bytes: afterCollection, source: "gc-log" };
   // --memory_profile samples the heap only between phases: a build that did not finish stopped sampling
   // before the phase that used the memory, so its "peak" would be a misleading few MB.
   const phases = summaries.memoryProfile?.peakHeapUsedBytes;

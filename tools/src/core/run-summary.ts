@@ -6,6 +6,7 @@
  */
 import type { BepSummary } from "./bep.js";
 import type { FunctionProfile } from "./function-profile.js";
+import type { GcLogSummary } from "./gc-log.js";
 import type { MemoryProfileSummary } from "./memory-profile.js";
 import type { OomTrace } from "./oom-stack.js";
 import type { PprofSummary } from "./pprof-summary.js";
@@ -14,7 +15,7 @@ import type { ProfileSummary } from "./profile-summary.js";
 export const RUN_SUMMARY_FILE = "run-summary.json";
 
 /** Bump when what the summary holds, or how it is computed, changes: every cached summary is then redone. */
-export const RUN_SUMMARY_VERSION = 1;
+export const RUN_SUMMARY_VERSION = 2;
 
 /** An input file as the summary saw it. */
 export interface InputStamp {
@@ -30,6 +31,7 @@ export interface RunSummary {
   readonly functions: FunctionProfile | undefined;
   readonly bep: BepSummary | undefined;
   readonly memoryProfile: MemoryProfileSummary | undefined;
+  readonly gcLog: GcLogSummary | undefined;
   readonly pprof: PprofSummary | undefined;
   readonly oomTraces: readonly OomTrace[];
 }

@@ -51,7 +51,7 @@ export async function readSweepManifest(path: string): Promise<Readonly<Record<s
 /** The run's `stats` row, from its summary (computed once, io/run-summary.ts). */
 export async function readRunStats(run: RunFolder): Promise<RunStats> {
   const summary = await runSummary(run.dir, run.record);
-  return runStats(run.record, { profile: summary.profile, bep: summary.bep, memoryProfile: summary.memoryProfile });
+  return runStats(run.record, { profile: summary.profile, bep: summary.bep, gcLog: summary.gcLog, memoryProfile: summary.memoryProfile });
 }
 
 async function readRunRecord(dir: string): Promise<RunRecord> {

@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import { BepSummaryBuilder, type BepSummary } from "../core/bep.js";
 import { InputError } from "../core/exit-codes.js";
 import { FunctionProfileBuilder } from "../core/function-profile.js";
+import { summarizeGcLog } from "../core/gc-log.js";
 import { summarizeMemoryProfile, type MemoryProfileSummary } from "../core/memory-profile.js";
 import { oomTraces, type OomTrace } from "../core/oom-stack.js";
 import { ProfileSummaryBuilder } from "../core/profile-summary.js";
@@ -19,7 +20,7 @@ import { readPprof } from "./pprof-reader.js";
 import { readProfile } from "./profile-reader.js";
 
 /** The artifacts a summary reads, and how each text is labelled in OOM traces. */
-const SUMMARY_INPUTS = ["profile", "starlarkCpuProfile", "bep", "memoryProfile", "console", "serverLog", "serverJavaLog"] as const satisfies readonly (keyof RunArtifacts)[];
+const SUMMARY_INPUTS = ["profile", "starlarkCpuProfile", "bep", "memoryProfile", "gcLog", "console", "serverLog", "serverJavaLog"] as const satisfies readonly (keyof RunArtifacts)[];
 
 /** The run's summary: the cached one when it is current, else computed now (and cached when possible). */
 export async function runSummary(dir: string, record: RunRecord): Promise<RunSummary> {
@@ -73,6 +74,8 @@ async function computeSummary(run: { dir: string; record: RunRecord }, inputs: R
     functions,
     bep: artifacts.bep === undefined ? undefined : await summarizeBep(path(artifacts.bep)),
     memoryProfile: artifacts.memoryProfile === undefined ? undefined : await summarizeMemoryProfileFile(path(artifacts.memoryProfile)),
+    // The JVM writes it as it goes: a crash or a kill leaves all of it but a last line, which parsing skips.
+    gcLog: artifacts.gcLog === undefined ? undefined : await readFile(path(artifacts.gcLog), "utf8").then(summarizeGcLog, () => undefined),
     pprof: artifacts.starlarkCpuProfile === undefined ? undefined : await readPprof(path(artifacts.starlarkCpuProfile)),
     oomTraces: traces,
   };

@@ -59,7 +59,8 @@ export const STATS_HELP_FOOTER = `
 Each RUNS_DIR is a sweep folder (the sweep's --out) or one run folder inside it.
 Columns (csv, json): ${STATS_COLUMNS.join(", ")}.
 profileSeconds is the profile's last minus first event time, as the original stats.sh measured it;
-peakHeapSource says where peakHeapBytes comes from (profile-counter, bep-peak-post-gc, memory-profile).
+peakHeapSource says where peakHeapBytes comes from, the first there is of: profile-counter (7.x profiles),
+bep-peak-post-gc, gc-log (the heap right after a collection), memory-profile (the heap between build phases).
 A crashed build leaves a cut profile: every complete event is still read, and truncated says so.
 --format legacy prints the original stats.sh line: <memory limit>,<iteration>,<gc count>,<duration>,<status>.
 

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { GC_PRESSURE_RULE, GC_THRASH_RULE, gcPressure, gcThrashing, parseGcLog, parseGcPause, type GcPause } from "../../src/core/gc-log.js";
+import { GC_PRESSURE_RULE, GC_THRASH_RULE, gcPressure, gcThrashing, parseGcLog, parseGcPause, peakHeapAfterCollection, type GcPause } from "../../src/core/gc-log.js";
 
 const MIB = 1024 ** 2;
 
@@ -190,5 +190,31 @@ describe("gcPressure: does a timeout count as a memory outcome", () => {
     const verdict = gcPressure(thrashing(20, 0.9, 120, 128, 0), 128 * MIB);
     expect(verdict.underPressure).toBe(true);
     expect(verdict.pauseShare).toBeCloseTo(0.9, 2);
+  });
+});
+
+describe("peakHeapAfterCollection", () => {
+  const pause = (kind: GcPause["kind"], afterMiB: number): GcPause => ({ uptimeSeconds: 1, id: 0, kind, beforeBytes: 0, afterBytes: afterMiB * MIB, committedBytes: 0, pauseSeconds: 0 });
+
+  it.each<{ name: string; pauses: GcPause[]; peakMiB: number | undefined }>([
+    { name: "no collection", pauses: [], peakMiB: undefined },
+    { name: "the largest after a young or a full collection", pauses: [pause("young", 30), pause("full", 80), pause("young", 50)], peakMiB: 80 },
+    // Remark and Cleanup pauses report the heap as it is mid-cycle: nothing was collected.
+    { name: "G1's concurrent-cycle pauses left out", pauses: [pause("young", 30), pause("other", 430)], peakMiB: 30 },
+    { name: "only concurrent-cycle pauses", pauses: [pause("other", 430)], peakMiB: undefined },
+  ])("$name", ({ pauses, peakMiB }) => {
+    expect(peakHeapAfterCollection(pauses)).toBe(peakMiB === undefined ? undefined : peakMiB * MIB);
+  });
+
+  it.each([
+    ["4.2.3", "ok"],
+    ["4.2.3", "oom"],
+    ["7.7.1", "ok"],
+    ["7.7.1", "oom"],
+  ])("on a real %s log (%s): the largest 'after' of its Young and Full pause lines", (version, name) => {
+    const text = realLog(version, name);
+    const afters = [...text.matchAll(/Pause (?:Young|Full)\b.* \d+M->(\d+)M\(/g)].map((match) => Number(match[1]) * MIB);
+    expect(afters.length).toBeGreaterThan(0);
+    expect(peakHeapAfterCollection(parseGcLog(text))).toBe(Math.max(...afters));
   });
 });

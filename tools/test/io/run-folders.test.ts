@@ -1,7 +1,10 @@
 // The artifacts `stats` reads besides the profile, on the real fixtures of both Bazel versions.
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { parseGcLog, peakHeapAfterCollection } from "../../src/core/gc-log.js";
 import { summarizeMemoryProfile } from "../../src/core/memory-profile.js";
 import { findRuns, readRunStats } from "../../src/io/run-folders.js";
 import { summarizeBep } from "../../src/io/run-summary.js";
@@ -49,6 +52,25 @@ describe.each(BAZEL_VERSIONS)("run folders of the Bazel %s sweep fixture", (vers
       // 7.x profiles carry the JVM memory counter; 4.2.3 has neither that nor BEP memory metrics.
       if (version === "4.2.3") expect(stats.peakHeapSource).toBe("memory-profile");
       if (version === "7.7.1" && (stats.eventsRecovered ?? 0) > 0) expect(stats.peakHeapSource).toBe("profile-counter");
+    }
+  });
+
+  it("takes the peak heap from the GC log before the memory profile, and after the profile's counter", async () => {
+    const [original] = (await findRuns(sweepFixture(version))).filter((run) => run.record.status === "ok" && !run.record.warmup);
+    const dir = mkdtempSync(join(tmpdir(), "memory-adventure-gc-peak-"));
+    try {
+      cpSync(original!.dir, dir, { recursive: true });
+      writeFileSync(join(dir, "gc.log"), gunzipSync(readFileSync(new URL(`../fixtures/bazel-${version}/gc-log/ok.log.gz`, import.meta.url))));
+      const run = { dir, record: { ...original!.record, artifacts: { ...original!.record.artifacts, gcLog: "gc.log" } } };
+      const stats = await readRunStats(run);
+      if (version === "4.2.3") {
+        const text = readFileSync(join(dir, "gc.log"), "utf8");
+        expect(stats).toMatchObject({ peakHeapSource: "gc-log", peakHeapBytes: peakHeapAfterCollection(parseGcLog(text)) });
+      } else {
+        expect(stats.peakHeapSource).toBe("profile-counter");
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
