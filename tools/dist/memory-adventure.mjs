@@ -11631,7 +11631,7 @@ var FLAG_TABLE = [
   { purpose: "JSON trace profile on", since: 5, flags: (c4) => recorded(c4) ? ["--generate_json_trace_profile"] : [] },
   { purpose: "profile written to the run folder, gzipped (.gz)", flags: (c4) => recorded(c4) ? [`--profile=${c4.profile}`] : [] },
   { purpose: "Starlark CPU profile (pprof)", flags: (c4) => recorded(c4) ? [`--starlark_cpu_profile=${c4.starlarkCpuProfile}`] : [] },
-  { purpose: "memory profile", flags: (c4) => recorded(c4) ? [`--memory_profile=${c4.memoryProfile}`] : [] },
+  { purpose: "profile full: memory profile (heap at each phase end)", flags: (c4) => full(c4) ? [`--memory_profile=${c4.memoryProfile}`] : [] },
   { purpose: "Build Event Protocol as JSON", flags: (c4) => recorded(c4) ? [`--build_event_json_file=${c4.bep}`] : [] },
   { purpose: "profile full: every event kept, never merged into slim ones", flags: (c4) => full(c4) ? ["--noslim_profile"] : [] },
   { purpose: "profile full: target labels on action events", flags: (c4) => full(c4) ? ["--experimental_profile_include_target_label"] : [] },
@@ -70856,8 +70856,9 @@ Examples:
 Heap limits are read like -Xmx: k, m, g, t are KiB, MiB, GiB, TiB (either case); no unit means bytes.
 A range's step must reach its end exactly. The JVM rounds the heap up to 2 MiB (G1), so 155m runs like 156m.
 Every build runs in the sweep's own output base (<out>/output_base) after a bazel clean, in a fresh server.
-Each run's folder <out>/runs/<id>/ holds run.json, console.log, profile.json.gz, starlark-cpu.pprof,
-bep.json, memory-profile.txt and jvm.out. Run the same command again to finish an interrupted sweep.
+Each run's folder <out>/runs/<id>/ holds run.json, console.log, gc.log, profile.json.gz, starlark-cpu.pprof,
+bep.json and jvm.out (and memory-profile.txt at --profile full). Run the same command again to finish an
+interrupted sweep.
 Only memory outcomes count towards the threshold: out of memory (also a server that hung or thrashed in GC
 until the sweep stopped it), an action the kernel killed, and a timeout whose GC log shows memory pressure.
 A build that failed otherwise, a timeout without GC pressure, a server killed from outside and an

@@ -29,11 +29,15 @@ const context = (mode: BuildMode, profileLevel: ProfileLevel = "light"): FlagCon
 const LIGHT = [
   "--profile=/out/runs/0256m-r01/profile.json.gz",
   "--starlark_cpu_profile=/out/runs/0256m-r01/starlark-cpu.pprof",
-  "--memory_profile=/out/runs/0256m-r01/memory-profile.txt",
   "--build_event_json_file=/out/runs/0256m-r01/bep.json",
 ];
 /** What only a full profile adds. */
-const FULL_ONLY = ["--noslim_profile", "--experimental_profile_include_target_label", "--record_full_profiler_data"];
+const FULL_ONLY = [
+  "--noslim_profile",
+  "--experimental_profile_include_target_label",
+  "--record_full_profiler_data",
+  "--memory_profile=/out/runs/0256m-r01/memory-profile.txt",
+];
 const PROFILE_ON = { 4: "--experimental_generate_json_trace_profile", 7: "--generate_json_trace_profile" } as const;
 const PROFILE_OFF = { 4: "--noexperimental_generate_json_trace_profile", 7: "--nogenerate_json_trace_profile" } as const;
 

@@ -102,7 +102,8 @@ describe("sweep with real Bazel", () => {
       expect(run.argv.slice(-2)).toEqual(["--", "//..."]);
       expect(Date.parse(run.endedAt) - Date.parse(run.startedAt)).toBeCloseTo(run.wallSeconds * 1000, -2);
       // A crash leaves its heap digest (the dump itself is deleted once digested) and, cut short, no CPU profile.
-      const expected = ["bep", "console", "gcLog", "memoryProfile", "profile", "serverJavaLog", "serverLog", "starlarkCpuProfile", ...(status === "oom" ? ["heapDigest"] : [])];
+      // --memory_profile only at full.
+      const expected = ["bep", "console", "gcLog", "profile", "serverJavaLog", "serverLog", "starlarkCpuProfile", ...(level === "full" ? ["memoryProfile"] : []), ...(status === "oom" ? ["heapDigest"] : [])];
       expect(Object.keys(run.artifacts).sort()).toEqual(expected.sort());
       expect(existsSync(join(dir, "heap.hprof"))).toBe(false);
       // Summarised once, when the run finished.
@@ -240,6 +241,8 @@ describe("sweep with real Bazel", () => {
     expect(stats.exitCode, stats.stderr).toBe(0);
     const [row] = JSON.parse(stats.stdout) as Record<string, unknown>[];
     expect(row).toMatchObject({ id: "0256m-r01", status: "ok", profileLevel: "none", profileSeconds: null, gcCount: null, eventsRecovered: null });
+    // Without a profile, a BEP or a memory profile, the peak heap is the GC log's.
+    expect(row).toMatchObject({ peakHeapSource: "gc-log", peakHeapBytes: expect.any(Number) });
     const plot = await runCli(["plot", out, "--out", join(scratch, "no-profile.svg")], { cwd: testWorkspace });
     expect(plot.exitCode, plot.stderr).toBe(0);
     expect(readFileSync(join(scratch, "no-profile.svg"), "utf8")).toContain("<svg");
