@@ -35,6 +35,6 @@ export function mean(values: readonly number[]): number {
 }
 
 /** Sample variance (n - 1). */
-function variance(values: readonly number[], average: number): number {
+export function variance(values: readonly number[], average: number): number {
   return values.reduce((sum, value) => sum + (value - average) ** 2, 0) / (values.length - 1);
 }

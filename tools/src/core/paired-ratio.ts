@@ -5,7 +5,7 @@
  * on two cores varies by ±10% from one run to the next, so a 2% goal needs the interval, not a median of 3.
  */
 import { jStat } from "jstat";
-import { mean } from "./blame-statistics.js";
+import { mean, variance } from "./blame-statistics.js";
 
 export interface PairedRatio {
   /** Geometric mean of numerator[i] / denominator[i]. */
@@ -28,7 +28,7 @@ export function pairedRatio(numerators: readonly number[], denominators: readonl
   const rounds = logs.length;
   const center = mean(logs);
   if (rounds < 2) return { ratio: Math.exp(center), low: undefined, high: undefined, rounds };
-  const standardError = Math.sqrt(logs.reduce((sum, value) => sum + (value - center) ** 2, 0) / (rounds - 1) / rounds);
+  const standardError = Math.sqrt(variance(logs, center) / rounds);
   const halfWidth = jStat.studentt.inv(1 - (1 - confidence) / 2, rounds - 1) * standardError;
   return { ratio: Math.exp(center), low: Math.exp(center - halfWidth), high: Math.exp(center + halfWidth), rounds };
 }
