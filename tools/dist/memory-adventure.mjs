@@ -11630,9 +11630,9 @@ var FLAG_TABLE = [
   { purpose: "JSON trace profile on (4.x name)", until: 5, flags: (c4) => recorded(c4) ? ["--experimental_generate_json_trace_profile"] : [] },
   { purpose: "JSON trace profile on", since: 5, flags: (c4) => recorded(c4) ? ["--generate_json_trace_profile"] : [] },
   { purpose: "profile written to the run folder, gzipped (.gz)", flags: (c4) => recorded(c4) ? [`--profile=${c4.profile}`] : [] },
-  { purpose: "Starlark CPU profile (pprof)", flags: (c4) => recorded(c4) ? [`--starlark_cpu_profile=${c4.starlarkCpuProfile}`] : [] },
+  { purpose: "profile full: Starlark CPU profile (pprof)", flags: (c4) => full(c4) ? [`--starlark_cpu_profile=${c4.starlarkCpuProfile}`] : [] },
   { purpose: "profile full: memory profile (heap at each phase end)", flags: (c4) => full(c4) ? [`--memory_profile=${c4.memoryProfile}`] : [] },
-  { purpose: "Build Event Protocol as JSON", flags: (c4) => recorded(c4) ? [`--build_event_json_file=${c4.bep}`] : [] },
+  { purpose: "profile full: Build Event Protocol as JSON", flags: (c4) => full(c4) ? [`--build_event_json_file=${c4.bep}`] : [] },
   { purpose: "profile full: every event kept, never merged into slim ones", flags: (c4) => full(c4) ? ["--noslim_profile"] : [] },
   { purpose: "profile full: target labels on action events", flags: (c4) => full(c4) ? ["--experimental_profile_include_target_label"] : [] },
   { purpose: "profile full: Starlark calls under 50 ms recorded too", flags: (c4) => full(c4) ? ["--record_full_profiler_data"] : [] },
@@ -70838,7 +70838,7 @@ var SWEEP_OPTION_HELP = {
   resolution: "with --search: stop when the bracket is this narrow",
   shard: "run only the i-th of n deterministic slices of the plan (for CI matrices); copy the folders together after",
   force: "redo every run, replacing earlier results in --out",
-  profile: "how much each build records: none, light (profile, CPU profile, BEP; the default) or full (every Starlark call: needs about twice the heap)",
+  profile: "how much each build records: none, light (the trace profile a bare build writes anyway; the default) or full (every Starlark call, CPU profile, BEP: needs about twice the heap)",
   evidenceRuns: "once a build ran out of memory and the threshold is found, add N full-profile runs just below and at it, for blame's evidence (kept out of the threshold)",
   noHeapDumps: "do not capture the JVM's heap dump when a build runs out of memory (by default it is digested to heap-digest.json, then deleted)",
   keepHeapDumps: "keep each heap dump next to its digest (hundreds of MB each)",
@@ -70856,9 +70856,9 @@ Examples:
 Heap limits are read like -Xmx: k, m, g, t are KiB, MiB, GiB, TiB (either case); no unit means bytes.
 A range's step must reach its end exactly. The JVM rounds the heap up to 2 MiB (G1), so 155m runs like 156m.
 Every build runs in the sweep's own output base (<out>/output_base) after a bazel clean, in a fresh server.
-Each run's folder <out>/runs/<id>/ holds run.json, console.log, gc.log, profile.json.gz, starlark-cpu.pprof,
-bep.json and jvm.out (and memory-profile.txt at --profile full). Run the same command again to finish an
-interrupted sweep.
+Each run's folder <out>/runs/<id>/ holds run.json, console.log, gc.log, profile.json.gz and jvm.out (and at
+--profile full, as in evidence runs, starlark-cpu.pprof, bep.json and memory-profile.txt). Run the same command
+again to finish an interrupted sweep.
 Only memory outcomes count towards the threshold: out of memory (also a server that hung or thrashed in GC
 until the sweep stopped it), an action the kernel killed, and a timeout whose GC log shows memory pressure.
 A build that failed otherwise, a timeout without GC pressure, a server killed from outside and an
@@ -71047,7 +71047,7 @@ function gridThresholdLine(threshold3) {
     return leftOut.length === 0 ? "threshold: no runs yet\n" : `threshold: unknown: no run measured the heap${ignored}
 `;
   }
-  if (lowestOk === void 0) return `threshold: above ${highestFailing.limit}: no build succeeded at the highest limit${ignored}
+  if (lowestOk === void 0) return `threshold: above ${highestFailing.limit}: a build failed even at the highest limit; add a higher one to --limits${ignored}
 `;
   if (highestFailing === void 0) return `threshold: at most ${lowestOk.limit}: every build succeeded, even at the lowest limit${ignored}
 `;

@@ -82,8 +82,8 @@ import {
  * What `bazel run //analysis:sweep` does with no arguments: one cold build at each of a few limits, one below
  * this repository's crash threshold (it leaves a heap dump for blame) and two above it (the GC and time signals
  * compare them), then the evidence run, in about 2 minutes on a 2-core machine (budget: 5). With the default
- * light profile the threshold is the build's own (README, `npm run bench:fidelity`): about 320m on Bazel 4.2.3
- * and 7.7.1. Far below it (128m) a server dies slowly, thrashing or hanging for over a minute. Retune here.
+ * light profile the threshold is the build's own (README, `npm run bench:fidelity`): 336m–368m on Bazel 4.2.3,
+ * 272m–288m on 7.7.1. Far below it (128m) a server dies slowly, thrashing or hanging for over a minute. Retune here.
  */
 export const DEFAULT_PLAN = { limits: "256m,384m,1g", runs: 1, warmup: 0, configs: ["eat"], targets: ["//..."] } as const;
 /**

@@ -34,7 +34,7 @@ export const SWEEP_OPTION_HELP = {
   resolution: "with --search: stop when the bracket is this narrow",
   shard: "run only the i-th of n deterministic slices of the plan (for CI matrices); copy the folders together after",
   force: "redo every run, replacing earlier results in --out",
-  profile: "how much each build records: none, light (profile, CPU profile, BEP; the default) or full (every Starlark call: needs about twice the heap)",
+  profile: "how much each build records: none, light (the trace profile a bare build writes anyway; the default) or full (every Starlark call, CPU profile, BEP: needs about twice the heap)",
   evidenceRuns: "once a build ran out of memory and the threshold is found, add N full-profile runs just below and at it, for blame's evidence (kept out of the threshold)",
   noHeapDumps: "do not capture the JVM's heap dump when a build runs out of memory (by default it is digested to heap-digest.json, then deleted)",
   keepHeapDumps: "keep each heap dump next to its digest (hundreds of MB each)",
@@ -53,9 +53,9 @@ Examples:
 Heap limits are read like -Xmx: k, m, g, t are KiB, MiB, GiB, TiB (either case); no unit means bytes.
 A range's step must reach its end exactly. The JVM rounds the heap up to 2 MiB (G1), so 155m runs like 156m.
 Every build runs in the sweep's own output base (<out>/output_base) after a bazel clean, in a fresh server.
-Each run's folder <out>/runs/<id>/ holds run.json, console.log, gc.log, profile.json.gz, starlark-cpu.pprof,
-bep.json and jvm.out (and memory-profile.txt at --profile full). Run the same command again to finish an
-interrupted sweep.
+Each run's folder <out>/runs/<id>/ holds run.json, console.log, gc.log, profile.json.gz and jvm.out (and at
+--profile full, as in evidence runs, starlark-cpu.pprof, bep.json and memory-profile.txt). Run the same command
+again to finish an interrupted sweep.
 Only memory outcomes count towards the threshold: out of memory (also a server that hung or thrashed in GC
 until the sweep stopped it), an action the kernel killed, and a timeout whose GC log shows memory pressure.
 A build that failed otherwise, a timeout without GC pressure, a server killed from outside and an
@@ -315,7 +315,7 @@ export function gridThresholdLine(threshold: Threshold): string {
   if (lowestOk === undefined && highestFailing === undefined) {
     return leftOut.length === 0 ? "threshold: no runs yet\n" : `threshold: unknown: no run measured the heap${ignored}\n`;
   }
-  if (lowestOk === undefined) return `threshold: above ${highestFailing!.limit}: no build succeeded at the highest limit${ignored}\n`;
+  if (lowestOk === undefined) return `threshold: above ${highestFailing!.limit}: a build failed even at the highest limit; add a higher one to --limits${ignored}\n`;
   if (highestFailing === undefined) return `threshold: at most ${lowestOk.limit}: every build succeeded, even at the lowest limit${ignored}\n`;
   return `threshold: ${lowestOk.limit} (every build succeeded from ${lowestOk.limit} up; a build failed at ${highestFailing.limit})${ignored}\n`;
 }

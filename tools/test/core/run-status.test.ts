@@ -29,8 +29,7 @@ function fixture(version: string, name: string): RunOutcome {
   return { exitCode: outcome.exitCode, stoppedBy: outcome.stoppedBy ?? undefined, console: read("console.log"), serverLog: [read("jvm.out"), readGzip("java.log.gz")].join("\n"), bep };
 }
 
-describe("classifyRun on real builds", () => {
-  it.each<{ version: string; name: string; status: RunStatus }>([
+const REAL_BUILDS: readonly { version: string; name: string; status: RunStatus }[] = [
     { version: "4.2.3", name: "ok", status: "ok" },
     { version: "4.2.3", name: "oom", status: "oom" },
     { version: "4.2.3", name: "oom-hang", status: "oom" },
@@ -50,8 +49,16 @@ describe("classifyRun on real builds", () => {
     { version: "7.7.1", name: "failed", status: "failed" },
     { version: "7.7.1", name: "timeout", status: "timeout" },
     { version: "7.7.1", name: "interrupted", status: "interrupted" },
-  ])("$version $name -> $status", ({ version, name, status }) => {
+];
+
+describe("classifyRun on real builds", () => {
+  it.each(REAL_BUILDS)("$version $name -> $status", ({ version, name, status }) => {
     expect(classifyRun(fixture(version, name))).toBe(status);
+  });
+
+  // Only --profile full records the BEP: the default's runs are classified from the exit code and the logs.
+  it.each(REAL_BUILDS)("$version $name -> $status without its BEP", ({ version, name, status }) => {
+    expect(classifyRun({ ...fixture(version, name), bep: "" })).toBe(status);
   });
 });
 

@@ -42,6 +42,13 @@ describe("gridThresholdLine", () => {
       line: "threshold: 256m (every build succeeded from 256m up; a build failed at 18m); 1 run left out, see the table\n",
     },
     {
+      // Seen at 352m on the reproduction: one crash in three runs, at the only limit.
+      why: "a crash at the highest limit, where other builds succeeded",
+      runs: [byId("0256m-r01"), { ...byId("0256m-r02"), status: "oom", exitCode: 33 }, byId("0256m-w01")],
+      line: "threshold: above 256m: a build failed even at the highest limit; add a higher one to --limits\n",
+    },
+    { why: "no crash", runs: [byId("0256m-r01"), byId("0256m-r02")], line: "threshold: at most 256m: every build succeeded, even at the lowest limit\n" },
+    {
       why: "nothing measured",
       runs: [{ ...byId("0256m-r01"), status: "interrupted" }, { ...byId("0018m-r01"), status: "failed" }],
       line: "threshold: unknown: no run measured the heap; 2 runs left out, see the table\n",
