@@ -11630,7 +11630,7 @@ var FLAG_TABLE = [
   { purpose: "JSON trace profile on (4.x name)", until: 5, flags: (c4) => recorded(c4) ? ["--experimental_generate_json_trace_profile"] : [] },
   { purpose: "JSON trace profile on", since: 5, flags: (c4) => recorded(c4) ? ["--generate_json_trace_profile"] : [] },
   { purpose: "profile written to the run folder, gzipped (.gz)", flags: (c4) => recorded(c4) ? [`--profile=${c4.profile}`] : [] },
-  { purpose: "profile full: Starlark CPU profile (pprof)", flags: (c4) => full(c4) ? [`--starlark_cpu_profile=${c4.starlarkCpuProfile}`] : [] },
+  { purpose: "Starlark CPU profile (pprof): names each function's file", flags: (c4) => recorded(c4) ? [`--starlark_cpu_profile=${c4.starlarkCpuProfile}`] : [] },
   { purpose: "profile full: memory profile (heap at each phase end)", flags: (c4) => full(c4) ? [`--memory_profile=${c4.memoryProfile}`] : [] },
   { purpose: "profile full: Build Event Protocol as JSON", flags: (c4) => full(c4) ? [`--build_event_json_file=${c4.bep}`] : [] },
   { purpose: "profile full: every event kept, never merged into slim ones", flags: (c4) => full(c4) ? ["--noslim_profile"] : [] },
@@ -70819,7 +70819,7 @@ function snapDown(bytes, grid) {
 }
 
 // src/render/sweep.ts
-var SWEEP_DESCRIPTION = "Build a workspace again and again with different heap limits (-Xmx of the Bazel server), every build cold, and keep each build's profiles, BEP and console; or search for the lowest heap at which the build succeeds.";
+var SWEEP_DESCRIPTION = "Build a workspace again and again with different heap limits (-Xmx of the Bazel server), every build cold, and keep each build's profiles, GC log and console; or search for the lowest heap at which the build succeeds.";
 var SWEEP_SUMMARY = "Build at several heap limits, each build cold, keeping profiles; or find the lowest heap that succeeds.";
 var SWEEP_OPTION_HELP = {
   workspace: "the Bazel workspace to build (default: the one you run this in)",
@@ -70838,7 +70838,7 @@ var SWEEP_OPTION_HELP = {
   resolution: "with --search: stop when the bracket is this narrow",
   shard: "run only the i-th of n deterministic slices of the plan (for CI matrices); copy the folders together after",
   force: "redo every run, replacing earlier results in --out",
-  profile: "how much each build records: none, light (the trace profile a bare build writes anyway; the default) or full (every Starlark call, CPU profile, BEP: needs about twice the heap)",
+  profile: "how much each build records: none, light (the trace profile a bare build writes anyway, and the Starlark CPU profile; the default) or full (every Starlark call, BEP: needs about twice the heap)",
   evidenceRuns: "once a build ran out of memory and the threshold is found, add N full-profile runs just below and at it, for blame's evidence (kept out of the threshold)",
   noHeapDumps: "do not capture the JVM's heap dump when a build runs out of memory (by default it is digested to heap-digest.json, then deleted)",
   keepHeapDumps: "keep each heap dump next to its digest (hundreds of MB each)",
@@ -70856,9 +70856,9 @@ Examples:
 Heap limits are read like -Xmx: k, m, g, t are KiB, MiB, GiB, TiB (either case); no unit means bytes.
 A range's step must reach its end exactly. The JVM rounds the heap up to 2 MiB (G1), so 155m runs like 156m.
 Every build runs in the sweep's own output base (<out>/output_base) after a bazel clean, in a fresh server.
-Each run's folder <out>/runs/<id>/ holds run.json, console.log, gc.log, profile.json.gz and jvm.out (and at
---profile full, as in evidence runs, starlark-cpu.pprof, bep.json and memory-profile.txt). Run the same command
-again to finish an interrupted sweep.
+Each run's folder <out>/runs/<id>/ holds run.json, console.log, gc.log, profile.json.gz, starlark-cpu.pprof and
+jvm.out (and at --profile full, as in evidence runs, bep.json and memory-profile.txt). Run the same command again
+to finish an interrupted sweep.
 Only memory outcomes count towards the threshold: out of memory (also a server that hung or thrashed in GC
 until the sweep stopped it), an action the kernel killed, and a timeout whose GC log shows memory pressure.
 A build that failed otherwise, a timeout without GC pressure, a server killed from outside and an

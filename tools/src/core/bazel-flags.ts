@@ -64,18 +64,19 @@ export function versionFromProbe(acceptedMarker: string | undefined): BazelVersi
  * threshold the sweep measures, and time; measured on the reproduction by `npm run bench:fidelity` (README):
  *   none  — no trace profile at all (Bazel writes one by default): less than the build's own work;
  *   light — the trace profile Bazel writes by default anyway (slim: short calls merged), into the run folder
- *           instead of the output base: the build's own work, so its threshold and wall time are the bare
- *           build's; what `blame`'s time and GC signals and its in-flight calls read;
- *   full  — light plus every Starlark call, target labels, the Starlark CPU profile, the BEP and
- *           --memory_profile: the most evidence, and a threshold well above the build's own (1.6× on 4.2.3,
- *           1.9× on 7.7.1), so only for evidence runs. The CPU profile and the BEP were in light while the
- *           overhead bench put it at 1.08× a bare build's wall time (now 1.01; goal ≤ 1.02), and
- *           --memory_profile collects the whole heap at every phase end. The threshold needs none of them:
- *           `run-status` classifies from the exit code and the logs, `stats` takes the peak heap from the GC log.
+ *           instead of the output base, and the Starlark CPU profile: a sampler, and the one record that names
+ *           each Starlark function's file, which blame needs when there is no heap dump (the trace profile
+ *           names functions only). What `blame`'s time, GC and CPU signals and its in-flight calls read.
+ *   full  — light plus every Starlark call, target labels, the BEP and --memory_profile: the most evidence,
+ *           and a threshold well above the build's own (1.6× on 4.2.3, 1.9× on 7.7.1), so only for evidence
+ *           runs. The BEP was in light while the overhead bench put it at 1.08× a bare build's wall time (goal
+ *           ≤ 1.02), and --memory_profile collects the whole heap at every phase end. The threshold needs
+ *           neither: `run-status` classifies from the exit code and the logs, `stats` takes the peak heap from
+ *           the GC log.
  */
 export const PROFILE_LEVELS = ["none", "light", "full"] as const;
 export type ProfileLevel = (typeof PROFILE_LEVELS)[number];
-/** The sweep's default: light does the bare build's work, so it keeps its threshold and its time (README). */
+/** The sweep's default: light keeps the bare build's threshold and, within the bench's noise, its time (README). */
 export const DEFAULT_PROFILE_LEVEL: ProfileLevel = "light";
 
 /** Where the sub-build writes its artifacts (absolute paths) and what the user asked for. */
@@ -114,7 +115,7 @@ export const FLAG_TABLE: readonly FlagRow[] = [
   { purpose: "JSON trace profile on (4.x name)", until: 5, flags: (c) => (recorded(c) ? ["--experimental_generate_json_trace_profile"] : []) },
   { purpose: "JSON trace profile on", since: 5, flags: (c) => (recorded(c) ? ["--generate_json_trace_profile"] : []) },
   { purpose: "profile written to the run folder, gzipped (.gz)", flags: (c) => (recorded(c) ? [`--profile=${c.profile}`] : []) },
-  { purpose: "profile full: Starlark CPU profile (pprof)", flags: (c) => (full(c) ? [`--starlark_cpu_profile=${c.starlarkCpuProfile}`] : []) },
+  { purpose: "Starlark CPU profile (pprof): names each function's file", flags: (c) => (recorded(c) ? [`--starlark_cpu_profile=${c.starlarkCpuProfile}`] : []) },
   { purpose: "profile full: memory profile (heap at each phase end)", flags: (c) => (full(c) ? [`--memory_profile=${c.memoryProfile}`] : []) },
   { purpose: "profile full: Build Event Protocol as JSON", flags: (c) => (full(c) ? [`--build_event_json_file=${c.bep}`] : []) },
   { purpose: "profile full: every event kept, never merged into slim ones", flags: (c) => (full(c) ? ["--noslim_profile"] : []) },

@@ -26,14 +26,13 @@ const context = (mode: BuildMode, profileLevel: ProfileLevel = "light"): FlagCon
 });
 
 /** What a light profile records (and full, and none does not). */
-const LIGHT = ["--profile=/out/runs/0256m-r01/profile.json.gz"];
+const LIGHT = ["--profile=/out/runs/0256m-r01/profile.json.gz", "--starlark_cpu_profile=/out/runs/0256m-r01/starlark-cpu.pprof"];
 /** What only a full profile adds. */
 const FULL_ONLY = [
   "--noslim_profile",
   "--experimental_profile_include_target_label",
   "--record_full_profiler_data",
   "--memory_profile=/out/runs/0256m-r01/memory-profile.txt",
-  "--starlark_cpu_profile=/out/runs/0256m-r01/starlark-cpu.pprof",
   "--build_event_json_file=/out/runs/0256m-r01/bep.json",
 ];
 const PROFILE_ON = { 4: "--experimental_generate_json_trace_profile", 7: "--generate_json_trace_profile" } as const;
@@ -46,7 +45,7 @@ describe("sweepBuildFlags, row by row", () => {
     { row: "7 profile name", major: 7, mode: "regular", has: [PROFILE_ON[7]], hasNot: [PROFILE_ON[4]] },
     ...([4, 7] as const).flatMap((major) => [
       { row: `profile none on ${major}: no profile, no other recorder`, major, mode: "regular" as const, level: "none" as const, has: [PROFILE_OFF[major]], hasNot: [PROFILE_ON[major], ...LIGHT, ...FULL_ONLY] },
-      { row: `profile light on ${major}: the trace profile only, slim`, major, mode: "regular" as const, level: "light" as const, has: [PROFILE_ON[major], ...LIGHT], hasNot: [PROFILE_OFF[major], ...FULL_ONLY] },
+      { row: `profile light on ${major}: the trace profile, slim, and the CPU profile`, major, mode: "regular" as const, level: "light" as const, has: [PROFILE_ON[major], ...LIGHT], hasNot: [PROFILE_OFF[major], ...FULL_ONLY] },
       { row: `profile full on ${major}: everything`, major, mode: "regular" as const, level: "full" as const, has: [PROFILE_ON[major], ...LIGHT, ...FULL_ONLY], hasNot: [PROFILE_OFF[major]] },
     ]),
     { row: "no --heap_dump_on_oom on any version (the JVM's dump is taken instead)", major: 7, mode: "regular", level: "full", has: [], hasNot: ["--heap_dump_on_oom"] },

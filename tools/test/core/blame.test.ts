@@ -122,6 +122,17 @@ describe.each([
   });
 });
 
+// Why `--profile light` keeps the Starlark CPU profile: without heap dumps on 4.2.3 (OOM traces with Java frames
+// only), it is the one record that names the culprit's file; the trace profile names functions only.
+it("without heap dumps on 4.2.3, the culprit's file comes from the CPU profiles: without them, only its name", () => {
+  const noDumps = fixture("4.2.3", "repro-no-dumps");
+  const withoutPprof = { ...noDumps, runs: noDumps.runs.map((candidate) => ({ ...candidate, pprof: undefined })) };
+  expect(run(noDumps).suspects[0]).toMatchObject(REPRODUCTION);
+  const nameOnly = run(withoutPprof).suspects[0]!;
+  expect(nameOnly.function).toBe("traverse_impl");
+  expect(nameOnly.file).toBeUndefined();
+});
+
 describe("welchTest (jstat's Student t)", () => {
   it.each([
     // Reference values from the Welch–Satterthwaite formulas by hand (two-sided p).

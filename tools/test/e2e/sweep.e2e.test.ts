@@ -101,9 +101,9 @@ describe("sweep with real Bazel", () => {
       expect(run.argv).toContain(`--output_base=${join(out, "output_base")}`);
       expect(run.argv.slice(-2)).toEqual(["--", "//..."]);
       expect(Date.parse(run.endedAt) - Date.parse(run.startedAt)).toBeCloseTo(run.wallSeconds * 1000, -2);
-      // A crash leaves its heap digest (the dump itself is deleted once digested). The CPU profile, the BEP and
-      // --memory_profile only at full: light records the trace profile a bare build writes anyway.
-      const expected = ["console", "gcLog", "profile", "serverJavaLog", "serverLog", ...(level === "full" ? ["bep", "memoryProfile", "starlarkCpuProfile"] : []), ...(status === "oom" ? ["heapDigest"] : [])];
+      // A crash leaves its heap digest (the dump itself is deleted once digested). The BEP and --memory_profile
+      // only at full: light records the trace profile a bare build writes anyway, and the CPU profile.
+      const expected = ["console", "gcLog", "profile", "serverJavaLog", "serverLog", "starlarkCpuProfile", ...(level === "full" ? ["bep", "memoryProfile"] : []), ...(status === "oom" ? ["heapDigest"] : [])];
       expect(Object.keys(run.artifacts).sort()).toEqual(expected.sort());
       expect(existsSync(join(dir, "heap.hprof"))).toBe(false);
       // Summarised once, when the run finished.
