@@ -4,9 +4,9 @@
 //      sweep at each profile level (none, light, full): a table with the ratio of each to the bare threshold;
 //   2. the wall time of one bare cold build against the same build through the sweep at the default level,
 //      over --repeats rounds, and their ratio with its 95% interval (goal ≤ 1.02); broken down by a third build
-//      between them: the sweep's own command line (its instruments: the trace profile, the GC log, the heap
-//      dump path) run by hand, without the sweep. The three are interleaved, round by round, so that a machine
-//      getting busier weighs on all alike.
+//      between them: the sweep's own command line (its instruments: the trace profile, the Starlark CPU profile,
+//      the GC log, the heap dump path) run by hand, without the sweep. The three are interleaved, round by
+//      round, so that a machine getting busier weighs on all alike.
 // Prints numbers only; nothing here asserts on them.
 //
 //   npm run bench:fidelity -- [--bazel PATH] [--low 128m] [--high 1g] [--resolution 16m] [--repeats 8] [--levels none,light,full]
