@@ -13,7 +13,7 @@ import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { RUN_SUMMARY_FILE } from "../src/core/run-summary.js";
+import { RUN_SUMMARY_FILE } from "../src/core/run/run-summary.js";
 import { readProfile } from "../src/io/profile-reader.js";
 
 const BUNDLE = resolve("dist/memory-adventure.mjs");

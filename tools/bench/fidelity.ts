@@ -18,12 +18,12 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_PROFILE_LEVEL, PROFILE_LEVELS, type ProfileLevel } from "../src/core/bazel-flags.js";
-import { formatBytes, parseLimits } from "../src/core/heap-limit.js";
-import { checkRunRecord } from "../src/core/run-record-check.js";
-import { RUNS_JSONL_FILE, type RunRecord } from "../src/core/run-record.js";
-import { goalVerdict, pairedRatio, type GoalVerdict, type PairedRatio } from "../src/core/paired-ratio.js";
-import { nextSearchStep, type SearchConfig, type SearchRun } from "../src/core/threshold-search.js";
+import { formatBytes, parseLimits } from "../src/core/sweep/heap-limit.js";
+import { checkRunRecord } from "../src/core/run/run-record-check.js";
+import { RUNS_JSONL_FILE, type RunRecord } from "../src/core/run/run-record.js";
+import { goalVerdict, pairedRatio, type GoalVerdict, type PairedRatio } from "../src/core/blame/paired-ratio.js";
+import { nextSearchStep, type SearchConfig, type SearchRun } from "../src/core/sweep/threshold-search.js";
+import { DEFAULT_PROFILE_LEVEL, PROFILE_LEVELS, type ProfileLevel } from "../src/core/vocabulary.js";
 
 const BUNDLE = resolve("dist/memory-adventure.mjs");
 const WORKSPACE = resolve("..");
@@ -105,7 +105,7 @@ async function thresholds(
  * three turns round by round, so that no way always goes first after a sweep's warm-up or last before the next
  * round. Every timed build is in an output base that has built before (a first build also sets up the external
  * repositories, which `bazel clean` keeps): each sweep warms up once, the bare output base before round 1.
- * Ratios are paired by round (core/paired-ratio.ts): the goal is judged on their 95% interval.
+ * Ratios are paired by round (core/blame/paired-ratio.ts): the goal is judged on their 95% interval.
  */
 async function overhead(bazel: string, dir: string, limit: string, repeats: number): Promise<void> {
   const seconds: Record<Way, number[]> = { bare: [], hand: [], sweep: [] };

@@ -24,7 +24,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { DEFAULT_DIGEST_TOP } from "../src/core/heap-digest.js";
+import { DEFAULT_DIGEST_TOP } from "../src/core/heap/heap-digest.js";
 import { digestDumpFile } from "../src/io/heap-dumps.js";
 
 // npm runs scripts in tools/; the reproduction is the repository around it.

@@ -14,8 +14,8 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { createGunzip, createGzip, constants as zlibConstants } from "node:zlib";
 import { readProfile } from "../src/io/profile-reader.js";
-import { typedEvents } from "../src/core/trace-events.js";
-import { ProfileSummaryBuilder } from "../src/core/profile-summary.js";
+import { typedEvents } from "../src/core/profile/trace-events.js";
+import { ProfileSummaryBuilder } from "../src/core/profile/profile-summary.js";
 
 // npm runs scripts in tools/; the real 4.2.3 fixture of a successful eat build.
 const DEFAULT_PROFILE = resolve("test/fixtures/bazel-4.2.3/sweep/runs/0256m-r01/profile.json.gz");

@@ -18,11 +18,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatDuration } from "../src/core/duration.js";
-import { formatBytes, MAX_LIMIT_BYTES, MIN_LIMIT_BYTES, parseLimits, UNIT_BYTES, type SizeUnit } from "../src/core/heap-limit.js";
-import { checkRunRecord } from "../src/core/run-record-check.js";
-import { RUNS_JSONL_FILE, type RunRecord } from "../src/core/run-record.js";
-import { threshold } from "../src/core/threshold.js";
-import { nextSearchStep, type SearchConfig, type SearchRun, type SearchStep } from "../src/core/threshold-search.js";
+import { formatBytes, MAX_LIMIT_BYTES, MIN_LIMIT_BYTES, parseLimits, UNIT_BYTES, type SizeUnit } from "../src/core/sweep/heap-limit.js";
+import { checkRunRecord } from "../src/core/run/run-record-check.js";
+import { RUNS_JSONL_FILE, type RunRecord } from "../src/core/run/run-record.js";
+import { threshold } from "../src/core/sweep/threshold.js";
+import { nextSearchStep, type SearchConfig, type SearchRun, type SearchStep } from "../src/core/sweep/threshold-search.js";
 
 // npm runs scripts in tools/; the reproduction is the repository around it.
 const BUNDLE = resolve("dist/memory-adventure.mjs");

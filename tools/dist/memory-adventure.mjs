@@ -7663,7 +7663,7 @@ var {
   Help
 } = import_index.default;
 
-// src/core/scratch.ts
+// src/core/heap/scratch.ts
 var ScratchPool = class {
   regions;
   /** Each region with how many of its words (from the start) hold pages already in memory. */
@@ -7697,7 +7697,7 @@ var ScratchPool = class {
   }
 };
 
-// src/core/dominators.ts
+// src/core/heap/dominators.ts
 var ADOPTED = 2147483648;
 var UNREACHABLE = 4294967295;
 var LEAF = 2147483648;
@@ -8058,7 +8058,7 @@ function semidominators(parent, size, crossTargets, crossSources, scratch) {
   return { semi, label, ancestor };
 }
 
-// src/core/hprof.ts
+// src/core/heap/hprof.ts
 var HprofError = class extends Error {
   constructor(message, offset4) {
     super(message);
@@ -9321,7 +9321,7 @@ var IdLookup = class {
   }
 };
 
-// src/core/heap-view.ts
+// src/core/heap/heap-view.ts
 var NONE = -1;
 var LATIN1 = 0;
 var HeapView = class {
@@ -9565,7 +9565,7 @@ function u322(b10, p) {
   return (b10[p] << 24 | b10[p + 1] << 16 | b10[p + 2] << 8 | b10[p + 3]) >>> 0;
 }
 
-// src/core/heap-digest.ts
+// src/core/heap/heap-digest.ts
 var HEAP_DIGEST_SCHEMA = 1;
 var CULPRIT_MIN_SHARE = 0.1;
 var CULPRIT_DOMINANCE = 3;
@@ -10290,7 +10290,7 @@ function providerField(view, info2, value4) {
   return index5 >= half ? view.string(table[index5 - half] ?? NONE) : void 0;
 }
 
-// src/core/blame-statistics.ts
+// src/core/blame/blame-statistics.ts
 var import_jstat = __toESM(require_jstat(), 1);
 function welchTest(a4, b10) {
   if (a4.length < 2 || b10.length < 2) return void 0;
@@ -10312,7 +10312,7 @@ function variance(values3, average) {
   return values3.reduce((sum3, value4) => sum3 + (value4 - average) ** 2, 0) / (values3.length - 1);
 }
 
-// src/core/source-file.ts
+// src/core/blame/source-file.ts
 function workspaceRelative(file, workspace) {
   if (file === void 0) return file;
   if (workspace !== void 0 && workspace !== "") {
@@ -10323,7 +10323,7 @@ function workspaceRelative(file, workspace) {
   return external === null ? file : external[1];
 }
 
-// src/core/blame.ts
+// src/core/blame/blame.ts
 var BLAME_SCHEMA = 1;
 var SCORE_WEIGHTS = { heap: 100, innermostAtCrash: 30, onStackAtCrash: 10, gc: 8, overRepresentation: 8 };
 var GC_CORROBORATION = 1.5;
@@ -10817,7 +10817,7 @@ var WRITE_ERROR_HINTS = {
 import { readdir as readdir3, readFile as readFile6 } from "node:fs/promises";
 import { join as join8 } from "node:path";
 
-// src/core/run-record.ts
+// src/core/run/run-record.ts
 var RUN_RECORD_FILE = "run.json";
 var SWEEP_MANIFEST_FILE = "sweep.json";
 var RUNS_JSONL_FILE = "runs.jsonl";
@@ -10836,10 +10836,9 @@ var ARTIFACT_FILES = {
   gcLog: "gc.log",
   /** Where the JVM writes its heap dump at an OutOfMemoryError (-XX:HeapDumpPath); deleted once digested. */
   heapDump: "heap.hprof",
-  /** What the sweep digests it to (core/heap-digest.ts), right after the run. */
+  /** What the sweep digests it to (core/heap/heap-digest.ts), right after the run. */
   heapDigest: "heap-digest.json"
 };
-var RUN_STATUSES = ["ok", "oom", "action-killed", "failed", "timeout", "server-died", "interrupted"];
 
 // src/io/heap-dumps.ts
 import { readdir as readdir2, readFile as readFile2, stat as stat3 } from "node:fs/promises";
@@ -11596,137 +11595,16 @@ import { spawn } from "node:child_process";
 import { readdir, readFile, rename as rename2, rm as rm2, rmdir, stat as stat2 } from "node:fs/promises";
 import { dirname as dirname3, join as join4 } from "node:path";
 
-// src/core/bazel-flags.ts
-var OLDEST_SUPPORTED_MAJOR = 4;
-function parseVersionOutput(text3) {
-  const match2 = /^bazel (\d+)\.(\d+)\.(\d+)/m.exec(text3.trim());
-  if (match2 === null) return void 0;
-  const [major, minor, patch2] = [match2[1], match2[2], match2[3]].map(Number);
-  return { major, minor, patch: patch2, label: `${major}.${minor}.${patch2}`, source: "--version" };
-}
-function parsePackageVersion(text3) {
-  const match2 = /^(?:\d+:)?(\d+)\.(\d+)\.(\d+)(?:[+~-]|$)/.exec(text3.trim());
-  if (match2 === null) return void 0;
-  const [major, minor, patch2] = [match2[1], match2[2], match2[3]].map(Number);
-  return { major, minor, patch: patch2, label: `${major}.${minor}.${patch2}`, source: "package" };
-}
-var VERSION_MARKERS = [
-  { flag: "--experimental_merged_skyframe_analysis_execution", major: 6 },
-  { flag: "--heap_dump_on_oom", major: 5 }
-];
-function versionFromProbe(acceptedMarker) {
-  const marker = VERSION_MARKERS.find((candidate) => candidate.flag === acceptedMarker);
-  const major = marker?.major ?? OLDEST_SUPPORTED_MAJOR;
-  const newest = marker === VERSION_MARKERS[0];
-  return { major, minor: void 0, patch: void 0, label: newest ? `${major}.x or newer` : `${major}.x`, source: "flag probe" };
-}
+// src/core/vocabulary.ts
+var RUN_STATUSES = ["ok", "oom", "action-killed", "failed", "timeout", "server-died", "interrupted"];
+var BUILD_MODES = ["regular", "nobuild", "skymeld"];
+var STOP_REASONS = ["timeout", "interrupt", "oom-hang", "gc-thrash"];
 var PROFILE_LEVELS = ["none", "light", "full"];
 var DEFAULT_PROFILE_LEVEL = "light";
-var recorded = (context3) => context3.profileLevel !== "none";
-var full = (context3) => context3.profileLevel === "full";
-var FLAG_TABLE = [
-  { purpose: "profile none: no JSON trace profile (4.x name)", until: 5, flags: (c4) => recorded(c4) ? [] : ["--noexperimental_generate_json_trace_profile"] },
-  { purpose: "profile none: no JSON trace profile", since: 5, flags: (c4) => recorded(c4) ? [] : ["--nogenerate_json_trace_profile"] },
-  { purpose: "JSON trace profile on (4.x name)", until: 5, flags: (c4) => recorded(c4) ? ["--experimental_generate_json_trace_profile"] : [] },
-  { purpose: "JSON trace profile on", since: 5, flags: (c4) => recorded(c4) ? ["--generate_json_trace_profile"] : [] },
-  { purpose: "profile written to the run folder, gzipped (.gz)", flags: (c4) => recorded(c4) ? [`--profile=${c4.profile}`] : [] },
-  { purpose: "Starlark CPU profile (pprof): names each function's file", flags: (c4) => recorded(c4) ? [`--starlark_cpu_profile=${c4.starlarkCpuProfile}`] : [] },
-  { purpose: "profile full: memory profile (heap at each phase end)", flags: (c4) => full(c4) ? [`--memory_profile=${c4.memoryProfile}`] : [] },
-  { purpose: "profile full: Build Event Protocol as JSON", flags: (c4) => full(c4) ? [`--build_event_json_file=${c4.bep}`] : [] },
-  { purpose: "profile full: every event kept, never merged into slim ones", flags: (c4) => full(c4) ? ["--noslim_profile"] : [] },
-  { purpose: "profile full: target labels on action events", flags: (c4) => full(c4) ? ["--experimental_profile_include_target_label"] : [] },
-  { purpose: "profile full: Starlark calls under 50 ms recorded too", flags: (c4) => full(c4) ? ["--record_full_profiler_data"] : [] },
-  { purpose: "mode nobuild: analysis only", flags: (c4) => c4.mode === "nobuild" ? ["--nobuild"] : [] },
-  {
-    purpose: "Skymeld off unless mode skymeld (default on from 7)",
-    since: 6,
-    flags: (c4) => c4.mode === "skymeld" ? [] : ["--noexperimental_merged_skyframe_analysis_execution"]
-  },
-  {
-    purpose: "mode skymeld: merged analysis and execution",
-    since: 6,
-    flags: (c4) => c4.mode === "skymeld" ? ["--experimental_merged_skyframe_analysis_execution"] : []
-  }
-];
-var MODE_SINCE = { regular: OLDEST_SUPPORTED_MAJOR, nobuild: OLDEST_SUPPORTED_MAJOR, skymeld: 6 };
-function supportsMode(version2, mode) {
-  return version2.major >= MODE_SINCE[mode];
-}
-function sweepBuildFlags(version2, context3) {
-  return FLAG_TABLE.filter((row) => (row.since ?? 0) <= version2.major && version2.major < (row.until ?? Infinity)).flatMap((row) => [
-    ...row.flags(context3)
-  ]);
-}
-function sweepJvmFlags(limit, heapDump, gcLog) {
-  return [
-    `-Xmx${limit}`,
-    ...heapDump === void 0 ? ["-XX:-HeapDumpOnOutOfMemoryError"] : ["-XX:+HeapDumpOnOutOfMemoryError", `-XX:HeapDumpPath=${heapDump}`],
-    `-Xlog:gc:file="${gcLog}":uptime,level,tags:filecount=0`
-  ];
-}
 
-// src/core/run-status.ts
-var STOP_REASONS = ["timeout", "interrupt", "oom-hang", "gc-thrash"];
-var OOM_EXIT_CODE = 33;
-var BUILD_FAILURE_EXIT_CODE = 1;
-var SERVER_GONE_EXIT_CODE = 37;
-var SERVER_GONE_PATTERN = /^Server terminated abruptly\b/m;
-var SIGKILL_EXIT_CODE = 137;
-var SERVER_LOG_OOM_PATTERN = /java\.lang\.OutOfMemoryError/;
-var SERVER_OOM_PATTERNS = [
-  /^FATAL: bazel ran out of memory/m,
-  /OutOfMemoryError thrown during Starlark evaluation/,
-  SERVER_LOG_OOM_PATTERN
-];
-var ACTION_KILLED_PATTERNS = [/^ERROR: .* failed: \(Killed\)/m, /^ERROR: .* failed: \(Exit 137\)/m];
-function bepFacts(bepText) {
-  let outOfMemory = false;
-  let actionKilled = false;
-  for (const line5 of bepText.split("\n")) {
-    if (line5.trim() === "") continue;
-    let event2;
-    try {
-      event2 = JSON.parse(line5);
-    } catch {
-      continue;
-    }
-    if (get2(event2, ["aborted", "reason"]) === "OUT_OF_MEMORY") outOfMemory = true;
-    if (get2(event2, ["finished", "exitCode", "name"]) === "OOM_ERROR") outOfMemory = true;
-    const spawnExit = get2(event2, ["action", "failureDetail", "spawn", "spawnExitCode"]);
-    if (spawnExit === SIGKILL_EXIT_CODE) actionKilled = true;
-  }
-  return { outOfMemory, actionKilled };
-}
-function classifyRun(outcome) {
-  if (outcome.stoppedBy === "interrupt") return "interrupted";
-  const bep = bepFacts(outcome.bep);
-  const endedAbnormally = outcome.exitCode !== 0 && outcome.exitCode !== BUILD_FAILURE_EXIT_CODE;
-  const oomText = SERVER_OOM_PATTERNS.some((pattern) => pattern.test(outcome.console) || pattern.test(outcome.serverLog));
-  const stoppedForMemory = outcome.stoppedBy === "oom-hang" || outcome.stoppedBy === "gc-thrash";
-  if (outcome.exitCode === OOM_EXIT_CODE || stoppedForMemory || bep.outOfMemory || endedAbnormally && oomText) {
-    return "oom";
-  }
-  if (outcome.stoppedBy === "timeout") return "timeout";
-  if (outcome.exitCode === 0) return "ok";
-  if (outcome.exitCode === SERVER_GONE_EXIT_CODE && SERVER_GONE_PATTERN.test(outcome.console)) return "server-died";
-  if (bep.actionKilled || ACTION_KILLED_PATTERNS.some((pattern) => pattern.test(outcome.console))) return "action-killed";
-  return "failed";
-}
-function isServerOomLine(line5) {
-  return /^FATAL: bazel ran out of memory/.test(line5);
-}
-function get2(value4, keys4) {
-  let current2 = value4;
-  for (const key3 of keys4) {
-    if (typeof current2 !== "object" || current2 === null || Array.isArray(current2)) return void 0;
-    current2 = current2[key3];
-  }
-  return current2;
-}
-
-// src/core/run-record-check.ts
+// src/core/run/run-record-check.ts
 var STATUSES = new Set(RUN_STATUSES);
-var MODES = /* @__PURE__ */ new Set(["regular", "nobuild", "skymeld"]);
+var MODES = new Set(BUILD_MODES);
 var STOPPED_BY = new Set(STOP_REASONS);
 function checkRunRecord(value4, where) {
   const fail = (what) => {
@@ -11768,10 +11646,10 @@ function checkRunRecord(value4, where) {
   return value4;
 }
 
-// src/core/sweep-plan.ts
+// src/core/sweep/sweep-plan.ts
 import { createHash } from "node:crypto";
 
-// src/core/heap-limit.ts
+// src/core/sweep/heap-limit.ts
 var UNIT_BYTES = {
   "": 1,
   k: 1024,
@@ -11893,7 +11771,7 @@ function limitIdPart(bytes) {
   return String(bytes).padStart(10, "0");
 }
 
-// src/core/sweep-plan.ts
+// src/core/sweep/sweep-plan.ts
 function runId(limitBytes, warmup, iteration, evidence = false) {
   return `${limitIdPart(limitBytes)}-${evidence ? "e" : warmup ? "w" : "r"}${String(iteration).padStart(2, "0")}`;
 }
@@ -12215,7 +12093,7 @@ function mib(bytes) {
 import { readFile as readFile5, stat as stat5 } from "node:fs/promises";
 import { join as join7 } from "node:path";
 
-// src/core/run-stats.ts
+// src/core/run/run-stats.ts
 var RECORD_FIELDS = [
   "id",
   "limit",
@@ -12273,7 +12151,7 @@ import { readFile as readFile4, stat as stat4 } from "node:fs/promises";
 import { join as join6 } from "node:path";
 import { createInterface } from "node:readline";
 
-// src/core/bep.ts
+// src/core/run/bep.ts
 var BepSummaryBuilder = class {
   peakPostGcHeapBytes;
   usedHeapPostBuildBytes;
@@ -12319,7 +12197,7 @@ function isObject(value4) {
   return typeof value4 === "object" && value4 !== null && !Array.isArray(value4);
 }
 
-// src/core/function-profile.ts
+// src/core/profile/function-profile.ts
 var LATE_GC_WINDOW_MICROS = 1e7;
 var MIN_EVIDENCE_FUNCTIONS = 2;
 var NOT_CALLING = -1;
@@ -12750,7 +12628,7 @@ function increment(counts, index5) {
   counts[index5] = (counts[index5] ?? 0) + 1;
 }
 
-// src/core/gc-log.ts
+// src/core/run/gc-log.ts
 var UNIT_BYTES2 = { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
 var PAUSE_LINE = /^\[(\d+(?:\.\d+)?)s\].*?\bGC\((\d+)\) Pause (\w+).*? (\d+)([BKMG])->(\d+)([BKMG])\((\d+)([BKMG])\) (\d+(?:\.\d+)?)ms\s*$/;
 function parseGcPause(line5) {
@@ -12822,7 +12700,7 @@ function gcPressure(pauses, limitBytes, quietSecondsAtEnd = 0, rule4 = GC_PRESSU
   return { underPressure, pauseShare, heapShareAfterFull };
 }
 
-// src/core/memory-profile.ts
+// src/core/profile/memory-profile.ts
 var LINE = /^(.*):(heap|non-heap):(init|used|commited|committed|max):(-?\d+)$/;
 function summarizeMemoryProfile(text3) {
   let peak;
@@ -12840,7 +12718,7 @@ function summarizeMemoryProfile(text3) {
   return { peakHeapUsedBytes: peak, phases };
 }
 
-// src/core/oom-stack.ts
+// src/core/run/oom-stack.ts
 var TOP_JAVA_FRAMES = 8;
 var STARLARK_EVAL_PACKAGE = "net.starlark.java.eval.";
 var BUILTIN_DISPATCH_FRAME = /^net\.starlark\.java\.eval\.MethodDescriptor\.call\(/;
@@ -12928,7 +12806,7 @@ function builtinMethod(javaFrames) {
   return void 0;
 }
 
-// src/core/trace-events.ts
+// src/core/profile/trace-events.ts
 var GC_CATEGORY = "gc notification";
 var STARLARK_USER_CATEGORY = "Starlark user function call";
 var STARLARK_BUILTIN_CATEGORY = "Starlark builtin function call";
@@ -13011,7 +12889,7 @@ function allVisitors(...visitors) {
   };
 }
 
-// src/core/profile-summary.ts
+// src/core/profile/profile-summary.ts
 var ProfileSummaryBuilder = class {
   firstTimestamp;
   lastTimestamp;
@@ -13062,7 +12940,7 @@ var ProfileSummaryBuilder = class {
   }
 };
 
-// src/core/run-summary.ts
+// src/core/run/run-summary.ts
 var RUN_SUMMARY_FILE = "run-summary.json";
 var RUN_SUMMARY_VERSION = 2;
 function summaryIsCurrent(cached, inputs) {
@@ -14029,7 +13907,7 @@ var Profile = class {
   }
 };
 
-// src/core/pprof-summary.ts
+// src/core/profile/pprof-summary.ts
 var PprofFormatError = class extends Error {
   name = "PprofFormatError";
 };
@@ -14180,7 +14058,7 @@ import { open } from "node:fs/promises";
 import { StringDecoder } from "node:string_decoder";
 import { createGunzip as createGunzip2 } from "node:zlib";
 
-// src/core/trace-scanner.ts
+// src/core/profile/trace-scanner.ts
 var TraceSyntaxError = class extends Error {
   constructor(message, offset4) {
     super(message);
@@ -15155,7 +15033,7 @@ async function blameSweeps(sweeps, without, onUnreadable) {
 import { statSync as statSync3 } from "node:fs";
 import { join as join10, relative } from "node:path";
 
-// src/core/compare.ts
+// src/core/cquery/compare.ts
 function compareTargets(left, right) {
   const sections = [
     {
@@ -15238,7 +15116,7 @@ import { homedir } from "node:os";
 import { dirname as dirname4, isAbsolute, join as join9 } from "node:path";
 import { fileURLToPath } from "node:url";
 
-// src/core/bazel-messages.ts
+// src/core/run/bazel-messages.ts
 var CONSEQUENCE_ONLY = [/^ERROR: Skipping '/, /^ERROR: Build did NOT complete successfully/, /^ERROR: Analysis of target '.*' failed/, /^ERROR: command failed/i];
 function firstBazelError(stderr) {
   const lines = stderr.split(/\r?\n/);
@@ -15252,7 +15130,7 @@ function firstBazelError(stderr) {
   return parts.join(" ");
 }
 
-// src/core/cquery-output.ts
+// src/core/cquery/cquery-output.ts
 var NONE2 = "(none)";
 var CqueryOutputError = class extends InputError {
   constructor(line5, problem) {
@@ -15617,7 +15495,7 @@ function placeToRun(workspaceOption, invocation) {
 import { stat as stat6, readFile as readFile8 } from "node:fs/promises";
 import { basename as basename2, dirname as dirname5, extname, join as join14 } from "node:path";
 
-// src/core/plot-data.ts
+// src/core/plot/plot-data.ts
 function plotData(series, options) {
   const points2 = [];
   const limits = [];
@@ -17162,7 +17040,7 @@ var parse = function(data3, opts = {}) {
   return records;
 };
 
-// src/core/plot-input.ts
+// src/core/plot/plot-input.ts
 function plotRunsFromStats(rows) {
   return rows.map((row) => ({
     limit: row.limit,
@@ -25601,12 +25479,12 @@ function aggregateParams(_, pulse2) {
     key: _.key,
     groupby: _.groupby,
     ops: keys4.map(() => op),
-    fields: keys4.map((k2) => get3(k2, key3, value4, fields)),
+    fields: keys4.map((k2) => get2(k2, key3, value4, fields)),
     as: keys4.map((k2) => k2 + ""),
     modified: _.modified.bind(_)
   };
 }
-function get3(k2, key3, value4, fields) {
+function get2(k2, key3, value4, fields) {
   return accessor((d) => key3(d) === k2 ? value4(d) : NaN, fields, k2 + "");
 }
 function pivotKeys(key3, limit, pulse2) {
@@ -30270,10 +30148,10 @@ function labelFormat(locale4, scale6, count3, type3, specifier, formatType, noSk
   return type3 === SymbolLegend && isDiscreteRange(scale6) ? formatRange(format5) : type3 === DiscreteLegend ? formatDiscrete(format5) : formatPoint(format5);
 }
 var formatRange = (format5) => (value4, index5, array7) => {
-  const limit = get4(array7[index5 + 1], get4(array7.max, Infinity)), lo = formatValue(value4, format5), hi = formatValue(limit, format5);
+  const limit = get3(array7[index5 + 1], get3(array7.max, Infinity)), lo = formatValue(value4, format5), hi = formatValue(limit, format5);
   return lo && hi ? lo + " – " + hi : hi ? "< " + hi : "≥ " + lo;
 };
-var get4 = (value4, dflt) => value4 != null ? value4 : dflt;
+var get3 = (value4, dflt) => value4 != null ? value4 : dflt;
 var formatDiscrete = (format5) => (value4, index5) => index5 ? format5(value4) : null;
 var formatPoint = (format5) => (value4) => format5(value4);
 var formatValue = (value4, format5) => Number.isFinite(value4) ? format5(value4) : null;
@@ -30322,24 +30200,24 @@ function gradientRef(g, defs, base) {
   if (!id2) {
     id2 = g.id = "gradient_" + gradient_id++;
     if (type3 === "radial") {
-      g.x1 = get5(g.x1, 0.5);
-      g.y1 = get5(g.y1, 0.5);
-      g.r1 = get5(g.r1, 0);
-      g.x2 = get5(g.x2, 0.5);
-      g.y2 = get5(g.y2, 0.5);
-      g.r2 = get5(g.r2, 0.5);
+      g.x1 = get4(g.x1, 0.5);
+      g.y1 = get4(g.y1, 0.5);
+      g.r1 = get4(g.r1, 0);
+      g.x2 = get4(g.x2, 0.5);
+      g.y2 = get4(g.y2, 0.5);
+      g.r2 = get4(g.r2, 0.5);
       prefix = patternPrefix;
     } else {
-      g.x1 = get5(g.x1, 0);
-      g.y1 = get5(g.y1, 0);
-      g.x2 = get5(g.x2, 1);
-      g.y2 = get5(g.y2, 0);
+      g.x1 = get4(g.x1, 0);
+      g.y1 = get4(g.y1, 0);
+      g.x2 = get4(g.x2, 1);
+      g.y2 = get4(g.y2, 0);
     }
   }
   defs[id2] = g;
   return "url(" + (base || "") + "#" + prefix + id2 + ")";
 }
-function get5(val, def2) {
+function get4(val, def2) {
   return val != null ? val : def2;
 }
 function Gradient(p02, p1) {
@@ -34876,7 +34754,7 @@ function bboxFull(item) {
   const b10 = item.bounds.clone();
   return b10.empty() ? b10.set(0, 0, 0, 0) : b10.translate(-(item.x || 0), -(item.y || 0));
 }
-function get6(opt, key3, d) {
+function get5(opt, key3, d) {
   const v = isObject2(opt) ? opt[key3] : opt;
   return v != null ? v : d !== void 0 ? d : 0;
 }
@@ -34884,7 +34762,7 @@ function offsetValue(v) {
   return v < 0 ? Math.ceil(-v) : 0;
 }
 function gridLayout(view, groups, opt) {
-  var dirty = !opt.nodirty, bbox = opt.bounds === Flush ? bboxFlush : bboxFull, bounds3 = tempBounds2.set(0, 0, 0, 0), alignCol = get6(opt.align, Column), alignRow = get6(opt.align, Row), padCol = get6(opt.padding, Column), padRow = get6(opt.padding, Row), ncols = opt.columns || groups.length, nrows = ncols <= 0 ? 1 : Math.ceil(groups.length / ncols), n = groups.length, xOffset = Array(n), xExtent = Array(ncols), xMax = 0, yOffset = Array(n), yExtent = Array(nrows), yMax = 0, dx = Array(n), dy = Array(n), boxes = Array(n), m3, i, c4, r, b10, g, px2, py2, x4, y4, offset4;
+  var dirty = !opt.nodirty, bbox = opt.bounds === Flush ? bboxFlush : bboxFull, bounds3 = tempBounds2.set(0, 0, 0, 0), alignCol = get5(opt.align, Column), alignRow = get5(opt.align, Row), padCol = get5(opt.padding, Column), padRow = get5(opt.padding, Row), ncols = opt.columns || groups.length, nrows = ncols <= 0 ? 1 : Math.ceil(groups.length / ncols), n = groups.length, xOffset = Array(n), xExtent = Array(ncols), xMax = 0, yOffset = Array(n), yExtent = Array(nrows), yMax = 0, dx = Array(n), dy = Array(n), boxes = Array(n), m3, i, c4, r, b10, g, px2, py2, x4, y4, offset4;
   for (i = 0; i < ncols; ++i) xExtent[i] = 0;
   for (i = 0; i < nrows; ++i) yExtent[i] = 0;
   for (i = 0; i < n; ++i) {
@@ -34964,14 +34842,14 @@ function gridLayout(view, groups, opt) {
       dy[i] += y4 - groups[i].y;
     }
   }
-  if (alignCol && get6(opt.center, Column) && nrows > 1) {
+  if (alignCol && get5(opt.center, Column) && nrows > 1) {
     for (i = 0; i < n; ++i) {
       b10 = alignCol === All ? xMax : xExtent[i % ncols];
       x4 = b10 - boxes[i].x2 - groups[i].x - dx[i];
       if (x4 > 0) dx[i] += x4 / 2;
     }
   }
-  if (alignRow && get6(opt.center, Row) && ncols !== 1) {
+  if (alignRow && get5(opt.center, Row) && ncols !== 1) {
     for (i = 0; i < n; ++i) {
       b10 = alignRow === All ? yMax : yExtent[~~(i / ncols)];
       y4 = b10 - boxes[i].y2 - groups[i].y - dy[i];
@@ -34981,16 +34859,16 @@ function gridLayout(view, groups, opt) {
   for (i = 0; i < n; ++i) {
     bounds3.union(boxes[i].translate(dx[i], dy[i]));
   }
-  x4 = get6(opt.anchor, X);
-  y4 = get6(opt.anchor, Y);
-  switch (get6(opt.anchor, Column)) {
+  x4 = get5(opt.anchor, X);
+  y4 = get5(opt.anchor, Y);
+  switch (get5(opt.anchor, Column)) {
     case End:
       x4 -= bounds3.width();
       break;
     case Middle:
       x4 -= bounds3.width() / 2;
   }
-  switch (get6(opt.anchor, Row)) {
+  switch (get5(opt.anchor, Row)) {
     case End:
       y4 -= bounds3.height();
       break;
@@ -35017,33 +34895,33 @@ function trellisLayout(view, group2, opt) {
   const bounds3 = gridLayout(view, groups, opt);
   if (bounds3.empty()) bounds3.set(0, 0, 0, 0);
   if (views.rowheaders) {
-    band2 = get6(opt.headerBand, Row, null);
-    x4 = layoutHeaders(view, views.rowheaders, groups, ncols, nrows, -get6(off, "rowHeader"), min3, 0, bbox, "x1", 0, ncols, 1, band2);
+    band2 = get5(opt.headerBand, Row, null);
+    x4 = layoutHeaders(view, views.rowheaders, groups, ncols, nrows, -get5(off, "rowHeader"), min3, 0, bbox, "x1", 0, ncols, 1, band2);
   }
   if (views.colheaders) {
-    band2 = get6(opt.headerBand, Column, null);
-    y4 = layoutHeaders(view, views.colheaders, groups, ncols, ncols, -get6(off, "columnHeader"), min3, 1, bbox, "y1", 0, 1, ncols, band2);
+    band2 = get5(opt.headerBand, Column, null);
+    y4 = layoutHeaders(view, views.colheaders, groups, ncols, ncols, -get5(off, "columnHeader"), min3, 1, bbox, "y1", 0, 1, ncols, band2);
   }
   if (views.rowfooters) {
-    band2 = get6(opt.footerBand, Row, null);
-    x22 = layoutHeaders(view, views.rowfooters, groups, ncols, nrows, get6(off, "rowFooter"), max3, 0, bbox, "x2", ncols - 1, ncols, 1, band2);
+    band2 = get5(opt.footerBand, Row, null);
+    x22 = layoutHeaders(view, views.rowfooters, groups, ncols, nrows, get5(off, "rowFooter"), max3, 0, bbox, "x2", ncols - 1, ncols, 1, band2);
   }
   if (views.colfooters) {
-    band2 = get6(opt.footerBand, Column, null);
-    y22 = layoutHeaders(view, views.colfooters, groups, ncols, ncols, get6(off, "columnFooter"), max3, 1, bbox, "y2", cells - ncols, 1, ncols, band2);
+    band2 = get5(opt.footerBand, Column, null);
+    y22 = layoutHeaders(view, views.colfooters, groups, ncols, ncols, get5(off, "columnFooter"), max3, 1, bbox, "y2", cells - ncols, 1, ncols, band2);
   }
   if (views.rowtitle) {
-    anchor = get6(opt.titleAnchor, Row);
-    offset4 = get6(off, "rowTitle");
+    anchor = get5(opt.titleAnchor, Row);
+    offset4 = get5(off, "rowTitle");
     offset4 = anchor === End ? x22 + offset4 : x4 - offset4;
-    band2 = get6(opt.titleBand, Row, 0.5);
+    band2 = get5(opt.titleBand, Row, 0.5);
     layoutTitle(view, views.rowtitle, offset4, 0, bounds3, band2);
   }
   if (views.coltitle) {
-    anchor = get6(opt.titleAnchor, Column);
-    offset4 = get6(off, "columnTitle");
+    anchor = get5(opt.titleAnchor, Column);
+    offset4 = get5(off, "columnTitle");
     offset4 = anchor === End ? y22 + offset4 : y4 - offset4;
-    band2 = get6(opt.titleBand, Column, 0.5);
+    band2 = get5(opt.titleBand, Column, 0.5);
     layoutTitle(view, views.coltitle, offset4, 1, bounds3, band2);
   }
 }
@@ -39701,7 +39579,7 @@ Dispatch.prototype = dispatch.prototype = {
   on: function(typename, callback) {
     var _ = this._, T = parseTypenames(typename + "", _), t, i = -1, n = T.length;
     if (arguments.length < 2) {
-      while (++i < n) if ((t = (typename = T[i]).type) && (t = get7(_[t], typename.name))) return t;
+      while (++i < n) if ((t = (typename = T[i]).type) && (t = get6(_[t], typename.name))) return t;
       return;
     }
     if (callback != null && typeof callback !== "function") throw new Error("invalid callback: " + callback);
@@ -39726,7 +39604,7 @@ Dispatch.prototype = dispatch.prototype = {
     for (var t = this._[type3], i = 0, n = t.length; i < n; ++i) t[i].value.apply(that, args);
   }
 };
-function get7(type3, name) {
+function get6(type3, name) {
   for (var i = 0, n = type3.length, c4; i < n; ++i) {
     if ((c4 = type3[i]).name === name) {
       return c4.value;
@@ -70705,7 +70583,7 @@ function formatDuration(seconds2) {
   return parts.join("");
 }
 
-// src/core/threshold.ts
+// src/core/sweep/threshold.ts
 function thresholdRole(run2) {
   switch (run2.status) {
     case "ok":
@@ -70749,7 +70627,7 @@ function threshold2(runs) {
   return { lowestOk, highestFailing, leftOut };
 }
 
-// src/core/threshold-search.ts
+// src/core/sweep/threshold-search.ts
 var MAX_LEFT_OUT_PER_LIMIT = 2;
 function nextSearchStep(config, allRuns) {
   const runs = allRuns.filter((run3) => run3.evidence !== true);
@@ -71525,6 +71403,73 @@ async function reportBlame(sweep2, folders, runs) {
 import { mkdir as mkdir5, readFile as readFile12, realpath as realpath2, stat as stat9 } from "node:fs/promises";
 import { basename as basename5, dirname as dirname9, join as join20, relative as relative3, sep as sep2 } from "node:path";
 
+// src/core/run/bazel-flags.ts
+var OLDEST_SUPPORTED_MAJOR = 4;
+function parseVersionOutput(text3) {
+  const match2 = /^bazel (\d+)\.(\d+)\.(\d+)/m.exec(text3.trim());
+  if (match2 === null) return void 0;
+  const [major, minor, patch2] = [match2[1], match2[2], match2[3]].map(Number);
+  return { major, minor, patch: patch2, label: `${major}.${minor}.${patch2}`, source: "--version" };
+}
+function parsePackageVersion(text3) {
+  const match2 = /^(?:\d+:)?(\d+)\.(\d+)\.(\d+)(?:[+~-]|$)/.exec(text3.trim());
+  if (match2 === null) return void 0;
+  const [major, minor, patch2] = [match2[1], match2[2], match2[3]].map(Number);
+  return { major, minor, patch: patch2, label: `${major}.${minor}.${patch2}`, source: "package" };
+}
+var VERSION_MARKERS = [
+  { flag: "--experimental_merged_skyframe_analysis_execution", major: 6 },
+  { flag: "--heap_dump_on_oom", major: 5 }
+];
+function versionFromProbe(acceptedMarker) {
+  const marker = VERSION_MARKERS.find((candidate) => candidate.flag === acceptedMarker);
+  const major = marker?.major ?? OLDEST_SUPPORTED_MAJOR;
+  const newest = marker === VERSION_MARKERS[0];
+  return { major, minor: void 0, patch: void 0, label: newest ? `${major}.x or newer` : `${major}.x`, source: "flag probe" };
+}
+var recorded = (context3) => context3.profileLevel !== "none";
+var full = (context3) => context3.profileLevel === "full";
+var FLAG_TABLE = [
+  { purpose: "profile none: no JSON trace profile (4.x name)", until: 5, flags: (c4) => recorded(c4) ? [] : ["--noexperimental_generate_json_trace_profile"] },
+  { purpose: "profile none: no JSON trace profile", since: 5, flags: (c4) => recorded(c4) ? [] : ["--nogenerate_json_trace_profile"] },
+  { purpose: "JSON trace profile on (4.x name)", until: 5, flags: (c4) => recorded(c4) ? ["--experimental_generate_json_trace_profile"] : [] },
+  { purpose: "JSON trace profile on", since: 5, flags: (c4) => recorded(c4) ? ["--generate_json_trace_profile"] : [] },
+  { purpose: "profile written to the run folder, gzipped (.gz)", flags: (c4) => recorded(c4) ? [`--profile=${c4.profile}`] : [] },
+  { purpose: "Starlark CPU profile (pprof): names each function's file", flags: (c4) => recorded(c4) ? [`--starlark_cpu_profile=${c4.starlarkCpuProfile}`] : [] },
+  { purpose: "profile full: memory profile (heap at each phase end)", flags: (c4) => full(c4) ? [`--memory_profile=${c4.memoryProfile}`] : [] },
+  { purpose: "profile full: Build Event Protocol as JSON", flags: (c4) => full(c4) ? [`--build_event_json_file=${c4.bep}`] : [] },
+  { purpose: "profile full: every event kept, never merged into slim ones", flags: (c4) => full(c4) ? ["--noslim_profile"] : [] },
+  { purpose: "profile full: target labels on action events", flags: (c4) => full(c4) ? ["--experimental_profile_include_target_label"] : [] },
+  { purpose: "profile full: Starlark calls under 50 ms recorded too", flags: (c4) => full(c4) ? ["--record_full_profiler_data"] : [] },
+  { purpose: "mode nobuild: analysis only", flags: (c4) => c4.mode === "nobuild" ? ["--nobuild"] : [] },
+  {
+    purpose: "Skymeld off unless mode skymeld (default on from 7)",
+    since: 6,
+    flags: (c4) => c4.mode === "skymeld" ? [] : ["--noexperimental_merged_skyframe_analysis_execution"]
+  },
+  {
+    purpose: "mode skymeld: merged analysis and execution",
+    since: 6,
+    flags: (c4) => c4.mode === "skymeld" ? ["--experimental_merged_skyframe_analysis_execution"] : []
+  }
+];
+var MODE_SINCE = { regular: OLDEST_SUPPORTED_MAJOR, nobuild: OLDEST_SUPPORTED_MAJOR, skymeld: 6 };
+function supportsMode(version2, mode) {
+  return version2.major >= MODE_SINCE[mode];
+}
+function sweepBuildFlags(version2, context3) {
+  return FLAG_TABLE.filter((row) => (row.since ?? 0) <= version2.major && version2.major < (row.until ?? Infinity)).flatMap((row) => [
+    ...row.flags(context3)
+  ]);
+}
+function sweepJvmFlags(limit, heapDump, gcLog) {
+  return [
+    `-Xmx${limit}`,
+    ...heapDump === void 0 ? ["-XX:-HeapDumpOnOutOfMemoryError"] : ["-XX:+HeapDumpOnOutOfMemoryError", `-XX:HeapDumpPath=${heapDump}`],
+    `-Xlog:gc:file="${gcLog}":uptime,level,tags:filecount=0`
+  ];
+}
+
 // src/io/bazel-version.ts
 import { spawn as spawn3 } from "node:child_process";
 import { access, constants as constants2, realpath } from "node:fs/promises";
@@ -71629,7 +71574,7 @@ import { createWriteStream } from "node:fs";
 import { mkdir as mkdir2, open as open2, readdir as readdir5, readFile as readFile9, stat as stat7 } from "node:fs/promises";
 import { basename as basename3, dirname as dirname7, join as join17 } from "node:path";
 
-// src/core/jvm-heap-dump.ts
+// src/core/run/jvm-heap-dump.ts
 var STARTED = /^Dumping heap to .* \.\.\.$/;
 var ENDED = /^(Heap dump file created \[|Dump file is incomplete: |Unable to create )/;
 function heapDumpWriting(jvmOut) {
@@ -71642,7 +71587,65 @@ function heapDumpWriting(jvmOut) {
   return writing;
 }
 
-// src/core/thread-dump.ts
+// src/core/run/run-status.ts
+var OOM_EXIT_CODE = 33;
+var BUILD_FAILURE_EXIT_CODE = 1;
+var SERVER_GONE_EXIT_CODE = 37;
+var SERVER_GONE_PATTERN = /^Server terminated abruptly\b/m;
+var SIGKILL_EXIT_CODE = 137;
+var SERVER_LOG_OOM_PATTERN = /java\.lang\.OutOfMemoryError/;
+var SERVER_OOM_PATTERNS = [
+  /^FATAL: bazel ran out of memory/m,
+  /OutOfMemoryError thrown during Starlark evaluation/,
+  SERVER_LOG_OOM_PATTERN
+];
+var ACTION_KILLED_PATTERNS = [/^ERROR: .* failed: \(Killed\)/m, /^ERROR: .* failed: \(Exit 137\)/m];
+function bepFacts(bepText) {
+  let outOfMemory = false;
+  let actionKilled = false;
+  for (const line5 of bepText.split("\n")) {
+    if (line5.trim() === "") continue;
+    let event2;
+    try {
+      event2 = JSON.parse(line5);
+    } catch {
+      continue;
+    }
+    if (get7(event2, ["aborted", "reason"]) === "OUT_OF_MEMORY") outOfMemory = true;
+    if (get7(event2, ["finished", "exitCode", "name"]) === "OOM_ERROR") outOfMemory = true;
+    const spawnExit = get7(event2, ["action", "failureDetail", "spawn", "spawnExitCode"]);
+    if (spawnExit === SIGKILL_EXIT_CODE) actionKilled = true;
+  }
+  return { outOfMemory, actionKilled };
+}
+function classifyRun(outcome) {
+  if (outcome.stoppedBy === "interrupt") return "interrupted";
+  const bep = bepFacts(outcome.bep);
+  const endedAbnormally = outcome.exitCode !== 0 && outcome.exitCode !== BUILD_FAILURE_EXIT_CODE;
+  const oomText = SERVER_OOM_PATTERNS.some((pattern) => pattern.test(outcome.console) || pattern.test(outcome.serverLog));
+  const stoppedForMemory = outcome.stoppedBy === "oom-hang" || outcome.stoppedBy === "gc-thrash";
+  if (outcome.exitCode === OOM_EXIT_CODE || stoppedForMemory || bep.outOfMemory || endedAbnormally && oomText) {
+    return "oom";
+  }
+  if (outcome.stoppedBy === "timeout") return "timeout";
+  if (outcome.exitCode === 0) return "ok";
+  if (outcome.exitCode === SERVER_GONE_EXIT_CODE && SERVER_GONE_PATTERN.test(outcome.console)) return "server-died";
+  if (bep.actionKilled || ACTION_KILLED_PATTERNS.some((pattern) => pattern.test(outcome.console))) return "action-killed";
+  return "failed";
+}
+function isServerOomLine(line5) {
+  return /^FATAL: bazel ran out of memory/.test(line5);
+}
+function get7(value4, keys4) {
+  let current2 = value4;
+  for (const key3 of keys4) {
+    if (typeof current2 !== "object" || current2 === null || Array.isArray(current2)) return void 0;
+    current2 = current2[key3];
+  }
+  return current2;
+}
+
+// src/core/run/thread-dump.ts
 var DUMP_START = /^Full thread dump /m;
 var DUMP_END = /^JNI global refs: .*\n/m;
 var HEAP_SUMMARY_END = /^Heap\n(?:.*\n)*? Metaspace +used .*\n/m;
@@ -72418,7 +72421,7 @@ var DEFAULT_TIMEOUT = "10m";
 var MAX_IDLE_SECS = 60;
 var collect2 = (value4, previous) => [...previous ?? [], value4];
 function sweepCommand() {
-  return new Command("sweep").description(SWEEP_DESCRIPTION).summary(SWEEP_SUMMARY).option("--workspace <dir>", SWEEP_OPTION_HELP.workspace).option("--targets <pattern>", SWEEP_OPTION_HELP.targets, collect2).option("--limits <list>", SWEEP_OPTION_HELP.limits, DEFAULT_PLAN.limits).option("--runs <n>", SWEEP_OPTION_HELP.runs).option("--warmup <n>", SWEEP_OPTION_HELP.warmup, String(DEFAULT_PLAN.warmup)).addOption(new Option("--mode <mode>", SWEEP_OPTION_HELP.mode).choices(["regular", "nobuild", "skymeld"]).default("regular")).option("--config <name>", SWEEP_OPTION_HELP.config, collect2).option("--build-flag <flag>", SWEEP_OPTION_HELP.buildFlag, collect2).option("--startup-flag <flag>", SWEEP_OPTION_HELP.startupFlag, collect2).option("--bazel <path>", SWEEP_OPTION_HELP.bazel, "bazel").option("--out <dir>", SWEEP_OPTION_HELP.out).option("--timeout <duration>", SWEEP_OPTION_HELP.timeout, DEFAULT_TIMEOUT).option("--search", SWEEP_OPTION_HELP.search).option("--resolution <size>", `${SWEEP_OPTION_HELP.resolution} (default: ${DEFAULT_RESOLUTION})`).option("--shard <i/n>", SWEEP_OPTION_HELP.shard).option("--force", SWEEP_OPTION_HELP.force).addOption(new Option("--profile <level>", SWEEP_OPTION_HELP.profile).choices(PROFILE_LEVELS).default(DEFAULT_PROFILE_LEVEL)).option("--evidence-runs <n>", `${SWEEP_OPTION_HELP.evidenceRuns} (default: ${DEFAULT_EVIDENCE_RUNS}; none with --shard)`).option("--no-heap-dumps", SWEEP_OPTION_HELP.noHeapDumps).option("--keep-heap-dumps", SWEEP_OPTION_HELP.keepHeapDumps).option("--show-console", SWEEP_OPTION_HELP.showConsole).addHelpText("after", SWEEP_HELP_FOOTER).action(async (options) => {
+  return new Command("sweep").description(SWEEP_DESCRIPTION).summary(SWEEP_SUMMARY).option("--workspace <dir>", SWEEP_OPTION_HELP.workspace).option("--targets <pattern>", SWEEP_OPTION_HELP.targets, collect2).option("--limits <list>", SWEEP_OPTION_HELP.limits, DEFAULT_PLAN.limits).option("--runs <n>", SWEEP_OPTION_HELP.runs).option("--warmup <n>", SWEEP_OPTION_HELP.warmup, String(DEFAULT_PLAN.warmup)).addOption(new Option("--mode <mode>", SWEEP_OPTION_HELP.mode).choices(BUILD_MODES).default("regular")).option("--config <name>", SWEEP_OPTION_HELP.config, collect2).option("--build-flag <flag>", SWEEP_OPTION_HELP.buildFlag, collect2).option("--startup-flag <flag>", SWEEP_OPTION_HELP.startupFlag, collect2).option("--bazel <path>", SWEEP_OPTION_HELP.bazel, "bazel").option("--out <dir>", SWEEP_OPTION_HELP.out).option("--timeout <duration>", SWEEP_OPTION_HELP.timeout, DEFAULT_TIMEOUT).option("--search", SWEEP_OPTION_HELP.search).option("--resolution <size>", `${SWEEP_OPTION_HELP.resolution} (default: ${DEFAULT_RESOLUTION})`).option("--shard <i/n>", SWEEP_OPTION_HELP.shard).option("--force", SWEEP_OPTION_HELP.force).addOption(new Option("--profile <level>", SWEEP_OPTION_HELP.profile).choices(PROFILE_LEVELS).default(DEFAULT_PROFILE_LEVEL)).option("--evidence-runs <n>", `${SWEEP_OPTION_HELP.evidenceRuns} (default: ${DEFAULT_EVIDENCE_RUNS}; none with --shard)`).option("--no-heap-dumps", SWEEP_OPTION_HELP.noHeapDumps).option("--keep-heap-dumps", SWEEP_OPTION_HELP.keepHeapDumps).option("--show-console", SWEEP_OPTION_HELP.showConsole).addHelpText("after", SWEEP_HELP_FOOTER).action(async (options) => {
     const code = await sweep(options);
     if (code !== ExitCode.ok) throw new ExitWith(code);
   });

@@ -1,6 +1,6 @@
 // `blame SWEEP_DIR... [--json] [--top N] [--out FILE] [--without SIGNAL]...`: which Starlark function ate the heap.
 import { Command } from "commander";
-import { blame, SIGNAL_NAMES, type BlameResult, type SignalName } from "../core/blame.js";
+import { blame, SIGNAL_NAMES, type BlameResult, type SignalName } from "../core/blame/blame.js";
 import { ExitCode, ExitWith, UsageError } from "../core/exit-codes.js";
 import { resolveUserPath } from "../io/invocation.js";
 import { checkOutputPath, writeOutputFile } from "../io/output-file.js";

@@ -2,7 +2,7 @@
 import { Command } from "commander";
 import { statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { compareTargets } from "../core/compare.js";
+import { compareTargets } from "../core/cquery/compare.js";
 import { ExitCode, ExitWith, UsageError } from "../core/exit-codes.js";
 import { CquerySession, compareOutputBase, outputGroupsCqueryPath } from "../io/cquery.js";
 import {

@@ -1,7 +1,7 @@
 // `heap PATH [--json] [--top N] [--out FILE]`: who holds the heap of a crashed Bazel server, from its heap dump.
 import { Command } from "commander";
 import { UsageError } from "../core/exit-codes.js";
-import { DEFAULT_DIGEST_TOP } from "../core/heap-digest.js";
+import { DEFAULT_DIGEST_TOP } from "../core/heap/heap-digest.js";
 import { sweepWorkspace } from "../io/run-folders.js";
 import { digestOf, findHeapInputs, type SourcedDigest } from "../io/heap-dumps.js";
 import { defaultWorkspace, resolveUserPath } from "../io/invocation.js";

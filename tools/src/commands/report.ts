@@ -1,10 +1,10 @@
 // `report RUNS_DIR [--out report.html]`: the sweep on one self-contained page.
 import { dirname, join, relative, sep } from "node:path";
 import { Command } from "commander";
-import { plotData } from "../core/plot-data.js";
-import { plotRunsFromStats } from "../core/plot-input.js";
-import type { RunArtifacts } from "../core/run-record.js";
-import { threshold } from "../core/threshold.js";
+import { plotData } from "../core/plot/plot-data.js";
+import { plotRunsFromStats } from "../core/plot/plot-input.js";
+import type { RunArtifacts } from "../core/run/run-record.js";
+import { threshold } from "../core/sweep/threshold.js";
 import { resolveUserPath } from "../io/invocation.js";
 import { checkOutputPath, writeOutputFile } from "../io/output-file.js";
 import { renderSvg } from "../io/plot-render.js";

@@ -1,6 +1,6 @@
 // `stats RUNS_DIR... [--format csv|json|legacy] [--out FILE]`: one row a run.
 import { Command, Option } from "commander";
-import type { RunStats } from "../core/run-stats.js";
+import type { RunStats } from "../core/run/run-stats.js";
 import { resolveUserPath } from "../io/invocation.js";
 import { checkOutputPath, writeOutputFile } from "../io/output-file.js";
 import { findRuns, readRunStats } from "../io/run-folders.js";

@@ -2,14 +2,14 @@
 import { Command, Option } from "commander";
 import { mkdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
-import { DEFAULT_PROFILE_LEVEL, MODE_SINCE, PROFILE_LEVELS, supportsMode, type BazelVersion, type ProfileLevel } from "../core/bazel-flags.js";
+import { MODE_SINCE, supportsMode, type BazelVersion } from "../core/run/bazel-flags.js";
 import { DurationSyntaxError, parseDuration } from "../core/duration.js";
 import { ExitCode, ExitWith, UsageError } from "../core/exit-codes.js";
-import { LimitSyntaxError, MAX_LIMIT_BYTES, MIN_LIMIT_BYTES, parseLimits, UNIT_BYTES, type HeapLimit } from "../core/heap-limit.js";
-import { REPORT_FILE, type BuildMode, type RunRecord } from "../core/run-record.js";
-import { evidencePlan, gridPlan, parseShard, planFingerprint, ShardSyntaxError, type PlannedRun, type Shard, type SweepSettings } from "../core/sweep-plan.js";
-import { threshold, thresholdRole } from "../core/threshold.js";
-import { estimateRemainingBuilds, type SearchConfig } from "../core/threshold-search.js";
+import { LimitSyntaxError, MAX_LIMIT_BYTES, MIN_LIMIT_BYTES, parseLimits, UNIT_BYTES, type HeapLimit } from "../core/sweep/heap-limit.js";
+import { REPORT_FILE, type RunRecord } from "../core/run/run-record.js";
+import { evidencePlan, gridPlan, parseShard, planFingerprint, ShardSyntaxError, type PlannedRun, type Shard, type SweepSettings } from "../core/sweep/sweep-plan.js";
+import { threshold, thresholdRole } from "../core/sweep/threshold.js";
+import { estimateRemainingBuilds, type SearchConfig } from "../core/sweep/threshold-search.js";
 import { BazelProbeError, detectBazelVersion, NotBazelError } from "../io/bazel-version.js";
 import { writeReport } from "./report.js";
 import { Interrupter, killOrphanClients, killServer } from "../io/bazel-process.js";
@@ -77,6 +77,7 @@ import {
   targetProblemMessage,
   versionLine,
 } from "../render/sweep.js";
+import { BUILD_MODES, type BuildMode, DEFAULT_PROFILE_LEVEL, PROFILE_LEVELS, type ProfileLevel } from "../core/vocabulary.js";
 
 /**
  * What `bazel run //analysis:sweep` does with no arguments: one cold build at each of a few limits, one below
@@ -135,7 +136,7 @@ export function sweepCommand(): Command {
     .option("--limits <list>", HELP.limits, DEFAULT_PLAN.limits)
     .option("--runs <n>", HELP.runs)
     .option("--warmup <n>", HELP.warmup, String(DEFAULT_PLAN.warmup))
-    .addOption(new Option("--mode <mode>", HELP.mode).choices(["regular", "nobuild", "skymeld"]).default("regular"))
+    .addOption(new Option("--mode <mode>", HELP.mode).choices(BUILD_MODES).default("regular"))
     .option("--config <name>", HELP.config, collect)
     .option("--build-flag <flag>", HELP.buildFlag, collect)
     .option("--startup-flag <flag>", HELP.startupFlag, collect)
@@ -395,7 +396,7 @@ async function writeSweepReport(out: string): Promise<void> {
   }
 }
 
-/** Runs that measured nothing about the heap (core/threshold.ts): they are left out of the threshold. */
+/** Runs that measured nothing about the heap (core/sweep/threshold.ts): they are left out of the threshold. */
 function unmeasured(record: RunRecord): boolean {
   return thresholdRole(record).kind === "left-out";
 }

@@ -7,7 +7,7 @@
 //   on 4.2.3 at small heaps: the client waits forever and ignores SIGTERM), so OOM_HANG_GRACE_MS after that
 //   line the server is killed by its pid. The line may never reach the console (a CI run sat silent for
 //   10 minutes at 128m), so the server's own logs (java.log, jvm.out) are watched for the error too;
-// - gc-thrash: the server's GC log shows it doing little but full collections (core/gc-log.ts).
+// - gc-thrash: the server's GC log shows it doing little but full collections (core/run/gc-log.ts).
 //
 // A server stopped for a hang or thrashing may be writing its heap dump (-XX:+HeapDumpOnOutOfMemoryError;
 // a 256 MB heap takes a second, tens of GB take minutes): it is killed only once jvm.out says the dump is
@@ -15,7 +15,7 @@
 //
 // Before the sweep stops a server for a timeout, a hang or thrashing, the server prints a thread dump into
 // its jvm.out (SIGQUIT): what it was doing is evidence the run folder keeps. That is best effort: the sweep
-// waits until the dump's end is in jvm.out (core/thread-dump.ts) or THREAD_DUMP_DEADLINE_MS passed, and
+// waits until the dump's end is in jvm.out (core/run/thread-dump.ts) or THREAD_DUMP_DEADLINE_MS passed, and
 // the result says whether it got one (run.json's threadDumpTaken).
 //
 // The client runs in its own process group (detached), so a Ctrl-C in the terminal reaches only the
@@ -24,10 +24,11 @@ import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdir, open, readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { gcThrashing, GC_THRASH_RULE, parseGcPause, type GcPause } from "../core/gc-log.js";
-import { heapDumpWriting } from "../core/jvm-heap-dump.js";
-import { isServerOomLine, SERVER_LOG_OOM_PATTERN, type StopReason } from "../core/run-status.js";
-import { threadDumpProgress } from "../core/thread-dump.js";
+import { gcThrashing, GC_THRASH_RULE, parseGcPause, type GcPause } from "../core/run/gc-log.js";
+import { heapDumpWriting } from "../core/run/jvm-heap-dump.js";
+import { isServerOomLine, SERVER_LOG_OOM_PATTERN } from "../core/run/run-status.js";
+import { threadDumpProgress } from "../core/run/thread-dump.js";
+import type { StopReason } from "../core/vocabulary.js";
 
 // Timing on a 2-core machine whose cores are both busy (the build's own threads and GC on one server,
 // a second Bazel server or a CI neighbour on the other): every wait below is the longest a healthy

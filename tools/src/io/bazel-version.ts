@@ -4,7 +4,7 @@
 //    `bazel version` and `bazel info release` ("development version") do not help either.
 // 2. Otherwise a flag probe, in a server of its own (the sweep's dedicated output base, shut down after):
 //    `bazel canonicalize-flags --for_command=build -- <flag>` exits 0 for a flag the version has and 2 for
-//    one it lacks; the markers of core/bazel-flags.ts give the lowest major version, which is all the flag
+//    one it lacks; the markers of core/run/bazel-flags.ts give the lowest major version, which is all the flag
 //    table needs. It must run inside a workspace (outside, 4.2.3 crashes in batch mode). ~2-3 s here.
 // 3. For run.json's label, the version of the distribution package that installed the binary
 //    (dpkg: "4.2.3+ds-9"), used only when its major version agrees with the probe.
@@ -17,7 +17,7 @@ import {
   VERSION_MARKERS,
   versionFromProbe,
   type BazelVersion,
-} from "../core/bazel-flags.js";
+} from "../core/run/bazel-flags.js";
 
 export interface ProbeContext {
   /** A workspace to run the probe in. */

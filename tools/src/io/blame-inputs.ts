@@ -2,10 +2,10 @@
 // (the heap-digest.json the sweep wrote, or a digest of a dump kept with --keep-heap-dumps, cached the same way).
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { blameRun, givesEvidence, type BlameRun } from "../core/blame.js";
+import { blameRun, givesEvidence, type BlameRun } from "../core/blame/blame.js";
 import { InputError } from "../core/exit-codes.js";
-import { DEFAULT_DIGEST_TOP, HEAP_DIGEST_SCHEMA, type HeapDigest } from "../core/heap-digest.js";
-import { ARTIFACT_FILES } from "../core/run-record.js";
+import { DEFAULT_DIGEST_TOP, HEAP_DIGEST_SCHEMA, type HeapDigest } from "../core/heap/heap-digest.js";
+import { ARTIFACT_FILES } from "../core/run/run-record.js";
 import { digestDumpFile } from "./heap-dumps.js";
 import { writeOutputFile } from "./output-file.js";
 import { findRuns, type RunFolder } from "./run-folders.js";

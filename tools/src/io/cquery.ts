@@ -10,8 +10,8 @@ import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { firstBazelError } from "../core/bazel-messages.js";
-import { CqueryOutputError, parseOutputGroupsText, type TargetReport } from "../core/cquery-output.js";
+import { firstBazelError } from "../core/run/bazel-messages.js";
+import { CqueryOutputError, parseOutputGroupsText, type TargetReport } from "../core/cquery/cquery-output.js";
 import { UsageError } from "../core/exit-codes.js";
 import {
   bazelEndedBySignal,

@@ -1,12 +1,12 @@
 // Heap dumps on disk for `heap` and the sweep: where they are (a file, a run folder, a sweep folder, or a Bazel
-// output base a crashed build left one in), and their digest (core/heap-digest.ts), read from the file or from
+// output base a crashed build left one in), and their digest (core/heap/heap-digest.ts), read from the file or from
 // the heap-digest.json a sweep already wrote next to it.
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../core/exit-codes.js";
-import { digestHeap, HEAP_DIGEST_SCHEMA, type HeapDigest } from "../core/heap-digest.js";
-import { HprofError, readHeap } from "../core/hprof.js";
-import { ARTIFACT_FILES, RUN_RECORD_FILE, RUNS_DIR } from "../core/run-record.js";
+import { digestHeap, HEAP_DIGEST_SCHEMA, type HeapDigest } from "../core/heap/heap-digest.js";
+import { HprofError, readHeap } from "../core/heap/hprof.js";
+import { ARTIFACT_FILES, RUN_RECORD_FILE, RUNS_DIR } from "../core/run/run-record.js";
 import { memoryShortfall, openHeapDump } from "./hprof-file.js";
 import { isFile } from "./sweep-folder.js";
 

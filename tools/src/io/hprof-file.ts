@@ -7,7 +7,7 @@ import { freemem, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { InputError } from "../core/exit-codes.js";
-import type { ByteSource } from "../core/hprof.js";
+import type { ByteSource } from "../core/heap/hprof.js";
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 

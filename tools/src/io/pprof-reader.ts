@@ -1,12 +1,12 @@
 // Reads a Starlark CPU profile (--starlark_cpu_profile: gzipped pprof) from disk and summarises it with the
-// pure core/pprof-summary.ts. A file the crash cut short (Bazel wrote the 10-byte gzip header when the command
+// pure core/profile/pprof-summary.ts. A file the crash cut short (Bazel wrote the 10-byte gzip header when the command
 // started and the rest only when it ends) is a summary with `complete: false`; anything that is not a pprof
 // profile is a one-line InputError naming the file.
 import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import { InputError } from "../core/exit-codes.js";
-import { CUT_SHORT_PPROF, PprofFormatError, summarizePprof, type PprofSummary } from "../core/pprof-summary.js";
+import { CUT_SHORT_PPROF, PprofFormatError, summarizePprof, type PprofSummary } from "../core/profile/pprof-summary.js";
 
 const gunzipAsync = promisify(gunzip);
 const GZIP_MAGIC = [0x1f, 0x8b] as const;

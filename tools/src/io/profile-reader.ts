@@ -6,7 +6,7 @@ import { open } from "node:fs/promises";
 import { StringDecoder } from "node:string_decoder";
 import { createGunzip } from "node:zlib";
 import { InputError } from "../core/exit-codes.js";
-import { TraceScanner, TraceSyntaxError, type RawTraceEvent, type TraceScanResult } from "../core/trace-scanner.js";
+import { TraceScanner, TraceSyntaxError, type RawTraceEvent, type TraceScanResult } from "../core/profile/trace-scanner.js";
 
 export interface ProfileReadResult extends TraceScanResult {
   readonly gzipped: boolean;

@@ -1,11 +1,11 @@
-// Finds and reads the sweep's run folders (layout: core/run-record.ts); their artifacts are read once into each
+// Finds and reads the sweep's run folders (layout: core/run/run-record.ts); their artifacts are read once into each
 // run's summary (io/run-summary.ts).
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../core/exit-codes.js";
-import { RUN_RECORD_FILE, RUNS_DIR, SWEEP_MANIFEST_FILE, type RunRecord } from "../core/run-record.js";
-import { checkRunRecord } from "../core/run-record-check.js";
-import { compareRuns, runStats, type RunStats } from "../core/run-stats.js";
+import { RUN_RECORD_FILE, RUNS_DIR, SWEEP_MANIFEST_FILE, type RunRecord } from "../core/run/run-record.js";
+import { checkRunRecord } from "../core/run/run-record-check.js";
+import { compareRuns, runStats, type RunStats } from "../core/run/run-stats.js";
 import { runSummary } from "./run-summary.js";
 import { isFile, readRunRecords, runFolder, scanRunRecords, type UnreadableRunRecord } from "./sweep-folder.js";
 

@@ -1,20 +1,20 @@
-// A run folder's run-summary.json (core/run-summary.ts): read when current, else computed from the artifacts in
+// A run folder's run-summary.json (core/run/run-summary.ts): read when current, else computed from the artifacts in
 // one pass each (the profile feeds both the stats and the per-function evidence) and written back beside them.
 // A folder that cannot be written (a copy on read-only storage) still gets its summary, just not cached.
 import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { BepSummaryBuilder, type BepSummary } from "../core/bep.js";
+import { BepSummaryBuilder, type BepSummary } from "../core/run/bep.js";
 import { InputError } from "../core/exit-codes.js";
-import { FunctionProfileBuilder } from "../core/function-profile.js";
-import { summarizeGcLog } from "../core/gc-log.js";
-import { summarizeMemoryProfile, type MemoryProfileSummary } from "../core/memory-profile.js";
-import { oomTraces, type OomTrace } from "../core/oom-stack.js";
-import { ProfileSummaryBuilder } from "../core/profile-summary.js";
-import type { RunArtifacts, RunRecord } from "../core/run-record.js";
-import { RUN_SUMMARY_FILE, RUN_SUMMARY_VERSION, summaryIsCurrent, type InputStamp, type RunSummary } from "../core/run-summary.js";
-import { allVisitors, typedEvents } from "../core/trace-events.js";
+import { FunctionProfileBuilder } from "../core/profile/function-profile.js";
+import { summarizeGcLog } from "../core/run/gc-log.js";
+import { summarizeMemoryProfile, type MemoryProfileSummary } from "../core/profile/memory-profile.js";
+import { oomTraces, type OomTrace } from "../core/run/oom-stack.js";
+import { ProfileSummaryBuilder } from "../core/profile/profile-summary.js";
+import type { RunArtifacts, RunRecord } from "../core/run/run-record.js";
+import { RUN_SUMMARY_FILE, RUN_SUMMARY_VERSION, summaryIsCurrent, type InputStamp, type RunSummary } from "../core/run/run-summary.js";
+import { allVisitors, typedEvents } from "../core/profile/trace-events.js";
 import { writeOutputFile } from "./output-file.js";
 import { readPprof } from "./pprof-reader.js";
 import { readProfile } from "./profile-reader.js";

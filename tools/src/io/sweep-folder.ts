@@ -1,4 +1,4 @@
-// The sweep's output folder on disk (layout: core/run-record.ts): sweep.json, the run records, and the
+// The sweep's output folder on disk (layout: core/run/run-record.ts): sweep.json, the run records, and the
 // runs.jsonl / runs.csv indexes. Every file is written in one step (temporary file + rename), so a
 // crash or Ctrl-C never leaves a half-written record, and a finished run is never touched again unless
 // the user asks for it with --force. Readers list runs/<id>/run.json only, so a sweep still writing
@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { readdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { InputError } from "../core/exit-codes.js";
-import { checkRunRecord } from "../core/run-record-check.js";
+import { checkRunRecord } from "../core/run/run-record-check.js";
 import {
   RUN_RECORD_FILE,
   RUNS_CSV_FILE,
@@ -18,8 +18,8 @@ import {
   SWEEP_MANIFEST_FILE,
   type RunRecord,
   type SweepManifest,
-} from "../core/run-record.js";
-import { settingsDifferences, type Shard } from "../core/sweep-plan.js";
+} from "../core/run/run-record.js";
+import { settingsDifferences, type Shard } from "../core/sweep/sweep-plan.js";
 import { writeOutputFile } from "./output-file.js";
 
 /** The folder already holds a sweep with other settings. */

@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { link, mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { SWEEP_LOCK_FILE } from "../core/run-record.js";
+import { SWEEP_LOCK_FILE } from "../core/run/run-record.js";
 
 /** Who holds (or held) a sweep folder's lock. */
 export interface LockHolder {

@@ -13,21 +13,22 @@
 // it; that run's folder is deleted (it is redone on resume), finished runs are never touched.
 import { readdir, readFile, rename, rm, copyFile, mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { firstBazelError } from "../core/bazel-messages.js";
-import { sweepBuildFlags, sweepJvmFlags, type BazelVersion, type ProfileLevel } from "../core/bazel-flags.js";
-import { DEFAULT_DIGEST_TOP } from "../core/heap-digest.js";
-import { gcPressure, parseGcLog } from "../core/gc-log.js";
-import { ARTIFACT_FILES, RUNS_DIR, type RunArtifacts, type RunRecord } from "../core/run-record.js";
-import { classifyRun } from "../core/run-status.js";
-import { runId, runsToDo, shardSlice, type PlannedRun, type Shard, type SweepSettings } from "../core/sweep-plan.js";
-import { nextSearchStep, type SearchConfig, type SearchStep } from "../core/threshold-search.js";
-import { formatBytes, type HeapLimit } from "../core/heap-limit.js";
+import { firstBazelError } from "../core/run/bazel-messages.js";
+import { sweepBuildFlags, sweepJvmFlags, type BazelVersion } from "../core/run/bazel-flags.js";
+import { DEFAULT_DIGEST_TOP } from "../core/heap/heap-digest.js";
+import { gcPressure, parseGcLog } from "../core/run/gc-log.js";
+import { ARTIFACT_FILES, RUNS_DIR, type RunArtifacts, type RunRecord } from "../core/run/run-record.js";
+import { classifyRun } from "../core/run/run-status.js";
+import { runId, runsToDo, shardSlice, type PlannedRun, type Shard, type SweepSettings } from "../core/sweep/sweep-plan.js";
+import { nextSearchStep, type SearchConfig, type SearchStep } from "../core/sweep/threshold-search.js";
+import { formatBytes, type HeapLimit } from "../core/sweep/heap-limit.js";
 import { Interrupter, killOrphanClients, killServer, runBazelCommand, serverPid } from "./bazel-process.js";
 import { checkFreeSpace, DiskFullError, freeBytes, isNoSpaceError, NO_SPACE_PATTERN } from "./disk-space.js";
 import { digestDumpFile } from "./heap-dumps.js";
 import { writeOutputFile } from "./output-file.js";
 import { runSummary } from "./run-summary.js";
 import { clearRunFolder, isFile, readRunRecords, removeTree, runFolder, writeRunIndexes, writeRunRecord } from "./sweep-folder.js";
+import type { ProfileLevel } from "../core/vocabulary.js";
 
 export interface SweepJob {
   readonly settings: SweepSettings;
@@ -372,7 +373,7 @@ function copyIfPresent(from: string, to: string): Promise<boolean> {
 }
 
 /**
- * The run's GC verdict (core/gc-log.ts gcPressure), decided once here and kept in run.json; undefined
+ * The run's GC verdict (core/run/gc-log.ts gcPressure), decided once here and kept in run.json; undefined
  * without a gc.log. The log's last change tells how long the run went on after its last collection.
  */
 async function judgeGcPressure(gcLog: string, limitBytes: number, endedAt: Date): Promise<boolean | undefined> {

@@ -1,5 +1,5 @@
 // Wording of `blame`: the ranked suspects, the verdict and the evidence in words, and the command's help.
-import { GC_CORROBORATION, SCORE_WEIGHTS, SIGNIFICANCE, type BlameResult, type BlameSuspect, type RatioSignal } from "../core/blame.js";
+import { GC_CORROBORATION, SCORE_WEIGHTS, SIGNIFICANCE, type BlameResult, type BlameSuspect, type RatioSignal } from "../core/blame/blame.js";
 import { percent } from "./heap.js";
 
 export const BLAME_DESCRIPTION =

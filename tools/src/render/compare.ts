@@ -1,5 +1,5 @@
 // Wording of `compare`: its help, the side-by-side table and its errors.
-import type { Cell, Comparison, Row, RowKind, Section } from "../core/compare.js";
+import type { Cell, Comparison, Row, RowKind, Section } from "../core/cquery/compare.js";
 import { styleFor } from "./style.js";
 
 export const COMPARE_DESCRIPTION =

@@ -1,6 +1,6 @@
-// Wording of `heap`: a heap digest (core/heap-digest.ts) as text, and the command's help.
-import type { DigestThread, Evidence, FunctionRef, HeapDigest, HolderGroup, HeapVerdict, Suspect } from "../core/heap-digest.js";
-import { workspaceRelative } from "../core/source-file.js";
+// Wording of `heap`: a heap digest (core/heap/heap-digest.ts) as text, and the command's help.
+import type { DigestThread, Evidence, FunctionRef, HeapDigest, HolderGroup, HeapVerdict, Suspect } from "../core/heap/heap-digest.js";
+import { workspaceRelative } from "../core/blame/source-file.js";
 
 export const HEAP_DESCRIPTION =
   "Read a JVM heap dump of a Bazel server (the one it wrote when it ran out of memory) and say, in Starlark terms, " +

@@ -1,6 +1,6 @@
 // Wording and look of `plot`: the Vega-Lite spec (titles, axes, legend) and the HTML page around an SVG.
 import type { TopLevelSpec } from "vega-lite";
-import type { PlotData, PlotMeasure } from "../core/plot-data.js";
+import type { PlotData, PlotMeasure } from "../core/plot/plot-data.js";
 
 const MEASURE_TITLES: Readonly<Record<PlotMeasure, string>> = {
   duration: "Build duration (s)",

@@ -1,10 +1,10 @@
 // Wording and markup of `report`: one self-contained HTML page (inline CSS and SVG, no script, nothing
 // fetched) with the sweep's parameters, the threshold, the plots, the table of runs and a blame slot.
-import { SCORE_WEIGHTS, type BlameResult } from "../core/blame.js";
-import type { HeapDigest } from "../core/heap-digest.js";
-import type { RunArtifacts } from "../core/run-record.js";
-import type { RunStats } from "../core/run-stats.js";
-import type { Threshold } from "../core/threshold.js";
+import { SCORE_WEIGHTS, type BlameResult } from "../core/blame/blame.js";
+import type { HeapDigest } from "../core/heap/heap-digest.js";
+import type { RunArtifacts } from "../core/run/run-record.js";
+import type { RunStats } from "../core/run/run-stats.js";
+import type { Threshold } from "../core/sweep/threshold.js";
 import { PROGRAM_NAME } from "./help.js";
 import { escapeHtml } from "./plot.js";
 import { cpuCorrection, evidenceWords, signalCells, verdictLine } from "./blame.js";
@@ -136,14 +136,14 @@ function measuredSentence({ lowestOk, highestFailing, leftOut }: Threshold): str
   );
 }
 
-/** The runs that did not count, and why (core/threshold.ts). */
+/** The runs that did not count, and why (core/sweep/threshold.ts). */
 function leftOutSentence({ leftOut }: Threshold): string {
   if (leftOut.length === 0) return "";
   const runs = leftOut.map((run) => `${escapeHtml(run.id)} (${escapeHtml(leftOutReasonText(run.reason))})`).join("; ");
   return ` Left out, as they measured nothing about the heap: ${runs}.`;
 }
 
-/** How the page names sweep.json's fields (core/run-record.ts SweepManifest); others show as they are. */
+/** How the page names sweep.json's fields (core/run/run-record.ts SweepManifest); others show as they are. */
 const PARAMETER_LABELS: Readonly<Record<string, string>> = {
   workspace: "Workspace",
   bazel: "Bazel",

@@ -1,6 +1,6 @@
 // Wording and formats of `stats`: CSV (default), JSON, and the original stats.sh line ("legacy").
 import { stringify } from "csv-stringify/sync";
-import { legacyStatus, RECORD_FIELDS, type RunStats } from "../core/run-stats.js";
+import { legacyStatus, RECORD_FIELDS, type RunStats } from "../core/run/run-stats.js";
 
 export type StatsFormat = "csv" | "json" | "legacy";
 export const STATS_FORMATS: readonly StatsFormat[] = ["csv", "json", "legacy"];

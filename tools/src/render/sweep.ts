@@ -1,14 +1,15 @@
 // Wording of `sweep`: help, errors, progress, and the closing summary.
 import { formatDuration } from "../core/duration.js";
-import { MAX_LIMIT_COUNT, type LimitProblem } from "../core/heap-limit.js";
-import type { BazelVersion } from "../core/bazel-flags.js";
-import type { BuildMode, RunRecord } from "../core/run-record.js";
-import type { ShardProblem, PlannedRun } from "../core/sweep-plan.js";
-import { MAX_LEFT_OUT_PER_LIMIT, type SearchStep } from "../core/threshold-search.js";
-import { thresholdRole, type LeftOutReason, type Threshold } from "../core/threshold.js";
-import { formatBytes } from "../core/heap-limit.js";
-import type { BlameResult } from "../core/blame.js";
+import { MAX_LIMIT_COUNT, type LimitProblem } from "../core/sweep/heap-limit.js";
+import type { BazelVersion } from "../core/run/bazel-flags.js";
+import type { RunRecord } from "../core/run/run-record.js";
+import type { ShardProblem, PlannedRun } from "../core/sweep/sweep-plan.js";
+import { MAX_LEFT_OUT_PER_LIMIT, type SearchStep } from "../core/sweep/threshold-search.js";
+import { thresholdRole, type LeftOutReason, type Threshold } from "../core/sweep/threshold.js";
+import { formatBytes } from "../core/sweep/heap-limit.js";
+import type { BlameResult } from "../core/blame/blame.js";
 import { evidenceWords, verdictLine } from "./blame.js";
+import type { BuildMode } from "../core/vocabulary.js";
 
 export const SWEEP_DESCRIPTION =
   "Build a workspace again and again with different heap limits (-Xmx of the Bazel server), every build cold, " +

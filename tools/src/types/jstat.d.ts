@@ -1,4 +1,4 @@
-// The part of jstat (npm "jstat", no types of its own) that core/blame-statistics.ts and core/paired-ratio.ts use.
+// The part of jstat (npm "jstat", no types of its own) that core/blame/blame-statistics.ts and core/blame/paired-ratio.ts use.
 declare module "jstat" {
   export const jStat: {
     readonly studentt: {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import type { BlameResult } from "../../src/core/blame.js";
+import type { BlameResult } from "../../src/core/blame/blame.js";
 import { BAZEL, WORKSPACE_ROOT, isHostBazel, runProcess } from "../helpers/bazel.js";
 import { expectNamedWithoutDumps } from "../helpers/blame.js";
 import { runCli } from "../helpers/cli.js";

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { RunRecord } from "../../src/core/run-record.js";
+import type { RunRecord } from "../../src/core/run/run-record.js";
 import { killOrphanClients, killServer, serverPid } from "../../src/io/bazel-process.js";
 import { writeSweepWorkspace } from "../fixtures/sweep-workspace.mjs";
 import { BAZEL, isHostBazel, runProcess } from "../helpers/bazel.js";

@@ -5,7 +5,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Interrupter, runBazelCommand } from "../../src/io/bazel-process.js";
-import type { HeapDigest } from "../../src/core/heap-digest.js";
+import type { HeapDigest } from "../../src/core/heap/heap-digest.js";
 import { BAZEL, BazelServer, WORKSPACE_ROOT } from "../helpers/bazel.js";
 import { runCli } from "../helpers/cli.js";
 

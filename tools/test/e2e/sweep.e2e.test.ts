@@ -8,11 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseGcLog } from "../../src/core/gc-log.js";
-import type { BlameResult } from "../../src/core/blame.js";
-import type { HeapDigest } from "../../src/core/heap-digest.js";
-import type { RunRecord } from "../../src/core/run-record.js";
-import { threadDumpProgress } from "../../src/core/thread-dump.js";
+import { parseGcLog } from "../../src/core/run/gc-log.js";
+import type { BlameResult } from "../../src/core/blame/blame.js";
+import type { HeapDigest } from "../../src/core/heap/heap-digest.js";
+import type { RunRecord } from "../../src/core/run/run-record.js";
+import { threadDumpProgress } from "../../src/core/run/thread-dump.js";
 import { serverPid } from "../../src/io/bazel-process.js";
 import { writeSweepWorkspace } from "../fixtures/sweep-workspace.mjs";
 import { BAZEL, WORKSPACE_ROOT, isHostBazel, runProcess } from "../helpers/bazel.js";
@@ -234,7 +234,7 @@ describe("sweep with real Bazel", () => {
     const run = record(out, "0256m-r01");
     expect(run).toMatchObject({ status: "ok", profileLevel: "none" });
     expect(run.artifacts.profile).toBeUndefined();
-    // The flag's name changed in Bazel 5 (core/bazel-flags.ts's table).
+    // The flag's name changed in Bazel 5 (core/run/bazel-flags.ts's table).
     expect(run.argv).toContain(Number(run.bazelVersion.split(".")[0]) >= 5 ? "--nogenerate_json_trace_profile" : "--noexperimental_generate_json_trace_profile");
     expect(readdirSync(join(out, "runs", "0256m-r01"))).not.toContain("profile.json.gz");
     // The profile's columns are empty, not an error; the run keeps its GC log.

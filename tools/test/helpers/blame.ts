@@ -1,6 +1,6 @@
 // What blame may say of the reproduction from the signals other than a heap dump, on real sweeps.
 import { expect } from "vitest";
-import type { BlameResult } from "../../src/core/blame.js";
+import type { BlameResult } from "../../src/core/blame/blame.js";
 
 /**
  * Without a heap dump, the crash stacks carry the verdict, and they are not always there: Bazel 4.2.3's OOM

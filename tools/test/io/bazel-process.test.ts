@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { threadDumpProgress } from "../../src/core/thread-dump.js";
-import { heapDumpWriting } from "../../src/core/jvm-heap-dump.js";
+import { threadDumpProgress } from "../../src/core/run/thread-dump.js";
+import { heapDumpWriting } from "../../src/core/run/jvm-heap-dump.js";
 import { HEAP_DUMP_STALL_MS, Interrupter, killOrphanClients, killServer, OOM_HANG_GRACE_MS, runBazelCommand, serverPid, THREAD_DUMP_DEADLINE_MS } from "../../src/io/bazel-process.js";
 
 const HANGING_SERVER = fileURLToPath(new URL("../fixtures/hanging-server.mjs", import.meta.url));

@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { blame } from "../../src/core/blame.js";
+import { blame } from "../../src/core/blame/blame.js";
 import { blameRuns } from "../../src/io/blame-inputs.js";
 import { FIXTURES_DIR, sweepFixture } from "../helpers/fixtures.js";
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/exit-codes.js";
-import { readHeap, type Heap } from "../../src/core/hprof.js";
+import { readHeap, type Heap } from "../../src/core/heap/hprof.js";
 import { DIGEST_BYTES_PER_DUMP_BYTE, memoryShortfall, openHeapDump } from "../../src/io/hprof-file.js";
 import { FIXTURES_DIR } from "../helpers/fixtures.js";
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/core/exit-codes.js";
-import { CUT_SHORT_PPROF, summarizePprof } from "../../src/core/pprof-summary.js";
+import { CUT_SHORT_PPROF, summarizePprof } from "../../src/core/profile/pprof-summary.js";
 import { readPprof } from "../../src/io/pprof-reader.js";
 import { FIXTURES_DIR, sweepFixture } from "../helpers/fixtures.js";
 

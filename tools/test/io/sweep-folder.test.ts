@@ -6,9 +6,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseLimits } from "../../src/core/heap-limit.js";
-import type { RunRecord, SweepManifest } from "../../src/core/run-record.js";
-import { gridPlan } from "../../src/core/sweep-plan.js";
+import { parseLimits } from "../../src/core/sweep/heap-limit.js";
+import type { RunRecord, SweepManifest } from "../../src/core/run/run-record.js";
+import { gridPlan } from "../../src/core/sweep/sweep-plan.js";
 import { Interrupter } from "../../src/io/bazel-process.js";
 import { findRuns } from "../../src/io/run-folders.js";
 import {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SWEEP_LOCK_FILE } from "../../src/core/run-record.js";
+import { SWEEP_LOCK_FILE } from "../../src/core/run/run-record.js";
 import { acquireSweepLock, holderState, processStartTicks, SweepLockedError, UnreadableLockError, type LockHolder } from "../../src/io/sweep-lock.js";
 
 const scratch = await mkdtemp(join(tmpdir(), "memory-adventure-sweep-lock-"));

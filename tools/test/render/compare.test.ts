@@ -1,7 +1,7 @@
 // The side-by-side table: columns line up whatever the lengths, markers follow sdiff, colour only when allowed.
 import { describe, expect, it } from "vitest";
-import { compareTargets } from "../../src/core/compare.js";
-import type { TargetReport } from "../../src/core/cquery-output.js";
+import { compareTargets } from "../../src/core/cquery/compare.js";
+import type { TargetReport } from "../../src/core/cquery/cquery-output.js";
 import { renderComparison } from "../../src/render/compare.js";
 
 const lock: TargetReport = {

@@ -1,8 +1,8 @@
 // The sweep's closing table and threshold line: which runs were left out of the threshold and why, on
 // records of the real Bazel 4.2.3 sweep fixture given the other endings a run can have.
 import { describe, expect, it } from "vitest";
-import type { RunRecord } from "../../src/core/run-record.js";
-import { threshold } from "../../src/core/threshold.js";
+import type { RunRecord } from "../../src/core/run/run-record.js";
+import { threshold } from "../../src/core/sweep/threshold.js";
 import { readRunRecords } from "../../src/io/sweep-folder.js";
 import { gridThresholdLine, runsTable, searchResultLines } from "../../src/render/sweep.js";
 import { sweepFixture } from "../helpers/fixtures.js";
