@@ -275,12 +275,17 @@ export class HeapView {
       .filter((target) => target !== NONE);
   }
 
-  /** Elements of a java.util.List (ArrayList, StarlarkList, ImmutableList…) or object array, as far as they are readable. */
+  /**
+   * Elements of a java.util.List (ArrayList, StarlarkList, ImmutableList…) or object array, as far as they are
+   * readable. The array field is `elementData` (ArrayList), `elems` (StarlarkList), `array` (Guava's
+   * RegularImmutableList) or `contents`; Guava keeps a one-element ImmutableList's element in `element`.
+   */
   listElements(object: number, max = 10_000): number[] {
     if (object === NONE) return [];
     if (this.heap.kindOf(object) === KIND_OBJECT_ARRAY) return this.elements(object, max);
+    if (max > 0 && this.isA(object, SINGLETON_IMMUTABLE_LIST)) return [this.ref(object, "element")];
     const size = this.field(object, "size");
-    for (const name of ["elementData", "elems", "array", "contents"]) {
+    for (const name of LIST_ARRAY_FIELDS) {
       const array = this.ref(object, name);
       if (array !== NONE && this.heap.kindOf(array) === KIND_OBJECT_ARRAY) {
         return this.elements(array, Math.min(max, typeof size === "number" && size >= 0 ? size : Infinity));
@@ -291,6 +296,9 @@ export class HeapView {
 }
 
 const RECENT_INSTANCES = 4096;
+
+const SINGLETON_IMMUTABLE_LIST = "com.google.common.collect.SingletonImmutableList";
+const LIST_ARRAY_FIELDS = ["elementData", "elems", "array", "contents"];
 
 const ELEMENT_BYTES: Readonly<Record<number, number>> = { 4: 1, 5: 2, 6: 4, 7: 8, 8: 1, 9: 2, 10: 4, 11: 8 };
 

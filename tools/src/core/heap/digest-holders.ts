@@ -1,0 +1,297 @@
+/**
+ * Holders: the Starlark structures found in the dump by their class (frames, threads running Starlark, provider
+ * instances, actions, configured targets and aspects). One pass down the dominator tree gives each object its
+ * innermost holder; each holder then goes to a group (kind, function charged, provider, label) and objects no
+ * holder dominates but only one function's holders reference are charged to that function ("shared").
+ */
+import { CLASSES, classesOfAny, type ClassNames } from "./bazel-layouts.js";
+import { ADOPTED, type DominatorTree } from "./dominators.js";
+import { H_ACTION, H_FRAME, H_NONE, H_OWNER, H_PROVIDER, H_THREAD, type FunctionRef, type HolderGroup, type HolderKind } from "./digest-model.js";
+import { functionKey, type Names } from "./digest-names.js";
+import type { Owners } from "./digest-owners.js";
+import type { StackOwnership, StarlarkStack } from "./digest-stacks.js";
+import type { HeapView } from "./heap-view.js";
+import type { Heap } from "./hprof.js";
+import type { ScratchPool } from "./scratch.js";
+
+export interface Holder {
+  readonly node: number;
+  readonly kind: number;
+  /** Exclusive bytes: what it retains minus what holders inside it retain. */
+  bytes: number;
+}
+
+/** Per dominator-tree vertex, the index in `holders` of its innermost holder (-1: none). */
+export interface InnermostHolders {
+  readonly context: Int32Array;
+  readonly holders: Holder[];
+  readonly holderIndexOfNode: ReadonlyMap<number, number>;
+}
+
+/** One pass down the dominator tree: each vertex's innermost holder (a holder's own vertex is its own). */
+export function innermostHolders(heap: Heap, view: HeapView, tree: DominatorTree, scratch: ScratchPool, stacks: readonly StarlarkStack[], ownership: StackOwnership): InnermostHolders {
+  const holderKindOfClass = holderKinds(heap, view);
+  const vertices = tree.objectAt.length;
+  const context = scratch.takeInt32(vertices).fill(-1);
+  const holders: Holder[] = [];
+  const holderIndexOfNode = new Map<number, number>();
+  const addHolder = (node: number, kind: number): number => {
+    holders.push({ node, kind, bytes: 0 });
+    holderIndexOfNode.set(node, holders.length - 1);
+    return holders.length - 1;
+  };
+  const ownerHolders: number[] = ownership.owners.map(() => -1);
+  for (let v = 1; v < vertices; v++) {
+    const node = tree.objectAt[v]!;
+    const kind = node < heap.classCount ? H_NONE : holderKindOfClass[heap.classOf[node]!]!;
+    const owner = ownership.ownerOf[node]!;
+    if (kind !== H_NONE && (kind !== H_THREAD || stacks.some((stack) => stack.javaThread === node))) {
+      context[v] = holderIndexOfNode.get(node) ?? addHolder(node, kind);
+    } else if (owner > 0) {
+      // Held only by a call stack: its frame's (or, for a builtin's work in progress, its thread's).
+      const entry = ownership.owners[owner - 1]!;
+      if (ownerHolders[owner - 1] === -1) ownerHolders[owner - 1] = holderIndexOfNode.get(entry.holderNode) ?? addHolder(entry.holderNode, entry.kind);
+      context[v] = ownerHolders[owner - 1]!;
+    } else {
+      context[v] = context[tree.idom[v]!]!;
+    }
+  }
+  return { context, holders, holderIndexOfNode };
+}
+
+/** Which holder kind each class is (by name, subclasses included). */
+function holderKinds(heap: Heap, view: HeapView): Uint8Array {
+  const kinds = new Uint8Array(heap.classes.length);
+  const mark = (names: ClassNames, kind: number): void => {
+    for (const index of classesOfAny(view, names)) kinds[index] = kind;
+  };
+  mark(CLASSES.javaThread, H_THREAD);
+  mark(CLASSES.frame, H_FRAME);
+  mark(CLASSES.providerInstance, H_PROVIDER);
+  mark(CLASSES.action, H_ACTION);
+  mark(CLASSES.ruleTarget, H_OWNER);
+  mark(CLASSES.aspectValue, H_OWNER);
+  mark(CLASSES.configuredAspect, H_OWNER);
+  return kinds;
+}
+
+interface MutableGroup {
+  kind: HolderKind;
+  function: FunctionRef | undefined;
+  provider?: string;
+  providerFile?: string;
+  ownerKind?: "rule" | "aspect";
+  thread?: string;
+  retainedBytes: number;
+  instances: number;
+  labels: Map<string, number>;
+}
+
+export interface PlaceContext {
+  readonly view: HeapView;
+  readonly tree: DominatorTree;
+  readonly names: Names;
+  readonly owners: Owners;
+  readonly stacks: readonly StarlarkStack[];
+  readonly holderIndexOfNode: ReadonlyMap<number, number>;
+  readonly holders: readonly Holder[];
+}
+
+/** The group a holder's bytes go to, with the label it stands for; undefined for Bazel's own threads. */
+function placeHolder(
+  holder: Holder,
+  c: PlaceContext,
+): { key: string; group: Omit<MutableGroup, "retainedBytes" | "instances" | "labels">; label: string | undefined } | undefined {
+  const node = holder.node;
+  switch (holder.kind) {
+    case H_FRAME: {
+      const stack = c.stacks.find((candidate) => candidate.frameNodes.includes(node));
+      const index = stack?.frameNodes.indexOf(node) ?? -1;
+      const frame = stack === undefined || index < 0 ? undefined : stack.thread.frames[index];
+      // A builtin's frame (join's) belongs to the Starlark function that called it.
+      const fn = frame === undefined ? undefined : frame.builtin ? callerOf(stack!, index) : { function: frame.function, file: frame.file };
+      return { key: `frame-locals|${functionKey(fn)}`, group: { kind: "frame-locals", function: fn, ...(stack === undefined ? {} : { thread: stack.thread.name }) }, label: undefined };
+    }
+    case H_THREAD: {
+      const stack = c.stacks.find((candidate) => candidate.javaThread === node);
+      if (stack === undefined) return undefined;
+      return { key: `in-flight|${functionKey(stack.innermostUser)}`, group: { kind: "in-flight", function: stack.innermostUser, thread: stack.thread.name }, label: undefined };
+    }
+    case H_PROVIDER: {
+      const provider = c.names.provider(node);
+      const owner = c.owners.ownerOfProvider(node);
+      return {
+        key: `provider|${provider.name}|${provider.file ?? ""}|${functionKey(owner?.function)}`,
+        group: { kind: "provider", function: owner?.function, provider: provider.name, ...(provider.file === undefined ? {} : { providerFile: provider.file }), ...(owner === undefined ? {} : { ownerKind: owner.kind }) },
+        label: owner?.label,
+      };
+    }
+    case H_ACTION: {
+      const owner = c.owners.ownerOfAction(node);
+      return { key: `action|${functionKey(owner?.function)}`, group: { kind: "action", function: owner?.function, ...(owner === undefined ? {} : { ownerKind: owner.kind }) }, label: owner?.label };
+    }
+    case H_OWNER: {
+      const owner = c.owners.owner(node);
+      if (owner === undefined) return undefined;
+      return { key: `analysis|${functionKey(owner.function)}`, group: { kind: "analysis", function: owner.function, ownerKind: owner.kind }, label: owner.label };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function callerOf(stack: StarlarkStack, index: number): FunctionRef | undefined {
+  for (let i = index + 1; i < stack.thread.frames.length; i++) {
+    const frame = stack.thread.frames[i]!;
+    if (!frame.builtin) return { function: frame.function, file: frame.file };
+  }
+  return undefined;
+}
+
+/** A holder's group, the function charged for it, and the label it stands for. */
+export type Placement = NonNullable<ReturnType<typeof placeHolder>>;
+
+/** Each holder's placement, and the functions charged, numbered (holderFunction: per holder, -1 for none). */
+export function placeHolders(holders: readonly Holder[], c: PlaceContext): { placements: (Placement | undefined)[]; functionRefs: FunctionRef[]; holderFunction: Int32Array } {
+  const placements = holders.map((holder) => placeHolder(holder, c));
+  const functionIndex = new Map<string, number>();
+  const functionRefs: FunctionRef[] = [];
+  const holderFunction = Int32Array.from(placements, (placed) => {
+    const fn = placed?.group.function;
+    if (fn === undefined) return -1;
+    let index = functionIndex.get(functionKey(fn));
+    if (index === undefined) {
+      index = functionRefs.push(fn) - 1;
+      functionIndex.set(functionKey(fn), index);
+    }
+    return index;
+  });
+  return { placements, functionRefs, holderFunction };
+}
+
+const UNSET = -1;
+const MIXED = -2;
+/** Enough for any real heap (a referrer's answer reaching a vertex before it in preorder takes a sweep). */
+const MAX_SHARED_SWEEPS = 16;
+
+/**
+ * Per vertex outside every holder: the function whose holders (and only theirs) reference it, or -1. Referrers
+ * are the tree's (DFS parent and other edges into the vertex: the edges themselves are gone by now). A referrer
+ * outside every holder passes on its own answer, so the sweeps repeat until nothing changes (preorder resolves
+ * a chain of DFS parents in one; a vertex only goes from unknown to a function to "several", so they end); a
+ * referrer not answered yet is left out meanwhile. Referrers that are Bazel's own, or another function's, leave
+ * the object to Bazel ("shared by several holders"). Then each answer passes down the dominator tree.
+ */
+export function sharedByOneFunction(
+  tree: DominatorTree,
+  context: Int32Array,
+  holderFunction: Int32Array,
+  functions: number,
+  scratch: ScratchPool,
+): Int16Array | Int32Array {
+  const vertices = context.length;
+  const { searchParent, otherTargets, otherSources } = tree;
+  // Function numbers, UNSET and MIXED: 16 bits do for any real heap, and fit where ownerOf was.
+  const referrer = (functions <= 0x7fff ? scratch.takeInt16(vertices) : scratch.takeInt32(vertices)).fill(UNSET);
+  // A holder without a function (a native rule's target, Bazel's own thread) is Bazel's: MIXED.
+  const functionOf = (from: number): number => (context[from]! >= 0 ? (holderFunction[context[from]!]! >= 0 ? holderFunction[context[from]!]! : MIXED) : referrer[from]!);
+  const combine = (sofar: number, from: number): number => {
+    const fn = functionOf(from);
+    return fn === UNSET ? sofar : sofar === UNSET || sofar === fn ? fn : MIXED;
+  };
+  for (let sweep = 0, changed = true; changed && sweep < MAX_SHARED_SWEEPS; sweep++) {
+    changed = false;
+    let other = 0;
+    for (let v = 1; v < vertices; v++) {
+      while (other < otherTargets.length && otherTargets[other]! < v) other++;
+      // Objects inside a holder are that holder's already; being a GC root (the super-root's reference, or that
+      // of a thread that adopted it) says nothing of who else holds an object.
+      if (context[v]! >= 0) continue;
+      let answer = searchParent[v] === 0 || tree.isAdoptedParent(v) ? UNSET : combine(UNSET, searchParent[v]!);
+      for (let i = other; answer !== MIXED && i < otherTargets.length && otherTargets[i] === v; i++) {
+        const from = otherSources[i]!;
+        if (from !== 0 && from !== v && from < ADOPTED) answer = combine(answer, from);
+      }
+      if (answer !== referrer[v]) {
+        referrer[v] = answer;
+        changed = true;
+      }
+    }
+  }
+  // Down the tree (dominators precede what they dominate): nearest answered ancestor outside every holder.
+  const shared = referrer;
+  for (let v = 1; v < vertices; v++) {
+    if (context[v]! >= 0) {
+      shared[v] = -1;
+      continue;
+    }
+    const own = shared[v]!;
+    const parent = tree.idom[v]!;
+    shared[v] = own >= 0 ? own : parent > 0 && context[parent]! < 0 ? shared[parent]! : -1;
+  }
+  shared[0] = -1;
+  return shared;
+}
+
+/** Where the reachable objects' shallow bytes go: their holder's, a function's shared bytes, or Bazel's (by class). */
+export function tallyBytes(
+  heap: Heap,
+  tree: DominatorTree,
+  context: Int32Array,
+  shared: Int16Array | Int32Array,
+  holders: Holder[],
+  functions: number,
+): { bazelByClass: Float64Array; sharedBytes: Float64Array; reachableObjects: number } {
+  const bazelByClass = new Float64Array(heap.classes.length);
+  const sharedBytes = new Float64Array(functions);
+  let reachableObjects = 0;
+  for (let node = 0; node < heap.objectCount; node++) {
+    const v = tree.contextVertexOf(node);
+    if (v < 0) continue;
+    reachableObjects++;
+    const holder = context[v]!;
+    const bytes = heap.shallowBytes[node]!;
+    if (holder >= 0) holders[holder]!.bytes += bytes;
+    else if (shared[v]! >= 0) sharedBytes[shared[v]!] = sharedBytes[shared[v]!]! + bytes;
+    else bazelByClass[heap.classOf[node]!] = bazelByClass[heap.classOf[node]!]! + bytes;
+  }
+  return { bazelByClass, sharedBytes, reachableObjects };
+}
+
+/** Holders → groups (largest first), with the shared bytes of each function as a group of their own. */
+export function holderGroupsOf(
+  holders: readonly Holder[],
+  placements: readonly (Placement | undefined)[],
+  sharedBytes: Float64Array,
+  functionRefs: readonly FunctionRef[],
+  share: (bytes: number) => number,
+  top: number,
+): HolderGroup[] {
+  const groups = new Map<string, MutableGroup>();
+  holders.forEach((holder, index) => {
+    const placed = placements[index];
+    if (holder.bytes === 0 || placed === undefined) return;
+    let group = groups.get(placed.key);
+    if (group === undefined) groups.set(placed.key, (group = { ...placed.group, retainedBytes: 0, instances: 0, labels: new Map() }));
+    group.retainedBytes += holder.bytes;
+    group.instances++;
+    if (placed.label !== undefined) group.labels.set(placed.label, (group.labels.get(placed.label) ?? 0) + holder.bytes);
+  });
+  sharedBytes.forEach((bytes, index) => {
+    if (bytes > 0) groups.set(`shared|${index}`, { kind: "shared", function: functionRefs[index], retainedBytes: bytes, instances: 0, labels: new Map() });
+  });
+  return [...groups.values()]
+    .sort((a, b) => b.retainedBytes - a.retainedBytes)
+    .map((group) => ({
+      kind: group.kind,
+      function: group.function,
+      retainedBytes: group.retainedBytes,
+      share: share(group.retainedBytes),
+      ...(group.provider === undefined ? {} : { provider: group.provider, providerFile: group.providerFile }),
+      ...(group.ownerKind === undefined ? {} : { ownerKind: group.ownerKind }),
+      instances: group.instances,
+      targets: group.labels.size,
+      topLabels: [...group.labels].sort((a, b) => b[1] - a[1]).slice(0, top).map(([label]) => label),
+      ...(group.thread === undefined ? {} : { thread: group.thread }),
+    }));
+}

@@ -1,0 +1,72 @@
+/**
+ * Names of Starlark things as the dump spells them: functions (name and .bzl file), labels, providers.
+ */
+import { CLASSES, FIELDS, follow, followText, isAny } from "./bazel-layouts.js";
+import type { FunctionRef } from "./digest-model.js";
+import { NONE, type HeapView } from "./heap-view.js";
+
+/** A function's identity, for maps: its name and file. */
+export function functionKey(fn: FunctionRef | undefined): string {
+  return fn === undefined ? "?" : `${fn.function}\u0000${fn.file ?? ""}`;
+}
+
+/** A location's file, undefined for builtins ("<builtin>") and when unknown. */
+export function builtinAware(file: string | undefined): string | undefined {
+  return file === undefined || file === "" || file === "<builtin>" ? undefined : file;
+}
+
+/** Names of Starlark things read from the dump: functions, providers, labels (memoised). */
+export class Names {
+  private readonly functions = new Map<number, FunctionRef & { builtin: boolean }>();
+  private readonly labels = new Map<number, string | undefined>();
+
+  constructor(private readonly view: HeapView) {}
+
+  /** A callable: StarlarkFunction (name and file from its resolved function), BuiltinFunction, or its class. */
+  function(fn: number): FunctionRef & { builtin: boolean } {
+    let found = this.functions.get(fn);
+    if (found !== undefined) return found;
+    const view = this.view;
+    if (fn === NONE) {
+      found = { function: "?", file: undefined, builtin: false };
+    } else if (isAny(view, fn, CLASSES.starlarkFunction)) {
+      const resolved = follow(view, fn, FIELDS.resolvedFunction);
+      found = {
+        function: followText(view, resolved, FIELDS.resolvedName) ?? "?",
+        file: followText(view, resolved, FIELDS.resolvedFile) || undefined,
+        builtin: false,
+      };
+    } else if (isAny(view, fn, CLASSES.builtinFunction)) {
+      found = { function: followText(view, fn, FIELDS.builtinName) ?? "?", file: undefined, builtin: true };
+    } else {
+      found = { function: view.className(fn).replace(/^.*[.$]/, ""), file: undefined, builtin: true };
+    }
+    this.functions.set(fn, found);
+    return found;
+  }
+
+  /** A com.google.devtools.build.lib.cmdline.Label as Bazel prints it: //pkg:name or @repo//pkg:name. */
+  label(label: number): string | undefined {
+    if (label === NONE) return undefined;
+    if (this.labels.has(label)) return this.labels.get(label);
+    const view = this.view;
+    const pkg = follow(view, label, FIELDS.labelPackage);
+    const name = followText(view, label, FIELDS.labelName);
+    const pkgName = followText(view, pkg, FIELDS.packageName);
+    let repository = followText(view, pkg, FIELDS.packageRepository) ?? "";
+    // Bazel 4 spells a repository "@name" (the main one "@"); later versions drop the "@".
+    if (repository.startsWith("@")) repository = repository.slice(1);
+    const text = name === undefined || pkgName === undefined ? undefined : `${repository === "" ? "" : `@${repository}`}//${pkgName}:${name}`;
+    this.labels.set(label, text);
+    return text;
+  }
+
+  /** A provider instance's provider: its exported name (else its Java class's) and the .bzl file's label. */
+  provider(info: number): { name: string; file: string | undefined } {
+    const view = this.view;
+    const provider = follow(view, info, FIELDS.infoProvider);
+    const key = follow(view, provider, FIELDS.providerKey);
+    const name = followText(view, key, FIELDS.keyName) ?? view.className(provider).replace(/^.*[.$]/, "");
+    return { name, file: this.label(follow(view, key, FIELDS.keyFile)) };
+  }
+}

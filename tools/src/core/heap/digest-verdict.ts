@@ -1,0 +1,71 @@
+/**
+ * From holder groups to suspects (per function: the bytes it holds, and whether it was on a stack at the
+ * crash) and to the verdict: one culprit, several functions, or no Starlark at all.
+ */
+import type { Evidence, FunctionRef, HeapVerdict, HolderGroup, Suspect } from "./digest-model.js";
+import { functionKey } from "./digest-names.js";
+import type { StarlarkStack } from "./digest-stacks.js";
+
+/**
+ * When one function is the culprit: it holds at least this share of the reachable heap… A dump is written
+ * when the heap is full, so a function that holds a tenth of it is a real weight; below that, Bazel's own
+ * structures or many small holders explain the crash better.
+ */
+export const CULPRIT_MIN_SHARE = 0.1;
+/** …and at least this many times as much as the next function (otherwise the memory is spread over several). */
+export const CULPRIT_DOMINANCE = 3;
+
+/** Per function: what it holds, and whether it was on a stack at the crash. Only groups with a function count. */
+export function suspectsOf(groups: readonly HolderGroup[], stacks: readonly StarlarkStack[], share: (bytes: number) => number): Suspect[] {
+  const byFunction = new Map<string, { fn: FunctionRef; bytes: number; evidence: Evidence[] }>();
+  const entry = (fn: FunctionRef): { fn: FunctionRef; bytes: number; evidence: Evidence[] } => {
+    let found = byFunction.get(functionKey(fn));
+    if (found === undefined) byFunction.set(functionKey(fn), (found = { fn, bytes: 0, evidence: [] }));
+    return found;
+  };
+  for (const group of groups) {
+    if (group.function === undefined) continue;
+    const suspect = entry(group.function);
+    suspect.bytes += group.retainedBytes;
+    switch (group.kind) {
+      case "provider":
+        suspect.evidence.push({ kind: "providers", bytes: group.retainedBytes, provider: group.provider ?? "?", targets: group.targets });
+        break;
+      case "action":
+        suspect.evidence.push({ kind: "actions", bytes: group.retainedBytes, count: group.instances });
+        break;
+      case "frame-locals":
+        suspect.evidence.push({ kind: "frame-locals", bytes: group.retainedBytes, thread: group.thread ?? "?" });
+        break;
+      case "in-flight":
+        suspect.evidence.push({ kind: "in-flight", bytes: group.retainedBytes, thread: group.thread ?? "?" });
+        break;
+      case "analysis":
+        suspect.evidence.push({ kind: "analysis", bytes: group.retainedBytes });
+        break;
+      case "shared":
+        suspect.evidence.push({ kind: "shared", bytes: group.retainedBytes });
+        break;
+    }
+  }
+  for (const stack of stacks) {
+    const seen = new Set<string>();
+    for (const frame of stack.thread.frames) {
+      if (frame.builtin || seen.has(functionKey(frame))) continue;
+      seen.add(functionKey(frame));
+      entry({ function: frame.function, file: frame.file }).evidence.push({ kind: "on-stack", thread: stack.thread.name, threwError: stack.thread.threwError, line: frame.line });
+    }
+  }
+  return [...byFunction.values()]
+    .sort((a, b) => b.bytes - a.bytes || a.fn.function.localeCompare(b.fn.function))
+    .map(({ fn, bytes, evidence }) => ({ function: fn.function, file: fn.file, retainedBytes: bytes, share: share(bytes), evidence }));
+}
+
+export function verdictOf(suspects: readonly Suspect[], stacks: readonly StarlarkStack[], groups: readonly HolderGroup[], starlarkShare: number): HeapVerdict {
+  if (stacks.length === 0 && groups.length === 0) return { kind: "no-starlark" };
+  const [first, second] = suspects;
+  if (first !== undefined && first.share >= CULPRIT_MIN_SHARE && first.retainedBytes >= CULPRIT_DOMINANCE * (second?.retainedBytes ?? 0)) {
+    return { kind: "culprit", suspect: first, runnerUp: second };
+  }
+  return { kind: "no-single-culprit", starlarkShare, top: suspects.slice(0, 3) };
+}
