@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { blameCommand } from "./commands/blame.js";
 import { compareCommand } from "./commands/compare.js";
+import { diffCommand } from "./commands/diff.js";
 import { heapCommand } from "./commands/heap.js";
 import { plotCommand } from "./commands/plot.js";
 import { reportCommand } from "./commands/report.js";
@@ -22,6 +23,7 @@ function program(): Command {
   root.addCommand(compareCommand());
   root.addCommand(heapCommand());
   root.addCommand(blameCommand());
+  root.addCommand(diffCommand());
   return withErrorHandling(root);
 }
 

@@ -1,13 +1,12 @@
 // `blame SWEEP_DIR... [--json] [--top N] [--out FILE] [--without SIGNAL]...`: which Starlark function ate the heap.
 import { Command } from "commander";
-import { blame, SIGNAL_NAMES, type BlameResult, type SignalName } from "../core/blame/blame.js";
+import { SIGNAL_NAMES, type SignalName } from "../core/blame/blame.js";
+import { parseTop } from "../core/counts.js";
 import { ExitCode, ExitWith, UsageError } from "../core/exit-codes.js";
+import { blameSweeps } from "../flows/blame.js";
 import { resolveUserPath } from "../io/invocation.js";
-import { checkOutputPath, writeOutputFile } from "../io/output-file.js";
-import { blameRuns } from "../io/blame-inputs.js";
-import { sweepWorkspace } from "../io/run-folders.js";
-import { BLAME_DESCRIPTION, BLAME_HELP_FOOTER, BLAME_OPTION_HELP as HELP, BLAME_SUMMARY, blameText, blameWritten, unknownSignal, unreadableRunSkipped } from "../render/blame.js";
-import { parseTop } from "./heap.js";
+import { BLAME_DESCRIPTION, BLAME_HELP_FOOTER, BLAME_OPTION_HELP as HELP, BLAME_SUMMARY, unknownSignal } from "../render/blame.js";
+import { topProblem } from "../render/heap.js";
 
 interface BlameOptions {
   readonly json?: boolean;
@@ -16,7 +15,7 @@ interface BlameOptions {
   readonly without?: string[];
 }
 
-export const DEFAULT_BLAME_TOP = 10;
+const DEFAULT_BLAME_TOP = 10;
 
 export function blameCommand(): Command {
   return new Command("blame")
@@ -30,28 +29,19 @@ export function blameCommand(): Command {
     .addHelpText("after", BLAME_HELP_FOOTER)
     .action(async (dirs: string[], options: BlameOptions) => {
       const top = parseTop(options.top);
+      if (top === undefined) throw new UsageError(topProblem(options.top));
       const without = new Set<SignalName>();
       for (const name of options.without ?? []) {
         if (!(SIGNAL_NAMES as readonly string[]).includes(name)) throw new UsageError(unknownSignal(name, SIGNAL_NAMES));
         without.add(name as SignalName);
       }
-      if (options.out !== undefined) await checkOutputPath(resolveUserPath(options.out));
-      const sweeps = dirs.map((dir) => resolveUserPath(dir));
-      const result = await blameSweeps(sweeps, without, (problem) => process.stderr.write(unreadableRunSkipped(problem)));
-      const text = options.json ? `${JSON.stringify(result, null, 2)}\n` : blameText(result, top);
-      if (options.out === undefined) process.stdout.write(text);
-      else {
-        const out = resolveUserPath(options.out);
-        await writeOutputFile(out, text);
-        process.stderr.write(blameWritten(out));
-      }
-      if (result.verdict === "no-evidence") throw new ExitWith(ExitCode.findings);
+      const code = await blameSweeps({
+        sweeps: dirs.map((dir) => resolveUserPath(dir)),
+        without,
+        top,
+        json: options.json === true,
+        out: options.out === undefined ? undefined : resolveUserPath(options.out),
+      });
+      if (code !== ExitCode.ok) throw new ExitWith(code);
     });
-}
-
-/** Blame over every run of the sweeps given (the sweep's own end of run, `report` and this command share it). */
-export async function blameSweeps(sweeps: readonly string[], without: ReadonlySet<SignalName>, onUnreadable: (problem: string) => void): Promise<BlameResult> {
-  const runs = [];
-  for (const sweep of sweeps) runs.push(...(await blameRuns(sweep, onUnreadable)));
-  return blame(runs, { workspace: await sweepWorkspace(sweeps[0]!), without });
 }

@@ -2,9 +2,8 @@
 import { Command } from "commander";
 import { statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { compareTargets } from "../core/cquery/compare.js";
 import { ExitCode, ExitWith, UsageError } from "../core/exit-codes.js";
-import { CquerySession, compareOutputBase, outputGroupsCqueryPath } from "../io/cquery.js";
+import { compareTwoTargets } from "../flows/compare.js";
 import {
   WORKSPACE_MARKERS,
   currentInvocation,
@@ -13,14 +12,12 @@ import {
   userDirectory,
   type Invocation,
 } from "../io/invocation.js";
-import { colorEnabled } from "../io/terminal.js";
 import {
   COMPARE_ARGUMENTS,
   COMPARE_DESCRIPTION,
   COMPARE_HELP_FOOTER,
   COMPARE_OPTIONS,
   notAWorkspace,
-  renderComparison,
 } from "../render/compare.js";
 
 interface CompareOptions {
@@ -46,21 +43,8 @@ async function compare(left: string, right: string, options: CompareOptions): Pr
   const { workspace, cwd } = placeToRun(options.workspace, invocation);
   // A bare name is looked up on PATH by spawn; anything with a slash is a path the user typed.
   const bazel = options.bazel.includes("/") ? resolveUserPath(options.bazel, invocation) : options.bazel;
-  const session = new CquerySession({
-    bazel,
-    cwd,
-    outputBase: compareOutputBase(invocation, workspace, bazel),
-    configs: options.config ?? [],
-    cqueryFile: outputGroupsCqueryPath(),
-  });
-  let comparison;
-  try {
-    comparison = compareTargets(await session.report(left), await session.report(right));
-  } finally {
-    await session.close();
-  }
-  process.stdout.write(renderComparison(comparison, { color: colorEnabled(process.stdout) }));
-  if (comparison.differences > 0) throw new ExitWith(ExitCode.findings);
+  const code = await compareTwoTargets({ left, right, bazel, workspace, cwd, configs: options.config ?? [] });
+  if (code !== ExitCode.ok) throw new ExitWith(code);
 }
 
 /**

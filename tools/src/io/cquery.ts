@@ -21,6 +21,7 @@ import {
   outputGroupsCqueryMissing,
   severalConfiguredTargets,
   noConfiguredTarget,
+  notBazel,
   unreadableCqueryOutput,
 } from "../render/compare.js";
 import type { Invocation } from "./invocation.js";
@@ -130,9 +131,17 @@ export class CquerySession {
     try {
       return { reports: parseOutputGroupsText(result.stdout), stderr: result.stderr };
     } catch (error) {
-      if (error instanceof CqueryOutputError) throw new Error(unreadableCqueryOutput(label, error.message));
-      throw error;
+      if (!(error instanceof CqueryOutputError)) throw error;
+      // Bazel prints what output_groups.cquery formats: output that is not that is our bug, or --bazel is no Bazel.
+      if (!(await this.answersLikeBazel())) throw new UsageError(notBazel(this.options.bazel, result.stdout));
+      throw new Error(unreadableCqueryOutput(label, error.message));
     }
+  }
+
+  /** Whether `--version` (no server) says "bazel <version>", as every Bazel does ("bazel no_version" included). */
+  private async answersLikeBazel(): Promise<boolean> {
+    const printed = await runProcess(this.options.bazel, ["--version"], this.options.cwd).catch(() => undefined);
+    return printed !== undefined && printed.exitCode === 0 && /^bazel \S+/m.test(printed.stdout);
   }
 
   private bazel(args: readonly string[]): Promise<ProcessResult> {

@@ -1,12 +1,13 @@
 // Heap dumps on disk for `heap` and the sweep: where they are (a file, a run folder, a sweep folder, or a Bazel
 // output base a crashed build left one in), and their digest (core/heap/heap-digest.ts), read from the file or from
 // the heap-digest.json a sweep already wrote next to it.
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../core/exit-codes.js";
-import { digestHeap, HEAP_DIGEST_SCHEMA, type HeapDigest } from "../core/heap/heap-digest.js";
+import { digestHeap, type HeapDigest } from "../core/heap/heap-digest.js";
 import { HprofError, readHeap } from "../core/heap/hprof.js";
 import { ARTIFACT_FILES, RUN_RECORD_FILE, RUNS_DIR } from "../core/run/run-record.js";
+import { readHeapDigestFile } from "./heap-digest-file.js";
 import { memoryShortfall, openHeapDump } from "./hprof-file.js";
 import { isFile } from "./sweep-folder.js";
 
@@ -62,7 +63,7 @@ async function runInputs(dir: string): Promise<HeapInput[]> {
 
 /** The digest of an input; InputError (one line, with the byte offset) for what is not a readable dump. */
 export async function digestOf(input: HeapInput, top: number): Promise<SourcedDigest> {
-  if (input.kind === "digest") return { source: input.path, digest: await readDigestFile(input.path) };
+  if (input.kind === "digest") return { source: input.path, digest: await readHeapDigestFile(input.path) };
   return { source: input.path, digest: await digestDumpFile(input.path, top) };
 }
 
@@ -83,19 +84,6 @@ export async function digestDumpFile(path: string, top: number): Promise<HeapDig
   } finally {
     dump.close();
   }
-}
-
-async function readDigestFile(path: string): Promise<HeapDigest> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(path, "utf8"));
-  } catch (error) {
-    throw new InputError(`${path}: not a heap digest (${error instanceof Error ? error.message : String(error)}); delete it to digest the dump again`);
-  }
-  if (typeof value !== "object" || value === null || (value as { schema?: unknown }).schema !== HEAP_DIGEST_SCHEMA) {
-    throw new InputError(`${path}: not a heap digest of schema ${HEAP_DIGEST_SCHEMA}; delete it, or digest the dump again with this version`);
-  }
-  return value as HeapDigest;
 }
 
 function mib(bytes: number): number {

@@ -11,9 +11,11 @@ import { InputError } from "../core/exit-codes.js";
 import { checkRunRecord } from "../core/run/run-record-check.js";
 import {
   RUN_RECORD_FILE,
+  RUNS_CSV_COLUMNS,
   RUNS_CSV_FILE,
   RUNS_DIR,
   RUNS_JSONL_FILE,
+  runsCsvRow,
   SWEEP_LOCK_FILE,
   SWEEP_MANIFEST_FILE,
   type RunRecord,
@@ -132,7 +134,7 @@ export async function scanRunRecords(out: string): Promise<RunRecordScan> {
       unreadable.push({ file, problem: error.message });
     }
   }
-  records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  records.sort(byId);
   return { records, unreadable };
 }
 
@@ -198,48 +200,62 @@ export async function writeRunRecord(out: string, record: RunRecord): Promise<vo
 /** runs.jsonl and runs.csv (or runs.shard-i-of-n.*), rewritten from the records in one step each. */
 export async function writeRunIndexes(out: string, records: readonly RunRecord[], shard: Shard | undefined): Promise<void> {
   const [jsonlName, csvName] = indexFileNames(shard);
-  const sorted = [...records].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sorted = [...records].sort(byId);
   await writeOutputFile(join(out, jsonlName), sorted.map((record) => `${JSON.stringify(record)}\n`).join(""));
-  const csv = stringify(sorted.map(csvRow), { header: true, columns: CSV_COLUMNS as unknown as string[], cast: { boolean: (value) => String(value) } });
+  const csv = stringify(sorted.map(runsCsvRow), { header: true, columns: [...RUNS_CSV_COLUMNS], cast: { boolean: (value) => String(value) } });
   await writeOutputFile(join(out, csvName), csv);
+}
+
+function byId(a: RunRecord, b: RunRecord): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * The finished runs of the sweep folder a sweep writes into: read from their run.json once, when the sweep
+ * starts (under its lock, so no one else adds any), then kept as each run finishes, together with the index
+ * files listing them. The indexes are rewritten from memory after every run, never from every run.json again,
+ * with the content a rewrite from run.json would give. A shard's indexes list its own runs only.
+ */
+export class SweepRecords {
+  private constructor(
+    private readonly out: string,
+    private readonly shard: { readonly shard: Shard; readonly runs: ReadonlySet<string> } | undefined,
+    private readonly byRunId: Map<string, RunRecord>,
+  ) {}
+
+  /** The folder's run records (one that cannot be read refuses the sweep: readRunRecords). */
+  static async open(out: string, shard: { readonly shard: Shard; readonly runs: ReadonlySet<string> } | undefined): Promise<SweepRecords> {
+    return new SweepRecords(out, shard, new Map((await readRunRecords(out)).map((record) => [record.id, record])));
+  }
+
+  /** Every finished run of the folder (every shard's), sorted by id. */
+  all(): RunRecord[] {
+    return [...this.byRunId.values()].sort(byId);
+  }
+
+  /** A run that just finished (its run.json written), replacing an earlier record of the same id. */
+  async add(record: RunRecord): Promise<void> {
+    this.byRunId.set(record.id, record);
+    await this.writeIndexes();
+  }
+
+  /** Deletes every run (--force on a search, whose earlier runs would steer the new one). */
+  async removeAll(): Promise<void> {
+    await rm(join(this.out, RUNS_DIR), { recursive: true, force: true });
+    this.byRunId.clear();
+  }
+
+  /** Rewrites the indexes: also repairs ones a sweep killed outright left cut or stale. */
+  async writeIndexes(): Promise<void> {
+    const listed = this.all().filter((record) => this.shard === undefined || this.shard.runs.has(record.id));
+    await writeRunIndexes(this.out, listed, this.shard?.shard);
+  }
 }
 
 export function indexFileNames(shard: Shard | undefined): [string, string] {
   if (shard === undefined) return [RUNS_JSONL_FILE, RUNS_CSV_FILE];
   const suffix = `.shard-${shard.index}-of-${shard.count}`;
   return [RUNS_JSONL_FILE.replace(/\.jsonl$/, `${suffix}.jsonl`), RUNS_CSV_FILE.replace(/\.csv$/, `${suffix}.csv`)];
-}
-
-const CSV_COLUMNS = [
-  "id",
-  "limit",
-  "limitBytes",
-  "iteration",
-  "warmup",
-  "mode",
-  "status",
-  "exitCode",
-  "signal",
-  "stoppedBy",
-  "threadDumpTaken",
-  "gcPressure",
-  "wallSeconds",
-  "startedAt",
-  "endedAt",
-  "bazelVersion",
-  "argv",
-  "artifacts",
-] as const;
-
-/** One CSV cell a column: absent values are empty, lists and objects are JSON. */
-function csvRow(record: RunRecord): Record<(typeof CSV_COLUMNS)[number], string | number | boolean> {
-  return Object.fromEntries(
-    CSV_COLUMNS.map((column) => {
-      const value = record[column];
-      if (value === null || value === undefined) return [column, ""];
-      return [column, typeof value === "object" ? JSON.stringify(value) : value];
-    }),
-  ) as Record<(typeof CSV_COLUMNS)[number], string | number | boolean>;
 }
 
 /** Deletes a folder Bazel wrote, read-only files and folders included. */

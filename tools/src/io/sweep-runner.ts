@@ -1,5 +1,6 @@
 // Runs a sweep's sub-builds: one cold build per planned run, its artifacts collected into the run folder,
-// its record written, the indexes rewritten; a grid plan in order, or the adaptive search run by run.
+// its record written and added to the indexes (io/sweep-folder.ts SweepRecords); a grid plan in order, or the
+// adaptive search run by run.
 //
 // A cold analysis, cheaply: before each run the previous server is shut down and `bazel clean` runs with
 // the run's own startup flags. The clean starts the new server (heap = this run's limit) and empties the
@@ -17,7 +18,7 @@ import { firstBazelError } from "../core/run/bazel-messages.js";
 import { sweepBuildFlags, sweepJvmFlags, type BazelVersion } from "../core/run/bazel-flags.js";
 import { DEFAULT_DIGEST_TOP } from "../core/heap/heap-digest.js";
 import { gcPressure, parseGcLog } from "../core/run/gc-log.js";
-import { ARTIFACT_FILES, RUNS_DIR, type RunArtifacts, type RunRecord } from "../core/run/run-record.js";
+import { ARTIFACT_FILES, type RunArtifacts, type RunRecord } from "../core/run/run-record.js";
 import { classifyRun } from "../core/run/run-status.js";
 import { runId, runsToDo, shardSlice, type PlannedRun, type Shard, type SweepSettings } from "../core/sweep/sweep-plan.js";
 import { nextSearchStep, type SearchConfig, type SearchStep } from "../core/sweep/threshold-search.js";
@@ -25,9 +26,9 @@ import { formatBytes, type HeapLimit } from "../core/sweep/heap-limit.js";
 import { Interrupter, killOrphanClients, killServer, runBazelCommand, serverPid } from "./bazel-process.js";
 import { checkFreeSpace, DiskFullError, freeBytes, isNoSpaceError, NO_SPACE_PATTERN } from "./disk-space.js";
 import { digestDumpFile } from "./heap-dumps.js";
-import { writeOutputFile } from "./output-file.js";
+import { writeHeapDigestFile } from "./heap-digest-file.js";
 import { runSummary } from "./run-summary.js";
-import { clearRunFolder, isFile, readRunRecords, removeTree, runFolder, writeRunIndexes, writeRunRecord } from "./sweep-folder.js";
+import { clearRunFolder, isFile, removeTree, runFolder, writeRunRecord, type SweepRecords } from "./sweep-folder.js";
 import type { ProfileLevel } from "../core/vocabulary.js";
 
 export interface SweepJob {
@@ -77,13 +78,13 @@ export interface GridOutcome {
 }
 
 /** Runs the grid plan's runs that are not finished yet (all with --force), this shard's only. */
-export async function runGrid(job: SweepJob, plan: readonly PlannedRun[], interrupter: Interrupter, observer: SweepObserver): Promise<GridOutcome> {
+export async function runGrid(job: SweepJob, plan: readonly PlannedRun[], records: SweepRecords, interrupter: Interrupter, observer: SweepObserver): Promise<GridOutcome> {
   const mine = shardSlice(plan, job.shard);
-  const existing = await readRunRecords(job.out);
-  const todo = runsToDo(mine, existing, job.force);
+  const todo = runsToDo(mine, records.all(), job.force);
   const done: RunRecord[] = [];
-  // Rewritten from run.json first: repairs an index that a sweep killed outright left cut or stale.
-  await writeRunIndexes(job.out, await shardRecords(job, new Set(mine.map((run) => run.id))), job.shard);
+  // Also when nothing runs: it repairs an index a sweep killed outright left cut or stale, and shards copied
+  // together get their own from the first sweep run there.
+  await records.writeIndexes();
   const session = new ServerSession(job);
   try {
     for (const [index, planned] of todo.entries()) {
@@ -91,11 +92,9 @@ export async function runGrid(job: SweepJob, plan: readonly PlannedRun[], interr
       observer.runStarted(index + 1, todo.length, planned);
       const record = await runOne(job, planned, interrupter, session);
       done.push(record);
-      await writeRunIndexes(job.out, await shardRecords(job, new Set(mine.map((run) => run.id))), job.shard);
+      await records.add(record);
       observer.runFinished(record);
     }
-    // Also when nothing ran: shards copied together get their runs.jsonl from the first sweep run there.
-    await writeRunIndexes(job.out, await shardRecords(job, new Set(mine.map((run) => run.id))), job.shard);
   } finally {
     await session.close();
   }
@@ -104,39 +103,35 @@ export async function runGrid(job: SweepJob, plan: readonly PlannedRun[], interr
 
 export interface SearchOutcome {
   readonly done: readonly RunRecord[];
-  readonly all: readonly RunRecord[];
   readonly step: SearchStep | undefined;
   readonly interrupted: boolean;
 }
 
 /** The adaptive search: asks the planner for the next run until it is done (or stuck, or interrupted). */
-export async function runSearch(job: SweepJob, config: SearchConfig, interrupter: Interrupter, observer: SweepObserver): Promise<SearchOutcome> {
+export async function runSearch(job: SweepJob, config: SearchConfig, records: SweepRecords, interrupter: Interrupter, observer: SweepObserver): Promise<SearchOutcome> {
   // --force redoes the whole search: its earlier runs would otherwise steer the new one.
-  if (job.force) await rm(join(job.out, RUNS_DIR), { recursive: true, force: true });
-  let records = await readRunRecords(job.out);
+  if (job.force) await records.removeAll();
   const redone = new Set<string>();
   const done: RunRecord[] = [];
-  // Rewritten from run.json first: repairs an index that a sweep killed outright left cut or stale.
-  await writeRunIndexes(job.out, records, undefined);
+  await records.writeIndexes();
   const session = new ServerSession(job);
   let step: SearchStep | undefined;
   try {
     for (let position = 1; !interrupter.interrupted; position++) {
-      step = nextSearchStep(config, records);
+      step = nextSearchStep(config, records.all());
       if (step.kind !== "run") break;
-      const planned = searchRun(step.limitBytes, step.warmup, records, redone);
+      const planned = searchRun(step.limitBytes, step.warmup, records.all(), redone);
       observer.runStarted(position, undefined, planned);
       redone.add(planned.id);
       const record = await runOne(job, planned, interrupter, session);
-      records = [...records.filter((existing) => existing.id !== record.id), record];
       done.push(record);
-      await writeRunIndexes(job.out, records, undefined);
+      await records.add(record);
       observer.runFinished(record);
     }
   } finally {
     await session.close();
   }
-  return { done, all: records, step: interrupter.interrupted ? undefined : step, interrupted: interrupter.interrupted };
+  return { done, step: interrupter.interrupted ? undefined : step, interrupted: interrupter.interrupted };
 }
 
 /** The planned run for a search probe: an interrupted run at that limit is redone under its id. */
@@ -147,12 +142,6 @@ function searchRun(limitBytes: number, warmup: boolean, records: readonly RunRec
   if (interrupted !== undefined) return { id: interrupted.id, limit, iteration: interrupted.iteration, warmup };
   const iteration = Math.max(0, ...atLimit.map((record) => record.iteration)) + 1;
   return { id: runId(limitBytes, warmup, iteration), limit, iteration, warmup };
-}
-
-/** The runs the index lists: a shard's own runs, or every run of the folder (evidence runs included). */
-async function shardRecords(job: SweepJob, ids: ReadonlySet<string>): Promise<RunRecord[]> {
-  const records = await readRunRecords(job.out);
-  return job.shard === undefined ? records : records.filter((record) => ids.has(record.id));
 }
 
 /**
@@ -348,8 +337,7 @@ async function digestHeapDump(job: SweepJob, dir: string, outOfMemory: boolean):
   let digested = false;
   if (outOfMemory) {
     try {
-      const digest = await digestDumpFile(dump, DEFAULT_DIGEST_TOP);
-      await writeOutputFile(join(dir, ARTIFACT_FILES.heapDigest), `${JSON.stringify(digest)}\n`);
+      await writeHeapDigestFile(join(dir, ARTIFACT_FILES.heapDigest), await digestDumpFile(dump, DEFAULT_DIGEST_TOP));
       digested = true;
     } catch (error) {
       if (isNoSpaceError(error)) throw error;

@@ -130,6 +130,14 @@ export function severalConfiguredTargets(label: string, count: number): string {
   );
 }
 
+export function notBazel(bazel: string, cqueryOutput: string): string {
+  const printed = cqueryOutput.trim().split("\n")[0]?.trim() ?? "";
+  return (
+    `--bazel: ${bazel} does not answer like Bazel (its cquery printed ${JSON.stringify(printed.slice(0, 80))}, and \`--version\` no Bazel version); ` +
+    `give the path of a Bazel binary`
+  );
+}
+
 export function unreadableCqueryOutput(label: string, problem: string): string {
   return `cannot read what analysis/output_groups.cquery printed for ${label}: ${problem}`;
 }

@@ -1,6 +1,7 @@
 // Wording of `heap`: a heap digest (core/heap/heap-digest.ts) as text, and the command's help.
 import type { DigestThread, Evidence, FunctionRef, HeapDigest, HolderGroup, HeapVerdict, Suspect } from "../core/heap/heap-digest.js";
 import { workspaceRelative } from "../core/blame/source-file.js";
+import { MAX_TOP } from "../core/counts.js";
 
 export const HEAP_DESCRIPTION =
   "Read a JVM heap dump of a Bazel server (the one it wrote when it ran out of memory) and say, in Starlark terms, " +
@@ -30,7 +31,7 @@ export const HEAP_OPTION_HELP = {
 } as const;
 
 export function topProblem(text: string): string {
-  return `--top: "${text}" is not a whole number from 1 to 1000`;
+  return `--top: "${text}" is not a whole number from 1 to ${MAX_TOP}`;
 }
 
 export function heapWritten(path: string, dumps: number): string {

@@ -299,3 +299,6 @@ export const ARTIFACT_LABELS: Readonly<Record<keyof RunArtifacts, string>> = {
   serverJavaLog: "java.log",
   gcLog: "GC log",
 };
+
+/** The files the Blame section links next to each crash run: what tells what it held and where it was. */
+export const CRASH_EVIDENCE: readonly (keyof RunArtifacts)[] = ["profile", "console", "heapDump", "heapDigest", "serverLog", "serverJavaLog", "gcLog"];

@@ -1,13 +1,14 @@
 // Wording and formats of `stats`: CSV (default), JSON, and the original stats.sh line ("legacy").
 import { stringify } from "csv-stringify/sync";
-import { legacyStatus, RECORD_FIELDS, type RunStats } from "../core/run/run-stats.js";
+import { STATS_RECORD_COLUMNS } from "../core/run/run-record.js";
+import { legacyStatus, type RunStats } from "../core/run/run-stats.js";
 
 export type StatsFormat = "csv" | "json" | "legacy";
 export const STATS_FORMATS: readonly StatsFormat[] = ["csv", "json", "legacy"];
 
 /** CSV columns in order; the header row uses these names, and `plot` reads them back. */
 export const STATS_COLUMNS = [
-  ...RECORD_FIELDS,
+  ...STATS_RECORD_COLUMNS,
   "profileLevel",
   "evidence",
   "profileSeconds",

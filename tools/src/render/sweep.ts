@@ -9,7 +9,7 @@ import { thresholdRole, type LeftOutReason, type Threshold } from "../core/sweep
 import { formatBytes } from "../core/sweep/heap-limit.js";
 import type { BlameResult } from "../core/blame/blame.js";
 import { evidenceWords, verdictLine } from "./blame.js";
-import type { BuildMode } from "../core/vocabulary.js";
+import { BUILD_MODES, type BuildMode } from "../core/vocabulary.js";
 
 export const SWEEP_DESCRIPTION =
   "Build a workspace again and again with different heap limits (-Xmx of the Bazel server), every build cold, " +
@@ -18,13 +18,20 @@ export const SWEEP_DESCRIPTION =
 /** The one line in the root command's list. */
 export const SWEEP_SUMMARY = "Build at several heap limits, each build cold, keeping profiles; or find the lowest heap that succeeds.";
 
+/** What each build mode does, for --mode's help (every mode of core/vocabulary.ts, in its order). */
+const MODE_HELP: Readonly<Record<BuildMode, string>> = {
+  regular: "build",
+  nobuild: "analysis only (--nobuild)",
+  skymeld: "merged analysis and execution (Bazel 6+)",
+};
+
 export const SWEEP_OPTION_HELP = {
   workspace: "the Bazel workspace to build (default: the one you run this in)",
   targets: "target pattern to build; repeat for more (default: //...)",
   limits: "heap limits: sizes (256m, 1g), ranges START..END:STEP, comma-separated",
   runs: "measured runs per limit (with --search: successes the threshold needs, default 3)",
   warmup: "warm-up runs per limit, recorded but marked as warm-ups",
-  mode: "regular: build; nobuild: analysis only (--nobuild); skymeld: merged analysis and execution (Bazel 6+)",
+  mode: BUILD_MODES.map((mode) => `${mode}: ${MODE_HELP[mode]}`).join("; "),
   config: "--config for every build; repeat for more (default: eat, this repository's memory hog; none with --workspace)",
   buildFlag: "extra build flag, e.g. --build-flag=--jobs=2; repeat for more",
   startupFlag: "extra Bazel startup flag, e.g. --startup-flag=--host_jvm_args=-XX:+UseParallelGC; repeat for more",

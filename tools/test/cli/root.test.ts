@@ -35,6 +35,9 @@ describe("memory-adventure (root command)", () => {
                                           heap.
         blame [options] <SWEEP_DIR...>    Name the Starlark function that eats the
                                           heap, from every signal a sweep left.
+        diff [options] <BASE> [NEW]       Compare two heap digests per Starlark
+                                          function; gate growth and check heap
+                                          budgets.
         help [command]                    display help for command
 
       Examples:

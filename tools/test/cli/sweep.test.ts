@@ -186,6 +186,54 @@ describe("one sweep at a time in a folder", () => {
   });
 });
 
+describe("a whole sweep, with a stand-in for Bazel", () => {
+  // Answers --version like Bazel 7.7.1; a build at -Xmx256m ends as one that ran out of memory does (Bazel's exit
+  // code 33), every other command succeeds at once. So a grid of 256m and 512m finds the threshold at 512m, and
+  // the two evidence runs go below it.
+  const standIn = join(scratch, "oom-below-512m.sh");
+  writeFileSync(
+    standIn,
+    '#!/bin/sh\ncase "$*" in *--version*) echo "bazel 7.7.1"; exit 0;; esac\ncase "$*" in *-Xmx256m*" build "*) echo "FATAL: out of memory"; exit 33;; esac\nexit 0\n',
+  );
+  chmodSync(standIn, 0o755);
+  const args = (out: string): string[] => ["sweep", "--workspace", workspace, "--bazel", standIn, "--limits", "256m,512m", "--out", out];
+
+  it("numbers the evidence runs on from the plan's, then prints the table, the threshold, the verdict and the report", async () => {
+    const out = join(scratch, "whole");
+    const result = await runCli(args(out), { cwd: scratch });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr.split("\n").filter((line) => line.startsWith("sweep: run "))).toEqual([
+      "sweep: run 1 of 2: 0256m-r01, limit 256m",
+      "sweep: run 2 of 2: 0512m-r01, limit 512m",
+      "sweep: run 3 of 4: 0256m-e01, limit 256m",
+      "sweep: run 4 of 4: 0256m-e02, limit 256m",
+    ]);
+    const lines = result.stdout.split("\n");
+    expect(lines.slice(1, 5).map((line) => line.split(/ +/).slice(0, 4).join(" "))).toEqual([
+      "0256m-r01 256m oom 33",
+      "0512m-r01 512m ok 0",
+      "0256m-e01 256m oom 33",
+      "0256m-e02 256m oom 33",
+    ]);
+    expect(lines[5]).toBe("threshold: 512m (every build succeeded from 512m up; a build failed at 256m)");
+    expect(lines[6]).toMatch(/^verdict: /);
+    expect(result.stdout).toContain(`outputs: ${out}\n`);
+    expect(result.stdout.endsWith(`report: ${join(out, "report.html")}\n`)).toBe(true);
+    expect(readFileSync(join(out, "report.html"), "utf8")).toContain(">0256m-e02</a>");
+    // The index, kept run by run, lists every run.json in id order.
+    const ids = readFileSync(join(out, "runs.jsonl"), "utf8").trimEnd().split("\n").map((line) => (JSON.parse(line) as { id: string }).id);
+    expect(ids).toEqual(["0256m-e01", "0256m-e02", "0256m-r01", "0512m-r01"]);
+    expect(readFileSync(join(out, "runs.csv"), "utf8").trimEnd().split("\n").map((line) => line.split(",")[0])).toEqual(["id", ...ids]);
+
+    // Run again, it has nothing left to do and says the same.
+    const again = await runCli(args(out), { cwd: scratch });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`sweep: resuming the sweep in ${out}`);
+    expect(again.stderr).not.toContain("sweep: run ");
+    expect(again.stdout).toBe(result.stdout);
+  }, 120_000);
+});
+
 describe("sweep into a full disk", () => {
   const full = join(scratch, "full");
   beforeAll(() => {

@@ -6,8 +6,9 @@ import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { parseGcLog, peakHeapAfterCollection } from "../../src/core/run/gc-log.js";
 import { summarizeMemoryProfile } from "../../src/core/profile/memory-profile.js";
-import { findRuns, readRunStats } from "../../src/io/run-folders.js";
-import { summarizeBep } from "../../src/io/run-summary.js";
+import { runStats } from "../../src/core/run/run-stats.js";
+import { findRuns, loadSweep } from "../../src/io/run-folders.js";
+import { runSummary, summarizeBep } from "../../src/io/run-summary.js";
 import { BAZEL_VERSIONS, sweepFixture } from "../helpers/fixtures.js";
 
 describe.each(BAZEL_VERSIONS)("run folders of the Bazel %s sweep fixture", (version) => {
@@ -46,8 +47,8 @@ describe.each(BAZEL_VERSIONS)("run folders of the Bazel %s sweep fixture", (vers
   });
 
   it("takes the peak heap from the best source there is", async () => {
-    for (const run of await findRuns(sweepFixture(version))) {
-      const stats = await readRunStats(run);
+    for (const run of (await loadSweep(sweepFixture(version), { heapDigests: false })).runs) {
+      const stats = runStats(run.record, run.summary);
       if (stats.peakHeapSource === null) continue;
       // 7.x profiles carry the JVM memory counter; 4.2.3 has neither that nor BEP memory metrics.
       if (version === "4.2.3") expect(stats.peakHeapSource).toBe("memory-profile");
@@ -62,7 +63,7 @@ describe.each(BAZEL_VERSIONS)("run folders of the Bazel %s sweep fixture", (vers
       cpSync(original!.dir, dir, { recursive: true });
       writeFileSync(join(dir, "gc.log"), gunzipSync(readFileSync(new URL(`../fixtures/bazel-${version}/gc-log/ok.log.gz`, import.meta.url))));
       const run = { dir, record: { ...original!.record, artifacts: { ...original!.record.artifacts, gcLog: "gc.log" } } };
-      const stats = await readRunStats(run);
+      const stats = runStats(run.record, await runSummary(run.dir, run.record));
       if (version === "4.2.3") {
         const text = readFileSync(join(dir, "gc.log"), "utf8");
         expect(stats).toMatchObject({ peakHeapSource: "gc-log", peakHeapBytes: peakHeapAfterCollection(parseGcLog(text)) });

@@ -1,7 +1,7 @@
 // The sweep folder on disk, on copies of the real Bazel 4.2.3 sweep fixture that are cut or edited the
 // way a crash, a killed sweep or a hand edit leaves them: what readers see, what the sweep refuses, and
 // how a resumed sweep repairs its indexes without running a build.
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +19,7 @@ import {
   readRunRecords,
   removeStaleTemporaryFiles,
   scanRunRecords,
+  SweepRecords,
   writeRunIndexes,
 } from "../../src/io/sweep-folder.js";
 import { runGrid, type SweepJob, type SweepObserver } from "../../src/io/sweep-runner.js";
@@ -168,7 +169,7 @@ describe("a resumed sweep with nothing left to run", () => {
     const whole = readFileSync(join(out, "runs.jsonl"), "utf8");
     writeFileSync(join(out, "runs.jsonl"), whole.slice(0, whole.length - 300));
     const { job: sweepJob, plan } = job(out);
-    const outcome = await runGrid(sweepJob, plan, new Interrupter(), silent);
+    const outcome = await runGrid(sweepJob, plan, await SweepRecords.open(out, undefined), new Interrupter(), silent);
     expect(outcome).toEqual({ done: [], skipped: plan.length, interrupted: false });
     const lines = readFileSync(join(out, "runs.jsonl"), "utf8").trimEnd().split("\n");
     const records = await readRunRecords(out);
@@ -184,8 +185,7 @@ describe("a resumed sweep with nothing left to run", () => {
   it("refuses a run.json edited by hand before anything else, naming it", async () => {
     const out = fixtureCopy();
     writeFileSync(runJson(out, "0256m-r01"), "{ edited");
-    const { job: sweepJob, plan } = job(out);
-    await expect(runGrid(sweepJob, plan, new Interrupter(), silent)).rejects.toThrow(`${runJson(out, "0256m-r01")}: not valid JSON`);
+    await expect(SweepRecords.open(out, undefined)).rejects.toThrow(`${runJson(out, "0256m-r01")}: not valid JSON`);
   });
 });
 
@@ -198,5 +198,56 @@ describe("writeRunIndexes", () => {
     const cell = (row: string | undefined, column: string): string => row!.split(",")[header!.split(",").indexOf(column)]!;
     expect([cell(withVerdicts, "threadDumpTaken"), cell(withVerdicts, "gcPressure")]).toEqual(["true", "false"]);
     expect([cell(without, "threadDumpTaken"), cell(without, "gcPressure")]).toEqual(["", ""]);
+  });
+});
+
+describe("SweepRecords", () => {
+  /** What runs.jsonl and runs.csv hold when rewritten from these records (the way every sweep did before). */
+  async function indexesOf(records: readonly RunRecord[], shard?: { index: number; count: number }): Promise<string[]> {
+    const dir = join(scratch, `indexes-${++copies}`);
+    await writeRunIndexes(dir, records, shard);
+    return readdirSync(dir).sort().map((name) => `${name}\n${readFileSync(join(dir, name), "utf8")}`);
+  }
+  const indexFiles = (out: string): string[] =>
+    readdirSync(out)
+      .filter((name) => /^runs\..*(jsonl|csv)$/.test(name))
+      .sort()
+      .map((name) => `${name}\n${readFileSync(join(out, name), "utf8")}`);
+
+  it("updates the indexes run by run, from memory, as a rewrite from every run.json would (order by id included)", async () => {
+    const out = fixtureCopy();
+    const all = await readRunRecords(out);
+    // The sweep starts with some runs finished; the others finish one by one, out of id order.
+    const [first, second, ...rest] = all;
+    for (const record of rest) rmSync(join(out, "runs", record.id), { recursive: true });
+    const records = await SweepRecords.open(out, undefined);
+    expect(records.all()).toEqual([first, second]);
+    await records.writeIndexes();
+    expect(indexFiles(out)).toEqual(await indexesOf([first!, second!]));
+    // No run.json is read again: one corrupted on disk now changes nothing in what the indexes say.
+    writeFileSync(runJson(out, first!.id), "{ edited");
+    const done: RunRecord[] = [first!, second!];
+    for (const record of [...rest].reverse()) {
+      await records.add(record);
+      done.push(record);
+      expect(indexFiles(out)).toEqual(await indexesOf(done));
+    }
+    expect(records.all()).toEqual(all);
+    // A run done again replaces its record.
+    const redone = { ...second!, status: "failed" as const, exitCode: 1 };
+    await records.add(redone);
+    expect(records.all()).toEqual(all.map((record) => (record.id === redone.id ? redone : record)));
+    expect(indexFiles(out)).toEqual(await indexesOf(records.all()));
+  });
+
+  it("a shard's indexes list its own runs only, under the shard's names", async () => {
+    const out = fixtureCopy();
+    rmSync(join(out, "runs.jsonl"));
+    const all = await readRunRecords(out);
+    const mine = new Set([all[0]!.id, all[2]!.id]);
+    const records = await SweepRecords.open(out, { shard: { index: 1, count: 2 }, runs: mine });
+    await records.writeIndexes();
+    expect(indexFiles(out)).toEqual(await indexesOf([all[0]!, all[2]!], { index: 1, count: 2 }));
+    expect(records.all()).toEqual(all);
   });
 });

@@ -124,6 +124,55 @@ export interface RunRecord {
   readonly artifacts: RunArtifacts;
 }
 
+/** run.json's fields as runs.csv's columns, in its order (io/sweep-folder.ts writes it with runsCsvRow). */
+export const RUNS_CSV_COLUMNS = [
+  "id",
+  "limit",
+  "limitBytes",
+  "iteration",
+  "warmup",
+  "mode",
+  "status",
+  "exitCode",
+  "signal",
+  "stoppedBy",
+  "threadDumpTaken",
+  "gcPressure",
+  "wallSeconds",
+  "startedAt",
+  "endedAt",
+  "bazelVersion",
+  "argv",
+  "artifacts",
+] as const satisfies readonly (keyof RunRecord)[];
+
+/** The ones `stats` repeats as its first columns, in its order (core/run/run-stats.ts): a subset, checked. */
+export const STATS_RECORD_COLUMNS = [
+  "id",
+  "limit",
+  "limitBytes",
+  "iteration",
+  "warmup",
+  "mode",
+  "bazelVersion",
+  "status",
+  "exitCode",
+  "wallSeconds",
+] as const satisfies readonly (typeof RUNS_CSV_COLUMNS)[number][];
+
+export type RunsCsvRow = Record<(typeof RUNS_CSV_COLUMNS)[number], string | number | boolean>;
+
+/** One runs.csv cell a column: absent values are empty, lists and objects are JSON. */
+export function runsCsvRow(record: RunRecord): RunsCsvRow {
+  return Object.fromEntries(
+    RUNS_CSV_COLUMNS.map((column) => {
+      const value = record[column];
+      if (value === null || value === undefined) return [column, ""];
+      return [column, typeof value === "object" ? JSON.stringify(value) : value];
+    }),
+  ) as RunsCsvRow;
+}
+
 /** sweep.json: the plan, enough to redo it, and what it ran on. Written before the first run. */
 export interface SweepManifest {
   readonly schema: 1;

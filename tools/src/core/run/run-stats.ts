@@ -6,7 +6,7 @@ import type { BepSummary } from "./bep.js";
 import type { GcLogSummary } from "./gc-log.js";
 import type { MemoryProfileSummary } from "../profile/memory-profile.js";
 import type { ProfileSummary } from "../profile/profile-summary.js";
-import type { RunRecord } from "./run-record.js";
+import { STATS_RECORD_COLUMNS, type RunRecord } from "./run-record.js";
 import type { ProfileLevel, RunStatus } from "../vocabulary.js";
 
 /** Where peakHeapBytes came from, best first. */
@@ -20,22 +20,8 @@ export type PeakHeapSource =
   /** --memory_profile: the largest heap in use at the end of a build phase. */
   | "memory-profile";
 
-/** The fields of run.json that `stats` repeats, in column order (its first columns). */
-export const RECORD_FIELDS = [
-  "id",
-  "limit",
-  "limitBytes",
-  "iteration",
-  "warmup",
-  "mode",
-  "bazelVersion",
-  "status",
-  "exitCode",
-  "wallSeconds",
-] as const satisfies readonly (keyof RunRecord)[];
-
 /** What run.json says of the run, then what its artifacts measured. */
-export interface RunStats extends Pick<RunRecord, (typeof RECORD_FIELDS)[number]> {
+export interface RunStats extends Pick<RunRecord, (typeof STATS_RECORD_COLUMNS)[number]> {
   /** What the run recorded; runs of sweeps from before profile levels recorded everything ("full"). */
   readonly profileLevel: ProfileLevel;
   /** An evidence run (kept out of the threshold). */
@@ -69,9 +55,9 @@ export function runStats(record: RunRecord, summaries: RunArtifactSummaries): Ru
   // A profile with no event (the server died before writing one) measured nothing: no zeros.
   const profile = summaries.profile?.eventsRecovered === 0 ? undefined : summaries.profile;
   const peak = peakHeap(summaries, record.status === "ok");
-  const fromRecord = Object.fromEntries(RECORD_FIELDS.map((field) => [field, record[field]])) as Pick<
+  const fromRecord = Object.fromEntries(STATS_RECORD_COLUMNS.map((field) => [field, record[field]])) as Pick<
     RunRecord,
-    (typeof RECORD_FIELDS)[number]
+    (typeof STATS_RECORD_COLUMNS)[number]
   >;
   return {
     ...fromRecord,
