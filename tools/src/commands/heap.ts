@@ -1,4 +1,5 @@
-// `heap PATH [--json] [--top N] [--out FILE]`: who holds the heap of a crashed Bazel server, from its heap dump.
+// `heap PATH [--json] [--top N] [--out FILE] [--pprof FILE] [--html FILE]`: who holds the heap of a crashed Bazel
+// server, from its heap dump.
 import { Command } from "commander";
 import { parseTop } from "../core/counts.js";
 import { UsageError } from "../core/exit-codes.js";
@@ -7,12 +8,14 @@ import { digestHeaps } from "../flows/heap.js";
 import { resolveUserPath } from "../io/invocation.js";
 import { PPROF_OPTION_HELP } from "../render/pprof.js";
 import { HEAP_DESCRIPTION, HEAP_HELP_FOOTER, HEAP_OPTION_HELP as HELP, HEAP_SUMMARY, topProblem } from "../render/heap.js";
+import { HEAP_HTML_OPTION_HELP } from "../render/treemap.js";
 
 interface HeapOptions {
   readonly json?: boolean;
   readonly top: string;
   readonly out?: string;
   readonly pprof?: string;
+  readonly html?: string;
 }
 
 export function heapCommand(): Command {
@@ -24,6 +27,7 @@ export function heapCommand(): Command {
     .option("--top <n>", HELP.top, String(DEFAULT_DIGEST_TOP))
     .option("--out <file>", HELP.out)
     .option("--pprof <file>", PPROF_OPTION_HELP)
+    .option("--html <file>", HEAP_HTML_OPTION_HELP)
     .addHelpText("after", HEAP_HELP_FOOTER)
     .action(async (pathArgument: string, options: HeapOptions) => {
       const top = parseTop(options.top);
@@ -34,6 +38,7 @@ export function heapCommand(): Command {
         json: options.json === true,
         out: options.out === undefined ? undefined : resolveUserPath(options.out),
         pprof: options.pprof === undefined ? undefined : resolveUserPath(options.pprof),
+        html: options.html === undefined ? undefined : resolveUserPath(options.html),
       });
     });
 }

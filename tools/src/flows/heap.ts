@@ -6,6 +6,7 @@ import { defaultWorkspace } from "../io/invocation.js";
 import { checkOutputPath, writeOutputFile } from "../io/output-file.js";
 import { sweepWorkspace } from "../io/run-folders.js";
 import { heapText, heapWritten } from "../render/heap.js";
+import { heapHtmlWritten, heapPicturePage } from "../render/treemap.js";
 
 export interface HeapRequest {
   /** A heap dump, a run or sweep folder, or a Bazel output base. */
@@ -16,11 +17,14 @@ export interface HeapRequest {
   readonly out: string | undefined;
   /** Where to write the digests as a gzipped pprof profile, too. */
   readonly pprof: string | undefined;
+  /** Where to write the picture of who holds each heap (one HTML page), too. */
+  readonly html: string | undefined;
 }
 
 export async function digestHeaps(request: HeapRequest): Promise<void> {
   if (request.out !== undefined) await checkOutputPath(request.out);
   if (request.pprof !== undefined) await checkOutputPath(request.pprof);
+  if (request.html !== undefined) await checkOutputPath(request.html);
   const digests: SourcedDigest[] = [];
   for (const input of await findHeapInputs(request.path)) digests.push(await digestOf(input, request.top));
   const workspace = await workspaceFor(request.path);
@@ -34,6 +38,10 @@ export async function digestHeaps(request: HeapRequest): Promise<void> {
     process.stderr.write(heapWritten(request.out, digests.length));
   }
   if (request.pprof !== undefined) await writeHeapProfile(request.pprof, digests, workspace);
+  if (request.html !== undefined) {
+    await writeOutputFile(request.html, heapPicturePage(digests, workspace));
+    process.stderr.write(heapHtmlWritten(request.html, digests.length));
+  }
 }
 
 /** The workspace whose .bzl files the names are shown relative to: the sweep's, else the one we run in. */

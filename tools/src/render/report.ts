@@ -10,6 +10,7 @@ import { escapeHtml } from "./plot.js";
 import { cpuCorrection, evidenceWords, signalCells, verdictLine } from "./blame.js";
 import { formatSize, functionName, percent, verdictLine as heapVerdictLine } from "./heap.js";
 import { leftOutReasonText } from "./sweep.js";
+import { heapPictureSvg, PICTURE_NOTE } from "./treemap.js";
 
 export interface ReportLink {
   readonly label: string;
@@ -85,6 +86,8 @@ tr.crash td { background: #fdecea; }
 .threshold { font-size: 1.05rem; }
 .muted { color: #666; }
 code { font-size: 0.85rem; }
+figure.heap-picture { margin: 1rem 0 2rem; }
+figure.heap-picture figcaption { font-size: 0.9rem; margin-bottom: 0.4rem; }
 `;
 
 export function reportHtml(input: ReportInput): string {
@@ -281,9 +284,21 @@ function blameSection(blame: ReportBlame): string {
     blame.crashRuns.length === 0
       ? `<p class="muted">No run ran out of memory.</p>`
       : `<table id="crashes">\n<tr><th>Run</th><th>Limit</th><th>Heap dump at the crash</th><th>Evidence</th></tr>\n${crashes.join("\n")}\n</table>`,
+    heapPictures(blame),
   ]
     .filter((part) => part !== "")
     .join("\n");
+}
+
+/** A picture of who held the heap at each crash that left a digest (render/treemap.ts). */
+function heapPictures(blame: ReportBlame): string {
+  const runs = blame.crashRuns.filter((run) => run.digest !== undefined);
+  if (runs.length === 0) return "";
+  const figures = runs.map(
+    (run) =>
+      `<figure class="heap-picture" id="heap-picture-${escapeHtml(run.id)}">\n<figcaption>${escapeHtml(`${run.id} (${run.limit}): ${heapVerdictLine(run.digest!.verdict, blame.workspace).replace(/^verdict: /, "")}`)}</figcaption>\n${heapPictureSvg(run.digest!, blame.workspace)}\n</figure>`,
+  );
+  return [`<h3>Who held the heap at each crash</h3>`, `<p class="muted">${escapeHtml(PICTURE_NOTE)}</p>`, ...figures].join("\n");
 }
 
 /** Link labels for the run's artifacts, in the order of RunArtifacts. */

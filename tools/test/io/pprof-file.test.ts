@@ -10,6 +10,7 @@ import type { HeapDigest } from "../../src/core/heap/heap-digest.js";
 import { heapProfile } from "../../src/core/heap/pprof-profile.js";
 import { writePprofFile } from "../../src/io/pprof-file.js";
 import { fixtureDigest, fixtureWorkspace, grown } from "../helpers/digests.js";
+import { dumpDigest } from "../helpers/dump-digests.js";
 
 const execFileAsync = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), "pprof-file-test-"));
@@ -62,6 +63,16 @@ describe.skipIf(!goInstalled)("go tool pprof on a written heap profile", () => {
     const line = digest.threads.flatMap((thread) => thread.frames).find((frame) => frame.function === culprit.function)!.line;
     const rows = await pprofTop(["-top", "-lines", await written("lines.pb.gz", digest)]);
     expect(rows[0]!.name).toBe(`${culprit.function} ${culprit.file}:${line}`);
+  });
+
+  it("reads objects and shallow bytes with -sample_index, from a digest that has them", async () => {
+    const fresh = dumpDigest("4.2.3", "reproduction");
+    const path = await written("objects.pb.gz", fresh);
+    const objects = await pprofTop(["-top", "-sample_index=objects", path]);
+    expect(objects[0]!.name).toBe(fresh.suspects[0]!.function);
+    expect(Number(objects[0]!.flat)).toBe(fresh.suspects[0]!.evidence.reduce((sum, evidence) => sum + ("objects" in evidence ? evidence.objects! : 0), 0));
+    const shallow = await pprofTop(["-top", "-sample_index=shallow", path]);
+    expect(shallow.map((row) => row.name)).toContain(fresh.suspects[0]!.function);
   });
 
   it("shows what grew first with -diff_base", async () => {

@@ -3,12 +3,15 @@
  * (`{ schema, dumps: [{ source, ...digest }] }`), a snapshot (the same shape plus a `snapshot` object), or the
  * heap-digest.json a sweep writes into each crashed run's folder (one digest).
  *
+ * Digests gain fields within schema 1 (holder groups' objects, shallowBytes and topTargets, and the evidence's
+ * objects and shallowBytes came later): a file without them is read as it is, and its readers do without them.
+ *
  * A digest names .bzl files as the dump did (absolute paths of the machine that built); a snapshot names them
  * relative to its workspace. Two digests are compared on the relative form (core/blame/source-file.ts), so
  * that a checkout moved, or another machine's, still matches: withRelativeFiles rewrites a digest to it.
  */
 import { workspaceRelative } from "../blame/source-file.js";
-import { HEAP_DIGEST_SCHEMA, type FunctionRef, type HeapDigest } from "./heap-digest.js";
+import { HEAP_DIGEST_SCHEMA, type FunctionRef, type HeapDigest, type HeapVerdict, type Suspect } from "./heap-digest.js";
 
 /** The schema of `heap --json`'s envelope (commands/heap.ts writes it). */
 export const HEAP_JSON_SCHEMA = 1;
@@ -54,12 +57,37 @@ export function digestDocument(value: unknown): DigestDocument {
 export function withRelativeFiles(digest: HeapDigest, workspace: string | undefined): HeapDigest {
   const file = (path: string | undefined): string | undefined => workspaceRelative(path, workspace);
   const ref = (fn: FunctionRef | undefined): FunctionRef | undefined => (fn === undefined ? undefined : { function: fn.function, file: file(fn.file) });
+  const suspect = (entry: Suspect): Suspect => ({ ...entry, file: file(entry.file) });
   return {
     ...digest,
     threads: digest.threads.map((thread) => ({ ...thread, frames: thread.frames.map((frame) => ({ ...frame, file: file(frame.file) })) })),
-    holders: digest.holders.map((holder) => ({ ...holder, function: ref(holder.function) })),
-    suspects: digest.suspects.map((suspect) => ({ ...suspect, file: file(suspect.file) })),
+    holders: digest.holders.map((holder) => ({
+      ...holder,
+      function: ref(holder.function),
+      ...(holder.providerFile === undefined ? {} : { providerFile: file(holder.providerFile) }),
+    })),
+    // Owners are described in words that name .bzl files with their lines ("local `x` of f (/ws/a.bzl:3)").
+    largest: digest.largest.map((object) => ({ ...object, owner: workspaceRelativeText(object.owner, workspace) })),
+    suspects: digest.suspects.map(suspect),
+    verdict: verdictWith(digest.verdict, suspect),
   };
+}
+
+function verdictWith(verdict: HeapVerdict, suspect: (s: Suspect) => Suspect): HeapVerdict {
+  switch (verdict.kind) {
+    case "culprit":
+      return { ...verdict, suspect: suspect(verdict.suspect), runnerUp: verdict.runnerUp === undefined ? undefined : suspect(verdict.runnerUp) };
+    case "no-single-culprit":
+      return { ...verdict, top: verdict.top.map(suspect) };
+    case "no-starlark":
+      return verdict;
+  }
+}
+
+/** Free text (an owner's description) with the workspace's absolute paths made relative to it. */
+export function workspaceRelativeText(text: string, workspace: string | undefined): string {
+  if (workspace === undefined || workspace === "") return text;
+  return text.split(workspace.endsWith("/") ? workspace : `${workspace}/`).join("");
 }
 
 /** The .bzl files a digest names (absolute or not), for finding the workspace they belong to. */
@@ -94,7 +122,23 @@ function checkedDigest(value: unknown, where: string | undefined): HeapDigest {
       Array.isArray(suspect["evidence"]);
     if (!ok) throw new NotADigestError(`${at}suspects[${index}] is not a function with retainedBytes and evidence`);
   });
+  (value["holders"] as unknown[]).forEach((holder, index) => {
+    const problem = holderProblem(holder);
+    if (problem !== undefined) throw new NotADigestError(`${at}holders[${index}] ${problem}`);
+  });
   return value as unknown as HeapDigest;
+}
+
+/** What is wrong with a holder group, in the parts profiles and pictures read; undefined when nothing is. */
+function holderProblem(holder: unknown): string | undefined {
+  if (!isObject(holder) || typeof holder["retainedBytes"] !== "number") return "is not a holder group with retainedBytes";
+  for (const count of ["objects", "shallowBytes"] as const) {
+    if (holder[count] !== undefined && typeof holder[count] !== "number") return `has a ${count} that is not a number`;
+  }
+  const targets = holder["topTargets"];
+  if (targets === undefined) return undefined;
+  const ok = Array.isArray(targets) && targets.every((target) => isObject(target) && typeof target["label"] === "string" && typeof target["retainedBytes"] === "number");
+  return ok ? undefined : "has topTargets that are not labels with retainedBytes";
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

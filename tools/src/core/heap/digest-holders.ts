@@ -3,10 +3,11 @@
  * instances, actions, configured targets and aspects). One pass down the dominator tree gives each object its
  * innermost holder; each holder then goes to a group (kind, function charged, provider, label) and objects no
  * holder dominates but only one function's holders reference are charged to that function ("shared").
+ * digest-groups.ts tallies what each holds and makes the groups.
  */
 import { CLASSES, classesOfAny, type ClassNames } from "./bazel-layouts.js";
 import { ADOPTED, type DominatorTree } from "./dominators.js";
-import { H_ACTION, H_FRAME, H_NONE, H_OWNER, H_PROVIDER, H_THREAD, type FunctionRef, type HolderGroup, type HolderKind } from "./digest-model.js";
+import { H_ACTION, H_FRAME, H_NONE, H_OWNER, H_PROVIDER, H_THREAD, type FunctionRef, type HolderKind } from "./digest-model.js";
 import { functionKey, type Names } from "./digest-names.js";
 import type { Owners } from "./digest-owners.js";
 import type { StackOwnership, StarlarkStack } from "./digest-stacks.js";
@@ -17,8 +18,12 @@ import type { ScratchPool } from "./scratch.js";
 export interface Holder {
   readonly node: number;
   readonly kind: number;
+  /** The holder object's own size. */
+  readonly shallowBytes: number;
   /** Exclusive bytes: what it retains minus what holders inside it retain. */
   bytes: number;
+  /** Exclusive objects, as bytes counts them (the holder itself included). */
+  objects: number;
 }
 
 /** Per dominator-tree vertex, the index in `holders` of its innermost holder (-1: none). */
@@ -36,7 +41,7 @@ export function innermostHolders(heap: Heap, view: HeapView, tree: DominatorTree
   const holders: Holder[] = [];
   const holderIndexOfNode = new Map<number, number>();
   const addHolder = (node: number, kind: number): number => {
-    holders.push({ node, kind, bytes: 0 });
+    holders.push({ node, kind, shallowBytes: heap.shallowBytes[node]!, bytes: 0, objects: 0 });
     holderIndexOfNode.set(node, holders.length - 1);
     return holders.length - 1;
   };
@@ -75,16 +80,14 @@ function holderKinds(heap: Heap, view: HeapView): Uint8Array {
   return kinds;
 }
 
-interface MutableGroup {
-  kind: HolderKind;
-  function: FunctionRef | undefined;
-  provider?: string;
-  providerFile?: string;
-  ownerKind?: "rule" | "aspect";
-  thread?: string;
-  retainedBytes: number;
-  instances: number;
-  labels: Map<string, number>;
+/** Which group a holder's bytes go to (digest-groups.ts adds them up). */
+export interface GroupIdentity {
+  readonly kind: HolderKind;
+  readonly function: FunctionRef | undefined;
+  readonly provider?: string;
+  readonly providerFile?: string;
+  readonly ownerKind?: "rule" | "aspect";
+  readonly thread?: string;
 }
 
 export interface PlaceContext {
@@ -101,7 +104,7 @@ export interface PlaceContext {
 function placeHolder(
   holder: Holder,
   c: PlaceContext,
-): { key: string; group: Omit<MutableGroup, "retainedBytes" | "instances" | "labels">; label: string | undefined } | undefined {
+): { key: string; group: GroupIdentity; label: string | undefined } | undefined {
   const node = holder.node;
   switch (holder.kind) {
     case H_FRAME: {
@@ -231,67 +234,4 @@ export function sharedByOneFunction(
   }
   shared[0] = -1;
   return shared;
-}
-
-/** Where the reachable objects' shallow bytes go: their holder's, a function's shared bytes, or Bazel's (by class). */
-export function tallyBytes(
-  heap: Heap,
-  tree: DominatorTree,
-  context: Int32Array,
-  shared: Int16Array | Int32Array,
-  holders: Holder[],
-  functions: number,
-): { bazelByClass: Float64Array; sharedBytes: Float64Array; reachableObjects: number } {
-  const bazelByClass = new Float64Array(heap.classes.length);
-  const sharedBytes = new Float64Array(functions);
-  let reachableObjects = 0;
-  for (let node = 0; node < heap.objectCount; node++) {
-    const v = tree.contextVertexOf(node);
-    if (v < 0) continue;
-    reachableObjects++;
-    const holder = context[v]!;
-    const bytes = heap.shallowBytes[node]!;
-    if (holder >= 0) holders[holder]!.bytes += bytes;
-    else if (shared[v]! >= 0) sharedBytes[shared[v]!] = sharedBytes[shared[v]!]! + bytes;
-    else bazelByClass[heap.classOf[node]!] = bazelByClass[heap.classOf[node]!]! + bytes;
-  }
-  return { bazelByClass, sharedBytes, reachableObjects };
-}
-
-/** Holders → groups (largest first), with the shared bytes of each function as a group of their own. */
-export function holderGroupsOf(
-  holders: readonly Holder[],
-  placements: readonly (Placement | undefined)[],
-  sharedBytes: Float64Array,
-  functionRefs: readonly FunctionRef[],
-  share: (bytes: number) => number,
-  top: number,
-): HolderGroup[] {
-  const groups = new Map<string, MutableGroup>();
-  holders.forEach((holder, index) => {
-    const placed = placements[index];
-    if (holder.bytes === 0 || placed === undefined) return;
-    let group = groups.get(placed.key);
-    if (group === undefined) groups.set(placed.key, (group = { ...placed.group, retainedBytes: 0, instances: 0, labels: new Map() }));
-    group.retainedBytes += holder.bytes;
-    group.instances++;
-    if (placed.label !== undefined) group.labels.set(placed.label, (group.labels.get(placed.label) ?? 0) + holder.bytes);
-  });
-  sharedBytes.forEach((bytes, index) => {
-    if (bytes > 0) groups.set(`shared|${index}`, { kind: "shared", function: functionRefs[index], retainedBytes: bytes, instances: 0, labels: new Map() });
-  });
-  return [...groups.values()]
-    .sort((a, b) => b.retainedBytes - a.retainedBytes)
-    .map((group) => ({
-      kind: group.kind,
-      function: group.function,
-      retainedBytes: group.retainedBytes,
-      share: share(group.retainedBytes),
-      ...(group.provider === undefined ? {} : { provider: group.provider, providerFile: group.providerFile }),
-      ...(group.ownerKind === undefined ? {} : { ownerKind: group.ownerKind }),
-      instances: group.instances,
-      targets: group.labels.size,
-      topLabels: [...group.labels].sort((a, b) => b[1] - a[1]).slice(0, top).map(([label]) => label),
-      ...(group.thread === undefined ? {} : { thread: group.thread }),
-    }));
 }

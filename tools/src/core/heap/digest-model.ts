@@ -30,7 +30,24 @@ export interface DigestThread {
 
 export type HolderKind = "frame-locals" | "in-flight" | "provider" | "action" | "analysis" | "shared";
 
-export interface HolderGroup {
+/**
+ * Besides retained bytes, what a holder group (or a suspect's evidence, or a target) measures: how many objects
+ * its holders retain (the objects the dominator tree gives them and no holder inside them, as retainedBytes
+ * counts their bytes) and the holder objects' own size (the provider instances, actions, frames themselves).
+ * Optional: digests written before they were measured lack them, and are still read.
+ */
+export interface HeldCounts {
+  readonly objects?: number;
+  readonly shallowBytes?: number;
+}
+
+/** A target (label) of a holder group, with what its holders in the group retain. */
+export interface TargetBytes extends HeldCounts {
+  readonly label: string;
+  readonly retainedBytes: number;
+}
+
+export interface HolderGroup extends HeldCounts {
   readonly kind: HolderKind;
   /** The function charged; undefined when the dump does not say (then nobody is charged). */
   readonly function: FunctionRef | undefined;
@@ -45,6 +62,8 @@ export interface HolderGroup {
   readonly instances: number;
   readonly targets: number;
   readonly topLabels: readonly string[];
+  /** topLabels with what each holds (absent in older digests). */
+  readonly topTargets?: readonly TargetBytes[];
   /** frame-locals / in-flight: the thread. */
   readonly thread?: string;
 }
@@ -59,13 +78,14 @@ export interface LargeObject {
   readonly owner: string;
 }
 
+/** Evidence of a function's holder group: its retained bytes, and the group's objects and shallow bytes. */
 export type Evidence =
-  | { readonly kind: "providers"; readonly bytes: number; readonly provider: string; readonly targets: number }
-  | { readonly kind: "actions"; readonly bytes: number; readonly count: number }
-  | { readonly kind: "frame-locals"; readonly bytes: number; readonly thread: string }
-  | { readonly kind: "in-flight"; readonly bytes: number; readonly thread: string }
-  | { readonly kind: "analysis"; readonly bytes: number }
-  | { readonly kind: "shared"; readonly bytes: number }
+  | ({ readonly kind: "providers"; readonly bytes: number; readonly provider: string; readonly targets: number } & HeldCounts)
+  | ({ readonly kind: "actions"; readonly bytes: number; readonly count: number } & HeldCounts)
+  | ({ readonly kind: "frame-locals"; readonly bytes: number; readonly thread: string } & HeldCounts)
+  | ({ readonly kind: "in-flight"; readonly bytes: number; readonly thread: string } & HeldCounts)
+  | ({ readonly kind: "analysis"; readonly bytes: number } & HeldCounts)
+  | ({ readonly kind: "shared"; readonly bytes: number } & HeldCounts)
   | { readonly kind: "on-stack"; readonly thread: string; readonly threwError: boolean; readonly line: number | undefined };
 
 export interface Suspect extends FunctionRef {

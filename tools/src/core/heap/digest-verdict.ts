@@ -2,7 +2,7 @@
  * From holder groups to suspects (per function: the bytes it holds, and whether it was on a stack at the
  * crash) and to the verdict: one culprit, several functions, or no Starlark at all.
  */
-import type { Evidence, FunctionRef, HeapVerdict, HolderGroup, Suspect } from "./digest-model.js";
+import type { Evidence, FunctionRef, HeldCounts, HeapVerdict, HolderGroup, HolderKind, Suspect } from "./digest-model.js";
 import { functionKey } from "./digest-names.js";
 import type { StarlarkStack } from "./digest-stacks.js";
 
@@ -27,24 +27,25 @@ export function suspectsOf(groups: readonly HolderGroup[], stacks: readonly Star
     if (group.function === undefined) continue;
     const suspect = entry(group.function);
     suspect.bytes += group.retainedBytes;
+    const counts = heldCounts(group);
     switch (group.kind) {
       case "provider":
-        suspect.evidence.push({ kind: "providers", bytes: group.retainedBytes, provider: group.provider ?? "?", targets: group.targets });
+        suspect.evidence.push({ kind: "providers", bytes: group.retainedBytes, provider: group.provider ?? "?", targets: group.targets, ...counts });
         break;
       case "action":
-        suspect.evidence.push({ kind: "actions", bytes: group.retainedBytes, count: group.instances });
+        suspect.evidence.push({ kind: "actions", bytes: group.retainedBytes, count: group.instances, ...counts });
         break;
       case "frame-locals":
-        suspect.evidence.push({ kind: "frame-locals", bytes: group.retainedBytes, thread: group.thread ?? "?" });
+        suspect.evidence.push({ kind: "frame-locals", bytes: group.retainedBytes, thread: group.thread ?? "?", ...counts });
         break;
       case "in-flight":
-        suspect.evidence.push({ kind: "in-flight", bytes: group.retainedBytes, thread: group.thread ?? "?" });
+        suspect.evidence.push({ kind: "in-flight", bytes: group.retainedBytes, thread: group.thread ?? "?", ...counts });
         break;
       case "analysis":
-        suspect.evidence.push({ kind: "analysis", bytes: group.retainedBytes });
+        suspect.evidence.push({ kind: "analysis", bytes: group.retainedBytes, ...counts });
         break;
       case "shared":
-        suspect.evidence.push({ kind: "shared", bytes: group.retainedBytes });
+        suspect.evidence.push({ kind: "shared", bytes: group.retainedBytes, ...counts });
         break;
     }
   }
@@ -59,6 +60,34 @@ export function suspectsOf(groups: readonly HolderGroup[], stacks: readonly Star
   return [...byFunction.values()]
     .sort((a, b) => b.bytes - a.bytes || a.fn.function.localeCompare(b.fn.function))
     .map(({ fn, bytes, evidence }) => ({ function: fn.function, file: fn.file, retainedBytes: bytes, share: share(bytes), evidence }));
+}
+
+/** The kind of holder group each kind of evidence comes from. */
+export const HOLDER_OF_EVIDENCE: Readonly<Record<Exclude<Evidence["kind"], "on-stack">, HolderKind>> = {
+  providers: "provider",
+  actions: "action",
+  "frame-locals": "frame-locals",
+  "in-flight": "in-flight",
+  analysis: "analysis",
+  shared: "shared",
+};
+
+/** The holder group behind a suspect's evidence, when the digest kept it (it keeps the largest groups only). */
+export function holderOfEvidence(holders: readonly HolderGroup[], fn: FunctionRef, evidence: Exclude<Evidence, { kind: "on-stack" }>): HolderGroup | undefined {
+  const kind = HOLDER_OF_EVIDENCE[evidence.kind];
+  return holders.find(
+    (holder) =>
+      holder.kind === kind &&
+      holder.function !== undefined &&
+      holder.function.function === fn.function &&
+      holder.function.file === fn.file &&
+      (evidence.kind !== "providers" || holder.provider === evidence.provider),
+  );
+}
+
+/** The group's objects and shallow bytes, as far as it has them. */
+function heldCounts(group: HolderGroup): HeldCounts {
+  return { ...(group.objects === undefined ? {} : { objects: group.objects }), ...(group.shallowBytes === undefined ? {} : { shallowBytes: group.shallowBytes }) };
 }
 
 export function verdictOf(suspects: readonly Suspect[], stacks: readonly StarlarkStack[], groups: readonly HolderGroup[], starlarkShare: number): HeapVerdict {

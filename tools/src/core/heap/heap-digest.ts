@@ -24,11 +24,13 @@
  *
  * The parts: digest-stacks.ts (Starlark stacks and what they alone keep alive), digest-owners.ts (configured
  * targets and aspects), digest-names.ts (function, label and provider names), digest-holders.ts (holders and
- * their groups), digest-largest.ts (the largest objects), digest-verdict.ts (suspects and verdict),
- * digest-model.ts (the records handed out), bazel-layouts.ts (the Bazel class and field names read).
+ * the group each goes to), digest-groups.ts (what each holds: bytes, objects, per target; the groups),
+ * digest-largest.ts (the largest objects), digest-verdict.ts (suspects and verdict), digest-model.ts (the
+ * records handed out), bazel-layouts.ts (the Bazel class and field names read).
  */
 import { searchHeap } from "./dominators.js";
-import { holderGroupsOf, innermostHolders, placeHolders, sharedByOneFunction, tallyBytes } from "./digest-holders.js";
+import { holderGroupsOf, tallyBytes } from "./digest-groups.js";
+import { innermostHolders, placeHolders, sharedByOneFunction } from "./digest-holders.js";
 import { describeOwner, largestObjects } from "./digest-largest.js";
 import type { DigestThread, ErrorThread, HolderGroup, HeapVerdict, LargeObject, Suspect } from "./digest-model.js";
 import { Names } from "./digest-names.js";
@@ -38,7 +40,7 @@ import { suspectsOf, verdictOf } from "./digest-verdict.js";
 import { HeapView } from "./heap-view.js";
 import { HprofError, type ByteSource, type Heap } from "./hprof.js";
 
-export type { DigestFrame, DigestThread, ErrorThread, Evidence, FunctionRef, HeapVerdict, HolderGroup, HolderKind, LargeObject, Suspect } from "./digest-model.js";
+export type { DigestFrame, DigestThread, ErrorThread, Evidence, FunctionRef, HeldCounts, HeapVerdict, HolderGroup, HolderKind, LargeObject, Suspect, TargetBytes } from "./digest-model.js";
 export { escapePreview, PREVIEW_CHARS } from "./digest-largest.js";
 export { CULPRIT_DOMINANCE, CULPRIT_MIN_SHARE } from "./digest-verdict.js";
 
@@ -108,11 +110,11 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   // Objects no holder dominates, but that only one function's holders reference (shared among its own
   // providers, say: the retained sizes of a dominator tree split nothing that is shared) → that function.
   const shared = sharedByOneFunction(tree, context, holderFunction, functionRefs.length, scratch);
-  const { bazelByClass, sharedBytes, reachableObjects } = tallyBytes(heap, tree, context, shared, holders, functionRefs.length);
+  const { bazelByClass, sharedByFunction, reachableObjects } = tallyBytes(heap, tree, context, shared, holders, functionRefs.length);
 
   // Holders → groups → suspects.
   const share = (bytes: number): number => (reachableBytes > 0 ? bytes / reachableBytes : 0);
-  const holderGroups = holderGroupsOf(holders, placements, sharedBytes, functionRefs, share, options.top);
+  const holderGroups = holderGroupsOf(holders, placements, sharedByFunction, functionRefs, share, options.top);
   const starlarkBytes = holderGroups.reduce((sum, group) => sum + group.retainedBytes, 0);
   const bazelBytes = Math.max(0, reachableBytes - starlarkBytes);
   const topClasses = [...bazelByClass.entries()]

@@ -1,14 +1,19 @@
-// Heap digests as pprof profiles, decoded back with pprof-format: sample type, the culprit's frames, labels.
+// Heap digests as pprof profiles, decoded back with pprof-format: sample types, the culprit's frames, labels, a
+// sample per target. Digests of two generations: the sweeps' fixtures (written before objects, shallow sizes and
+// per-target bytes were measured) and digests of the real dumps in bazel-*/heap-dump (with them).
 import { Profile } from "pprof-format";
 import { describe, expect, it } from "vitest";
 import { withRelativeFiles } from "../../../src/core/heap/digest-document.js";
 import type { HeapDigest, Suspect } from "../../../src/core/heap/heap-digest.js";
 import { heapProfile } from "../../../src/core/heap/pprof-profile.js";
 import { BAZEL_VERSIONS } from "../../helpers/fixtures.js";
+import { DUMP_CASES, dumpDigest } from "../../helpers/dump-digests.js";
 import { DIGEST_RUNS, fixtureDigest, fixtureWorkspace } from "../../helpers/digests.js";
 
 interface DecodedSample {
   readonly bytes: number;
+  readonly objects: number;
+  readonly shallow: number;
   /** Innermost first. */
   readonly frames: readonly { readonly name: string; readonly file: string; readonly line: number }[];
   readonly labels: ReadonlyMap<string, readonly (string | number)[]>;
@@ -31,7 +36,7 @@ function decode(bytes: Uint8Array): { profile: Profile; text: (index: unknown) =
       const fn = functions.get(Number(line.functionId))!;
       return { name: text(fn.name), file: text(fn.filename), line: Number(line.line) };
     });
-    return { bytes: Number(sample.value[0]), frames, labels };
+    return { bytes: Number(sample.value[0]), objects: Number(sample.value[1]), shallow: Number(sample.value[2]), frames, labels };
   });
   return { profile, text, samples };
 }
@@ -43,11 +48,13 @@ describe.each(cases)("the pprof profile of Bazel %s's %s crash dump", (version, 
   const { profile, text, samples } = decode(heapProfile([{ digest, source: "dump.hprof" }]));
   const holder = digest.suspects[0]!;
 
-  it("has the one sample type the digest measures, retained bytes, summing to what the functions hold", () => {
-    expect(profile.sampleType.map((type) => [text(type.type), text(type.unit)])).toEqual([["retained", "bytes"]]);
+  it("has retained bytes (the default), objects and shallow bytes, the retained bytes summing to what the functions hold", () => {
+    expect(profile.sampleType.map((type) => [text(type.type), text(type.unit)])).toEqual(SAMPLE_TYPES);
     expect(text(profile.defaultSampleType)).toBe("retained");
     expect(samples.reduce((sum, sample) => sum + sample.bytes, 0)).toBe(digest.suspects.reduce((sum, suspect) => sum + suspect.retainedBytes, 0));
     expect(samples.every((sample) => sample.bytes > 0 && !sample.labels.has("dump"))).toBe(true);
+    // This digest was written before objects and shallow sizes were measured.
+    expect(samples.every((sample) => sample.objects === 0 && sample.shallow === 0)).toBe(true);
   });
 
   it("puts the function holding most first, as each of its samples' leaf frame, with the line its thread was on", () => {
@@ -63,7 +70,7 @@ describe.each(cases)("the pprof profile of Bazel %s's %s crash dump", (version, 
     expect(locals.labels.get("thread")).toEqual([expect.any(String)]);
   });
 
-  it("labels provider samples with the provider, the implementation's kind and the targets holding most", () => {
+  it("labels provider samples with the provider, the implementation's kind and the targets holding most (no bytes per target: one sample)", () => {
     const evidence = holder.evidence.find((entry) => entry.kind === "providers");
     if (evidence?.kind !== "providers") return;
     const group = digest.holders.find((entry) => entry.kind === "provider" && entry.provider === evidence.provider && entry.function?.function === holder.function)!;
@@ -77,6 +84,56 @@ describe.each(cases)("the pprof profile of Bazel %s's %s crash dump", (version, 
       target: group.topLabels,
       targets: [evidence.targets],
     });
+  });
+});
+
+const SAMPLE_TYPES = [
+  ["retained", "bytes"],
+  ["objects", "count"],
+  ["shallow", "bytes"],
+];
+
+const dumps = BAZEL_VERSIONS.flatMap((version) => DUMP_CASES.map((name) => [version, name] as const));
+
+describe.each(dumps)("the pprof profile of Bazel %s's %s dump (a digest with objects and bytes per target)", (version, name) => {
+  const digest = dumpDigest(version, name);
+  const { profile, text, samples } = decode(heapProfile([{ digest, source: undefined }]));
+  const evidence = digest.suspects.flatMap((suspect) => suspect.evidence.flatMap((entry) => (entry.kind === "on-stack" ? [] : [{ suspect, entry }])));
+  const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
+
+  it("sums each sample type to what the functions hold", () => {
+    expect(profile.sampleType.map((type) => [text(type.type), text(type.unit)])).toEqual(SAMPLE_TYPES);
+    expect(sum(samples.map((sample) => sample.bytes))).toBe(sum(evidence.map(({ entry }) => entry.bytes)));
+    expect(sum(samples.map((sample) => sample.objects))).toBe(sum(evidence.map(({ entry }) => entry.objects!)));
+    expect(sum(samples.map((sample) => sample.shallow))).toBe(sum(evidence.map(({ entry }) => entry.shallowBytes!)));
+    expect(sum(samples.map((sample) => sample.objects))).toBeGreaterThan(0);
+  });
+
+  it("gives each target the digest kept its own sample, and the rest of the group one more", () => {
+    const culprit = digest.suspects[0]!;
+    const group = digest.holders.find((entry) => entry.kind === "provider" && entry.function?.function === culprit.function)!;
+    expect(group.topTargets!.length).toBeGreaterThan(1);
+    const ofGroup = samples.filter((sample) => sample.labels.get("provider")?.[0] === group.provider && sample.frames[0]!.name === culprit.function);
+    for (const target of group.topTargets!) {
+      const sample = ofGroup.filter((entry) => entry.labels.get("target")?.includes(target.label));
+      expect(sample).toHaveLength(1);
+      expect(sample[0]).toMatchObject({ bytes: target.retainedBytes, objects: target.objects, shallow: target.shallowBytes });
+      expect(sample[0]!.labels.get("target")).toEqual([target.label]);
+      expect(sample[0]!.labels.has("targets")).toBe(false);
+    }
+    const rest = ofGroup.filter((sample) => !sample.labels.has("target"));
+    expect(rest).toHaveLength(1);
+    expect(rest[0]!.labels.get("targets")).toEqual([group.targets - group.topTargets!.length]);
+    expect(ofGroup).toHaveLength(group.topTargets!.length + 1);
+    expect(sum(ofGroup.map((sample) => sample.bytes))).toBe(group.retainedBytes);
+    expect(sum(ofGroup.map((sample) => sample.objects))).toBe(group.objects);
+    expect(sum(ofGroup.map((sample) => sample.shallow))).toBe(group.shallowBytes);
+  });
+
+  it("still puts the function holding most first", () => {
+    const byLeaf = new Map<string, number>();
+    for (const sample of samples) byLeaf.set(sample.frames[0]!.name, (byLeaf.get(sample.frames[0]!.name) ?? 0) + sample.bytes);
+    expect([...byLeaf].sort((a, b) => b[1] - a[1])[0]).toEqual([digest.suspects[0]!.function, digest.suspects[0]!.retainedBytes]);
   });
 });
 
