@@ -297,11 +297,18 @@ describe("readHeap on real dumps, against the independent scanner", () => {
       for (let c = 0; c < heap.classCount; c++) expect(heap.classes[heap.classOf[c]!]!.name).toBe("java.lang.Class");
     });
 
-    it("gives every object exactly its non-null references, as object indices", () => {
+    it("gives every object exactly its distinct non-null references, as object indices", () => {
       const heap = heapOf(name);
       const s = scanOf(name);
       const index = scannedIndex(s);
-      const resolve = (ids: readonly bigint[]): number[] => sorted(ids.filter((target) => index.has(target)).map((target) => index.get(target)!));
+      // An object referring to one target twice (two fields, or two array slots) has one edge to it.
+      let repeats = 0;
+      const resolve = (ids: readonly bigint[]): number[] => {
+        const targets = ids.filter((target) => index.has(target)).map((target) => index.get(target)!);
+        const distinct = new Set(targets);
+        repeats += targets.length - distinct.size;
+        return sorted(distinct);
+      };
       const targetsOf = (i: number): number[] => sorted(heap.edgeTargets.subarray(heap.edgeStart[i]!, heap.edgeStart[i + 1]!));
       const mismatches: string[] = [];
       s.classes.forEach((c, i) => {
@@ -316,6 +323,7 @@ describe("readHeap on real dumps, against the independent scanner", () => {
       });
       expect(mismatches).toEqual([]);
       expect(references).toBeGreaterThan(s.objects.length / 2); // the comparison compared something
+      expect(repeats).toBeGreaterThan(100); // and repeated references among them
       expect(heap.edgeStart[heap.objectCount]).toBe(heap.edgeTargets.length);
     });
 
@@ -590,6 +598,84 @@ describe("readHeap on corrupt input", () => {
     expect(thrown).toBeInstanceOf(HprofError);
     const last = s.subRecords.filter((sub) => sub.offset < segment.end).at(-1)!;
     expect((thrown as HprofError).offset).toBe(last.offset);
+  });
+});
+
+describe("readHeap on small dumps made of the shapes dump's sub-records", () => {
+  /** The shapes dump's header, one HEAP DUMP SEGMENT holding `subRecords`, and HEAP DUMP END. */
+  function segmentDump(subRecords: readonly Uint8Array[]): { bytes: Uint8Array; offsets: number[] } {
+    const s = scanOf("shapes");
+    const header = s.bytes.subarray(0, s.bytes.indexOf(0) + 13);
+    const body = subRecords.reduce((sum, sub) => sum + sub.length, 0);
+    const bytes = new Uint8Array(header.length + 9 + body + 9);
+    bytes.set(header);
+    bytes[header.length] = 0x1c;
+    new DataView(bytes.buffer).setUint32(header.length + 5, body);
+    const offsets: number[] = [];
+    let at = header.length + 9;
+    for (const sub of subRecords) {
+      offsets.push(at);
+      bytes.set(sub, at);
+      at += sub.length;
+    }
+    bytes[at] = 0x2c;
+    return { bytes, offsets };
+  }
+  /** A PRIMITIVE ARRAY DUMP of no bytes, with id `id` (8-byte ids). */
+  const emptyByteArray = (id: bigint): Uint8Array => {
+    const sub = new Uint8Array(1 + 8 + 4 + 4 + 1);
+    const view = new DataView(sub.buffer);
+    sub[0] = 0x23;
+    view.setBigUint64(1, id);
+    sub[17] = 8; // byte[]
+    return sub;
+  };
+  const firstClassDump = (): Uint8Array => {
+    const c = scanOf("shapes").classes[0]!;
+    return scanOf("shapes").bytes.slice(c.offset, c.end);
+  };
+
+  it("objects without any class are corrupt: HprofError at the first object (no class index to give them)", () => {
+    const { bytes, offsets } = segmentDump([emptyByteArray(8n), emptyByteArray(16n)]);
+    let thrown: unknown;
+    try {
+      readHeap(bytesSource(bytes));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(HprofError);
+    expect((thrown as HprofError).message).toMatch(/no class/);
+    expect((thrown as HprofError).offset).toBe(offsets[0]);
+  });
+
+  it("finds each of a few objects whose ids lie more than 2^34 bytes apart", () => {
+    // Compact ids (id / 8) spanning more than 2^31 with fewer than 8 objects: the id buckets are 2^31 wide at most.
+    const ids = [8n, 2n ** 35n - 8n];
+    const heap = readHeap(bytesSource(segmentDump([firstClassDump(), ...ids.map(emptyByteArray)]).bytes));
+    expect(heap.truncated).toBe(false);
+    expect(ids.map((id) => heap.indexOf(Number(id)))).toEqual([heap.classCount, heap.classCount + 1]);
+    expect(ids.map((_, n) => heap.idOf(heap.classCount + n))).toEqual(ids.map(Number));
+  });
+
+  it("reads a super class cycle (corrupt) with each class's fields once in a layout", () => {
+    const s = scanOf("shapes");
+    const [a, b] = s.classes.filter((c) => c.fields.length > 0);
+    const withSuper = (c: ScannedClass, superId: bigint): Uint8Array => {
+      const sub = s.bytes.slice(c.offset, c.end);
+      new DataView(sub.buffer).setBigUint64(1 + 8 + 4, superId);
+      return sub;
+    };
+    const heap = readHeap(bytesSource(segmentDump([withSuper(a!, b!.id), withSuper(b!, a!.id)]).bytes));
+    expect(heap.classes.map((c) => c.superClass)).toEqual([1, 0]);
+    expect(heap.classes[0]!.allFields).toHaveLength(a!.fields.length + b!.fields.length);
+    expect(heap.classes[1]!.allFields).toHaveLength(a!.fields.length + b!.fields.length);
+    expect(heap.classes[0]!.dumpInstanceBytes).toBe(heap.classes[1]!.dumpInstanceBytes);
+  });
+
+  it("finds each of a few objects whose ids lie 2^53 apart (past where the difference of two doubles is exact)", () => {
+    const ids = [8n, 2n ** 53n + 8n];
+    const heap = readHeap(bytesSource(segmentDump([firstClassDump(), ...ids.map(emptyByteArray)]).bytes));
+    expect(ids.map((id) => heap.indexOf(Number(id)))).toEqual([heap.classCount, heap.classCount + 1]);
   });
 });
 

@@ -1,0 +1,238 @@
+/**
+ * The two indexes the Heap answers from after the pass: id → object index (IdLookup) and object → file offset
+ * (ObjectOffsets, from every 64th object's offset and a short walk).
+ */
+import { readClassDump } from "./hprof-classes.js";
+import { Cursor } from "./hprof-cursor.js";
+import { CLASS_DUMP, compactId, INSTANCE_DUMP, OBJECT_ARRAY_DUMP, PRIMITIVE_ARRAY_DUMP, PRIMITIVE_ELEMENT_BYTES, rootBodyBytes, type ByteSource } from "./hprof-format.js";
+
+/** Every 2^CHECKPOINT_SHIFT-th object's file offset is kept; the others are found by walking from it. */
+export const CHECKPOINT_SHIFT = 6;
+export const CHECKPOINT_MASK = (1 << CHECKPOINT_SHIFT) - 1;
+/**
+ * Bytes read at a time while walking from a checkpoint: the 63 records at most between two checkpoints average
+ * about 4 KB in a Bazel heap (a big array among them is skipped by seeking, not read).
+ */
+const OFFSET_WALK_WINDOW = 8192;
+
+/** Skips one sub-record whose tag was just read. */
+function skipSubRecord(cursor: Cursor, code: number, idSize: number, end: number): void {
+  if (code === INSTANCE_DUMP) {
+    cursor.ensure(2 * idSize + 8);
+    cursor.skip(2 * idSize + 4);
+    const bytes = cursor.u4();
+    cursor.seek(cursor.offset + bytes);
+  } else if (code === OBJECT_ARRAY_DUMP) {
+    cursor.ensure(2 * idSize + 8);
+    cursor.skip(idSize + 4);
+    const length = cursor.u4();
+    cursor.seek(cursor.offset + idSize + length * idSize);
+  } else if (code === PRIMITIVE_ARRAY_DUMP) {
+    cursor.ensure(idSize + 9);
+    cursor.skip(idSize + 4);
+    const length = cursor.u4();
+    cursor.seek(cursor.offset + 1 + length * (PRIMITIVE_ELEMENT_BYTES[cursor.buf[cursor.pos]!] ?? 0));
+  } else if (code === CLASS_DUMP) {
+    readClassDump(cursor, end, idSize, cursor.offset, undefined);
+  } else {
+    cursor.seek(cursor.offset + Math.max(0, rootBodyBytes(code, idSize)));
+  }
+}
+
+/**
+ * File offsets of instances and arrays: every 64th kept (8 bytes per 64 objects), the rest found by walking
+ * sub-records forward from there, with a cursor and small window of its own (the source's buffer may have been
+ * reused since any earlier read). The pass checked every record on the way, so the walk needs no checks.
+ */
+export class ObjectOffsets {
+  private readonly segmentStarts: Float64Array;
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly idSize: number,
+    private readonly segments: readonly { readonly start: number; readonly end: number }[],
+    private readonly checkpoints: Float64Array,
+  ) {
+    this.segmentStarts = Float64Array.from(segments, (segment) => segment.start);
+  }
+
+  /** The offset of the n-th instance or array. */
+  of(n: number): number {
+    const checkpoint = this.checkpoints[n >>> CHECKPOINT_SHIFT]!;
+    let remaining = n & CHECKPOINT_MASK;
+    if (remaining === 0) return checkpoint;
+    // The segment holding the checkpoint: the last one starting at or before it.
+    let low = 0;
+    let high = this.segmentStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >>> 1;
+      if (this.segmentStarts[middle]! <= checkpoint) low = middle;
+      else high = middle - 1;
+    }
+    let segment = low;
+    const cursor = new Cursor(this.source, this.idSize, OFFSET_WALK_WINDOW);
+    cursor.seek(checkpoint);
+    while (true) {
+      if (cursor.offset >= this.segments[segment]!.end) {
+        segment++;
+        cursor.seek(this.segments[segment]!.start);
+        continue;
+      }
+      const offset = cursor.offset;
+      cursor.ensure(1);
+      const code = cursor.u1();
+      if (code === INSTANCE_DUMP || code === OBJECT_ARRAY_DUMP || code === PRIMITIVE_ARRAY_DUMP) {
+        if (remaining === 0) return offset;
+        remaining--;
+      }
+      skipSubRecord(cursor, code, this.idSize, this.segments[segment]!.end);
+    }
+  }
+}
+
+/**
+ * id → object index. Instance and array ids are sorted (a sorted copy is made when the dump was not). The id
+ * range is cut into buckets 2^shift ids wide, about 4 to 8 objects each: a table of each bucket's first position
+ * narrows a search to a handful of entries, and each compact id is kept as its offset within its bucket
+ * (1 byte each in a Bazel heap instead of 4: 28 MB less in a 640 MB dump). Class ids, few, are in a Map.
+ */
+export class IdLookup {
+  private readonly compact: boolean;
+  /** Compact ids: each one's offset within its bucket. */
+  private readonly residues: Uint8Array | Uint16Array | Uint32Array;
+  /** Ids that are not compact: all of them, sorted. */
+  private readonly full: Float64Array;
+  /** sorted position → object number, when the dump's order was not sorted. */
+  private readonly order: Uint32Array | undefined;
+  /** object number → sorted position, built on first use (idAt of an unsorted dump). */
+  private positionOf: Uint32Array | undefined;
+  private readonly bucketStart: Uint32Array;
+  private readonly bucketShift: number;
+  private readonly bucketWidth: number;
+  private readonly min: number;
+
+  constructor(
+    ids: { readonly compact: boolean; readonly values: Uint32Array | Float64Array },
+    private readonly classIndexById: ReadonlyMap<number, number>,
+    private readonly firstObject: number,
+  ) {
+    this.compact = ids.compact;
+    let values = ids.values;
+    let sorted = true;
+    for (let i = 1; sorted && i < values.length; i++) if (values[i]! <= values[i - 1]!) sorted = false;
+    if (sorted) {
+      this.order = undefined;
+    } else {
+      const unsorted = values;
+      const order = new Uint32Array(unsorted.length);
+      for (let i = 0; i < order.length; i++) order[i] = i;
+      order.sort((a, b) => unsorted[a]! - unsorted[b]!);
+      const copy = unsorted instanceof Uint32Array ? new Uint32Array(unsorted.length) : new Float64Array(unsorted.length);
+      for (let i = 0; i < order.length; i++) copy[i] = unsorted[order[i]!]!;
+      values = copy;
+      this.order = order;
+    }
+    const count = values.length;
+    const min = count > 0 ? values[0]! : 0;
+    const range = count > 0 ? values[count - 1]! - min + 1 : 1;
+    // Compact ids are bucketed with >>>, whose shift counts only to 31 (a shift of 32 would be one of 0).
+    const maxShift = this.compact ? 31 : 64;
+    let shift = 0;
+    while (shift < maxShift && 2 ** shift * Math.max(1, Math.floor(count / 4)) < range) shift++;
+    this.min = min;
+    this.bucketShift = shift;
+    this.bucketWidth = 2 ** shift;
+    const bucketOf = (value: number): number => (this.compact ? (value - min) >>> shift : Math.floor((value - min) / this.bucketWidth));
+    // Up to the largest id's own bucket (the range, a double, may have rounded down past 2^53).
+    const buckets = count > 0 ? bucketOf(values[count - 1]!) + 1 : 1;
+    this.bucketStart = new Uint32Array(buckets + 1);
+    const mask = this.bucketWidth - 1;
+    if (this.compact) {
+      const residues = shift <= 8 ? new Uint8Array(count) : shift <= 16 ? new Uint16Array(count) : new Uint32Array(count);
+      for (let i = 0; i < count; i++) residues[i] = (values[i]! - min) & mask;
+      this.residues = residues;
+      this.full = new Float64Array(0);
+    } else {
+      this.residues = new Uint8Array(0);
+      this.full = values as Float64Array;
+    }
+    // Each bucket's first position: where the first id at or past its lowest id sits.
+    let bucket = 0;
+    for (let i = 0; i < count; i++) {
+      const own = bucketOf(values[i]!);
+      while (bucket < own) this.bucketStart[++bucket] = i;
+    }
+    while (bucket < buckets) this.bucketStart[++bucket] = count;
+  }
+
+  /** The object index of a full id, or -1. */
+  indexOf(id: number): number {
+    if (!this.compact) return this.search(id, id);
+    const value = compactId(id);
+    return value >= 0 ? this.search(value, id) : (this.classIndexById.get(id) ?? -1);
+  }
+
+  /** The object index of a compact id (id / 8), or -1. */
+  indexOfCompact(value: number): number {
+    return this.compact ? this.search(value, value * 8) : this.search(value * 8, value * 8);
+  }
+
+  private search(key: number, id: number): number {
+    const offset = key - this.min;
+    if (offset >= 0) {
+      if (this.compact) {
+        const bucket = offset >>> this.bucketShift;
+        if (bucket < this.bucketStart.length - 1) {
+          const residue = offset & (this.bucketWidth - 1);
+          const residues = this.residues;
+          let low = this.bucketStart[bucket]!;
+          let high = this.bucketStart[bucket + 1]!;
+          while (low < high) {
+            const middle = (low + high) >>> 1;
+            const value = residues[middle]!;
+            if (value < residue) low = middle + 1;
+            else if (value > residue) high = middle;
+            else return this.firstObject + (this.order === undefined ? middle : this.order[middle]!);
+          }
+        }
+      } else {
+        const bucket = Math.floor(offset / this.bucketWidth);
+        if (bucket < this.bucketStart.length - 1) {
+          const full = this.full;
+          let low = this.bucketStart[bucket]!;
+          let high = this.bucketStart[bucket + 1]!;
+          while (low < high) {
+            const middle = (low + high) >>> 1;
+            const value = full[middle]!;
+            if (value < key) low = middle + 1;
+            else if (value > key) high = middle;
+            else return this.firstObject + (this.order === undefined ? middle : this.order[middle]!);
+          }
+        }
+      }
+    }
+    return this.classIndexById.get(id) ?? -1;
+  }
+
+  /** The full id of the n-th instance or array (file order). */
+  idAt(n: number): number {
+    let position = n;
+    if (this.order !== undefined) {
+      if (this.positionOf === undefined) {
+        this.positionOf = new Uint32Array(this.order.length);
+        for (let i = 0; i < this.order.length; i++) this.positionOf[this.order[i]!] = i;
+      }
+      position = this.positionOf[n]!;
+    }
+    if (!this.compact) return this.full[position]!;
+    // The bucket holding the position: the last one starting at or before it.
+    let low = 0;
+    let high = this.bucketStart.length - 2;
+    while (low < high) {
+      const middle = (low + high + 1) >>> 1;
+      if (this.bucketStart[middle]! <= position) low = middle;
+      else high = middle - 1;
+    }
+    return (this.min + low * this.bucketWidth + this.residues[position]!) * 8;
+  }
+}
