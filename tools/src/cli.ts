@@ -6,6 +6,7 @@ import { diffCommand } from "./commands/diff.js";
 import { heapCommand } from "./commands/heap.js";
 import { plotCommand } from "./commands/plot.js";
 import { reportCommand } from "./commands/report.js";
+import { snapshotCommand } from "./commands/snapshot.js";
 import { statsCommand } from "./commands/stats.js";
 import { sweepCommand } from "./commands/sweep.js";
 import { ExitCode, ExitWith, InputError, UsageError } from "./core/exit-codes.js";
@@ -24,6 +25,7 @@ function program(): Command {
   root.addCommand(heapCommand());
   root.addCommand(blameCommand());
   root.addCommand(diffCommand());
+  root.addCommand(snapshotCommand());
   return withErrorHandling(root);
 }
 

@@ -1,7 +1,6 @@
 // `sweep`: real sub-builds across heap limits, a grid or an adaptive threshold search (issue 4). This parses the
 // options into a request; flows/sweep.ts runs it.
 import { Command, Option } from "commander";
-import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parseCount } from "../core/counts.js";
 import { DurationSyntaxError, parseDuration } from "../core/duration.js";
@@ -11,7 +10,8 @@ import { parseShard, planFingerprint, ShardSyntaxError, type SweepSettings } fro
 import type { SearchConfig } from "../core/sweep/threshold-search.js";
 import { BUILD_MODES, type BuildMode, DEFAULT_PROFILE_LEVEL, PROFILE_LEVELS, type ProfileLevel } from "../core/vocabulary.js";
 import { sweep, type SweepRequest } from "../flows/sweep.js";
-import { defaultWorkspace, findWorkspaceRoot, MEASUREMENTS_DIR, resolveUserPath } from "../io/invocation.js";
+import { defaultWorkspace, MEASUREMENTS_DIR, resolveUserPath } from "../io/invocation.js";
+import { collect, DEFAULT_BUILD, parseBuildOptions } from "./build-options.js";
 import {
   countProblemMessage,
   durationProblemMessage,
@@ -19,7 +19,6 @@ import {
   KEEP_WITHOUT_DUMPS,
   limitProblemMessage,
   NOTHING_TO_RUN,
-  notAWorkspace,
   RESOLUTION_WITHOUT_SEARCH,
   resolutionProblemMessage,
   SHARD_WITH_SEARCH,
@@ -28,7 +27,6 @@ import {
   SWEEP_HELP_FOOTER,
   SWEEP_OPTION_HELP as HELP,
   SWEEP_SUMMARY,
-  targetProblemMessage,
 } from "../render/sweep.js";
 
 /**
@@ -38,7 +36,7 @@ import {
  * light profile the threshold is the build's own (README, `npm run bench:fidelity`): 336m–368m on Bazel 4.2.3,
  * 272m–288m on 7.7.1. Far below it (128m) a server dies slowly, thrashing or hanging for over a minute. Retune here.
  */
-export const DEFAULT_PLAN = { limits: "256m,384m,1g", runs: 1, warmup: 0, configs: ["eat"], targets: ["//..."] } as const;
+export const DEFAULT_PLAN = { limits: "256m,384m,1g", runs: 1, warmup: 0, ...DEFAULT_BUILD } as const;
 /**
  * Two full-profile runs just below the threshold: their crashed profiles record every Starlark call, so the
  * calls the crash cut short can be reconstructed (blame's in-flight signal) even without a heap dump, which a
@@ -74,8 +72,6 @@ interface SweepOptions {
   readonly keepHeapDumps?: boolean;
   readonly showConsole?: boolean;
 }
-
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function sweepCommand(): Command {
   return new Command("sweep")
@@ -127,29 +123,22 @@ async function parseRequest(options: SweepOptions): Promise<SweepRequest> {
   const runs = count("--runs", options.runs ?? String(options.search ? DEFAULT_SEARCH_REPEATS : DEFAULT_PLAN.runs), options.search ? 1 : 0);
   const warmup = count("--warmup", options.warmup, 0);
   if (runs + warmup === 0) throw new UsageError(NOTHING_TO_RUN);
-  for (const target of options.targets ?? []) {
-    // Patterns go to Bazel as arguments, never through a shell; none has whitespace, so one that does
-    // is several patterns in one --targets (or a command line pasted by mistake).
-    if (target.trim() === "" || /[\s\u0000-\u001f]/.test(target)) throw new UsageError(targetProblemMessage(target));
-  }
+  const build = await parseBuildOptions(options);
   const resolution = options.search ? parseResolution(options.resolution ?? DEFAULT_RESOLUTION) : undefined;
 
-  const workspace = options.workspace === undefined ? defaultWorkspace() : await workspaceRoot(resolveUserPath(options.workspace));
-  const configs = options.config ?? (options.workspace === undefined ? [...DEFAULT_PLAN.configs] : []);
-  const bazel = options.bazel.includes("/") ? resolveUserPath(options.bazel) : options.bazel;
   const low = limits[0]!;
   const high = limits[limits.length - 1]!;
   const settings: SweepSettings = {
-    workspace,
-    bazel,
-    targets: options.targets ?? [...DEFAULT_PLAN.targets],
+    workspace: build.workspace,
+    bazel: build.bazel,
+    targets: [...build.targets],
     limits: resolution === undefined ? limits.map((limit) => limit.spelling) : [low.spelling, high.spelling],
     runs,
     warmup,
     mode: options.mode,
-    configs,
-    buildFlags: options.buildFlag ?? [],
-    startupFlags: options.startupFlag ?? [],
+    configs: [...build.configs],
+    buildFlags: [...build.buildFlags],
+    startupFlags: [...build.startupFlags],
     timeoutSeconds,
     search: resolution === undefined ? null : { resolution: resolution.spelling, repeats: runs },
     profile: options.profile,
@@ -172,18 +161,6 @@ async function parseRequest(options: SweepOptions): Promise<SweepRequest> {
     keepHeapDumps: options.keepHeapDumps === true,
     showConsole: options.showConsole === true,
   };
-}
-
-async function workspaceRoot(path: string): Promise<string> {
-  if (!(await stat(path).catch(() => undefined))?.isDirectory()) throw new UsageError(notAWorkspace(path));
-  try {
-    const root = findWorkspaceRoot(path);
-    if (root !== path) throw new UsageError(notAWorkspace(path));
-    return root;
-  } catch (error) {
-    if (error instanceof UsageError) throw new UsageError(notAWorkspace(path));
-    throw error;
-  }
 }
 
 function parseResolution(text: string): HeapLimit {

@@ -83,7 +83,8 @@ async function readDigest(role: string, path: string): Promise<ReadDigest> {
   return { path, source: dump.source, digest, totals: digestTotals(digest) };
 }
 
-async function readBudget(path: string): Promise<Budget> {
+/** A budget file, parsed; InputError naming the file and what is wrong (also `snapshot --budget`). */
+export async function readBudget(path: string): Promise<Budget> {
   const value = await readJsonFile(path, "a heap budget (JSON)");
   try {
     return parseBudget(value);

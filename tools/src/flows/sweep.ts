@@ -283,7 +283,8 @@ function orderLike(records: readonly RunRecord[], plan: readonly PlannedRun[]): 
   return [...records].sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
 }
 
-async function detectVersion(bazel: string, workspace: string, outputBase: string): Promise<BazelVersion> {
+/** The version of `bazel`, probed in a server of `outputBase` if need be; every failure is one UsageError (also `snapshot`'s). */
+export async function detectVersion(bazel: string, workspace: string, outputBase: string): Promise<BazelVersion> {
   try {
     return await detectBazelVersion(bazel, { workspace, startupFlags: [`--output_base=${outputBase}`, `--max_idle_secs=${MAX_IDLE_SECS}`] });
   } catch (error) {

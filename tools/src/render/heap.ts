@@ -1,6 +1,7 @@
 // Wording of `heap`: a heap digest (core/heap/heap-digest.ts) as text, and the command's help.
 import type { DigestThread, Evidence, FunctionRef, HeapDigest, HolderGroup, HeapVerdict, Suspect } from "../core/heap/heap-digest.js";
 import { workspaceRelative } from "../core/blame/source-file.js";
+import { workspaceRelativeText } from "../core/heap/digest-document.js";
 import { MAX_TOP } from "../core/counts.js";
 
 export const HEAP_DESCRIPTION =
@@ -59,13 +60,6 @@ export function functionName(fn: FunctionRef | undefined, workspace: string | un
   return file === undefined ? fn.function : `${fn.function} (${file})`;
 }
 
-/** Absolute .bzl paths in a free-text owner description, made workspace-relative. */
-function relativeText(text: string, workspace: string | undefined): string {
-  if (workspace === undefined) return text;
-  const root = workspace.endsWith("/") ? workspace : `${workspace}/`;
-  return text.split(root).join("");
-}
-
 export function heapText(source: string, digest: HeapDigest, workspace: string | undefined, top: number): string {
   const lines: string[] = [];
   const { dump } = digest;
@@ -81,19 +75,25 @@ export function heapText(source: string, digest: HeapDigest, workspace: string |
   if (digest.errorThread !== undefined && !digest.errorThread.inStarlark) {
     lines.push(`  the OutOfMemoryError was thrown on ${digest.errorThread.name}, outside Starlark: ${digest.errorThread.javaFrames.slice(0, 3).join(" < ")}`);
   }
-  lines.push("", "Who holds the heap (retained bytes, share of the reachable heap):");
-  for (const group of digest.holders.slice(0, top)) lines.push(`  ${sizeColumn(group.retainedBytes)}  ${percent(group.share).padStart(6)}  ${holderText(group, workspace)}`);
-  const bazelClasses = digest.bazel.topClasses.slice(0, 3).map((entry) => `${shortClass(entry.className)} ${formatSize(entry.bytes)}`).join(", ");
-  lines.push(`  ${sizeColumn(digest.bazel.retainedBytes)}  ${percent(digest.bazel.share).padStart(6)}  Bazel's own structures, no Starlark holder (${bazelClasses})`);
+  lines.push("", ...holderLines(digest, workspace, top));
   lines.push("", "Largest objects:");
   for (const object of digest.largest.slice(0, top)) {
     const retains = object.retainedBytes > object.shallowBytes * 1.5 ? ` (retains ${formatSize(object.retainedBytes)})` : "";
     const preview = object.preview === undefined ? "" : `  "${object.preview}"`;
     lines.push(`  ${sizeColumn(object.shallowBytes)}  ${shortClass(object.className)}${retains}${preview}`);
-    lines.push(`             ${relativeText(object.owner, workspace)}`);
+    lines.push(`             ${workspaceRelativeText(object.owner, workspace)}`);
   }
   lines.push("", verdictLine(digest.verdict, workspace));
   return `${lines.join("\n")}\n`;
+}
+
+/** "Who holds the heap": the largest holder groups, then what is Bazel's own (also `snapshot`'s). */
+export function holderLines(digest: HeapDigest, workspace: string | undefined, top: number): string[] {
+  const lines = ["Who holds the heap (retained bytes, share of the reachable heap):"];
+  for (const group of digest.holders.slice(0, top)) lines.push(`  ${sizeColumn(group.retainedBytes)}  ${percent(group.share).padStart(6)}  ${holderText(group, workspace)}`);
+  const bazelClasses = digest.bazel.topClasses.slice(0, 3).map((entry) => `${shortClass(entry.className)} ${formatSize(entry.bytes)}`).join(", ");
+  lines.push(`  ${sizeColumn(digest.bazel.retainedBytes)}  ${percent(digest.bazel.share).padStart(6)}  Bazel's own structures, no Starlark holder (${bazelClasses})`);
+  return lines;
 }
 
 function sizeColumn(bytes: number): string {

@@ -46,6 +46,7 @@ writeFileSync(at("text.hprof"), "this is no heap dump\n");
 writeFileSync(at("id5.hprof"), Buffer.concat([Buffer.from("JAVA PROFILE 1.0.2\0"), Buffer.from([0, 0, 0, 5]), Buffer.alloc(8)]));
 writeFileSync(at("cut-header.hprof"), Buffer.concat([Buffer.from("JAVA PROFILE 1.0.2\0"), Buffer.from([0, 0])]));
 mkdirSync(at("cache"));
+writeFileSync(at("misspelt-budget.json"), JSON.stringify({ fucntions: [{ function: "f", max: "1m" }] }));
 
 /** Stand-ins for a --bazel that is not Bazel. */
 function script(name: string, body: string, mode = 0o755): string {
@@ -237,6 +238,22 @@ const BAD_INPUTS: Readonly<Record<string, readonly BadInput[]>> = {
     { why: "an unknown signal to leave out", args: ["blame", at("sweep"), "--without", "astrology"], says: /^--without: "astrology" is not a signal; use one of heap, oom-stack, in-flight, gc, over-representation, cpu$/ },
     { why: "--top in words", args: ["blame", at("sweep"), "--top", "ten"], says: /^--top: "ten" is not a whole number from 1 to 1000$/ },
     { why: "--out through a file", args: ["blame", at("sweep"), "--out", at("a-file", "blame.txt")], says: /^cannot write .*\/a-file\/blame\.txt \(ENOTDIR: part of that path is a file/ },
+  ],
+  snapshot: [
+    { why: "a workspace that does not exist", args: ["snapshot", "--workspace", at("no-such-ws"), ...out("s.json")], says: /^--workspace: .*\/no-such-ws is not a Bazel workspace/ },
+    { why: "a workspace without WORKSPACE or MODULE.bazel", args: ["snapshot", "--workspace", at("not-a-workspace"), ...out("s.json")], says: /^--workspace: .*\/not-a-workspace is not a Bazel workspace \(no MODULE\.bazel/ },
+    { why: "a workspace that is a file", args: ["snapshot", "--workspace", at("a-file"), ...out("s.json")], says: /^--workspace: .*\/a-file is not a Bazel workspace/ },
+    { why: "an unknown mode", args: ["snapshot", "--workspace", workspace, "--mode", "fast", ...out("s.json")], says: /^option '--mode <mode>' argument 'fast' is invalid\. Allowed choices are regular, nobuild, skymeld \(see --help\)$/ },
+    { why: "a target with shell metacharacters, taken literally", args: ["snapshot", "--workspace", workspace, "--targets", "//foo;rm -rf x", ...out("s.json")], says: /^--targets: "\/\/foo;rm -rf x" holds whitespace/ },
+    { why: "an --out that is a folder", args: ["snapshot", "--workspace", workspace, ...out("a-folder.svg")], says: /^cannot write .*\/a-folder\.svg \(EISDIR: that is a folder; give a file name\)$/ },
+    { why: "an --out through a file", args: ["snapshot", "--workspace", workspace, ...out("a-file/s.json")], says: /^cannot write .*\/a-file\/s\.json \(ENOTDIR: part of that path is a file/ },
+    { why: "a --pprof that is a folder", args: ["snapshot", "--workspace", workspace, ...out("s.json"), "--pprof", at("a-folder.svg")], says: /^cannot write .*\/a-folder\.svg \(EISDIR/ },
+    { why: "a budget that does not exist", args: ["snapshot", "--workspace", workspace, ...out("s.json"), "--budget", at("no-such-budget.json")], says: /^.*\/no-such-budget\.json: no such file$/ },
+    { why: "a budget that is not JSON", args: ["snapshot", "--workspace", workspace, ...out("s.json"), "--budget", at("a-file")], says: /^.*\/a-file: not JSON .*; give a heap budget/ },
+    { why: "a budget with an unknown key", args: ["snapshot", "--workspace", workspace, ...out("s.json"), "--budget", at("misspelt-budget.json")], says: /^.*\/misspelt-budget\.json: unknown key "fucntions"; the keys are "heap", "functions", "providers"$/ },
+    { why: "a --bazel that does not exist", args: ["snapshot", "--workspace", workspace, "--bazel", at("no-such-bazel"), ...out("s.json")], says: /^cannot run Bazel ".*\/no-such-bazel" \(not found or not executable\); install Bazel or give its path with --bazel$/ },
+    { why: "a --bazel that accepts anything (/bin/true)", args: ["snapshot", "--workspace", workspace, "--bazel", "/bin/true", ...out("s.json")], says: /^--bazel: \/bin\/true does not answer like Bazel/ },
+    { why: "a BASE argument, as diff takes", args: ["snapshot", at("a-file")], says: /^too many arguments for 'snapshot'\. Expected 0 arguments but got 1 \(see --help\)$/ },
   ],
   compare: [
     { why: "no target", args: ["compare", "--workspace", workspace], says: /^missing required argument 'left' \(see --help\)$/ },

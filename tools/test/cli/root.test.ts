@@ -38,6 +38,8 @@ describe("memory-adventure (root command)", () => {
         diff [options] <BASE> [NEW]       Compare two heap digests per Starlark
                                           function; gate growth and check heap
                                           budgets.
+        snapshot [options]                Build once, cold, and digest the heap the
+                                          build leaves in the live Bazel server.
         help [command]                    display help for command
 
       Examples:
