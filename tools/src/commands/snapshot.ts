@@ -1,5 +1,5 @@
 // `snapshot [--workspace DIR] [--targets P]... [--bazel B] [--mode M] [--config C]... [--build-flag F]...
-// [--startup-flag F]... [--out FILE] [--keep-heap-dumps] [--budget FILE] [--pprof FILE] [--json]`: one cold build,
+// [--startup-flag F]... [--out FILE] [--keep-heap-dumps] [--budget FILE] [--pprof FILE] [--html FILE] [--json]`: one cold build,
 // then the heap it leaves in the live server, digested. The build options are the sweep's (build-options.ts).
 import { Command, Option } from "commander";
 import { ExitCode, ExitWith } from "../core/exit-codes.js";
@@ -7,6 +7,7 @@ import { BUILD_MODES, type BuildMode } from "../core/vocabulary.js";
 import { takeSnapshot } from "../flows/snapshot.js";
 import { defaultMeasurementsDir, resolveUserPath } from "../io/invocation.js";
 import { PPROF_OPTION_HELP } from "../render/pprof.js";
+import { HEAP_HTML_OPTION_HELP } from "../render/treemap.js";
 import { SNAPSHOT_DESCRIPTION, SNAPSHOT_HELP_FOOTER, SNAPSHOT_OPTION_HELP as HELP, SNAPSHOT_SUMMARY } from "../render/snapshot.js";
 import { collect, parseBuildOptions, type BuildOptionValues } from "./build-options.js";
 
@@ -19,6 +20,7 @@ interface SnapshotOptions extends BuildOptionValues {
   readonly keepHeapDumps?: boolean;
   readonly budget?: string;
   readonly pprof?: string;
+  readonly html?: string;
   readonly json?: boolean;
 }
 
@@ -37,6 +39,7 @@ export function snapshotCommand(): Command {
     .option("--keep-heap-dumps", HELP.keepHeapDumps)
     .option("--budget <file>", HELP.budget)
     .option("--pprof <file>", PPROF_OPTION_HELP)
+    .option("--html <file>", HEAP_HTML_OPTION_HELP)
     .option("--json", HELP.json)
     .addHelpText("after", SNAPSHOT_HELP_FOOTER)
     .action(async (options: SnapshotOptions) => {
@@ -48,6 +51,7 @@ export function snapshotCommand(): Command {
         keepHeapDumps: options.keepHeapDumps === true,
         budget: options.budget === undefined ? undefined : resolveUserPath(options.budget),
         pprof: options.pprof === undefined ? undefined : resolveUserPath(options.pprof),
+        html: options.html === undefined ? undefined : resolveUserPath(options.html),
         json: options.json === true,
       });
       if (code !== ExitCode.ok) throw new ExitWith(code);

@@ -42,6 +42,7 @@ import {
   versionLine,
 } from "../render/snapshot.js";
 import { modeUnsupported } from "../render/sweep.js";
+import { heapHtmlWritten, heapPicturePage } from "../render/treemap.js";
 import { readBudget } from "./diff.js";
 import { writeHeapProfile } from "./heap-profile.js";
 import { detectVersion } from "./sweep.js";
@@ -69,6 +70,8 @@ export interface SnapshotRequest {
   readonly budget: string | undefined;
   /** Where to write the snapshot's heap as a pprof profile, too. */
   readonly pprof: string | undefined;
+  /** Where to write the picture of who holds the heap (one HTML page), too. */
+  readonly html: string | undefined;
   readonly json: boolean;
 }
 
@@ -80,6 +83,7 @@ export async function takeSnapshot(request: SnapshotRequest): Promise<ExitCode> 
   // Everything the user gave is checked before the build, which can take minutes.
   if (request.out.kind === "file") await checkOutputPath(request.out.path);
   if (request.pprof !== undefined) await checkOutputPath(request.pprof);
+  if (request.html !== undefined) await checkOutputPath(request.html);
   const budget = request.budget === undefined ? undefined : await readBudget(request.budget);
   const commit = await gitCommit(build.workspace);
 
@@ -169,6 +173,10 @@ export async function takeSnapshot(request: SnapshotRequest): Promise<ExitCode> 
     process.stderr.write(snapshotWritten(out));
     if (request.keepHeapDumps) process.stderr.write(dumpKept(dumpPath));
     if (request.pprof !== undefined) await writeHeapProfile(request.pprof, [{ source, digest }], undefined);
+    if (request.html !== undefined) {
+      await writeOutputFile(request.html, heapPicturePage([{ source, digest }], undefined));
+      process.stderr.write(heapHtmlWritten(request.html, 1));
+    }
 
     const check = budget === undefined ? undefined : budgetOutcome(request.budget!, budget, digest);
     if (request.json) {

@@ -197,7 +197,7 @@ describe(`snapshot of this repository's reproduction (${BAZEL})`, () => {
     const out = join(scratch, "repro", "snapshot.json");
     const budget = join(scratch, "repro-budget.json");
     writeFileSync(budget, JSON.stringify({ functions: [{ function: EAT.implementation, file: EAT.file, max: "1m" }], providers: [{ provider: "NoSuchInfo", max: "1m" }] }));
-    const result = await runCli(["snapshot", "--bazel", bazel, "--out", out, "--budget", budget, "--pprof", join(scratch, "repro.pb.gz"), "--keep-heap-dumps"], { cwd: WORKSPACE_ROOT });
+    const result = await runCli(["snapshot", "--bazel", bazel, "--out", out, "--budget", budget, "--pprof", join(scratch, "repro.pb.gz"), "--html", join(scratch, "repro.html"), "--keep-heap-dumps"], { cwd: WORKSPACE_ROOT });
     // The budget is exceeded: exit 1, naming the function; the snapshot is written all the same.
     expect(result.exitCode, result.stderr).toBe(1);
     const holders = result.stdout.slice(result.stdout.indexOf("Who holds the heap"));
@@ -218,6 +218,8 @@ describe(`snapshot of this repository's reproduction (${BAZEL})`, () => {
     expect(document.snapshot.heapDump.keptAt).toBe(join(scratch, "repro", "snapshot.hprof"));
     expect(statSync(document.snapshot.heapDump.keptAt!).size).toBe(document.snapshot.heapDump.fileBytes);
     expect(statSync(join(scratch, "repro.pb.gz")).size).toBeGreaterThan(0);
+    // The picture names the culprit in its largest cell (laid out and checked in a browser by test/cli/heap-picture.test.ts).
+    expect(readFileSync(join(scratch, "repro.html"), "utf8")).toContain(`${EAT.implementation} `);
     await rm(document.snapshot.heapDump.keptAt!);
   });
 });
