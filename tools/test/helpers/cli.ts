@@ -1,7 +1,7 @@
 // Runs the BUILT bundle (dist/memory-adventure.mjs) as a subprocess, as users and the launcher do,
 // so CLI tests see exactly what ships. tools/test.sh checks the bundle is fresh before the tests run.
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { runProcess } from "./bazel.js";
 
 export const BUNDLE_PATH = fileURLToPath(new URL("../../dist/memory-adventure.mjs", import.meta.url));
 
@@ -35,20 +35,5 @@ export function cliEnvironment(overrides: CliOptions["env"] = {}): NodeJS.Proces
 
 /** Runs `node dist/memory-adventure.mjs ...args` to completion; rejects if it dies of a signal. */
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BUNDLE_PATH, ...args], {
-      cwd: options.cwd ?? process.cwd(),
-      env: cliEnvironment(options.env),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (exitCode, signal) => {
-      if (exitCode === null) reject(new Error(`memory-adventure ${args.join(" ")} died of ${signal}`));
-      else resolvePromise({ stdout, stderr, exitCode });
-    });
-  });
+  return runProcess(process.execPath, [BUNDLE_PATH, ...args], { cwd: options.cwd ?? process.cwd(), env: cliEnvironment(options.env) });
 }
