@@ -7,13 +7,16 @@
 //   on 4.2.3 at small heaps: the client waits forever and ignores SIGTERM), so OOM_HANG_GRACE_MS after that
 //   line the server is killed by its pid. The line may never reach the console (a CI run sat silent for
 //   10 minutes at 128m), so the server's own logs (java.log, jvm.out) are watched for the error too;
-// - gc-thrash: the server's GC log shows it doing little but full collections (core/run/gc-log.ts).
+// - gc-thrash: the server's GC log shows it spiralling: collection after collection, young or full, frees
+//   almost nothing (core/run/gc-log.ts gcSpiral). Such a server never throws, so it writes no heap dump of its
+//   own: before it is stopped, the sweep asks it for one over the attach protocol (io/jvm-attach.ts), within
+//   bounds (ATTACH_DUMP_START_MS to begin, HEAP_DUMP_STALL_MS without growth), and says whether it came.
 //
-// A server stopped for a hang or thrashing may be writing its heap dump (-XX:+HeapDumpOnOutOfMemoryError;
+// A server stopped for a hang or a spiral may be writing its heap dump (-XX:+HeapDumpOnOutOfMemoryError;
 // a 256 MB heap takes a second, tens of GB take minutes): it is killed only once jvm.out says the dump is
 // done, or the dump has stopped growing for HEAP_DUMP_STALL_MS, so a slow dump is never cut short.
 //
-// Before the sweep stops a server for a timeout, a hang or thrashing, the server prints a thread dump into
+// Before the sweep stops a server for a timeout, a hang or a spiral, the server prints a thread dump into
 // its jvm.out (SIGQUIT): what it was doing is evidence the run folder keeps. That is best effort: the sweep
 // waits until the dump's end is in jvm.out (core/run/thread-dump.ts) or THREAD_DUMP_DEADLINE_MS passed, and
 // the result says whether it got one (run.json's threadDumpTaken).
@@ -24,11 +27,14 @@ import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdir, open, readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { gcThrashing, GC_THRASH_RULE, parseGcPause, type GcPause } from "../core/run/gc-log.js";
+import { gcSpiral, GC_SPIRAL_RULE, parseGcPause, type GcPause } from "../core/run/gc-log.js";
 import { heapDumpWriting } from "../core/run/jvm-heap-dump.js";
+import type { SpiralHeapDump } from "../core/run/run-record.js";
 import { isServerOomLine, SERVER_LOG_OOM_PATTERN } from "../core/run/run-status.js";
 import { threadDumpProgress } from "../core/run/thread-dump.js";
 import type { StopReason } from "../core/vocabulary.js";
+import { spiralDumpProblems } from "../render/sweep.js";
+import { AttachError, dumpHeap, pathInTarget } from "./jvm-attach.js";
 
 // Timing on a 2-core machine whose cores are both busy (the build's own threads and GC on one server,
 // a second Bazel server or a CI neighbour on the other): every wait below is the longest a healthy
@@ -58,14 +64,34 @@ export const HEAP_DUMP_DEADLINE_MS = 15 * 60_000;
 const HEAP_DUMP_POLL_MS = 1_000;
 /** How often jvm.out is read while waiting for the dump. */
 const THREAD_DUMP_POLL_MS = 100;
+/**
+ * How long a spiralling server gets to start writing the heap dump the sweep asks for: its attach listener
+ * starts within 10 s of SIGQUIT (the JDK's own tools wait as long), and a JVM collecting back to back reaches
+ * the dump's safepoint between two collections. Once the dump grows, HEAP_DUMP_STALL_MS without growth ends
+ * the wait, and HEAP_DUMP_DEADLINE_MS bounds it all.
+ */
+export const ATTACH_DUMP_START_MS = 30_000;
+/**
+ * The attach dump holds every object, garbage included (jmap's -all, as -XX:+HeapDumpOnOutOfMemoryError writes),
+ * not only live ones. A live dump first runs a full collection: one more on a server that does little else, the
+ * longest pause of all on a large heap, and for nothing, since a spiralling heap is 90% or more live and the dump's
+ * digest (core/heap) finds what is reachable itself. Measured on the spiral workspace at 128m (Bazel 7.7.1, both
+ * dumps of one spiralling server, in either order): -all 0.5-0.9 s, 155-157 MB, 2.5-4.6 MB of it unreachable;
+ * live 0.3-0.8 s, 153-154 MB, its forced full collection 76-99 ms freeing 0-1M; both digests named the same
+ * culprit with the same share (76%).
+ */
+const ATTACH_DUMP_LIVE = false;
 
 /** What to watch of the server while a build runs. */
 export interface ServerWatch {
   /** The gc.log the server writes (-Xlog:gc), read as it grows. */
   readonly gcLog: string;
-  /** The server's -Xmx, which thrashing is judged against. */
+  /** The server's -Xmx, which a spiral is judged against. */
   readonly limitBytes: number;
-  /** The -XX:HeapDumpPath the server writes its heap dump to on OutOfMemoryError; undefined when it writes none. */
+  /**
+   * The -XX:HeapDumpPath the server writes its heap dump to on OutOfMemoryError, and where the sweep has a
+   * spiralling server write one before stopping it; undefined when the sweep takes no heap dumps.
+   */
   readonly heapDump: string | undefined;
 }
 
@@ -81,7 +107,7 @@ export interface BazelCommand {
   readonly live?: NodeJS.WritableStream;
   /** Stop the command after this long (undefined: never). */
   readonly timeoutMs?: number;
-  /** Watch for an OOM hang and GC thrashing; undefined for commands that build nothing (shutdown). */
+  /** Watch for an OOM hang and a GC spiral; undefined for commands that build nothing (shutdown). */
   readonly watch: ServerWatch | undefined;
 }
 
@@ -91,6 +117,8 @@ export interface BazelCommandResult {
   readonly stoppedBy: StopReason | undefined;
   /** Whether jvm.out got the server's complete thread dump; undefined when none was asked for. */
   readonly threadDumpTaken: boolean | undefined;
+  /** The heap dump asked of a spiralling server (gc-thrash) before its stop; undefined when none was asked for. */
+  readonly spiralHeapDump: SpiralHeapDump | undefined;
   readonly startedAt: Date;
   readonly endedAt: Date;
 }
@@ -149,6 +177,7 @@ export async function runBazelCommand(command: BazelCommand, interrupter: Interr
     if (!ended) void killServer(command.outputBase);
   };
   let threadDump: Promise<boolean> | undefined;
+  let spiralHeapDump: Promise<SpiralHeapDump | undefined> | undefined;
   function stop(reason: StopReason): void {
     if (stoppedBy !== undefined) return;
     stoppedBy = reason;
@@ -163,12 +192,15 @@ export async function runBazelCommand(command: BazelCommand, interrupter: Interr
         timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
       });
     } else {
-      // A hung or thrashing server answers no cancellation: once its heap dump is written, and after its
-      // thread dump, it is killed.
+      // A hung or spiralling server answers no cancellation: once its heap dump is written (a spiralling one is
+      // asked for it), and after its thread dump, it is killed.
       // A Ctrl-C meanwhile ends the wait: the user's stop outranks the dump.
-      threadDump = heapDumpDone(command.outputBase, command.watch?.heapDump, () => interrupter.interrupted).then(() =>
-        ended ? false : dumpThreads(command.outputBase),
+      const giveUp = (): boolean => interrupter.interrupted;
+      const heapDump = command.watch?.heapDump;
+      spiralHeapDump = heapDumpDone(command.outputBase, heapDump, giveUp).then(() =>
+        reason === "gc-thrash" && heapDump !== undefined && !ended && !giveUp() ? dumpSpiralHeap(command.outputBase, heapDump, giveUp) : undefined,
       );
+      threadDump = spiralHeapDump.then(() => (ended ? false : dumpThreads(command.outputBase)));
       void threadDump.then(killThisServer);
       void threadDump.then(armClientKill);
       return;
@@ -203,7 +235,7 @@ export async function runBazelCommand(command: BazelCommand, interrupter: Interr
   if (command.watch !== undefined) {
     watcher = new ServerWatcher(command.watch, command.outputBase, {
       onServerOom: armOomHang,
-      onThrashing: () => stop("gc-thrash"),
+      onSpiral: () => stop("gc-thrash"),
     });
     watcher.start();
   }
@@ -217,7 +249,7 @@ export async function runBazelCommand(command: BazelCommand, interrupter: Interr
     const endedAt = new Date();
     // The client may end while the server still writes its dump (it crashed on its own meanwhile).
     const threadDumpTaken = threadDump === undefined ? undefined : await threadDump;
-    return { exitCode, signal, stoppedBy, threadDumpTaken, startedAt, endedAt };
+    return { exitCode, signal, stoppedBy, threadDumpTaken, spiralHeapDump: await spiralHeapDump, startedAt, endedAt };
   } finally {
     ended = true;
     detach();
@@ -292,6 +324,56 @@ export async function heapDumpDone(outputBase: string, heapDump: string | undefi
   }
 }
 
+/**
+ * Asks the output base's server, which spirals and so will never write a heap dump of its own, for one at
+ * `heapDump` over the attach protocol, and waits until it is written, or it has not begun after
+ * ATTACH_DUMP_START_MS, or stopped growing for HEAP_DUMP_STALL_MS, or the server is gone, or `giveUp` says
+ * so. Undefined (nothing asked) when a dump is there already: the server's own, at an OutOfMemoryError.
+ */
+export async function dumpSpiralHeap(outputBase: string, heapDump: string, giveUp: () => boolean = () => false): Promise<SpiralHeapDump | undefined> {
+  if ((await bytesWritten(heapDump)) > 0) return undefined;
+  const started = Date.now();
+  const outcome = (problem?: string): SpiralHeapDump => ({
+    taken: problem === undefined,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+    ...(problem === undefined ? {} : { problem }),
+  });
+  const pid = await serverPid(outputBase);
+  if (pid === undefined) return outcome(spiralDumpProblems.serverGone);
+  let settled = false;
+  const request = pathInTarget(pid, heapDump)
+    .then((path) => dumpHeap(pid, path, { live: ATTACH_DUMP_LIVE, timeoutMs: HEAP_DUMP_DEADLINE_MS }))
+    .then(
+      () => undefined,
+      (error: unknown) => (error instanceof AttachError ? error.message : String(error)),
+    )
+    .finally(() => (settled = true));
+  // The request's own answer, or the first sign that waiting longer is pointless.
+  const watch = (async (): Promise<string | undefined> => {
+    let bytes = 0;
+    let grewAt = Date.now();
+    while (!settled) {
+      await new Promise((resolve) => setTimeout(resolve, HEAP_DUMP_POLL_MS));
+      if (settled) return undefined;
+      if (giveUp()) return spiralDumpProblems.interrupted;
+      if (!isAlive(pid)) return spiralDumpProblems.serverGone;
+      const now = await bytesWritten(heapDump);
+      if (now !== bytes) {
+        bytes = now;
+        grewAt = Date.now();
+      } else if (bytes === 0 && Date.now() - started >= ATTACH_DUMP_START_MS) {
+        return spiralDumpProblems.notStarted(ATTACH_DUMP_START_MS);
+      } else if (bytes > 0 && Date.now() - grewAt >= HEAP_DUMP_STALL_MS) {
+        return spiralDumpProblems.stalled(bytes, HEAP_DUMP_STALL_MS);
+      }
+      if (Date.now() - started >= HEAP_DUMP_DEADLINE_MS) return spiralDumpProblems.deadline(HEAP_DUMP_DEADLINE_MS);
+    }
+    return undefined;
+  })();
+  const problem = await Promise.race([request, watch.then((reason) => (reason === undefined ? request : reason))]);
+  return outcome(problem);
+}
+
 /** The bytes of a heap dump being written: the file and its segment files. */
 async function bytesWritten(heapDump: string): Promise<number> {
   const prefix = basename(heapDump);
@@ -327,7 +409,7 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * Reads the server's logs as they grow, every WATCH_INTERVAL_MS: its GC log for thrashing, and its
+ * Reads the server's logs as they grow, every WATCH_INTERVAL_MS: its GC log for a spiral, and its
  * java.log and jvm.out for an OutOfMemoryError that the console may never show.
  */
 class ServerWatcher {
@@ -339,7 +421,7 @@ class ServerWatcher {
   constructor(
     private readonly watch: ServerWatch,
     outputBase: string,
-    private readonly on: { readonly onServerOom: () => void; readonly onThrashing: () => void },
+    private readonly on: { readonly onServerOom: () => void; readonly onSpiral: () => void },
   ) {
     this.gcLog = new GrowingFile(watch.gcLog);
     this.serverLogs = [new GrowingFile(join(outputBase, "java.log")), new GrowingFile(join(outputBase, "server", "jvm.out"))];
@@ -368,8 +450,8 @@ class ServerWatcher {
     if (newPauses.length === 0) return;
     const latest = newPauses.at(-1)!.uptimeSeconds;
     // Only the window matters; a long build's log is not kept in memory.
-    this.pauses = [...this.pauses, ...newPauses].filter((pause) => pause.uptimeSeconds > latest - 2 * GC_THRASH_RULE.windowSeconds);
-    if (gcThrashing(this.pauses, this.watch.limitBytes) !== undefined) this.on.onThrashing();
+    this.pauses = [...this.pauses, ...newPauses].filter((pause) => pause.uptimeSeconds > latest - 2 * GC_SPIRAL_RULE.windowSeconds);
+    if (gcSpiral(this.pauses, this.watch.limitBytes) !== undefined) this.on.onSpiral();
   }
 }
 

@@ -315,6 +315,7 @@ async function measure(job: SweepJob, planned: PlannedRun, interrupter: Interrup
     status,
     ...(result.stoppedBy === undefined ? {} : { stoppedBy: result.stoppedBy }),
     ...(result.threadDumpTaken === undefined ? {} : { threadDumpTaken: result.threadDumpTaken }),
+    ...(result.spiralHeapDump === undefined ? {} : { spiralHeapDump: result.spiralHeapDump }),
     ...(pressure === undefined ? {} : { gcPressure: pressure }),
     profileLevel,
     ...(planned.evidence === true ? { evidence: true } : {}),

@@ -64,8 +64,9 @@ Every build runs in the sweep's own output base (<out>/output_base) after a baze
 Each run's folder <out>/runs/<id>/ holds run.json, console.log, gc.log, profile.json.gz, starlark-cpu.pprof and
 jvm.out (and at --profile full, as in evidence runs, bep.json and memory-profile.txt). Run the same command again
 to finish an interrupted sweep.
-Only memory outcomes count towards the threshold: out of memory (also a server that hung or thrashed in GC
-until the sweep stopped it), an action the kernel killed, and a timeout whose GC log shows memory pressure.
+Only memory outcomes count towards the threshold: out of memory (also a server that hung, or spiralled in GC,
+every collection for a minute leaving 90% of its heap in use, until the sweep took its heap dump and stopped
+it), an action the kernel killed, and a timeout whose GC log shows memory pressure.
 A build that failed otherwise, a timeout without GC pressure, a server killed from outside and an
 interrupted run measured nothing about the heap: the table says which runs were left out and why.
 One sweep at a time writes into a folder (<out>/sweep.lock names it); a lock whose sweep is gone is taken over.
@@ -215,9 +216,25 @@ export function runStartedLine(position: number, total: number | undefined, run:
 }
 
 export function runFinishedLine(record: RunRecord): string {
-  const stopped = record.stoppedBy === undefined ? "" : `, stopped by the sweep (${record.stoppedBy})`;
+  const stopped = record.stoppedBy === undefined ? "" : `, stopped by the sweep (${record.stoppedBy}${spiralDumpWords(record)})`;
   return `sweep: ${record.id}: ${record.status} (exit ${record.exitCode ?? record.signal ?? "?"}${stopped}) in ${record.wallSeconds.toFixed(1)} s\n`;
 }
+
+/** For a run stopped in a spiral: whether the heap dump the sweep asked for came. */
+function spiralDumpWords(record: RunRecord): string {
+  const dump = record.spiralHeapDump;
+  if (dump === undefined) return "";
+  return dump.taken ? `, heap dump taken in ${dump.seconds.toFixed(1)} s` : `, no heap dump: ${dump.problem ?? "?"}`;
+}
+
+/** Why the heap dump the sweep asked a spiralling server for did not come (run.json's spiralHeapDump.problem). */
+export const spiralDumpProblems = {
+  serverGone: "the server was gone before its heap dump was written",
+  interrupted: "interrupted (Ctrl-C) while the heap dump was written",
+  notStarted: (ms: number): string => `the server had not begun writing its heap dump ${formatDuration(ms / 1000)} after it was asked`,
+  stalled: (bytes: number, ms: number): string => `the heap dump stopped growing at ${(bytes / 2 ** 20).toFixed(1)} MiB for ${formatDuration(ms / 1000)}`,
+  deadline: (ms: number): string => `the heap dump was not done after ${formatDuration(ms / 1000)}`,
+};
 
 export function versionLine(bazel: string, version: BazelVersion): string {
   const how = version.source === "--version" ? "bazel --version" : version.source === "package" ? "its package, confirmed by a flag probe" : "a flag probe";

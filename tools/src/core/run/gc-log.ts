@@ -2,7 +2,7 @@
  * The JVM's own GC log (`-Xlog:gc`, unified logging, JDK 9+), which the sweep asks every sub-build's server
  * to write into its run folder as gc.log: one line per collection with the heap before and after and the
  * pause. Unlike the trace profile, it is written as the JVM goes, so it survives a server that hangs or
- * dies, and it tells a server thrashing in GC apart from one that is merely slow.
+ * dies, and it tells a server spiralling in GC apart from one that is merely slow.
  *
  *   [11.668s][info][gc] GC(383) Pause Full (G1 Compaction Pause) 123M->123M(128M) 72.001ms
  */
@@ -74,65 +74,117 @@ export function parseGcLog(text: string): GcPause[] {
 }
 
 /**
- * When a sub-build counts as thrashing: for a whole minute the JVM did almost nothing but collect, and
- * its full collections freed almost nothing. These are the JVM's own GC overhead limit (98% of time, 2% of
- * heap, -XX:GCTimeLimit / -XX:GCHeapFreeLimit of the Parallel collector); G1, the default collector, has
- * no such limit, so a server whose live data fills its heap can crawl for many minutes instead of failing.
- * The bar is high on purpose: a build that still makes progress is measured, not stopped. Seen here: the
- * test workspace's //:thrash at -Xmx84m ran 13 full collections a second for a minute, 75% of the time
- * paused with 92% of the heap live after each, and finished (in 74 s instead of 17 s at 1g); a real
- * out-of-memory crash here comes 10–30 s into heavy GC, before the window is full, so it still ends by
- * itself with Bazel's own message and stack.
+ * When a server SPIRALS: collection after collection, young or full, leaves the heap nearly full, so each frees
+ * almost nothing and the next one comes as soon as the build has allocated that little. A JVM in that state rarely
+ * throws: G1 throws only when a full collection cannot make room for one allocation, and a spiral always frees a
+ * region or two. Seen from sweeps of real workspaces at 128m (Bazel 7.7.1, JDK 25): 18,348 young collections in
+ * 300 s, each leaving 125M of 128M ("Evacuation Failure"), and 1,391 full collections in 300 s with only half of
+ * the time paused (G1's concurrent threads took the rest of two cores). Neither finished nor threw, so each cost
+ * the sweep its whole --timeout and left no heap dump.
+ *
+ * Anchored on Bazel's own detector (Bazel 6+: --gc_thrashing_limits, default 1s:2,20s:3,1m:5, armed by
+ * --gc_thrashing_threshold, whose default 100 leaves it off; GcThrashingDetector.java): Bazel counts CONSECUTIVE
+ * full collections that leave the tenured space above the threshold (any collection under it starts the count
+ * afresh) and gives up with an OutOfMemoryError once `count` of them fall within `period`. Kept from it:
+ * consecutive collections above a share of the heap, any collection under it resets, and its longest limit,
+ * 5 collections in a minute. Changed, and why:
+ *   - young collections count too: G1 spirals in young collections when its garbage dies young (the run above,
+ *     and fixtures/bazel-7.7.1/gc-log/spiral-young: 98% of its collections young), which Bazel never counts;
+ *   - the threshold is 90% of -Xmx after every collection (G1's old generation may grow to all of it, so this is
+ *     Bazel's tenured share). G1 keeps 10% of the heap free for copying survivors (-XX:G1ReservePercent=10):
+ *     live data past 90% eats that reserve, young collections start failing to evacuate, full collections
+ *     follow. Measured on the spirals of tools/test/workspaces/spiral (fixtures/bazel-<version>/gc-log/spiral-*,
+ *     7.7.1 at 128m, 4.2.3 at 120m): their full collections leave 90-97% of the heap in use and free 2-8% of it
+ *     (mostly what failed evacuations left behind), their young ones leave 90-99%. At 92% the 7.7.1 full spiral
+ *     was told only after 132 s, at 93% not in five minutes (the same runs left to go on);
+ *   - the run must last the whole minute, not merely hold 5 collections within one (Bazel also stops at 2 in a
+ *     second): stopping a build that would have finished costs a false out-of-memory in the threshold, waiting
+ *     costs at most that minute, and a minute, the heap dump and the stop fit the goal of
+ *     SPIRAL_STOP_GOAL_SECONDS from the spiral's first collection (62-63 s on the fixtures, heap dump included);
+ *   - the pause share is not looked at: on two cores G1's concurrent threads do much of a spiral's work outside
+ *     the pauses (the run above paused half the time; spiral-young 41%), so no share of time in pauses is a sign.
+ * Where the line is drawn, and what it costs: a build that crawls near its limit and would finish is stopped as
+ * out of memory too, if every collection of a whole minute leaves 90% or more. fixtures/bazel-4.2.3/gc-log/
+ * thrash-finishes is one: at 82m its collections leave 90-98% (its full ones 92-95%, freeing 5% at most), 95% of
+ * five minutes paused, and then it finishes, 21 times slower than at a roomy heap. It cannot be kept measured:
+ * it frees no more than the spirals do, and only a threshold above 95% lets it through, which none of the spirals
+ * holds for a minute. A build that slow at a limit has, for a threshold, run out of memory there; the sweep now
+ * stops it a minute into its crawl, with its heap dump, instead of after minutes.
  */
-export const GC_THRASH_RULE: GcThrashRule = { windowSeconds: 60, minPauseShare: 0.98, minHeapShareAfterFull: 0.98 };
+export const GC_SPIRAL_RULE: GcSpiralRule = { minHeapShareAfter: 0.9, windowSeconds: 60, minCollections: 5 };
 
-export interface GcThrashRule {
+/**
+ * The goal for a spiralling server: stopped (its heap dump and thread dump taken) at most this long after the
+ * spiral's first collection. The rule's window takes 60 s of it; io/bazel-process.ts's watch interval (2 s), the
+ * heap dump (0.4-1 s for 128 MB here) and the thread dump take the rest.
+ */
+export const SPIRAL_STOP_GOAL_SECONDS = 90;
+
+export interface GcSpiralRule {
+  /** Share of the heap limit (-Xmx) still in use after every young or full collection of the spiral. */
+  readonly minHeapShareAfter: number;
+  /** How long, in JVM uptime, the spiral must have gone on: from its first collection to its latest. */
   readonly windowSeconds: number;
-  /** Share of the window spent in pauses. */
-  readonly minPauseShare: number;
-  /** Share of the heap limit still in use after the window's last full collection. */
-  readonly minHeapShareAfterFull: number;
+  /** The fewest collections it must hold (Bazel's 1m:5). */
+  readonly minCollections: number;
 }
 
-export interface GcThrash {
-  /** The window's end, in JVM uptime seconds. */
+export interface GcSpiral {
+  /** Uptime at the end of the spiral's first collection: the first of the run that leaves the heap that full. */
+  readonly sinceUptimeSeconds: number;
+  /** Uptime of its latest collection, when the rule is met. */
   readonly atUptimeSeconds: number;
-  readonly pauseShare: number;
-  readonly heapShareAfterFull: number;
+  readonly youngCollections: number;
   readonly fullCollections: number;
+  /** The least share of the limit any of its collections left in use. */
+  readonly lowestHeapShareAfter: number;
+  /** Share of the spiral's time spent in pauses (shown, never judged). */
+  readonly pauseShare: number;
 }
 
 /**
- * Whether the pauses so far (in log order) end in thrashing, judged against the heap limit (-Xmx).
- * Pauses are clipped to the window; the log must cover the whole window.
+ * Whether the pauses so far (in log order) end in a spiral, judged against the heap limit (-Xmx): the trailing
+ * run of young and full collections that each left at least `minHeapShareAfter` of the limit in use has lasted
+ * `windowSeconds` and holds `minCollections`. G1's Remark and Cleanup pauses collect nothing: they neither count
+ * nor break the run.
  */
-export function gcThrashing(pauses: readonly GcPause[], limitBytes: number, rule: GcThrashRule = GC_THRASH_RULE): GcThrash | undefined {
-  const last = pauses.at(-1);
-  if (last === undefined || last.uptimeSeconds < rule.windowSeconds) return undefined;
-  const windowStart = last.uptimeSeconds - rule.windowSeconds;
+export function gcSpiral(pauses: readonly GcPause[], limitBytes: number, rule: GcSpiralRule = GC_SPIRAL_RULE): GcSpiral | undefined {
+  const floor = rule.minHeapShareAfter * limitBytes;
+  let first: GcPause | undefined;
+  let last: GcPause | undefined;
+  let young = 0;
+  let full = 0;
   let paused = 0;
-  let lastFull: GcPause | undefined;
-  let fullCollections = 0;
-  for (const pause of pauses) {
-    if (pause.uptimeSeconds <= windowStart) continue;
-    paused += Math.min(pause.pauseSeconds, pause.uptimeSeconds - windowStart);
-    if (pause.kind === "full") {
-      lastFull = pause;
-      fullCollections++;
-    }
+  let lowestAfter = Infinity;
+  for (let index = pauses.length - 1; index >= 0; index--) {
+    const pause = pauses[index]!;
+    if (pause.kind === "other") continue;
+    if (pause.afterBytes < floor) break;
+    last ??= pause;
+    first = pause;
+    if (pause.kind === "full") full++;
+    else young++;
+    paused += pause.pauseSeconds;
+    lowestAfter = Math.min(lowestAfter, pause.afterBytes);
   }
-  if (lastFull === undefined) return undefined;
-  const pauseShare = paused / rule.windowSeconds;
-  const heapShareAfterFull = lastFull.afterBytes / limitBytes;
-  if (pauseShare < rule.minPauseShare || heapShareAfterFull < rule.minHeapShareAfterFull) return undefined;
-  return { atUptimeSeconds: last.uptimeSeconds, pauseShare, heapShareAfterFull, fullCollections };
+  if (first === undefined || last === undefined) return undefined;
+  const span = last.uptimeSeconds - first.uptimeSeconds;
+  if (span < rule.windowSeconds || young + full < rule.minCollections) return undefined;
+  return {
+    sinceUptimeSeconds: first.uptimeSeconds,
+    atUptimeSeconds: last.uptimeSeconds,
+    youngCollections: young,
+    fullCollections: full,
+    lowestHeapShareAfter: lowestAfter / limitBytes,
+    pauseShare: span > 0 ? paused / span : 0,
+  };
 }
 
 /**
  * When the end of a run counts as under memory pressure, which makes a timeout a memory outcome (the
  * build was slow because its heap was too small, and would have run out of it or crawled on): over the
  * run's last minute, half the time or more went to GC pauses, and its last full collection left 80% or
- * more of the heap limit in use. Far below the thrashing rule on purpose: a timeout is already a stopped
+ * more of the heap limit in use. Far below the spiral rule on purpose: a timeout is already a stopped
  * build, and the question is only whether the heap is why. Measured on the gc.log fixtures: healthy
  * builds (ok, failed, timeout, action-killed) pause 7-11% of their time with 7-22% of the limit live after
  * a full collection; the 4.2.3 server that hung at 128m paused 76% with 98% live, and the build that

@@ -40,6 +40,13 @@ export function checkRunRecord(value: unknown, where: string): RunRecord {
   for (const key of ["threadDumpTaken", "gcPressure", "evidence"]) {
     if (record[key] !== undefined && typeof record[key] !== "boolean") fail(`"${key}" must be absent, true or false`);
   }
+  const spiralDump = record["spiralHeapDump"];
+  if (spiralDump !== undefined) {
+    const dump = spiralDump as Record<string, unknown>;
+    if (typeof spiralDump !== "object" || spiralDump === null || typeof dump["taken"] !== "boolean" || typeof dump["seconds"] !== "number" || (dump["problem"] !== undefined && typeof dump["problem"] !== "string")) {
+      fail(`"spiralHeapDump" must be absent or {"taken": true|false, "seconds": a number, "problem"?: a string}`);
+    }
+  }
   if (!Array.isArray(record["argv"]) || !record["argv"].every((arg) => typeof arg === "string")) fail(`"argv" must be a list of strings`);
   const artifacts = record["artifacts"];
   if (typeof artifacts !== "object" || artifacts === null || Array.isArray(artifacts)) return fail(`"artifacts" must be an object`);

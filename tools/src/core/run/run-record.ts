@@ -73,6 +73,15 @@ export interface RunArtifacts {
   readonly gcLog?: string;
 }
 
+/** What became of the heap dump the sweep asked a spiralling server for (io/bazel-process.ts dumpSpiralHeap). */
+export interface SpiralHeapDump {
+  readonly taken: boolean;
+  /** From the request to the dump's end or the give-up. */
+  readonly seconds: number;
+  /** Why it did not come (one line); absent when it did. */
+  readonly problem?: string;
+}
+
 export interface RunRecord {
   readonly schema: 1;
   /** Folder name under runs/, e.g. "0256m-r02"; unique within the sweep. */
@@ -100,8 +109,9 @@ export interface RunRecord {
   /**
    * Set when the sweep stopped the sub-build itself: `timeout` (over --timeout), `interrupt` (Ctrl-C),
    * `oom-hang` (the server printed or logged its OutOfMemoryError and then hung; Bazel 4.2.3 does that),
-   * `gc-thrash` (its GC log showed it doing little but full collections of a full heap). Absent when the
-   * build ended by itself. The wall time then ends when the sweep stopped it.
+   * `gc-thrash` (its GC log showed it spiralling: collection after collection, young or full, freeing almost
+   * nothing; core/run/gc-log.ts gcSpiral). Absent when the build ended by itself. The wall time then ends
+   * when the sweep stopped it.
    */
   readonly stoppedBy?: StopReason;
   /**
@@ -109,6 +119,12 @@ export interface RunRecord {
    * for `timeout`, `oom-hang` or `gc-thrash`; best effort, within a deadline). Absent for every other run.
    */
   readonly threadDumpTaken?: boolean;
+  /**
+   * The heap dump the sweep asked the server for over the attach protocol before stopping it for `gc-thrash`:
+   * a spiralling server never throws, so it writes none of its own. Whether it came (then it is digested into
+   * heapDigest like a crash's), how long it took, and why not (one line). Absent when none was asked for.
+   */
+  readonly spiralHeapDump?: SpiralHeapDump;
   /**
    * Whether the GC log shows memory pressure at the end of the run (core/run/gc-log.ts gcPressure): decided
    * once when the run ends; a timeout counts towards the threshold only when true. Absent without gc.log.

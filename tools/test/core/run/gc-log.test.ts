@@ -1,10 +1,10 @@
-// The GC log reader and the thrashing rule, on gc.log files the sweep kept from real sub-builds
+// The GC log reader and the spiral rule, on gc.log files the sweep kept from real sub-builds
 // (fixtures/bazel-<version>/gc-log/<case>.log.gz, from fixtures/capture-run-status.mjs: Bazel 4.2.3 on
 // JDK 17 and 7.7.1 on JDK 25) and on small edits.
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { GC_PRESSURE_RULE, GC_THRASH_RULE, gcPressure, gcThrashing, parseGcLog, parseGcPause, peakHeapAfterCollection, type GcPause } from "../../../src/core/run/gc-log.js";
+import { GC_PRESSURE_RULE, GC_SPIRAL_RULE, gcPressure, gcSpiral, parseGcLog, parseGcPause, peakHeapAfterCollection, SPIRAL_STOP_GOAL_SECONDS, type GcPause, type GcSpiral } from "../../../src/core/run/gc-log.js";
 
 const MIB = 1024 ** 2;
 
@@ -51,6 +51,10 @@ describe("parseGcLog on real logs", () => {
     { version: "7.7.1", name: "ok", limitMiB: 256 },
     { version: "4.2.3", name: "oom-hang-silent", limitMiB: 128 },
     { version: "4.2.3", name: "thrash-finishes", limitMiB: 82 },
+    { version: "7.7.1", name: "spiral-young", limitMiB: 128 },
+    { version: "7.7.1", name: "spiral-full", limitMiB: 128 },
+    { version: "4.2.3", name: "spiral-young", limitMiB: 120 },
+    { version: "4.2.3", name: "spiral-full", limitMiB: 120 },
   ])("Bazel $version, $name run: every pause in order, none above the heap limit", ({ version, name, limitMiB }) => {
     const text = realLog(version, name);
     const pauses = parseGcLog(text);
@@ -75,67 +79,123 @@ describe("parseGcLog on real logs", () => {
   });
 });
 
-/** Back-to-back full collections of a full heap: `seconds` of them, `pauseShare` of the time paused. */
-function thrashing(seconds: number, pauseShare: number, afterMiB: number, limitMiB: number, startSeconds = 5): GcPause[] {
+/** Back-to-back collections of a full heap: `seconds` of them, `pauseShare` of the time paused. */
+function collections(seconds: number, pauseShare: number, afterMiB: number, limitMiB: number, startSeconds = 5, kind: GcPause["kind"] = "full"): GcPause[] {
   const pauses: GcPause[] = [];
   const period = 0.5;
   for (let t = startSeconds + period; t <= startSeconds + seconds + 1e-9; t += period) {
-    pauses.push({ uptimeSeconds: t, id: pauses.length, kind: "full", beforeBytes: limitMiB * MIB, afterBytes: afterMiB * MIB, committedBytes: limitMiB * MIB, pauseSeconds: period * pauseShare });
+    pauses.push({ uptimeSeconds: t, id: pauses.length, kind, beforeBytes: limitMiB * MIB, afterBytes: afterMiB * MIB, committedBytes: limitMiB * MIB, pauseSeconds: period * pauseShare });
   }
   return pauses;
 }
 
-describe("gcThrashing", () => {
-  it("real out-of-memory crashes end before the rule's window fills, on both generations", () => {
+/**
+ * What the sweep's watch sees of a log as the server writes it: every 2 s of uptime, the pauses so far. Returns the
+ * first spiral found, if any.
+ */
+function firstSpiral(pauses: readonly GcPause[], limitBytes: number): GcSpiral | undefined {
+  let end = 0;
+  for (let uptime = 2; end < pauses.length; uptime += 2) {
+    while (end < pauses.length && pauses[end]!.uptimeSeconds <= uptime) end++;
+    const spiral = gcSpiral(pauses.slice(0, end), limitBytes);
+    if (spiral !== undefined) return spiral;
+  }
+  return undefined;
+}
+
+describe("gcSpiral", () => {
+  it("real out-of-memory crashes end before a spiral could be told, on both generations", () => {
     for (const version of ["4.2.3", "7.7.1"]) {
       const pauses = parseGcLog(realLog(version, "oom"));
-      expect(pauses.at(-1)!.uptimeSeconds).toBeLessThan(GC_THRASH_RULE.windowSeconds);
-      expect(gcThrashing(pauses, 32 * MIB)).toBeUndefined();
+      expect(pauses.at(-1)!.uptimeSeconds).toBeLessThan(GC_SPIRAL_RULE.windowSeconds);
+      expect(firstSpiral(pauses, 32 * MIB)).toBeUndefined();
     }
   });
 
-  it("a real build that spends 95% of five minutes in full collections, and then finishes, is not thrashing", () => {
+  it("healthy real builds never come near it", () => {
+    for (const [version, name] of [["4.2.3", "ok"], ["7.7.1", "ok"], ["4.2.3", "failed"], ["4.2.3", "timeout"]] as const) {
+      expect(firstSpiral(parseGcLog(realLog(version, name)), 256 * MIB)).toBeUndefined();
+    }
+  });
+
+  // The spiral workspace's runs (fixtures/capture-spiral.mjs), each a sweep's run that the sweep stopped: the log
+  // ends at the stop, after the heap dump and the thread dump.
+  it.each([
+    { version: "7.7.1", kind: "young", limitMiB: 128 },
+    { version: "7.7.1", kind: "full", limitMiB: 128 },
+    { version: "4.2.3", kind: "young", limitMiB: 120 },
+    { version: "4.2.3", kind: "full", limitMiB: 120 },
+  ])("Bazel $version's $kind-collection spiral at $limitMiB MiB: told a minute after its first collection, stopped within the goal", ({ version, kind, limitMiB }) => {
+    const pauses = parseGcLog(realLog(version, `spiral-${kind}`));
+    const spiral = firstSpiral(pauses, limitMiB * MIB);
+    expect(spiral).toBeDefined();
+    const { sinceUptimeSeconds: first, atUptimeSeconds: detected } = spiral!;
+    // Told as soon as the minute was full, at the watch's next look.
+    expect(detected - first).toBeGreaterThanOrEqual(GC_SPIRAL_RULE.windowSeconds);
+    expect(detected - first).toBeLessThan(GC_SPIRAL_RULE.windowSeconds + 3);
+    // The last collection the server logged came just before the sweep killed it.
+    const stopped = pauses.at(-1)!.uptimeSeconds;
+    expect(stopped - first).toBeLessThanOrEqual(SPIRAL_STOP_GOAL_SECONDS);
+    expect(stopped - detected).toBeLessThan(10);
+    // Both kinds of collection, however much of the time they took: never the 98% of Bazel's or the JVM's overhead limits.
+    expect(spiral!.youngCollections).toBeGreaterThan(1000);
+    expect(spiral!.fullCollections).toBeGreaterThan(50);
+    expect(spiral!.pauseShare).toBeLessThan(0.8);
+    if (kind === "young") expect(spiral!.youngCollections / (spiral!.youngCollections + spiral!.fullCollections)).toBeGreaterThan(0.9);
+  });
+
+  it("a real build that crawls for five minutes at 95% live, and then finishes, is stopped a minute into its crawl: no line keeps it and the spirals", () => {
     const pauses = parseGcLog(realLog("4.2.3", "thrash-finishes"));
     expect(pauses.filter((pause) => pause.kind === "full").length).toBeGreaterThan(5000);
-    expect(pauses.at(-1)!.uptimeSeconds).toBeGreaterThan(5 * GC_THRASH_RULE.windowSeconds);
-    // At every point of the build, not only at its end; the JVM was making progress all along.
-    let worst = 0;
-    for (let end = 1; end <= pauses.length; end += 25) {
-      const seen = pauses.slice(0, end);
-      expect(gcThrashing(seen, 82 * MIB)).toBeUndefined();
-      worst = Math.max(worst, gcThrashing(seen, 82 * MIB, { ...GC_THRASH_RULE, minPauseShare: 0, minHeapShareAfterFull: 0 })?.pauseShare ?? 0);
+    expect(pauses.at(-1)!.uptimeSeconds).toBeGreaterThan(5 * GC_SPIRAL_RULE.windowSeconds);
+    expect(firstSpiral(pauses, 82 * MIB)).toMatchObject({ atUptimeSeconds: expect.closeTo(64, 0) });
+    // Only a threshold above its 95% lets it finish, and then the spirals go on too.
+    const above = { ...GC_SPIRAL_RULE, minHeapShareAfter: 0.96 };
+    expect(gcSpiral(pauses, 82 * MIB, above)).toBeUndefined();
+    for (const [version, limitMiB] of [["7.7.1", 128], ["4.2.3", 120]] as const) {
+      for (const kind of ["young", "full"]) expect(gcSpiral(parseGcLog(realLog(version, `spiral-${kind}`)), limitMiB * MIB, above)).toBeUndefined();
     }
-    expect(worst).toBeGreaterThan(0.95);
   });
 
-  it("a minute of nothing but full collections that free nothing is thrashing", () => {
-    const verdict = gcThrashing(thrashing(61, 0.99, 127, 128), 128 * MIB);
-    expect(verdict).toMatchObject({ fullCollections: 120 });
-    expect(verdict!.pauseShare).toBeCloseTo(0.99, 2);
-    expect(verdict!.heapShareAfterFull).toBeCloseTo(127 / 128, 3);
+  it("a minute of full collections that free nothing is a spiral, whatever share of the time they take", () => {
+    for (const pauseShare of [0.99, 0.5, 0.05]) {
+      const spiral = gcSpiral(collections(61, pauseShare, 127, 128), 128 * MIB);
+      expect(spiral).toMatchObject({ sinceUptimeSeconds: 5.5, atUptimeSeconds: 66, fullCollections: 122, youngCollections: 0 });
+      expect(spiral!.pauseShare).toBeCloseTo(pauseShare * (122 / 121), 2);
+      expect(spiral!.lowestHeapShareAfter).toBeCloseTo(127 / 128, 3);
+    }
+  });
+
+  it("so is a minute of young collections that free nothing (Bazel's own detector counts full ones only)", () => {
+    expect(gcSpiral(collections(61, 0.3, 125, 128, 5, "young"), 128 * MIB)).toMatchObject({ youngCollections: 122, fullCollections: 0 });
   });
 
   it.each([
-    { why: "under a minute of it", pauses: thrashing(55, 0.99, 127, 128, 0) },
-    { why: "the mutator gets 5% of the time", pauses: thrashing(61, 0.95, 127, 128) },
-    { why: "each full collection frees 5% of the heap", pauses: thrashing(61, 0.99, 121.6, 128) },
-    { why: "no full collection in the window", pauses: thrashing(61, 0.99, 127, 128).map((pause) => ({ ...pause, kind: "young" as const })) },
+    { why: "under a minute of it", pauses: collections(59, 0.99, 127, 128, 0) },
+    { why: "each collection leaves 89% of the heap", pauses: collections(61, 0.99, 0.89 * 128, 128) },
+    { why: "four collections in a minute (Bazel's 1m:5)", pauses: collections(61, 0.99, 127, 128).filter((_, index) => index % 40 === 0) },
     { why: "no pause at all", pauses: [] },
-  ])("not thrashing: $why", ({ pauses }) => {
-    expect(gcThrashing(pauses, 128 * MIB)).toBeUndefined();
+  ])("not a spiral: $why", ({ pauses }) => {
+    expect(gcSpiral(pauses, 128 * MIB)).toBeUndefined();
   });
 
   it("judges the heap against the limit, not the heap the JVM has committed so far", () => {
     // 127 MiB live of a 256 MiB limit: the JVM could still grow its heap.
-    expect(gcThrashing(thrashing(61, 0.99, 127, 128), 256 * MIB)).toBeUndefined();
+    expect(gcSpiral(collections(61, 0.99, 127, 128), 256 * MIB)).toBeUndefined();
   });
 
-  it("only the last minute counts: thrashing that gave way to progress is over", () => {
-    const recovered: GcPause[] = [
-      ...thrashing(61, 0.99, 127, 128),
-      { uptimeSeconds: 100, id: 999, kind: "young", beforeBytes: 100 * MIB, afterBytes: 60 * MIB, committedBytes: 128 * MIB, pauseSeconds: 0.01 },
-    ];
-    expect(gcThrashing(recovered, 128 * MIB)).toBeUndefined();
+  it("a collection that frees more starts the count afresh, as in Bazel's detector", () => {
+    const freed: GcPause = { uptimeSeconds: 40, id: 999, kind: "young", beforeBytes: 127 * MIB, afterBytes: 100 * MIB, committedBytes: 128 * MIB, pauseSeconds: 0.01 };
+    const pauses = [...collections(35, 0.9, 127, 128), freed, ...collections(61, 0.9, 127, 128, 40)];
+    expect(gcSpiral(pauses.filter((pause) => pause.uptimeSeconds <= 99), 128 * MIB)).toBeUndefined();
+    expect(gcSpiral(pauses, 128 * MIB)).toMatchObject({ sinceUptimeSeconds: 40.5 });
+  });
+
+  it("G1's Remark and Cleanup pauses, which collect nothing, neither count nor break it", () => {
+    const remark: GcPause = { uptimeSeconds: 30.2, id: 998, kind: "other", beforeBytes: 90 * MIB, afterBytes: 90 * MIB, committedBytes: 128 * MIB, pauseSeconds: 0.01 };
+    const pauses = [...collections(61, 0.9, 127, 128)];
+    pauses.splice(50, 0, remark);
+    expect(gcSpiral(pauses, 128 * MIB)).toMatchObject({ fullCollections: 122, youngCollections: 0 });
   });
 });
 
@@ -164,7 +224,7 @@ describe("gcPressure: does a timeout count as a memory outcome", () => {
   });
 
   it("a run that went quiet after its last collection is judged on its last minute, not its log's", () => {
-    const pauses = thrashing(61, 0.99, 127, 128);
+    const pauses = collections(61, 0.99, 127, 128);
     expect(gcPressure(pauses, 128 * MIB).underPressure).toBe(true);
     expect(gcPressure(pauses, 128 * MIB, 30).underPressure).toBe(false);
     expect(gcPressure(pauses, 128 * MIB, 120)).toEqual({ underPressure: false, pauseShare: 0, heapShareAfterFull: undefined });
@@ -175,19 +235,19 @@ describe("gcPressure: does a timeout count as a memory outcome", () => {
     { why: "a little under half the time in GC", pauseShare: 0.48, afterMiB: 120, pressure: false },
     { why: "a little under 80% of the heap live", pauseShare: 0.9, afterMiB: 0.78 * 128, pressure: false },
   ])("$why: $pressure", ({ pauseShare, afterMiB, pressure }) => {
-    expect(gcPressure(thrashing(61, pauseShare, afterMiB, 128), 128 * MIB).underPressure).toBe(pressure);
+    expect(gcPressure(collections(61, pauseShare, afterMiB, 128), 128 * MIB).underPressure).toBe(pressure);
     expect(GC_PRESSURE_RULE).toMatchObject({ minPauseShare: 0.5, minHeapShareAfterFull: 0.8 });
   });
 
   it.each([
     { why: "no pause at all", pauses: [] },
-    { why: "no full collection in the last minute", pauses: thrashing(61, 0.99, 127, 128).map((pause) => ({ ...pause, kind: "young" as const })) },
+    { why: "no full collection in the last minute", pauses: collections(61, 0.99, 127, 128).map((pause) => ({ ...pause, kind: "young" as const })) },
   ])("no pressure: $why", ({ pauses }) => {
     expect(gcPressure(pauses, 128 * MIB).underPressure).toBe(false);
   });
 
   it("a short run is judged on all of it", () => {
-    const verdict = gcPressure(thrashing(20, 0.9, 120, 128, 0), 128 * MIB);
+    const verdict = gcPressure(collections(20, 0.9, 120, 128, 0), 128 * MIB);
     expect(verdict.underPressure).toBe(true);
     expect(verdict.pauseShare).toBeCloseTo(0.9, 2);
   });
