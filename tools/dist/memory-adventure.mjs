@@ -27,9 +27,9 @@ var __export = (target2, all) => {
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
-    for (let key3 of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key3) && key3 !== except)
-        __defProp(to, key3, { get: () => from[key3], enumerable: !(desc = __getOwnPropDesc(from, key3)) || desc.enumerable });
+    for (let key2 of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key2) && key2 !== except)
+        __defProp(to, key2, { get: () => from[key2], enumerable: !(desc = __getOwnPropDesc(from, key2)) || desc.enumerable });
   }
   return to;
 };
@@ -1005,9 +1005,9 @@ var require_option = __commonJS({
             this.positiveOptions.set(option.attributeName(), option);
           }
         });
-        this.negativeOptions.forEach((value4, key3) => {
-          if (this.positiveOptions.has(key3)) {
-            this.dualOptions.add(key3);
+        this.negativeOptions.forEach((value4, key2) => {
+          if (this.positiveOptions.has(key2)) {
+            this.dualOptions.add(key2);
           }
         });
       }
@@ -1925,11 +1925,11 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} key
        * @return {object} value
        */
-      getOptionValue(key3) {
+      getOptionValue(key2) {
         if (this._storeOptionsAsProperties) {
-          return this[key3];
+          return this[key2];
         }
-        return this._optionValues[key3];
+        return this._optionValues[key2];
       }
       /**
        * Store option value.
@@ -1938,8 +1938,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {object} value
        * @return {Command} `this` command for chaining
        */
-      setOptionValue(key3, value4) {
-        return this.setOptionValueWithSource(key3, value4, void 0);
+      setOptionValue(key2, value4) {
+        return this.setOptionValueWithSource(key2, value4, void 0);
       }
       /**
        * Store option value and where the value came from.
@@ -1949,13 +1949,13 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} source - expected values are default/config/env/cli/implied
        * @return {Command} `this` command for chaining
        */
-      setOptionValueWithSource(key3, value4, source3) {
+      setOptionValueWithSource(key2, value4, source3) {
         if (this._storeOptionsAsProperties) {
-          this[key3] = value4;
+          this[key2] = value4;
         } else {
-          this._optionValues[key3] = value4;
+          this._optionValues[key2] = value4;
         }
-        this._optionValueSources[key3] = source3;
+        this._optionValueSources[key2] = source3;
         return this;
       }
       /**
@@ -1965,8 +1965,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} key
        * @return {string}
        */
-      getOptionValueSource(key3) {
-        return this._optionValueSources[key3];
+      getOptionValueSource(key2) {
+        return this._optionValueSources[key2];
       }
       /**
        * Get source of option value. See also .optsWithGlobals().
@@ -1975,11 +1975,11 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {string} key
        * @return {string}
        */
-      getOptionValueSourceWithGlobals(key3) {
+      getOptionValueSourceWithGlobals(key2) {
         let source3;
         this._getCommandAndAncestors().forEach((cmd) => {
-          if (cmd.getOptionValueSource(key3) !== void 0) {
-            source3 = cmd.getOptionValueSource(key3);
+          if (cmd.getOptionValueSource(key2) !== void 0) {
+            source3 = cmd.getOptionValueSource(key2);
           }
         });
         return source3;
@@ -2700,8 +2700,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
           const result = {};
           const len = this.options.length;
           for (let i = 0; i < len; i++) {
-            const key3 = this.options[i].attributeName();
-            result[key3] = key3 === this._versionOptionName ? this._version : this[key3];
+            const key2 = this.options[i].attributeName();
+            result[key2] = key2 === this._versionOptionName ? this._version : this[key2];
           }
           return result;
         }
@@ -3081,9 +3081,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
           helpWidth: context3.helpWidth,
           outputHasColors: context3.hasColors
         });
-        const text3 = helper.formatHelp(this, helper);
-        if (context3.hasColors) return text3;
-        return this._outputConfiguration.stripColor(text3);
+        const text5 = helper.formatHelp(this, helper);
+        if (context3.hasColors) return text5;
+        return this._outputConfiguration.stripColor(text5);
       }
       /**
        * @typedef HelpContext
@@ -3237,7 +3237,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @param {(string | Function)} text - string to add, or a function returning a string
        * @return {Command} `this` command for chaining
        */
-      addHelpText(position2, text3) {
+      addHelpText(position2, text5) {
         const allowedValues = ["beforeAll", "before", "after", "afterAll"];
         if (!allowedValues.includes(position2)) {
           throw new Error(`Unexpected value for position to addHelpText.
@@ -3246,10 +3246,10 @@ Expecting one of '${allowedValues.join("', '")}'`);
         const helpEvent = `${position2}Help`;
         this.on(helpEvent, (context3) => {
           let helpStr;
-          if (typeof text3 === "function") {
-            helpStr = text3({ error: context3.error, command: context3.command });
+          if (typeof text5 === "function") {
+            helpStr = text5({ error: context3.error, command: context3.command });
           } else {
-            helpStr = text3;
+            helpStr = text5;
           }
           if (helpStr) {
             context3.write(`${helpStr}
@@ -3352,8 +3352,8 @@ var require_jstat = __commonJS({
         var concat = Array.prototype.concat;
         var slice5 = Array.prototype.slice;
         var toString2 = Object.prototype.toString;
-        function calcRdx(n, m3) {
-          var val = n > m3 ? n : m3;
+        function calcRdx(n2, m3) {
+          var val = n2 > m3 ? n2 : m3;
           return Math2.pow(
             10,
             17 - ~~(Math2.log(val > 0 ? val : -val) * Math2.LOG10E)
@@ -3579,12 +3579,12 @@ var require_jstat = __commonJS({
           return jStat3.create(rows, cols, retIdent);
         };
         jStat3.symmetric = function symmetric(arr) {
-          var size = arr.length;
+          var size2 = arr.length;
           var row, col;
           if (arr.length !== arr[0].length)
             return false;
-          for (row = 0; row < size; row++) {
-            for (col = 0; col < size; col++)
+          for (row = 0; row < size2; row++) {
+            for (col = 0; col < size2; col++)
               if (arr[col][row] !== arr[row][col])
                 return false;
           }
@@ -3706,8 +3706,8 @@ var require_jstat = __commonJS({
               rcSlice.col.step
             );
             var m3 = rcSlice.row;
-            nl3.forEach(function(n2, i) {
-              A5[m3][n2] = B3[i];
+            nl3.forEach(function(n3, i) {
+              A5[m3][n3] = B3[i];
             });
             return A5;
           }
@@ -3721,9 +3721,9 @@ var require_jstat = __commonJS({
               Math2.min(A5[0].length, rcSlice.row.end),
               rcSlice.row.step
             );
-            var n = rcSlice.col;
+            var n2 = rcSlice.col;
             ml.forEach(function(m4, j) {
-              A5[m4][n] = B3[j];
+              A5[m4][n2] = B3[j];
             });
             return A5;
           }
@@ -3747,8 +3747,8 @@ var require_jstat = __commonJS({
             rcSlice.col.step
           );
           ml.forEach(function(m4, i) {
-            nl3.forEach(function(n2, j) {
-              A5[m4][n2] = B3[i][j];
+            nl3.forEach(function(n3, j) {
+              A5[m4][n3] = B3[i][j];
             });
           });
           return A5;
@@ -4048,7 +4048,7 @@ var require_jstat = __commonJS({
         jStat3.quantiles = function quantiles2(arr, quantilesArray, alphap, betap) {
           var sortedArray = arr.slice().sort(ascNum);
           var quantileVals = [quantilesArray.length];
-          var n = arr.length;
+          var n2 = arr.length;
           var i, p, m3, aleph, k2, gamma2;
           if (typeof alphap === "undefined")
             alphap = 3 / 8;
@@ -4057,8 +4057,8 @@ var require_jstat = __commonJS({
           for (i = 0; i < quantilesArray.length; i++) {
             p = quantilesArray[i];
             m3 = alphap + p * (1 - alphap - betap);
-            aleph = n * p + m3;
-            k2 = Math2.floor(clip4(aleph, 1, n - 1));
+            aleph = n2 * p + m3;
+            k2 = Math2.floor(clip4(aleph, 1, n2 - 1));
             gamma2 = clip4(aleph - k2, 0, 1);
             quantileVals[i] = (1 - gamma2) * sortedArray[k2 - 1] + gamma2 * sortedArray[k2];
           }
@@ -4121,13 +4121,13 @@ var require_jstat = __commonJS({
           arr2 = jStat3.rank(arr2);
           return jStat3.corrcoeff(arr1, arr2);
         };
-        jStat3.stanMoment = function stanMoment(arr, n) {
+        jStat3.stanMoment = function stanMoment(arr, n2) {
           var mu = jStat3.mean(arr);
           var sigma = jStat3.stdev(arr);
           var len = arr.length;
           var skewSum = 0;
           for (var i = 0; i < len; i++)
-            skewSum += Math2.pow((arr[i] - mu) / sigma, n);
+            skewSum += Math2.pow((arr[i] - mu) / sigma, n2);
           return skewSum / arr.length;
         };
         jStat3.skewness = function skewness(arr) {
@@ -4246,7 +4246,7 @@ var require_jstat = __commonJS({
         };
         jStat3.loggam = function loggam(x4) {
           var x02, x22, xp, gl, gl0;
-          var k2, n;
+          var k2, n2;
           var a4 = [
             0.08333333333333333,
             -0.002777777777777778,
@@ -4260,13 +4260,13 @@ var require_jstat = __commonJS({
             -1.3924322169059
           ];
           x02 = x4;
-          n = 0;
+          n2 = 0;
           if (x4 == 1 || x4 == 2) {
             return 0;
           }
           if (x4 <= 7) {
-            n = Math2.floor(7 - x4);
-            x02 = x4 + n;
+            n2 = Math2.floor(7 - x4);
+            x02 = x4 + n2;
           }
           x22 = 1 / (x02 * x02);
           xp = 2 * Math2.PI;
@@ -4277,7 +4277,7 @@ var require_jstat = __commonJS({
           }
           gl = gl0 / x02 + 0.5 * Math2.log(xp) + (x02 - 0.5) * Math2.log(x02) - x02;
           if (x4 <= 7) {
-            for (k2 = 1; k2 <= n; k2++) {
+            for (k2 = 1; k2 <= n2; k2++) {
               gl -= Math2.log(x02 - 1);
               x02 -= 1;
             }
@@ -4306,7 +4306,7 @@ var require_jstat = __commonJS({
             -115132.2596755535
           ];
           var fact = false;
-          var n = 0;
+          var n2 = 0;
           var xden = 0;
           var xnum = 0;
           var y4 = x4;
@@ -4327,7 +4327,7 @@ var require_jstat = __commonJS({
           if (y4 < 1) {
             z = y4++;
           } else {
-            z = (y4 -= n = (y4 | 0) - 1) - 1;
+            z = (y4 -= n2 = (y4 | 0) - 1) - 1;
           }
           for (i = 0; i < 8; ++i) {
             xnum = (xnum + p[i]) * z;
@@ -4337,7 +4337,7 @@ var require_jstat = __commonJS({
           if (yi < y4) {
             res /= yi;
           } else if (yi > y4) {
-            for (i = 0; i < n; ++i) {
+            for (i = 0; i < n2; ++i) {
               res *= y4;
               y4++;
             }
@@ -4380,20 +4380,20 @@ var require_jstat = __commonJS({
           }
           return 1 - h2 * Math2.exp(-x4 + a4 * Math2.log(x4) - aln);
         };
-        jStat3.factorialln = function factorialln(n) {
-          return n < 0 ? NaN : jStat3.gammaln(n + 1);
+        jStat3.factorialln = function factorialln(n2) {
+          return n2 < 0 ? NaN : jStat3.gammaln(n2 + 1);
         };
-        jStat3.factorial = function factorial(n) {
-          return n < 0 ? NaN : jStat3.gammafn(n + 1);
+        jStat3.factorial = function factorial(n2) {
+          return n2 < 0 ? NaN : jStat3.gammafn(n2 + 1);
         };
-        jStat3.combination = function combination(n, m3) {
-          return n > 170 || m3 > 170 ? Math2.exp(jStat3.combinationln(n, m3)) : jStat3.factorial(n) / jStat3.factorial(m3) / jStat3.factorial(n - m3);
+        jStat3.combination = function combination(n2, m3) {
+          return n2 > 170 || m3 > 170 ? Math2.exp(jStat3.combinationln(n2, m3)) : jStat3.factorial(n2) / jStat3.factorial(m3) / jStat3.factorial(n2 - m3);
         };
-        jStat3.combinationln = function combinationln(n, m3) {
-          return jStat3.factorialln(n) - jStat3.factorialln(m3) - jStat3.factorialln(n - m3);
+        jStat3.combinationln = function combinationln(n2, m3) {
+          return jStat3.factorialln(n2) - jStat3.factorialln(m3) - jStat3.factorialln(n2 - m3);
         };
-        jStat3.permutation = function permutation(n, m3) {
-          return jStat3.factorial(n) / jStat3.factorial(n - m3);
+        jStat3.permutation = function permutation(n2, m3) {
+          return jStat3.factorial(n2) / jStat3.factorial(n2 - m3);
         };
         jStat3.betafn = function betafn(x4, y4) {
           if (x4 <= 0 || y4 <= 0)
@@ -4613,12 +4613,12 @@ var require_jstat = __commonJS({
             return bt * jStat3.betacf(x4, a4, b10) / a4;
           return 1 - bt * jStat3.betacf(1 - x4, b10, a4) / b10;
         };
-        jStat3.randn = function randn(n, m3) {
+        jStat3.randn = function randn(n2, m3) {
           var u2, v, x4, y4, q;
           if (!m3)
-            m3 = n;
-          if (n)
-            return jStat3.create(n, m3, function() {
+            m3 = n2;
+          if (n2)
+            return jStat3.create(n2, m3, function() {
               return jStat3.randn();
             });
           do {
@@ -4630,15 +4630,15 @@ var require_jstat = __commonJS({
           } while (q > 0.27597 && (q > 0.27846 || v * v > -4 * Math2.log(u2) * u2 * u2));
           return v / u2;
         };
-        jStat3.randg = function randg(shape2, n, m3) {
+        jStat3.randg = function randg(shape2, n2, m3) {
           var oalph = shape2;
           var a1, a22, u2, v, x4, mat;
           if (!m3)
-            m3 = n;
+            m3 = n2;
           if (!shape2)
             shape2 = 1;
-          if (n) {
-            mat = jStat3.zeros(n, m3);
+          if (n2) {
+            mat = jStat3.zeros(n2, m3);
             mat.alter(function() {
               return jStat3.randg(shape2);
             });
@@ -5231,22 +5231,22 @@ var require_jstat = __commonJS({
           return a1 / a4;
         }
         jStat3.extend(jStat3.binomial, {
-          pdf: function pdf(k2, n, p) {
-            return p === 0 || p === 1 ? n * p === k2 ? 1 : 0 : jStat3.combination(n, k2) * Math2.pow(p, k2) * Math2.pow(1 - p, n - k2);
+          pdf: function pdf(k2, n2, p) {
+            return p === 0 || p === 1 ? n2 * p === k2 ? 1 : 0 : jStat3.combination(n2, k2) * Math2.pow(p, k2) * Math2.pow(1 - p, n2 - k2);
           },
-          cdf: function cdf(x4, n, p) {
+          cdf: function cdf(x4, n2, p) {
             var betacdf;
             var eps = 1e-10;
             if (x4 < 0)
               return 0;
-            if (x4 >= n)
+            if (x4 >= n2)
               return 1;
-            if (p < 0 || p > 1 || n <= 0)
+            if (p < 0 || p > 1 || n2 <= 0)
               return NaN;
             x4 = Math2.floor(x4);
             var z = p;
             var a4 = x4 + 1;
-            var b10 = n - x4;
+            var b10 = n2 - x4;
             var s2 = a4 + b10;
             var bt = Math2.exp(jStat3.gammaln(s2) - jStat3.gammaln(b10) - jStat3.gammaln(a4) + a4 * Math2.log(z) + b10 * Math2.log(1 - z));
             if (z < (a4 + 1) / (s2 + 2))
@@ -5274,69 +5274,69 @@ var require_jstat = __commonJS({
           }
         });
         jStat3.extend(jStat3.hypgeom, {
-          pdf: function pdf(k2, N, m3, n) {
+          pdf: function pdf(k2, N, m3, n2) {
             if (k2 !== k2 | 0) {
               return false;
-            } else if (k2 < 0 || k2 < m3 - (N - n)) {
+            } else if (k2 < 0 || k2 < m3 - (N - n2)) {
               return 0;
-            } else if (k2 > n || k2 > m3) {
+            } else if (k2 > n2 || k2 > m3) {
               return 0;
             } else if (m3 * 2 > N) {
-              if (n * 2 > N) {
-                return jStat3.hypgeom.pdf(N - m3 - n + k2, N, N - m3, N - n);
+              if (n2 * 2 > N) {
+                return jStat3.hypgeom.pdf(N - m3 - n2 + k2, N, N - m3, N - n2);
               } else {
-                return jStat3.hypgeom.pdf(n - k2, N, N - m3, n);
+                return jStat3.hypgeom.pdf(n2 - k2, N, N - m3, n2);
               }
-            } else if (n * 2 > N) {
-              return jStat3.hypgeom.pdf(m3 - k2, N, m3, N - n);
-            } else if (m3 < n) {
-              return jStat3.hypgeom.pdf(k2, N, n, m3);
+            } else if (n2 * 2 > N) {
+              return jStat3.hypgeom.pdf(m3 - k2, N, m3, N - n2);
+            } else if (m3 < n2) {
+              return jStat3.hypgeom.pdf(k2, N, n2, m3);
             } else {
               var scaledPDF = 1;
               var samplesDone = 0;
               for (var i = 0; i < k2; i++) {
-                while (scaledPDF > 1 && samplesDone < n) {
+                while (scaledPDF > 1 && samplesDone < n2) {
                   scaledPDF *= 1 - m3 / (N - samplesDone);
                   samplesDone++;
                 }
-                scaledPDF *= (n - i) * (m3 - i) / ((i + 1) * (N - m3 - n + i + 1));
+                scaledPDF *= (n2 - i) * (m3 - i) / ((i + 1) * (N - m3 - n2 + i + 1));
               }
-              for (; samplesDone < n; samplesDone++) {
+              for (; samplesDone < n2; samplesDone++) {
                 scaledPDF *= 1 - m3 / (N - samplesDone);
               }
               return Math2.min(1, Math2.max(0, scaledPDF));
             }
           },
-          cdf: function cdf(x4, N, m3, n) {
-            if (x4 < 0 || x4 < m3 - (N - n)) {
+          cdf: function cdf(x4, N, m3, n2) {
+            if (x4 < 0 || x4 < m3 - (N - n2)) {
               return 0;
-            } else if (x4 >= n || x4 >= m3) {
+            } else if (x4 >= n2 || x4 >= m3) {
               return 1;
             } else if (m3 * 2 > N) {
-              if (n * 2 > N) {
-                return jStat3.hypgeom.cdf(N - m3 - n + x4, N, N - m3, N - n);
+              if (n2 * 2 > N) {
+                return jStat3.hypgeom.cdf(N - m3 - n2 + x4, N, N - m3, N - n2);
               } else {
-                return 1 - jStat3.hypgeom.cdf(n - x4 - 1, N, N - m3, n);
+                return 1 - jStat3.hypgeom.cdf(n2 - x4 - 1, N, N - m3, n2);
               }
-            } else if (n * 2 > N) {
-              return 1 - jStat3.hypgeom.cdf(m3 - x4 - 1, N, m3, N - n);
-            } else if (m3 < n) {
-              return jStat3.hypgeom.cdf(x4, N, n, m3);
+            } else if (n2 * 2 > N) {
+              return 1 - jStat3.hypgeom.cdf(m3 - x4 - 1, N, m3, N - n2);
+            } else if (m3 < n2) {
+              return jStat3.hypgeom.cdf(x4, N, n2, m3);
             } else {
               var scaledCDF = 1;
               var scaledPDF = 1;
               var samplesDone = 0;
               for (var i = 0; i < x4; i++) {
-                while (scaledCDF > 1 && samplesDone < n) {
+                while (scaledCDF > 1 && samplesDone < n2) {
                   var factor = 1 - m3 / (N - samplesDone);
                   scaledPDF *= factor;
                   scaledCDF *= factor;
                   samplesDone++;
                 }
-                scaledPDF *= (n - i) * (m3 - i) / ((i + 1) * (N - m3 - n + i + 1));
+                scaledPDF *= (n2 - i) * (m3 - i) / ((i + 1) * (N - m3 - n2 + i + 1));
                 scaledCDF += scaledPDF;
               }
-              for (; samplesDone < n; samplesDone++) {
+              for (; samplesDone < n2; samplesDone++) {
                 scaledCDF *= 1 - m3 / (N - samplesDone);
               }
               return Math2.min(1, Math2.max(0, scaledCDF));
@@ -5950,10 +5950,10 @@ var require_jstat = __commonJS({
             return determinant;
           },
           gauss_elimination: function gauss_elimination(a4, b10) {
-            var i = 0, j = 0, n = a4.length, m3 = a4[0].length, factor = 1, sum3 = 0, x4 = [], maug, pivot, temp2, k2;
+            var i = 0, j = 0, n2 = a4.length, m3 = a4[0].length, factor = 1, sum3 = 0, x4 = [], maug, pivot, temp2, k2;
             a4 = jStat3.aug(a4, b10);
             maug = a4[0].length;
-            for (i = 0; i < n; i++) {
+            for (i = 0; i < n2; i++) {
               pivot = a4[i][i];
               j = i;
               for (k2 = i + 1; k2 < m3; k2++) {
@@ -5969,16 +5969,16 @@ var require_jstat = __commonJS({
                   a4[j][k2] = temp2;
                 }
               }
-              for (j = i + 1; j < n; j++) {
+              for (j = i + 1; j < n2; j++) {
                 factor = a4[j][i] / a4[i][i];
                 for (k2 = i; k2 < maug; k2++) {
                   a4[j][k2] = a4[j][k2] - factor * a4[i][k2];
                 }
               }
             }
-            for (i = n - 1; i >= 0; i--) {
+            for (i = n2 - 1; i >= 0; i--) {
               sum3 = 0;
-              for (j = i + 1; j <= n - 1; j++) {
+              for (j = i + 1; j <= n2 - 1; j++) {
                 sum3 = sum3 + x4[j] * a4[i][j];
               }
               x4[i] = (a4[i][maug - 1] - sum3) / a4[i][i];
@@ -6032,8 +6032,8 @@ var require_jstat = __commonJS({
           // b=[[1],[2],[3]]
           // will return [[2.666],[0.1666],[1.666]]
           triaUpSolve: function triaUpSolve(A5, b10) {
-            var size = A5[0].length;
-            var x4 = jStat3.zeros(1, size)[0];
+            var size2 = A5[0].length;
+            var x4 = jStat3.zeros(1, size2)[0];
             var parts;
             var matrix_mode = false;
             if (b10[0].length != void 0) {
@@ -6042,8 +6042,8 @@ var require_jstat = __commonJS({
               });
               matrix_mode = true;
             }
-            jStat3.arange(size - 1, -1, -1).forEach(function(i) {
-              parts = jStat3.arange(i + 1, size).map(function(j) {
+            jStat3.arange(size2 - 1, -1, -1).forEach(function(i) {
+              parts = jStat3.arange(i + 1, size2).map(function(j) {
                 return x4[j] * A5[i][j];
               });
               x4[i] = (b10[i] - jStat3.sum(parts)) / A5[i][i];
@@ -6055,8 +6055,8 @@ var require_jstat = __commonJS({
             return x4;
           },
           triaLowSolve: function triaLowSolve(A5, b10) {
-            var size = A5[0].length;
-            var x4 = jStat3.zeros(1, size)[0];
+            var size2 = A5[0].length;
+            var x4 = jStat3.zeros(1, size2)[0];
             var parts;
             var matrix_mode = false;
             if (b10[0].length != void 0) {
@@ -6065,7 +6065,7 @@ var require_jstat = __commonJS({
               });
               matrix_mode = true;
             }
-            jStat3.arange(size).forEach(function(i) {
+            jStat3.arange(size2).forEach(function(i) {
               parts = jStat3.arange(i).map(function(j) {
                 return A5[i][j] * x4[j];
               });
@@ -6082,21 +6082,21 @@ var require_jstat = __commonJS({
           // L is lower triangular matrix
           // U is upper triangular matrix
           lu: function lu(A5) {
-            var size = A5.length;
-            var L = jStat3.identity(size);
+            var size2 = A5.length;
+            var L = jStat3.identity(size2);
             var R = jStat3.zeros(A5.length, A5[0].length);
             var parts;
-            jStat3.arange(size).forEach(function(t) {
+            jStat3.arange(size2).forEach(function(t) {
               R[0][t] = A5[0][t];
             });
-            jStat3.arange(1, size).forEach(function(l) {
+            jStat3.arange(1, size2).forEach(function(l) {
               jStat3.arange(l).forEach(function(i) {
                 parts = jStat3.arange(i).map(function(jj) {
                   return L[l][jj] * R[jj][i];
                 });
                 L[l][i] = (A5[l][i] - jStat3.sum(parts)) / R[i][i];
               });
-              jStat3.arange(l, size).forEach(function(j) {
+              jStat3.arange(l, size2).forEach(function(j) {
                 parts = jStat3.arange(l).map(function(jj) {
                   return L[l][jj] * R[jj][j];
                 });
@@ -6109,15 +6109,15 @@ var require_jstat = __commonJS({
           // A=TT'
           // T is lower triangular matrix
           cholesky: function cholesky(A5) {
-            var size = A5.length;
+            var size2 = A5.length;
             var T = jStat3.zeros(A5.length, A5[0].length);
             var parts;
-            jStat3.arange(size).forEach(function(i) {
+            jStat3.arange(size2).forEach(function(i) {
               parts = jStat3.arange(i).map(function(t) {
                 return Math2.pow(T[i][t], 2);
               });
               T[i][i] = Math2.sqrt(A5[i][i] - jStat3.sum(parts));
-              jStat3.arange(i + 1, size).forEach(function(j) {
+              jStat3.arange(i + 1, size2).forEach(function(j) {
                 parts = jStat3.arange(i).map(function(t) {
                   return T[i][t] * T[j][t];
                 });
@@ -6129,16 +6129,16 @@ var require_jstat = __commonJS({
           gauss_jacobi: function gauss_jacobi(a4, b10, x4, r) {
             var i = 0;
             var j = 0;
-            var n = a4.length;
+            var n2 = a4.length;
             var l = [];
             var u2 = [];
             var d = [];
             var xv, c4, h2, xk;
-            for (; i < n; i++) {
+            for (; i < n2; i++) {
               l[i] = [];
               u2[i] = [];
               d[i] = [];
-              for (j = 0; j < n; j++) {
+              for (j = 0; j < n2; j++) {
                 if (i > j) {
                   l[i][j] = a4[i][j];
                   u2[i][j] = d[i][j] = 0;
@@ -6165,16 +6165,16 @@ var require_jstat = __commonJS({
           },
           gauss_seidel: function gauss_seidel(a4, b10, x4, r) {
             var i = 0;
-            var n = a4.length;
+            var n2 = a4.length;
             var l = [];
             var u2 = [];
             var d = [];
             var j, xv, c4, h2, xk;
-            for (; i < n; i++) {
+            for (; i < n2; i++) {
               l[i] = [];
               u2[i] = [];
               d[i] = [];
-              for (j = 0; j < n; j++) {
+              for (j = 0; j < n2; j++) {
                 if (i > j) {
                   l[i][j] = a4[i][j];
                   u2[i][j] = d[i][j] = 0;
@@ -6201,16 +6201,16 @@ var require_jstat = __commonJS({
           },
           SOR: function SOR(a4, b10, x4, r, w2) {
             var i = 0;
-            var n = a4.length;
+            var n2 = a4.length;
             var l = [];
             var u2 = [];
             var d = [];
             var j, xv, c4, h2, xk;
-            for (; i < n; i++) {
+            for (; i < n2; i++) {
               l[i] = [];
               u2[i] = [];
               d[i] = [];
-              for (j = 0; j < n; j++) {
+              for (j = 0; j < n2; j++) {
                 if (i > j) {
                   l[i][j] = a4[i][j];
                   u2[i][j] = d[i][j] = 0;
@@ -6246,14 +6246,14 @@ var require_jstat = __commonJS({
           },
           householder: function householder(a4) {
             var m3 = a4.length;
-            var n = a4[0].length;
+            var n2 = a4[0].length;
             var i = 0;
             var w2 = [];
             var p = [];
             var alpha, r, k2, j, factor;
             for (; i < m3 - 1; i++) {
               alpha = 0;
-              for (j = i + 1; j < n; j++)
+              for (j = i + 1; j < n2; j++)
                 alpha += a4[j][i] * a4[j][i];
               factor = a4[i + 1][i] > 0 ? -1 : 1;
               alpha = factor * Math2.sqrt(alpha);
@@ -6262,7 +6262,7 @@ var require_jstat = __commonJS({
               w2[i + 1][0] = (a4[i + 1][i] - alpha) / (2 * r);
               for (k2 = i + 2; k2 < m3; k2++) w2[k2][0] = a4[k2][i] / (2 * r);
               p = jStat3.subtract(
-                jStat3.identity(m3, n),
+                jStat3.identity(m3, n2),
                 jStat3.multiply(jStat3.multiply(w2, jStat3.transpose(w2)), 2)
               );
               a4 = jStat3.multiply(p, jStat3.multiply(a4, p));
@@ -6276,23 +6276,23 @@ var require_jstat = __commonJS({
             var sum3 = jStat3.sum;
             var range6 = jStat3.arange;
             function qr2(x4) {
-              var n = x4.length;
+              var n2 = x4.length;
               var p = x4[0].length;
               var r = jStat3.zeros(p, p);
               x4 = jStat3.copy(x4);
               var i, j, k2;
               for (j = 0; j < p; j++) {
-                r[j][j] = Math2.sqrt(sum3(range6(n).map(function(i2) {
+                r[j][j] = Math2.sqrt(sum3(range6(n2).map(function(i2) {
                   return x4[i2][j] * x4[i2][j];
                 })));
-                for (i = 0; i < n; i++) {
+                for (i = 0; i < n2; i++) {
                   x4[i][j] = x4[i][j] / r[j][j];
                 }
                 for (k2 = j + 1; k2 < p; k2++) {
-                  r[j][k2] = sum3(range6(n).map(function(i2) {
+                  r[j][k2] = sum3(range6(n2).map(function(i2) {
                     return x4[i2][j] * x4[i2][k2];
                   }));
-                  for (i = 0; i < n; i++) {
+                  for (i = 0; i < n2; i++) {
                     x4[i][k2] = x4[i][k2] - x4[i][j] * r[j][k2];
                   }
                 }
@@ -6304,9 +6304,9 @@ var require_jstat = __commonJS({
           lstsq: /* @__PURE__ */ (function() {
             function R_I(A5) {
               A5 = jStat3.copy(A5);
-              var size = A5.length;
-              var I = jStat3.identity(size);
-              jStat3.arange(size - 1, -1, -1).forEach(function(i) {
+              var size2 = A5.length;
+              var I = jStat3.identity(size2);
+              jStat3.arange(size2 - 1, -1, -1).forEach(function(i) {
                 jStat3.sliceAssign(
                   I,
                   { row: i },
@@ -6362,16 +6362,16 @@ var require_jstat = __commonJS({
           })(),
           jacobi: function jacobi(a4) {
             var condition = 1;
-            var n = a4.length;
-            var e = jStat3.identity(n, n);
+            var n2 = a4.length;
+            var e = jStat3.identity(n2, n2);
             var ev = [];
             var b10, i, j, p, q, maxim, theta, s2;
             while (condition === 1) {
               maxim = a4[0][1];
               p = 0;
               q = 1;
-              for (i = 0; i < n; i++) {
-                for (j = 0; j < n; j++) {
+              for (i = 0; i < n2; i++) {
+                for (j = 0; j < n2; j++) {
                   if (i != j) {
                     if (maxim < Math2.abs(a4[i][j])) {
                       maxim = Math2.abs(a4[i][j]);
@@ -6385,7 +6385,7 @@ var require_jstat = __commonJS({
                 theta = a4[p][q] > 0 ? Math2.PI / 4 : -Math2.PI / 4;
               else
                 theta = Math2.atan(2 * a4[p][q] / (a4[p][p] - a4[q][q])) / 2;
-              s2 = jStat3.identity(n, n);
+              s2 = jStat3.identity(n2, n2);
               s2[p][p] = Math2.cos(theta);
               s2[p][q] = -Math2.sin(theta);
               s2[q][p] = Math2.sin(theta);
@@ -6394,15 +6394,15 @@ var require_jstat = __commonJS({
               b10 = jStat3.multiply(jStat3.multiply(jStat3.inv(s2), a4), s2);
               a4 = b10;
               condition = 0;
-              for (i = 1; i < n; i++) {
-                for (j = 1; j < n; j++) {
+              for (i = 1; i < n2; i++) {
+                for (j = 1; j < n2; j++) {
                   if (i != j && Math2.abs(a4[i][j]) > 1e-3) {
                     condition = 1;
                   }
                 }
               }
             }
-            for (i = 0; i < n; i++) ev.push(a4[i][i]);
+            for (i = 0; i < n2; i++) ev.push(a4[i][i]);
             return [e, ev];
           },
           rungekutta: function rungekutta(f, h2, p, t_j, u_j, order) {
@@ -6463,9 +6463,9 @@ var require_jstat = __commonJS({
           richardson: function richardson(X4, f, x4, h2) {
             function pos(X5, x5) {
               var i2 = 0;
-              var n = X5.length;
+              var n2 = X5.length;
               var p;
-              for (; i2 < n; i2++)
+              for (; i2 < n2; i2++)
                 if (X5[i2] === x5) p = i2;
               return p;
             }
@@ -6493,8 +6493,8 @@ var require_jstat = __commonJS({
             }
             return g;
           },
-          simpson: function simpson(f, a4, b10, n) {
-            var h2 = (b10 - a4) / n;
+          simpson: function simpson(f, a4, b10, n2) {
+            var h2 = (b10 - a4) / n2;
             var I = f(a4);
             var x4 = [];
             var j = a4;
@@ -6510,7 +6510,7 @@ var require_jstat = __commonJS({
             return h2 / 3 * (I + f(b10));
           },
           hermite: function hermite(X4, F, dF, value4) {
-            var n = X4.length;
+            var n2 = X4.length;
             var p = 0;
             var i = 0;
             var l = [];
@@ -6518,13 +6518,13 @@ var require_jstat = __commonJS({
             var A5 = [];
             var B3 = [];
             var j;
-            for (; i < n; i++) {
+            for (; i < n2; i++) {
               l[i] = 1;
-              for (j = 0; j < n; j++) {
+              for (j = 0; j < n2; j++) {
                 if (i != j) l[i] *= (value4 - X4[j]) / (X4[i] - X4[j]);
               }
               dl[i] = 0;
-              for (j = 0; j < n; j++) {
+              for (j = 0; j < n2; j++) {
                 if (i != j) dl[i] += 1 / (X4[i] - X4[j]);
               }
               A5[i] = (1 - 2 * (value4 - X4[i]) * dl[i]) * (l[i] * l[i]);
@@ -6537,10 +6537,10 @@ var require_jstat = __commonJS({
             var p = 0;
             var i = 0;
             var j, l;
-            var n = X4.length;
-            for (; i < n; i++) {
+            var n2 = X4.length;
+            for (; i < n2; i++) {
               l = F[i];
-              for (j = 0; j < n; j++) {
+              for (j = 0; j < n2; j++) {
                 if (i != j) l *= (value4 - X4[j]) / (X4[i] - X4[j]);
               }
               p += l;
@@ -6548,7 +6548,7 @@ var require_jstat = __commonJS({
             return p;
           },
           cubic_spline: function cubic_spline(X4, F, value4) {
-            var n = X4.length;
+            var n2 = X4.length;
             var i = 0, j;
             var A5 = [];
             var B3 = [];
@@ -6557,13 +6557,13 @@ var require_jstat = __commonJS({
             var h2 = [];
             var b10 = [];
             var d = [];
-            for (; i < n - 1; i++)
+            for (; i < n2 - 1; i++)
               h2[i] = X4[i + 1] - X4[i];
             alpha[0] = 0;
-            for (i = 1; i < n - 1; i++) {
+            for (i = 1; i < n2 - 1; i++) {
               alpha[i] = 3 / h2[i] * (F[i + 1] - F[i]) - 3 / h2[i - 1] * (F[i] - F[i - 1]);
             }
-            for (i = 1; i < n - 1; i++) {
+            for (i = 1; i < n2 - 1; i++) {
               A5[i] = [];
               B3[i] = [];
               A5[i][i - 1] = h2[i - 1];
@@ -6572,11 +6572,11 @@ var require_jstat = __commonJS({
               B3[i][0] = alpha[i];
             }
             c4 = jStat3.multiply(jStat3.inv(A5), B3);
-            for (j = 0; j < n - 1; j++) {
+            for (j = 0; j < n2 - 1; j++) {
               b10[j] = (F[j + 1] - F[j]) / h2[j] - h2[j] * (c4[j + 1][0] + 2 * c4[j][0]) / 3;
               d[j] = (c4[j + 1][0] - c4[j][0]) / (3 * h2[j]);
             }
-            for (j = 0; j < n; j++) {
+            for (j = 0; j < n2; j++) {
               if (X4[j] > value4) break;
             }
             j -= 1;
@@ -6587,7 +6587,7 @@ var require_jstat = __commonJS({
           },
           PCA: function PCA(X4) {
             var m3 = X4.length;
-            var n = X4[0].length;
+            var n2 = X4[0].length;
             var i = 0;
             var j, temp1;
             var u2 = [];
@@ -6601,9 +6601,9 @@ var require_jstat = __commonJS({
             var V = [];
             var Vt = [];
             for (i = 0; i < m3; i++) {
-              u2[i] = jStat3.sum(X4[i]) / n;
+              u2[i] = jStat3.sum(X4[i]) / n2;
             }
-            for (i = 0; i < n; i++) {
+            for (i = 0; i < n2; i++) {
               B3[i] = [];
               for (j = 0; j < m3; j++) {
                 B3[i][j] = X4[j][i] - u2[j];
@@ -6613,7 +6613,7 @@ var require_jstat = __commonJS({
             for (i = 0; i < m3; i++) {
               C3[i] = [];
               for (j = 0; j < m3; j++) {
-                C3[i][j] = jStat3.dot([B3[i]], [B3[j]]) / (n - 1);
+                C3[i][j] = jStat3.dot([B3[i]], [B3[j]]) / (n2 - 1);
               }
             }
             result = jStat3.jacobi(C3);
@@ -6778,17 +6778,17 @@ var require_jstat = __commonJS({
           // (array1, array2, array3, ...)
           // (anovafscore, df1, df2)
           anovaftest: function anovaftest() {
-            var args = slice5.call(arguments), df1, df2, n, i;
+            var args = slice5.call(arguments), df1, df2, n2, i;
             if (isNumber4(args[0])) {
               return 1 - jStat3.centralF.cdf(args[0], args[1], args[2]);
             }
             var anovafscore = jStat3.anovafscore(args);
             df1 = args.length - 1;
-            n = 0;
+            n2 = 0;
             for (i = 0; i < args.length; i++) {
-              n = n + args[i].length;
+              n2 = n2 + args[i].length;
             }
-            df2 = n - df1 - 1;
+            df2 = n2 - df1 - 1;
             return 1 - jStat3.centralF.cdf(anovafscore, df1, df2);
           },
           ftest: function ftest(fscore, df1, df2) {
@@ -6800,12 +6800,12 @@ var require_jstat = __commonJS({
             return jStat3.anovafscore(this.toArray());
           },
           anovaftes: function anovaftes() {
-            var n = 0;
+            var n2 = 0;
             var i;
             for (i = 0; i < this.length; i++) {
-              n = n + this[i].length;
+              n2 = n2 + this[i].length;
             }
-            return jStat3.ftest(this.anovafscore(), this.length - 1, n - this.length);
+            return jStat3.ftest(this.anovafscore(), this.length - 1, n2 - this.length);
           }
         });
         jStat3.extend({
@@ -6847,22 +6847,22 @@ var require_jstat = __commonJS({
               qscore = jStat3.qscore(args[0], args[1], args[2]);
               args = args.slice(3);
             }
-            var n = args[0];
+            var n2 = args[0];
             var k2 = args[1];
-            return 1 - jStat3.tukey.cdf(qscore, k2, n - k2);
+            return 1 - jStat3.tukey.cdf(qscore, k2, n2 - k2);
           },
           tukeyhsd: function tukeyhsd(arrays) {
             var sd = jStat3.pooledstdev(arrays);
             var means = arrays.map(function(arr) {
               return jStat3.mean(arr);
             });
-            var n = arrays.reduce(function(n2, arr) {
-              return n2 + arr.length;
+            var n2 = arrays.reduce(function(n3, arr) {
+              return n3 + arr.length;
             }, 0);
             var results = [];
             for (var i = 0; i < arrays.length; ++i) {
               for (var j = i + 1; j < arrays.length; ++j) {
-                var p = jStat3.qtest(means[i], means[j], arrays[i].length, arrays[j].length, sd, n, arrays.length);
+                var p = jStat3.qtest(means[i], means[j], arrays[i].length, arrays[j].length, sd, n2, arrays.length);
                 results.push([[i, j], p]);
               }
             }
@@ -7202,15 +7202,15 @@ var require_topojson_client = __commonJS({
         var x02, y02, kx2 = transform6.scale[0], ky2 = transform6.scale[1], dx = transform6.translate[0], dy = transform6.translate[1];
         return function(input, i) {
           if (!i) x02 = y02 = 0;
-          var j = 2, n = input.length, output3 = new Array(n);
+          var j = 2, n2 = input.length, output3 = new Array(n2);
           output3[0] = (x02 += input[0]) * kx2 + dx;
           output3[1] = (y02 += input[1]) * ky2 + dy;
-          while (j < n) output3[j] = input[j], ++j;
+          while (j < n2) output3[j] = input[j], ++j;
           return output3;
         };
       }
       function bbox(topology) {
-        var t = transform5(topology.transform), key3, x02 = Infinity, y02 = x02, x12 = -x02, y12 = -x02;
+        var t = transform5(topology.transform), key2, x02 = Infinity, y02 = x02, x12 = -x02, y12 = -x02;
         function bboxPoint(p) {
           p = t(p);
           if (p[0] < x02) x02 = p[0];
@@ -7232,8 +7232,8 @@ var require_topojson_client = __commonJS({
           }
         }
         topology.arcs.forEach(function(arc5) {
-          var i = -1, n = arc5.length, p;
-          while (++i < n) {
+          var i = -1, n2 = arc5.length, p;
+          while (++i < n2) {
             p = t(arc5[i], i);
             if (p[0] < x02) x02 = p[0];
             if (p[0] > x12) x12 = p[0];
@@ -7241,13 +7241,13 @@ var require_topojson_client = __commonJS({
             if (p[1] > y12) y12 = p[1];
           }
         });
-        for (key3 in topology.objects) {
-          bboxGeometry(topology.objects[key3]);
+        for (key2 in topology.objects) {
+          bboxGeometry(topology.objects[key2]);
         }
         return [x02, y02, x12, y12];
       }
-      function reverse3(array7, n) {
-        var t, j = array7.length, i = j - n;
+      function reverse3(array7, n2) {
+        var t, j = array7.length, i = j - n2;
         while (i < --j) t = array7[i], array7[i++] = array7[j], array7[j] = t;
       }
       function feature2(topology, o) {
@@ -7264,17 +7264,17 @@ var require_topojson_client = __commonJS({
         var transformPoint = transform5(topology.transform), arcs = topology.arcs;
         function arc5(i, points2) {
           if (points2.length) points2.pop();
-          for (var a4 = arcs[i < 0 ? ~i : i], k2 = 0, n = a4.length; k2 < n; ++k2) {
+          for (var a4 = arcs[i < 0 ? ~i : i], k2 = 0, n2 = a4.length; k2 < n2; ++k2) {
             points2.push(transformPoint(a4[k2], k2));
           }
-          if (i < 0) reverse3(points2, n);
+          if (i < 0) reverse3(points2, n2);
         }
         function point5(p) {
           return transformPoint(p);
         }
         function line5(arcs2) {
           var points2 = [];
-          for (var i = 0, n = arcs2.length; i < n; ++i) arc5(arcs2[i], points2);
+          for (var i = 0, n2 = arcs2.length; i < n2; ++i) arc5(arcs2[i], points2);
           if (points2.length < 2) points2.push(points2[0]);
           return points2;
         }
@@ -7384,9 +7384,9 @@ var require_topojson_client = __commonJS({
         return object2(topology, meshArcs.apply(this, arguments));
       }
       function meshArcs(topology, object3, filter3) {
-        var arcs, i, n;
+        var arcs, i, n2;
         if (arguments.length > 1) arcs = extractArcs(topology, object3, filter3);
-        else for (i = 0, arcs = new Array(n = topology.arcs.length); i < n; ++i) arcs[i] = i;
+        else for (i = 0, arcs = new Array(n2 = topology.arcs.length); i < n2; ++i) arcs[i] = i;
         return { type: "MultiLineString", arcs: stitch(topology, arcs) };
       }
       function extractArcs(topology, object3, filter3) {
@@ -7430,8 +7430,8 @@ var require_topojson_client = __commonJS({
         return arcs;
       }
       function planarRingArea(ring) {
-        var i = -1, n = ring.length, a4, b10 = ring[n - 1], area6 = 0;
-        while (++i < n) a4 = b10, b10 = ring[i], area6 += a4[0] * b10[1] - a4[1] * b10[0];
+        var i = -1, n2 = ring.length, a4, b10 = ring[n2 - 1], area6 = 0;
+        while (++i < n2) a4 = b10, b10 = ring[i], area6 += a4[0] * b10[1] - a4[1] * b10[0];
         return Math.abs(area6);
       }
       function merge5(topology) {
@@ -7490,7 +7490,7 @@ var require_topojson_client = __commonJS({
         return {
           type: "MultiPolygon",
           arcs: groups.map(function(polygons2) {
-            var arcs = [], n;
+            var arcs = [], n2;
             polygons2.forEach(function(polygon) {
               polygon.forEach(function(ring) {
                 ring.forEach(function(arc5) {
@@ -7501,8 +7501,8 @@ var require_topojson_client = __commonJS({
               });
             });
             arcs = stitch(topology, arcs);
-            if ((n = arcs.length) > 1) {
-              for (var i = 1, k2 = area6(arcs[0]), ki, t; i < n; ++i) {
+            if ((n2 = arcs.length) > 1) {
+              for (var i = 1, k2 = area6(arcs[0]), ki, t; i < n2; ++i) {
                 if ((ki = area6(arcs[i])) > k2) {
                   t = arcs[0], arcs[0] = arcs[i], arcs[i] = t, k2 = ki;
                 }
@@ -7560,9 +7560,9 @@ var require_topojson_client = __commonJS({
         for (var i in indexesByArc) {
           for (var indexes = indexesByArc[i], m3 = indexes.length, j = 0; j < m3; ++j) {
             for (var k2 = j + 1; k2 < m3; ++k2) {
-              var ij = indexes[j], ik = indexes[k2], n;
-              if ((n = neighbors2[ij])[i = bisect2(n, ik)] !== ik) n.splice(i, 0, ik);
-              if ((n = neighbors2[ik])[i = bisect2(n, ij)] !== ij) n.splice(i, 0, ij);
+              var ij = indexes[j], ik = indexes[k2], n2;
+              if ((n2 = neighbors2[ij])[i = bisect2(n2, ik)] !== ik) n2.splice(i, 0, ik);
+              if ((n2 = neighbors2[ik])[i = bisect2(n2, ij)] !== ij) n2.splice(i, 0, ij);
             }
           }
         }
@@ -7573,24 +7573,24 @@ var require_topojson_client = __commonJS({
         var x02, y02, kx2 = transform6.scale[0], ky2 = transform6.scale[1], dx = transform6.translate[0], dy = transform6.translate[1];
         return function(input, i) {
           if (!i) x02 = y02 = 0;
-          var j = 2, n = input.length, output3 = new Array(n), x12 = Math.round((input[0] - dx) / kx2), y12 = Math.round((input[1] - dy) / ky2);
+          var j = 2, n2 = input.length, output3 = new Array(n2), x12 = Math.round((input[0] - dx) / kx2), y12 = Math.round((input[1] - dy) / ky2);
           output3[0] = x12 - x02, x02 = x12;
           output3[1] = y12 - y02, y02 = y12;
-          while (j < n) output3[j] = input[j], ++j;
+          while (j < n2) output3[j] = input[j], ++j;
           return output3;
         };
       }
       function quantize4(topology, transform6) {
         if (topology.transform) throw new Error("already quantized");
         if (!transform6 || !transform6.scale) {
-          if (!((n = Math.floor(transform6)) >= 2)) throw new Error("n must be ≥2");
+          if (!((n2 = Math.floor(transform6)) >= 2)) throw new Error("n must be ≥2");
           box = topology.bbox || bbox(topology);
-          var x02 = box[0], y02 = box[1], x12 = box[2], y12 = box[3], n;
-          transform6 = { scale: [x12 - x02 ? (x12 - x02) / (n - 1) : 1, y12 - y02 ? (y12 - y02) / (n - 1) : 1], translate: [x02, y02] };
+          var x02 = box[0], y02 = box[1], x12 = box[2], y12 = box[3], n2;
+          transform6 = { scale: [x12 - x02 ? (x12 - x02) / (n2 - 1) : 1, y12 - y02 ? (y12 - y02) / (n2 - 1) : 1], translate: [x02, y02] };
         } else {
           box = topology.bbox;
         }
-        var t = untransform(transform6), box, key3, inputs = topology.objects, outputs = {};
+        var t = untransform(transform6), box, key2, inputs = topology.objects, outputs = {};
         function quantizePoint(point5) {
           return t(point5);
         }
@@ -7615,14 +7615,14 @@ var require_topojson_client = __commonJS({
           return output3;
         }
         function quantizeArc(input) {
-          var i = 0, j = 1, n2 = input.length, p, output3 = new Array(n2);
+          var i = 0, j = 1, n3 = input.length, p, output3 = new Array(n3);
           output3[0] = t(input[0], 0);
-          while (++i < n2) if ((p = t(input[i], i))[0] || p[1]) output3[j++] = p;
+          while (++i < n3) if ((p = t(input[i], i))[0] || p[1]) output3[j++] = p;
           if (j === 1) output3[j++] = [0, 0];
           output3.length = j;
           return output3;
         }
-        for (key3 in inputs) outputs[key3] = quantizeGeometry(inputs[key3]);
+        for (key2 in inputs) outputs[key2] = quantizeGeometry(inputs[key2]);
         return {
           type: "Topology",
           bbox: box,
@@ -7811,11 +7811,11 @@ var HeapSearch = class {
     if (this.done) throw new Error("HeapSearch.dominators() called twice");
     this.done = true;
     const { objectCount, shallowBytes } = this;
-    const { preorderOf, parent, size, crossTargets, crossSources, sharedLeaves, adoptedParents } = this.result;
-    const { semi, label, ancestor } = semidominators(parent, size, crossTargets, crossSources, scratch);
+    const { preorderOf, parent, size: size2, crossTargets, crossSources, sharedLeaves, adoptedParents } = this.result;
+    const { semi, label, ancestor } = semidominators(parent, size2, crossTargets, crossSources, scratch);
     const idom = ancestor;
     idom[0] = 0;
-    for (let w2 = 1; w2 < size; w2++) {
+    for (let w2 = 1; w2 < size2; w2++) {
       let d = parent[w2];
       const s2 = semi[w2];
       while (d > s2) d = idom[d];
@@ -7834,7 +7834,7 @@ var HeapSearch = class {
       lowBits2 |= shallowBytes[node];
     }
     const unit2 = (lowBits2 & 7) === 0 && total / 8 <= 4294967295 ? 8 : 1;
-    const retained = unit2 === 8 ? label.fill(0) : new Float64Array(size);
+    const retained = unit2 === 8 ? label.fill(0) : new Float64Array(size2);
     const objectAt = semi;
     objectAt[0] = objectCount;
     let reachable = 0;
@@ -7851,8 +7851,8 @@ var HeapSearch = class {
         retained[code] = retained[code] + units;
       }
     }
-    for (let v = size - 1; v >= 1; v--) retained[idom[v]] = retained[idom[v]] + retained[v];
-    return new DominatorTree(preorderOf, objectAt, idom, retained, unit2, shallowBytes, reachable, parent.subarray(0, size), crossTargets, crossSources, adoptedParents);
+    for (let v = size2 - 1; v >= 1; v--) retained[idom[v]] = retained[idom[v]] + retained[v];
+    return new DominatorTree(preorderOf, objectAt, idom, retained, unit2, shallowBytes, reachable, parent.subarray(0, size2), crossTargets, crossSources, adoptedParents);
   }
 };
 function commonDominator(idom, a4, b10) {
@@ -8019,18 +8019,18 @@ function grow(array7) {
   bigger.set(array7);
   return bigger;
 }
-function semidominators(parent, size, crossTargets, crossSources, scratch) {
-  const semi = scratch.take(size);
-  const label = scratch.take(size);
-  const ancestor = scratch.take(size);
-  ancestor.set(parent.subarray(0, size));
-  for (let v = 0; v < size; v++) {
+function semidominators(parent, size2, crossTargets, crossSources, scratch) {
+  const semi = scratch.take(size2);
+  const label = scratch.take(size2);
+  const ancestor = scratch.take(size2);
+  ancestor.set(parent.subarray(0, size2));
+  for (let v = 0; v < size2; v++) {
     semi[v] = v;
     label[v] = v;
   }
   let path4 = new Uint32Array(1 << 12);
   let p = crossTargets.length;
-  for (let w2 = size - 1; w2 >= 1; w2--) {
+  for (let w2 = size2 - 1; w2 >= 1; w2--) {
     let best = parent[w2];
     for (; p > 0 && crossTargets[p - 1] === w2; p--) {
       const v = (crossSources[p - 1] & VERTEX_BITS) >>> 0;
@@ -8058,7 +8058,112 @@ function semidominators(parent, size, crossTargets, crossSources, scratch) {
   return { semi, label, ancestor };
 }
 
-// src/core/heap/hprof.ts
+// src/core/heap/digest-groups.ts
+function addHolderTo(tally, holder) {
+  tally.retainedBytes += holder.bytes;
+  tally.objects += holder.objects;
+  tally.shallowBytes += holder.shallowBytes;
+}
+function tallyBytes(heap2, tree2, context3, shared, holders, functions) {
+  const bazelByClass = new Float64Array(heap2.classes.length);
+  const sharedBytes = new Float64Array(functions);
+  const sharedObjects = new Float64Array(functions);
+  let reachableObjects = 0;
+  for (let node = 0; node < heap2.objectCount; node++) {
+    const v = tree2.contextVertexOf(node);
+    if (v < 0) continue;
+    reachableObjects++;
+    const holder = context3[v];
+    const bytes = heap2.shallowBytes[node];
+    if (holder >= 0) {
+      const tally = holders[holder];
+      tally.bytes += bytes;
+      tally.objects++;
+    } else if (shared[v] >= 0) {
+      sharedBytes[shared[v]] = sharedBytes[shared[v]] + bytes;
+      sharedObjects[shared[v]] = sharedObjects[shared[v]] + 1;
+    } else {
+      bazelByClass[heap2.classOf[node]] = bazelByClass[heap2.classOf[node]] + bytes;
+    }
+  }
+  return { bazelByClass, sharedByFunction: { bytes: sharedBytes, objects: sharedObjects }, reachableObjects };
+}
+function holderGroupsOf(holders, placements, sharedByFunction, functionRefs, share, top2) {
+  const groups = /* @__PURE__ */ new Map();
+  holders.forEach((holder, index5) => {
+    const placed = placements[index5];
+    if (holder.bytes === 0 || placed === void 0) return;
+    let group2 = groups.get(placed.key);
+    if (group2 === void 0) groups.set(placed.key, group2 = { ...placed.group, retainedBytes: 0, objects: 0, shallowBytes: 0, instances: 0, labels: /* @__PURE__ */ new Map() });
+    addHolderTo(group2, holder);
+    group2.instances++;
+    if (placed.label !== void 0) {
+      let target2 = group2.labels.get(placed.label);
+      if (target2 === void 0) group2.labels.set(placed.label, target2 = { retainedBytes: 0, objects: 0, shallowBytes: 0 });
+      addHolderTo(target2, holder);
+    }
+  });
+  sharedByFunction.bytes.forEach((bytes, index5) => {
+    if (bytes > 0) {
+      const objects = sharedByFunction.objects[index5];
+      groups.set(`shared|${index5}`, { kind: "shared", function: functionRefs[index5], retainedBytes: bytes, objects, shallowBytes: 0, instances: 0, labels: /* @__PURE__ */ new Map() });
+    }
+  });
+  return [...groups.values()].sort((a4, b10) => b10.retainedBytes - a4.retainedBytes).map((group2) => {
+    const topTargets = [...group2.labels].sort((a4, b10) => b10[1].retainedBytes - a4[1].retainedBytes).slice(0, top2).map(([label, tally]) => ({ label, retainedBytes: tally.retainedBytes, objects: tally.objects, shallowBytes: tally.shallowBytes }));
+    return {
+      kind: group2.kind,
+      function: group2.function,
+      retainedBytes: group2.retainedBytes,
+      share: share(group2.retainedBytes),
+      objects: group2.objects,
+      shallowBytes: group2.shallowBytes,
+      ...group2.provider === void 0 ? {} : { provider: group2.provider, providerFile: group2.providerFile },
+      ...group2.ownerKind === void 0 ? {} : { ownerKind: group2.ownerKind },
+      instances: group2.instances,
+      targets: group2.labels.size,
+      topLabels: topTargets.map((target2) => target2.label),
+      topTargets,
+      ...group2.thread === void 0 ? {} : { thread: group2.thread }
+    };
+  });
+}
+
+// src/core/heap/hprof-columns.ts
+function allocateUpTo(make, bound2) {
+  for (let length2 = bound2; ; length2 = Math.ceil(length2 / 4)) {
+    try {
+      return make(length2);
+    } catch (error3) {
+      if (!(error3 instanceof RangeError) || length2 <= 1 << 16) throw error3;
+    }
+  }
+}
+function grownTo(array7, length2, make) {
+  if (array7.length >= length2) return array7;
+  const bigger = make(length2);
+  bigger.set(array7);
+  return bigger;
+}
+var makeUint32 = (length2) => new Uint32Array(length2);
+var makeFloat64 = (length2) => new Float64Array(length2);
+var Column = class {
+  values;
+  length = 0;
+  constructor(initial = 1 << 10) {
+    this.values = new Float64Array(initial);
+  }
+  push(value4) {
+    if (this.length === this.values.length) this.values = grownTo(this.values, 2 * this.length, makeFloat64);
+    this.values[this.length++] = value4;
+  }
+  /** The values pushed so far (a view: later pushes may not show in it). */
+  view() {
+    return this.values.subarray(0, this.length);
+  }
+};
+
+// src/core/heap/hprof-format.ts
 var HprofError = class extends Error {
   constructor(message, offset4) {
     super(message);
@@ -8067,9 +8172,6 @@ var HprofError = class extends Error {
   offset;
   name = "HprofError";
 };
-var MAGIC_PREFIX = "JAVA PROFILE ";
-var SUPPORTED_VERSIONS = /* @__PURE__ */ new Set(["1.0.1", "1.0.2"]);
-var MAX_HEADER_CHARS = 32;
 var TAG_UTF8 = 1;
 var TAG_LOAD_CLASS = 2;
 var TAG_STACK_FRAME = 4;
@@ -8077,6 +8179,8 @@ var TAG_STACK_TRACE = 5;
 var TAG_HEAP_DUMP = 12;
 var TAG_HEAP_DUMP_SEGMENT = 28;
 var TAG_HEAP_DUMP_END = 44;
+var KNOWN_TAGS = new Uint8Array(256);
+for (const tag of [1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14, TAG_HEAP_DUMP_SEGMENT, TAG_HEAP_DUMP_END]) KNOWN_TAGS[tag] = 1;
 var ROOT_UNKNOWN = 255;
 var ROOT_JNI_GLOBAL = 1;
 var ROOT_JNI_LOCAL = 2;
@@ -8109,17 +8213,22 @@ var PRIMITIVE_ARRAY_CLASS = {
   [TYPE_INT]: "[I",
   [TYPE_LONG]: "[J"
 };
-var HEAP_VALUE_BYTES = {
-  [TYPE_OBJECT]: 4,
-  [TYPE_BOOLEAN]: 1,
-  [TYPE_CHAR]: 2,
-  [TYPE_FLOAT]: 4,
-  [TYPE_DOUBLE]: 8,
-  [TYPE_BYTE]: 1,
-  [TYPE_SHORT]: 2,
-  [TYPE_INT]: 4,
-  [TYPE_LONG]: 8
-};
+var HEAP_VALUE_BYTES = new Uint8Array(256);
+var PRIMITIVE_ELEMENT_BYTES = new Uint8Array(256);
+for (const [type3, bytes] of [
+  [TYPE_BOOLEAN, 1],
+  [TYPE_CHAR, 2],
+  [TYPE_FLOAT, 4],
+  [TYPE_DOUBLE, 8],
+  [TYPE_BYTE, 1],
+  [TYPE_SHORT, 2],
+  [TYPE_INT, 4],
+  [TYPE_LONG, 8]
+]) {
+  HEAP_VALUE_BYTES[type3] = bytes;
+  PRIMITIVE_ELEMENT_BYTES[type3] = bytes;
+}
+HEAP_VALUE_BYTES[TYPE_OBJECT] = 4;
 var OBJECT_HEADER_BYTES = 12;
 var ARRAY_HEADER_BYTES = 16;
 var KIND_CLASS = 0;
@@ -8137,192 +8246,6 @@ var ROOT_KINDS = {
   [ROOT_MONITOR_USED]: "monitor",
   [ROOT_THREAD_OBJECT]: "thread-object"
 };
-var WINDOW_BYTES = 2 * 1024 * 1024;
-var TWO_32 = 2 ** 32;
-var CHECKPOINT_SHIFT = 6;
-var CHECKPOINT_MASK = (1 << CHECKPOINT_SHIFT) - 1;
-var OFFSET_WALK_WINDOW = 8192;
-var SUB_RECORD_HEAD_BYTES = 2 * 8 + 8;
-var KNOWN_TAGS = /* @__PURE__ */ new Set([1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14, TAG_HEAP_DUMP_SEGMENT, TAG_HEAP_DUMP_END]);
-var PRIMITIVE_ELEMENT_BYTES = new Uint8Array(16);
-for (const type3 of [TYPE_BOOLEAN, TYPE_CHAR, TYPE_FLOAT, TYPE_DOUBLE, TYPE_BYTE, TYPE_SHORT, TYPE_INT, TYPE_LONG]) PRIMITIVE_ELEMENT_BYTES[type3] = HEAP_VALUE_BYTES[type3];
-var NO_BYTES = new Uint8Array(0);
-var Cursor = class {
-  constructor(source3, idSize, window2 = WINDOW_BYTES) {
-    this.source = source3;
-    this.idSize = idSize;
-    this.window = window2;
-  }
-  source;
-  idSize;
-  window;
-  buf = NO_BYTES;
-  /** File offset of buf[0]. */
-  start = 0;
-  pos = 0;
-  get offset() {
-    return this.start + this.pos;
-  }
-  seek(offset4) {
-    if (offset4 >= this.start && offset4 <= this.start + this.buf.length) {
-      this.pos = offset4 - this.start;
-    } else {
-      this.start = offset4;
-      this.buf = NO_BYTES;
-      this.pos = 0;
-    }
-  }
-  /** Makes `n` bytes readable at pos; false when the source ends first. */
-  ensure(n) {
-    if (this.pos + n <= this.buf.length) return true;
-    const offset4 = this.start + this.pos;
-    if (offset4 + n > this.source.size) return false;
-    const view = this.source.read(offset4, Math.max(n, this.window));
-    this.buf = view;
-    this.start = offset4;
-    this.pos = 0;
-    return view.length >= n;
-  }
-  u1() {
-    return this.buf[this.pos++];
-  }
-  u2() {
-    const b10 = this.buf;
-    const p = this.pos;
-    this.pos = p + 2;
-    return b10[p] << 8 | b10[p + 1];
-  }
-  u4() {
-    const value4 = u32(this.buf, this.pos);
-    this.pos += 4;
-    return value4;
-  }
-  id() {
-    const value4 = idAt(this.buf, this.pos, this.idSize);
-    this.pos += this.idSize;
-    return value4;
-  }
-  skip(n) {
-    this.pos += n;
-  }
-};
-function u32(b10, p) {
-  return (b10[p] << 24 | b10[p + 1] << 16 | b10[p + 2] << 8 | b10[p + 3]) >>> 0;
-}
-function idAt(b10, p, idSize) {
-  const low = u32(b10, p + idSize - 4);
-  return idSize === 4 ? low : u32(b10, p) * TWO_32 + low;
-}
-var COMPACT_LIMIT = 2 ** 35;
-function compactId(id2) {
-  const value4 = id2 / 8;
-  return value4 === Math.floor(value4) && id2 < COMPACT_LIMIT ? value4 : -1;
-}
-function allocateUpTo(make, bound2) {
-  for (let length2 = bound2; ; length2 = Math.ceil(length2 / 4)) {
-    try {
-      return make(length2);
-    } catch (error3) {
-      if (!(error3 instanceof RangeError) || length2 <= 1 << 16) throw error3;
-    }
-  }
-}
-function grownTo(array7, length2, make) {
-  if (array7.length >= length2) return array7;
-  const bigger = make(length2);
-  bigger.set(array7);
-  return bigger;
-}
-function toPlainIds(compact, count3, length2) {
-  const plain2 = new Float64Array(length2);
-  for (let i = 0; i < count3; i++) plain2[i] = compact[i] * 8;
-  return plain2;
-}
-function storePlainId(ids, plain2, n, high, low, capacity) {
-  const all = plain2 ?? toPlainIds(ids, n, capacity);
-  all[n] = (high >>> 0) * TWO_32 + (low >>> 0);
-  return all;
-}
-var CACHE_SLOTS = 1 << 14;
-var ClassIndexCache = class {
-  constructor(byId, idSize) {
-    this.byId = byId;
-    this.idSize = idSize;
-  }
-  byId;
-  idSize;
-  low = new Int32Array(CACHE_SLOTS);
-  high = new Int32Array(CACHE_SLOTS);
-  index = new Int32Array(CACHE_SLOTS).fill(-1);
-  /** The index of the class whose id is at b[p], -1 when no CLASS DUMP so far had it. */
-  at(b10, p) {
-    const q = p + this.idSize - 4;
-    const low = b10[q] << 24 | b10[q + 1] << 16 | b10[q + 2] << 8 | b10[q + 3];
-    const high = this.idSize === 4 ? 0 : b10[p] << 24 | b10[p + 1] << 16 | b10[p + 2] << 8 | b10[p + 3];
-    const slot = low >>> 3 & CACHE_SLOTS - 1;
-    const cached = this.index[slot];
-    if (cached >= 0 && this.low[slot] === low && this.high[slot] === high) return cached;
-    const index5 = this.byId.get((high >>> 0) * TWO_32 + (low >>> 0));
-    if (index5 === void 0) return -1;
-    this.low[slot] = low;
-    this.high[slot] = high;
-    this.index[slot] = index5;
-    return index5;
-  }
-};
-var FieldPool = class {
-  fieldNames = new Float64Array(1 << 12);
-  fieldTypes = new Uint8Array(1 << 12);
-  fields = 0;
-  staticNames = new Float64Array(1 << 10);
-  staticTargets = new Float64Array(1 << 10);
-  statics = 0;
-  addField(nameId, type3) {
-    if (this.fields === this.fieldNames.length) {
-      this.fieldNames = grownTo(this.fieldNames, 2 * this.fields, (n) => new Float64Array(n));
-      this.fieldTypes = grownTo(this.fieldTypes, 2 * this.fields, (n) => new Uint8Array(n));
-    }
-    this.fieldNames[this.fields] = nameId;
-    this.fieldTypes[this.fields++] = type3;
-  }
-  addStatic(nameId, target2) {
-    if (this.statics === this.staticNames.length) {
-      this.staticNames = grownTo(this.staticNames, 2 * this.statics, (n) => new Float64Array(n));
-      this.staticTargets = grownTo(this.staticTargets, 2 * this.statics, (n) => new Float64Array(n));
-    }
-    this.staticNames[this.statics] = nameId;
-    this.staticTargets[this.statics++] = target2;
-  }
-};
-function readHeader(source3) {
-  if (source3.size === 0) throw new HprofError("the file is empty, not a heap dump", 0);
-  const head = source3.read(0, Math.min(source3.size, MAX_HEADER_CHARS + 12));
-  const nul = head.indexOf(0);
-  const text3 = new TextDecoder("latin1").decode(head.subarray(0, nul < 0 ? Math.min(head.length, MAX_HEADER_CHARS) : nul));
-  if (nul < 0 && head.length === source3.size && head.length < MAX_HEADER_CHARS && (MAGIC_PREFIX.startsWith(text3) || text3.startsWith(MAGIC_PREFIX))) {
-    throw new HprofError("the file ends inside its header", head.length);
-  }
-  if (!text3.startsWith(MAGIC_PREFIX) || nul < 0) {
-    throw new HprofError(`not a heap dump (HPROF files start with "${MAGIC_PREFIX}1.0.2")`, 0);
-  }
-  const version2 = text3.slice(MAGIC_PREFIX.length);
-  if (!SUPPORTED_VERSIONS.has(version2)) throw new HprofError(`HPROF version "${version2}" is not supported (1.0.1 and 1.0.2 are)`, 0);
-  if (head.length < nul + 13) throw new HprofError("the file ends inside its header", head.length);
-  const p = nul + 1;
-  const idSize = u32(head, p);
-  if (idSize !== 4 && idSize !== 8) throw new HprofError(`identifier size ${idSize} is not supported (4 or 8 bytes are)`, p);
-  const timestamp = idAt(head, p + 4, 8);
-  return { idSize, timestamp, bodyOffset: p + 12 };
-}
-function valueBytes(type3, idSize, offset4) {
-  if (type3 === TYPE_OBJECT) return idSize;
-  const bytes = PRIMITIVE_ELEMENT_BYTES[type3] ?? 0;
-  if (bytes === 0) throw new HprofError(`unknown basic type ${type3}; the file is corrupt`, offset4);
-  return bytes;
-}
-function align8(bytes) {
-  return bytes <= 2147483632 ? bytes + 7 & ~7 : Math.ceil(bytes / 8) * 8;
-}
 function rootBodyBytes(code, idSize) {
   switch (code) {
     case ROOT_UNKNOWN:
@@ -8342,626 +8265,136 @@ function rootBodyBytes(code, idSize) {
       return -1;
   }
 }
-var NARROW_MARK_BASE = 65280;
-var WIDE_MARK_BASE = 4294967040;
-var UNRESOLVED_INSTANCE = 255;
-var UNRESOLVED_ARRAY = 254;
-var MISSING = 4294967295;
-var TOO_MANY_CLASSES = new Error("more classes than 16-bit class slots can number");
-function readHeap(source3) {
-  const header = readHeader(source3);
-  try {
-    return readHeapWith(source3, header, false);
-  } catch (error3) {
-    if (error3 === TOO_MANY_CLASSES) return readHeapWith(source3, header, true);
-    throw error3;
-  }
+var TWO_32 = 2 ** 32;
+function int32At(b10, p) {
+  return b10[p] << 24 | b10[p + 1] << 16 | b10[p + 2] << 8 | b10[p + 3];
 }
-function readHeapWith(source3, { idSize, timestamp, bodyOffset }, wide) {
-  const size = source3.size;
-  const cursor3 = new Cursor(source3, idSize);
-  cursor3.seek(bodyOffset);
-  const markBase = wide ? WIDE_MARK_BASE : NARROW_MARK_BASE;
-  let utf8Ids = new Float64Array(1 << 12);
-  let utf8Offsets = new Float64Array(1 << 12);
-  let utf8Count = 0;
-  const classNameIds = /* @__PURE__ */ new Map();
-  const frames = /* @__PURE__ */ new Map();
-  const classSerials = /* @__PURE__ */ new Map();
-  const traces = /* @__PURE__ */ new Map();
-  const rawClasses = [];
-  const pool = new FieldPool();
-  const classIndexById = /* @__PURE__ */ new Map();
-  const classCache = new ClassIndexCache(classIndexById, idSize);
-  const body = Math.max(0, size - bodyOffset);
-  const makeSlots = (length3) => wide ? new Uint32Array(length3) : new Uint16Array(length3);
-  const makeUint32 = (length3) => new Uint32Array(length3);
-  const makeFloat64 = (length3) => new Float64Array(length3);
-  let firstEdges = allocateUpTo(makeUint32, Math.floor(body / (10 + idSize)) + 2);
-  let objectCapacity = firstEdges.length;
-  let sizes = makeUint32(objectCapacity);
-  let ids = makeUint32(objectCapacity);
-  let classSlots = makeSlots(objectCapacity);
-  let plainIds;
-  let edges = allocateUpTo(makeUint32, Math.floor(body / idSize) + 1);
-  let edgeCapacity = edges.length;
-  let plainEdges;
-  let n = 0;
-  let objectBase = -1;
-  let at = 0;
-  let classEdgesSoFar = 0;
-  let edgeBase = -1;
-  let e = 0;
-  const checkpoints = [];
-  const lateClass = [];
-  const rootIds = [];
-  const rootCodes = [];
-  const rootSerials = [];
-  const threadObjects = [];
-  const segments2 = [];
-  let truncated = false;
-  let ended = false;
-  let recordOffset = 0;
-  let length2 = 0;
-  const tooShort = (needed, what) => {
-    if (length2 < needed) throw new HprofError(`a ${what} record of ${length2} bytes is shorter than its ${needed}-byte fields; the file is corrupt`, recordOffset);
-  };
-  records: while (cursor3.offset < size) {
-    recordOffset = cursor3.offset;
-    if (!cursor3.ensure(9)) {
-      truncated = true;
-      break;
-    }
-    const tag = cursor3.u1();
-    if (!KNOWN_TAGS.has(tag)) throw new HprofError(`unknown record tag 0x${hex2(tag)}; the file is corrupt or not HPROF`, recordOffset);
-    cursor3.skip(4);
-    length2 = cursor3.u4();
-    const bodyStart = recordOffset + 9;
-    const bodyEnd = bodyStart + length2;
-    const complete = bodyEnd <= size;
-    const isSegment = tag === TAG_HEAP_DUMP || tag === TAG_HEAP_DUMP_SEGMENT;
-    if (!isSegment && (!complete || !cursor3.ensure(length2))) {
-      truncated = true;
-      break;
-    }
-    switch (tag) {
-      case TAG_UTF8:
-        tooShort(idSize, "UTF8");
-        if (utf8Count === utf8Ids.length) {
-          utf8Ids = grownTo(utf8Ids, 2 * utf8Count, makeFloat64);
-          utf8Offsets = grownTo(utf8Offsets, 2 * utf8Count, makeFloat64);
-        }
-        utf8Ids[utf8Count] = idAt(cursor3.buf, cursor3.pos, idSize);
-        utf8Offsets[utf8Count++] = recordOffset;
-        break;
-      case TAG_LOAD_CLASS: {
-        tooShort(8 + 2 * idSize, "LOAD CLASS");
-        const serial = cursor3.u4();
-        const classId = cursor3.id();
-        cursor3.skip(4);
-        classNameIds.set(classId, cursor3.id());
-        classSerials.set(serial, classId);
-        break;
-      }
-      case TAG_STACK_FRAME: {
-        tooShort(4 * idSize + 8, "STACK FRAME");
-        const frameId = cursor3.id();
-        const methodId = cursor3.id();
-        cursor3.skip(idSize);
-        const sourceId = cursor3.id();
-        const classSerial = cursor3.u4();
-        const line5 = cursor3.u4() | 0;
-        frames.set(frameId, { methodId, sourceId, classSerial, line: line5 });
-        break;
-      }
-      case TAG_STACK_TRACE: {
-        tooShort(12, "STACK TRACE");
-        const serial = cursor3.u4();
-        cursor3.skip(4);
-        const count3 = cursor3.u4();
-        if (12 + count3 * idSize !== length2) {
-          throw new HprofError(`a STACK TRACE record's length ${length2} does not fit its ${count3} frames; the file is corrupt`, recordOffset);
-        }
-        const frameIds = [];
-        for (let i = 0; i < count3; i++) frameIds.push(cursor3.id());
-        traces.set(serial, frameIds);
-        break;
-      }
-      case TAG_HEAP_DUMP:
-      case TAG_HEAP_DUMP_SEGMENT: {
-        const end = Math.min(bodyEnd, size);
-        segments2.push({ start: bodyStart, end });
-        let cutAt = -1;
-        while (cursor3.offset < end) {
-          const offset4 = cursor3.offset;
-          cursor3.ensure(Math.min(1 + SUB_RECORD_HEAD_BYTES, end - offset4));
-          const code = cursor3.u1();
-          if (objectBase < 0 && (code === INSTANCE_DUMP || code === OBJECT_ARRAY_DUMP || code === PRIMITIVE_ARRAY_DUMP)) {
-            objectBase = at = rawClasses.length;
-            edgeBase = e = classEdgesSoFar;
-          }
-          if (at >= objectCapacity && (code === INSTANCE_DUMP || code === OBJECT_ARRAY_DUMP || code === PRIMITIVE_ARRAY_DUMP)) {
-            objectCapacity = Math.max(2 * objectCapacity, at + 1);
-            classSlots = grownTo(classSlots, objectCapacity, makeSlots);
-            sizes = grownTo(sizes, objectCapacity, makeUint32);
-            firstEdges = grownTo(firstEdges, objectCapacity, makeUint32);
-            ids = grownTo(ids, objectCapacity, makeUint32);
-            if (plainIds !== void 0) plainIds = grownTo(plainIds, objectCapacity, makeFloat64);
-          }
-          if (code === INSTANCE_DUMP) {
-            const head = 2 * idSize + 8;
-            const dataStart = offset4 + 1 + head;
-            if (dataStart > end) {
-              cutAt = offset4;
-              break;
-            }
-            const b10 = cursor3.buf;
-            const p = cursor3.pos;
-            const bytes = u32(b10, p + head - 4);
-            if (dataStart + bytes > end) {
-              cutAt = offset4;
-              break;
-            }
-            if ((n & CHECKPOINT_MASK) === 0) checkpoints.push(offset4);
-            const idLow = b10[p + idSize - 4] << 24 | b10[p + idSize - 3] << 16 | b10[p + idSize - 2] << 8 | b10[p + idSize - 1];
-            const idHigh = idSize === 4 ? 0 : b10[p] << 24 | b10[p + 1] << 16 | b10[p + 2] << 8 | b10[p + 3];
-            if (plainIds === void 0 && (idLow & 7) === 0 && idHigh >= 0 && idHigh < 8) ids[n] = idHigh * 536870912 + (idLow >>> 3);
-            else plainIds = storePlainId(ids, plainIds, n, idHigh, idLow, objectCapacity);
-            let classIndex = classCache.at(b10, p + idSize + 4);
-            cursor3.skip(head);
-            if (classIndex >= 0 && rawClasses[classIndex].layoutIncomplete) {
-              if (rawClasses[classIndex].layoutClasses < rawClasses.length) completeLayout(rawClasses[classIndex], rawClasses, classIndexById, pool, idSize);
-              if (rawClasses[classIndex].layoutIncomplete) classIndex = -1;
-            }
-            firstEdges[at] = e;
-            if (classIndex < 0) {
-              classSlots[at] = markBase + UNRESOLVED_INSTANCE;
-              sizes[at] = 0;
-              lateClass.push({ position: n, offset: offset4, array: false });
-            } else {
-              const heapClass = rawClasses[classIndex];
-              classSlots[at] = classIndex;
-              sizes[at] = heapClass.heapBytes;
-              const references = heapClass.referenceOffsets;
-              if (references.length > 0) {
-                if (e + references.length > edgeCapacity) {
-                  edgeCapacity = Math.max(2 * edgeCapacity, e + references.length);
-                  edges = grownTo(edges, edgeCapacity, makeUint32);
-                  if (plainEdges !== void 0) plainEdges = grownTo(plainEdges, edgeCapacity, makeFloat64);
-                }
-                cursor3.ensure(bytes);
-                const data3 = cursor3.buf;
-                const base = cursor3.pos;
-                for (let k2 = 0; k2 < references.length; k2++) {
-                  const at2 = references[k2];
-                  if (at2 + idSize > bytes) break;
-                  const q = base + at2;
-                  const r = q + idSize - 4;
-                  const low = data3[r] << 24 | data3[r + 1] << 16 | data3[r + 2] << 8 | data3[r + 3];
-                  const high = idSize === 4 ? 0 : data3[q] << 24 | data3[q + 1] << 16 | data3[q + 2] << 8 | data3[q + 3];
-                  if (low === 0 && high === 0) continue;
-                  if (plainEdges === void 0 && (low & 7) === 0 && high >= 0 && high < 8) edges[e++] = high * 536870912 + (low >>> 3);
-                  else (plainEdges ??= toPlainIds(edges, e, edgeCapacity))[e++] = (high >>> 0) * TWO_32 + (low >>> 0);
-                }
-              }
-            }
-            n++;
-            at++;
-            cursor3.seek(dataStart + bytes);
-          } else if (code === OBJECT_ARRAY_DUMP) {
-            const head = 2 * idSize + 8;
-            const dataStart = offset4 + 1 + head;
-            if (dataStart > end) {
-              cutAt = offset4;
-              break;
-            }
-            const b10 = cursor3.buf;
-            const p = cursor3.pos;
-            const elements = u32(b10, p + idSize + 4);
-            if (dataStart + elements * idSize > end) {
-              cutAt = offset4;
-              break;
-            }
-            if ((n & CHECKPOINT_MASK) === 0) checkpoints.push(offset4);
-            const idLow = b10[p + idSize - 4] << 24 | b10[p + idSize - 3] << 16 | b10[p + idSize - 2] << 8 | b10[p + idSize - 1];
-            const idHigh = idSize === 4 ? 0 : b10[p] << 24 | b10[p + 1] << 16 | b10[p + 2] << 8 | b10[p + 3];
-            if (plainIds === void 0 && (idLow & 7) === 0 && idHigh >= 0 && idHigh < 8) ids[n] = idHigh * 536870912 + (idLow >>> 3);
-            else plainIds = storePlainId(ids, plainIds, n, idHigh, idLow, objectCapacity);
-            const classIndex = classCache.at(b10, p + idSize + 8);
-            if (classIndex < 0) lateClass.push({ position: n, offset: offset4, array: true });
-            classSlots[at] = classIndex < 0 ? markBase + UNRESOLVED_ARRAY : classIndex;
-            sizes[at] = Math.min(align8(ARRAY_HEADER_BYTES + elements * 4), 4294967295);
-            firstEdges[at] = e;
-            n++;
-            at++;
-            cursor3.skip(head);
-            if (e + elements > edgeCapacity) {
-              edgeCapacity = Math.max(2 * edgeCapacity, e + elements);
-              edges = grownTo(edges, edgeCapacity, makeUint32);
-              if (plainEdges !== void 0) plainEdges = grownTo(plainEdges, edgeCapacity, makeFloat64);
-            }
-            for (let remaining = elements; remaining > 0; ) {
-              const batch = Math.min(remaining, 1 << 16);
-              cursor3.ensure(batch * idSize);
-              const data3 = cursor3.buf;
-              let q = cursor3.pos;
-              for (let k2 = 0; k2 < batch; k2++, q += idSize) {
-                const r = q + idSize - 4;
-                const low = data3[r] << 24 | data3[r + 1] << 16 | data3[r + 2] << 8 | data3[r + 3];
-                const high = idSize === 4 ? 0 : data3[q] << 24 | data3[q + 1] << 16 | data3[q + 2] << 8 | data3[q + 3];
-                if (low === 0 && high === 0) continue;
-                if (plainEdges === void 0 && (low & 7) === 0 && high >= 0 && high < 8) edges[e++] = high * 536870912 + (low >>> 3);
-                else (plainEdges ??= toPlainIds(edges, e, edgeCapacity))[e++] = (high >>> 0) * TWO_32 + (low >>> 0);
-              }
-              cursor3.pos = q;
-              remaining -= batch;
-            }
-          } else if (code === PRIMITIVE_ARRAY_DUMP) {
-            const head = idSize + 9;
-            if (offset4 + 1 + head > end) {
-              cutAt = offset4;
-              break;
-            }
-            const b10 = cursor3.buf;
-            const p = cursor3.pos;
-            const elements = u32(b10, p + idSize + 4);
-            const type3 = b10[p + idSize + 8];
-            const elementBytes = PRIMITIVE_ELEMENT_BYTES[type3] ?? 0;
-            if (elementBytes === 0) throw new HprofError(`a primitive array has the unknown element type ${type3}; the file is corrupt`, offset4 + 1 + idSize + 8);
-            const dataEnd = offset4 + 1 + head + elements * elementBytes;
-            if (dataEnd > end) {
-              cutAt = offset4;
-              break;
-            }
-            if ((n & CHECKPOINT_MASK) === 0) checkpoints.push(offset4);
-            const idLow = b10[p + idSize - 4] << 24 | b10[p + idSize - 3] << 16 | b10[p + idSize - 2] << 8 | b10[p + idSize - 1];
-            const idHigh = idSize === 4 ? 0 : b10[p] << 24 | b10[p + 1] << 16 | b10[p + 2] << 8 | b10[p + 3];
-            if (plainIds === void 0 && (idLow & 7) === 0 && idHigh >= 0 && idHigh < 8) ids[n] = idHigh * 536870912 + (idLow >>> 3);
-            else plainIds = storePlainId(ids, plainIds, n, idHigh, idLow, objectCapacity);
-            classSlots[at] = markBase + type3;
-            sizes[at] = Math.min(align8(ARRAY_HEADER_BYTES + elements * elementBytes), 4294967295);
-            firstEdges[at] = e;
-            n++;
-            at++;
-            cursor3.seek(dataEnd);
-          } else if (code === CLASS_DUMP) {
-            const raw = readClassDump(cursor3, end, idSize, offset4, pool);
-            if (raw === void 0) {
-              cutAt = offset4;
-              break;
-            }
-            if (rawClasses.length === markBase) throw TOO_MANY_CLASSES;
-            classIndexById.set(raw.id, rawClasses.length);
-            rawClasses.push(raw);
-            classEdgesSoFar += classReferences(raw, pool);
-            completeLayout(raw, rawClasses, classIndexById, pool, idSize);
-          } else {
-            const rootBytes = rootBodyBytes(code, idSize);
-            if (rootBytes < 0) throw new HprofError(`unknown heap dump record 0x${hex2(code)}; the file is corrupt`, offset4);
-            if (offset4 + 1 + rootBytes > end) {
-              cutAt = offset4;
-              break;
-            }
-            const id2 = cursor3.id();
-            let serial = 0;
-            if (code === ROOT_THREAD_OBJECT) {
-              serial = cursor3.u4();
-              threadObjects.push({ id: id2, serial, traceSerial: cursor3.u4() });
-            } else if (code === ROOT_JAVA_FRAME || code === ROOT_JNI_LOCAL || code === ROOT_THREAD_BLOCK) {
-              serial = cursor3.u4();
-              cursor3.skip(rootBytes - idSize - 4);
-            } else {
-              cursor3.skip(rootBytes - idSize);
-            }
-            rootIds.push(id2);
-            rootCodes.push(code);
-            rootSerials.push(serial);
-          }
-        }
-        if (cutAt >= 0 && complete) throw new HprofError("a heap dump record runs past the end of its segment; the file is corrupt", cutAt);
-        if (!complete) {
-          truncated = true;
-          break records;
-        }
-        if (tag === TAG_HEAP_DUMP) ended = true;
-        break;
-      }
-      case TAG_HEAP_DUMP_END:
-        ended = true;
-        break;
-      default:
-        break;
-    }
-    cursor3.seek(bodyEnd);
-  }
-  if (!ended) truncated = true;
-  for (const raw of rawClasses) if (raw.layoutIncomplete) completeLayout(raw, rawClasses, classIndexById, pool, idSize, true);
-  const wanted = new Set(classNameIds.values());
-  for (const raw of rawClasses) {
-    for (let f = raw.fieldStart; f < raw.fieldEnd; f++) wanted.add(pool.fieldNames[f]);
-    for (let f = raw.staticStart; f < raw.staticEnd; f++) wanted.add(pool.staticNames[f]);
-  }
-  for (const frame2 of frames.values()) {
-    wanted.add(frame2.methodId);
-    wanted.add(frame2.sourceId);
-  }
-  const names = /* @__PURE__ */ new Map();
-  const utf8 = new TextDecoder("utf-8");
-  const nameCursor = new Cursor(source3, idSize, 1 << 20);
-  const wantedSorted = Float64Array.from(wanted).sort();
-  const isWanted = (id2) => {
-    let low = 0;
-    let high = wantedSorted.length;
-    while (low < high) {
-      const middle = low + high >>> 1;
-      if (wantedSorted[middle] < id2) low = middle + 1;
-      else high = middle;
-    }
-    return low < wantedSorted.length && wantedSorted[low] === id2;
-  };
-  for (let i = 0; i < utf8Count; i++) {
-    if (!isWanted(utf8Ids[i])) continue;
-    nameCursor.seek(utf8Offsets[i] + 5);
-    if (!nameCursor.ensure(4)) continue;
-    const textBytes = nameCursor.u4() - idSize;
-    nameCursor.skip(idSize);
-    if (nameCursor.ensure(textBytes)) names.set(utf8Ids[i], utf8.decode(nameCursor.buf.subarray(nameCursor.pos, nameCursor.pos + textBytes)));
-  }
-  const nameOf = (id2) => names.get(id2) ?? `<name 0x${id2.toString(16)}>`;
-  const classCount = rawClasses.length;
-  const classes = [];
-  for (const raw of rawClasses) {
-    const name = javaName(classNameIds.has(raw.id) ? nameOf(classNameIds.get(raw.id)) : `<class 0x${raw.id.toString(16)}>`);
-    const objectKind = !name.endsWith("[]") ? KIND_INSTANCE : PRIMITIVE_ARRAY_NAMES.has(name) ? KIND_PRIMITIVE_ARRAY : KIND_OBJECT_ARRAY;
-    classes.push(new DumpClass(classes.length, name, classIndexById.get(raw.superId) ?? -1, objectKind, raw, classes, pool, nameOf, idSize));
-  }
-  const classByName = /* @__PURE__ */ new Map();
-  for (const heapClass of classes) if (!classByName.has(heapClass.name)) classByName.set(heapClass.name, heapClass);
-  const classClass = classByName.get("java.lang.Class");
-  const objectCount = classCount + n;
-  if (objectBase < 0) objectBase = at = classCount;
-  if (objectCount + 1 > objectCapacity) {
-    objectCapacity = objectCount + 1;
-    classSlots = grownTo(classSlots, objectCapacity, makeSlots);
-    sizes = grownTo(sizes, objectCapacity, makeUint32);
-    firstEdges = grownTo(firstEdges, objectCapacity, makeUint32);
-  }
-  if (objectBase !== classCount) {
-    classSlots.copyWithin(classCount, objectBase, at);
-    sizes.copyWithin(classCount, objectBase, at);
-    firstEdges.copyWithin(classCount, objectBase, at);
-  }
-  const classEdges = classEdgesSoFar;
-  if (edgeBase < 0) edgeBase = e = classEdges;
-  if (edgeBase !== classEdges) {
-    const move2 = classEdges - edgeBase;
-    if (e + move2 > edgeCapacity) {
-      edgeCapacity = e + move2;
-      edges = grownTo(edges, edgeCapacity, makeUint32);
-      if (plainEdges !== void 0) plainEdges = grownTo(plainEdges, edgeCapacity, makeFloat64);
-    }
-    edges.copyWithin(classEdges, edgeBase, e);
-    plainEdges?.copyWithin(classEdges, edgeBase, e);
-    for (let i = classCount; i < objectCount; i++) firstEdges[i] = firstEdges[i] + move2;
-    e += move2;
-  }
-  const edgeStart = firstEdges.subarray(0, objectCount + 1);
-  edgeStart[objectCount] = e;
-  const lateTargets = /* @__PURE__ */ new Map();
-  for (const late of lateClass) {
-    const classIndex = classIndexById.get(idOfRecord(source3, late.offset, idSize, late.array ? 1 + idSize + 8 : 1 + idSize + 4));
-    if (classIndex === void 0) {
-      if (truncated) continue;
-      throw new HprofError("an object names a class that the dump never describes; the file is corrupt", late.offset);
-    }
-    classSlots[classCount + late.position] = classIndex;
-    if (late.array) continue;
-    sizes[classCount + late.position] = classes[classIndex].heapInstanceBytes;
-    const found = referencesOfRecord(source3, late.offset, idSize, classes[classIndex].referenceOffsets);
-    if (found.length > 0) lateTargets.set(late.position, found);
-  }
-  const objectClassIndex = classByName.get("java.lang.Object")?.index ?? 0;
-  const markedClass = new Uint32Array(256).fill(objectClassIndex);
-  for (const [type3, name] of Object.entries(PRIMITIVE_ARRAY_CLASS)) markedClass[Number(type3)] = classByName.get(javaName(name))?.index ?? objectClassIndex;
-  markedClass[UNRESOLVED_ARRAY] = classByName.get("java.lang.Object[]")?.index ?? objectClassIndex;
-  const classOf = classSlots.subarray(0, objectCount);
-  const shallowBytes = sizes.subarray(0, objectCount);
-  const counts = new Uint32Array(classCount);
-  for (let i = classCount; i < objectCount; i++) {
-    let classIndex = classOf[i];
-    if (classIndex >= markBase) classOf[i] = classIndex = markedClass[classIndex - markBase];
-    counts[classIndex] += 1;
-  }
-  counts.forEach((count3, index5) => classes[index5].count = count3);
-  for (let c4 = 0; c4 < classCount; c4++) {
-    classOf[c4] = classClass?.index ?? c4;
-    shallowBytes[c4] = classClass?.heapInstanceBytes ?? 96;
-  }
-  const lookup6 = new IdLookup(plainIds === void 0 ? { compact: true, values: ids.subarray(0, n) } : { compact: false, values: plainIds.subarray(0, n) }, classIndexById, classCount);
-  ids = new Uint32Array(0);
-  plainIds = void 0;
-  let edgeTargets;
-  let keptStart = edgeStart;
-  if (lateTargets.size === 0) {
-    let out = 0;
-    for (let c4 = 0; c4 < classCount; c4++) {
-      edgeStart[c4] = out;
-      const raw = rawClasses[c4];
-      for (let f = raw.staticStart - 1; f < raw.staticEnd; f++) {
-        const id2 = f < raw.staticStart ? raw.loaderId : pool.staticTargets[f];
-        const target2 = id2 === 0 ? -1 : lookup6.indexOf(id2);
-        if (target2 >= 0) edges[out++] = target2;
-      }
-    }
-    let from = classEdges;
-    for (let i = classCount; i < objectCount; i++) {
-      const to = edgeStart[i + 1];
-      edgeStart[i] = out;
-      if (plainEdges === void 0) {
-        for (let k2 = from; k2 < to; k2++) {
-          const target2 = lookup6.indexOfCompact(edges[k2]);
-          if (target2 >= 0) edges[out++] = target2;
-        }
-      } else {
-        for (let k2 = from; k2 < to; k2++) {
-          const target2 = lookup6.indexOf(plainEdges[k2]);
-          if (target2 >= 0) edges[out++] = target2;
-        }
-      }
-      from = to;
-    }
-    edgeStart[objectCount] = out;
-    edgeTargets = edges.subarray(0, out);
-  } else {
-    edgeTargets = edges.subarray(0, e);
-    let k2 = 0;
-    for (let c4 = 0; c4 < classCount; c4++) {
-      edgeStart[c4] = k2;
-      const raw = rawClasses[c4];
-      if (raw.loaderId !== 0) edgeTargets[k2++] = lookup6.indexOf(raw.loaderId);
-      for (let f = raw.staticStart; f < raw.staticEnd; f++) if (pool.staticTargets[f] !== 0) edgeTargets[k2++] = lookup6.indexOf(pool.staticTargets[f]);
-    }
-    for (let j = classEdges; j < e; j++) edgeTargets[j] = plainEdges === void 0 ? lookup6.indexOfCompact(edges[j]) : lookup6.indexOf(plainEdges[j]);
-    let starts;
-    ({ start: starts, targets: edgeTargets } = withLateTargets(edgeStart, edgeTargets, lateTargets, classCount, lookup6));
-    ({ start: keptStart, targets: edgeTargets } = dropMissing(starts, edgeTargets));
-  }
-  plainEdges = void 0;
-  edges = new Uint32Array(0);
-  const keptTargets = edgeTargets;
-  const listed = [];
-  const rootKinds = [];
-  const listedSerials = [];
-  for (let r = 0; r < rootIds.length; r++) {
-    const index5 = lookup6.indexOf(rootIds[r]);
-    if (index5 < 0) continue;
-    listed.push(index5);
-    rootKinds.push(ROOT_KINDS[rootCodes[r]]);
-    listedSerials.push(rootSerials[r]);
-  }
-  let roots = Uint32Array.from(listed);
-  let rootThreadSerials = Uint32Array.from(listedSerials);
-  const rootsInferred = roots.length === 0 && objectCount > 0;
-  if (rootsInferred) {
-    const referenced = new Uint8Array(objectCount);
-    for (let e3 = 0; e3 < keptTargets.length; e3++) referenced[keptTargets[e3]] = 1;
-    let count3 = 0;
-    for (let i = 0; i < objectCount; i++) if (i < classCount || referenced[i] === 0) count3++;
-    roots = new Uint32Array(count3);
-    count3 = 0;
-    for (let i = 0; i < objectCount; i++) if (i < classCount || referenced[i] === 0) roots[count3++] = i;
-    rootThreadSerials = new Uint32Array(count3);
-    for (let r = 0; r < count3; r++) rootKinds.push("unknown");
-  }
-  const threads = threadObjects.map((thread) => ({
-    object: lookup6.indexOf(thread.id),
-    serial: thread.serial,
-    frames: (traces.get(thread.traceSerial) ?? []).map((frameId) => {
-      const frame2 = frames.get(frameId);
-      if (frame2 === void 0) return { method: "?", className: "?", sourceFile: "", line: 0 };
-      const classId = classSerials.get(frame2.classSerial);
-      const className = classId === void 0 ? "?" : javaName(nameOf(classNameIds.get(classId) ?? -1));
-      return { method: nameOf(frame2.methodId), className, sourceFile: names.get(frame2.sourceId) ?? "", line: frame2.line };
-    })
-  }));
-  const kindOfClass = Uint8Array.from(classes, (heapClass) => heapClass.objectKind);
-  const rawIds = Float64Array.from(rawClasses, (raw) => raw.id);
-  const classOffsets = Float64Array.from(rawClasses, (raw) => raw.fileOffset);
-  const objectOffsets = new ObjectOffsets(source3, idSize, segments2, Float64Array.from(checkpoints));
-  return {
-    idSize,
-    timestamp,
-    fileBytes: size,
-    truncated,
-    rootsInferred,
-    objectCount,
-    classCount,
-    classes,
-    classOf,
-    shallowBytes,
-    edgeStart: keptStart,
-    edgeTargets: keptTargets,
-    releaseEdges() {
-      const starts = this.edgeStart;
-      const targets = this.edgeTargets;
-      this.edgeStart = new Uint32Array(objectCount + 1);
-      this.edgeTargets = new Uint32Array(0);
-      return new ScratchPool([
-        { words: new Uint32Array(starts.buffer), touched: starts.byteOffset / 4 + starts.length },
-        { words: new Uint32Array(targets.buffer), touched: targets.byteOffset / 4 + targets.length }
-      ]);
-    },
-    roots,
-    rootKinds,
-    rootThreadSerials,
-    threads,
-    classByName,
-    kindOf: (index5) => index5 < classCount ? KIND_CLASS : kindOfClass[classOf[index5]],
-    indexOf: (id2) => lookup6.indexOf(id2),
-    idOf: (index5) => {
-      if (!(index5 >= 0 && index5 < objectCount)) throw new RangeError(`no object ${index5} (the dump has ${objectCount})`);
-      return index5 < classCount ? rawIds[index5] : lookup6.idAt(index5 - classCount);
-    },
-    offsetOf: (index5) => {
-      if (!(index5 >= 0 && index5 < objectCount)) throw new RangeError(`no object ${index5} (the dump has ${objectCount})`);
-      return index5 < classCount ? classOffsets[index5] : objectOffsets.of(index5 - classCount);
-    }
-  };
+function u32(b10, p) {
+  return int32At(b10, p) >>> 0;
 }
-function withLateTargets(start, targets, late, classCount, lookup6) {
-  let extra = 0;
-  for (const list of late.values()) extra += list.length;
-  const nodes = start.length - 1;
-  const newStart = new Uint32Array(nodes + 1);
-  const newTargets = new Uint32Array(targets.length + extra);
-  let out = 0;
-  for (let i = 0; i < nodes; i++) {
-    newStart[i] = out;
-    for (let e = start[i]; e < start[i + 1]; e++) newTargets[out++] = targets[e];
-    const list = i >= classCount ? late.get(i - classCount) : void 0;
-    if (list !== void 0) for (const id2 of list) newTargets[out++] = lookup6.indexOf(id2);
-  }
-  newStart[nodes] = out;
-  return { start: newStart, targets: newTargets };
+function idAt(b10, p, idSize) {
+  const low = u32(b10, p + idSize - 4);
+  return idSize === 4 ? low : u32(b10, p) * TWO_32 + low;
 }
-function dropMissing(start, targets) {
-  let out = 0;
-  const nodes = start.length - 1;
-  let from = start[0];
-  for (let i = 0; i < nodes; i++) {
-    const to = start[i + 1];
-    start[i] = out;
-    for (let e = from; e < to; e++) {
-      const target2 = targets[e];
-      if (target2 !== MISSING) targets[out++] = target2;
+var COMPACT_LIMIT = 2 ** 35;
+function compactId(id2) {
+  const value4 = id2 / 8;
+  return value4 === Math.floor(value4) && value4 >= 0 && id2 < COMPACT_LIMIT ? value4 : -1;
+}
+function valueBytes(type3, idSize, offset4) {
+  if (type3 === TYPE_OBJECT) return idSize;
+  const bytes = PRIMITIVE_ELEMENT_BYTES[type3];
+  if (bytes === 0) throw new HprofError(`unknown basic type ${type3}; the file is corrupt`, offset4);
+  return bytes;
+}
+function align8(bytes) {
+  return bytes <= 2147483632 ? bytes + 7 & ~7 : Math.ceil(bytes / 8) * 8;
+}
+function hex2(value4) {
+  return value4.toString(16).padStart(2, "0");
+}
+var PRIMITIVE_NAMES = { Z: "boolean", C: "char", F: "float", D: "double", B: "byte", S: "short", I: "int", J: "long" };
+function javaName(internal) {
+  let dims = 0;
+  while (internal[dims] === "[") dims++;
+  if (dims === 0) return internal.replaceAll("/", ".");
+  const element3 = internal.slice(dims);
+  const base = element3.startsWith("L") && element3.endsWith(";") ? element3.slice(1, -1).replaceAll("/", ".") : PRIMITIVE_NAMES[element3] ?? element3;
+  return base + "[]".repeat(dims);
+}
+var PRIMITIVE_ARRAY_NAMES = new Set(Object.values(PRIMITIVE_ARRAY_CLASS).map(javaName));
+var MAGIC_PREFIX = "JAVA PROFILE ";
+var SUPPORTED_VERSIONS = /* @__PURE__ */ new Set(["1.0.1", "1.0.2"]);
+var MAX_HEADER_CHARS = 32;
+function readHeader(source3) {
+  if (source3.size === 0) throw new HprofError("the file is empty, not a heap dump", 0);
+  const head = source3.read(0, Math.min(source3.size, MAX_HEADER_CHARS + 12));
+  const nul = head.indexOf(0);
+  const text5 = new TextDecoder("latin1").decode(head.subarray(0, nul < 0 ? Math.min(head.length, MAX_HEADER_CHARS) : nul));
+  if (nul < 0 && head.length === source3.size && head.length < MAX_HEADER_CHARS && (MAGIC_PREFIX.startsWith(text5) || text5.startsWith(MAGIC_PREFIX))) {
+    throw new HprofError("the file ends inside its header", head.length);
+  }
+  if (!text5.startsWith(MAGIC_PREFIX) || nul < 0) {
+    throw new HprofError(`not a heap dump (HPROF files start with "${MAGIC_PREFIX}1.0.2")`, 0);
+  }
+  const version2 = text5.slice(MAGIC_PREFIX.length);
+  if (!SUPPORTED_VERSIONS.has(version2)) throw new HprofError(`HPROF version "${version2}" is not supported (1.0.1 and 1.0.2 are)`, 0);
+  if (head.length < nul + 13) throw new HprofError("the file ends inside its header", head.length);
+  const p = nul + 1;
+  const idSize = u32(head, p);
+  if (idSize !== 4 && idSize !== 8) throw new HprofError(`identifier size ${idSize} is not supported (4 or 8 bytes are)`, p);
+  const timestamp = idAt(head, p + 4, 8);
+  return { idSize, timestamp, bodyOffset: p + 12 };
+}
+
+// src/core/heap/hprof-classes.ts
+var CACHE_SLOTS = 1 << 14;
+var ClassIndexCache = class {
+  /** `fileBytes`: a small file gets a small cache (a fuzzer reads thousands of them). */
+  constructor(byId2, idSize, fileBytes) {
+    this.byId = byId2;
+    this.idSize = idSize;
+    let slots = 64;
+    while (slots < CACHE_SLOTS && slots * 256 < fileBytes) slots *= 2;
+    this.low = new Int32Array(slots);
+    this.high = new Int32Array(slots);
+    this.index = new Int32Array(slots).fill(-1);
+    this.mask = slots - 1;
+  }
+  byId;
+  idSize;
+  low;
+  high;
+  index;
+  mask;
+  /** The index of the class whose id is at b[p], -1 when no CLASS DUMP so far had it. */
+  at(b10, p) {
+    const low = int32At(b10, p + this.idSize - 4);
+    const high = this.idSize === 4 ? 0 : int32At(b10, p);
+    const slot = low >>> 3 & this.mask;
+    const cached = this.index[slot];
+    if (cached >= 0 && this.low[slot] === low && this.high[slot] === high) return cached;
+    const index5 = this.byId.get((high >>> 0) * TWO_32 + (low >>> 0));
+    if (index5 === void 0) return -1;
+    this.low[slot] = low;
+    this.high[slot] = high;
+    this.index[slot] = index5;
+    return index5;
+  }
+};
+var FieldPool = class {
+  fieldNames = new Float64Array(1 << 12);
+  fieldTypes = new Uint8Array(1 << 12);
+  fields = 0;
+  staticNames = new Float64Array(1 << 10);
+  staticTargets = new Float64Array(1 << 10);
+  statics = 0;
+  addField(nameId, type3) {
+    if (this.fields === this.fieldNames.length) {
+      this.fieldNames = grownTo(this.fieldNames, 2 * this.fields, makeFloat64);
+      this.fieldTypes = grownTo(this.fieldTypes, 2 * this.fields, (n2) => new Uint8Array(n2));
     }
-    from = to;
+    this.fieldNames[this.fields] = nameId;
+    this.fieldTypes[this.fields++] = type3;
   }
-  start[nodes] = out;
-  return { start, targets: out === targets.length ? targets : targets.subarray(0, out) };
-}
-function idOfRecord(source3, offset4, idSize, at) {
-  return idAt(source3.read(offset4 + at, idSize), 0, idSize);
-}
-function referencesOfRecord(source3, offset4, idSize, references) {
-  const headerBytes = 1 + 2 * idSize + 8;
-  const bytes = u32(source3.read(offset4, headerBytes), headerBytes - 4);
-  const data3 = source3.read(offset4 + headerBytes, bytes).slice();
-  const found = [];
-  for (let k2 = 0; k2 < references.length; k2++) {
-    if (references[k2] + idSize > bytes) break;
-    const target2 = idAt(data3, references[k2], idSize);
-    if (target2 !== 0) found.push(target2);
+  addStatic(nameId, target2) {
+    if (this.statics === this.staticNames.length) {
+      this.staticNames = grownTo(this.staticNames, 2 * this.statics, makeFloat64);
+      this.staticTargets = grownTo(this.staticTargets, 2 * this.statics, makeFloat64);
+    }
+    this.staticNames[this.statics] = nameId;
+    this.staticTargets[this.statics++] = target2;
   }
-  return found;
-}
+};
 function completeLayout(raw, rawClasses, classIndexById, pool, idSize, final = false) {
   const references = [];
   let dumpBytes = 0;
   let heapBytes = OBJECT_HEADER_BYTES;
   let incomplete = false;
+  const seen = /* @__PURE__ */ new Set();
   let current2 = raw;
-  for (let steps = 0; current2 !== void 0 && steps <= rawClasses.length; steps++) {
+  while (current2 !== void 0 && !seen.has(current2)) {
+    seen.add(current2);
     for (let f = current2.fieldStart; f < current2.fieldEnd; f++) {
       const type3 = pool.fieldTypes[f];
       if (type3 === TYPE_OBJECT) references.push(dumpBytes);
@@ -9036,8 +8469,10 @@ var DumpClass = class {
     if (this.layout === void 0) {
       const layout = [];
       let offset4 = 0;
+      const seen = /* @__PURE__ */ new Set();
       let current2 = this;
-      for (let steps = 0; current2 !== void 0 && steps <= this.classes.length; steps++) {
+      while (current2 !== void 0 && !seen.has(current2)) {
+        seen.add(current2);
         for (const field3 of current2.fields) {
           layout.push({ name: field3.name, type: field3.type, offset: offset4 });
           offset4 += field3.type === TYPE_OBJECT ? this.idSize : PRIMITIVE_ELEMENT_BYTES[field3.type];
@@ -9057,19 +8492,6 @@ var DumpClass = class {
     return this.statics;
   }
 };
-var PRIMITIVE_NAMES = { Z: "boolean", C: "char", F: "float", D: "double", B: "byte", S: "short", I: "int", J: "long" };
-var PRIMITIVE_ARRAY_NAMES = new Set(Object.values(PRIMITIVE_ARRAY_CLASS).map(javaName));
-function hex2(value4) {
-  return value4.toString(16).padStart(2, "0");
-}
-function javaName(internal) {
-  let dims = 0;
-  while (internal[dims] === "[") dims++;
-  if (dims === 0) return internal.replaceAll("/", ".");
-  const element3 = internal.slice(dims);
-  const base = element3.startsWith("L") && element3.endsWith(";") ? element3.slice(1, -1).replaceAll("/", ".") : PRIMITIVE_NAMES[element3] ?? element3;
-  return base + "[]".repeat(dims);
-}
 function readClassDump(cursor3, end, idSize, recordOffset, pool) {
   if (!cursor3.ensure(7 * idSize + 10)) return void 0;
   const id2 = cursor3.id();
@@ -9124,6 +8546,80 @@ function readClassDump(cursor3, end, idSize, recordOffset, pool) {
     layoutClasses: 0
   };
 }
+
+// src/core/heap/hprof-cursor.ts
+var WINDOW_BYTES = 2 * 1024 * 1024;
+var NO_BYTES = new Uint8Array(0);
+var Cursor = class {
+  constructor(source3, idSize, window2 = WINDOW_BYTES) {
+    this.source = source3;
+    this.idSize = idSize;
+    this.window = window2;
+  }
+  source;
+  idSize;
+  window;
+  buf = NO_BYTES;
+  /** File offset of buf[0]. */
+  start = 0;
+  pos = 0;
+  get offset() {
+    return this.start + this.pos;
+  }
+  seek(offset4) {
+    if (offset4 >= this.start && offset4 <= this.start + this.buf.length) {
+      this.pos = offset4 - this.start;
+    } else {
+      this.start = offset4;
+      this.buf = NO_BYTES;
+      this.pos = 0;
+    }
+  }
+  /** Makes `n` bytes readable at pos; false when the source ends first. */
+  ensure(n2) {
+    if (this.pos + n2 <= this.buf.length) return true;
+    const offset4 = this.start + this.pos;
+    if (offset4 + n2 > this.source.size) return false;
+    const view = this.source.read(offset4, Math.max(n2, this.window));
+    this.buf = view;
+    this.start = offset4;
+    this.pos = 0;
+    return view.length >= n2;
+  }
+  u1() {
+    return this.buf[this.pos++];
+  }
+  u2() {
+    const b10 = this.buf;
+    const p = this.pos;
+    this.pos = p + 2;
+    return b10[p] << 8 | b10[p + 1];
+  }
+  u4() {
+    const value4 = u32(this.buf, this.pos);
+    this.pos += 4;
+    return value4;
+  }
+  /** A 4-byte value as a signed int32 (a small integer to V8, where u4 may be a heap number). */
+  i4() {
+    const value4 = int32At(this.buf, this.pos);
+    this.pos += 4;
+    return value4;
+  }
+  id() {
+    const value4 = idAt(this.buf, this.pos, this.idSize);
+    this.pos += this.idSize;
+    return value4;
+  }
+  skip(n2) {
+    this.pos += n2;
+  }
+};
+
+// src/core/heap/hprof-index.ts
+var CHECKPOINT_SHIFT = 6;
+var CHECKPOINT_MASK = (1 << CHECKPOINT_SHIFT) - 1;
+var OFFSET_WALK_WINDOW = 8192;
 function skipSubRecord(cursor3, code, idSize, end) {
   if (code === INSTANCE_DUMP) {
     cursor3.ensure(2 * idSize + 8);
@@ -9160,9 +8656,9 @@ var ObjectOffsets = class {
   checkpoints;
   segmentStarts;
   /** The offset of the n-th instance or array. */
-  of(n) {
-    const checkpoint = this.checkpoints[n >>> CHECKPOINT_SHIFT];
-    let remaining = n & CHECKPOINT_MASK;
+  of(n2) {
+    const checkpoint = this.checkpoints[n2 >>> CHECKPOINT_SHIFT];
+    let remaining = n2 & CHECKPOINT_MASK;
     if (remaining === 0) return checkpoint;
     let low = 0;
     let high = this.segmentStarts.length - 1;
@@ -9214,12 +8710,14 @@ var IdLookup = class {
     const count3 = values3.length;
     const min4 = count3 > 0 ? values3[0] : 0;
     const range6 = count3 > 0 ? values3[count3 - 1] - min4 + 1 : 1;
+    const maxShift = this.compact ? 31 : 64;
     let shift = 0;
-    while (2 ** shift * Math.max(1, Math.floor(count3 / 4)) < range6) shift++;
+    while (shift < maxShift && 2 ** shift * Math.max(1, Math.floor(count3 / 4)) < range6) shift++;
     this.min = min4;
     this.bucketShift = shift;
     this.bucketWidth = 2 ** shift;
-    const buckets = Math.floor((range6 - 1) / this.bucketWidth) + 1;
+    const bucketOf = (value4) => this.compact ? value4 - min4 >>> shift : Math.floor((value4 - min4) / this.bucketWidth);
+    const buckets = count3 > 0 ? bucketOf(values3[count3 - 1]) + 1 : 1;
     this.bucketStart = new Uint32Array(buckets + 1);
     const mask = this.bucketWidth - 1;
     if (this.compact) {
@@ -9233,7 +8731,7 @@ var IdLookup = class {
     }
     let bucket = 0;
     for (let i = 0; i < count3; i++) {
-      const own = this.compact ? values3[i] - min4 >>> shift : Math.floor((values3[i] - min4) / this.bucketWidth);
+      const own = bucketOf(values3[i]);
       while (bucket < own) this.bucketStart[++bucket] = i;
     }
     while (bucket < buckets) this.bucketStart[++bucket] = count3;
@@ -9263,8 +8761,8 @@ var IdLookup = class {
   indexOfCompact(value4) {
     return this.compact ? this.search(value4, value4 * 8) : this.search(value4 * 8, value4 * 8);
   }
-  search(key3, id2) {
-    const offset4 = key3 - this.min;
+  search(key2, id2) {
+    const offset4 = key2 - this.min;
     if (offset4 >= 0) {
       if (this.compact) {
         const bucket = offset4 >>> this.bucketShift;
@@ -9290,8 +8788,8 @@ var IdLookup = class {
           while (low < high) {
             const middle = low + high >>> 1;
             const value4 = full2[middle];
-            if (value4 < key3) low = middle + 1;
-            else if (value4 > key3) high = middle;
+            if (value4 < key2) low = middle + 1;
+            else if (value4 > key2) high = middle;
             else return this.firstObject + (this.order === void 0 ? middle : this.order[middle]);
           }
         }
@@ -9300,14 +8798,14 @@ var IdLookup = class {
     return this.classIndexById.get(id2) ?? -1;
   }
   /** The full id of the n-th instance or array (file order). */
-  idAt(n) {
-    let position2 = n;
+  idAt(n2) {
+    let position2 = n2;
     if (this.order !== void 0) {
       if (this.positionOf === void 0) {
         this.positionOf = new Uint32Array(this.order.length);
         for (let i = 0; i < this.order.length; i++) this.positionOf[this.order[i]] = i;
       }
-      position2 = this.positionOf[n];
+      position2 = this.positionOf[n2];
     }
     if (!this.compact) return this.full[position2];
     let low = 0;
@@ -9320,6 +8818,781 @@ var IdLookup = class {
     return (this.min + low * this.bucketWidth + this.residues[position2]) * 8;
   }
 };
+
+// src/core/heap/hprof-records.ts
+var NARROW_MARK_BASE = 65280;
+var WIDE_MARK_BASE = 4294967040;
+var UNRESOLVED_INSTANCE = 255;
+var UNRESOLVED_ARRAY = 254;
+var TOO_MANY_CLASSES = new Error("more classes than 16-bit class slots can number");
+var ARRAY_BATCH = 1 << 16;
+function storeId(ids, plain2, n2, high, low, capacity) {
+  if (plain2 === void 0 && (low & 7) === 0 && high >= 0 && high < 8) {
+    ids[n2] = high * 536870912 + (low >>> 3);
+    return void 0;
+  }
+  const all = plain2 ?? toPlainIds(ids, n2, capacity);
+  all[n2] = (high >>> 0) * TWO_32 + (low >>> 0);
+  return all;
+}
+function toPlainIds(compact, count3, length2) {
+  const plain2 = new Float64Array(length2);
+  for (let i = 0; i < count3; i++) plain2[i] = compact[i] * 8;
+  return plain2;
+}
+var DumpPass = class {
+  constructor(source3, header, wide) {
+    this.header = header;
+    this.wide = wide;
+    this.idSize = header.idSize;
+    this.size = source3.size;
+    this.cursor = new Cursor(source3, header.idSize);
+    this.classCache = new ClassIndexCache(this.classIndexById, header.idSize, source3.size);
+    this.markBase = wide ? WIDE_MARK_BASE : NARROW_MARK_BASE;
+    const body = Math.max(0, source3.size - header.bodyOffset);
+    this.firstEdges = allocateUpTo(makeUint32, Math.floor(body / (10 + this.idSize)) + 2);
+    this.objectCapacity = this.firstEdges.length;
+    this.sizes = makeUint32(this.objectCapacity);
+    this.ids = makeUint32(this.objectCapacity);
+    this.classSlots = this.makeSlots(this.objectCapacity);
+    this.edges = allocateUpTo(makeUint32, Math.floor(body / this.idSize) + 1);
+    this.edgeCapacity = this.edges.length;
+  }
+  header;
+  wide;
+  // ---- the small tables: names, classes, stacks, roots --------------------------------------------------------
+  /** UTF8 records, decoded after the pass for the few names used (a Bazel dump has ~150k, mostly method names). */
+  utf8Ids = new Column(1 << 12);
+  utf8Offsets = new Column(1 << 12);
+  classNameIds = /* @__PURE__ */ new Map();
+  classSerials = /* @__PURE__ */ new Map();
+  frames = /* @__PURE__ */ new Map();
+  traces = /* @__PURE__ */ new Map();
+  rawClasses = [];
+  pool = new FieldPool();
+  classIndexById = /* @__PURE__ */ new Map();
+  rootIds = new Column();
+  rootCodes = new Column();
+  rootSerials = new Column();
+  threadObjects = [];
+  /** The heap dump records' bodies (cut at the file's end): where the walks from checkpoints go. */
+  segments = [];
+  lateObjects = [];
+  truncated = false;
+  /** A dump is complete once HEAP DUMP END closes its segments (or one whole HEAP DUMP record holds the heap). */
+  ended = false;
+  // ---- per instance or array, in file order ---------------------------------------------------------------
+  // Class slot, shallow size and first reference at its slot `at` (after the class objects': objectBase), id at
+  // its number n (compact, else all of them as doubles); references in `edges`, as ids until resolved. Every
+  // object record takes at least 10 + idSize bytes of the file, every reference idSize: the arrays' bounds.
+  markBase;
+  n = 0;
+  objectBase = -1;
+  at = 0;
+  classSlots;
+  sizes;
+  firstEdges;
+  ids;
+  plainIds;
+  objectCapacity;
+  /** Every 64th object's file offset. */
+  checkpoints = new Column();
+  // The classes' references (loader, statics) come first in the edges, then the objects': the pass leaves room
+  // for those of the classes met before the first object (HotSpot writes them all first).
+  classEdges = 0;
+  edgeBase = -1;
+  e = 0;
+  edges;
+  plainEdges;
+  edgeCapacity;
+  cursor;
+  classCache;
+  idSize;
+  size;
+  makeSlots(length2) {
+    return this.wide ? new Uint32Array(length2) : new Uint16Array(length2);
+  }
+  /** Reads the whole dump: records in file order until its end, or until the first one the end cuts. */
+  run() {
+    const cursor3 = this.cursor;
+    const size2 = this.size;
+    cursor3.seek(this.header.bodyOffset);
+    while (cursor3.offset < size2) {
+      const recordOffset = cursor3.offset;
+      if (!cursor3.ensure(9)) {
+        this.truncated = true;
+        break;
+      }
+      const tag = cursor3.u1();
+      if (KNOWN_TAGS[tag] === 0) throw new HprofError(`unknown record tag 0x${hex2(tag)}; the file is corrupt or not HPROF`, recordOffset);
+      cursor3.skip(4);
+      const length2 = cursor3.u4();
+      const bodyEnd = recordOffset + 9 + length2;
+      if (tag === TAG_HEAP_DUMP || tag === TAG_HEAP_DUMP_SEGMENT) {
+        if (!this.heapDump(recordOffset + 9, bodyEnd)) {
+          this.truncated = true;
+          break;
+        }
+        if (tag === TAG_HEAP_DUMP) this.ended = true;
+      } else {
+        if (bodyEnd > size2) {
+          this.truncated = true;
+          break;
+        }
+        this.record(tag, recordOffset, length2);
+      }
+      cursor3.seek(bodyEnd);
+    }
+    if (!this.ended) this.truncated = true;
+    for (const raw of this.rawClasses) if (raw.layoutIncomplete) completeLayout(raw, this.rawClasses, this.classIndexById, this.pool, this.idSize, true);
+    return this;
+  }
+  // ---- top-level records ----------------------------------------------------------------------------------
+  /** A whole top-level record other than a heap dump, dispatched by its tag; the cursor is at its body. */
+  record(tag, recordOffset, length2) {
+    const cursor3 = this.cursor;
+    const idSize = this.idSize;
+    switch (tag) {
+      case TAG_UTF8:
+        this.fixedFields(length2, idSize, "UTF8", recordOffset);
+        this.utf8Ids.push(cursor3.id());
+        this.utf8Offsets.push(recordOffset);
+        break;
+      case TAG_LOAD_CLASS: {
+        this.fixedFields(length2, 8 + 2 * idSize, "LOAD CLASS", recordOffset);
+        const serial = cursor3.u4();
+        const classId = cursor3.id();
+        cursor3.skip(4);
+        this.classNameIds.set(classId, cursor3.id());
+        this.classSerials.set(serial, classId);
+        break;
+      }
+      case TAG_STACK_FRAME: {
+        this.fixedFields(length2, 4 * idSize + 8, "STACK FRAME", recordOffset);
+        const frameId = cursor3.id();
+        const methodId = cursor3.id();
+        cursor3.skip(idSize);
+        const sourceId = cursor3.id();
+        const classSerial = cursor3.u4();
+        this.frames.set(frameId, { methodId, sourceId, classSerial, line: cursor3.i4() });
+        break;
+      }
+      case TAG_STACK_TRACE:
+        this.stackTrace(length2, recordOffset);
+        break;
+      case TAG_HEAP_DUMP_END:
+        this.ended = true;
+        break;
+      default:
+        break;
+    }
+  }
+  /** Makes a record's `needed` bytes of fixed fields readable; HprofError when its length is shorter. */
+  fixedFields(length2, needed, what, recordOffset) {
+    if (length2 < needed) throw new HprofError(`a ${what} record of ${length2} bytes is shorter than its ${needed}-byte fields; the file is corrupt`, recordOffset);
+    this.cursor.ensure(needed);
+  }
+  stackTrace(length2, recordOffset) {
+    const cursor3 = this.cursor;
+    this.fixedFields(length2, 12, "STACK TRACE", recordOffset);
+    const serial = cursor3.u4();
+    cursor3.skip(4);
+    const count3 = cursor3.u4();
+    if (12 + count3 * this.idSize !== length2) {
+      throw new HprofError(`a STACK TRACE record's length ${length2} does not fit its ${count3} frames; the file is corrupt`, recordOffset);
+    }
+    cursor3.ensure(count3 * this.idSize);
+    const frameIds = [];
+    for (let i = 0; i < count3; i++) frameIds.push(cursor3.id());
+    this.traces.set(serial, frameIds);
+  }
+  /**
+   * A HEAP DUMP or HEAP DUMP SEGMENT body: its sub-records, each dispatched by its tag. False when the file ends
+   * inside it (what was whole is kept); HprofError when a sub-record runs past the end of a whole one.
+   */
+  heapDump(bodyStart, bodyEnd) {
+    const cursor3 = this.cursor;
+    const complete = bodyEnd <= this.size;
+    const end = Math.min(bodyEnd, this.size);
+    this.segments.push({ start: bodyStart, end });
+    while (cursor3.offset < end) {
+      const offset4 = cursor3.offset;
+      cursor3.ensure(1);
+      const code = cursor3.u1();
+      let whole;
+      if (code === INSTANCE_DUMP) whole = this.instance(offset4, end);
+      else if (code === OBJECT_ARRAY_DUMP) whole = this.objectArray(offset4, end);
+      else if (code === PRIMITIVE_ARRAY_DUMP) whole = this.primitiveArray(offset4, end);
+      else if (code === CLASS_DUMP) whole = this.classDump(offset4, end);
+      else whole = this.root(code, offset4, end);
+      if (whole) continue;
+      if (complete) throw new HprofError("a heap dump record runs past the end of its segment; the file is corrupt", offset4);
+      return false;
+    }
+    return complete;
+  }
+  // ---- heap dump sub-records --------------------------------------------------------------------------------
+  /**
+   * The guard every sub-record passes first (the cursor just past its tag at `offset`): its `bytes` fixed bytes
+   * made readable, and where they start in the cursor's window; -1 when the segment (or the file) ends first.
+   */
+  subRecordHead(offset4, bytes, end) {
+    if (offset4 + 1 + bytes > end) return -1;
+    this.cursor.ensure(bytes);
+    return this.cursor.pos;
+  }
+  /**
+   * What every instance and array has, once its head is at `p` in the window: -1 when its record, ending at
+   * `recordEnd`, runs past `end` (cut short); else its slot, with its id, its first edge, and every 64th object's
+   * offset kept.
+   */
+  beginObject(offset4, p, recordEnd, end) {
+    if (recordEnd > end) return -1;
+    if (this.objectBase < 0) {
+      this.objectBase = this.at = this.rawClasses.length;
+      this.edgeBase = this.e = this.classEdges;
+    }
+    if (this.at >= this.objectCapacity) this.growObjects();
+    const n2 = this.n;
+    if ((n2 & CHECKPOINT_MASK) === 0) this.checkpoints.push(offset4);
+    const b10 = this.cursor.buf;
+    const idSize = this.idSize;
+    const low = int32At(b10, p + idSize - 4);
+    const high = idSize === 4 ? 0 : int32At(b10, p);
+    this.plainIds = storeId(this.ids, this.plainIds, n2, high, low, this.objectCapacity);
+    const at = this.at;
+    this.firstEdges[at] = this.e;
+    this.n = n2 + 1;
+    this.at = at + 1;
+    return at;
+  }
+  /**
+   * Appends the `count` references at b[q], b[q + idSize]… to the edges (a null one is no edge): compact while
+   * every id is, then all as doubles. The only place a reference is decoded; it reads signed halves written out,
+   * as an int32 is a V8 small integer where a uint32 of 2^31 or more would be a heap number.
+   */
+  references(b10, q, count3) {
+    const idSize = this.idSize;
+    const edges = this.edges;
+    let e = this.e;
+    for (let end = q + count3 * idSize; q < end; q += idSize) {
+      const low = int32At(b10, q + idSize - 4);
+      const high = idSize === 4 ? 0 : int32At(b10, q);
+      if ((low | high) === 0) continue;
+      if (this.plainEdges === void 0 && (low & 7) === 0 && high >= 0 && high < 8) edges[e++] = high * 536870912 + (low >>> 3);
+      else (this.plainEdges ??= toPlainIds(edges, e, this.edgeCapacity))[e++] = (high >>> 0) * TWO_32 + (low >>> 0);
+    }
+    this.e = e;
+  }
+  instance(offset4, end) {
+    const idSize = this.idSize;
+    const head = 2 * idSize + 8;
+    const p = this.subRecordHead(offset4, head, end);
+    if (p < 0) return false;
+    const cursor3 = this.cursor;
+    const bytes = u32(cursor3.buf, p + head - 4);
+    const dataStart = offset4 + 1 + head;
+    const slot = this.beginObject(offset4, p, dataStart + bytes, end);
+    if (slot < 0) return false;
+    let classIndex = this.classCache.at(cursor3.buf, p + idSize + 4);
+    if (classIndex >= 0 && this.rawClasses[classIndex].layoutIncomplete) {
+      const raw = this.rawClasses[classIndex];
+      if (raw.layoutClasses < this.rawClasses.length) completeLayout(raw, this.rawClasses, this.classIndexById, this.pool, idSize);
+      if (raw.layoutIncomplete) classIndex = -1;
+    }
+    if (classIndex < 0) {
+      this.classSlots[slot] = this.markBase + UNRESOLVED_INSTANCE;
+      this.sizes[slot] = 0;
+      this.lateObjects.push({ position: slot - this.objectBase, offset: offset4, array: false });
+    } else {
+      const raw = this.rawClasses[classIndex];
+      this.classSlots[slot] = classIndex;
+      this.sizes[slot] = raw.heapBytes;
+      const references = raw.referenceOffsets;
+      if (references.length > 0) {
+        this.edgeRoom(references.length);
+        cursor3.skip(head);
+        cursor3.ensure(bytes);
+        const data3 = cursor3.buf;
+        const base = cursor3.pos;
+        for (let k2 = 0; k2 < references.length; k2++) {
+          const at = references[k2];
+          if (at + idSize > bytes) break;
+          this.references(data3, base + at, 1);
+        }
+      }
+    }
+    cursor3.seek(dataStart + bytes);
+    return true;
+  }
+  objectArray(offset4, end) {
+    const idSize = this.idSize;
+    const head = 2 * idSize + 8;
+    const p = this.subRecordHead(offset4, head, end);
+    if (p < 0) return false;
+    const cursor3 = this.cursor;
+    const elements = u32(cursor3.buf, p + idSize + 4);
+    const slot = this.beginObject(offset4, p, offset4 + 1 + head + elements * idSize, end);
+    if (slot < 0) return false;
+    const classIndex = this.classCache.at(cursor3.buf, p + idSize + 8);
+    if (classIndex < 0) this.lateObjects.push({ position: slot - this.objectBase, offset: offset4, array: true });
+    this.classSlots[slot] = classIndex < 0 ? this.markBase + UNRESOLVED_ARRAY : classIndex;
+    this.sizes[slot] = Math.min(align8(ARRAY_HEADER_BYTES + elements * 4), 4294967295);
+    cursor3.skip(head);
+    this.edgeRoom(elements);
+    for (let remaining = elements; remaining > 0; ) {
+      const batch = Math.min(remaining, ARRAY_BATCH);
+      cursor3.ensure(batch * idSize);
+      this.references(cursor3.buf, cursor3.pos, batch);
+      cursor3.skip(batch * idSize);
+      remaining -= batch;
+    }
+    return true;
+  }
+  primitiveArray(offset4, end) {
+    const idSize = this.idSize;
+    const head = idSize + 9;
+    const p = this.subRecordHead(offset4, head, end);
+    if (p < 0) return false;
+    const cursor3 = this.cursor;
+    const elements = u32(cursor3.buf, p + idSize + 4);
+    const type3 = cursor3.buf[p + idSize + 8];
+    const elementBytes = PRIMITIVE_ELEMENT_BYTES[type3];
+    if (elementBytes === 0) throw new HprofError(`a primitive array has the unknown element type ${type3}; the file is corrupt`, offset4 + 1 + idSize + 8);
+    const recordEnd = offset4 + 1 + head + elements * elementBytes;
+    const slot = this.beginObject(offset4, p, recordEnd, end);
+    if (slot < 0) return false;
+    this.classSlots[slot] = this.markBase + type3;
+    this.sizes[slot] = Math.min(align8(ARRAY_HEADER_BYTES + elements * elementBytes), 4294967295);
+    cursor3.seek(recordEnd);
+    return true;
+  }
+  classDump(offset4, end) {
+    const raw = readClassDump(this.cursor, end, this.idSize, offset4, this.pool);
+    if (raw === void 0) return false;
+    if (this.rawClasses.length === this.markBase) throw TOO_MANY_CLASSES;
+    this.classIndexById.set(raw.id, this.rawClasses.length);
+    this.rawClasses.push(raw);
+    this.classEdges += classReferences(raw, this.pool);
+    completeLayout(raw, this.rawClasses, this.classIndexById, this.pool, this.idSize);
+    return true;
+  }
+  root(code, offset4, end) {
+    const idSize = this.idSize;
+    const bytes = rootBodyBytes(code, idSize);
+    if (bytes < 0) throw new HprofError(`unknown heap dump record 0x${hex2(code)}; the file is corrupt`, offset4);
+    if (this.subRecordHead(offset4, bytes, end) < 0) return false;
+    const cursor3 = this.cursor;
+    const id2 = cursor3.id();
+    let serial = 0;
+    if (code === ROOT_THREAD_OBJECT) {
+      serial = cursor3.u4();
+      this.threadObjects.push({ id: id2, serial, traceSerial: cursor3.u4() });
+    } else if (code === ROOT_JAVA_FRAME || code === ROOT_JNI_LOCAL || code === ROOT_THREAD_BLOCK) {
+      serial = cursor3.u4();
+      cursor3.skip(bytes - idSize - 4);
+    } else {
+      cursor3.skip(bytes - idSize);
+    }
+    this.rootIds.push(id2);
+    this.rootCodes.push(code);
+    this.rootSerials.push(serial);
+    return true;
+  }
+  // ---- room ---------------------------------------------------------------------------------------------
+  /** More room for objects: only when the first allocation fell short of the file's bound. */
+  growObjects() {
+    const capacity = Math.max(2 * this.objectCapacity, this.at + 1);
+    this.classSlots = grownTo(this.classSlots, capacity, (length2) => this.makeSlots(length2));
+    this.sizes = grownTo(this.sizes, capacity, makeUint32);
+    this.firstEdges = grownTo(this.firstEdges, capacity, makeUint32);
+    this.ids = grownTo(this.ids, capacity, makeUint32);
+    if (this.plainIds !== void 0) this.plainIds = grownTo(this.plainIds, capacity, makeFloat64);
+    this.objectCapacity = capacity;
+  }
+  /** Room for `count` more edges. */
+  edgeRoom(count3) {
+    if (this.e + count3 <= this.edgeCapacity) return;
+    this.edgeCapacity = Math.max(2 * this.edgeCapacity, this.e + count3);
+    this.edges = grownTo(this.edges, this.edgeCapacity, makeUint32);
+    if (this.plainEdges !== void 0) this.plainEdges = grownTo(this.plainEdges, this.edgeCapacity, makeFloat64);
+  }
+};
+
+// src/core/heap/hprof-resolve.ts
+var MISSING = 4294967295;
+function placeObjects(pass, classCount) {
+  const objectCount = classCount + pass.n;
+  if (pass.objectBase < 0) pass.objectBase = pass.at = classCount;
+  let { classSlots, sizes, firstEdges } = pass;
+  if (objectCount + 1 > pass.objectCapacity) {
+    classSlots = grownTo(classSlots, objectCount + 1, (length2) => pass.makeSlots(length2));
+    sizes = grownTo(sizes, objectCount + 1, makeUint32);
+    firstEdges = grownTo(firstEdges, objectCount + 1, makeUint32);
+  }
+  if (pass.objectBase !== classCount) {
+    classSlots.copyWithin(classCount, pass.objectBase, pass.at);
+    sizes.copyWithin(classCount, pass.objectBase, pass.at);
+    firstEdges.copyWithin(classCount, pass.objectBase, pass.at);
+  }
+  const classEdges = pass.classEdges;
+  if (pass.edgeBase < 0) pass.edgeBase = pass.e = classEdges;
+  if (pass.edgeBase !== classEdges) {
+    const move2 = classEdges - pass.edgeBase;
+    if (pass.e + move2 > pass.edgeCapacity) {
+      pass.edgeCapacity = pass.e + move2;
+      pass.edges = grownTo(pass.edges, pass.edgeCapacity, makeUint32);
+      if (pass.plainEdges !== void 0) pass.plainEdges = grownTo(pass.plainEdges, pass.edgeCapacity, makeFloat64);
+    }
+    pass.edges.copyWithin(classEdges, pass.edgeBase, pass.e);
+    pass.plainEdges?.copyWithin(classEdges, pass.edgeBase, pass.e);
+    for (let i = classCount; i < objectCount; i++) firstEdges[i] = firstEdges[i] + move2;
+    pass.e += move2;
+  }
+  const edgeStart = firstEdges.subarray(0, objectCount + 1);
+  edgeStart[objectCount] = pass.e;
+  return { classSlots, sizes, edgeStart };
+}
+function resolveLateObjects(source3, pass, placed, classes) {
+  const lateTargets = /* @__PURE__ */ new Map();
+  const classCount = classes.length;
+  const idSize = pass.idSize;
+  for (const late of pass.lateObjects) {
+    const classIndex = pass.classIndexById.get(idOfRecord(source3, late.offset, idSize, late.array ? 1 + idSize + 8 : 1 + idSize + 4));
+    if (classIndex === void 0) {
+      if (pass.truncated) continue;
+      throw new HprofError("an object names a class that the dump never describes; the file is corrupt", late.offset);
+    }
+    placed.classSlots[classCount + late.position] = classIndex;
+    if (late.array) continue;
+    placed.sizes[classCount + late.position] = classes[classIndex].heapInstanceBytes;
+    const found = referencesOfRecord(source3, late.offset, idSize, classes[classIndex].referenceOffsets);
+    if (found.length > 0) lateTargets.set(late.position, found);
+  }
+  return lateTargets;
+}
+var DistinctTargets = class {
+  constructor(pass, objectCount) {
+    this.pass = pass;
+    this.objectCount = objectCount;
+  }
+  pass;
+  objectCount;
+  stamps;
+  /** Stamps to mark targets with (see firstEdgeTo), for a source of more than SCANNED_TARGETS references. */
+  forMany() {
+    if (this.stamps === void 0) {
+      const spare = this.pass.ids;
+      this.pass.ids = new Uint32Array(0);
+      this.stamps = spare.length >= this.objectCount ? spare.subarray(0, this.objectCount).fill(0) : new Uint32Array(this.objectCount);
+    }
+    return this.stamps;
+  }
+};
+var SCANNED_TARGETS = 8;
+function firstEdgeTo(target2, targets, first, out, stamps, stamp) {
+  if (stamps === void 0) {
+    for (let j = first; j < out; j++) if (targets[j] === target2) return false;
+    return true;
+  }
+  if (stamps[target2] === stamp) return false;
+  stamps[target2] = stamp;
+  return true;
+}
+function resolveEdges(pass, placed, lookup6, classCount, lateTargets) {
+  const objectCount = classCount + pass.n;
+  const distinct = new DistinctTargets(pass, objectCount);
+  if (lateTargets.size > 0) return resolveWithLateTargets(pass, placed, lookup6, classCount, lateTargets, distinct);
+  const { edges, plainEdges, rawClasses, pool } = pass;
+  const edgeStart = placed.edgeStart;
+  let out = 0;
+  for (let c4 = 0; c4 < classCount; c4++) {
+    edgeStart[c4] = out;
+    const first = out;
+    const raw = rawClasses[c4];
+    const stamps = raw.staticEnd - raw.staticStart + 1 > SCANNED_TARGETS ? distinct.forMany() : void 0;
+    for (let f = raw.staticStart - 1; f < raw.staticEnd; f++) {
+      const id2 = f < raw.staticStart ? raw.loaderId : pool.staticTargets[f];
+      const target2 = id2 === 0 ? -1 : lookup6.indexOf(id2);
+      if (target2 >= 0 && firstEdgeTo(target2, edges, first, out, stamps, c4 + 1)) edges[out++] = target2;
+    }
+  }
+  let from = pass.classEdges;
+  for (let i = classCount; i < objectCount; i++) {
+    const to = edgeStart[i + 1];
+    const first = out;
+    const stamps = to - from > SCANNED_TARGETS ? distinct.forMany() : void 0;
+    edgeStart[i] = out;
+    for (let k2 = from; k2 < to; k2++) {
+      const target2 = plainEdges === void 0 ? lookup6.indexOfCompact(edges[k2]) : lookup6.indexOf(plainEdges[k2]);
+      if (target2 >= 0 && firstEdgeTo(target2, edges, first, out, stamps, i + 1)) edges[out++] = target2;
+    }
+    from = to;
+  }
+  edgeStart[objectCount] = out;
+  return { start: edgeStart, targets: edges.subarray(0, out), touchedWords: Math.max(out, pass.e) };
+}
+function resolveWithLateTargets(pass, placed, lookup6, classCount, lateTargets, distinct) {
+  const { edges, plainEdges, rawClasses, pool } = pass;
+  const edgeStart = placed.edgeStart;
+  const targets = edges.subarray(0, pass.e);
+  let k2 = 0;
+  for (let c4 = 0; c4 < classCount; c4++) {
+    edgeStart[c4] = k2;
+    const raw = rawClasses[c4];
+    if (raw.loaderId !== 0) targets[k2++] = lookup6.indexOf(raw.loaderId);
+    for (let f = raw.staticStart; f < raw.staticEnd; f++) if (pool.staticTargets[f] !== 0) targets[k2++] = lookup6.indexOf(pool.staticTargets[f]);
+  }
+  for (let j = pass.classEdges; j < pass.e; j++) targets[j] = plainEdges === void 0 ? lookup6.indexOfCompact(edges[j]) : lookup6.indexOf(plainEdges[j]);
+  const merged = withLateTargets(edgeStart, targets, lateTargets, classCount, lookup6);
+  const kept = keptEdges(merged.start, merged.targets, distinct.forMany());
+  return { ...kept, touchedWords: merged.targets.length };
+}
+function withLateTargets(start, targets, late, classCount, lookup6) {
+  let extra = 0;
+  for (const list of late.values()) extra += list.length;
+  const nodes = start.length - 1;
+  const newStart = new Uint32Array(nodes + 1);
+  const newTargets = new Uint32Array(targets.length + extra);
+  let out = 0;
+  for (let i = 0; i < nodes; i++) {
+    newStart[i] = out;
+    for (let e = start[i]; e < start[i + 1]; e++) newTargets[out++] = targets[e];
+    const list = i >= classCount ? late.get(i - classCount) : void 0;
+    if (list !== void 0) for (const id2 of list) newTargets[out++] = lookup6.indexOf(id2);
+  }
+  newStart[nodes] = out;
+  return { start: newStart, targets: newTargets };
+}
+function keptEdges(start, targets, stamps) {
+  let out = 0;
+  const nodes = start.length - 1;
+  let from = start[0];
+  for (let i = 0; i < nodes; i++) {
+    const to = start[i + 1];
+    start[i] = out;
+    for (let e = from; e < to; e++) {
+      const target2 = targets[e];
+      if (target2 !== MISSING && stamps[target2] !== i + 1) {
+        stamps[target2] = i + 1;
+        targets[out++] = target2;
+      }
+    }
+    from = to;
+  }
+  start[nodes] = out;
+  return { start, targets: out === targets.length ? targets : targets.subarray(0, out) };
+}
+function idOfRecord(source3, offset4, idSize, at) {
+  return idAt(source3.read(offset4 + at, idSize), 0, idSize);
+}
+function referencesOfRecord(source3, offset4, idSize, references) {
+  const headerBytes = 1 + 2 * idSize + 8;
+  const bytes = u32(source3.read(offset4, headerBytes), headerBytes - 4);
+  const data3 = source3.read(offset4 + headerBytes, bytes).slice();
+  const found = [];
+  for (let k2 = 0; k2 < references.length; k2++) {
+    if (references[k2] + idSize > bytes) break;
+    const target2 = idAt(data3, references[k2], idSize);
+    if (target2 !== 0) found.push(target2);
+  }
+  return found;
+}
+
+// src/core/heap/hprof.ts
+function readHeap(source3) {
+  const header = readHeader(source3);
+  let pass;
+  try {
+    pass = new DumpPass(source3, header, false).run();
+  } catch (error3) {
+    if (error3 !== TOO_MANY_CLASSES) throw error3;
+    pass = new DumpPass(source3, header, true).run();
+  }
+  return assemble(source3, header, pass);
+}
+function assemble(source3, header, pass) {
+  const names = decodeNames(source3, pass);
+  const nameOf = (id2) => names.get(id2) ?? `<name 0x${id2.toString(16)}>`;
+  const classes = describeClasses(pass, nameOf);
+  const classCount = classes.length;
+  if (classCount === 0 && pass.n > 0) throw new HprofError("the dump holds objects but no class (no CLASS DUMP record); the file is corrupt", pass.checkpoints.values[0]);
+  const objectCount = classCount + pass.n;
+  const classByName = /* @__PURE__ */ new Map();
+  for (const heapClass of classes) if (!classByName.has(heapClass.name)) classByName.set(heapClass.name, heapClass);
+  const placed = placeObjects(pass, classCount);
+  const lateTargets = resolveLateObjects(source3, pass, placed, classes);
+  const classOf = placed.classSlots.subarray(0, objectCount);
+  const shallowBytes = placed.sizes.subarray(0, objectCount);
+  assignClasses(pass.markBase, classOf, shallowBytes, classes, classByName);
+  const ids = pass.plainIds === void 0 ? { compact: true, values: pass.ids.subarray(0, pass.n) } : { compact: false, values: pass.plainIds.subarray(0, pass.n) };
+  const lookup6 = new IdLookup(ids, pass.classIndexById, classCount);
+  pass.plainIds = void 0;
+  const edges = resolveEdges(pass, placed, lookup6, classCount, lateTargets);
+  pass.edges = new Uint32Array(0);
+  pass.plainEdges = void 0;
+  const roots = gcRoots(pass, lookup6, edges.targets, objectCount, classCount);
+  return {
+    idSize: header.idSize,
+    timestamp: header.timestamp,
+    fileBytes: source3.size,
+    truncated: pass.truncated,
+    ...roots,
+    objectCount,
+    classCount,
+    classes,
+    classOf,
+    shallowBytes,
+    ...releasableEdges(edges, objectCount),
+    threads: threadsOf(pass, lookup6, names, nameOf),
+    classByName,
+    ...objectQueries(source3, pass, placed, lookup6, classes)
+  };
+}
+function decodeNames(source3, pass) {
+  const wanted = new Set(pass.classNameIds.values());
+  const pool = pass.pool;
+  for (const raw of pass.rawClasses) {
+    for (let f = raw.fieldStart; f < raw.fieldEnd; f++) wanted.add(pool.fieldNames[f]);
+    for (let f = raw.staticStart; f < raw.staticEnd; f++) wanted.add(pool.staticNames[f]);
+  }
+  for (const frame2 of pass.frames.values()) {
+    wanted.add(frame2.methodId);
+    wanted.add(frame2.sourceId);
+  }
+  const wantedSorted = Float64Array.from(wanted).sort();
+  const isWanted = (id2) => {
+    let low = 0;
+    let high = wantedSorted.length;
+    while (low < high) {
+      const middle = low + high >>> 1;
+      if (wantedSorted[middle] < id2) low = middle + 1;
+      else high = middle;
+    }
+    return low < wantedSorted.length && wantedSorted[low] === id2;
+  };
+  const names = /* @__PURE__ */ new Map();
+  const utf8 = new TextDecoder("utf-8");
+  const cursor3 = new Cursor(source3, pass.idSize, 1 << 20);
+  const ids = pass.utf8Ids.view();
+  const offsets2 = pass.utf8Offsets.view();
+  for (let i = 0; i < ids.length; i++) {
+    if (!isWanted(ids[i])) continue;
+    cursor3.seek(offsets2[i] + 5);
+    if (!cursor3.ensure(4)) continue;
+    const textBytes = cursor3.u4() - pass.idSize;
+    cursor3.skip(pass.idSize);
+    if (cursor3.ensure(textBytes)) names.set(ids[i], utf8.decode(cursor3.buf.subarray(cursor3.pos, cursor3.pos + textBytes)));
+  }
+  return names;
+}
+function describeClasses(pass, nameOf) {
+  const classes = [];
+  for (const raw of pass.rawClasses) {
+    const nameId = pass.classNameIds.get(raw.id);
+    const name = javaName(nameId !== void 0 ? nameOf(nameId) : `<class 0x${raw.id.toString(16)}>`);
+    const objectKind = !name.endsWith("[]") ? KIND_INSTANCE : PRIMITIVE_ARRAY_NAMES.has(name) ? KIND_PRIMITIVE_ARRAY : KIND_OBJECT_ARRAY;
+    classes.push(new DumpClass(classes.length, name, pass.classIndexById.get(raw.superId) ?? -1, objectKind, raw, classes, pass.pool, nameOf, pass.idSize));
+  }
+  return classes;
+}
+function assignClasses(markBase, classOf, shallowBytes, classes, classByName) {
+  const classCount = classes.length;
+  const objectClassIndex = classByName.get("java.lang.Object")?.index ?? 0;
+  const markedClass = new Uint32Array(256).fill(objectClassIndex);
+  for (const [type3, name] of Object.entries(PRIMITIVE_ARRAY_CLASS)) markedClass[Number(type3)] = classByName.get(javaName(name))?.index ?? objectClassIndex;
+  markedClass[UNRESOLVED_ARRAY] = classByName.get("java.lang.Object[]")?.index ?? objectClassIndex;
+  const counts = new Uint32Array(classCount);
+  for (let i = classCount; i < classOf.length; i++) {
+    let classIndex = classOf[i];
+    if (classIndex >= markBase) classOf[i] = classIndex = markedClass[classIndex - markBase];
+    counts[classIndex] += 1;
+  }
+  counts.forEach((count3, index5) => classes[index5].count = count3);
+  const classClass = classByName.get("java.lang.Class");
+  for (let c4 = 0; c4 < classCount; c4++) {
+    classOf[c4] = classClass?.index ?? c4;
+    shallowBytes[c4] = classClass?.heapInstanceBytes ?? 96;
+  }
+}
+function gcRoots(pass, lookup6, targets, objectCount, classCount) {
+  const rootIds = pass.rootIds.view();
+  const listed = [];
+  const rootKinds = [];
+  const listedSerials = [];
+  for (let r = 0; r < rootIds.length; r++) {
+    const index5 = lookup6.indexOf(rootIds[r]);
+    if (index5 < 0) continue;
+    listed.push(index5);
+    rootKinds.push(ROOT_KINDS[pass.rootCodes.values[r]]);
+    listedSerials.push(pass.rootSerials.values[r]);
+  }
+  const rootsInferred = listed.length === 0 && objectCount > 0;
+  if (!rootsInferred) return { roots: Uint32Array.from(listed), rootKinds, rootThreadSerials: Uint32Array.from(listedSerials), rootsInferred };
+  const referenced = new Uint8Array(objectCount);
+  for (let e = 0; e < targets.length; e++) referenced[targets[e]] = 1;
+  let count3 = 0;
+  for (let i = 0; i < objectCount; i++) if (i < classCount || referenced[i] === 0) count3++;
+  const roots = new Uint32Array(count3);
+  count3 = 0;
+  for (let i = 0; i < objectCount; i++) if (i < classCount || referenced[i] === 0) roots[count3++] = i;
+  for (let r = 0; r < count3; r++) rootKinds.push("unknown");
+  return { roots, rootKinds, rootThreadSerials: new Uint32Array(count3), rootsInferred };
+}
+function threadsOf(pass, lookup6, names, nameOf) {
+  return pass.threadObjects.map((thread) => ({
+    object: lookup6.indexOf(thread.id),
+    serial: thread.serial,
+    frames: (pass.traces.get(thread.traceSerial) ?? []).map((frameId) => {
+      const frame2 = pass.frames.get(frameId);
+      if (frame2 === void 0) return { method: "?", className: "?", sourceFile: "", line: 0 };
+      const classId = pass.classSerials.get(frame2.classSerial);
+      const className = classId === void 0 ? "?" : javaName(nameOf(pass.classNameIds.get(classId) ?? -1));
+      return { method: nameOf(frame2.methodId), className, sourceFile: names.get(frame2.sourceId) ?? "", line: frame2.line };
+    })
+  }));
+}
+function releasableEdges(edges, objectCount) {
+  const touchedWords = edges.touchedWords;
+  return {
+    edgeStart: edges.start,
+    edgeTargets: edges.targets,
+    releaseEdges() {
+      const starts = this.edgeStart;
+      const targets = this.edgeTargets;
+      this.edgeStart = new Uint32Array(objectCount + 1);
+      this.edgeTargets = new Uint32Array(0);
+      return new ScratchPool([
+        { words: new Uint32Array(starts.buffer), touched: starts.byteOffset / 4 + starts.length },
+        { words: new Uint32Array(targets.buffer), touched: Math.max(targets.byteOffset / 4 + targets.length, touchedWords) }
+      ]);
+    }
+  };
+}
+function objectQueries(source3, pass, placed, lookup6, classes) {
+  const classCount = classes.length;
+  const objectCount = classCount + pass.n;
+  const classOf = placed.classSlots;
+  const kindOfClass = Uint8Array.from(classes, (heapClass) => heapClass.objectKind);
+  const rawIds = Float64Array.from(pass.rawClasses, (raw) => raw.id);
+  const classOffsets = Float64Array.from(pass.rawClasses, (raw) => raw.fileOffset);
+  const objectOffsets = new ObjectOffsets(source3, pass.idSize, pass.segments, pass.checkpoints.view().slice());
+  const inRange = (index5) => {
+    if (!(index5 >= 0 && index5 < objectCount)) throw new RangeError(`no object ${index5} (the dump has ${objectCount})`);
+  };
+  return {
+    kindOf: (index5) => index5 < classCount ? KIND_CLASS : kindOfClass[classOf[index5]],
+    indexOf: (id2) => lookup6.indexOf(id2),
+    idOf: (index5) => {
+      inRange(index5);
+      return index5 < classCount ? rawIds[index5] : lookup6.idAt(index5 - classCount);
+    },
+    offsetOf: (index5) => {
+      inRange(index5);
+      return index5 < classCount ? classOffsets[index5] : objectOffsets.of(index5 - classCount);
+    }
+  };
+}
 
 // src/core/heap/heap-view.ts
 var NONE = -1;
@@ -9545,75 +9818,231 @@ var HeapView = class {
     if (data3 === void 0) return [];
     return this.classOf(object2).allFields.filter((field3) => field3.type === TYPE_OBJECT).map((field3) => this.valueAt(data3, field3.offset, TYPE_OBJECT)).filter((target2) => target2 !== NONE);
   }
-  /** Elements of a java.util.List (ArrayList, StarlarkList, ImmutableList…) or object array, as far as they are readable. */
+  /**
+   * Elements of a java.util.List (ArrayList, StarlarkList, ImmutableList…) or object array, as far as they are
+   * readable. The array field is `elementData` (ArrayList), `elems` (StarlarkList), `array` (Guava's
+   * RegularImmutableList) or `contents`; Guava keeps a one-element ImmutableList's element in `element`.
+   */
   listElements(object2, max4 = 1e4) {
     if (object2 === NONE) return [];
     if (this.heap.kindOf(object2) === KIND_OBJECT_ARRAY) return this.elements(object2, max4);
-    const size = this.field(object2, "size");
-    for (const name of ["elementData", "elems", "array", "contents"]) {
+    if (max4 > 0 && this.isA(object2, SINGLETON_IMMUTABLE_LIST)) return [this.ref(object2, "element")];
+    const size2 = this.field(object2, "size");
+    for (const name of LIST_ARRAY_FIELDS) {
       const array7 = this.ref(object2, name);
       if (array7 !== NONE && this.heap.kindOf(array7) === KIND_OBJECT_ARRAY) {
-        return this.elements(array7, Math.min(max4, typeof size === "number" && size >= 0 ? size : Infinity));
+        return this.elements(array7, Math.min(max4, typeof size2 === "number" && size2 >= 0 ? size2 : Infinity));
       }
     }
     return [];
   }
 };
 var RECENT_INSTANCES = 4096;
+var SINGLETON_IMMUTABLE_LIST = "com.google.common.collect.SingletonImmutableList";
+var LIST_ARRAY_FIELDS = ["elementData", "elems", "array", "contents"];
 var ELEMENT_BYTES = { 4: 1, 5: 2, 6: 4, 7: 8, 8: 1, 9: 2, 10: 4, 11: 8 };
 function u322(b10, p) {
   return (b10[p] << 24 | b10[p + 1] << 16 | b10[p + 2] << 8 | b10[p + 3]) >>> 0;
 }
 
-// src/core/heap/heap-digest.ts
-var HEAP_DIGEST_SCHEMA = 1;
-var CULPRIT_MIN_SHARE = 0.1;
-var CULPRIT_DOMINANCE = 3;
-var PREVIEW_CHARS = 80;
-var DEFAULT_DIGEST_TOP = 5;
-var STARLARK_THREAD = "net.starlark.java.eval.StarlarkThread";
-var FRAME = "net.starlark.java.eval.StarlarkThread$Frame";
-var STARLARK_FUNCTION = "net.starlark.java.eval.StarlarkFunction";
-var BUILTIN_FUNCTION = "net.starlark.java.eval.BuiltinFunction";
-var JAVA_THREAD = "java.lang.Thread";
-var STARLARK_INFO = "com.google.devtools.build.lib.packages.StarlarkInfo";
-var ABSTRACT_ACTION = "com.google.devtools.build.lib.actions.AbstractAction";
-var RULE_CONFIGURED_TARGET = "com.google.devtools.build.lib.analysis.configuredtargets.RuleConfiguredTarget";
-var ASPECT_VALUE = "com.google.devtools.build.lib.analysis.AspectValue";
-var CONFIGURED_ASPECT = "com.google.devtools.build.lib.analysis.ConfiguredAspect";
-var RULE_CLASS = "com.google.devtools.build.lib.packages.RuleClass";
-var STARLARK_DEFINED_ASPECT = "com.google.devtools.build.lib.packages.StarlarkDefinedAspect";
-var STRING = "java.lang.String";
+// src/core/heap/bazel-layouts.ts
+var LIB = "com.google.devtools.build.lib.";
+var CLASSES = {
+  starlarkThread: ["net.starlark.java.eval.StarlarkThread"],
+  frame: ["net.starlark.java.eval.StarlarkThread$Frame"],
+  starlarkFunction: ["net.starlark.java.eval.StarlarkFunction"],
+  builtinFunction: ["net.starlark.java.eval.BuiltinFunction"],
+  javaThread: ["java.lang.Thread"],
+  string: ["java.lang.String"],
+  /** 4.2.3: one concrete class; 7+: the abstract base of StarlarkInfoWithSchema and StarlarkInfoNoSchema. */
+  providerInstance: [`${LIB}packages.StarlarkInfo`],
+  /** 7+: a provider instance whose table holds only values, in the order of its provider's sorted fields. */
+  providerInstanceWithSchema: [`${LIB}packages.StarlarkInfoWithSchema`],
+  /**
+   * A provider instance whose table is [keys…, values…]: 7+'s StarlarkInfoNoSchema (and its subclasses), and
+   * 4.2.3's StarlarkInfo itself — only when it is the object's own class (7+'s is abstract).
+   */
+  providerInstanceWithoutSchema: [`${LIB}packages.StarlarkInfoNoSchema`],
+  action: [`${LIB}actions.AbstractAction`],
+  ruleTarget: [`${LIB}analysis.configuredtargets.RuleConfiguredTarget`],
+  aspectValue: [`${LIB}analysis.AspectValue`],
+  /** 4.2.3: the aspect's providers and actions, beside its AspectValue; 7+ an interface (AspectValue holds them). */
+  configuredAspect: [`${LIB}analysis.ConfiguredAspect`],
+  ruleClass: [`${LIB}packages.RuleClass`],
+  starlarkAspect: [`${LIB}packages.StarlarkDefinedAspect`]
+};
 var OOM_CONSTRUCTOR = { className: "java.lang.OutOfMemoryError", method: "<init>" };
+var FIELDS = {
+  // ---- Starlark stacks ----------------------------------------------------------------------------------
+  /** StarlarkThread → its frames, outermost first (an ArrayList). */
+  callstack: [["callstack"]],
+  frameFunction: [["fn"]],
+  /** Frame → the Location being executed. */
+  frameLocation: [["loc"]],
+  /** Frame → its locals: 4.2.3 a LinkedHashMap name → value; 7+ an Object[] in the order of frameBindings. */
+  frameLocals: [["locals"]],
+  /** Frame → its function's local variables (Resolver.Binding list), 7+. */
+  frameBindings: [["fn", "rfn", "locals"]],
+  bindingName: [["first", "name"]],
+  locationFile: [["file"]],
+  /** An int field of Location (read with followNumber). */
+  locationLine: [["line"]],
+  /** java.lang.Thread's name. */
+  threadName: [["name"]],
+  // ---- functions ----------------------------------------------------------------------------------------
+  /** StarlarkFunction → its resolved function (Resolver.Function). */
+  resolvedFunction: [["rfn"]],
+  resolvedName: [["name"]],
+  resolvedFile: [["location", "file"]],
+  builtinName: [["methodName"]],
+  // ---- providers ----------------------------------------------------------------------------------------
+  infoProvider: [["provider"]],
+  infoTable: [["table"]],
+  /** StarlarkProvider → its key: `key` up to 7; `keyOrIdentityToken` in 8+ (a Key once exported). */
+  providerKey: [["key"], ["keyOrIdentityToken"]],
+  /** StarlarkProvider → the sorted field names a StarlarkInfoWithSchema's table follows (7+). */
+  providerFields: [["fields"]],
+  keyName: [["exportedName"]],
+  /** StarlarkProvider.Key → the .bzl file's Label: `extensionLabel` up to 7; its BzlLoadValue key's `label` in 8+. */
+  keyFile: [["extensionLabel"], ["key", "label"]],
+  // ---- labels -------------------------------------------------------------------------------------------
+  labelPackage: [["packageIdentifier"]],
+  labelName: [["name"]],
+  packageRepository: [["repository", "name"]],
+  /** PackageIdentifier → the package path: a PathFragment's `normalizedPath`, or a String. */
+  packageName: [["pkgName"], ["pkgName", "normalizedPath"]],
+  // ---- configured targets, aspects, rule classes ---------------------------------------------------------
+  /** RuleConfiguredTarget → its Label: `label` in 4.2.3; its ActionLookupKey's in 7+. */
+  targetLabel: [["label"], ["actionLookupKey", "label"]],
+  /** RuleConfiguredTarget → its rule class's name: `ruleClassString` up to 7; `ruleClassId.name` in 8+. */
+  targetRuleClassName: [["ruleClassString"], ["ruleClassId", "name"]],
+  /** RuleConfiguredTarget → its rule class's unique key (8+: `ruleClassId.key`). */
+  targetRuleClassKey: [["ruleClassId", "key"]],
+  /** A configured target's or aspect's provider map and action list (searched a few references deep). */
+  ownerProviders: [["providers"]],
+  ownerActions: [["actions"]],
+  /** AspectValue → the label of the target it applies to (7+: only AspectValue subclasses that keep their key). */
+  aspectLabel: [["key", "baseConfiguredTargetKey", "label"]],
+  /** AspectValue → the aspect's class (a StarlarkAspectClass for an aspect defined in Starlark). */
+  aspectClass: [["aspect", "aspectDescriptor", "aspectClass"]],
+  /** AspectValue → its ConfiguredAspect (4.2.3). */
+  configuredAspect: [["configuredAspect"]],
+  ruleClassName: [["name"], ["ruleClassId", "name"]],
+  ruleClassKey: [["key"], ["ruleClassId", "key"]],
+  ruleClassFunction: [["configuredTargetFunction"]],
+  aspectImplementation: [["implementation"]],
+  /** StarlarkDefinedAspect → its StarlarkAspectClass (the object an aspect's descriptor points at). */
+  definedAspectClass: [["aspectClass"]]
+};
+function follow(view, object2, paths) {
+  for (const path4 of paths) {
+    const found = view.refPath(object2, ...path4);
+    if (found !== NONE) return found;
+  }
+  return NONE;
+}
+function followText(view, object2, paths, maxChars) {
+  for (const path4 of paths) {
+    const text5 = view.string(view.refPath(object2, ...path4), maxChars);
+    if (text5 !== void 0) return text5;
+  }
+  return void 0;
+}
+function followNumber(view, object2, paths) {
+  for (const path4 of paths) {
+    const holder = view.refPath(object2, ...path4.slice(0, -1));
+    const value4 = holder === NONE ? void 0 : view.field(holder, path4[path4.length - 1]);
+    if (value4 !== void 0) return value4;
+  }
+  return void 0;
+}
+function isAny(view, object2, names) {
+  return names.some((name) => view.isA(object2, name));
+}
+function classesOfAny(view, names) {
+  if (names.length === 1) return view.classesNamed(names[0]);
+  const found = /* @__PURE__ */ new Set();
+  for (const name of names) for (const index5 of view.classesNamed(name)) found.add(index5);
+  return found;
+}
+
+// src/core/heap/digest-model.ts
 var H_NONE = 0;
 var H_FRAME = 1;
 var H_THREAD = 2;
 var H_PROVIDER = 3;
 var H_ACTION = 4;
 var H_OWNER = 5;
-function digestHeap(heap2, source3, options) {
-  if (heap2.objectCount === heap2.classCount) throw new HprofError("the dump holds no objects: it was cut short before the JVM wrote its heap", heap2.fileBytes);
-  const view = new HeapView(heap2, source3);
-  const search = searchHeap(
-    { objectCount: heap2.objectCount, edgeStart: heap2.edgeStart, edgeTargets: heap2.edgeTargets, shallowBytes: heap2.shallowBytes, roots: heap2.roots, rootHolders: rootHolders(heap2) }
-  );
-  const names = new Names(view);
-  const stacks = starlarkStacks(heap2, view, search, names);
-  const ownership = stackOwnership(heap2, view, stacks);
-  const scratch = heap2.releaseEdges();
-  const tree2 = search.dominators(scratch);
-  adoptEnclosingThreads(heap2, view, tree2, stacks);
-  const reachableBytes = tree2.reachableBytes;
-  let totalBytes = 0;
-  for (let i = 0; i < heap2.objectCount; i++) totalBytes += heap2.shallowBytes[i];
+
+// src/core/heap/digest-names.ts
+function functionKey(fn) {
+  return fn === void 0 ? "?" : `${fn.function}\0${fn.file ?? ""}`;
+}
+function builtinAware(file) {
+  return file === void 0 || file === "" || file === "<builtin>" ? void 0 : file;
+}
+var Names = class {
+  constructor(view) {
+    this.view = view;
+  }
+  view;
+  functions = /* @__PURE__ */ new Map();
+  labels = /* @__PURE__ */ new Map();
+  /** A callable: StarlarkFunction (name and file from its resolved function), BuiltinFunction, or its class. */
+  function(fn) {
+    let found = this.functions.get(fn);
+    if (found !== void 0) return found;
+    const view = this.view;
+    if (fn === NONE) {
+      found = { function: "?", file: void 0, builtin: false };
+    } else if (isAny(view, fn, CLASSES.starlarkFunction)) {
+      const resolved = follow(view, fn, FIELDS.resolvedFunction);
+      found = {
+        function: followText(view, resolved, FIELDS.resolvedName) ?? "?",
+        file: followText(view, resolved, FIELDS.resolvedFile) || void 0,
+        builtin: false
+      };
+    } else if (isAny(view, fn, CLASSES.builtinFunction)) {
+      found = { function: followText(view, fn, FIELDS.builtinName) ?? "?", file: void 0, builtin: true };
+    } else {
+      found = { function: view.className(fn).replace(/^.*[.$]/, ""), file: void 0, builtin: true };
+    }
+    this.functions.set(fn, found);
+    return found;
+  }
+  /** A com.google.devtools.build.lib.cmdline.Label as Bazel prints it: //pkg:name or @repo//pkg:name. */
+  label(label) {
+    if (label === NONE) return void 0;
+    if (this.labels.has(label)) return this.labels.get(label);
+    const view = this.view;
+    const pkg2 = follow(view, label, FIELDS.labelPackage);
+    const name = followText(view, label, FIELDS.labelName);
+    const pkgName = followText(view, pkg2, FIELDS.packageName);
+    let repository = followText(view, pkg2, FIELDS.packageRepository) ?? "";
+    if (repository.startsWith("@")) repository = repository.slice(1);
+    const text5 = name === void 0 || pkgName === void 0 ? void 0 : `${repository === "" ? "" : `@${repository}`}//${pkgName}:${name}`;
+    this.labels.set(label, text5);
+    return text5;
+  }
+  /** A provider instance's provider: its exported name (else its Java class's) and the .bzl file's label. */
+  provider(info2) {
+    const view = this.view;
+    const provider = follow(view, info2, FIELDS.infoProvider);
+    const key2 = follow(view, provider, FIELDS.providerKey);
+    const name = followText(view, key2, FIELDS.keyName) ?? view.className(provider).replace(/^.*[.$]/, "");
+    return { name, file: this.label(follow(view, key2, FIELDS.keyFile)) };
+  }
+};
+
+// src/core/heap/digest-holders.ts
+function innermostHolders(heap2, view, tree2, scratch, stacks, ownership) {
   const holderKindOfClass = holderKinds(heap2, view);
-  const owners = new Owners(heap2, view, tree2, names);
   const vertices = tree2.objectAt.length;
   const context3 = scratch.takeInt32(vertices).fill(-1);
   const holders = [];
   const holderIndexOfNode = /* @__PURE__ */ new Map();
   const addHolder = (node, kind) => {
-    holders.push({ node, kind, bytes: 0 });
+    holders.push({ node, kind, shallowBytes: heap2.shallowBytes[node], bytes: 0, objects: 0 });
     holderIndexOfNode.set(node, holders.length - 1);
     return holders.length - 1;
   };
@@ -9632,88 +10061,21 @@ function digestHeap(heap2, source3, options) {
       context3[v] = context3[tree2.idom[v]];
     }
   }
-  const largest = largestObjects(heap2, view, tree2, options.top, (node) => describeOwner(node, { view, tree: tree2, names, owners, stacks, ownership }));
-  scratch.give(new Uint32Array(ownership.ownerOf.buffer, ownership.ownerOf.byteOffset, ownership.ownerOf.byteLength >>> 2));
-  ownership.ownerOf = new Uint16Array(0);
-  const placeContext = { view, tree: tree2, names, owners, stacks, holderIndexOfNode, holders };
-  const placements = holders.map((holder) => placeHolder(holder, placeContext));
-  const functionIndex = /* @__PURE__ */ new Map();
-  const functionRefs = [];
-  const holderFunction = Int32Array.from(placements, (placed) => {
-    const fn = placed?.group.function;
-    if (fn === void 0) return -1;
-    let index5 = functionIndex.get(key(fn));
-    if (index5 === void 0) {
-      index5 = functionRefs.push(fn) - 1;
-      functionIndex.set(key(fn), index5);
-    }
-    return index5;
-  });
-  const shared = sharedByOneFunction(tree2, context3, holderFunction, functionRefs.length, scratch);
-  const bazelByClass = new Float64Array(heap2.classes.length);
-  const sharedBytes = new Float64Array(functionRefs.length);
-  let reachableObjects = 0;
-  for (let node = 0; node < heap2.objectCount; node++) {
-    const v = tree2.contextVertexOf(node);
-    if (v < 0) continue;
-    reachableObjects++;
-    const holder = context3[v];
-    const bytes = heap2.shallowBytes[node];
-    if (holder >= 0) holders[holder].bytes += bytes;
-    else if (shared[v] >= 0) sharedBytes[shared[v]] = sharedBytes[shared[v]] + bytes;
-    else bazelByClass[heap2.classOf[node]] = bazelByClass[heap2.classOf[node]] + bytes;
-  }
-  const groups = /* @__PURE__ */ new Map();
-  holders.forEach((holder, index5) => {
-    const placed = placements[index5];
-    if (holder.bytes === 0 || placed === void 0) return;
-    let group2 = groups.get(placed.key);
-    if (group2 === void 0) groups.set(placed.key, group2 = { ...placed.group, retainedBytes: 0, instances: 0, labels: /* @__PURE__ */ new Map() });
-    group2.retainedBytes += holder.bytes;
-    group2.instances++;
-    if (placed.label !== void 0) group2.labels.set(placed.label, (group2.labels.get(placed.label) ?? 0) + holder.bytes);
-  });
-  sharedBytes.forEach((bytes, index5) => {
-    if (bytes > 0) groups.set(`shared|${index5}`, { kind: "shared", function: functionRefs[index5], retainedBytes: bytes, instances: 0, labels: /* @__PURE__ */ new Map() });
-  });
-  const share = (bytes) => reachableBytes > 0 ? bytes / reachableBytes : 0;
-  const holderGroups = [...groups.values()].sort((a4, b10) => b10.retainedBytes - a4.retainedBytes).map((group2) => ({
-    kind: group2.kind,
-    function: group2.function,
-    retainedBytes: group2.retainedBytes,
-    share: share(group2.retainedBytes),
-    ...group2.provider === void 0 ? {} : { provider: group2.provider, providerFile: group2.providerFile },
-    ...group2.ownerKind === void 0 ? {} : { ownerKind: group2.ownerKind },
-    instances: group2.instances,
-    targets: group2.labels.size,
-    topLabels: [...group2.labels].sort((a4, b10) => b10[1] - a4[1]).slice(0, options.top).map(([label]) => label),
-    ...group2.thread === void 0 ? {} : { thread: group2.thread }
-  }));
-  const starlarkBytes = holderGroups.reduce((sum3, group2) => sum3 + group2.retainedBytes, 0);
-  const bazelBytes = Math.max(0, reachableBytes - starlarkBytes);
-  const topClasses = [...bazelByClass.entries()].filter(([, bytes]) => bytes > 0).sort((a4, b10) => b10[1] - a4[1]).slice(0, options.top).map(([index5, bytes]) => ({ className: heap2.classes[index5].name, bytes }));
-  const suspects = suspectsOf(holderGroups, stacks, share);
-  const errorThread = errorThreadOf(heap2, view, stacks);
-  return {
-    schema: HEAP_DIGEST_SCHEMA,
-    dump: {
-      fileBytes: heap2.fileBytes,
-      writtenAt: new Date(heap2.timestamp).toISOString(),
-      objects: heap2.objectCount,
-      reachableObjects,
-      reachableBytes,
-      unreachableBytes: Math.max(0, totalBytes - reachableBytes),
-      truncated: heap2.truncated,
-      rootsInferred: heap2.rootsInferred
-    },
-    errorThread,
-    threads: stacks.map((stack2) => stack2.thread),
-    holders: holderGroups.slice(0, Math.max(options.top, 10)),
-    bazel: { retainedBytes: bazelBytes, share: share(bazelBytes), topClasses },
-    largest,
-    suspects,
-    verdict: verdictOf(suspects, stacks, holderGroups, share(starlarkBytes))
+  return { context: context3, holders, holderIndexOfNode };
+}
+function holderKinds(heap2, view) {
+  const kinds = new Uint8Array(heap2.classes.length);
+  const mark = (names, kind) => {
+    for (const index5 of classesOfAny(view, names)) kinds[index5] = kind;
   };
+  mark(CLASSES.javaThread, H_THREAD);
+  mark(CLASSES.frame, H_FRAME);
+  mark(CLASSES.providerInstance, H_PROVIDER);
+  mark(CLASSES.action, H_ACTION);
+  mark(CLASSES.ruleTarget, H_OWNER);
+  mark(CLASSES.aspectValue, H_OWNER);
+  mark(CLASSES.configuredAspect, H_OWNER);
+  return kinds;
 }
 function placeHolder(holder, c4) {
   const node = holder.node;
@@ -9723,30 +10085,30 @@ function placeHolder(holder, c4) {
       const index5 = stack2?.frameNodes.indexOf(node) ?? -1;
       const frame2 = stack2 === void 0 || index5 < 0 ? void 0 : stack2.thread.frames[index5];
       const fn = frame2 === void 0 ? void 0 : frame2.builtin ? callerOf(stack2, index5) : { function: frame2.function, file: frame2.file };
-      return { key: `frame-locals|${key(fn)}`, group: { kind: "frame-locals", function: fn, ...stack2 === void 0 ? {} : { thread: stack2.thread.name } }, label: void 0 };
+      return { key: `frame-locals|${functionKey(fn)}`, group: { kind: "frame-locals", function: fn, ...stack2 === void 0 ? {} : { thread: stack2.thread.name } }, label: void 0 };
     }
     case H_THREAD: {
       const stack2 = c4.stacks.find((candidate) => candidate.javaThread === node);
       if (stack2 === void 0) return void 0;
-      return { key: `in-flight|${key(stack2.innermostUser)}`, group: { kind: "in-flight", function: stack2.innermostUser, thread: stack2.thread.name }, label: void 0 };
+      return { key: `in-flight|${functionKey(stack2.innermostUser)}`, group: { kind: "in-flight", function: stack2.innermostUser, thread: stack2.thread.name }, label: void 0 };
     }
     case H_PROVIDER: {
       const provider = c4.names.provider(node);
       const owner = c4.owners.ownerOfProvider(node);
       return {
-        key: `provider|${provider.name}|${provider.file ?? ""}|${key(owner?.function)}`,
+        key: `provider|${provider.name}|${provider.file ?? ""}|${functionKey(owner?.function)}`,
         group: { kind: "provider", function: owner?.function, provider: provider.name, ...provider.file === void 0 ? {} : { providerFile: provider.file }, ...owner === void 0 ? {} : { ownerKind: owner.kind } },
         label: owner?.label
       };
     }
     case H_ACTION: {
       const owner = c4.owners.ownerOfAction(node);
-      return { key: `action|${key(owner?.function)}`, group: { kind: "action", function: owner?.function, ...owner === void 0 ? {} : { ownerKind: owner.kind } }, label: owner?.label };
+      return { key: `action|${functionKey(owner?.function)}`, group: { kind: "action", function: owner?.function, ...owner === void 0 ? {} : { ownerKind: owner.kind } }, label: owner?.label };
     }
     case H_OWNER: {
       const owner = c4.owners.owner(node);
       if (owner === void 0) return void 0;
-      return { key: `analysis|${key(owner.function)}`, group: { kind: "analysis", function: owner.function, ownerKind: owner.kind }, label: owner.label };
+      return { key: `analysis|${functionKey(owner.function)}`, group: { kind: "analysis", function: owner.function, ownerKind: owner.kind }, label: owner.label };
     }
     default:
       return void 0;
@@ -9759,58 +10121,21 @@ function callerOf(stack2, index5) {
   }
   return void 0;
 }
-function key(fn) {
-  return fn === void 0 ? "?" : `${fn.function}\0${fn.file ?? ""}`;
-}
-function suspectsOf(groups, stacks, share) {
-  const byFunction = /* @__PURE__ */ new Map();
-  const entry2 = (fn) => {
-    let found = byFunction.get(key(fn));
-    if (found === void 0) byFunction.set(key(fn), found = { fn, bytes: 0, evidence: [] });
-    return found;
-  };
-  for (const group2 of groups) {
-    if (group2.function === void 0) continue;
-    const suspect = entry2(group2.function);
-    suspect.bytes += group2.retainedBytes;
-    switch (group2.kind) {
-      case "provider":
-        suspect.evidence.push({ kind: "providers", bytes: group2.retainedBytes, provider: group2.provider ?? "?", targets: group2.targets });
-        break;
-      case "action":
-        suspect.evidence.push({ kind: "actions", bytes: group2.retainedBytes, count: group2.instances });
-        break;
-      case "frame-locals":
-        suspect.evidence.push({ kind: "frame-locals", bytes: group2.retainedBytes, thread: group2.thread ?? "?" });
-        break;
-      case "in-flight":
-        suspect.evidence.push({ kind: "in-flight", bytes: group2.retainedBytes, thread: group2.thread ?? "?" });
-        break;
-      case "analysis":
-        suspect.evidence.push({ kind: "analysis", bytes: group2.retainedBytes });
-        break;
-      case "shared":
-        suspect.evidence.push({ kind: "shared", bytes: group2.retainedBytes });
-        break;
+function placeHolders(holders, c4) {
+  const placements = holders.map((holder) => placeHolder(holder, c4));
+  const functionIndex = /* @__PURE__ */ new Map();
+  const functionRefs = [];
+  const holderFunction = Int32Array.from(placements, (placed) => {
+    const fn = placed?.group.function;
+    if (fn === void 0) return -1;
+    let index5 = functionIndex.get(functionKey(fn));
+    if (index5 === void 0) {
+      index5 = functionRefs.push(fn) - 1;
+      functionIndex.set(functionKey(fn), index5);
     }
-  }
-  for (const stack2 of stacks) {
-    const seen = /* @__PURE__ */ new Set();
-    for (const frame2 of stack2.thread.frames) {
-      if (frame2.builtin || seen.has(key(frame2))) continue;
-      seen.add(key(frame2));
-      entry2({ function: frame2.function, file: frame2.file }).evidence.push({ kind: "on-stack", thread: stack2.thread.name, threwError: stack2.thread.threwError, line: frame2.line });
-    }
-  }
-  return [...byFunction.values()].sort((a4, b10) => b10.bytes - a4.bytes || a4.fn.function.localeCompare(b10.fn.function)).map(({ fn, bytes, evidence }) => ({ function: fn.function, file: fn.file, retainedBytes: bytes, share: share(bytes), evidence }));
-}
-function verdictOf(suspects, stacks, groups, starlarkShare) {
-  if (stacks.length === 0 && groups.length === 0) return { kind: "no-starlark" };
-  const [first, second2] = suspects;
-  if (first !== void 0 && first.share >= CULPRIT_MIN_SHARE && first.retainedBytes >= CULPRIT_DOMINANCE * (second2?.retainedBytes ?? 0)) {
-    return { kind: "culprit", suspect: first, runnerUp: second2 };
-  }
-  return { kind: "no-single-culprit", starlarkShare, top: suspects.slice(0, 3) };
+    return index5;
+  });
+  return { placements, functionRefs, holderFunction };
 }
 var UNSET = -1;
 var MIXED = -2;
@@ -9854,81 +10179,100 @@ function sharedByOneFunction(tree2, context3, holderFunction, functions, scratch
   shared[0] = -1;
   return shared;
 }
-function holderKinds(heap2, view) {
-  const kinds = new Uint8Array(heap2.classes.length);
-  const mark = (name, kind) => {
-    for (const index5 of view.classesNamed(name)) kinds[index5] = kind;
-  };
-  mark(JAVA_THREAD, H_THREAD);
-  mark(FRAME, H_FRAME);
-  mark(STARLARK_INFO, H_PROVIDER);
-  mark(ABSTRACT_ACTION, H_ACTION);
-  mark(RULE_CONFIGURED_TARGET, H_OWNER);
-  mark(ASPECT_VALUE, H_OWNER);
-  mark(CONFIGURED_ASPECT, H_OWNER);
-  return kinds;
-}
-function rootHolders(heap2) {
-  const threadBySerial = new Map(heap2.threads.filter((thread) => thread.object >= 0).map((thread) => [thread.serial, thread.object]));
-  const holders = new Uint32Array(heap2.roots.length).fill(heap2.objectCount);
-  for (let r = 0; r < heap2.roots.length; r++) {
-    const kind = heap2.rootKinds[r];
-    if (kind !== "java-frame" && kind !== "jni-local" && kind !== "thread-block") continue;
-    const thread = threadBySerial.get(heap2.rootThreadSerials[r]);
-    if (thread !== void 0 && thread !== heap2.roots[r]) holders[r] = thread;
-  }
-  return holders;
-}
-var Names = class {
-  constructor(view) {
-    this.view = view;
-  }
-  view;
-  functions = /* @__PURE__ */ new Map();
-  labels = /* @__PURE__ */ new Map();
-  /** A callable: StarlarkFunction (name and file from its resolved function), BuiltinFunction, or its class. */
-  function(fn) {
-    let found = this.functions.get(fn);
-    if (found !== void 0) return found;
-    const view = this.view;
-    if (fn === NONE) {
-      found = { function: "?", file: void 0, builtin: false };
-    } else if (view.isA(fn, STARLARK_FUNCTION)) {
-      const resolved = view.ref(fn, "rfn");
-      found = {
-        function: view.string(view.ref(resolved, "name")) ?? "?",
-        file: view.string(view.refPath(resolved, "location", "file")) || void 0,
-        builtin: false
-      };
-    } else if (view.isA(fn, BUILTIN_FUNCTION)) {
-      found = { function: view.string(view.ref(fn, "methodName")) ?? "?", file: void 0, builtin: true };
-    } else {
-      found = { function: view.className(fn).replace(/^.*[.$]/, ""), file: void 0, builtin: true };
+
+// src/core/heap/digest-largest.ts
+var PREVIEW_CHARS = 80;
+function largestObjects(heap2, view, tree2, top2, owner) {
+  const candidates = [];
+  let floor2 = 0;
+  for (let node = heap2.classCount; node < heap2.objectCount; node++) {
+    const bytes = heap2.shallowBytes[node];
+    if (bytes <= floor2 || !tree2.isReachable(node)) continue;
+    candidates.push(node);
+    if (candidates.length > top2 * 4) {
+      candidates.sort((a4, b10) => heap2.shallowBytes[b10] - heap2.shallowBytes[a4]);
+      candidates.length = top2;
+      floor2 = heap2.shallowBytes[candidates[top2 - 1]];
     }
-    this.functions.set(fn, found);
-    return found;
   }
-  /** A com.google.devtools.build.lib.cmdline.Label as Bazel prints it: //pkg:name or @repo//pkg:name. */
-  label(label) {
-    if (label === NONE) return void 0;
-    if (this.labels.has(label)) return this.labels.get(label);
-    const view = this.view;
-    const pkg2 = view.ref(label, "packageIdentifier");
-    const name = view.string(view.ref(label, "name"));
-    const pkgField = view.ref(pkg2, "pkgName");
-    const pkgName = view.string(pkgField) ?? view.string(view.ref(pkgField, "normalizedPath"));
-    let repository = view.string(view.refPath(pkg2, "repository", "name")) ?? "";
-    if (repository.startsWith("@")) repository = repository.slice(1);
-    const text3 = name === void 0 || pkgName === void 0 ? void 0 : `${repository === "" ? "" : `@${repository}`}//${pkgName}:${name}`;
-    this.labels.set(label, text3);
-    return text3;
+  candidates.sort((a4, b10) => heap2.shallowBytes[b10] - heap2.shallowBytes[a4]);
+  return candidates.slice(0, top2).map((node) => {
+    const holder = tree2.dominatorOf(node);
+    const asString = holder >= 0 && holder < heap2.objectCount && isAny(view, holder, CLASSES.string) && view.ref(holder, "value") === node ? holder : node;
+    const text5 = view.string(asString, PREVIEW_CHARS + 1);
+    return {
+      className: view.className(node),
+      shallowBytes: heap2.shallowBytes[node],
+      retainedBytes: tree2.retainedOf(node),
+      preview: text5 === void 0 ? void 0 : escapePreview(text5),
+      owner: owner(asString)
+    };
+  });
+}
+function escapePreview(text5) {
+  const cut = text5.length > PREVIEW_CHARS ? text5.slice(0, PREVIEW_CHARS) : text5;
+  const escaped = JSON.stringify(cut).slice(1, -1);
+  return text5.length > PREVIEW_CHARS ? `${escaped}…` : escaped;
+}
+function describeOwner(node, c4) {
+  const view = c4.view;
+  const owner = c4.ownership.ownerOf[node] > 0 ? c4.ownership.owners[c4.ownership.ownerOf[node] - 1] : void 0;
+  if (owner !== void 0) {
+    const stack2 = c4.stacks[owner.stack];
+    if (owner.kind === H_THREAD) return inFlightText(stack2);
+    const info2 = stack2.thread.frames[owner.frame];
+    const where = `${info2.function}${info2.file === void 0 ? "" : ` (${info2.file}${info2.line === void 0 ? "" : `:${info2.line}`})`}`;
+    return `${owner.local === void 0 ? "the locals table" : `local \`${owner.local}\``} of ${where} on thread ${stack2.thread.name}`;
   }
-  provider(info2) {
-    const key3 = this.view.refPath(info2, "provider", "key");
-    const name = this.view.string(this.view.ref(key3, "exportedName")) ?? this.view.className(this.view.ref(info2, "provider")).replace(/^.*[.$]/, "");
-    return { name, file: this.label(this.view.ref(key3, "extensionLabel")) };
+  let grandchild = node;
+  let child = node;
+  let current2 = node;
+  for (let depth = 0; depth < 64 && current2 >= 0 && current2 !== c4.tree.superRoot; depth++) {
+    if (isAny(view, current2, CLASSES.providerInstance)) {
+      const provider = c4.names.provider(current2);
+      const owner2 = c4.owners.ownerOfProvider(current2);
+      const fieldName = providerField(view, current2, child, grandchild);
+      return `${provider.name}${fieldName === void 0 ? "" : `.${fieldName}`}${owner2?.label === void 0 ? "" : ` of ${owner2.label}`}${ownerSuffix(owner2)}`;
+    }
+    if (isAny(view, current2, CLASSES.action)) {
+      const owner2 = c4.owners.ownerOfAction(current2);
+      return `contents of a ${view.className(current2).replace(/^.*[.]/, "")}${owner2?.label === void 0 ? "" : ` of ${owner2.label}`}${ownerSuffix(owner2)}`;
+    }
+    if (isAny(view, current2, CLASSES.javaThread)) {
+      const stack2 = c4.stacks.find((candidate) => candidate.javaThread === current2);
+      return stack2 === void 0 ? `the stack of thread ${followText(view, current2, FIELDS.threadName) ?? "?"} (Bazel)` : inFlightText(stack2);
+    }
+    grandchild = child;
+    child = current2;
+    current2 = c4.tree.dominatorOf(current2);
   }
-};
+  return current2 === c4.tree.superRoot && child !== node ? `Bazel: ${view.className(child).replace(/^.*[.]/, "")}` : "Bazel (shared)";
+}
+function inFlightText(stack2) {
+  const innermost = stack2.thread.frames[0];
+  const caller = innermost?.builtin === true && stack2.innermostUser !== void 0 ? ` called by ${stack2.innermostUser.function}` : "";
+  return `in flight on thread ${stack2.thread.name}${innermost === void 0 ? "" : ` in ${innermost.function}${caller}`}`;
+}
+function ownerSuffix(owner) {
+  if (owner === void 0) return "";
+  const fn = owner.function;
+  return fn === void 0 ? ` (${owner.kind})` : ` (returned by ${fn.function}${fn.file === void 0 ? "" : `, ${fn.file}`})`;
+}
+function providerField(view, info2, child, grandchild) {
+  const tableObject = follow(view, info2, FIELDS.infoTable);
+  const table = view.elements(tableObject, 4096);
+  const index5 = table.indexOf(child === tableObject ? grandchild : child);
+  if (index5 < 0) return void 0;
+  if (isAny(view, info2, CLASSES.providerInstanceWithSchema)) {
+    const fields = view.listElements(follow(view, follow(view, info2, FIELDS.infoProvider), FIELDS.providerFields), 4096);
+    return fields.length === table.length ? view.string(fields[index5] ?? NONE) : void 0;
+  }
+  const keysThenValues = isAny(view, info2, CLASSES.providerInstanceWithoutSchema) || CLASSES.providerInstance.includes(view.className(info2));
+  const half = table.length / 2;
+  return keysThenValues && Number.isInteger(half) && index5 >= half ? view.string(table[index5 - half] ?? NONE) : void 0;
+}
+
+// src/core/heap/digest-owners.ts
 var Owners = class {
   constructor(heap2, view, tree2, names) {
     this.heap = heap2;
@@ -9947,36 +10291,36 @@ var Owners = class {
   aspectFunctions;
   aspectValueOfConfiguredAspect;
   instancesByClass = /* @__PURE__ */ new Map();
-  /** Every instance of a class (and subclasses), in object order. */
-  instances(className) {
-    const memo = this.instancesByClass.get(className);
+  /** Every instance of the classes (and their subclasses), in object order. */
+  instances(classNames) {
+    const memo = this.instancesByClass.get(classNames);
     if (memo !== void 0) return memo;
-    const classes = this.view.classesNamed(className);
+    const classes = classesOfAny(this.view, classNames);
     const found = [];
     if (classes.size > 0) {
       const marks = new Uint8Array(this.heap.classes.length);
       for (const index5 of classes) marks[index5] = 1;
       for (let node = this.heap.classCount; node < this.heap.objectCount; node++) if (marks[this.heap.classOf[node]] === 1) found.push(node);
     }
-    this.instancesByClass.set(className, found);
+    this.instancesByClass.set(classNames, found);
     return found;
   }
   allOwners() {
-    return [...this.instances(RULE_CONFIGURED_TARGET), ...this.instances(ASPECT_VALUE), ...this.instances(CONFIGURED_ASPECT)].filter((node) => this.tree.isReachable(node));
+    return [...this.instances(CLASSES.ruleTarget), ...this.instances(CLASSES.aspectValue), ...this.instances(CLASSES.configuredAspect)].filter((node) => this.tree.isReachable(node));
   }
   owner(node) {
     if (this.byNode.has(node)) return this.byNode.get(node);
     const view = this.view;
     let owner;
-    if (view.isA(node, RULE_CONFIGURED_TARGET)) {
-      const label = this.names.label(view.ref(node, "label")) ?? this.names.label(view.refPath(node, "actionLookupKey", "label"));
-      owner = { node, kind: "rule", label, function: this.ruleFunction(view.string(view.ref(node, "ruleClassString"))) };
-    } else if (view.isA(node, ASPECT_VALUE)) {
-      const label = this.names.label(view.refPath(node, "key", "baseConfiguredTargetKey", "label")) ?? this.names.label(view.refPath(node, "key", "label"));
-      const aspectClass = view.refPath(node, "aspect", "aspectDescriptor", "aspectClass");
-      owner = { node, kind: "aspect", label, function: this.aspectFunction(aspectClass) };
-    } else if (view.isA(node, CONFIGURED_ASPECT)) {
-      this.aspectValueOfConfiguredAspect ??= new Map(this.instances(ASPECT_VALUE).map((value5) => [view.ref(value5, "configuredAspect"), value5]));
+    if (isAny(view, node, CLASSES.ruleTarget)) {
+      const label = this.names.label(follow(view, node, FIELDS.targetLabel));
+      const fn = this.ruleFunction(followText(view, node, FIELDS.targetRuleClassName), followText(view, node, FIELDS.targetRuleClassKey));
+      owner = { node, kind: "rule", label, function: fn };
+    } else if (isAny(view, node, CLASSES.aspectValue)) {
+      const label = this.names.label(follow(view, node, FIELDS.aspectLabel));
+      owner = { node, kind: "aspect", label, function: this.aspectFunction(follow(view, node, FIELDS.aspectClass)) };
+    } else if (isAny(view, node, CLASSES.configuredAspect)) {
+      this.aspectValueOfConfiguredAspect ??= new Map(this.instances(CLASSES.aspectValue).map((value5) => [follow(view, value5, FIELDS.configuredAspect), value5]));
       const value4 = this.aspectValueOfConfiguredAspect.get(node);
       const valueOwner = value4 === void 0 ? void 0 : this.owner(value4);
       owner = valueOwner === void 0 ? void 0 : { ...valueOwner, node };
@@ -9986,10 +10330,10 @@ var Owners = class {
   }
   /** The owner of a provider instance: the nearest owner above it in the dominator tree, else one that lists it. */
   ownerOfProvider(info2) {
-    return this.nearestOwner(info2) ?? this.listedOwner(info2, () => this.providerOwners ??= this.index("providers", STARLARK_INFO));
+    return this.nearestOwner(info2) ?? this.listedOwner(info2, () => this.providerOwners ??= this.index(FIELDS.ownerProviders, CLASSES.providerInstance));
   }
   ownerOfAction(action) {
-    return this.nearestOwner(action) ?? this.listedOwner(action, () => this.actionOwners ??= this.index("actions", ABSTRACT_ACTION));
+    return this.nearestOwner(action) ?? this.listedOwner(action, () => this.actionOwners ??= this.index(FIELDS.ownerActions, CLASSES.action));
   }
   nearestOwner(node) {
     let current2 = this.tree.dominatorOf(node);
@@ -10001,52 +10345,62 @@ var Owners = class {
     return void 0;
   }
   isOwner(node) {
-    return node >= this.heap.classCount && (this.view.isA(node, RULE_CONFIGURED_TARGET) || this.view.isA(node, ASPECT_VALUE) || this.view.isA(node, CONFIGURED_ASPECT));
+    const view = this.view;
+    return node >= this.heap.classCount && (isAny(view, node, CLASSES.ruleTarget) || isAny(view, node, CLASSES.aspectValue) || isAny(view, node, CLASSES.configuredAspect));
   }
   listedOwner(node, index5) {
     const owner = index5().get(node);
     return owner === void 0 ? void 0 : this.owner(owner);
   }
   /** object → the first owner whose `field` (providers or actions) reaches it within a few references. */
-  index(field3, className) {
+  index(field3, classNames) {
     const found = /* @__PURE__ */ new Map();
-    const classes = this.view.classesNamed(className);
+    const classes = classesOfAny(this.view, classNames);
     const isTarget = (node) => node >= this.heap.classCount && classes.has(this.heap.classOf[node]);
     for (const owner of this.allOwners()) {
-      for (const node of this.view.reachableWithin(this.view.ref(owner, field3), 3, 500, isTarget)) {
+      for (const node of this.view.reachableWithin(follow(this.view, owner, field3), 3, 500, isTarget)) {
         if (isTarget(node) && !found.has(node)) found.set(node, owner);
       }
     }
     return found;
   }
-  /** A rule's implementation: the RuleClass of that name (when only one has it) → configuredTargetFunction. */
-  ruleFunction(ruleClass) {
-    if (ruleClass === void 0) return void 0;
-    if (this.ruleFunctions === void 0) {
-      const byName = /* @__PURE__ */ new Map();
-      const seen = /* @__PURE__ */ new Map();
-      for (const node of this.instances(RULE_CLASS)) {
-        const name = this.view.string(this.view.ref(node, "name"));
-        const fn = this.view.ref(node, "configuredTargetFunction");
-        if (name === void 0 || fn === NONE) continue;
-        const ref2 = this.names.function(fn);
-        const previous = byName.get(name);
-        if (seen.has(name) && (previous === void 0 || key(previous) !== key(ref2))) byName.set(name, void 0);
-        else byName.set(name, { function: ref2.function, file: ref2.file });
-        seen.set(name, (seen.get(name) ?? 0) + 1);
-      }
-      this.ruleFunctions = byName;
+  /**
+   * A rule's implementation (the RuleClass's configuredTargetFunction): the rule class the target's key names
+   * (Bazel 8+ keeps the key on the target), else the one of the target's rule class name when only one has it.
+   */
+  ruleFunction(ruleClass, ruleClassKey) {
+    const known = this.ruleFunctions ??= this.indexRuleClasses();
+    if (ruleClassKey !== void 0 && known.byKey.has(ruleClassKey)) return known.byKey.get(ruleClassKey);
+    return ruleClass === void 0 ? void 0 : known.byName.get(ruleClass);
+  }
+  indexRuleClasses() {
+    const view = this.view;
+    const byName = /* @__PURE__ */ new Map();
+    const byKey = /* @__PURE__ */ new Map();
+    const seen = /* @__PURE__ */ new Map();
+    for (const node of this.instances(CLASSES.ruleClass)) {
+      const name = followText(view, node, FIELDS.ruleClassName);
+      const fn = follow(view, node, FIELDS.ruleClassFunction);
+      if (name === void 0 || fn === NONE) continue;
+      const { function: functionName2, file } = this.names.function(fn);
+      const ref2 = { function: functionName2, file };
+      const ruleClassKey = followText(view, node, FIELDS.ruleClassKey);
+      if (ruleClassKey !== void 0) byKey.set(ruleClassKey, ref2);
+      const previous = byName.get(name);
+      if (seen.has(name) && (previous === void 0 || functionKey(previous) !== functionKey(ref2))) byName.set(name, void 0);
+      else byName.set(name, ref2);
+      seen.set(name, (seen.get(name) ?? 0) + 1);
     }
-    return this.ruleFunctions.get(ruleClass);
+    return { byName, byKey };
   }
   /** An aspect's implementation: the StarlarkDefinedAspect whose aspectClass is this one → implementation. */
   aspectFunction(aspectClass) {
     if (aspectClass === NONE) return void 0;
     if (this.aspectFunctions === void 0) {
       this.aspectFunctions = /* @__PURE__ */ new Map();
-      for (const node of this.instances(STARLARK_DEFINED_ASPECT)) {
-        const fn = this.view.ref(node, "implementation");
-        const ofClass = this.view.ref(node, "aspectClass");
+      for (const node of this.instances(CLASSES.starlarkAspect)) {
+        const fn = follow(this.view, node, FIELDS.aspectImplementation);
+        const ofClass = follow(this.view, node, FIELDS.definedAspectClass);
         if (fn !== NONE && ofClass !== NONE) {
           const ref2 = this.names.function(fn);
           this.aspectFunctions.set(ofClass, { function: ref2.function, file: ref2.file });
@@ -10056,9 +10410,22 @@ var Owners = class {
     return this.aspectFunctions.get(aspectClass);
   }
 };
+
+// src/core/heap/digest-stacks.ts
+function rootHolders(heap2) {
+  const threadBySerial = new Map(heap2.threads.filter((thread) => thread.object >= 0).map((thread) => [thread.serial, thread.object]));
+  const holders = new Uint32Array(heap2.roots.length).fill(heap2.objectCount);
+  for (let r = 0; r < heap2.roots.length; r++) {
+    const kind = heap2.rootKinds[r];
+    if (kind !== "java-frame" && kind !== "jni-local" && kind !== "thread-block") continue;
+    const thread = threadBySerial.get(heap2.rootThreadSerials[r]);
+    if (thread !== void 0 && thread !== heap2.roots[r]) holders[r] = thread;
+  }
+  return holders;
+}
 function starlarkStacks(heap2, view, search, names) {
   const stacks = [];
-  const classes = view.classesNamed(STARLARK_THREAD);
+  const classes = classesOfAny(view, CLASSES.starlarkThread);
   if (classes.size === 0) return stacks;
   const threadBySerial = new Map(heap2.threads.filter((thread) => thread.object >= 0).map((thread) => [thread.serial, thread.object]));
   const stackRootThread = /* @__PURE__ */ new Map();
@@ -10070,16 +10437,16 @@ function starlarkStacks(heap2, view, search, names) {
   for (const index5 of classes) isStarlarkThread[index5] = 1;
   for (let node = heap2.classCount; node < heap2.objectCount; node++) {
     if (isStarlarkThread[heap2.classOf[node]] === 0 || !search.isReachable(node)) continue;
-    const frameNodes = view.listElements(view.ref(node, "callstack")).filter((frame2) => frame2 !== NONE).reverse();
+    const frameNodes = view.listElements(follow(view, node, FIELDS.callstack)).filter((frame2) => frame2 !== NONE).reverse();
     if (frameNodes.length === 0) continue;
     const javaThread = [node, ...frameNodes].map((candidate) => stackRootThread.get(candidate)).find((thread) => thread !== void 0) ?? NONE;
     const frames = frameNodes.map((frame2) => {
-      const fn = names.function(view.ref(frame2, "fn"));
-      const location = view.ref(frame2, "loc");
-      const line5 = location === NONE ? void 0 : view.field(location, "line");
+      const fn = names.function(follow(view, frame2, FIELDS.frameFunction));
+      const location = follow(view, frame2, FIELDS.frameLocation);
+      const line5 = location === NONE ? void 0 : followNumber(view, location, FIELDS.locationLine);
       return {
         function: fn.function,
-        file: fn.file ?? builtinAware(view.string(view.ref(location, "file"))),
+        file: fn.file ?? builtinAware(followText(view, location, FIELDS.locationFile)),
         line: typeof line5 === "number" && line5 > 0 ? line5 : void 0,
         builtin: fn.builtin,
         localsRetainedBytes: 0,
@@ -10099,7 +10466,7 @@ function starlarkStacks(heap2, view, search, names) {
 }
 function onThread(heap2, view, javaThread, frames) {
   const info2 = heap2.threads.find((thread) => thread.object === javaThread && javaThread !== NONE);
-  const name = javaThread === NONE ? "?" : view.string(view.ref(javaThread, "name")) ?? "?";
+  const name = javaThread === NONE ? "?" : followText(view, javaThread, FIELDS.threadName) ?? "?";
   const threwError = info2?.frames[0]?.className === OOM_CONSTRUCTOR.className && info2.frames[0].method === OOM_CONSTRUCTOR.method;
   return { javaThread, threadSerial: info2?.serial, thread: { name, threwError, frames } };
 }
@@ -10155,7 +10522,7 @@ function stackOwnership(heap2, view, stacks) {
     stack2.frameNodes.forEach((frame2, frameIndex) => {
       const holder = { kind: H_FRAME, holderNode: frame2, stack: stackIndex, frame: frameIndex };
       for (const local of localValues(view, frame2)) if (local.value !== NONE) claim({ ...holder, local: local.name }, [local.value]);
-      claim({ ...holder, local: void 0 }, [view.ref(frame2, "locals")]);
+      claim({ ...holder, local: void 0 }, [follow(view, frame2, FIELDS.frameLocals)]);
     });
     if (stack2.javaThread !== NONE && stack2.threadSerial !== void 0) {
       const roots = [];
@@ -10171,29 +10538,26 @@ function stackOwnership(heap2, view, stacks) {
       const mine = owners.map((owner, index5) => ({ owner, bytes: bytes[index5 + 1] })).filter(({ owner }) => owner.stack === stackIndex && owner.frame === frameIndex);
       const frame2 = stack2.frames[frameIndex];
       frame2.localsRetainedBytes = mine.reduce((sum3, entry2) => sum3 + entry2.bytes, 0);
-      frame2.locals = mine.filter(({ owner, bytes: size }) => owner.local !== void 0 && size > 0).map(({ owner, bytes: size }) => ({ name: owner.local, retainedBytes: size })).sort((a4, b10) => b10.retainedBytes - a4.retainedBytes).slice(0, 3);
+      frame2.locals = mine.filter(({ owner, bytes: size2 }) => owner.local !== void 0 && size2 > 0).map(({ owner, bytes: size2 }) => ({ name: owner.local, retainedBytes: size2 })).sort((a4, b10) => b10.retainedBytes - a4.retainedBytes).slice(0, 3);
     });
   });
   return { ownerOf, owners };
 }
-function builtinAware(file) {
-  return file === void 0 || file === "" || file === "<builtin>" ? void 0 : file;
-}
 function enclosingThread(tree2, view, node) {
   let current2 = tree2.dominatorOf(node);
   for (let depth = 0; depth < 64 && current2 >= 0 && current2 !== tree2.superRoot; depth++) {
-    if (view.isA(current2, JAVA_THREAD)) return current2;
+    if (isAny(view, current2, CLASSES.javaThread)) return current2;
     current2 = tree2.dominatorOf(current2);
   }
   return NONE;
 }
 function localValues(view, frame2) {
-  const container = view.ref(frame2, "locals");
+  const container = follow(view, frame2, FIELDS.frameLocals);
   if (container === NONE) return [];
   if (view.heap.kindOf(container) !== KIND_INSTANCE) {
     const values3 = view.elements(container, 1024);
-    const bindings = view.listElements(view.refPath(frame2, "fn", "rfn", "locals"), 1024);
-    return values3.map((value4, index5) => ({ name: view.string(view.refPath(bindings[index5] ?? NONE, "first", "name")) ?? `#${index5}`, value: value4 }));
+    const bindings = view.listElements(follow(view, frame2, FIELDS.frameBindings), 1024);
+    return values3.map((value4, index5) => ({ name: followText(view, bindings[index5] ?? NONE, FIELDS.bindingName) ?? `#${index5}`, value: value4 }));
   }
   return view.mapEntries(container, 1024).map((entry2) => ({ name: view.string(entry2.key) ?? "?", value: entry2.value }));
 }
@@ -10201,93 +10565,137 @@ function errorThreadOf(heap2, view, stacks) {
   const thread = heap2.threads.find((candidate) => candidate.frames[0]?.className === OOM_CONSTRUCTOR.className && candidate.frames[0].method === OOM_CONSTRUCTOR.method);
   if (thread === void 0) return void 0;
   return {
-    name: thread.object < 0 ? `thread ${thread.serial}` : view.string(view.ref(thread.object, "name")) ?? `thread ${thread.serial}`,
+    name: thread.object < 0 ? `thread ${thread.serial}` : followText(view, thread.object, FIELDS.threadName) ?? `thread ${thread.serial}`,
     inStarlark: stacks.some((stack2) => stack2.javaThread === thread.object),
     javaFrames: thread.frames.slice(1, 9).map((frame2) => `${frame2.className}.${frame2.method}${frame2.line > 0 ? `:${frame2.line}` : ""}`)
   };
 }
-function largestObjects(heap2, view, tree2, top, owner) {
-  const candidates = [];
-  let floor2 = 0;
-  for (let node = heap2.classCount; node < heap2.objectCount; node++) {
-    const bytes = heap2.shallowBytes[node];
-    if (bytes <= floor2 || !tree2.isReachable(node)) continue;
-    candidates.push(node);
-    if (candidates.length > top * 4) {
-      candidates.sort((a4, b10) => heap2.shallowBytes[b10] - heap2.shallowBytes[a4]);
-      candidates.length = top;
-      floor2 = heap2.shallowBytes[candidates[top - 1]];
+
+// src/core/heap/digest-verdict.ts
+var CULPRIT_MIN_SHARE = 0.1;
+var CULPRIT_DOMINANCE = 3;
+function suspectsOf(groups, stacks, share) {
+  const byFunction = /* @__PURE__ */ new Map();
+  const entry2 = (fn) => {
+    let found = byFunction.get(functionKey(fn));
+    if (found === void 0) byFunction.set(functionKey(fn), found = { fn, bytes: 0, evidence: [] });
+    return found;
+  };
+  for (const group2 of groups) {
+    if (group2.function === void 0) continue;
+    const suspect = entry2(group2.function);
+    suspect.bytes += group2.retainedBytes;
+    const counts = heldCounts(group2);
+    switch (group2.kind) {
+      case "provider":
+        suspect.evidence.push({ kind: "providers", bytes: group2.retainedBytes, provider: group2.provider ?? "?", targets: group2.targets, ...counts });
+        break;
+      case "action":
+        suspect.evidence.push({ kind: "actions", bytes: group2.retainedBytes, count: group2.instances, ...counts });
+        break;
+      case "frame-locals":
+        suspect.evidence.push({ kind: "frame-locals", bytes: group2.retainedBytes, thread: group2.thread ?? "?", ...counts });
+        break;
+      case "in-flight":
+        suspect.evidence.push({ kind: "in-flight", bytes: group2.retainedBytes, thread: group2.thread ?? "?", ...counts });
+        break;
+      case "analysis":
+        suspect.evidence.push({ kind: "analysis", bytes: group2.retainedBytes, ...counts });
+        break;
+      case "shared":
+        suspect.evidence.push({ kind: "shared", bytes: group2.retainedBytes, ...counts });
+        break;
     }
   }
-  candidates.sort((a4, b10) => heap2.shallowBytes[b10] - heap2.shallowBytes[a4]);
-  return candidates.slice(0, top).map((node) => {
-    const holder = tree2.dominatorOf(node);
-    const asString = holder >= 0 && holder < heap2.objectCount && view.isA(holder, STRING) && view.ref(holder, "value") === node ? holder : node;
-    const text3 = view.string(asString, PREVIEW_CHARS + 1);
-    return {
-      className: view.className(node),
-      shallowBytes: heap2.shallowBytes[node],
-      retainedBytes: tree2.retainedOf(node),
-      preview: text3 === void 0 ? void 0 : escapePreview(text3),
-      owner: owner(asString)
-    };
-  });
-}
-function escapePreview(text3) {
-  const cut = text3.length > PREVIEW_CHARS ? text3.slice(0, PREVIEW_CHARS) : text3;
-  const escaped = JSON.stringify(cut).slice(1, -1);
-  return text3.length > PREVIEW_CHARS ? `${escaped}…` : escaped;
-}
-function describeOwner(node, c4) {
-  const view = c4.view;
-  const owner = c4.ownership.ownerOf[node] > 0 ? c4.ownership.owners[c4.ownership.ownerOf[node] - 1] : void 0;
-  if (owner !== void 0) {
-    const stack2 = c4.stacks[owner.stack];
-    if (owner.kind === H_THREAD) return inFlightText(stack2);
-    const info2 = stack2.thread.frames[owner.frame];
-    const where = `${info2.function}${info2.file === void 0 ? "" : ` (${info2.file}${info2.line === void 0 ? "" : `:${info2.line}`})`}`;
-    return `${owner.local === void 0 ? "the locals table" : `local \`${owner.local}\``} of ${where} on thread ${stack2.thread.name}`;
+  for (const stack2 of stacks) {
+    const seen = /* @__PURE__ */ new Set();
+    for (const frame2 of stack2.thread.frames) {
+      if (frame2.builtin || seen.has(functionKey(frame2))) continue;
+      seen.add(functionKey(frame2));
+      entry2({ function: frame2.function, file: frame2.file }).evidence.push({ kind: "on-stack", thread: stack2.thread.name, threwError: stack2.thread.threwError, line: frame2.line });
+    }
   }
-  let child = node;
-  let current2 = node;
-  for (let depth = 0; depth < 64 && current2 >= 0 && current2 !== c4.tree.superRoot; depth++) {
-    if (view.isA(current2, STARLARK_INFO)) {
-      const provider = c4.names.provider(current2);
-      const owner2 = c4.owners.ownerOfProvider(current2);
-      const fieldName = providerField(view, current2, child);
-      return `${provider.name}${fieldName === void 0 ? "" : `.${fieldName}`}${owner2?.label === void 0 ? "" : ` of ${owner2.label}`}${ownerSuffix(owner2)}`;
-    }
-    if (view.isA(current2, ABSTRACT_ACTION)) {
-      const owner2 = c4.owners.ownerOfAction(current2);
-      return `contents of a ${view.className(current2).replace(/^.*[.]/, "")}${owner2?.label === void 0 ? "" : ` of ${owner2.label}`}${ownerSuffix(owner2)}`;
-    }
-    if (view.isA(current2, JAVA_THREAD)) {
-      const stack2 = c4.stacks.find((candidate) => candidate.javaThread === current2);
-      return stack2 === void 0 ? `the stack of thread ${view.string(view.ref(current2, "name")) ?? "?"} (Bazel)` : inFlightText(stack2);
-    }
-    child = current2;
-    current2 = c4.tree.dominatorOf(current2);
+  return [...byFunction.values()].sort((a4, b10) => b10.bytes - a4.bytes || a4.fn.function.localeCompare(b10.fn.function)).map(({ fn, bytes, evidence }) => ({ function: fn.function, file: fn.file, retainedBytes: bytes, share: share(bytes), evidence }));
+}
+var HOLDER_OF_EVIDENCE = {
+  providers: "provider",
+  actions: "action",
+  "frame-locals": "frame-locals",
+  "in-flight": "in-flight",
+  analysis: "analysis",
+  shared: "shared"
+};
+function holderOfEvidence(holders, fn, evidence) {
+  const kind = HOLDER_OF_EVIDENCE[evidence.kind];
+  return holders.find(
+    (holder) => holder.kind === kind && holder.function !== void 0 && holder.function.function === fn.function && holder.function.file === fn.file && (evidence.kind !== "providers" || holder.provider === evidence.provider)
+  );
+}
+function heldCounts(group2) {
+  return { ...group2.objects === void 0 ? {} : { objects: group2.objects }, ...group2.shallowBytes === void 0 ? {} : { shallowBytes: group2.shallowBytes } };
+}
+function verdictOf(suspects, stacks, groups, starlarkShare) {
+  if (stacks.length === 0 && groups.length === 0) return { kind: "no-starlark" };
+  const [first, second2] = suspects;
+  if (first !== void 0 && first.share >= CULPRIT_MIN_SHARE && first.retainedBytes >= CULPRIT_DOMINANCE * (second2?.retainedBytes ?? 0)) {
+    return { kind: "culprit", suspect: first, runnerUp: second2 };
   }
-  return current2 === c4.tree.superRoot && child !== node ? `Bazel: ${view.className(child).replace(/^.*[.]/, "")}` : "Bazel (shared)";
+  return { kind: "no-single-culprit", starlarkShare, top: suspects.slice(0, 3) };
 }
-function inFlightText(stack2) {
-  const innermost = stack2.thread.frames[0];
-  const caller = innermost?.builtin === true && stack2.innermostUser !== void 0 ? ` called by ${stack2.innermostUser.function}` : "";
-  return `in flight on thread ${stack2.thread.name}${innermost === void 0 ? "" : ` in ${innermost.function}${caller}`}`;
-}
-function ownerSuffix(owner) {
-  if (owner === void 0) return "";
-  const fn = owner.function;
-  return fn === void 0 ? ` (${owner.kind})` : ` (returned by ${fn.function}${fn.file === void 0 ? "" : `, ${fn.file}`})`;
-}
-function providerField(view, info2, value4) {
-  const table = view.elements(view.ref(info2, "table"), 4096);
-  const index5 = table.indexOf(value4);
-  if (index5 < 0) return void 0;
-  const schema = view.listElements(view.refPath(info2, "provider", "schema"), 4096);
-  if (schema.length > 0) return view.string(schema[index5] ?? NONE);
-  const half = table.length / 2;
-  return index5 >= half ? view.string(table[index5 - half] ?? NONE) : void 0;
+
+// src/core/heap/heap-digest.ts
+var HEAP_DIGEST_SCHEMA = 1;
+var DEFAULT_DIGEST_TOP = 5;
+function digestHeap(heap2, source3, options) {
+  if (heap2.objectCount === heap2.classCount) throw new HprofError("the dump holds no objects: it was cut short before the JVM wrote its heap", heap2.fileBytes);
+  const view = new HeapView(heap2, source3);
+  const search = searchHeap(
+    { objectCount: heap2.objectCount, edgeStart: heap2.edgeStart, edgeTargets: heap2.edgeTargets, shallowBytes: heap2.shallowBytes, roots: heap2.roots, rootHolders: rootHolders(heap2) }
+  );
+  const names = new Names(view);
+  const stacks = starlarkStacks(heap2, view, search, names);
+  const ownership = stackOwnership(heap2, view, stacks);
+  const scratch = heap2.releaseEdges();
+  const tree2 = search.dominators(scratch);
+  adoptEnclosingThreads(heap2, view, tree2, stacks);
+  const reachableBytes = tree2.reachableBytes;
+  let totalBytes = 0;
+  for (let i = 0; i < heap2.objectCount; i++) totalBytes += heap2.shallowBytes[i];
+  const owners = new Owners(heap2, view, tree2, names);
+  const { context: context3, holders, holderIndexOfNode } = innermostHolders(heap2, view, tree2, scratch, stacks, ownership);
+  const largest = largestObjects(heap2, view, tree2, options.top, (node) => describeOwner(node, { view, tree: tree2, names, owners, stacks, ownership }));
+  scratch.give(new Uint32Array(ownership.ownerOf.buffer, ownership.ownerOf.byteOffset, ownership.ownerOf.byteLength >>> 2));
+  ownership.ownerOf = new Uint16Array(0);
+  const { placements, functionRefs, holderFunction } = placeHolders(holders, { view, tree: tree2, names, owners, stacks, holderIndexOfNode, holders });
+  const shared = sharedByOneFunction(tree2, context3, holderFunction, functionRefs.length, scratch);
+  const { bazelByClass, sharedByFunction, reachableObjects } = tallyBytes(heap2, tree2, context3, shared, holders, functionRefs.length);
+  const share = (bytes) => reachableBytes > 0 ? bytes / reachableBytes : 0;
+  const holderGroups = holderGroupsOf(holders, placements, sharedByFunction, functionRefs, share, options.top);
+  const starlarkBytes = holderGroups.reduce((sum3, group2) => sum3 + group2.retainedBytes, 0);
+  const bazelBytes = Math.max(0, reachableBytes - starlarkBytes);
+  const topClasses = [...bazelByClass.entries()].filter(([, bytes]) => bytes > 0).sort((a4, b10) => b10[1] - a4[1]).slice(0, options.top).map(([index5, bytes]) => ({ className: heap2.classes[index5].name, bytes }));
+  const suspects = suspectsOf(holderGroups, stacks, share);
+  const errorThread = errorThreadOf(heap2, view, stacks);
+  return {
+    schema: HEAP_DIGEST_SCHEMA,
+    dump: {
+      fileBytes: heap2.fileBytes,
+      writtenAt: new Date(heap2.timestamp).toISOString(),
+      objects: heap2.objectCount,
+      reachableObjects,
+      reachableBytes,
+      unreachableBytes: Math.max(0, totalBytes - reachableBytes),
+      truncated: heap2.truncated,
+      rootsInferred: heap2.rootsInferred
+    },
+    errorThread,
+    threads: stacks.map((stack2) => stack2.thread),
+    holders: holderGroups.slice(0, Math.max(options.top, 10)),
+    bazel: { retainedBytes: bazelBytes, share: share(bazelBytes), topClasses },
+    largest,
+    suspects,
+    verdict: verdictOf(suspects, stacks, holderGroups, share(starlarkBytes))
+  };
 }
 
 // src/core/blame/blame-statistics.ts
@@ -10357,11 +10765,11 @@ var Registry = class {
   entries = /* @__PURE__ */ new Map();
   withFile(name, file) {
     const relative4 = workspaceRelative(file, this.workspace);
-    const key3 = `${name}\0${relative4 ?? ""}`;
-    let entry2 = this.entries.get(key3);
+    const key2 = `${name}\0${relative4 ?? ""}`;
+    let entry2 = this.entries.get(key2);
     if (entry2 === void 0) {
       entry2 = { function: name, file: relative4, heapShares: [], topIn: 0, innermostRuns: /* @__PURE__ */ new Set(), onStackRuns: /* @__PURE__ */ new Set(), stackSources: /* @__PURE__ */ new Set() };
-      this.entries.set(key3, entry2);
+      this.entries.set(key2, entry2);
     }
     return entry2;
   }
@@ -10420,12 +10828,12 @@ function blame(runs, options) {
       if (use("oom-stack")) {
         const seenStacks = /* @__PURE__ */ new Set();
         const traces = run2.oomTraces.filter((trace2) => trace2.inStarlark).map((trace2) => ({ trace: trace2, key: threadKey(trace2) }));
-        const keyedFirst = [...traces.filter(({ key: key3 }) => key3 !== void 0), ...traces.filter(({ key: key3 }) => key3 === void 0)];
-        for (const { trace: trace2, key: key3 } of keyedFirst) {
+        const keyedFirst = [...traces.filter(({ key: key2 }) => key2 !== void 0), ...traces.filter(({ key: key2 }) => key2 === void 0)];
+        for (const { trace: trace2, key: key2 } of keyedFirst) {
           const entries2 = trace2.starlarkFrames.filter((frame2) => !ANONYMOUS.has(frame2.function) && frame2.file !== "<builtin>").map((frame2) => registry.withFile(frame2.function, frame2.file));
           const stack2 = entries2.map((entry2) => `${entry2.function} ${entry2.file ?? ""}`).join(" < ");
-          if (key3 === void 0 ? seenStacks.has(stack2) : tracedThreads.has(key3)) continue;
-          if (key3 !== void 0 && entries2.length > 0) tracedThreads.add(key3);
+          if (key2 === void 0 ? seenStacks.has(stack2) : tracedThreads.has(key2)) continue;
+          if (key2 !== void 0 && entries2.length > 0) tracedThreads.add(key2);
           seenStacks.add(stack2);
           note(entries2, "oom-stack");
         }
@@ -10518,8 +10926,8 @@ function verdictOf2(suspects, dumps, stackRuns, crashes) {
       if (corroborated) return { verdict: "culprit", reason: { kind: "crash-stacks-agree", runs: stackRuns, gcRatio: gc?.ratio } };
       return { verdict: "no-single-culprit", reason: { kind: "crash-stacks-uncorroborated", function: innermost[0].function, missing: "heap-dumps" } };
     }
-    const named2 = suspects.filter((suspect) => suspect.stack !== void 0).slice(0, 4).map((suspect) => suspect.function);
-    return { verdict: "no-single-culprit", reason: { kind: "crash-stacks-disagree", functions: named2, missing: "heap-dumps" } };
+    const named3 = suspects.filter((suspect) => suspect.stack !== void 0).slice(0, 4).map((suspect) => suspect.function);
+    return { verdict: "no-single-culprit", reason: { kind: "crash-stacks-disagree", functions: named3, missing: "heap-dumps" } };
   }
   if (crashes > 0 || suspects.some((suspect) => suspect.gc !== void 0 || suspect.overRepresentation !== void 0)) {
     if (suspects.some((suspect) => suspect.score > 0)) return { verdict: "no-single-culprit", reason: { kind: "indirect-only", missing: "heap-dumps" } };
@@ -10612,10 +11020,10 @@ function cpuSignal(registry, runs) {
     for (const run2 of group2) {
       for (const fn of run2.pprof.functions) {
         if (fn.file === "<builtin>" || fn.name === fn.file || ANONYMOUS.has(fn.name)) continue;
-        const key3 = `${fn.name}\0${fn.file}`;
-        const entry2 = map3.get(key3) ?? { name: fn.name, file: fn.file, share: 0 };
+        const key2 = `${fn.name}\0${fn.file}`;
+        const entry2 = map3.get(key2) ?? { name: fn.name, file: fn.file, share: 0 };
         entry2.share += fn.cumulativeNanos / run2.pprof.totalNanos / group2.length;
-        map3.set(key3, entry2);
+        map3.set(key2, entry2);
       }
     }
     return map3;
@@ -10634,8 +11042,8 @@ function cpuSignal(registry, runs) {
       rank: index5 + 1
     };
   });
-  const top = ranked[0];
-  return top === void 0 ? void 0 : { function: top.name, file: registry.withFile(top.name, top.file).file, share: top.share };
+  const top2 = ranked[0];
+  return top2 === void 0 ? void 0 : { function: top2.name, file: registry.withFile(top2.name, top2.file).file, share: top2.share };
 }
 function signalRuns(name, runs) {
   switch (name) {
@@ -10651,6 +11059,18 @@ function signalRuns(name, runs) {
     case "cpu":
       return runs.filter((run2) => run2.pprof !== void 0 && run2.pprof.complete).length;
   }
+}
+
+// src/core/counts.ts
+function parseCount(text5) {
+  const trimmed = text5.trim();
+  const value4 = /^\d+$/.test(trimmed) ? Number(trimmed) : NaN;
+  return Number.isSafeInteger(value4) ? value4 : void 0;
+}
+var MAX_TOP = 1e3;
+function parseTop(text5) {
+  const value4 = parseCount(text5);
+  return value4 !== void 0 && value4 >= 1 && value4 <= MAX_TOP ? value4 : void 0;
 }
 
 // src/core/exit-codes.ts
@@ -10677,107 +11097,12 @@ var ExitWith = class extends Error {
   code;
 };
 
-// src/io/invocation.ts
-import { statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-
-// src/render/help.ts
-var PROGRAM_NAME = "memory-adventure";
-var ROOT_DESCRIPTION = "Find the Starlark code that makes the Bazel server run out of memory.";
-var ROOT_HELP_FOOTER = `
-Examples:
-  Sweep this workspace's reproduction across heap limits:
-    bazel run //analysis:sweep
-  Show the sweep's options:
-    bazel run //analysis:sweep -- --help
-  Who held the heap when a build just ran out of memory (its output base holds the JVM's heap dump):
-    bazel run //analysis:heap -- $(bazel info output_base)
-  Which Starlark function to blame, from every signal a sweep left:
-    bazel run //analysis:blame -- measurements/sweep-<id>
-  Run the same CLI without Bazel (needs only Node.js 18 or newer):
-    node tools/dist/memory-adventure.mjs --help
-
-Every command takes --help. Relative paths are read from the directory you ran the
-command in; outputs go under <workspace>/measurements/ unless you say otherwise.
-Exit codes: 0 ok, 1 findings or failed runs, 2 usage error, 3 internal error.
-Set DEBUG=1 to see stack traces, NO_COLOR=1 to turn colours off.`;
-
-// src/render/style.ts
-var plain = { error: (text3) => text3, bold: (text3) => text3 };
-var ansi = {
-  error: (text3) => `\x1B[31m${text3}\x1B[39m`,
-  bold: (text3) => `\x1B[1m${text3}\x1B[22m`
-};
-function styleFor(color5) {
-  return color5 ? ansi : plain;
-}
-
-// src/render/errors.ts
-var ALREADY_SHOWN = /* @__PURE__ */ new Set(["commander.helpDisplayed", "commander.help", "commander.version"]);
-function renderError(error3, options) {
-  const style2 = styleFor(options.color);
-  const prefix = style2.error(`${PROGRAM_NAME}:`);
-  if (error3 instanceof CommanderError) {
-    if (ALREADY_SHOWN.has(error3.code)) return "";
-    const message2 = oneLine(error3.message).replace(/^error: /, "").replace(/\.$/, "");
-    return `${prefix} ${message2} (see --help)
-`;
-  }
-  if (error3 instanceof UsageError || error3 instanceof InputError) {
-    return `${prefix} ${oneLine(error3.message)}
-${options.debug ? stackOf(error3) : ""}`;
-  }
-  const message = error3 instanceof Error ? error3.message : String(error3);
-  const hint = options.debug ? "" : "; this is a bug, rerun with DEBUG=1 to see where it happened";
-  return `${prefix} internal error: ${oneLine(message)}${hint}
-${options.debug ? stackOf(error3) : ""}`;
-}
-function noWorkspaceFound(directory, markers) {
-  return `no Bazel workspace at or above ${directory} (none of ${markers.join(", ")} found); run this from inside a Bazel workspace, or with bazel run`;
-}
-function oneLine(text3) {
-  return text3.trim().replace(/\s*\n\s*/g, " ");
-}
-function stackOf(error3) {
-  return error3 instanceof Error && error3.stack ? `${error3.stack}
-` : "";
-}
-
-// src/io/invocation.ts
-var WORKSPACE_MARKERS = ["MODULE.bazel", "REPO.bazel", "WORKSPACE.bazel", "WORKSPACE"];
-var MEASUREMENTS_DIR = "measurements";
-function currentInvocation() {
-  return { env: process.env, cwd: process.cwd() };
-}
-function userDirectory(invocation = currentInvocation()) {
-  return nonEmpty(invocation.env["BUILD_WORKING_DIRECTORY"]) ?? invocation.cwd;
-}
-function resolveUserPath(userPath, invocation = currentInvocation()) {
-  return resolve(userDirectory(invocation), userPath);
-}
-function defaultWorkspace(invocation = currentInvocation()) {
-  return nonEmpty(invocation.env["BUILD_WORKSPACE_DIRECTORY"]) ?? findWorkspaceRoot(userDirectory(invocation));
-}
-function findWorkspaceRoot(start) {
-  const absoluteStart = resolve(start);
-  for (let directory = absoluteStart; ; directory = dirname(directory)) {
-    if (WORKSPACE_MARKERS.some((marker) => isFile(join(directory, marker)))) return directory;
-    if (dirname(directory) === directory) throw new UsageError(noWorkspaceFound(absoluteStart, WORKSPACE_MARKERS));
-  }
-}
-function isFile(path4) {
-  return statSync(path4, { throwIfNoEntry: false })?.isFile() ?? false;
-}
-function nonEmpty(value4) {
-  return value4 === void 0 || value4 === "" ? void 0 : value4;
-}
-
 // src/io/output-file.ts
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname as dirname2, join as join2 } from "node:path";
+import { basename, dirname, join } from "node:path";
 async function writeOutputFile(path4, content2) {
-  const directory = dirname2(path4);
-  const temporary = join2(directory, `.${basename(path4)}.${process.pid}.tmp`);
+  const directory = dirname(path4);
+  const temporary = join(directory, `.${basename(path4)}.${process.pid}.tmp`);
   try {
     await mkdir(directory, { recursive: true });
     await writeFile(temporary, content2);
@@ -10794,7 +11119,7 @@ async function checkOutputPath(path4) {
     throw new InputError(`cannot write ${path4} (${code}: ${WRITE_ERROR_HINTS[code]})`);
   };
   if ((await stat(path4).catch(() => void 0))?.isDirectory()) fail("EISDIR");
-  for (let parent = dirname2(path4); parent !== dirname2(parent); parent = dirname2(parent)) {
+  for (let parent = dirname(path4); parent !== dirname(parent); parent = dirname(parent)) {
     const info2 = await stat(parent).catch(() => void 0);
     if (info2 === void 0) continue;
     if (!info2.isDirectory()) fail("ENOTDIR");
@@ -10813,9 +11138,9 @@ var WRITE_ERROR_HINTS = {
   EDQUOT: "the disk quota is used up; free some space or write elsewhere"
 };
 
-// src/io/blame-inputs.ts
-import { readdir as readdir3, readFile as readFile6 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+// src/io/run-folders.ts
+import { readdir as readdir3, readFile as readFile5, stat as stat6 } from "node:fs/promises";
+import { join as join6 } from "node:path";
 
 // src/core/run/run-record.ts
 var RUN_RECORD_FILE = "run.json";
@@ -10839,15 +11164,305 @@ var ARTIFACT_FILES = {
   /** What the sweep digests it to (core/heap/heap-digest.ts), right after the run. */
   heapDigest: "heap-digest.json"
 };
+var RUNS_CSV_COLUMNS = [
+  "id",
+  "limit",
+  "limitBytes",
+  "iteration",
+  "warmup",
+  "mode",
+  "status",
+  "exitCode",
+  "signal",
+  "stoppedBy",
+  "threadDumpTaken",
+  "gcPressure",
+  "wallSeconds",
+  "startedAt",
+  "endedAt",
+  "bazelVersion",
+  "argv",
+  "artifacts"
+];
+var STATS_RECORD_COLUMNS = [
+  "id",
+  "limit",
+  "limitBytes",
+  "iteration",
+  "warmup",
+  "mode",
+  "bazelVersion",
+  "status",
+  "exitCode",
+  "wallSeconds"
+];
+function runsCsvRow(record) {
+  return Object.fromEntries(
+    RUNS_CSV_COLUMNS.map((column) => {
+      const value4 = record[column];
+      if (value4 === null || value4 === void 0) return [column, ""];
+      return [column, typeof value4 === "object" ? JSON.stringify(value4) : value4];
+    })
+  );
+}
+
+// src/core/vocabulary.ts
+var RUN_STATUSES = ["ok", "oom", "action-killed", "failed", "timeout", "server-died", "interrupted"];
+var BUILD_MODES = ["regular", "nobuild", "skymeld"];
+var STOP_REASONS = ["timeout", "interrupt", "oom-hang", "gc-thrash"];
+var PROFILE_LEVELS = ["none", "light", "full"];
+var DEFAULT_PROFILE_LEVEL = "light";
+
+// src/core/run/run-record-check.ts
+var STATUSES = new Set(RUN_STATUSES);
+var MODES = new Set(BUILD_MODES);
+var STOPPED_BY = new Set(STOP_REASONS);
+function checkRunRecord(value4, where) {
+  const fail = (what) => {
+    throw new InputError(`${where}: not a run record (${what}); it should be a run.json written by the sweep`);
+  };
+  if (typeof value4 !== "object" || value4 === null || Array.isArray(value4)) return fail("not a JSON object");
+  const record = value4;
+  if (record["schema"] !== 1) return fail(`schema is ${JSON.stringify(record["schema"])}, this version reads schema 1`);
+  const string2 = (key2) => {
+    if (typeof record[key2] !== "string" || record[key2] === "") fail(`"${key2}" must be a non-empty string`);
+  };
+  const number9 = (key2) => {
+    if (typeof record[key2] !== "number" || !Number.isFinite(record[key2])) fail(`"${key2}" must be a number`);
+  };
+  for (const key2 of ["id", "limit", "bazelVersion", "startedAt", "endedAt"]) string2(key2);
+  for (const key2 of ["limitBytes", "iteration", "wallSeconds"]) number9(key2);
+  if (typeof record["warmup"] !== "boolean") fail(`"warmup" must be true or false`);
+  if (!MODES.has(record["mode"])) fail(`"mode" must be one of ${[...MODES].join(", ")}`);
+  if (!STATUSES.has(record["status"])) fail(`"status" must be one of ${[...STATUSES].join(", ")}`);
+  if (record["exitCode"] !== null && typeof record["exitCode"] !== "number") fail(`"exitCode" must be a number or null`);
+  if (record["signal"] !== null && typeof record["signal"] !== "string") fail(`"signal" must be a string or null`);
+  if (record["stoppedBy"] !== void 0 && !STOPPED_BY.has(record["stoppedBy"])) {
+    fail(`"stoppedBy" must be absent or one of ${[...STOPPED_BY].join(", ")}`);
+  }
+  if (record["profileLevel"] !== void 0 && !PROFILE_LEVELS.includes(record["profileLevel"])) {
+    fail(`"profileLevel" must be absent or one of ${PROFILE_LEVELS.join(", ")}`);
+  }
+  for (const key2 of ["threadDumpTaken", "gcPressure", "evidence"]) {
+    if (record[key2] !== void 0 && typeof record[key2] !== "boolean") fail(`"${key2}" must be absent, true or false`);
+  }
+  const spiralDump = record["spiralHeapDump"];
+  if (spiralDump !== void 0) {
+    const dump = spiralDump;
+    if (typeof spiralDump !== "object" || spiralDump === null || typeof dump["taken"] !== "boolean" || typeof dump["seconds"] !== "number" || dump["problem"] !== void 0 && typeof dump["problem"] !== "string") {
+      fail(`"spiralHeapDump" must be absent or {"taken": true|false, "seconds": a number, "problem"?: a string}`);
+    }
+  }
+  if (!Array.isArray(record["argv"]) || !record["argv"].every((arg) => typeof arg === "string")) fail(`"argv" must be a list of strings`);
+  const artifacts = record["artifacts"];
+  if (typeof artifacts !== "object" || artifacts === null || Array.isArray(artifacts)) return fail(`"artifacts" must be an object`);
+  for (const [key2, path4] of Object.entries(artifacts)) {
+    if (typeof path4 !== "string" || path4 === "" || path4.startsWith("/") || path4.split("/").includes("..")) {
+      fail(`artifact "${key2}" must be a path relative to the run folder`);
+    }
+  }
+  return value4;
+}
+
+// src/core/run/run-stats.ts
+var MICROS_PER_SECOND = 1e6;
+function runStats(record, summaries) {
+  const profile = summaries.profile?.eventsRecovered === 0 ? void 0 : summaries.profile;
+  const peak = peakHeap(summaries, record.status === "ok");
+  const fromRecord = Object.fromEntries(STATS_RECORD_COLUMNS.map((field3) => [field3, record[field3]]));
+  return {
+    ...fromRecord,
+    profileLevel: record.profileLevel ?? "full",
+    evidence: record.evidence === true,
+    profileSeconds: profile?.durationMicros === void 0 ? null : profile.durationMicros / MICROS_PER_SECOND,
+    gcCount: profile?.gcCount ?? null,
+    gcMinor: profile?.gcMinor ?? null,
+    gcMajor: profile?.gcMajor ?? null,
+    gcSeconds: profile === void 0 ? null : profile.gcMicros / MICROS_PER_SECOND,
+    gcWithoutDuration: profile?.gcWithoutDuration ?? null,
+    peakHeapBytes: peak?.bytes ?? null,
+    peakHeapSource: peak?.source ?? null,
+    eventsRecovered: summaries.profile?.eventsRecovered ?? null,
+    truncated: summaries.profile?.truncated ?? null
+  };
+}
+function peakHeap(summaries, finished) {
+  const counter = summaries.profile?.peakCounterMemoryBytes;
+  if (counter !== void 0) return { bytes: counter, source: "profile-counter" };
+  const bep = summaries.bep?.peakPostGcHeapBytes;
+  if (bep !== void 0) return { bytes: bep, source: "bep-peak-post-gc" };
+  const afterCollection = summaries.gcLog?.peakHeapAfterCollectionBytes;
+  if (afterCollection !== void 0) return { bytes: afterCollection, source: "gc-log" };
+  const phases = summaries.memoryProfile?.peakHeapUsedBytes;
+  if (phases !== void 0 && finished) return { bytes: phases, source: "memory-profile" };
+  return void 0;
+}
+function compareRuns(a4, b10) {
+  return a4.limitBytes - b10.limitBytes || a4.mode.localeCompare(b10.mode) || Number(b10.warmup) - Number(a4.warmup) || a4.iteration - b10.iteration || a4.id.localeCompare(b10.id);
+}
+function legacyStatus(status) {
+  return status === "ok" ? "ok" : "crash";
+}
+
+// src/io/heap-digest-file.ts
+import { readFile, stat as stat2 } from "node:fs/promises";
+
+// src/core/heap/digest-document.ts
+var HEAP_JSON_SCHEMA = 1;
+var NotADigestError = class extends Error {
+  name = "NotADigestError";
+};
+function digestDocument(value4) {
+  if (!isObject(value4)) throw new NotADigestError("not a JSON object");
+  if ("dumps" in value4) {
+    if (value4["schema"] !== HEAP_JSON_SCHEMA) throw new NotADigestError(`"dumps" but not heap --json's schema ${HEAP_JSON_SCHEMA}`);
+    const dumps = value4["dumps"];
+    if (!Array.isArray(dumps)) throw new NotADigestError(`"dumps" is not a list`);
+    if (dumps.length === 0) throw new NotADigestError("it lists no dumps");
+    return {
+      kind: "snapshot" in value4 ? "snapshot" : "heap-json",
+      dumps: dumps.map((dump, index5) => {
+        const digest = checkedDigest(dump, `dumps[${index5}]`);
+        const source3 = dump["source"];
+        return { source: typeof source3 === "string" ? source3 : void 0, digest };
+      })
+    };
+  }
+  return { kind: "run-digest", dumps: [{ source: void 0, digest: checkedDigest(value4, void 0) }] };
+}
+function withRelativeFiles(digest, workspace) {
+  const file = (path4) => workspaceRelative(path4, workspace);
+  const ref2 = (fn) => fn === void 0 ? void 0 : { function: fn.function, file: file(fn.file) };
+  const suspect = (entry2) => ({ ...entry2, file: file(entry2.file) });
+  return {
+    ...digest,
+    threads: digest.threads.map((thread) => ({ ...thread, frames: thread.frames.map((frame2) => ({ ...frame2, file: file(frame2.file) })) })),
+    holders: digest.holders.map((holder) => ({
+      ...holder,
+      function: ref2(holder.function),
+      ...holder.providerFile === void 0 ? {} : { providerFile: file(holder.providerFile) }
+    })),
+    // Owners are described in words that name .bzl files with their lines ("local `x` of f (/ws/a.bzl:3)").
+    largest: digest.largest.map((object2) => ({ ...object2, owner: workspaceRelativeText(object2.owner, workspace) })),
+    suspects: digest.suspects.map(suspect),
+    verdict: verdictWith(digest.verdict, suspect)
+  };
+}
+function verdictWith(verdict, suspect) {
+  switch (verdict.kind) {
+    case "culprit":
+      return { ...verdict, suspect: suspect(verdict.suspect), runnerUp: verdict.runnerUp === void 0 ? void 0 : suspect(verdict.runnerUp) };
+    case "no-single-culprit":
+      return { ...verdict, top: verdict.top.map(suspect) };
+    case "no-starlark":
+      return verdict;
+  }
+}
+function workspaceRelativeText(text5, workspace) {
+  if (workspace === void 0 || workspace === "") return text5;
+  return text5.split(workspace.endsWith("/") ? workspace : `${workspace}/`).join("");
+}
+function digestFiles(digest) {
+  const files = /* @__PURE__ */ new Set();
+  for (const suspect of digest.suspects) if (suspect.file !== void 0) files.add(suspect.file);
+  for (const thread of digest.threads) for (const frame2 of thread.frames) if (frame2.file !== void 0) files.add(frame2.file);
+  return [...files];
+}
+function checkedDigest(value4, where) {
+  const at = where === void 0 ? "" : `${where}: `;
+  if (!isObject(value4)) throw new NotADigestError(`${at}not a JSON object`);
+  if (value4["schema"] !== HEAP_DIGEST_SCHEMA) {
+    throw new NotADigestError(`${at}${"schema" in value4 ? `a digest of schema ${JSON.stringify(value4["schema"])}, not ${HEAP_DIGEST_SCHEMA}` : "no heap digest schema"}`);
+  }
+  const dump = value4["dump"];
+  if (!isObject(dump) || typeof dump["reachableBytes"] !== "number") throw new NotADigestError(`${at}no dump.reachableBytes`);
+  for (const list of ["suspects", "holders", "threads"]) {
+    if (!Array.isArray(value4[list])) throw new NotADigestError(`${at}no "${list}" list`);
+  }
+  value4["suspects"].forEach((suspect, index5) => {
+    const ok = isObject(suspect) && typeof suspect["function"] === "string" && (suspect["file"] === void 0 || typeof suspect["file"] === "string") && typeof suspect["retainedBytes"] === "number" && Array.isArray(suspect["evidence"]);
+    if (!ok) throw new NotADigestError(`${at}suspects[${index5}] is not a function with retainedBytes and evidence`);
+  });
+  value4["holders"].forEach((holder, index5) => {
+    const problem = holderProblem(holder);
+    if (problem !== void 0) throw new NotADigestError(`${at}holders[${index5}] ${problem}`);
+  });
+  return value4;
+}
+function holderProblem(holder) {
+  if (!isObject(holder) || typeof holder["retainedBytes"] !== "number") return "is not a holder group with retainedBytes";
+  for (const count3 of ["objects", "shallowBytes"]) {
+    if (holder[count3] !== void 0 && typeof holder[count3] !== "number") return `has a ${count3} that is not a number`;
+  }
+  const targets = holder["topTargets"];
+  if (targets === void 0) return void 0;
+  const ok = Array.isArray(targets) && targets.every((target2) => isObject(target2) && typeof target2["label"] === "string" && typeof target2["retainedBytes"] === "number");
+  return ok ? void 0 : "has topTargets that are not labels with retainedBytes";
+}
+function isObject(value4) {
+  return typeof value4 === "object" && value4 !== null && !Array.isArray(value4);
+}
+
+// src/io/heap-digest-file.ts
+var MAX_JSON_BYTES = 256 * 2 ** 20;
+async function readDigestDocument(path4) {
+  const value4 = await readJsonFile(path4, "a heap digest: heap --json output or a run's heap-digest.json");
+  try {
+    return digestDocument(value4);
+  } catch (error3) {
+    if (error3 instanceof NotADigestError) {
+      throw new InputError(`${path4}: not a heap digest (${error3.message}); give heap --json output, a snapshot or a run's heap-digest.json`);
+    }
+    throw error3;
+  }
+}
+async function readHeapDigestFile(path4) {
+  let value4;
+  try {
+    value4 = await readJsonFile(path4, "a heap digest");
+  } catch (error3) {
+    if (error3 instanceof InputError && / not JSON /.test(error3.message)) throw new InputError(`${path4}: not a heap digest (${error3.message.replace(/^.*?: not JSON \((.*)\); give .*$/, "$1")}); delete it to digest the dump again`);
+    throw error3;
+  }
+  let problem;
+  try {
+    const document2 = digestDocument(value4);
+    if (document2.kind === "run-digest") return document2.dumps[0].digest;
+    problem = "it holds heap --json's list of digests, not one run's";
+  } catch (error3) {
+    if (!(error3 instanceof NotADigestError)) throw error3;
+    problem = error3.message;
+  }
+  throw new InputError(`${path4}: not a heap digest this version reads (${problem}); delete it, or digest the dump again with this version`);
+}
+async function readJsonFile(path4, what) {
+  const info2 = await stat2(path4).catch((error3) => {
+    throw new InputError(error3.code === "ENOENT" ? `${path4}: no such file` : `${path4}: cannot read it (${error3.code ?? error3.message})`);
+  });
+  if (info2.isDirectory()) throw new InputError(`${path4}: a folder; give ${what}`);
+  if (!info2.isFile() || info2.size > MAX_JSON_BYTES) throw new InputError(`${path4}: not ${what}`);
+  const text5 = await readFile(path4, "utf8").catch((error3) => {
+    throw new InputError(`${path4}: cannot read it (${error3.code ?? error3.message})`);
+  });
+  try {
+    return JSON.parse(text5);
+  } catch (error3) {
+    throw new InputError(`${path4}: not JSON (${error3 instanceof Error ? error3.message : String(error3)}); give ${what}`);
+  }
+}
+async function writeHeapDigestFile(path4, digest) {
+  await writeOutputFile(path4, `${JSON.stringify(digest)}
+`);
+}
 
 // src/io/heap-dumps.ts
-import { readdir as readdir2, readFile as readFile2, stat as stat3 } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { readdir as readdir2, stat as stat4 } from "node:fs/promises";
+import { join as join4 } from "node:path";
 
 // src/io/hprof-file.ts
 import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { freemem, tmpdir, totalmem } from "node:os";
-import { join as join3 } from "node:path";
+import { join as join2 } from "node:path";
 import { createGunzip } from "node:zlib";
 var GZIP_MAGIC = [31, 139];
 async function openHeapDump(path4) {
@@ -10856,9 +11471,9 @@ async function openHeapDump(path4) {
   const headBytes = readSync(fd, head, 0, 2, 0);
   if (headBytes !== 2 || head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) return fileSource(fd, () => void 0);
   closeSync(fd);
-  const folder = mkdtempSync(join3(tmpdir(), "memory-adventure-hprof-"));
+  const folder = mkdtempSync(join2(tmpdir(), "memory-adventure-hprof-"));
   const removeFolder = () => rmSync(folder, { recursive: true, force: true });
-  const inflated = join3(folder, "dump.hprof");
+  const inflated = join2(folder, "dump.hprof");
   try {
     await inflate(path4, inflated);
   } catch (error3) {
@@ -10906,12 +11521,12 @@ function openOrFail(path4) {
   }
 }
 function fileSource(fd, cleanup) {
-  const size = fstatSync(fd).size;
+  const size2 = fstatSync(fd).size;
   let buffer = Buffer.alloc(0);
   const source3 = {
-    size,
+    size: size2,
     read(offset4, length2) {
-      const wanted = Math.max(0, Math.min(length2, size - offset4));
+      const wanted = Math.max(0, Math.min(length2, size2 - offset4));
       if (buffer.length < wanted) buffer = Buffer.allocUnsafe(wanted);
       let done = 0;
       while (done < wanted) {
@@ -10970,13 +11585,13 @@ var stringToPath = function(string2) {
     result.push("");
   }
   string2.replace(rePropName, function(match2, expression3, quote, subString) {
-    let key3 = match2;
+    let key2 = match2;
     if (quote) {
-      key3 = subString.replace(reEscapeChar, "$1");
+      key2 = subString.replace(reEscapeChar, "$1");
     } else if (expression3) {
-      key3 = expression3.trim();
+      key2 = expression3.trim();
     }
-    result.push(key3);
+    result.push(key2);
   });
   return result;
 };
@@ -11063,9 +11678,9 @@ var CsvError = class _CsvError extends Error {
     }
     this.code = code;
     for (const context3 of contexts) {
-      for (const key3 in context3) {
-        const value4 = context3[key3];
-        this[key3] = Buffer.isBuffer(value4) ? value4.toString() : value4 == null ? value4 : JSON.parse(JSON.stringify(value4));
+      for (const key2 in context3) {
+        const value4 = context3[key2];
+        this[key2] = Buffer.isBuffer(value4) ? value4.toString() : value4 == null ? value4 : JSON.parse(JSON.stringify(value4));
       }
     }
   }
@@ -11592,59 +12207,8 @@ var stringify = function(records, opts = {}) {
 
 // src/io/sweep-folder.ts
 import { spawn } from "node:child_process";
-import { readdir, readFile, rename as rename2, rm as rm2, rmdir, stat as stat2 } from "node:fs/promises";
-import { dirname as dirname3, join as join4 } from "node:path";
-
-// src/core/vocabulary.ts
-var RUN_STATUSES = ["ok", "oom", "action-killed", "failed", "timeout", "server-died", "interrupted"];
-var BUILD_MODES = ["regular", "nobuild", "skymeld"];
-var STOP_REASONS = ["timeout", "interrupt", "oom-hang", "gc-thrash"];
-var PROFILE_LEVELS = ["none", "light", "full"];
-var DEFAULT_PROFILE_LEVEL = "light";
-
-// src/core/run/run-record-check.ts
-var STATUSES = new Set(RUN_STATUSES);
-var MODES = new Set(BUILD_MODES);
-var STOPPED_BY = new Set(STOP_REASONS);
-function checkRunRecord(value4, where) {
-  const fail = (what) => {
-    throw new InputError(`${where}: not a run record (${what}); it should be a run.json written by the sweep`);
-  };
-  if (typeof value4 !== "object" || value4 === null || Array.isArray(value4)) return fail("not a JSON object");
-  const record = value4;
-  if (record["schema"] !== 1) return fail(`schema is ${JSON.stringify(record["schema"])}, this version reads schema 1`);
-  const string2 = (key3) => {
-    if (typeof record[key3] !== "string" || record[key3] === "") fail(`"${key3}" must be a non-empty string`);
-  };
-  const number9 = (key3) => {
-    if (typeof record[key3] !== "number" || !Number.isFinite(record[key3])) fail(`"${key3}" must be a number`);
-  };
-  for (const key3 of ["id", "limit", "bazelVersion", "startedAt", "endedAt"]) string2(key3);
-  for (const key3 of ["limitBytes", "iteration", "wallSeconds"]) number9(key3);
-  if (typeof record["warmup"] !== "boolean") fail(`"warmup" must be true or false`);
-  if (!MODES.has(record["mode"])) fail(`"mode" must be one of ${[...MODES].join(", ")}`);
-  if (!STATUSES.has(record["status"])) fail(`"status" must be one of ${[...STATUSES].join(", ")}`);
-  if (record["exitCode"] !== null && typeof record["exitCode"] !== "number") fail(`"exitCode" must be a number or null`);
-  if (record["signal"] !== null && typeof record["signal"] !== "string") fail(`"signal" must be a string or null`);
-  if (record["stoppedBy"] !== void 0 && !STOPPED_BY.has(record["stoppedBy"])) {
-    fail(`"stoppedBy" must be absent or one of ${[...STOPPED_BY].join(", ")}`);
-  }
-  if (record["profileLevel"] !== void 0 && !PROFILE_LEVELS.includes(record["profileLevel"])) {
-    fail(`"profileLevel" must be absent or one of ${PROFILE_LEVELS.join(", ")}`);
-  }
-  for (const key3 of ["threadDumpTaken", "gcPressure", "evidence"]) {
-    if (record[key3] !== void 0 && typeof record[key3] !== "boolean") fail(`"${key3}" must be absent, true or false`);
-  }
-  if (!Array.isArray(record["argv"]) || !record["argv"].every((arg) => typeof arg === "string")) fail(`"argv" must be a list of strings`);
-  const artifacts = record["artifacts"];
-  if (typeof artifacts !== "object" || artifacts === null || Array.isArray(artifacts)) return fail(`"artifacts" must be an object`);
-  for (const [key3, path4] of Object.entries(artifacts)) {
-    if (typeof path4 !== "string" || path4 === "" || path4.startsWith("/") || path4.split("/").includes("..")) {
-      fail(`artifact "${key3}" must be a path relative to the run folder`);
-    }
-  }
-  return value4;
-}
+import { readdir, readFile as readFile2, rename as rename2, rm as rm2, rmdir, stat as stat3 } from "node:fs/promises";
+import { dirname as dirname2, join as join3 } from "node:path";
 
 // src/core/sweep/sweep-plan.ts
 import { createHash } from "node:crypto";
@@ -11669,10 +12233,10 @@ var LimitSyntaxError = class extends Error {
   name = "LimitSyntaxError";
 };
 var SIZE = /^(\d+)([kmgt]?)$/i;
-function parseLimits(text3) {
-  if (text3.trim() === "") throw new LimitSyntaxError({ kind: "empty-list" });
+function parseLimits(text5) {
+  if (text5.trim() === "") throw new LimitSyntaxError({ kind: "empty-list" });
   const seen = /* @__PURE__ */ new Map();
-  text3.split(",").forEach((raw, index5) => {
+  text5.split(",").forEach((raw, index5) => {
     const token = raw.trim();
     if (token === "") throw new LimitSyntaxError({ kind: "empty-token", position: index5 + 1 });
     for (const limit of parseToken(token)) {
@@ -11681,13 +12245,13 @@ function parseLimits(text3) {
   });
   const limits = [...seen.values()].sort((a4, b10) => a4.bytes - b10.bytes);
   if (limits.length > MAX_LIMIT_COUNT) {
-    throw new LimitSyntaxError({ kind: "too-many", token: text3.trim(), count: limits.length, max: MAX_LIMIT_COUNT });
+    throw new LimitSyntaxError({ kind: "too-many", token: text5.trim(), count: limits.length, max: MAX_LIMIT_COUNT });
   }
   return limits;
 }
 function parseLimit(token) {
-  const size = parseSize(token.trim(), true);
-  return { spelling: spell(size.value, size.unit), bytes: size.bytes };
+  const size2 = parseSize(token.trim(), true);
+  return { spelling: spell(size2.value, size2.unit), bytes: size2.bytes };
 }
 function parseToken(token) {
   if (!token.includes("..")) return [parseLimit(token)];
@@ -11721,9 +12285,9 @@ function parseToken(token) {
     return { spelling: spell(bytes / UNIT_BYTES[unit2], unit2), bytes };
   });
 }
-function parseSize(text3, isLimit, context3 = text3) {
-  const match2 = SIZE.exec(text3);
-  if (match2 === null) throw new LimitSyntaxError(sizeProblem(text3, context3));
+function parseSize(text5, isLimit, context3 = text5) {
+  const match2 = SIZE.exec(text5);
+  if (match2 === null) throw new LimitSyntaxError(sizeProblem(text5, context3));
   const [, digits = "", unitText = ""] = match2;
   const unit2 = unitText.toLowerCase();
   const value4 = Number(digits);
@@ -11735,16 +12299,16 @@ function parseSize(text3, isLimit, context3 = text3) {
   if (bytes > MAX_LIMIT_BYTES) throw new LimitSyntaxError({ kind: "too-large", token: context3, max: formatBytes(MAX_LIMIT_BYTES) });
   return { value: value4, unit: unit2, bytes };
 }
-function sizeProblem(text3, context3) {
-  if (text3.startsWith("-")) return { kind: "negative", token: context3 };
-  const fraction = /^(\d*)\.(\d+)([kmgt]?)$/i.exec(text3);
+function sizeProblem(text5, context3) {
+  if (text5.startsWith("-")) return { kind: "negative", token: context3 };
+  const fraction = /^(\d*)\.(\d+)([kmgt]?)$/i.exec(text5);
   if (fraction !== null) {
     const [, whole = "", decimals = "", unitText = ""] = fraction;
     const unit2 = unitText.toLowerCase();
     const bytes = Number(`${whole || "0"}.${decimals}`) * UNIT_BYTES[unit2];
     return { kind: "fraction", token: context3, suggestion: Number.isInteger(bytes) && bytes > 0 ? formatBytes(bytes) : void 0 };
   }
-  const withUnit = /^(\d+)\s*([a-z]+)$/i.exec(text3);
+  const withUnit = /^(\d+)\s*([a-z]+)$/i.exec(text5);
   if (withUnit !== null) {
     const [, digits = "", unitText = ""] = withUnit;
     const first = unitText[0].toLowerCase();
@@ -11805,12 +12369,12 @@ var ShardSyntaxError = class extends Error {
   problem;
   name = "ShardSyntaxError";
 };
-function parseShard(text3) {
-  const match2 = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text3);
-  if (match2 === null) throw new ShardSyntaxError({ kind: "shard-syntax", text: text3 });
+function parseShard(text5) {
+  const match2 = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text5);
+  if (match2 === null) throw new ShardSyntaxError({ kind: "shard-syntax", text: text5 });
   const index5 = Number(match2[1]);
   const count3 = Number(match2[2]);
-  if (count3 < 1 || index5 < 1 || index5 > count3) throw new ShardSyntaxError({ kind: "shard-range", text: text3 });
+  if (count3 < 1 || index5 < 1 || index5 > count3) throw new ShardSyntaxError({ kind: "shard-range", text: text5 });
   return { index: index5, count: count3 };
 }
 function shardSlice(plan, shard) {
@@ -11819,14 +12383,14 @@ function shardSlice(plan, shard) {
 }
 var ADDED_RUN_SETTINGS = /* @__PURE__ */ new Set(["evidenceRuns"]);
 function planPart(settings) {
-  return Object.fromEntries(Object.entries(settings).filter(([key3]) => !ADDED_RUN_SETTINGS.has(key3)));
+  return Object.fromEntries(Object.entries(settings).filter(([key2]) => !ADDED_RUN_SETTINGS.has(key2)));
 }
 function planFingerprint(settings) {
   return createHash("sha256").update(canonicalJson(planPart(settings))).digest("hex").slice(0, 16);
 }
 function settingsDifferences(stored, wanted) {
   const wantedPlan = planPart(wanted);
-  return Object.keys(wantedPlan).filter((key3) => canonicalJson(stored[key3]) !== canonicalJson(wantedPlan[key3]));
+  return Object.keys(wantedPlan).filter((key2) => canonicalJson(stored[key2]) !== canonicalJson(wantedPlan[key2]));
 }
 function canonicalJson(value4) {
   return JSON.stringify(
@@ -11870,24 +12434,24 @@ var NotAFolderError = class extends Error {
   name = "NotAFolderError";
 };
 async function checkSweepFolder(out, fingerprint, settings) {
-  const info2 = await stat2(out).catch((error3) => {
+  const info2 = await stat3(out).catch((error3) => {
     if (error3.code === "ENOTDIR") throw new NotAFolderError(out, true);
     return void 0;
   });
   if (info2 !== void 0 && !info2.isDirectory()) throw new NotAFolderError(out, false);
-  const file = join4(out, SWEEP_MANIFEST_FILE);
-  const text3 = await readFile(file, "utf8").catch((error3) => {
+  const file = join3(out, SWEEP_MANIFEST_FILE);
+  const text5 = await readFile2(file, "utf8").catch((error3) => {
     if (error3.code === "ENOENT") return void 0;
     throw new InputError(`${file}: cannot read it (${error3.code ?? error3.message})`);
   });
-  if (text3 === void 0) {
+  if (text5 === void 0) {
     const entries2 = await readdir(out).catch(() => []);
     if (entries2.some((name) => name !== "output_base" && !isLockFile(name))) throw new NotASweepFolderError(out);
     return "new";
   }
   let stored;
   try {
-    stored = JSON.parse(text3);
+    stored = JSON.parse(text5);
   } catch {
     throw new NotASweepFolderError(out);
   }
@@ -11896,30 +12460,30 @@ async function checkSweepFolder(out, fingerprint, settings) {
   throw new SweepMismatchError(out, differences.length > 0 ? differences : ["settings"]);
 }
 async function writeSweepManifest(out, manifest) {
-  await writeOutputFile(join4(out, SWEEP_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
+  await writeOutputFile(join3(out, SWEEP_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}
 `);
 }
 async function scanRunRecords(out) {
-  const runsDir = join4(out, RUNS_DIR);
+  const runsDir = join3(out, RUNS_DIR);
   const entries2 = await readdir(runsDir, { withFileTypes: true }).catch(() => []);
   const records = [];
   const unreadable = [];
   for (const entry2 of entries2) {
     if (!entry2.isDirectory() || entry2.name.startsWith(".")) continue;
-    const file = join4(runsDir, entry2.name, RUN_RECORD_FILE);
-    const text3 = await readFile(file, "utf8").catch((error3) => {
+    const file = join3(runsDir, entry2.name, RUN_RECORD_FILE);
+    const text5 = await readFile2(file, "utf8").catch((error3) => {
       if (error3.code !== "ENOENT") unreadable.push({ file, problem: `${file}: cannot read it (${error3.code ?? error3.message})` });
       return void 0;
     });
-    if (text3 === void 0) continue;
+    if (text5 === void 0) continue;
     try {
-      records.push(checkRunRecord(parseJson(text3, file), file));
+      records.push(checkRunRecord(parseJson(text5, file), file));
     } catch (error3) {
       if (!(error3 instanceof InputError)) throw error3;
       unreadable.push({ file, problem: error3.message });
     }
   }
-  records.sort((a4, b10) => a4.id < b10.id ? -1 : a4.id > b10.id ? 1 : 0);
+  records.sort(byId);
   return { records, unreadable };
 }
 async function readRunRecords(out) {
@@ -11928,9 +12492,9 @@ async function readRunRecords(out) {
   if (first !== void 0) throw new InputError(`${first.problem}; move that run folder away (or delete it) to redo the run`);
   return records;
 }
-function parseJson(text3, file) {
+function parseJson(text5, file) {
   try {
-    return JSON.parse(text3);
+    return JSON.parse(text5);
   } catch (error3) {
     throw new InputError(`${file}: not valid JSON (${error3 instanceof Error ? error3.message : String(error3)})`);
   }
@@ -11941,15 +12505,15 @@ function isLockFile(name) {
 async function removeStaleTemporaryFiles(out) {
   const names = await readdir(out).catch(() => []);
   const stale = names.filter((name) => /^\..+\.\d+\.tmp$/.test(name) && !isLockFile(name));
-  for (const name of stale) await rm2(join4(out, name), { force: true });
-  const runs = await readdir(join4(out, RUNS_DIR)).catch(() => []);
-  for (const name of runs.filter((entry2) => entry2.startsWith(".deleting-"))) await removeTree(join4(out, RUNS_DIR, name));
+  for (const name of stale) await rm2(join3(out, name), { force: true });
+  const runs = await readdir(join3(out, RUNS_DIR)).catch(() => []);
+  for (const name of runs.filter((entry2) => entry2.startsWith(".deleting-"))) await removeTree(join3(out, RUNS_DIR, name));
 }
 function runFolder(out, id2) {
-  return join4(out, RUNS_DIR, id2);
+  return join3(out, RUNS_DIR, id2);
 }
 async function clearRunFolder(out, id2) {
-  const doomed = join4(out, RUNS_DIR, `.deleting-${id2}-${process.pid}`);
+  const doomed = join3(out, RUNS_DIR, `.deleting-${id2}-${process.pid}`);
   const moved = await rename2(runFolder(out, id2), doomed).then(
     () => true,
     () => false
@@ -11957,50 +12521,57 @@ async function clearRunFolder(out, id2) {
   await rm2(moved ? doomed : runFolder(out, id2), { recursive: true, force: true });
 }
 async function writeRunRecord(out, record) {
-  await writeOutputFile(join4(runFolder(out, record.id), RUN_RECORD_FILE), `${JSON.stringify(record, null, 2)}
+  await writeOutputFile(join3(runFolder(out, record.id), RUN_RECORD_FILE), `${JSON.stringify(record, null, 2)}
 `);
 }
 async function writeRunIndexes(out, records, shard) {
   const [jsonlName, csvName] = indexFileNames(shard);
-  const sorted = [...records].sort((a4, b10) => a4.id < b10.id ? -1 : a4.id > b10.id ? 1 : 0);
-  await writeOutputFile(join4(out, jsonlName), sorted.map((record) => `${JSON.stringify(record)}
+  const sorted = [...records].sort(byId);
+  await writeOutputFile(join3(out, jsonlName), sorted.map((record) => `${JSON.stringify(record)}
 `).join(""));
-  const csv2 = stringify(sorted.map(csvRow), { header: true, columns: CSV_COLUMNS, cast: { boolean: (value4) => String(value4) } });
-  await writeOutputFile(join4(out, csvName), csv2);
+  const csv2 = stringify(sorted.map(runsCsvRow), { header: true, columns: [...RUNS_CSV_COLUMNS], cast: { boolean: (value4) => String(value4) } });
+  await writeOutputFile(join3(out, csvName), csv2);
 }
+function byId(a4, b10) {
+  return a4.id < b10.id ? -1 : a4.id > b10.id ? 1 : 0;
+}
+var SweepRecords = class _SweepRecords {
+  constructor(out, shard, byRunId) {
+    this.out = out;
+    this.shard = shard;
+    this.byRunId = byRunId;
+  }
+  out;
+  shard;
+  byRunId;
+  /** The folder's run records (one that cannot be read refuses the sweep: readRunRecords). */
+  static async open(out, shard) {
+    return new _SweepRecords(out, shard, new Map((await readRunRecords(out)).map((record) => [record.id, record])));
+  }
+  /** Every finished run of the folder (every shard's), sorted by id. */
+  all() {
+    return [...this.byRunId.values()].sort(byId);
+  }
+  /** A run that just finished (its run.json written), replacing an earlier record of the same id. */
+  async add(record) {
+    this.byRunId.set(record.id, record);
+    await this.writeIndexes();
+  }
+  /** Deletes every run (--force on a search, whose earlier runs would steer the new one). */
+  async removeAll() {
+    await rm2(join3(this.out, RUNS_DIR), { recursive: true, force: true });
+    this.byRunId.clear();
+  }
+  /** Rewrites the indexes: also repairs ones a sweep killed outright left cut or stale. */
+  async writeIndexes() {
+    const listed = this.all().filter((record) => this.shard === void 0 || this.shard.runs.has(record.id));
+    await writeRunIndexes(this.out, listed, this.shard?.shard);
+  }
+};
 function indexFileNames(shard) {
   if (shard === void 0) return [RUNS_JSONL_FILE, RUNS_CSV_FILE];
   const suffix = `.shard-${shard.index}-of-${shard.count}`;
   return [RUNS_JSONL_FILE.replace(/\.jsonl$/, `${suffix}.jsonl`), RUNS_CSV_FILE.replace(/\.csv$/, `${suffix}.csv`)];
-}
-var CSV_COLUMNS = [
-  "id",
-  "limit",
-  "limitBytes",
-  "iteration",
-  "warmup",
-  "mode",
-  "status",
-  "exitCode",
-  "signal",
-  "stoppedBy",
-  "threadDumpTaken",
-  "gcPressure",
-  "wallSeconds",
-  "startedAt",
-  "endedAt",
-  "bazelVersion",
-  "argv",
-  "artifacts"
-];
-function csvRow(record) {
-  return Object.fromEntries(
-    CSV_COLUMNS.map((column) => {
-      const value4 = record[column];
-      if (value4 === null || value4 === void 0) return [column, ""];
-      return [column, typeof value4 === "object" ? JSON.stringify(value4) : value4];
-    })
-  );
 }
 async function removeTree(path4) {
   await new Promise((resolve3) => {
@@ -12010,35 +12581,35 @@ async function removeTree(path4) {
   });
   await rm2(path4, { recursive: true, force: true });
 }
-async function removeEmptyFolders(path4, top) {
-  for (let folder = path4; ; folder = dirname3(folder)) {
-    if (!await rmdir(folder).then(() => true, () => false) || folder === top || dirname3(folder) === folder) return;
+async function removeEmptyFolders(path4, top2) {
+  for (let folder = path4; ; folder = dirname2(folder)) {
+    if (!await rmdir(folder).then(() => true, () => false) || folder === top2 || dirname2(folder) === folder) return;
   }
 }
-async function isFile2(path4) {
-  return (await stat2(path4).catch(() => void 0))?.isFile() ?? false;
+async function isFile(path4) {
+  return (await stat3(path4).catch(() => void 0))?.isFile() ?? false;
 }
 
 // src/io/heap-dumps.ts
 async function findHeapInputs(path4) {
-  const info2 = await stat3(path4).catch((error3) => {
+  const info2 = await stat4(path4).catch((error3) => {
     throw new InputError(error3.code === "ENOENT" ? `${path4}: no such file or folder` : `${path4}: cannot read it (${error3.code ?? error3.message})`);
   });
   if (info2.isFile()) return [{ kind: "dump", path: path4 }];
   if (!info2.isDirectory()) throw new InputError(`${path4}: not a file or folder; give a heap dump (.hprof), a run or sweep folder, or a Bazel output base`);
-  if (await isFile2(join5(path4, RUN_RECORD_FILE))) return runInputs(path4);
+  if (await isFile(join4(path4, RUN_RECORD_FILE))) return runInputs(path4);
   const entries2 = await readdir2(path4, { withFileTypes: true }).catch(() => []);
   if (entries2.some((entry2) => entry2.isDirectory() && entry2.name === RUNS_DIR)) {
-    const runs = (await readdir2(join5(path4, RUNS_DIR), { withFileTypes: true })).filter((entry2) => entry2.isDirectory()).map((entry2) => entry2.name).sort();
+    const runs = (await readdir2(join4(path4, RUNS_DIR), { withFileTypes: true })).filter((entry2) => entry2.isDirectory()).map((entry2) => entry2.name).sort();
     const inputs = [];
-    for (const run2 of runs) inputs.push(...await runInputs(join5(path4, RUNS_DIR, run2)));
+    for (const run2 of runs) inputs.push(...await runInputs(join4(path4, RUNS_DIR, run2)));
     if (inputs.length === 0) throw new InputError(`${path4}: no run of this sweep left a heap dump or digest (only runs that run out of memory do)`);
     return inputs;
   }
   const dumps = [];
   for (const entry2 of entries2) {
     if (!entry2.isFile() || !/^java_pid\d+\.hprof$|\.heapdump\.hprof$/.test(entry2.name)) continue;
-    dumps.push({ path: join5(path4, entry2.name), mtime: (await stat3(join5(path4, entry2.name))).mtimeMs });
+    dumps.push({ path: join4(path4, entry2.name), mtime: (await stat4(join4(path4, entry2.name))).mtimeMs });
   }
   if (dumps.length === 0) {
     throw new InputError(`${path4}: no heap dump here; give a .hprof file, a run or sweep folder, or the output base of a build that ran out of memory`);
@@ -12048,24 +12619,24 @@ async function findHeapInputs(path4) {
 async function runInputs(dir) {
   const names = await readdir2(dir).catch(() => []);
   const dumps = names.filter((name) => /\.hprof(\.gz)?$/.test(name)).sort();
-  if (dumps.length > 0) return dumps.map((name) => ({ kind: "dump", path: join5(dir, name) }));
-  return names.includes(ARTIFACT_FILES.heapDigest) ? [{ kind: "digest", path: join5(dir, ARTIFACT_FILES.heapDigest) }] : [];
+  if (dumps.length > 0) return dumps.map((name) => ({ kind: "dump", path: join4(dir, name) }));
+  return names.includes(ARTIFACT_FILES.heapDigest) ? [{ kind: "digest", path: join4(dir, ARTIFACT_FILES.heapDigest) }] : [];
 }
-async function digestOf(input, top) {
-  if (input.kind === "digest") return { source: input.path, digest: await readDigestFile(input.path) };
-  return { source: input.path, digest: await digestDumpFile(input.path, top) };
+async function digestOf(input, top2) {
+  if (input.kind === "digest") return { source: input.path, digest: await readHeapDigestFile(input.path) };
+  return { source: input.path, digest: await digestDumpFile(input.path, top2) };
 }
-async function digestDumpFile(path4, top) {
-  const size = (await stat3(path4)).size;
-  const short = memoryShortfall(size);
+async function digestDumpFile(path4, top2) {
+  const size2 = (await stat4(path4)).size;
+  const short = memoryShortfall(size2);
   if (short !== void 0) {
     throw new InputError(
-      `${path4}: a ${mib(size)} MiB dump needs about ${mib(short.neededBytes)} MiB of memory to digest, and this machine has ${mib(short.availableBytes)} MiB free; digest it on a bigger machine`
+      `${path4}: a ${mib(size2)} MiB dump needs about ${mib(short.neededBytes)} MiB of memory to digest, and this machine has ${mib(short.availableBytes)} MiB free; digest it on a bigger machine`
     );
   }
   const dump = await openHeapDump(path4);
   try {
-    return digestHeap(readHeap(dump.source), dump.source, { top });
+    return digestHeap(readHeap(dump.source), dump.source, { top: top2 });
   } catch (error3) {
     if (error3 instanceof HprofError) throw new InputError(`${path4}: ${error3.message} (at byte ${error3.offset})`);
     throw error3;
@@ -12073,82 +12644,14 @@ async function digestDumpFile(path4, top) {
     dump.close();
   }
 }
-async function readDigestFile(path4) {
-  let value4;
-  try {
-    value4 = JSON.parse(await readFile2(path4, "utf8"));
-  } catch (error3) {
-    throw new InputError(`${path4}: not a heap digest (${error3 instanceof Error ? error3.message : String(error3)}); delete it to digest the dump again`);
-  }
-  if (typeof value4 !== "object" || value4 === null || value4.schema !== HEAP_DIGEST_SCHEMA) {
-    throw new InputError(`${path4}: not a heap digest of schema ${HEAP_DIGEST_SCHEMA}; delete it, or digest the dump again with this version`);
-  }
-  return value4;
-}
 function mib(bytes) {
   return Math.round(bytes / 2 ** 20);
 }
 
-// src/io/run-folders.ts
-import { readFile as readFile5, stat as stat5 } from "node:fs/promises";
-import { join as join7 } from "node:path";
-
-// src/core/run/run-stats.ts
-var RECORD_FIELDS = [
-  "id",
-  "limit",
-  "limitBytes",
-  "iteration",
-  "warmup",
-  "mode",
-  "bazelVersion",
-  "status",
-  "exitCode",
-  "wallSeconds"
-];
-var MICROS_PER_SECOND = 1e6;
-function runStats(record, summaries) {
-  const profile = summaries.profile?.eventsRecovered === 0 ? void 0 : summaries.profile;
-  const peak = peakHeap(summaries, record.status === "ok");
-  const fromRecord = Object.fromEntries(RECORD_FIELDS.map((field3) => [field3, record[field3]]));
-  return {
-    ...fromRecord,
-    profileLevel: record.profileLevel ?? "full",
-    evidence: record.evidence === true,
-    profileSeconds: profile?.durationMicros === void 0 ? null : profile.durationMicros / MICROS_PER_SECOND,
-    gcCount: profile?.gcCount ?? null,
-    gcMinor: profile?.gcMinor ?? null,
-    gcMajor: profile?.gcMajor ?? null,
-    gcSeconds: profile === void 0 ? null : profile.gcMicros / MICROS_PER_SECOND,
-    gcWithoutDuration: profile?.gcWithoutDuration ?? null,
-    peakHeapBytes: peak?.bytes ?? null,
-    peakHeapSource: peak?.source ?? null,
-    eventsRecovered: summaries.profile?.eventsRecovered ?? null,
-    truncated: summaries.profile?.truncated ?? null
-  };
-}
-function peakHeap(summaries, finished) {
-  const counter = summaries.profile?.peakCounterMemoryBytes;
-  if (counter !== void 0) return { bytes: counter, source: "profile-counter" };
-  const bep = summaries.bep?.peakPostGcHeapBytes;
-  if (bep !== void 0) return { bytes: bep, source: "bep-peak-post-gc" };
-  const afterCollection = summaries.gcLog?.peakHeapAfterCollectionBytes;
-  if (afterCollection !== void 0) return { bytes: afterCollection, source: "gc-log" };
-  const phases = summaries.memoryProfile?.peakHeapUsedBytes;
-  if (phases !== void 0 && finished) return { bytes: phases, source: "memory-profile" };
-  return void 0;
-}
-function compareRuns(a4, b10) {
-  return a4.limitBytes - b10.limitBytes || a4.mode.localeCompare(b10.mode) || Number(b10.warmup) - Number(a4.warmup) || a4.iteration - b10.iteration || a4.id.localeCompare(b10.id);
-}
-function legacyStatus(status) {
-  return status === "ok" ? "ok" : "crash";
-}
-
 // src/io/run-summary.ts
 import { createReadStream as createReadStream3 } from "node:fs";
-import { readFile as readFile4, stat as stat4 } from "node:fs/promises";
-import { join as join6 } from "node:path";
+import { readFile as readFile4, stat as stat5 } from "node:fs/promises";
+import { join as join5 } from "node:path";
 import { createInterface } from "node:readline";
 
 // src/core/run/bep.ts
@@ -12159,9 +12662,9 @@ var BepSummaryBuilder = class {
   abortedReason;
   /** Takes one parsed BEP event. */
   event(event2) {
-    if (!isObject(event2)) return;
+    if (!isObject2(event2)) return;
     const memory = path(event2, ["buildMetrics", "memoryMetrics"]);
-    if (isObject(memory)) {
+    if (isObject2(memory)) {
       const peak = int64(memory["peakPostGcHeapSize"]);
       if (peak !== void 0 && peak > 0) this.peakPostGcHeapBytes = peak;
       const used = int64(memory["usedHeapSizePostBuild"]);
@@ -12187,13 +12690,13 @@ function int64(value4) {
 }
 function path(value4, keys4) {
   let current2 = value4;
-  for (const key3 of keys4) {
-    if (!isObject(current2)) return void 0;
-    current2 = current2[key3];
+  for (const key2 of keys4) {
+    if (!isObject2(current2)) return void 0;
+    current2 = current2[key2];
   }
   return current2;
 }
-function isObject(value4) {
+function isObject2(value4) {
   return typeof value4 === "object" && value4 !== null && !Array.isArray(value4);
 }
 
@@ -12461,14 +12964,14 @@ var FunctionProfileBuilder = class {
       for (const name of inside.names) collected.names.add(name);
       for (const micros of inside.userIntervals) collected.userIntervals.push(micros);
     }
-    const key3 = this.nextCalledFromBuiltinKey++;
-    this.calledFromBuiltins.set(key3, collected);
-    return key3;
+    const key2 = this.nextCalledFromBuiltinKey++;
+    this.calledFromBuiltins.set(key2, collected);
+    return key2;
   }
-  takeCalledFromBuiltin(key3) {
-    if (key3 === NOT_CALLING) return void 0;
-    const inside = this.calledFromBuiltins.get(key3);
-    this.calledFromBuiltins.delete(key3);
+  takeCalledFromBuiltin(key2) {
+    if (key2 === NOT_CALLING) return void 0;
+    const inside = this.calledFromBuiltins.get(key2);
+    this.calledFromBuiltins.delete(key2);
     return inside;
   }
   addCaller(child, caller) {
@@ -12653,33 +13156,43 @@ function peakHeapAfterCollection(pauses) {
   }
   return peak;
 }
-function summarizeGcLog(text3) {
-  return { peakHeapAfterCollectionBytes: peakHeapAfterCollection(parseGcLog(text3)) };
+function summarizeGcLog(text5) {
+  return { peakHeapAfterCollectionBytes: peakHeapAfterCollection(parseGcLog(text5)) };
 }
-function parseGcLog(text3) {
-  return text3.split("\n").flatMap((line5) => parseGcPause(line5) ?? []);
+function parseGcLog(text5) {
+  return text5.split("\n").flatMap((line5) => parseGcPause(line5) ?? []);
 }
-var GC_THRASH_RULE = { windowSeconds: 60, minPauseShare: 0.98, minHeapShareAfterFull: 0.98 };
-function gcThrashing(pauses, limitBytes, rule4 = GC_THRASH_RULE) {
-  const last = pauses.at(-1);
-  if (last === void 0 || last.uptimeSeconds < rule4.windowSeconds) return void 0;
-  const windowStart = last.uptimeSeconds - rule4.windowSeconds;
+var GC_SPIRAL_RULE = { minHeapShareAfter: 0.9, windowSeconds: 60, minCollections: 5 };
+function gcSpiral(pauses, limitBytes, rule4 = GC_SPIRAL_RULE) {
+  const floor2 = rule4.minHeapShareAfter * limitBytes;
+  let first;
+  let last;
+  let young = 0;
+  let full2 = 0;
   let paused = 0;
-  let lastFull;
-  let fullCollections = 0;
-  for (const pause of pauses) {
-    if (pause.uptimeSeconds <= windowStart) continue;
-    paused += Math.min(pause.pauseSeconds, pause.uptimeSeconds - windowStart);
-    if (pause.kind === "full") {
-      lastFull = pause;
-      fullCollections++;
-    }
+  let lowestAfter = Infinity;
+  for (let index5 = pauses.length - 1; index5 >= 0; index5--) {
+    const pause = pauses[index5];
+    if (pause.kind === "other") continue;
+    if (pause.afterBytes < floor2) break;
+    last ??= pause;
+    first = pause;
+    if (pause.kind === "full") full2++;
+    else young++;
+    paused += pause.pauseSeconds;
+    lowestAfter = Math.min(lowestAfter, pause.afterBytes);
   }
-  if (lastFull === void 0) return void 0;
-  const pauseShare = paused / rule4.windowSeconds;
-  const heapShareAfterFull = lastFull.afterBytes / limitBytes;
-  if (pauseShare < rule4.minPauseShare || heapShareAfterFull < rule4.minHeapShareAfterFull) return void 0;
-  return { atUptimeSeconds: last.uptimeSeconds, pauseShare, heapShareAfterFull, fullCollections };
+  if (first === void 0 || last === void 0) return void 0;
+  const span = last.uptimeSeconds - first.uptimeSeconds;
+  if (span < rule4.windowSeconds || young + full2 < rule4.minCollections) return void 0;
+  return {
+    sinceUptimeSeconds: first.uptimeSeconds,
+    atUptimeSeconds: last.uptimeSeconds,
+    youngCollections: young,
+    fullCollections: full2,
+    lowestHeapShareAfter: lowestAfter / limitBytes,
+    pauseShare: span > 0 ? paused / span : 0
+  };
 }
 var GC_PRESSURE_RULE = { windowSeconds: 60, minPauseShare: 0.5, minHeapShareAfterFull: 0.8 };
 function gcPressure(pauses, limitBytes, quietSecondsAtEnd = 0, rule4 = GC_PRESSURE_RULE) {
@@ -12702,10 +13215,10 @@ function gcPressure(pauses, limitBytes, quietSecondsAtEnd = 0, rule4 = GC_PRESSU
 
 // src/core/profile/memory-profile.ts
 var LINE = /^(.*):(heap|non-heap):(init|used|commited|committed|max):(-?\d+)$/;
-function summarizeMemoryProfile(text3) {
+function summarizeMemoryProfile(text5) {
   let peak;
   const phases = [];
-  for (const line5 of text3.split("\n")) {
+  for (const line5 of text5.split("\n")) {
     const match2 = LINE.exec(line5.trim());
     if (match2 === null) continue;
     const [, phase, pool, measure3, bytes] = match2;
@@ -12733,8 +13246,8 @@ var HANDLER_OOM_LINE = /^Exception: java\.lang\.OutOfMemoryError thrown from the
 var JAVA_LOG_RECORD = /^\d{6} \d{2}:\d{2}:\d{2}\.\d{3}:[A-Z]+ (\d+) \[([^\]]*)\]/;
 var LOGGED_BY_FAILING_THREAD = /^com\.google\.devtools\.build\.lib\.concurrent\.AbstractQueueVisitor\./;
 var STARLARK_EVALUATION_TARGET = /thrown during Starlark evaluation \(([^)]*)\)/;
-function oomTraces(text3, source3) {
-  const lines = text3.split(/\r?\n/);
+function oomTraces(text5, source3) {
+  const lines = text5.split(/\r?\n/);
   const traces = [];
   let recordThreadId;
   for (let index5 = 0; index5 < lines.length; index5++) {
@@ -12867,10 +13380,10 @@ function numericValues(args) {
   if (object2 === void 0) return void 0;
   const values3 = {};
   let any = false;
-  for (const [key3, value4] of Object.entries(object2)) {
+  for (const [key2, value4] of Object.entries(object2)) {
     const number9 = typeof value4 === "number" ? value4 : typeof value4 === "string" && value4.trim() !== "" ? Number(value4) : NaN;
     if (Number.isFinite(number9)) {
-      values3[key3] = number9;
+      values3[key2] = number9;
       any = true;
     }
   }
@@ -13004,8 +13517,8 @@ function getValue(mode, buffer) {
       return makeValue(buffer);
     case kTypeLengthDelim: {
       const offset4 = countNumberBytes(buffer);
-      const size = decodeNumber(buffer);
-      return makeValue(buffer.subarray(offset4, Number(size) + offset4), offset4);
+      const size2 = decodeNumber(buffer);
+      return makeValue(buffer.subarray(offset4, Number(size2) + offset4), offset4);
     }
     default:
       throw new Error(`Unrecognized value type: ${mode}`);
@@ -13038,8 +13551,8 @@ function long(number9) {
 var kTypeVarInt = 0;
 var kTypeLengthDelim = 2;
 function decodeNumber(buffer) {
-  const size = countNumberBytes(buffer);
-  if (size > 4)
+  const size2 = countNumberBytes(buffer);
+  if (size2 > 4)
     return decodeBigNumber(buffer);
   if (!buffer.length)
     return 0;
@@ -13107,11 +13620,11 @@ function measureValue(value4) {
   return value4.length;
 }
 function measureArray(list) {
-  let size = 0;
+  let size2 = 0;
   for (const item of list) {
-    size += measureValue(item);
+    size2 += measureValue(item);
   }
-  return size;
+  return size2;
 }
 function measureNumberField(number9) {
   const length2 = measureNumber(number9);
@@ -13164,11 +13677,11 @@ var StringTable = class _StringTable {
     }
   }
   get encodedLength() {
-    let size = 0;
+    let size2 = 0;
     for (const encoded of __classPrivateFieldGet(this, _StringTable_encodings, "f")) {
-      size += encoded.length;
+      size2 += encoded.length;
     }
-    return size;
+    return size2;
   }
   _encodeToBuffer(buffer, offset4) {
     for (const encoded of __classPrivateFieldGet(this, _StringTable_encodings, "f")) {
@@ -13950,25 +14463,25 @@ function summarizePprof(bytes) {
   }
   const keys4 = /* @__PURE__ */ new Map();
   const names = [];
-  const functionKey = /* @__PURE__ */ new Map();
+  const functionKey3 = /* @__PURE__ */ new Map();
   for (const fn of profile.function) {
     const name = string2(fn.name, `function ${fn.id}`);
     const file = string2(fn.filename, `function ${fn.id}`);
-    const key3 = `${name}\0${file}`;
-    let index5 = keys4.get(key3);
+    const key2 = `${name}\0${file}`;
+    let index5 = keys4.get(key2);
     if (index5 === void 0) {
       index5 = names.length;
-      keys4.set(key3, index5);
+      keys4.set(key2, index5);
       names.push({ name, file });
     }
-    functionKey.set(String(fn.id), index5);
+    functionKey3.set(String(fn.id), index5);
   }
   const locationFrames = /* @__PURE__ */ new Map();
   for (const location of profile.location) {
     locationFrames.set(
       String(location.id),
       location.line.map((line5) => {
-        const index5 = functionKey.get(String(line5.functionId));
+        const index5 = functionKey3.get(String(line5.functionId));
         if (index5 === void 0) throw new PprofFormatError(`location ${location.id} names function ${line5.functionId}, which the profile lacks`);
         return index5;
       })
@@ -14137,13 +14650,13 @@ var TraceScanner = class {
     return new TraceSyntaxError(message, this.consumed + at);
   }
   scan(atEnd) {
-    const text3 = this.text;
+    const text5 = this.text;
     for (; ; ) {
       if (this.state === EVENT && this.valueStart < 0) this.parseBatch();
-      const pos = skipWhitespace(text3, this.pos);
+      const pos = skipWhitespace(text5, this.pos);
       this.pos = pos;
-      if (pos >= text3.length && this.valueStart < 0) return;
-      const c4 = text3.charCodeAt(pos);
+      if (pos >= text5.length && this.valueStart < 0) return;
+      const c4 = text5.charCodeAt(pos);
       switch (this.state) {
         case BEFORE_DOCUMENT:
           if (c4 === BYTE_ORDER_MARK) {
@@ -14157,7 +14670,7 @@ var TraceScanner = class {
             this.state = EVENT;
             this.pos++;
           } else {
-            throw this.error(`not JSON: it starts with ${describeChar(text3, pos)}`);
+            throw this.error(`not JSON: it starts with ${describeChar(text5, pos)}`);
           }
           break;
         case OBJECT_KEY: {
@@ -14165,26 +14678,26 @@ var TraceScanner = class {
             this.endDocument();
             break;
           }
-          if (c4 !== QUOTE) throw this.error(`expected a key in the top-level object, found ${describeChar(text3, pos)}`);
-          const end = findStringEnd(text3, pos + 1);
+          if (c4 !== QUOTE) throw this.error(`expected a key in the top-level object, found ${describeChar(text5, pos)}`);
+          const end = findStringEnd(text5, pos + 1);
           if (end < 0) {
             if (atEnd) return;
-            this.failIfTooLong(text3.length - pos);
+            this.failIfTooLong(text5.length - pos);
             return;
           }
-          this.currentKey = parseJson2(text3.slice(pos, end + 1), this.consumed + pos);
+          this.currentKey = parseJson2(text5.slice(pos, end + 1), this.consumed + pos);
           if (this.currentKey !== "traceEvents" && !TRACE_HEADER_KEYS.has(this.currentKey)) this.sawForeignKey = true;
           this.pos = end + 1;
           this.state = OBJECT_COLON;
           break;
         }
         case OBJECT_COLON:
-          if (c4 !== COLON) throw this.error(`expected ':' after "${this.currentKey}", found ${describeChar(text3, pos)}`);
+          if (c4 !== COLON) throw this.error(`expected ':' after "${this.currentKey}", found ${describeChar(text5, pos)}`);
           this.pos++;
           this.state = this.currentKey === "traceEvents" ? EVENTS_ARRAY_OPEN : OBJECT_VALUE;
           break;
         case EVENTS_ARRAY_OPEN:
-          if (c4 !== OPEN_BRACKET) throw this.error(`traceEvents is not an array (found ${describeChar(text3, pos)})`);
+          if (c4 !== OPEN_BRACKET) throw this.error(`traceEvents is not an array (found ${describeChar(text5, pos)})`);
           this.sawTraceEvents = true;
           this.pos++;
           this.state = EVENT;
@@ -14193,7 +14706,7 @@ var TraceScanner = class {
           const end = this.scanValue(atEnd);
           if (end < 0) return;
           if (this.currentKey === "otherData") {
-            const value4 = parseJson2(text3.slice(this.valueStart, end), this.consumed + this.valueStart);
+            const value4 = parseJson2(text5.slice(this.valueStart, end), this.consumed + this.valueStart);
             if (isPlainObject(value4)) this.otherData = value4;
           }
           this.valueStart = -1;
@@ -14208,7 +14721,7 @@ var TraceScanner = class {
           } else if (c4 === CLOSE_BRACE) {
             this.endDocument();
           } else {
-            throw this.error(`expected ',' or '}' in the top-level object, found ${describeChar(text3, pos)}`);
+            throw this.error(`expected ',' or '}' in the top-level object, found ${describeChar(text5, pos)}`);
           }
           break;
         case EVENT: {
@@ -14219,11 +14732,11 @@ var TraceScanner = class {
               else this.state = OBJECT_AFTER_VALUE;
               break;
             }
-            if (c4 !== OPEN_BRACE) throw this.error(`expected an event object in traceEvents, found ${describeChar(text3, pos)}`);
+            if (c4 !== OPEN_BRACE) throw this.error(`expected an event object in traceEvents, found ${describeChar(text5, pos)}`);
           }
           const end = this.scanValue(atEnd);
           if (end < 0) return;
-          this.emit(parseJson2(text3.slice(this.valueStart, end), this.consumed + this.valueStart), this.valueStart);
+          this.emit(parseJson2(text5.slice(this.valueStart, end), this.consumed + this.valueStart), this.valueStart);
           this.valueStart = -1;
           this.pos = end;
           this.state = EVENT_AFTER;
@@ -14238,11 +14751,11 @@ var TraceScanner = class {
             if (this.bareArray) this.endDocument();
             else this.state = OBJECT_AFTER_VALUE;
           } else {
-            throw this.error(`expected ',' or ']' after an event, found ${describeChar(text3, pos)}`);
+            throw this.error(`expected ',' or ']' after an event, found ${describeChar(text5, pos)}`);
           }
           break;
         case AFTER_DOCUMENT:
-          throw this.error(`unexpected ${describeChar(text3, pos)} after the end of the trace`);
+          throw this.error(`unexpected ${describeChar(text5, pos)} after the end of the trace`);
       }
     }
   }
@@ -14258,20 +14771,20 @@ var TraceScanner = class {
    * end, then the character scan in `scan` takes over for this chunk.
    */
   parseBatch() {
-    const text3 = this.text;
-    const start = skipWhitespace(text3, this.pos);
-    if (text3.charCodeAt(start) !== OPEN_BRACE) return;
-    let end = text3.lastIndexOf("}");
+    const text5 = this.text;
+    const start = skipWhitespace(text5, this.pos);
+    if (text5.charCodeAt(start) !== OPEN_BRACE) return;
+    let end = text5.lastIndexOf("}");
     for (let tries = 0; tries < BATCH_END_CANDIDATES && end > start; tries++) {
-      if (!mayEndEvent(text3, end)) {
-        end = text3.lastIndexOf("}", end - 1);
+      if (!mayEndEvent(text5, end)) {
+        end = text5.lastIndexOf("}", end - 1);
         continue;
       }
       let batch;
       try {
-        batch = JSON.parse("[" + text3.slice(start, end + 1) + "]");
+        batch = JSON.parse("[" + text5.slice(start, end + 1) + "]");
       } catch {
-        end = text3.lastIndexOf("}", end - 1);
+        end = text5.lastIndexOf("}", end - 1);
         continue;
       }
       const events3 = batch;
@@ -14291,27 +14804,27 @@ var TraceScanner = class {
    * chunk stopped. Returns -1 when the text ends first.
    */
   scanValue(atEnd) {
-    const text3 = this.text;
+    const text5 = this.text;
     if (this.valueStart < 0) {
       this.valueStart = this.pos;
       this.valueScanPos = this.pos;
       this.valueDepth = 0;
     }
-    const first = text3.charCodeAt(this.valueStart);
+    const first = text5.charCodeAt(this.valueStart);
     if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
-      const end = first === QUOTE ? findStringEnd(text3, this.valueStart + 1) + 1 : findScalarEnd(text3, this.valueStart);
-      if (end > 0 && end < text3.length) return end;
+      const end = first === QUOTE ? findStringEnd(text5, this.valueStart + 1) + 1 : findScalarEnd(text5, this.valueStart);
+      if (end > 0 && end < text5.length) return end;
       if (end > 0 && first === QUOTE) return end;
-      if (!atEnd) this.failIfTooLong(text3.length - this.valueStart);
+      if (!atEnd) this.failIfTooLong(text5.length - this.valueStart);
       return -1;
     }
     let i = this.valueScanPos;
     let depth = this.valueDepth;
-    const n = text3.length;
-    while (i < n) {
-      const c4 = text3.charCodeAt(i);
+    const n2 = text5.length;
+    while (i < n2) {
+      const c4 = text5.charCodeAt(i);
       if (c4 === QUOTE) {
-        const close = findStringEnd(text3, i + 1);
+        const close = findStringEnd(text5, i + 1);
         if (close < 0) break;
         i = close + 1;
         continue;
@@ -14326,7 +14839,7 @@ var TraceScanner = class {
     }
     this.valueScanPos = i;
     this.valueDepth = depth;
-    if (!atEnd) this.failIfTooLong(n - this.valueStart);
+    if (!atEnd) this.failIfTooLong(n2 - this.valueStart);
     return -1;
   }
   failIfTooLong(length2) {
@@ -14335,35 +14848,35 @@ var TraceScanner = class {
     }
   }
 };
-function mayEndEvent(text3, at) {
-  let i = skipWhitespace(text3, at + 1);
-  if (i >= text3.length || text3.charCodeAt(i) === CLOSE_BRACKET) return true;
-  if (text3.charCodeAt(i) !== COMMA) return false;
-  i = skipWhitespace(text3, i + 1);
-  return i >= text3.length || text3.charCodeAt(i) === OPEN_BRACE;
+function mayEndEvent(text5, at) {
+  let i = skipWhitespace(text5, at + 1);
+  if (i >= text5.length || text5.charCodeAt(i) === CLOSE_BRACKET) return true;
+  if (text5.charCodeAt(i) !== COMMA) return false;
+  i = skipWhitespace(text5, i + 1);
+  return i >= text5.length || text5.charCodeAt(i) === OPEN_BRACE;
 }
-function skipWhitespace(text3, from) {
+function skipWhitespace(text5, from) {
   let i = from;
   for (; ; ) {
-    const c4 = text3.charCodeAt(i);
+    const c4 = text5.charCodeAt(i);
     if (c4 === 32 || c4 === 10 || c4 === 13 || c4 === 9) i++;
     else return i;
   }
 }
-function findStringEnd(text3, from) {
-  let quote = text3.indexOf('"', from);
+function findStringEnd(text5, from) {
+  let quote = text5.indexOf('"', from);
   while (quote >= 0) {
     let backslashes = 0;
-    while (text3.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+    while (text5.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
     if (backslashes % 2 === 0) return quote;
-    quote = text3.indexOf('"', quote + 1);
+    quote = text5.indexOf('"', quote + 1);
   }
   return -1;
 }
-function findScalarEnd(text3, from) {
+function findScalarEnd(text5, from) {
   let i = from;
-  while (i < text3.length) {
-    const c4 = text3.charCodeAt(i);
+  while (i < text5.length) {
+    const c4 = text5.charCodeAt(i);
     if (c4 === COMMA || c4 === CLOSE_BRACE || c4 === CLOSE_BRACKET || c4 === 32 || c4 === 10 || c4 === 13 || c4 === 9) {
       return i;
     }
@@ -14371,9 +14884,9 @@ function findScalarEnd(text3, from) {
   }
   return -1;
 }
-function parseJson2(text3, offset4) {
+function parseJson2(text5, offset4) {
   try {
-    return JSON.parse(text3);
+    return JSON.parse(text5);
   } catch (error3) {
     const detail = error3 instanceof Error ? error3.message : String(error3);
     throw new TraceSyntaxError(`malformed JSON (${detail})`, offset4);
@@ -14382,9 +14895,9 @@ function parseJson2(text3, offset4) {
 function isPlainObject(value4) {
   return typeof value4 === "object" && value4 !== null && !Array.isArray(value4);
 }
-function describeChar(text3, at) {
-  const code = text3.charCodeAt(at);
-  if (code >= 32 && code < 127) return `'${text3[at]}'`;
+function describeChar(text5, at) {
+  const code = text5.charCodeAt(at);
+  if (code >= 32 && code < 127) return `'${text5[at]}'`;
   return `character U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
 }
 
@@ -14404,7 +14917,7 @@ async function readProfile(path4, onEvent) {
   await new Promise((resolve3, reject) => {
     const source3 = createReadStream2(path4, { highWaterMark: READ_CHUNK_BYTES });
     const gunzip2 = gzipped ? createGunzip2({ chunkSize: INFLATE_CHUNK_BYTES }) : void 0;
-    const text3 = gunzip2 ?? source3;
+    const text5 = gunzip2 ?? source3;
     let settled = false;
     const fail = (error3) => {
       if (settled) return;
@@ -14414,7 +14927,7 @@ async function readProfile(path4, onEvent) {
       reject(error3);
     };
     source3.on("error", (error3) => fail(new InputError(`${path4}: cannot read the profile (${error3.message})`)));
-    text3.on("data", (chunk) => {
+    text5.on("data", (chunk) => {
       if (settled) return;
       try {
         scanner.push(decoder.write(chunk));
@@ -14422,7 +14935,7 @@ async function readProfile(path4, onEvent) {
         fail(error3);
       }
     });
-    text3.on("end", () => {
+    text5.on("end", () => {
       if (settled) return;
       settled = true;
       resolve3();
@@ -14482,9 +14995,9 @@ var SUMMARY_INPUTS = ["profile", "starlarkCpuProfile", "bep", "memoryProfile", "
 async function runSummary(dir, record) {
   const run2 = { dir, record };
   const inputs = await inputStamps(run2);
-  const path4 = join6(dir, RUN_SUMMARY_FILE);
+  const path4 = join5(dir, RUN_SUMMARY_FILE);
   const cached = await readFile4(path4, "utf8").then(
-    (text3) => JSON.parse(text3),
+    (text5) => JSON.parse(text5),
     () => void 0
   );
   if (summaryIsCurrent(cached, inputs)) return cached;
@@ -14495,17 +15008,17 @@ async function runSummary(dir, record) {
 }
 async function inputStamps(run2) {
   const stamps = {};
-  for (const key3 of SUMMARY_INPUTS) {
-    const file = run2.record.artifacts[key3];
+  for (const key2 of SUMMARY_INPUTS) {
+    const file = run2.record.artifacts[key2];
     if (file === void 0) continue;
-    const info2 = await stat4(join6(run2.dir, file)).catch(() => void 0);
+    const info2 = await stat5(join5(run2.dir, file)).catch(() => void 0);
     if (info2 !== void 0) stamps[file] = { bytes: info2.size, mtimeMs: info2.mtimeMs };
   }
   return stamps;
 }
 async function computeSummary(run2, inputs) {
   const { artifacts } = run2.record;
-  const path4 = (file) => join6(run2.dir, file);
+  const path4 = (file) => join5(run2.dir, file);
   let profile;
   let functions;
   if (artifacts.profile !== void 0) {
@@ -14516,11 +15029,11 @@ async function computeSummary(run2, inputs) {
     functions = perFunction.build();
   }
   const traces = [];
-  for (const key3 of ["console", "serverJavaLog", "serverLog"]) {
-    const file = artifacts[key3];
+  for (const key2 of ["console", "serverJavaLog", "serverLog"]) {
+    const file = artifacts[key2];
     if (file === void 0) continue;
-    const text3 = await readFile4(path4(file), "utf8").catch(() => "");
-    traces.push(...oomTraces(text3, file));
+    const text5 = await readFile4(path4(file), "utf8").catch(() => "");
+    traces.push(...oomTraces(text5, file));
   }
   return {
     version: RUN_SUMMARY_VERSION,
@@ -14559,7 +15072,7 @@ async function summarizeBep(path4) {
   return builder.build();
 }
 async function summarizeMemoryProfileFile(path4) {
-  const info2 = await stat4(path4).catch((error3) => {
+  const info2 = await stat5(path4).catch((error3) => {
     throw new InputError(`${path4}: cannot read it (${error3.code ?? error3.message})`);
   });
   if (info2.size > MAX_MEMORY_PROFILE_BYTES) throw new InputError(`${path4}: ${info2.size} bytes is too big for a --memory_profile file`);
@@ -14567,105 +15080,113 @@ async function summarizeMemoryProfileFile(path4) {
 }
 
 // src/io/run-folders.ts
+async function loadSweep(path4, options) {
+  const folders = options.records === void 0 ? await findRuns(path4, options.onUnreadable) : await sweepRunFolders(path4, options.records, 0);
+  const runs = [];
+  for (const folder of folders) {
+    const heap2 = options.heapDigests && folder.record.status === "oom" ? await runHeapDigest(folder.dir) : void 0;
+    runs.push({ ...folder, summary: await runSummary(folder.dir, folder.record), heap: heap2 });
+  }
+  let manifest;
+  let manifestProblem;
+  try {
+    manifest = await readSweepManifest(path4);
+  } catch (error3) {
+    if (!(error3 instanceof InputError)) throw error3;
+    manifestProblem = error3.message;
+  }
+  return { path: path4, manifest, manifestProblem, workspace: workspaceIn(manifest), runs };
+}
+async function runHeapDigest(dir) {
+  const path4 = join6(dir, ARTIFACT_FILES.heapDigest);
+  let unreadable;
+  if (await isFile(path4)) {
+    try {
+      return { digest: await readHeapDigestFile(path4), unusableDump: void 0 };
+    } catch (error3) {
+      if (!(error3 instanceof InputError)) throw error3;
+      unreadable = error3.message;
+    }
+  }
+  const dump = (await readdir3(dir).catch(() => [])).find((name) => /\.hprof(\.gz)?$/.test(name));
+  if (dump === void 0) return { digest: void 0, unusableDump: unreadable };
+  try {
+    const digest = await digestDumpFile(join6(dir, dump), DEFAULT_DIGEST_TOP);
+    await writeHeapDigestFile(path4, digest).catch(() => void 0);
+    return { digest, unusableDump: void 0 };
+  } catch (error3) {
+    if (error3 instanceof InputError) return { digest: void 0, unusableDump: error3.message };
+    throw error3;
+  }
+}
 async function findRuns(path4, onUnreadable) {
   const kind = await folderKind(path4);
-  if (kind === "run") return [await checkedRunFolder(path4, await readRunRecord(path4))];
+  if (kind === "run") return sortedRunFolders([{ dir: path4, record: await readRunRecord(path4) }]);
   const scan = onUnreadable === void 0 ? { records: await readRunRecords(path4), unreadable: [] } : await scanRunRecords(path4);
   for (const unreadable of scan.unreadable) onUnreadable?.(unreadable);
-  const runs = [];
-  for (const record of scan.records) runs.push(await checkedRunFolder(runFolder(path4, record.id), record));
-  if (runs.length === 0) {
+  return sweepRunFolders(path4, scan.records, scan.unreadable.length);
+}
+async function sweepRunFolders(path4, records, unreadable) {
+  if (records.length === 0) {
     throw new InputError(
-      scan.unreadable.length === 0 ? `${path4}: the sweep has no finished runs yet (no ${RUNS_DIR}/*/${RUN_RECORD_FILE})` : `${path4}: none of the sweep's ${RUNS_DIR}/*/${RUN_RECORD_FILE} can be read`
+      unreadable === 0 ? `${path4}: the sweep has no finished runs yet (no ${RUNS_DIR}/*/${RUN_RECORD_FILE})` : `${path4}: none of the sweep's ${RUNS_DIR}/*/${RUN_RECORD_FILE} can be read`
     );
   }
-  return runs.sort((a4, b10) => compareRuns(a4.record, b10.record));
+  return sortedRunFolders(records.map((record) => ({ dir: runFolder(path4, record.id), record })));
+}
+async function sortedRunFolders(runs) {
+  for (const run2 of runs) await checkArtifacts(run2);
+  return [...runs].sort((a4, b10) => compareRuns(a4.record, b10.record));
 }
 async function readSweepManifest(path4) {
-  const file = join7(path4, SWEEP_MANIFEST_FILE);
-  if (!await isFile2(file)) return void 0;
+  const file = join6(path4, SWEEP_MANIFEST_FILE);
+  if (!await isFile(file)) return void 0;
   const value4 = parseJsonFile(await readFile5(file, "utf8"), file);
   if (typeof value4 !== "object" || value4 === null || Array.isArray(value4)) throw new InputError(`${file}: not a JSON object`);
   return value4;
 }
-async function readRunStats(run2) {
-  const summary2 = await runSummary(run2.dir, run2.record);
-  return runStats(run2.record, { profile: summary2.profile, bep: summary2.bep, gcLog: summary2.gcLog, memoryProfile: summary2.memoryProfile });
-}
 async function readRunRecord(dir) {
-  const file = join7(dir, RUN_RECORD_FILE);
+  const file = join6(dir, RUN_RECORD_FILE);
   return checkRunRecord(parseJsonFile(await readFile5(file, "utf8"), file), file);
 }
-async function checkedRunFolder(dir, record) {
-  for (const [key3, relative4] of Object.entries(record.artifacts)) {
-    if (!await isFile2(join7(dir, relative4))) {
-      throw new InputError(`${join7(dir, RUN_RECORD_FILE)}: artifact "${key3}" (${relative4}) is missing from ${dir}`);
+async function checkArtifacts({ dir, record }) {
+  for (const [key2, relative4] of Object.entries(record.artifacts)) {
+    if (!await isFile(join6(dir, relative4))) {
+      throw new InputError(`${join6(dir, RUN_RECORD_FILE)}: artifact "${key2}" (${relative4}) is missing from ${dir}`);
     }
   }
-  return { dir, record };
 }
 async function folderKind(path4) {
   const info2 = await statOrFail(path4);
   if (!info2.isDirectory()) throw new InputError(`${path4}: not a folder; give a sweep folder (with ${RUNS_DIR}/) or a run folder (with ${RUN_RECORD_FILE})`);
-  if (await isFile2(join7(path4, RUN_RECORD_FILE))) return "run";
-  if ((await stat5(join7(path4, RUNS_DIR)).catch(() => void 0))?.isDirectory()) return "sweep";
+  if (await isFile(join6(path4, RUN_RECORD_FILE))) return "run";
+  if ((await stat6(join6(path4, RUNS_DIR)).catch(() => void 0))?.isDirectory()) return "sweep";
   throw new InputError(
     `${path4}: neither a sweep folder (no ${RUNS_DIR}/ inside) nor a run folder (no ${RUN_RECORD_FILE}); give the folder the sweep wrote (its --out)`
   );
 }
 async function statOrFail(path4) {
   try {
-    return await stat5(path4);
+    return await stat6(path4);
   } catch (error3) {
     const code = error3.code;
     throw new InputError(code === "ENOENT" ? `${path4}: no such file or folder` : `${path4}: cannot read it (${code ?? String(error3)})`);
   }
 }
-function parseJsonFile(text3, file) {
+function parseJsonFile(text5, file) {
   try {
-    return JSON.parse(text3);
+    return JSON.parse(text5);
   } catch (error3) {
     throw new InputError(`${file}: not valid JSON (${error3 instanceof Error ? error3.message : String(error3)})`);
   }
 }
 async function sweepWorkspace(sweep2) {
-  const manifest = await readSweepManifest(sweep2).catch(() => void 0);
+  return workspaceIn(await readSweepManifest(sweep2).catch(() => void 0));
+}
+function workspaceIn(manifest) {
   const settings = manifest?.["settings"];
   const workspace = typeof settings === "object" && settings !== null ? settings.workspace : void 0;
   return typeof workspace === "string" ? workspace : void 0;
-}
-
-// src/io/blame-inputs.ts
-async function blameRuns(sweep2, onUnreadable) {
-  const folders = await findRuns(sweep2, (unreadable) => onUnreadable(unreadable.problem));
-  const runs = [];
-  for (const folder of folders) {
-    if (!givesEvidence(folder.record)) continue;
-    const summary2 = await runSummary(folder.dir, folder.record);
-    const { digest, unusableDump } = folder.record.status === "oom" ? await runDigest(folder) : NO_DUMP;
-    runs.push(blameRun(folder.record, summary2, digest, unusableDump));
-  }
-  return runs;
-}
-var NO_DUMP = { digest: void 0, unusableDump: void 0 };
-async function runDigest(folder) {
-  const path4 = join8(folder.dir, ARTIFACT_FILES.heapDigest);
-  const cached = await readFile6(path4, "utf8").then(
-    (text3) => JSON.parse(text3),
-    () => void 0
-  );
-  if (cached?.schema === HEAP_DIGEST_SCHEMA) return { digest: cached, unusableDump: void 0 };
-  const dump = (await readdir3(folder.dir).catch(() => [])).find((name) => /\.hprof(\.gz)?$/.test(name));
-  if (dump === void 0) return NO_DUMP;
-  try {
-    const digest = await digestDumpFile(join8(folder.dir, dump), DEFAULT_DIGEST_TOP);
-    await writeOutputFile(path4, `${JSON.stringify(digest)}
-`).catch(() => void 0);
-    return { digest, unusableDump: void 0 };
-  } catch (error3) {
-    if (error3 instanceof InputError) return { digest: void 0, unusableDump: error3.message };
-    throw error3;
-  }
 }
 
 // src/render/heap.ts
@@ -14689,8 +15210,8 @@ var HEAP_OPTION_HELP = {
   top: "how many holders, largest objects and labels to show",
   out: "write to FILE (replaced in one step) instead of stdout"
 };
-function topProblem(text3) {
-  return `--top: "${text3}" is not a whole number from 1 to 1000`;
+function topProblem(text5) {
+  return `--top: "${text5}" is not a whole number from 1 to ${MAX_TOP}`;
 }
 function heapWritten(path4, dumps) {
   return `wrote the digest of ${dumps} heap dump${dumps === 1 ? "" : "s"} to ${path4}
@@ -14711,12 +15232,7 @@ function functionName(fn, workspace) {
   const file = workspaceRelative(fn.file, workspace);
   return file === void 0 ? fn.function : `${fn.function} (${file})`;
 }
-function relativeText(text3, workspace) {
-  if (workspace === void 0) return text3;
-  const root = workspace.endsWith("/") ? workspace : `${workspace}/`;
-  return text3.split(root).join("");
-}
-function heapText(source3, digest, workspace, top) {
+function heapText(source3, digest, workspace, top2) {
   const lines = [];
   const { dump } = digest;
   lines.push(`heap dump: ${source3} (${formatSize(dump.fileBytes)} on disk, written ${dump.writtenAt.replace("T", " ").replace(/\.\d+Z$/, " UTC")})`);
@@ -14729,20 +15245,24 @@ function heapText(source3, digest, workspace, top) {
   if (digest.errorThread !== void 0 && !digest.errorThread.inStarlark) {
     lines.push(`  the OutOfMemoryError was thrown on ${digest.errorThread.name}, outside Starlark: ${digest.errorThread.javaFrames.slice(0, 3).join(" < ")}`);
   }
-  lines.push("", "Who holds the heap (retained bytes, share of the reachable heap):");
-  for (const group2 of digest.holders.slice(0, top)) lines.push(`  ${sizeColumn(group2.retainedBytes)}  ${percent(group2.share).padStart(6)}  ${holderText(group2, workspace)}`);
-  const bazelClasses = digest.bazel.topClasses.slice(0, 3).map((entry2) => `${shortClass(entry2.className)} ${formatSize(entry2.bytes)}`).join(", ");
-  lines.push(`  ${sizeColumn(digest.bazel.retainedBytes)}  ${percent(digest.bazel.share).padStart(6)}  Bazel's own structures, no Starlark holder (${bazelClasses})`);
+  lines.push("", ...holderLines(digest, workspace, top2));
   lines.push("", "Largest objects:");
-  for (const object2 of digest.largest.slice(0, top)) {
+  for (const object2 of digest.largest.slice(0, top2)) {
     const retains = object2.retainedBytes > object2.shallowBytes * 1.5 ? ` (retains ${formatSize(object2.retainedBytes)})` : "";
     const preview = object2.preview === void 0 ? "" : `  "${object2.preview}"`;
     lines.push(`  ${sizeColumn(object2.shallowBytes)}  ${shortClass(object2.className)}${retains}${preview}`);
-    lines.push(`             ${relativeText(object2.owner, workspace)}`);
+    lines.push(`             ${workspaceRelativeText(object2.owner, workspace)}`);
   }
   lines.push("", verdictLine(digest.verdict, workspace));
   return `${lines.join("\n")}
 `;
+}
+function holderLines(digest, workspace, top2) {
+  const lines = ["Who holds the heap (retained bytes, share of the reachable heap):"];
+  for (const group2 of digest.holders.slice(0, top2)) lines.push(`  ${sizeColumn(group2.retainedBytes)}  ${percent(group2.share).padStart(6)}  ${holderText(group2, workspace)}`);
+  const bazelClasses = digest.bazel.topClasses.slice(0, 3).map((entry2) => `${shortClass(entry2.className)} ${formatSize(entry2.bytes)}`).join(", ");
+  lines.push(`  ${sizeColumn(digest.bazel.retainedBytes)}  ${percent(digest.bazel.share).padStart(6)}  Bazel's own structures, no Starlark holder (${bazelClasses})`);
+  return lines;
 }
 function sizeColumn(bytes) {
   return formatSize(bytes).padStart(10);
@@ -14784,8 +15304,8 @@ function verdictLine(verdict, workspace) {
     case "culprit":
       return `verdict: culprit: ${functionName(verdict.suspect, workspace)} holds ${percent(verdict.suspect.share)} of the heap — ${evidenceText(verdict.suspect)}`;
     case "no-single-culprit": {
-      const top = verdict.top.map((suspect) => `${suspect.function} ${percent(suspect.share)}`).join(", ");
-      return `verdict: no single culprit: Starlark holders account for ${percent(verdict.starlarkShare)} of the heap${top === "" ? "" : `, spread over several functions (${top})`}; the rest is Bazel's own`;
+      const top2 = verdict.top.map((suspect) => `${suspect.function} ${percent(suspect.share)}`).join(", ");
+      return `verdict: no single culprit: Starlark holders account for ${percent(verdict.starlarkShare)} of the heap${top2 === "" ? "" : `, spread over several functions (${top2})`}; the rest is Bazel's own`;
     }
     case "no-starlark":
       return "verdict: no Starlark state in this dump (not a Bazel server, or it died before running any Starlark)";
@@ -14869,7 +15389,7 @@ function signalCells(suspect) {
     cpu: suspect.cpu === void 0 ? "" : `#${suspect.cpu.rank} ${percent(suspect.cpu.high)}`
   };
 }
-function blameText(result, top) {
+function blameText(result, top2) {
   const lines = [];
   lines.push(
     `blame: ${result.runs.used} runs, ${result.runs.crashed} out of memory (${result.runs.withDigest} with a heap dump), ${result.runs.withProfile} with a profile`
@@ -14878,10 +15398,10 @@ function blameText(result, top) {
   const available = result.signals.map((signal) => `${signal.name} ${signal.excluded ? "left out" : `${signal.runs}`}`).join(", ");
   lines.push(`signals (runs that gave each): ${available}`);
   lines.push("");
-  lines.push(...suspectTable(result.suspects.slice(0, top)));
+  lines.push(...suspectTable(result.suspects.slice(0, top2)));
   lines.push("");
   lines.push(verdictLine2(result));
-  for (const suspect of result.suspects.slice(0, Math.min(3, top))) {
+  for (const suspect of result.suspects.slice(0, Math.min(3, top2))) {
     const words = evidenceWords(suspect);
     if (words !== "") lines.push(`  ${suspectName(suspect)}: ${words}`);
   }
@@ -14963,75 +15483,154 @@ function cpuCorrection(result) {
   return `  a CPU-only view (the Starlark CPU profile) would blame ${suspectName(cpuTop)} first (${percent(cpuTop.share)} of Starlark CPU); the memory evidence ranks it ${rank2 < 0 ? "nowhere" : `#${rank2 + 1} with score ${suspect.score.toFixed(1)}`}: CPU is not memory`;
 }
 
-// src/commands/heap.ts
-var MAX_TOP = 1e3;
-function heapCommand() {
-  return new Command("heap").description(HEAP_DESCRIPTION).summary(HEAP_SUMMARY).argument("<PATH>", "a heap dump, a run or sweep folder, or a Bazel output base").option("--json", HEAP_OPTION_HELP.json).option("--top <n>", HEAP_OPTION_HELP.top, String(DEFAULT_DIGEST_TOP)).option("--out <file>", HEAP_OPTION_HELP.out).addHelpText("after", HEAP_HELP_FOOTER).action(async (pathArgument, options) => {
-    const top = parseTop(options.top);
-    if (options.out !== void 0) await checkOutputPath(resolveUserPath(options.out));
-    const path4 = resolveUserPath(pathArgument);
-    const digests = [];
-    for (const input of await findHeapInputs(path4)) digests.push(await digestOf(input, top));
-    const workspace = await workspaceFor(path4);
-    const rendered = options.json ? `${JSON.stringify({ schema: 1, dumps: digests.map(({ source: source3, digest }) => ({ source: source3, ...digest })) }, null, 2)}
-` : digests.map(({ source: source3, digest }) => heapText(source3, digest, workspace, top)).join("\n");
-    if (options.out === void 0) {
-      process.stdout.write(rendered);
-    } else {
-      const out = resolveUserPath(options.out);
-      await writeOutputFile(out, rendered);
-      process.stderr.write(heapWritten(out, digests.length));
-    }
-  });
-}
-function parseTop(text3) {
-  const value4 = /^\d+$/.test(text3.trim()) ? Number(text3.trim()) : NaN;
-  if (!Number.isSafeInteger(value4) || value4 < 1 || value4 > MAX_TOP) throw new UsageError(topProblem(text3));
-  return value4;
-}
-async function workspaceFor(path4) {
-  const fromSweep = await sweepWorkspace(path4);
-  if (fromSweep !== void 0) return fromSweep;
-  try {
-    return defaultWorkspace();
-  } catch {
-    return void 0;
+// src/flows/blame.ts
+async function blameSweeps(request2) {
+  if (request2.out !== void 0) await checkOutputPath(request2.out);
+  const sweeps = [];
+  for (const path4 of request2.sweeps) {
+    sweeps.push(await loadSweep(path4, { heapDigests: true, onUnreadable: (run2) => process.stderr.write(unreadableRunSkipped(run2.problem)) }));
   }
+  const result = blameOf(sweeps, request2.without);
+  const text5 = request2.json ? `${JSON.stringify(result, null, 2)}
+` : blameText(result, request2.top);
+  if (request2.out === void 0) {
+    process.stdout.write(text5);
+  } else {
+    await writeOutputFile(request2.out, text5);
+    process.stderr.write(blameWritten(request2.out));
+  }
+  return result.verdict === "no-evidence" ? ExitCode.findings : ExitCode.ok;
+}
+function blameOf(sweeps, without) {
+  const runs = sweeps.flatMap(
+    (sweep2) => sweep2.runs.filter((run2) => givesEvidence(run2.record)).map((run2) => blameRun(run2.record, run2.summary, run2.heap?.digest, run2.heap?.unusableDump))
+  );
+  return blame(runs, { workspace: sweeps[0]?.workspace, without });
+}
+
+// src/io/invocation.ts
+import { statSync } from "node:fs";
+import { dirname as dirname3, join as join7, resolve } from "node:path";
+
+// src/render/help.ts
+var PROGRAM_NAME = "memory-adventure";
+var ROOT_DESCRIPTION = "Find the Starlark code that makes the Bazel server run out of memory.";
+var ROOT_HELP_FOOTER = `
+Examples:
+  Sweep this workspace's reproduction across heap limits:
+    bazel run //analysis:sweep
+  Show the sweep's options:
+    bazel run //analysis:sweep -- --help
+  Who held the heap when a build just ran out of memory (its output base holds the JVM's heap dump):
+    bazel run //analysis:heap -- $(bazel info output_base)
+  Which Starlark function to blame, from every signal a sweep left:
+    bazel run //analysis:blame -- measurements/sweep-<id>
+  Run the same CLI without Bazel (needs only Node.js 18 or newer):
+    node tools/dist/memory-adventure.mjs --help
+
+Every command takes --help. Relative paths are read from the directory you ran the
+command in; outputs go under <workspace>/measurements/ unless you say otherwise.
+Exit codes: 0 ok, 1 findings or failed runs, 2 usage error, 3 internal error.
+Set DEBUG=1 to see stack traces, NO_COLOR=1 to turn colours off.`;
+
+// src/render/style.ts
+var plain = { error: (text5) => text5, bold: (text5) => text5 };
+var ansi = {
+  error: (text5) => `\x1B[31m${text5}\x1B[39m`,
+  bold: (text5) => `\x1B[1m${text5}\x1B[22m`
+};
+function styleFor(color5) {
+  return color5 ? ansi : plain;
+}
+
+// src/render/errors.ts
+var ALREADY_SHOWN = /* @__PURE__ */ new Set(["commander.helpDisplayed", "commander.help", "commander.version"]);
+function renderError(error3, options) {
+  const style2 = styleFor(options.color);
+  const prefix = style2.error(`${PROGRAM_NAME}:`);
+  if (error3 instanceof CommanderError) {
+    if (ALREADY_SHOWN.has(error3.code)) return "";
+    const message2 = oneLine(error3.message).replace(/^error: /, "").replace(/\.$/, "");
+    return `${prefix} ${message2} (see --help)
+`;
+  }
+  if (error3 instanceof UsageError || error3 instanceof InputError) {
+    return `${prefix} ${oneLine(error3.message)}
+${options.debug ? stackOf(error3) : ""}`;
+  }
+  const message = error3 instanceof Error ? error3.message : String(error3);
+  const hint = options.debug ? "" : "; this is a bug, rerun with DEBUG=1 to see where it happened";
+  return `${prefix} internal error: ${oneLine(message)}${hint}
+${options.debug ? stackOf(error3) : ""}`;
+}
+function noWorkspaceFound(directory, markers) {
+  return `no Bazel workspace at or above ${directory} (none of ${markers.join(", ")} found); run this from inside a Bazel workspace, or with bazel run`;
+}
+function oneLine(text5) {
+  return text5.trim().replace(/\s*\n\s*/g, " ");
+}
+function stackOf(error3) {
+  return error3 instanceof Error && error3.stack ? `${error3.stack}
+` : "";
+}
+
+// src/io/invocation.ts
+var WORKSPACE_MARKERS = ["MODULE.bazel", "REPO.bazel", "WORKSPACE.bazel", "WORKSPACE"];
+var MEASUREMENTS_DIR = "measurements";
+function currentInvocation() {
+  return { env: process.env, cwd: process.cwd() };
+}
+function userDirectory(invocation = currentInvocation()) {
+  return nonEmpty(invocation.env["BUILD_WORKING_DIRECTORY"]) ?? invocation.cwd;
+}
+function resolveUserPath(userPath, invocation = currentInvocation()) {
+  return resolve(userDirectory(invocation), userPath);
+}
+function defaultWorkspace(invocation = currentInvocation()) {
+  return nonEmpty(invocation.env["BUILD_WORKSPACE_DIRECTORY"]) ?? findWorkspaceRoot(userDirectory(invocation));
+}
+function defaultMeasurementsDir(invocation = currentInvocation()) {
+  return join7(defaultWorkspace(invocation), MEASUREMENTS_DIR);
+}
+function findWorkspaceRoot(start) {
+  const absoluteStart = resolve(start);
+  for (let directory = absoluteStart; ; directory = dirname3(directory)) {
+    if (WORKSPACE_MARKERS.some((marker) => isFile2(join7(directory, marker)))) return directory;
+    if (dirname3(directory) === directory) throw new UsageError(noWorkspaceFound(absoluteStart, WORKSPACE_MARKERS));
+  }
+}
+function isFile2(path4) {
+  return statSync(path4, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+function nonEmpty(value4) {
+  return value4 === void 0 || value4 === "" ? void 0 : value4;
 }
 
 // src/commands/blame.ts
 var DEFAULT_BLAME_TOP = 10;
 function blameCommand() {
   return new Command("blame").description(BLAME_DESCRIPTION).summary(BLAME_SUMMARY).argument("<SWEEP_DIR...>", "sweep folders (their runs are blamed together)").option("--json", BLAME_OPTION_HELP.json).option("--top <n>", BLAME_OPTION_HELP.top, String(DEFAULT_BLAME_TOP)).option("--out <file>", BLAME_OPTION_HELP.out).option("--without <signal>", BLAME_OPTION_HELP.without, (value4, previous) => [...previous ?? [], value4]).addHelpText("after", BLAME_HELP_FOOTER).action(async (dirs, options) => {
-    const top = parseTop(options.top);
+    const top2 = parseTop(options.top);
+    if (top2 === void 0) throw new UsageError(topProblem(options.top));
     const without = /* @__PURE__ */ new Set();
     for (const name of options.without ?? []) {
       if (!SIGNAL_NAMES.includes(name)) throw new UsageError(unknownSignal(name, SIGNAL_NAMES));
       without.add(name);
     }
-    if (options.out !== void 0) await checkOutputPath(resolveUserPath(options.out));
-    const sweeps = dirs.map((dir) => resolveUserPath(dir));
-    const result = await blameSweeps(sweeps, without, (problem) => process.stderr.write(unreadableRunSkipped(problem)));
-    const text3 = options.json ? `${JSON.stringify(result, null, 2)}
-` : blameText(result, top);
-    if (options.out === void 0) process.stdout.write(text3);
-    else {
-      const out = resolveUserPath(options.out);
-      await writeOutputFile(out, text3);
-      process.stderr.write(blameWritten(out));
-    }
-    if (result.verdict === "no-evidence") throw new ExitWith(ExitCode.findings);
+    const code = await blameSweeps({
+      sweeps: dirs.map((dir) => resolveUserPath(dir)),
+      without,
+      top: top2,
+      json: options.json === true,
+      out: options.out === void 0 ? void 0 : resolveUserPath(options.out)
+    });
+    if (code !== ExitCode.ok) throw new ExitWith(code);
   });
-}
-async function blameSweeps(sweeps, without, onUnreadable) {
-  const runs = [];
-  for (const sweep2 of sweeps) runs.push(...await blameRuns(sweep2, onUnreadable));
-  return blame(runs, { workspace: await sweepWorkspace(sweeps[0]), without });
 }
 
 // src/commands/compare.ts
 import { statSync as statSync3 } from "node:fs";
-import { join as join10, relative } from "node:path";
+import { join as join9, relative } from "node:path";
 
 // src/core/cquery/compare.ts
 function compareTargets(left, right) {
@@ -15113,7 +15712,7 @@ import { spawn as spawn2 } from "node:child_process";
 import { createHash as createHash2 } from "node:crypto";
 import { statSync as statSync2 } from "node:fs";
 import { homedir } from "node:os";
-import { dirname as dirname4, isAbsolute, join as join9 } from "node:path";
+import { dirname as dirname4, isAbsolute, join as join8 } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // src/core/run/bazel-messages.ts
@@ -15141,8 +15740,8 @@ var CqueryOutputError = class extends InputError {
   line;
   problem;
 };
-function parseOutputGroupsText(text3) {
-  const lines = text3.split("\n");
+function parseOutputGroupsText(text5) {
+  const lines = text5.split("\n");
   const reports = [];
   let index5 = 0;
   const skipEmpty = () => {
@@ -15210,13 +15809,13 @@ var BlockReader = class {
     return match2;
   }
 };
-function parseProvider(text3, lineIndex) {
-  const match2 = /^(\S+)(?: {2,}(\S+))?$/.exec(text3);
-  if (!match2) throw new CqueryOutputError(lineIndex, `expected a provider name, optionally followed by its .bzl file, found ${JSON.stringify(text3)}`);
+function parseProvider(text5, lineIndex) {
+  const match2 = /^(\S+)(?: {2,}(\S+))?$/.exec(text5);
+  if (!match2) throw new CqueryOutputError(lineIndex, `expected a provider name, optionally followed by its .bzl file, found ${JSON.stringify(text5)}`);
   return { name: match2[1], origin: match2[2] ?? "" };
 }
-function optionalPath(text3) {
-  return text3 === NONE2 ? null : text3;
+function optionalPath(text5) {
+  return text5 === NONE2 ? null : text5;
 }
 
 // src/render/compare.ts
@@ -15282,13 +15881,13 @@ function sectionCells(section) {
   if (section.rows.length === 0) return [["(none)", " ", "(none)"]];
   const cells = section.rows.flatMap((row) => [row.left, row.right]).filter((cell2) => cell2 !== null);
   const keyWidth = Math.max(...cells.map((cell2) => cell2.key.length));
-  const text3 = (cell2) => {
+  const text5 = (cell2) => {
     if (cell2 === null) return single ? "(none)" : "";
     if (cell2.origin) return `${cell2.key.padEnd(keyWidth)}  ${cell2.origin}`;
     if (cell2.fileCount !== void 0) return `${cell2.key.padEnd(keyWidth)}  ${fileCount(cell2.fileCount)}`;
     return cell2.key;
   };
-  return section.rows.map((row) => [text3(row.left), MARKERS[row.kind], text3(row.right)]);
+  return section.rows.map((row) => [text5(row.left), MARKERS[row.kind], text5(row.right)]);
 }
 function summary(comparison) {
   if (comparison.differences === 0) {
@@ -15323,6 +15922,10 @@ function noConfiguredTarget(label, bazelError) {
 function severalConfiguredTargets(label, count3) {
   return `bazel cquery ${label} printed ${count3} configured targets (also in a fresh Bazel server); compare needs exactly one: name a single target, not a pattern`;
 }
+function notBazel(bazel, cqueryOutput) {
+  const printed = cqueryOutput.trim().split("\n")[0]?.trim() ?? "";
+  return `--bazel: ${bazel} does not answer like Bazel (its cquery printed ${JSON.stringify(printed.slice(0, 80))}, and \`--version\` no Bazel version); give the path of a Bazel binary`;
+}
 function unreadableCqueryOutput(label, problem) {
   return `cannot read what analysis/output_groups.cquery printed for ${label}: ${problem}`;
 }
@@ -15344,7 +15947,7 @@ var OUTPUT_GROUPS_CQUERY = "analysis/output_groups.cquery";
 function outputGroupsCqueryPath(moduleUrl = import.meta.url) {
   const searched = [];
   for (let directory = dirname4(fileURLToPath(moduleUrl)), level = 0; level < 4; directory = dirname4(directory), level += 1) {
-    const candidate = join9(directory, OUTPUT_GROUPS_CQUERY);
+    const candidate = join8(directory, OUTPUT_GROUPS_CQUERY);
     if (statSync2(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
     searched.push(candidate);
   }
@@ -15352,13 +15955,13 @@ function outputGroupsCqueryPath(moduleUrl = import.meta.url) {
 }
 function memoryAdventureCacheDir(invocation) {
   const xdg = invocation.env["XDG_CACHE_HOME"];
-  const cacheHome = xdg && isAbsolute(xdg) ? xdg : join9(invocation.env["HOME"] || homedir(), ".cache");
-  return join9(cacheHome, "memory-adventure");
+  const cacheHome = xdg && isAbsolute(xdg) ? xdg : join8(invocation.env["HOME"] || homedir(), ".cache");
+  return join8(cacheHome, "memory-adventure");
 }
 function compareOutputBase(invocation, workspace, bazel) {
-  const key3 = createHash2("sha256").update(`${workspace}
+  const key2 = createHash2("sha256").update(`${workspace}
 ${bazel}`).digest("hex").slice(0, 16);
-  return join9(memoryAdventureCacheDir(invocation), "compare", key3);
+  return join8(memoryAdventureCacheDir(invocation), "compare", key2);
 }
 var CquerySession = class {
   constructor(options) {
@@ -15411,9 +16014,15 @@ var CquerySession = class {
     try {
       return { reports: parseOutputGroupsText(result.stdout), stderr: result.stderr };
     } catch (error3) {
-      if (error3 instanceof CqueryOutputError) throw new Error(unreadableCqueryOutput(label, error3.message));
-      throw error3;
+      if (!(error3 instanceof CqueryOutputError)) throw error3;
+      if (!await this.answersLikeBazel()) throw new UsageError(notBazel(this.options.bazel, result.stdout));
+      throw new Error(unreadableCqueryOutput(label, error3.message));
     }
+  }
+  /** Whether `--version` (no server) says "bazel <version>", as every Bazel does ("bazel no_version" included). */
+  async answersLikeBazel() {
+    const printed = await runProcess(this.options.bazel, ["--version"], this.options.cwd).catch(() => void 0);
+    return printed !== void 0 && printed.exitCode === 0 && /^bazel \S+/m.test(printed.stdout);
   }
   bazel(args) {
     const startupFlags = [`--output_base=${this.options.outputBase}`, "--max_idle_secs=60"];
@@ -15431,9 +16040,9 @@ function runProcess(file, args, cwd) {
       reject(error3.code === "ENOENT" || error3.code === "EACCES" ? new UsageError(cannotRunBazel(file, error3.code)) : error3);
     });
     child.on("close", (exitCode, signal) => {
-      const text3 = (chunks) => Buffer.concat(chunks).toString("utf8");
+      const text5 = (chunks) => Buffer.concat(chunks).toString("utf8");
       if (exitCode === null) reject(new Error(bazelEndedBySignal(file, String(signal))));
-      else resolvePromise({ stdout: text3(stdout), stderr: text3(stderr), exitCode });
+      else resolvePromise({ stdout: text5(stdout), stderr: text5(stderr), exitCode });
     });
   });
 }
@@ -15453,6 +16062,25 @@ function stderrSettings() {
   return { color: colorEnabled(process.stderr), debug: debugEnabled() };
 }
 
+// src/flows/compare.ts
+async function compareTwoTargets(request2) {
+  const session = new CquerySession({
+    bazel: request2.bazel,
+    cwd: request2.cwd,
+    outputBase: compareOutputBase(currentInvocation(), request2.workspace, request2.bazel),
+    configs: request2.configs,
+    cqueryFile: outputGroupsCqueryPath()
+  });
+  let comparison;
+  try {
+    comparison = compareTargets(await session.report(request2.left), await session.report(request2.right));
+  } finally {
+    await session.close();
+  }
+  process.stdout.write(renderComparison(comparison, { color: colorEnabled(process.stdout) }));
+  return comparison.differences > 0 ? ExitCode.findings : ExitCode.ok;
+}
+
 // src/commands/compare.ts
 function compareCommand() {
   return new Command("compare").description(COMPARE_DESCRIPTION).argument("<left>", COMPARE_ARGUMENTS.left).argument("<right>", COMPARE_ARGUMENTS.right).option("--bazel <path>", COMPARE_OPTIONS.bazel, "bazel").option("--workspace <dir>", COMPARE_OPTIONS.workspace).option("--config <name>", COMPARE_OPTIONS.config, (name, names) => [...names ?? [], name]).addHelpText("after", COMPARE_HELP_FOOTER).action(compare);
@@ -15461,26 +16089,13 @@ async function compare(left, right, options) {
   const invocation = currentInvocation();
   const { workspace, cwd } = placeToRun(options.workspace, invocation);
   const bazel = options.bazel.includes("/") ? resolveUserPath(options.bazel, invocation) : options.bazel;
-  const session = new CquerySession({
-    bazel,
-    cwd,
-    outputBase: compareOutputBase(invocation, workspace, bazel),
-    configs: options.config ?? [],
-    cqueryFile: outputGroupsCqueryPath()
-  });
-  let comparison;
-  try {
-    comparison = compareTargets(await session.report(left), await session.report(right));
-  } finally {
-    await session.close();
-  }
-  process.stdout.write(renderComparison(comparison, { color: colorEnabled(process.stdout) }));
-  if (comparison.differences > 0) throw new ExitWith(ExitCode.findings);
+  const code = await compareTwoTargets({ left, right, bazel, workspace, cwd, configs: options.config ?? [] });
+  if (code !== ExitCode.ok) throw new ExitWith(code);
 }
 function placeToRun(workspaceOption, invocation) {
   if (workspaceOption !== void 0) {
     const workspace2 = resolveUserPath(workspaceOption, invocation);
-    if (!WORKSPACE_MARKERS.some((marker) => statSync3(join10(workspace2, marker), { throwIfNoEntry: false })?.isFile())) {
+    if (!WORKSPACE_MARKERS.some((marker) => statSync3(join9(workspace2, marker), { throwIfNoEntry: false })?.isFile())) {
       throw new UsageError(notAWorkspace(workspace2, WORKSPACE_MARKERS));
     }
     return { workspace: workspace2, cwd: workspace2 };
@@ -15491,9 +16106,1474 @@ function placeToRun(workspaceOption, invocation) {
   return { workspace, cwd: inside ? here : workspace };
 }
 
-// src/commands/plot.ts
-import { stat as stat6, readFile as readFile8 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname5, extname, join as join14 } from "node:path";
+// src/core/heap/budget.ts
+var BudgetSyntaxError = class extends Error {
+  constructor(where, problem) {
+    super(`bad budget at ${where || "top level"}: ${problem.kind}`);
+    this.where = where;
+    this.problem = problem;
+  }
+  where;
+  problem;
+  name = "BudgetSyntaxError";
+};
+var SIZE2 = /^(\d+)([kmgt]?)$/i;
+function parseByteSize(text5) {
+  const token = text5.trim();
+  const match2 = SIZE2.exec(token);
+  if (match2 === null) {
+    parseLimit(token);
+    throw new LimitSyntaxError({ kind: "not-a-size", token });
+  }
+  const bytes = Number(match2[1]) * UNIT_BYTES[match2[2].toLowerCase()];
+  if (!Number.isSafeInteger(bytes)) throw new LimitSyntaxError({ kind: "too-large", token, max: "8192t" });
+  return bytes;
+}
+var TOP_KEYS = ["heap", "functions", "providers"];
+var FUNCTION_KEYS = ["function", "file", "max"];
+var PROVIDER_KEYS = ["provider", "max"];
+function parseBudget(value4) {
+  const top2 = objectWithKeys(value4, "", TOP_KEYS);
+  const heap2 = top2["heap"] === void 0 ? void 0 : size(top2["heap"], "heap");
+  const functions = listAt(top2["functions"], "functions").map((entry2, index5) => {
+    const where = `functions[${index5}]`;
+    const fields = objectWithKeys(entry2, where, FUNCTION_KEYS);
+    const file = fields["file"] === void 0 ? void 0 : text(fields["file"], `${where}.file`);
+    return { function: text(required(fields, "function", where), `${where}.function`), file, ...size(required(fields, "max", where), `${where}.max`) };
+  });
+  const providers = listAt(top2["providers"], "providers").map((entry2, index5) => {
+    const where = `providers[${index5}]`;
+    const fields = objectWithKeys(entry2, where, PROVIDER_KEYS);
+    return { provider: text(required(fields, "provider", where), `${where}.provider`), ...size(required(fields, "max", where), `${where}.max`) };
+  });
+  if (heap2 === void 0 && functions.length === 0 && providers.length === 0) throw new BudgetSyntaxError("", { kind: "empty" });
+  return { heap: heap2, functions, providers };
+}
+function checkBudget(digest, budget) {
+  const lines = [];
+  const limit = (entry2) => ({ maxBytes: entry2.maxBytes, max: entry2.max });
+  if (budget.heap !== void 0) lines.push({ kind: "heap", bytes: digest.dump.reachableBytes, ...limit(budget.heap), matched: true });
+  for (const entry2 of budget.functions) {
+    const matches = digest.suspects.filter((suspect) => suspect.function === entry2.function && (entry2.file === void 0 || suspect.file === entry2.file));
+    if (matches.length === 0) {
+      lines.push({ kind: "function", function: entry2.function, ...entry2.file === void 0 ? {} : { file: entry2.file }, bytes: 0, ...limit(entry2), matched: false });
+    }
+    for (const suspect of matches) {
+      lines.push({ kind: "function", function: suspect.function, ...suspect.file === void 0 ? {} : { file: suspect.file }, bytes: suspect.retainedBytes, ...limit(entry2), matched: true });
+    }
+  }
+  for (const entry2 of budget.providers) {
+    let bytes = 0;
+    let matched = false;
+    for (const suspect of digest.suspects) {
+      for (const evidence of suspect.evidence) {
+        if (evidence.kind !== "providers" || evidence.provider !== entry2.provider) continue;
+        bytes += evidence.bytes;
+        matched = true;
+      }
+    }
+    lines.push({ kind: "provider", provider: entry2.provider, bytes, ...limit(entry2), matched });
+  }
+  const over = lines.filter((line5) => line5.bytes > line5.maxBytes).sort((a4, b10) => b10.bytes - b10.maxBytes - (a4.bytes - a4.maxBytes));
+  return { lines, over };
+}
+function objectWithKeys(value4, where, known) {
+  if (typeof value4 !== "object" || value4 === null || Array.isArray(value4)) throw new BudgetSyntaxError(where, { kind: "not-an-object" });
+  const fields = value4;
+  for (const key2 of Object.keys(fields)) {
+    if (!known.includes(key2)) throw new BudgetSyntaxError(where, { kind: "unknown-key", key: key2, known });
+  }
+  return fields;
+}
+function listAt(value4, where) {
+  if (value4 === void 0) return [];
+  if (!Array.isArray(value4)) throw new BudgetSyntaxError(where, { kind: "not-a-list" });
+  return value4;
+}
+function required(fields, key2, where) {
+  if (fields[key2] === void 0) throw new BudgetSyntaxError(where, { kind: "missing", key: key2 });
+  return fields[key2];
+}
+function text(value4, where) {
+  if (typeof value4 !== "string" || value4.trim() === "") throw new BudgetSyntaxError(where, { kind: "not-text", key: where.slice(where.lastIndexOf(".") + 1) });
+  return value4;
+}
+function size(value4, where) {
+  const spelling = typeof value4 === "number" ? String(value4) : value4;
+  if (typeof spelling !== "string") throw new BudgetSyntaxError(where, { kind: "size", problem: { kind: "not-a-size", token: JSON.stringify(value4) } });
+  try {
+    return { maxBytes: parseByteSize(spelling), max: spelling.trim() };
+  } catch (error3) {
+    if (error3 instanceof LimitSyntaxError) throw new BudgetSyntaxError(where, { kind: "size", problem: error3.problem });
+    throw error3;
+  }
+}
+
+// src/core/heap/digest-diff.ts
+var NOISE_FLOOR_BYTES = 2 ** 20;
+var GateSyntaxError = class extends Error {
+  constructor(text5, problem) {
+    super(`bad growth gate: ${text5}`);
+    this.text = text5;
+    this.problem = problem;
+  }
+  text;
+  problem;
+  name = "GateSyntaxError";
+};
+function diffDigests(base, next) {
+  const before = functionBytes(base);
+  const after = functionBytes(next);
+  const keys4 = /* @__PURE__ */ new Set([...before.keys(), ...after.keys()]);
+  let commonFunctions = 0;
+  const functions = [];
+  for (const key2 of keys4) {
+    const old = before.get(key2);
+    const current2 = after.get(key2);
+    if (old !== void 0 && current2 !== void 0) commonFunctions++;
+    const baseBytes = old?.bytes ?? 0;
+    const newBytes = current2?.bytes ?? 0;
+    if (baseBytes === 0 && newBytes === 0) continue;
+    const parts = /* @__PURE__ */ new Set([...old?.parts.keys() ?? [], ...current2?.parts.keys() ?? []]);
+    const breakdown = [];
+    for (const partKey of parts) {
+      const part = (old?.parts.get(partKey) ?? current2?.parts.get(partKey)).part;
+      const partBase = old?.parts.get(partKey)?.bytes ?? 0;
+      const partNew = current2?.parts.get(partKey)?.bytes ?? 0;
+      breakdown.push({ ...part, baseBytes: partBase, newBytes: partNew, deltaBytes: partNew - partBase });
+    }
+    const { function: name, file } = old ?? current2;
+    functions.push({ function: name, file, baseBytes, newBytes, deltaBytes: newBytes - baseBytes, breakdown: breakdown.sort(byChange) });
+  }
+  functions.sort((a4, b10) => byChange(a4, b10) || a4.function.localeCompare(b10.function) || (a4.file ?? "").localeCompare(b10.file ?? ""));
+  return { functions, base: totalsOf(base, before), new: totalsOf(next, after), commonFunctions };
+}
+function parseGrowthGate(text5) {
+  const trimmed = text5.trim();
+  const percent2 = /^(\d+(?:\.\d+)?)%$/.exec(trimmed);
+  if (percent2 !== null) return { kind: "percent", percent: Number(percent2[1]), text: trimmed };
+  if (/^\d+$/.test(trimmed)) throw new GateSyntaxError(text5, { kind: "no-unit" });
+  try {
+    return { kind: "bytes", bytes: parseByteSize(trimmed), text: trimmed };
+  } catch (error3) {
+    if (!(error3 instanceof LimitSyntaxError)) throw error3;
+    throw new GateSyntaxError(text5, /^-?[\d.]/.test(trimmed) && !trimmed.includes("%") ? { kind: "size", problem: error3.problem } : { kind: "not-a-gate" });
+  }
+}
+function overGate(diff, gate) {
+  const trips = [];
+  for (const change2 of diff.functions) {
+    if (change2.deltaBytes <= 0) continue;
+    const growth = change2.baseBytes > 0 ? change2.deltaBytes / change2.baseBytes : Infinity;
+    const over = gate.kind === "bytes" ? change2.deltaBytes > gate.bytes : change2.deltaBytes >= NOISE_FLOOR_BYTES && growth * 100 > gate.percent;
+    if (over) trips.push({ change: change2, growth });
+  }
+  return trips;
+}
+function functionBytes(digest) {
+  const functions = /* @__PURE__ */ new Map();
+  for (const suspect of digest.suspects) {
+    const key2 = functionKey2(suspect);
+    const entry2 = functions.get(key2) ?? { function: suspect.function, file: suspect.file, bytes: 0, parts: /* @__PURE__ */ new Map() };
+    const parts = entry2.parts;
+    for (const evidence of suspect.evidence) {
+      if (evidence.kind === "on-stack") continue;
+      const part = partOf(evidence);
+      const partKey = part.kind === "provider" ? `provider|${part.provider}` : part.kind;
+      const existing = parts.get(partKey);
+      if (existing === void 0) parts.set(partKey, { part, bytes: evidence.bytes });
+      else existing.bytes += evidence.bytes;
+    }
+    functions.set(key2, { ...entry2, bytes: entry2.bytes + suspect.retainedBytes });
+  }
+  return functions;
+}
+function partOf(evidence) {
+  switch (evidence.kind) {
+    case "providers":
+      return { kind: "provider", provider: evidence.provider };
+    case "frame-locals":
+    case "in-flight":
+      return { kind: "locals" };
+    case "actions":
+      return { kind: "actions" };
+    case "analysis":
+      return { kind: "analysis" };
+    case "shared":
+      return { kind: "shared" };
+  }
+}
+function digestTotals(digest) {
+  return totalsOf(digest, functionBytes(digest));
+}
+function totalsOf(digest, functions) {
+  let starlarkBytes = 0;
+  for (const entry2 of functions.values()) starlarkBytes += entry2.bytes;
+  return { reachableBytes: digest.dump.reachableBytes, starlarkBytes, functions: [...functions.values()].filter((entry2) => entry2.bytes > 0).length };
+}
+function functionKey2(fn) {
+  return `${fn.function}\0${fn.file ?? ""}`;
+}
+function byChange(a4, b10) {
+  return Math.abs(b10.deltaBytes) - Math.abs(a4.deltaBytes) || Math.max(b10.baseBytes, b10.newBytes) - Math.max(a4.baseBytes, a4.newBytes);
+}
+
+// src/io/digest-workspace.ts
+import { statSync as statSync4 } from "node:fs";
+import { dirname as dirname5, isAbsolute as isAbsolute2 } from "node:path";
+async function digestWorkspace(file, dump) {
+  for (const path4 of [file, dump.source]) {
+    const sweep2 = path4 === void 0 ? void 0 : /^(.*)\/runs\/[^/]+\/[^/]+$/.exec(path4)?.[1];
+    const workspace = sweep2 === void 0 ? void 0 : await sweepWorkspace(sweep2).catch(() => void 0);
+    if (workspace !== void 0) return workspace;
+  }
+  for (const bzl of digestFiles(dump.digest)) {
+    if (!isAbsolute2(bzl) || /\/external\//.test(bzl) || !statSync4(bzl, { throwIfNoEntry: false })?.isFile()) continue;
+    try {
+      return findWorkspaceRoot(dirname5(bzl));
+    } catch {
+      return void 0;
+    }
+  }
+  return void 0;
+}
+
+// src/render/diff.ts
+var DIFF_SUMMARY = "Compare two heap digests per Starlark function; gate growth and check heap budgets.";
+var DIFF_DESCRIPTION = "Compare the heap digests of two builds (BASE and NEW) per Starlark function: the bytes each retains before and after, split by provider, local variables, actions and analysis data, largest change first. Fail when a function grew past --fail-over or a --budget is exceeded; write NEW's heap as a pprof profile with --pprof.";
+var DIFF_HELP_FOOTER = `
+BASE and NEW are heap --json output, a snapshot, or a sweep run's heap-digest.json. A file with several dumps
+is read for its first; a line on stderr says which. Functions are matched by name and .bzl file, relative to
+their workspace (external repositories as external/<repo>/...), so checkouts in different places still match.
+With one file, --budget checks that file and --pprof writes its profile. --pprof writes NEW's heap (retained
+bytes by Starlark function, labelled by provider, rule or aspect, and target); with BASE's profile beside it,
+go tool pprof -diff_base shows what grew.
+
+--fail-over 5% fails when a function grew by more than 5% of its bytes in BASE (a function new in NEW counts
+as grown without bound); growth under ${formatSize(NOISE_FLOOR_BYTES)} never trips a percentage, since small functions vary by
+tens of percent between two dumps of the same build. --fail-over 64m fails when a function grew by more than
+64 MiB. Sizes are written as --limits takes them: k, m, g or t, 1024-based.
+
+A budget file (JSON; every key optional; sizes as text such as "64m", or whole bytes):
+  { "heap": "768m",
+    "functions": [{ "function": "my_rule_impl", "file": "rules/private/my_rule.bzl", "max": "64m" }],
+    "providers": [{ "provider": "MyInfo", "max": "16m" }] }
+"heap" bounds the dump's whole reachable heap; a function without "file" means every function of that name;
+a provider's bytes are summed over every function that returned it.
+
+Examples:
+  The crash runs of two sweeps (before and after a change):
+    bazel run //analysis:diff -- measurements/sweep-a/runs/0256m-r01/heap-digest.json measurements/sweep-b/runs/0256m-r01/heap-digest.json
+  A gate for CI, with the profiles for pprof:
+    bazel run //analysis:diff -- base.json --pprof base.pb.gz
+    bazel run //analysis:diff -- base.json new.json --fail-over 5% --pprof new.pb.gz
+    go tool pprof -diff_base base.pb.gz -top new.pb.gz
+  A budget:
+    bazel run //analysis:diff -- new.json --budget heap-budget.json
+
+Exit codes: 0 no gate tripped and every budget held, 1 a function grew past --fail-over or a budget is exceeded
+(each is named), 2 a file is not a heap digest, the two are not digests of the same code, or bad options;
+3 internal error.`;
+var DIFF_OPTION_HELP = {
+  json: "print JSON ({ functions: [{ function, file, baseBytes, newBytes, deltaBytes, breakdown }], ... }) instead of text",
+  top: "how many functions to show (text: 10; --json: all unless given)",
+  failOver: "fail (exit 1) when a function grew by more than PCT% of its BASE bytes, or by more than SIZE (e.g. 5%, 64m)",
+  budget: "check NEW (or the only file) against the budget in FILE (JSON, see below)"
+};
+var DEFAULT_DIFF_TOP = 10;
+function nothingToDo() {
+  return "give two digests to compare (BASE NEW), or one with --budget FILE or --pprof FILE";
+}
+function failOverNeedsTwo() {
+  return "--fail-over compares BASE with NEW: give two digests";
+}
+function gateProblem(text5, problem) {
+  const prefix = `--fail-over: "${text5}"`;
+  switch (problem.kind) {
+    case "no-unit":
+      return `${prefix} has no unit; write ${text5.trim()}% for a percentage of the function's BASE bytes, or a size such as ${text5.trim()}m`;
+    case "size":
+      return `--fail-over: ${sizeProblem2(problem.problem)}`;
+    case "not-a-gate":
+      return `${prefix} is neither a percentage nor a size; write e.g. 5% or 64m`;
+  }
+}
+function budgetProblem(path4, problem, where) {
+  const at = `${path4}: ${where === "" ? "" : `${where}: `}`;
+  switch (problem.kind) {
+    case "not-an-object":
+      return `${at}not a JSON object; a budget looks like { "functions": [{ "function": "my_rule_impl", "max": "64m" }] }`;
+    case "unknown-key":
+      return `${at}unknown key "${problem.key}"; the keys are ${problem.known.map((key2) => `"${key2}"`).join(", ")}`;
+    case "not-a-list":
+      return `${at}not a list; write [{ ... }, ...]`;
+    case "missing":
+      return `${at}no "${problem.key}"`;
+    case "not-text":
+      return `${at}not a name; write it as text`;
+    case "size":
+      return `${at}${sizeProblem2(problem.problem)}`;
+    case "empty":
+      return `${at}the budget bounds nothing; give "heap", "functions" or "providers"`;
+  }
+}
+function sizeProblem2(problem) {
+  const token = "token" in problem ? `"${problem.token}"` : "the size";
+  switch (problem.kind) {
+    case "negative":
+      return `${token} is negative; sizes are positive, e.g. 64m`;
+    case "fraction":
+      return `${token} has a fraction; ${problem.suggestion === void 0 ? "use a smaller unit" : `write ${problem.suggestion}`}`;
+    case "unknown-unit":
+      return `${token} has the unit "${problem.unit}"; use k, m, g or t (KiB, MiB, GiB, TiB)${problem.suggestion === void 0 ? "" : `, e.g. ${problem.suggestion}`}`;
+    case "too-large":
+      return `${token} is too large`;
+    default:
+      return `${token} is not a size; write a whole number with k, m, g or t, e.g. 64m`;
+  }
+}
+function unrelatedDigests(base, next, sameNames) {
+  const hint = sameNames.length > 0 ? `functions of the same name live in other files (${sameNames.slice(0, 2).join("; ")}): were they made in workspaces this machine cannot find? Give the runs' heap-digest.json inside their sweep folders` : "compare two builds of one workspace";
+  return `${base} and ${next} share no Starlark function, so they are not digests of the same code; ${hint}`;
+}
+function dumpChosen(role, path4, count3, source3) {
+  return `${role} ${path4} holds ${count3} dumps; using the first${source3 === void 0 ? "" : ` (${source3})`}
+`;
+}
+function diffText(report, top2) {
+  const lines = [sideLine("base:", report.base), sideLine("new: ", report.new), ""];
+  const changed = report.diff.functions.filter((change2) => change2.deltaBytes !== 0);
+  const unchanged = report.diff.functions.length - changed.length;
+  const shown = changed.slice(0, top2);
+  if (shown.length === 0) {
+    lines.push(`no Starlark function's bytes changed (${unchanged} function${unchanged === 1 ? "" : "s"} hold the same in both)`);
+  } else {
+    lines.push(`${"change".padStart(11)}  ${"base".padStart(10)}  ${"new".padStart(10)}  function`);
+    for (const change2 of shown) {
+      lines.push(`${changeColumns(change2)}  ${functionName(change2, void 0)}, ${growthText(change2)}`);
+      for (const part of change2.breakdown) if (part.deltaBytes !== 0) lines.push(`${changeColumns(part)}      ${partName(part)}`);
+    }
+    const rest = changed.length - shown.length;
+    const more = rest > 0 ? [`${rest} more changed less (--top ${changed.length} shows them)`] : [];
+    const same = unchanged > 0 ? [`${unchanged} unchanged`] : [];
+    if (more.length + same.length > 0) lines.push(`… functions: ${[...more, ...same].join("; ")}`);
+  }
+  if (report.gate !== void 0) lines.push("", ...gateLines(report.gate));
+  if (report.budget !== void 0) lines.push("", ...budgetLines(report.budget));
+  return `${lines.join("\n")}
+`;
+}
+function budgetText(side, budget) {
+  return `${[sideLine("digest:", side), "", ...budgetLines(budget)].join("\n")}
+`;
+}
+function diffJson(report, top2) {
+  const json2 = {
+    base: sideJson(report.base),
+    new: sideJson(report.new),
+    functions: report.diff.functions.slice(0, top2).map(functionJson),
+    ...report.gate === void 0 ? {} : { failOver: gateJson(report.gate) },
+    ...report.budget === void 0 ? {} : { budget: budgetJson(report.budget) }
+  };
+  return `${JSON.stringify(json2, null, 2)}
+`;
+}
+function budgetJson(budget) {
+  return { file: budget.path, lines: budget.check.lines.map(budgetLineJson), over: budget.check.over.map(budgetLineJson) };
+}
+function budgetOnlyJson(side, budget) {
+  return `${JSON.stringify({ digest: sideJson(side), budget: budgetJson(budget) }, null, 2)}
+`;
+}
+function sideLine(label, side) {
+  const { totals } = side;
+  const source3 = side.source === void 0 ? "" : ` (dump ${side.source})`;
+  return `${label} ${side.path}${source3}: reachable ${formatSize(totals.reachableBytes)}, Starlark functions hold ${formatSize(totals.starlarkBytes)} (${totals.functions} function${totals.functions === 1 ? "" : "s"})`;
+}
+function changeColumns(change2) {
+  return `${signedSize(change2.deltaBytes).padStart(11)}  ${formatSize(change2.baseBytes).padStart(10)}  ${formatSize(change2.newBytes).padStart(10)}`;
+}
+function signedSize(bytes) {
+  if (bytes === 0) return "0 B";
+  return `${bytes > 0 ? "+" : "-"}${formatSize(Math.abs(bytes))}`;
+}
+function growthText(change2) {
+  if (change2.baseBytes === 0) return "new";
+  if (change2.newBytes === 0) return "gone";
+  const percent2 = change2.deltaBytes / change2.baseBytes * 100;
+  return `${percent2 > 0 ? "+" : ""}${percent2.toFixed(1)}%`;
+}
+function partName(part) {
+  switch (part.kind) {
+    case "provider":
+      return `${part.provider} (provider)`;
+    case "locals":
+      return "local variables of its calls in flight";
+    case "actions":
+      return "actions";
+    case "analysis":
+      return "other analysis data of its targets";
+    case "shared":
+      return "objects its holders share";
+  }
+}
+function gateLines(outcome) {
+  const { gate, trips } = outcome;
+  const what = gate.kind === "percent" ? `by more than ${gate.text} of its BASE bytes (and at least ${formatSize(NOISE_FLOOR_BYTES)})` : `by more than ${formatSize(gate.bytes)}`;
+  if (trips.length === 0) return [`fail-over ${gate.text}: no function grew ${what}`];
+  return [
+    `FAIL fail-over ${gate.text}: ${trips.length} function${trips.length === 1 ? "" : "s"} grew ${what}:`,
+    ...trips.map((trip) => `  ${functionName(trip.change, void 0)}: ${signedSize(trip.change.deltaBytes)} (${growthText(trip.change)}), ${formatSize(trip.change.baseBytes)} → ${formatSize(trip.change.newBytes)}`)
+  ];
+}
+function budgetLines(outcome) {
+  const { check } = outcome;
+  const head = check.over.length === 0 ? `budget ${outcome.path}: every limit holds` : `FAIL budget ${outcome.path}: ${check.over.length} limit${check.over.length === 1 ? "" : "s"} exceeded:`;
+  const over = new Set(check.over);
+  return [
+    head,
+    ...check.over.map((line5) => `  over    ${budgetSubject(line5)}: ${formatSize(line5.bytes)}, budget ${line5.max} (${signedSize(line5.bytes - line5.maxBytes)})`),
+    ...check.lines.filter((line5) => !over.has(line5)).map((line5) => `  within  ${budgetSubject(line5)}: ${formatSize(line5.bytes)}, budget ${line5.max}${line5.matched ? "" : " (nothing in the dump matches this entry: is the name right?)"}`)
+  ];
+}
+function budgetSubject(line5) {
+  switch (line5.kind) {
+    case "heap":
+      return "the reachable heap";
+    case "function":
+      return functionName({ function: line5.function, file: line5.file }, void 0);
+    case "provider":
+      return `provider ${line5.provider}`;
+  }
+}
+function sideJson(side) {
+  return { file: side.path, source: side.source ?? null, ...side.totals };
+}
+function functionJson(change2) {
+  return {
+    function: change2.function,
+    file: change2.file ?? null,
+    baseBytes: change2.baseBytes,
+    newBytes: change2.newBytes,
+    deltaBytes: change2.deltaBytes,
+    breakdown: change2.breakdown
+  };
+}
+function gateJson(outcome) {
+  const { gate } = outcome;
+  return {
+    gate: gate.text,
+    ...gate.kind === "percent" ? { percent: gate.percent, noiseFloorBytes: NOISE_FLOOR_BYTES } : { bytes: gate.bytes },
+    over: outcome.trips.map((trip) => ({
+      function: trip.change.function,
+      file: trip.change.file ?? null,
+      deltaBytes: trip.change.deltaBytes,
+      // JSON has no Infinity: a function new in NEW grew without bound.
+      growth: Number.isFinite(trip.growth) ? trip.growth : null
+    }))
+  };
+}
+function budgetLineJson(line5) {
+  return { ...line5, overBytes: Math.max(0, line5.bytes - line5.maxBytes) };
+}
+
+// src/core/heap/pprof-profile.ts
+var PPROF_SAMPLE_TYPES = [
+  { type: "retained", unit: "bytes" },
+  { type: "objects", unit: "count" },
+  { type: "shallow", unit: "bytes" }
+];
+var BUILTIN_FILE = "<builtin>";
+var MAPPING_ID = 1;
+function heapProfile(dumps) {
+  const strings = new StringTable();
+  const builder = new ProfileBuilder(strings);
+  const comments = [
+    "memory-adventure: retained bytes (and their objects, and the holders' shallow bytes) of a JVM heap dump of a Bazel server, charged to the Starlark function that owns them"
+  ];
+  for (const { digest, source: source3 } of dumps) {
+    const starlarkBytes = digest.suspects.reduce((sum3, suspect) => sum3 + suspect.retainedBytes, 0);
+    comments.push(
+      `${source3 ?? "heap dump"}: reachable ${digest.dump.reachableBytes} bytes; Starlark functions ${starlarkBytes} bytes (the samples); Bazel's own structures ${digest.bazel.retainedBytes} bytes (not in the samples)`
+    );
+    for (const suspect of digest.suspects) {
+      const ownerKind = digest.holders.find((holder) => sameFunction(holder.function, suspect) && holder.ownerKind !== void 0)?.ownerKind;
+      for (const evidence of suspect.evidence) {
+        if (evidence.kind === "on-stack" || evidence.bytes <= 0) continue;
+        const holder = holderOfEvidence(digest.holders, suspect, evidence);
+        const thread = "thread" in evidence ? digest.threads.find((candidate) => candidate.name === evidence.thread) : void 0;
+        const labels2 = [["holder", HOLDER_OF_EVIDENCE[evidence.kind]]];
+        if (evidence.kind === "providers") labels2.push(["provider", evidence.provider]);
+        if (ownerKind !== void 0 && evidence.kind !== "frame-locals" && evidence.kind !== "in-flight") labels2.push(["owner_kind", ownerKind]);
+        const after = [];
+        if ("thread" in evidence) after.push(["thread", evidence.thread]);
+        if (dumps.length > 1 && source3 !== void 0) after.push(["dump", source3]);
+        const stack2 = stackOf2(suspect, thread);
+        const targets = evidence.kind === "providers" ? evidence.targets : holder?.targets ?? 0;
+        for (const part of partsByTarget(evidence, holder, targets)) builder.sample(stack2, valuesOf(part), [...labels2, ...part.labels, ...after]);
+      }
+    }
+  }
+  const firstWritten = dumps.length === 0 ? NaN : Date.parse(dumps[0].digest.dump.writtenAt);
+  const sampleTypes = PPROF_SAMPLE_TYPES.map((type3) => new ValueType({ type: strings.dedup(type3.type), unit: strings.dedup(type3.unit) }));
+  const mapping = new Mapping({ id: MAPPING_ID, filename: strings.dedup("starlark"), hasFunctions: true, hasFilenames: true, hasLineNumbers: true });
+  const profile = new Profile({
+    sampleType: sampleTypes,
+    mapping: [mapping],
+    defaultSampleType: sampleTypes[0].type,
+    sample: builder.samples,
+    location: builder.locations,
+    function: builder.functions,
+    comment: comments.map((comment) => strings.dedup(comment)),
+    ...Number.isFinite(firstWritten) ? { timeNanos: BigInt(firstWritten) * 1000000n } : {},
+    stringTable: strings
+  });
+  return profile.encode();
+}
+function partsByTarget(evidence, holder, targets) {
+  const whole = { retainedBytes: evidence.bytes, ...countsOf(evidence) };
+  const kept = holder?.topTargets ?? [];
+  const keptBytes = kept.reduce((sum3, target2) => sum3 + target2.retainedBytes, 0);
+  if (holder?.topTargets === void 0 || keptBytes > whole.retainedBytes) {
+    const labels2 = (holder?.topLabels ?? []).map((label) => ["target", label]);
+    if (targets > 0) labels2.push(["targets", targets]);
+    return [{ ...whole, labels: labels2 }];
+  }
+  const parts = kept.map((target2) => ({ retainedBytes: target2.retainedBytes, ...countsOf(target2), labels: [["target", target2.label]] }));
+  const rest = {
+    retainedBytes: whole.retainedBytes - keptBytes,
+    ...whole.objects === void 0 ? {} : { objects: Math.max(0, whole.objects - kept.reduce((sum3, target2) => sum3 + (target2.objects ?? 0), 0)) },
+    ...whole.shallowBytes === void 0 ? {} : { shallowBytes: Math.max(0, whole.shallowBytes - kept.reduce((sum3, target2) => sum3 + (target2.shallowBytes ?? 0), 0)) },
+    labels: targets > kept.length ? [["targets", targets - kept.length]] : []
+  };
+  if (rest.retainedBytes > 0 || (rest.objects ?? 0) > 0) parts.push(rest);
+  return parts;
+}
+function countsOf(counts) {
+  return { ...counts.objects === void 0 ? {} : { objects: counts.objects }, ...counts.shallowBytes === void 0 ? {} : { shallowBytes: counts.shallowBytes } };
+}
+function valuesOf(part) {
+  return [part.retainedBytes, part.objects ?? 0, part.shallowBytes ?? 0];
+}
+function stackOf2(fn, thread) {
+  const index5 = thread?.frames.findIndex((frame2) => !frame2.builtin && sameFunction(frame2, fn)) ?? -1;
+  if (thread === void 0 || index5 < 0) return [{ function: fn.function, file: fn.file, line: void 0 }];
+  return thread.frames.slice(index5).map((frame2) => ({ function: frame2.function, file: frame2.builtin ? BUILTIN_FILE : frame2.file, line: frame2.line }));
+}
+function sameFunction(a4, b10) {
+  return a4 !== void 0 && a4.function === b10.function && a4.file === b10.file;
+}
+var ProfileBuilder = class {
+  constructor(strings) {
+    this.strings = strings;
+  }
+  strings;
+  functions = [];
+  locations = [];
+  samples = [];
+  functionIds = /* @__PURE__ */ new Map();
+  locationIds = /* @__PURE__ */ new Map();
+  sample(stack2, values3, labels2) {
+    this.samples.push(
+      new Sample({
+        locationId: stack2.map((frame2) => this.location(frame2)),
+        value: [...values3],
+        label: labels2.map(
+          ([key2, value4]) => typeof value4 === "number" ? new Label({ key: this.strings.dedup(key2), num: value4, numUnit: this.strings.dedup("count") }) : new Label({ key: this.strings.dedup(key2), str: this.strings.dedup(value4) })
+        )
+      })
+    );
+  }
+  location(frame2) {
+    const functionId = this.function(frame2);
+    const key2 = `${functionId}:${frame2.line ?? 0}`;
+    let id2 = this.locationIds.get(key2);
+    if (id2 === void 0) {
+      id2 = this.locations.length + 1;
+      this.locations.push(new Location({ id: id2, mappingId: MAPPING_ID, line: [new Line({ functionId, line: frame2.line ?? 0 })] }));
+      this.locationIds.set(key2, id2);
+    }
+    return id2;
+  }
+  function(fn) {
+    const key2 = `${fn.function}\0${fn.file ?? ""}`;
+    let id2 = this.functionIds.get(key2);
+    if (id2 === void 0) {
+      id2 = this.functions.length + 1;
+      const name = this.strings.dedup(fn.function);
+      this.functions.push(new Function2({ id: id2, name, systemName: name, filename: this.strings.dedup(fn.file ?? "") }));
+      this.functionIds.set(key2, id2);
+    }
+    return id2;
+  }
+};
+
+// src/io/pprof-file.ts
+import { promisify as promisify2 } from "node:util";
+import { gzip } from "node:zlib";
+var gzipAsync = promisify2(gzip);
+async function writePprofFile(path4, profile) {
+  await writeOutputFile(path4, await gzipAsync(profile));
+}
+
+// src/render/pprof.ts
+var PPROF_OPTION_HELP = "also write the dump's heap as a gzipped pprof profile (retained bytes by Starlark function) to FILE, for go tool pprof";
+function pprofWritten(path4, dumps) {
+  const what = dumps === 1 ? "heap dump" : `${dumps} heap dumps (labelled by dump)`;
+  return `wrote the pprof profile of the ${what} to ${path4} (go tool pprof -top ${path4})
+`;
+}
+
+// src/flows/heap-profile.ts
+async function writeHeapProfile(out, dumps, workspace) {
+  await checkOutputPath(out);
+  await writePprofFile(out, heapProfile(dumps.map(({ source: source3, digest }) => ({ source: source3, digest: withRelativeFiles(digest, workspace) }))));
+  process.stderr.write(pprofWritten(out, dumps.length));
+}
+
+// src/flows/diff.ts
+async function diffHeapDigests(request2) {
+  if (request2.next === void 0 && request2.gate !== void 0) throw new UsageError(failOverNeedsTwo());
+  if (request2.next === void 0 && request2.budget === void 0 && request2.pprof === void 0) throw new UsageError(nothingToDo());
+  if (request2.pprof !== void 0) await checkOutputPath(request2.pprof);
+  const budget = request2.budget === void 0 ? void 0 : await readBudget(request2.budget);
+  const base = await readDigest(request2.next === void 0 ? "FILE" : "BASE", request2.base);
+  const next = request2.next === void 0 ? void 0 : await readDigest("NEW", request2.next);
+  const checked = next ?? base;
+  const budgetOutcome2 = budget === void 0 ? void 0 : { path: request2.budget, check: checkBudget(checked.digest, budget) };
+  let text5;
+  let findings;
+  if (next === void 0) {
+    text5 = budgetOutcome2 === void 0 ? "" : request2.json ? budgetOnlyJson(base, budgetOutcome2) : budgetText(base, budgetOutcome2);
+    findings = (budgetOutcome2?.check.over.length ?? 0) > 0;
+  } else {
+    const diff = diffDigests(base.digest, next.digest);
+    if (diff.commonFunctions === 0 && diff.base.functions > 0 && diff.new.functions > 0) {
+      throw new InputError(unrelatedDigests(base.path, next.path, sameNamesInOtherFiles(base.digest, next.digest)));
+    }
+    const gate = request2.gate === void 0 ? void 0 : { gate: request2.gate, trips: overGate(diff, request2.gate) };
+    const report = { base, new: next, diff, gate, budget: budgetOutcome2 };
+    text5 = request2.json ? diffJson(report, request2.top) : diffText(report, request2.top ?? DEFAULT_DIFF_TOP);
+    findings = (gate?.trips.length ?? 0) > 0 || (budgetOutcome2?.check.over.length ?? 0) > 0;
+  }
+  if (request2.pprof !== void 0) await writeHeapProfile(request2.pprof, [{ source: checked.source, digest: checked.digest }], void 0);
+  process.stdout.write(text5);
+  return findings ? ExitCode.findings : ExitCode.ok;
+}
+async function readDigest(role, path4) {
+  const document2 = await readDigestDocument(path4);
+  const dump = document2.dumps[0];
+  if (document2.dumps.length > 1) process.stderr.write(dumpChosen(role, path4, document2.dumps.length, dump.source));
+  const digest = withRelativeFiles(dump.digest, await digestWorkspace(path4, dump));
+  return { path: path4, source: dump.source, digest, totals: digestTotals(digest) };
+}
+async function readBudget(path4) {
+  const value4 = await readJsonFile(path4, "a heap budget (JSON)");
+  try {
+    return parseBudget(value4);
+  } catch (error3) {
+    if (error3 instanceof BudgetSyntaxError) throw new InputError(budgetProblem(path4, error3.problem, error3.where));
+    throw error3;
+  }
+}
+function sameNamesInOtherFiles(base, next) {
+  return base.suspects.flatMap((old) => {
+    const other = next.suspects.find((suspect) => suspect.function === old.function);
+    return other === void 0 ? [] : [`${old.function}: ${old.file ?? "?"} in BASE, ${other.file ?? "?"} in NEW`];
+  });
+}
+
+// src/commands/diff.ts
+function diffCommand() {
+  return new Command("diff").description(DIFF_DESCRIPTION).summary(DIFF_SUMMARY).argument("<BASE>", "heap --json output, a snapshot, or a run's heap-digest.json").argument("[NEW]", "the same, of the build to compare with BASE").option("--json", DIFF_OPTION_HELP.json).option("--top <n>", DIFF_OPTION_HELP.top).option("--fail-over <growth>", DIFF_OPTION_HELP.failOver).option("--budget <file>", DIFF_OPTION_HELP.budget).option("--pprof <file>", PPROF_OPTION_HELP).addHelpText("after", DIFF_HELP_FOOTER).action(async (base, next, options) => {
+    const code = await diffHeapDigests({
+      base: resolveUserPath(base),
+      next: next === void 0 ? void 0 : resolveUserPath(next),
+      json: options.json === true,
+      top: options.top === void 0 ? void 0 : top(options.top),
+      gate: options.failOver === void 0 ? void 0 : parseGate(options.failOver),
+      budget: options.budget === void 0 ? void 0 : resolveUserPath(options.budget),
+      pprof: options.pprof === void 0 ? void 0 : resolveUserPath(options.pprof)
+    });
+    if (code !== ExitCode.ok) throw new ExitWith(code);
+  });
+}
+function top(text5) {
+  const value4 = parseTop(text5);
+  if (value4 === void 0) throw new UsageError(topProblem(text5));
+  return value4;
+}
+function parseGate(text5) {
+  try {
+    return parseGrowthGate(text5);
+  } catch (error3) {
+    if (error3 instanceof GateSyntaxError) throw new UsageError(gateProblem(text5, error3.problem));
+    throw error3;
+  }
+}
+
+// src/core/heap/owner-tree.ts
+var DEFAULT_OWNER_TREE_OPTIONS = { maxFunctions: 12, minShare: 2e-3 };
+function ownerTree(digest, options = DEFAULT_OWNER_TREE_OPTIONS) {
+  const reachableBytes = digest.dump.reachableBytes;
+  const share = (bytes) => reachableBytes > 0 ? bytes / reachableBytes : 0;
+  const suspects = digest.suspects.filter((suspect) => suspect.retainedBytes > 0);
+  const suspectBytes = suspects.reduce((sum3, suspect) => sum3 + suspect.retainedBytes, 0);
+  const bazelBytes = digest.bazel.retainedBytes;
+  const unknownFunctionBytes = Math.max(0, reachableBytes - bazelBytes - suspectBytes);
+  const starlarkBytes = suspectBytes + unknownFunctionBytes;
+  const visible = (bytes) => bytes >= options.minShare * starlarkBytes;
+  const culprit = digest.verdict.kind === "culprit" ? digest.verdict.suspect : void 0;
+  const roots = [];
+  let otherCount = 0;
+  let otherBytes = 0;
+  suspects.forEach((suspect, index5) => {
+    if (index5 >= options.maxFunctions || !visible(suspect.retainedBytes)) {
+      otherCount++;
+      otherBytes += suspect.retainedBytes;
+      return;
+    }
+    const fn = { function: suspect.function, file: suspect.file };
+    const evidence = suspect.evidence.filter((entry2) => entry2.kind !== "on-stack" && entry2.bytes > 0);
+    const counted = evidence.reduce((sum3, entry2) => sum3 + (entry2.objects ?? 0), 0);
+    const item = {
+      kind: "function",
+      function: fn,
+      culprit: culprit !== void 0 && culprit.function === fn.function && culprit.file === fn.file,
+      bytes: suspect.retainedBytes,
+      share: share(suspect.retainedBytes),
+      objects: evidence.every((entry2) => entry2.objects !== void 0) ? counted : void 0
+    };
+    roots.push({ value: suspect.retainedBytes, item, children: holderNodes(digest, fn, evidence, share) });
+  });
+  if (otherBytes > 0) roots.push({ value: otherBytes, item: { kind: "other-functions", count: otherCount, bytes: otherBytes, share: share(otherBytes) }, children: [] });
+  if (unknownFunctionBytes > 0) {
+    roots.push({ value: unknownFunctionBytes, item: { kind: "unknown-function", bytes: unknownFunctionBytes, share: share(unknownFunctionBytes) }, children: [] });
+  }
+  roots.sort((a4, b10) => b10.value - a4.value);
+  return { roots, reachableBytes, starlarkBytes, bazelBytes, unknownFunctionBytes };
+}
+function holderNodes(digest, fn, evidence, share) {
+  return evidence.map((entry2) => {
+    const group2 = holderOfEvidence(digest.holders, fn, entry2);
+    const item = {
+      kind: "holder",
+      holder: HOLDER_OF_EVIDENCE[entry2.kind],
+      function: fn,
+      bytes: entry2.bytes,
+      share: share(entry2.bytes),
+      objects: entry2.objects,
+      ...entry2.kind === "providers" ? { provider: entry2.provider, targets: entry2.targets } : {},
+      ...entry2.kind === "actions" ? { actions: entry2.count } : {},
+      ..."thread" in entry2 ? { thread: entry2.thread } : {}
+    };
+    const kept = group2?.topTargets ?? [];
+    const keptBytes = kept.reduce((sum3, target2) => sum3 + target2.retainedBytes, 0);
+    if (kept.length === 0 || keptBytes > entry2.bytes) return { value: entry2.bytes, item, children: [] };
+    const children3 = kept.filter((target2) => target2.retainedBytes > 0).map((target2) => ({ value: target2.retainedBytes, item: { kind: "target", label: target2.label, bytes: target2.retainedBytes, share: share(target2.retainedBytes), objects: target2.objects }, children: [] }));
+    const restBytes = entry2.bytes - keptBytes;
+    const restCount = Math.max(0, (group2?.targets ?? kept.length) - kept.length);
+    if (restBytes > 0) children3.push({ value: restBytes, item: { kind: "other-targets", count: restCount, bytes: restBytes, share: share(restBytes) }, children: [] });
+    return { value: entry2.bytes, item, children: children3 };
+  }).sort((a4, b10) => b10.value - a4.value);
+}
+
+// src/core/plot/treemap.ts
+function squarify(values3, bounds3) {
+  const rects = values3.map(() => ({ x: bounds3.x, y: bounds3.y, width: 0, height: 0 }));
+  const order = values3.map((value4, index5) => ({ value: value4, index: index5 })).filter((entry2) => entry2.value > 0 && Number.isFinite(entry2.value)).sort((a4, b10) => b10.value - a4.value || a4.index - b10.index);
+  const total = order.reduce((sum3, entry2) => sum3 + entry2.value, 0);
+  if (total <= 0 || bounds3.width <= 0 || bounds3.height <= 0) return rects;
+  const scale6 = bounds3.width * bounds3.height / total;
+  let { x: x4, y: y4, width: width2, height: height2 } = bounds3;
+  let next = 0;
+  while (next < order.length) {
+    const side = Math.min(width2, height2);
+    const row = [order[next].value * scale6];
+    let rowArea = row[0];
+    let worst = worstRatio(row, rowArea, side);
+    let end = next + 1;
+    for (; end < order.length; end++) {
+      const area6 = order[end].value * scale6;
+      const candidate = worstRatio([...row, area6], rowArea + area6, side);
+      if (candidate > worst) break;
+      row.push(area6);
+      rowArea += area6;
+      worst = candidate;
+    }
+    const last = end === order.length;
+    if (width2 >= height2) {
+      const thickness = last ? width2 : Math.min(width2, rowArea / height2);
+      let top2 = y4;
+      row.forEach((area6, k2) => {
+        const cellHeight = k2 === row.length - 1 ? y4 + height2 - top2 : area6 / thickness;
+        rects[order[next + k2].index] = { x: x4, y: top2, width: thickness, height: Math.max(0, cellHeight) };
+        top2 += cellHeight;
+      });
+      x4 += thickness;
+      width2 -= thickness;
+    } else {
+      const thickness = last ? height2 : Math.min(height2, rowArea / width2);
+      let left = x4;
+      row.forEach((area6, k2) => {
+        const cellWidth = k2 === row.length - 1 ? x4 + width2 - left : area6 / thickness;
+        rects[order[next + k2].index] = { x: left, y: y4, width: Math.max(0, cellWidth), height: thickness };
+        left += cellWidth;
+      });
+      y4 += thickness;
+      height2 -= thickness;
+    }
+    next = end;
+  }
+  return rects;
+}
+function worstRatio(areas, total, side) {
+  const largest = Math.max(...areas);
+  const smallest = Math.min(...areas);
+  const sideSquared = side * side;
+  const totalSquared = total * total;
+  return Math.max(sideSquared * largest / totalSquared, totalSquared / (sideSquared * smallest));
+}
+function layoutTreemap(nodes, bounds3, inner) {
+  const cells = [];
+  const place2 = (level, area6, depth, parent) => {
+    const rects = squarify(
+      level.map((node) => node.value),
+      area6
+    );
+    level.forEach((node, index5) => {
+      const rect3 = rects[index5];
+      if (rect3.width <= 0 || rect3.height <= 0) return;
+      const childArea = node.children.length === 0 ? void 0 : inner({ item: node.item, depth, rect: rect3 });
+      const showsChildren = childArea !== void 0 && childArea.width > 0 && childArea.height > 0;
+      cells.push({ item: node.item, depth, rect: rect3, parent, showsChildren });
+      if (showsChildren) place2(node.children, childArea, depth + 1, cells.length - 1);
+    });
+  };
+  place2(nodes, bounds3, 0, -1);
+  return cells;
+}
+
+// src/render/plot.ts
+var MEASURE_TITLES = {
+  duration: "Build duration (s)",
+  gc: "Garbage collections"
+};
+var OK = "no crash";
+var CRASH = "a run crashed";
+var CRASH_COLOR = "#d62728";
+var BYTES_PER_MIB = 1024 * 1024;
+var PLOT_TITLE = "Build duration and garbage collections against the heap limit";
+function plotSpec(data3, options) {
+  const points2 = data3.points.map((point5) => ({
+    series: point5.series,
+    measure: point5.measure,
+    limit: point5.limit,
+    limitMiB: point5.limitBytes / BYTES_PER_MIB,
+    mean: point5.mean,
+    lower: point5.mean - point5.std,
+    upper: point5.mean + point5.std,
+    outcome: point5.crashes > 0 ? CRASH : OK
+  }));
+  const crashes = data3.limits.filter((limit) => limit.crashes > 0).map((limit) => ({ series: limit.series, limit: limit.limit, limitMiB: limit.limitBytes / BYTES_PER_MIB }));
+  const seriesNames = [...new Set(data3.limits.map((limit) => limit.series))];
+  const x4 = { field: "limitMiB", type: "quantitative", title: "Heap limit (MiB, -Xmx)", scale: { zero: false } };
+  const color5 = {
+    field: "series",
+    type: "nominal",
+    title: "Series",
+    scale: { domain: seriesNames },
+    legend: seriesNames.length > 1 ? {} : null
+  };
+  const panel = (measure3) => ({
+    width: 640,
+    height: 200,
+    title: { text: MEASURE_TITLES[measure3], anchor: "start", fontSize: 12 },
+    layer: [
+      {
+        data: { name: "crashes" },
+        mark: { type: "rule", color: CRASH_COLOR, strokeDash: [4, 4], opacity: 0.6 },
+        encoding: { x: x4 }
+      },
+      {
+        data: { name: "points" },
+        transform: [{ filter: { field: "measure", equal: measure3 } }],
+        layer: [
+          {
+            mark: { type: "rule", opacity: 0.6 },
+            encoding: { x: x4, y: { field: "lower", type: "quantitative", title: null }, y2: { field: "upper" }, color: color5 }
+          },
+          { mark: { type: "line", opacity: 0.7 }, encoding: { x: x4, y: { field: "mean", type: "quantitative" }, color: color5 } },
+          {
+            mark: { type: "point", filled: true, opacity: 1, size: 70 },
+            encoding: {
+              x: x4,
+              y: { field: "mean", type: "quantitative" },
+              color: color5,
+              shape: { field: "outcome", type: "nominal", title: "Outcome", scale: { domain: [OK, CRASH], range: ["circle", "cross"] } }
+            }
+          }
+        ]
+      }
+    ]
+  });
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: {
+      text: PLOT_TITLE,
+      subtitle: [
+        options.excludeCrashes ? "mean ± standard deviation over the runs of each limit that did not crash (warm-ups left out)" : "mean ± standard deviation over the runs of each limit (warm-ups left out)",
+        "dashed red line: at least one run at that limit crashed"
+      ],
+      anchor: "start"
+    },
+    datasets: { points: points2, crashes },
+    vconcat: [panel("duration"), panel("gc")],
+    config: { font: "DejaVu Sans, Verdana, sans-serif", view: { stroke: "#ddd" } }
+  };
+}
+function plotHtml(svg) {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(PLOT_TITLE)}</title>
+</head>
+<body style="font-family: sans-serif; margin: 1.5rem">
+${svg}
+</body>
+</html>
+`;
+}
+function escapeHtml(text5) {
+  return text5.replace(/[&<>"']/g, (c4) => `&#${c4.charCodeAt(0)};`);
+}
+var PLOT_DESCRIPTION = "Plot build duration and GC count against the heap limit for one or two series of runs.";
+var PLOT_HELP_FOOTER = `
+Each SERIES is a sweep folder (or run folder) or a CSV file written by \`stats\` (any --format but json;
+the original stats.sh lines work too). Warm-up runs are left out; each point is the mean over the runs
+of a limit with a bar of ± one standard deviation, a cross where at least one of them crashed.
+The output format follows the --out file's extension: .svg, .png or .html (a self-contained page).
+
+Examples:
+  bazel run //analysis:plot -- measurements/sweep --out plot.svg
+  bazel run //analysis:plot -- measurements/regular measurements/skymeld --label regular --label skymeld --out plot.png`;
+function plotWritten(path4) {
+  return `wrote ${path4}
+`;
+}
+function tooManySeries(count3) {
+  return `plot takes one or two SERIES, got ${count3}; plot the others separately`;
+}
+function labelCountMismatch(labels2, series) {
+  return `give one --label per SERIES (${series}), got ${labels2}; or none to name each series after its path`;
+}
+function badPlotExtension(path4) {
+  return `cannot tell the format of --out ${path4}; end it with .svg, .png or .html`;
+}
+function nothingToPlot() {
+  return "nothing to plot: every run is a warm-up";
+}
+function noFontForPng(folders) {
+  return `a PNG needs a TrueType font and none was found under ${folders.join(", ")}; install one (Debian: fonts-dejavu-core) or write .svg or .html`;
+}
+
+// src/render/treemap.ts
+var HEAP_HTML_OPTION_HELP = "also write a picture of who holds the heap (a treemap: function → provider, locals, actions → target) as one self-contained HTML page to FILE";
+function heapHtmlWritten(path4, dumps) {
+  return `wrote the picture of ${dumps === 1 ? "the heap dump" : `${dumps} heap dumps`} to ${path4}
+`;
+}
+var WIDTH = 960;
+var BAR_TOP = 20;
+var BAR_HEIGHT = 24;
+var MAP_TOP = 76;
+var MAP_HEIGHT = 470;
+var HEIGHT = MAP_TOP + MAP_HEIGHT + 2;
+var FONT = "DejaVu Sans, Verdana, sans-serif";
+var INK = "#1b1b1b";
+var MUTED_INK = "#555";
+var GREY = "hsl(0, 0%, 58%)";
+var BAZEL_GREY = "hsl(0, 0%, 86%)";
+var REGULAR_WIDTHS = [
+  0.318,
+  0.401,
+  0.46,
+  0.838,
+  0.636,
+  0.95,
+  0.78,
+  0.275,
+  0.39,
+  0.39,
+  0.5,
+  0.838,
+  0.318,
+  0.361,
+  0.318,
+  0.337,
+  0.636,
+  0.636,
+  0.636,
+  0.636,
+  0.636,
+  0.636,
+  0.636,
+  0.636,
+  0.636,
+  0.636,
+  0.337,
+  0.337,
+  0.838,
+  0.838,
+  0.838,
+  0.531,
+  1,
+  0.684,
+  0.686,
+  0.698,
+  0.77,
+  0.632,
+  0.575,
+  0.775,
+  0.752,
+  0.295,
+  0.295,
+  0.656,
+  0.557,
+  0.863,
+  0.748,
+  0.787,
+  0.603,
+  0.787,
+  0.695,
+  0.635,
+  0.611,
+  0.732,
+  0.684,
+  0.989,
+  0.685,
+  0.611,
+  0.685,
+  0.39,
+  0.337,
+  0.39,
+  0.838,
+  0.5,
+  0.5,
+  0.613,
+  0.635,
+  0.55,
+  0.635,
+  0.615,
+  0.352,
+  0.635,
+  0.634,
+  0.278,
+  0.278,
+  0.579,
+  0.278,
+  0.974,
+  0.634,
+  0.612,
+  0.635,
+  0.635,
+  0.411,
+  0.521,
+  0.392,
+  0.634,
+  0.592,
+  0.818,
+  0.592,
+  0.592,
+  0.525,
+  0.636,
+  0.337,
+  0.636,
+  0.838
+];
+var BOLD_WIDTHS = [
+  0.348,
+  0.456,
+  0.521,
+  0.838,
+  0.696,
+  1.002,
+  0.872,
+  0.306,
+  0.457,
+  0.457,
+  0.523,
+  0.838,
+  0.38,
+  0.415,
+  0.38,
+  0.365,
+  0.696,
+  0.696,
+  0.696,
+  0.696,
+  0.696,
+  0.696,
+  0.696,
+  0.696,
+  0.696,
+  0.696,
+  0.4,
+  0.4,
+  0.838,
+  0.838,
+  0.838,
+  0.58,
+  1,
+  0.774,
+  0.762,
+  0.734,
+  0.83,
+  0.683,
+  0.683,
+  0.821,
+  0.837,
+  0.372,
+  0.372,
+  0.775,
+  0.637,
+  0.995,
+  0.837,
+  0.85,
+  0.733,
+  0.85,
+  0.77,
+  0.72,
+  0.682,
+  0.812,
+  0.774,
+  1.103,
+  0.771,
+  0.724,
+  0.725,
+  0.457,
+  0.365,
+  0.457,
+  0.838,
+  0.5,
+  0.5,
+  0.675,
+  0.716,
+  0.593,
+  0.716,
+  0.678,
+  0.435,
+  0.716,
+  0.712,
+  0.343,
+  0.343,
+  0.665,
+  0.343,
+  1.042,
+  0.712,
+  0.687,
+  0.716,
+  0.716,
+  0.493,
+  0.595,
+  0.478,
+  0.712,
+  0.652,
+  0.924,
+  0.645,
+  0.652,
+  0.582,
+  0.712,
+  0.365,
+  0.712,
+  0.838
+];
+var WIDTH_MARGIN = 1.05;
+function textWidth(text5, size2, bold = false) {
+  const widths = bold ? BOLD_WIDTHS : REGULAR_WIDTHS;
+  let em = 0;
+  for (const char of text5) {
+    const code = char.codePointAt(0);
+    em += code >= 32 && code <= 126 ? widths[code - 32] : 1;
+  }
+  return em * size2 * WIDTH_MARGIN;
+}
+var MIN_CUT_CHARACTERS = 6;
+function fitText(candidates, width2, size2, bold, cut) {
+  for (const text5 of candidates) if (textWidth(text5, size2, bold) <= width2) return text5;
+  const last = [...candidates[candidates.length - 1] ?? ""];
+  if (!cut) return void 0;
+  for (let length2 = last.length - 1; length2 >= Math.min(MIN_CUT_CHARACTERS, last.length - 1); length2--) {
+    const text5 = `${last.slice(0, length2).join("").trimEnd()}…`;
+    if (textWidth(text5, size2, bold) <= width2) return text5;
+  }
+  return void 0;
+}
+var CULPRIT = { function: "hsl(4, 68%, 42%)", holder: "hsl(4, 70%, 72%)", target: "hsl(4, 75%, 87%)", rest: "hsl(4, 35%, 91%)", functionInk: "#fff" };
+var HUES = [210, 150, 40, 270, 190, 320, 95, 235, 60, 170, 290, 120];
+var OTHERS = { function: GREY, holder: "hsl(0, 0%, 74%)", target: "hsl(0, 0%, 86%)", rest: "hsl(0, 0%, 92%)", functionInk: "#fff" };
+function hued(hue2) {
+  return { function: `hsl(${hue2}, 30%, 44%)`, holder: `hsl(${hue2}, 32%, 73%)`, target: `hsl(${hue2}, 35%, 87%)`, rest: `hsl(${hue2}, 18%, 92%)`, functionInk: "#fff" };
+}
+function paletteOf(item, index5) {
+  if (item.kind === "function") return item.culprit ? CULPRIT : hued(HUES[index5 % HUES.length]);
+  return OTHERS;
+}
+function heapPictureSvg(digest, workspace) {
+  const tree2 = ownerTree(digest);
+  const palettes = tree2.roots.map((root, index5) => paletteOf(root.item, index5));
+  const parts = [];
+  parts.push(...barParts(tree2, palettes, workspace));
+  const area6 = { x: 0, y: MAP_TOP, width: WIDTH, height: MAP_HEIGHT };
+  if (tree2.roots.length === 0) {
+    parts.push(`<rect x="0" y="${MAP_TOP}" width="${WIDTH}" height="${MAP_HEIGHT}" fill="#f6f6f6" stroke="#ddd"/>`);
+    parts.push(text2(WIDTH / 2, MAP_TOP + MAP_HEIGHT / 2, "No Starlark code held any of the heap in this dump.", { size: 14, fill: MUTED_INK, anchor: "middle" }));
+  } else {
+    const cells = layoutTreemap(tree2.roots, area6, innerArea);
+    const rootOf = [];
+    const rootIndex = new Map(tree2.roots.map((root, index5) => [root.item, index5]));
+    for (const cell2 of cells) rootOf.push(cell2.parent < 0 ? rootIndex.get(cell2.item) : rootOf[cell2.parent]);
+    cells.forEach((cell2, index5) => parts.push(cellParts(cell2, palettes[rootOf[index5]], workspace)));
+    const culprit = cells.find((cell2) => cell2.depth === 0 && cell2.item.kind === "function" && cell2.item.culprit);
+    if (culprit !== void 0) parts.push(`<rect x="${n(culprit.rect.x + 1)}" y="${n(culprit.rect.y + 1)}" width="${n(culprit.rect.width - 2)}" height="${n(culprit.rect.height - 2)}" fill="none" stroke="hsl(4, 80%, 25%)" stroke-width="2"/>`);
+  }
+  const label = `Who held the heap: ${percent(tree2.reachableBytes > 0 ? tree2.starlarkBytes / tree2.reachableBytes : 0)} by Starlark code, by function, holder and target`;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="heap-picture" role="img" aria-label="${escapeHtml(label)}" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" style="max-width: 100%; height: auto" font-family="${FONT}">`,
+    ...parts,
+    `</svg>`
+  ].join("\n");
+}
+function barParts(tree2, palettes, workspace) {
+  const parts = [];
+  const reachable = tree2.reachableBytes;
+  const starlarkShare = reachable > 0 ? tree2.starlarkBytes / reachable : 0;
+  parts.push(
+    text2(0, 13, `Reachable heap at the dump: ${formatSize(reachable)} — Starlark code held ${percent(starlarkShare)}, Bazel's own structures ${percent(reachable > 0 ? tree2.bazelBytes / reachable : 0)}`, {
+      size: 12.5,
+      fill: INK
+    })
+  );
+  let x4 = 0;
+  const segment = (bytes, fill2, ink, labels2, title2) => {
+    const width2 = reachable > 0 ? bytes / reachable * WIDTH : 0;
+    if (width2 <= 0) return;
+    const fitted = fitText(labels2, width2 - 8, 11, false, false);
+    parts.push(
+      `<g data-bar="segment"><title>${escapeHtml(title2)}</title><rect x="${n(x4)}" y="${BAR_TOP}" width="${n(width2)}" height="${BAR_HEIGHT}" fill="${fill2}" stroke="#fff" stroke-width="1"/>` + (fitted === void 0 ? "" : text2(x4 + 4, BAR_TOP + 16, fitted, { size: 11, fill: ink })) + `</g>`
+    );
+    x4 += width2;
+  };
+  tree2.roots.forEach((root, index5) => {
+    const { name, title: title2 } = describe(root.item, workspace);
+    segment(root.value, palettes[index5].function, palettes[index5].functionInk, [`${name} ${percent(root.item.share)}`, name, percent(root.item.share)], title2);
+  });
+  segment(Math.max(0, reachable - tree2.starlarkBytes), BAZEL_GREY, INK, [`Bazel's own structures ${percent(reachable > 0 ? (reachable - tree2.starlarkBytes) / reachable : 0)}`, "Bazel"], `Bazel's own structures (Skyframe, packages, classes): ${formatSize(tree2.bazelBytes)}, charged to no Starlark function`);
+  parts.push(
+    text2(0, MAP_TOP - 10, `Held by Starlark code, ${formatSize(tree2.starlarkBytes)}: by function, then what holds the bytes (local variables, providers, actions…), then by target`, {
+      size: 12.5,
+      fill: INK
+    })
+  );
+  return parts;
+}
+var HEADER = [
+  { twoLines: 40, oneLine: 23, pad: 3 },
+  { twoLines: 18, oneLine: 18, pad: 2 },
+  { twoLines: 0, oneLine: 0, pad: 0 }
+];
+var FONT_SIZE = [14, 11.5, 10.5];
+var SECOND_LINE_SIZE = 11;
+function innerArea(cell2) {
+  const header = HEADER[cell2.depth];
+  if (header === void 0 || header.oneLine === 0) return void 0;
+  const { rect: rect3 } = cell2;
+  const top2 = rect3.height >= 90 ? header.twoLines : header.oneLine;
+  const inner = { x: rect3.x + header.pad, y: rect3.y + top2, width: rect3.width - 2 * header.pad, height: rect3.height - top2 - header.pad };
+  return inner.width >= 24 && inner.height >= 14 ? inner : void 0;
+}
+function cellParts(cell2, palette, workspace) {
+  const { rect: rect3, item, depth } = cell2;
+  const fill2 = depth === 0 ? palette.function : item.kind === "other-targets" || item.kind === "other-functions" || item.kind === "unknown-function" ? palette.rest : depth === 1 ? palette.holder : palette.target;
+  const ink = depth === 0 && item.kind === "function" ? palette.functionInk : INK;
+  const { name, title: title2, detail: details, shorter = [] } = describe(item, workspace);
+  const size2 = FONT_SIZE[Math.min(depth, 2)];
+  const bold = depth === 0;
+  const room = rect3.width - 10;
+  const labels2 = [];
+  const firstLine = depth === 0 ? [`${name}  ${percent(item.share)} of the heap · ${formatSize(item.bytes)}`, `${name}  ${percent(item.share)} · ${formatSize(item.bytes)}`, `${name}  ${percent(item.share)}`, name] : [`${name} · ${formatSize(item.bytes)} · ${percent(item.share)}`, `${name} · ${formatSize(item.bytes)}`, name, ...shorter];
+  const lineHeight2 = size2 * 1.17;
+  if (rect3.height >= lineHeight2 + 4) {
+    const fitted = fitText(firstLine, room, size2, bold, true);
+    if (fitted !== void 0) labels2.push(text2(rect3.x + 5, rect3.y + 3 + size2 * 0.93, fitted, { size: size2, fill: ink, bold, cls: "label" }));
+  }
+  const sized = labels2.length > 0 && labels2[0].includes(escapeHtml(formatSize(item.bytes)));
+  const detail = depth === 0 || sized ? details : [...details.map((line5) => `${formatSize(item.bytes)} · ${line5}`), formatSize(item.bytes), ...details];
+  const secondTop = rect3.y + 3 + lineHeight2 + 2;
+  const secondSize = depth === 0 ? SECOND_LINE_SIZE : size2 - 0.5;
+  const secondRoom = depth === 0 ? cell2.showsChildren ? rect3.y + (rect3.height >= 90 ? HEADER[0].twoLines : HEADER[0].oneLine) : rect3.y + rect3.height : rect3.y + rect3.height;
+  if (detail.length > 0 && secondTop + secondSize * 1.17 + 1 <= secondRoom && (depth === 0 || !cell2.showsChildren)) {
+    const fitted = fitText(detail, room, secondSize, false, depth === 0);
+    if (fitted !== void 0) labels2.push(text2(rect3.x + 5, secondTop + secondSize * 0.93, fitted, { size: secondSize, fill: depth === 0 ? ink : MUTED_INK, cls: "detail" }));
+  }
+  const stroke2 = depth === 0 ? `stroke="#fff" stroke-width="2"` : `stroke="#fff" stroke-width="1"`;
+  const culprit = item.kind === "function" && item.culprit ? ` data-culprit="true"` : "";
+  return `<g data-depth="${depth}" data-kind="${item.kind === "holder" ? item.holder : item.kind}"${culprit}><title>${escapeHtml(title2)}</title><rect x="${n(rect3.x)}" y="${n(rect3.y)}" width="${n(rect3.width)}" height="${n(rect3.height)}" fill="${fill2}" ${stroke2}/>` + labels2.join("") + `</g>`;
+}
+function describe(item, workspace) {
+  const size2 = `${formatSize(item.bytes)}, ${percent(item.share)} of the reachable heap`;
+  const objects = "objects" in item && item.objects !== void 0 ? `, ${item.objects.toLocaleString("en-US")} objects` : "";
+  switch (item.kind) {
+    case "function": {
+      const file = workspaceRelative(item.function.file, workspace);
+      const where = file === void 0 ? "" : ` (${file})`;
+      const role = item.culprit ? "the culprit" : void 0;
+      const detail = [[role, file, objects === "" ? void 0 : objects.slice(2)], [role, file], [role ?? file]].map((words) => words.filter((word) => word !== void 0).join(" · ")).filter((line5) => line5 !== "");
+      return { name: item.function.function, detail, title: `${item.function.function}${where}${item.culprit ? ", the culprit" : ""}: ${size2}${objects}` };
+    }
+    case "other-functions":
+      return { name: `${item.count} other function${item.count === 1 ? "" : "s"}`, detail: [], title: `${item.count} other Starlark function${item.count === 1 ? "" : "s"}, each too small to draw: ${size2}` };
+    case "unknown-function":
+      return { name: "function not known", detail: [], title: `Starlark holders whose function the dump does not say (a native rule's targets, say): ${size2}` };
+    case "holder": {
+      const fn = item.function.function;
+      switch (item.holder) {
+        case "frame-locals":
+          return { name: "local variables", detail: item.thread === void 0 ? [] : [`on ${item.thread}`], title: `local variables of ${fn}'s calls in flight${item.thread === void 0 ? "" : ` on ${item.thread}`}: ${size2}${objects}` };
+        case "in-flight":
+          return { name: "work in progress", detail: item.thread === void 0 ? [] : [`a builtin's, on ${item.thread}`], title: `a builtin's work in progress in a call from ${fn}${item.thread === void 0 ? "" : ` on ${item.thread}`}: ${size2}${objects}` };
+        case "provider": {
+          const targets = item.targets === void 0 ? "" : ` on ${item.targets} target${item.targets === 1 ? "" : "s"}`;
+          return { name: item.provider ?? "provider", detail: targets === "" ? [] : [targets.trim()], title: `${item.provider ?? "providers"} returned by ${fn}${targets}: ${size2}${objects}` };
+        }
+        case "action": {
+          const count3 = item.actions === void 0 ? "actions" : `${item.actions} action${item.actions === 1 ? "" : "s"}`;
+          return { name: count3, detail: [], title: `${count3} registered by ${fn}: ${size2}${objects}` };
+        }
+        case "analysis":
+          return { name: "other analysis data", detail: [], title: `other analysis data of ${fn}'s targets: ${size2}${objects}` };
+        case "shared":
+          return { name: "shared by its holders", detail: [], title: `objects only ${fn}'s holders share: ${size2}${objects}` };
+      }
+      break;
+    }
+    case "target":
+      return { name: item.label, shorter: shorterLabels(item.label), detail: [], title: `${item.label}: ${size2}${objects}` };
+    case "other-targets":
+      return { name: item.count > 0 ? `${item.count} other target${item.count === 1 ? "" : "s"}` : "no target", detail: [], title: `${item.count > 0 ? `${item.count} other targets` : "held by no target"}: ${size2}` };
+  }
+  return { name: "?", detail: [], title: size2 };
+}
+function shorterLabels(label) {
+  const slash2 = label.lastIndexOf("/");
+  const colon = label.lastIndexOf(":");
+  const forms = [slash2 > 1 ? `…${label.slice(slash2 + 1)}` : void 0, colon > 0 ? label.slice(colon) : void 0];
+  return forms.filter((form2) => form2 !== void 0 && form2 !== label && form2.length > 1);
+}
+function text2(x4, y4, content2, style2) {
+  const attributes = [
+    `x="${n(x4)}"`,
+    `y="${n(y4)}"`,
+    `font-size="${style2.size}"`,
+    `fill="${style2.fill}"`,
+    ...style2.bold === true ? [`font-weight="bold"`] : [],
+    ...style2.anchor === "middle" ? [`text-anchor="middle"`] : [],
+    ...style2.cls === void 0 ? [] : [`class="${style2.cls}"`]
+  ];
+  return `<text ${attributes.join(" ")}>${escapeHtml(content2)}</text>`;
+}
+function n(value4) {
+  return String(Math.round(value4 * 10) / 10);
+}
+var PAGE_STYLE = `
+body { font-family: "DejaVu Sans", Verdana, sans-serif; margin: 1.5rem 2rem; color: #222; max-width: 1000px; }
+h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; word-break: break-all; }
+figure { margin: 0.5rem 0 1.5rem; }
+.verdict { font-size: 1rem; }
+.muted { color: #666; font-size: 0.85rem; }
+`;
+function heapPicturePage(dumps, workspace) {
+  const title2 = dumps.length === 1 ? `Who held the heap: ${dumps[0].source}` : `Who held the heap: ${dumps.length} heap dumps`;
+  const sections = dumps.map(
+    ({ source: source3, digest }) => `<section>
+<h2>${escapeHtml(source3)}</h2>
+<p class="verdict">${escapeHtml(verdictLine(digest.verdict, workspace).replace(/^verdict: /, "Verdict: "))}</p>
+<figure>
+${heapPictureSvg(digest, workspace)}
+</figure>
+</section>`
+  );
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>${escapeHtml(title2)}</title>
+<style>${PAGE_STYLE}</style>
+</head>
+<body>
+<h1>Who held the heap</h1>
+<p class="muted">${escapeHtml(PICTURE_NOTE)}</p>
+${sections.join("\n")}
+</body>
+</html>
+`;
+}
+var PICTURE_NOTE = "Each rectangle's area is the memory it retains (Eclipse MAT's retained size, from the heap dump). The bar is the whole reachable heap; below it, what Starlark code held: each function's rectangle holds what keeps its bytes alive (its local variables, the providers it returned, its actions…), and those the targets holding most. The culprit is red. Point at a rectangle for its numbers.";
+
+// src/flows/heap.ts
+async function digestHeaps(request2) {
+  if (request2.out !== void 0) await checkOutputPath(request2.out);
+  if (request2.pprof !== void 0) await checkOutputPath(request2.pprof);
+  if (request2.html !== void 0) await checkOutputPath(request2.html);
+  const digests = [];
+  for (const input of await findHeapInputs(request2.path)) digests.push(await digestOf(input, request2.top));
+  const workspace = await workspaceFor(request2.path);
+  const rendered = request2.json ? `${JSON.stringify({ schema: HEAP_JSON_SCHEMA, dumps: digests.map(({ source: source3, digest }) => ({ source: source3, ...digest })) }, null, 2)}
+` : digests.map(({ source: source3, digest }) => heapText(source3, digest, workspace, request2.top)).join("\n");
+  if (request2.out === void 0) {
+    process.stdout.write(rendered);
+  } else {
+    await writeOutputFile(request2.out, rendered);
+    process.stderr.write(heapWritten(request2.out, digests.length));
+  }
+  if (request2.pprof !== void 0) await writeHeapProfile(request2.pprof, digests, workspace);
+  if (request2.html !== void 0) {
+    await writeOutputFile(request2.html, heapPicturePage(digests, workspace));
+    process.stderr.write(heapHtmlWritten(request2.html, digests.length));
+  }
+}
+async function workspaceFor(path4) {
+  const fromSweep = await sweepWorkspace(path4);
+  if (fromSweep !== void 0) return fromSweep;
+  try {
+    return defaultWorkspace();
+  } catch {
+    return void 0;
+  }
+}
+
+// src/commands/heap.ts
+function heapCommand() {
+  return new Command("heap").description(HEAP_DESCRIPTION).summary(HEAP_SUMMARY).argument("<PATH>", "a heap dump, a run or sweep folder, or a Bazel output base").option("--json", HEAP_OPTION_HELP.json).option("--top <n>", HEAP_OPTION_HELP.top, String(DEFAULT_DIGEST_TOP)).option("--out <file>", HEAP_OPTION_HELP.out).option("--pprof <file>", PPROF_OPTION_HELP).option("--html <file>", HEAP_HTML_OPTION_HELP).addHelpText("after", HEAP_HELP_FOOTER).action(async (pathArgument, options) => {
+    const top2 = parseTop(options.top);
+    if (top2 === void 0) throw new UsageError(topProblem(options.top));
+    await digestHeaps({
+      path: resolveUserPath(pathArgument),
+      top: top2,
+      json: options.json === true,
+      out: options.out === void 0 ? void 0 : resolveUserPath(options.out),
+      pprof: options.pprof === void 0 ? void 0 : resolveUserPath(options.pprof),
+      html: options.html === void 0 ? void 0 : resolveUserPath(options.html)
+    });
+  });
+}
+
+// src/flows/plot.ts
+import { readFile as readFile7, stat as stat7 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname6, extname, join as join13 } from "node:path";
 
 // src/core/plot/plot-data.ts
 function plotData(series, options) {
@@ -15554,9 +17634,9 @@ var CsvError2 = class _CsvError extends Error {
     }
     this.code = code;
     for (const context3 of contexts) {
-      for (const key3 in context3) {
-        const value4 = context3[key3];
-        this[key3] = Buffer.isBuffer(value4) ? value4.toString(options.encoding) : value4 == null ? value4 : JSON.parse(JSON.stringify(value4));
+      for (const key2 in context3) {
+        const value4 = context3[key2];
+        this[key2] = Buffer.isBuffer(value4) ? value4.toString(options.encoding) : value4 == null ? value4 : JSON.parse(JSON.stringify(value4));
       }
     }
   }
@@ -15598,10 +17678,10 @@ var normalize_columns_array = function(columns) {
 
 // node_modules/csv-parse/lib/utils/ResizeableBuffer.js
 var ResizeableBuffer = class {
-  constructor(size = 100) {
-    this.size = size;
+  constructor(size2 = 100) {
+    this.size = size2;
     this.length = 0;
-    this.buf = Buffer.allocUnsafe(size);
+    this.buf = Buffer.allocUnsafe(size2);
   }
   prepend(val) {
     if (Buffer.isBuffer(val)) {
@@ -16351,8 +18431,8 @@ var transform = function(original_options = {}) {
                 ...this.original_options,
                 encoding: encoding2
               });
-              for (const key3 in options2) {
-                this.options[key3] = options2[key3];
+              for (const key2 in options2) {
+                this.options[key2] = options2[key2];
               }
               ({ comment, escape: escape2, quote } = this.options);
               break;
@@ -17051,10 +19131,10 @@ function plotRunsFromStats(rows) {
     gcCount: row.gcCount
   }));
 }
-function plotRunsFromCsv(text3, where) {
+function plotRunsFromCsv(text5, where) {
   let records;
   try {
-    records = parse(text3, { trim: true, skip_empty_lines: true, relax_column_count: true, comment: "#" });
+    records = parse(text5, { trim: true, skip_empty_lines: true, relax_column_count: true, comment: "#" });
   } catch (error3) {
     throw new InputError(`${where}: not CSV (${error3 instanceof Error ? error3.message : String(error3)})`);
   }
@@ -17112,9 +19192,9 @@ function fromLegacyLine(record, line5) {
   };
 }
 var UNIT_BYTES3 = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
-function jvmSizeBytes(text3, line5) {
-  const match2 = /^(\d+)([kmgt]?)$/i.exec(text3);
-  if (match2 === null || Number(match2[1]) === 0) throw new InputError(`${line5}: "${text3}" is not a heap limit such as 256m or 1g`);
+function jvmSizeBytes(text5, line5) {
+  const match2 = /^(\d+)([kmgt]?)$/i.exec(text5);
+  if (match2 === null || Number(match2[1]) === 0) throw new InputError(`${line5}: "${text5}" is not a heap limit such as 256m or 1g`);
   return Number(match2[1]) * UNIT_BYTES3[match2[2].toLowerCase()];
 }
 function optionalNumber(cell2, line5, name) {
@@ -17125,8 +19205,8 @@ function optionalNumber(cell2, line5, name) {
 }
 
 // src/io/plot-render.ts
-import { readdir as readdir4, readFile as readFile7 } from "node:fs/promises";
-import { join as join13 } from "node:path";
+import { readdir as readdir4, readFile as readFile6 } from "node:fs/promises";
+import { join as join12 } from "node:path";
 import { gunzipSync } from "node:zlib";
 
 // node_modules/@resvg/resvg-wasm/index.mjs
@@ -17749,7 +19829,7 @@ function error(message) {
 
 // node_modules/vega-util/build/splitAccessPath.js
 function splitAccessPath(p) {
-  const path4 = [], n = p.length;
+  const path4 = [], n2 = p.length;
   let q = null, b10 = 0, s2 = "";
   let i;
   let j;
@@ -17760,7 +19840,7 @@ function splitAccessPath(p) {
     s2 = "";
     i = j + 1;
   }
-  for (i = j = 0; j < n; ++j) {
+  for (i = j = 0; j < n2; ++j) {
     c4 = p[j];
     if (c4 === "\\") {
       s2 += p.substring(i, j++);
@@ -17877,33 +19957,33 @@ function logger_default(_, method2, handler = log) {
 var isArray = Array.isArray;
 
 // node_modules/vega-util/build/isObject.js
-function isObject2(_) {
+function isObject3(_) {
   return _ === Object(_);
 }
 
 // node_modules/vega-util/build/mergeConfig.js
-var isLegalKey = (key3) => key3 !== "__proto__" && key3 !== "constructor" && key3 !== "prototype";
+var isLegalKey = (key2) => key2 !== "__proto__" && key2 !== "constructor" && key2 !== "prototype";
 function mergeConfig(...configs) {
   return configs.reduce((out, source3) => {
-    for (const key3 in source3) {
-      if (key3 === "signals") {
+    for (const key2 in source3) {
+      if (key2 === "signals") {
         out.signals = mergeNamed(out.signals, source3.signals);
       } else {
-        const r = key3 === "legend" ? { layout: 1 } : key3 === "style" ? true : null;
-        writeConfig(out, key3, source3[key3], r);
+        const r = key2 === "legend" ? { layout: 1 } : key2 === "style" ? true : null;
+        writeConfig(out, key2, source3[key2], r);
       }
     }
     return out;
   }, {});
 }
-function writeConfig(output3, key3, value4, recurse2) {
-  if (!isLegalKey(key3))
+function writeConfig(output3, key2, value4, recurse2) {
+  if (!isLegalKey(key2))
     return;
   const out = output3;
   let k2, o;
-  if (isObject2(value4) && !isArray(value4)) {
+  if (isObject3(value4) && !isArray(value4)) {
     const valueObj = value4;
-    o = isObject2(out[key3]) ? out[key3] : out[key3] = {};
+    o = isObject3(out[key2]) ? out[key2] : out[key2] = {};
     for (k2 in valueObj) {
       if (recurse2 && (recurse2 === true || recurse2[k2])) {
         writeConfig(o, k2, valueObj[k2]);
@@ -17912,7 +19992,7 @@ function writeConfig(output3, key3, value4, recurse2) {
       }
     }
   } else {
-    out[key3] = value4;
+    out[key2] = value4;
   }
 }
 function mergeNamed(a4, b10) {
@@ -18057,11 +20137,11 @@ var comparator = (fields, orders) => fields.length === 1 ? compare1(fields[0], o
 var compare1 = (field3, order) => function(a4, b10) {
   return ascending(field3(a4), field3(b10)) * order;
 };
-var compareN = (fields, orders, n) => {
+var compareN = (fields, orders, n2) => {
   orders.push(0);
   return function(a4, b10) {
     let f, c4 = 0, i = -1;
-    while (c4 === 0 && ++i < n) {
+    while (c4 === 0 && ++i < n2) {
       f = fields[i];
       c4 = ascending(f(a4), f(b10));
     }
@@ -18096,16 +20176,16 @@ function extend(_, ...args) {
 
 // node_modules/vega-util/build/extent.js
 function extent(array7, f) {
-  let i = 0, n;
+  let i = 0, n2;
   let v;
   let min4;
   let max4;
-  if (array7 && (n = array7.length)) {
+  if (array7 && (n2 = array7.length)) {
     if (f == null) {
-      for (v = array7[i]; i < n && (v == null || v !== v); v = array7[++i])
+      for (v = array7[i]; i < n2 && (v == null || v !== v); v = array7[++i])
         ;
       min4 = max4 = v;
-      for (; i < n; ++i) {
+      for (; i < n2; ++i) {
         v = array7[i];
         if (v != null) {
           if (v < min4)
@@ -18115,10 +20195,10 @@ function extent(array7, f) {
         }
       }
     } else {
-      for (v = f(array7[i]); i < n && (v == null || v !== v); v = f(array7[++i]))
+      for (v = f(array7[i]); i < n2 && (v == null || v !== v); v = f(array7[++i]))
         ;
       min4 = max4 = v;
-      for (; i < n; ++i) {
+      for (; i < n2; ++i) {
         v = f(array7[i]);
         if (v != null) {
           if (v < min4)
@@ -18134,23 +20214,23 @@ function extent(array7, f) {
 
 // node_modules/vega-util/build/extentIndex.js
 function extentIndex(array7, f) {
-  const n = array7.length;
+  const n2 = array7.length;
   let i = -1, u2, v;
   let a4;
   let b10;
   let c4;
   if (f == null) {
-    while (++i < n) {
+    while (++i < n2) {
       b10 = array7[i];
       if (b10 != null && b10 >= b10) {
         a4 = c4 = b10;
         break;
       }
     }
-    if (i === n)
+    if (i === n2)
       return [-1, -1];
     u2 = v = i;
-    while (++i < n) {
+    while (++i < n2) {
       b10 = array7[i];
       if (b10 != null) {
         if (a4 > b10) {
@@ -18164,17 +20244,17 @@ function extentIndex(array7, f) {
       }
     }
   } else {
-    while (++i < n) {
+    while (++i < n2) {
       b10 = f(array7[i], i, array7);
       if (b10 != null && b10 >= b10) {
         a4 = c4 = b10;
         break;
       }
     }
-    if (i === n)
+    if (i === n2)
       return [-1, -1];
     u2 = v = i;
-    while (++i < n) {
+    while (++i < n2) {
       b10 = f(array7[i], i, array7);
       if (b10 != null) {
         if (a4 > b10) {
@@ -18200,31 +20280,31 @@ function hasOwnProperty(object2, property2) {
 var NULL = {};
 function fastmap(input) {
   let obj = {}, test2;
-  function has2(key3) {
-    return hasOwnProperty(obj, key3) && obj[key3] !== NULL;
+  function has2(key2) {
+    return hasOwnProperty(obj, key2) && obj[key2] !== NULL;
   }
   const map3 = {
     size: 0,
     empty: 0,
     object: obj,
     has: has2,
-    get(key3) {
-      return has2(key3) ? obj[key3] : void 0;
+    get(key2) {
+      return has2(key2) ? obj[key2] : void 0;
     },
-    set(key3, value4) {
-      if (!has2(key3)) {
+    set(key2, value4) {
+      if (!has2(key2)) {
         ++map3.size;
-        if (obj[key3] === NULL)
+        if (obj[key2] === NULL)
           --map3.empty;
       }
-      obj[key3] = value4;
+      obj[key2] = value4;
       return this;
     },
-    delete(key3) {
-      if (has2(key3)) {
+    delete(key2) {
+      if (has2(key2)) {
         --map3.size;
         ++map3.empty;
-        obj[key3] = NULL;
+        obj[key2] = NULL;
       }
       return this;
     },
@@ -18243,22 +20323,22 @@ function fastmap(input) {
     },
     clean() {
       const next = {};
-      let size = 0;
-      for (const key3 in obj) {
-        const value4 = obj[key3];
+      let size2 = 0;
+      for (const key2 in obj) {
+        const value4 = obj[key2];
         if (value4 !== NULL && (!test2 || !test2(value4))) {
-          next[key3] = value4;
-          ++size;
+          next[key2] = value4;
+          ++size2;
         }
       }
-      map3.size = size;
+      map3.size = size2;
       map3.empty = 0;
       map3.object = obj = next;
     }
   };
   if (input)
-    Object.keys(input).forEach((key3) => {
-      map3.set(key3, input[key3]);
+    Object.keys(input).forEach((key2) => {
+      map3.set(key2, input[key2]);
     });
   return map3;
 }
@@ -18337,7 +20417,7 @@ function isString(_) {
 }
 
 // node_modules/vega-util/build/key.js
-function key2(fields, flat, opt) {
+function key(fields, flat, opt) {
   const processedFields = fields ? flat ? array_default(fields).map((f) => f.replace(/\\(.)/g, "$1")) : array_default(fields) : void 0;
   const len = processedFields?.length, gen = opt && opt.get || getter, map3 = (f) => gen(flat ? [f] : splitAccessPath(f));
   let fn;
@@ -18374,26 +20454,26 @@ function lerp_default(array7, frac) {
 var DEFAULT_MAX_SIZE = 1e4;
 function lruCache_default(maxsize) {
   maxsize = +maxsize || DEFAULT_MAX_SIZE;
-  let curr, prev, size;
+  let curr, prev, size2;
   const clear2 = () => {
     curr = {};
     prev = {};
-    size = 0;
+    size2 = 0;
   };
-  const update3 = (key3, value4) => {
-    if (++size > maxsize) {
+  const update3 = (key2, value4) => {
+    if (++size2 > maxsize) {
       prev = curr;
       curr = {};
-      size = 1;
+      size2 = 1;
     }
-    return curr[key3] = value4;
+    return curr[key2] = value4;
   };
   clear2();
   return {
     clear: clear2,
-    has: (key3) => hasOwnProperty(curr, key3) || hasOwnProperty(prev, key3),
-    get: (key3) => hasOwnProperty(curr, key3) ? curr[key3] : hasOwnProperty(prev, key3) ? update3(key3, prev[key3]) : void 0,
-    set: (key3, value4) => hasOwnProperty(curr, key3) ? curr[key3] = value4 : update3(key3, value4)
+    has: (key2) => hasOwnProperty(curr, key2) || hasOwnProperty(prev, key2),
+    get: (key2) => hasOwnProperty(curr, key2) ? curr[key2] : hasOwnProperty(prev, key2) ? update3(key2, prev[key2]) : void 0,
+    set: (key2, value4) => hasOwnProperty(curr, key2) ? curr[key2] = value4 : update3(key2, value4)
   };
 }
 
@@ -18432,8 +20512,8 @@ function repeat(str, reps) {
 
 // node_modules/vega-util/build/pad.js
 function pad(str, length2, padchar, align2) {
-  const c4 = padchar || " ", s2 = str + "", n = length2 - s2.length;
-  return n <= 0 ? s2 : align2 === "left" ? repeat(c4, n) + s2 : align2 === "center" ? repeat(c4, ~~(n / 2)) + s2 + repeat(c4, Math.ceil(n / 2)) : s2 + repeat(c4, n);
+  const c4 = padchar || " ", s2 = str + "", n2 = length2 - s2.length;
+  return n2 <= 0 ? s2 : align2 === "left" ? repeat(c4, n2) + s2 : align2 === "center" ? repeat(c4, ~~(n2 / 2)) + s2 + repeat(c4, Math.ceil(n2 / 2)) : s2 + repeat(c4, n2);
 }
 
 // node_modules/vega-util/build/span.js
@@ -18443,7 +20523,7 @@ function span_default(array7) {
 
 // node_modules/vega-util/build/stringValue.js
 function stringValue(x4) {
-  return isArray(x4) ? `[${x4.map((v) => v === null ? "null" : stringValue(v))}]` : isObject2(x4) || isString(x4) ? (
+  return isArray(x4) ? `[${x4.map((v) => v === null ? "null" : stringValue(v))}]` : isObject3(x4) || isString(x4) ? (
     // Output valid JSON and JS source strings.
     // See https://github.com/judofyr/timeless/blob/master/posts/json-isnt-a-javascript-subset.md
     JSON.stringify(x4).replaceAll("\u2028", "\\u2028").replaceAll("\u2029", "\\u2029")
@@ -18473,24 +20553,24 @@ function toString(_) {
 
 // node_modules/vega-util/build/toSet.js
 function toSet(_) {
-  const s2 = {}, n = _.length;
-  for (let i = 0; i < n; ++i)
+  const s2 = {}, n2 = _.length;
+  for (let i = 0; i < n2; ++i)
     s2[_[i] + ""] = true;
   return s2;
 }
 
 // node_modules/vega-util/build/truncate.js
 function truncate(str, length2, align2, ellipsis) {
-  const e = ellipsis != null ? ellipsis : "…", s2 = str + "", n = s2.length, l = Math.max(0, length2 - e.length);
-  return n <= length2 ? s2 : align2 === "left" ? e + s2.slice(n - l) : align2 === "center" ? s2.slice(0, Math.ceil(l / 2)) + e + s2.slice(n - ~~(l / 2)) : s2.slice(0, l) + e;
+  const e = ellipsis != null ? ellipsis : "…", s2 = str + "", n2 = s2.length, l = Math.max(0, length2 - e.length);
+  return n2 <= length2 ? s2 : align2 === "left" ? e + s2.slice(n2 - l) : align2 === "center" ? s2.slice(0, Math.ceil(l / 2)) + e + s2.slice(n2 - ~~(l / 2)) : s2.slice(0, l) + e;
 }
 
 // node_modules/vega-util/build/visitArray.js
 function visitArray(array7, filter3, visitor) {
   if (array7) {
     if (filter3) {
-      const n = array7.length;
-      for (let i = 0; i < n; ++i) {
+      const n2 = array7.length;
+      for (let i = 0; i < n2; ++i) {
         const t = filter3(array7[i]);
         if (t)
           visitor(t, i, array7);
@@ -18540,51 +20620,51 @@ function formatYear(year) {
   return year < 0 ? "-" + pad2(-year, 6) : year > 9999 ? "+" + pad2(year, 6) : pad2(year, 4);
 }
 function formatDate(date3) {
-  var hours = date3.getUTCHours(), minutes = date3.getUTCMinutes(), seconds2 = date3.getUTCSeconds(), milliseconds2 = date3.getUTCMilliseconds();
-  return isNaN(date3) ? "Invalid Date" : formatYear(date3.getUTCFullYear()) + "-" + pad2(date3.getUTCMonth() + 1, 2) + "-" + pad2(date3.getUTCDate(), 2) + (milliseconds2 ? "T" + pad2(hours, 2) + ":" + pad2(minutes, 2) + ":" + pad2(seconds2, 2) + "." + pad2(milliseconds2, 3) + "Z" : seconds2 ? "T" + pad2(hours, 2) + ":" + pad2(minutes, 2) + ":" + pad2(seconds2, 2) + "Z" : minutes || hours ? "T" + pad2(hours, 2) + ":" + pad2(minutes, 2) + "Z" : "");
+  var hours = date3.getUTCHours(), minutes = date3.getUTCMinutes(), seconds3 = date3.getUTCSeconds(), milliseconds2 = date3.getUTCMilliseconds();
+  return isNaN(date3) ? "Invalid Date" : formatYear(date3.getUTCFullYear()) + "-" + pad2(date3.getUTCMonth() + 1, 2) + "-" + pad2(date3.getUTCDate(), 2) + (milliseconds2 ? "T" + pad2(hours, 2) + ":" + pad2(minutes, 2) + ":" + pad2(seconds3, 2) + "." + pad2(milliseconds2, 3) + "Z" : seconds3 ? "T" + pad2(hours, 2) + ":" + pad2(minutes, 2) + ":" + pad2(seconds3, 2) + "Z" : minutes || hours ? "T" + pad2(hours, 2) + ":" + pad2(minutes, 2) + "Z" : "");
 }
 function dsv(delimiter2) {
   var reFormat = new RegExp('["' + delimiter2 + "\n\r]"), DELIMITER = delimiter2.charCodeAt(0);
-  function parse8(text3, f) {
-    var convert, columns, rows = parseRows(text3, function(row, i) {
+  function parse8(text5, f) {
+    var convert, columns, rows = parseRows(text5, function(row, i) {
       if (convert) return convert(row, i - 1);
       columns = row, convert = f ? customConverter(row, f) : objectConverter(row);
     });
     rows.columns = columns || [];
     return rows;
   }
-  function parseRows(text3, f) {
-    var rows = [], N = text3.length, I = 0, n = 0, t, eof = N <= 0, eol = false;
-    if (text3.charCodeAt(N - 1) === NEWLINE) --N;
-    if (text3.charCodeAt(N - 1) === RETURN) --N;
+  function parseRows(text5, f) {
+    var rows = [], N = text5.length, I = 0, n2 = 0, t, eof = N <= 0, eol = false;
+    if (text5.charCodeAt(N - 1) === NEWLINE) --N;
+    if (text5.charCodeAt(N - 1) === RETURN) --N;
     function token() {
       if (eof) return EOF;
       if (eol) return eol = false, EOL;
       var i, j = I, c4;
-      if (text3.charCodeAt(j) === QUOTE2) {
-        while (I++ < N && text3.charCodeAt(I) !== QUOTE2 || text3.charCodeAt(++I) === QUOTE2) ;
+      if (text5.charCodeAt(j) === QUOTE2) {
+        while (I++ < N && text5.charCodeAt(I) !== QUOTE2 || text5.charCodeAt(++I) === QUOTE2) ;
         if ((i = I) >= N) eof = true;
-        else if ((c4 = text3.charCodeAt(I++)) === NEWLINE) eol = true;
+        else if ((c4 = text5.charCodeAt(I++)) === NEWLINE) eol = true;
         else if (c4 === RETURN) {
           eol = true;
-          if (text3.charCodeAt(I) === NEWLINE) ++I;
+          if (text5.charCodeAt(I) === NEWLINE) ++I;
         }
-        return text3.slice(j + 1, i - 1).replace(/""/g, '"');
+        return text5.slice(j + 1, i - 1).replace(/""/g, '"');
       }
       while (I < N) {
-        if ((c4 = text3.charCodeAt(i = I++)) === NEWLINE) eol = true;
+        if ((c4 = text5.charCodeAt(i = I++)) === NEWLINE) eol = true;
         else if (c4 === RETURN) {
           eol = true;
-          if (text3.charCodeAt(I) === NEWLINE) ++I;
+          if (text5.charCodeAt(I) === NEWLINE) ++I;
         } else if (c4 !== DELIMITER) continue;
-        return text3.slice(j, i);
+        return text5.slice(j, i);
       }
-      return eof = true, text3.slice(j, N);
+      return eof = true, text5.slice(j, N);
     }
     while ((t = token()) !== EOF) {
       var row = [];
       while (t !== EOL && t !== EOF) row.push(t), t = token();
-      if (f && (row = f(row, n++)) == null) continue;
+      if (f && (row = f(row, n2++)) == null) continue;
       rows.push(row);
     }
     return rows;
@@ -18749,13 +20829,13 @@ function Blur2(blur) {
   };
 }
 function blurh(blur, T, S, w2, h2) {
-  for (let y4 = 0, n = w2 * h2; y4 < n; ) {
+  for (let y4 = 0, n2 = w2 * h2; y4 < n2; ) {
     blur(T, S, y4, y4 += w2, 1);
   }
 }
 function blurv(blur, T, S, w2, h2) {
-  for (let x4 = 0, n = w2 * h2; x4 < w2; ++x4) {
-    blur(T, S, x4, x4 + n, w2);
+  for (let x4 = 0, n2 = w2 * h2; x4 < w2; ++x4) {
+    blur(T, S, x4, x4 + n2, w2);
   }
 }
 function blurfImage(radius2) {
@@ -18852,17 +20932,17 @@ var Adder = class {
   }
   valueOf() {
     const p = this._partials;
-    let n = this._n, x4, y4, lo, hi = 0;
-    if (n > 0) {
-      hi = p[--n];
-      while (n > 0) {
+    let n2 = this._n, x4, y4, lo, hi = 0;
+    if (n2 > 0) {
+      hi = p[--n2];
+      while (n2 > 0) {
         x4 = hi;
-        y4 = p[--n];
+        y4 = p[--n2];
         hi = x4 + y4;
         lo = y4 - (hi - x4);
         if (lo) break;
       }
-      if (n > 0 && (lo < 0 && p[n - 1] < 0 || lo > 0 && p[n - 1] > 0)) {
+      if (n2 > 0 && (lo < 0 && p[n2 - 1] < 0 || lo > 0 && p[n2 - 1] > 0)) {
         y4 = lo * 2;
         x4 = hi + y4;
         if (y4 == x4 - hi) hi = x4;
@@ -18872,39 +20952,39 @@ var Adder = class {
   }
 };
 var InternMap = class extends Map {
-  constructor(entries2, key3 = keyof) {
+  constructor(entries2, key2 = keyof) {
     super();
-    Object.defineProperties(this, { _intern: { value: /* @__PURE__ */ new Map() }, _key: { value: key3 } });
-    if (entries2 != null) for (const [key4, value4] of entries2) this.set(key4, value4);
+    Object.defineProperties(this, { _intern: { value: /* @__PURE__ */ new Map() }, _key: { value: key2 } });
+    if (entries2 != null) for (const [key3, value4] of entries2) this.set(key3, value4);
   }
-  get(key3) {
-    return super.get(intern_get(this, key3));
+  get(key2) {
+    return super.get(intern_get(this, key2));
   }
-  has(key3) {
-    return super.has(intern_get(this, key3));
+  has(key2) {
+    return super.has(intern_get(this, key2));
   }
-  set(key3, value4) {
-    return super.set(intern_set(this, key3), value4);
+  set(key2, value4) {
+    return super.set(intern_set(this, key2), value4);
   }
-  delete(key3) {
-    return super.delete(intern_delete(this, key3));
+  delete(key2) {
+    return super.delete(intern_delete(this, key2));
   }
 };
 function intern_get({ _intern, _key }, value4) {
-  const key3 = _key(value4);
-  return _intern.has(key3) ? _intern.get(key3) : value4;
+  const key2 = _key(value4);
+  return _intern.has(key2) ? _intern.get(key2) : value4;
 }
 function intern_set({ _intern, _key }, value4) {
-  const key3 = _key(value4);
-  if (_intern.has(key3)) return _intern.get(key3);
-  _intern.set(key3, value4);
+  const key2 = _key(value4);
+  if (_intern.has(key2)) return _intern.get(key2);
+  _intern.set(key2, value4);
   return value4;
 }
 function intern_delete({ _intern, _key }, value4) {
-  const key3 = _key(value4);
-  if (_intern.has(key3)) {
-    value4 = _intern.get(key3);
-    _intern.delete(key3);
+  const key2 = _key(value4);
+  if (_intern.has(key2)) {
+    value4 = _intern.get(key2);
+    _intern.delete(key2);
   }
   return value4;
 }
@@ -18912,7 +20992,7 @@ function keyof(value4) {
   return value4 !== null && typeof value4 === "object" ? value4.valueOf() : value4;
 }
 function permute(source3, keys4) {
-  return Array.from(keys4, (key3) => source3[key3]);
+  return Array.from(keys4, (key2) => source3[key2]);
 }
 function compareDefined(compare4 = ascending2) {
   if (compare4 === ascending2) return ascendingDefined;
@@ -18957,13 +21037,13 @@ function ticks(start, stop2, count3) {
   if (start === stop2) return [start];
   const reverse3 = stop2 < start, [i1, i2, inc] = reverse3 ? tickSpec(stop2, start, count3) : tickSpec(start, stop2, count3);
   if (!(i2 >= i1)) return [];
-  const n = i2 - i1 + 1, ticks2 = new Array(n);
+  const n2 = i2 - i1 + 1, ticks2 = new Array(n2);
   if (reverse3) {
-    if (inc < 0) for (let i = 0; i < n; ++i) ticks2[i] = (i2 - i) / -inc;
-    else for (let i = 0; i < n; ++i) ticks2[i] = (i2 - i) * inc;
+    if (inc < 0) for (let i = 0; i < n2; ++i) ticks2[i] = (i2 - i) / -inc;
+    else for (let i = 0; i < n2; ++i) ticks2[i] = (i2 - i) * inc;
   } else {
-    if (inc < 0) for (let i = 0; i < n; ++i) ticks2[i] = (i1 + i) / -inc;
-    else for (let i = 0; i < n; ++i) ticks2[i] = (i1 + i) * inc;
+    if (inc < 0) for (let i = 0; i < n2; ++i) ticks2[i] = (i1 + i) / -inc;
+    else for (let i = 0; i < n2; ++i) ticks2[i] = (i1 + i) * inc;
   }
   return ticks2;
 }
@@ -19020,13 +21100,13 @@ function quickselect(array7, k2, left = 0, right = Infinity, compare4) {
   compare4 = compare4 === void 0 ? ascendingDefined : compareDefined(compare4);
   while (right > left) {
     if (right - left > 600) {
-      const n = right - left + 1;
+      const n2 = right - left + 1;
       const m3 = k2 - left + 1;
-      const z = Math.log(n);
+      const z = Math.log(n2);
       const s2 = 0.5 * Math.exp(2 * z / 3);
-      const sd = 0.5 * Math.sqrt(z * s2 * (n - s2) / n) * (m3 - n / 2 < 0 ? -1 : 1);
-      const newLeft = Math.max(left, Math.floor(k2 - m3 * s2 / n + sd));
-      const newRight = Math.min(right, Math.floor(k2 + (n - m3) * s2 / n + sd));
+      const sd = 0.5 * Math.sqrt(z * s2 * (n2 - s2) / n2) * (m3 - n2 / 2 < 0 ? -1 : 1);
+      const newLeft = Math.max(left, Math.floor(k2 - m3 * s2 / n2 + sd));
+      const newRight = Math.min(right, Math.floor(k2 + (n2 - m3) * s2 / n2 + sd));
       quickselect(array7, k2, newLeft, newRight, compare4);
     }
     const t = array7[k2];
@@ -19053,17 +21133,17 @@ function swap(array7, i, j) {
 }
 function quantile(values3, p, valueof) {
   values3 = Float64Array.from(numbers(values3, valueof));
-  if (!(n = values3.length) || isNaN(p = +p)) return;
-  if (p <= 0 || n < 2) return min(values3);
+  if (!(n2 = values3.length) || isNaN(p = +p)) return;
+  if (p <= 0 || n2 < 2) return min(values3);
   if (p >= 1) return max(values3);
-  var n, i = (n - 1) * p, i0 = Math.floor(i), value0 = max(quickselect(values3, i0).subarray(0, i0 + 1)), value1 = min(values3.subarray(i0 + 1));
+  var n2, i = (n2 - 1) * p, i0 = Math.floor(i), value0 = max(quickselect(values3, i0).subarray(0, i0 + 1)), value1 = min(values3.subarray(i0 + 1));
   return value0 + (value1 - value0) * (i - i0);
 }
 function quantileSorted(values3, p, valueof = number) {
-  if (!(n = values3.length) || isNaN(p = +p)) return;
-  if (p <= 0 || n < 2) return +valueof(values3[0], 0, values3);
-  if (p >= 1) return +valueof(values3[n - 1], n - 1, values3);
-  var n, i = (n - 1) * p, i0 = Math.floor(i), value0 = +valueof(values3[i0], i0, values3), value1 = +valueof(values3[i0 + 1], i0 + 1, values3);
+  if (!(n2 = values3.length) || isNaN(p = +p)) return;
+  if (p <= 0 || n2 < 2) return +valueof(values3[0], 0, values3);
+  if (p >= 1) return +valueof(values3[n2 - 1], n2 - 1, values3);
+  var n2, i = (n2 - 1) * p, i0 = Math.floor(i), value0 = +valueof(values3[i0], i0, values3), value1 = +valueof(values3[i0 + 1], i0 + 1, values3);
   return value0 + (value1 - value0) * (i - i0);
 }
 function mean3(values3, valueof) {
@@ -19097,9 +21177,9 @@ function merge2(arrays) {
   return Array.from(flatten(arrays));
 }
 function range(start, stop2, step2) {
-  start = +start, stop2 = +stop2, step2 = (n = arguments.length) < 2 ? (stop2 = start, start = 0, 1) : n < 3 ? 1 : +step2;
-  var i = -1, n = Math.max(0, Math.ceil((stop2 - start) / step2)) | 0, range6 = new Array(n);
-  while (++i < n) {
+  start = +start, stop2 = +stop2, step2 = (n2 = arguments.length) < 2 ? (stop2 = start, start = 0, 1) : n2 < 3 ? 1 : +step2;
+  var i = -1, n2 = Math.max(0, Math.ceil((stop2 - start) / step2)) | 0, range6 = new Array(n2);
+  while (++i < n2) {
     range6[i] = start + i * step2;
   }
   return range6;
@@ -19203,7 +21283,7 @@ FormatSpecifier.prototype.toString = function() {
   return this.fill + this.align + this.sign + this.symbol + (this.zero ? "0" : "") + (this.width === void 0 ? "" : Math.max(1, this.width | 0)) + (this.comma ? "," : "") + (this.precision === void 0 ? "" : "." + Math.max(0, this.precision | 0)) + (this.trim ? "~" : "") + this.type;
 };
 function formatTrim(s2) {
-  out: for (var n = s2.length, i = 1, i0 = -1, i1; i < n; ++i) {
+  out: for (var n2 = s2.length, i = 1, i0 = -1, i1; i < n2; ++i) {
     switch (s2[i]) {
       case ".":
         i0 = i1 = i;
@@ -19224,8 +21304,8 @@ var prefixExponent;
 function formatPrefixAuto(x4, p) {
   var d = formatDecimalParts(x4, p);
   if (!d) return prefixExponent = void 0, x4.toPrecision(p);
-  var coefficient = d[0], exponent3 = d[1], i = exponent3 - (prefixExponent = Math.max(-8, Math.min(8, Math.floor(exponent3 / 3))) * 3) + 1, n = coefficient.length;
-  return i === n ? coefficient : i > n ? coefficient + new Array(i - n + 1).join("0") : i > 0 ? coefficient.slice(0, i) + "." + coefficient.slice(i) : "0." + new Array(1 - i).join("0") + formatDecimalParts(x4, Math.max(0, p + i - 1))[0];
+  var coefficient = d[0], exponent3 = d[1], i = exponent3 - (prefixExponent = Math.max(-8, Math.min(8, Math.floor(exponent3 / 3))) * 3) + 1, n2 = coefficient.length;
+  return i === n2 ? coefficient : i > n2 ? coefficient + new Array(i - n2 + 1).join("0") : i > 0 ? coefficient.slice(0, i) + "." + coefficient.slice(i) : "0." + new Array(1 - i).join("0") + formatDecimalParts(x4, Math.max(0, p + i - 1))[0];
 }
 function formatRounded(x4, p) {
   var d = formatDecimalParts(x4, p);
@@ -19265,7 +21345,7 @@ function formatLocale(locale4) {
     var formatType = formatTypes[type3], maybeSuffix = /[defgprs%]/.test(type3);
     precision = precision === void 0 ? 6 : /[gprs]/.test(type3) ? Math.max(1, Math.min(21, precision)) : Math.max(0, Math.min(20, precision));
     function format5(value4) {
-      var valuePrefix = prefix, valueSuffix = suffix, i, n, c4;
+      var valuePrefix = prefix, valueSuffix = suffix, i, n2, c4;
       if (type3 === "c") {
         valueSuffix = formatType(value4) + valueSuffix;
         value4 = "";
@@ -19278,8 +21358,8 @@ function formatLocale(locale4) {
         valuePrefix = (valueNegative ? sign3 === "(" ? sign3 : minus : sign3 === "-" || sign3 === "(" ? "" : sign3) + valuePrefix;
         valueSuffix = (type3 === "s" && !isNaN(value4) && prefixExponent !== void 0 ? prefixes[8 + prefixExponent / 3] : "") + valueSuffix + (valueNegative && sign3 === "(" ? ")" : "");
         if (maybeSuffix) {
-          i = -1, n = value4.length;
-          while (++i < n) {
+          i = -1, n2 = value4.length;
+          while (++i < n2) {
             if (c4 = value4.charCodeAt(i), 48 > c4 || c4 > 57) {
               valueSuffix = (c4 === 46 ? decimal + value4.slice(i + 1) : value4.slice(i)) + valueSuffix;
               value4 = value4.slice(0, i);
@@ -19713,13 +21793,13 @@ var defaultSpecifiers = {
   [`${HOURS}-${MINUTES}`]: "%H:%M"
 };
 function timeUnitSpecifier(units, specifiers) {
-  const s2 = extend({}, defaultSpecifiers, specifiers), u2 = timeUnits(units), n = u2.length;
-  let fmt = "", start = 0, end, key3;
-  for (start = 0; start < n; ) {
+  const s2 = extend({}, defaultSpecifiers, specifiers), u2 = timeUnits(units), n2 = u2.length;
+  let fmt = "", start = 0, end, key2;
+  for (start = 0; start < n2; ) {
     for (end = u2.length; end > start; --end) {
-      key3 = u2.slice(start, end).join("-");
-      if (s2[key3] != null) {
-        fmt += s2[key3];
+      key2 = u2.slice(start, end).join("-");
+      if (s2[key2] != null) {
+        fmt += s2[key2];
         start = end;
         break;
       }
@@ -19819,9 +21899,9 @@ function utcDate(y4, m3, d, H, M2, S, L) {
 var REFERENCE_YEAR = 2012;
 var ISOWEEK_REFERENCE_YEAR = 2015;
 function floor(units, step2, get8, inv, newDate2) {
-  const s2 = step2 || 1, b10 = peek(units), _ = (unit2, p, key3) => {
-    key3 = key3 || unit2;
-    return getUnit(get8[key3], inv[key3], unit2 === b10 && s2, p);
+  const s2 = step2 || 1, b10 = peek(units), _ = (unit2, p, key2) => {
+    key2 = key2 || unit2;
+    return getUnit(get8[key2], inv[key2], unit2 === b10 && s2, p);
   };
   const t = /* @__PURE__ */ new Date(), u2 = toSet(units), y4 = u2[YEAR] ? _(YEAR, null, u2[ISOWEEK] ? YEAR + ISOWEEK : YEAR) : constant_default(u2[ISOWEEK] ? ISOWEEK_REFERENCE_YEAR : REFERENCE_YEAR), m3 = u2[MONTH] ? _(MONTH) : u2[QUARTER] ? _(QUARTER) : zero, d = u2[WEEK] && u2[DAY] ? _(DAY, 1, WEEK + DAY) : u2[ISOWEEK] && u2[DAY] ? _(DAY, 1, ISOWEEK + DAY) : u2[WEEK] ? _(WEEK, 1) : u2[ISOWEEK] ? _(ISOWEEK, 1) : u2[DAY] ? _(DAY, 1) : u2[DATE] ? _(DATE, 1) : u2[DAYOFYEAR] ? _(DAYOFYEAR, 1) : one, H = u2[HOURS] ? _(HOURS) : zero, M2 = u2[MINUTES] ? _(MINUTES) : zero, S = u2[SECONDS] ? _(SECONDS) : zero, L = u2[MILLISECONDS] ? _(MILLISECONDS) : zero;
   return function(v) {
@@ -20058,7 +22138,7 @@ function detectTimeUnits(data3, field3, utc) {
     if (Number.isNaN(+d)) error(`Invalid date: ${v}`);
     return d;
   });
-  const mismatch = grains.findIndex((g) => !g.aligned(dates, getters)), required2 = grains.findIndex((g) => !g.skippable && !g.aligned(dates, getters)), index5 = required2 > mismatch + 1 ? required2 : mismatch;
+  const mismatch = grains.findIndex((g) => !g.aligned(dates, getters)), required3 = grains.findIndex((g) => !g.skippable && !g.aligned(dates, getters)), index5 = required3 > mismatch + 1 ? required3 : mismatch;
   const {
     units,
     step: step2
@@ -20202,9 +22282,9 @@ function formatLocale2(locale4) {
   utcFormats.c = newFormat(locale_dateTime, utcFormats);
   function newFormat(specifier, formats4) {
     return function(date3) {
-      var string2 = [], i = -1, j = 0, n = specifier.length, c4, pad4, format5;
+      var string2 = [], i = -1, j = 0, n2 = specifier.length, c4, pad4, format5;
       if (!(date3 instanceof Date)) date3 = /* @__PURE__ */ new Date(+date3);
-      while (++i < n) {
+      while (++i < n2) {
         if (specifier.charCodeAt(i) === 37) {
           string2.push(specifier.slice(j, i));
           if ((pad4 = pads[c4 = specifier.charAt(++i)]) != null) c4 = specifier.charAt(++i);
@@ -20260,8 +22340,8 @@ function formatLocale2(locale4) {
     };
   }
   function parseSpecifier(d, specifier, string2, j) {
-    var i = 0, n = specifier.length, m3 = string2.length, c4, parse8;
-    while (i < n) {
+    var i = 0, n2 = specifier.length, m3 = string2.length, c4, parse8;
+    while (i < n2) {
       if (j >= m3) return -1;
       c4 = specifier.charCodeAt(i++);
       if (c4 === 37) {
@@ -20275,24 +22355,24 @@ function formatLocale2(locale4) {
     return j;
   }
   function parsePeriod(d, string2, i) {
-    var n = periodRe.exec(string2.slice(i));
-    return n ? (d.p = periodLookup.get(n[0].toLowerCase()), i + n[0].length) : -1;
+    var n2 = periodRe.exec(string2.slice(i));
+    return n2 ? (d.p = periodLookup.get(n2[0].toLowerCase()), i + n2[0].length) : -1;
   }
   function parseShortWeekday(d, string2, i) {
-    var n = shortWeekdayRe.exec(string2.slice(i));
-    return n ? (d.w = shortWeekdayLookup.get(n[0].toLowerCase()), i + n[0].length) : -1;
+    var n2 = shortWeekdayRe.exec(string2.slice(i));
+    return n2 ? (d.w = shortWeekdayLookup.get(n2[0].toLowerCase()), i + n2[0].length) : -1;
   }
   function parseWeekday(d, string2, i) {
-    var n = weekdayRe.exec(string2.slice(i));
-    return n ? (d.w = weekdayLookup.get(n[0].toLowerCase()), i + n[0].length) : -1;
+    var n2 = weekdayRe.exec(string2.slice(i));
+    return n2 ? (d.w = weekdayLookup.get(n2[0].toLowerCase()), i + n2[0].length) : -1;
   }
   function parseShortMonth(d, string2, i) {
-    var n = shortMonthRe.exec(string2.slice(i));
-    return n ? (d.m = shortMonthLookup.get(n[0].toLowerCase()), i + n[0].length) : -1;
+    var n2 = shortMonthRe.exec(string2.slice(i));
+    return n2 ? (d.m = shortMonthLookup.get(n2[0].toLowerCase()), i + n2[0].length) : -1;
   }
   function parseMonth(d, string2, i) {
-    var n = monthRe.exec(string2.slice(i));
-    return n ? (d.m = monthLookup.get(n[0].toLowerCase()), i + n[0].length) : -1;
+    var n2 = monthRe.exec(string2.slice(i));
+    return n2 ? (d.m = monthLookup.get(n2[0].toLowerCase()), i + n2[0].length) : -1;
   }
   function parseLocaleDateTime(d, string2, i) {
     return parseSpecifier(d, locale_dateTime, string2, i);
@@ -20388,84 +22468,84 @@ function formatLookup(names) {
   return new Map(names.map((name, i) => [name.toLowerCase(), i]));
 }
 function parseWeekdayNumberSunday(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 1));
-  return n ? (d.w = +n[0], i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 1));
+  return n2 ? (d.w = +n2[0], i + n2[0].length) : -1;
 }
 function parseWeekdayNumberMonday(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 1));
-  return n ? (d.u = +n[0], i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 1));
+  return n2 ? (d.u = +n2[0], i + n2[0].length) : -1;
 }
 function parseWeekNumberSunday(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 2));
-  return n ? (d.U = +n[0], i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 2));
+  return n2 ? (d.U = +n2[0], i + n2[0].length) : -1;
 }
 function parseWeekNumberISO(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 2));
-  return n ? (d.V = +n[0], i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 2));
+  return n2 ? (d.V = +n2[0], i + n2[0].length) : -1;
 }
 function parseWeekNumberMonday(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 2));
-  return n ? (d.W = +n[0], i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 2));
+  return n2 ? (d.W = +n2[0], i + n2[0].length) : -1;
 }
 function parseFullYear(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 4));
-  return n ? (d.y = +n[0], i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 4));
+  return n2 ? (d.y = +n2[0], i + n2[0].length) : -1;
 }
 function parseYear(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 2));
-  return n ? (d.y = +n[0] + (+n[0] > 68 ? 1900 : 2e3), i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 2));
+  return n2 ? (d.y = +n2[0] + (+n2[0] > 68 ? 1900 : 2e3), i + n2[0].length) : -1;
 }
 function parseZone(d, string2, i) {
-  var n = /^(Z)|([+-]\d\d)(?::?(\d\d))?/.exec(string2.slice(i, i + 6));
-  return n ? (d.Z = n[1] ? 0 : -(n[2] + (n[3] || "00")), i + n[0].length) : -1;
+  var n2 = /^(Z)|([+-]\d\d)(?::?(\d\d))?/.exec(string2.slice(i, i + 6));
+  return n2 ? (d.Z = n2[1] ? 0 : -(n2[2] + (n2[3] || "00")), i + n2[0].length) : -1;
 }
 function parseQuarter(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 1));
-  return n ? (d.q = n[0] * 3 - 3, i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 1));
+  return n2 ? (d.q = n2[0] * 3 - 3, i + n2[0].length) : -1;
 }
 function parseMonthNumber(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 2));
-  return n ? (d.m = n[0] - 1, i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 2));
+  return n2 ? (d.m = n2[0] - 1, i + n2[0].length) : -1;
 }
 function parseDayOfMonth(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 2));
-  return n ? (d.d = +n[0], i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 2));
+  return n2 ? (d.d = +n2[0], i + n2[0].length) : -1;
 }
 function parseDayOfYear(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 3));
-  return n ? (d.m = 0, d.d = +n[0], i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 3));
+  return n2 ? (d.m = 0, d.d = +n2[0], i + n2[0].length) : -1;
 }
 function parseHour24(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 2));
-  return n ? (d.H = +n[0], i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 2));
+  return n2 ? (d.H = +n2[0], i + n2[0].length) : -1;
 }
 function parseMinutes(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 2));
-  return n ? (d.M = +n[0], i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 2));
+  return n2 ? (d.M = +n2[0], i + n2[0].length) : -1;
 }
 function parseSeconds(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 2));
-  return n ? (d.S = +n[0], i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 2));
+  return n2 ? (d.S = +n2[0], i + n2[0].length) : -1;
 }
 function parseMilliseconds(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 3));
-  return n ? (d.L = +n[0], i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 3));
+  return n2 ? (d.L = +n2[0], i + n2[0].length) : -1;
 }
 function parseMicroseconds(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i, i + 6));
-  return n ? (d.L = Math.floor(n[0] / 1e3), i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i, i + 6));
+  return n2 ? (d.L = Math.floor(n2[0] / 1e3), i + n2[0].length) : -1;
 }
 function parseLiteralPercent(d, string2, i) {
-  var n = percentRe.exec(string2.slice(i, i + 1));
-  return n ? i + n[0].length : -1;
+  var n2 = percentRe.exec(string2.slice(i, i + 1));
+  return n2 ? i + n2[0].length : -1;
 }
 function parseUnixTimestamp(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i));
-  return n ? (d.Q = +n[0], i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i));
+  return n2 ? (d.Q = +n2[0], i + n2[0].length) : -1;
 }
 function parseUnixTimestampSeconds(d, string2, i) {
-  var n = numberRe.exec(string2.slice(i));
-  return n ? (d.s = +n[0], i + n[0].length) : -1;
+  var n2 = numberRe.exec(string2.slice(i));
+  return n2 ? (d.s = +n2[0], i + n2[0].length) : -1;
 }
 function formatDayOfMonth(d, p) {
   return pad3(d.getDate(), p, 2);
@@ -20747,7 +22827,7 @@ function numberFormatDefaultLocale(definition3) {
 }
 function timeMultiFormat(format5, interval3, spec) {
   spec = spec || {};
-  if (!isObject2(spec)) {
+  if (!isObject3(spec)) {
     error(`Invalid time multi-format specifier: ${spec}`);
   }
   const second2 = interval3(SECONDS), minute = interval3(MINUTES), hour = interval3(HOURS), day = interval3(DATE), week2 = interval3(WEEK), month = interval3(MONTH), quarter2 = interval3(QUARTER), year = interval3(YEAR), L = format5(spec[MILLISECONDS] || ".%L"), S = format5(spec[SECONDS] || ":%S"), M2 = format5(spec[MINUTES] || "%I:%M"), H = format5(spec[HOURS] || "%I %p"), d = format5(spec[DATE] || spec[DAY] || "%a %d"), w2 = format5(spec[WEEK] || "%b %d"), m3 = format5(spec[MONTH] || "%B"), q = format5(spec[QUARTER] || "%B"), y4 = format5(spec[YEAR] || "%Y");
@@ -20886,8 +22966,8 @@ var typeTests = [isBoolean2, isInteger, isNumber3, isDate2];
 var typeList = ["boolean", "integer", "number", "date"];
 function inferType(values3, field3) {
   if (!values3 || !values3.length) return "unknown";
-  const n = values3.length, m3 = typeTests.length, a4 = typeTests.map((_, i) => i + 1);
-  for (let i = 0, t = 0, j, value4; i < n; ++i) {
+  const n2 = values3.length, m3 = typeTests.length, a4 = typeTests.map((_, i) => i + 1);
+  for (let i = 0, t = 0, j, value4; i < n2; ++i) {
     value4 = field3 ? values3[i][field3] : values3[i];
     for (j = 0; j < m3; ++j) {
       if (a4[j] && isValid(value4) && !typeTests[j](value4)) {
@@ -20927,7 +23007,7 @@ function isBuffer(_) {
 }
 function json(data3, format5) {
   const prop = format5 && format5.property ? field(format5.property) : identity;
-  return isObject2(data3) && !isBuffer(data3) ? parseJSON(prop(data3), format5) : prop(JSON.parse(data3));
+  return isObject3(data3) && !isBuffer(data3) ? parseJSON(prop(data3), format5) : prop(JSON.parse(data3));
 }
 json.responseType = "json";
 function parseJSON(data3, format5) {
@@ -20990,7 +23070,7 @@ function parse2(data3, types, timeParser, utcParser) {
   const locale4 = timeFormatDefaultLocale();
   timeParser = timeParser || locale4.timeParse;
   utcParser = utcParser || locale4.utcParse;
-  let fields = data3.columns || Object.keys(data3[0]), datum2, field3, i, j, n, m3;
+  let fields = data3.columns || Object.keys(data3[0]), datum2, field3, i, j, n2, m3;
   if (types === "auto") types = inferTypes(data3, fields);
   fields = Object.keys(types);
   const parsers = fields.map((field4) => {
@@ -21010,7 +23090,7 @@ function parse2(data3, types, timeParser, utcParser) {
     }
     return typeParsers[type3];
   });
-  for (i = 0, n = data3.length, m3 = fields.length; i < n; ++i) {
+  for (i = 0, n2 = data3.length, m3 = fields.length; i < n2; ++i) {
     datum2 = data3[i];
     for (j = 0; j < m3; ++j) {
       field3 = fields[j];
@@ -21089,13 +23169,13 @@ function changeset() {
   return {
     constructor: changeset,
     insert(t) {
-      const d = array_default(t), n = d.length;
-      for (let i = 0; i < n; ++i) add6.push(d[i]);
+      const d = array_default(t), n2 = d.length;
+      for (let i = 0; i < n2; ++i) add6.push(d[i]);
       return this;
     },
     remove(t) {
-      const a4 = isFunction(t) ? remp : rem2, d = array_default(t), n = d.length;
-      for (let i = 0; i < n; ++i) a4.push(d[i]);
+      const a4 = isFunction(t) ? remp : rem2, d = array_default(t), n2 = d.length;
+      for (let i = 0; i < n2; ++i) a4.push(d[i]);
       return this;
     },
     modify(t, field3, value4) {
@@ -21133,21 +23213,21 @@ function changeset() {
     },
     pulse(pulse2, tuples) {
       const cur = {}, out = {};
-      let i, n, m3, f, t, id2;
-      for (i = 0, n = tuples.length; i < n; ++i) {
+      let i, n2, m3, f, t, id2;
+      for (i = 0, n2 = tuples.length; i < n2; ++i) {
         cur[tupleid(tuples[i])] = 1;
       }
-      for (i = 0, n = rem2.length; i < n; ++i) {
+      for (i = 0, n2 = rem2.length; i < n2; ++i) {
         t = rem2[i];
         cur[tupleid(t)] = -1;
       }
-      for (i = 0, n = remp.length; i < n; ++i) {
+      for (i = 0, n2 = remp.length; i < n2; ++i) {
         f = remp[i];
         tuples.forEach((t4) => {
           if (f(t4)) cur[tupleid(t4)] = -1;
         });
       }
-      for (i = 0, n = add6.length; i < n; ++i) {
+      for (i = 0, n2 = add6.length; i < n2; ++i) {
         t = add6[i];
         id2 = tupleid(t);
         if (cur[id2]) {
@@ -21156,7 +23236,7 @@ function changeset() {
           pulse2.add.push(ingest$1(add6[i]));
         }
       }
-      for (i = 0, n = tuples.length; i < n; ++i) {
+      for (i = 0, n2 = tuples.length; i < n2; ++i) {
         t = tuples[i];
         if (cur[tupleid(t)] < 0) pulse2.rem.push(t);
       }
@@ -21168,7 +23248,7 @@ function changeset() {
         }
         if (!reflow2) out[tupleid(t4)] = t4;
       }
-      for (i = 0, n = mod.length; i < n; ++i) {
+      for (i = 0, n2 = mod.length; i < n2; ++i) {
         m3 = mod[i];
         t = m3.tuple;
         f = m3.field;
@@ -21178,7 +23258,7 @@ function changeset() {
           pulse2.modifies(f);
         }
       }
-      for (i = 0, n = modp.length; i < n; ++i) {
+      for (i = 0, n2 = modp.length; i < n2; ++i) {
         m3 = modp[i];
         f = m3.filter;
         tuples.forEach((t4) => {
@@ -21351,7 +23431,7 @@ Operator.prototype = {
   parameters(params2, react, initonly) {
     react = react !== false;
     const argval = this._argval = this._argval || new Parameters(), argops = this._argops = this._argops || [], deps = [];
-    let name, value4, n, i;
+    let name, value4, n2, i;
     const add6 = (name2, index5, value5) => {
       if (value5 instanceof Operator) {
         if (value5 !== this) {
@@ -21380,8 +23460,8 @@ Operator.prototype = {
         });
         this.source = value4;
       } else if (isArray(value4)) {
-        argval.set(name, -1, Array(n = value4.length));
-        for (i = 0; i < n; ++i) add6(name, i, value4[i]);
+        argval.set(name, -1, Array(n2 = value4.length));
+        for (i = 0; i < n2; ++i) add6(name, i, value4[i]);
       } else {
         add6(name, -1, value4);
       }
@@ -21399,15 +23479,15 @@ Operator.prototype = {
     const argval = this._argval || NO_PARAMS, argops = this._argops;
     let item, i, op, mod;
     if (argops) {
-      const n = argops.length;
-      for (i = 0; i < n; ++i) {
+      const n2 = argops.length;
+      for (i = 0; i < n2; ++i) {
         item = argops[i];
         op = item.op;
         mod = op.modified() && op.stamp === stamp;
         argval.set(item.name, item.index, op.value, mod);
       }
       if (argops.initonly) {
-        for (i = 0; i < n; ++i) {
+        for (i = 0; i < n2; ++i) {
           item = argops[i];
           item.op.targets().remove(this);
         }
@@ -21423,9 +23503,9 @@ Operator.prototype = {
    */
   detach() {
     const argops = this._argops;
-    let i, n, item, op;
+    let i, n2, item, op;
     if (argops) {
-      for (i = 0, n = argops.length; i < n; ++i) {
+      for (i = 0, n2 = argops.length; i < n2; ++i) {
         item = argops[i];
         op = item.op;
         if (op._targets) {
@@ -21502,8 +23582,8 @@ function add(init2, update3, params2, react) {
   return op;
 }
 function connect(target2, sources) {
-  const targetRank = target2.rank, n = sources.length;
-  for (let i = 0; i < n; ++i) {
+  const targetRank = target2.rank, n2 = sources.length;
+  for (let i = 0; i < n2; ++i) {
     if (targetRank < sources[i].rank) {
       this.rerank(target2);
       return;
@@ -21534,8 +23614,8 @@ EventStream.prototype = {
   },
   receive(evt) {
     if (this._filter(evt)) {
-      const val = this.value = this._apply(evt), trg = this._targets, n = trg ? trg.length : 0;
-      for (let i = 0; i < n; ++i) trg[i].receive(val);
+      const val = this.value = this._apply(evt), trg = this._targets, n2 = trg ? trg.length : 0;
+      for (let i = 0; i < n2; ++i) trg[i].receive(val);
       if (this._consume) {
         evt.preventDefault();
         evt.stopPropagation();
@@ -21555,7 +23635,7 @@ EventStream.prototype = {
   merge() {
     const s2 = stream();
     this.targets().add(s2);
-    for (let i = 0, n = arguments.length; i < n; ++i) {
+    for (let i = 0, n2 = arguments.length; i < n2; ++i) {
       arguments[i].targets().add(s2);
     }
     return s2;
@@ -21609,8 +23689,8 @@ function events(source3, type3, filter3, apply2) {
   } else {
     sources = array_default(source3);
   }
-  const n = sources.length;
-  for (let i = 0; i < n; ++i) {
+  const n2 = sources.length;
+  for (let i = 0; i < n2; ++i) {
     sources[i].addEventListener(type3, send);
   }
   return s2;
@@ -22126,14 +24206,14 @@ inherits_default(MultiPulse, Pulse, {
     error("MultiPulse does not support materialization.");
   },
   visit(flags, visitor) {
-    const p = this, pulses = p.pulses, n = pulses.length;
+    const p = this, pulses = p.pulses, n2 = pulses.length;
     let i = 0;
     if (flags & p.SOURCE) {
-      for (; i < n; ++i) {
+      for (; i < n2; ++i) {
         pulses[i].visit(flags, visitor);
       }
     } else {
-      for (; i < n; ++i) {
+      for (; i < n2; ++i) {
         if (pulses[i].stamp === p.stamp) {
           pulses[i].visit(flags, visitor);
         }
@@ -22619,18 +24699,18 @@ function quartiles(array7, f) {
   return quantiles(array7, [0.25, 0.5, 0.75], f);
 }
 function estimateBandwidth(array7, f) {
-  const n = array7.length, d = deviation(array7, f), q = quartiles(array7, f), h2 = (q[2] - q[0]) / 1.34, v = Math.min(d, h2) || d || Math.abs(q[0]) || 1;
-  return 1.06 * v * Math.pow(n, -0.2);
+  const n2 = array7.length, d = deviation(array7, f), q = quartiles(array7, f), h2 = (q[2] - q[0]) / 1.34, v = Math.min(d, h2) || d || Math.abs(q[0]) || 1;
+  return 1.06 * v * Math.pow(n2, -0.2);
 }
 function bin2(_) {
   const maxb = _.maxbins || 20, base = _.base || 10, logb = Math.log(base), div = _.divide || [5, 2];
-  let min4 = _.extent[0], max4 = _.extent[1], step2, level, minstep, v, i, n;
+  let min4 = _.extent[0], max4 = _.extent[1], step2, level, minstep, v, i, n2;
   const span = _.span || max4 - min4 || Math.abs(min4) || 1;
   if (_.step) {
     step2 = _.step;
   } else if (_.steps) {
     v = span / maxb;
-    for (i = 0, n = _.steps.length; i < n && _.steps[i] < v; ++i) ;
+    for (i = 0, n2 = _.steps.length; i < n2 && _.steps[i] < v; ++i) ;
     step2 = _.steps[Math.max(0, i - 1)];
   } else {
     level = Math.ceil(Math.log(maxb) / logb);
@@ -22639,7 +24719,7 @@ function bin2(_) {
     while (Math.ceil(span / step2) > maxb) {
       step2 *= base;
     }
-    for (i = 0, n = div.length; i < n; ++i) {
+    for (i = 0, n2 = div.length; i < n2; ++i) {
       v = step2 / div[i];
       if (v >= minstep && span / v <= maxb) step2 = v;
     }
@@ -22660,22 +24740,22 @@ function bin2(_) {
 var random = Math.random;
 function bootstrapCI(array7, samples, alpha, f) {
   if (!array7.length) return [void 0, void 0];
-  const values3 = Float64Array.from(numbers2(array7, f)), n = values3.length, m3 = samples;
+  const values3 = Float64Array.from(numbers2(array7, f)), n2 = values3.length, m3 = samples;
   let a4, i, j, mu;
   for (j = 0, mu = Array(m3); j < m3; ++j) {
-    for (a4 = 0, i = 0; i < n; ++i) {
-      a4 += values3[~~(random() * n)];
+    for (a4 = 0, i = 0; i < n2; ++i) {
+      a4 += values3[~~(random() * n2)];
     }
-    mu[j] = a4 / n;
+    mu[j] = a4 / n2;
   }
   mu.sort(ascending2);
   return [quantile(mu, alpha / 2), quantile(mu, 1 - alpha / 2)];
 }
 function dotbin(array7, step2, smooth, f) {
   f = f || ((_) => _);
-  const n = array7.length, v = new Float64Array(n);
+  const n2 = array7.length, v = new Float64Array(n2);
   let i = 0, j = 1, a4 = f(array7[0]), b10 = a4, w2 = a4 + step2, x4;
-  for (; j < n; ++j) {
+  for (; j < n2; ++j) {
     x4 = f(array7[j]);
     if (x4 >= w2) {
       b10 = (a4 + b10) / 2;
@@ -22690,10 +24770,10 @@ function dotbin(array7, step2, smooth, f) {
   return smooth ? smoothing(v, step2 + step2 / 4) : v;
 }
 function smoothing(v, thresh) {
-  const n = v.length;
+  const n2 = v.length;
   let a4 = 0, b10 = 1, c4, d;
   while (v[a4] === v[b10]) ++b10;
-  while (b10 < n) {
+  while (b10 < n2) {
     c4 = b10 + 1;
     while (v[b10] === v[c4]) ++c4;
     if (v[b10] - v[b10 - 1] < thresh) {
@@ -22874,12 +24954,12 @@ function gaussian(mean4, stdev) {
 }
 function kde(support, bandwidth2) {
   const kernel = gaussian();
-  let n = 0;
+  let n2 = 0;
   const dist2 = {
     data(_) {
       if (arguments.length) {
         support = _;
-        n = _ ? _.length : 0;
+        n2 = _ ? _.length : 0;
         return dist2.bandwidth(bandwidth2);
       } else {
         return support;
@@ -22892,21 +24972,21 @@ function kde(support, bandwidth2) {
       return dist2;
     },
     sample() {
-      return support[~~(random() * n)] + bandwidth2 * kernel.sample();
+      return support[~~(random() * n2)] + bandwidth2 * kernel.sample();
     },
     pdf(x4) {
       let y4 = 0, i = 0;
-      for (; i < n; ++i) {
+      for (; i < n2; ++i) {
         y4 += kernel.pdf((x4 - support[i]) / bandwidth2);
       }
-      return y4 / bandwidth2 / n;
+      return y4 / bandwidth2 / n2;
     },
     cdf(x4) {
       let y4 = 0, i = 0;
-      for (; i < n; ++i) {
+      for (; i < n2; ++i) {
         y4 += kernel.cdf((x4 - support[i]) / bandwidth2);
       }
-      return y4 / n;
+      return y4 / n2;
     },
     icdf() {
       throw Error("KDE icdf not supported.");
@@ -23082,11 +25162,11 @@ function uniform(min4, max4) {
   return dist2.min(min4).max(max4);
 }
 function constant(data3, x4, y4) {
-  let mean4 = 0, n = 0;
+  let mean4 = 0, n2 = 0;
   for (const d of data3) {
     const val = y4(d);
     if (x4(d) == null || val == null || isNaN(val)) continue;
-    mean4 += (val - mean4) / ++n;
+    mean4 += (val - mean4) / ++n2;
   }
   return {
     coef: [mean4],
@@ -23106,7 +25186,7 @@ function points(data3, x4, y4, sort3) {
   if (sort3) {
     data3.sort((a4, b10) => x4(a4) - x4(b10));
   }
-  const n = data3.length, X4 = new Float64Array(n), Y4 = new Float64Array(n);
+  const n2 = data3.length, X4 = new Float64Array(n2), Y4 = new Float64Array(n2);
   let i = 0, ux = 0, uy = 0, xv, yv, d;
   for (d of data3) {
     X4[i] = xv = +x4(d);
@@ -23115,7 +25195,7 @@ function points(data3, x4, y4, sort3) {
     ux += (xv - ux) / i;
     uy += (yv - uy) / i;
   }
-  for (i = 0; i < n; ++i) {
+  for (i = 0; i < n2; ++i) {
     X4[i] -= ux;
     Y4[i] -= uy;
   }
@@ -23141,13 +25221,13 @@ function rSquared(data3, x4, y4, uY, predict) {
   return 1 - SSE / SST;
 }
 function linear(data3, x4, y4) {
-  let X4 = 0, Y4 = 0, XY = 0, X23 = 0, n = 0;
+  let X4 = 0, Y4 = 0, XY = 0, X23 = 0, n2 = 0;
   visitPoints(data3, x4, y4, (dx, dy) => {
-    ++n;
-    X4 += (dx - X4) / n;
-    Y4 += (dy - Y4) / n;
-    XY += (dx * dy - XY) / n;
-    X23 += (dx * dx - X23) / n;
+    ++n2;
+    X4 += (dx - X4) / n2;
+    Y4 += (dy - Y4) / n2;
+    XY += (dx * dy - XY) / n2;
+    X23 += (dx * dx - X23) / n2;
   });
   const coef = ols(X4, Y4, XY, X23), predict = (x5) => coef[0] + coef[1] * x5;
   return {
@@ -23157,14 +25237,14 @@ function linear(data3, x4, y4) {
   };
 }
 function log3(data3, x4, y4) {
-  let X4 = 0, Y4 = 0, XY = 0, X23 = 0, n = 0;
+  let X4 = 0, Y4 = 0, XY = 0, X23 = 0, n2 = 0;
   visitPoints(data3, x4, y4, (dx, dy) => {
-    ++n;
+    ++n2;
     dx = Math.log(dx);
-    X4 += (dx - X4) / n;
-    Y4 += (dy - Y4) / n;
-    XY += (dx * dy - XY) / n;
-    X23 += (dx * dx - X23) / n;
+    X4 += (dx - X4) / n2;
+    Y4 += (dy - Y4) / n2;
+    XY += (dx * dy - XY) / n2;
+    X23 += (dx * dx - X23) / n2;
   });
   const coef = ols(X4, Y4, XY, X23), predict = (x5) => coef[0] + coef[1] * Math.log(x5);
   return {
@@ -23175,15 +25255,15 @@ function log3(data3, x4, y4) {
 }
 function exp2(data3, x4, y4) {
   const [xv, yv, ux, uy] = points(data3, x4, y4);
-  let YL = 0, XY = 0, XYL = 0, X2Y = 0, n = 0, dx, ly2, xy;
+  let YL = 0, XY = 0, XYL = 0, X2Y = 0, n2 = 0, dx, ly2, xy;
   visitPoints(data3, x4, y4, (_, dy) => {
-    dx = xv[n++];
+    dx = xv[n2++];
     ly2 = Math.log(dy);
     xy = dx * dy;
-    YL += (dy * ly2 - YL) / n;
-    XY += (xy - XY) / n;
-    XYL += (xy * ly2 - XYL) / n;
-    X2Y += (dx * xy - X2Y) / n;
+    YL += (dy * ly2 - YL) / n2;
+    XY += (xy - XY) / n2;
+    XYL += (xy * ly2 - XYL) / n2;
+    X2Y += (dx * xy - X2Y) / n2;
   });
   const [c0, c1] = ols(XY / uy, YL / uy, XYL / uy, X2Y / uy), predict = (x5) => Math.exp(c0 + c1 * (x5 - ux));
   return {
@@ -23193,15 +25273,15 @@ function exp2(data3, x4, y4) {
   };
 }
 function pow2(data3, x4, y4) {
-  let X4 = 0, Y4 = 0, XY = 0, X23 = 0, YS = 0, n = 0;
+  let X4 = 0, Y4 = 0, XY = 0, X23 = 0, YS = 0, n2 = 0;
   visitPoints(data3, x4, y4, (dx, dy) => {
     const lx2 = Math.log(dx), ly2 = Math.log(dy);
-    ++n;
-    X4 += (lx2 - X4) / n;
-    Y4 += (ly2 - Y4) / n;
-    XY += (lx2 * ly2 - XY) / n;
-    X23 += (lx2 * lx2 - X23) / n;
-    YS += (dy - YS) / n;
+    ++n2;
+    X4 += (lx2 - X4) / n2;
+    Y4 += (ly2 - Y4) / n2;
+    XY += (lx2 * ly2 - XY) / n2;
+    X23 += (lx2 * lx2 - X23) / n2;
+    YS += (dy - YS) / n2;
   });
   const coef = ols(X4, Y4, XY, X23), predict = (x5) => coef[0] * Math.pow(x5, coef[1]);
   coef[0] = Math.exp(coef[0]);
@@ -23212,9 +25292,9 @@ function pow2(data3, x4, y4) {
   };
 }
 function quad(data3, x4, y4) {
-  const [xv, yv, ux, uy] = points(data3, x4, y4), n = xv.length;
+  const [xv, yv, ux, uy] = points(data3, x4, y4), n2 = xv.length;
   let X23 = 0, X32 = 0, X4 = 0, XY = 0, X2Y = 0, i, dx, dy, x22;
-  for (i = 0; i < n; ) {
+  for (i = 0; i < n2; ) {
     dx = xv[i];
     dy = yv[i++];
     x22 = dx * dx;
@@ -23238,16 +25318,16 @@ function poly(data3, x4, y4, order) {
   if (order === 0) return constant(data3, x4, y4);
   if (order === 1) return linear(data3, x4, y4);
   if (order === 2) return quad(data3, x4, y4);
-  const [xv, yv, ux, uy] = points(data3, x4, y4), n = xv.length, lhs = [], rhs = [], k2 = order + 1;
+  const [xv, yv, ux, uy] = points(data3, x4, y4), n2 = xv.length, lhs = [], rhs = [], k2 = order + 1;
   let i, j, l, v, c4;
   for (i = 0; i < k2; ++i) {
-    for (l = 0, v = 0; l < n; ++l) {
+    for (l = 0, v = 0; l < n2; ++l) {
       v += Math.pow(xv[l], i) * yv[l];
     }
     lhs.push(v);
     c4 = new Float64Array(k2);
     for (j = 0; j < k2; ++j) {
-      for (l = 0, v = 0; l < n; ++l) {
+      for (l = 0, v = 0; l < n2; ++l) {
         v += Math.pow(xv[l], i + j);
       }
       c4[j] = v;
@@ -23284,42 +25364,42 @@ function uncenter(k2, a4, x4, y4) {
   return z;
 }
 function gaussianElimination(matrix) {
-  const n = matrix.length - 1, coef = [];
+  const n2 = matrix.length - 1, coef = [];
   let i, j, k2, r, t;
-  for (i = 0; i < n; ++i) {
+  for (i = 0; i < n2; ++i) {
     r = i;
-    for (j = i + 1; j < n; ++j) {
+    for (j = i + 1; j < n2; ++j) {
       if (Math.abs(matrix[i][j]) > Math.abs(matrix[i][r])) {
         r = j;
       }
     }
-    for (k2 = i; k2 < n + 1; ++k2) {
+    for (k2 = i; k2 < n2 + 1; ++k2) {
       t = matrix[k2][i];
       matrix[k2][i] = matrix[k2][r];
       matrix[k2][r] = t;
     }
-    for (j = i + 1; j < n; ++j) {
-      for (k2 = n; k2 >= i; k2--) {
+    for (j = i + 1; j < n2; ++j) {
+      for (k2 = n2; k2 >= i; k2--) {
         matrix[k2][j] -= matrix[k2][i] * matrix[i][j] / matrix[i][i];
       }
     }
   }
-  for (j = n - 1; j >= 0; --j) {
+  for (j = n2 - 1; j >= 0; --j) {
     t = 0;
-    for (k2 = j + 1; k2 < n; ++k2) {
+    for (k2 = j + 1; k2 < n2; ++k2) {
       t += matrix[k2][j] * coef[k2];
     }
-    coef[j] = (matrix[n][j] - t) / matrix[j][j];
+    coef[j] = (matrix[n2][j] - t) / matrix[j][j];
   }
   return coef;
 }
 var maxiters = 2;
 var epsilon = 1e-12;
 function loess(data3, x4, y4, bandwidth2) {
-  const [xv, yv, ux, uy] = points(data3, x4, y4, true), n = xv.length, bw = Math.max(2, ~~(bandwidth2 * n)), yhat = new Float64Array(n), residuals = new Float64Array(n), robustWeights = new Float64Array(n).fill(1);
+  const [xv, yv, ux, uy] = points(data3, x4, y4, true), n2 = xv.length, bw = Math.max(2, ~~(bandwidth2 * n2)), yhat = new Float64Array(n2), residuals = new Float64Array(n2), robustWeights = new Float64Array(n2).fill(1);
   for (let iter = -1; ++iter <= maxiters; ) {
     const interval3 = [0, bw - 1];
-    for (let i = 0; i < n; ++i) {
+    for (let i = 0; i < n2; ++i) {
       const dx = xv[i], i0 = interval3[0], i1 = interval3[1], edge = dx - xv[i0] > xv[i1] - dx ? i0 : i1;
       let W = 0, X4 = 0, Y4 = 0, XY = 0, X23 = 0;
       const denom = 1 / Math.abs(xv[edge] - dx || 1);
@@ -23341,7 +25421,7 @@ function loess(data3, x4, y4, bandwidth2) {
     }
     const medianResidual = median(residuals);
     if (Math.abs(medianResidual) < epsilon) break;
-    for (let i = 0, arg, w2; i < n; ++i) {
+    for (let i = 0, arg, w2; i < n2; ++i) {
       arg = residuals[i] / (6 * medianResidual);
       robustWeights[i] = arg >= 1 ? epsilon : (w2 = 1 - arg * arg) * w2;
     }
@@ -23362,9 +25442,9 @@ function updateInterval(xv, i, interval3) {
   }
 }
 function output(xv, yhat, ux, uy) {
-  const n = xv.length, out = [];
+  const n2 = xv.length, out = [];
   let i = 0, cnt = 0, prev = [], v;
-  for (; i < n; ++i) {
+  for (; i < n2; ++i) {
     v = xv[i] + ux;
     if (prev[0] === v) {
       prev[1] += (yhat[i] - prev[1]) / ++cnt;
@@ -23416,8 +25496,8 @@ function sampleCurve(f, extent2, minSteps, maxSteps) {
 function scaleY(init2, points2) {
   let ymin = init2;
   let ymax = init2;
-  const n = points2.length;
-  for (let i = 0; i < n; ++i) {
+  const n2 = points2.length;
+  for (let i = 0; i < n2; ++i) {
     const y4 = points2[i][1];
     if (y4 < ymin) ymin = y4;
     if (y4 > ymax) ymax = y4;
@@ -23432,9 +25512,9 @@ function angleDelta(p, q, r, sx, sy) {
 // node_modules/vega-transforms/build/vega-transforms.js
 function multikey(f) {
   return (x4) => {
-    const n = f.length;
+    const n2 = f.length;
     let i = 1, k2 = String(f[0](x4));
-    for (; i < n; ++i) {
+    for (; i < n2; ++i) {
       k2 += "|" + f[i](x4);
     }
     return k2;
@@ -23619,15 +25699,15 @@ var AggregateOps = {
   }
 };
 var ValidAggregateOps = Object.keys(AggregateOps).filter((d) => d !== "__count__");
-function measure(key3, value4) {
+function measure(key2, value4) {
   return (out, aggregate_param) => extend({
-    name: key3,
+    name: key2,
     aggregate_param,
-    out: out || key3
+    out: out || key2
   }, base_op, value4);
 }
-[...ValidAggregateOps, "__count__"].forEach((key3) => {
-  AggregateOps[key3] = measure(key3, AggregateOps[key3]);
+[...ValidAggregateOps, "__count__"].forEach((key2) => {
+  AggregateOps[key2] = measure(key2, AggregateOps[key2]);
 });
 function createMeasure(op, param2, name) {
   return AggregateOps[op](name, param2);
@@ -23640,8 +25720,8 @@ function resolve2(agg) {
   agg.forEach((a4) => map3[a4.name] = a4);
   const getreqs = (a4) => {
     if (!a4.req) return;
-    a4.req.forEach((key3) => {
-      if (!map3[key3]) getreqs(map3[key3] = AggregateOps[key3]());
+    a4.req.forEach((key2) => {
+      if (!map3[key2]) getreqs(map3[key2] = AggregateOps[key2]());
     });
   };
   agg.forEach(getreqs);
@@ -23690,8 +25770,8 @@ function compileMeasures(agg, field3) {
   ctr.fields = agg.map((op) => op.out);
   return ctr;
 }
-function TupleStore(key3) {
-  this._key = key3 ? field(key3) : tupleid;
+function TupleStore(key2) {
+  this._key = key2 ? field(key2) : tupleid;
   this.reset();
 }
 var prototype$1 = TupleStore.prototype;
@@ -23711,12 +25791,12 @@ prototype$1.rem = function(v) {
 prototype$1.values = function() {
   this._get = null;
   if (this._rem.length === 0) return this._add;
-  const a4 = this._add, r = this._rem, k2 = this._key, n = a4.length, m3 = r.length, x4 = Array(n - m3), map3 = {};
+  const a4 = this._add, r = this._rem, k2 = this._key, n2 = a4.length, m3 = r.length, x4 = Array(n2 - m3), map3 = {};
   let i, j, v;
   for (i = 0; i < m3; ++i) {
     map3[k2(r[i])] = 1;
   }
-  for (i = 0, j = 0; i < n; ++i) {
+  for (i = 0, j = 0; i < n2; ++i) {
     if (map3[k2(v = a4[i])]) {
       map3[k2(v)] = 0;
     } else {
@@ -23728,9 +25808,9 @@ prototype$1.values = function() {
 };
 prototype$1.distinct = function(get8) {
   const v = this.values(), map3 = {};
-  let n = v.length, count3 = 0, s2;
-  while (--n >= 0) {
-    s2 = get8(v[n]) + "";
+  let n2 = v.length, count3 = 0, s2;
+  while (--n2 >= 0) {
+    s2 = get8(v[n2]) + "";
     if (!hasOwnProperty(map3, s2)) {
       map3[s2] = 1;
       ++count3;
@@ -23874,12 +25954,12 @@ inherits_default(Aggregate, Transform, {
     return aggr.changes(out);
   },
   cross() {
-    const aggr = this, curr = aggr.value, dims = aggr._dnames, vals2 = dims.map(() => ({})), n = dims.length;
+    const aggr = this, curr = aggr.value, dims = aggr._dnames, vals2 = dims.map(() => ({})), n2 = dims.length;
     function collect3(cells) {
-      let key3, i, t, v;
-      for (key3 in cells) {
-        t = cells[key3].tuple;
-        for (i = 0; i < n; ++i) {
+      let key2, i, t, v;
+      for (key2 in cells) {
+        t = cells[key2].tuple;
+        for (i = 0; i < n2; ++i) {
           vals2[i][v = t[dims[i]]] = v;
         }
       }
@@ -23889,10 +25969,10 @@ inherits_default(Aggregate, Transform, {
     function generate2(base, tuple, index5) {
       const name = dims[index5], v = vals2[index5++];
       for (const k2 in v) {
-        const key3 = base ? base + "|" + k2 : k2;
+        const key2 = base ? base + "|" + k2 : k2;
         tuple[name] = v[k2];
-        if (index5 < n) generate2(key3, tuple, index5);
-        else if (!curr[key3]) aggr.cell(key3, tuple);
+        if (index5 < n2) generate2(key2, tuple, index5);
+        else if (!curr[key2]) aggr.cell(key2, tuple);
       }
     }
     generate2("", {}, 0);
@@ -23900,9 +25980,9 @@ inherits_default(Aggregate, Transform, {
   init(_) {
     const inputs = this._inputs = [], outputs = this._outputs = [], inputMap = {};
     function inputVisit(get8) {
-      const fields2 = array_default(accessorFields(get8)), n2 = fields2.length;
+      const fields2 = array_default(accessorFields(get8)), n3 = fields2.length;
       let i2 = 0, f;
-      for (; i2 < n2; ++i2) {
+      for (; i2 < n3; ++i2) {
         if (!inputMap[f = fields2[i2]]) {
           inputMap[f] = 1;
           inputs.push(f);
@@ -23920,12 +26000,12 @@ inherits_default(Aggregate, Transform, {
     this._countOnly = true;
     this._counts = [];
     this._measures = [];
-    const fields = _.fields || [null], ops2 = _.ops || ["count"], aggregate_params = _.aggregate_params || [null], as = _.as || [], n = fields.length, map3 = {};
+    const fields = _.fields || [null], ops2 = _.ops || ["count"], aggregate_params = _.aggregate_params || [null], as = _.as || [], n2 = fields.length, map3 = {};
     let field3, op, aggregate_param, m3, mname, outname, i;
-    if (n !== ops2.length) {
+    if (n2 !== ops2.length) {
       error("Unmatched number of fields and aggregate ops.");
     }
-    for (i = 0; i < n; ++i) {
+    for (i = 0; i < n2; ++i) {
       field3 = fields[i];
       op = ops2[i];
       aggregate_param = aggregate_params[i] || null;
@@ -23954,10 +26034,10 @@ inherits_default(Aggregate, Transform, {
   },
   // -- Cell Management -----
   cellkey: groupkey(),
-  cell(key3, t) {
-    let cell2 = this.value[key3];
+  cell(key2, t) {
+    let cell2 = this.value[key2];
     if (!cell2) {
-      cell2 = this.value[key3] = this.newcell(key3, t);
+      cell2 = this.value[key2] = this.newcell(key2, t);
       this._adds[this._alen++] = cell2;
     } else if (cell2.num === 0 && this._drop && cell2.stamp < this.stamp) {
       cell2.stamp = this.stamp;
@@ -23968,19 +26048,19 @@ inherits_default(Aggregate, Transform, {
     }
     return cell2;
   },
-  newcell(key3, t) {
+  newcell(key2, t) {
     const cell2 = {
-      key: key3,
+      key: key2,
       num: 0,
       agg: null,
-      tuple: this.newtuple(t, this._prev && this._prev[key3]),
+      tuple: this.newtuple(t, this._prev && this._prev[key2]),
       stamp: this.stamp,
       store: false
     };
     if (!this._countOnly) {
-      const measures = this._measures, n = measures.length;
-      cell2.agg = Array(n);
-      for (let i = 0; i < n; ++i) {
+      const measures = this._measures, n2 = measures.length;
+      cell2.agg = Array(n2);
+      for (let i = 0; i < n2; ++i) {
         cell2.agg[i] = new measures[i](cell2);
       }
     }
@@ -23990,38 +26070,38 @@ inherits_default(Aggregate, Transform, {
     return cell2;
   },
   newtuple(t, p) {
-    const names = this._dnames, dims = this._dims, n = dims.length, x4 = {};
-    for (let i = 0; i < n; ++i) {
+    const names = this._dnames, dims = this._dims, n2 = dims.length, x4 = {};
+    for (let i = 0; i < n2; ++i) {
       x4[names[i]] = dims[i](t);
     }
     return p ? replace(p.tuple, x4) : ingest$1(x4);
   },
   clean() {
     const cells = this.value;
-    for (const key3 in cells) {
-      if (cells[key3].num === 0) {
-        delete cells[key3];
+    for (const key2 in cells) {
+      if (cells[key2].num === 0) {
+        delete cells[key2];
       }
     }
   },
   // -- Process Tuples -----
   add(t) {
-    const key3 = this.cellkey(t), cell2 = this.cell(key3, t);
+    const key2 = this.cellkey(t), cell2 = this.cell(key2, t);
     cell2.num += 1;
     if (this._countOnly) return;
     if (cell2.store) cell2.data.add(t);
     const agg = cell2.agg;
-    for (let i = 0, n = agg.length; i < n; ++i) {
+    for (let i = 0, n2 = agg.length; i < n2; ++i) {
       agg[i].add(agg[i].get(t), t);
     }
   },
   rem(t) {
-    const key3 = this.cellkey(t), cell2 = this.cell(key3, t);
+    const key2 = this.cellkey(t), cell2 = this.cell(key2, t);
     cell2.num -= 1;
     if (this._countOnly) return;
     if (cell2.store) cell2.data.rem(t);
     const agg = cell2.agg;
-    for (let i = 0, n = agg.length; i < n; ++i) {
+    for (let i = 0, n2 = agg.length; i < n2; ++i) {
       agg[i].rem(agg[i].get(t), t);
     }
   },
@@ -24030,12 +26110,12 @@ inherits_default(Aggregate, Transform, {
     if (cell2.store) {
       cell2.data.values();
     }
-    for (let i = 0, n = counts.length; i < n; ++i) {
+    for (let i = 0, n2 = counts.length; i < n2; ++i) {
       tuple[counts[i]] = cell2.num;
     }
     if (!this._countOnly) {
       const agg = cell2.agg;
-      for (let i = 0, n = agg.length; i < n; ++i) {
+      for (let i = 0, n2 = agg.length; i < n2; ++i) {
         agg[i].set(tuple);
       }
     }
@@ -24043,16 +26123,16 @@ inherits_default(Aggregate, Transform, {
   },
   changes(out) {
     const adds = this._adds, mods = this._mods, prev = this._prev, drop = this._drop, add6 = out.add, rem2 = out.rem, mod = out.mod;
-    let cell2, key3, i, n;
-    if (prev) for (key3 in prev) {
-      cell2 = prev[key3];
+    let cell2, key2, i, n2;
+    if (prev) for (key2 in prev) {
+      cell2 = prev[key2];
       if (!drop || cell2.num) rem2.push(cell2.tuple);
     }
-    for (i = 0, n = this._alen; i < n; ++i) {
+    for (i = 0, n2 = this._alen; i < n2; ++i) {
       add6.push(this.celltuple(adds[i]));
       adds[i] = null;
     }
-    for (i = 0, n = this._mlen; i < n; ++i) {
+    for (i = 0, n2 = this._mlen; i < n2; ++i) {
       cell2 = mods[i];
       (cell2.num === 0 && drop ? rem2 : mod).push(this.celltuple(cell2));
       mods[i] = null;
@@ -24258,22 +26338,22 @@ CountPattern.Definition = {
     "default": ["text", "count"]
   }]
 };
-function tokenize(text3, tcase, match2) {
+function tokenize(text5, tcase, match2) {
   switch (tcase) {
     case "upper":
-      text3 = text3.toUpperCase();
+      text5 = text5.toUpperCase();
       break;
     case "lower":
-      text3 = text3.toLowerCase();
+      text5 = text5.toLowerCase();
       break;
   }
-  return text3.match(match2);
+  return text5.match(match2);
 }
 inherits_default(CountPattern, Transform, {
   transform(_, pulse2) {
     const process2 = (update3) => (tuple) => {
       var tokens = tokenize(get8(tuple), _.case, match2) || [], t;
-      for (var i = 0, n = tokens.length; i < n; ++i) {
+      for (var i = 0, n2 = tokens.length; i < n2; ++i) {
         if (!stop2.test(t = tokens[i])) update3(t);
       }
     };
@@ -24303,14 +26383,14 @@ inherits_default(CountPattern, Transform, {
     return init2;
   },
   _finish(pulse2, as) {
-    const counts = this._counts, tuples = this._tuples || (this._tuples = {}), text3 = as[0], count3 = as[1], out = pulse2.fork(pulse2.NO_SOURCE | pulse2.NO_FIELDS);
+    const counts = this._counts, tuples = this._tuples || (this._tuples = {}), text5 = as[0], count3 = as[1], out = pulse2.fork(pulse2.NO_SOURCE | pulse2.NO_FIELDS);
     let w2, t, c4;
     for (w2 in counts) {
       t = tuples[w2];
       c4 = counts[w2] || 0;
       if (!t && c4) {
         tuples[w2] = t = ingest$1({});
-        t[text3] = w2;
+        t[text5] = w2;
         t[count3] = c4;
         out.add.push(t);
       } else if (c4 === 0) {
@@ -24360,10 +26440,10 @@ inherits_default(Cross, Transform, {
   }
 });
 function cross(input, a4, b10, filter3) {
-  var data3 = [], t = {}, n = input.length, i = 0, j, left;
-  for (; i < n; ++i) {
+  var data3 = [], t = {}, n2 = input.length, i = 0, j, left;
+  for (; i < n2; ++i) {
     t[a4] = left = input[i];
-    for (j = 0; j < n; ++j) {
+    for (j = 0; j < n2; ++j) {
       t[b10] = input[j];
       if (filter3(t)) {
         data3.push(ingest$1(t));
@@ -24546,11 +26626,11 @@ function fieldNames(fields, as) {
 }
 function partition$1(data3, groupby, field3) {
   const groups = [], get8 = (f) => f(t);
-  let map3, i, n, t, k2, g;
+  let map3, i, n2, t, k2, g;
   if (groupby == null) {
     groups.push(data3.map(field3));
   } else {
-    for (map3 = {}, i = 0, n = data3.length; i < n; ++i) {
+    for (map3 = {}, i = 0, n2 = data3.length; i < n2; ++i) {
       t = data3[i];
       k2 = groupby.map(get8);
       g = map3[k2];
@@ -24600,9 +26680,9 @@ inherits_default(DotBin, Transform, {
     if (this.value && !(_.modified() || pulse2.changed())) {
       return pulse2;
     }
-    const source3 = pulse2.materialize(pulse2.SOURCE).source, groups = partition$1(pulse2.source, _.groupby, identity), smooth = _.smooth || false, field3 = _.field, step2 = _.step || autostep(source3, field3), sort3 = stableCompare((a4, b10) => field3(a4) - field3(b10)), as = _.as || Output, n = groups.length;
+    const source3 = pulse2.materialize(pulse2.SOURCE).source, groups = partition$1(pulse2.source, _.groupby, identity), smooth = _.smooth || false, field3 = _.field, step2 = _.step || autostep(source3, field3), sort3 = stableCompare((a4, b10) => field3(a4) - field3(b10)), as = _.as || Output, n2 = groups.length;
     let min4 = Infinity, max4 = -Infinity, i = 0, j;
-    for (; i < n; ++i) {
+    for (; i < n2; ++i) {
       const g = groups[i].sort(sort3);
       j = -1;
       for (const v of dotbin(g, step2, smooth, field3)) {
@@ -24725,7 +26805,7 @@ function Facet(params2) {
   const a4 = this._targets = [];
   a4.active = 0;
   a4.forEach = (f) => {
-    for (let i = 0, n = a4.active; i < n; ++i) {
+    for (let i = 0, n2 = a4.active; i < n2; ++i) {
       f(a4[i], i, a4);
     }
   };
@@ -24735,15 +26815,15 @@ inherits_default(Facet, Transform, {
     this._targets[this._targets.active++] = flow;
   },
   // parent argument provided by PreFacet subclass
-  subflow(key3, flow, pulse2, parent) {
+  subflow(key2, flow, pulse2, parent) {
     const flows = this.value;
-    let sf = hasOwnProperty(flows, key3) && flows[key3], df, p;
+    let sf = hasOwnProperty(flows, key2) && flows[key2], df, p;
     if (!sf) {
-      p = parent || (p = this._group[key3]) && p.tuple;
+      p = parent || (p = this._group[key2]) && p.tuple;
       df = pulse2.dataflow;
       sf = new Subflow(pulse2.fork(pulse2.NO_SOURCE), this);
-      df.add(sf).connect(flow(df, key3, p));
-      flows[key3] = sf;
+      df.add(sf).connect(flow(df, key2, p));
+      flows[key2] = sf;
       this.activate(sf);
     } else if (sf.value.stamp < pulse2.stamp) {
       sf.init(pulse2);
@@ -24754,11 +26834,11 @@ inherits_default(Facet, Transform, {
   clean() {
     const flows = this.value;
     let detached = 0;
-    for (const key3 in flows) {
-      if (flows[key3].count === 0) {
-        const detach = flows[key3].detachSubflow;
+    for (const key2 in flows) {
+      if (flows[key2].count === 0) {
+        const detach = flows[key2].detachSubflow;
         if (detach) detach();
-        delete flows[key3];
+        delete flows[key2];
         ++detached;
       }
     }
@@ -24768,18 +26848,18 @@ inherits_default(Facet, Transform, {
     }
   },
   initTargets(act) {
-    const a4 = this._targets, n = a4.length, m3 = act ? act.length : 0;
+    const a4 = this._targets, n2 = a4.length, m3 = act ? act.length : 0;
     let i = 0;
     for (; i < m3; ++i) {
       a4[i] = act[i];
     }
-    for (; i < n && a4[i] != null; ++i) {
+    for (; i < n2 && a4[i] != null; ++i) {
       a4[i] = null;
     }
     a4.active = m3;
   },
   transform(_, pulse2) {
-    const df = pulse2.dataflow, key3 = _.key, flow = _.subflow, cache3 = this._keys, rekey = _.modified("key"), subflow = (key4) => this.subflow(key4, flow, pulse2);
+    const df = pulse2.dataflow, key2 = _.key, flow = _.subflow, cache3 = this._keys, rekey = _.modified("key"), subflow = (key3) => this.subflow(key3, flow, pulse2);
     this._group = _.group || {};
     this.initTargets();
     pulse2.visit(pulse2.REM, (t) => {
@@ -24790,13 +26870,13 @@ inherits_default(Facet, Transform, {
       }
     });
     pulse2.visit(pulse2.ADD, (t) => {
-      const k2 = key3(t);
+      const k2 = key2(t);
       cache3.set(tupleid(t), k2);
       subflow(k2).add(t);
     });
-    if (rekey || pulse2.modified(key3.fields)) {
+    if (rekey || pulse2.modified(key2.fields)) {
       pulse2.visit(pulse2.MOD, (t) => {
-        const id2 = tupleid(t), k0 = cache3.get(id2), k1 = key3(t);
+        const id2 = tupleid(t), k0 = cache3.get(id2), k1 = key2(t);
         if (k0 === k1) {
           subflow(k1).mod(t);
         } else {
@@ -24812,7 +26892,7 @@ inherits_default(Facet, Transform, {
     }
     if (rekey) {
       pulse2.visit(pulse2.REFLOW, (t) => {
-        const id2 = tupleid(t), k0 = cache3.get(id2), k1 = key3(t);
+        const id2 = tupleid(t), k0 = cache3.get(id2), k1 = key2(t);
         if (k0 !== k1) {
           cache3.set(id2, k1);
           subflow(k0).rem(t);
@@ -24954,10 +27034,10 @@ Fold.Definition = {
 };
 inherits_default(Fold, Transform, {
   transform(_, pulse2) {
-    const out = pulse2.fork(pulse2.NO_SOURCE), fields = _.fields, fnames = fields.map(accessorName), as = _.as || ["key", "value"], k2 = as[0], v = as[1], n = fields.length;
+    const out = pulse2.fork(pulse2.NO_SOURCE), fields = _.fields, fnames = fields.map(accessorName), as = _.as || ["key", "value"], k2 = as[0], v = as[1], n2 = fields.length;
     out.rem = this.value;
     pulse2.visit(pulse2.SOURCE, (t) => {
-      for (let i = 0, d; i < n; ++i) {
+      for (let i = 0, d; i < n2; ++i) {
         d = derive(t);
         d[k2] = fnames[i];
         d[v] = fields[i](t);
@@ -25081,7 +27161,7 @@ function getField(_) {
 }
 inherits_default(Impute, Transform, {
   transform(_, pulse2) {
-    var out = pulse2.fork(pulse2.ALL), impute = getValue2(_), field3 = getField(_), fName = accessorName(_.field), kName = accessorName(_.key), gNames = (_.groupby || []).map(accessorName), groups = partition(pulse2.source, _.groupby, _.key, _.keyvals), curr = [], prev = this.value, m3 = groups.domain.length, group2, value4, gVals, kVal, g, i, j, l, n, t;
+    var out = pulse2.fork(pulse2.ALL), impute = getValue2(_), field3 = getField(_), fName = accessorName(_.field), kName = accessorName(_.key), gNames = (_.groupby || []).map(accessorName), groups = partition(pulse2.source, _.groupby, _.key, _.keyvals), curr = [], prev = this.value, m3 = groups.domain.length, group2, value4, gVals, kVal, g, i, j, l, n2, t;
     for (g = 0, l = groups.length; g < l; ++g) {
       group2 = groups[g];
       gVals = group2.values;
@@ -25092,7 +27172,7 @@ inherits_default(Impute, Transform, {
         t = {
           _impute: true
         };
-        for (i = 0, n = gVals.length; i < n; ++i) t[gNames[i]] = gVals[i];
+        for (i = 0, n2 = gVals.length; i < n2; ++i) t[gNames[i]] = gVals[i];
         t[kName] = kVal;
         t[fName] = Number.isNaN(value4) ? value4 = impute(group2, field3) : value4;
         curr.push(ingest$1(t));
@@ -25104,12 +27184,12 @@ inherits_default(Impute, Transform, {
     return out;
   }
 });
-function partition(data3, groupby, key3, keyvals) {
-  var get8 = (f) => f(t), groups = [], domain3 = keyvals ? keyvals.slice() : [], kMap = {}, gMap = {}, gVals, gKey, group2, i, j, k2, n, t;
+function partition(data3, groupby, key2, keyvals) {
+  var get8 = (f) => f(t), groups = [], domain3 = keyvals ? keyvals.slice() : [], kMap = {}, gMap = {}, gVals, gKey, group2, i, j, k2, n2, t;
   domain3.forEach((k3, i2) => kMap[k3] = i2 + 1);
-  for (i = 0, n = data3.length; i < n; ++i) {
+  for (i = 0, n2 = data3.length; i < n2; ++i) {
     t = data3[i];
-    k2 = key3(t);
+    k2 = key2(t);
     j = kMap[k2] || (kMap[k2] = domain3.push(k2));
     gKey = (gVals = groupby ? groupby.map(get8) : Empty) + "";
     if (!(group2 = gMap[gKey])) {
@@ -25174,12 +27254,12 @@ inherits_default(JoinAggregate, Aggregate, {
   },
   changes() {
     const adds = this._adds, mods = this._mods;
-    let i, n;
-    for (i = 0, n = this._alen; i < n; ++i) {
+    let i, n2;
+    for (i = 0, n2 = this._alen; i < n2; ++i) {
       this.celltuple(adds[i]);
       adds[i] = null;
     }
-    for (i = 0, n = this._mlen; i < n; ++i) {
+    for (i = 0, n2 = this._mlen; i < n2; ++i) {
       this.celltuple(mods[i]);
       mods[i] = null;
     }
@@ -25278,7 +27358,7 @@ function Key(params2) {
 }
 inherits_default(Key, Operator);
 function update$2(_) {
-  return this.value && !_.modified() ? this.value : key2(_.fields, _.flat);
+  return this.value && !_.modified() ? this.value : key(_.fields, _.flat);
 }
 function Load(params2) {
   Transform.call(this, [], params2);
@@ -25358,19 +27438,19 @@ Lookup.Definition = {
 };
 inherits_default(Lookup, Transform, {
   transform(_, pulse2) {
-    const keys4 = _.fields, index5 = _.index, values3 = _.values, defaultValue = _.default == null ? null : _.default, reset3 = _.modified(), n = keys4.length;
+    const keys4 = _.fields, index5 = _.index, values3 = _.values, defaultValue = _.default == null ? null : _.default, reset3 = _.modified(), n2 = keys4.length;
     let flag2 = reset3 ? pulse2.SOURCE : pulse2.ADD, out = pulse2, as = _.as, set7, m3, mods;
     if (values3) {
       m3 = values3.length;
-      if (n > 1 && !as) {
+      if (n2 > 1 && !as) {
         error('Multi-field lookup requires explicit "as" parameter.');
       }
-      if (as && as.length !== n * m3) {
+      if (as && as.length !== n2 * m3) {
         error('The "as" parameter has too few output field names.');
       }
       as = as || values3.map(accessorName);
       set7 = function(t) {
-        for (var i = 0, k2 = 0, j, v; i < n; ++i) {
+        for (var i = 0, k2 = 0, j, v; i < n2; ++i) {
           v = index5.get(keys4[i](t));
           if (v == null) for (j = 0; j < m3; ++j, ++k2) t[as[k2]] = defaultValue;
           else for (j = 0; j < m3; ++j, ++k2) t[as[k2]] = values3[j](v);
@@ -25381,7 +27461,7 @@ inherits_default(Lookup, Transform, {
         error("Missing output field names.");
       }
       set7 = function(t) {
-        for (var i = 0, v; i < n; ++i) {
+        for (var i = 0, v; i < n2; ++i) {
           v = index5.get(keys4[i](t));
           t[as[i]] = v == null ? defaultValue : v;
         }
@@ -25405,9 +27485,9 @@ function update$1(_) {
   if (this.value && !_.modified()) {
     return this.value;
   }
-  const ext = _.extents, n = ext.length;
+  const ext = _.extents, n2 = ext.length;
   let min4 = Infinity, max4 = -Infinity, i, e;
-  for (i = 0; i < n; ++i) {
+  for (i = 0; i < n2; ++i) {
     e = ext[i];
     if (e[0] < min4) min4 = e[0];
     if (e[1] > max4) max4 = e[1];
@@ -25473,24 +27553,24 @@ inherits_default(Pivot, Aggregate, {
   }
 });
 function aggregateParams(_, pulse2) {
-  const key3 = _.field, value4 = _.value, op = (_.op === "count" ? "__count__" : _.op) || "sum", fields = accessorFields(key3).concat(accessorFields(value4)), keys4 = pivotKeys(key3, _.limit || 0, pulse2);
+  const key2 = _.field, value4 = _.value, op = (_.op === "count" ? "__count__" : _.op) || "sum", fields = accessorFields(key2).concat(accessorFields(value4)), keys4 = pivotKeys(key2, _.limit || 0, pulse2);
   if (pulse2.changed()) _.set("__pivot__", null, null, true);
   return {
     key: _.key,
     groupby: _.groupby,
     ops: keys4.map(() => op),
-    fields: keys4.map((k2) => get2(k2, key3, value4, fields)),
+    fields: keys4.map((k2) => get2(k2, key2, value4, fields)),
     as: keys4.map((k2) => k2 + ""),
     modified: _.modified.bind(_)
   };
 }
-function get2(k2, key3, value4, fields) {
-  return accessor((d) => key3(d) === k2 ? value4(d) : NaN, fields, k2 + "");
+function get2(k2, key2, value4, fields) {
+  return accessor((d) => key2(d) === k2 ? value4(d) : NaN, fields, k2 + "");
 }
-function pivotKeys(key3, limit, pulse2) {
+function pivotKeys(key2, limit, pulse2) {
   const map3 = {}, list = [];
   pulse2.visit(pulse2.SOURCE, (t) => {
-    const k2 = key3(t);
+    const k2 = key2(t);
     if (!map3[k2]) {
       map3[k2] = 1;
       list.push(k2);
@@ -25580,7 +27660,7 @@ inherits_default(Project, Transform, {
   }
 });
 function project(s2, t, fields, as) {
-  for (let i = 0, n = fields.length; i < n; ++i) {
+  for (let i = 0, n2 = fields.length; i < n2; ++i) {
     t[as[i]] = fields[i](s2);
   }
   return t;
@@ -25634,10 +27714,10 @@ inherits_default(Quantile, Transform, {
       out.source = this.value;
       return out;
     }
-    const source3 = pulse2.materialize(pulse2.SOURCE).source, groups = partition$1(source3, _.groupby, _.field), names = (_.groupby || []).map(accessorName), values3 = [], step2 = _.step || 0.01, p = _.probs || range(step2 / 2, 1 - EPSILON, step2), n = p.length;
+    const source3 = pulse2.materialize(pulse2.SOURCE).source, groups = partition$1(source3, _.groupby, _.field), names = (_.groupby || []).map(accessorName), values3 = [], step2 = _.step || 0.01, p = _.probs || range(step2 / 2, 1 - EPSILON, step2), n2 = p.length;
     groups.forEach((g) => {
       const q = quantiles(g, p);
-      for (let i = 0; i < n; ++i) {
+      for (let i = 0; i < n2; ++i) {
         const t = {};
         for (let i2 = 0; i2 < names.length; ++i2) {
           t[names[i2]] = g.dims[i2];
@@ -25738,12 +27818,12 @@ inherits_default(Sample2, Transform, {
       cap = -1;
     }
     if (mod && res.length > num) {
-      const n = res.length - num;
-      for (let i = 0; i < n; ++i) {
+      const n2 = res.length - num;
+      for (let i = 0; i < n2; ++i) {
         map3[tupleid(res[i])] = -1;
         out.rem.push(res[i]);
       }
-      res = res.slice(n);
+      res = res.slice(n2);
     }
     if (pulse2.mod.length) {
       pulse2.visit(pulse2.MOD, (t) => {
@@ -26072,7 +28152,7 @@ var WindowOps = {
   }
 };
 function find(field3, data3, index5) {
-  for (let n = data3.length; index5 < n; ++index5) {
+  for (let n2 = data3.length; index5 < n2; ++index5) {
     const v = field3(data3[index5]);
     if (v != null) return index5;
   }
@@ -26139,8 +28219,8 @@ function cell(measures, counts, countOnly) {
     count: counts
   };
   if (!countOnly) {
-    var n = measures.length, a4 = cell2.agg = Array(n), i = 0;
-    for (; i < n; ++i) a4[i] = new measures[i](cell2);
+    var n2 = measures.length, a4 = cell2.agg = Array(n2), i = 0;
+    for (; i < n2; ++i) a4[i] = new measures[i](cell2);
   }
   if (cell2.store) {
     var store = cell2.data = new TupleStore();
@@ -26149,7 +28229,7 @@ function cell(measures, counts, countOnly) {
     cell2.num += 1;
     if (countOnly) return;
     if (store) store.add(t);
-    for (let i2 = 0; i2 < n; ++i2) {
+    for (let i2 = 0; i2 < n2; ++i2) {
       a4[i2].add(a4[i2].get(t), t);
     }
   };
@@ -26157,20 +28237,20 @@ function cell(measures, counts, countOnly) {
     cell2.num -= 1;
     if (countOnly) return;
     if (store) store.rem(t);
-    for (let i2 = 0; i2 < n; ++i2) {
+    for (let i2 = 0; i2 < n2; ++i2) {
       a4[i2].rem(a4[i2].get(t), t);
     }
   };
   cell2.set = function(t) {
-    let i2, n2;
+    let i2, n3;
     if (store) store.values();
-    for (i2 = 0, n2 = counts.length; i2 < n2; ++i2) t[counts[i2]] = cell2.num;
-    if (!countOnly) for (i2 = 0, n2 = a4.length; i2 < n2; ++i2) a4[i2].set(t);
+    for (i2 = 0, n3 = counts.length; i2 < n3; ++i2) t[counts[i2]] = cell2.num;
+    if (!countOnly) for (i2 = 0, n3 = a4.length; i2 < n3; ++i2) a4[i2].set(t);
   };
   cell2.init = function() {
     cell2.num = 0;
     if (store) store.reset();
-    for (let i2 = 0; i2 < n; ++i2) a4[i2].init();
+    for (let i2 = 0; i2 < n2; ++i2) a4[i2].init();
   };
   return cell2;
 }
@@ -26232,7 +28312,7 @@ Window.Definition = {
 inherits_default(Window, Transform, {
   transform(_, pulse2) {
     this.stamp = pulse2.stamp;
-    const mod = _.modified(), cmp = stableCompare(_.sort), key3 = groupkey(_.groupby), group2 = (t) => this.group(key3(t));
+    const mod = _.modified(), cmp = stableCompare(_.sort), key2 = groupkey(_.groupby), group2 = (t) => this.group(key2(t));
     let state = this.state;
     if (!state || mod) {
       state = this.state = new WindowState(_);
@@ -26244,17 +28324,17 @@ inherits_default(Window, Transform, {
       pulse2.visit(pulse2.REM, (t) => group2(t).remove(t));
       pulse2.visit(pulse2.ADD, (t) => group2(t).add(t));
     }
-    for (let i = 0, n = this._mlen; i < n; ++i) {
+    for (let i = 0, n2 = this._mlen; i < n2; ++i) {
       processPartition(this._mods[i], state, cmp, _);
     }
     this._mlen = 0;
     this._mods = [];
     return pulse2.reflow(mod).modifies(state.outputs);
   },
-  group(key3) {
-    let group2 = this.value[key3];
+  group(key2) {
+    let group2 = this.value[key2];
     if (!group2) {
-      group2 = this.value[key3] = SortedList(tupleid);
+      group2 = this.value[key2] = SortedList(tupleid);
       group2.stamp = -1;
     }
     if (group2.stamp < this.stamp) {
@@ -26265,7 +28345,7 @@ inherits_default(Window, Transform, {
   }
 });
 function processPartition(list, state, cmp, _) {
-  const sort3 = _.sort, range6 = sort3 && !_.ignorePeers, frame2 = _.frame || [null, 0], data3 = list.data(cmp), n = data3.length, b10 = range6 ? bisector(sort3) : null, w2 = {
+  const sort3 = _.sort, range6 = sort3 && !_.ignorePeers, frame2 = _.frame || [null, 0], data3 = list.data(cmp), n2 = data3.length, b10 = range6 ? bisector(sort3) : null, w2 = {
     i0: 0,
     i1: 0,
     p0: 0,
@@ -26275,8 +28355,8 @@ function processPartition(list, state, cmp, _) {
     compare: sort3 || constant_default(-1)
   };
   state.init();
-  for (let i = 0; i < n; ++i) {
-    setWindow(w2, frame2, i, n);
+  for (let i = 0; i < n2; ++i) {
+    setWindow(w2, frame2, i, n2);
     if (range6) adjustRange(w2, b10);
     state.update(w2, data3[i]);
   }
@@ -26284,19 +28364,19 @@ function processPartition(list, state, cmp, _) {
 function clamp(x4, lo, hi) {
   return x4 < lo ? lo : x4 > hi ? hi : x4;
 }
-function setWindow(w2, f, i, n) {
+function setWindow(w2, f, i, n2) {
   w2.p0 = w2.i0;
   w2.p1 = w2.i1;
   const start = f[0] == null ? 0 : i + f[0];
-  const endExclusive = f[1] == null ? n : i + f[1] + 1;
-  w2.i0 = clamp(start, 0, n);
-  w2.i1 = clamp(endExclusive, 0, n);
+  const endExclusive = f[1] == null ? n2 : i + f[1] + 1;
+  w2.i0 = clamp(start, 0, n2);
+  w2.i1 = clamp(endExclusive, 0, n2);
   w2.index = i;
 }
 function adjustRange(w2, bisect2) {
-  const r0 = w2.i0, r1 = w2.i1 - 1, c4 = w2.compare, d = w2.data, n = d.length - 1;
+  const r0 = w2.i0, r1 = w2.i1 - 1, c4 = w2.compare, d = w2.data, n2 = d.length - 1;
   if (r0 > 0 && !c4(d[r0], d[r0 - 1])) w2.i0 = bisect2.left(d, d[r0]);
-  if (r1 < n && !c4(d[r1], d[r1 + 1])) w2.i1 = bisect2.right(d, d[r1]);
+  if (r1 < n2 && !c4(d[r1], d[r1 + 1])) w2.i1 = bisect2.right(d, d[r1]);
 }
 
 // node_modules/vega-view-transforms/build/vega-view-transforms.js
@@ -26317,7 +28397,7 @@ var epsilon2 = 1e-6;
 var tauEpsilon = tau - epsilon2;
 function append(strings) {
   this._ += strings[0];
-  for (let i = 1, n = strings.length; i < n; ++i) {
+  for (let i = 1, n2 = strings.length; i < n2; ++i) {
     this._ += arguments[i] + strings[i];
   }
 }
@@ -26328,7 +28408,7 @@ function appendRound(digits) {
   const k2 = 10 ** d;
   return function(strings) {
     this._ += strings[0];
-    for (let i = 1, n = strings.length; i < n; ++i) {
+    for (let i = 1, n2 = strings.length; i < n2; ++i) {
       this._ += Math.round(arguments[i] * k2) / k2 + strings[i];
     }
   };
@@ -26642,10 +28722,10 @@ function line(x$12, y$12) {
   x$12 = typeof x$12 === "function" ? x$12 : x$12 === void 0 ? x : constant2(x$12);
   y$12 = typeof y$12 === "function" ? y$12 : y$12 === void 0 ? y : constant2(y$12);
   function line5(data3) {
-    var i, n = (data3 = array2(data3)).length, d, defined0 = false, buffer;
+    var i, n2 = (data3 = array2(data3)).length, d, defined0 = false, buffer;
     if (context3 == null) output3 = curve2(buffer = path4());
-    for (i = 0; i <= n; ++i) {
-      if (!(i < n && defined2(d = data3[i], i, data3)) === defined0) {
+    for (i = 0; i <= n2; ++i) {
+      if (!(i < n2 && defined2(d = data3[i], i, data3)) === defined0) {
         if (defined0 = !defined0) output3.lineStart();
         else output3.lineEnd();
       }
@@ -26676,10 +28756,10 @@ function area(x02, y02, y12) {
   y02 = typeof y02 === "function" ? y02 : y02 === void 0 ? constant2(0) : constant2(+y02);
   y12 = typeof y12 === "function" ? y12 : y12 === void 0 ? y : constant2(+y12);
   function area6(data3) {
-    var i, j, k2, n = (data3 = array2(data3)).length, d, defined0 = false, buffer, x0z = new Array(n), y0z = new Array(n);
+    var i, j, k2, n2 = (data3 = array2(data3)).length, d, defined0 = false, buffer, x0z = new Array(n2), y0z = new Array(n2);
     if (context3 == null) output3 = curve2(buffer = path4());
-    for (i = 0; i <= n; ++i) {
-      if (!(i < n && defined2(d = data3[i], i, data3)) === defined0) {
+    for (i = 0; i <= n2; ++i) {
+      if (!(i < n2 && defined2(d = data3[i], i, data3)) === defined0) {
         if (defined0 = !defined0) {
           j = i;
           output3.areaStart();
@@ -26772,8 +28852,8 @@ function curveRadial(curve2) {
 }
 var sqrt3$2 = sqrt(3);
 var circle = {
-  draw(context3, size) {
-    const r = sqrt(size / pi2);
+  draw(context3, size2) {
+    const r = sqrt(size2 / pi2);
     context3.moveTo(r, 0);
     context3.arc(0, 0, r, 0, tau2);
   }
@@ -26788,21 +28868,21 @@ var sqrt3 = sqrt(3);
 var s = sqrt(3) / 2;
 var k = 1 / sqrt(12);
 var a = (k / 2 + 1) * 3;
-function Symbol2(type3, size) {
+function Symbol2(type3, size2) {
   let context3 = null, path4 = withPath(symbol2);
   type3 = typeof type3 === "function" ? type3 : constant2(type3 || circle);
-  size = typeof size === "function" ? size : constant2(size === void 0 ? 64 : +size);
+  size2 = typeof size2 === "function" ? size2 : constant2(size2 === void 0 ? 64 : +size2);
   function symbol2() {
     let buffer;
     if (!context3) context3 = buffer = path4();
-    type3.apply(this, arguments).draw(context3, +size.apply(this, arguments));
+    type3.apply(this, arguments).draw(context3, +size2.apply(this, arguments));
     if (buffer) return context3 = null, buffer + "" || null;
   }
   symbol2.type = function(_) {
     return arguments.length ? (type3 = typeof _ === "function" ? _ : constant2(_), symbol2) : type3;
   };
   symbol2.size = function(_) {
-    return arguments.length ? (size = typeof _ === "function" ? _ : constant2(+_), symbol2) : size;
+    return arguments.length ? (size2 = typeof _ === "function" ? _ : constant2(+_), symbol2) : size2;
   };
   symbol2.context = function(_) {
     return arguments.length ? (context3 = _ == null ? null : _, symbol2) : context3;
@@ -27201,9 +29281,9 @@ var cardinalOpen = (function custom4(tension) {
 function point$1(that, x4, y4) {
   var x12 = that._x1, y12 = that._y1, x22 = that._x2, y22 = that._y2;
   if (that._l01_a > epsilon3) {
-    var a4 = 2 * that._l01_2a + 3 * that._l01_a * that._l12_a + that._l12_2a, n = 3 * that._l01_a * (that._l01_a + that._l12_a);
-    x12 = (x12 * a4 - that._x0 * that._l12_2a + that._x2 * that._l01_2a) / n;
-    y12 = (y12 * a4 - that._y0 * that._l12_2a + that._y2 * that._l01_2a) / n;
+    var a4 = 2 * that._l01_2a + 3 * that._l01_a * that._l12_a + that._l12_2a, n2 = 3 * that._l01_a * (that._l01_a + that._l12_a);
+    x12 = (x12 * a4 - that._x0 * that._l12_2a + that._x2 * that._l01_2a) / n2;
+    y12 = (y12 * a4 - that._y0 * that._l12_2a + that._y2 * that._l01_2a) / n2;
   }
   if (that._l23_a > epsilon3) {
     var b10 = 2 * that._l23_2a + 3 * that._l23_a * that._l12_a + that._l12_2a, m3 = 3 * that._l23_a * (that._l23_a + that._l12_a);
@@ -27533,19 +29613,19 @@ Natural.prototype = {
     this._y = [];
   },
   lineEnd: function() {
-    var x4 = this._x, y4 = this._y, n = x4.length;
-    if (n) {
+    var x4 = this._x, y4 = this._y, n2 = x4.length;
+    if (n2) {
       this._line ? this._context.lineTo(x4[0], y4[0]) : this._context.moveTo(x4[0], y4[0]);
-      if (n === 2) {
+      if (n2 === 2) {
         this._context.lineTo(x4[1], y4[1]);
       } else {
         var px2 = controlPoints(x4), py2 = controlPoints(y4);
-        for (var i0 = 0, i1 = 1; i1 < n; ++i0, ++i1) {
+        for (var i0 = 0, i1 = 1; i1 < n2; ++i0, ++i1) {
           this._context.bezierCurveTo(px2[0][i0], py2[0][i0], px2[1][i0], py2[1][i0], x4[i1], y4[i1]);
         }
       }
     }
-    if (this._line || this._line !== 0 && n === 1) this._context.closePath();
+    if (this._line || this._line !== 0 && n2 === 1) this._context.closePath();
     this._line = 1 - this._line;
     this._x = this._y = null;
   },
@@ -27555,15 +29635,15 @@ Natural.prototype = {
   }
 };
 function controlPoints(x4) {
-  var i, n = x4.length - 1, m3, a4 = new Array(n), b10 = new Array(n), r = new Array(n);
+  var i, n2 = x4.length - 1, m3, a4 = new Array(n2), b10 = new Array(n2), r = new Array(n2);
   a4[0] = 0, b10[0] = 2, r[0] = x4[0] + 2 * x4[1];
-  for (i = 1; i < n - 1; ++i) a4[i] = 1, b10[i] = 4, r[i] = 4 * x4[i] + 2 * x4[i + 1];
-  a4[n - 1] = 2, b10[n - 1] = 7, r[n - 1] = 8 * x4[n - 1] + x4[n];
-  for (i = 1; i < n; ++i) m3 = a4[i] / b10[i - 1], b10[i] -= m3, r[i] -= m3 * r[i - 1];
-  a4[n - 1] = r[n - 1] / b10[n - 1];
-  for (i = n - 2; i >= 0; --i) a4[i] = (r[i] - a4[i + 1]) / b10[i];
-  b10[n - 1] = (x4[n] + a4[n - 1]) / 2;
-  for (i = 0; i < n - 1; ++i) b10[i] = 2 * x4[i + 1] - a4[i + 1];
+  for (i = 1; i < n2 - 1; ++i) a4[i] = 1, b10[i] = 4, r[i] = 4 * x4[i] + 2 * x4[i + 1];
+  a4[n2 - 1] = 2, b10[n2 - 1] = 7, r[n2 - 1] = 8 * x4[n2 - 1] + x4[n2];
+  for (i = 1; i < n2; ++i) m3 = a4[i] / b10[i - 1], b10[i] -= m3, r[i] -= m3 * r[i - 1];
+  a4[n2 - 1] = r[n2 - 1] / b10[n2 - 1];
+  for (i = n2 - 2; i >= 0; --i) a4[i] = (r[i] - a4[i + 1]) / b10[i];
+  b10[n2 - 1] = (x4[n2] + a4[n2 - 1]) / 2;
+  for (i = 0; i < n2 - 1; ++i) b10[i] = 2 * x4[i + 1] - a4[i + 1];
   return [a4, b10];
 }
 function natural(context3) {
@@ -27701,7 +29781,7 @@ function define2(constructor, factory, prototype2) {
 }
 function extend2(parent, definition3) {
   var prototype2 = Object.create(parent.prototype);
-  for (var key3 in definition3) prototype2[key3] = definition3[key3];
+  for (var key2 in definition3) prototype2[key2] = definition3[key2];
   return prototype2;
 }
 function Color() {
@@ -27900,8 +29980,8 @@ function color(format5) {
   format5 = (format5 + "").trim().toLowerCase();
   return (m3 = reHex.exec(format5)) ? (l = m3[1].length, m3 = parseInt(m3[1], 16), l === 6 ? rgbn(m3) : l === 3 ? new Rgb(m3 >> 8 & 15 | m3 >> 4 & 240, m3 >> 4 & 15 | m3 & 240, (m3 & 15) << 4 | m3 & 15, 1) : l === 8 ? rgba(m3 >> 24 & 255, m3 >> 16 & 255, m3 >> 8 & 255, (m3 & 255) / 255) : l === 4 ? rgba(m3 >> 12 & 15 | m3 >> 8 & 240, m3 >> 8 & 15 | m3 >> 4 & 240, m3 >> 4 & 15 | m3 & 240, ((m3 & 15) << 4 | m3 & 15) / 255) : null) : (m3 = reRgbInteger.exec(format5)) ? new Rgb(m3[1], m3[2], m3[3], 1) : (m3 = reRgbPercent.exec(format5)) ? new Rgb(m3[1] * 255 / 100, m3[2] * 255 / 100, m3[3] * 255 / 100, 1) : (m3 = reRgbaInteger.exec(format5)) ? rgba(m3[1], m3[2], m3[3], m3[4]) : (m3 = reRgbaPercent.exec(format5)) ? rgba(m3[1] * 255 / 100, m3[2] * 255 / 100, m3[3] * 255 / 100, m3[4]) : (m3 = reHslPercent.exec(format5)) ? hsla(m3[1], m3[2] / 100, m3[3] / 100, 1) : (m3 = reHslaPercent.exec(format5)) ? hsla(m3[1], m3[2] / 100, m3[3] / 100, m3[4]) : named.hasOwnProperty(format5) ? rgbn(named[format5]) : format5 === "transparent" ? new Rgb(NaN, NaN, NaN, 0) : null;
 }
-function rgbn(n) {
-  return new Rgb(n >> 16 & 255, n >> 8 & 255, n & 255, 1);
+function rgbn(n2) {
+  return new Rgb(n2 >> 16 & 255, n2 >> 8 & 255, n2 & 255, 1);
 }
 function rgba(r, g, b10, a4) {
   if (a4 <= 0) r = g = b10 = NaN;
@@ -28183,17 +30263,17 @@ function basis2(t13, v0, v1, v2, v3) {
   return ((1 - 3 * t13 + 3 * t22 - t32) * v0 + (4 - 6 * t22 + 3 * t32) * v1 + (1 + 3 * t13 + 3 * t22 - 3 * t32) * v2 + t32 * v3) / 6;
 }
 function basis$1(values3) {
-  var n = values3.length - 1;
+  var n2 = values3.length - 1;
   return function(t) {
-    var i = t <= 0 ? t = 0 : t >= 1 ? (t = 1, n - 1) : Math.floor(t * n), v1 = values3[i], v2 = values3[i + 1], v0 = i > 0 ? values3[i - 1] : 2 * v1 - v2, v3 = i < n - 1 ? values3[i + 2] : 2 * v2 - v1;
-    return basis2((t - i / n) * n, v0, v1, v2, v3);
+    var i = t <= 0 ? t = 0 : t >= 1 ? (t = 1, n2 - 1) : Math.floor(t * n2), v1 = values3[i], v2 = values3[i + 1], v0 = i > 0 ? values3[i - 1] : 2 * v1 - v2, v3 = i < n2 - 1 ? values3[i + 2] : 2 * v2 - v1;
+    return basis2((t - i / n2) * n2, v0, v1, v2, v3);
   };
 }
 function basisClosed2(values3) {
-  var n = values3.length;
+  var n2 = values3.length;
   return function(t) {
-    var i = Math.floor(((t %= 1) < 0 ? ++t : t) * n), v0 = values3[(i + n - 1) % n], v1 = values3[i % n], v2 = values3[(i + 1) % n], v3 = values3[(i + 2) % n];
-    return basis2((t - i / n) * n, v0, v1, v2, v3);
+    var i = Math.floor(((t %= 1) < 0 ? ++t : t) * n2), v0 = values3[(i + n2 - 1) % n2], v1 = values3[i % n2], v2 = values3[(i + 1) % n2], v3 = values3[(i + 2) % n2];
+    return basis2((t - i / n2) * n2, v0, v1, v2, v3);
   };
 }
 var constant3 = (x4) => () => x4;
@@ -28237,8 +30317,8 @@ var rgb2 = (function rgbGamma(y4) {
 })(1);
 function rgbSpline(spline) {
   return function(colors3) {
-    var n = colors3.length, r = new Array(n), g = new Array(n), b10 = new Array(n), i, color5;
-    for (i = 0; i < n; ++i) {
+    var n2 = colors3.length, r = new Array(n2), g = new Array(n2), b10 = new Array(n2), i, color5;
+    for (i = 0; i < n2; ++i) {
       color5 = rgb(colors3[i]);
       r[i] = color5.r || 0;
       g[i] = color5.g || 0;
@@ -28260,9 +30340,9 @@ var rgbBasis = rgbSpline(basis$1);
 var rgbBasisClosed = rgbSpline(basisClosed2);
 function numberArray(a4, b10) {
   if (!b10) b10 = [];
-  var n = a4 ? Math.min(b10.length, a4.length) : 0, c4 = b10.slice(), i;
+  var n2 = a4 ? Math.min(b10.length, a4.length) : 0, c4 = b10.slice(), i;
   return function(t) {
-    for (i = 0; i < n; ++i) c4[i] = a4[i] * (1 - t) + b10[i] * t;
+    for (i = 0; i < n2; ++i) c4[i] = a4[i] * (1 - t) + b10[i] * t;
     return c4;
   };
 }
@@ -28353,9 +30433,9 @@ function value(a4, b10) {
   return b10 == null || t === "boolean" ? constant3(b10) : (t === "number" ? number2 : t === "string" ? (c4 = color(b10)) ? (b10 = c4, rgb2) : string : b10 instanceof color ? rgb2 : b10 instanceof Date ? date : isNumberArray(b10) ? numberArray : Array.isArray(b10) ? genericArray : typeof b10.valueOf !== "function" && typeof b10.toString !== "function" || isNaN(b10) ? object : number2)(a4, b10);
 }
 function discrete(range6) {
-  var n = range6.length;
+  var n2 = range6.length;
   return function(t) {
-    return range6[Math.max(0, Math.min(n - 1, Math.floor(t * n)))];
+    return range6[Math.max(0, Math.min(n2 - 1, Math.floor(t * n2)))];
   };
 }
 function hue(a4, b10) {
@@ -28452,8 +30532,8 @@ function interpolateTransform(parse8, pxComma, pxParen, degParen) {
     scale6(a4.scaleX, a4.scaleY, b10.scaleX, b10.scaleY, s2, q);
     a4 = b10 = null;
     return function(t) {
-      var i = -1, n = q.length, o;
-      while (++i < n) s2[(o = q[i]).i] = o.x(t);
+      var i = -1, n2 = q.length, o;
+      while (++i < n2) s2[(o = q[i]).i] = o.x(t);
       return s2.join("");
     };
   };
@@ -28562,16 +30642,16 @@ var cubehelix_default = cubehelix2(hue$1);
 var cubehelixLong = cubehelix2(nogamma);
 function piecewise(interpolate3, values3) {
   if (values3 === void 0) values3 = interpolate3, interpolate3 = value;
-  var i = 0, n = values3.length - 1, v = values3[0], I = new Array(n < 0 ? 0 : n);
-  while (i < n) I[i] = interpolate3(v, v = values3[++i]);
+  var i = 0, n2 = values3.length - 1, v = values3[0], I = new Array(n2 < 0 ? 0 : n2);
+  while (i < n2) I[i] = interpolate3(v, v = values3[++i]);
   return function(t) {
-    var i2 = Math.max(0, Math.min(n - 1, Math.floor(t *= n)));
+    var i2 = Math.max(0, Math.min(n2 - 1, Math.floor(t *= n2)));
     return I[i2](t - i2);
   };
 }
-function quantize(interpolator, n) {
-  var samples = new Array(n);
-  for (var i = 0; i < n; ++i) samples[i] = interpolator(i / (n - 1));
+function quantize(interpolator, n2) {
+  var samples = new Array(n2);
+  for (var i = 0; i < n2; ++i) samples[i] = interpolator(i / (n2 - 1));
   return samples;
 }
 
@@ -28692,9 +30772,9 @@ function copy$1(source3, target2) {
 function transformer$2() {
   var domain3 = unit, range6 = unit, interpolate$1 = value, transform5, untransform, unknown, clamp3 = identity$1, piecewise2, output3, input;
   function rescale() {
-    var n = Math.min(domain3.length, range6.length);
-    if (clamp3 !== identity$1) clamp3 = clamper(domain3[0], domain3[n - 1]);
-    piecewise2 = n > 2 ? polymap : bimap;
+    var n2 = Math.min(domain3.length, range6.length);
+    if (clamp3 !== identity$1) clamp3 = clamper(domain3[0], domain3[n2 - 1]);
+    piecewise2 = n2 > 2 ? polymap : bimap;
     output3 = input = null;
     return scale6;
   }
@@ -28893,9 +30973,9 @@ function loggish(transform5) {
     let j = logs(v);
     let k2;
     let t;
-    const n = count3 == null ? 10 : +count3;
+    const n2 = count3 == null ? 10 : +count3;
     let z = [];
-    if (!(base % 1) && j - i < n) {
+    if (!(base % 1) && j - i < n2) {
       i = Math.floor(i), j = Math.ceil(j);
       if (u2 > 0) for (; i <= j; ++i) {
         for (k2 = 1; k2 < base; ++k2) {
@@ -28913,9 +30993,9 @@ function loggish(transform5) {
           z.push(t);
         }
       }
-      if (z.length * 2 < n) z = ticks(u2, v, n);
+      if (z.length * 2 < n2) z = ticks(u2, v, n2);
     } else {
-      z = ticks(i, j, Math.min(j - i, n)).map(pows);
+      z = ticks(i, j, Math.min(j - i, n2)).map(pows);
     }
     return r ? z.reverse() : z;
   };
@@ -29007,9 +31087,9 @@ function sqrt2() {
 function quantile2() {
   var domain3 = [], range6 = [], thresholds = [], unknown;
   function rescale() {
-    var i = 0, n = Math.max(1, range6.length);
-    thresholds = new Array(n - 1);
-    while (++i < n) thresholds[i - 1] = quantileSorted(domain3, i / n);
+    var i = 0, n2 = Math.max(1, range6.length);
+    thresholds = new Array(n2 - 1);
+    while (++i < n2) thresholds[i - 1] = quantileSorted(domain3, i / n2);
     return scale6;
   }
   function scale6(x4) {
@@ -29044,25 +31124,25 @@ function quantile2() {
   return initRange.apply(scale6, arguments);
 }
 function quantize2() {
-  var x02 = 0, x12 = 1, n = 1, domain3 = [0.5], range6 = [0, 1], unknown;
+  var x02 = 0, x12 = 1, n2 = 1, domain3 = [0.5], range6 = [0, 1], unknown;
   function scale6(x4) {
-    return x4 != null && x4 <= x4 ? range6[bisectRight(domain3, x4, 0, n)] : unknown;
+    return x4 != null && x4 <= x4 ? range6[bisectRight(domain3, x4, 0, n2)] : unknown;
   }
   function rescale() {
     var i = -1;
-    domain3 = new Array(n);
-    while (++i < n) domain3[i] = ((i + 1) * x12 - (i - n) * x02) / (n + 1);
+    domain3 = new Array(n2);
+    while (++i < n2) domain3[i] = ((i + 1) * x12 - (i - n2) * x02) / (n2 + 1);
     return scale6;
   }
   scale6.domain = function(_) {
     return arguments.length ? ([x02, x12] = _, x02 = +x02, x12 = +x12, rescale()) : [x02, x12];
   };
   scale6.range = function(_) {
-    return arguments.length ? (n = (range6 = Array.from(_)).length - 1, rescale()) : range6.slice();
+    return arguments.length ? (n2 = (range6 = Array.from(_)).length - 1, rescale()) : range6.slice();
   };
   scale6.invertExtent = function(y4) {
     var i = range6.indexOf(y4);
-    return i < 0 ? [NaN, NaN] : i < 1 ? [x02, domain3[0]] : i >= n ? [domain3[n - 1], x12] : [domain3[i - 1], domain3[i]];
+    return i < 0 ? [NaN, NaN] : i < 1 ? [x02, domain3[0]] : i >= n2 ? [domain3[n2 - 1], x12] : [domain3[i - 1], domain3[i]];
   };
   scale6.unknown = function(_) {
     return arguments.length ? (unknown = _, scale6) : scale6;
@@ -29076,15 +31156,15 @@ function quantize2() {
   return initRange.apply(linearish(scale6), arguments);
 }
 function threshold() {
-  var domain3 = [0.5], range6 = [0, 1], unknown, n = 1;
+  var domain3 = [0.5], range6 = [0, 1], unknown, n2 = 1;
   function scale6(x4) {
-    return x4 != null && x4 <= x4 ? range6[bisectRight(domain3, x4, 0, n)] : unknown;
+    return x4 != null && x4 <= x4 ? range6[bisectRight(domain3, x4, 0, n2)] : unknown;
   }
   scale6.domain = function(_) {
-    return arguments.length ? (domain3 = Array.from(_), n = Math.min(domain3.length, range6.length - 1), scale6) : domain3.slice();
+    return arguments.length ? (domain3 = Array.from(_), n2 = Math.min(domain3.length, range6.length - 1), scale6) : domain3.slice();
   };
   scale6.range = function(_) {
-    return arguments.length ? (range6 = Array.from(_), n = Math.min(domain3.length, range6.length - 1), scale6) : range6.slice();
+    return arguments.length ? (range6 = Array.from(_), n2 = Math.min(domain3.length, range6.length - 1), scale6) : range6.slice();
   };
   scale6.invertExtent = function(y4) {
     var i = range6.indexOf(y4);
@@ -29267,8 +31347,8 @@ function divergingSqrt() {
 
 // node_modules/d3-scale-chromatic/dist/d3-scale-chromatic.mjs
 function colors(specifier) {
-  var n = specifier.length / 6 | 0, colors3 = new Array(n), i = 0;
-  while (i < n) colors3[i] = "#" + specifier.slice(i * 6, ++i * 6);
+  var n2 = specifier.length / 6 | 0, colors3 = new Array(n2), i = 0;
+  while (i < n2) colors3[i] = "#" + specifier.slice(i * 6, ++i * 6);
   return colors3;
 }
 var category10 = colors("1f77b4ff7f0e2ca02cd627289467bd8c564be377c27f7f7fbcbd2217becf");
@@ -29579,9 +31659,9 @@ var c = rgb();
 var pi_1_3 = Math.PI / 3;
 var pi_2_3 = Math.PI * 2 / 3;
 function ramp(range6) {
-  var n = range6.length;
+  var n2 = range6.length;
   return function(t) {
-    return range6[Math.max(0, Math.min(n - 1, Math.floor(t * n)))];
+    return range6[Math.max(0, Math.min(n2 - 1, Math.floor(t * n2)))];
   };
 }
 var viridis = ramp(colors("44015444025645045745055946075a46085c460a5d460b5e470d60470e6147106347116447136548146748166848176948186a481a6c481b6d481c6e481d6f481f70482071482173482374482475482576482677482878482979472a7a472c7a472d7b472e7c472f7d46307e46327e46337f463480453581453781453882443983443a83443b84433d84433e85423f854240864241864142874144874045884046883f47883f48893e49893e4a893e4c8a3d4d8a3d4e8a3c4f8a3c508b3b518b3b528b3a538b3a548c39558c39568c38588c38598c375a8c375b8d365c8d365d8d355e8d355f8d34608d34618d33628d33638d32648e32658e31668e31678e31688e30698e306a8e2f6b8e2f6c8e2e6d8e2e6e8e2e6f8e2d708e2d718e2c718e2c728e2c738e2b748e2b758e2a768e2a778e2a788e29798e297a8e297b8e287c8e287d8e277e8e277f8e27808e26818e26828e26828e25838e25848e25858e24868e24878e23888e23898e238a8d228b8d228c8d228d8d218e8d218f8d21908d21918c20928c20928c20938c1f948c1f958b1f968b1f978b1f988b1f998a1f9a8a1e9b8a1e9c891e9d891f9e891f9f881fa0881fa1881fa1871fa28720a38620a48621a58521a68522a78522a88423a98324aa8325ab8225ac8226ad8127ad8128ae8029af7f2ab07f2cb17e2db27d2eb37c2fb47c31b57b32b67a34b67935b77937b87838b9773aba763bbb753dbc743fbc7340bd7242be7144bf7046c06f48c16e4ac16d4cc26c4ec36b50c46a52c56954c56856c66758c7655ac8645cc8635ec96260ca6063cb5f65cb5e67cc5c69cd5b6ccd5a6ece5870cf5773d05675d05477d1537ad1517cd2507fd34e81d34d84d44b86d54989d5488bd6468ed64590d74393d74195d84098d83e9bd93c9dd93ba0da39a2da37a5db36a8db34aadc32addc30b0dd2fb2dd2db5de2bb8de29bade28bddf26c0df25c2df23c5e021c8e020cae11fcde11dd0e11cd2e21bd5e21ad8e219dae319dde318dfe318e2e418e5e419e7e419eae51aece51befe51cf1e51df4e61ef6e620f8e621fbe723fde725"));
@@ -29630,13 +31710,13 @@ function invertRange(scale6) {
 function invertRangeExtent(scale6) {
   return function(_) {
     const range6 = scale6.range();
-    let lo = _[0], hi = _[1], min4 = -1, max4, t, i, n;
+    let lo = _[0], hi = _[1], min4 = -1, max4, t, i, n2;
     if (hi < lo) {
       t = lo;
       lo = hi;
       hi = t;
     }
-    for (i = 0, n = range6.length; i < n; ++i) {
+    for (i = 0, n2 = range6.length; i < n2; ++i) {
       if (range6[i] >= lo && range6[i] <= hi) {
         if (min4 < 0) min4 = i;
         max4 = i;
@@ -29653,19 +31733,19 @@ function band() {
   let range$1 = [0, 1], step2, bandwidth2, round2 = false, paddingInner2 = 0, paddingOuter2 = 0, align2 = 0.5;
   delete scale6.unknown;
   function rescale() {
-    const n = domain3().length, reverse3 = range$1[1] < range$1[0], stop2 = range$1[1 - reverse3], space2 = bandSpace(n, paddingInner2, paddingOuter2);
+    const n2 = domain3().length, reverse3 = range$1[1] < range$1[0], stop2 = range$1[1 - reverse3], space2 = bandSpace(n2, paddingInner2, paddingOuter2);
     let start = range$1[reverse3 - 0];
     step2 = (stop2 - start) / (space2 || 1);
     if (round2) {
       step2 = Math.floor(step2);
     }
-    start += (stop2 - start - step2 * (n - paddingInner2)) * align2;
+    start += (stop2 - start - step2 * (n2 - paddingInner2)) * align2;
     bandwidth2 = step2 * (1 - paddingInner2);
     if (round2) {
       start = Math.round(start);
       bandwidth2 = Math.round(bandwidth2);
     }
-    const values3 = range(n).map((i) => start + step2 * i);
+    const values3 = range(n2).map((i) => start + step2 * i);
     return ordinalRange(reverse3 ? values3.reverse() : values3);
   }
   scale6.domain = function(_) {
@@ -29738,7 +31818,7 @@ function band() {
   };
   scale6.invertRange = function(_) {
     if (_[0] == null || _[1] == null) return;
-    const reverse3 = range$1[1] < range$1[0], values3 = reverse3 ? ordinalRange().reverse() : ordinalRange(), n = values3.length - 1;
+    const reverse3 = range$1[1] < range$1[0], values3 = reverse3 ? ordinalRange().reverse() : ordinalRange(), n2 = values3.length - 1;
     let lo = +_[0], hi = +_[1], a4, b10, t;
     if (lo !== lo || hi !== hi) return;
     if (hi < lo) {
@@ -29752,8 +31832,8 @@ function band() {
     if (lo - values3[a4] > bandwidth2 + 1e-10) ++a4;
     if (reverse3) {
       t = a4;
-      a4 = n - b10;
-      b10 = n - t;
+      a4 = n2 - b10;
+      b10 = n2 - t;
     }
     return a4 > b10 ? void 0 : domain3().slice(a4, b10 + 1);
   };
@@ -29870,30 +31950,30 @@ scale(Point, point2, Discrete);
 function isValidScaleType(type3) {
   return scales.has(type3);
 }
-function hasType(key3, type3) {
-  const s2 = scales.get(key3);
+function hasType(key2, type3) {
+  const s2 = scales.get(key2);
   return s2 && s2.metadata[type3];
 }
-function isContinuous(key3) {
-  return hasType(key3, Continuous);
+function isContinuous(key2) {
+  return hasType(key2, Continuous);
 }
-function isDiscrete(key3) {
-  return hasType(key3, Discrete);
+function isDiscrete(key2) {
+  return hasType(key2, Discrete);
 }
-function isDiscretizing(key3) {
-  return hasType(key3, Discretizing);
+function isDiscretizing(key2) {
+  return hasType(key2, Discretizing);
 }
-function isLogarithmic(key3) {
-  return hasType(key3, Log);
+function isLogarithmic(key2) {
+  return hasType(key2, Log);
 }
-function isTemporal(key3) {
-  return hasType(key3, Temporal);
+function isTemporal(key2) {
+  return hasType(key2, Temporal);
 }
-function isInterpolating(key3) {
-  return hasType(key3, Interpolating);
+function isInterpolating(key2) {
+  return hasType(key2, Interpolating);
 }
-function isQuantile(key3) {
-  return hasType(key3, Quantile2);
+function isQuantile(key2) {
+  return hasType(key2, Quantile2);
 }
 var scaleProps = ["clamp", "base", "constant", "exponent"];
 function interpolateRange(interpolator, range6) {
@@ -29906,8 +31986,8 @@ function interpolateColors(colors3, type3, gamma2) {
   return piecewise(interpolate(type3 || "rgb", gamma2), colors3);
 }
 function quantizeInterpolator(interpolator, count3) {
-  const samples = new Array(count3), n = count3 + 1;
-  for (let i = 0; i < count3; ) samples[i] = interpolator(++i / n);
+  const samples = new Array(count3), n2 = count3 + 1;
+  for (let i = 0; i < count3; ) samples[i] = interpolator(++i / n2);
   return samples;
 }
 function scaleFraction(scale$12, min4, max4) {
@@ -30004,8 +32084,8 @@ var discrete2 = {
 };
 function colors2(palette) {
   if (isArray(palette)) return palette;
-  const n = palette.length / 6 | 0, c4 = new Array(n);
-  for (let i = 0; i < n; ) {
+  const n2 = palette.length / 6 | 0, c4 = new Array(n2);
+  for (let i = 0; i < n2; ) {
     c4[i] = "#" + palette.slice(i * 6, ++i * 6);
   }
   return c4;
@@ -30045,7 +32125,7 @@ function tickCount(scale6, count3, minStep) {
       }
     }
   }
-  if (isObject2(count3)) {
+  if (isObject3(count3)) {
     step2 = count3.step;
     count3 = count3.interval;
   }
@@ -30125,9 +32205,9 @@ function labelValues(scale6, count3) {
   return scale6.bins ? binValues(scale6.bins) : scale6.type === Log ? tickLog(scale6, count3, true) : symbols[scale6.type] ? thresholdValues(scale6[symbols[scale6.type]]()) : tickValues(scale6, count3);
 }
 function thresholdFormat(locale4, scale6, specifier) {
-  const _ = scale6[formats2[scale6.type]](), n = _.length;
-  let d = n > 1 ? _[1] - _[0] : _[0], i;
-  for (i = 1; i < n; ++i) {
+  const _ = scale6[formats2[scale6.type]](), n2 = _.length;
+  let d = n2 > 1 ? _[1] - _[0] : _[0], i;
+  for (i = 1; i < n2; ++i) {
     d = Math.min(d, _[i] - _[i - 1]);
   }
   return locale4.formatSpan(0, d, 3 * 10, specifier);
@@ -30177,11 +32257,11 @@ function domainCaption(locale4, scale6, opt) {
   opt = opt || {};
   const max4 = Math.max(3, opt.maxlen || 7), fmt = format3(locale4, scale6, opt.format, opt.formatType);
   if (isDiscretizing(scale6.type)) {
-    const v = labelValues(scale6).slice(1).map(fmt), n = v.length;
-    return `${n} boundar${n === 1 ? "y" : "ies"}: ${v.join(", ")}`;
+    const v = labelValues(scale6).slice(1).map(fmt), n2 = v.length;
+    return `${n2} boundar${n2 === 1 ? "y" : "ies"}: ${v.join(", ")}`;
   } else if (isDiscrete(scale6.type)) {
-    const d = scale6.domain(), n = d.length, v = n > max4 ? d.slice(0, max4 - 2).map(fmt).join(", ") + ", ending with " + d.slice(-1).map(fmt) : d.map(fmt).join(", ");
-    return `${n} value${n === 1 ? "" : "s"}: ${v}`;
+    const d = scale6.domain(), n2 = d.length, v = n2 > max4 ? d.slice(0, max4 - 2).map(fmt).join(", ") + ", ending with " + d.slice(-1).map(fmt) : d.map(fmt).join(", ");
+    return `${n2} value${n2 === 1 ? "" : "s"}: ${v}`;
   } else {
     const d = scale6.domain();
     return `values from ${fmt(d[0])} to ${fmt(peek(d))}`;
@@ -30383,11 +32463,11 @@ var Tau = Math.PI * 2;
 var HalfSqrt3 = Math.sqrt(3) / 2;
 var segmentCache = {};
 var bezierCache = {};
-var join11 = [].join;
+var join10 = [].join;
 function segments(x4, y4, rx, ry, large, sweep2, rotateX, ox, oy) {
-  const key3 = join11.call(arguments);
-  if (segmentCache[key3]) {
-    return segmentCache[key3];
+  const key2 = join10.call(arguments);
+  if (segmentCache[key2]) {
+    return segmentCache[key2];
   }
   const th = rotateX * DegToRad;
   const sin_th = Math.sin(th);
@@ -30432,12 +32512,12 @@ function segments(x4, y4, rx, ry, large, sweep2, rotateX, ox, oy) {
     const th3 = th0 + (i + 1) * th_arc / segs;
     result[i] = [xc, yc, th2, th3, rx, ry, sin_th, cos_th];
   }
-  return segmentCache[key3] = result;
+  return segmentCache[key2] = result;
 }
 function bezier(params2) {
-  const key3 = join11.call(params2);
-  if (bezierCache[key3]) {
-    return bezierCache[key3];
+  const key2 = join10.call(params2);
+  if (bezierCache[key2]) {
+    return bezierCache[key2];
   }
   var cx = params2[0], cy = params2[1], th0 = params2[2], th1 = params2[3], rx = params2[4], ry = params2[5], sin_th = params2[6], cos_th = params2[7];
   const a00 = cos_th * rx;
@@ -30457,7 +32537,7 @@ function bezier(params2) {
   const y32 = cy + sin_th1;
   const x22 = x32 + t * sin_th1;
   const y22 = y32 - t * cos_th1;
-  return bezierCache[key3] = [a00 * x12 + a01 * y12, a10 * x12 + a11 * y12, a00 * x22 + a01 * y22, a10 * x22 + a11 * y22, a00 * x32 + a01 * y32, a10 * x32 + a11 * y32];
+  return bezierCache[key2] = [a00 * x12 + a01 * y12, a10 * x12 + a11 * y12, a00 * x22 + a01 * y22, a10 * x22 + a11 * y22, a00 * x32 + a01 * y32, a10 * x32 + a11 * y32];
 }
 var temp = ["l", 0, 0, 0, 0, 0, 0, 0];
 function scale$1(current2, sX, sY) {
@@ -30475,7 +32555,7 @@ function scale$1(current2, sX, sY) {
   } else if (c4 === "v" || c4 === "V") {
     temp[1] = sY * current2[1];
   } else {
-    for (var i = 1, n = current2.length; i < n; ++i) {
+    for (var i = 1, n2 = current2.length; i < n2; ++i) {
       temp[i] = (i % 2 == 1 ? sX : sY) * current2[i];
     }
   }
@@ -30679,15 +32759,15 @@ function drawArc(context3, x4, y4, coords) {
 var Tan30 = 0.5773502691896257;
 var builtins = {
   "circle": {
-    draw: function(context3, size) {
-      const r = Math.sqrt(size) / 2;
+    draw: function(context3, size2) {
+      const r = Math.sqrt(size2) / 2;
       context3.moveTo(r, 0);
       context3.arc(0, 0, r, 0, Tau);
     }
   },
   "cross": {
-    draw: function(context3, size) {
-      var r = Math.sqrt(size) / 2, s2 = r / 2.5;
+    draw: function(context3, size2) {
+      var r = Math.sqrt(size2) / 2, s2 = r / 2.5;
       context3.moveTo(-r, -s2);
       context3.lineTo(-r, s2);
       context3.lineTo(-s2, s2);
@@ -30704,8 +32784,8 @@ var builtins = {
     }
   },
   "diamond": {
-    draw: function(context3, size) {
-      const r = Math.sqrt(size) / 2;
+    draw: function(context3, size2) {
+      const r = Math.sqrt(size2) / 2;
       context3.moveTo(-r, 0);
       context3.lineTo(0, -r);
       context3.lineTo(r, 0);
@@ -30714,14 +32794,14 @@ var builtins = {
     }
   },
   "square": {
-    draw: function(context3, size) {
-      var w2 = Math.sqrt(size), x4 = -w2 / 2;
+    draw: function(context3, size2) {
+      var w2 = Math.sqrt(size2), x4 = -w2 / 2;
       context3.rect(x4, x4, w2, w2);
     }
   },
   "arrow": {
-    draw: function(context3, size) {
-      var r = Math.sqrt(size) / 2, s2 = r / 7, t = r / 2.5, v = r / 8;
+    draw: function(context3, size2) {
+      var r = Math.sqrt(size2) / 2, s2 = r / 7, t = r / 2.5, v = r / 8;
       context3.moveTo(-s2, r);
       context3.lineTo(s2, r);
       context3.lineTo(s2, -v);
@@ -30733,8 +32813,8 @@ var builtins = {
     }
   },
   "wedge": {
-    draw: function(context3, size) {
-      var r = Math.sqrt(size) / 2, h2 = HalfSqrt3 * r, o = h2 - r * Tan30, b10 = r / 4;
+    draw: function(context3, size2) {
+      var r = Math.sqrt(size2) / 2, h2 = HalfSqrt3 * r, o = h2 - r * Tan30, b10 = r / 4;
       context3.moveTo(0, -h2 - o);
       context3.lineTo(-b10, h2 - o);
       context3.lineTo(b10, h2 - o);
@@ -30742,8 +32822,8 @@ var builtins = {
     }
   },
   "triangle": {
-    draw: function(context3, size) {
-      var r = Math.sqrt(size) / 2, h2 = HalfSqrt3 * r, o = h2 - r * Tan30;
+    draw: function(context3, size2) {
+      var r = Math.sqrt(size2) / 2, h2 = HalfSqrt3 * r, o = h2 - r * Tan30;
       context3.moveTo(0, -h2 - o);
       context3.lineTo(-r, h2 - o);
       context3.lineTo(r, h2 - o);
@@ -30751,8 +32831,8 @@ var builtins = {
     }
   },
   "triangle-up": {
-    draw: function(context3, size) {
-      var r = Math.sqrt(size) / 2, h2 = HalfSqrt3 * r;
+    draw: function(context3, size2) {
+      var r = Math.sqrt(size2) / 2, h2 = HalfSqrt3 * r;
       context3.moveTo(0, -h2);
       context3.lineTo(-r, h2);
       context3.lineTo(r, h2);
@@ -30760,8 +32840,8 @@ var builtins = {
     }
   },
   "triangle-down": {
-    draw: function(context3, size) {
-      var r = Math.sqrt(size) / 2, h2 = HalfSqrt3 * r;
+    draw: function(context3, size2) {
+      var r = Math.sqrt(size2) / 2, h2 = HalfSqrt3 * r;
       context3.moveTo(0, h2);
       context3.lineTo(-r, -h2);
       context3.lineTo(r, -h2);
@@ -30769,8 +32849,8 @@ var builtins = {
     }
   },
   "triangle-right": {
-    draw: function(context3, size) {
-      var r = Math.sqrt(size) / 2, h2 = HalfSqrt3 * r;
+    draw: function(context3, size2) {
+      var r = Math.sqrt(size2) / 2, h2 = HalfSqrt3 * r;
       context3.moveTo(h2, 0);
       context3.lineTo(-h2, -r);
       context3.lineTo(-h2, r);
@@ -30778,8 +32858,8 @@ var builtins = {
     }
   },
   "triangle-left": {
-    draw: function(context3, size) {
-      var r = Math.sqrt(size) / 2, h2 = HalfSqrt3 * r;
+    draw: function(context3, size2) {
+      var r = Math.sqrt(size2) / 2, h2 = HalfSqrt3 * r;
       context3.moveTo(-h2, 0);
       context3.lineTo(h2, -r);
       context3.lineTo(h2, r);
@@ -30787,8 +32867,8 @@ var builtins = {
     }
   },
   "stroke": {
-    draw: function(context3, size) {
-      const r = Math.sqrt(size) / 2;
+    draw: function(context3, size2) {
+      const r = Math.sqrt(size2) / 2;
       context3.moveTo(-r, 0);
       context3.lineTo(r, 0);
     }
@@ -30802,8 +32882,8 @@ function customSymbol(path4) {
   if (!hasOwnProperty(custom8, path4)) {
     const parsed = parse5(path4);
     custom8[path4] = {
-      draw: function(context3, size) {
-        pathRender(context3, parsed, 0, 0, Math.sqrt(size) / 2);
+      draw: function(context3, size2) {
+        pathRender(context3, parsed, 0, 0, Math.sqrt(size2) / 2);
       }
     };
   }
@@ -30907,7 +32987,7 @@ function vg_rect() {
   return rectangle2;
 }
 function vg_trail() {
-  var x4, y4, size, defined2, context3 = null, ready, x12, y12, r1;
+  var x4, y4, size2, defined2, context3 = null, ready, x12, y12, r1;
   function point5(x22, y22, w2) {
     const r2 = w2 / 2;
     if (ready) {
@@ -30931,13 +33011,13 @@ function vg_trail() {
     r1 = r2;
   }
   function trail3(data3) {
-    var i, n = data3.length, d, defined0 = false, buffer;
+    var i, n2 = data3.length, d, defined0 = false, buffer;
     if (context3 == null) context3 = buffer = path2();
-    for (i = 0; i <= n; ++i) {
-      if (!(i < n && defined2(d = data3[i], i, data3)) === defined0) {
+    for (i = 0; i <= n2; ++i) {
+      if (!(i < n2 && defined2(d = data3[i], i, data3)) === defined0) {
         if (defined0 = !defined0) ready = 0;
       }
-      if (defined0) point5(+x4(d, i, data3), +y4(d, i, data3), +size(d, i, data3));
+      if (defined0) point5(+x4(d, i, data3), +y4(d, i, data3), +size2(d, i, data3));
     }
     if (buffer) {
       context3 = null;
@@ -30962,10 +33042,10 @@ function vg_trail() {
   };
   trail3.size = function(_) {
     if (arguments.length) {
-      size = _;
+      size2 = _;
       return trail3;
     } else {
-      return size;
+      return size2;
     }
   };
   trail3.defined = function(_) {
@@ -31047,17 +33127,17 @@ function trail$1(context3, items) {
   return trailShape.context(context3)(items);
 }
 var clip_id = 1;
-function clip$1(renderer, item, size) {
+function clip$1(renderer, item, size2) {
   var clip4 = item.clip, defs = renderer._defs, id2 = item.clip_id || (item.clip_id = "clip" + clip_id++), c4 = defs.clipping[id2] || (defs.clipping[id2] = {
     id: id2
   });
   if (isFunction(clip4)) {
     c4.path = clip4(null);
-  } else if (hasCornerRadius(size)) {
-    c4.path = rectangle(null, size, 0, 0);
+  } else if (hasCornerRadius(size2)) {
+    c4.path = rectangle(null, size2, 0, 0);
   } else {
-    c4.width = size.width || 0;
-    c4.height = size.height || 0;
+    c4.width = size2.width || 0;
+    c4.height = size2.height || 0;
   }
   return "url(#" + id2 + ")";
 }
@@ -31465,8 +33545,8 @@ function value2(value4, dflt) {
   return value4 == null ? dflt : value4;
 }
 function addStops(gradient4, stops) {
-  const n = stops.length;
-  for (let i = 0; i < n; ++i) {
+  const n2 = stops.length;
+  for (let i = 0; i < n2; ++i) {
     gradient4.addColorStop(stops[i].offset, stops[i].color);
   }
   return gradient4;
@@ -31529,8 +33609,8 @@ function compare3(a4, b10) {
 }
 function zorder(scene) {
   if (!scene.zdirty) return scene.zitems;
-  var items = scene.items, output3 = [], item, i, n;
-  for (i = 0, n = items.length; i < n; ++i) {
+  var items = scene.items, output3 = [], item, i, n2;
+  for (i = 0, n2 = items.length; i < n2; ++i) {
     item = items[i];
     item.index = i;
     if (item.zindex) output3.push(item);
@@ -31539,16 +33619,16 @@ function zorder(scene) {
   return scene.zitems = output3.sort(compare3);
 }
 function visit(scene, visitor) {
-  var items = scene.items, i, n;
+  var items = scene.items, i, n2;
   if (!items || !items.length) return;
   const zitems = zorder(scene);
   if (zitems && zitems.length) {
-    for (i = 0, n = items.length; i < n; ++i) {
+    for (i = 0, n2 = items.length; i < n2; ++i) {
       if (!items[i].zindex) visitor(items[i]);
     }
     items = zitems;
   }
-  for (i = 0, n = items.length; i < n; ++i) {
+  for (i = 0, n2 = items.length; i < n2; ++i) {
     visitor(items[i]);
   }
 }
@@ -32107,22 +34187,22 @@ useCanvas(true);
 function useCanvas(use) {
   textMetrics.width = use && context ? measureWidth : estimateWidth;
 }
-function estimateWidth(item, text3) {
-  return _estimateWidth(textValue(item, text3), fontSize(item));
+function estimateWidth(item, text5) {
+  return _estimateWidth(textValue(item, text5), fontSize(item));
 }
-function _estimateWidth(text3, currentFontHeight) {
-  return ~~(0.8 * text3.length * currentFontHeight);
+function _estimateWidth(text5, currentFontHeight) {
+  return ~~(0.8 * text5.length * currentFontHeight);
 }
-function measureWidth(item, text3) {
-  return fontSize(item) <= 0 || !(text3 = textValue(item, text3)) ? 0 : _measureWidth(text3, font(item));
+function measureWidth(item, text5) {
+  return fontSize(item) <= 0 || !(text5 = textValue(item, text5)) ? 0 : _measureWidth(text5, font(item));
 }
-function _measureWidth(text3, currentFont) {
-  const key3 = `(${currentFont}) ${text3}`;
-  let width2 = widthCache.get(key3);
+function _measureWidth(text5, currentFont) {
+  const key2 = `(${currentFont}) ${text5}`;
+  let width2 = widthCache.get(key2);
   if (width2 === void 0) {
     context.font = currentFont;
-    width2 = context.measureText(text3).width;
-    widthCache.set(key3, width2);
+    width2 = context.measureText(text5).width;
+    widthCache.set(key2, width2);
   }
   return width2;
 }
@@ -32143,39 +34223,39 @@ function multiLineOffset(item) {
   return (isArray(tl2) ? tl2.length - 1 : 0) * lineHeight(item);
 }
 function textValue(item, line5) {
-  const text3 = line5 == null ? "" : (line5 + "").trim();
-  return item.limit > 0 && text3.length ? truncate2(item, text3) : text3;
+  const text5 = line5 == null ? "" : (line5 + "").trim();
+  return item.limit > 0 && text5.length ? truncate2(item, text5) : text5;
 }
 function widthGetter(item) {
   if (textMetrics.width === measureWidth) {
     const currentFont = font(item);
-    return (text3) => _measureWidth(text3, currentFont);
+    return (text5) => _measureWidth(text5, currentFont);
   } else if (textMetrics.width === estimateWidth) {
     const currentFontHeight = fontSize(item);
-    return (text3) => _estimateWidth(text3, currentFontHeight);
+    return (text5) => _estimateWidth(text5, currentFontHeight);
   } else {
-    return (text3) => textMetrics.width(item, text3);
+    return (text5) => textMetrics.width(item, text5);
   }
 }
-function truncate2(item, text3) {
+function truncate2(item, text5) {
   var limit = +item.limit, width2 = widthGetter(item);
-  if (width2(text3) < limit) return text3;
-  var ellipsis = item.ellipsis || "…", rtl = item.dir === "rtl", lo = 0, hi = text3.length, mid;
+  if (width2(text5) < limit) return text5;
+  var ellipsis = item.ellipsis || "…", rtl = item.dir === "rtl", lo = 0, hi = text5.length, mid;
   limit -= width2(ellipsis);
   if (rtl) {
     while (lo < hi) {
       mid = lo + hi >>> 1;
-      if (width2(text3.slice(mid)) > limit) lo = mid + 1;
+      if (width2(text5.slice(mid)) > limit) lo = mid + 1;
       else hi = mid;
     }
-    return ellipsis + text3.slice(lo);
+    return ellipsis + text5.slice(lo);
   } else {
     while (lo < hi) {
       mid = 1 + (lo + hi >>> 1);
-      if (width2(text3.slice(0, mid)) < limit) lo = mid;
+      if (width2(text5.slice(0, mid)) < limit) lo = mid;
       else hi = mid - 1;
     }
-    return text3.slice(0, lo) + ellipsis;
+    return text5.slice(0, lo) + ellipsis;
   }
 }
 function fontFamily(item, quote) {
@@ -32291,7 +34371,7 @@ function intersectText(item, box) {
   const p = bound(tempBounds, item, 2);
   return intersectBoxLine(box, p[0], p[1], p[2], p[3]) || intersectBoxLine(box, p[0], p[1], p[4], p[5]) || intersectBoxLine(box, p[4], p[5], p[6], p[7]) || intersectBoxLine(box, p[2], p[3], p[6], p[7]);
 }
-var text = {
+var text3 = {
   type: "text",
   tag: "text",
   nested: false,
@@ -32313,7 +34393,7 @@ var Marks = {
   rule,
   shape,
   symbol,
-  text,
+  text: text3,
   trail
 };
 function boundItem(item, func, opt) {
@@ -32325,7 +34405,7 @@ var DUMMY = {
   mark: null
 };
 function boundMark(mark, bounds3, opt) {
-  var type3 = Marks[mark.marktype], bound2 = type3.bound, items = mark.items, hasItems = items && items.length, i, n, item, b10;
+  var type3 = Marks[mark.marktype], bound2 = type3.bound, items = mark.items, hasItems = items && items.length, i, n2, item, b10;
   if (type3.nested) {
     if (hasItems) {
       item = items[0];
@@ -32339,7 +34419,7 @@ function boundMark(mark, bounds3, opt) {
   }
   bounds3 = bounds3 || mark.bounds && mark.bounds.clear() || new Bounds();
   if (hasItems) {
-    for (i = 0, n = items.length; i < n; ++i) {
+    for (i = 0, n2 = items.length; i < n2; ++i) {
       bounds3.union(boundItem(items[i], bound2, opt));
     }
   }
@@ -32440,9 +34520,9 @@ function sceneFromJSON(json2) {
   return initialize(scene);
 }
 function initialize(scene) {
-  var type3 = scene.marktype, items = scene.items, parent, i, n;
+  var type3 = scene.marktype, items = scene.items, parent, i, n2;
   if (items) {
-    for (i = 0, n = items.length; i < n; ++i) {
+    for (i = 0, n2 = items.length; i < n2; ++i) {
       parent = type3 ? "mark" : "group";
       items[i][parent] = scene;
       if (items[i].zindex) items[i][parent].zdirty = true;
@@ -32504,8 +34584,8 @@ function domCreate(doc, tag, ns) {
 }
 function domFind(el, tag) {
   tag = tag.toLowerCase();
-  var nodes = el.childNodes, i = 0, n = nodes.length;
-  for (; i < n; ++i) if (nodes[i].tagName.toLowerCase() === tag) {
+  var nodes = el.childNodes, i = 0, n2 = nodes.length;
+  for (; i < n2; ++i) if (nodes[i].tagName.toLowerCase() === tag) {
     return nodes[i];
   }
 }
@@ -33072,8 +35152,8 @@ function resize(canvas2, width2, height2, origin, scaleFactor, opt) {
   const inDOM = typeof HTMLElement !== "undefined" && canvas2 instanceof HTMLElement && canvas2.parentNode != null, context3 = canvas2.getContext("2d"), ratio2 = inDOM ? devicePixelRatio() : scaleFactor;
   canvas2.width = width2 * ratio2;
   canvas2.height = height2 * ratio2;
-  for (const key3 in opt) {
-    context3[key3] = opt[key3];
+  for (const key2 in opt) {
+    context3[key2] = opt[key2];
   }
   if (inDOM) {
     canvas2.style.width = width2 + "px";
@@ -33344,7 +35424,7 @@ function markup() {
       push2(tag);
       outer = "<" + tag;
       for (const set7 of attrs) {
-        for (const key3 in set7) attr2(key3, set7[key3]);
+        for (const key2 in set7) attr2(key2, set7[key2]);
       }
       return m3;
     },
@@ -33368,8 +35448,8 @@ var serializeXML = (node) => _serialize(markup(), node) + "";
 function _serialize(m3, node) {
   m3.open(node.tagName);
   if (node.hasAttributes()) {
-    const attrs = node.attributes, n = attrs.length;
-    for (let i = 0; i < n; ++i) {
+    const attrs = node.attributes, n2 = attrs.length;
+    for (let i = 0; i < n2; ++i) {
       m3.attr(attrs[i].name, attrs[i].value);
     }
   }
@@ -33499,10 +35579,10 @@ var SVGRenderer = class extends Renderer {
         fill: bg
       });
     }
-    const text3 = serializeXML(svg);
+    const text5 = serializeXML(svg);
     if (bg) svg.removeChild(node);
     if (style2) svg.setAttribute("style", style2);
-    return text3;
+    return text5;
   }
   /**
    * Internal rendering method.
@@ -33548,8 +35628,8 @@ var SVGRenderer = class extends Renderer {
     const items = this._dirty;
     if (!items.length || !this._dirtyID) return true;
     const id2 = ++this._dirtyID;
-    let item, mark, type3, mdef, i, n, o;
-    for (i = 0, n = items.length; i < n; ++i) {
+    let item, mark, type3, mdef, i, n2, o;
+    for (i = 0, n2 = items.length; i < n2; ++i) {
       item = items[i];
       mark = item.mark;
       if (mark.marktype !== type3) {
@@ -33608,7 +35688,7 @@ var SVGRenderer = class extends Renderer {
     }
     parent.setAttribute("class", cssClass(scene));
     const aria2 = ariaMarkAttributes(scene);
-    for (const key3 in aria2) setAttribute(parent, key3, aria2[key3]);
+    for (const key2 in aria2) setAttribute(parent, key2, aria2[key2]);
     if (!isGroup) {
       setAttribute(parent, "pointer-events", events3);
     }
@@ -33709,7 +35789,7 @@ function dirtyParents(item, id2) {
   }
 }
 function updateGradient(el, grad, index5) {
-  let i, n, stop2;
+  let i, n2, stop2;
   if (grad.gradient === "radial") {
     let pt = domChild(el, index5++, "pattern", svgns);
     setAttributes(pt, {
@@ -33745,7 +35825,7 @@ function updateGradient(el, grad, index5) {
       y2: grad.y2
     });
   }
-  for (i = 0, n = grad.stops.length; i < n; ++i) {
+  for (i = 0, n2 = grad.stops.length; i < n2; ++i) {
     stop2 = domChild(el, i, "stop", svgns);
     stop2.setAttribute("offset", grad.stops[i].offset);
     stop2.setAttribute("stop-color", grad.stops[i].color);
@@ -33858,11 +35938,11 @@ var mark_extras = {
   },
   text(mdef, el, item) {
     const tl2 = textLines(item);
-    let key3, value4, doc, lh;
+    let key2, value4, doc, lh;
     if (isArray(tl2)) {
       value4 = tl2.map((_) => textValue(item, _));
-      key3 = value4.join("\n");
-      if (key3 !== values.text) {
+      key2 = value4.join("\n");
+      if (key2 !== values.text) {
         domClear(el, 0);
         doc = el.ownerDocument;
         lh = lineHeight(item);
@@ -33876,7 +35956,7 @@ var mark_extras = {
           }
           el.appendChild(ts2);
         });
-        values.text = key3;
+        values.text = key2;
       }
     } else {
       value4 = textValue(item, tl2);
@@ -33912,8 +35992,8 @@ function setStyle(el, name, value4) {
   }
 }
 function setAttributes(el, attrs) {
-  for (const key3 in attrs) {
-    setAttribute(el, key3, attrs[key3]);
+  for (const key2 in attrs) {
+    setAttribute(el, key2, attrs[key2]);
   }
 }
 function setAttribute(el, name, value4) {
@@ -34342,14 +36422,14 @@ function intersect2(scene, bounds3, filter3) {
 }
 function intersectMark(mark, box, filter3, hits) {
   if (visitMark(mark, box, filter3)) {
-    const items = mark.items, type3 = mark.marktype, n = items.length;
+    const items = mark.items, type3 = mark.marktype, n2 = items.length;
     let i = 0;
     if (type3 === "group") {
-      for (; i < n; ++i) {
+      for (; i < n2; ++i) {
         intersectGroup(items[i], box, filter3, hits);
       }
     } else {
-      for (const test2 = Marks[type3].isect; i < n; ++i) {
+      for (const test2 = Marks[type3].isect; i < n2; ++i) {
         const item = items[i];
         if (intersectItem(item, box, test2)) hits.push(item);
       }
@@ -34364,11 +36444,11 @@ function intersectGroup(group2, box, filter3, hits) {
   if (filter3 && filter3(group2.mark) && intersectItem(group2, box, Marks.group.isect)) {
     hits.push(group2);
   }
-  const marks = group2.items, n = marks && marks.length;
-  if (n) {
+  const marks = group2.items, n2 = marks && marks.length;
+  if (n2) {
     const x4 = group2.x || 0, y4 = group2.y || 0;
     box.translate(-x4, -y4);
-    for (let i = 0; i < n; ++i) {
+    for (let i = 0; i < n2; ++i) {
       intersectMark(marks[i], box, filter3, hits);
     }
     box.translate(x4, y4);
@@ -34427,7 +36507,7 @@ var None3 = "none";
 var All = "all";
 var Each = "each";
 var Flush = "flush";
-var Column = "column";
+var Column2 = "column";
 var Row = "row";
 function Bound(params2) {
   Transform.call(this, null, params2);
@@ -34544,7 +36624,7 @@ var methods = {
 };
 var intersect3 = (a4, b10, sep3) => sep3 > Math.max(b10.x1 - a4.x2, a4.x1 - b10.x2, b10.y1 - a4.y2, a4.y1 - b10.y2);
 var hasOverlap = (items, pad4) => {
-  for (var i = 1, n = items.length, a4 = items[0].bounds, b10; i < n; a4 = b10, ++i) {
+  for (var i = 1, n2 = items.length, a4 = items[0].bounds, b10; i < n2; a4 = b10, ++i) {
     if (intersect3(a4, b10 = items[i].bounds, pad4)) return true;
   }
 };
@@ -34703,7 +36783,7 @@ function axisTitleLayout(view, title2, offset4, pad4, dl, isYAxis2, sign3, bound
 var min3 = (a4, b10) => Math.floor(Math.min(a4, b10));
 var max3 = (a4, b10) => Math.ceil(Math.max(a4, b10));
 function gridLayoutGroups(group2) {
-  var groups = group2.items, n = groups.length, i = 0, mark, items;
+  var groups = group2.items, n2 = groups.length, i = 0, mark, items;
   const views = {
     marks: [],
     rowheaders: [],
@@ -34713,7 +36793,7 @@ function gridLayoutGroups(group2) {
     rowtitle: null,
     coltitle: null
   };
-  for (; i < n; ++i) {
+  for (; i < n2; ++i) {
     mark = groups[i];
     items = mark.items;
     if (mark.marktype === Group) {
@@ -34754,18 +36834,18 @@ function bboxFull(item) {
   const b10 = item.bounds.clone();
   return b10.empty() ? b10.set(0, 0, 0, 0) : b10.translate(-(item.x || 0), -(item.y || 0));
 }
-function get5(opt, key3, d) {
-  const v = isObject2(opt) ? opt[key3] : opt;
+function get5(opt, key2, d) {
+  const v = isObject3(opt) ? opt[key2] : opt;
   return v != null ? v : d !== void 0 ? d : 0;
 }
 function offsetValue(v) {
   return v < 0 ? Math.ceil(-v) : 0;
 }
 function gridLayout(view, groups, opt) {
-  var dirty = !opt.nodirty, bbox = opt.bounds === Flush ? bboxFlush : bboxFull, bounds3 = tempBounds2.set(0, 0, 0, 0), alignCol = get5(opt.align, Column), alignRow = get5(opt.align, Row), padCol = get5(opt.padding, Column), padRow = get5(opt.padding, Row), ncols = opt.columns || groups.length, nrows = ncols <= 0 ? 1 : Math.ceil(groups.length / ncols), n = groups.length, xOffset = Array(n), xExtent = Array(ncols), xMax = 0, yOffset = Array(n), yExtent = Array(nrows), yMax = 0, dx = Array(n), dy = Array(n), boxes = Array(n), m3, i, c4, r, b10, g, px2, py2, x4, y4, offset4;
+  var dirty = !opt.nodirty, bbox = opt.bounds === Flush ? bboxFlush : bboxFull, bounds3 = tempBounds2.set(0, 0, 0, 0), alignCol = get5(opt.align, Column2), alignRow = get5(opt.align, Row), padCol = get5(opt.padding, Column2), padRow = get5(opt.padding, Row), ncols = opt.columns || groups.length, nrows = ncols <= 0 ? 1 : Math.ceil(groups.length / ncols), n2 = groups.length, xOffset = Array(n2), xExtent = Array(ncols), xMax = 0, yOffset = Array(n2), yExtent = Array(nrows), yMax = 0, dx = Array(n2), dy = Array(n2), boxes = Array(n2), m3, i, c4, r, b10, g, px2, py2, x4, y4, offset4;
   for (i = 0; i < ncols; ++i) xExtent[i] = 0;
   for (i = 0; i < nrows; ++i) yExtent[i] = 0;
-  for (i = 0; i < n; ++i) {
+  for (i = 0; i < n2; ++i) {
     g = groups[i];
     b10 = boxes[i] = bbox(g);
     g.x = g.x || 0;
@@ -34782,29 +36862,29 @@ function gridLayout(view, groups, opt) {
     yOffset[i] = padRow + offsetValue(b10.y1);
     if (dirty) view.dirty(groups[i]);
   }
-  for (i = 0; i < n; ++i) {
+  for (i = 0; i < n2; ++i) {
     if (i % ncols === 0) xOffset[i] = 0;
     if (i < ncols) yOffset[i] = 0;
   }
   if (alignCol === Each) {
     for (c4 = 1; c4 < ncols; ++c4) {
-      for (offset4 = 0, i = c4; i < n; i += ncols) {
+      for (offset4 = 0, i = c4; i < n2; i += ncols) {
         if (offset4 < xOffset[i]) offset4 = xOffset[i];
       }
-      for (i = c4; i < n; i += ncols) {
+      for (i = c4; i < n2; i += ncols) {
         xOffset[i] = offset4 + xExtent[c4 - 1];
       }
     }
   } else if (alignCol === All) {
-    for (offset4 = 0, i = 0; i < n; ++i) {
+    for (offset4 = 0, i = 0; i < n2; ++i) {
       if (i % ncols && offset4 < xOffset[i]) offset4 = xOffset[i];
     }
-    for (i = 0; i < n; ++i) {
+    for (i = 0; i < n2; ++i) {
       if (i % ncols) xOffset[i] = offset4 + xMax;
     }
   } else {
     for (alignCol = false, c4 = 1; c4 < ncols; ++c4) {
-      for (i = c4; i < n; i += ncols) {
+      for (i = c4; i < n2; i += ncols) {
         xOffset[i] += xExtent[c4 - 1];
       }
     }
@@ -34819,10 +36899,10 @@ function gridLayout(view, groups, opt) {
       }
     }
   } else if (alignRow === All) {
-    for (offset4 = 0, i = ncols; i < n; ++i) {
+    for (offset4 = 0, i = ncols; i < n2; ++i) {
       if (offset4 < yOffset[i]) offset4 = yOffset[i];
     }
-    for (i = ncols; i < n; ++i) {
+    for (i = ncols; i < n2; ++i) {
       yOffset[i] = offset4 + yMax;
     }
   } else {
@@ -34832,36 +36912,36 @@ function gridLayout(view, groups, opt) {
       }
     }
   }
-  for (x4 = 0, i = 0; i < n; ++i) {
+  for (x4 = 0, i = 0; i < n2; ++i) {
     x4 = xOffset[i] + (i % ncols ? x4 : 0);
     dx[i] += x4 - groups[i].x;
   }
   for (c4 = 0; c4 < ncols; ++c4) {
-    for (y4 = 0, i = c4; i < n; i += ncols) {
+    for (y4 = 0, i = c4; i < n2; i += ncols) {
       y4 += yOffset[i];
       dy[i] += y4 - groups[i].y;
     }
   }
-  if (alignCol && get5(opt.center, Column) && nrows > 1) {
-    for (i = 0; i < n; ++i) {
+  if (alignCol && get5(opt.center, Column2) && nrows > 1) {
+    for (i = 0; i < n2; ++i) {
       b10 = alignCol === All ? xMax : xExtent[i % ncols];
       x4 = b10 - boxes[i].x2 - groups[i].x - dx[i];
       if (x4 > 0) dx[i] += x4 / 2;
     }
   }
   if (alignRow && get5(opt.center, Row) && ncols !== 1) {
-    for (i = 0; i < n; ++i) {
+    for (i = 0; i < n2; ++i) {
       b10 = alignRow === All ? yMax : yExtent[~~(i / ncols)];
       y4 = b10 - boxes[i].y2 - groups[i].y - dy[i];
       if (y4 > 0) dy[i] += y4 / 2;
     }
   }
-  for (i = 0; i < n; ++i) {
+  for (i = 0; i < n2; ++i) {
     bounds3.union(boxes[i].translate(dx[i], dy[i]));
   }
   x4 = get5(opt.anchor, X);
   y4 = get5(opt.anchor, Y);
-  switch (get5(opt.anchor, Column)) {
+  switch (get5(opt.anchor, Column2)) {
     case End:
       x4 -= bounds3.width();
       break;
@@ -34878,10 +36958,10 @@ function gridLayout(view, groups, opt) {
   x4 = Math.round(x4);
   y4 = Math.round(y4);
   bounds3.clear();
-  for (i = 0; i < n; ++i) {
+  for (i = 0; i < n2; ++i) {
     groups[i].mark.bounds.clear();
   }
-  for (i = 0; i < n; ++i) {
+  for (i = 0; i < n2; ++i) {
     g = groups[i];
     g.x += dx[i] += x4;
     g.y += dy[i] += y4;
@@ -34899,7 +36979,7 @@ function trellisLayout(view, group2, opt) {
     x4 = layoutHeaders(view, views.rowheaders, groups, ncols, nrows, -get5(off, "rowHeader"), min3, 0, bbox, "x1", 0, ncols, 1, band2);
   }
   if (views.colheaders) {
-    band2 = get5(opt.headerBand, Column, null);
+    band2 = get5(opt.headerBand, Column2, null);
     y4 = layoutHeaders(view, views.colheaders, groups, ncols, ncols, -get5(off, "columnHeader"), min3, 1, bbox, "y1", 0, 1, ncols, band2);
   }
   if (views.rowfooters) {
@@ -34907,7 +36987,7 @@ function trellisLayout(view, group2, opt) {
     x22 = layoutHeaders(view, views.rowfooters, groups, ncols, nrows, get5(off, "rowFooter"), max3, 0, bbox, "x2", ncols - 1, ncols, 1, band2);
   }
   if (views.colfooters) {
-    band2 = get5(opt.footerBand, Column, null);
+    band2 = get5(opt.footerBand, Column2, null);
     y22 = layoutHeaders(view, views.colfooters, groups, ncols, ncols, get5(off, "columnFooter"), max3, 1, bbox, "y2", cells - ncols, 1, ncols, band2);
   }
   if (views.rowtitle) {
@@ -34918,10 +36998,10 @@ function trellisLayout(view, group2, opt) {
     layoutTitle(view, views.rowtitle, offset4, 0, bounds3, band2);
   }
   if (views.coltitle) {
-    anchor = get5(opt.titleAnchor, Column);
+    anchor = get5(opt.titleAnchor, Column2);
     offset4 = get5(off, "columnTitle");
     offset4 = anchor === End ? y22 + offset4 : y4 - offset4;
-    band2 = get5(opt.titleBand, Column, 0.5);
+    band2 = get5(opt.titleBand, Column2, 0.5);
     layoutTitle(view, views.coltitle, offset4, 1, bounds3, band2);
   }
 }
@@ -34932,9 +37012,9 @@ function boundFull(item, field3) {
   return item.bounds[field3];
 }
 function layoutHeaders(view, headers, groups, ncols, limit, offset4, agg, isX2, bound2, bf, start, stride, back, band2) {
-  var n = groups.length, init2 = 0, edge = 0, i, j, k2, m3, b10, h2, g, x4, y4;
-  if (!n) return init2;
-  for (i = start; i < n; i += stride) {
+  var n2 = groups.length, init2 = 0, edge = 0, i, j, k2, m3, b10, h2, g, x4, y4;
+  if (!n2) return init2;
+  for (i = start; i < n2; i += stride) {
     if (groups[i]) init2 = agg(init2, bound2(groups[i], bf));
   }
   if (!headers.length) return init2;
@@ -34979,7 +37059,7 @@ function layoutTitle(view, g, offset4, isX2, bounds3, band2) {
 }
 function lookup2(config, orient2) {
   const opt = config[orient2] || {};
-  return (key3, d) => opt[key3] != null ? opt[key3] : config[key3] != null ? config[key3] : d;
+  return (key2, d) => opt[key2] != null ? opt[key2] : config[key2] != null ? config[key2] : d;
 }
 function offsets(legends, value4) {
   let max4 = -Infinity;
@@ -35236,8 +37316,8 @@ function shouldReflow(group2) {
   return group2 && group2.mark.role !== "legend-entry";
 }
 function layoutGroup(view, group2, _) {
-  var items = group2.items, width2 = Math.max(0, group2.width || 0), height2 = Math.max(0, group2.height || 0), viewBounds2 = new Bounds().set(0, 0, width2, height2), xBounds = viewBounds2.clone(), yBounds = viewBounds2.clone(), legends = [], title2, mark, orient2, b10, i, n;
-  for (i = 0, n = items.length; i < n; ++i) {
+  var items = group2.items, width2 = Math.max(0, group2.width || 0), height2 = Math.max(0, group2.height || 0), viewBounds2 = new Bounds().set(0, 0, width2, height2), xBounds = viewBounds2.clone(), yBounds = viewBounds2.clone(), legends = [], title2, mark, orient2, b10, i, n2;
+  for (i = 0, n2 = items.length; i < n2; ++i) {
     mark = items[i];
     switch (mark.role) {
       case AxisRole:
@@ -35310,7 +37390,7 @@ function layoutGroup(view, group2, _) {
 function viewSizeLayout(view, group2, viewBounds2, _) {
   const auto = _.autosize || {}, type3 = auto.type;
   if (view._autosize < 1 || !type3) return;
-  let viewWidth2 = view._width, viewHeight2 = view._height, width2 = Math.max(0, group2.width || 0), left = Math.max(0, Math.ceil(-viewBounds2.x1)), height2 = Math.max(0, group2.height || 0), top = Math.max(0, Math.ceil(-viewBounds2.y1));
+  let viewWidth2 = view._width, viewHeight2 = view._height, width2 = Math.max(0, group2.width || 0), left = Math.max(0, Math.ceil(-viewBounds2.x1)), height2 = Math.max(0, group2.height || 0), top2 = Math.max(0, Math.ceil(-viewBounds2.y1));
   const right = Math.max(0, Math.ceil(viewBounds2.x2 - width2)), bottom = Math.max(0, Math.ceil(viewBounds2.y2 - height2));
   if (auto.contains === Padding) {
     const padding3 = view.padding();
@@ -35319,23 +37399,23 @@ function viewSizeLayout(view, group2, viewBounds2, _) {
   }
   if (type3 === None3) {
     left = 0;
-    top = 0;
+    top2 = 0;
     width2 = viewWidth2;
     height2 = viewHeight2;
   } else if (type3 === Fit) {
     width2 = Math.max(0, viewWidth2 - left - right);
-    height2 = Math.max(0, viewHeight2 - top - bottom);
+    height2 = Math.max(0, viewHeight2 - top2 - bottom);
   } else if (type3 === FitX) {
     width2 = Math.max(0, viewWidth2 - left - right);
-    viewHeight2 = height2 + top + bottom;
+    viewHeight2 = height2 + top2 + bottom;
   } else if (type3 === FitY) {
     viewWidth2 = width2 + left + right;
-    height2 = Math.max(0, viewHeight2 - top - bottom);
+    height2 = Math.max(0, viewHeight2 - top2 - bottom);
   } else if (type3 === Pad) {
     viewWidth2 = width2 + left + right;
-    viewHeight2 = height2 + top + bottom;
+    viewHeight2 = height2 + top2 + bottom;
   }
-  view._resizeView(viewWidth2, viewHeight2, width2, height2, [left, top], auto.resize);
+  view._resizeView(viewWidth2, viewHeight2, width2, height2, [left, top2], auto.resize);
 }
 
 // node_modules/vega-encode/build/vega-encode.js
@@ -35389,26 +37469,26 @@ function DataJoin(params2) {
 function defaultItemCreate() {
   return ingest$1({});
 }
-function newMap(key3) {
+function newMap(key2) {
   const map3 = fastmap().test((t) => t.exit);
-  map3.lookup = (t) => map3.get(key3(t));
+  map3.lookup = (t) => map3.get(key2(t));
   return map3;
 }
 inherits_default(DataJoin, Transform, {
   transform(_, pulse2) {
-    var df = pulse2.dataflow, out = pulse2.fork(pulse2.NO_SOURCE | pulse2.NO_FIELDS), item = _.item || defaultItemCreate, key3 = _.key || tupleid, map3 = this.value;
+    var df = pulse2.dataflow, out = pulse2.fork(pulse2.NO_SOURCE | pulse2.NO_FIELDS), item = _.item || defaultItemCreate, key2 = _.key || tupleid, map3 = this.value;
     if (isArray(out.encode)) {
       out.encode = null;
     }
-    if (map3 && (_.modified("key") || pulse2.modified(key3))) {
+    if (map3 && (_.modified("key") || pulse2.modified(key2))) {
       error("DataJoin does not support modified key function or fields.");
     }
     if (!map3) {
       pulse2 = pulse2.addAll();
-      this.value = map3 = newMap(key3);
+      this.value = map3 = newMap(key2);
     }
     pulse2.visit(pulse2.ADD, (t) => {
-      const k2 = key3(t);
+      const k2 = key2(t);
       let x4 = map3.get(k2);
       if (x4) {
         if (x4.exit) {
@@ -35426,14 +37506,14 @@ inherits_default(DataJoin, Transform, {
       x4.exit = false;
     });
     pulse2.visit(pulse2.MOD, (t) => {
-      const k2 = key3(t), x4 = map3.get(k2);
+      const k2 = key2(t), x4 = map3.get(k2);
       if (x4) {
         x4.datum = t;
         out.mod.push(x4);
       }
     });
     pulse2.visit(pulse2.REM, (t) => {
-      const k2 = key3(t), x4 = map3.get(k2);
+      const k2 = key2(t), x4 = map3.get(k2);
       if (t === x4.datum && !x4.exit) {
         out.rem.push(x4);
         x4.exit = true;
@@ -35508,7 +37588,7 @@ inherits_default(LegendEntries, Transform, {
     if (this.value != null && !_.modified()) {
       return pulse2.StopPropagation;
     }
-    var locale4 = pulse2.dataflow.locale(), out = pulse2.fork(pulse2.NO_SOURCE | pulse2.NO_FIELDS), items = this.value, type3 = _.type || SymbolLegend, scale6 = _.scale, limit = +_.limit, count3 = tickCount(scale6, _.count == null ? 5 : _.count, _.minstep), lskip = !!_.values || type3 === SymbolLegend, format5 = _.format || labelFormat(locale4, scale6, count3, type3, _.formatSpecifier, _.formatType, lskip), values3 = _.values || labelValues(scale6, count3), domain3, fraction, size, offset4, ellipsis;
+    var locale4 = pulse2.dataflow.locale(), out = pulse2.fork(pulse2.NO_SOURCE | pulse2.NO_FIELDS), items = this.value, type3 = _.type || SymbolLegend, scale6 = _.scale, limit = +_.limit, count3 = tickCount(scale6, _.count == null ? 5 : _.count, _.minstep), lskip = !!_.values || type3 === SymbolLegend, format5 = _.format || labelFormat(locale4, scale6, count3, type3, _.formatSpecifier, _.formatType, lskip), values3 = _.values || labelValues(scale6, count3), domain3, fraction, size2, offset4, ellipsis;
     if (items) out.rem = items;
     if (type3 === SymbolLegend) {
       if (limit && values3.length > limit) {
@@ -35518,20 +37598,20 @@ inherits_default(LegendEntries, Transform, {
       } else {
         items = values3;
       }
-      if (isFunction(size = _.size)) {
+      if (isFunction(size2 = _.size)) {
         if (!_.values && scale6(items[0]) === 0) {
           items = items.slice(1);
         }
-        offset4 = items.reduce((max4, value4) => Math.max(max4, size(value4, _)), 0);
+        offset4 = items.reduce((max4, value4) => Math.max(max4, size2(value4, _)), 0);
       } else {
-        size = constant_default(offset4 = size || 8);
+        size2 = constant_default(offset4 = size2 || 8);
       }
       items = items.map((value4, index5) => ingest$1({
         index: index5,
         label: format5(value4, index5, items),
         value: value4,
         offset: offset4,
-        size: size(value4, _)
+        size: size2(value4, _)
       }));
       if (ellipsis) {
         ellipsis = values3[items.length];
@@ -35540,7 +37620,7 @@ inherits_default(LegendEntries, Transform, {
           label: `…${values3.length - items.length} entries`,
           value: ellipsis,
           offset: offset4,
-          size: size(ellipsis, _)
+          size: size2(ellipsis, _)
         }));
       }
     } else if (type3 === GradientLegend) {
@@ -35555,14 +37635,14 @@ inherits_default(LegendEntries, Transform, {
         perc: fraction(value4)
       }));
     } else {
-      size = values3.length - 1;
+      size2 = values3.length - 1;
       fraction = labelFraction(scale6);
       items = values3.map((value4, index5) => ingest$1({
         index: index5,
         label: format5(value4, index5, values3),
         value: value4,
         perc: index5 ? fraction(value4) : 0,
-        perc2: index5 === size ? 1 : fraction(values3[index5 + 1])
+        perc2: index5 === size2 ? 1 : fraction(values3[index5 + 1])
       }));
     }
     out.source = items;
@@ -35707,11 +37787,11 @@ Pie.Definition = {
 };
 inherits_default(Pie, Transform, {
   transform(_, pulse2) {
-    var as = _.as || ["startAngle", "endAngle"], startAngle = as[0], endAngle = as[1], field3 = _.field || one, start = _.startAngle || 0, stop2 = _.endAngle != null ? _.endAngle : 2 * Math.PI, data3 = pulse2.source, values3 = data3.map(field3), n = values3.length, a4 = start, k2 = (stop2 - start) / sum(values3), index5 = range(n), i, t, v;
+    var as = _.as || ["startAngle", "endAngle"], startAngle = as[0], endAngle = as[1], field3 = _.field || one, start = _.startAngle || 0, stop2 = _.endAngle != null ? _.endAngle : 2 * Math.PI, data3 = pulse2.source, values3 = data3.map(field3), n2 = values3.length, a4 = start, k2 = (stop2 - start) / sum(values3), index5 = range(n2), i, t, v;
     if (_.sort) {
       index5.sort((a5, b10) => values3[a5] - values3[b10]);
     }
-    for (i = 0; i < n; ++i) {
+    for (i = 0; i < n2; ++i) {
       v = values3[index5[i]];
       t = data3[index5[i]];
       t[startAngle] = a4;
@@ -35736,24 +37816,24 @@ function Scale(params2) {
 }
 inherits_default(Scale, Transform, {
   transform(_, pulse2) {
-    var df = pulse2.dataflow, scale$12 = this.value, key3 = scaleKey(_);
-    if (!scale$12 || key3 !== scale$12.type) {
-      this.value = scale$12 = scale(key3)();
+    var df = pulse2.dataflow, scale$12 = this.value, key2 = scaleKey(_);
+    if (!scale$12 || key2 !== scale$12.type) {
+      this.value = scale$12 = scale(key2)();
     }
-    for (key3 in _) if (!SKIP2[key3]) {
-      if (key3 === "padding" && includePad(scale$12.type)) continue;
-      isFunction(scale$12[key3]) ? scale$12[key3](_[key3]) : df.warn("Unsupported scale property: " + key3);
+    for (key2 in _) if (!SKIP2[key2]) {
+      if (key2 === "padding" && includePad(scale$12.type)) continue;
+      isFunction(scale$12[key2]) ? scale$12[key2](_[key2]) : df.warn("Unsupported scale property: " + key2);
     }
     configureRange(scale$12, _, configureBins(scale$12, _, configureDomain(scale$12, _, df)));
     return pulse2.fork(pulse2.NO_SOURCE | pulse2.NO_FIELDS);
   }
 });
 function scaleKey(_) {
-  var t = _.type, d = "", n;
+  var t = _.type, d = "", n2;
   if (t === Sequential) return Sequential + "-" + Linear2;
   if (isContinuousColor(_)) {
-    n = _.rawDomain ? _.rawDomain.length : _.domain ? _.domain.length + +(_.domainMid != null) : 0;
-    d = n === 2 ? Sequential + "-" : n === 3 ? Diverging + "-" : "";
+    n2 = _.rawDomain ? _.rawDomain.length : _.domain ? _.domain.length + +(_.domainMid != null) : 0;
+    d = n2 === 2 ? Sequential + "-" : n2 === 3 ? Diverging + "-" : "";
   }
   return (d + t || Linear2).toLowerCase();
 }
@@ -35764,20 +37844,20 @@ function isContinuousColor(_) {
 function configureDomain(scale6, _, df) {
   const raw = rawDomain(scale6, _.domainRaw, df);
   if (raw > -1) return raw;
-  var domain3 = _.domain, type3 = scale6.type, zero7 = _.zero || _.zero === void 0 && includeZero(scale6), n, mid;
+  var domain3 = _.domain, type3 = scale6.type, zero7 = _.zero || _.zero === void 0 && includeZero(scale6), n2, mid;
   if (!domain3) return 0;
   if (zero7 || _.domainMin != null || _.domainMax != null || _.domainMid != null) {
-    n = (domain3 = domain3.slice()).length - 1 || 1;
+    n2 = (domain3 = domain3.slice()).length - 1 || 1;
     if (zero7) {
       if (domain3[0] > 0) domain3[0] = 0;
-      if (domain3[n] < 0) domain3[n] = 0;
+      if (domain3[n2] < 0) domain3[n2] = 0;
     }
     if (_.domainMin != null) domain3[0] = _.domainMin;
-    if (_.domainMax != null) domain3[n] = _.domainMax;
+    if (_.domainMax != null) domain3[n2] = _.domainMax;
     if (_.domainMid != null) {
       mid = _.domainMid;
-      const i = mid > domain3[n] ? n + 1 : mid < domain3[0] ? 0 : n;
-      if (i !== n) df.warn("Scale domainMid exceeds domain min or max.", mid);
+      const i = mid > domain3[n2] ? n2 + 1 : mid < domain3[0] ? 0 : n2;
+      if (i !== n2) df.warn("Scale domainMid exceeds domain min or max.", mid);
       domain3.splice(i, 0, mid);
     }
   }
@@ -35941,9 +38021,9 @@ Stack.Definition = {
 };
 inherits_default(Stack, Transform, {
   transform(_, pulse2) {
-    var as = _.as || DefOutput, y02 = as[0], y12 = as[1], sort3 = stableCompare(_.sort), field3 = _.field || one, stack2 = _.offset === Center ? stackCenter : _.offset === Normalize ? stackNormalize : stackZero, groups, i, n, max4;
+    var as = _.as || DefOutput, y02 = as[0], y12 = as[1], sort3 = stableCompare(_.sort), field3 = _.field || one, stack2 = _.offset === Center ? stackCenter : _.offset === Normalize ? stackNormalize : stackZero, groups, i, n2, max4;
     groups = partition2(pulse2.source, _.groupby, sort3, field3);
-    for (i = 0, n = groups.length, max4 = groups.max; i < n; ++i) {
+    for (i = 0, n2 = groups.length, max4 = groups.max; i < n2; ++i) {
       stack2(groups[i], max4, field3, y02, y12);
     }
     return pulse2.reflow(_.modified()).modifies(as);
@@ -35980,11 +38060,11 @@ function stackZero(group2, max4, field3, y02, y12) {
   }
 }
 function partition2(data3, groupby, sort3, field3) {
-  var groups = [], get8 = (f) => f(t), map3, i, n, m3, t, k2, g, s2, max4;
+  var groups = [], get8 = (f) => f(t), map3, i, n2, m3, t, k2, g, s2, max4;
   if (groupby == null) {
     groups.push(data3.slice());
   } else {
-    for (map3 = {}, i = 0, n = data3.length; i < n; ++i) {
+    for (map3 = {}, i = 0, n2 = data3.length; i < n2; ++i) {
       t = data3[i];
       k2 = JSON.stringify(groupby.map(get8));
       g = map3[k2];
@@ -35997,7 +38077,7 @@ function partition2(data3, groupby, sort3, field3) {
   }
   for (k2 = 0, max4 = 0, m3 = groups.length; k2 < m3; ++k2) {
     g = groups[k2];
-    for (i = 0, s2 = 0, n = g.length; i < n; ++i) {
+    for (i = 0, s2 = 0, n2 = g.length; i < n2; ++i) {
       s2 += Math.abs(field3(g[i]));
     }
     g.sum = s2;
@@ -36065,8 +38145,8 @@ var streamObjectType = {
     streamGeometry(object2.geometry, stream2);
   },
   FeatureCollection: function(object2, stream2) {
-    var features = object2.features, i = -1, n = features.length;
-    while (++i < n) streamGeometry(features[i].geometry, stream2);
+    var features = object2.features, i = -1, n2 = features.length;
+    while (++i < n2) streamGeometry(features[i].geometry, stream2);
   }
 };
 var streamGeometryType = {
@@ -36078,38 +38158,38 @@ var streamGeometryType = {
     stream2.point(object2[0], object2[1], object2[2]);
   },
   MultiPoint: function(object2, stream2) {
-    var coordinates = object2.coordinates, i = -1, n = coordinates.length;
-    while (++i < n) object2 = coordinates[i], stream2.point(object2[0], object2[1], object2[2]);
+    var coordinates = object2.coordinates, i = -1, n2 = coordinates.length;
+    while (++i < n2) object2 = coordinates[i], stream2.point(object2[0], object2[1], object2[2]);
   },
   LineString: function(object2, stream2) {
     streamLine(object2.coordinates, stream2, 0);
   },
   MultiLineString: function(object2, stream2) {
-    var coordinates = object2.coordinates, i = -1, n = coordinates.length;
-    while (++i < n) streamLine(coordinates[i], stream2, 0);
+    var coordinates = object2.coordinates, i = -1, n2 = coordinates.length;
+    while (++i < n2) streamLine(coordinates[i], stream2, 0);
   },
   Polygon: function(object2, stream2) {
     streamPolygon(object2.coordinates, stream2);
   },
   MultiPolygon: function(object2, stream2) {
-    var coordinates = object2.coordinates, i = -1, n = coordinates.length;
-    while (++i < n) streamPolygon(coordinates[i], stream2);
+    var coordinates = object2.coordinates, i = -1, n2 = coordinates.length;
+    while (++i < n2) streamPolygon(coordinates[i], stream2);
   },
   GeometryCollection: function(object2, stream2) {
-    var geometries = object2.geometries, i = -1, n = geometries.length;
-    while (++i < n) streamGeometry(geometries[i], stream2);
+    var geometries = object2.geometries, i = -1, n2 = geometries.length;
+    while (++i < n2) streamGeometry(geometries[i], stream2);
   }
 };
 function streamLine(coordinates, stream2, closed) {
-  var i = -1, n = coordinates.length - closed, coordinate;
+  var i = -1, n2 = coordinates.length - closed, coordinate;
   stream2.lineStart();
-  while (++i < n) coordinate = coordinates[i], stream2.point(coordinate[0], coordinate[1], coordinate[2]);
+  while (++i < n2) coordinate = coordinates[i], stream2.point(coordinate[0], coordinate[1], coordinate[2]);
   stream2.lineEnd();
 }
 function streamPolygon(coordinates, stream2) {
-  var i = -1, n = coordinates.length;
+  var i = -1, n2 = coordinates.length;
   stream2.polygonStart();
-  while (++i < n) streamLine(coordinates[i], stream2, 1);
+  while (++i < n2) streamLine(coordinates[i], stream2, 1);
   stream2.polygonEnd();
 }
 function geoStream(object2, stream2) {
@@ -36312,13 +38392,13 @@ function rangeContains(range6, x4) {
   return range6[0] <= range6[1] ? range6[0] <= x4 && x4 <= range6[1] : x4 < range6[0] || range6[1] < x4;
 }
 function bounds2(feature2) {
-  var i, n, a4, b10, merged, deltaMax, delta;
+  var i, n2, a4, b10, merged, deltaMax, delta;
   phi1 = lambda1 = -(lambda0$1 = phi0 = Infinity);
   ranges = [];
   geoStream(feature2, boundsStream$1);
-  if (n = ranges.length) {
+  if (n2 = ranges.length) {
     ranges.sort(rangeCompare);
-    for (i = 1, a4 = ranges[0], merged = [a4]; i < n; ++i) {
+    for (i = 1, a4 = ranges[0], merged = [a4]; i < n2; ++i) {
       b10 = ranges[i];
       if (rangeContains(a4, b10[0]) || rangeContains(a4, b10[1])) {
         if (angle(a4[0], b10[1]) > angle(a4[0], a4[1])) a4[1] = b10[1];
@@ -36327,7 +38407,7 @@ function bounds2(feature2) {
         merged.push(a4 = b10);
       }
     }
-    for (deltaMax = -Infinity, n = merged.length - 1, i = 0, a4 = merged[n]; i <= n; a4 = b10, ++i) {
+    for (deltaMax = -Infinity, n2 = merged.length - 1, i = 0, a4 = merged[n2]; i <= n2; a4 = b10, ++i) {
       b10 = merged[i];
       if ((delta = angle(a4[1], b10[0])) > deltaMax) deltaMax = delta, lambda0$1 = b10[0], lambda1 = a4[1];
     }
@@ -36558,14 +38638,14 @@ function Intersection(point5, points2, other, entry2) {
   this.n = this.p = null;
 }
 function clipRejoin(segments2, compareIntersection2, startInside, interpolate3, stream2) {
-  var subject = [], clip4 = [], i, n;
+  var subject = [], clip4 = [], i, n2;
   segments2.forEach(function(segment) {
-    if ((n2 = segment.length - 1) <= 0) return;
-    var n2, p02 = segment[0], p1 = segment[n2], x4;
+    if ((n3 = segment.length - 1) <= 0) return;
+    var n3, p02 = segment[0], p1 = segment[n3], x4;
     if (pointEqual(p02, p1)) {
       if (!p02[2] && !p1[2]) {
         stream2.lineStart();
-        for (i = 0; i < n2; ++i) stream2.point((p02 = segment[i])[0], p02[1]);
+        for (i = 0; i < n3; ++i) stream2.point((p02 = segment[i])[0], p02[1]);
         stream2.lineEnd();
         return;
       }
@@ -36580,7 +38660,7 @@ function clipRejoin(segments2, compareIntersection2, startInside, interpolate3, 
   clip4.sort(compareIntersection2);
   link(subject);
   link(clip4);
-  for (i = 0, n = clip4.length; i < n; ++i) {
+  for (i = 0, n2 = clip4.length; i < n2; ++i) {
     clip4[i].e = startInside = !startInside;
   }
   var start = subject[0], points2, point5;
@@ -36593,7 +38673,7 @@ function clipRejoin(segments2, compareIntersection2, startInside, interpolate3, 
       current2.v = current2.o.v = true;
       if (current2.e) {
         if (isSubject) {
-          for (i = 0, n = points2.length; i < n; ++i) stream2.point((point5 = points2[i])[0], point5[1]);
+          for (i = 0, n2 = points2.length; i < n2; ++i) stream2.point((point5 = points2[i])[0], point5[1]);
         } else {
           interpolate3(current2.x, current2.n.x, 1, stream2);
         }
@@ -36615,9 +38695,9 @@ function clipRejoin(segments2, compareIntersection2, startInside, interpolate3, 
   }
 }
 function link(array7) {
-  if (!(n = array7.length)) return;
-  var n, i = 0, a4 = array7[0], b10;
-  while (++i < n) {
+  if (!(n2 = array7.length)) return;
+  var n2, i = 0, a4 = array7[0], b10;
+  while (++i < n2) {
     a4.n = b10 = array7[i];
     b10.p = a4;
     a4 = b10;
@@ -36633,7 +38713,7 @@ function polygonContains(polygon, point5) {
   var sum3 = new Adder();
   if (sinPhi === 1) phi2 = halfPi2 + epsilon4;
   else if (sinPhi === -1) phi2 = -halfPi2 - epsilon4;
-  for (var i = 0, n = polygon.length; i < n; ++i) {
+  for (var i = 0, n2 = polygon.length; i < n2; ++i) {
     if (!(m3 = (ring = polygon[i]).length)) continue;
     var ring, m3, point0 = ring[m3 - 1], lambda0 = longitude(point0), phi02 = point0[1] / 2 + quarterPi, sinPhi0 = sin2(phi02), cosPhi0 = cos2(phi02);
     for (var j = 0; j < m3; ++j, lambda0 = lambda12, sinPhi0 = sinPhi1, cosPhi0 = cosPhi1, point0 = point1) {
@@ -36719,11 +38799,11 @@ function clip2(pointVisible, clipLine2, interpolate3, start) {
     function ringEnd() {
       pointRing(ring[0][0], ring[0][1]);
       ringSink.lineEnd();
-      var clean = ringSink.clean(), ringSegments = ringBuffer.result(), i, n = ringSegments.length, m3, segment, point6;
+      var clean = ringSink.clean(), ringSegments = ringBuffer.result(), i, n2 = ringSegments.length, m3, segment, point6;
       ring.pop();
       polygon.push(ring);
       ring = null;
-      if (!n) return;
+      if (!n2) return;
       if (clean & 1) {
         segment = ringSegments[0];
         if ((m3 = segment.length - 1) > 0) {
@@ -36734,7 +38814,7 @@ function clip2(pointVisible, clipLine2, interpolate3, start) {
         }
         return;
       }
-      if (n > 1 && clean & 2) ringSegments.push(ringSegments.pop().concat(ringSegments.shift()));
+      if (n2 > 1 && clean & 2) ringSegments.push(ringSegments.pop().concat(ringSegments.shift()));
       segments2.push(ringSegments.filter(validSegment));
     }
     return clip4;
@@ -37006,7 +39086,7 @@ function clipRectangle(x02, y02, x12, y12) {
     }
     function polygonInside() {
       var winding = 0;
-      for (var i = 0, n = polygon.length; i < n; ++i) {
+      for (var i = 0, n2 = polygon.length; i < n2; ++i) {
         for (var ring2 = polygon[i], j = 1, m3 = ring2.length, point6 = ring2[0], a0, a1, b02 = point6[0], b12 = point6[1]; j < m3; ++j) {
           a0 = b02, a1 = b12, point6 = ring2[j], b02 = point6[0], b12 = point6[1];
           if (a1 <= y12) {
@@ -37533,7 +39613,7 @@ function index(projection3, context3) {
 function transformer2(methods2) {
   return function(stream2) {
     var s2 = new TransformStream();
-    for (var key3 in methods2) s2[key3] = methods2[key3];
+    for (var key2 in methods2) s2[key2] = methods2[key2];
     s2.stream = stream2;
     return s2;
   };
@@ -37576,8 +39656,8 @@ function fitExtent(projection3, extent2, object2) {
     projection3.scale(150 * k2).translate([x4, y4]);
   }, object2);
 }
-function fitSize(projection3, size, object2) {
-  return fitExtent(projection3, [[0, 0], size], object2);
+function fitSize(projection3, size2, object2) {
+  return fitExtent(projection3, [[0, 0], size2], object2);
 }
 function fitWidth(projection3, width2, object2) {
   return fit(projection3, function(b10) {
@@ -37759,8 +39839,8 @@ function projectionMutator(projectAt) {
   projection3.fitExtent = function(extent2, object2) {
     return fitExtent(projection3, extent2, object2);
   };
-  projection3.fitSize = function(size, object2) {
-    return fitSize(projection3, size, object2);
+  projection3.fitSize = function(size2, object2) {
+    return fitSize(projection3, size2, object2);
   };
   projection3.fitWidth = function(width2, object2) {
     return fitWidth(projection3, width2, object2);
@@ -37804,18 +39884,18 @@ function cylindricalEqualAreaRaw(phi02) {
   return forward;
 }
 function conicEqualAreaRaw(y02, y12) {
-  var sy0 = sin2(y02), n = (sy0 + sin2(y12)) / 2;
-  if (abs2(n) < epsilon4) return cylindricalEqualAreaRaw(y02);
-  var c4 = 1 + sy0 * (2 * n - sy0), r0 = sqrt4(c4) / n;
+  var sy0 = sin2(y02), n2 = (sy0 + sin2(y12)) / 2;
+  if (abs2(n2) < epsilon4) return cylindricalEqualAreaRaw(y02);
+  var c4 = 1 + sy0 * (2 * n2 - sy0), r0 = sqrt4(c4) / n2;
   function project3(x4, y4) {
-    var r = sqrt4(c4 - 2 * n * sin2(y4)) / n;
-    return [r * sin2(x4 *= n), r0 - r * cos2(x4)];
+    var r = sqrt4(c4 - 2 * n2 * sin2(y4)) / n2;
+    return [r * sin2(x4 *= n2), r0 - r * cos2(x4)];
   }
   project3.invert = function(x4, y4) {
     var r0y = r0 - y4, l = atan22(x4, abs2(r0y)) * sign2(r0y);
-    if (r0y * n < 0)
+    if (r0y * n2 < 0)
       l -= pi3 * sign2(x4) * sign2(r0y);
-    return [l / n, asin2((c4 - (x4 * x4 + r0y * r0y) * n * n) / (2 * n))];
+    return [l / n2, asin2((c4 - (x4 * x4 + r0y * r0y) * n2 * n2) / (2 * n2))];
   };
   return project3;
 }
@@ -37826,31 +39906,31 @@ function albers() {
   return conicEqualArea().parallels([29.5, 45.5]).scale(1070).translate([480, 250]).rotate([96, 0]).center([-0.6, 38.7]);
 }
 function multiplex(streams) {
-  var n = streams.length;
+  var n2 = streams.length;
   return {
     point: function(x4, y4) {
       var i = -1;
-      while (++i < n) streams[i].point(x4, y4);
+      while (++i < n2) streams[i].point(x4, y4);
     },
     sphere: function() {
       var i = -1;
-      while (++i < n) streams[i].sphere();
+      while (++i < n2) streams[i].sphere();
     },
     lineStart: function() {
       var i = -1;
-      while (++i < n) streams[i].lineStart();
+      while (++i < n2) streams[i].lineStart();
     },
     lineEnd: function() {
       var i = -1;
-      while (++i < n) streams[i].lineEnd();
+      while (++i < n2) streams[i].lineEnd();
     },
     polygonStart: function() {
       var i = -1;
-      while (++i < n) streams[i].polygonStart();
+      while (++i < n2) streams[i].polygonStart();
     },
     polygonEnd: function() {
       var i = -1;
-      while (++i < n) streams[i].polygonEnd();
+      while (++i < n2) streams[i].polygonEnd();
     }
   };
 }
@@ -37890,8 +39970,8 @@ function albersUsa() {
   albersUsa2.fitExtent = function(extent2, object2) {
     return fitExtent(albersUsa2, extent2, object2);
   };
-  albersUsa2.fitSize = function(size, object2) {
-    return fitSize(albersUsa2, size, object2);
+  albersUsa2.fitSize = function(size2, object2) {
+    return fitSize(albersUsa2, size2, object2);
   };
   albersUsa2.fitWidth = function(width2, object2) {
     return fitWidth(albersUsa2, width2, object2);
@@ -37975,22 +40055,22 @@ function tany(y4) {
   return tan((halfPi2 + y4) / 2);
 }
 function conicConformalRaw(y02, y12) {
-  var cy0 = cos2(y02), n = y02 === y12 ? sin2(y02) : log5(cy0 / cos2(y12)) / log5(tany(y12) / tany(y02)), f = cy0 * pow4(tany(y02), n) / n;
-  if (!n) return mercatorRaw;
+  var cy0 = cos2(y02), n2 = y02 === y12 ? sin2(y02) : log5(cy0 / cos2(y12)) / log5(tany(y12) / tany(y02)), f = cy0 * pow4(tany(y02), n2) / n2;
+  if (!n2) return mercatorRaw;
   function project3(x4, y4) {
     if (f > 0) {
       if (y4 < -halfPi2 + epsilon4) y4 = -halfPi2 + epsilon4;
     } else {
       if (y4 > halfPi2 - epsilon4) y4 = halfPi2 - epsilon4;
     }
-    var r = f / pow4(tany(y4), n);
-    return [r * sin2(n * x4), f - r * cos2(n * x4)];
+    var r = f / pow4(tany(y4), n2);
+    return [r * sin2(n2 * x4), f - r * cos2(n2 * x4)];
   }
   project3.invert = function(x4, y4) {
-    var fy = f - y4, r = sign2(n) * sqrt4(x4 * x4 + fy * fy), l = atan22(x4, abs2(fy)) * sign2(fy);
-    if (fy * n < 0)
+    var fy = f - y4, r = sign2(n2) * sqrt4(x4 * x4 + fy * fy), l = atan22(x4, abs2(fy)) * sign2(fy);
+    if (fy * n2 < 0)
       l -= pi3 * sign2(x4) * sign2(fy);
-    return [l / n, 2 * atan(pow4(f / r, 1 / n)) - halfPi2];
+    return [l / n2, 2 * atan(pow4(f / r, 1 / n2)) - halfPi2];
   };
   return project3;
 }
@@ -38005,17 +40085,17 @@ function equirectangular() {
   return projection(equirectangularRaw).scale(152.63);
 }
 function conicEquidistantRaw(y02, y12) {
-  var cy0 = cos2(y02), n = y02 === y12 ? sin2(y02) : (cy0 - cos2(y12)) / (y12 - y02), g = cy0 / n + y02;
-  if (abs2(n) < epsilon4) return equirectangularRaw;
+  var cy0 = cos2(y02), n2 = y02 === y12 ? sin2(y02) : (cy0 - cos2(y12)) / (y12 - y02), g = cy0 / n2 + y02;
+  if (abs2(n2) < epsilon4) return equirectangularRaw;
   function project3(x4, y4) {
-    var gy = g - y4, nx = n * x4;
+    var gy = g - y4, nx = n2 * x4;
     return [gy * sin2(nx), g - gy * cos2(nx)];
   }
   project3.invert = function(x4, y4) {
     var gy = g - y4, l = atan22(x4, abs2(gy)) * sign2(gy);
-    if (gy * n < 0)
+    if (gy * n2 < 0)
       l -= pi3 * sign2(x4) * sign2(gy);
-    return [l / n, g - sign2(n) * sqrt4(x4 * x4 + gy * gy)];
+    return [l / n2, g - sign2(n2) * sqrt4(x4 * x4 + gy * gy)];
   };
   return project3;
 }
@@ -38117,8 +40197,8 @@ function identity6() {
   projection3.fitExtent = function(extent2, object2) {
     return fitExtent(projection3, extent2, object2);
   };
-  projection3.fitSize = function(size, object2) {
-    return fitSize(projection3, size, object2);
+  projection3.fitSize = function(size2, object2) {
+    return fitSize(projection3, size2, object2);
   };
   projection3.fitWidth = function(width2, object2) {
     return fitWidth(projection3, width2, object2);
@@ -38301,8 +40381,8 @@ var projections = {
   stereographic,
   transversemercator: transverseMercator
 };
-for (const key3 in projections) {
-  projection2(key3, projections[key3]);
+for (const key2 in projections) {
+  projection2(key2, projections[key2]);
 }
 
 // node_modules/vega-geo/build/vega-geo.js
@@ -38322,7 +40402,7 @@ function contours() {
       else holes.push(ring);
     });
     holes.forEach((hole) => {
-      for (var i = 0, n = polygons.length, polygon; i < n; ++i) {
+      for (var i = 0, n2 = polygons.length, polygon; i < n2; ++i) {
         if (contains((polygon = polygons[i])[0], hole) !== -1) {
           polygon.push(hole);
           return;
@@ -38443,18 +40523,18 @@ function contours() {
   return contours2;
 }
 function area4(ring) {
-  var i = 0, n = ring.length, area6 = ring[n - 1][1] * ring[0][0] - ring[n - 1][0] * ring[0][1];
-  while (++i < n) area6 += ring[i - 1][1] * ring[i][0] - ring[i - 1][0] * ring[i][1];
+  var i = 0, n2 = ring.length, area6 = ring[n2 - 1][1] * ring[0][0] - ring[n2 - 1][0] * ring[0][1];
+  while (++i < n2) area6 += ring[i - 1][1] * ring[i][0] - ring[i - 1][0] * ring[i][1];
   return area6;
 }
 function contains(ring, hole) {
-  var i = -1, n = hole.length, c4;
-  while (++i < n) if (c4 = ringContains(ring, hole[i])) return c4;
+  var i = -1, n2 = hole.length, c4;
+  while (++i < n2) if (c4 = ringContains(ring, hole[i])) return c4;
   return 0;
 }
 function ringContains(ring, point5) {
   var x4 = point5[0], y4 = point5[1], contains3 = -1;
-  for (var i = 0, n = ring.length, j = n - 1; i < n; j = i++) {
+  for (var i = 0, n2 = ring.length, j = n2 - 1; i < n2; j = i++) {
     var pi6 = ring[i], xi = pi6[0], yi = pi6[1], pj = ring[j], xj = pj[0], yj = pj[1];
     if (segmentContains(pi6, pj, point5)) return 0;
     if (yi > y4 !== yj > y4 && x4 < (xj - xi) * (y4 - yi) / (yj - yi) + xi) contains3 = -contains3;
@@ -38589,38 +40669,38 @@ function number5(_) {
 function density2D() {
   var x4 = (d) => d[0], y4 = (d) => d[1], weight = one, bandwidth2 = [-1, -1], dx = 960, dy = 500, k2 = 2;
   function density(data3, counts) {
-    const rx = radius(bandwidth2[0], data3, x4) >> k2, ry = radius(bandwidth2[1], data3, y4) >> k2, ox = rx ? rx + 2 : 0, oy = ry ? ry + 2 : 0, n = 2 * ox + (dx >> k2), m3 = 2 * oy + (dy >> k2), values0 = new Float32Array(n * m3), values1 = new Float32Array(n * m3);
+    const rx = radius(bandwidth2[0], data3, x4) >> k2, ry = radius(bandwidth2[1], data3, y4) >> k2, ox = rx ? rx + 2 : 0, oy = ry ? ry + 2 : 0, n2 = 2 * ox + (dx >> k2), m3 = 2 * oy + (dy >> k2), values0 = new Float32Array(n2 * m3), values1 = new Float32Array(n2 * m3);
     let values3 = values0;
     data3.forEach((d) => {
       const xi = ox + (+x4(d) >> k2), yi = oy + (+y4(d) >> k2);
-      if (xi >= 0 && xi < n && yi >= 0 && yi < m3) {
-        values0[xi + yi * n] += +weight(d);
+      if (xi >= 0 && xi < n2 && yi >= 0 && yi < m3) {
+        values0[xi + yi * n2] += +weight(d);
       }
     });
     if (rx > 0 && ry > 0) {
-      blurX(n, m3, values0, values1, rx);
-      blurY(n, m3, values1, values0, ry);
-      blurX(n, m3, values0, values1, rx);
-      blurY(n, m3, values1, values0, ry);
-      blurX(n, m3, values0, values1, rx);
-      blurY(n, m3, values1, values0, ry);
+      blurX(n2, m3, values0, values1, rx);
+      blurY(n2, m3, values1, values0, ry);
+      blurX(n2, m3, values0, values1, rx);
+      blurY(n2, m3, values1, values0, ry);
+      blurX(n2, m3, values0, values1, rx);
+      blurY(n2, m3, values1, values0, ry);
     } else if (rx > 0) {
-      blurX(n, m3, values0, values1, rx);
-      blurX(n, m3, values1, values0, rx);
-      blurX(n, m3, values0, values1, rx);
+      blurX(n2, m3, values0, values1, rx);
+      blurX(n2, m3, values1, values0, rx);
+      blurX(n2, m3, values0, values1, rx);
       values3 = values1;
     } else if (ry > 0) {
-      blurY(n, m3, values0, values1, ry);
-      blurY(n, m3, values1, values0, ry);
-      blurY(n, m3, values0, values1, ry);
+      blurY(n2, m3, values0, values1, ry);
+      blurY(n2, m3, values1, values0, ry);
+      blurY(n2, m3, values0, values1, ry);
       values3 = values1;
     }
     const s2 = counts ? Math.pow(2, -2 * k2) : 1 / sum(values3);
-    for (let i = 0, sz2 = n * m3; i < sz2; ++i) values3[i] *= s2;
+    for (let i = 0, sz2 = n2 * m3; i < sz2; ++i) values3[i] *= s2;
     return {
       values: values3,
       scale: 1 << k2,
-      width: n,
+      width: n2,
       height: m3,
       x1: ox,
       y1: oy,
@@ -38658,34 +40738,34 @@ function density2D() {
   };
   return density;
 }
-function blurX(n, m3, source3, target2, r) {
+function blurX(n2, m3, source3, target2, r) {
   const w2 = (r << 1) + 1;
   for (let j = 0; j < m3; ++j) {
-    for (let i = 0, sr = 0; i < n + r; ++i) {
-      if (i < n) {
-        sr += source3[i + j * n];
+    for (let i = 0, sr = 0; i < n2 + r; ++i) {
+      if (i < n2) {
+        sr += source3[i + j * n2];
       }
       if (i >= r) {
         if (i >= w2) {
-          sr -= source3[i - w2 + j * n];
+          sr -= source3[i - w2 + j * n2];
         }
-        target2[i - r + j * n] = sr / Math.min(i + 1, n - 1 + w2 - i, w2);
+        target2[i - r + j * n2] = sr / Math.min(i + 1, n2 - 1 + w2 - i, w2);
       }
     }
   }
 }
-function blurY(n, m3, source3, target2, r) {
+function blurY(n2, m3, source3, target2, r) {
   const w2 = (r << 1) + 1;
-  for (let i = 0; i < n; ++i) {
+  for (let i = 0; i < n2; ++i) {
     for (let j = 0, sr = 0; j < m3 + r; ++j) {
       if (j < m3) {
-        sr += source3[i + j * n];
+        sr += source3[i + j * n2];
       }
       if (j >= r) {
         if (j >= w2) {
-          sr -= source3[i + (j - w2) * n];
+          sr -= source3[i + (j - w2) * n2];
         }
-        target2[i + (j - r) * n] = sr / Math.min(j + 1, m3 - 1 + w2 - j, w2);
+        target2[i + (j - r) * n2] = sr / Math.min(j + 1, m3 - 1 + w2 - j, w2);
       }
     }
   }
@@ -38759,11 +40839,11 @@ inherits_default(KDE2D, Transform, {
   }
 });
 function partition3(data3, groupby) {
-  var groups = [], get8 = (f) => f(t), map3, i, n, t, k2, g;
+  var groups = [], get8 = (f) => f(t), map3, i, n2, t, k2, g;
   if (groupby == null) {
     groups.push(data3);
   } else {
-    for (map3 = {}, i = 0, n = data3.length; i < n; ++i) {
+    for (map3 = {}, i = 0, n2 = data3.length; i < n2; ++i) {
       t = data3[i];
       k2 = groupby.map(get8);
       g = map3[k2];
@@ -38832,16 +40912,16 @@ inherits_default(Contour, Transform, {
     if (this.value && !pulse2.changed() && !_.modified()) {
       return pulse2.StopPropagation;
     }
-    var out = pulse2.fork(pulse2.NO_SOURCE | pulse2.NO_FIELDS), contour = contours().smooth(_.smooth !== false), values3 = _.values, thresh = _.thresholds || quantize3(_.count || 10, _.nice, !!values3), size = _.size, grid, post;
+    var out = pulse2.fork(pulse2.NO_SOURCE | pulse2.NO_FIELDS), contour = contours().smooth(_.smooth !== false), values3 = _.values, thresh = _.thresholds || quantize3(_.count || 10, _.nice, !!values3), size2 = _.size, grid, post;
     if (!values3) {
       values3 = pulse2.materialize(pulse2.SOURCE).source;
       grid = params(density2D(), _)(values3, true);
       post = transform3(grid, grid.scale || 1, grid.scale || 1, 0, 0);
-      size = [grid.width, grid.height];
+      size2 = [grid.width, grid.height];
       values3 = grid.values;
     }
     thresh = isArray(thresh) ? thresh : thresh(values3);
-    values3 = contour.size(size)(values3, thresh);
+    values3 = contour.size(size2)(values3, thresh);
     if (post) values3.forEach(post);
     if (this.value) out.rem = this.value;
     this.value = out.source = out.add = (values3 || []).map(ingest$1);
@@ -39207,10 +41287,10 @@ function dependency(f) {
   return set7.$x || set7.$y || set7.$value || set7.$max;
 }
 function toCanvas(grid, obj, color5, opacity2) {
-  const n = grid.width, m3 = grid.height, x12 = grid.x1 || 0, y12 = grid.y1 || 0, x22 = grid.x2 || n, y22 = grid.y2 || m3, val = grid.values, value4 = val ? (i) => val[i] : zero, can = canvas(x22 - x12, y22 - y12), ctx = can.getContext("2d"), img = ctx.getImageData(0, 0, x22 - x12, y22 - y12), pix = img.data;
+  const n2 = grid.width, m3 = grid.height, x12 = grid.x1 || 0, y12 = grid.y1 || 0, x22 = grid.x2 || n2, y22 = grid.y2 || m3, val = grid.values, value4 = val ? (i) => val[i] : zero, can = canvas(x22 - x12, y22 - y12), ctx = can.getContext("2d"), img = ctx.getImageData(0, 0, x22 - x12, y22 - y12), pix = img.data;
   for (let j = y12, k2 = 0; j < y22; ++j) {
     obj.$y = j - y12;
-    for (let i = x12, r = j * n; i < x22; ++i, k2 += 4) {
+    for (let i = x12, r = j * n2; i < x22; ++i, k2 += 4) {
       obj.$x = i - x12;
       obj.$value = value4(i + r);
       const v = color5(obj);
@@ -39254,8 +41334,8 @@ function create3(type3) {
   if (!constructor) error("Unrecognized projection type: " + type3);
   return constructor();
 }
-function set3(proj, key3, value4) {
-  if (isFunction(proj[key3])) proj[key3](value4);
+function set3(proj, key2, value4) {
+  if (isFunction(proj[key2])) proj[key2](value4);
 }
 function collectGeoJSON(data3) {
   data3 = array_default(data3);
@@ -39307,11 +41387,11 @@ function add4(tree2, x4, y4, d) {
 }
 function addAll(data3) {
   if (!Array.isArray(data3)) data3 = Array.from(data3);
-  const n = data3.length;
-  const xz = new Float64Array(n);
-  const yz = new Float64Array(n);
+  const n2 = data3.length;
+  const xz = new Float64Array(n2);
+  const yz = new Float64Array(n2);
   let x02 = Infinity, y02 = x02, x12 = -x02, y12 = x12;
-  for (let i = 0, d, x4, y4; i < n; ++i) {
+  for (let i = 0, d, x4, y4; i < n2; ++i) {
     if (isNaN(x4 = +this._x.call(null, d = data3[i])) || isNaN(y4 = +this._y.call(null, d))) {
       xz[i] = NaN;
       continue;
@@ -39325,7 +41405,7 @@ function addAll(data3) {
   }
   if (x02 > x12 || y02 > y12) return this;
   this.cover(x02, y02).cover(x12, y12);
-  for (let i = 0; i < n; ++i) {
+  for (let i = 0; i < n2; ++i) {
     add4(this, xz[i], yz[i], data3[i]);
   }
   return this;
@@ -39444,20 +41524,20 @@ function tree_remove(d) {
   return this;
 }
 function removeAll(data3) {
-  for (var i = 0, n = data3.length; i < n; ++i) this.remove(data3[i]);
+  for (var i = 0, n2 = data3.length; i < n2; ++i) this.remove(data3[i]);
   return this;
 }
 function tree_root() {
   return this._root;
 }
 function tree_size() {
-  var size = 0;
+  var size2 = 0;
   this.visit(function(node) {
     if (!node.length) do
-      ++size;
+      ++size2;
     while (node = node.next);
   });
-  return size;
+  return size2;
 }
 function tree_visit(callback) {
   var quads = [], q, node = this._root, child, x02, y02, x12, y12;
@@ -39557,7 +41637,7 @@ treeProto.y = tree_y;
 var noop5 = { value: () => {
 } };
 function dispatch() {
-  for (var i = 0, n = arguments.length, _ = {}, t; i < n; ++i) {
+  for (var i = 0, n2 = arguments.length, _ = {}, t; i < n2; ++i) {
     if (!(t = arguments[i] + "") || t in _ || /[\s.]/.test(t)) throw new Error("illegal type: " + t);
     _[t] = [];
   }
@@ -39577,13 +41657,13 @@ function parseTypenames(typenames, types) {
 Dispatch.prototype = dispatch.prototype = {
   constructor: Dispatch,
   on: function(typename, callback) {
-    var _ = this._, T = parseTypenames(typename + "", _), t, i = -1, n = T.length;
+    var _ = this._, T = parseTypenames(typename + "", _), t, i = -1, n2 = T.length;
     if (arguments.length < 2) {
-      while (++i < n) if ((t = (typename = T[i]).type) && (t = get6(_[t], typename.name))) return t;
+      while (++i < n2) if ((t = (typename = T[i]).type) && (t = get6(_[t], typename.name))) return t;
       return;
     }
     if (callback != null && typeof callback !== "function") throw new Error("invalid callback: " + callback);
-    while (++i < n) {
+    while (++i < n2) {
       if (t = (typename = T[i]).type) _[t] = set4(_[t], typename.name, callback);
       else if (callback == null) for (t in _) _[t] = set4(_[t], typename.name, null);
     }
@@ -39595,24 +41675,24 @@ Dispatch.prototype = dispatch.prototype = {
     return new Dispatch(copy3);
   },
   call: function(type3, that) {
-    if ((n = arguments.length - 2) > 0) for (var args = new Array(n), i = 0, n, t; i < n; ++i) args[i] = arguments[i + 2];
+    if ((n2 = arguments.length - 2) > 0) for (var args = new Array(n2), i = 0, n2, t; i < n2; ++i) args[i] = arguments[i + 2];
     if (!this._.hasOwnProperty(type3)) throw new Error("unknown type: " + type3);
-    for (t = this._[type3], i = 0, n = t.length; i < n; ++i) t[i].value.apply(that, args);
+    for (t = this._[type3], i = 0, n2 = t.length; i < n2; ++i) t[i].value.apply(that, args);
   },
   apply: function(type3, that, args) {
     if (!this._.hasOwnProperty(type3)) throw new Error("unknown type: " + type3);
-    for (var t = this._[type3], i = 0, n = t.length; i < n; ++i) t[i].value.apply(that, args);
+    for (var t = this._[type3], i = 0, n2 = t.length; i < n2; ++i) t[i].value.apply(that, args);
   }
 };
 function get6(type3, name) {
-  for (var i = 0, n = type3.length, c4; i < n; ++i) {
+  for (var i = 0, n2 = type3.length, c4; i < n2; ++i) {
     if ((c4 = type3[i]).name === name) {
       return c4.value;
     }
   }
 }
 function set4(type3, name, callback) {
-  for (var i = 0, n = type3.length; i < n; ++i) {
+  for (var i = 0, n2 = type3.length; i < n2; ++i) {
     if (type3[i].name === name) {
       type3[i] = noop5, type3 = type3.slice(0, i).concat(type3.slice(i + 1));
       break;
@@ -39745,11 +41825,11 @@ function center(x4, y4) {
   if (x4 == null) x4 = 0;
   if (y4 == null) y4 = 0;
   function force() {
-    var i, n = nodes.length, node, sx = 0, sy = 0;
-    for (i = 0; i < n; ++i) {
+    var i, n2 = nodes.length, node, sx = 0, sy = 0;
+    for (i = 0; i < n2; ++i) {
       node = nodes[i], sx += node.x, sy += node.y;
     }
-    for (sx = (sx / n - x4) * strength, sy = (sy / n - y4) * strength, i = 0; i < n; ++i) {
+    for (sx = (sx / n2 - x4) * strength, sy = (sy / n2 - y4) * strength, i = 0; i < n2; ++i) {
       node = nodes[i], node.x -= sx, node.y -= sy;
     }
   }
@@ -39785,10 +41865,10 @@ function collide(radius2) {
   var nodes, radii, random2, strength = 1, iterations2 = 1;
   if (typeof radius2 !== "function") radius2 = constant4(radius2 == null ? 1 : +radius2);
   function force() {
-    var i, n = nodes.length, tree2, node, xi, yi, ri, ri2;
+    var i, n2 = nodes.length, tree2, node, xi, yi, ri, ri2;
     for (var k2 = 0; k2 < iterations2; ++k2) {
       tree2 = quadtree(nodes, x$2, y$2).visitAfter(prepare2);
-      for (i = 0; i < n; ++i) {
+      for (i = 0; i < n2; ++i) {
         node = nodes[i];
         ri = radii[node.index], ri2 = ri * ri;
         xi = node.x + node.vx;
@@ -39826,9 +41906,9 @@ function collide(radius2) {
   }
   function initialize3() {
     if (!nodes) return;
-    var i, n = nodes.length, node;
-    radii = new Array(n);
-    for (i = 0; i < n; ++i) node = nodes[i], radii[node.index] = +radius2(node, i, nodes);
+    var i, n2 = nodes.length, node;
+    radii = new Array(n2);
+    for (i = 0; i < n2; ++i) node = nodes[i], radii[node.index] = +radius2(node, i, nodes);
   }
   force.initialize = function(_nodes, _random) {
     nodes = _nodes;
@@ -39861,8 +41941,8 @@ function link2(links) {
     return 1 / Math.min(count3[link4.source.index], count3[link4.target.index]);
   }
   function force(alpha) {
-    for (var k2 = 0, n = links.length; k2 < iterations2; ++k2) {
-      for (var i = 0, link4, source3, target2, x4, y4, l, b10; i < n; ++i) {
+    for (var k2 = 0, n2 = links.length; k2 < iterations2; ++k2) {
+      for (var i = 0, link4, source3, target2, x4, y4, l, b10; i < n2; ++i) {
         link4 = links[i], source3 = link4.source, target2 = link4.target;
         x4 = target2.x + target2.vx - source3.x - source3.vx || jiggle(random2);
         y4 = target2.y + target2.vy - source3.y - source3.vy || jiggle(random2);
@@ -39878,8 +41958,8 @@ function link2(links) {
   }
   function initialize3() {
     if (!nodes) return;
-    var i, n = nodes.length, m3 = links.length, nodeById = new Map(nodes.map((d, i2) => [id2(d, i2, nodes), d])), link4;
-    for (i = 0, count3 = new Array(n); i < m3; ++i) {
+    var i, n2 = nodes.length, m3 = links.length, nodeById = new Map(nodes.map((d, i2) => [id2(d, i2, nodes), d])), link4;
+    for (i = 0, count3 = new Array(n2); i < m3; ++i) {
       link4 = links[i], link4.index = i;
       if (typeof link4.source !== "object") link4.source = find2(nodeById, link4.source);
       if (typeof link4.target !== "object") link4.target = find2(nodeById, link4.target);
@@ -39894,13 +41974,13 @@ function link2(links) {
   }
   function initializeStrength() {
     if (!nodes) return;
-    for (var i = 0, n = links.length; i < n; ++i) {
+    for (var i = 0, n2 = links.length; i < n2; ++i) {
       strengths[i] = +strength(links[i], i, links);
     }
   }
   function initializeDistance() {
     if (!nodes) return;
-    for (var i = 0, n = links.length; i < n; ++i) {
+    for (var i = 0, n2 = links.length; i < n2; ++i) {
       distances[i] = +distance(links[i], i, links);
     }
   }
@@ -39953,14 +42033,14 @@ function simulation(nodes) {
     }
   }
   function tick2(iterations2) {
-    var i, n = nodes.length, node;
+    var i, n2 = nodes.length, node;
     if (iterations2 === void 0) iterations2 = 1;
     for (var k2 = 0; k2 < iterations2; ++k2) {
       alpha += (alphaTarget - alpha) * alphaDecay;
       forces.forEach(function(force) {
         force(alpha);
       });
-      for (i = 0; i < n; ++i) {
+      for (i = 0; i < n2; ++i) {
         node = nodes[i];
         if (node.fx == null) node.x += node.vx *= velocityDecay;
         else node.x = node.fx, node.vx = 0;
@@ -39971,7 +42051,7 @@ function simulation(nodes) {
     return simulation3;
   }
   function initializeNodes() {
-    for (var i = 0, n = nodes.length, node; i < n; ++i) {
+    for (var i = 0, n2 = nodes.length, node; i < n2; ++i) {
       node = nodes[i], node.index = i;
       if (node.fx != null) node.x = node.fx;
       if (node.fy != null) node.y = node.fy;
@@ -40023,10 +42103,10 @@ function simulation(nodes) {
       return arguments.length > 1 ? (_ == null ? forces.delete(name) : forces.set(name, initializeForce(_)), simulation3) : forces.get(name);
     },
     find: function(x4, y4, radius2) {
-      var i = 0, n = nodes.length, dx, dy, d2, node, closest;
+      var i = 0, n2 = nodes.length, dx, dy, d2, node, closest;
       if (radius2 == null) radius2 = Infinity;
       else radius2 *= radius2;
-      for (i = 0; i < n; ++i) {
+      for (i = 0; i < n2; ++i) {
         node = nodes[i];
         dx = x4 - node.x;
         dy = y4 - node.y;
@@ -40043,14 +42123,14 @@ function simulation(nodes) {
 function manyBody() {
   var nodes, node, random2, alpha, strength = constant4(-30), strengths, distanceMin2 = 1, distanceMax2 = Infinity, theta2 = 0.81;
   function force(_) {
-    var i, n = nodes.length, tree2 = quadtree(nodes, x$1, y$1).visitAfter(accumulate);
-    for (alpha = _, i = 0; i < n; ++i) node = nodes[i], tree2.visit(apply2);
+    var i, n2 = nodes.length, tree2 = quadtree(nodes, x$1, y$1).visitAfter(accumulate);
+    for (alpha = _, i = 0; i < n2; ++i) node = nodes[i], tree2.visit(apply2);
   }
   function initialize3() {
     if (!nodes) return;
-    var i, n = nodes.length, node2;
-    strengths = new Array(n);
-    for (i = 0; i < n; ++i) node2 = nodes[i], strengths[node2.index] = +strength(node2, i, nodes);
+    var i, n2 = nodes.length, node2;
+    strengths = new Array(n2);
+    for (i = 0; i < n2; ++i) node2 = nodes[i], strengths[node2.index] = +strength(node2, i, nodes);
   }
   function accumulate(quad2) {
     var strength2 = 0, q, c4, weight = 0, x4, y4, i;
@@ -40121,16 +42201,16 @@ function x3(x4) {
   var strength = constant4(0.1), nodes, strengths, xz;
   if (typeof x4 !== "function") x4 = constant4(x4 == null ? 0 : +x4);
   function force(alpha) {
-    for (var i = 0, n = nodes.length, node; i < n; ++i) {
+    for (var i = 0, n2 = nodes.length, node; i < n2; ++i) {
       node = nodes[i], node.vx += (xz[i] - node.x) * strengths[i] * alpha;
     }
   }
   function initialize3() {
     if (!nodes) return;
-    var i, n = nodes.length;
-    strengths = new Array(n);
-    xz = new Array(n);
-    for (i = 0; i < n; ++i) {
+    var i, n2 = nodes.length;
+    strengths = new Array(n2);
+    xz = new Array(n2);
+    for (i = 0; i < n2; ++i) {
       strengths[i] = isNaN(xz[i] = +x4(nodes[i], i, nodes)) ? 0 : +strength(nodes[i], i, nodes);
     }
   }
@@ -40150,16 +42230,16 @@ function y3(y4) {
   var strength = constant4(0.1), nodes, strengths, yz;
   if (typeof y4 !== "function") y4 = constant4(y4 == null ? 0 : +y4);
   function force(alpha) {
-    for (var i = 0, n = nodes.length, node; i < n; ++i) {
+    for (var i = 0, n2 = nodes.length, node; i < n2; ++i) {
       node = nodes[i], node.vy += (yz[i] - node.y) * strengths[i] * alpha;
     }
   }
   function initialize3() {
     if (!nodes) return;
-    var i, n = nodes.length;
-    strengths = new Array(n);
-    yz = new Array(n);
-    for (i = 0; i < n; ++i) {
+    var i, n2 = nodes.length;
+    strengths = new Array(n2);
+    yz = new Array(n2);
+    for (i = 0; i < n2; ++i) {
       strengths[i] = isNaN(yz[i] = +y4(nodes[i], i, nodes)) ? 0 : +strength(nodes[i], i, nodes);
     }
   }
@@ -40375,7 +42455,7 @@ inherits_default(Force, Transform, {
       if (arg.name !== Forces || arg.op._argval.force !== "link") {
         continue;
       }
-      for (var ops2 = arg.op._argops, i = 0, n = ops2.length, op; i < n; ++i) {
+      for (var ops2 = arg.op._argops, i = 0, n2 = ops2.length, op; i < n2; ++i) {
         if (ops2[i].name === "links" && (op = ops2[i].op.source)) {
           dataflow.pulse(op, dataflow.changeset().reflow());
           break;
@@ -40397,17 +42477,17 @@ function simulation2(nodes, _) {
   return setup(sim, _, true).on("end", () => stopped = true);
 }
 function setup(sim, _, init2, pulse2) {
-  var f = array_default(_.forces), i, n, p, name;
-  for (i = 0, n = ForceParams.length; i < n; ++i) {
+  var f = array_default(_.forces), i, n2, p, name;
+  for (i = 0, n2 = ForceParams.length; i < n2; ++i) {
     p = ForceParams[i];
     if (p !== Forces && _.modified(p)) sim[p](_[p]);
   }
-  for (i = 0, n = f.length; i < n; ++i) {
+  for (i = 0, n2 = f.length; i < n2; ++i) {
     name = Forces + i;
     p = init2 || _.modified(Forces, i) ? getForce(f[i]) : pulse2 && modified(f[i], pulse2) ? sim.force(name) : null;
     if (p) sim.force(name, p);
   }
-  for (n = sim.numForces || 0; i < n; ++i) {
+  for (n2 = sim.numForces || 0; i < n2; ++i) {
     sim.force(Forces + i, null);
   }
   sim.numForces = f.length;
@@ -40537,11 +42617,11 @@ function node_eachBefore(callback, that) {
   return this;
 }
 function node_eachAfter(callback, that) {
-  var node = this, nodes = [node], next = [], children3, i, n, index5 = -1;
+  var node = this, nodes = [node], next = [], children3, i, n2, index5 = -1;
   while (node = nodes.pop()) {
     next.push(node);
     if (children3 = node.children) {
-      for (i = 0, n = children3.length; i < n; ++i) {
+      for (i = 0, n2 = children3.length; i < n2; ++i) {
         nodes.push(children3[i]);
       }
     }
@@ -40627,13 +42707,13 @@ function node_links() {
   return links;
 }
 function* node_iterator() {
-  var node = this, current2, next = [node], children3, i, n;
+  var node = this, current2, next = [node], children3, i, n2;
   do {
     current2 = next.reverse(), next = [];
     while (node = current2.pop()) {
       yield node;
       if (children3 = node.children) {
-        for (i = 0, n = children3.length; i < n; ++i) {
+        for (i = 0, n2 = children3.length; i < n2; ++i) {
           next.push(children3[i]);
         }
       }
@@ -40647,11 +42727,11 @@ function hierarchy(data3, children3) {
   } else if (children3 === void 0) {
     children3 = objectChildren;
   }
-  var root = new Node$1(data3), node, nodes = [root], child, childs, i, n;
+  var root = new Node$1(data3), node, nodes = [root], child, childs, i, n2;
   while (node = nodes.pop()) {
-    if ((childs = children3(node.data)) && (n = (childs = Array.from(childs)).length)) {
+    if ((childs = children3(node.data)) && (n2 = (childs = Array.from(childs)).length)) {
       node.children = childs;
-      for (i = n - 1; i >= 0; --i) {
+      for (i = n2 - 1; i >= 0; --i) {
         nodes.push(child = childs[i] = new Node$1(childs[i]));
         child.parent = node;
         child.depth = node.depth + 1;
@@ -40702,9 +42782,9 @@ Node$1.prototype = hierarchy.prototype = {
   [Symbol.iterator]: node_iterator
 };
 function optional(f) {
-  return f == null ? null : required(f);
+  return f == null ? null : required2(f);
 }
-function required(f) {
+function required2(f) {
   if (typeof f !== "function") throw new Error();
   return f;
 }
@@ -40737,8 +42817,8 @@ function shuffle2(array7, random2) {
   return array7;
 }
 function packEncloseRandom(circles, random2) {
-  var i = 0, n = (circles = shuffle2(Array.from(circles), random2)).length, B3 = [], p, e;
-  while (i < n) {
+  var i = 0, n2 = (circles = shuffle2(Array.from(circles), random2)).length, B3 = [], p, e;
+  while (i < n2) {
     p = circles[i];
     if (e && enclosesWeak(e, p)) ++i;
     else e = encloseBasis(B3 = extendBasis(B3, p)), i = 0;
@@ -40846,18 +42926,18 @@ function Node(circle3) {
   this.previous = null;
 }
 function packSiblingsRandom(circles, random2) {
-  if (!(n = (circles = array4(circles)).length)) return 0;
-  var a4, b10, c4, n, aa, ca, i, j, k2, sj, sk;
+  if (!(n2 = (circles = array4(circles)).length)) return 0;
+  var a4, b10, c4, n2, aa, ca, i, j, k2, sj, sk;
   a4 = circles[0], a4.x = 0, a4.y = 0;
-  if (!(n > 1)) return a4.r;
+  if (!(n2 > 1)) return a4.r;
   b10 = circles[1], a4.x = -b10.r, b10.x = a4.r, b10.y = 0;
-  if (!(n > 2)) return a4.r + b10.r;
+  if (!(n2 > 2)) return a4.r + b10.r;
   place(b10, a4, c4 = circles[2]);
   a4 = new Node(a4), b10 = new Node(b10), c4 = new Node(c4);
   a4.next = c4.previous = b10;
   b10.next = a4.previous = c4;
   c4.next = b10.previous = a4;
-  pack: for (i = 3; i < n; ++i) {
+  pack: for (i = 3; i < n2; ++i) {
     place(a4._, b10._, c4 = circles[i]), c4 = new Node(c4);
     j = b10.next, k2 = a4.previous, sj = b10._.r, sk = a4._.r;
     do {
@@ -40887,7 +42967,7 @@ function packSiblingsRandom(circles, random2) {
   a4 = [b10._], c4 = b10;
   while ((c4 = c4.next) !== b10) a4.push(c4._);
   c4 = packEncloseRandom(a4, random2);
-  for (i = 0; i < n; ++i) a4 = circles[i], a4.x -= c4.x, a4.y -= c4.y;
+  for (i = 0; i < n2; ++i) a4 = circles[i], a4.x -= c4.x, a4.y -= c4.y;
   return c4.r;
 }
 function defaultRadius(d) {
@@ -40926,10 +43006,10 @@ function radiusLeaf(radius2) {
 function packChildrenRandom(padding3, k2, random2) {
   return function(node) {
     if (children3 = node.children) {
-      var children3, i, n = children3.length, r = padding3(node) * k2 || 0, e;
-      if (r) for (i = 0; i < n; ++i) children3[i].r += r;
+      var children3, i, n2 = children3.length, r = padding3(node) * k2 || 0, e;
+      if (r) for (i = 0; i < n2; ++i) children3[i].r += r;
       e = packSiblingsRandom(children3, random2);
-      if (r) for (i = 0; i < n; ++i) children3[i].r -= r;
+      if (r) for (i = 0; i < n2; ++i) children3[i].r -= r;
       node.r = e + r;
     }
   };
@@ -40951,8 +43031,8 @@ function roundNode(node) {
   node.y1 = Math.round(node.y1);
 }
 function treemapDice(parent, x02, y02, x12, y12) {
-  var nodes = parent.children, node, i = -1, n = nodes.length, k2 = parent.value && (x12 - x02) / parent.value;
-  while (++i < n) {
+  var nodes = parent.children, node, i = -1, n2 = nodes.length, k2 = parent.value && (x12 - x02) / parent.value;
+  while (++i < n2) {
     node = nodes[i], node.y0 = y02, node.y1 = y12;
     node.x0 = x02, node.x1 = x02 += node.value * k2;
   }
@@ -40960,18 +43040,18 @@ function treemapDice(parent, x02, y02, x12, y12) {
 function partition4() {
   var dx = 1, dy = 1, padding3 = 0, round2 = false;
   function partition6(root) {
-    var n = root.height + 1;
+    var n2 = root.height + 1;
     root.x0 = root.y0 = padding3;
     root.x1 = dx;
-    root.y1 = dy / n;
-    root.eachBefore(positionNode(dy, n));
+    root.y1 = dy / n2;
+    root.eachBefore(positionNode(dy, n2));
     if (round2) root.eachBefore(roundNode);
     return root;
   }
-  function positionNode(dy2, n) {
+  function positionNode(dy2, n2) {
     return function(node) {
       if (node.children) {
-        treemapDice(node, node.x0, dy2 * (node.depth + 1) / n, node.x1, dy2 * (node.depth + 2) / n);
+        treemapDice(node, node.x0, dy2 * (node.depth + 1) / n2, node.x1, dy2 * (node.depth + 2) / n2);
       }
       var x02 = node.x0, y02 = node.y0, x12 = node.x1 - padding3, y12 = node.y1 - padding3;
       if (x12 < x02) x02 = x12 = (x02 + x12) / 2;
@@ -41005,7 +43085,7 @@ function defaultParentId(d) {
 function stratify() {
   var id2 = defaultId, parentId = defaultParentId, path4;
   function stratify2(data3) {
-    var nodes = Array.from(data3), currentId = id2, currentParentId = parentId, n, d, i, root, parent, node, nodeId, nodeKey, nodeByKey = /* @__PURE__ */ new Map();
+    var nodes = Array.from(data3), currentId = id2, currentParentId = parentId, n2, d, i, root, parent, node, nodeId, nodeKey, nodeByKey = /* @__PURE__ */ new Map();
     if (path4 != null) {
       const I = nodes.map((d2, i2) => normalize2(path4(d2, i2, data3)));
       const P = I.map(parentof);
@@ -41021,7 +43101,7 @@ function stratify() {
       currentId = (_, i2) => I[i2];
       currentParentId = (_, i2) => P[i2];
     }
-    for (i = 0, n = nodes.length; i < n; ++i) {
+    for (i = 0, n2 = nodes.length; i < n2; ++i) {
       d = nodes[i], node = nodes[i] = new Node$1(d);
       if ((nodeId = currentId(d, i, data3)) != null && (nodeId += "")) {
         nodeKey = node.id = nodeId;
@@ -41031,7 +43111,7 @@ function stratify() {
         node.parent = nodeId;
       }
     }
-    for (i = 0; i < n; ++i) {
+    for (i = 0; i < n2; ++i) {
       node = nodes[i];
       if (nodeId = node.parent) {
         parent = nodeByKey.get(nodeId);
@@ -41048,7 +43128,7 @@ function stratify() {
     if (!root) throw new Error("no root");
     if (path4 != null) {
       while (root.data === imputed && root.children.length === 1) {
-        root = root.children[0], --n;
+        root = root.children[0], --n2;
       }
       for (let i2 = nodes.length - 1; i2 >= 0; --i2) {
         node = nodes[i2];
@@ -41059,10 +43139,10 @@ function stratify() {
     root.parent = preroot;
     root.eachBefore(function(node2) {
       node2.depth = node2.parent.depth + 1;
-      --n;
+      --n2;
     }).eachBefore(computeHeight);
     root.parent = null;
-    if (n > 0) throw new Error("cycle");
+    if (n2 > 0) throw new Error("cycle");
     return root;
   }
   stratify2.id = function(x4) {
@@ -41142,11 +43222,11 @@ function TreeNode(node, i) {
 }
 TreeNode.prototype = Object.create(Node$1.prototype);
 function treeRoot(root) {
-  var tree2 = new TreeNode(root, 0), node, nodes = [tree2], child, children3, i, n;
+  var tree2 = new TreeNode(root, 0), node, nodes = [tree2], child, children3, i, n2;
   while (node = nodes.pop()) {
     if (children3 = node._.children) {
-      node.children = new Array(n = children3.length);
-      for (i = n - 1; i >= 0; --i) {
+      node.children = new Array(n2 = children3.length);
+      for (i = n2 - 1; i >= 0; --i) {
         nodes.push(child = node.children[i] = new TreeNode(children3[i], i));
         child.parent = node;
       }
@@ -41243,25 +43323,25 @@ function tree() {
   return tree2;
 }
 function treemapSlice(parent, x02, y02, x12, y12) {
-  var nodes = parent.children, node, i = -1, n = nodes.length, k2 = parent.value && (y12 - y02) / parent.value;
-  while (++i < n) {
+  var nodes = parent.children, node, i = -1, n2 = nodes.length, k2 = parent.value && (y12 - y02) / parent.value;
+  while (++i < n2) {
     node = nodes[i], node.x0 = x02, node.x1 = x12;
     node.y0 = y02, node.y1 = y02 += node.value * k2;
   }
 }
 var phi = (1 + Math.sqrt(5)) / 2;
 function squarifyRatio(ratio2, parent, x02, y02, x12, y12) {
-  var rows = [], nodes = parent.children, row, nodeValue, i0 = 0, i1 = 0, n = nodes.length, dx, dy, value4 = parent.value, sumValue, minValue, maxValue, newRatio, minRatio, alpha, beta;
-  while (i0 < n) {
+  var rows = [], nodes = parent.children, row, nodeValue, i0 = 0, i1 = 0, n2 = nodes.length, dx, dy, value4 = parent.value, sumValue, minValue, maxValue, newRatio, minRatio, alpha, beta;
+  while (i0 < n2) {
     dx = x12 - x02, dy = y12 - y02;
     do
       sumValue = nodes[i1++].value;
-    while (!sumValue && i1 < n);
+    while (!sumValue && i1 < n2);
     minValue = maxValue = sumValue;
     alpha = Math.max(dy / dx, dx / dy) / (value4 * ratio2);
     beta = sumValue * sumValue * alpha;
     minRatio = Math.max(maxValue / beta, beta / minValue);
-    for (; i1 < n; ++i1) {
+    for (; i1 < n2; ++i1) {
       sumValue += nodeValue = nodes[i1].value;
       if (nodeValue < minValue) minValue = nodeValue;
       if (nodeValue > maxValue) maxValue = nodeValue;
@@ -41280,17 +43360,17 @@ function squarifyRatio(ratio2, parent, x02, y02, x12, y12) {
   }
   return rows;
 }
-var squarify = (function custom9(ratio2) {
-  function squarify2(parent, x02, y02, x12, y12) {
+var squarify2 = (function custom9(ratio2) {
+  function squarify3(parent, x02, y02, x12, y12) {
     squarifyRatio(ratio2, parent, x02, y02, x12, y12);
   }
-  squarify2.ratio = function(x4) {
+  squarify3.ratio = function(x4) {
     return custom9((x4 = +x4) > 1 ? x4 : 1);
   };
-  return squarify2;
+  return squarify3;
 })(phi);
 function index3() {
-  var tile = squarify, round2 = false, dx = 1, dy = 1, paddingStack = [0], paddingInner2 = constantZero, paddingTop = constantZero, paddingRight = constantZero, paddingBottom = constantZero, paddingLeft = constantZero;
+  var tile = squarify2, round2 = false, dx = 1, dy = 1, paddingStack = [0], paddingInner2 = constantZero, paddingTop = constantZero, paddingRight = constantZero, paddingBottom = constantZero, paddingLeft = constantZero;
   function treemap(root) {
     root.x0 = root.y0 = 0;
     root.x1 = dx;
@@ -41326,7 +43406,7 @@ function index3() {
     return arguments.length ? (dx = +x4[0], dy = +x4[1], treemap) : [dx, dy];
   };
   treemap.tile = function(x4) {
-    return arguments.length ? (tile = required(x4), treemap) : tile;
+    return arguments.length ? (tile = required2(x4), treemap) : tile;
   };
   treemap.padding = function(x4) {
     return arguments.length ? treemap.paddingInner(x4).paddingOuter(x4) : treemap.paddingInner();
@@ -41352,11 +43432,11 @@ function index3() {
   return treemap;
 }
 function binary(parent, x02, y02, x12, y12) {
-  var nodes = parent.children, i, n = nodes.length, sum3, sums = new Array(n + 1);
-  for (sums[0] = sum3 = i = 0; i < n; ++i) {
+  var nodes = parent.children, i, n2 = nodes.length, sum3, sums = new Array(n2 + 1);
+  for (sums[0] = sum3 = i = 0; i < n2; ++i) {
     sums[i + 1] = sum3 += nodes[i].value;
   }
-  partition6(0, n, parent.value, x02, y02, x12, y12);
+  partition6(0, n2, parent.value, x02, y02, x12, y12);
   function partition6(i2, j, value4, x03, y03, x13, y13) {
     if (i2 >= j - 1) {
       var node = nodes[i2];
@@ -41389,10 +43469,10 @@ function sliceDice(parent, x02, y02, x12, y12) {
 var resquarify = (function custom10(ratio2) {
   function resquarify2(parent, x02, y02, x12, y12) {
     if ((rows = parent._squarify) && rows.ratio === ratio2) {
-      var rows, row, nodes, i, j = -1, n, m3 = rows.length, value4 = parent.value;
+      var rows, row, nodes, i, j = -1, n2, m3 = rows.length, value4 = parent.value;
       while (++j < m3) {
         row = rows[j], nodes = row.children;
-        for (i = row.value = 0, n = nodes.length; i < n; ++i) row.value += nodes[i].value;
+        for (i = row.value = 0, n2 = nodes.length; i < n2; ++i) row.value += nodes[i].value;
         if (row.dice) treemapDice(row, x02, y02, x12, value4 ? y02 += (y12 - y02) * row.value / value4 : y12);
         else treemapSlice(row, x02, y02, value4 ? x02 += (x12 - x02) * row.value / value4 : x12, y12);
         value4 -= row.value;
@@ -41409,11 +43489,11 @@ var resquarify = (function custom10(ratio2) {
 })(phi);
 
 // node_modules/vega-hierarchy/build/vega-hierarchy.js
-function lookup3(tree2, key3, filter3) {
+function lookup3(tree2, key2, filter3) {
   const map3 = {};
   tree2.each((node) => {
     const t = node.data;
-    if (filter3(t)) map3[key3(t)] = node;
+    if (filter3(t)) map3[key2(t)] = node;
   });
   tree2.lookup = map3;
   return tree2;
@@ -41436,7 +43516,7 @@ Nest.Definition = {
     "type": "boolean"
   }]
 };
-var children = (n) => n.values;
+var children = (n2) => n2.values;
 inherits_default(Nest, Transform, {
   transform(_, pulse2) {
     if (!pulse2.source) {
@@ -41452,9 +43532,9 @@ inherits_default(Nest, Transform, {
         });
       }
       this.value = tree2 = hierarchy({
-        values: array_default(_.keys).reduce((n, k2) => {
-          n.key(k2);
-          return n;
+        values: array_default(_.keys).reduce((n2, k2) => {
+          n2.key(k2);
+          return n2;
         }, nest()).entries(out.source)
       }, children);
       if (gen) {
@@ -41481,10 +43561,10 @@ function nest() {
     if (depth >= keys4.length) {
       return array7;
     }
-    const n = array7.length, key3 = keys4[depth++], valuesByKey = {}, result = {};
+    const n2 = array7.length, key2 = keys4[depth++], valuesByKey = {}, result = {};
     let i = -1, keyValue, value4, values3;
-    while (++i < n) {
-      keyValue = key3(value4 = array7[i]) + "";
+    while (++i < n2) {
+      keyValue = key2(value4 = array7[i]) + "";
       if (values3 = valuesByKey[keyValue]) {
         values3.push(value4);
       } else {
@@ -41499,10 +43579,10 @@ function nest() {
   function entries2(map3, depth) {
     if (++depth > keys4.length) return map3;
     const array7 = [];
-    for (const key3 in map3) {
+    for (const key2 in map3) {
       array7.push({
-        key: key3,
-        values: entries2(map3[key3], depth)
+        key: key2,
+        values: entries2(map3[key2], depth)
       });
     }
     return array7;
@@ -41536,17 +43616,17 @@ inherits_default(HierarchyLayout, Transform, {
   }
 });
 function setParams(layout, params2, _) {
-  for (let p, i = 0, n = params2.length; i < n; ++i) {
+  for (let p, i = 0, n2 = params2.length; i < n2; ++i) {
     p = params2[i];
     if (p in _) layout[p](_[p]);
   }
 }
 function setFields(node, fields, as) {
-  const t = node.data, n = fields.length - 1;
-  for (let i = 0; i < n; ++i) {
+  const t = node.data, n2 = fields.length - 1;
+  for (let i = 0; i < n2; ++i) {
     t[as[i]] = node[fields[i]];
   }
-  t[as[n]] = node.children ? node.children.length : 0;
+  t[as[n2]] = node.children ? node.children.length : 0;
 }
 var Output$3 = ["x", "y", "r", "depth", "children"];
 function Pack(params2) {
@@ -41769,7 +43849,7 @@ var Tiles = {
   dice: treemapDice,
   slice: treemapSlice,
   slicedice: sliceDice,
-  squarify,
+  squarify: squarify2,
   resquarify
 };
 var Output2 = ["x0", "y0", "x1", "y1", "depth", "children"];
@@ -41929,17 +44009,17 @@ function prepare(source3) {
 }
 var DIV = 5;
 var MOD2 = 31;
-var SIZE2 = 32;
-var RIGHT0 = new Uint32Array(SIZE2 + 1);
-var RIGHT1 = new Uint32Array(SIZE2 + 1);
+var SIZE3 = 32;
+var RIGHT0 = new Uint32Array(SIZE3 + 1);
+var RIGHT1 = new Uint32Array(SIZE3 + 1);
 RIGHT1[0] = 0;
 RIGHT0[0] = ~RIGHT1[0];
-for (let i = 1; i <= SIZE2; ++i) {
+for (let i = 1; i <= SIZE3; ++i) {
   RIGHT1[i] = RIGHT1[i - 1] << 1 | 1;
   RIGHT0[i] = ~RIGHT1[i];
 }
 function Bitmap(w2, h2) {
-  const array7 = new Uint32Array(~~((w2 * h2 + SIZE2) / SIZE2));
+  const array7 = new Uint32Array(~~((w2 * h2 + SIZE3) / SIZE3));
   function _set(index5, mask) {
     array7[index5] |= mask;
   }
@@ -42029,9 +44109,9 @@ function scaler(width2, height2, padding3) {
 function placeAreaLabelNaive($, bitmaps, avoidBaseMark, markIndex) {
   const width2 = $.width, height2 = $.height;
   return function(d) {
-    const items = d.datum.datum.items[markIndex].items, n = items.length, textHeight = d.datum.fontSize, textWidth = textMetrics.width(d.datum, d.datum.text);
+    const items = d.datum.datum.items[markIndex].items, n2 = items.length, textHeight = d.datum.fontSize, textWidth2 = textMetrics.width(d.datum, d.datum.text);
     let maxAreaWidth = 0, x12, x22, y12, y22, x4, y4, areaWidth;
-    for (let i = 0; i < n; ++i) {
+    for (let i = 0; i < n2; ++i) {
       x12 = items[i].x;
       y12 = items[i].y;
       x22 = items[i].x2 === void 0 ? x12 : items[i].x2;
@@ -42045,7 +44125,7 @@ function placeAreaLabelNaive($, bitmaps, avoidBaseMark, markIndex) {
         d.y = y4;
       }
     }
-    x4 = textWidth / 2;
+    x4 = textWidth2 / 2;
     y4 = textHeight / 2;
     x12 = d.x - x4;
     x22 = d.x + x4;
@@ -42066,23 +44146,23 @@ function placeAreaLabelNaive($, bitmaps, avoidBaseMark, markIndex) {
     return true;
   };
 }
-function outOfBounds(x4, y4, textWidth, textHeight, width2, height2) {
-  let r = textWidth / 2;
+function outOfBounds(x4, y4, textWidth2, textHeight, width2, height2) {
+  let r = textWidth2 / 2;
   return x4 - r < 0 || x4 + r > width2 || y4 - (r = textHeight / 2) < 0 || y4 + r > height2;
 }
-function collision($, x4, y4, textHeight, textWidth, h2, bm0, bm1) {
-  const w2 = textWidth * h2 / (textHeight * 2), x12 = $(x4 - w2), x22 = $(x4 + w2), y12 = $(y4 - (h2 = h2 / 2)), y22 = $(y4 + h2);
+function collision($, x4, y4, textHeight, textWidth2, h2, bm0, bm1) {
+  const w2 = textWidth2 * h2 / (textHeight * 2), x12 = $(x4 - w2), x22 = $(x4 + w2), y12 = $(y4 - (h2 = h2 / 2)), y22 = $(y4 + h2);
   return bm0.outOfBounds(x12, y12, x22, y22) || bm0.getRange(x12, y12, x22, y22) || bm1 && bm1.getRange(x12, y12, x22, y22);
 }
 function placeAreaLabelReducedSearch($, bitmaps, avoidBaseMark, markIndex) {
   const width2 = $.width, height2 = $.height, bm0 = bitmaps[0], bm1 = bitmaps[1];
-  function tryLabel(_x3, _y3, maxSize, textWidth, textHeight) {
+  function tryLabel(_x3, _y3, maxSize, textWidth2, textHeight) {
     const x4 = $.invert(_x3), y4 = $.invert(_y3);
     let lo = maxSize, hi = height2, mid;
-    if (!outOfBounds(x4, y4, textWidth, textHeight, width2, height2) && !collision($, x4, y4, textHeight, textWidth, lo, bm0, bm1) && !collision($, x4, y4, textHeight, textWidth, textHeight, bm0, null)) {
+    if (!outOfBounds(x4, y4, textWidth2, textHeight, width2, height2) && !collision($, x4, y4, textHeight, textWidth2, lo, bm0, bm1) && !collision($, x4, y4, textHeight, textWidth2, textHeight, bm0, null)) {
       while (hi - lo >= 1) {
         mid = (lo + hi) / 2;
-        if (collision($, x4, y4, textHeight, textWidth, mid, bm0, bm1)) {
+        if (collision($, x4, y4, textHeight, textWidth2, mid, bm0, bm1)) {
           hi = mid;
         } else {
           lo = mid;
@@ -42094,9 +44174,9 @@ function placeAreaLabelReducedSearch($, bitmaps, avoidBaseMark, markIndex) {
     }
   }
   return function(d) {
-    const items = d.datum.datum.items[markIndex].items, n = items.length, textHeight = d.datum.fontSize, textWidth = textMetrics.width(d.datum, d.datum.text);
+    const items = d.datum.datum.items[markIndex].items, n2 = items.length, textHeight = d.datum.fontSize, textWidth2 = textMetrics.width(d.datum, d.datum.text);
     let maxSize = avoidBaseMark ? textHeight : 0, labelPlaced = false, labelPlaced2 = false, maxAreaWidth = 0, x12, x22, y12, y22, x4, y4, _x3, _y3, _x1, _xMid, _x22, _y1, _yMid, _y22, areaWidth, result, swapTmp;
-    for (let i = 0; i < n; ++i) {
+    for (let i = 0; i < n2; ++i) {
       x12 = items[i].x;
       y12 = items[i].y;
       x22 = items[i].x2 === void 0 ? x12 : items[i].x2;
@@ -42119,7 +44199,7 @@ function placeAreaLabelReducedSearch($, bitmaps, avoidBaseMark, markIndex) {
       _yMid = ~~((_y1 + _y22) / 2);
       for (_x3 = _xMid; _x3 >= _x1; --_x3) {
         for (_y3 = _yMid; _y3 >= _y1; --_y3) {
-          result = tryLabel(_x3, _y3, maxSize, textWidth, textHeight);
+          result = tryLabel(_x3, _y3, maxSize, textWidth2, textHeight);
           if (result) {
             [d.x, d.y, maxSize, labelPlaced] = result;
           }
@@ -42127,7 +44207,7 @@ function placeAreaLabelReducedSearch($, bitmaps, avoidBaseMark, markIndex) {
       }
       for (_x3 = _xMid; _x3 <= _x22; ++_x3) {
         for (_y3 = _yMid; _y3 <= _y22; ++_y3) {
-          result = tryLabel(_x3, _y3, maxSize, textWidth, textHeight);
+          result = tryLabel(_x3, _y3, maxSize, textWidth2, textHeight);
           if (result) {
             [d.x, d.y, maxSize, labelPlaced] = result;
           }
@@ -42137,7 +44217,7 @@ function placeAreaLabelReducedSearch($, bitmaps, avoidBaseMark, markIndex) {
         areaWidth = Math.abs(x22 - x12 + y22 - y12);
         x4 = (x12 + x22) / 2;
         y4 = (y12 + y22) / 2;
-        if (areaWidth >= maxAreaWidth && !outOfBounds(x4, y4, textWidth, textHeight, width2, height2) && !collision($, x4, y4, textHeight, textWidth, textHeight, bm0, null)) {
+        if (areaWidth >= maxAreaWidth && !outOfBounds(x4, y4, textWidth2, textHeight, width2, height2) && !collision($, x4, y4, textHeight, textWidth2, textHeight, bm0, null)) {
           maxAreaWidth = areaWidth;
           d.x = x4;
           d.y = y4;
@@ -42146,7 +44226,7 @@ function placeAreaLabelReducedSearch($, bitmaps, avoidBaseMark, markIndex) {
       }
     }
     if (labelPlaced || labelPlaced2) {
-      x4 = textWidth / 2;
+      x4 = textWidth2 / 2;
       y4 = textHeight / 2;
       bm0.setRange($(d.x - x4), $(d.y - y4), $(d.x + x4), $(d.y + y4));
       d.align = "center";
@@ -42162,9 +44242,9 @@ var Y_DIR = [-1, 1, -1, 1];
 function placeAreaLabelFloodFill($, bitmaps, avoidBaseMark, markIndex) {
   const width2 = $.width, height2 = $.height, bm0 = bitmaps[0], bm1 = bitmaps[1], bm2 = $.bitmap();
   return function(d) {
-    const items = d.datum.datum.items[markIndex].items, n = items.length, textHeight = d.datum.fontSize, textWidth = textMetrics.width(d.datum, d.datum.text), stack2 = [];
+    const items = d.datum.datum.items[markIndex].items, n2 = items.length, textHeight = d.datum.fontSize, textWidth2 = textMetrics.width(d.datum, d.datum.text), stack2 = [];
     let maxSize = avoidBaseMark ? textHeight : 0, labelPlaced = false, labelPlaced2 = false, maxAreaWidth = 0, x12, x22, y12, y22, x4, y4, _x3, _y3, lo, hi, mid, areaWidth;
-    for (let i = 0; i < n; ++i) {
+    for (let i = 0; i < n2; ++i) {
       x12 = items[i].x;
       y12 = items[i].y;
       x22 = items[i].x2 === void 0 ? x12 : items[i].x2;
@@ -42183,10 +44263,10 @@ function placeAreaLabelFloodFill($, bitmaps, avoidBaseMark, markIndex) {
         y4 = $.invert(_y3);
         lo = maxSize;
         hi = height2;
-        if (!outOfBounds(x4, y4, textWidth, textHeight, width2, height2) && !collision($, x4, y4, textHeight, textWidth, lo, bm0, bm1) && !collision($, x4, y4, textHeight, textWidth, textHeight, bm0, null)) {
+        if (!outOfBounds(x4, y4, textWidth2, textHeight, width2, height2) && !collision($, x4, y4, textHeight, textWidth2, lo, bm0, bm1) && !collision($, x4, y4, textHeight, textWidth2, textHeight, bm0, null)) {
           while (hi - lo >= 1) {
             mid = (lo + hi) / 2;
-            if (collision($, x4, y4, textHeight, textWidth, mid, bm0, bm1)) {
+            if (collision($, x4, y4, textHeight, textWidth2, mid, bm0, bm1)) {
               hi = mid;
             } else {
               lo = mid;
@@ -42204,7 +44284,7 @@ function placeAreaLabelFloodFill($, bitmaps, avoidBaseMark, markIndex) {
         areaWidth = Math.abs(x22 - x12 + y22 - y12);
         x4 = (x12 + x22) / 2;
         y4 = (y12 + y22) / 2;
-        if (areaWidth >= maxAreaWidth && !outOfBounds(x4, y4, textWidth, textHeight, width2, height2) && !collision($, x4, y4, textHeight, textWidth, textHeight, bm0, null)) {
+        if (areaWidth >= maxAreaWidth && !outOfBounds(x4, y4, textWidth2, textHeight, width2, height2) && !collision($, x4, y4, textHeight, textWidth2, textHeight, bm0, null)) {
           maxAreaWidth = areaWidth;
           d.x = x4;
           d.y = y4;
@@ -42213,7 +44293,7 @@ function placeAreaLabelFloodFill($, bitmaps, avoidBaseMark, markIndex) {
       }
     }
     if (labelPlaced || labelPlaced2) {
-      x4 = textWidth / 2;
+      x4 = textWidth2 / 2;
       y4 = textHeight / 2;
       bm0.setRange($(d.x - x4), $(d.y - y4), $(d.x + x4), $(d.y + y4));
       d.align = "center";
@@ -42227,14 +44307,14 @@ function placeAreaLabelFloodFill($, bitmaps, avoidBaseMark, markIndex) {
 var Aligns = ["right", "center", "left"];
 var Baselines = ["bottom", "middle", "top"];
 function placeMarkLabel($, bitmaps, anchors, offsets2) {
-  const width2 = $.width, height2 = $.height, bm0 = bitmaps[0], bm1 = bitmaps[1], n = offsets2.length;
+  const width2 = $.width, height2 = $.height, bm0 = bitmaps[0], bm1 = bitmaps[1], n2 = offsets2.length;
   return function(d) {
     const boundary = d.boundary, textHeight = d.datum.fontSize;
     if (boundary[2] < 0 || boundary[5] < 0 || boundary[0] > width2 || boundary[3] > height2) {
       return false;
     }
-    let textWidth = d.textWidth ?? 0, dx, dy, isInside, sizeFactor, insideFactor, x12, x22, y12, y22, xc, yc, _x1, _x22, _y1, _y22;
-    for (let i = 0; i < n; ++i) {
+    let textWidth2 = d.textWidth ?? 0, dx, dy, isInside, sizeFactor, insideFactor, x12, x22, y12, y22, xc, yc, _x1, _x22, _y1, _y22;
+    for (let i = 0; i < n2; ++i) {
       dx = (anchors[i] & 3) - 1;
       dy = (anchors[i] >>> 2 & 3) - 1;
       isInside = dx === 0 && dy === 0 || offsets2[i] < 0;
@@ -42247,16 +44327,16 @@ function placeMarkLabel($, bitmaps, anchors, offsets2) {
       _x1 = $(x12);
       _y1 = $(y12);
       _y22 = $(y22);
-      if (!textWidth) {
+      if (!textWidth2) {
         if (!test(_x1, _x1, _y1, _y22, bm0, bm1, x12, x12, y12, y22, boundary, isInside)) {
           continue;
         } else {
-          textWidth = textMetrics.width(d.datum, d.datum.text);
+          textWidth2 = textMetrics.width(d.datum, d.datum.text);
         }
       }
-      xc = x12 + insideFactor * textWidth * dx / 2;
-      x12 = xc - textWidth / 2;
-      x22 = xc + textWidth / 2;
+      xc = x12 + insideFactor * textWidth2 * dx / 2;
+      x12 = xc - textWidth2 / 2;
+      x22 = xc + textWidth2 / 2;
       _x1 = $(x12);
       _x22 = $(x22);
       if (test(_x1, _x22, _y1, _y22, bm0, bm1, x12, x22, y12, y22, boundary, isInside)) {
@@ -42296,13 +44376,13 @@ var placeAreaLabel = {
   "reduced-search": placeAreaLabelReducedSearch,
   "floodfill": placeAreaLabelFloodFill
 };
-function labelLayout(texts, size, compare4, offset4, anchor, avoidMarks, avoidBaseMark, lineAnchor, markIndex, padding3, method2) {
+function labelLayout(texts, size2, compare4, offset4, anchor, avoidMarks, avoidBaseMark, lineAnchor, markIndex, padding3, method2) {
   if (!texts.length) return texts;
   const positions = Math.max(offset4.length, anchor.length), offsets2 = getOffsets(offset4, positions), anchors = getAnchors(anchor, positions), marktype = markType(texts[0].datum), grouptype = marktype === "group" && texts[0].datum.items[markIndex].marktype, isGroupArea = grouptype === "area", boundary = markBoundary(marktype, grouptype, lineAnchor, markIndex), infPadding = padding3 === null || padding3 === Infinity, isNaiveGroupArea = isGroupArea && method2 === "naive";
   let maxTextWidth = -1, maxTextHeight = -1;
   const data3 = texts.map((d) => {
-    const textWidth = infPadding ? textMetrics.width(d, d.text) : void 0;
-    maxTextWidth = Math.max(maxTextWidth, textWidth);
+    const textWidth2 = infPadding ? textMetrics.width(d, d.text) : void 0;
+    maxTextWidth = Math.max(maxTextWidth, textWidth2);
     maxTextHeight = Math.max(maxTextHeight, d.fontSize);
     return {
       datum: d,
@@ -42312,11 +44392,11 @@ function labelLayout(texts, size, compare4, offset4, anchor, avoidMarks, avoidBa
       align: void 0,
       baseline: void 0,
       boundary: boundary(d),
-      textWidth
+      textWidth: textWidth2
     };
   });
   padding3 = padding3 === null || padding3 === Infinity ? Math.max(maxTextWidth, maxTextHeight) + Math.max(...offset4) : padding3;
-  const $ = scaler(size[0], size[1], padding3);
+  const $ = scaler(size2[0], size2[1], padding3);
   let bitmaps;
   if (!isNaiveGroupArea) {
     if (compare4) {
@@ -42334,15 +44414,15 @@ function labelLayout(texts, size, compare4, offset4, anchor, avoidMarks, avoidBa
   return data3;
 }
 function getOffsets(_, count3) {
-  const offsets2 = new Float64Array(count3), n = _.length;
-  for (let i = 0; i < n; ++i) offsets2[i] = _[i] || 0;
-  for (let i = n; i < count3; ++i) offsets2[i] = offsets2[n - 1];
+  const offsets2 = new Float64Array(count3), n2 = _.length;
+  for (let i = 0; i < n2; ++i) offsets2[i] = _[i] || 0;
+  for (let i = n2; i < count3; ++i) offsets2[i] = offsets2[n2 - 1];
   return offsets2;
 }
 function getAnchors(_, count3) {
-  const anchors = new Int8Array(count3), n = _.length;
-  for (let i = 0; i < n; ++i) anchors[i] |= anchorCode[_[i]];
-  for (let i = n; i < count3; ++i) anchors[i] = anchors[n - 1];
+  const anchors = new Int8Array(count3), n2 = _.length;
+  for (let i = 0; i < n2; ++i) anchors[i] |= anchorCode[_[i]];
+  for (let i = n2; i < count3; ++i) anchors[i] = anchors[n2 - 1];
   return anchors;
 }
 function markType(item) {
@@ -42465,11 +44545,11 @@ __export(vega_regression_exports, {
 function partition5(data3, groupby) {
   var groups = [], get8 = function(f) {
     return f(t);
-  }, map3, i, n, t, k2, g;
+  }, map3, i, n2, t, k2, g;
   if (groupby == null) {
     groups.push(data3);
   } else {
-    for (map3 = {}, i = 0, n = data3.length; i < n; ++i) {
+    for (map3 = {}, i = 0, n2 = data3.length; i < n2; ++i) {
       t = data3[i];
       k2 = groupby.map(get8);
       g = map3[k2];
@@ -42605,8 +44685,8 @@ inherits_default(Regression, Transform, {
         }
       }
       groups.forEach((g) => {
-        const n = g.length;
-        if (n <= dof) {
+        const n2 = g.length;
+        if (n2 <= dof) {
           pulse2.dataflow.warn("Skipping regression with more parameters than data points.");
           return;
         }
@@ -42727,8 +44807,8 @@ function estimate(elen, e) {
   for (let i = 1; i < elen; i++) Q += e[i];
   return Q;
 }
-function vec(n) {
-  return new Float64Array(n);
+function vec(n2) {
+  return new Float64Array(n2);
 }
 var ccwerrboundA = (3 + 16 * epsilon$1) * epsilon$1;
 var ccwerrboundB = (2 + 12 * epsilon$1) * epsilon$1;
@@ -43002,9 +45082,9 @@ var Delaunator = class _Delaunator {
    */
   // @ts-expect-error TS2322
   static from(points2, getX = defaultGetX, getY = defaultGetY) {
-    const n = points2.length;
-    const coords = new Float64Array(n * 2);
-    for (let i = 0; i < n; i++) {
+    const n2 = points2.length;
+    const coords = new Float64Array(n2 * 2);
+    for (let i = 0; i < n2; i++) {
       const p = points2[i];
       coords[2 * i] = getX(p);
       coords[2 * i + 1] = getY(p);
@@ -43018,19 +45098,19 @@ var Delaunator = class _Delaunator {
    * @param {T} coords
    */
   constructor(coords) {
-    const n = coords.length >> 1;
-    if (n > 0 && typeof coords[0] !== "number") throw new Error("Expected coords to contain numbers.");
+    const n2 = coords.length >> 1;
+    if (n2 > 0 && typeof coords[0] !== "number") throw new Error("Expected coords to contain numbers.");
     this.coords = coords;
-    const maxTriangles = Math.max(2 * n - 5, 0);
+    const maxTriangles = Math.max(2 * n2 - 5, 0);
     this._triangles = new Uint32Array(maxTriangles * 3);
     this._halfedges = new Int32Array(maxTriangles * 3);
-    this._hashSize = Math.ceil(Math.sqrt(n));
-    this._hullPrev = new Uint32Array(n);
-    this._hullNext = new Uint32Array(n);
-    this._hullTri = new Uint32Array(n);
+    this._hashSize = Math.ceil(Math.sqrt(n2));
+    this._hullPrev = new Uint32Array(n2);
+    this._hullNext = new Uint32Array(n2);
+    this._hullTri = new Uint32Array(n2);
     this._hullHash = new Int32Array(this._hashSize);
-    this._ids = new Uint32Array(n);
-    this._dists = new Float64Array(n);
+    this._ids = new Uint32Array(n2);
+    this._dists = new Float64Array(n2);
     this.trianglesLen = 0;
     this._cx = 0;
     this._cy = 0;
@@ -43046,12 +45126,12 @@ var Delaunator = class _Delaunator {
    */
   update() {
     const { coords, _hullPrev: hullPrev, _hullNext: hullNext, _hullTri: hullTri, _hullHash: hullHash } = this;
-    const n = coords.length >> 1;
+    const n2 = coords.length >> 1;
     let minX = Infinity;
     let minY = Infinity;
     let maxX = -Infinity;
     let maxY2 = -Infinity;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n2; i++) {
       const x4 = coords[2 * i];
       const y4 = coords[2 * i + 1];
       if (x4 < minX) minX = x4;
@@ -43063,7 +45143,7 @@ var Delaunator = class _Delaunator {
     const cx = (minX + maxX) / 2;
     const cy = (minY + maxY2) / 2;
     let i0 = 0, i1 = 0, i2 = 0;
-    for (let i = 0, minDist = Infinity; i < n; i++) {
+    for (let i = 0, minDist = Infinity; i < n2; i++) {
       const d = dist(cx, cy, coords[2 * i], coords[2 * i + 1]);
       if (d < minDist) {
         i0 = i;
@@ -43072,7 +45152,7 @@ var Delaunator = class _Delaunator {
     }
     const i0x = coords[2 * i0];
     const i0y = coords[2 * i0 + 1];
-    for (let i = 0, minDist = Infinity; i < n; i++) {
+    for (let i = 0, minDist = Infinity; i < n2; i++) {
       if (i === i0) continue;
       const d = dist(i0x, i0y, coords[2 * i], coords[2 * i + 1]);
       if (d < minDist && d > 0) {
@@ -43083,7 +45163,7 @@ var Delaunator = class _Delaunator {
     let i1x = coords[2 * i1];
     let i1y = coords[2 * i1 + 1];
     let minRadius = Infinity;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n2; i++) {
       if (i === i0 || i === i1) continue;
       const r = circumradius(i0x, i0y, i1x, i1y, coords[2 * i], coords[2 * i + 1]);
       if (r < minRadius) {
@@ -43094,13 +45174,13 @@ var Delaunator = class _Delaunator {
     let i2x = coords[2 * i2];
     let i2y = coords[2 * i2 + 1];
     if (minRadius === Infinity) {
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < n2; i++) {
         this._dists[i] = coords[2 * i] - coords[0] || coords[2 * i + 1] - coords[1];
       }
-      quicksort(this._ids, this._dists, 0, n - 1);
-      const hull = new Uint32Array(n);
+      quicksort(this._ids, this._dists, 0, n2 - 1);
+      const hull = new Uint32Array(n2);
       let j = 0;
-      for (let i = 0, d0 = -Infinity; i < n; i++) {
+      for (let i = 0, d0 = -Infinity; i < n2; i++) {
         const id2 = this._ids[i];
         const d = this._dists[id2];
         if (d > d0) {
@@ -43127,10 +45207,10 @@ var Delaunator = class _Delaunator {
     const center2 = circumcenter(i0x, i0y, i1x, i1y, i2x, i2y);
     this._cx = center2.x;
     this._cy = center2.y;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n2; i++) {
       this._dists[i] = dist(coords[2 * i], coords[2 * i + 1], center2.x, center2.y);
     }
-    quicksort(this._ids, this._dists, 0, n - 1);
+    quicksort(this._ids, this._dists, 0, n2 - 1);
     this._hullStart = i0;
     let hullSize = 3;
     hullNext[i0] = hullPrev[i2] = i1;
@@ -43154,8 +45234,8 @@ var Delaunator = class _Delaunator {
       yp = y4;
       if (i === i0 || i === i1 || i === i2) continue;
       let start = 0;
-      for (let j = 0, key3 = this._hashKey(x4, y4); j < this._hashSize; j++) {
-        start = hullHash[(key3 + j) % this._hashSize];
+      for (let j = 0, key2 = this._hashKey(x4, y4); j < this._hashSize; j++) {
+        start = hullHash[(key2 + j) % this._hashSize];
         if (start !== -1 && start !== hullNext[start]) break;
       }
       start = hullPrev[start];
@@ -43172,13 +45252,13 @@ var Delaunator = class _Delaunator {
       hullTri[i] = this._legalize(t + 2);
       hullTri[e] = t;
       hullSize++;
-      let n2 = hullNext[e];
-      while (q = hullNext[n2], orient2d(x4, y4, coords[2 * n2], coords[2 * n2 + 1], coords[2 * q], coords[2 * q + 1]) < 0) {
-        t = this._addTriangle(n2, i, q, hullTri[i], -1, hullTri[n2]);
+      let n3 = hullNext[e];
+      while (q = hullNext[n3], orient2d(x4, y4, coords[2 * n3], coords[2 * n3 + 1], coords[2 * q], coords[2 * q + 1]) < 0) {
+        t = this._addTriangle(n3, i, q, hullTri[i], -1, hullTri[n3]);
         hullTri[i] = this._legalize(t + 2);
-        hullNext[n2] = n2;
+        hullNext[n3] = n3;
         hullSize--;
-        n2 = q;
+        n3 = q;
       }
       if (e === start) {
         while (q = hullPrev[e], orient2d(x4, y4, coords[2 * q], coords[2 * q + 1], coords[2 * e], coords[2 * e + 1]) < 0) {
@@ -43191,8 +45271,8 @@ var Delaunator = class _Delaunator {
         }
       }
       this._hullStart = hullPrev[i] = e;
-      hullNext[e] = hullPrev[n2] = i;
-      hullNext[i] = n2;
+      hullNext[e] = hullPrev[n3] = i;
+      hullNext[i] = n3;
       hullHash[this._hashKey(x4, y4)] = i;
       hullHash[this._hashKey(coords[2 * e], coords[2 * e + 1])] = e;
     }
@@ -43479,7 +45559,7 @@ var Voronoi = class {
     const { delaunay: { points: points2, hull, triangles }, vectors } = this;
     let bx, by;
     const circumcenters = this.circumcenters = this._circumcenters.subarray(0, triangles.length / 3 * 2);
-    for (let i = 0, j = 0, n = triangles.length, x4, y4; i < n; i += 3, j += 2) {
+    for (let i = 0, j = 0, n2 = triangles.length, x4, y4; i < n2; i += 3, j += 2) {
       const t13 = triangles[i] * 2;
       const t22 = triangles[i + 1] * 2;
       const t32 = triangles[i + 2] * 2;
@@ -43530,7 +45610,7 @@ var Voronoi = class {
     const buffer = context3 == null ? context3 = new Path2() : void 0;
     const { delaunay: { halfedges, inedges, hull }, circumcenters, vectors } = this;
     if (hull.length <= 1) return null;
-    for (let i = 0, n = halfedges.length; i < n; ++i) {
+    for (let i = 0, n2 = halfedges.length; i < n2; ++i) {
       const j = halfedges[i];
       if (j < i) continue;
       const ti = Math.floor(i / 3) * 2;
@@ -43563,9 +45643,9 @@ var Voronoi = class {
     const points2 = this._clip(i);
     if (points2 === null || !points2.length) return;
     context3.moveTo(points2[0], points2[1]);
-    let n = points2.length;
-    while (points2[0] === points2[n - 2] && points2[1] === points2[n - 1] && n > 1) n -= 2;
-    for (let i2 = 2; i2 < n; i2 += 2) {
+    let n2 = points2.length;
+    while (points2[0] === points2[n2 - 2] && points2[1] === points2[n2 - 1] && n2 > 1) n2 -= 2;
+    for (let i2 = 2; i2 < n2; i2 += 2) {
       if (points2[i2] !== points2[i2 - 2] || points2[i2 + 1] !== points2[i2 - 1])
         context3.lineTo(points2[i2], points2[i2 + 1]);
     }
@@ -43574,7 +45654,7 @@ var Voronoi = class {
   }
   *cellPolygons() {
     const { delaunay: { points: points2 } } = this;
-    for (let i = 0, n = points2.length / 2; i < n; ++i) {
+    for (let i = 0, n2 = points2.length / 2; i < n2; ++i) {
       const cell2 = this.cellPolygon(i);
       if (cell2) cell2.index = i, yield cell2;
     }
@@ -43640,12 +45720,12 @@ var Voronoi = class {
     return this._simplify(V[v] || V[v + 1] ? this._clipInfinite(i, points2, V[v], V[v + 1], V[v + 2], V[v + 3]) : this._clipFinite(i, points2));
   }
   _clipFinite(i, points2) {
-    const n = points2.length;
+    const n2 = points2.length;
     let P = null;
-    let x02, y02, x12 = points2[n - 2], y12 = points2[n - 1];
+    let x02, y02, x12 = points2[n2 - 2], y12 = points2[n2 - 1];
     let c0, c1 = this._regioncode(x12, y12);
     let e0, e1 = 0;
-    for (let j = 0; j < n; j += 2) {
+    for (let j = 0; j < n2; j += 2) {
       x02 = x12, y02 = y12, x12 = points2[j], y12 = points2[j + 1];
       c0 = c1, c1 = this._regioncode(x12, y12);
       if (c0 === 0 && c1 === 0) {
@@ -43699,9 +45779,9 @@ var Voronoi = class {
     if (p = this._project(P[0], P[1], vx0, vy0)) P.unshift(p[0], p[1]);
     if (p = this._project(P[P.length - 2], P[P.length - 1], vxn, vyn)) P.push(p[0], p[1]);
     if (P = this._clipFinite(i, P)) {
-      for (let j = 0, n = P.length, c0, c1 = this._edgecode(P[n - 2], P[n - 1]); j < n; j += 2) {
+      for (let j = 0, n2 = P.length, c0, c1 = this._edgecode(P[n2 - 2], P[n2 - 1]); j < n2; j += 2) {
         c0 = c1, c1 = this._edgecode(P[j], P[j + 1]);
-        if (c0 && c1) j = this._edge(i, c0, c1, P, j), n = P.length;
+        if (c0 && c1) j = this._edge(i, c0, c1, P, j), n2 = P.length;
       }
     } else if (this.contains(i, (this.xmin + this.xmax) / 2, (this.ymin + this.ymax) / 2)) {
       P = [this.xmin, this.ymin, this.xmax, this.ymin, this.xmax, this.ymax, this.xmin, this.ymax];
@@ -43827,7 +45907,7 @@ var Delaunay = class _Delaunay {
     if (d.hull && d.hull.length > 2 && collinear2(d)) {
       this.collinear = Int32Array.from({ length: points2.length / 2 }, (_, i) => i).sort((i, j) => points2[2 * i] - points2[2 * j] || points2[2 * i + 1] - points2[2 * j + 1]);
       const e = this.collinear[0], f = this.collinear[this.collinear.length - 1], bounds3 = [points2[2 * e], points2[2 * e + 1], points2[2 * f], points2[2 * f + 1]], r = 1e-8 * Math.hypot(bounds3[3] - bounds3[1], bounds3[2] - bounds3[0]);
-      for (let i = 0, n = points2.length / 2; i < n; ++i) {
+      for (let i = 0, n2 = points2.length / 2; i < n2; ++i) {
         const p = jitter(points2[2 * i], points2[2 * i + 1], r);
         points2[2 * i] = p[0];
         points2[2 * i + 1] = p[1];
@@ -43841,11 +45921,11 @@ var Delaunay = class _Delaunay {
     const triangles = this.triangles = this._delaunator.triangles;
     const inedges = this.inedges.fill(-1);
     const hullIndex = this._hullIndex.fill(-1);
-    for (let e = 0, n = halfedges.length; e < n; ++e) {
+    for (let e = 0, n2 = halfedges.length; e < n2; ++e) {
       const p = triangles[e % 3 === 2 ? e - 2 : e + 1];
       if (halfedges[e] === -1 || inedges[p] === -1) inedges[p] = e;
     }
-    for (let i = 0, n = hull.length; i < n; ++i) {
+    for (let i = 0, n2 = hull.length; i < n2; ++i) {
       hullIndex[hull[i]] = i;
     }
     if (hull.length <= 2 && hull.length > 0) {
@@ -43921,7 +46001,7 @@ var Delaunay = class _Delaunay {
   render(context3) {
     const buffer = context3 == null ? context3 = new Path2() : void 0;
     const { points: points2, halfedges, triangles } = this;
-    for (let i = 0, n = halfedges.length; i < n; ++i) {
+    for (let i = 0, n2 = halfedges.length; i < n2; ++i) {
       const j = halfedges[i];
       if (j < i) continue;
       const ti = triangles[i] * 2;
@@ -43937,7 +46017,7 @@ var Delaunay = class _Delaunay {
     r = r == void 0 ? 2 : +r;
     const buffer = context3 == null ? context3 = new Path2() : void 0;
     const { points: points2 } = this;
-    for (let i = 0, n = points2.length & -2; i < n; i += 2) {
+    for (let i = 0, n2 = points2.length & -2; i < n2; i += 2) {
       const x4 = points2[i], y4 = points2[i + 1];
       context3.moveTo(x4 + r, y4);
       context3.arc(x4, y4, r, 0, tau5);
@@ -43947,9 +46027,9 @@ var Delaunay = class _Delaunay {
   renderHull(context3) {
     const buffer = context3 == null ? context3 = new Path2() : void 0;
     const { hull, points: points2 } = this;
-    const h2 = hull[0] * 2, n = hull.length;
+    const h2 = hull[0] * 2, n2 = hull.length;
     context3.moveTo(points2[h2], points2[h2 + 1]);
-    for (let i = 1; i < n; ++i) {
+    for (let i = 1; i < n2; ++i) {
       const h3 = 2 * hull[i];
       context3.lineTo(points2[h3], points2[h3 + 1]);
     }
@@ -43975,7 +46055,7 @@ var Delaunay = class _Delaunay {
   }
   *trianglePolygons() {
     const { triangles } = this;
-    for (let i = 0, n = triangles.length / 3; i < n; ++i) {
+    for (let i = 0, n2 = triangles.length / 3; i < n2; ++i) {
       yield this.trianglePolygon(i);
     }
   }
@@ -43986,9 +46066,9 @@ var Delaunay = class _Delaunay {
   }
 };
 function flatArray(points2, fx, fy, that) {
-  const n = points2.length;
-  const array7 = new Float64Array(n * 2);
-  for (let i = 0; i < n; ++i) {
+  const n2 = points2.length;
+  const array7 = new Float64Array(n2 * 2);
+  for (let i = 0; i < n2; ++i) {
     const p = points2[i];
     array7[i * 2] = fx.call(that, p, i, points2);
     array7[i * 2 + 1] = fy.call(that, p, i, points2);
@@ -44051,7 +46131,7 @@ inherits_default(Voronoi2, Transform, {
     let s2 = _.size;
     s2 = s2 ? [0, 0, s2[0], s2[1]] : (s2 = _.extent) ? [s2[0][0], s2[0][1], s2[1][0], s2[1][1]] : defaultExtent;
     const voronoi = this.value = Delaunay.from(data3, _.x, _.y).voronoi(s2);
-    for (let i = 0, n = data3.length; i < n; ++i) {
+    for (let i = 0, n2 = data3.length; i < n2; ++i) {
       const polygon = voronoi.cellPolygon(i);
       data3[i][as] = polygon && !isPoint(polygon) ? toPathString(polygon) : null;
     }
@@ -44060,9 +46140,9 @@ inherits_default(Voronoi2, Transform, {
 });
 function toPathString(p) {
   const x4 = p[0][0], y4 = p[0][1];
-  let n = p.length - 1;
-  for (; p[n][0] === x4 && p[n][1] === y4; --n) ;
-  return "M" + p.slice(0, n + 1).join("L") + "Z";
+  let n2 = p.length - 1;
+  for (; p[n2][0] === x4 && p[n2][1] === y4; --n2) ;
+  return "M" + p.slice(0, n2 + 1).join("L") + "Z";
 }
 function isPoint(p) {
   return p.length === 2 && p[0][0] === p[1][0] && p[0][1] === p[1][1];
@@ -44077,10 +46157,10 @@ var cloudRadians = Math.PI / 180;
 var cw = 1 << 11 >> 5;
 var ch = 1 << 11;
 function cloud() {
-  var size = [256, 256], text3, font2, fontSize2, fontStyle, fontWeight, rotate2, padding3, spiral = archimedeanSpiral, words = [], random2 = Math.random, cloud2 = {};
+  var size2 = [256, 256], text5, font2, fontSize2, fontStyle, fontWeight, rotate2, padding3, spiral = archimedeanSpiral, words = [], random2 = Math.random, cloud2 = {};
   cloud2.layout = function() {
-    var contextAndRatio = getContext2(canvas()), board = zeroArray((size[0] >> 5) * size[1]), bounds3 = null, n = words.length, i = -1, tags = [], data3 = words.map((d2) => ({
-      text: text3(d2),
+    var contextAndRatio = getContext2(canvas()), board = zeroArray((size2[0] >> 5) * size2[1]), bounds3 = null, n2 = words.length, i = -1, tags = [], data3 = words.map((d2) => ({
+      text: text5(d2),
       font: font2(d2),
       style: fontStyle(d2),
       weight: fontWeight(d2),
@@ -44097,10 +46177,10 @@ function cloud() {
       sprite: null,
       datum: d2
     })).sort((a4, b10) => b10.size - a4.size);
-    while (++i < n) {
+    while (++i < n2) {
       var d = data3[i];
-      d.x = size[0] * (random2() + 0.5) >> 1;
-      d.y = size[1] * (random2() + 0.5) >> 1;
+      d.x = size2[0] * (random2() + 0.5) >> 1;
+      d.y = size2[1] * (random2() + 0.5) >> 1;
       cloudSprite(contextAndRatio, d, data3, i);
       if (d.hasText && place2(board, d, bounds3)) {
         tags.push(d);
@@ -44112,8 +46192,8 @@ function cloud() {
           x: d.x + d.x1,
           y: d.y + d.y1
         }];
-        d.x -= size[0] >> 1;
-        d.y -= size[1] >> 1;
+        d.x -= size2[0] >> 1;
+        d.y -= size2[1] >> 1;
       }
     }
     return tags;
@@ -44132,17 +46212,17 @@ function cloud() {
     };
   }
   function place2(board, tag, bounds3) {
-    var startX = tag.x, startY = tag.y, maxDelta = Math.hypot(size[0], size[1]), s2 = spiral(size), dt = random2() < 0.5 ? 1 : -1, t = -dt, dxdy, dx, dy;
+    var startX = tag.x, startY = tag.y, maxDelta = Math.hypot(size2[0], size2[1]), s2 = spiral(size2), dt = random2() < 0.5 ? 1 : -1, t = -dt, dxdy, dx, dy;
     while (dxdy = s2(t += dt)) {
       dx = ~~dxdy[0];
       dy = ~~dxdy[1];
       if (Math.min(Math.abs(dx), Math.abs(dy)) >= maxDelta) break;
       tag.x = startX + dx;
       tag.y = startY + dy;
-      if (tag.x + tag.x0 < 0 || tag.y + tag.y0 < 0 || tag.x + tag.x1 > size[0] || tag.y + tag.y1 > size[1]) continue;
-      if (!bounds3 || !cloudCollide(tag, board, size[0])) {
+      if (tag.x + tag.x0 < 0 || tag.y + tag.y0 < 0 || tag.x + tag.x1 > size2[0] || tag.y + tag.y1 > size2[1]) continue;
+      if (!bounds3 || !cloudCollide(tag, board, size2[0])) {
         if (!bounds3 || collideRects(tag, bounds3)) {
-          var sprite = tag.sprite, w2 = tag.width >> 5, sw = size[0] >> 5, lx2 = tag.x - (w2 << 4), sx = lx2 & 127, msx = 32 - sx, h2 = tag.y1 - tag.y0, x4 = (tag.y + tag.y0) * sw + (lx2 >> 5), last;
+          var sprite = tag.sprite, w2 = tag.width >> 5, sw = size2[0] >> 5, lx2 = tag.x - (w2 << 4), sx = lx2 & 127, msx = 32 - sx, h2 = tag.y1 - tag.y0, x4 = (tag.y + tag.y0) * sw + (lx2 >> 5), last;
           for (var j = 0; j < h2; j++) {
             last = 0;
             for (var i = 0; i <= w2; i++) {
@@ -44167,10 +46247,10 @@ function cloud() {
   };
   cloud2.size = function(_) {
     if (arguments.length) {
-      size = [+_[0], +_[1]];
+      size2 = [+_[0], +_[1]];
       return cloud2;
     } else {
-      return size;
+      return size2;
     }
   };
   cloud2.font = function(_) {
@@ -44207,10 +46287,10 @@ function cloud() {
   };
   cloud2.text = function(_) {
     if (arguments.length) {
-      text3 = functor(_);
+      text5 = functor(_);
       return cloud2;
     } else {
-      return text3;
+      return text5;
     }
   };
   cloud2.spiral = function(_) {
@@ -44251,9 +46331,9 @@ function cloudSprite(contextAndRatio, d, data3, di) {
   if (d.sprite) return;
   var c4 = contextAndRatio.context, ratio2 = contextAndRatio.ratio;
   c4.clearRect(0, 0, (cw << 5) / ratio2, ch / ratio2);
-  var x4 = 0, y4 = 0, maxh = 0, n = data3.length, w2, w32, h2, i, j;
+  var x4 = 0, y4 = 0, maxh = 0, n2 = data3.length, w2, w32, h2, i, j;
   --di;
-  while (++di < n) {
+  while (++di < n2) {
     d = data3[di];
     c4.save();
     c4.font = d.style + " " + d.weight + " " + ~~((d.size + 1) / ratio2) + "px " + d.font;
@@ -44344,14 +46424,14 @@ function cloudBounds(bounds3, d) {
 function collideRects(a4, b10) {
   return a4.x + a4.x1 > b10[0].x && a4.x + a4.x0 < b10[1].x && a4.y + a4.y1 > b10[0].y && a4.y + a4.y0 < b10[1].y;
 }
-function archimedeanSpiral(size) {
-  var e = size[0] / size[1];
+function archimedeanSpiral(size2) {
+  var e = size2[0] / size2[1];
   return function(t) {
     return [e * (t *= 0.1) * Math.cos(t), t * Math.sin(t)];
   };
 }
-function rectangularSpiral(size) {
-  var dy = 4, dx = dy * size[0] / size[1], x4 = 0, y4 = 0;
+function rectangularSpiral(size2) {
+  var dy = 4, dx = dy * size2[0] / size2[1], x4 = 0, y4 = 0;
   return function(t) {
     var sign3 = t < 0 ? -1 : 1;
     switch (Math.sqrt(1 + 4 * sign3 * t) - sign3 & 3) {
@@ -44371,9 +46451,9 @@ function rectangularSpiral(size) {
     return [x4, y4];
   };
 }
-function zeroArray(n) {
+function zeroArray(n2) {
   var a4 = [], i = -1;
-  while (++i < n) a4[i] = 0;
+  while (++i < n2) a4[i] = 0;
   return a4;
 }
 function functor(d) {
@@ -44473,8 +46553,8 @@ inherits_default(Wordcloud, Transform, {
       t[as[3]] = 0;
     });
     const words = layout.words(data3).text(_.text).size(_.size || [500, 500]).padding(_.padding || 1).spiral(_.spiral || "archimedean").rotate(_.rotate || 0).font(_.font || "sans-serif").fontStyle(_.fontStyle || "normal").fontWeight(_.fontWeight || "normal").fontSize(fontSize2).random(random).layout();
-    const size = layout.size(), dx = size[0] >> 1, dy = size[1] >> 1, n = words.length;
-    for (let i = 0, w2, t; i < n; ++i) {
+    const size2 = layout.size(), dx = size2[0] >> 1, dy = size2[1] >> 1, n2 = words.length;
+    for (let i = 0, w2, t; i < n2; ++i) {
       w2 = words[i];
       t = w2.datum;
       t[as[0]] = w2.x + dx;
@@ -44495,29 +46575,29 @@ __export(vega_crossfilter_exports, {
   crossfilter: () => CrossFilter,
   resolvefilter: () => ResolveFilter
 });
-var array8 = (n) => new Uint8Array(n);
-var array16 = (n) => new Uint16Array(n);
-var array32 = (n) => new Uint32Array(n);
+var array8 = (n2) => new Uint8Array(n2);
+var array16 = (n2) => new Uint16Array(n2);
+var array32 = (n2) => new Uint32Array(n2);
 function Bitmaps() {
   let width2 = 8, data3 = [], seen = array32(0), curr = array5(0, width2), prev = array5(0, width2);
   return {
     data: () => data3,
     seen: () => seen = lengthen(seen, data3.length),
     add(array7) {
-      for (let i = 0, j = data3.length, n = array7.length, t; i < n; ++i) {
+      for (let i = 0, j = data3.length, n2 = array7.length, t; i < n2; ++i) {
         t = array7[i];
         t._index = j++;
         data3.push(t);
       }
     },
     remove(num, map3) {
-      const n = data3.length, copy3 = Array(n - num), reindex = data3;
+      const n2 = data3.length, copy3 = Array(n2 - num), reindex = data3;
       let t, i, j;
-      for (i = 0; !map3[i] && i < n; ++i) {
+      for (i = 0; !map3[i] && i < n2; ++i) {
         copy3[i] = data3[i];
         reindex[i] = i;
       }
-      for (j = i; i < n; ++i) {
+      for (j = i; i < n2; ++i) {
         t = data3[i];
         if (!map3[i]) {
           reindex[i] = j;
@@ -44544,12 +46624,12 @@ function Bitmaps() {
     clear(k2, one4) {
       curr[k2] &= ~one4;
     },
-    resize(n, m3) {
+    resize(n2, m3) {
       const k2 = curr.length;
-      if (n > k2 || m3 > width2) {
+      if (n2 > k2 || m3 > width2) {
         width2 = Math.max(m3, width2);
-        curr = array5(n, width2, curr);
-        prev = array5(n, width2);
+        curr = array5(n2, width2, curr);
+        prev = array5(n2, width2);
       }
     }
   };
@@ -44560,8 +46640,8 @@ function lengthen(array7, length2, copy3) {
   copy3.set(array7);
   return copy3;
 }
-function array5(n, m3, array7) {
-  const copy3 = (m3 < 257 ? array8 : m3 < 65537 ? array16 : array32)(n);
+function array5(n2, m3, array7) {
+  const copy3 = (m3 < 257 ? array8 : m3 < 65537 ? array16 : array32)(n2);
   if (array7) copy3.set(array7);
   return copy3;
 }
@@ -44584,13 +46664,13 @@ function Dimension(index5, i, query) {
   };
 }
 function SortedIndex() {
-  let index5 = array32(0), value4 = [], size = 0;
-  function insert2(key3, data3, base) {
+  let index5 = array32(0), value4 = [], size2 = 0;
+  function insert2(key2, data3, base) {
     if (!data3.length) return [];
-    const n0 = size, n1 = data3.length, addi = array32(n1);
+    const n0 = size2, n1 = data3.length, addi = array32(n1);
     let addv = Array(n1), oldv, oldi, i;
     for (i = 0; i < n1; ++i) {
-      addv[i] = key3(data3[i]);
+      addv[i] = key2(data3[i]);
       addi[i] = i;
     }
     addv = sort(addv, addi);
@@ -44607,39 +46687,39 @@ function SortedIndex() {
       value4 = addv;
       index5 = addi;
     }
-    size = n0 + n1;
+    size2 = n0 + n1;
     return {
       index: addi,
       value: addv
     };
   }
   function remove2(num, map3) {
-    const n = size;
+    const n2 = size2;
     let idx, i, j;
-    for (i = 0; !map3[index5[i]] && i < n; ++i) ;
-    for (j = i; i < n; ++i) {
+    for (i = 0; !map3[index5[i]] && i < n2; ++i) ;
+    for (j = i; i < n2; ++i) {
       if (!map3[idx = index5[i]]) {
         index5[j] = idx;
         value4[j] = value4[i];
         ++j;
       }
     }
-    size = n - num;
+    size2 = n2 - num;
   }
   function reindex(map3) {
-    for (let i = 0, n = size; i < n; ++i) {
+    for (let i = 0, n2 = size2; i < n2; ++i) {
       index5[i] = map3[index5[i]];
     }
   }
   function bisect2(range6, array7) {
-    let n;
+    let n2;
     if (array7) {
-      n = array7.length;
+      n2 = array7.length;
     } else {
       array7 = value4;
-      n = size;
+      n2 = size2;
     }
-    return [bisectLeft(array7, range6[0], 0, n), bisectLeft(array7, range6[1], 0, n)];
+    return [bisectLeft(array7, range6[0], 0, n2), bisectLeft(array7, range6[1], 0, n2)];
   }
   return {
     insert: insert2,
@@ -44647,7 +46727,7 @@ function SortedIndex() {
     bisect: bisect2,
     reindex,
     index: () => index5,
-    size: () => size
+    size: () => size2
   };
 }
 function sort(values3, index5) {
@@ -44713,17 +46793,17 @@ inherits_default(CrossFilter, Transform, {
   },
   init(_, pulse2) {
     const fields = _.fields, query = _.query, indices = this._indices = {}, dims = this._dims = [], m3 = query.length;
-    let i = 0, key3, index5;
+    let i = 0, key2, index5;
     for (; i < m3; ++i) {
-      key3 = fields[i].fname;
-      index5 = indices[key3] || (indices[key3] = SortedIndex());
+      key2 = fields[i].fname;
+      index5 = indices[key2] || (indices[key2] = SortedIndex());
       dims.push(Dimension(index5, i, query[i]));
     }
     return this.eval(_, pulse2);
   },
   reinit(_, pulse2) {
     const output3 = pulse2.materialize().fork(), fields = _.fields, query = _.query, indices = this._indices, dims = this._dims, bits = this.value, curr = bits.curr(), prev = bits.prev(), all = bits.all(), out = output3.rem = output3.add, mod = output3.mod, m3 = query.length, adds = {};
-    let add6, index5, key3, mods, remMap, modMap, i, n, f;
+    let add6, index5, key2, mods, remMap, modMap, i, n2, f;
     prev.set(curr);
     if (pulse2.rem.length) {
       remMap = this.remove(_, pulse2, output3);
@@ -44733,22 +46813,22 @@ inherits_default(CrossFilter, Transform, {
     }
     if (pulse2.mod.length) {
       modMap = {};
-      for (mods = pulse2.mod, i = 0, n = mods.length; i < n; ++i) {
+      for (mods = pulse2.mod, i = 0, n2 = mods.length; i < n2; ++i) {
         modMap[mods[i]._index] = 1;
       }
     }
     for (i = 0; i < m3; ++i) {
       f = fields[i];
       if (!dims[i] || _.modified("fields", i) || pulse2.modified(f.fields)) {
-        key3 = f.fname;
-        if (!(add6 = adds[key3])) {
-          indices[key3] = index5 = SortedIndex();
-          adds[key3] = add6 = index5.insert(f, pulse2.source, 0);
+        key2 = f.fname;
+        if (!(add6 = adds[key2])) {
+          indices[key2] = index5 = SortedIndex();
+          adds[key2] = add6 = index5.insert(f, pulse2.source, 0);
         }
         dims[i] = Dimension(index5, i, query[i]).onAdd(add6, curr);
       }
     }
-    for (i = 0, n = bits.data().length; i < n; ++i) {
+    for (i = 0, n2 = bits.data().length; i < n2; ++i) {
       if (remMap[i]) {
         continue;
       } else if (prev[i] !== curr[i]) {
@@ -44782,33 +46862,33 @@ inherits_default(CrossFilter, Transform, {
     return output3;
   },
   insert(_, pulse2, output3) {
-    const tuples = pulse2.add, bits = this.value, dims = this._dims, indices = this._indices, fields = _.fields, adds = {}, out = output3.add, n = bits.size() + tuples.length, m3 = dims.length;
-    let k2 = bits.size(), j, key3, add6;
-    bits.resize(n, m3);
+    const tuples = pulse2.add, bits = this.value, dims = this._dims, indices = this._indices, fields = _.fields, adds = {}, out = output3.add, n2 = bits.size() + tuples.length, m3 = dims.length;
+    let k2 = bits.size(), j, key2, add6;
+    bits.resize(n2, m3);
     bits.add(tuples);
     const curr = bits.curr(), prev = bits.prev(), all = bits.all();
     for (j = 0; j < m3; ++j) {
-      key3 = fields[j].fname;
-      add6 = adds[key3] || (adds[key3] = indices[key3].insert(fields[j], tuples, k2));
+      key2 = fields[j].fname;
+      add6 = adds[key2] || (adds[key2] = indices[key2].insert(fields[j], tuples, k2));
       dims[j].onAdd(add6, curr);
     }
-    for (; k2 < n; ++k2) {
+    for (; k2 < n2; ++k2) {
       prev[k2] = all;
       if (curr[k2] !== all) out.push(k2);
     }
   },
   modify(pulse2, output3) {
     const out = output3.mod, bits = this.value, curr = bits.curr(), all = bits.all(), tuples = pulse2.mod;
-    let i, n, k2;
-    for (i = 0, n = tuples.length; i < n; ++i) {
+    let i, n2, k2;
+    for (i = 0, n2 = tuples.length; i < n2; ++i) {
       k2 = tuples[i]._index;
       if (curr[k2] !== all) out.push(k2);
     }
   },
   remove(_, pulse2, output3) {
     const indices = this._indices, bits = this.value, curr = bits.curr(), prev = bits.prev(), all = bits.all(), map3 = {}, out = output3.rem, tuples = pulse2.rem;
-    let i, n, k2, f;
-    for (i = 0, n = tuples.length; i < n; ++i) {
+    let i, n2, k2, f;
+    for (i = 0, n2 = tuples.length; i < n2; ++i) {
       k2 = tuples[i]._index;
       map3[k2] = 1;
       prev[k2] = f = curr[k2];
@@ -44816,9 +46896,9 @@ inherits_default(CrossFilter, Transform, {
       if (f !== all) out.push(k2);
     }
     for (k2 in indices) {
-      indices[k2].remove(n, map3);
+      indices[k2].remove(n2, map3);
     }
-    this.reindex(pulse2, n, map3);
+    this.reindex(pulse2, n2, map3);
     return map3;
   },
   // reindex filters and indices after propagation completes
@@ -44826,7 +46906,7 @@ inherits_default(CrossFilter, Transform, {
     const indices = this._indices, bits = this.value;
     pulse2.runAfter(() => {
       const indexMap = bits.remove(num, map3);
-      for (const key3 in indices) indices[key3].reindex(indexMap);
+      for (const key2 in indices) indices[key2].reindex(indexMap);
     });
   },
   update(_, pulse2, output3) {
@@ -45153,9 +47233,9 @@ function ASTNode(type3) {
   this.type = type3;
 }
 ASTNode.prototype.visit = function(visitor) {
-  let c4, i, n;
+  let c4, i, n2;
   if (visitor(this)) return 1;
-  for (c4 = children2(this), i = 0, n = c4.length; i < n; ++i) {
+  for (c4 = children2(this), i = 0, n2 = c4.length; i < n2; ++i) {
     if (c4[i].visit(visitor)) return 1;
   }
 };
@@ -45945,9 +48025,9 @@ function finishObjectExpression(properties) {
   node.properties = properties;
   return node;
 }
-function finishProperty(kind, key3, value4) {
+function finishProperty(kind, key2, value4) {
   const node = new ASTNode(SyntaxProperty);
-  node.key = key3;
+  node.key = key2;
   node.value = value4;
   node.kind = kind;
   return node;
@@ -46029,7 +48109,7 @@ function parseObjectPropertyKey() {
   return finishIdentifier(token.value);
 }
 function parseObjectProperty() {
-  var token, key3, id2, value4;
+  var token, key2, id2, value4;
   index4 = lookahead.start;
   token = lookahead;
   if (token.type === TokenIdentifier) {
@@ -46041,14 +48121,14 @@ function parseObjectProperty() {
   if (token.type === TokenEOF || token.type === TokenPunctuator) {
     throwUnexpected(token);
   } else {
-    key3 = parseObjectPropertyKey();
+    key2 = parseObjectPropertyKey();
     expect(":");
     value4 = parseConditionalExpression();
-    return finishProperty("init", key3, value4);
+    return finishProperty("init", key2, value4);
   }
 }
 function parseObjectInitialiser() {
-  var properties = [], property2, name, key3, map3 = {}, toString2 = String;
+  var properties = [], property2, name, key2, map3 = {}, toString2 = String;
   index4 = lookahead.start;
   expect("{");
   while (!match("}")) {
@@ -46058,11 +48138,11 @@ function parseObjectInitialiser() {
     } else {
       name = toString2(property2.key.value);
     }
-    key3 = "$" + name;
-    if (Object.prototype.hasOwnProperty.call(map3, key3)) {
+    key2 = "$" + name;
+    if (Object.prototype.hasOwnProperty.call(map3, key2)) {
       throwError({}, MessageStrictDuplicateProperty);
     } else {
-      map3[key3] = true;
+      map3[key2] = true;
     }
     properties.push(property2);
     if (!match("}")) {
@@ -46345,7 +48425,7 @@ function Functions(codegen2) {
   function fn(name, cast, type3) {
     return (args) => fncall(name, args, cast, type3);
   }
-  const DATE2 = "new Date", STRING2 = "String", REGEXP = "RegExp";
+  const DATE2 = "new Date", STRING = "String", REGEXP = "RegExp";
   return {
     // MATH functions
     isNaN: "Number.isNaN",
@@ -46402,11 +48482,11 @@ function Functions(codegen2) {
     // STRING functions
     parseFloat: "parseFloat",
     parseInt: "parseInt",
-    upper: fn("toUpperCase", STRING2, 0),
-    lower: fn("toLowerCase", STRING2, 0),
-    substring: fn("substring", STRING2),
-    split: fn("split", STRING2),
-    trim: fn("trim", STRING2, 0),
+    upper: fn("toUpperCase", STRING, 0),
+    lower: fn("toLowerCase", STRING, 0),
+    substring: fn("substring", STRING),
+    split: fn("split", STRING),
+    trim: fn("trim", STRING, 0),
     // base64 encode/decode
     btoa: "btoa",
     atob: "atob",
@@ -46425,8 +48505,8 @@ function Functions(codegen2) {
   };
 }
 function stripQuotes(s2) {
-  const n = s2 && s2.length - 1;
-  return n && (s2[0] === '"' && s2[n] === '"' || s2[0] === "'" && s2[n] === "'") ? s2.slice(1, -1) : s2;
+  const n2 = s2 && s2.length - 1;
+  return n2 && (s2[0] === '"' && s2[n2] === '"' || s2[0] === "'" && s2[n2] === "'") ? s2.slice(1, -1) : s2;
 }
 function codegen(opt) {
   opt = opt || {};
@@ -46439,9 +48519,9 @@ function codegen(opt) {
     return generator(ast);
   }
   const Generators = {
-    Literal: (n) => n.raw,
-    Identifier: (n) => {
-      const id2 = n.name;
+    Literal: (n2) => n2.raw,
+    Identifier: (n2) => {
+      const id2 = n2.name;
       if (memberDepth > 0) {
         return id2;
       } else if (hasOwnProperty(forbidden, id2)) {
@@ -46455,43 +48535,43 @@ function codegen(opt) {
         return outputGlobal(id2);
       }
     },
-    MemberExpression: (n) => {
-      const d = !n.computed, o = visit2(n.object);
+    MemberExpression: (n2) => {
+      const d = !n2.computed, o = visit2(n2.object);
       if (d) memberDepth += 1;
-      const p = visit2(n.property);
+      const p = visit2(n2.property);
       if (o === fieldvar) {
         fields[stripQuotes(p)] = 1;
       }
       if (d) memberDepth -= 1;
       return o + (d ? "." + p : "[" + p + "]");
     },
-    CallExpression: (n) => {
-      if (n.callee.type !== "Identifier") {
-        error("Illegal callee type: " + n.callee.type);
+    CallExpression: (n2) => {
+      if (n2.callee.type !== "Identifier") {
+        error("Illegal callee type: " + n2.callee.type);
       }
-      const callee = n.callee.name, args = n.arguments, fn = hasOwnProperty(functions, callee) && functions[callee];
+      const callee = n2.callee.name, args = n2.arguments, fn = hasOwnProperty(functions, callee) && functions[callee];
       if (!fn) error("Unrecognized function: " + callee);
       return isFunction(fn) ? fn(args) : fn + "(" + args.map(visit2).join(",") + ")";
     },
-    ArrayExpression: (n) => "[" + n.elements.map(visit2).join(",") + "]",
-    BinaryExpression: (n) => "(" + visit2(n.left) + " " + n.operator + " " + visit2(n.right) + ")",
-    UnaryExpression: (n) => "(" + n.operator + visit2(n.argument) + ")",
-    ConditionalExpression: (n) => "(" + visit2(n.test) + "?" + visit2(n.consequent) + ":" + visit2(n.alternate) + ")",
-    LogicalExpression: (n) => "(" + visit2(n.left) + n.operator + visit2(n.right) + ")",
-    ObjectExpression: (n) => {
-      for (const prop of n.properties) {
+    ArrayExpression: (n2) => "[" + n2.elements.map(visit2).join(",") + "]",
+    BinaryExpression: (n2) => "(" + visit2(n2.left) + " " + n2.operator + " " + visit2(n2.right) + ")",
+    UnaryExpression: (n2) => "(" + n2.operator + visit2(n2.argument) + ")",
+    ConditionalExpression: (n2) => "(" + visit2(n2.test) + "?" + visit2(n2.consequent) + ":" + visit2(n2.alternate) + ")",
+    LogicalExpression: (n2) => "(" + visit2(n2.left) + n2.operator + visit2(n2.right) + ")",
+    ObjectExpression: (n2) => {
+      for (const prop of n2.properties) {
         const keyName = prop.key.type === "Literal" ? String(prop.key.value) : prop.key.name;
         if (DisallowedObjectProperties.has(keyName)) {
           error("Illegal property: " + keyName);
         }
       }
-      return "{" + n.properties.map(visit2).join(",") + "}";
+      return "{" + n2.properties.map(visit2).join(",") + "}";
     },
-    Property: (n) => {
+    Property: (n2) => {
       memberDepth += 1;
-      const k2 = visit2(n.key);
+      const k2 = visit2(n2.key);
       memberDepth -= 1;
-      return k2 + ":" + visit2(n.value);
+      return k2 + ":" + visit2(n2.value);
     }
   };
   function codegen2(ast) {
@@ -46565,9 +48645,9 @@ function zero4() {
 
 // node_modules/internmap/src/index.js
 var InternSet = class extends Set {
-  constructor(values3, key3 = keyof2) {
+  constructor(values3, key2 = keyof2) {
     super();
-    Object.defineProperties(this, { _intern: { value: /* @__PURE__ */ new Map() }, _key: { value: key3 } });
+    Object.defineProperties(this, { _intern: { value: /* @__PURE__ */ new Map() }, _key: { value: key2 } });
     if (values3 != null) for (const value4 of values3) this.add(value4);
   }
   has(value4) {
@@ -46581,20 +48661,20 @@ var InternSet = class extends Set {
   }
 };
 function intern_get2({ _intern, _key }, value4) {
-  const key3 = _key(value4);
-  return _intern.has(key3) ? _intern.get(key3) : value4;
+  const key2 = _key(value4);
+  return _intern.has(key2) ? _intern.get(key2) : value4;
 }
 function intern_set2({ _intern, _key }, value4) {
-  const key3 = _key(value4);
-  if (_intern.has(key3)) return _intern.get(key3);
-  _intern.set(key3, value4);
+  const key2 = _key(value4);
+  if (_intern.has(key2)) return _intern.get(key2);
+  _intern.set(key2, value4);
   return value4;
 }
 function intern_delete2({ _intern, _key }, value4) {
-  const key3 = _key(value4);
-  if (_intern.has(key3)) {
-    value4 = _intern.get(key3);
-    _intern.delete(key3);
+  const key2 = _key(value4);
+  if (_intern.has(key2)) {
+    value4 = _intern.get(key2);
+    _intern.delete(key2);
   }
   return value4;
 }
@@ -46661,8 +48741,8 @@ var TYPE_PRED_VALID = "E-VALID";
 var TYPE_PRED_ONE_OF = "E-ONE";
 var UNIT_INDEX = "index:unit";
 function testPoint(datum2, entry2) {
-  var fields = entry2.fields, values3 = entry2.values, n = fields.length, i = 0, dval, f;
-  for (; i < n; ++i) {
+  var fields = entry2.fields, values3 = entry2.values, n2 = fields.length, i = 0, dval, f;
+  for (; i < n2; ++i) {
     f = fields[i];
     dval = getter2(f)(datum2);
     if (isDate(dval)) dval = toNumber(dval);
@@ -46699,8 +48779,8 @@ function testPoint(datum2, entry2) {
   return true;
 }
 function selectionTest(name, datum2, op) {
-  var data3 = this.context.data[name], entries2 = data3 ? data3.values.value : [], unitIdx = data3 ? data3[UNIT_INDEX] && data3[UNIT_INDEX].value : void 0, intersect5 = op === Intersect, n = entries2.length, i = 0, entry2, miss, count3, unit2, b10;
-  for (; i < n; ++i) {
+  var data3 = this.context.data[name], entries2 = data3 ? data3.values.value : [], unitIdx = data3 ? data3[UNIT_INDEX] && data3[UNIT_INDEX].value : void 0, intersect5 = op === Intersect, n2 = entries2.length, i = 0, entry2, miss, count3, unit2, b10;
+  for (; i < n2; ++i) {
     entry2 = entries2[i];
     if (unitIdx && intersect5) {
       miss = miss || {};
@@ -46715,7 +48795,7 @@ function selectionTest(name, datum2, op) {
       if (intersect5 ^ b10) return b10;
     }
   }
-  return n && intersect5;
+  return n2 && intersect5;
 }
 var bisect = bisector2($selectionId);
 var bisectLeft2 = bisect.left;
@@ -46734,7 +48814,7 @@ function selectionTuples(array7, base) {
   if (!isArray(array7)) {
     error("First argument to selectionTuples must be an array.");
   }
-  if (!isObject2(base)) {
+  if (!isObject3(base)) {
     error("Second argument to selectionTuples must be an object.");
   }
   return array7.map((x4) => extend(base.fields ? {
@@ -46744,8 +48824,8 @@ function selectionTuples(array7, base) {
   }, base));
 }
 function selectionResolve(name, op, isMulti, vl5) {
-  var data3 = this.context.data[name], entries2 = data3 ? data3.values.value : [], resolved = {}, multiRes = {}, types = {}, entry2, fields, values3, unit2, field3, value4, res, resUnit, type3, union2, n = entries2.length, i = 0, j, m3;
-  for (; i < n; ++i) {
+  var data3 = this.context.data[name], entries2 = data3 ? data3.values.value : [], resolved = {}, multiRes = {}, types = {}, entry2, fields, values3, unit2, field3, value4, res, resUnit, type3, union2, n2 = entries2.length, i = 0, j, m3;
+  for (; i < n2; ++i) {
     entry2 = entries2[i];
     unit2 = entry2.unit;
     fields = entry2.fields;
@@ -46787,8 +48867,8 @@ function selectionResolve(name, op, isMulti, vl5) {
   }
   entries2 = Object.keys(multiRes);
   if (isMulti && entries2.length) {
-    const key3 = vl5 ? VlPoint : VlMulti;
-    resolved[key3] = op === Union ? {
+    const key2 = vl5 ? VlPoint : VlMulti;
+    resolved[key2] = op === Union ? {
       [Or]: entries2.reduce((acc, k2) => (acc.push(...multiRes[k2]), acc), [])
     } : {
       [And]: entries2.map((k2) => ({
@@ -46803,8 +48883,8 @@ var ops = {
   [`${SelectionId}_intersect`]: intersection2,
   E_union: function(base, value4) {
     if (!base.length) return value4;
-    var i = 0, n = value4.length;
-    for (; i < n; ++i) if (!base.includes(value4[i])) base.push(value4[i]);
+    var i = 0, n2 = value4.length;
+    for (; i < n2; ++i) if (!base.includes(value4[i])) base.push(value4[i]);
     return base;
   },
   E_intersect: function(base, value4) {
@@ -46912,10 +48992,10 @@ function encode(item, name, retval) {
 }
 function interpolateLinear(values3, frac) {
   if (!isArray(values3) || !values3.length) return void 0;
-  const n = values3.length, lo = values3[0], f = +frac;
-  if (n === 1 || !(f > 0)) return lo;
+  const n2 = values3.length, lo = values3[0], f = +frac;
+  if (n2 === 1 || !(f > 0)) return lo;
   if (f >= 1) return peek(values3);
-  const pos = f * (n - 1), i = Math.floor(pos), t = pos - i;
+  const pos = f * (n2 - 1), i = Math.floor(pos), t = pos - i;
   return t ? values3[i] + t * (values3[i + 1] - values3[i]) : values3[i];
 }
 var wrap = (method2) => function(value4, spec) {
@@ -47081,17 +49161,17 @@ function merge4() {
   return extend(...args);
 }
 function equal2(a4, b10) {
-  return a4 === b10 || a4 !== a4 && b10 !== b10 ? true : isArray(a4) ? isArray(b10) && a4.length === b10.length ? equalArray(a4, b10) : false : isObject2(a4) && isObject2(b10) ? equalObject(a4, b10) : false;
+  return a4 === b10 || a4 !== a4 && b10 !== b10 ? true : isArray(a4) ? isArray(b10) && a4.length === b10.length ? equalArray(a4, b10) : false : isObject3(a4) && isObject3(b10) ? equalObject(a4, b10) : false;
 }
 function equalArray(a4, b10) {
-  for (let i = 0, n = a4.length; i < n; ++i) {
+  for (let i = 0, n2 = a4.length; i < n2; ++i) {
     if (!equal2(a4[i], b10[i])) return false;
   }
   return true;
 }
 function equalObject(a4, b10) {
-  for (const key3 in a4) {
-    if (!equal2(a4[key3], b10[key3])) return false;
+  for (const key2 in a4) {
+    if (!equal2(a4[key2], b10[key2])) return false;
   }
   return true;
 }
@@ -47100,7 +49180,7 @@ function removePredicate(props) {
 }
 function modify(name, insert2, remove2, toggle2, modify2, values3) {
   const df = this.context.dataflow, data3 = this.context.data[name], input = data3.input, stamp = df.stamp();
-  let changes = data3.changes, predicate, key3;
+  let changes = data3.changes, predicate, key2;
   if (df._trigger === false || !(input.value.length || insert2 || toggle2)) {
     return 0;
   }
@@ -47131,8 +49211,8 @@ function modify(name, insert2, remove2, toggle2, modify2, values3) {
     if (isFunction(modify2)) {
       throw Error("modify parameter must be a data tuple, not a function");
     }
-    for (key3 in values3) {
-      changes.modify(modify2, key3, values3[key3]);
+    for (key2 in values3) {
+      changes.modify(modify2, key2, values3[key2]);
     }
   }
   return 1;
@@ -47156,7 +49236,7 @@ function array6(seq) {
 function sequence2(seq) {
   return array6(seq) || (isString(seq) ? seq : null);
 }
-function join12(seq, ...args) {
+function join11(seq, ...args) {
   return array6(seq).join(...args);
 }
 function indexof(seq, ...args) {
@@ -47245,8 +49325,8 @@ function treePath(name, source3, target2) {
   return s2 && t ? s2.path(t).map(datum) : void 0;
 }
 function treeAncestors(name, node) {
-  const n = treeNodes(name, this)[node];
-  return n ? n.ancestors().map(datum) : void 0;
+  const n2 = treeNodes(name, this)[node];
+  return n2 ? n2.ancestors().map(datum) : void 0;
 }
 var _window = () => typeof window !== "undefined" && window || null;
 function screen() {
@@ -47336,7 +49416,7 @@ var functionContext = {
     return _ !== void 0;
   },
   isNumber: isNumber2,
-  isObject: isObject2,
+  isObject: isObject3,
   isRegExp,
   isString,
   isTuple,
@@ -47351,7 +49431,7 @@ var functionContext = {
   toNumber,
   toString,
   indexof,
-  join: join12,
+  join: join11,
   lastindexof,
   replace: replace2,
   reverse,
@@ -47673,15 +49753,15 @@ function parseOperatorParameters(spec) {
 function parseParameters(spec, params2) {
   params2 = params2 || {};
   const ctx = this;
-  for (const key3 in spec) {
-    const value4 = spec[key3];
-    params2[key3] = isArray(value4) ? value4.map((v) => parseParameter(v, ctx, params2)) : parseParameter(value4, ctx, params2);
+  for (const key2 in spec) {
+    const value4 = spec[key2];
+    params2[key2] = isArray(value4) ? value4.map((v) => parseParameter(v, ctx, params2)) : parseParameter(value4, ctx, params2);
   }
   return params2;
 }
 function parseParameter(spec, ctx, params2) {
-  if (!spec || !isObject2(spec)) return spec;
-  for (let i = 0, n = PARSERS.length, p; i < n; ++i) {
+  if (!spec || !isObject3(spec)) return spec;
+  for (let i = 0, n2 = PARSERS.length, p; i < n2; ++i) {
     p = PARSERS[i];
     if (hasOwnProperty(spec, p.key)) {
       return p.parse(spec, ctx, params2);
@@ -47729,7 +49809,7 @@ function getExpression(_, ctx, params2) {
 }
 function getKey(_, ctx) {
   const k2 = "k:" + _.$key + "_" + !!_.$flat;
-  return ctx.fn[k2] || (ctx.fn[k2] = key2(_.$key, _.$flat, ctx.expr.codegen));
+  return ctx.fn[k2] || (ctx.fn[k2] = key(_.$key, _.$flat, ctx.expr.codegen));
 }
 function getField2(_, ctx) {
   if (!_.$field) return null;
@@ -47754,7 +49834,7 @@ function getContext(_, ctx) {
 }
 function getSubflow(_, ctx) {
   const spec = _.$subflow;
-  return function(dataflow, key3, parent) {
+  return function(dataflow, key2, parent) {
     const subctx = ctx.fork().parse(spec), op = subctx.get(spec.operators[0].id), p = subctx.signals.parent;
     if (p) p.set(parent);
     op.detachSubflow = () => ctx.detach(subctx);
@@ -47792,7 +49872,7 @@ function parseStream(spec) {
   ctx.stream(spec, stream2);
 }
 function parseUpdate(spec) {
-  var ctx = this, srcid = isObject2(srcid = spec.source) ? srcid.$ref : srcid, source3 = ctx.get(srcid), target2 = null, update3 = spec.update, params2 = void 0;
+  var ctx = this, srcid = isObject3(srcid = spec.source) ? srcid.$ref : srcid, source3 = ctx.get(srcid), target2 = null, update3 = spec.update, params2 = void 0;
   if (!source3) error("Source not defined: " + spec.source);
   target2 = spec.target && spec.target.$expr ? ctx.eventExpression(spec.target.$expr) : ctx.get(spec.target);
   if (update3 && update3.$expr) {
@@ -47810,19 +49890,19 @@ function getState(options) {
   var ctx = this, state = {};
   if (options.signals) {
     var signals = state.signals = {};
-    Object.keys(ctx.signals).forEach((key3) => {
-      const op = ctx.signals[key3];
-      if (options.signals(key3, op)) {
-        signals[key3] = op.value;
+    Object.keys(ctx.signals).forEach((key2) => {
+      const op = ctx.signals[key2];
+      if (options.signals(key2, op)) {
+        signals[key2] = op.value;
       }
     });
   }
   if (options.data) {
     var data3 = state.data = {};
-    Object.keys(ctx.data).forEach((key3) => {
-      const dataset = ctx.data[key3];
-      if (options.data(key3, dataset)) {
-        data3[key3] = dataset.input.value;
+    Object.keys(ctx.data).forEach((key2) => {
+      const dataset = ctx.data[key2];
+      if (options.data(key2, dataset)) {
+        data3[key2] = dataset.input.value;
       }
     });
   }
@@ -47833,11 +49913,11 @@ function getState(options) {
 }
 function setState(state) {
   var ctx = this, df = ctx.dataflow, data3 = state.data, signals = state.signals;
-  Object.keys(signals || {}).forEach((key3) => {
-    df.update(ctx.signals[key3], signals[key3], SKIP3);
+  Object.keys(signals || {}).forEach((key2) => {
+    df.update(ctx.signals[key2], signals[key2], SKIP3);
   });
-  Object.keys(data3 || {}).forEach((key3) => {
-    df.pulse(ctx.data[key3].input, df.changeset().remove(truthy).insert(data3[key3]));
+  Object.keys(data3 || {}).forEach((key2) => {
+    df.pulse(ctx.data[key2].input, df.changeset().remove(truthy).insert(data3[key2]));
   });
   (state.subcontext || []).forEach((substate, i) => {
     const subctx = ctx.subcontext[i];
@@ -47885,8 +49965,8 @@ Context.prototype = Subcontext.prototype = {
   detach(ctx) {
     this.subcontext = this.subcontext.filter((c4) => c4 !== ctx);
     const keys4 = Object.keys(ctx.nodes);
-    for (const key3 of keys4) ctx.nodes[key3]._targets = null;
-    for (const key3 of keys4) ctx.nodes[key3].detach();
+    for (const key2 of keys4) ctx.nodes[key2]._targets = null;
+    for (const key2 of keys4) ctx.nodes[key2].detach();
     ctx.nodes = null;
   },
   get(id2) {
@@ -48180,10 +50260,10 @@ function prevent(view, type3) {
   var def2 = view._eventConfig.defaults, prevent2 = def2.prevent, allow = def2.allow;
   return prevent2 === false || allow === true ? false : prevent2 === true || allow === false ? true : prevent2 ? prevent2[type3] : allow ? !allow[type3] : view.preventDefault();
 }
-function permit(view, key3, type3) {
-  const rule4 = view._eventConfig && view._eventConfig[key3];
-  if (rule4 === false || isObject2(rule4) && !rule4[type3]) {
-    view.warn(`Blocked ${key3} ${type3} event listener.`);
+function permit(view, key2, type3) {
+  const rule4 = view._eventConfig && view._eventConfig[key2];
+  if (rule4 === false || isObject3(rule4) && !rule4[type3]) {
+    view.warn(`Blocked ${key2} ${type3} event listener.`);
     return false;
   }
   return true;
@@ -48225,7 +50305,7 @@ function events2(source3, type3, filter3) {
     if (!sources) {
       view.warn("Can not resolve event source: " + source3);
     } else {
-      for (var i = 0, n = sources.length; i < n; ++i) {
+      for (var i = 0, n2 = sources.length; i < n2; ++i) {
         sources[i].addEventListener(type3, send);
       }
       trackEventListener(view, sources, type3, send);
@@ -48252,18 +50332,18 @@ function hover(hoverSet, leaveSet) {
   return this;
 }
 function finalize() {
-  var tooltip2 = this._tooltip, timers = this._timers, handlers = this._handler.handlers(), listeners = this._eventListeners, n, m3, e, h2, t;
-  n = timers.length;
-  while (--n >= 0) {
-    timers[n].stop();
+  var tooltip2 = this._tooltip, timers = this._timers, handlers = this._handler.handlers(), listeners = this._eventListeners, n2, m3, e, h2, t;
+  n2 = timers.length;
+  while (--n2 >= 0) {
+    timers[n2].stop();
   }
   if (this._resizeObserver) {
     this._resizeObserver.disconnect();
     this._resizeObserver = null;
   }
-  n = listeners.length;
-  while (--n >= 0) {
-    e = listeners[n];
+  n2 = listeners.length;
+  while (--n2 >= 0) {
+    e = listeners[n2];
     m3 = e.sources.length;
     while (--m3 >= 0) {
       e.sources[m3].removeEventListener(e.type, e.handler);
@@ -48272,18 +50352,18 @@ function finalize() {
   if (tooltip2) {
     tooltip2.call(this, this._handler, null, null, null);
   }
-  n = handlers.length;
-  while (--n >= 0) {
-    t = handlers[n].type;
-    h2 = handlers[n].handler;
+  n2 = handlers.length;
+  while (--n2 >= 0) {
+    t = handlers[n2].type;
+    h2 = handlers[n2].handler;
     this._handler.off(t, h2);
   }
   return this;
 }
-function element2(tag, attr2, text3) {
+function element2(tag, attr2, text5) {
   const el = document.createElement(tag);
-  for (const key3 in attr2) el.setAttribute(key3, attr2[key3]);
-  if (text3 != null) el.textContent = text3;
+  for (const key2 in attr2) el.setAttribute(key2, attr2[key2]);
+  if (text5 != null) el.textContent = text5;
   return el;
 }
 var BindClass = "vega-bind";
@@ -48367,11 +50447,11 @@ function generate(bind3, el, param2, view) {
 }
 function form(bind3, el, param2, value4, view) {
   const node = element2("input");
-  for (const key3 in param2) {
-    if (EventHandlerAttr.test(key3)) {
-      view.warn(`Ignoring unsupported signal binding property "${key3}" for signal "${param2.signal}".`);
-    } else if (key3 !== "signal" && key3 !== "element") {
-      node.setAttribute(key3 === "input" ? "type" : key3, param2[key3]);
+  for (const key2 in param2) {
+    if (EventHandlerAttr.test(key2)) {
+      view.warn(`Ignoring unsupported signal binding property "${key2}" for signal "${param2.signal}".`);
+    } else if (key2 !== "signal" && key2 !== "element") {
+      node.setAttribute(key2 === "input" ? "type" : key2, param2[key2]);
     }
   }
   node.setAttribute("name", param2.signal);
@@ -48410,7 +50490,7 @@ function select(bind3, el, param2, value4) {
   });
   bind3.elements = [node];
   bind3.set = (value5) => {
-    for (let i = 0, n = param2.options.length; i < n; ++i) {
+    for (let i = 0, n2 = param2.options.length; i < n2; ++i) {
       if (valuesEqual(param2.options[i], value5)) {
         node.selectedIndex = i;
         return;
@@ -48438,8 +50518,8 @@ function radio(bind3, el, param2, value4) {
     return input;
   });
   bind3.set = (value5) => {
-    const nodes = bind3.elements, n = nodes.length;
-    for (let i = 0; i < n; ++i) {
+    const nodes = bind3.elements, n2 = nodes.length;
+    for (let i = 0; i < n2; ++i) {
       if (valuesEqual(nodes[i].value, value5)) nodes[i].checked = true;
     }
   };
@@ -48551,7 +50631,7 @@ var paddingObject = (_) => ({
   right: _
 });
 function padding(_) {
-  return isObject2(_) ? {
+  return isObject3(_) ? {
     top: number6(_.top),
     bottom: number6(_.bottom),
     left: number6(_.left),
@@ -48701,19 +50781,19 @@ function defaultTooltip2(handler, event2, item, value4) {
   if (el) el.setAttribute("title", formatTooltip(value4));
 }
 function formatTooltip(value4) {
-  return value4 == null ? "" : isArray(value4) ? formatArray(value4) : isObject2(value4) && !isDate(value4) ? formatObject(value4) : value4 + "";
+  return value4 == null ? "" : isArray(value4) ? formatArray(value4) : isObject3(value4) && !isDate(value4) ? formatObject(value4) : value4 + "";
 }
 function formatObject(obj) {
-  return Object.keys(obj).map((key3) => {
-    const v = obj[key3];
-    return key3 + ": " + (isArray(v) ? formatArray(v) : formatValue2(v));
+  return Object.keys(obj).map((key2) => {
+    const v = obj[key2];
+    return key2 + ": " + (isArray(v) ? formatArray(v) : formatValue2(v));
   }).join("\n");
 }
 function formatArray(value4) {
   return "[" + value4.map(formatValue2).join(", ") + "]";
 }
 function formatValue2(value4) {
-  return isArray(value4) ? "[…]" : isObject2(value4) && !isDate(value4) ? "{…}" : value4;
+  return isArray(value4) ? "[…]" : isObject3(value4) && !isDate(value4) ? "{…}" : value4;
 }
 function watchPixelRatio() {
   if (this.renderer() === "canvas" && this._renderer._canvas) {
@@ -48835,9 +50915,9 @@ inherits_default(View, Dataflow, {
     this._renderer && this._renderer.dirty(item);
   },
   // -- GET / SET ----
-  description(text3) {
+  description(text5) {
     if (arguments.length) {
-      const desc = text3 != null ? text3 + "" : null;
+      const desc = text5 != null ? text5 + "" : null;
       if (desc !== this._desc) ariaLabel(this._el, this._desc = desc);
       return this;
     }
@@ -49037,9 +51117,9 @@ function isMarkType(type3) {
   return MARKS[type3];
 }
 function find3(s2, i, endChar, pushChar, popChar) {
-  const n = s2.length;
+  const n2 = s2.length;
   let count3 = 0, c4;
-  for (; i < n; ++i) {
+  for (; i < n2; ++i) {
     c4 = s2[i];
     if (!count3 && c4 === endChar) return i;
     else if (popChar && popChar.includes(c4)) --count3;
@@ -49048,9 +51128,9 @@ function find3(s2, i, endChar, pushChar, popChar) {
   return i;
 }
 function parseMerge(s2) {
-  const output3 = [], n = s2.length;
+  const output3 = [], n2 = s2.length;
   let start = 0, i = 0;
-  while (i < n) {
+  while (i < n2) {
     i = find3(s2, i, COMMA2, LBRACK + LBRACE, RBRACK + RBRACE);
     output3.push(s2.substring(start, i).trim());
     start = ++i;
@@ -49064,10 +51144,10 @@ function parseSelector(s2) {
   return s2[0] === "[" ? parseBetween(s2) : parseStream2(s2);
 }
 function parseBetween(s2) {
-  const n = s2.length;
+  const n2 = s2.length;
   let i = 1, b10;
   i = find3(s2, i, RBRACK, LBRACK, RBRACK);
-  if (i === n) {
+  if (i === n2) {
     throw "Empty between selector: " + s2;
   }
   b10 = parseMerge(s2.substring(1, i));
@@ -49094,47 +51174,47 @@ function parseStream2(s2) {
   const stream2 = {
     source: DEFAULT_SOURCE
   }, source3 = [];
-  let throttle = [0, 0], markname = 0, start = 0, n = s2.length, i = 0, j, filter3;
-  if (s2[n - 1] === RBRACE) {
+  let throttle = [0, 0], markname = 0, start = 0, n2 = s2.length, i = 0, j, filter3;
+  if (s2[n2 - 1] === RBRACE) {
     i = s2.lastIndexOf(LBRACE);
     if (i >= 0) {
       try {
-        throttle = parseThrottle(s2.substring(i + 1, n - 1));
+        throttle = parseThrottle(s2.substring(i + 1, n2 - 1));
       } catch (e) {
         throw "Invalid throttle specification: " + s2;
       }
       s2 = s2.slice(0, i).trim();
-      n = s2.length;
+      n2 = s2.length;
     } else throw "Unmatched right brace: " + s2;
     i = 0;
   }
-  if (!n) throw s2;
+  if (!n2) throw s2;
   if (s2[0] === NAME) markname = ++i;
   j = find3(s2, i, COLON2);
-  if (j < n) {
+  if (j < n2) {
     source3.push(s2.substring(start, j).trim());
     start = i = ++j;
   }
   i = find3(s2, i, LBRACK);
-  if (i === n) {
-    source3.push(s2.substring(start, n).trim());
+  if (i === n2) {
+    source3.push(s2.substring(start, n2).trim());
   } else {
     source3.push(s2.substring(start, i).trim());
     filter3 = [];
     start = ++i;
-    if (start === n) throw "Unmatched left bracket: " + s2;
+    if (start === n2) throw "Unmatched left bracket: " + s2;
   }
-  while (i < n) {
+  while (i < n2) {
     i = find3(s2, i, RBRACK);
-    if (i === n) throw "Unmatched left bracket: " + s2;
+    if (i === n2) throw "Unmatched left bracket: " + s2;
     filter3.push(s2.substring(start, i).trim());
-    if (i < n - 1 && s2[++i] !== LBRACK) throw "Expected left bracket: " + s2;
+    if (i < n2 - 1 && s2[++i] !== LBRACK) throw "Expected left bracket: " + s2;
     start = ++i;
   }
-  if (!(n = source3.length) || ILLEGAL2.test(source3[n - 1])) {
+  if (!(n2 = source3.length) || ILLEGAL2.test(source3[n2 - 1])) {
     throw "Invalid event selector: " + s2;
   }
-  if (n > 1) {
+  if (n2 > 1) {
     stream2.type = source3[1];
     if (markname) {
       stream2.markname = source3[0].slice(1);
@@ -49167,7 +51247,7 @@ function parseThrottle(s2) {
 
 // node_modules/vega-parser/build/vega-parser.js
 function parseAutosize(spec) {
-  return isObject2(spec) ? spec : {
+  return isObject3(spec) ? spec : {
     type: spec || "pad"
   };
 }
@@ -49179,19 +51259,19 @@ var paddingObject2 = (_) => ({
   right: _
 });
 function parsePadding(spec) {
-  return !isObject2(spec) ? paddingObject2(number7(spec)) : spec.signal ? spec : {
+  return !isObject3(spec) ? paddingObject2(number7(spec)) : spec.signal ? spec : {
     top: number7(spec.top),
     bottom: number7(spec.bottom),
     left: number7(spec.left),
     right: number7(spec.right)
   };
 }
-var encoder = (_) => isObject2(_) && !isArray(_) ? extend({}, _) : {
+var encoder = (_) => isObject3(_) && !isArray(_) ? extend({}, _) : {
   value: _
 };
 function addEncode(object2, name, value4, set7) {
   if (value4 != null) {
-    const isEncoder = isObject2(value4) && !isArray(value4) || isArray(value4) && value4.length && isObject2(value4[0]);
+    const isEncoder = isObject3(value4) && !isArray(value4) || isArray(value4) && value4.length && isObject3(value4[0]);
     if (isEncoder) {
       object2.update[name] = value4;
     } else {
@@ -49219,8 +51299,8 @@ function extendEncode(encode2, extra, skip) {
   }
   return encode2;
 }
-function has(key3, encode2) {
-  return encode2 && (encode2.enter && encode2.enter[key3] || encode2.update && encode2.update[key3]);
+function has(key2, encode2) {
+  return encode2 && (encode2.enter && encode2.enter[key2] || encode2.update && encode2.update[key2]);
 }
 var MarkRole = "mark";
 var FrameRole2 = "frame";
@@ -49243,42 +51323,42 @@ var TitleTextRole = "title-text";
 var TitleSubtitleRole = "title-subtitle";
 function applyDefaults(encode2, type3, role, style2, config) {
   const defaults2 = {}, enter = {};
-  let update3, key3, skip, props;
-  key3 = "lineBreak";
-  if (type3 === "text" && config[key3] != null && !has(key3, encode2)) {
-    applyDefault(defaults2, key3, config[key3]);
+  let update3, key2, skip, props;
+  key2 = "lineBreak";
+  if (type3 === "text" && config[key2] != null && !has(key2, encode2)) {
+    applyDefault(defaults2, key2, config[key2]);
   }
   if (role == "legend" || String(role).startsWith("axis")) {
     role = null;
   }
   props = role === FrameRole2 ? config.group : role === MarkRole ? extend({}, config.mark, config[type3]) : null;
-  for (key3 in props) {
-    skip = has(key3, encode2) || (key3 === "fill" || key3 === "stroke") && (has("fill", encode2) || has("stroke", encode2));
-    if (!skip) applyDefault(defaults2, key3, props[key3]);
+  for (key2 in props) {
+    skip = has(key2, encode2) || (key2 === "fill" || key2 === "stroke") && (has("fill", encode2) || has("stroke", encode2));
+    if (!skip) applyDefault(defaults2, key2, props[key2]);
   }
   array_default(style2).forEach((name) => {
     const props2 = config.style && config.style[name];
-    for (const key4 in props2) {
-      if (!has(key4, encode2)) {
-        applyDefault(defaults2, key4, props2[key4]);
+    for (const key3 in props2) {
+      if (!has(key3, encode2)) {
+        applyDefault(defaults2, key3, props2[key3]);
       }
     }
   });
   encode2 = extend({}, encode2);
-  for (key3 in defaults2) {
-    props = defaults2[key3];
+  for (key2 in defaults2) {
+    props = defaults2[key2];
     if (props.signal) {
-      (update3 = update3 || {})[key3] = props;
+      (update3 = update3 || {})[key2] = props;
     } else {
-      enter[key3] = props;
+      enter[key2] = props;
     }
   }
   encode2.enter = extend(enter, encode2.enter);
   if (update3) encode2.update = extend(update3, encode2.update);
   return encode2;
 }
-function applyDefault(defaults2, key3, value4) {
-  defaults2[key3] = value4 && value4.signal ? {
+function applyDefault(defaults2, key2, value4) {
+  defaults2[key2] = value4 && value4.signal ? {
     signal: value4.signal
   } : {
     value: value4
@@ -49321,10 +51401,10 @@ function gradient2(enc) {
   return `gradient(${args.join(",")})`;
 }
 function property(property2) {
-  return isObject2(property2) ? "(" + entry$1(property2) + ")" : property2;
+  return isObject3(property2) ? "(" + entry$1(property2) + ")" : property2;
 }
 function field2(ref2) {
-  return resolveField(isObject2(ref2) ? ref2 : {
+  return resolveField(isObject3(ref2) ? ref2 : {
     datum: ref2
   });
 }
@@ -49390,8 +51470,8 @@ function parseEncode(encode2, type3, role, style2, scope, params2) {
     $encode: enc
   };
   encode2 = applyDefaults(encode2, type3, role, style2, scope.config);
-  for (const key3 in encode2) {
-    enc[key3] = parseBlock(encode2[key3], type3, params2, scope);
+  for (const key2 in encode2) {
+    enc[key2] = parseBlock(encode2[key2], type3, params2, scope);
   }
   return params2;
 }
@@ -49483,7 +51563,7 @@ function keyRef(fields, flat) {
 var Ascending = "ascending";
 var Descending = "descending";
 function sortKey(sort3) {
-  return !isObject2(sort3) ? "" : (sort3.order === Descending ? "-" : "+") + aggrField(sort3.op, sort3.field);
+  return !isObject3(sort3) ? "" : (sort3.order === Descending ? "-" : "+") + aggrField(sort3.op, sort3.field);
 }
 function aggrField(op, field3) {
   return (op && op.signal ? "$" + op.signal : op || "") + (op && field3 ? "_" : "") + (field3 && field3.signal ? "$" + field3.signal : field3?.replace(/\W+/g, "_").replace(/^_+|_+$/g, "") || "");
@@ -49498,8 +51578,8 @@ function isExpr$1(_) {
 }
 function hasSignal(_) {
   if (isSignal(_)) return true;
-  if (isObject2(_)) for (const key3 in _) {
-    if (hasSignal(_[key3])) return true;
+  if (isObject3(_)) for (const key2 in _) {
+    if (hasSignal(_[key2])) return true;
   }
   return false;
 }
@@ -49699,7 +51779,7 @@ function initScale(spec, scope) {
 }
 function parseScale(spec, scope) {
   const params2 = scope.getScale(spec.name).params;
-  let key3;
+  let key2;
   params2.domain = parseScaleDomain(spec.domain, spec, scope);
   if (spec.range != null) {
     params2.range = parseScaleRange(spec, scope, params2);
@@ -49713,13 +51793,13 @@ function parseScale(spec, scope) {
   if (spec.bins != null) {
     params2.bins = parseScaleBins(spec.bins, scope);
   }
-  for (key3 in spec) {
-    if (hasOwnProperty(params2, key3) || key3 === "name") continue;
-    params2[key3] = parseLiteral(spec[key3], scope);
+  for (key2 in spec) {
+    if (hasOwnProperty(params2, key2) || key2 === "name") continue;
+    params2[key2] = parseLiteral(spec[key2], scope);
   }
 }
 function parseLiteral(v, scope) {
-  return !isObject2(v) ? v : v.signal ? scope.signalRef(v.signal) : error("Unsupported object: " + stringValue(v));
+  return !isObject3(v) ? v : v.signal ? scope.signalRef(v.signal) : error("Unsupported object: " + stringValue(v));
 }
 function parseArray(v, scope) {
   return v.signal ? scope.signalRef(v.signal) : v.map((v2) => parseLiteral(v2, scope));
@@ -49805,7 +51885,7 @@ function ordinalMultipleDomain(domain3, scope, fields) {
 function parseSort(sort3, multidomain) {
   if (sort3) {
     if (!sort3.field && !sort3.op) {
-      if (isObject2(sort3)) sort3.field = "key";
+      if (isObject3(sort3)) sort3.field = "key";
       else sort3 = {
         field: "key"
       };
@@ -49843,7 +51923,7 @@ function parseScaleBins(v, scope) {
   return v.signal || isArray(v) ? parseArray(v, scope) : scope.objectProperty(v);
 }
 function parseScaleNice(nice3, scope) {
-  return nice3.signal ? scope.signalRef(nice3.signal) : isObject2(nice3) ? {
+  return nice3.signal ? scope.signalRef(nice3.signal) : isObject3(nice3) ? {
     interval: parseLiteral(nice3.interval),
     step: parseLiteral(nice3.step)
   } : parseLiteral(nice3);
@@ -49907,7 +51987,7 @@ function parseProjection(proj, scope) {
   scope.addProjection(proj.name, params2);
 }
 function parseParameter$1(_, name, scope) {
-  return isArray(_) ? _.map((_2) => parseParameter$1(_2, name, scope)) : !isObject2(_) ? _ : _.signal ? scope.signalRef(_.signal) : name === "fit" ? _ : error("Unsupported parameter object: " + stringValue(_));
+  return isArray(_) ? _.map((_2) => parseParameter$1(_2, name, scope)) : !isObject3(_) ? _ : _.signal ? scope.signalRef(_.signal) : name === "fit" ? _ : error("Unsupported parameter object: " + stringValue(_));
 }
 var Top2 = "top";
 var Left2 = "left";
@@ -49993,7 +52073,7 @@ function tickBand(_) {
     extra = {
       signal: `(${v.signal}) === 'extent'`
     };
-    if (!isObject2(offset4)) {
+    if (!isObject3(offset4)) {
       offset4 = {
         signal: `(${v.signal}) === 'extent' ? 0 : ${offset4}`
       };
@@ -50013,7 +52093,7 @@ function tickBand(_) {
   };
 }
 function extendOffset(value4, offset4) {
-  return !offset4 ? value4 : !value4 ? offset4 : !isObject2(value4) ? {
+  return !offset4 ? value4 : !value4 ? offset4 : !isObject3(value4) ? {
     value: value4,
     offset: offset4
   } : Object.assign({}, value4, {
@@ -50436,7 +52516,7 @@ function legendTitle(spec, config, userEncode, dataRef) {
 }
 function clip3(clip4, scope) {
   let expr2;
-  if (isObject2(clip4)) {
+  if (isObject3(clip4)) {
     if (clip4.signal) {
       expr2 = clip4.signal;
     } else if (clip4.path) {
@@ -50448,7 +52528,7 @@ function clip3(clip4, scope) {
   return expr2 ? scope.signalRef(expr2) : !!clip4;
 }
 function param(value4) {
-  return isObject2(value4) && value4.signal ? value4.signal : stringValue(value4);
+  return isObject3(value4) && value4.signal ? value4.signal : stringValue(value4);
 }
 function getRole(spec) {
   const role = spec.role || "";
@@ -50476,8 +52556,8 @@ function parseTransform(spec, scope) {
   return t;
 }
 function parseParameters2(def2, spec, scope) {
-  const params2 = {}, n = def2.params.length;
-  for (let i = 0; i < n; ++i) {
+  const params2 = {}, n2 = def2.params.length;
+  for (let i = 0; i < n2; ++i) {
     const pdef = def2.params[i];
     params2[pdef.name] = parseParameter2(pdef, spec, scope);
   }
@@ -50526,9 +52606,9 @@ function parseSubParameters(def2, spec, scope) {
   }
 }
 function parseSubParameter(def2, value4, scope) {
-  const n = def2.params.length;
+  const n2 = def2.params.length;
   let pdef;
-  for (let i = 0; i < n; ++i) {
+  for (let i = 0; i < n2; ++i) {
     pdef = def2.params[i];
     for (const k2 in pdef.key) {
       if (pdef.key[k2] !== value4[k2]) {
@@ -50549,7 +52629,7 @@ var isExpr = (_) => _ === "expr";
 var isField = (_) => _ === "field";
 var isCompare = (_) => _ === "compare";
 function parseData$1(from, group2, scope) {
-  let facet, key3, op, dataRef, parent;
+  let facet, key2, op, dataRef, parent;
   if (!from) {
     dataRef = ref(scope.add(Collect2(null, [{}])));
   } else if (facet = from.facet) {
@@ -50568,14 +52648,14 @@ function parseData$1(from, group2, scope) {
       } else {
         parent = ref(scope.getData(from.data).aggregate);
       }
-      key3 = scope.keyRef(facet.groupby, true);
+      key2 = scope.keyRef(facet.groupby, true);
     }
   }
   if (!dataRef) {
     dataRef = getDataRef(from, scope);
   }
   return {
-    key: key3,
+    key: key2,
     pulse: dataRef,
     parent
   };
@@ -50592,13 +52672,13 @@ function DataScope(scope, input, output3, values3, aggr) {
   this.index = {};
 }
 DataScope.fromEntries = function(scope, entries2) {
-  const n = entries2.length, values3 = entries2[n - 1], output3 = entries2[n - 2];
+  const n2 = entries2.length, values3 = entries2[n2 - 1], output3 = entries2[n2 - 2];
   let input = entries2[0], aggr = null, i = 1;
   if (input && input.type === "load") {
     input = entries2[1];
   }
   scope.add(entries2[0]);
-  for (; i < n; ++i) {
+  for (; i < n2; ++i) {
     entries2[i].params.pulse = ref(entries2[i - 1]);
     scope.add(entries2[i]);
     if (entries2[i].type === "aggregate") aggr = entries2[i];
@@ -50612,7 +52692,7 @@ function addSortField(scope, p, sort3) {
   const as = aggrField(sort3.op, sort3.field);
   let s2;
   if (p.ops) {
-    for (let i = 0, n = p.as.length; i < n; ++i) {
+    for (let i = 0, n2 = p.as.length; i < n2; ++i) {
       if (p.as[i] === as) return;
     }
   } else {
@@ -50964,8 +53044,8 @@ function buildLegendEncode(_, spec, config) {
   return encode2;
 }
 function sizeExpression(spec, scope, marks) {
-  const size = deref(getChannel("size", spec, marks)), strokeWidth = deref(getChannel("strokeWidth", spec, marks)), fontSize2 = deref(getFontSize(marks[1].encode, scope, GuideLabelStyle));
-  return parser2(`max(ceil(sqrt(${size})+${strokeWidth}),${fontSize2})`, scope);
+  const size2 = deref(getChannel("size", spec, marks)), strokeWidth = deref(getChannel("strokeWidth", spec, marks)), fontSize2 = deref(getFontSize(marks[1].encode, scope, GuideLabelStyle));
+  return parser2(`max(ceil(sqrt(${size2})+${strokeWidth}),${fontSize2})`, scope);
 }
 function getChannel(name, spec, marks) {
   return spec[name] ? `scale("${spec[name]}",datum)` : getEncoding(name, marks[0].encode);
@@ -51029,7 +53109,7 @@ function groupEncode(_, userEncode) {
 function buildTitle(spec, _, userEncode, dataRef) {
   const zero7 = {
     value: 0
-  }, text3 = spec.text, encode2 = {
+  }, text5 = spec.text, encode2 = {
     enter: {
       opacity: zero7
     },
@@ -51043,7 +53123,7 @@ function buildTitle(spec, _, userEncode, dataRef) {
     }
   };
   addEncoders(encode2, {
-    text: text3,
+    text: text5,
     align: {
       signal: "item.mark.group.align"
     },
@@ -51079,7 +53159,7 @@ function buildTitle(spec, _, userEncode, dataRef) {
 function buildSubTitle(spec, _, userEncode, dataRef) {
   const zero7 = {
     value: 0
-  }, text3 = spec.subtitle, encode2 = {
+  }, text5 = spec.subtitle, encode2 = {
     enter: {
       opacity: zero7
     },
@@ -51093,7 +53173,7 @@ function buildSubTitle(spec, _, userEncode, dataRef) {
     }
   };
   addEncoders(encode2, {
-    text: text3,
+    text: text5,
     align: {
       signal: "item.mark.group.align"
     },
@@ -51142,7 +53222,7 @@ function parseData(data3, scope) {
 }
 function analyze(data3, scope, ops2) {
   const output3 = [];
-  let source3 = null, modify2 = false, generate2 = false, upstream, i, n, t, m3;
+  let source3 = null, modify2 = false, generate2 = false, upstream, i, n2, t, m3;
   if (data3.values) {
     if (isSignal(data3.values) || hasSignal(data3.format)) {
       output3.push(load2(scope, data3));
@@ -51167,7 +53247,7 @@ function analyze(data3, scope, ops2) {
     source3 = upstream = array_default(data3.source).map((d) => ref(scope.getData(d).output));
     output3.push(null);
   }
-  for (i = 0, n = ops2.length; i < n; ++i) {
+  for (i = 0, n2 = ops2.length; i < n2; ++i) {
     t = ops2[i];
     m3 = t.metadata;
     if (!source3 && !m3.source) {
@@ -51180,12 +53260,12 @@ function analyze(data3, scope, ops2) {
     else if (m3.changes) source3 = null;
   }
   if (upstream) {
-    n = upstream.length - 1;
+    n2 = upstream.length - 1;
     output3[0] = Relay2({
       derive: modify2,
-      pulse: n ? upstream : upstream[0]
+      pulse: n2 ? upstream : upstream[0]
     });
-    if (modify2 || n) {
+    if (modify2 || n2) {
       output3.splice(1, 0, collect());
     }
   }
@@ -51295,21 +53375,21 @@ function keys2(objects) {
   const map3 = {};
   for (const obj of objects) {
     if (!obj) continue;
-    for (const key3 in obj) map3[key3] = 1;
+    for (const key2 in obj) map3[key2] = 1;
   }
   return Object.keys(map3);
 }
 function axisConfig(spec, scope) {
-  var config = scope.config, style2 = config.style, axis = config.axis, band2 = scope.scaleType(spec.scale) === "band" && config.axisBand, orient2 = spec.orient, xy, or2, key3;
+  var config = scope.config, style2 = config.style, axis = config.axis, band2 = scope.scaleType(spec.scale) === "band" && config.axisBand, orient2 = spec.orient, xy, or2, key2;
   if (isSignal(orient2)) {
     const xyKeys = keys2([config.axisX, config.axisY]), orientKeys = keys2([config.axisTop, config.axisBottom, config.axisLeft, config.axisRight]);
     xy = {};
-    for (key3 of xyKeys) {
-      xy[key3] = ifX(orient2, fallback(key3, config.axisX, axis, style2), fallback(key3, config.axisY, axis, style2));
+    for (key2 of xyKeys) {
+      xy[key2] = ifX(orient2, fallback(key2, config.axisX, axis, style2), fallback(key2, config.axisY, axis, style2));
     }
     or2 = {};
-    for (key3 of orientKeys) {
-      or2[key3] = ifOrient(orient2.signal, fallback(key3, config.axisTop, axis, style2), fallback(key3, config.axisBottom, axis, style2), fallback(key3, config.axisLeft, axis, style2), fallback(key3, config.axisRight, axis, style2));
+    for (key2 of orientKeys) {
+      or2[key2] = ifOrient(orient2.signal, fallback(key2, config.axisTop, axis, style2), fallback(key2, config.axisBottom, axis, style2), fallback(key2, config.axisLeft, axis, style2), fallback(key2, config.axisRight, axis, style2));
     }
   } else {
     xy = orient2 === Top2 || orient2 === Bottom2 ? config.axisX : config.axisY;
@@ -51428,14 +53508,14 @@ function axisGrid(spec, config, userEncode, dataRef, band2) {
 }
 function offsetValue2(offset4, sign3) {
   if (sign3 === 1) ;
-  else if (!isObject2(offset4)) {
+  else if (!isObject3(offset4)) {
     offset4 = isSignal(sign3) ? {
       signal: `(${sign3.signal}) * (${offset4 || 0})`
     } : sign3 * (offset4 || 0);
   } else {
     let entry2 = offset4 = extend({}, offset4);
     while (entry2.mult != null) {
-      if (!isObject2(entry2.mult)) {
+      if (!isObject3(entry2.mult)) {
         entry2.mult = isSignal(sign3) ? {
           signal: `(${entry2.mult}) * (${sign3.signal})`
         } : entry2.mult * sign3;
@@ -51448,7 +53528,7 @@ function offsetValue2(offset4, sign3) {
   }
   return offset4;
 }
-function axisTicks(spec, config, userEncode, dataRef, size, band2) {
+function axisTicks(spec, config, userEncode, dataRef, size2, band2) {
   const _ = lookup5(spec, config), orient2 = spec.orient, sign3 = getSign(orient2, -1, 1);
   let enter, exit, update3;
   const encode2 = {
@@ -51470,7 +53550,7 @@ function axisTicks(spec, config, userEncode, dataRef, size, band2) {
     strokeOpacity: _("tickOpacity"),
     strokeWidth: _("tickWidth")
   });
-  const tickSize = encoder(size);
+  const tickSize = encoder(size2);
   tickSize.mult = sign3;
   const tickPos = {
     scale: spec.scale,
@@ -51499,10 +53579,10 @@ function flushExpr(scale6, threshold3, a4, b10, c4) {
     signal: 'flush(range("' + scale6 + '"), scale("' + scale6 + '", datum.value), ' + threshold3 + "," + a4 + "," + b10 + "," + c4 + ")"
   };
 }
-function axisLabels(spec, config, userEncode, dataRef, size, band2) {
+function axisLabels(spec, config, userEncode, dataRef, size2, band2) {
   const _ = lookup5(spec, config), orient2 = spec.orient, scale6 = spec.scale, sign3 = getSign(orient2, -1, 1), flush = deref(_("labelFlush")), flushOffset = deref(_("labelFlushOffset")), labelAlign = _("labelAlign"), labelBaseline = _("labelBaseline");
   let flushOn = flush === 0 || !!flush, update3;
-  const tickSize = encoder(size);
+  const tickSize = encoder(size2);
   tickSize.mult = sign3;
   tickSize.offset = encoder(_("labelPadding") || 0);
   tickSize.offset.mult = sign3;
@@ -51672,17 +53752,17 @@ function parseAxis(spec, scope) {
     formatSpecifier: scope.property(spec.format)
   })));
   const children3 = [];
-  let size;
+  let size2;
   if (datum2.grid) {
     children3.push(axisGrid(spec, config, encode2.grid, ticksRef, band2));
   }
   if (datum2.ticks) {
-    size = _("tickSize");
-    children3.push(axisTicks(spec, config, encode2.ticks, ticksRef, size, band2));
+    size2 = _("tickSize");
+    children3.push(axisTicks(spec, config, encode2.ticks, ticksRef, size2, band2));
   }
   if (datum2.labels) {
-    size = datum2.ticks ? size : 0;
-    children3.push(axisLabels(spec, config, encode2.labels, ticksRef, size, band2));
+    size2 = datum2.ticks ? size2 : 0;
+    children3.push(axisLabels(spec, config, encode2.labels, ticksRef, size2, band2));
   }
   if (datum2.domain) {
     children3.push(axisDomain(spec, config, encode2.domain, dataRef));
@@ -52019,17 +54099,17 @@ Scope.prototype = Subscope.prototype = {
   },
   // ----
   event(source3, type3) {
-    const key3 = source3 + ":" + type3;
-    if (!this.events[key3]) {
+    const key2 = source3 + ":" + type3;
+    if (!this.events[key2]) {
       const id2 = this.id();
       this.streams.push({
         id: id2,
         source: source3,
         type: type3
       });
-      this.events[key3] = id2;
+      this.events[key2] = id2;
     }
-    return this.events[key3];
+    return this.events[key2];
   },
   // ----
   hasOwnSignal(name) {
@@ -52058,7 +54138,7 @@ Scope.prototype = Subscope.prototype = {
   },
   parseLambdas() {
     const code = Object.keys(this.lambdas);
-    for (let i = 0, n = code.length; i < n; ++i) {
+    for (let i = 0, n2 = code.length; i < n2; ++i) {
       const s2 = code[i], e = parser2(s2, this), op = this.lambdas[s2];
       op.params = e.$params;
       op.update = e.$expr;
@@ -52068,7 +54148,7 @@ Scope.prototype = Subscope.prototype = {
     return spec && spec.signal ? this.signalRef(spec.signal) : spec;
   },
   objectProperty(spec) {
-    return !spec || !isObject2(spec) ? spec : this.signalRef(spec.signal || propertyLambda(spec));
+    return !spec || !isObject3(spec) ? spec : this.signalRef(spec.signal || propertyLambda(spec));
   },
   exprRef(code, name) {
     const params2 = {
@@ -52140,19 +54220,19 @@ function propertyLambda(spec) {
   return (isArray(spec) ? arrayLambda : objectLambda)(spec);
 }
 function arrayLambda(array7) {
-  const n = array7.length;
+  const n2 = array7.length;
   let code = "[";
-  for (let i = 0; i < n; ++i) {
+  for (let i = 0; i < n2; ++i) {
     const value4 = array7[i];
-    code += (i > 0 ? "," : "") + (isObject2(value4) ? value4.signal || propertyLambda(value4) : stringValue(value4));
+    code += (i > 0 ? "," : "") + (isObject3(value4) ? value4.signal || propertyLambda(value4) : stringValue(value4));
   }
   return code + "]";
 }
 function objectLambda(obj) {
-  let code = "{", i = 0, key3, value4;
-  for (key3 in obj) {
-    value4 = obj[key3];
-    code += (++i > 1 ? "," : "") + stringValue(key3) + ":" + (isObject2(value4) ? value4.signal || propertyLambda(value4) : stringValue(value4));
+  let code = "{", i = 0, key2, value4;
+  for (key2 in obj) {
+    value4 = obj[key2];
+    code += (++i > 1 ? "," : "") + stringValue(key2) + ":" + (isObject3(value4) ? value4.signal || propertyLambda(value4) : stringValue(value4));
   }
   return code + "}";
 }
@@ -52373,7 +54453,7 @@ function defaults() {
   };
 }
 function parse7(spec, config, options) {
-  if (!isObject2(spec)) {
+  if (!isObject3(spec)) {
     error("Input Vega specification must be an object.");
   }
   config = mergeConfig(defaults(), config, spec.config);
@@ -52523,8 +54603,8 @@ function setEqual(a4, b10) {
   return true;
 }
 function hasIntersection(a4, b10) {
-  for (const key3 of a4) {
-    if (b10.has(key3)) {
+  for (const key2 of a4) {
+    if (b10.has(key2)) {
       return true;
     }
   }
@@ -52711,8 +54791,8 @@ function deepEqual(a4, b10) {
       if (!Object.prototype.hasOwnProperty.call(b10, ks[i]))
         return false;
     for (i = length2; i-- !== 0; ) {
-      const key3 = ks[i];
-      if (!deepEqual(a4[key3], b10[key3]))
+      const key2 = ks[i];
+      if (!deepEqual(a4[key2], b10[key2]))
         return false;
     }
     return true;
@@ -52751,20 +54831,20 @@ function stringify2(data3) {
     const ks = Object.keys(node).sort();
     out = "";
     for (i = 0; i < ks.length; i++) {
-      const key3 = ks[i];
-      const value4 = _stringify(node[key3]);
+      const key2 = ks[i];
+      const value4 = _stringify(node[key2]);
       if (!value4)
         continue;
       if (out)
         out += ",";
-      out += `${JSON.stringify(key3)}:${value4}`;
+      out += `${JSON.stringify(key2)}:${value4}`;
     }
     seen.splice(seenIndex, 1);
     return `{${out}}`;
   })(data3);
 }
-function hasProperty(obj, key3) {
-  return isObject2(obj) && hasOwnProperty(obj, key3) && obj[key3] !== void 0;
+function hasProperty(obj, key2) {
+  return isObject3(obj) && hasOwnProperty(obj, key2) && obj[key2] !== void 0;
 }
 var ROW = "row";
 var COLUMN = "column";
@@ -52788,7 +54868,7 @@ var COLOR = "color";
 var FILL = "fill";
 var STROKE = "stroke";
 var SHAPE = "shape";
-var SIZE3 = "size";
+var SIZE4 = "size";
 var ANGLE = "angle";
 var OPACITY = "opacity";
 var FILLOPACITY = "fillOpacity";
@@ -53068,7 +55148,7 @@ function supportLegend(channel) {
     case COLOR:
     case FILL:
     case STROKE:
-    case SIZE3:
+    case SIZE4:
     case SHAPE:
     case OPACITY:
     case STROKEWIDTH:
@@ -53160,7 +55240,7 @@ function getSupportedMark(channel) {
         line: "binned",
         trail: "binned"
       };
-    case SIZE3:
+    case SIZE4:
       return {
         point: "always",
         tick: "always",
@@ -53208,7 +55288,7 @@ function rangeType(channel) {
     case RADIUS:
     case XOFFSET:
     case YOFFSET:
-    case SIZE3:
+    case SIZE4:
     case ANGLE:
     case STROKEWIDTH:
     case OPACITY:
@@ -53346,7 +55426,7 @@ function isBinned(bin3) {
   return bin3 === "binned" || isBinParams(bin3) && bin3.binned === true;
 }
 function isBinParams(bin3) {
-  return isObject2(bin3);
+  return isObject3(bin3);
 }
 function isParameterExtent(extent2) {
   return hasProperty(extent2, "param");
@@ -53355,7 +55435,7 @@ function autoMaxBins(channel) {
   switch (channel) {
     case ROW:
     case COLUMN:
-    case SIZE3:
+    case SIZE4:
     case COLOR:
     case FILL:
     case STROKE:
@@ -53954,7 +56034,7 @@ function debug2(...args) {
   current.debug(...args);
 }
 function isDateTime(o) {
-  if (o && isObject2(o)) {
+  if (o && isObject3(o)) {
     for (const part of TIMEUNIT_PARTS) {
       if (hasProperty(o, part)) {
         return true;
@@ -54114,7 +56194,7 @@ function isLocalSingleTimeUnit(timeUnit) {
   return hasOwnProperty(LOCAL_SINGLE_TIMEUNIT_INDEX, timeUnit);
 }
 function isBinnedTimeUnit(timeUnit) {
-  if (isObject2(timeUnit)) {
+  if (isObject3(timeUnit)) {
     return timeUnit.binned;
   }
   return isBinnedTimeUnitString(timeUnit);
@@ -54209,7 +56289,7 @@ function normalizeTimeUnit(timeUnit) {
         unit: timeUnit
       };
     }
-  } else if (isObject2(timeUnit)) {
+  } else if (isObject3(timeUnit)) {
     params2 = {
       ...timeUnit,
       ...timeUnit.unit ? { unit: timeUnit.unit } : {}
@@ -54563,7 +56643,7 @@ function isDomainUnionWith(domain3) {
   return hasProperty(domain3, "unionWith");
 }
 function isFieldRange(range6) {
-  return isObject2(range6) && "field" in range6;
+  return isObject3(range6) && "field" in range6;
 }
 var SCALE_PROPERTY_INDEX = {
   type: 1,
@@ -54713,7 +56793,7 @@ function channelSupportScaleType(channel, scaleType2, hasNestedOffsetScale = fal
       return false;
     case TIME:
       return contains2(["linear", "band"], scaleType2);
-    case SIZE3:
+    case SIZE4:
     // TODO: size and opacity can support ordinal with more modification
     case STROKEWIDTH:
     case OPACITY:
@@ -54732,7 +56812,7 @@ function channelSupportScaleType(channel, scaleType2, hasNestedOffsetScale = fal
   }
 }
 function isScaleInvalidDataIncludeAsValue(invalidDataMode) {
-  return isObject2(invalidDataMode) && "value" in invalidDataMode;
+  return isObject3(invalidDataMode) && "value" in invalidDataMode;
 }
 var Mark3 = {
   arc: "arc",
@@ -55350,11 +57430,11 @@ function getBandPosition({ fieldDef, fieldDef2, markDef: mark, config }) {
 }
 function getBandSize({ channel, fieldDef, fieldDef2, markDef: mark, config, scaleType: scaleType2, useVlSizeChannel }) {
   const sizeChannel = getSizeChannel(channel);
-  const size = getMarkPropOrConfig(useVlSizeChannel ? "size" : sizeChannel, mark, config, {
+  const size2 = getMarkPropOrConfig(useVlSizeChannel ? "size" : sizeChannel, mark, config, {
     vgChannel: sizeChannel
   });
-  if (size !== void 0) {
-    return size;
+  if (size2 !== void 0) {
+    return size2;
   }
   if (isFieldDef(fieldDef)) {
     const { timeUnit, bin: bin3 } = fieldDef;
@@ -55841,7 +57921,7 @@ function channelCompatibility(fieldDef, channel) {
     case FILLOPACITY:
     case STROKEOPACITY:
     case STROKEWIDTH:
-    case SIZE3:
+    case SIZE4:
     case THETA2:
     case RADIUS2:
     case X22:
@@ -56400,9 +58480,9 @@ function markChannelCompatible(encoding, channel, mark) {
 }
 function initEncoding(encoding, mark, filled, config) {
   const normalizedEncoding = {};
-  for (const key3 of keys3(encoding)) {
-    if (!isChannel(key3)) {
-      warn2(invalidEncodingChannel(key3));
+  for (const key2 of keys3(encoding)) {
+    if (!isChannel(key2)) {
+      warn2(invalidEncodingChannel(key2));
     }
   }
   for (let channel of UNIT_CHANNELS) {
@@ -56430,7 +58510,7 @@ function initEncoding(encoding, mark, filled, config) {
       warn2(incompatibleChannel(channel, mark));
       continue;
     }
-    if (channel === SIZE3 && mark === "line") {
+    if (channel === SIZE4 && mark === "line") {
       const fieldDef = getFieldDef(encoding[channel]);
       if (fieldDef?.aggregate) {
         warn2(LINE_WITH_VARYING_SIZE);
@@ -56575,7 +58655,7 @@ function pathGroupingFields(mark, encoding) {
         }
         return details;
       }
-      case SIZE3:
+      case SIZE4:
         if (mark === "trail") {
           return details;
         }
@@ -56661,9 +58741,9 @@ function getTitle(continuousAxisChannelDef) {
 }
 function makeCompositeAggregatePartFactory(compositeMarkDef, continuousAxis, continuousAxisChannelDef, sharedEncoding, compositeMarkConfig) {
   const { scale: scale6, axis } = continuousAxisChannelDef;
-  return ({ partName, mark, positionPrefix, endPositionPrefix = void 0, extraEncoding = {} }) => {
+  return ({ partName: partName2, mark, positionPrefix, endPositionPrefix = void 0, extraEncoding = {} }) => {
     const title2 = getTitle(continuousAxisChannelDef);
-    return partLayerMixins(compositeMarkDef, partName, compositeMarkConfig, {
+    return partLayerMixins(compositeMarkDef, partName2, compositeMarkConfig, {
       mark,
       // TODO better remove this method and just have mark as a parameter of the method
       encoding: {
@@ -56792,16 +58872,16 @@ function normalizeBoxPlot(spec, { config }) {
   const boxPlotType = getBoxPlotType(extent2);
   const { bins: bins2, timeUnits: timeUnits2, transform: transform5, continuousAxisChannelDef, continuousAxis, groupby, aggregate, encodingWithoutContinuousAxis, ticksOrient, boxOrient, customTooltipWithoutAggregatedField } = boxParams(spec, extent2, config);
   const aliasedFieldName = removePathFromField(continuousAxisChannelDef.field);
-  const { color: color5, size, ...encodingWithoutSizeColorAndContinuousAxis } = encodingWithoutContinuousAxis;
+  const { color: color5, size: size2, ...encodingWithoutSizeColorAndContinuousAxis } = encodingWithoutContinuousAxis;
   const makeBoxPlotPart = (sharedEncoding) => {
     return makeCompositeAggregatePartFactory(markDef, continuousAxis, continuousAxisChannelDef, sharedEncoding, config.boxplot);
   };
   const makeBoxPlotExtent = makeBoxPlotPart(encodingWithoutSizeColorAndContinuousAxis);
   const makeBoxPlotBox = makeBoxPlotPart(encodingWithoutContinuousAxis);
-  const defaultBoxColor = (isObject2(config.boxplot.box) ? config.boxplot.box.color : config.mark.color) || "#4c78a8";
+  const defaultBoxColor = (isObject3(config.boxplot.box) ? config.boxplot.box.color : config.mark.color) || "#4c78a8";
   const makeBoxPlotMidTick = makeBoxPlotPart({
     ...encodingWithoutSizeColorAndContinuousAxis,
-    ...size ? { size } : {},
+    ...size2 ? { size: size2 } : {},
     color: {
       condition: {
         test: `${accessWithDatumToUnescapedPath(`lower_box_${continuousAxisChannelDef.field}`)} >= ${accessWithDatumToUnescapedPath(`upper_box_${continuousAxisChannelDef.field}`)}`,
@@ -56872,7 +58952,7 @@ function normalizeBoxPlot(spec, { config }) {
       mark: {
         type: "tick",
         invalid,
-        ...isObject2(config.boxplot.median) && config.boxplot.median.color ? { color: config.boxplot.median.color } : {},
+        ...isObject3(config.boxplot.median) && config.boxplot.median.color ? { color: config.boxplot.median.color } : {},
         ...sizeValue ? { size: sizeValue } : {},
         orient: ticksOrient,
         aria: false
@@ -57069,13 +59149,13 @@ function normalizeErrorBar(spec, { config }) {
   delete encodingWithoutContinuousAxis.size;
   const makeErrorBarPart = makeCompositeAggregatePartFactory(markDef, continuousAxis, continuousAxisChannelDef, encodingWithoutContinuousAxis, config.errorbar);
   const thickness = markDef.thickness;
-  const size = markDef.size;
+  const size2 = markDef.size;
   const tick2 = {
     type: "tick",
     orient: ticksOrient,
     aria: false,
     ...thickness !== void 0 ? { thickness } : {},
-    ...size !== void 0 ? { size } : {}
+    ...size2 !== void 0 ? { size: size2 } : {}
   };
   const layer = [
     ...makeErrorBarPart({
@@ -57553,7 +59633,7 @@ function isLegendBinding(bind3) {
   return bind3 === "legend" || !!bind3?.legend;
 }
 function isLegendStreamBinding(bind3) {
-  return isLegendBinding(bind3) && isObject2(bind3);
+  return isLegendBinding(bind3) && isObject3(bind3);
 }
 function isSelectionParameter(param2) {
   return !!param2?.["select"];
@@ -57601,8 +59681,8 @@ function getStepFor({ step: step2, offsetIsDiscrete }) {
     return "position";
   }
 }
-function isStep(size) {
-  return hasProperty(size, "step");
+function isStep(size2) {
+  return hasProperty(size2, "step");
 }
 function isFrameMixins(o) {
   return hasProperty(o, "view") || hasProperty(o, "width") || hasProperty(o, "height");
@@ -57650,12 +59730,12 @@ function getViewConfigContinuousSize(viewConfig, channel) {
   return viewConfig[channel] ?? viewConfig[channel === "width" ? "continuousWidth" : "continuousHeight"];
 }
 function getViewConfigDiscreteStep(viewConfig, channel) {
-  const size = getViewConfigDiscreteSize(viewConfig, channel);
-  return isStep(size) ? size.step : DEFAULT_STEP;
+  const size2 = getViewConfigDiscreteSize(viewConfig, channel);
+  return isStep(size2) ? size2.step : DEFAULT_STEP;
 }
 function getViewConfigDiscreteSize(viewConfig, channel) {
-  const size = viewConfig[channel] ?? viewConfig[channel === "width" ? "discreteWidth" : "discreteHeight"];
-  return getFirstDefined(size, { step: viewConfig.step });
+  const size2 = viewConfig[channel] ?? viewConfig[channel === "width" ? "discreteWidth" : "discreteHeight"];
+  return getFirstDefined(size2, { step: viewConfig.step });
 }
 var DEFAULT_STEP = 20;
 var defaultViewConfig = {
@@ -57771,7 +59851,7 @@ function colorSignalConfig(color5 = {}) {
     signals: [
       {
         name: "color",
-        value: isObject2(color5) ? { ...DEFAULT_COLOR, ...color5 } : DEFAULT_COLOR
+        value: isObject3(color5) ? { ...DEFAULT_COLOR, ...color5 } : DEFAULT_COLOR
       }
     ],
     mark: { color: { signal: "color.blue" } },
@@ -57822,7 +59902,7 @@ function fontSizeSignalConfig(fontSize2) {
     signals: [
       {
         name: "fontSize",
-        value: isObject2(fontSize2) ? { ...DEFAULT_FONT_SIZE, ...fontSize2 } : DEFAULT_FONT_SIZE
+        value: isObject3(fontSize2) ? { ...DEFAULT_FONT_SIZE, ...fontSize2 } : DEFAULT_FONT_SIZE
       }
     ],
     text: {
@@ -57993,7 +60073,7 @@ function stripAndRedirectConfig(config) {
     for (const prop of VL_ONLY_MARK_CONFIG_PROPERTIES) {
       delete config.mark[prop];
     }
-    if (config.mark.tooltip && isObject2(config.mark.tooltip)) {
+    if (config.mark.tooltip && isObject3(config.mark.tooltip)) {
       delete config.mark.tooltip;
     }
   }
@@ -58018,7 +60098,7 @@ function stripAndRedirectConfig(config) {
   }
   redirectTitleConfig(config);
   for (const prop in config) {
-    if (isObject2(config[prop]) && isEmpty(config[prop])) {
+    if (isObject3(config[prop]) && isEmpty(config[prop])) {
       delete config[prop];
     }
   }
@@ -58460,12 +60540,12 @@ function getPointOverlay(markDef, markConfig = {}, encoding) {
   if (markDef.point === "transparent") {
     return { opacity: 0 };
   } else if (markDef.point) {
-    return isObject2(markDef.point) ? markDef.point : {};
+    return isObject3(markDef.point) ? markDef.point : {};
   } else if (markDef.point !== void 0) {
     return null;
   } else {
     if (markConfig.point || encoding.shape) {
-      return isObject2(markConfig.point) ? markConfig.point : {};
+      return isObject3(markConfig.point) ? markConfig.point : {};
     }
     return void 0;
   }
@@ -58687,7 +60767,7 @@ var RuleForRangedLineNormalizer = class {
     warn2(lineWithRange(!!encoding.x2, !!encoding.y2));
     return normalize4({
       ...spec,
-      mark: isObject2(mark) ? { ...mark, type: "rule" } : "rule"
+      mark: isObject3(mark) ? { ...mark, type: "rule" } : "rule"
     }, params2);
   }
 };
@@ -58716,7 +60796,7 @@ var CoreNormalizer = class extends SpecMapper {
     const encoding = replaceRepeaterInEncoding(spec.encoding, params2.repeater);
     const specWithReplacedEncoding = {
       ...spec,
-      ...spec.name ? { name: [params2.repeaterPrefix, spec.name].filter((n) => n).join("_") } : {},
+      ...spec.name ? { name: [params2.repeaterPrefix, spec.name].filter((n2) => n2).join("_") } : {},
       ...encoding ? { encoding } : {}
     };
     if (parentEncoding || parentProjection) {
@@ -58893,7 +60973,7 @@ var CoreNormalizer = class extends SpecMapper {
     };
     return super.mapLayer({
       ...rest,
-      ...spec.name ? { name: [params2.repeaterPrefix, spec.name].filter((n) => n).join("_") } : {}
+      ...spec.name ? { name: [params2.repeaterPrefix, spec.name].filter((n2) => n2).join("_") } : {}
     }, params2);
   }
 };
@@ -59283,37 +61363,37 @@ var Split = class _Split {
       ...this.implicit
     };
   }
-  get(key3) {
-    return getFirstDefined(this.explicit[key3], this.implicit[key3]);
+  get(key2) {
+    return getFirstDefined(this.explicit[key2], this.implicit[key2]);
   }
-  getWithExplicit(key3) {
-    if (this.explicit[key3] !== void 0) {
-      return { explicit: true, value: this.explicit[key3] };
-    } else if (this.implicit[key3] !== void 0) {
-      return { explicit: false, value: this.implicit[key3] };
+  getWithExplicit(key2) {
+    if (this.explicit[key2] !== void 0) {
+      return { explicit: true, value: this.explicit[key2] };
+    } else if (this.implicit[key2] !== void 0) {
+      return { explicit: false, value: this.implicit[key2] };
     }
     return { explicit: false, value: void 0 };
   }
-  setWithExplicit(key3, { value: value4, explicit }) {
+  setWithExplicit(key2, { value: value4, explicit }) {
     if (value4 !== void 0) {
-      this.set(key3, value4, explicit);
+      this.set(key2, value4, explicit);
     }
   }
-  set(key3, value4, explicit) {
-    delete this[explicit ? "implicit" : "explicit"][key3];
-    this[explicit ? "explicit" : "implicit"][key3] = value4;
+  set(key2, value4, explicit) {
+    delete this[explicit ? "implicit" : "explicit"][key2];
+    this[explicit ? "explicit" : "implicit"][key2] = value4;
     return this;
   }
-  copyKeyFromSplit(key3, { explicit, implicit: implicit2 }) {
-    if (explicit[key3] !== void 0) {
-      this.set(key3, explicit[key3], true);
-    } else if (implicit2[key3] !== void 0) {
-      this.set(key3, implicit2[key3], false);
+  copyKeyFromSplit(key2, { explicit, implicit: implicit2 }) {
+    if (explicit[key2] !== void 0) {
+      this.set(key2, explicit[key2], true);
+    } else if (implicit2[key2] !== void 0) {
+      this.set(key2, implicit2[key2], false);
     }
   }
-  copyKeyFromObject(key3, s2) {
-    if (s2[key3] !== void 0) {
-      this.set(key3, s2[key3], true);
+  copyKeyFromObject(key2, s2) {
+    if (s2[key2] !== void 0) {
+      this.set(key2, s2[key2], true);
     }
   }
   /**
@@ -59321,9 +61401,9 @@ var Split = class _Split {
    * overwrite properties from this split.
    */
   copyAll(other) {
-    for (const key3 of keys3(other.combine())) {
-      const val = other.getWithExplicit(key3);
-      this.setWithExplicit(key3, val);
+    for (const key2 of keys3(other.combine())) {
+      const val = other.getWithExplicit(key2);
+      this.setWithExplicit(key2, val);
     }
   }
 };
@@ -59670,9 +61750,9 @@ var TimeUnitNode = class _TimeUnitNode extends DataFlowNode {
    */
   merge(other) {
     this.timeUnits = { ...this.timeUnits };
-    for (const key3 in other.timeUnits) {
-      if (!this.timeUnits[key3]) {
-        this.timeUnits[key3] = other.timeUnits[key3];
+    for (const key2 in other.timeUnits) {
+      if (!this.timeUnits[key2]) {
+        this.timeUnits[key2] = other.timeUnits[key2];
       }
     }
     for (const child of other.children) {
@@ -59686,10 +61766,10 @@ var TimeUnitNode = class _TimeUnitNode extends DataFlowNode {
    */
   removeFormulas(fields) {
     const newFormula = {};
-    for (const [key3, timeUnitComponent] of entries$1(this.timeUnits)) {
+    for (const [key2, timeUnitComponent] of entries$1(this.timeUnits)) {
       const fieldAs = isTimeUnitTransformComponent(timeUnitComponent) ? timeUnitComponent.as : `${timeUnitComponent.field}_end`;
       if (!fields.has(fieldAs)) {
-        newFormula[key3] = timeUnitComponent;
+        newFormula[key2] = timeUnitComponent;
       }
     }
     this.timeUnits = newFormula;
@@ -59814,21 +61894,21 @@ var project2 = {
     const type3 = selCmpt.type;
     const cfg = model.config.selection[type3];
     const init2 = selDef.value !== void 0 ? array_default(selDef.value) : null;
-    let { fields, encodings } = isObject2(selDef.select) ? selDef.select : {};
+    let { fields, encodings } = isObject3(selDef.select) ? selDef.select : {};
     if (!fields && !encodings && init2) {
       for (const initVal of init2) {
-        if (!isObject2(initVal)) {
+        if (!isObject3(initVal)) {
           continue;
         }
-        for (const key3 of keys3(initVal)) {
-          if (isSingleDefUnitChannel(key3)) {
-            (encodings || (encodings = [])).push(key3);
+        for (const key2 of keys3(initVal)) {
+          if (isSingleDefUnitChannel(key2)) {
+            (encodings || (encodings = [])).push(key2);
           } else {
             if (type3 === "interval") {
               warn2(INTERVAL_INITIALIZED_WITH_POS);
               encodings = cfg.encodings;
             } else {
-              (fields ??= []).push(key3);
+              (fields ??= []).push(key2);
             }
           }
         }
@@ -59890,7 +61970,7 @@ var project2 = {
     }
     if (init2) {
       selCmpt.init = init2.map((v) => {
-        return proj.items.map((p) => isObject2(v) ? v[p.geoChannel || p.channel] !== void 0 ? v[p.geoChannel || p.channel] : v[p.field] : v);
+        return proj.items.map((p) => isObject3(v) ? v[p.geoChannel || p.channel] !== void 0 ? v[p.geoChannel || p.channel] : v[p.field] : v);
       });
     }
     if (!isEmpty(timeUnits2)) {
@@ -60240,7 +62320,7 @@ var interval2 = {
   defined: (selCmpt) => selCmpt.type === "interval",
   parse: (model, selCmpt, selDef) => {
     if (model.hasProjection) {
-      const def2 = { ...isObject2(selDef.select) ? selDef.select : {} };
+      const def2 = { ...isObject3(selDef.select) ? selDef.select : {} };
       def2.fields = [SELECTION_ID];
       if (!def2.encodings) {
         def2.encodings = selDef.value ? keys3(selDef.value) : [LONGITUDE, LATITUDE];
@@ -60384,11 +62464,11 @@ var interval2 = {
       y2: y4 !== void 0 ? { signal: `${yvname}[1]` } : { field: { group: "height" } }
     };
     if (selCmpt.resolve === "global") {
-      for (const key3 of keys3(update3)) {
-        update3[key3] = [
+      for (const key2 of keys3(update3)) {
+        update3[key2] = [
           {
             test: `${store}.length && ${store}[0].unit === ${unitName(model)}`,
-            ...update3[key3]
+            ...update3[key2]
           },
           { value: 0 }
         ];
@@ -60444,14 +62524,14 @@ function channelSignals(model, selCmpt, proj, init2) {
   const vname = proj.signals.visual;
   const scaleName = stringValue(scaledInterval ? model.scaleName(channel) : model.projectionName());
   const scaled = (str) => `scale(${scaleName}, ${str})`;
-  const size = model.getSizeSignalRef(channel === X3 ? "width" : "height").signal;
+  const size2 = model.getSizeSignalRef(channel === X3 ? "width" : "height").signal;
   const coord = `${channel}(unit)`;
   const von = selCmpt.events.reduce((def2, evt) => {
     return [
       ...def2,
       { events: evt.between[0], update: `[${coord}, ${coord}]` },
       // Brush Start
-      { events: evt, update: `[${vname}[0], clamp(${coord}, 0, ${size})]` }
+      { events: evt, update: `[${vname}[0], clamp(${coord}, 0, ${size2})]` }
       // Brush End
     ];
   }, []);
@@ -60561,7 +62641,7 @@ function tooltip(model, opt = {}) {
       }
       if (isString(markTooltip)) {
         return { value: markTooltip };
-      } else if (isObject2(markTooltip)) {
+      } else if (isObject3(markTooltip)) {
         if (isSignalRef(markTooltip)) {
           return markTooltip;
         } else if (markTooltip.content === "encoding") {
@@ -60595,7 +62675,7 @@ function tooltipDataTuples(encoding, stack2, config, { reactiveGeom } = {}) {
       // for secondary field def, copy type from main channel
     };
     const title2 = fieldDef.title || defaultTitle(fieldDef, formatConfig);
-    const key3 = array_default(title2).join(", ").replaceAll(/"/g, '\\"');
+    const key2 = array_default(title2).join(", ").replaceAll(/"/g, '\\"');
     let value4;
     if (isXorY(channel)) {
       const channel2 = channel === "x" ? "x2" : "y2";
@@ -60624,7 +62704,7 @@ function tooltipDataTuples(encoding, stack2, config, { reactiveGeom } = {}) {
       }).signal;
     }
     value4 ??= addLineBreaksToTooltip(fieldDef, formatConfig, expr2).signal;
-    tuples.push({ channel, key: key3, value: value4, test: test2 });
+    tuples.push({ channel, key: key2, value: value4, test: test2 });
   }
   forEach(encoding, (channelDef, channel) => {
     if (isFieldDef(channelDef)) {
@@ -60635,10 +62715,10 @@ function tooltipDataTuples(encoding, stack2, config, { reactiveGeom } = {}) {
   });
   const out = [];
   const keys4 = /* @__PURE__ */ new Set();
-  for (const { channel, key: key3, value: value4, test: test2 } of tuples) {
-    if (!toSkip.has(channel) && !keys4.has(key3)) {
-      out.push({ channel, key: key3, value: value4, test: test2 });
-      keys4.add(key3);
+  for (const { channel, key: key2, value: value4, test: test2 } of tuples) {
+    if (!toSkip.has(channel) && !keys4.has(key2)) {
+      out.push({ channel, key: key2, value: value4, test: test2 });
+      keys4.add(key2);
     }
   }
   return out;
@@ -60658,7 +62738,7 @@ function tooltipFilterExpression(fieldDef, channel, expr2) {
   let leafCount = 0;
   const test2 = logicalExpr(filter3, (predicate) => {
     leafCount++;
-    if (isObject2(predicate)) {
+    if (isObject3(predicate)) {
       const fieldPredicate = { ...predicate, ...boundFieldDef };
       if (isFieldPredicate(fieldPredicate) || isFieldValidPredicate(fieldPredicate)) {
         return fieldFilterExpression(fieldPredicate, true, expr2);
@@ -60678,7 +62758,7 @@ function tooltipRefForEncoding(encoding, stack2, config, { reactiveGeom } = {}) 
   if (tuples.length === 0) {
     return void 0;
   }
-  const objectExpr = ({ key: key3, value: value4 }) => `{"${key3}": ${value4}}`;
+  const objectExpr = ({ key: key2, value: value4 }) => `{"${key2}": ${value4}}`;
   if (tuples.some(({ test: test2 }) => !!test2)) {
     if (tuples.length === 1) {
       return { signal: `(${tuples[0].test}) ? ${objectExpr(tuples[0])} : null` };
@@ -60691,7 +62771,7 @@ function tooltipRefForEncoding(encoding, stack2, config, { reactiveGeom } = {}) 
     }
     return { signal: value4 };
   }
-  const keyValues = tuples.map(({ key: key3, value: value4 }) => `"${key3}": ${value4}`);
+  const keyValues = tuples.map(({ key: key2, value: value4 }) => `"${key2}": ${value4}`);
   return { signal: `{${keyValues.join(", ")}}` };
 }
 function addLineBreaksToTooltip(channelDef, config, expr2 = "datum") {
@@ -60748,7 +62828,7 @@ function description(model) {
   if (config.aria === false) {
     return {};
   }
-  const data3 = tooltipDataTuples(encoding, stack2, config).filter(({ key: key3 }) => !key3.startsWith("_"));
+  const data3 = tooltipDataTuples(encoding, stack2, config).filter(({ key: key2 }) => !key2.startsWith("_"));
   if (data3.length === 0) {
     return void 0;
   }
@@ -60759,12 +62839,12 @@ function description(model) {
   };
 }
 function ariaDescription(data3) {
-  const entries2 = data3.map(({ key: key3, value: value4, test: test2 }) => ({ key: key3, value: value4.replaceAll("\\n", " "), test: test2 }));
+  const entries2 = data3.map(({ key: key2, value: value4, test: test2 }) => ({ key: key2, value: value4.replaceAll("\\n", " "), test: test2 }));
   if (entries2.every(({ test: test2 }) => !test2)) {
-    return entries2.map(({ key: key3, value: value4 }, index5) => `"${index5 > 0 ? "; " : ""}${key3}: " + (${value4})`).join(" + ");
+    return entries2.map(({ key: key2, value: value4 }, index5) => `"${index5 > 0 ? "; " : ""}${key2}: " + (${value4})`).join(" + ");
   }
-  const segments2 = entries2.map(({ key: key3, value: value4, test: test2 }) => {
-    const segment = `"; ${key3}: " + (${value4})`;
+  const segments2 = entries2.map(({ key: key2, value: value4, test: test2 }) => {
+    const segment = `"; ${key2}: " + (${value4})`;
     return test2 ? `((${test2}) ? ${segment} : "")` : segment;
   });
   return `slice(${segments2.join(" + ")}, 2)`;
@@ -61064,10 +63144,10 @@ function pointPosition2OrSize(model, defaultPos, channel) {
   const { offset: offset4 } = channel in encoding || channel in markDef ? positionOffset({ channel, markDef, encoding, model }) : positionOffset({ channel: baseChannel, markDef, encoding, model });
   if (!channelDef && (channel === "x2" || channel === "y2") && (encoding.latitude || encoding.longitude)) {
     const vgSizeChannel = getSizeChannel(channel);
-    const size = model.markDef[vgSizeChannel];
-    if (size != null) {
+    const size2 = model.markDef[vgSizeChannel];
+    if (size2 != null) {
       return {
-        [vgSizeChannel]: { value: size }
+        [vgSizeChannel]: { value: size2 }
       };
     } else {
       return {
@@ -61616,16 +63696,16 @@ var nearest = {
       ]
     };
     let index5 = 0;
-    let exists = false;
+    let exists2 = false;
     marks.forEach((mark, i) => {
       const name = mark.name ?? "";
       if (name === model.component.mark[0].name) {
         index5 = i;
       } else if (name.includes(VORONOI)) {
-        exists = true;
+        exists2 = true;
       }
     });
-    if (!exists) {
+    if (!exists2) {
       marks.splice(index5 + 1, 0, cellDef);
     }
     return marks;
@@ -61706,7 +63786,7 @@ var clear = {
   topLevelSignals: (model, selCmpt, signals) => {
     if (inputBindings.defined(selCmpt)) {
       for (const proj of selCmpt.project.items) {
-        const idx = signals.findIndex((n) => n.name === varName(`${selCmpt.name}_${proj.field}`));
+        const idx = signals.findIndex((n2) => n2.name === varName(`${selCmpt.name}_${proj.field}`));
         if (idx !== -1) {
           signals[idx].on.push({ events: selCmpt.clear, update: "null" });
         }
@@ -61722,18 +63802,18 @@ var clear = {
     }
     if (selCmpt.type === "interval") {
       for (const proj of selCmpt.project.items) {
-        const vIdx = signals.findIndex((n) => n.name === proj.signals.visual);
+        const vIdx = signals.findIndex((n2) => n2.name === proj.signals.visual);
         addClear(vIdx, "[0, 0]");
         if (vIdx === -1) {
-          const dIdx = signals.findIndex((n) => n.name === proj.signals.data);
+          const dIdx = signals.findIndex((n2) => n2.name === proj.signals.data);
           addClear(dIdx, "null");
         }
       }
     } else {
-      let tIdx = signals.findIndex((n) => n.name === selCmpt.name + TUPLE);
+      let tIdx = signals.findIndex((n2) => n2.name === selCmpt.name + TUPLE);
       addClear(tIdx, "null");
       if (toggle.defined(selCmpt)) {
-        tIdx = signals.findIndex((n) => n.name === selCmpt.name + TOGGLE);
+        tIdx = signals.findIndex((n2) => n2.name === selCmpt.name + TOGGLE);
         addClear(tIdx, "false");
       }
     }
@@ -61753,7 +63833,7 @@ var legendBindings = {
     const selDef_ = duplicate(selDef);
     selDef_.select = isString(selDef_.select) ? { type: selDef_.select, toggle: selCmpt.toggle } : { ...selDef_.select, toggle: selCmpt.toggle };
     disableDirectManipulation(selCmpt, selDef_);
-    if (isObject2(selDef.select) && (selDef.select.on || selDef.select.clear)) {
+    if (isObject3(selDef.select) && (selDef.select.on || selDef.select.clear)) {
       const legendFilter = 'event.item && indexof(event.item.mark.role, "legend") < 0';
       for (const evt2 of selCmpt.events) {
         const filters2 = array_default(evt2.filter ?? []);
@@ -61883,14 +63963,14 @@ var translate3 = {
     return signals;
   }
 };
-function onDelta$1(model, selCmpt, proj, size, signals) {
+function onDelta$1(model, selCmpt, proj, size2, signals) {
   const name = selCmpt.name;
   const anchor = name + ANCHOR$1;
   const delta = name + DELTA$1;
   const channel = proj.channel;
   const boundScales = scaleBindings.defined(selCmpt);
   const signal = signals.find((s2) => s2.name === proj.signals[boundScales ? "data" : "visual"]);
-  const sizeSg = model.getSizeSignalRef(size).signal;
+  const sizeSg = model.getSizeSignalRef(size2).signal;
   const scaleCmpt = model.getScaleComponent(channel);
   const scaleType2 = scaleCmpt?.get("type");
   const reversed = scaleCmpt?.get("reverse");
@@ -61949,12 +64029,12 @@ var zoom3 = {
     return signals;
   }
 };
-function onDelta(model, selCmpt, proj, size, signals) {
+function onDelta(model, selCmpt, proj, size2, signals) {
   const name = selCmpt.name;
   const channel = proj.channel;
   const boundScales = scaleBindings.defined(selCmpt);
   const signal = signals.find((s2) => s2.name === proj.signals[boundScales ? "data" : "visual"]);
-  const sizeSg = model.getSizeSignalRef(size).signal;
+  const sizeSg = model.getSizeSignalRef(size2).signal;
   const scaleCmpt = model.getScaleComponent(channel);
   const scaleType2 = scaleCmpt?.get("type");
   const base = boundScales ? domain2(model, channel) : signal.name;
@@ -62095,17 +64175,17 @@ function parseUnitSelection(model, selDefs) {
     const name = varName(def2.name);
     const selDef = def2.select;
     const type3 = isString(selDef) ? selDef : selDef.type;
-    const defaults2 = isObject2(selDef) ? duplicate(selDef) : { type: type3 };
+    const defaults2 = isObject3(selDef) ? duplicate(selDef) : { type: type3 };
     const cfg = selectionConfig[type3];
-    for (const key3 in cfg) {
-      if (key3 === "fields" || key3 === "encodings") {
+    for (const key2 in cfg) {
+      if (key2 === "fields" || key2 === "encodings") {
         continue;
       }
-      if (key3 === "mark") {
+      if (key2 === "mark") {
         defaults2.mark = { ...cfg.mark, ...defaults2.mark };
       }
-      if (defaults2[key3] === void 0 || defaults2[key3] === true) {
-        defaults2[key3] = duplicate(cfg[key3] ?? defaults2[key3]);
+      if (defaults2[key2] === void 0 || defaults2[key2] === true) {
+        defaults2[key2] = duplicate(cfg[key2] ?? defaults2[key2]);
       }
     }
     const selCmpt = selCmpts[name] = {
@@ -62451,8 +64531,8 @@ var axisRules = {
   // Need to cast until Vega supports signal
   tickCount: ({ channel, model, axis, fieldOrDatumDef, scaleType: scaleType2 }) => {
     const sizeType = channel === "x" ? "width" : channel === "y" ? "height" : void 0;
-    const size = sizeType ? model.getSizeSignalRef(sizeType) : void 0;
-    return axis.tickCount ?? defaultTickCount({ fieldOrDatumDef, scaleType: scaleType2, size, values: axis.values });
+    const size2 = sizeType ? model.getSizeSignalRef(sizeType) : void 0;
+    return axis.tickCount ?? defaultTickCount({ fieldOrDatumDef, scaleType: scaleType2, size: size2, values: axis.values });
   },
   tickMinStep: ({ axis, format: format5, fieldOrDatumDef }) => axis.tickMinStep ?? defaultTickMinStep({ format: format5, fieldOrDatumDef }),
   title: ({ axis, model, channel }) => {
@@ -62581,7 +64661,7 @@ function defaultLabelFlush(type3, channel) {
   return void 0;
 }
 function defaultLabelOverlap$1(type3, scaleType2, hasTimeUnit, sort3) {
-  if (hasTimeUnit && !isObject2(sort3) || type3 !== "nominal" && type3 !== "ordinal") {
+  if (hasTimeUnit && !isObject3(sort3) || type3 !== "nominal" && type3 !== "ordinal") {
     if (scaleType2 === "log" || scaleType2 === "symlog") {
       return "greedy";
     }
@@ -62592,17 +64672,17 @@ function defaultLabelOverlap$1(type3, scaleType2, hasTimeUnit, sort3) {
 function defaultOrient(channel) {
   return channel === "x" ? "bottom" : "left";
 }
-function defaultTickCount({ fieldOrDatumDef, scaleType: scaleType2, size, values: vals2 }) {
+function defaultTickCount({ fieldOrDatumDef, scaleType: scaleType2, size: size2, values: vals2 }) {
   if (!vals2 && !hasDiscreteDomain(scaleType2) && scaleType2 !== "log") {
     if (isFieldDef(fieldOrDatumDef)) {
       if (isBinning(fieldOrDatumDef.bin)) {
-        return { signal: `ceil(${size.signal}/10)` };
+        return { signal: `ceil(${size2.signal}/10)` };
       }
       if (fieldOrDatumDef.timeUnit && contains2(["month", "hours", "day", "quarter"], normalizeTimeUnit(fieldOrDatumDef.timeUnit)?.unit)) {
         return void 0;
       }
     }
-    return { signal: `ceil(${size.signal}/40)` };
+    return { signal: `ceil(${size2.signal}/40)` };
   }
   return void 0;
 }
@@ -62912,12 +64992,12 @@ function assembleLayoutSignals(model) {
 }
 function sizeSignals(model, sizeType) {
   const channel = sizeType === "width" ? "x" : "y";
-  const size = model.component.layoutSize.get(sizeType);
-  if (size == null || size === "merged") {
+  const size2 = model.component.layoutSize.get(sizeType);
+  if (size2 == null || size2 === "merged") {
     return [];
   }
   const name = model.getSizeSignalRef(sizeType).signal;
-  if (size === "step") {
+  if (size2 === "step") {
     const scaleComponent = model.getScaleComponent(channel);
     if (scaleComponent) {
       const type3 = scaleComponent.get("type");
@@ -62940,7 +65020,7 @@ function sizeSignals(model, sizeType) {
       }
     }
     throw new Error("layout size is step although width/height is not step.");
-  } else if (size == "container") {
+  } else if (size2 == "container") {
     const isWidth = name.endsWith("width");
     const expr2 = isWidth ? "containerSize()[0]" : "containerSize()[1]";
     const defaultValue = getViewConfigContinuousSize(model.config.view, isWidth ? "width" : "height");
@@ -62960,7 +65040,7 @@ function sizeSignals(model, sizeType) {
     return [
       {
         name,
-        value: size
+        value: size2
       }
     ];
   }
@@ -63129,9 +65209,9 @@ function labels$1(specifiedlabelsSpec, { fieldOrDatumDef, model, channel, legend
   const condition = isFieldDef(fieldOrDatumDef) ? selectedCondition(model, legendCmpt, fieldOrDatumDef) : void 0;
   const opacity2 = condition ? [{ test: condition, value: 1 }, { value: config.legend.unselectedOpacity }] : void 0;
   const { format: format5, formatType } = legend;
-  let text3 = void 0;
+  let text5 = void 0;
   if (isCustomFormatType(formatType)) {
-    text3 = formatCustomType({
+    text5 = formatCustomType({
       fieldOrDatumDef,
       field: "datum.value",
       format: format5,
@@ -63140,7 +65220,7 @@ function labels$1(specifiedlabelsSpec, { fieldOrDatumDef, model, channel, legend
     });
   } else if (format5 === void 0 && formatType === void 0 && config.customFormatTypes) {
     if (fieldOrDatumDef.type === "quantitative" && config.numberFormatType) {
-      text3 = formatCustomType({
+      text5 = formatCustomType({
         fieldOrDatumDef,
         field: "datum.value",
         format: config.numberFormat,
@@ -63148,7 +65228,7 @@ function labels$1(specifiedlabelsSpec, { fieldOrDatumDef, model, channel, legend
         config
       });
     } else if (fieldOrDatumDef.type === "temporal" && config.timeFormatType && isFieldDef(fieldOrDatumDef) && fieldOrDatumDef.timeUnit === void 0) {
-      text3 = formatCustomType({
+      text5 = formatCustomType({
         fieldOrDatumDef,
         field: "datum.value",
         format: config.timeFormat,
@@ -63159,7 +65239,7 @@ function labels$1(specifiedlabelsSpec, { fieldOrDatumDef, model, channel, legend
   }
   const labelsSpec = {
     ...opacity2 ? { opacity: opacity2 } : {},
-    ...text3 ? { text: text3 } : {},
+    ...text5 ? { text: text5 } : {},
     ...specifiedlabelsSpec
   };
   return isEmpty(labelsSpec) ? void 0 : labelsSpec;
@@ -63520,16 +65600,16 @@ function rangeFormula(model, fieldDef, channel, config) {
 function binKey(bin3, field3) {
   return `${binToString(bin3)}_${field3}`;
 }
-function getSignalsFromModel(model, key3) {
+function getSignalsFromModel(model, key2) {
   return {
-    signal: model.getName(`${key3}_bins`),
-    extentSignal: model.getName(`${key3}_extent`)
+    signal: model.getName(`${key2}_bins`),
+    extentSignal: model.getName(`${key2}_extent`)
   };
 }
 function getBinSignalName(model, field3, bin3) {
   const normalizedBin = normalizeBin(bin3, void 0) ?? {};
-  const key3 = binKey(normalizedBin, field3);
-  return model.getName(`${key3}_bins`);
+  const key2 = binKey(normalizedBin, field3);
+  return model.getName(`${key2}_bins`);
 }
 function isBinTransform(t) {
   return "as" in t;
@@ -63543,8 +65623,8 @@ function createBinComponent(t, bin3, model) {
     as = [vgField(t, { forAs: true }), vgField(t, { binSuffix: "end", forAs: true })];
   }
   const normalizedBin = { ...normalizeBin(bin3, void 0) };
-  const key3 = binKey(normalizedBin, t.field);
-  const { signal, extentSignal } = getSignalsFromModel(model, key3);
+  const key2 = binKey(normalizedBin, t.field);
+  const { signal, extentSignal } = getSignalsFromModel(model, key2);
   if (isParameterExtent(normalizedBin.extent)) {
     const ext = normalizedBin.extent;
     span = parseSelectionExtent(model, ext.param, ext);
@@ -63558,7 +65638,7 @@ function createBinComponent(t, bin3, model) {
     ...extentSignal ? { extentSignal } : {},
     ...span ? { span } : {}
   };
-  return { key: key3, binComponent };
+  return { key: key2, binComponent };
 }
 var BinNode = class _BinNode extends DataFlowNode {
   bins;
@@ -63572,10 +65652,10 @@ var BinNode = class _BinNode extends DataFlowNode {
   static makeFromEncoding(parent, model) {
     const bins2 = model.reduceFieldDef((binComponentIndex, fieldDef, channel) => {
       if (isTypedFieldDef(fieldDef) && isBinning(fieldDef.bin)) {
-        const { key: key3, binComponent } = createBinComponent(fieldDef, fieldDef.bin, model);
-        binComponentIndex[key3] = {
+        const { key: key2, binComponent } = createBinComponent(fieldDef, fieldDef.bin, model);
+        binComponentIndex[key2] = {
           ...binComponent,
-          ...binComponentIndex[key3],
+          ...binComponentIndex[key2],
           ...rangeFormula(model, fieldDef, channel, model.config)
         };
       }
@@ -63591,9 +65671,9 @@ var BinNode = class _BinNode extends DataFlowNode {
    * The optional parameter should provide
    */
   static makeFromTransform(parent, t, model) {
-    const { key: key3, binComponent } = createBinComponent(t, t.bin, model);
+    const { key: key2, binComponent } = createBinComponent(t, t.bin, model);
     return new _BinNode(parent, {
-      [key3]: binComponent
+      [key2]: binComponent
     });
   }
   /**
@@ -63601,12 +65681,12 @@ var BinNode = class _BinNode extends DataFlowNode {
    * or if this node already has a bin config, renames the corresponding signal in the model.
    */
   merge(other, renameSignal) {
-    for (const key3 of keys3(other.bins)) {
-      if (key3 in this.bins) {
-        renameSignal(other.bins[key3].signal, this.bins[key3].signal);
-        this.bins[key3].as = unique([...this.bins[key3].as, ...other.bins[key3].as], hash);
+    for (const key2 of keys3(other.bins)) {
+      if (key2 in this.bins) {
+        renameSignal(other.bins[key2].signal, this.bins[key2].signal);
+        this.bins[key2].as = unique([...this.bins[key2].as, ...other.bins[key2].as], hash);
       } else {
-        this.bins[key3] = other.bins[key3];
+        this.bins[key2] = other.bins[key2];
       }
     }
     for (const child of other.children) {
@@ -64309,10 +66389,10 @@ var ParseNode = class _ParseNode extends DataFlowNode {
     const parse8 = new Split(explicit, implicit2);
     ancestorParse.copyAll(parse8);
     const p = {};
-    for (const key3 of keys3(parse8.combine())) {
-      const val = parse8.get(key3);
+    for (const key2 of keys3(parse8.combine())) {
+      const val = parse8.get(key2);
       if (val !== null) {
-        p[key3] = val;
+        p[key2] = val;
       }
     }
     if (keys3(p).length === 0 || ancestorParse.parseNothing) {
@@ -64682,8 +66762,8 @@ var MergeParse = class extends BottomUpOptimizer {
         const mergedParseNode = new ParseNode(node, commonParse);
         for (const childNode of originalChildren) {
           if (childNode instanceof ParseNode) {
-            for (const key3 of keys3(commonParse)) {
-              delete childNode.parse[key3];
+            for (const key2 of keys3(commonParse)) {
+              delete childNode.parse[key2];
             }
           }
           node.removeChild(childNode);
@@ -65202,8 +67282,8 @@ function cloneSubtree(facet) {
       } else if (copy3 instanceof AggregateNode || copy3 instanceof StackNode || copy3 instanceof WindowTransformNode || copy3 instanceof JoinAggregateTransformNode) {
         copy3.addDimensions(facet.fields);
       }
-      for (const n of node.children.flatMap(clone)) {
-        n.parent = copy3;
+      for (const n2 of node.children.flatMap(clone)) {
+        n2.parent = copy3;
       }
       return [copy3];
     }
@@ -65508,7 +67588,7 @@ function parseSingleChannelDomain(scaleType2, domain3, model, channel) {
           // Use range if we added it and the scale does not support computing a range as a signal.
           field: model.vgField(channel, binRequiresRange(fieldDef, channel) ? { binSuffix: "range" } : {}),
           // we have to use a sort object if sort = true to make the sort correct by bin start
-          sort: sort3 === true || !isObject2(sort3) ? {
+          sort: sort3 === true || !isObject3(sort3) ? {
             field: model.vgField(channel, {}),
             op: "min"
           } : sort3
@@ -65702,14 +67782,14 @@ function mergeDomains(domains) {
       let sort4 = sorts[0];
       if (sorts.length > 1) {
         warn2(MORE_THAN_ONE_SORT);
-        const filteredSorts = sorts.filter((s2) => isObject2(s2) && "op" in s2 && s2.op !== "min");
-        if (sorts.every((s2) => isObject2(s2) && "op" in s2) && filteredSorts.length === 1) {
+        const filteredSorts = sorts.filter((s2) => isObject3(s2) && "op" in s2 && s2.op !== "min");
+        if (sorts.every((s2) => isObject3(s2) && "op" in s2) && filteredSorts.length === 1) {
           sort4 = filteredSorts[0];
         } else {
           sort4 = true;
         }
       } else {
-        if (isObject2(sort4) && "field" in sort4) {
+        if (isObject3(sort4) && "field" in sort4) {
           const sortField = sort4.field;
           if (domain4.field === sortField) {
             sort4 = sort4.order ? { order: sort4.order } : true;
@@ -65990,7 +68070,7 @@ function assembleProjectionForModel(model) {
       }
     ];
   } else {
-    const size = {
+    const size2 = {
       signal: `[${component.size.map((ref2) => ref2.signal).join(", ")}]`
     };
     const fits = component.data.reduce((sources, data3) => {
@@ -66006,7 +68086,7 @@ function assembleProjectionForModel(model) {
     return [
       {
         name,
-        size,
+        size: size2,
         fit: {
           signal: fits.length > 1 ? `[${fits.join(", ")}]` : fits[0]
         },
@@ -66039,14 +68119,14 @@ var ProjectionComponent = class extends Split {
   size;
   data;
   merged = false;
-  constructor(name, specifiedProjection, size, data3) {
+  constructor(name, specifiedProjection, size2, data3) {
     super(
       { ...specifiedProjection },
       // all explicit properties of projection
       { name }
     );
     this.specifiedProjection = specifiedProjection;
-    this.size = size;
+    this.size = size2;
     this.data = data3;
   }
   /**
@@ -66063,12 +68143,12 @@ function parseUnitProjection(model) {
   if (model.hasProjection) {
     const proj = replaceExprRef(model.specifiedProjection);
     const fit3 = !(proj && (proj.scale != null || proj.translate != null));
-    const size = fit3 ? [model.getSizeSignalRef("width"), model.getSizeSignalRef("height")] : void 0;
+    const size2 = fit3 ? [model.getSizeSignalRef("width"), model.getSizeSignalRef("height")] : void 0;
     const data3 = fit3 ? gatherFitData(model) : void 0;
     const projComp = new ProjectionComponent(model.projectionName(true), {
       ...replaceExprRef(model.config.projection),
       ...proj
-    }, size, data3);
+    }, size2, data3);
     if (!projComp.get("type")) {
       projComp.set("type", "equalEarth", false);
     }
@@ -66110,8 +68190,8 @@ function mergeIfNoConflict(first, second2) {
     }
     return false;
   });
-  const size = deepEqual(first.size, second2.size);
-  if (size) {
+  const size2 = deepEqual(first.size, second2.size);
+  if (size2) {
     if (allPropertiesShared) {
       return first;
     } else if (deepEqual(first.explicit, {})) {
@@ -66201,7 +68281,7 @@ function assembleScaleRange(scaleRange, scaleName, channel, model) {
         step: { signal: `${scaleName}_step` }
       };
     }
-  } else if (isObject2(scaleRange) && isDataRefDomain(scaleRange)) {
+  } else if (isObject3(scaleRange) && isDataRefDomain(scaleRange)) {
     return {
       ...scaleRange,
       data: model.lookupDataSource(scaleRange.data)
@@ -66280,7 +68360,7 @@ function getBinStepSignal(model, channel) {
     const { bin: bin3, field: field3 } = fieldDef;
     const sizeType = getSizeChannel(channel);
     const sizeSignal = model.getName(sizeType);
-    if (isObject2(bin3) && bin3.binned && bin3.step !== void 0) {
+    if (isObject3(bin3) && bin3.binned && bin3.step !== void 0) {
       return new SignalRefWrapper(() => {
         const scaleName = model.scaleName(channel);
         const binCount = `(domain("${scaleName}")[1] - domain("${scaleName}")[0]) / ${bin3.step}`;
@@ -66299,7 +68379,7 @@ function getBinStepSignal(model, channel) {
 }
 function parseRangeForChannel(channel, model) {
   const specifiedScale = model.specifiedScales[channel];
-  const { size } = model;
+  const { size: size2 } = model;
   const mergedScaleCmpt = model.getScaleComponent(channel);
   const scaleType2 = mergedScaleCmpt.get("type");
   for (const property2 of RANGE_PROPERTIES) {
@@ -66325,7 +68405,7 @@ function parseRangeForChannel(channel, model) {
                   return v;
                 }));
               }
-            } else if (isObject2(range6)) {
+            } else if (isObject3(range6)) {
               return makeExplicit({
                 data: model.requestDataName(DataSourceType.Main),
                 field: range6.field,
@@ -66341,7 +68421,7 @@ function parseRangeForChannel(channel, model) {
     }
   }
   const sizeChannel = channel === X3 || channel === "xOffset" ? "width" : "height";
-  const sizeValue = size[sizeChannel];
+  const sizeValue = size2[sizeChannel];
   if (isStep(sizeValue)) {
     if (isXorY(channel)) {
       if (hasDiscreteDomain(scaleType2)) {
@@ -66398,7 +68478,7 @@ function fullWidthOrHeightRange(channel, model, scaleType2, { center: center2 } 
   }
 }
 function defaultRange(channel, model) {
-  const { size, config, mark, encoding } = model;
+  const { size: size2, config, mark, encoding } = model;
   const { type: type3 } = getFieldOrDatumDef(encoding[channel]);
   const mergedScaleCmpt = model.getScaleComponent(channel);
   const scaleType2 = mergedScaleCmpt.get("type");
@@ -66407,7 +68487,7 @@ function defaultRange(channel, model) {
     case X3:
     case Y3: {
       if (contains2(["point", "band"], scaleType2)) {
-        const positionSize = getDiscretePositionSize(channel, size, config.view);
+        const positionSize = getDiscretePositionSize(channel, size2, config.view);
         if (isStep(positionSize)) {
           const step2 = getPositionStep(positionSize, model, channel);
           return { step: step2 };
@@ -66418,9 +68498,9 @@ function defaultRange(channel, model) {
     case XOFFSET:
     case YOFFSET:
       return getOffsetRange(channel, model, scaleType2);
-    case SIZE3: {
+    case SIZE4: {
       const rangeMin2 = sizeRangeMin(mark, config);
-      const rangeMax2 = sizeRangeMax(mark, size, model, config);
+      const rangeMax2 = sizeRangeMax(mark, size2, model, config);
       if (isContinuousToDiscrete(scaleType2)) {
         return interpolateRange2(rangeMin2, rangeMax2, defaultContinuousToDiscreteCount(scaleType2, config, domain3, channel));
       } else {
@@ -66515,9 +68595,9 @@ function getOffsetRange(channel, model, offsetScaleType) {
   const positionScaleName = model.scaleName(positionChannel);
   const { markDef, config } = model;
   if (positionScaleType === "band") {
-    const size = getDiscretePositionSize(positionChannel, model.size, model.config.view);
-    if (isStep(size)) {
-      const step2 = getOffsetStep(size, offsetScaleType);
+    const size2 = getDiscretePositionSize(positionChannel, model.size, model.config.view);
+    if (isStep(size2)) {
+      const step2 = getOffsetStep(size2, offsetScaleType);
       if (step2) {
         return step2;
       }
@@ -66547,9 +68627,9 @@ function getOffsetRange(channel, model, offsetScaleType) {
     return never(`Cannot use ${channel} scale if ${positionChannel} scale is not discrete.`);
   }
 }
-function getDiscretePositionSize(channel, size, viewConfig) {
+function getDiscretePositionSize(channel, size2, viewConfig) {
   const sizeChannel = channel === X3 ? "width" : "height";
-  const sizeValue = size[sizeChannel];
+  const sizeValue = size2[sizeChannel];
   if (sizeValue !== void 0) {
     return sizeValue;
   }
@@ -66602,7 +68682,7 @@ function sizeRangeMin(mark, config) {
   throw new Error(incompatibleChannel("size", mark));
 }
 var MAX_SIZE_RANGE_STEP_RATIO = 0.95;
-function sizeRangeMax(mark, size, model, config) {
+function sizeRangeMax(mark, size2, model, config) {
   const xyStepSignals = {
     x: getBinStepSignal(model, "x"),
     y: getBinStepSignal(model, "y")
@@ -66613,7 +68693,7 @@ function sizeRangeMax(mark, size, model, config) {
       if (config.scale.maxBandSize !== void 0) {
         return config.scale.maxBandSize;
       }
-      const min4 = minXYStep(size, xyStepSignals, config.view);
+      const min4 = minXYStep(size2, xyStepSignals, config.view);
       if (isNumber2(min4)) {
         return min4 - 1;
       } else {
@@ -66632,7 +68712,7 @@ function sizeRangeMax(mark, size, model, config) {
       if (config.scale.maxSize) {
         return config.scale.maxSize;
       }
-      const pointStep = minXYStep(size, xyStepSignals, config.view);
+      const pointStep = minXYStep(size2, xyStepSignals, config.view);
       if (isNumber2(pointStep)) {
         return Math.pow(MAX_SIZE_RANGE_STEP_RATIO * pointStep, 2);
       } else {
@@ -66642,9 +68722,9 @@ function sizeRangeMax(mark, size, model, config) {
   }
   throw new Error(incompatibleChannel("size", mark));
 }
-function minXYStep(size, xyStepSignals, viewConfig) {
-  const widthStep = isStep(size.width) ? size.width.step : getViewConfigDiscreteStep(viewConfig, "width");
-  const heightStep = isStep(size.height) ? size.height.step : getViewConfigDiscreteStep(viewConfig, "height");
+function minXYStep(size2, xyStepSignals, viewConfig) {
+  const widthStep = isStep(size2.width) ? size2.width.step : getViewConfigDiscreteStep(viewConfig, "width");
+  const heightStep = isStep(size2.height) ? size2.height.step : getViewConfigDiscreteStep(viewConfig, "height");
   if (xyStepSignals.x || xyStepSignals.y) {
     return new SignalRefWrapper(() => {
       const exprs = [
@@ -67316,8 +69396,8 @@ var Model = class {
     }
     return group2;
   }
-  getName(text3) {
-    return varName((this.name ? `${this.name}_` : "") + text3);
+  getName(text5) {
+    return varName((this.name ? `${this.name}_` : "") + text5);
   }
   getDataName(type3) {
     return this.getName(DataSourceType[type3].toLowerCase());
@@ -67769,11 +69849,11 @@ var ImputeNode = class _ImputeNode extends DataFlowNode {
     return `Impute ${hash(this.transform)}`;
   }
   assemble() {
-    const { impute, key: key3, keyvals, method: method2, groupby, value: value4, frame: frame2 = [null, null] } = this.transform;
+    const { impute, key: key2, keyvals, method: method2, groupby, value: value4, frame: frame2 = [null, null] } = this.transform;
     const imputeTransform = {
       type: "impute",
       field: impute,
-      key: key3,
+      key: key2,
       ...keyvals ? { keyvals: isImputeSequence(keyvals) ? this.processSequence(keyvals) : keyvals } : {},
       method: "value",
       ...groupby ? { groupby } : {},
@@ -68331,11 +70411,11 @@ function parseNonUnitLayoutSizeForChannel(model, layoutSizeType) {
   }
 }
 function parseUnitLayoutSize(model) {
-  const { size, component } = model;
+  const { size: size2, component } = model;
   for (const channel of POSITION_SCALE_CHANNELS) {
     const sizeType = getSizeChannel(channel);
-    if (size[sizeType] != void 0 && size[sizeType] != null) {
-      const specifiedSize = size[sizeType];
+    if (size2[sizeType] != void 0 && size2[sizeType] != null) {
+      const specifiedSize = size2[sizeType];
       component.layoutSize.set(sizeType, isStep(specifiedSize) ? "step" : specifiedSize, true);
     } else {
       const defaultSize = defaultUnitSize(model, sizeType);
@@ -68351,11 +70431,11 @@ function defaultUnitSize(model, sizeType) {
     const scaleType2 = scaleComponent.get("type");
     const range6 = scaleComponent.get("range");
     if (hasDiscreteDomain(scaleType2)) {
-      const size = getViewConfigDiscreteSize(config.view, sizeType);
-      if (isVgRangeStep(range6) || isStep(size)) {
+      const size2 = getViewConfigDiscreteSize(config.view, sizeType);
+      if (isVgRangeStep(range6) || isStep(size2)) {
         return "step";
       } else {
-        return size;
+        return size2;
       }
     } else {
       return getViewConfigContinuousSize(config.view, sizeType);
@@ -68363,8 +70443,8 @@ function defaultUnitSize(model, sizeType) {
   } else if (model.hasProjection || model.mark === "arc") {
     return getViewConfigContinuousSize(config.view, sizeType);
   } else {
-    const size = getViewConfigDiscreteSize(config.view, sizeType);
-    return isStep(size) ? size.step : size;
+    const size2 = getViewConfigDiscreteSize(config.view, sizeType);
+    return isStep(size2) ? size2.step : size2;
   }
 }
 var ConcatModel = class extends Model {
@@ -68388,8 +70468,8 @@ var ConcatModel = class extends Model {
     this.component.selection = {};
     for (const child of this.children) {
       child.parseSelections();
-      for (const key3 of keys3(child.component.selection)) {
-        this.component.selection[key3] = child.component.selection[key3];
+      for (const key2 of keys3(child.component.selection)) {
+        this.component.selection[key2] = child.component.selection[key2];
       }
     }
     if (vals(this.component.selection).some((selCmpt) => isTimerSelection(selCmpt))) {
@@ -69341,17 +71421,17 @@ function parseAxis2(channel, model) {
   }
   return axisComponent;
 }
-function initLayoutSize({ encoding, size }) {
+function initLayoutSize({ encoding, size: size2 }) {
   for (const channel of POSITION_SCALE_CHANNELS) {
     const sizeType = getSizeChannel(channel);
-    if (isStep(size[sizeType])) {
+    if (isStep(size2[sizeType])) {
       if (isContinuousFieldOrDatumDef(encoding[channel])) {
-        delete size[sizeType];
+        delete size2[sizeType];
         warn2(stepDropped(sizeType));
       }
     }
   }
-  return size;
+  return size2;
 }
 var arc4 = {
   vgMark: "arc",
@@ -69606,7 +71686,7 @@ var rule3 = {
     };
   }
 };
-var text2 = {
+var text4 = {
   vgMark: "text",
   encodeEntry: (model) => {
     const { config, encoding } = model;
@@ -69686,7 +71766,7 @@ var markCompiler = {
   rect: rect2,
   rule: rule3,
   square,
-  text: text2,
+  text: text4,
   tick,
   trail: trail2
 };
@@ -69776,16 +71856,16 @@ function getGroupsForStackedBarWithCornerRadius(model, cornerRadiusEnd2) {
       width: { field: { group: "width" } }
     };
   }
-  for (const key3 of VG_CORNERRADIUS_CHANNELS) {
-    const configValue = getMarkConfig(key3, model.markDef, model.config);
-    if (mark.encode.update[key3]) {
-      groupUpdate[key3] = mark.encode.update[key3];
-      delete mark.encode.update[key3];
+  for (const key2 of VG_CORNERRADIUS_CHANNELS) {
+    const configValue = getMarkConfig(key2, model.markDef, model.config);
+    if (mark.encode.update[key2]) {
+      groupUpdate[key2] = mark.encode.update[key2];
+      delete mark.encode.update[key2];
     } else if (configValue) {
-      groupUpdate[key3] = signalOrValueRef(configValue);
+      groupUpdate[key2] = signalOrValueRef(configValue);
     }
     if (configValue) {
-      mark.encode.update[key3] = { value: 0 };
+      mark.encode.update[key2] = { value: 0 };
     }
   }
   groupUpdate = {
@@ -69888,7 +71968,7 @@ function getMarkGroup(model, opt = { fromPrefix: "" }) {
   const { mark, markDef, encoding, config } = model;
   const clip4 = getFirstDefined(markDef.clip, scaleClip(model), projectionClip(model));
   const style2 = getStyles(markDef);
-  const key3 = encoding.key;
+  const key2 = encoding.key;
   const sort3 = getSort(model);
   const interactive2 = interactiveFlag(model);
   if (interactive2 && Object.values(model.component.selection).some((s2) => s2.type === "point" && !s2.bind && // if on is a pointerover (hover) the pointer makes less sense since the mark is not clickable.
@@ -69903,7 +71983,7 @@ function getMarkGroup(model, opt = { fromPrefix: "" }) {
       type: markCompiler[mark].vgMark,
       ...clip4 ? { clip: clip4 } : {},
       ...style2 ? { style: style2 } : {},
-      ...key3 ? { key: key3.field } : {},
+      ...key2 ? { key: key2.field } : {},
       ...sort3 ? { sort: sort3 } : {},
       ...interactive2 ? interactive2 : {},
       ...aria2 === false ? { aria: aria2 } : {},
@@ -70211,8 +72291,8 @@ var LayerModel = class _LayerModel extends Model {
     this.component.selection = {};
     for (const child of this.children) {
       child.parseSelections();
-      for (const key3 of keys3(child.component.selection)) {
-        this.component.selection[key3] = child.component.selection[key3];
+      for (const key2 of keys3(child.component.selection)) {
+        this.component.selection[key2] = child.component.selection[key2];
       }
     }
     if (vals(this.component.selection).some((selCmpt) => isTimerSelection(selCmpt))) {
@@ -70385,130 +72465,6 @@ function assembleTopLevelModel(model, topLevelProperties, datasets = {}, usermet
 }
 var version = pkg.version;
 
-// src/render/plot.ts
-var MEASURE_TITLES = {
-  duration: "Build duration (s)",
-  gc: "Garbage collections"
-};
-var OK = "no crash";
-var CRASH = "a run crashed";
-var CRASH_COLOR = "#d62728";
-var BYTES_PER_MIB = 1024 * 1024;
-var PLOT_TITLE = "Build duration and garbage collections against the heap limit";
-function plotSpec(data3, options) {
-  const points2 = data3.points.map((point5) => ({
-    series: point5.series,
-    measure: point5.measure,
-    limit: point5.limit,
-    limitMiB: point5.limitBytes / BYTES_PER_MIB,
-    mean: point5.mean,
-    lower: point5.mean - point5.std,
-    upper: point5.mean + point5.std,
-    outcome: point5.crashes > 0 ? CRASH : OK
-  }));
-  const crashes = data3.limits.filter((limit) => limit.crashes > 0).map((limit) => ({ series: limit.series, limit: limit.limit, limitMiB: limit.limitBytes / BYTES_PER_MIB }));
-  const seriesNames = [...new Set(data3.limits.map((limit) => limit.series))];
-  const x4 = { field: "limitMiB", type: "quantitative", title: "Heap limit (MiB, -Xmx)", scale: { zero: false } };
-  const color5 = {
-    field: "series",
-    type: "nominal",
-    title: "Series",
-    scale: { domain: seriesNames },
-    legend: seriesNames.length > 1 ? {} : null
-  };
-  const panel = (measure3) => ({
-    width: 640,
-    height: 200,
-    title: { text: MEASURE_TITLES[measure3], anchor: "start", fontSize: 12 },
-    layer: [
-      {
-        data: { name: "crashes" },
-        mark: { type: "rule", color: CRASH_COLOR, strokeDash: [4, 4], opacity: 0.6 },
-        encoding: { x: x4 }
-      },
-      {
-        data: { name: "points" },
-        transform: [{ filter: { field: "measure", equal: measure3 } }],
-        layer: [
-          {
-            mark: { type: "rule", opacity: 0.6 },
-            encoding: { x: x4, y: { field: "lower", type: "quantitative", title: null }, y2: { field: "upper" }, color: color5 }
-          },
-          { mark: { type: "line", opacity: 0.7 }, encoding: { x: x4, y: { field: "mean", type: "quantitative" }, color: color5 } },
-          {
-            mark: { type: "point", filled: true, opacity: 1, size: 70 },
-            encoding: {
-              x: x4,
-              y: { field: "mean", type: "quantitative" },
-              color: color5,
-              shape: { field: "outcome", type: "nominal", title: "Outcome", scale: { domain: [OK, CRASH], range: ["circle", "cross"] } }
-            }
-          }
-        ]
-      }
-    ]
-  });
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: {
-      text: PLOT_TITLE,
-      subtitle: [
-        options.excludeCrashes ? "mean ± standard deviation over the runs of each limit that did not crash (warm-ups left out)" : "mean ± standard deviation over the runs of each limit (warm-ups left out)",
-        "dashed red line: at least one run at that limit crashed"
-      ],
-      anchor: "start"
-    },
-    datasets: { points: points2, crashes },
-    vconcat: [panel("duration"), panel("gc")],
-    config: { font: "DejaVu Sans, Verdana, sans-serif", view: { stroke: "#ddd" } }
-  };
-}
-function plotHtml(svg) {
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>${escapeHtml(PLOT_TITLE)}</title>
-</head>
-<body style="font-family: sans-serif; margin: 1.5rem">
-${svg}
-</body>
-</html>
-`;
-}
-function escapeHtml(text3) {
-  return text3.replace(/[&<>"']/g, (c4) => `&#${c4.charCodeAt(0)};`);
-}
-var PLOT_DESCRIPTION = "Plot build duration and GC count against the heap limit for one or two series of runs.";
-var PLOT_HELP_FOOTER = `
-Each SERIES is a sweep folder (or run folder) or a CSV file written by \`stats\` (any --format but json;
-the original stats.sh lines work too). Warm-up runs are left out; each point is the mean over the runs
-of a limit with a bar of ± one standard deviation, a cross where at least one of them crashed.
-The output format follows the --out file's extension: .svg, .png or .html (a self-contained page).
-
-Examples:
-  bazel run //analysis:plot -- measurements/sweep --out plot.svg
-  bazel run //analysis:plot -- measurements/regular measurements/skymeld --label regular --label skymeld --out plot.png`;
-function plotWritten(path4) {
-  return `wrote ${path4}
-`;
-}
-function tooManySeries(count3) {
-  return `plot takes one or two SERIES, got ${count3}; plot the others separately`;
-}
-function labelCountMismatch(labels2, series) {
-  return `give one --label per SERIES (${series}), got ${labels2}; or none to name each series after its path`;
-}
-function badPlotExtension(path4) {
-  return `cannot tell the format of --out ${path4}; end it with .svg, .png or .html`;
-}
-function nothingToPlot() {
-  return "nothing to plot: every run is a warm-up";
-}
-function noFontForPng(folders) {
-  return `a PNG needs a TrueType font and none was found under ${folders.join(", ")}; install one (Debian: fonts-dejavu-core) or write .svg or .html`;
-}
-
 // src/io/plot-render.ts
 var FONT_FOLDERS = ["/usr/share/fonts/truetype", "/usr/share/fonts", "/usr/local/share/fonts"];
 var PREFERRED_FONT = "DejaVuSans.ttf";
@@ -70544,38 +72500,97 @@ async function findFont() {
   const candidates = [];
   for (const folder of FONT_FOLDERS) {
     const entries2 = await readdir4(folder, { recursive: true }).catch(() => []);
-    for (const entry2 of entries2) if (entry2.toLowerCase().endsWith(".ttf")) candidates.push(join13(folder, entry2));
+    for (const entry2 of entries2) if (entry2.toLowerCase().endsWith(".ttf")) candidates.push(join12(folder, entry2));
     if (candidates.length > 0) break;
   }
   const preferred = candidates.find((path4) => path4.endsWith(`/${PREFERRED_FONT}`)) ?? candidates.sort()[0];
   if (preferred === void 0) throw new UsageError(noFontForPng(FONT_FOLDERS));
-  return readFile7(preferred);
+  return readFile6(preferred);
+}
+
+// src/render/stats.ts
+var STATS_FORMATS = ["csv", "json", "legacy"];
+var STATS_COLUMNS = [
+  ...STATS_RECORD_COLUMNS,
+  "profileLevel",
+  "evidence",
+  "profileSeconds",
+  "gcCount",
+  "gcMinor",
+  "gcMajor",
+  "gcSeconds",
+  "gcWithoutDuration",
+  "peakHeapBytes",
+  "peakHeapSource",
+  "eventsRecovered",
+  "truncated"
+];
+function renderStats(rows, format5) {
+  switch (format5) {
+    case "csv":
+      return stringify(
+        rows.map((row) => STATS_COLUMNS.map((column) => csvCell(row[column]))),
+        { header: true, columns: [...STATS_COLUMNS] }
+      );
+    case "json":
+      return `${JSON.stringify(rows.map((row) => Object.fromEntries(STATS_COLUMNS.map((column) => [column, row[column]]))), null, 2)}
+`;
+    case "legacy":
+      return rows.map((row) => `${legacyLine(row)}
+`).join("");
+  }
+}
+function legacyLine(row) {
+  const iteration = row.warmup ? "WARMUP" : String(row.iteration);
+  const durationMicros = row.profileSeconds === null ? 0 : Math.round(row.profileSeconds * 1e6);
+  return [row.limit, iteration, row.gcCount ?? 0, durationMicros, legacyStatus(row.status)].join(",");
+}
+function csvCell(value4) {
+  if (value4 === null) return "";
+  return String(value4);
+}
+var STATS_DESCRIPTION = "Summarize a sweep's runs: one row a run with its limit, status, profile duration, GC and peak heap.";
+var STATS_HELP_FOOTER = `
+Each RUNS_DIR is a sweep folder (the sweep's --out) or one run folder inside it.
+Columns (csv, json): ${STATS_COLUMNS.join(", ")}.
+profileSeconds is the profile's last minus first event time, as the original stats.sh measured it;
+peakHeapSource says where peakHeapBytes comes from, the first there is of: profile-counter (7.x profiles),
+bep-peak-post-gc, gc-log (the heap right after a collection), memory-profile (the heap between build phases).
+A crashed build leaves a cut profile: every complete event is still read, and truncated says so.
+--format legacy prints the original stats.sh line: <memory limit>,<iteration>,<gc count>,<duration>,<status>.
+
+Examples:
+  bazel run //analysis:stats -- measurements/sweep
+  bazel run //analysis:stats -- --format legacy measurements/regular > cache-regular`;
+function statsWritten(path4, rows) {
+  return `wrote ${rows} run${rows === 1 ? "" : "s"} to ${path4}
+`;
 }
 
 // src/core/duration.ts
 var DurationSyntaxError = class extends Error {
-  constructor(text3) {
-    super(`bad duration: ${text3}`);
-    this.text = text3;
+  constructor(text5) {
+    super(`bad duration: ${text5}`);
+    this.text = text5;
   }
   text;
   name = "DurationSyntaxError";
 };
 var UNIT_SECONDS = { h: 3600, m: 60, s: 1 };
-function parseDuration(text3) {
-  const trimmed = text3.trim().toLowerCase();
-  if (/^\d+$/.test(trimmed)) return positive(Number(trimmed), text3);
-  if (!/^(\d+h)?(\d+m)?(\d+s)?$/.test(trimmed) || trimmed === "") throw new DurationSyntaxError(text3);
-  let seconds2 = 0;
-  for (const [, amount = "", unit2 = ""] of trimmed.matchAll(/(\d+)([hms])/g)) seconds2 += Number(amount) * UNIT_SECONDS[unit2];
-  return positive(seconds2, text3);
+function parseDuration(text5) {
+  const trimmed = text5.trim().toLowerCase();
+  if (/^\d+$/.test(trimmed)) return positive(Number(trimmed), text5);
+  if (!/^(\d+h)?(\d+m)?(\d+s)?$/.test(trimmed) || trimmed === "") throw new DurationSyntaxError(text5);
+  let seconds3 = 0;
+  for (const [, amount = "", unit2 = ""] of trimmed.matchAll(/(\d+)([hms])/g)) seconds3 += Number(amount) * UNIT_SECONDS[unit2];
+  return positive(seconds3, text5);
 }
-function positive(seconds2, text3) {
-  if (!(seconds2 > 0) || !Number.isSafeInteger(seconds2)) throw new DurationSyntaxError(text3);
-  return seconds2;
+function positive(seconds3, text5) {
+  if (!(seconds3 > 0) || !Number.isSafeInteger(seconds3)) throw new DurationSyntaxError(text5);
+  return seconds3;
 }
-function formatDuration(seconds2) {
-  const whole = Math.max(0, Math.round(seconds2));
+function formatDuration(seconds3) {
+  const whole = Math.max(0, Math.round(seconds3));
   const hours = Math.floor(whole / 3600);
   const minutes = Math.floor(whole % 3600 / 60);
   const rest = whole % 60;
@@ -70699,13 +72714,18 @@ function snapDown(bytes, grid) {
 // src/render/sweep.ts
 var SWEEP_DESCRIPTION = "Build a workspace again and again with different heap limits (-Xmx of the Bazel server), every build cold, and keep each build's profiles, GC log and console; or search for the lowest heap at which the build succeeds.";
 var SWEEP_SUMMARY = "Build at several heap limits, each build cold, keeping profiles; or find the lowest heap that succeeds.";
+var MODE_HELP = {
+  regular: "build",
+  nobuild: "analysis only (--nobuild)",
+  skymeld: "merged analysis and execution (Bazel 6+)"
+};
 var SWEEP_OPTION_HELP = {
   workspace: "the Bazel workspace to build (default: the one you run this in)",
   targets: "target pattern to build; repeat for more (default: //...)",
   limits: "heap limits: sizes (256m, 1g), ranges START..END:STEP, comma-separated",
   runs: "measured runs per limit (with --search: successes the threshold needs, default 3)",
   warmup: "warm-up runs per limit, recorded but marked as warm-ups",
-  mode: "regular: build; nobuild: analysis only (--nobuild); skymeld: merged analysis and execution (Bazel 6+)",
+  mode: BUILD_MODES.map((mode) => `${mode}: ${MODE_HELP[mode]}`).join("; "),
   config: "--config for every build; repeat for more (default: eat, this repository's memory hog; none with --workspace)",
   buildFlag: "extra build flag, e.g. --build-flag=--jobs=2; repeat for more",
   startupFlag: "extra Bazel startup flag, e.g. --startup-flag=--host_jvm_args=-XX:+UseParallelGC; repeat for more",
@@ -70737,8 +72757,9 @@ Every build runs in the sweep's own output base (<out>/output_base) after a baze
 Each run's folder <out>/runs/<id>/ holds run.json, console.log, gc.log, profile.json.gz, starlark-cpu.pprof and
 jvm.out (and at --profile full, as in evidence runs, bep.json and memory-profile.txt). Run the same command again
 to finish an interrupted sweep.
-Only memory outcomes count towards the threshold: out of memory (also a server that hung or thrashed in GC
-until the sweep stopped it), an action the kernel killed, and a timeout whose GC log shows memory pressure.
+Only memory outcomes count towards the threshold: out of memory (also a server that hung, or spiralled in GC,
+every collection for a minute leaving 90% of its heap in use, until the sweep took its heap dump and stopped
+it), an action the kernel killed, and a timeout whose GC log shows memory pressure.
 A build that failed otherwise, a timeout without GC pressure, a server killed from outside and an
 interrupted run measured nothing about the heap: the table says which runs were left out and why.
 One sweep at a time writes into a folder (<out>/sweep.lock names it); a lock whose sweep is gone is taken over.
@@ -70781,17 +72802,17 @@ function limitProblemMessage(problem) {
       return `${prefix}: "${problem.token}" makes ${problem.count} limits, more than ${MAX_LIMIT_COUNT}; use a bigger step, or --search`;
   }
 }
-function resolutionProblemMessage(text3) {
-  return `--resolution: "${text3}" is not a heap size step; write a whole number with k, m or g, e.g. 5m`;
+function resolutionProblemMessage(text5) {
+  return `--resolution: "${text5}" is not a heap size step; write a whole number with k, m or g, e.g. 5m`;
 }
 function shardProblemMessage(problem) {
   return problem.kind === "shard-syntax" ? `--shard: "${problem.text}" is not i/n; write e.g. --shard 2/3 for the second of three shards` : `--shard: "${problem.text}" is out of range; i goes from 1 to n, e.g. 1/3, 2/3, 3/3`;
 }
-function durationProblemMessage(text3) {
-  return `--timeout: "${text3}" is not a duration; write e.g. 90s, 10m or 1h`;
+function durationProblemMessage(text5) {
+  return `--timeout: "${text5}" is not a duration; write e.g. 90s, 10m or 1h`;
 }
-function countProblemMessage(option, text3, min4) {
-  return `${option}: "${text3}" is not a whole number of at least ${min4}`;
+function countProblemMessage(option, text5, min4) {
+  return `${option}: "${text5}" is not a whole number of at least ${min4}`;
 }
 function targetProblemMessage(target2) {
   return target2.trim() === "" ? `--targets: an empty pattern; give a target pattern such as //... or //pkg:target` : `--targets: ${JSON.stringify(target2)} holds whitespace, which no Bazel target pattern has; give each pattern its own --targets`;
@@ -70808,10 +72829,10 @@ function bazelNotFound(bazel) {
   return `cannot run Bazel "${bazel}" (not found or not executable); install Bazel or give its path with --bazel`;
 }
 function bazelProbeFailed(bazel, exitCode, output3) {
-  const lastLine = output3.trim().split("\n").filter((line5) => line5.trim() !== "").pop() ?? "no output";
-  return `${bazel} failed (exit ${exitCode}) while the sweep probed its version: ${lastLine}; check that it runs, or give another Bazel with --bazel`;
+  const lastLine2 = output3.trim().split("\n").filter((line5) => line5.trim() !== "").pop() ?? "no output";
+  return `${bazel} failed (exit ${exitCode}) while the sweep probed its version: ${lastLine2}; check that it runs, or give another Bazel with --bazel`;
 }
-function notBazel(bazel, versionOutput) {
+function notBazel2(bazel, versionOutput) {
   const printed = versionOutput.trim().split("\n")[0]?.trim() ?? "";
   const said = printed === "" ? "printed nothing" : `printed ${JSON.stringify(printed.slice(0, 80))}`;
   return `--bazel: ${bazel} does not answer like Bazel (\`--version\` ${said}, and it takes build flags no Bazel has or refuses ones every Bazel has); give the path of a Bazel binary`;
@@ -70846,10 +72867,22 @@ function runStartedLine(position2, total, run2) {
 `;
 }
 function runFinishedLine(record) {
-  const stopped = record.stoppedBy === void 0 ? "" : `, stopped by the sweep (${record.stoppedBy})`;
+  const stopped = record.stoppedBy === void 0 ? "" : `, stopped by the sweep (${record.stoppedBy}${spiralDumpWords(record)})`;
   return `sweep: ${record.id}: ${record.status} (exit ${record.exitCode ?? record.signal ?? "?"}${stopped}) in ${record.wallSeconds.toFixed(1)} s
 `;
 }
+function spiralDumpWords(record) {
+  const dump = record.spiralHeapDump;
+  if (dump === void 0) return "";
+  return dump.taken ? `, heap dump taken in ${dump.seconds.toFixed(1)} s` : `, no heap dump: ${dump.problem ?? "?"}`;
+}
+var spiralDumpProblems = {
+  serverGone: "the server was gone before its heap dump was written",
+  interrupted: "interrupted (Ctrl-C) while the heap dump was written",
+  notStarted: (ms) => `the server had not begun writing its heap dump ${formatDuration(ms / 1e3)} after it was asked`,
+  stalled: (bytes, ms) => `the heap dump stopped growing at ${(bytes / 2 ** 20).toFixed(1)} MiB for ${formatDuration(ms / 1e3)}`,
+  deadline: (ms) => `the heap dump was not done after ${formatDuration(ms / 1e3)}`
+};
 function versionLine(bazel, version2) {
   const how = version2.source === "--version" ? "bazel --version" : version2.source === "package" ? "its package, confirmed by a flag probe" : "a flag probe";
   return `sweep: ${bazel} is Bazel ${version2.label} (from ${how})
@@ -70865,8 +72898,8 @@ function outNotAFolder(out, throughFile) {
 function commandOf(holder) {
   const [, script, ...rest] = holder.argv;
   const words = [script === void 0 ? "?" : script.split("/").pop() ?? script, ...rest];
-  const text3 = words.join(" ");
-  return text3.length > 400 ? `${text3.slice(0, 397)}...` : text3;
+  const text5 = words.join(" ");
+  return text5.length > 400 ? `${text5.slice(0, 397)}...` : text5;
 }
 function sweepLocked(out, lockFile, holder, elsewhere) {
   const who = `pid ${holder.pid}${elsewhere ? ` on host ${holder.host}` : ""}, started ${holder.startedAt}: ${commandOf(holder)}`;
@@ -71011,6 +73044,8 @@ tr.crash td { background: #fdecea; }
 .threshold { font-size: 1.05rem; }
 .muted { color: #666; }
 code { font-size: 0.85rem; }
+figure.heap-picture { margin: 1rem 0 2rem; }
+figure.heap-picture figcaption { font-size: 0.9rem; margin-bottom: 0.4rem; }
 `;
 function reportHtml(input) {
   const title2 = `Heap limit sweep: ${input.sweep}`;
@@ -71083,18 +73118,18 @@ function parameterRows(manifest) {
     ...typeof settings === "object" && settings !== null ? Object.entries(settings) : [],
     ...Object.entries(rest)
   ];
-  return fields.map(([key3, value4]) => {
-    let text3 = parameterText(value4);
-    if (key3 === "plannedRuns" && Array.isArray(value4)) text3 = `${value4.length}`;
-    if (key3 === "search" && value4 === null) text3 = "no (a grid)";
-    if (key3 === "bazelVersion" && typeof bazelVersionSource === "string") text3 = `${text3} (from ${bazelVersionSource})`;
-    return [PARAMETER_LABELS[key3] ?? key3, text3];
+  return fields.map(([key2, value4]) => {
+    let text5 = parameterText(value4);
+    if (key2 === "plannedRuns" && Array.isArray(value4)) text5 = `${value4.length}`;
+    if (key2 === "search" && value4 === null) text5 = "no (a grid)";
+    if (key2 === "bazelVersion" && typeof bazelVersionSource === "string") text5 = `${text5} (from ${bazelVersionSource})`;
+    return [PARAMETER_LABELS[key2] ?? key2, text5];
   });
 }
 function parametersTable(parameters) {
   if (parameters === void 0) return `<p class="muted">No sweep.json in this folder.</p>`;
   const rows = parameterRows(parameters).map(
-    ([label, text3]) => `<tr><th>${escapeHtml(label)}</th><td><code>${escapeHtml(text3)}</code></td></tr>`
+    ([label, text5]) => `<tr><th>${escapeHtml(label)}</th><td><code>${escapeHtml(text5)}</code></td></tr>`
   );
   return `<table id="parameters">
 ${rows.join("\n")}
@@ -71161,7 +73196,7 @@ function blameSection(blame2) {
     const cells = signalCells(suspect);
     return `<tr>${[String(index5 + 1), suspect.function, suspect.file ?? "?", suspect.score.toFixed(1), cells.heap, cells.stack, cells.gc, cells.overRep, cells.cpu].map((cell2) => `<td>${escapeHtml(cell2)}</td>`).join("")}</tr>`;
   });
-  const words = result.suspects.slice(0, 3).map((suspect) => evidenceWords(suspect)).map((text3, index5) => text3 === "" ? "" : `<li><strong>${escapeHtml(result.suspects[index5].function)}</strong>: ${escapeHtml(text3)}</li>`).join("\n");
+  const words = result.suspects.slice(0, 3).map((suspect) => evidenceWords(suspect)).map((text5, index5) => text5 === "" ? "" : `<li><strong>${escapeHtml(result.suspects[index5].function)}</strong>: ${escapeHtml(text5)}</li>`).join("\n");
   const correction = cpuCorrection(result);
   const crashes = blame2.crashRuns.map((run2) => {
     const digest = run2.digest;
@@ -71188,8 +73223,20 @@ ${words}
     blame2.crashRuns.length === 0 ? `<p class="muted">No run ran out of memory.</p>` : `<table id="crashes">
 <tr><th>Run</th><th>Limit</th><th>Heap dump at the crash</th><th>Evidence</th></tr>
 ${crashes.join("\n")}
-</table>`
+</table>`,
+    heapPictures(blame2)
   ].filter((part) => part !== "").join("\n");
+}
+function heapPictures(blame2) {
+  const runs = blame2.crashRuns.filter((run2) => run2.digest !== void 0);
+  if (runs.length === 0) return "";
+  const figures = runs.map(
+    (run2) => `<figure class="heap-picture" id="heap-picture-${escapeHtml(run2.id)}">
+<figcaption>${escapeHtml(`${run2.id} (${run2.limit}): ${verdictLine(run2.digest.verdict, blame2.workspace).replace(/^verdict: /, "")}`)}</figcaption>
+${heapPictureSvg(run2.digest, blame2.workspace)}
+</figure>`
+  );
+  return [`<h3>Who held the heap at each crash</h3>`, `<p class="muted">${escapeHtml(PICTURE_NOTE)}</p>`, ...figures].join("\n");
 }
 var ARTIFACT_LABELS = {
   profile: "profile",
@@ -71203,123 +73250,58 @@ var ARTIFACT_LABELS = {
   serverJavaLog: "java.log",
   gcLog: "GC log"
 };
+var CRASH_EVIDENCE = ["profile", "console", "heapDump", "heapDigest", "serverLog", "serverJavaLog", "gcLog"];
 
-// src/render/stats.ts
-var STATS_FORMATS = ["csv", "json", "legacy"];
-var STATS_COLUMNS = [
-  ...RECORD_FIELDS,
-  "profileLevel",
-  "evidence",
-  "profileSeconds",
-  "gcCount",
-  "gcMinor",
-  "gcMajor",
-  "gcSeconds",
-  "gcWithoutDuration",
-  "peakHeapBytes",
-  "peakHeapSource",
-  "eventsRecovered",
-  "truncated"
-];
-function renderStats(rows, format5) {
-  switch (format5) {
-    case "csv":
-      return stringify(
-        rows.map((row) => STATS_COLUMNS.map((column) => csvCell(row[column]))),
-        { header: true, columns: [...STATS_COLUMNS] }
-      );
-    case "json":
-      return `${JSON.stringify(rows.map((row) => Object.fromEntries(STATS_COLUMNS.map((column) => [column, row[column]]))), null, 2)}
-`;
-    case "legacy":
-      return rows.map((row) => `${legacyLine(row)}
-`).join("");
+// src/flows/read-sweeps.ts
+function readSweep(path4, options) {
+  return loadSweep(path4, { heapDigests: options.heapDigests, onUnreadable: (run2) => process.stderr.write(unreadableRunLine(run2.problem)) });
+}
+
+// src/flows/stats.ts
+async function printStats(request2) {
+  if (request2.out !== void 0) await checkOutputPath(request2.out);
+  const rows = await collectStats(request2.folders);
+  const text5 = renderStats(rows, request2.format);
+  if (request2.out === void 0) {
+    process.stdout.write(text5);
+  } else {
+    await writeOutputFile(request2.out, text5);
+    process.stderr.write(statsWritten(request2.out, rows.length));
   }
 }
-function legacyLine(row) {
-  const iteration = row.warmup ? "WARMUP" : String(row.iteration);
-  const durationMicros = row.profileSeconds === null ? 0 : Math.round(row.profileSeconds * 1e6);
-  return [row.limit, iteration, row.gcCount ?? 0, durationMicros, legacyStatus(row.status)].join(",");
-}
-function csvCell(value4) {
-  if (value4 === null) return "";
-  return String(value4);
-}
-var STATS_DESCRIPTION = "Summarize a sweep's runs: one row a run with its limit, status, profile duration, GC and peak heap.";
-var STATS_HELP_FOOTER = `
-Each RUNS_DIR is a sweep folder (the sweep's --out) or one run folder inside it.
-Columns (csv, json): ${STATS_COLUMNS.join(", ")}.
-profileSeconds is the profile's last minus first event time, as the original stats.sh measured it;
-peakHeapSource says where peakHeapBytes comes from, the first there is of: profile-counter (7.x profiles),
-bep-peak-post-gc, gc-log (the heap right after a collection), memory-profile (the heap between build phases).
-A crashed build leaves a cut profile: every complete event is still read, and truncated says so.
---format legacy prints the original stats.sh line: <memory limit>,<iteration>,<gc count>,<duration>,<status>.
-
-Examples:
-  bazel run //analysis:stats -- measurements/sweep
-  bazel run //analysis:stats -- --format legacy measurements/regular > cache-regular`;
-function statsWritten(path4, rows) {
-  return `wrote ${rows} run${rows === 1 ? "" : "s"} to ${path4}
-`;
-}
-
-// src/commands/stats.ts
-function statsCommand() {
-  return new Command("stats").description(STATS_DESCRIPTION).argument("<RUNS_DIR...>", "sweep folders or run folders").addOption(new Option("--format <format>", "output format").choices(STATS_FORMATS).default("csv")).option("--out <file>", "write to FILE (replaced in one step) instead of stdout").addHelpText("after", STATS_HELP_FOOTER).action(async (runsDirs, options) => {
-    if (options.out !== void 0) await checkOutputPath(resolveUserPath(options.out));
-    const rows = await collectStats(runsDirs.map((dir) => resolveUserPath(dir)));
-    const text3 = renderStats(rows, options.format);
-    if (options.out === void 0) {
-      process.stdout.write(text3);
-    } else {
-      const out = resolveUserPath(options.out);
-      await writeOutputFile(out, text3);
-      process.stderr.write(statsWritten(out, rows.length));
-    }
-  });
-}
-async function collectStats(runsDirs) {
+async function collectStats(folders) {
   const rows = [];
-  for (const dir of runsDirs) {
-    for (const run2 of await findRuns(dir, (unreadable) => process.stderr.write(unreadableRunLine(unreadable.problem)))) rows.push(await readRunStats(run2));
-  }
+  for (const folder of folders) rows.push(...statsRows(await readSweep(folder, { heapDigests: false })));
   return rows;
 }
+function statsRows(sweep2) {
+  return sweep2.runs.map((run2) => runStats(run2.record, run2.summary));
+}
 
-// src/commands/plot.ts
-var MAX_SERIES = 2;
-var MAX_CSV_BYTES = 64 * 1024 * 1024;
+// src/flows/plot.ts
 var DEFAULT_PLOT_FILE = "plot.svg";
-function plotCommand() {
-  return new Command("plot").description(PLOT_DESCRIPTION).argument("<SERIES...>", "one or two sweep folders, run folders or stats CSV files").option("--label <name>", "name of a series in the legend, once per SERIES in order", (value4, previous) => [...previous, value4], []).option("--exclude-crashes", "leave crashed runs out of the mean and standard deviation").option("--out <file>", `output file, .svg, .png or .html (default: ${DEFAULT_PLOT_FILE} in the first SERIES folder)`).addHelpText("after", PLOT_HELP_FOOTER).action(async (seriesPaths, options) => {
-    if (seriesPaths.length > MAX_SERIES) throw new UsageError(tooManySeries(seriesPaths.length));
-    if (options.label.length > 0 && options.label.length !== seriesPaths.length) {
-      throw new UsageError(labelCountMismatch(options.label.length, seriesPaths.length));
-    }
-    const paths = seriesPaths.map((path4) => resolveUserPath(path4));
-    const out = options.out === void 0 ? await defaultOut(paths[0]) : resolveUserPath(options.out);
-    const format5 = outputFormat(out);
-    await checkOutputPath(out);
-    const series = [];
-    for (const [index5, path4] of paths.entries()) {
-      series.push({ label: options.label[index5] ?? seriesName(path4), runs: await readSeries(path4) });
-    }
-    const excludeCrashes = options.excludeCrashes === true;
-    const data3 = plotData(series, { excludeCrashes });
-    if (data3.limits.length === 0) throw new InputError(nothingToPlot());
-    const svg = await renderSvg(plotSpec(data3, { excludeCrashes }));
-    const content2 = format5 === "png" ? await renderPng(svg) : format5 === "html" ? plotHtml(svg) : svg;
-    await writeOutputFile(out, content2);
-    process.stderr.write(plotWritten(out));
-  });
+var MAX_CSV_BYTES = 64 * 1024 * 1024;
+async function drawPlot(request2) {
+  const out = request2.out ?? await defaultOut(request2.series[0].path);
+  const format5 = outputFormat(out);
+  await checkOutputPath(out);
+  const series = [];
+  for (const { path: path4, label } of request2.series) series.push({ label: label ?? seriesName(path4), runs: await readSeries(path4) });
+  const { excludeCrashes } = request2;
+  const data3 = plotData(series, { excludeCrashes });
+  if (data3.limits.length === 0) throw new InputError(nothingToPlot());
+  const svg = await renderSvg(plotSpec(data3, { excludeCrashes }));
+  const content2 = format5 === "png" ? await renderPng(svg) : format5 === "html" ? plotHtml(svg) : svg;
+  await writeOutputFile(out, content2);
+  process.stderr.write(plotWritten(out));
 }
 async function readSeries(path4) {
-  const info2 = await stat6(path4).catch(() => void 0);
+  const info2 = await stat7(path4).catch(() => void 0);
   if (info2 === void 0) throw new InputError(`${path4}: no such file or folder`);
   if (info2.isDirectory()) return plotRunsFromStats(await collectStats([path4]));
   if (!info2.isFile()) throw new InputError(`${path4}: neither a folder nor a file; give a sweep folder, a run folder or a stats CSV file`);
   if (info2.size > MAX_CSV_BYTES) throw new InputError(`${path4}: ${info2.size} bytes is too big for a stats CSV file`);
-  return plotRunsFromCsv(await readFile8(path4, "utf8"), path4);
+  return plotRunsFromCsv(await readFile7(path4, "utf8"), path4);
 }
 function outputFormat(path4) {
   const extension2 = extname(path4).toLowerCase();
@@ -71328,8 +73310,8 @@ function outputFormat(path4) {
   throw new UsageError(badPlotExtension(path4));
 }
 async function defaultOut(firstSeries) {
-  const isFolder = (await stat6(firstSeries).catch(() => void 0))?.isDirectory() ?? false;
-  return isFolder ? join14(firstSeries, DEFAULT_PLOT_FILE) : join14(dirname5(firstSeries), `${seriesName(firstSeries)}.svg`);
+  const isFolder = (await stat7(firstSeries).catch(() => void 0))?.isDirectory() ?? false;
+  return isFolder ? join13(firstSeries, DEFAULT_PLOT_FILE) : join13(dirname6(firstSeries), `${seriesName(firstSeries)}.svg`);
 }
 function seriesName(path4) {
   const name = basename2(path4);
@@ -71337,82 +73319,112 @@ function seriesName(path4) {
   return extension2 === "" ? name : name.slice(0, -extension2.length);
 }
 
-// src/commands/report.ts
-import { dirname as dirname6, join as join15, relative as relative2, sep } from "node:path";
-var REPORT_FILE2 = "report.html";
-function reportCommand() {
-  return new Command("report").description(REPORT_DESCRIPTION).argument("<RUNS_DIR>", "the sweep folder (the sweep's --out)").option("--out <file>", `where to write the page (default: ${REPORT_FILE2} in RUNS_DIR)`).addHelpText("after", REPORT_HELP_FOOTER).action(async (runsDir, options) => {
-    const sweep2 = resolveUserPath(runsDir);
-    const out = options.out === void 0 ? join15(sweep2, REPORT_FILE2) : resolveUserPath(options.out);
-    if (options.out !== void 0) await checkOutputPath(out);
-    await writeReport(sweep2, out, runsDir);
-    process.stderr.write(reportWritten(out));
+// src/commands/plot.ts
+var MAX_SERIES = 2;
+function plotCommand() {
+  return new Command("plot").description(PLOT_DESCRIPTION).argument("<SERIES...>", "one or two sweep folders, run folders or stats CSV files").option("--label <name>", "name of a series in the legend, once per SERIES in order", (value4, previous) => [...previous, value4], []).option("--exclude-crashes", "leave crashed runs out of the mean and standard deviation").option("--out <file>", `output file, .svg, .png or .html (default: ${DEFAULT_PLOT_FILE} in the first SERIES folder)`).addHelpText("after", PLOT_HELP_FOOTER).action(async (seriesPaths, options) => {
+    if (seriesPaths.length > MAX_SERIES) throw new UsageError(tooManySeries(seriesPaths.length));
+    if (options.label.length > 0 && options.label.length !== seriesPaths.length) {
+      throw new UsageError(labelCountMismatch(options.label.length, seriesPaths.length));
+    }
+    await drawPlot({
+      series: seriesPaths.map((path4, index5) => ({ path: resolveUserPath(path4), label: options.label[index5] })),
+      excludeCrashes: options.excludeCrashes === true,
+      out: options.out === void 0 ? void 0 : resolveUserPath(options.out)
+    });
   });
 }
-async function writeReport(sweep2, out, name = sweep2) {
-  const folders = await findRuns(sweep2, (unreadable) => process.stderr.write(unreadableRunLine(unreadable.problem)));
-  const runs = [];
-  for (const folder of folders) {
-    const stats = await readRunStats(folder);
-    const href2 = (path4) => relative2(dirname6(out), path4).split(sep).join("/");
-    runs.push({
-      stats,
-      folderHref: `${href2(folder.dir)}/`,
-      artifacts: Object.keys(ARTIFACT_LABELS).flatMap((key3) => {
-        const file = folder.record.artifacts[key3];
-        return file === void 0 ? [] : [{ label: ARTIFACT_LABELS[key3], href: href2(join15(folder.dir, file)) }];
-      })
-    });
+
+// src/flows/report.ts
+import { dirname as dirname7, join as join14, relative as relative2, sep } from "node:path";
+async function reportSweep(request2) {
+  const out = request2.out ?? join14(request2.sweep, REPORT_FILE);
+  if (request2.out !== void 0) await checkOutputPath(out);
+  const sweep2 = await readSweep(request2.sweep, { heapDigests: true });
+  let blame2;
+  try {
+    blame2 = blameOf([sweep2], /* @__PURE__ */ new Set());
+  } catch (error3) {
+    process.stderr.write(reportBlameFailed(error3 instanceof Error ? error3.message : String(error3)));
   }
-  const rows = runs.map((run2) => run2.stats);
-  const data3 = plotData([{ label: name, runs: plotRunsFromStats(rows) }], { excludeCrashes: false });
-  const plotSvg = await renderSvg(plotSpec(data3, { excludeCrashes: false }));
+  await writeReport(sweep2, blame2, out, request2.name);
+  process.stderr.write(reportWritten(out));
+}
+async function writeReport(sweep2, blame2, out, name) {
+  if (sweep2.manifestProblem !== void 0) throw new InputError(sweep2.manifestProblem);
+  const href2 = (path4) => relative2(dirname7(out), path4).split(sep).join("/");
+  const links = (run2, keys4) => Object.keys(ARTIFACT_LABELS).flatMap((key2) => {
+    const file = run2.record.artifacts[key2];
+    return file === void 0 || !keys4.includes(key2) ? [] : [{ label: ARTIFACT_LABELS[key2], href: href2(join14(run2.dir, file)) }];
+  });
+  const runs = sweep2.runs.map((run2) => ({
+    stats: runStats(run2.record, run2.summary),
+    folderHref: `${href2(run2.dir)}/`,
+    artifacts: links(run2, Object.keys(ARTIFACT_LABELS))
+  }));
+  const data3 = plotData([{ label: name, runs: plotRunsFromStats(runs.map((run2) => run2.stats)) }], { excludeCrashes: false });
+  const crashRuns = sweep2.runs.filter((run2) => run2.record.status === "oom").map((run2) => ({ id: run2.record.id, limit: run2.record.limit, digest: run2.heap?.digest, unusableDump: run2.heap?.unusableDump, links: links(run2, CRASH_EVIDENCE) }));
   const html = reportHtml({
     sweep: name,
-    parameters: await readSweepManifest(sweep2),
+    parameters: sweep2.manifest,
     runs,
     // From run.json: whether a timeout counts depends on its GC verdict, which the stats rows leave out.
-    threshold: threshold2(folders.map((folder) => folder.record)),
-    plotSvg,
-    blame: await reportBlame(sweep2, folders, runs)
+    threshold: threshold2(sweep2.runs.map((run2) => run2.record)),
+    plotSvg: await renderSvg(plotSpec(data3, { excludeCrashes: false })),
+    blame: blame2 === void 0 ? void 0 : { result: blame2, workspace: sweep2.workspace, crashRuns }
   });
   await writeOutputFile(out, html);
 }
-async function reportBlame(sweep2, folders, runs) {
-  try {
-    const result = await blameSweeps([sweep2], /* @__PURE__ */ new Set(), () => void 0);
-    const crashRuns = [];
-    for (const [index5, folder] of folders.entries()) {
-      if (folder.record.status !== "oom") continue;
-      const evidence = /* @__PURE__ */ new Set(["heap digest", "heap dump", "console", "java.log", "jvm.out", "GC log", "profile"]);
-      crashRuns.push({
-        id: folder.record.id,
-        limit: folder.record.limit,
-        ...await runDigest(folder),
-        links: runs[index5].artifacts.filter((link4) => evidence.has(link4.label))
-      });
-    }
-    return { result, workspace: await sweepWorkspace(sweep2), crashRuns };
-  } catch (error3) {
-    process.stderr.write(reportBlameFailed(error3 instanceof Error ? error3.message : String(error3)));
-    return void 0;
-  }
+
+// src/commands/report.ts
+function reportCommand() {
+  return new Command("report").description(REPORT_DESCRIPTION).argument("<RUNS_DIR>", "the sweep folder (the sweep's --out)").option("--out <file>", `where to write the page (default: ${REPORT_FILE} in RUNS_DIR)`).addHelpText("after", REPORT_HELP_FOOTER).action(async (runsDir, options) => {
+    await reportSweep({ sweep: resolveUserPath(runsDir), out: options.out === void 0 ? void 0 : resolveUserPath(options.out), name: runsDir });
+  });
 }
 
-// src/commands/sweep.ts
-import { mkdir as mkdir5, readFile as readFile12, realpath as realpath2, stat as stat9 } from "node:fs/promises";
-import { basename as basename5, dirname as dirname9, join as join20, relative as relative3, sep as sep2 } from "node:path";
+// src/flows/snapshot.ts
+import { copyFile as copyFile2, mkdir as mkdir6, readFile as readFile14, realpath as realpath4, rm as rm5 } from "node:fs/promises";
+import { dirname as dirname12, join as join21 } from "node:path";
+
+// src/core/heap/snapshot-document.ts
+var SNAPSHOT_SCHEMA = 1;
+function snapshotDocument(record, source3, digest) {
+  return { schema: HEAP_JSON_SCHEMA, snapshot: record, dumps: [{ source: source3, ...digest }] };
+}
+var BAZEL_UNITS = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9 };
+function parseBazelHeapFigure(output3) {
+  const lines = output3.split(/\r?\n/).map((line5) => line5.trim());
+  for (const line5 of lines.reverse()) {
+    const match2 = /^(\d+)(B|KB|MB|GB)$/.exec(line5);
+    if (match2 === null) continue;
+    const unit2 = BAZEL_UNITS[match2[2]];
+    return { bytes: Number(match2[1]) * unit2, resolutionBytes: unit2, printed: line5 };
+  }
+  return void 0;
+}
+function heapAgreement(reachableBytes, figure) {
+  const used = figure.bytes + figure.resolutionBytes / 2;
+  return { share: reachableBytes / used, shortfallBytes: used - reachableBytes };
+}
+function defaultSnapshotName(takenAt, commit) {
+  const stamp = takenAt.toISOString().replace(/\.\d+Z$/, "").replaceAll("-", "").replaceAll(":", "").replace("T", "-");
+  return `snapshot-${stamp}${commit === null ? "" : `-${commit.sha.slice(0, 10)}${commit.dirty ? "-dirty" : ""}`}.json`;
+}
+function besideSnapshot(snapshotFile, suffix) {
+  return `${snapshotFile.replace(/\.json$/i, "")}${suffix}`;
+}
 
 // src/core/run/bazel-flags.ts
 var OLDEST_SUPPORTED_MAJOR = 4;
-function parseVersionOutput(text3) {
-  const match2 = /^bazel (\d+)\.(\d+)\.(\d+)/m.exec(text3.trim());
+function parseVersionOutput(text5) {
+  const match2 = /^bazel (\d+)\.(\d+)\.(\d+)/m.exec(text5.trim());
   if (match2 === null) return void 0;
   const [major, minor, patch2] = [match2[1], match2[2], match2[3]].map(Number);
   return { major, minor, patch: patch2, label: `${major}.${minor}.${patch2}`, source: "--version" };
 }
-function parsePackageVersion(text3) {
-  const match2 = /^(?:\d+:)?(\d+)\.(\d+)\.(\d+)(?:[+~-]|$)/.exec(text3.trim());
+function parsePackageVersion(text5) {
+  const match2 = /^(?:\d+:)?(\d+)\.(\d+)\.(\d+)(?:[+~-]|$)/.exec(text5.trim());
   if (match2 === null) return void 0;
   const [major, minor, patch2] = [match2[1], match2[2], match2[3]].map(Number);
   return { major, minor, patch: patch2, label: `${major}.${minor}.${patch2}`, source: "package" };
@@ -71470,18 +73482,1278 @@ function sweepJvmFlags(limit, heapDump, gcLog) {
   ];
 }
 
-// src/io/bazel-version.ts
+// src/io/bazel-process.ts
 import { spawn as spawn3 } from "node:child_process";
-import { access, constants as constants2, realpath } from "node:fs/promises";
-import { delimiter, isAbsolute as isAbsolute2, join as join16 } from "node:path";
+import { createWriteStream } from "node:fs";
+import { mkdir as mkdir2, open as open3, readdir as readdir5, readFile as readFile9, stat as stat9 } from "node:fs/promises";
+import { basename as basename3, dirname as dirname9, join as join15 } from "node:path";
+
+// src/core/run/jvm-heap-dump.ts
+var STARTED = /^Dumping heap to .* \.\.\.$/;
+var ENDED = /^(Heap dump file created \[|Dump file is incomplete: |Unable to create )/;
+function heapDumpWriting(jvmOut) {
+  let writing = false;
+  for (const line5 of jvmOut.split("\n")) {
+    const text5 = line5.trimEnd();
+    if (STARTED.test(text5)) writing = true;
+    else if (ENDED.test(text5)) writing = false;
+  }
+  return writing;
+}
+
+// src/core/run/run-status.ts
+var OOM_EXIT_CODE = 33;
+var BUILD_FAILURE_EXIT_CODE = 1;
+var SERVER_GONE_EXIT_CODE = 37;
+var SERVER_GONE_PATTERN = /^Server terminated abruptly\b/m;
+var SIGKILL_EXIT_CODE = 137;
+var SERVER_LOG_OOM_PATTERN = /java\.lang\.OutOfMemoryError/;
+var SERVER_OOM_PATTERNS = [
+  /^FATAL: bazel ran out of memory/m,
+  /OutOfMemoryError thrown during Starlark evaluation/,
+  SERVER_LOG_OOM_PATTERN
+];
+var ACTION_KILLED_PATTERNS = [/^ERROR: .* failed: \(Killed\)/m, /^ERROR: .* failed: \(Exit 137\)/m];
+function bepFacts(bepText) {
+  let outOfMemory = false;
+  let actionKilled = false;
+  for (const line5 of bepText.split("\n")) {
+    if (line5.trim() === "") continue;
+    let event2;
+    try {
+      event2 = JSON.parse(line5);
+    } catch {
+      continue;
+    }
+    if (get7(event2, ["aborted", "reason"]) === "OUT_OF_MEMORY") outOfMemory = true;
+    if (get7(event2, ["finished", "exitCode", "name"]) === "OOM_ERROR") outOfMemory = true;
+    const spawnExit = get7(event2, ["action", "failureDetail", "spawn", "spawnExitCode"]);
+    if (spawnExit === SIGKILL_EXIT_CODE) actionKilled = true;
+  }
+  return { outOfMemory, actionKilled };
+}
+function classifyRun(outcome) {
+  if (outcome.stoppedBy === "interrupt") return "interrupted";
+  const bep = bepFacts(outcome.bep);
+  const endedAbnormally = outcome.exitCode !== 0 && outcome.exitCode !== BUILD_FAILURE_EXIT_CODE;
+  const oomText = SERVER_OOM_PATTERNS.some((pattern) => pattern.test(outcome.console) || pattern.test(outcome.serverLog));
+  const stoppedForMemory = outcome.stoppedBy === "oom-hang" || outcome.stoppedBy === "gc-thrash";
+  if (outcome.exitCode === OOM_EXIT_CODE || stoppedForMemory || bep.outOfMemory || endedAbnormally && oomText) {
+    return "oom";
+  }
+  if (outcome.stoppedBy === "timeout") return "timeout";
+  if (outcome.exitCode === 0) return "ok";
+  if (outcome.exitCode === SERVER_GONE_EXIT_CODE && SERVER_GONE_PATTERN.test(outcome.console)) return "server-died";
+  if (bep.actionKilled || ACTION_KILLED_PATTERNS.some((pattern) => pattern.test(outcome.console))) return "action-killed";
+  return "failed";
+}
+function isServerOomLine(line5) {
+  return /^FATAL: bazel ran out of memory/.test(line5);
+}
+function get7(value4, keys4) {
+  let current2 = value4;
+  for (const key2 of keys4) {
+    if (typeof current2 !== "object" || current2 === null || Array.isArray(current2)) return void 0;
+    current2 = current2[key2];
+  }
+  return current2;
+}
+
+// src/core/run/thread-dump.ts
+var DUMP_START = /^Full thread dump /m;
+var DUMP_END = /^JNI global refs: .*\n/m;
+var HEAP_SUMMARY_END = /^Heap\n(?:.*\n)*? Metaspace +used .*\n/m;
+function threadDumpProgress(text5) {
+  const starts = [...text5.matchAll(new RegExp(DUMP_START.source, "gm"))];
+  const start = starts.at(-1)?.index;
+  if (start === void 0) return { threads: false, heapSummary: false };
+  const afterStart = text5.slice(start);
+  const end = DUMP_END.exec(afterStart);
+  if (end === null) return { threads: false, heapSummary: false };
+  return { threads: true, heapSummary: HEAP_SUMMARY_END.test(afterStart.slice(end.index)) };
+}
+
+// src/io/jvm-attach.ts
+import { lstat, open as open2, readFile as readFile8, readlink, rm as rm3, stat as stat8 } from "node:fs/promises";
+import { createConnection } from "node:net";
+import { dirname as dirname8, isAbsolute as isAbsolute3 } from "node:path";
+
+// src/render/attach.ts
+var SERVER_PID_HINT = "for a Bazel server's pid run: bazel info server_pid";
+function named2(process2) {
+  return process2.name === void 0 ? `process ${process2.pid}` : `process ${process2.pid} (${process2.name})`;
+}
+function jvm(process2) {
+  return process2.name === void 0 ? `JVM ${process2.pid}` : `JVM ${process2.pid} (${process2.name})`;
+}
+function seconds2(ms) {
+  return formatDuration(Math.max(1, ms / 1e3));
+}
+var attachProblems = {
+  unsupportedPlatform: (platform) => `attaching to a running JVM works on Linux only (it goes through /proc and HotSpot's attach socket); this is ${platform}`,
+  badPid: (pid) => `${pid} is not a process id; give the pid of a running JVM (${SERVER_PID_HINT})`,
+  noSuchProcess: (pid) => `no process ${pid} (it has exited, or the pid is wrong); ${SERVER_PID_HINT}`,
+  exitedWhileAttaching: (process2) => `${named2(process2)} exited while attaching to it`,
+  notAJvm: (process2) => `${named2(process2)} is not a HotSpot JVM (it has no libjvm.so mapped); give the pid of a running JVM (${SERVER_PID_HINT})`,
+  attachDisabled: (process2) => `${jvm(process2)} was started with -XX:+DisableAttachMechanism, so it answers no attach requests; start it without that flag`,
+  ignoresQuit: (process2, socket) => `${jvm(process2)} has no attach socket (${socket}) and does not catch SIGQUIT, so its attach listener cannot be started (was it started with -Xrs and its socket deleted since?)`,
+  otherUser: (process2, target2, self2) => `${named2(process2)} runs as uid ${target2.uid} gid ${target2.gid}, and HotSpot answers attach requests only from that same user and group or from root; this runs as uid ${self2.uid} gid ${self2.gid}: run it as the JVM's user or as root`,
+  cannotInspect: (process2, code) => `cannot read /proc/${process2.pid} of ${named2(process2)} (${code}): it belongs to another user; run this as its user or as root`,
+  cannotSignal: (process2, code) => `cannot send SIGQUIT to ${named2(process2)} (${code}) to start its attach listener; run this as its user or as root`,
+  cannotCreateAttachFile: (process2, paths, code) => `cannot create the attach trigger file for ${jvm(process2)} (${code}) at ${paths.join(" or ")}; run this as its user or as root`,
+  listenerTimeout: (process2, socket, ms) => `${jvm(process2)} did not open its attach socket ${socket} within ${seconds2(ms)} of SIGQUIT: attach may be disabled (-XX:+DisableAttachMechanism given where this cannot see it, such as an @argfile), or the JVM is too busy (a long full GC) to start its attach listener; try again`,
+  socketRefused: (process2, socket, code) => `${jvm(process2)} does not answer on its attach socket ${socket} (${code}): the socket is stale, left by a JVM that died; delete it and try again`,
+  closedWithoutAnswer: (process2, command, target2, asRoot) => asRoot && target2.uid !== 0 ? `${jvm(process2)} closed the attach connection without answering ${command}: JVMs older than JDK 11 take attach requests only from their own user (uid ${target2.uid} gid ${target2.gid}), not from root; run this as that user` : `${jvm(process2)} closed the attach connection without answering ${command}; it may be shutting down`,
+  protocolMismatch: (process2) => `${jvm(process2)} does not speak version 1 of HotSpot's attach protocol; it is not a HotSpot JVM this can attach to`,
+  garbledReply: (process2, command, head) => `${jvm(process2)} answered ${command} with ${JSON.stringify(head)}, not a status line; is it a HotSpot JVM?`,
+  replyTimeout: (process2, command, ms) => `${jvm(process2)} did not finish ${command} within ${seconds2(ms)}; it may still be at it (a heap dump of a large heap takes minutes, a JVM deep in full GCs reaches a safepoint late): give it more time`,
+  commandFailed: (process2, command, status, message) => `${jvm(process2)} failed ${command} (status ${status})${message === "" ? "" : `: ${message}`}`,
+  argumentTooLong: (command, bytes, limit) => `an argument of the attach command ${command} is ${bytes} bytes long; HotSpot's attach protocol takes at most ${limit}`,
+  dumpPathNotAbsolute: (path4) => `heap dump path ${path4} is not absolute; the JVM would resolve it against its own working directory; give an absolute path`,
+  dumpExists: (path4) => `${path4} already exists, and the JVM does not overwrite a heap dump; delete it or give another file name`,
+  dumpNotWritten: (process2, path4, message) => `${jvm(process2)} did not write the heap dump ${path4}${message === "" ? "" : `: ${message}`}`,
+  folderNotShared: (process2, folder, root) => `${jvm(process2)} does not see ${folder} (it runs in its own root, ${root}, or mount namespace); write the dump to a folder the JVM sees too`,
+  folderMissing: (folder, code) => `cannot write a heap dump into ${folder} (${code}); give an existing folder`
+};
+
+// src/io/jvm-attach.ts
+var AttachError = class extends InputError {
+  constructor(problem, pid, message) {
+    super(message);
+    this.problem = problem;
+    this.pid = pid;
+  }
+  problem;
+  pid;
+};
+var DEFAULT_ATTACH_TIMEOUT_MS = 6e4;
+var HEAP_DUMP_TIMEOUT_MS = 15 * 6e4;
+var LISTENER_START_TIMEOUT_MS = 1e4;
+var LISTENER_POLL_STEP_MS = 50;
+var LISTENER_POLL_MAX_MS = 500;
+var PROTOCOL_VERSION = "1";
+var ARGUMENT_COUNT = 3;
+var ARGUMENT_MAX_BYTES = 1024;
+var COMMAND_MAX_BYTES = 16;
+var ATTACH_ERROR_BADVERSION = 101;
+var SIGQUIT_MASK = 1n << 2n;
+async function attachCommand(pid, command, args = [], options = {}) {
+  requireLinux(pid);
+  if (args.length > ARGUMENT_COUNT) throw new TypeError(`attach command ${command}: ${args.length} arguments, at most ${ARGUMENT_COUNT}`);
+  const request2 = encodeRequest(pid, command, args);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_ATTACH_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
+  const target2 = await inspectTarget(pid);
+  const socket = `/proc/${target2.pid}/root/tmp/.java_pid${target2.nsPid}`;
+  await startListener(target2, socket, deadline);
+  return parseReply(target2, command, await exchange(target2, socket, command, request2, { deadline, timeoutMs }));
+}
+async function dumpHeap(pid, path4, options) {
+  requireLinux(pid);
+  if (!isAbsolute3(path4)) throw new AttachError("bad-argument", pid, attachProblems.dumpPathNotAbsolute(path4));
+  const readablePath = `/proc/${pid}/root${path4}`;
+  if (await exists(readablePath)) throw new AttachError("bad-argument", pid, attachProblems.dumpExists(path4));
+  const reply = await attachCommand(pid, "dumpheap", [path4, options.live ? "-live" : "-all", ""], {
+    timeoutMs: options.timeoutMs ?? HEAP_DUMP_TIMEOUT_MS
+  });
+  const created = /^Heap dump file created \[(\d+) bytes/m.exec(reply.output);
+  if (reply.status !== 0 || created === null) {
+    const why = reply.output.split("\n").filter((line5) => line5.trim() !== "" && !line5.startsWith("Dumping heap to "));
+    throw new AttachError("command-failed", pid, attachProblems.dumpNotWritten({ pid }, path4, why.join(" ").trim()));
+  }
+  return { path: path4, readablePath, bytes: Number(created[1]) };
+}
+async function pathInTarget(pid, hostPath) {
+  requireLinux(pid);
+  if (!isAbsolute3(hostPath)) throw new AttachError("bad-argument", pid, attachProblems.dumpPathNotAbsolute(hostPath));
+  const folder = dirname8(hostPath);
+  const here = await stat8(folder).catch((error3) => {
+    throw new AttachError("bad-argument", pid, attachProblems.folderMissing(folder, error3.code ?? error3.message));
+  });
+  const targetRoot = `/proc/${pid}/root`;
+  const root = await readlink(targetRoot).catch((error3) => {
+    throw procError(error3, { pid });
+  });
+  const candidates = [hostPath];
+  if (root !== "/" && hostPath.startsWith(`${root}/`)) candidates.push(hostPath.slice(root.length));
+  for (const candidate of candidates) {
+    const there = await stat8(`${targetRoot}${dirname8(candidate)}`).catch(() => void 0);
+    if (there !== void 0 && there.dev === here.dev && there.ino === here.ino) return candidate;
+  }
+  throw new AttachError("bad-argument", pid, attachProblems.folderNotShared({ pid }, folder, root));
+}
+function requireLinux(pid) {
+  if (process.platform !== "linux") throw new AttachError("unsupported-platform", pid, attachProblems.unsupportedPlatform(process.platform));
+  if (!Number.isSafeInteger(pid) || pid <= 0) throw new AttachError("no-such-process", pid, attachProblems.badPid(pid));
+}
+function encodeRequest(pid, command, args) {
+  const parts = [PROTOCOL_VERSION, command, ...Array.from({ length: ARGUMENT_COUNT }, (_, index5) => args[index5] ?? "")];
+  const encoded = parts.map((part) => Buffer.from(part, "utf8"));
+  if (encoded[1].length > COMMAND_MAX_BYTES || command.includes("\0")) throw new TypeError(`not an attach command: ${JSON.stringify(command)}`);
+  for (const [index5, part] of encoded.entries()) {
+    if (index5 < 2) continue;
+    if (part.length > ARGUMENT_MAX_BYTES) throw new AttachError("bad-argument", pid, attachProblems.argumentTooLong(command, part.length, ARGUMENT_MAX_BYTES));
+    if (part.includes(0)) throw new TypeError(`attach command ${command}: an argument holds a NUL byte`);
+  }
+  return Buffer.concat(encoded.flatMap((part) => [part, Buffer.of(0)]));
+}
+async function inspectTarget(pid) {
+  const status = parseStatus(await readFile8(`/proc/${pid}/status`, "utf8").catch((error3) => {
+    throw procError(error3, { pid });
+  }));
+  const name = status.get("Name") ?? "?";
+  const subject = { pid, name };
+  const threadGroup = Number(status.get("Tgid"));
+  if (Number.isSafeInteger(threadGroup) && threadGroup > 0 && threadGroup !== pid) return inspectTarget(threadGroup);
+  if (/^[ZX]/.test(status.get("State") ?? "")) throw new AttachError("no-such-process", pid, attachProblems.noSuchProcess(pid));
+  const credentials = { uid: effectiveId(status.get("Uid")), gid: effectiveId(status.get("Gid")) };
+  const self2 = { uid: process.geteuid(), gid: process.getegid() };
+  if (self2.uid !== 0 && (self2.uid !== credentials.uid || self2.gid !== credentials.gid)) {
+    throw new AttachError("permission", pid, attachProblems.otherUser(subject, credentials, self2));
+  }
+  const maps = await readFile8(`/proc/${pid}/maps`, "utf8").catch((error3) => {
+    throw procError(error3, subject);
+  });
+  if (!/\/libjvm\.so$/m.test(maps)) throw new AttachError("not-a-jvm", pid, attachProblems.notAJvm(subject));
+  if (await attachDisabled(pid)) throw new AttachError("attach-disabled", pid, attachProblems.attachDisabled(subject));
+  const nsPids = (status.get("NSpid") ?? "").trim().split(/\s+/).map(Number);
+  const nsPid = nsPids.at(-1);
+  const mask = (field3) => BigInt(`0x${status.get(field3)?.trim() || "0"}`);
+  return {
+    pid,
+    name,
+    // Kernels before 4.1 have no NSpid line: the JVM is in this pid namespace then.
+    nsPid: nsPid !== void 0 && Number.isSafeInteger(nsPid) && nsPid > 0 ? nsPid : pid,
+    credentials,
+    catchesQuit: (mask("SigCgt") & SIGQUIT_MASK) !== 0n && (mask("SigIgn") & SIGQUIT_MASK) === 0n
+  };
+}
+function parseStatus(text5) {
+  const fields = /* @__PURE__ */ new Map();
+  for (const line5 of text5.split("\n")) {
+    const colon = line5.indexOf(":");
+    if (colon > 0) fields.set(line5.slice(0, colon), line5.slice(colon + 1).trim());
+  }
+  return fields;
+}
+function effectiveId(line5) {
+  return Number((line5 ?? "").split(/\s+/)[1] ?? NaN);
+}
+async function attachDisabled(pid) {
+  const cmdline = await readFile8(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  const environ = await readFile8(`/proc/${pid}/environ`, "utf8").catch(() => "");
+  const env = new Map(environ.split("\0").map((entry2) => [entry2.slice(0, entry2.indexOf("=")), entry2.slice(entry2.indexOf("=") + 1)]));
+  const words = (name) => (env.get(name) ?? "").split(/\s+/);
+  const options = [...words("JAVA_TOOL_OPTIONS"), ...words("JDK_JAVA_OPTIONS"), ...cmdline.split("\0"), ...words("_JAVA_OPTIONS")];
+  let disabled = false;
+  for (const option of options) {
+    const flag2 = /^-XX:([+-])DisableAttachMechanism$/.exec(option);
+    if (flag2 !== null) disabled = flag2[1] === "+";
+  }
+  return disabled;
+}
+async function startListener(target2, socket, deadline) {
+  if (await isSocket(socket)) return;
+  if (!target2.catchesQuit) throw new AttachError("attach-disabled", target2.pid, attachProblems.ignoresQuit(target2, socket));
+  const trigger = await createTrigger(target2);
+  try {
+    const started = Date.now();
+    const timeoutMs = Math.max(0, Math.min(LISTENER_START_TIMEOUT_MS, deadline - started));
+    sendQuit(target2);
+    let resent = false;
+    let interval3 = 0;
+    for (; ; ) {
+      interval3 = Math.min(interval3 + LISTENER_POLL_STEP_MS, LISTENER_POLL_MAX_MS);
+      await new Promise((resolve3) => setTimeout(resolve3, interval3));
+      if (await isSocket(socket)) return;
+      if (!await isAlive(target2.pid)) throw new AttachError("no-such-process", target2.pid, attachProblems.exitedWhileAttaching(target2));
+      const waited = Date.now() - started;
+      if (waited >= timeoutMs) throw new AttachError("timeout", target2.pid, attachProblems.listenerTimeout(target2, socket, waited));
+      if (!resent && waited >= timeoutMs / 2) {
+        sendQuit(target2);
+        resent = true;
+      }
+    }
+  } finally {
+    if (trigger !== void 0) await rm3(trigger, { force: true });
+  }
+}
+async function createTrigger(target2) {
+  const name = `.attach_pid${target2.nsPid}`;
+  const places = [`/proc/${target2.pid}/cwd/${name}`, `/proc/${target2.pid}/root/tmp/${name}`];
+  let lastCode = "";
+  for (const path4 of places) {
+    try {
+      await (await open2(path4, "wx")).close();
+      return path4;
+    } catch (error3) {
+      const code = error3.code ?? String(error3);
+      if (code === "EEXIST") return void 0;
+      if (code === "ENOENT" && !await isAlive(target2.pid)) throw new AttachError("no-such-process", target2.pid, attachProblems.exitedWhileAttaching(target2));
+      lastCode = code;
+    }
+  }
+  throw new AttachError("permission", target2.pid, attachProblems.cannotCreateAttachFile(target2, places, lastCode));
+}
+function sendQuit(target2) {
+  try {
+    process.kill(target2.pid, "SIGQUIT");
+  } catch (error3) {
+    const code = error3.code ?? String(error3);
+    if (code === "ESRCH") throw new AttachError("no-such-process", target2.pid, attachProblems.exitedWhileAttaching(target2));
+    throw new AttachError("permission", target2.pid, attachProblems.cannotSignal(target2, code));
+  }
+}
+function exchange(target2, socket, command, request2, limit) {
+  return new Promise((resolve3, reject) => {
+    const chunks = [];
+    let connected = false;
+    let settled = false;
+    const settle = (outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer3);
+      outcome();
+    };
+    const connection = createConnection({ path: socket });
+    const timer3 = setTimeout(() => {
+      connection.destroy();
+      settle(() => reject(new AttachError("timeout", target2.pid, attachProblems.replyTimeout(target2, command, limit.timeoutMs))));
+    }, Math.max(0, limit.deadline - Date.now()));
+    connection.on("connect", () => {
+      connected = true;
+      connection.end(request2);
+    });
+    connection.on("data", (chunk) => chunks.push(chunk));
+    connection.on("error", (error3) => {
+      const code = error3.code ?? error3.message;
+      if (connected && (code === "ECONNRESET" || code === "EPIPE")) return settle(() => resolve3(Buffer.concat(chunks)));
+      settle(() => reject(connectError(target2, socket, code)));
+    });
+    connection.on("close", () => settle(() => resolve3(Buffer.concat(chunks))));
+  });
+}
+function connectError(target2, socket, code) {
+  if (code === "EACCES" || code === "EPERM") return new AttachError("permission", target2.pid, attachProblems.cannotInspect(target2, code));
+  if (code === "ENOENT") return new AttachError("no-such-process", target2.pid, attachProblems.exitedWhileAttaching(target2));
+  return new AttachError("no-answer", target2.pid, attachProblems.socketRefused(target2, socket, code));
+}
+function parseReply(target2, command, data3) {
+  if (data3.length === 0) {
+    const asRoot = process.geteuid() === 0;
+    throw new AttachError("no-answer", target2.pid, attachProblems.closedWithoutAnswer(target2, command, target2.credentials, asRoot));
+  }
+  const text5 = data3.toString("utf8");
+  const newline = text5.indexOf("\n");
+  const head = newline < 0 ? text5 : text5.slice(0, newline);
+  if (!/^-?\d+$/.test(head)) throw new AttachError("no-answer", target2.pid, attachProblems.garbledReply(target2, command, head.slice(0, 40)));
+  const status = Number(head);
+  if (status === ATTACH_ERROR_BADVERSION) throw new AttachError("no-answer", target2.pid, attachProblems.protocolMismatch(target2));
+  return { status, output: newline < 0 ? "" : text5.slice(newline + 1) };
+}
+function procError(error3, subject) {
+  const code = error3.code ?? error3.message;
+  if (code === "ENOENT" || code === "ESRCH") return new AttachError("no-such-process", subject.pid, attachProblems.noSuchProcess(subject.pid));
+  return new AttachError("permission", subject.pid, attachProblems.cannotInspect(subject, code));
+}
+async function isSocket(path4) {
+  return (await lstat(path4).catch(() => void 0))?.isSocket() ?? false;
+}
+async function exists(path4) {
+  return await lstat(path4).catch(() => void 0) !== void 0;
+}
+async function isAlive(pid) {
+  const status = await readFile8(`/proc/${pid}/status`, "utf8").catch(() => void 0);
+  return status !== void 0 && !/^State:\s*[ZX]/m.test(status);
+}
+
+// src/io/bazel-process.ts
+var STOP_GRACE_MS = 1e4;
+var OOM_HANG_GRACE_MS = 15e3;
+var WATCH_INTERVAL_MS = 2e3;
+var THREAD_DUMP_DEADLINE_MS = 15e3;
+var HEAP_SUMMARY_GRACE_MS = 2e3;
+var HEAP_DUMP_STALL_MS = 1e4;
+var HEAP_DUMP_DEADLINE_MS = 15 * 6e4;
+var HEAP_DUMP_POLL_MS = 1e3;
+var THREAD_DUMP_POLL_MS = 100;
+var ATTACH_DUMP_START_MS = 3e4;
+var ATTACH_DUMP_LIVE = false;
+var Interrupter = class {
+  current;
+  requested = false;
+  get interrupted() {
+    return this.requested;
+  }
+  interrupt() {
+    this.requested = true;
+    this.current?.("interrupt");
+  }
+  /** @internal used by runBazelCommand */
+  attach(stop2) {
+    this.current = stop2;
+    if (this.requested) stop2("interrupt");
+    return () => {
+      if (this.current === stop2) this.current = void 0;
+    };
+  }
+};
+async function runBazelCommand(command, interrupter) {
+  await mkdir2(dirname9(command.consoleFile), { recursive: true });
+  const consoleStream = createWriteStream(command.consoleFile, { flags: "a" });
+  let consoleError;
+  consoleStream.on("error", (error3) => {
+    consoleError ??= error3;
+    stop2("interrupt");
+  });
+  const startedAt = /* @__PURE__ */ new Date();
+  const child = spawn3(command.bazel, command.args, { cwd: command.cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let stoppedBy;
+  const timers = [];
+  let recentText = "";
+  const signalClient = (signal) => {
+    if (child.pid === void 0 || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+    }
+  };
+  let ended = false;
+  const killThisServer = () => {
+    if (!ended) void killServer(command.outputBase);
+  };
+  let threadDump;
+  let spiralHeapDump;
+  function stop2(reason) {
+    if (stoppedBy !== void 0) return;
+    stoppedBy = reason;
+    if (reason === "interrupt") {
+      signalClient("SIGINT");
+      timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
+    } else if (reason === "timeout") {
+      threadDump = dumpThreads(command.outputBase);
+      void threadDump.then(() => {
+        if (ended) return;
+        signalClient("SIGINT");
+        timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
+      });
+    } else {
+      const giveUp = () => interrupter.interrupted;
+      const heapDump = command.watch?.heapDump;
+      spiralHeapDump = heapDumpDone(command.outputBase, heapDump, giveUp).then(
+        () => reason === "gc-thrash" && heapDump !== void 0 && !ended && !giveUp() ? dumpSpiralHeap(command.outputBase, heapDump, giveUp) : void 0
+      );
+      threadDump = spiralHeapDump.then(() => ended ? false : dumpThreads(command.outputBase));
+      void threadDump.then(killThisServer);
+      void threadDump.then(armClientKill);
+      return;
+    }
+    armClientKill();
+  }
+  function armClientKill() {
+    if (!ended) timers.push(setTimeout(() => signalClient("SIGKILL"), THREAD_DUMP_DEADLINE_MS + STOP_GRACE_MS + 5e3));
+  }
+  let oomHangArmed = false;
+  const armOomHang = () => {
+    if (oomHangArmed) return;
+    oomHangArmed = true;
+    timers.push(setTimeout(() => stop2("oom-hang"), OOM_HANG_GRACE_MS));
+  };
+  const onOutput = (chunk) => {
+    consoleStream.write(chunk);
+    command.live?.write(chunk);
+    if (command.watch === void 0 || stoppedBy !== void 0) return;
+    recentText = (recentText + chunk.toString("utf8")).slice(-4096);
+    if (recentText.split("\n").some(isServerOomLine)) {
+      recentText = "";
+      armOomHang();
+    }
+  };
+  child.stdout.on("data", onOutput);
+  child.stderr.on("data", onOutput);
+  if (command.timeoutMs !== void 0) timers.push(setTimeout(() => stop2("timeout"), command.timeoutMs));
+  let watcher;
+  if (command.watch !== void 0) {
+    watcher = new ServerWatcher(command.watch, command.outputBase, {
+      onServerOom: armOomHang,
+      onSpiral: () => stop2("gc-thrash")
+    });
+    watcher.start();
+  }
+  const detach = interrupter.attach(stop2);
+  try {
+    const { exitCode, signal } = await new Promise((resolve3, reject) => {
+      child.on("error", reject);
+      child.on("close", (code, signalName) => resolve3({ exitCode: code, signal: signalName }));
+    });
+    const endedAt = /* @__PURE__ */ new Date();
+    const threadDumpTaken = threadDump === void 0 ? void 0 : await threadDump;
+    return { exitCode, signal, stoppedBy, threadDumpTaken, spiralHeapDump: await spiralHeapDump, startedAt, endedAt };
+  } finally {
+    ended = true;
+    detach();
+    watcher?.stop();
+    for (const timer3 of timers) clearTimeout(timer3);
+    await new Promise((resolve3) => consoleStream.end(resolve3));
+    if (consoleError !== void 0) throw consoleError;
+  }
+}
+async function serverPid(outputBase) {
+  const text5 = await readFile9(join15(outputBase, "server", "server.pid.txt"), "utf8").catch(() => void 0);
+  const pid = text5 === void 0 ? NaN : Number(text5.trim());
+  if (!Number.isInteger(pid) || pid <= 0) return void 0;
+  const cmdline = await readFile9(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  return cmdline.split("\0").includes(`--output_base=${outputBase}`) ? pid : void 0;
+}
+async function dumpThreads(outputBase) {
+  const pid = await serverPid(outputBase);
+  if (pid === void 0) return false;
+  const jvmOut = join15(outputBase, "server", "jvm.out");
+  const offset4 = (await stat9(jvmOut).catch(() => void 0))?.size ?? 0;
+  try {
+    process.kill(pid, "SIGQUIT");
+  } catch {
+    return false;
+  }
+  const deadline = Date.now() + THREAD_DUMP_DEADLINE_MS;
+  let threadsSince;
+  for (; ; ) {
+    await new Promise((resolve3) => setTimeout(resolve3, THREAD_DUMP_POLL_MS));
+    const progress = threadDumpProgress(await readFrom(jvmOut, offset4));
+    if (progress.heapSummary) return true;
+    if (progress.threads) threadsSince ??= Date.now();
+    const now2 = Date.now();
+    if (threadsSince !== void 0 && now2 - threadsSince >= HEAP_SUMMARY_GRACE_MS) return true;
+    if (now2 >= deadline || !isAlive2(pid)) return progress.threads;
+  }
+}
+async function heapDumpDone(outputBase, heapDump, giveUp = () => false) {
+  if (heapDump === void 0) return;
+  const jvmOut = join15(outputBase, "server", "jvm.out");
+  const deadline = Date.now() + HEAP_DUMP_DEADLINE_MS;
+  let bytes = -1;
+  let grewAt = Date.now();
+  while (Date.now() < deadline && !giveUp()) {
+    if (!heapDumpWriting(await readFile9(jvmOut, "utf8").catch(() => ""))) return;
+    const pid = await serverPid(outputBase);
+    if (pid === void 0 || !isAlive2(pid)) return;
+    const now2 = await bytesWritten(heapDump);
+    if (now2 !== bytes) {
+      bytes = now2;
+      grewAt = Date.now();
+    } else if (Date.now() - grewAt >= HEAP_DUMP_STALL_MS) return;
+    await new Promise((resolve3) => setTimeout(resolve3, HEAP_DUMP_POLL_MS));
+  }
+}
+async function dumpSpiralHeap(outputBase, heapDump, giveUp = () => false) {
+  if (await bytesWritten(heapDump) > 0) return void 0;
+  const started = Date.now();
+  const outcome = (problem2) => ({
+    taken: problem2 === void 0,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+    ...problem2 === void 0 ? {} : { problem: problem2 }
+  });
+  const pid = await serverPid(outputBase);
+  if (pid === void 0) return outcome(spiralDumpProblems.serverGone);
+  let settled = false;
+  const request2 = pathInTarget(pid, heapDump).then((path4) => dumpHeap(pid, path4, { live: ATTACH_DUMP_LIVE, timeoutMs: HEAP_DUMP_DEADLINE_MS })).then(
+    () => void 0,
+    (error3) => error3 instanceof AttachError ? error3.message : String(error3)
+  ).finally(() => settled = true);
+  const watch = (async () => {
+    let bytes = 0;
+    let grewAt = Date.now();
+    while (!settled) {
+      await new Promise((resolve3) => setTimeout(resolve3, HEAP_DUMP_POLL_MS));
+      if (settled) return void 0;
+      if (giveUp()) return spiralDumpProblems.interrupted;
+      if (!isAlive2(pid)) return spiralDumpProblems.serverGone;
+      const now2 = await bytesWritten(heapDump);
+      if (now2 !== bytes) {
+        bytes = now2;
+        grewAt = Date.now();
+      } else if (bytes === 0 && Date.now() - started >= ATTACH_DUMP_START_MS) {
+        return spiralDumpProblems.notStarted(ATTACH_DUMP_START_MS);
+      } else if (bytes > 0 && Date.now() - grewAt >= HEAP_DUMP_STALL_MS) {
+        return spiralDumpProblems.stalled(bytes, HEAP_DUMP_STALL_MS);
+      }
+      if (Date.now() - started >= HEAP_DUMP_DEADLINE_MS) return spiralDumpProblems.deadline(HEAP_DUMP_DEADLINE_MS);
+    }
+    return void 0;
+  })();
+  const problem = await Promise.race([request2, watch.then((reason) => reason === void 0 ? request2 : reason)]);
+  return outcome(problem);
+}
+async function bytesWritten(heapDump) {
+  const prefix = basename3(heapDump);
+  let total = 0;
+  for (const name of await readdir5(dirname9(heapDump)).catch(() => [])) {
+    if (name.startsWith(prefix)) total += (await stat9(join15(dirname9(heapDump), name)).catch(() => void 0))?.size ?? 0;
+  }
+  return total;
+}
+async function readFrom(path4, offset4) {
+  const handle = await open3(path4, "r").catch(() => void 0);
+  if (handle === void 0) return "";
+  try {
+    const { size: size2 } = await handle.stat();
+    if (size2 <= offset4) return "";
+    const buffer = Buffer.alloc(size2 - offset4);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset4);
+    return buffer.subarray(0, bytesRead).toString("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+function isAlive2(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error3) {
+    return error3.code === "EPERM";
+  }
+}
+var ServerWatcher = class {
+  constructor(watch, outputBase, on2) {
+    this.watch = watch;
+    this.on = on2;
+    this.gcLog = new GrowingFile(watch.gcLog);
+    this.serverLogs = [new GrowingFile(join15(outputBase, "java.log")), new GrowingFile(join15(outputBase, "server", "jvm.out"))];
+  }
+  watch;
+  on;
+  gcLog;
+  serverLogs;
+  pauses = [];
+  timer;
+  start() {
+    const tick2 = async () => {
+      await this.check();
+      if (this.timer !== void 0) this.timer = setTimeout(() => void tick2(), WATCH_INTERVAL_MS);
+    };
+    this.timer = setTimeout(() => void tick2(), WATCH_INTERVAL_MS);
+  }
+  stop() {
+    clearTimeout(this.timer);
+    this.timer = void 0;
+  }
+  async check() {
+    for (const log7 of this.serverLogs) {
+      const lines = await log7.newLines();
+      if (lines.some((line5) => SERVER_LOG_OOM_PATTERN.test(line5))) this.on.onServerOom();
+    }
+    const newPauses = (await this.gcLog.newLines()).flatMap((line5) => parseGcPause(line5) ?? []);
+    if (newPauses.length === 0) return;
+    const latest = newPauses.at(-1).uptimeSeconds;
+    this.pauses = [...this.pauses, ...newPauses].filter((pause) => pause.uptimeSeconds > latest - 2 * GC_SPIRAL_RULE.windowSeconds);
+    if (gcSpiral(this.pauses, this.watch.limitBytes) !== void 0) this.on.onSpiral();
+  }
+};
+var GrowingFile = class {
+  constructor(path4) {
+    this.path = path4;
+  }
+  path;
+  offset = 0;
+  partial = "";
+  async newLines() {
+    const handle = await open3(this.path, "r").catch(() => void 0);
+    if (handle === void 0) return [];
+    try {
+      const { size: size2 } = await handle.stat();
+      if (size2 < this.offset) {
+        this.offset = 0;
+        this.partial = "";
+      }
+      if (size2 === this.offset) return [];
+      const buffer = Buffer.alloc(size2 - this.offset);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
+      this.offset += bytesRead;
+      const lines = (this.partial + buffer.subarray(0, bytesRead).toString("utf8")).split("\n");
+      this.partial = lines.pop() ?? "";
+      return lines;
+    } finally {
+      await handle.close();
+    }
+  }
+};
+async function killOrphanClients(outputBase) {
+  const server = await serverPid(outputBase);
+  const flag2 = `--output_base=${outputBase}`;
+  const killed = [];
+  for (const name of await readdir5("/proc").catch(() => [])) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid || pid === server) continue;
+    const cmdline = await readFile9(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (!cmdline.split("\0").includes(flag2)) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+      killed.push(pid);
+    } catch {
+    }
+  }
+  return killed;
+}
+async function killServer(outputBase) {
+  const pid = await serverPid(outputBase);
+  if (pid === void 0) return false;
+  try {
+    process.kill(pid, "SIGKILL");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// src/io/git-commit.ts
+import { spawn as spawn4 } from "node:child_process";
+async function gitCommit(folder) {
+  const head = await git(folder, ["rev-parse", "--verify", "HEAD"]);
+  const sha = head?.trim();
+  if (sha === void 0 || !/^[0-9a-f]{40,64}$/.test(sha)) return null;
+  const status = await git(folder, ["status", "--porcelain"]);
+  return { sha, dirty: status === void 0 || status.trim() !== "" };
+}
+function git(folder, args) {
+  return new Promise((resolve3) => {
+    const child = spawn4("git", ["-C", folder, ...args], {
+      stdio: ["ignore", "pipe", "ignore"],
+      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", GIT_PAGER: "cat" }
+    });
+    let output3 = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk) => output3 += chunk);
+    child.on("error", () => resolve3(void 0));
+    child.on("close", (code) => resolve3(code === 0 ? output3 : void 0));
+  });
+}
+
+// src/io/snapshot-server.ts
+import { mkdtemp, readFile as readFile10, realpath } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join16 } from "node:path";
+var MAX_IDLE_SECS = 60;
+var QUICK_COMMAND_TIMEOUT_MS = 2 * 6e4;
+var SnapshotServer = class _SnapshotServer {
+  constructor(bazel, workspace, outputBase, userStartupFlags, interrupter) {
+    this.bazel = bazel;
+    this.workspace = workspace;
+    this.outputBase = outputBase;
+    this.userStartupFlags = userStartupFlags;
+    this.interrupter = interrupter;
+  }
+  bazel;
+  workspace;
+  outputBase;
+  userStartupFlags;
+  interrupter;
+  /** A new, empty output base under the system's temporary folder. */
+  static async create(bazel, workspace, userStartupFlags, interrupter) {
+    const outputBase = await realpath(await mkdtemp(join16(tmpdir2(), "memory-adventure-snapshot-")));
+    return new _SnapshotServer(bazel, workspace, outputBase, userStartupFlags, interrupter);
+  }
+  /**
+   * The startup flags of every command, identical each time (other ones would restart the server and lose its heap):
+   * the output base, the idle limit, no heap dump at an OutOfMemoryError (it would be written into the output base
+   * this snapshot deletes; Bazel 4.2.3's client asks for one), then the user's, which win.
+   */
+  get startupFlags() {
+    return [
+      `--output_base=${this.outputBase}`,
+      `--max_idle_secs=${MAX_IDLE_SECS}`,
+      "--host_jvm_args=-XX:-HeapDumpOnOutOfMemoryError",
+      ...this.userStartupFlags
+    ];
+  }
+  /** The build (`buildArgs` after the command name), its console in the output base. */
+  async build(buildArgs) {
+    const consoleFile = join16(this.outputBase, "snapshot-console.log");
+    const result = await runBazelCommand(
+      {
+        bazel: this.bazel,
+        args: [...this.startupFlags, "build", ...buildArgs],
+        cwd: this.workspace,
+        outputBase: this.outputBase,
+        consoleFile,
+        timeoutMs: void 0,
+        // A server that hangs after an OutOfMemoryError is stopped 15 s after it says so. No GC log is written
+        // (the heap limit is the user's, unknown here), so thrashing is not watched.
+        watch: { gcLog: join16(this.outputBase, "no-gc-log"), limitBytes: Number.POSITIVE_INFINITY, heapDump: void 0 }
+      },
+      this.interrupter
+    );
+    return { ...result, consoleFile };
+  }
+  /** What `bazel info used-heap-size-after-gc` printed (stdout and stderr), and its exit code. */
+  async usedHeapSizeAfterGc() {
+    const consoleFile = join16(this.outputBase, "snapshot-info.log");
+    const result = await this.quick(["info", "used-heap-size-after-gc"], consoleFile);
+    return { output: await readFile10(consoleFile, "utf8").catch(() => ""), exitCode: result.exitCode };
+  }
+  /** A live heap dump of the server (a full collection first, reachable objects only) written to `hostPath`. */
+  async dumpLiveHeap(hostPath) {
+    const pid = await serverPid(this.outputBase);
+    if (pid === void 0) throw new ServerGoneError(this.outputBase);
+    return { ...await dumpHeap(pid, await pathInTarget(pid, hostPath), { live: true }), pid };
+  }
+  /** Shuts the server down (it is killed if it does not go); its output base stays until close(). */
+  async shutdown() {
+    if (await serverPid(this.outputBase) === void 0) return;
+    await this.quick(["shutdown"], join16(this.outputBase, "snapshot-shutdown.log")).catch(() => void 0);
+    if (await serverPid(this.outputBase) !== void 0) await killServer(this.outputBase);
+  }
+  /** Shuts the server down if it still runs, then deletes the output base and all in it. */
+  async close() {
+    await this.shutdown();
+    await removeTree(this.outputBase);
+  }
+  quick(args, consoleFile) {
+    return runBazelCommand(
+      { bazel: this.bazel, args: [...this.startupFlags, ...args], cwd: this.workspace, outputBase: this.outputBase, consoleFile, timeoutMs: QUICK_COMMAND_TIMEOUT_MS, watch: void 0 },
+      new Interrupter()
+    );
+  }
+};
+var ServerGoneError = class extends Error {
+  constructor(outputBase) {
+    super(`the Bazel server of ${outputBase} is gone`);
+    this.outputBase = outputBase;
+  }
+  outputBase;
+  name = "ServerGoneError";
+};
+
+// src/io/sweep-runner.ts
+import { readdir as readdir6, readFile as readFile11, rename as rename3, rm as rm4, copyFile, mkdir as mkdir3, stat as stat10 } from "node:fs/promises";
+import { join as join17 } from "node:path";
+
+// src/io/disk-space.ts
+import { statfs } from "node:fs/promises";
+var DiskFullError = class extends Error {
+  constructor(out, options) {
+    super(`the disk of ${out} is full`, options);
+    this.out = out;
+  }
+  out;
+  name = "DiskFullError";
+};
+var MIN_FREE_BYTES = 8 * 1024 * 1024;
+var NO_SPACE_PATTERN = /No space left on device|Disk quota exceeded/;
+var NO_SPACE_CODES = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
+function isNoSpaceError(error3) {
+  for (let current2 = error3; current2 instanceof Error; current2 = current2.cause) {
+    if (current2 instanceof DiskFullError) return true;
+    if (NO_SPACE_CODES.has(current2.code ?? "")) return true;
+  }
+  return false;
+}
+async function freeBytes(path4) {
+  const info2 = await statfs(path4).catch(() => void 0);
+  return info2 === void 0 ? void 0 : info2.bavail * info2.bsize;
+}
+async function checkFreeSpace(out) {
+  const free = await freeBytes(out);
+  if (free !== void 0 && free < MIN_FREE_BYTES) throw new DiskFullError(out);
+}
+
+// src/io/sweep-runner.ts
+var BazelCommandLineError = class extends Error {
+  constructor(bazelError, consoleFile) {
+    super(`Bazel refused the command line: ${bazelError ?? "(no ERROR line)"}`);
+    this.bazelError = bazelError;
+    this.consoleFile = consoleFile;
+  }
+  bazelError;
+  consoleFile;
+  name = "BazelCommandLineError";
+};
+var COMMAND_LINE_EXIT_CODE = 2;
+async function runGrid(job, plan, records, interrupter, observer) {
+  const mine = shardSlice(plan, job.shard);
+  const todo = runsToDo(mine, records.all(), job.force);
+  const done = [];
+  await records.writeIndexes();
+  const session = new ServerSession(job);
+  try {
+    for (const [index5, planned] of todo.entries()) {
+      if (interrupter.interrupted) break;
+      observer.runStarted(index5 + 1, todo.length, planned);
+      const record = await runOne(job, planned, interrupter, session);
+      done.push(record);
+      await records.add(record);
+      observer.runFinished(record);
+    }
+  } finally {
+    await session.close();
+  }
+  return { done, skipped: mine.length - todo.length, interrupted: interrupter.interrupted };
+}
+async function runSearch(job, config, records, interrupter, observer) {
+  if (job.force) await records.removeAll();
+  const redone = /* @__PURE__ */ new Set();
+  const done = [];
+  await records.writeIndexes();
+  const session = new ServerSession(job);
+  let step2;
+  try {
+    for (let position2 = 1; !interrupter.interrupted; position2++) {
+      step2 = nextSearchStep(config, records.all());
+      if (step2.kind !== "run") break;
+      const planned = searchRun(step2.limitBytes, step2.warmup, records.all(), redone);
+      observer.runStarted(position2, void 0, planned);
+      redone.add(planned.id);
+      const record = await runOne(job, planned, interrupter, session);
+      done.push(record);
+      await records.add(record);
+      observer.runFinished(record);
+    }
+  } finally {
+    await session.close();
+  }
+  return { done, step: interrupter.interrupted ? void 0 : step2, interrupted: interrupter.interrupted };
+}
+function searchRun(limitBytes, warmup, records, redone) {
+  const atLimit = records.filter((record) => record.limitBytes === limitBytes && record.warmup === warmup);
+  const interrupted = atLimit.find((record) => record.status === "interrupted" && !redone.has(record.id));
+  const limit = { spelling: formatBytes(limitBytes), bytes: limitBytes };
+  if (interrupted !== void 0) return { id: interrupted.id, limit, iteration: interrupted.iteration, warmup };
+  const iteration = Math.max(0, ...atLimit.map((record) => record.iteration)) + 1;
+  return { id: runId(limitBytes, warmup, iteration), limit, iteration, warmup };
+}
+var ServerSession = class {
+  constructor(job) {
+    this.job = job;
+    this.startupFlags = baseStartupFlags(job);
+  }
+  job;
+  startupFlags;
+  /** Stops whatever server runs in the output base (a stale one from an earlier sweep included). */
+  async stop() {
+    await killOrphanClients(this.job.outputBase);
+    if (await serverPid(this.job.outputBase) === void 0) return;
+    const shutdown = [...this.startupFlags, "shutdown"];
+    const log7 = join17(this.job.outputBase, "sweep-shutdown.log");
+    await runBazelCommand(
+      { bazel: this.job.settings.bazel, args: shutdown, cwd: this.job.settings.workspace, outputBase: this.job.outputBase, consoleFile: log7, timeoutMs: 3e4, watch: void 0 },
+      new Interrupter()
+    ).catch(() => void 0);
+    if (await serverPid(this.job.outputBase) !== void 0) await killServer(this.job.outputBase);
+  }
+  use(startupFlags) {
+    this.startupFlags = startupFlags;
+  }
+  /**
+   * Stops the server and deletes the output base: every run starts with a clean anyway, so it holds nothing
+   * worth keeping (139 MB for this repository), and the sweep folder stays small enough to copy around.
+   */
+  async close() {
+    await this.stop();
+    await removeTree(this.job.outputBase);
+  }
+};
+function baseStartupFlags(job) {
+  return [`--output_base=${job.outputBase}`, `--max_idle_secs=${job.maxIdleSecs}`];
+}
+async function runOne(job, planned, interrupter, session) {
+  await checkFreeSpace(job.out);
+  try {
+    return await measure2(job, planned, interrupter, session);
+  } catch (error3) {
+    if (!isNoSpaceError(error3)) throw error3;
+    await session.stop();
+    await clearRunFolder(job.out, planned.id);
+    throw error3 instanceof DiskFullError ? error3 : new DiskFullError(job.out, { cause: error3 });
+  }
+}
+var NO_SPACE_EVIDENCE_FREE_BYTES = 1024 ** 3;
+async function measure2(job, planned, interrupter, session) {
+  const { settings } = job;
+  const profileLevel = planned.evidence === true ? "full" : job.profile;
+  const dir = runFolder(job.out, planned.id);
+  await clearRunFolder(job.out, planned.id);
+  await mkdir3(dir, { recursive: true });
+  const path4 = (name) => join17(dir, name);
+  const startupFlags = [
+    ...baseStartupFlags(job),
+    ...sweepJvmFlags(planned.limit.spelling, job.heapDumps ? path4(ARTIFACT_FILES.heapDump) : void 0, path4(ARTIFACT_FILES.gcLog)).map(
+      (flag2) => `--host_jvm_args=${flag2}`
+    ),
+    ...settings.startupFlags
+  ];
+  const buildArgs = [
+    ...startupFlags,
+    "build",
+    ...settings.configs.map((config) => `--config=${config}`),
+    ...settings.buildFlags,
+    // No bazel-* convenience symlinks: they would point the user's workspace at the sweep's output base.
+    "--symlink_prefix=/",
+    ...sweepBuildFlags(job.version, {
+      mode: settings.mode,
+      profileLevel,
+      profile: path4(ARTIFACT_FILES.profile),
+      starlarkCpuProfile: path4(ARTIFACT_FILES.starlarkCpuProfile),
+      memoryProfile: path4(ARTIFACT_FILES.memoryProfile),
+      bep: path4(ARTIFACT_FILES.bep)
+    }),
+    "--",
+    ...settings.targets
+  ];
+  const cleanArgs = [...startupFlags, "clean"];
+  const consoleFile = path4(ARTIFACT_FILES.console);
+  const timeoutMs = settings.timeoutSeconds * 1e3;
+  const watch = { gcLog: path4(ARTIFACT_FILES.gcLog), limitBytes: planned.limit.bytes, heapDump: job.heapDumps ? path4(ARTIFACT_FILES.heapDump) : void 0 };
+  const common = { bazel: settings.bazel, cwd: settings.workspace, outputBase: job.outputBase, live: job.liveConsole, timeoutMs, watch };
+  await session.stop();
+  await removeHeapDumps(job.outputBase);
+  await removeServerLogs(job.outputBase);
+  session.use(startupFlags);
+  const cleanLog = path4("clean.log");
+  let argv = [settings.bazel, ...cleanArgs];
+  let result = await runBazelCommand({ ...common, args: cleanArgs, consoleFile: cleanLog }, interrupter);
+  if (result.exitCode === 0 && result.stoppedBy === void 0) {
+    await rm4(cleanLog, { force: true });
+    argv = [settings.bazel, ...buildArgs];
+    result = await runBazelCommand({ ...common, args: buildArgs, consoleFile }, interrupter);
+  } else {
+    await rename3(cleanLog, consoleFile);
+  }
+  await session.stop();
+  const consoleText = await readFile11(consoleFile, "utf8").catch(() => "");
+  if (result.exitCode === COMMAND_LINE_EXIT_CODE && result.stoppedBy === void 0) {
+    const error3 = new BazelCommandLineError(firstBazelError(consoleText), consoleFile);
+    await clearRunFolder(job.out, planned.id);
+    throw error3;
+  }
+  const serverLogCopied = await copyIfPresent(join17(job.outputBase, "server", "jvm.out"), path4(ARTIFACT_FILES.serverLog));
+  const javaLogCopied = await copyIfPresent(join17(job.outputBase, "java.log"), path4(ARTIFACT_FILES.serverJavaLog));
+  await removeHeapDumps(job.outputBase);
+  const serverLog = [
+    serverLogCopied ? await readFile11(path4(ARTIFACT_FILES.serverLog), "utf8") : "",
+    javaLogCopied ? await readFile11(path4(ARTIFACT_FILES.serverJavaLog), "utf8") : ""
+  ].join("\n");
+  await checkFreeSpace(job.out);
+  if (NO_SPACE_PATTERN.test(consoleText) || NO_SPACE_PATTERN.test(serverLog)) {
+    if ((await freeBytes(job.out) ?? Infinity) < NO_SPACE_EVIDENCE_FREE_BYTES) throw new DiskFullError(job.out);
+  }
+  const status = classifyRun({
+    exitCode: result.exitCode,
+    console: consoleText,
+    serverLog,
+    bep: await readFile11(path4(ARTIFACT_FILES.bep), "utf8").catch(() => ""),
+    stoppedBy: result.stoppedBy
+  });
+  const pressure = await judgeGcPressure(path4(ARTIFACT_FILES.gcLog), planned.limit.bytes, result.endedAt);
+  const artifacts = {
+    console: ARTIFACT_FILES.console,
+    ...await present(dir, "profile", ARTIFACT_FILES.profile),
+    ...await present(dir, "starlarkCpuProfile", ARTIFACT_FILES.starlarkCpuProfile),
+    ...await present(dir, "bep", ARTIFACT_FILES.bep),
+    ...await present(dir, "memoryProfile", ARTIFACT_FILES.memoryProfile),
+    ...serverLogCopied ? { serverLog: ARTIFACT_FILES.serverLog } : {},
+    ...javaLogCopied ? { serverJavaLog: ARTIFACT_FILES.serverJavaLog } : {},
+    ...await present(dir, "gcLog", ARTIFACT_FILES.gcLog)
+  };
+  const record = {
+    schema: 1,
+    id: planned.id,
+    limit: planned.limit.spelling,
+    limitBytes: planned.limit.bytes,
+    iteration: planned.iteration,
+    warmup: planned.warmup,
+    mode: settings.mode,
+    bazelVersion: job.version.label,
+    argv,
+    startedAt: result.startedAt.toISOString(),
+    endedAt: result.endedAt.toISOString(),
+    wallSeconds: Math.round((result.endedAt.getTime() - result.startedAt.getTime()) / 10) / 100,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    status,
+    ...result.stoppedBy === void 0 ? {} : { stoppedBy: result.stoppedBy },
+    ...result.threadDumpTaken === void 0 ? {} : { threadDumpTaken: result.threadDumpTaken },
+    ...result.spiralHeapDump === void 0 ? {} : { spiralHeapDump: result.spiralHeapDump },
+    ...pressure === void 0 ? {} : { gcPressure: pressure },
+    profileLevel,
+    ...planned.evidence === true ? { evidence: true } : {},
+    artifacts: { ...artifacts, ...await digestHeapDump(job, dir, status === "oom") }
+  };
+  await writeRunRecord(job.out, record);
+  await runSummary(dir, record);
+  return record;
+}
+async function digestHeapDump(job, dir, outOfMemory) {
+  const dump = join17(dir, ARTIFACT_FILES.heapDump);
+  if (!await isFile(dump)) return {};
+  let digested = false;
+  if (outOfMemory) {
+    try {
+      await writeHeapDigestFile(join17(dir, ARTIFACT_FILES.heapDigest), await digestDumpFile(dump, DEFAULT_DIGEST_TOP));
+      digested = true;
+    } catch (error3) {
+      if (isNoSpaceError(error3)) throw error3;
+      job.onDigestFailed(dir, error3 instanceof Error ? error3.message : String(error3));
+    }
+  }
+  const keep = job.keepHeapDumps || outOfMemory && !digested;
+  if (!keep) await rm4(dump, { force: true });
+  return { ...digested ? { heapDigest: ARTIFACT_FILES.heapDigest } : {}, ...keep ? { heapDump: ARTIFACT_FILES.heapDump } : {} };
+}
+function copyIfPresent(from, to) {
+  return copyFile(from, to).then(
+    () => true,
+    (error3) => {
+      if (error3.code === "ENOENT") return false;
+      throw error3;
+    }
+  );
+}
+async function judgeGcPressure(gcLog, limitBytes, endedAt) {
+  const info2 = await stat10(gcLog).catch(() => void 0);
+  if (info2 === void 0) return void 0;
+  const text5 = await readFile11(gcLog, "utf8");
+  const quietSeconds = Math.max(0, (endedAt.getTime() - info2.mtimeMs) / 1e3);
+  return gcPressure(parseGcLog(text5), limitBytes, quietSeconds).underPressure;
+}
+async function present(dir, key2, name) {
+  return await isFile(join17(dir, name)) ? { [key2]: name } : {};
+}
+async function removeHeapDumps(outputBase) {
+  const dumps = (await readdir6(outputBase).catch(() => [])).filter((name) => name.endsWith(".hprof"));
+  for (const name of dumps) await rm4(join17(outputBase, name), { force: true });
+}
+async function removeServerLogs(outputBase) {
+  const javaLogs = (await readdir6(outputBase).catch(() => [])).filter((name) => name === "java.log" || name.startsWith("java.log."));
+  for (const name of [...javaLogs, join17("server", "jvm.out")]) await rm4(join17(outputBase, name), { force: true });
+}
+function interruptOnSignals(interrupter) {
+  const handler = () => interrupter.interrupt();
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return () => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
+}
+
+// src/render/snapshot.ts
+var SNAPSHOT_SUMMARY = "Build once, cold, and digest the heap the build leaves in the live Bazel server.";
+var SNAPSHOT_DESCRIPTION = "Build a workspace once, cold, in a Bazel server of its own; then ask Bazel for its heap after a full garbage collection and take a heap dump of the live server (reachable objects only), and say in Starlark terms who holds that heap. The snapshot file compares with another (diff), checks against a budget, and turns into a pprof profile.";
+var SNAPSHOT_HELP_FOOTER = `
+The build runs in an output base of the snapshot's own (a temporary folder, deleted at the end), so it is cold
+and leaves the user's server alone; by default it stops after analysis (--mode nobuild), where the Starlark
+memory is spent. Right after it the snapshot asks Bazel for used-heap-size-after-gc and takes a heap dump of the
+live server through the JVM's attach protocol (no JDK needed), digests it as heap does, deletes it (unless
+--keep-heap-dumps) and shuts the server down.
+
+The snapshot file is heap --json's ({ schema, dumps: [digest] }) plus a "snapshot" object: the Bazel version,
+workspace, targets, mode, flags, the git commit (and whether the checkout had changes), Bazel's
+used-heap-size-after-gc and when it was taken. Its .bzl files are named relative to the workspace (external
+repositories as external/<repo>/...), so snapshots of two checkouts in two folders compare with diff.
+
+Examples:
+  This repository's reproduction (--config=eat //...):
+    bazel run //analysis:snapshot
+  Another workspace, before and after a change, then the comparison:
+    bazel run //analysis:snapshot -- --workspace ~/src/app --targets //server/... --out before.json
+    bazel run //analysis:snapshot -- --workspace ~/src/app --targets //server/... --out after.json
+    bazel run //analysis:diff -- before.json after.json --fail-over 10%
+  A budget, checked at once:
+    bazel run //analysis:snapshot -- --budget heap-budget.json
+  A CI gate comparing a change with main: tools/scripts/heap-gate.sh --help
+
+Exit codes: 0 snapshot written (and every budget held), 1 the build failed (its console is kept beside the
+snapshot file) or a budget is exceeded, 2 usage error or bad input, 3 internal error.`;
+var SNAPSHOT_OPTION_HELP = {
+  workspace: SWEEP_OPTION_HELP.workspace,
+  targets: SWEEP_OPTION_HELP.targets,
+  bazel: SWEEP_OPTION_HELP.bazel,
+  mode: SWEEP_OPTION_HELP.mode,
+  config: SWEEP_OPTION_HELP.config,
+  buildFlag: SWEEP_OPTION_HELP.buildFlag,
+  startupFlag: SWEEP_OPTION_HELP.startupFlag,
+  out: "the snapshot file (default: <workspace>/measurements/snapshot-<time>-<commit>.json)",
+  keepHeapDumps: "keep the heap dump beside the snapshot file (<out>.hprof; as large as the heap)",
+  budget: "check the snapshot against the heap budget in FILE (JSON, as diff --budget takes it); exit 1 when it is exceeded",
+  json: "print the snapshot file's JSON instead of text"
+};
+function versionLine2(bazel, version2) {
+  const how = version2.source === "--version" ? "bazel --version" : version2.source === "package" ? "its package, confirmed by a flag probe" : "a flag probe";
+  return `snapshot: ${bazel} is Bazel ${version2.label} (from ${how})
+`;
+}
+function buildingLine(targets, mode, outputBase) {
+  return `snapshot: building ${targets.join(" ")} cold (${mode}) in the output base ${outputBase}
+`;
+}
+function dumpingLine(pid, bytes) {
+  return `snapshot: took a live heap dump of the server (pid ${pid}, ${formatSize(bytes)}); digesting it
+`;
+}
+function commandLineRefused2(bazelError) {
+  return `Bazel refused the build's command line: ${bazelError ?? "(it said nothing)"}; fix the --build-flag, --config, --startup-flag or --targets`;
+}
+function buildFailed(exitCode, signal, bazelError, consoleFile) {
+  const how = exitCode === null ? `ended by ${signal ?? "a signal"}` : `failed (exit ${exitCode}${exitCode === 33 ? ": out of memory" : ""})`;
+  return `snapshot: the build ${how}${bazelError === null ? "" : `: ${bazelError}`}; no snapshot written; its console is in ${consoleFile}
+`;
+}
+function oomHang(consoleFile) {
+  return `snapshot: the server ran out of memory and hung, so it was stopped; no snapshot written; its console is in ${consoleFile}
+`;
+}
+var INTERRUPTED_LINE2 = "snapshot: interrupted; no snapshot written\n";
+function serverGone(outputBase) {
+  return `snapshot: the Bazel server of ${outputBase} was gone right after the build (killed from outside?); no snapshot written; run it again`;
+}
+function infoFailed(exitCode, output3) {
+  const last = output3.trim().split("\n").filter((line5) => line5.trim() !== "").pop() ?? "no output";
+  return `snapshot: bazel info used-heap-size-after-gc gave no figure (exit ${exitCode}: ${last}); the snapshot records none
+`;
+}
+function snapshotWritten(path4) {
+  return `wrote the snapshot to ${path4}
+`;
+}
+function dumpKept(path4) {
+  return `kept the heap dump at ${path4}
+`;
+}
+function snapshotText(document2, top2) {
+  const { snapshot } = document2;
+  const digest = document2.dumps[0];
+  const flags = [...snapshot.configs.map((config) => `--config=${config}`), ...snapshot.buildFlags];
+  const commit = snapshot.commit === null ? "not in a git checkout" : `commit ${snapshot.commit.sha.slice(0, 12)}${snapshot.commit.dirty ? " with uncommitted changes" : ""}`;
+  const lines = [
+    `snapshot of ${snapshot.targets.join(" ")}${flags.length === 0 ? "" : ` ${flags.join(" ")}`} (${snapshot.mode}) in ${snapshot.workspace}, ${commit}, Bazel ${snapshot.bazel.version}`,
+    `  cold build ${formatDuration(snapshot.buildSeconds)}; live heap dump ${formatSize(snapshot.heapDump.fileBytes)}: ${digest.dump.reachableObjects.toLocaleString("en-US")} objects, reachable ${formatSize(digest.dump.reachableBytes)}`
+  ];
+  const figure = snapshot.usedHeapSizeAfterGc;
+  if (figure !== null) {
+    const agreement = heapAgreement(digest.dump.reachableBytes, figure);
+    lines.push(
+      `  Bazel's used-heap-size-after-gc: ${figure.printed} (${formatSize(figure.bytes)}); the dump's reachable heap is ${(agreement.share * 100).toFixed(1)}% of it (${formatSize(Math.abs(agreement.shortfallBytes))} ${agreement.shortfallBytes >= 0 ? "less" : "more"})`
+    );
+  }
+  lines.push("", ...holderLines(digest, void 0, top2));
+  return `${lines.join("\n")}
+`;
+}
+
+// src/flows/sweep.ts
+import { mkdir as mkdir5, readFile as readFile13, realpath as realpath3, stat as stat11 } from "node:fs/promises";
+import { basename as basename5, dirname as dirname11, join as join20, relative as relative3, sep as sep2 } from "node:path";
+
+// src/io/bazel-version.ts
+import { spawn as spawn5 } from "node:child_process";
+import { access, constants as constants2, realpath as realpath2 } from "node:fs/promises";
+import { delimiter, isAbsolute as isAbsolute4, join as join18 } from "node:path";
 var cache2 = /* @__PURE__ */ new Map();
 function detectBazelVersion(bazel, probe) {
-  const key3 = `${bazel}\0${probe.workspace}`;
-  let pending = cache2.get(key3);
+  const key2 = `${bazel}\0${probe.workspace}`;
+  let pending = cache2.get(key2);
   if (pending === void 0) {
     pending = detect(bazel, probe);
-    cache2.set(key3, pending);
-    pending.catch(() => cache2.delete(key3));
+    cache2.set(key2, pending);
+    pending.catch(() => cache2.delete(key2));
   }
   return pending;
 }
@@ -71547,11 +74819,11 @@ async function packageVersion(bazel) {
   return shown?.exitCode === 0 ? parsePackageVersion(shown.output) : void 0;
 }
 async function whichBinary(bazel) {
-  const candidates = bazel.includes("/") ? [bazel] : (process.env["PATH"] ?? "").split(delimiter).filter(isAbsolute2).map((dir) => join16(dir, bazel));
+  const candidates = bazel.includes("/") ? [bazel] : (process.env["PATH"] ?? "").split(delimiter).filter(isAbsolute4).map((dir) => join18(dir, bazel));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants2.X_OK);
-      return await realpath(candidate);
+      return await realpath2(candidate);
     } catch {
     }
   }
@@ -71559,7 +74831,7 @@ async function whichBinary(bazel) {
 }
 function capture(file, args, cwd) {
   return new Promise((resolve3, reject) => {
-    const child = spawn3(file, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn5(file, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let output3 = "";
     child.stdout.setEncoding("utf8").on("data", (chunk) => output3 += chunk);
     child.stderr.setEncoding("utf8").on("data", (chunk) => output3 += chunk);
@@ -71568,424 +74840,11 @@ function capture(file, args, cwd) {
   });
 }
 
-// src/io/bazel-process.ts
-import { spawn as spawn4 } from "node:child_process";
-import { createWriteStream } from "node:fs";
-import { mkdir as mkdir2, open as open2, readdir as readdir5, readFile as readFile9, stat as stat7 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname7, join as join17 } from "node:path";
-
-// src/core/run/jvm-heap-dump.ts
-var STARTED = /^Dumping heap to .* \.\.\.$/;
-var ENDED = /^(Heap dump file created \[|Dump file is incomplete: |Unable to create )/;
-function heapDumpWriting(jvmOut) {
-  let writing = false;
-  for (const line5 of jvmOut.split("\n")) {
-    const text3 = line5.trimEnd();
-    if (STARTED.test(text3)) writing = true;
-    else if (ENDED.test(text3)) writing = false;
-  }
-  return writing;
-}
-
-// src/core/run/run-status.ts
-var OOM_EXIT_CODE = 33;
-var BUILD_FAILURE_EXIT_CODE = 1;
-var SERVER_GONE_EXIT_CODE = 37;
-var SERVER_GONE_PATTERN = /^Server terminated abruptly\b/m;
-var SIGKILL_EXIT_CODE = 137;
-var SERVER_LOG_OOM_PATTERN = /java\.lang\.OutOfMemoryError/;
-var SERVER_OOM_PATTERNS = [
-  /^FATAL: bazel ran out of memory/m,
-  /OutOfMemoryError thrown during Starlark evaluation/,
-  SERVER_LOG_OOM_PATTERN
-];
-var ACTION_KILLED_PATTERNS = [/^ERROR: .* failed: \(Killed\)/m, /^ERROR: .* failed: \(Exit 137\)/m];
-function bepFacts(bepText) {
-  let outOfMemory = false;
-  let actionKilled = false;
-  for (const line5 of bepText.split("\n")) {
-    if (line5.trim() === "") continue;
-    let event2;
-    try {
-      event2 = JSON.parse(line5);
-    } catch {
-      continue;
-    }
-    if (get7(event2, ["aborted", "reason"]) === "OUT_OF_MEMORY") outOfMemory = true;
-    if (get7(event2, ["finished", "exitCode", "name"]) === "OOM_ERROR") outOfMemory = true;
-    const spawnExit = get7(event2, ["action", "failureDetail", "spawn", "spawnExitCode"]);
-    if (spawnExit === SIGKILL_EXIT_CODE) actionKilled = true;
-  }
-  return { outOfMemory, actionKilled };
-}
-function classifyRun(outcome) {
-  if (outcome.stoppedBy === "interrupt") return "interrupted";
-  const bep = bepFacts(outcome.bep);
-  const endedAbnormally = outcome.exitCode !== 0 && outcome.exitCode !== BUILD_FAILURE_EXIT_CODE;
-  const oomText = SERVER_OOM_PATTERNS.some((pattern) => pattern.test(outcome.console) || pattern.test(outcome.serverLog));
-  const stoppedForMemory = outcome.stoppedBy === "oom-hang" || outcome.stoppedBy === "gc-thrash";
-  if (outcome.exitCode === OOM_EXIT_CODE || stoppedForMemory || bep.outOfMemory || endedAbnormally && oomText) {
-    return "oom";
-  }
-  if (outcome.stoppedBy === "timeout") return "timeout";
-  if (outcome.exitCode === 0) return "ok";
-  if (outcome.exitCode === SERVER_GONE_EXIT_CODE && SERVER_GONE_PATTERN.test(outcome.console)) return "server-died";
-  if (bep.actionKilled || ACTION_KILLED_PATTERNS.some((pattern) => pattern.test(outcome.console))) return "action-killed";
-  return "failed";
-}
-function isServerOomLine(line5) {
-  return /^FATAL: bazel ran out of memory/.test(line5);
-}
-function get7(value4, keys4) {
-  let current2 = value4;
-  for (const key3 of keys4) {
-    if (typeof current2 !== "object" || current2 === null || Array.isArray(current2)) return void 0;
-    current2 = current2[key3];
-  }
-  return current2;
-}
-
-// src/core/run/thread-dump.ts
-var DUMP_START = /^Full thread dump /m;
-var DUMP_END = /^JNI global refs: .*\n/m;
-var HEAP_SUMMARY_END = /^Heap\n(?:.*\n)*? Metaspace +used .*\n/m;
-function threadDumpProgress(text3) {
-  const starts = [...text3.matchAll(new RegExp(DUMP_START.source, "gm"))];
-  const start = starts.at(-1)?.index;
-  if (start === void 0) return { threads: false, heapSummary: false };
-  const afterStart = text3.slice(start);
-  const end = DUMP_END.exec(afterStart);
-  if (end === null) return { threads: false, heapSummary: false };
-  return { threads: true, heapSummary: HEAP_SUMMARY_END.test(afterStart.slice(end.index)) };
-}
-
-// src/io/bazel-process.ts
-var STOP_GRACE_MS = 1e4;
-var OOM_HANG_GRACE_MS = 15e3;
-var WATCH_INTERVAL_MS = 2e3;
-var THREAD_DUMP_DEADLINE_MS = 15e3;
-var HEAP_SUMMARY_GRACE_MS = 2e3;
-var HEAP_DUMP_STALL_MS = 1e4;
-var HEAP_DUMP_DEADLINE_MS = 15 * 6e4;
-var HEAP_DUMP_POLL_MS = 1e3;
-var THREAD_DUMP_POLL_MS = 100;
-var Interrupter = class {
-  current;
-  requested = false;
-  get interrupted() {
-    return this.requested;
-  }
-  interrupt() {
-    this.requested = true;
-    this.current?.("interrupt");
-  }
-  /** @internal used by runBazelCommand */
-  attach(stop2) {
-    this.current = stop2;
-    if (this.requested) stop2("interrupt");
-    return () => {
-      if (this.current === stop2) this.current = void 0;
-    };
-  }
-};
-async function runBazelCommand(command, interrupter) {
-  await mkdir2(dirname7(command.consoleFile), { recursive: true });
-  const consoleStream = createWriteStream(command.consoleFile, { flags: "a" });
-  let consoleError;
-  consoleStream.on("error", (error3) => {
-    consoleError ??= error3;
-    stop2("interrupt");
-  });
-  const startedAt = /* @__PURE__ */ new Date();
-  const child = spawn4(command.bazel, command.args, { cwd: command.cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let stoppedBy;
-  const timers = [];
-  let recentText = "";
-  const signalClient = (signal) => {
-    if (child.pid === void 0 || child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-    }
-  };
-  let ended = false;
-  const killThisServer = () => {
-    if (!ended) void killServer(command.outputBase);
-  };
-  let threadDump;
-  function stop2(reason) {
-    if (stoppedBy !== void 0) return;
-    stoppedBy = reason;
-    if (reason === "interrupt") {
-      signalClient("SIGINT");
-      timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
-    } else if (reason === "timeout") {
-      threadDump = dumpThreads(command.outputBase);
-      void threadDump.then(() => {
-        if (ended) return;
-        signalClient("SIGINT");
-        timers.push(setTimeout(killThisServer, STOP_GRACE_MS));
-      });
-    } else {
-      threadDump = heapDumpDone(command.outputBase, command.watch?.heapDump, () => interrupter.interrupted).then(
-        () => ended ? false : dumpThreads(command.outputBase)
-      );
-      void threadDump.then(killThisServer);
-      void threadDump.then(armClientKill);
-      return;
-    }
-    armClientKill();
-  }
-  function armClientKill() {
-    if (!ended) timers.push(setTimeout(() => signalClient("SIGKILL"), THREAD_DUMP_DEADLINE_MS + STOP_GRACE_MS + 5e3));
-  }
-  let oomHangArmed = false;
-  const armOomHang = () => {
-    if (oomHangArmed) return;
-    oomHangArmed = true;
-    timers.push(setTimeout(() => stop2("oom-hang"), OOM_HANG_GRACE_MS));
-  };
-  const onOutput = (chunk) => {
-    consoleStream.write(chunk);
-    command.live?.write(chunk);
-    if (command.watch === void 0 || stoppedBy !== void 0) return;
-    recentText = (recentText + chunk.toString("utf8")).slice(-4096);
-    if (recentText.split("\n").some(isServerOomLine)) {
-      recentText = "";
-      armOomHang();
-    }
-  };
-  child.stdout.on("data", onOutput);
-  child.stderr.on("data", onOutput);
-  if (command.timeoutMs !== void 0) timers.push(setTimeout(() => stop2("timeout"), command.timeoutMs));
-  let watcher;
-  if (command.watch !== void 0) {
-    watcher = new ServerWatcher(command.watch, command.outputBase, {
-      onServerOom: armOomHang,
-      onThrashing: () => stop2("gc-thrash")
-    });
-    watcher.start();
-  }
-  const detach = interrupter.attach(stop2);
-  try {
-    const { exitCode, signal } = await new Promise((resolve3, reject) => {
-      child.on("error", reject);
-      child.on("close", (code, signalName) => resolve3({ exitCode: code, signal: signalName }));
-    });
-    const endedAt = /* @__PURE__ */ new Date();
-    const threadDumpTaken = threadDump === void 0 ? void 0 : await threadDump;
-    return { exitCode, signal, stoppedBy, threadDumpTaken, startedAt, endedAt };
-  } finally {
-    ended = true;
-    detach();
-    watcher?.stop();
-    for (const timer3 of timers) clearTimeout(timer3);
-    await new Promise((resolve3) => consoleStream.end(resolve3));
-    if (consoleError !== void 0) throw consoleError;
-  }
-}
-async function serverPid(outputBase) {
-  const text3 = await readFile9(join17(outputBase, "server", "server.pid.txt"), "utf8").catch(() => void 0);
-  const pid = text3 === void 0 ? NaN : Number(text3.trim());
-  if (!Number.isInteger(pid) || pid <= 0) return void 0;
-  const cmdline = await readFile9(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-  return cmdline.split("\0").includes(`--output_base=${outputBase}`) ? pid : void 0;
-}
-async function dumpThreads(outputBase) {
-  const pid = await serverPid(outputBase);
-  if (pid === void 0) return false;
-  const jvmOut = join17(outputBase, "server", "jvm.out");
-  const offset4 = (await stat7(jvmOut).catch(() => void 0))?.size ?? 0;
-  try {
-    process.kill(pid, "SIGQUIT");
-  } catch {
-    return false;
-  }
-  const deadline = Date.now() + THREAD_DUMP_DEADLINE_MS;
-  let threadsSince;
-  for (; ; ) {
-    await new Promise((resolve3) => setTimeout(resolve3, THREAD_DUMP_POLL_MS));
-    const progress = threadDumpProgress(await readFrom(jvmOut, offset4));
-    if (progress.heapSummary) return true;
-    if (progress.threads) threadsSince ??= Date.now();
-    const now2 = Date.now();
-    if (threadsSince !== void 0 && now2 - threadsSince >= HEAP_SUMMARY_GRACE_MS) return true;
-    if (now2 >= deadline || !isAlive(pid)) return progress.threads;
-  }
-}
-async function heapDumpDone(outputBase, heapDump, giveUp = () => false) {
-  if (heapDump === void 0) return;
-  const jvmOut = join17(outputBase, "server", "jvm.out");
-  const deadline = Date.now() + HEAP_DUMP_DEADLINE_MS;
-  let bytes = -1;
-  let grewAt = Date.now();
-  while (Date.now() < deadline && !giveUp()) {
-    if (!heapDumpWriting(await readFile9(jvmOut, "utf8").catch(() => ""))) return;
-    const pid = await serverPid(outputBase);
-    if (pid === void 0 || !isAlive(pid)) return;
-    const now2 = await bytesWritten(heapDump);
-    if (now2 !== bytes) {
-      bytes = now2;
-      grewAt = Date.now();
-    } else if (Date.now() - grewAt >= HEAP_DUMP_STALL_MS) return;
-    await new Promise((resolve3) => setTimeout(resolve3, HEAP_DUMP_POLL_MS));
-  }
-}
-async function bytesWritten(heapDump) {
-  const prefix = basename3(heapDump);
-  let total = 0;
-  for (const name of await readdir5(dirname7(heapDump)).catch(() => [])) {
-    if (name.startsWith(prefix)) total += (await stat7(join17(dirname7(heapDump), name)).catch(() => void 0))?.size ?? 0;
-  }
-  return total;
-}
-async function readFrom(path4, offset4) {
-  const handle = await open2(path4, "r").catch(() => void 0);
-  if (handle === void 0) return "";
-  try {
-    const { size } = await handle.stat();
-    if (size <= offset4) return "";
-    const buffer = Buffer.alloc(size - offset4);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset4);
-    return buffer.subarray(0, bytesRead).toString("utf8");
-  } finally {
-    await handle.close();
-  }
-}
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error3) {
-    return error3.code === "EPERM";
-  }
-}
-var ServerWatcher = class {
-  constructor(watch, outputBase, on2) {
-    this.watch = watch;
-    this.on = on2;
-    this.gcLog = new GrowingFile(watch.gcLog);
-    this.serverLogs = [new GrowingFile(join17(outputBase, "java.log")), new GrowingFile(join17(outputBase, "server", "jvm.out"))];
-  }
-  watch;
-  on;
-  gcLog;
-  serverLogs;
-  pauses = [];
-  timer;
-  start() {
-    const tick2 = async () => {
-      await this.check();
-      if (this.timer !== void 0) this.timer = setTimeout(() => void tick2(), WATCH_INTERVAL_MS);
-    };
-    this.timer = setTimeout(() => void tick2(), WATCH_INTERVAL_MS);
-  }
-  stop() {
-    clearTimeout(this.timer);
-    this.timer = void 0;
-  }
-  async check() {
-    for (const log7 of this.serverLogs) {
-      const lines = await log7.newLines();
-      if (lines.some((line5) => SERVER_LOG_OOM_PATTERN.test(line5))) this.on.onServerOom();
-    }
-    const newPauses = (await this.gcLog.newLines()).flatMap((line5) => parseGcPause(line5) ?? []);
-    if (newPauses.length === 0) return;
-    const latest = newPauses.at(-1).uptimeSeconds;
-    this.pauses = [...this.pauses, ...newPauses].filter((pause) => pause.uptimeSeconds > latest - 2 * GC_THRASH_RULE.windowSeconds);
-    if (gcThrashing(this.pauses, this.watch.limitBytes) !== void 0) this.on.onThrashing();
-  }
-};
-var GrowingFile = class {
-  constructor(path4) {
-    this.path = path4;
-  }
-  path;
-  offset = 0;
-  partial = "";
-  async newLines() {
-    const handle = await open2(this.path, "r").catch(() => void 0);
-    if (handle === void 0) return [];
-    try {
-      const { size } = await handle.stat();
-      if (size < this.offset) {
-        this.offset = 0;
-        this.partial = "";
-      }
-      if (size === this.offset) return [];
-      const buffer = Buffer.alloc(size - this.offset);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
-      this.offset += bytesRead;
-      const lines = (this.partial + buffer.subarray(0, bytesRead).toString("utf8")).split("\n");
-      this.partial = lines.pop() ?? "";
-      return lines;
-    } finally {
-      await handle.close();
-    }
-  }
-};
-async function killOrphanClients(outputBase) {
-  const server = await serverPid(outputBase);
-  const flag2 = `--output_base=${outputBase}`;
-  const killed = [];
-  for (const name of await readdir5("/proc").catch(() => [])) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid === process.pid || pid === server) continue;
-    const cmdline = await readFile9(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (!cmdline.split("\0").includes(flag2)) continue;
-    try {
-      process.kill(pid, "SIGKILL");
-      killed.push(pid);
-    } catch {
-    }
-  }
-  return killed;
-}
-async function killServer(outputBase) {
-  const pid = await serverPid(outputBase);
-  if (pid === void 0) return false;
-  try {
-    process.kill(pid, "SIGKILL");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// src/io/disk-space.ts
-import { statfs } from "node:fs/promises";
-var DiskFullError = class extends Error {
-  constructor(out, options) {
-    super(`the disk of ${out} is full`, options);
-    this.out = out;
-  }
-  out;
-  name = "DiskFullError";
-};
-var MIN_FREE_BYTES = 8 * 1024 * 1024;
-var NO_SPACE_PATTERN = /No space left on device|Disk quota exceeded/;
-var NO_SPACE_CODES = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
-function isNoSpaceError(error3) {
-  for (let current2 = error3; current2 instanceof Error; current2 = current2.cause) {
-    if (current2 instanceof DiskFullError) return true;
-    if (NO_SPACE_CODES.has(current2.code ?? "")) return true;
-  }
-  return false;
-}
-async function freeBytes(path4) {
-  const info2 = await statfs(path4).catch(() => void 0);
-  return info2 === void 0 ? void 0 : info2.bavail * info2.bsize;
-}
-async function checkFreeSpace(out) {
-  const free = await freeBytes(out);
-  if (free !== void 0 && free < MIN_FREE_BYTES) throw new DiskFullError(out);
-}
-
 // src/io/sweep-lock.ts
 import { randomBytes } from "node:crypto";
-import { link as link3, mkdir as mkdir3, readFile as readFile10, unlink, writeFile as writeFile2 } from "node:fs/promises";
+import { link as link3, mkdir as mkdir4, readFile as readFile12, unlink, writeFile as writeFile2 } from "node:fs/promises";
 import { hostname } from "node:os";
-import { basename as basename4, dirname as dirname8, join as join18 } from "node:path";
+import { basename as basename4, dirname as dirname10, join as join19 } from "node:path";
 var SweepLockedError = class extends Error {
   constructor(lockFile, holder, elsewhere) {
     super(`${lockFile} is held by pid ${holder.pid} on ${holder.host}`);
@@ -72009,31 +74868,31 @@ var UnreadableLockError = class extends Error {
 var TAKEOVER_WAIT_MS = 5e3;
 var TAKEOVER_POLL_MS = 50;
 async function acquireSweepLock(out, argv) {
-  const file = join18(out, SWEEP_LOCK_FILE);
+  const file = join19(out, SWEEP_LOCK_FILE);
   const takeoverFile = `${file}.takeover`;
   const me = await currentHolder(argv);
-  const text3 = `${JSON.stringify(me)}
+  const text5 = `${JSON.stringify(me)}
 `;
   const giveUpAt = Date.now() + TAKEOVER_WAIT_MS;
   for (; ; ) {
     const existing = await readLockFile(file);
     if (existing === void 0) {
-      await mkdir3(out, { recursive: true });
-      if (await linkWhole(file, text3)) return heldLock(file, text3, void 0);
+      await mkdir4(out, { recursive: true });
+      if (await linkWhole(file, text5)) return heldLock(file, text5, void 0);
       continue;
     }
     const holder = parseHolder(existing);
     if (holder === void 0) throw new UnreadableLockError(file);
     const state = await holderState(holder);
     if (state !== "gone") throw new SweepLockedError(file, holder, state === "elsewhere");
-    if (await linkWhole(takeoverFile, text3)) {
+    if (await linkWhole(takeoverFile, text5)) {
       try {
         if (await readLockFile(file) === existing) {
           await unlink(file).catch(() => void 0);
-          if (await linkWhole(file, text3)) return heldLock(file, text3, holder);
+          if (await linkWhole(file, text5)) return heldLock(file, text5, holder);
         }
       } finally {
-        await unlinkIfSame(takeoverFile, text3);
+        await unlinkIfSame(takeoverFile, text5);
       }
       continue;
     }
@@ -72048,9 +74907,9 @@ async function acquireSweepLock(out, argv) {
   }
 }
 async function processStartTicks(pid) {
-  const stat10 = await readFile10(`/proc/${pid}/stat`, "utf8").catch(() => void 0);
-  if (stat10 === void 0) return void 0;
-  const fields = stat10.slice(stat10.lastIndexOf(")") + 2).split(" ");
+  const stat13 = await readFile12(`/proc/${pid}/stat`, "utf8").catch(() => void 0);
+  if (stat13 === void 0) return void 0;
+  const fields = stat13.slice(stat13.lastIndexOf(")") + 2).split(" ");
   const state = fields[0];
   if (state === "Z" || state === "X") return void 0;
   return fields[22 - 3];
@@ -72071,7 +74930,7 @@ async function currentHolder(argv) {
     token: randomBytes(8).toString("hex")
   };
 }
-function heldLock(file, text3, tookOverFrom) {
+function heldLock(file, text5, tookOverFrom) {
   let released = false;
   return {
     file,
@@ -72079,14 +74938,14 @@ function heldLock(file, text3, tookOverFrom) {
     async release() {
       if (released) return;
       released = true;
-      await unlinkIfSame(file, text3);
+      await unlinkIfSame(file, text5);
     }
   };
 }
-async function linkWhole(path4, text3) {
-  const temporary = join18(dirname8(path4), `.${basename4(path4)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+async function linkWhole(path4, text5) {
+  const temporary = join19(dirname10(path4), `.${basename4(path4)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
-    await writeFile2(temporary, text3, { flag: "wx" });
+    await writeFile2(temporary, text5, { flag: "wx" });
     await link3(temporary, path4);
     return true;
   } catch (error3) {
@@ -72096,12 +74955,12 @@ async function linkWhole(path4, text3) {
     await unlink(temporary).catch(() => void 0);
   }
 }
-async function unlinkIfSame(path4, text3) {
-  if (await readLockFile(path4) === text3) await unlink(path4).catch(() => void 0);
+async function unlinkIfSame(path4, text5) {
+  if (await readLockFile(path4) === text5) await unlink(path4).catch(() => void 0);
 }
 async function readLockFile(path4) {
   try {
-    return await readFile10(path4, "utf8");
+    return await readFile12(path4, "utf8");
   } catch (error3) {
     const code = error3.code;
     if (code === "ENOENT") return void 0;
@@ -72109,10 +74968,10 @@ async function readLockFile(path4) {
     throw error3;
   }
 }
-function parseHolder(text3) {
+function parseHolder(text5) {
   let value4;
   try {
-    value4 = JSON.parse(text3);
+    value4 = JSON.parse(text5);
   } catch {
     return void 0;
   }
@@ -72122,566 +74981,8 @@ function parseHolder(text3) {
   return valid ? value4 : void 0;
 }
 
-// src/io/sweep-runner.ts
-import { readdir as readdir6, readFile as readFile11, rename as rename3, rm as rm3, copyFile, mkdir as mkdir4, stat as stat8 } from "node:fs/promises";
-import { join as join19 } from "node:path";
-var BazelCommandLineError = class extends Error {
-  constructor(bazelError, consoleFile) {
-    super(`Bazel refused the command line: ${bazelError ?? "(no ERROR line)"}`);
-    this.bazelError = bazelError;
-    this.consoleFile = consoleFile;
-  }
-  bazelError;
-  consoleFile;
-  name = "BazelCommandLineError";
-};
-var COMMAND_LINE_EXIT_CODE = 2;
-async function runGrid(job, plan, interrupter, observer) {
-  const mine = shardSlice(plan, job.shard);
-  const existing = await readRunRecords(job.out);
-  const todo = runsToDo(mine, existing, job.force);
-  const done = [];
-  await writeRunIndexes(job.out, await shardRecords(job, new Set(mine.map((run2) => run2.id))), job.shard);
-  const session = new ServerSession(job);
-  try {
-    for (const [index5, planned] of todo.entries()) {
-      if (interrupter.interrupted) break;
-      observer.runStarted(index5 + 1, todo.length, planned);
-      const record = await runOne(job, planned, interrupter, session);
-      done.push(record);
-      await writeRunIndexes(job.out, await shardRecords(job, new Set(mine.map((run2) => run2.id))), job.shard);
-      observer.runFinished(record);
-    }
-    await writeRunIndexes(job.out, await shardRecords(job, new Set(mine.map((run2) => run2.id))), job.shard);
-  } finally {
-    await session.close();
-  }
-  return { done, skipped: mine.length - todo.length, interrupted: interrupter.interrupted };
-}
-async function runSearch(job, config, interrupter, observer) {
-  if (job.force) await rm3(join19(job.out, RUNS_DIR), { recursive: true, force: true });
-  let records = await readRunRecords(job.out);
-  const redone = /* @__PURE__ */ new Set();
-  const done = [];
-  await writeRunIndexes(job.out, records, void 0);
-  const session = new ServerSession(job);
-  let step2;
-  try {
-    for (let position2 = 1; !interrupter.interrupted; position2++) {
-      step2 = nextSearchStep(config, records);
-      if (step2.kind !== "run") break;
-      const planned = searchRun(step2.limitBytes, step2.warmup, records, redone);
-      observer.runStarted(position2, void 0, planned);
-      redone.add(planned.id);
-      const record = await runOne(job, planned, interrupter, session);
-      records = [...records.filter((existing) => existing.id !== record.id), record];
-      done.push(record);
-      await writeRunIndexes(job.out, records, void 0);
-      observer.runFinished(record);
-    }
-  } finally {
-    await session.close();
-  }
-  return { done, all: records, step: interrupter.interrupted ? void 0 : step2, interrupted: interrupter.interrupted };
-}
-function searchRun(limitBytes, warmup, records, redone) {
-  const atLimit = records.filter((record) => record.limitBytes === limitBytes && record.warmup === warmup);
-  const interrupted = atLimit.find((record) => record.status === "interrupted" && !redone.has(record.id));
-  const limit = { spelling: formatBytes(limitBytes), bytes: limitBytes };
-  if (interrupted !== void 0) return { id: interrupted.id, limit, iteration: interrupted.iteration, warmup };
-  const iteration = Math.max(0, ...atLimit.map((record) => record.iteration)) + 1;
-  return { id: runId(limitBytes, warmup, iteration), limit, iteration, warmup };
-}
-async function shardRecords(job, ids) {
-  const records = await readRunRecords(job.out);
-  return job.shard === void 0 ? records : records.filter((record) => ids.has(record.id));
-}
-var ServerSession = class {
-  constructor(job) {
-    this.job = job;
-    this.startupFlags = baseStartupFlags(job);
-  }
-  job;
-  startupFlags;
-  /** Stops whatever server runs in the output base (a stale one from an earlier sweep included). */
-  async stop() {
-    await killOrphanClients(this.job.outputBase);
-    if (await serverPid(this.job.outputBase) === void 0) return;
-    const shutdown = [...this.startupFlags, "shutdown"];
-    const log7 = join19(this.job.outputBase, "sweep-shutdown.log");
-    await runBazelCommand(
-      { bazel: this.job.settings.bazel, args: shutdown, cwd: this.job.settings.workspace, outputBase: this.job.outputBase, consoleFile: log7, timeoutMs: 3e4, watch: void 0 },
-      new Interrupter()
-    ).catch(() => void 0);
-    if (await serverPid(this.job.outputBase) !== void 0) await killServer(this.job.outputBase);
-  }
-  use(startupFlags) {
-    this.startupFlags = startupFlags;
-  }
-  /**
-   * Stops the server and deletes the output base: every run starts with a clean anyway, so it holds nothing
-   * worth keeping (139 MB for this repository), and the sweep folder stays small enough to copy around.
-   */
-  async close() {
-    await this.stop();
-    await removeTree(this.job.outputBase);
-  }
-};
-function baseStartupFlags(job) {
-  return [`--output_base=${job.outputBase}`, `--max_idle_secs=${job.maxIdleSecs}`];
-}
-async function runOne(job, planned, interrupter, session) {
-  await checkFreeSpace(job.out);
-  try {
-    return await measure2(job, planned, interrupter, session);
-  } catch (error3) {
-    if (!isNoSpaceError(error3)) throw error3;
-    await session.stop();
-    await clearRunFolder(job.out, planned.id);
-    throw error3 instanceof DiskFullError ? error3 : new DiskFullError(job.out, { cause: error3 });
-  }
-}
-var NO_SPACE_EVIDENCE_FREE_BYTES = 1024 ** 3;
-async function measure2(job, planned, interrupter, session) {
-  const { settings } = job;
-  const profileLevel = planned.evidence === true ? "full" : job.profile;
-  const dir = runFolder(job.out, planned.id);
-  await clearRunFolder(job.out, planned.id);
-  await mkdir4(dir, { recursive: true });
-  const path4 = (name) => join19(dir, name);
-  const startupFlags = [
-    ...baseStartupFlags(job),
-    ...sweepJvmFlags(planned.limit.spelling, job.heapDumps ? path4(ARTIFACT_FILES.heapDump) : void 0, path4(ARTIFACT_FILES.gcLog)).map(
-      (flag2) => `--host_jvm_args=${flag2}`
-    ),
-    ...settings.startupFlags
-  ];
-  const buildArgs = [
-    ...startupFlags,
-    "build",
-    ...settings.configs.map((config) => `--config=${config}`),
-    ...settings.buildFlags,
-    // No bazel-* convenience symlinks: they would point the user's workspace at the sweep's output base.
-    "--symlink_prefix=/",
-    ...sweepBuildFlags(job.version, {
-      mode: settings.mode,
-      profileLevel,
-      profile: path4(ARTIFACT_FILES.profile),
-      starlarkCpuProfile: path4(ARTIFACT_FILES.starlarkCpuProfile),
-      memoryProfile: path4(ARTIFACT_FILES.memoryProfile),
-      bep: path4(ARTIFACT_FILES.bep)
-    }),
-    "--",
-    ...settings.targets
-  ];
-  const cleanArgs = [...startupFlags, "clean"];
-  const consoleFile = path4(ARTIFACT_FILES.console);
-  const timeoutMs = settings.timeoutSeconds * 1e3;
-  const watch = { gcLog: path4(ARTIFACT_FILES.gcLog), limitBytes: planned.limit.bytes, heapDump: job.heapDumps ? path4(ARTIFACT_FILES.heapDump) : void 0 };
-  const common = { bazel: settings.bazel, cwd: settings.workspace, outputBase: job.outputBase, live: job.liveConsole, timeoutMs, watch };
-  await session.stop();
-  await removeHeapDumps(job.outputBase);
-  await removeServerLogs(job.outputBase);
-  session.use(startupFlags);
-  const cleanLog = path4("clean.log");
-  let argv = [settings.bazel, ...cleanArgs];
-  let result = await runBazelCommand({ ...common, args: cleanArgs, consoleFile: cleanLog }, interrupter);
-  if (result.exitCode === 0 && result.stoppedBy === void 0) {
-    await rm3(cleanLog, { force: true });
-    argv = [settings.bazel, ...buildArgs];
-    result = await runBazelCommand({ ...common, args: buildArgs, consoleFile }, interrupter);
-  } else {
-    await rename3(cleanLog, consoleFile);
-  }
-  await session.stop();
-  const consoleText = await readFile11(consoleFile, "utf8").catch(() => "");
-  if (result.exitCode === COMMAND_LINE_EXIT_CODE && result.stoppedBy === void 0) {
-    const error3 = new BazelCommandLineError(firstBazelError(consoleText), consoleFile);
-    await clearRunFolder(job.out, planned.id);
-    throw error3;
-  }
-  const serverLogCopied = await copyIfPresent(join19(job.outputBase, "server", "jvm.out"), path4(ARTIFACT_FILES.serverLog));
-  const javaLogCopied = await copyIfPresent(join19(job.outputBase, "java.log"), path4(ARTIFACT_FILES.serverJavaLog));
-  await removeHeapDumps(job.outputBase);
-  const serverLog = [
-    serverLogCopied ? await readFile11(path4(ARTIFACT_FILES.serverLog), "utf8") : "",
-    javaLogCopied ? await readFile11(path4(ARTIFACT_FILES.serverJavaLog), "utf8") : ""
-  ].join("\n");
-  await checkFreeSpace(job.out);
-  if (NO_SPACE_PATTERN.test(consoleText) || NO_SPACE_PATTERN.test(serverLog)) {
-    if ((await freeBytes(job.out) ?? Infinity) < NO_SPACE_EVIDENCE_FREE_BYTES) throw new DiskFullError(job.out);
-  }
-  const status = classifyRun({
-    exitCode: result.exitCode,
-    console: consoleText,
-    serverLog,
-    bep: await readFile11(path4(ARTIFACT_FILES.bep), "utf8").catch(() => ""),
-    stoppedBy: result.stoppedBy
-  });
-  const pressure = await judgeGcPressure(path4(ARTIFACT_FILES.gcLog), planned.limit.bytes, result.endedAt);
-  const artifacts = {
-    console: ARTIFACT_FILES.console,
-    ...await present(dir, "profile", ARTIFACT_FILES.profile),
-    ...await present(dir, "starlarkCpuProfile", ARTIFACT_FILES.starlarkCpuProfile),
-    ...await present(dir, "bep", ARTIFACT_FILES.bep),
-    ...await present(dir, "memoryProfile", ARTIFACT_FILES.memoryProfile),
-    ...serverLogCopied ? { serverLog: ARTIFACT_FILES.serverLog } : {},
-    ...javaLogCopied ? { serverJavaLog: ARTIFACT_FILES.serverJavaLog } : {},
-    ...await present(dir, "gcLog", ARTIFACT_FILES.gcLog)
-  };
-  const record = {
-    schema: 1,
-    id: planned.id,
-    limit: planned.limit.spelling,
-    limitBytes: planned.limit.bytes,
-    iteration: planned.iteration,
-    warmup: planned.warmup,
-    mode: settings.mode,
-    bazelVersion: job.version.label,
-    argv,
-    startedAt: result.startedAt.toISOString(),
-    endedAt: result.endedAt.toISOString(),
-    wallSeconds: Math.round((result.endedAt.getTime() - result.startedAt.getTime()) / 10) / 100,
-    exitCode: result.exitCode,
-    signal: result.signal,
-    status,
-    ...result.stoppedBy === void 0 ? {} : { stoppedBy: result.stoppedBy },
-    ...result.threadDumpTaken === void 0 ? {} : { threadDumpTaken: result.threadDumpTaken },
-    ...pressure === void 0 ? {} : { gcPressure: pressure },
-    profileLevel,
-    ...planned.evidence === true ? { evidence: true } : {},
-    artifacts: { ...artifacts, ...await digestHeapDump(job, dir, status === "oom") }
-  };
-  await writeRunRecord(job.out, record);
-  await runSummary(dir, record);
-  return record;
-}
-async function digestHeapDump(job, dir, outOfMemory) {
-  const dump = join19(dir, ARTIFACT_FILES.heapDump);
-  if (!await isFile2(dump)) return {};
-  let digested = false;
-  if (outOfMemory) {
-    try {
-      const digest = await digestDumpFile(dump, DEFAULT_DIGEST_TOP);
-      await writeOutputFile(join19(dir, ARTIFACT_FILES.heapDigest), `${JSON.stringify(digest)}
-`);
-      digested = true;
-    } catch (error3) {
-      if (isNoSpaceError(error3)) throw error3;
-      job.onDigestFailed(dir, error3 instanceof Error ? error3.message : String(error3));
-    }
-  }
-  const keep = job.keepHeapDumps || outOfMemory && !digested;
-  if (!keep) await rm3(dump, { force: true });
-  return { ...digested ? { heapDigest: ARTIFACT_FILES.heapDigest } : {}, ...keep ? { heapDump: ARTIFACT_FILES.heapDump } : {} };
-}
-function copyIfPresent(from, to) {
-  return copyFile(from, to).then(
-    () => true,
-    (error3) => {
-      if (error3.code === "ENOENT") return false;
-      throw error3;
-    }
-  );
-}
-async function judgeGcPressure(gcLog, limitBytes, endedAt) {
-  const info2 = await stat8(gcLog).catch(() => void 0);
-  if (info2 === void 0) return void 0;
-  const text3 = await readFile11(gcLog, "utf8");
-  const quietSeconds = Math.max(0, (endedAt.getTime() - info2.mtimeMs) / 1e3);
-  return gcPressure(parseGcLog(text3), limitBytes, quietSeconds).underPressure;
-}
-async function present(dir, key3, name) {
-  return await isFile2(join19(dir, name)) ? { [key3]: name } : {};
-}
-async function removeHeapDumps(outputBase) {
-  const dumps = (await readdir6(outputBase).catch(() => [])).filter((name) => name.endsWith(".hprof"));
-  for (const name of dumps) await rm3(join19(outputBase, name), { force: true });
-}
-async function removeServerLogs(outputBase) {
-  const javaLogs = (await readdir6(outputBase).catch(() => [])).filter((name) => name === "java.log" || name.startsWith("java.log."));
-  for (const name of [...javaLogs, join19("server", "jvm.out")]) await rm3(join19(outputBase, name), { force: true });
-}
-function interruptOnSignals(interrupter) {
-  const handler = () => interrupter.interrupt();
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
-  return () => {
-    process.off("SIGINT", handler);
-    process.off("SIGTERM", handler);
-  };
-}
-
-// src/commands/sweep.ts
-var DEFAULT_PLAN = { limits: "256m,384m,1g", runs: 1, warmup: 0, configs: ["eat"], targets: ["//..."] };
-var DEFAULT_EVIDENCE_RUNS = 2;
-var DEFAULT_SEARCH_REPEATS = 3;
-var DEFAULT_RESOLUTION = "5m";
-var DEFAULT_TIMEOUT = "10m";
-var MAX_IDLE_SECS = 60;
-var collect2 = (value4, previous) => [...previous ?? [], value4];
-function sweepCommand() {
-  return new Command("sweep").description(SWEEP_DESCRIPTION).summary(SWEEP_SUMMARY).option("--workspace <dir>", SWEEP_OPTION_HELP.workspace).option("--targets <pattern>", SWEEP_OPTION_HELP.targets, collect2).option("--limits <list>", SWEEP_OPTION_HELP.limits, DEFAULT_PLAN.limits).option("--runs <n>", SWEEP_OPTION_HELP.runs).option("--warmup <n>", SWEEP_OPTION_HELP.warmup, String(DEFAULT_PLAN.warmup)).addOption(new Option("--mode <mode>", SWEEP_OPTION_HELP.mode).choices(BUILD_MODES).default("regular")).option("--config <name>", SWEEP_OPTION_HELP.config, collect2).option("--build-flag <flag>", SWEEP_OPTION_HELP.buildFlag, collect2).option("--startup-flag <flag>", SWEEP_OPTION_HELP.startupFlag, collect2).option("--bazel <path>", SWEEP_OPTION_HELP.bazel, "bazel").option("--out <dir>", SWEEP_OPTION_HELP.out).option("--timeout <duration>", SWEEP_OPTION_HELP.timeout, DEFAULT_TIMEOUT).option("--search", SWEEP_OPTION_HELP.search).option("--resolution <size>", `${SWEEP_OPTION_HELP.resolution} (default: ${DEFAULT_RESOLUTION})`).option("--shard <i/n>", SWEEP_OPTION_HELP.shard).option("--force", SWEEP_OPTION_HELP.force).addOption(new Option("--profile <level>", SWEEP_OPTION_HELP.profile).choices(PROFILE_LEVELS).default(DEFAULT_PROFILE_LEVEL)).option("--evidence-runs <n>", `${SWEEP_OPTION_HELP.evidenceRuns} (default: ${DEFAULT_EVIDENCE_RUNS}; none with --shard)`).option("--no-heap-dumps", SWEEP_OPTION_HELP.noHeapDumps).option("--keep-heap-dumps", SWEEP_OPTION_HELP.keepHeapDumps).option("--show-console", SWEEP_OPTION_HELP.showConsole).addHelpText("after", SWEEP_HELP_FOOTER).action(async (options) => {
-    const code = await sweep(options);
-    if (code !== ExitCode.ok) throw new ExitWith(code);
-  });
-}
-async function parseRequest(options) {
-  const limits = usage(() => parseLimits(options.limits), (error3) => error3 instanceof LimitSyntaxError ? limitProblemMessage(error3.problem) : void 0);
-  const timeoutSeconds = usage(() => parseDuration(options.timeout), (error3) => error3 instanceof DurationSyntaxError ? durationProblemMessage(options.timeout) : void 0);
-  const shard = options.shard === void 0 ? void 0 : usage(() => parseShard(options.shard), (error3) => error3 instanceof ShardSyntaxError ? shardProblemMessage(error3.problem) : void 0);
-  if (options.search && shard !== void 0) throw new UsageError(SHARD_WITH_SEARCH);
-  const evidenceRuns = options.evidenceRuns === void 0 ? shard === void 0 ? DEFAULT_EVIDENCE_RUNS : 0 : count2("--evidence-runs", options.evidenceRuns, 0);
-  if (evidenceRuns > 0 && shard !== void 0) throw new UsageError(EVIDENCE_WITH_SHARD);
-  if (options.keepHeapDumps === true && !options.heapDumps) throw new UsageError(KEEP_WITHOUT_DUMPS);
-  if (!options.search && options.resolution !== void 0) throw new UsageError(RESOLUTION_WITHOUT_SEARCH);
-  const runs = count2("--runs", options.runs ?? String(options.search ? DEFAULT_SEARCH_REPEATS : DEFAULT_PLAN.runs), options.search ? 1 : 0);
-  const warmup = count2("--warmup", options.warmup, 0);
-  if (runs + warmup === 0) throw new UsageError(NOTHING_TO_RUN);
-  for (const target2 of options.targets ?? []) {
-    if (target2.trim() === "" || /[\s\u0000-\u001f]/.test(target2)) throw new UsageError(targetProblemMessage(target2));
-  }
-  const resolution = options.search ? parseResolution(options.resolution ?? DEFAULT_RESOLUTION) : void 0;
-  const workspace = options.workspace === void 0 ? defaultWorkspace() : await workspaceRoot(resolveUserPath(options.workspace));
-  const configs = options.config ?? (options.workspace === void 0 ? [...DEFAULT_PLAN.configs] : []);
-  const bazel = options.bazel.includes("/") ? resolveUserPath(options.bazel) : options.bazel;
-  const low = limits[0];
-  const high = limits[limits.length - 1];
-  const settings = {
-    workspace,
-    bazel,
-    targets: options.targets ?? [...DEFAULT_PLAN.targets],
-    limits: resolution === void 0 ? limits.map((limit) => limit.spelling) : [low.spelling, high.spelling],
-    runs,
-    warmup,
-    mode: options.mode,
-    configs,
-    buildFlags: options.buildFlag ?? [],
-    startupFlags: options.startupFlag ?? [],
-    timeoutSeconds,
-    search: resolution === void 0 ? null : { resolution: resolution.spelling, repeats: runs },
-    profile: options.profile,
-    evidenceRuns
-  };
-  const search = resolution === void 0 ? void 0 : { low: low.bytes, high: high.bytes, resolution: resolution.bytes, repeats: runs, warmup, floor: MIN_LIMIT_BYTES, ceiling: MAX_LIMIT_BYTES };
-  return { settings, limits, shard, search, out: options.out === void 0 ? void 0 : resolveUserPath(options.out) };
-}
-async function sweep(options) {
-  const request2 = await parseRequest(options);
-  const { settings } = request2;
-  const fingerprint = planFingerprint(settings);
-  const out = request2.out ?? join20(defaultWorkspace(), MEASUREMENTS_DIR, `sweep-${fingerprint.slice(0, 8)}`);
-  if (await folderState(out, fingerprint, settings) === "resumed") await readRunRecords(out);
-  const created = { top: await firstMissing(out), outputBase: false };
-  const lock = await lockFolder(out).catch(async (error3) => {
-    if (created.top !== void 0) await removeEmptyFolders(out, created.top);
-    throw error3;
-  });
-  if (lock.tookOverFrom !== void 0) process.stderr.write(lockTakenOverLine(out, lock.tookOverFrom));
-  const interrupter = new Interrupter();
-  const uninstall = interruptOnSignals(interrupter);
-  let started = false;
-  try {
-    const folder = await folderState(out, fingerprint, settings);
-    if (folder === "resumed") {
-      await readRunRecords(out);
-      await removeStaleTemporaryFiles(out);
-    }
-    await checkOutputBaseIgnored(join20(out, "output_base"), settings.workspace);
-    created.outputBase = await mkdir5(join20(out, "output_base"), { recursive: true }) !== void 0;
-    const outputBase = await realpath2(join20(out, "output_base"));
-    if ((await killOrphanClients(outputBase)).length > 0) await killServer(outputBase);
-    const version2 = await detectVersion(settings.bazel, settings.workspace, outputBase);
-    process.stderr.write(versionLine(settings.bazel, version2));
-    if (!supportsMode(version2, settings.mode)) throw new UsageError(modeUnsupported(settings.mode, version2, settings.bazel, MODE_SINCE[settings.mode]));
-    const plan = request2.search === void 0 ? gridPlan(request2.limits, settings.runs, settings.warmup) : [];
-    if (folder === "new") {
-      await writeSweepManifest(out, {
-        schema: 1,
-        fingerprint,
-        settings,
-        bazelVersion: version2.label,
-        bazelVersionSource: version2.source,
-        plannedRuns: plan.map((run2) => run2.id)
-      });
-    } else {
-      process.stderr.write(resumeLine(out));
-    }
-    started = true;
-    const job = {
-      settings,
-      out,
-      outputBase,
-      shard: request2.shard,
-      force: options.force === true,
-      heapDumps: options.heapDumps,
-      keepHeapDumps: options.keepHeapDumps === true,
-      profile: settings.profile,
-      onDigestFailed: (runDir, reason) => process.stderr.write(digestFailedLine(runDir, reason)),
-      liveConsole: options.showConsole ? process.stderr : void 0,
-      version: version2,
-      maxIdleSecs: MAX_IDLE_SECS
-    };
-    return await runSweep(job, request2, plan, interrupter, options.showConsole === true);
-  } catch (error3) {
-    if (isNoSpaceError(error3)) throw new UsageError(diskFull(out, started));
-    throw error3;
-  } finally {
-    uninstall();
-    if (!started && created.outputBase) await removeTree(join20(out, "output_base"));
-    await lock.release();
-    if (!started && created.top !== void 0) await removeEmptyFolders(out, created.top);
-  }
-}
-async function runSweep(job, request2, plan, interrupter, showConsole) {
-  const { out } = job;
-  const progress = new Progress(!showConsole && process.stderr.isTTY === true, request2.search);
-  try {
-    let interrupted;
-    let planned = plan;
-    let searchStep;
-    if (request2.search === void 0) {
-      interrupted = (await runGrid(job, plan, interrupter, progress)).interrupted;
-    } else {
-      const outcome = await runSearch(job, request2.search, interrupter, progress);
-      interrupted = outcome.interrupted;
-      searchStep = outcome.step;
-    }
-    const found = threshold2(await readRunRecords(out));
-    if (!interrupted && job.settings.evidenceRuns > 0 && found.highestFailing !== void 0) {
-      const limit = (at) => at === void 0 ? void 0 : { spelling: at.limit, bytes: at.limitBytes };
-      const evidence = evidencePlan(limit(found.highestFailing), limit(found.lowestOk), job.settings.evidenceRuns);
-      interrupted = (await runGrid(job, evidence, interrupter, progress)).interrupted;
-      planned = [...planned, ...evidence];
-    }
-    progress.finish();
-    const all = await readRunRecords(out);
-    const records = request2.search === void 0 ? all.filter((record) => planned.some((run2) => run2.id === record.id)) : all;
-    process.stdout.write(runsTable(request2.search === void 0 ? orderLike(records, planned) : records));
-    process.stdout.write(request2.search === void 0 ? gridThresholdLine(threshold2(records)) : searchResultLines(searchStep, request2.search.resolution));
-    if (job.shard === void 0) await printBlame(out);
-    process.stdout.write(outputsLines(out, indexFileNames(job.shard)));
-    await writeSweepReport(out);
-    if (interrupted) {
-      process.stderr.write(INTERRUPTED_LINE);
-      return ExitCode.findings;
-    }
-    if (request2.search !== void 0) return searchStep?.kind === "done" ? ExitCode.ok : ExitCode.findings;
-    return records.some(unmeasured) ? ExitCode.findings : ExitCode.ok;
-  } catch (error3) {
-    progress.finish();
-    if (error3 instanceof BazelCommandLineError) throw new UsageError(commandLineRefused(error3.bazelError, error3.consoleFile));
-    throw error3;
-  }
-}
-async function printBlame(out) {
-  try {
-    const result = await blameSweeps([out], /* @__PURE__ */ new Set(), (problem) => process.stderr.write(unreadableRunSkipped(problem)));
-    process.stdout.write(sweepBlameLines(result));
-  } catch (error3) {
-    if (isNoSpaceError(error3)) throw error3;
-    process.stderr.write(blameNotDone(out, error3 instanceof Error ? error3.message : String(error3)));
-  }
-}
-async function folderState(out, fingerprint, settings) {
-  try {
-    return await checkSweepFolder(out, fingerprint, settings);
-  } catch (error3) {
-    if (error3 instanceof SweepMismatchError) throw new UsageError(sweepMismatch(out, error3.differences));
-    if (error3 instanceof NotASweepFolderError) throw new UsageError(notASweepFolder(out));
-    if (error3 instanceof NotAFolderError) throw new UsageError(outNotAFolder(out, error3.throughFile));
-    throw error3;
-  }
-}
-async function lockFolder(out) {
-  try {
-    return await acquireSweepLock(out, process.argv);
-  } catch (error3) {
-    if (error3 instanceof SweepLockedError) throw new UsageError(sweepLocked(out, error3.lockFile, error3.holder, error3.elsewhere));
-    if (error3 instanceof UnreadableLockError) throw new UsageError(lockUnreadable(out, error3.lockFile));
-    if (isNoSpaceError(error3)) throw new UsageError(diskFull(out, false));
-    throw error3;
-  }
-}
-async function firstMissing(path4) {
-  if (await stat9(path4).catch(() => void 0) !== void 0) return void 0;
-  const parent = dirname9(path4);
-  return parent === path4 ? path4 : await firstMissing(parent) ?? path4;
-}
-async function writeSweepReport(out) {
-  const path4 = join20(out, REPORT_FILE);
-  try {
-    await writeReport(out, path4);
-    process.stdout.write(reportLine(path4));
-  } catch (error3) {
-    process.stderr.write(reportNotWritten(out, path4, error3 instanceof Error ? error3.message : String(error3)));
-  }
-}
-function unmeasured(record) {
-  return thresholdRole(record).kind === "left-out";
-}
-function orderLike(records, plan) {
-  const position2 = new Map(plan.map((run2, index5) => [run2.id, index5]));
-  return [...records].sort((a4, b10) => (position2.get(a4.id) ?? 0) - (position2.get(b10.id) ?? 0));
-}
-async function detectVersion(bazel, workspace, outputBase) {
-  try {
-    return await detectBazelVersion(bazel, { workspace, startupFlags: [`--output_base=${outputBase}`, `--max_idle_secs=${MAX_IDLE_SECS}`] });
-  } catch (error3) {
-    if (error3.code === "ENOENT" || error3.code === "EACCES") {
-      throw new UsageError(bazelNotFound(bazel));
-    }
-    if (error3 instanceof BazelProbeError) throw new UsageError(bazelProbeFailed(bazel, error3.exitCode, error3.output));
-    if (error3 instanceof NotBazelError) throw new UsageError(notBazel(bazel, error3.versionOutput));
-    throw error3;
-  }
-}
-async function checkOutputBaseIgnored(outputBase, workspace) {
-  const realWorkspace = await realpath2(workspace);
-  const inside = relative3(realWorkspace, await realPathOfNew(outputBase));
-  if (inside.startsWith("..") || inside === "" || inside.startsWith(sep2)) return;
-  const ignored = (await readFile12(join20(realWorkspace, ".bazelignore"), "utf8").catch(() => "")).split("\n").map((line5) => line5.trim().replace(/\/+$/, "")).filter((line5) => line5 !== "" && !line5.startsWith("#"));
-  if (ignored.some((entry2) => inside === entry2 || inside.startsWith(`${entry2}/`))) return;
-  throw new UsageError(outputBaseNotIgnored(outputBase, realWorkspace, inside.split(sep2)[0]));
-}
-async function realPathOfNew(path4) {
-  const real = await realpath2(path4).catch(() => void 0);
-  if (real !== void 0) return real;
-  const parent = dirname9(path4);
-  return parent === path4 ? path4 : join20(await realPathOfNew(parent), basename5(path4));
-}
-async function workspaceRoot(path4) {
-  if (!(await stat9(path4).catch(() => void 0))?.isDirectory()) throw new UsageError(notAWorkspace2(path4));
-  try {
-    const root = findWorkspaceRoot(path4);
-    if (root !== path4) throw new UsageError(notAWorkspace2(path4));
-    return root;
-  } catch (error3) {
-    if (error3 instanceof UsageError) throw new UsageError(notAWorkspace2(path4));
-    throw error3;
-  }
-}
-function parseResolution(text3) {
-  const match2 = /^(\d+)([kmg]?)$/i.exec(text3.trim());
-  const bytes = match2 === null ? 0 : Number(match2[1]) * UNIT_BYTES[(match2[2] ?? "").toLowerCase()];
-  if (!(bytes >= UNIT_BYTES.m)) throw new UsageError(resolutionProblemMessage(text3));
-  return { spelling: `${Number(match2[1])}${(match2[2] ?? "").toLowerCase()}`, bytes };
-}
-function count2(option, text3, min4) {
-  const value4 = /^\d+$/.test(text3.trim()) ? Number(text3.trim()) : NaN;
-  if (!Number.isSafeInteger(value4) || value4 < min4) throw new UsageError(countProblemMessage(option, text3, min4));
-  return value4;
-}
-function usage(parse8, message) {
-  try {
-    return parse8();
-  } catch (error3) {
-    const text3 = message(error3);
-    if (text3 === void 0) throw error3;
-    throw new UsageError(text3);
-  }
-}
-var Progress = class {
+// src/io/sweep-progress.ts
+var SweepProgress = class {
   constructor(tty, search) {
     this.tty = tty;
     this.search = search;
@@ -72690,10 +74991,10 @@ var Progress = class {
   search;
   started = Date.now();
   durations = [];
+  records = [];
   lastStatus;
   timer;
   drawn = false;
-  records = [];
   runStart = Date.now();
   runStarted(position2, total, run2) {
     if (!this.tty) {
@@ -72728,6 +75029,481 @@ var Progress = class {
     this.drawn = false;
   }
 };
+function numberedAfter(observer, before) {
+  return {
+    runStarted: (position2, total, run2) => observer.runStarted(before + position2, total === void 0 ? void 0 : before + total, run2),
+    runFinished: (record) => observer.runFinished(record)
+  };
+}
+
+// src/flows/sweep.ts
+var MAX_IDLE_SECS2 = 60;
+async function sweep(request2) {
+  const { settings, fingerprint, out } = request2;
+  if (await folderState(out, fingerprint, settings) === "resumed") await readRunRecords(out);
+  const created = { top: await firstMissing(out), outputBase: false };
+  const lock = await lockFolder(out).catch(async (error3) => {
+    if (created.top !== void 0) await removeEmptyFolders(out, created.top);
+    throw error3;
+  });
+  if (lock.tookOverFrom !== void 0) process.stderr.write(lockTakenOverLine(out, lock.tookOverFrom));
+  const interrupter = new Interrupter();
+  const uninstall = interruptOnSignals(interrupter);
+  let started = false;
+  try {
+    const folder = await folderState(out, fingerprint, settings);
+    const plan = request2.search === void 0 ? gridPlan(request2.limits, settings.runs, settings.warmup) : [];
+    const records = await SweepRecords.open(
+      out,
+      request2.shard === void 0 ? void 0 : { shard: request2.shard, runs: new Set(shardSlice(plan, request2.shard).map((run2) => run2.id)) }
+    );
+    if (folder === "resumed") await removeStaleTemporaryFiles(out);
+    await checkOutputBaseIgnored(join20(out, "output_base"), settings.workspace);
+    created.outputBase = await mkdir5(join20(out, "output_base"), { recursive: true }) !== void 0;
+    const outputBase = await realpath3(join20(out, "output_base"));
+    if ((await killOrphanClients(outputBase)).length > 0) await killServer(outputBase);
+    const version2 = await detectVersion(settings.bazel, settings.workspace, outputBase);
+    process.stderr.write(versionLine(settings.bazel, version2));
+    if (!supportsMode(version2, settings.mode)) throw new UsageError(modeUnsupported(settings.mode, version2, settings.bazel, MODE_SINCE[settings.mode]));
+    if (folder === "new") {
+      await writeSweepManifest(out, {
+        schema: 1,
+        fingerprint,
+        settings,
+        bazelVersion: version2.label,
+        bazelVersionSource: version2.source,
+        plannedRuns: plan.map((run2) => run2.id)
+      });
+    } else {
+      process.stderr.write(resumeLine(out));
+    }
+    started = true;
+    const job = {
+      settings,
+      out,
+      outputBase,
+      shard: request2.shard,
+      force: request2.force,
+      heapDumps: request2.heapDumps,
+      keepHeapDumps: request2.keepHeapDumps,
+      profile: settings.profile,
+      onDigestFailed: (runDir, reason) => process.stderr.write(digestFailedLine(runDir, reason)),
+      liveConsole: request2.showConsole ? process.stderr : void 0,
+      version: version2,
+      maxIdleSecs: MAX_IDLE_SECS2
+    };
+    return await runSweep(job, request2, plan, records, interrupter);
+  } catch (error3) {
+    if (isNoSpaceError(error3)) throw new UsageError(diskFull(out, started));
+    throw error3;
+  } finally {
+    uninstall();
+    if (!started && created.outputBase) await removeTree(join20(out, "output_base"));
+    await lock.release();
+    if (!started && created.top !== void 0) await removeEmptyFolders(out, created.top);
+  }
+}
+async function runSweep(job, request2, plan, records, interrupter) {
+  const { out } = job;
+  const progress = new SweepProgress(!request2.showConsole && process.stderr.isTTY === true, request2.search);
+  try {
+    let interrupted;
+    let ran;
+    let planned = plan;
+    let searchStep;
+    if (request2.search === void 0) {
+      const outcome = await runGrid(job, plan, records, interrupter, progress);
+      ({ interrupted } = outcome);
+      ran = outcome.done.length;
+    } else {
+      const outcome = await runSearch(job, request2.search, records, interrupter, progress);
+      ({ interrupted } = outcome);
+      ran = outcome.done.length;
+      searchStep = outcome.step;
+    }
+    const found = threshold2(records.all());
+    if (!interrupted && job.settings.evidenceRuns > 0 && found.highestFailing !== void 0) {
+      const limit = (at) => at === void 0 ? void 0 : { spelling: at.limit, bytes: at.limitBytes };
+      const evidence = evidencePlan(limit(found.highestFailing), limit(found.lowestOk), job.settings.evidenceRuns);
+      interrupted = (await runGrid(job, evidence, records, interrupter, numberedAfter(progress, ran))).interrupted;
+      planned = [...planned, ...evidence];
+    }
+    progress.finish();
+    const all = records.all();
+    const shown = request2.search === void 0 ? orderLike(all.filter((record) => planned.some((run2) => run2.id === record.id)), planned) : all;
+    process.stdout.write(runsTable(shown));
+    process.stdout.write(request2.search === void 0 ? gridThresholdLine(threshold2(shown)) : searchResultLines(searchStep, request2.search.resolution));
+    const loaded = await loadSweep(out, { records: all, heapDigests: true }).catch((error3) => {
+      if (isNoSpaceError(error3)) throw error3;
+      return new Unread(error3);
+    });
+    const blame2 = sweepBlame(loaded);
+    if (blame2 instanceof Unread) process.stderr.write(blameNotDone(out, blame2.reason));
+    else if (job.shard === void 0) process.stdout.write(sweepBlameLines(blame2));
+    process.stdout.write(outputsLines(out, indexFileNames(job.shard)));
+    await writeSweepReport(out, loaded, blame2 instanceof Unread ? void 0 : blame2);
+    if (interrupted) {
+      process.stderr.write(INTERRUPTED_LINE);
+      return ExitCode.findings;
+    }
+    if (request2.search !== void 0) return searchStep?.kind === "done" ? ExitCode.ok : ExitCode.findings;
+    return shown.some(unmeasured) ? ExitCode.findings : ExitCode.ok;
+  } catch (error3) {
+    progress.finish();
+    if (error3 instanceof BazelCommandLineError) throw new UsageError(commandLineRefused(error3.bazelError, error3.consoleFile));
+    throw error3;
+  }
+}
+var Unread = class {
+  reason;
+  constructor(error3) {
+    this.reason = error3 instanceof Error ? error3.message : String(error3);
+  }
+};
+function sweepBlame(loaded) {
+  if (loaded instanceof Unread) return loaded;
+  try {
+    return blameOf([loaded], /* @__PURE__ */ new Set());
+  } catch (error3) {
+    return new Unread(error3);
+  }
+}
+async function writeSweepReport(out, loaded, blame2) {
+  const path4 = join20(out, REPORT_FILE);
+  try {
+    if (loaded instanceof Unread) throw new Error(loaded.reason);
+    await writeReport(loaded, blame2, path4, out);
+    process.stdout.write(reportLine(path4));
+  } catch (error3) {
+    process.stderr.write(reportNotWritten(out, path4, error3 instanceof Error ? error3.message : String(error3)));
+  }
+}
+async function folderState(out, fingerprint, settings) {
+  try {
+    return await checkSweepFolder(out, fingerprint, settings);
+  } catch (error3) {
+    if (error3 instanceof SweepMismatchError) throw new UsageError(sweepMismatch(out, error3.differences));
+    if (error3 instanceof NotASweepFolderError) throw new UsageError(notASweepFolder(out));
+    if (error3 instanceof NotAFolderError) throw new UsageError(outNotAFolder(out, error3.throughFile));
+    throw error3;
+  }
+}
+async function lockFolder(out) {
+  try {
+    return await acquireSweepLock(out, process.argv);
+  } catch (error3) {
+    if (error3 instanceof SweepLockedError) throw new UsageError(sweepLocked(out, error3.lockFile, error3.holder, error3.elsewhere));
+    if (error3 instanceof UnreadableLockError) throw new UsageError(lockUnreadable(out, error3.lockFile));
+    if (isNoSpaceError(error3)) throw new UsageError(diskFull(out, false));
+    throw error3;
+  }
+}
+async function firstMissing(path4) {
+  if (await stat11(path4).catch(() => void 0) !== void 0) return void 0;
+  const parent = dirname11(path4);
+  return parent === path4 ? path4 : await firstMissing(parent) ?? path4;
+}
+function unmeasured(record) {
+  return thresholdRole(record).kind === "left-out";
+}
+function orderLike(records, plan) {
+  const position2 = new Map(plan.map((run2, index5) => [run2.id, index5]));
+  return [...records].sort((a4, b10) => (position2.get(a4.id) ?? 0) - (position2.get(b10.id) ?? 0));
+}
+async function detectVersion(bazel, workspace, outputBase) {
+  try {
+    return await detectBazelVersion(bazel, { workspace, startupFlags: [`--output_base=${outputBase}`, `--max_idle_secs=${MAX_IDLE_SECS2}`] });
+  } catch (error3) {
+    if (error3.code === "ENOENT" || error3.code === "EACCES") {
+      throw new UsageError(bazelNotFound(bazel));
+    }
+    if (error3 instanceof BazelProbeError) throw new UsageError(bazelProbeFailed(bazel, error3.exitCode, error3.output));
+    if (error3 instanceof NotBazelError) throw new UsageError(notBazel2(bazel, error3.versionOutput));
+    throw error3;
+  }
+}
+async function checkOutputBaseIgnored(outputBase, workspace) {
+  const realWorkspace = await realpath3(workspace);
+  const inside = relative3(realWorkspace, await realPathOfNew(outputBase));
+  if (inside.startsWith("..") || inside === "" || inside.startsWith(sep2)) return;
+  const ignored = (await readFile13(join20(realWorkspace, ".bazelignore"), "utf8").catch(() => "")).split("\n").map((line5) => line5.trim().replace(/\/+$/, "")).filter((line5) => line5 !== "" && !line5.startsWith("#"));
+  if (ignored.some((entry2) => inside === entry2 || inside.startsWith(`${entry2}/`))) return;
+  throw new UsageError(outputBaseNotIgnored(outputBase, realWorkspace, inside.split(sep2)[0]));
+}
+async function realPathOfNew(path4) {
+  const real = await realpath3(path4).catch(() => void 0);
+  if (real !== void 0) return real;
+  const parent = dirname11(path4);
+  return parent === path4 ? path4 : join20(await realPathOfNew(parent), basename5(path4));
+}
+
+// src/flows/snapshot.ts
+var COMMAND_LINE_EXIT_CODE2 = 2;
+async function takeSnapshot(request2) {
+  const { build } = request2;
+  if (request2.out.kind === "file") await checkOutputPath(request2.out.path);
+  if (request2.pprof !== void 0) await checkOutputPath(request2.pprof);
+  if (request2.html !== void 0) await checkOutputPath(request2.html);
+  const budget = request2.budget === void 0 ? void 0 : await readBudget(request2.budget);
+  const commit = await gitCommit(build.workspace);
+  const interrupter = new Interrupter();
+  const uninstall = interruptOnSignals(interrupter);
+  const server = await SnapshotServer.create(build.bazel, build.workspace, build.startupFlags, interrupter);
+  try {
+    const version2 = await detectVersion(build.bazel, build.workspace, server.outputBase);
+    if (!supportsMode(version2, request2.mode)) throw new UsageError(modeUnsupported(request2.mode, version2, build.bazel, MODE_SINCE[request2.mode]));
+    process.stderr.write(versionLine2(build.bazel, version2));
+    const bazelArgs = [
+      ...build.configs.map((config) => `--config=${config}`),
+      ...build.buildFlags,
+      // No bazel-* convenience symlinks: they would point the user's workspace at an output base about to go.
+      "--symlink_prefix=/",
+      // The sweep's flags for this version and mode, recording nothing (so these paths are never used).
+      ...sweepBuildFlags(version2, { mode: request2.mode, profileLevel: "none", profile: "", starlarkCpuProfile: "", memoryProfile: "", bep: "" }),
+      "--",
+      ...build.targets
+    ];
+    process.stderr.write(buildingLine(build.targets, request2.mode, server.outputBase));
+    const built = await server.build(bazelArgs);
+    const buildSeconds = (built.endedAt.getTime() - built.startedAt.getTime()) / 1e3;
+    if (interrupter.interrupted) {
+      process.stderr.write(INTERRUPTED_LINE2);
+      return ExitCode.findings;
+    }
+    if (built.exitCode !== 0 || built.stoppedBy !== void 0) {
+      const console2 = await readFile14(built.consoleFile, "utf8").catch(() => "");
+      if (built.exitCode === COMMAND_LINE_EXIT_CODE2 && built.stoppedBy === void 0) throw new UsageError(commandLineRefused2(firstBazelError(console2) ?? lastLine(console2)));
+      const kept = besideSnapshot(outFile(request2.out, /* @__PURE__ */ new Date(), commit), ".console.log");
+      await mkdir6(dirname12(kept), { recursive: true });
+      await copyFile2(built.consoleFile, kept);
+      process.stderr.write(built.stoppedBy === "oom-hang" ? oomHang(kept) : buildFailed(built.exitCode, built.signal, firstBazelError(console2), kept));
+      return ExitCode.findings;
+    }
+    const info2 = await server.usedHeapSizeAfterGc();
+    const figure = parseBazelHeapFigure(info2.output);
+    if (figure === void 0) process.stderr.write(infoFailed(info2.exitCode, info2.output));
+    const takenAt = /* @__PURE__ */ new Date();
+    const out = outFile(request2.out, takenAt, commit);
+    const dumpPath = request2.keepHeapDumps ? besideSnapshot(out, ".hprof") : join21(server.outputBase, "snapshot.hprof");
+    if (request2.keepHeapDumps) {
+      await mkdir6(dirname12(dumpPath), { recursive: true });
+      await rm5(dumpPath, { force: true });
+    }
+    let dump;
+    try {
+      dump = await server.dumpLiveHeap(dumpPath);
+    } catch (error3) {
+      if (!(error3 instanceof ServerGoneError)) throw error3;
+      process.stderr.write(`${serverGone(error3.outputBase)}
+`);
+      return ExitCode.findings;
+    }
+    process.stderr.write(dumpingLine(dump.pid, dump.bytes));
+    await server.shutdown();
+    if (interrupter.interrupted) {
+      process.stderr.write(INTERRUPTED_LINE2);
+      return ExitCode.findings;
+    }
+    const digest = await relativeDigest(await digestDumpFile(dumpPath, DEFAULT_DIGEST_TOP), build.workspace);
+    const record = {
+      schema: SNAPSHOT_SCHEMA,
+      takenAt: takenAt.toISOString(),
+      bazel: { binary: build.bazel, version: version2.label, versionSource: version2.source },
+      workspace: build.workspace,
+      targets: build.targets,
+      mode: request2.mode,
+      configs: build.configs,
+      buildFlags: build.buildFlags,
+      startupFlags: build.startupFlags,
+      bazelArgs: [...server.startupFlags, "build", ...bazelArgs],
+      commit,
+      usedHeapSizeAfterGc: figure ?? null,
+      heapDump: { live: true, fileBytes: dump.bytes, keptAt: request2.keepHeapDumps ? dumpPath : null },
+      buildSeconds: Math.round(buildSeconds * 10) / 10
+    };
+    const source3 = request2.keepHeapDumps ? dumpPath : `live heap of Bazel server ${dump.pid} (dump deleted)`;
+    const document2 = snapshotDocument(record, source3, digest);
+    await writeOutputFile(out, `${JSON.stringify(document2, null, 2)}
+`);
+    process.stderr.write(snapshotWritten(out));
+    if (request2.keepHeapDumps) process.stderr.write(dumpKept(dumpPath));
+    if (request2.pprof !== void 0) await writeHeapProfile(request2.pprof, [{ source: source3, digest }], void 0);
+    if (request2.html !== void 0) {
+      await writeOutputFile(request2.html, heapPicturePage([{ source: source3, digest }], void 0));
+      process.stderr.write(heapHtmlWritten(request2.html, 1));
+    }
+    const check = budget === void 0 ? void 0 : budgetOutcome(request2.budget, budget, digest);
+    if (request2.json) {
+      const withBudget = check === void 0 ? document2 : { ...document2, budget: budgetJson(check) };
+      process.stdout.write(`${JSON.stringify(withBudget, null, 2)}
+`);
+    } else {
+      process.stdout.write(snapshotText(document2, DEFAULT_DIGEST_TOP));
+      if (check !== void 0) process.stdout.write(`
+${budgetText({ path: out, source: source3, totals: digestTotals(digest) }, check)}`);
+    }
+    return (check?.check.over.length ?? 0) > 0 ? ExitCode.findings : ExitCode.ok;
+  } finally {
+    uninstall();
+    await server.close();
+  }
+}
+function outFile(out, takenAt, commit) {
+  return out.kind === "file" ? out.path : join21(out.folder, defaultSnapshotName(takenAt, commit));
+}
+async function relativeDigest(digest, workspace) {
+  const real = await realpath4(workspace);
+  const relative4 = withRelativeFiles(digest, real);
+  return real === workspace ? relative4 : withRelativeFiles(relative4, workspace);
+}
+function budgetOutcome(path4, budget, digest) {
+  return { path: path4, check: checkBudget(digest, budget) };
+}
+function lastLine(text5) {
+  return text5.trim().split("\n").filter((line5) => line5.trim() !== "").pop() ?? null;
+}
+
+// src/commands/build-options.ts
+import { stat as stat12 } from "node:fs/promises";
+var DEFAULT_BUILD = { configs: ["eat"], targets: ["//..."] };
+var collect2 = (value4, previous) => [...previous ?? [], value4];
+async function parseBuildOptions(options) {
+  for (const target2 of options.targets ?? []) {
+    if (target2.trim() === "" || /[\s\u0000-\u001f]/.test(target2)) throw new UsageError(targetProblemMessage(target2));
+  }
+  const workspace = options.workspace === void 0 ? defaultWorkspace() : await workspaceRoot(resolveUserPath(options.workspace));
+  return {
+    workspace,
+    bazel: options.bazel.includes("/") ? resolveUserPath(options.bazel) : options.bazel,
+    targets: options.targets ?? [...DEFAULT_BUILD.targets],
+    // The reproduction's config only for the reproduction: another workspace has no --config=eat.
+    configs: options.config ?? (options.workspace === void 0 ? [...DEFAULT_BUILD.configs] : []),
+    buildFlags: options.buildFlag ?? [],
+    startupFlags: options.startupFlag ?? []
+  };
+}
+async function workspaceRoot(path4) {
+  if (!(await stat12(path4).catch(() => void 0))?.isDirectory()) throw new UsageError(notAWorkspace2(path4));
+  try {
+    const root = findWorkspaceRoot(path4);
+    if (root !== path4) throw new UsageError(notAWorkspace2(path4));
+    return root;
+  } catch (error3) {
+    if (error3 instanceof UsageError) throw new UsageError(notAWorkspace2(path4));
+    throw error3;
+  }
+}
+
+// src/commands/snapshot.ts
+var DEFAULT_SNAPSHOT_MODE = "nobuild";
+function snapshotCommand() {
+  return new Command("snapshot").description(SNAPSHOT_DESCRIPTION).summary(SNAPSHOT_SUMMARY).option("--workspace <dir>", SNAPSHOT_OPTION_HELP.workspace).option("--targets <pattern>", SNAPSHOT_OPTION_HELP.targets, collect2).option("--bazel <path>", SNAPSHOT_OPTION_HELP.bazel, "bazel").addOption(new Option("--mode <mode>", SNAPSHOT_OPTION_HELP.mode).choices(BUILD_MODES).default(DEFAULT_SNAPSHOT_MODE)).option("--config <name>", SNAPSHOT_OPTION_HELP.config, collect2).option("--build-flag <flag>", SNAPSHOT_OPTION_HELP.buildFlag, collect2).option("--startup-flag <flag>", SNAPSHOT_OPTION_HELP.startupFlag, collect2).option("--out <file>", SNAPSHOT_OPTION_HELP.out).option("--keep-heap-dumps", SNAPSHOT_OPTION_HELP.keepHeapDumps).option("--budget <file>", SNAPSHOT_OPTION_HELP.budget).option("--pprof <file>", PPROF_OPTION_HELP).option("--html <file>", HEAP_HTML_OPTION_HELP).option("--json", SNAPSHOT_OPTION_HELP.json).addHelpText("after", SNAPSHOT_HELP_FOOTER).action(async (options) => {
+    const build = await parseBuildOptions(options);
+    const code = await takeSnapshot({
+      build,
+      mode: options.mode,
+      out: options.out === void 0 ? { kind: "default", folder: defaultMeasurementsDir() } : { kind: "file", path: resolveUserPath(options.out) },
+      keepHeapDumps: options.keepHeapDumps === true,
+      budget: options.budget === void 0 ? void 0 : resolveUserPath(options.budget),
+      pprof: options.pprof === void 0 ? void 0 : resolveUserPath(options.pprof),
+      html: options.html === void 0 ? void 0 : resolveUserPath(options.html),
+      json: options.json === true
+    });
+    if (code !== ExitCode.ok) throw new ExitWith(code);
+  });
+}
+
+// src/commands/stats.ts
+function statsCommand() {
+  return new Command("stats").description(STATS_DESCRIPTION).argument("<RUNS_DIR...>", "sweep folders or run folders").addOption(new Option("--format <format>", "output format").choices(STATS_FORMATS).default("csv")).option("--out <file>", "write to FILE (replaced in one step) instead of stdout").addHelpText("after", STATS_HELP_FOOTER).action(async (runsDirs, options) => {
+    await printStats({
+      folders: runsDirs.map((dir) => resolveUserPath(dir)),
+      format: options.format,
+      out: options.out === void 0 ? void 0 : resolveUserPath(options.out)
+    });
+  });
+}
+
+// src/commands/sweep.ts
+import { join as join22 } from "node:path";
+var DEFAULT_PLAN = { limits: "256m,384m,1g", runs: 1, warmup: 0, ...DEFAULT_BUILD };
+var DEFAULT_EVIDENCE_RUNS = 2;
+var DEFAULT_SEARCH_REPEATS = 3;
+var DEFAULT_RESOLUTION = "5m";
+var DEFAULT_TIMEOUT = "10m";
+function sweepCommand() {
+  return new Command("sweep").description(SWEEP_DESCRIPTION).summary(SWEEP_SUMMARY).option("--workspace <dir>", SWEEP_OPTION_HELP.workspace).option("--targets <pattern>", SWEEP_OPTION_HELP.targets, collect2).option("--limits <list>", SWEEP_OPTION_HELP.limits, DEFAULT_PLAN.limits).option("--runs <n>", SWEEP_OPTION_HELP.runs).option("--warmup <n>", SWEEP_OPTION_HELP.warmup, String(DEFAULT_PLAN.warmup)).addOption(new Option("--mode <mode>", SWEEP_OPTION_HELP.mode).choices(BUILD_MODES).default("regular")).option("--config <name>", SWEEP_OPTION_HELP.config, collect2).option("--build-flag <flag>", SWEEP_OPTION_HELP.buildFlag, collect2).option("--startup-flag <flag>", SWEEP_OPTION_HELP.startupFlag, collect2).option("--bazel <path>", SWEEP_OPTION_HELP.bazel, "bazel").option("--out <dir>", SWEEP_OPTION_HELP.out).option("--timeout <duration>", SWEEP_OPTION_HELP.timeout, DEFAULT_TIMEOUT).option("--search", SWEEP_OPTION_HELP.search).option("--resolution <size>", `${SWEEP_OPTION_HELP.resolution} (default: ${DEFAULT_RESOLUTION})`).option("--shard <i/n>", SWEEP_OPTION_HELP.shard).option("--force", SWEEP_OPTION_HELP.force).addOption(new Option("--profile <level>", SWEEP_OPTION_HELP.profile).choices(PROFILE_LEVELS).default(DEFAULT_PROFILE_LEVEL)).option("--evidence-runs <n>", `${SWEEP_OPTION_HELP.evidenceRuns} (default: ${DEFAULT_EVIDENCE_RUNS}; none with --shard)`).option("--no-heap-dumps", SWEEP_OPTION_HELP.noHeapDumps).option("--keep-heap-dumps", SWEEP_OPTION_HELP.keepHeapDumps).option("--show-console", SWEEP_OPTION_HELP.showConsole).addHelpText("after", SWEEP_HELP_FOOTER).action(async (options) => {
+    const code = await sweep(await parseRequest(options));
+    if (code !== ExitCode.ok) throw new ExitWith(code);
+  });
+}
+async function parseRequest(options) {
+  const limits = usage(() => parseLimits(options.limits), (error3) => error3 instanceof LimitSyntaxError ? limitProblemMessage(error3.problem) : void 0);
+  const timeoutSeconds = usage(() => parseDuration(options.timeout), (error3) => error3 instanceof DurationSyntaxError ? durationProblemMessage(options.timeout) : void 0);
+  const shard = options.shard === void 0 ? void 0 : usage(() => parseShard(options.shard), (error3) => error3 instanceof ShardSyntaxError ? shardProblemMessage(error3.problem) : void 0);
+  if (options.search && shard !== void 0) throw new UsageError(SHARD_WITH_SEARCH);
+  const evidenceRuns = options.evidenceRuns === void 0 ? shard === void 0 ? DEFAULT_EVIDENCE_RUNS : 0 : count2("--evidence-runs", options.evidenceRuns, 0);
+  if (evidenceRuns > 0 && shard !== void 0) throw new UsageError(EVIDENCE_WITH_SHARD);
+  if (options.keepHeapDumps === true && !options.heapDumps) throw new UsageError(KEEP_WITHOUT_DUMPS);
+  if (!options.search && options.resolution !== void 0) throw new UsageError(RESOLUTION_WITHOUT_SEARCH);
+  const runs = count2("--runs", options.runs ?? String(options.search ? DEFAULT_SEARCH_REPEATS : DEFAULT_PLAN.runs), options.search ? 1 : 0);
+  const warmup = count2("--warmup", options.warmup, 0);
+  if (runs + warmup === 0) throw new UsageError(NOTHING_TO_RUN);
+  const build = await parseBuildOptions(options);
+  const resolution = options.search ? parseResolution(options.resolution ?? DEFAULT_RESOLUTION) : void 0;
+  const low = limits[0];
+  const high = limits[limits.length - 1];
+  const settings = {
+    workspace: build.workspace,
+    bazel: build.bazel,
+    targets: [...build.targets],
+    limits: resolution === void 0 ? limits.map((limit) => limit.spelling) : [low.spelling, high.spelling],
+    runs,
+    warmup,
+    mode: options.mode,
+    configs: [...build.configs],
+    buildFlags: [...build.buildFlags],
+    startupFlags: [...build.startupFlags],
+    timeoutSeconds,
+    search: resolution === void 0 ? null : { resolution: resolution.spelling, repeats: runs },
+    profile: options.profile,
+    evidenceRuns
+  };
+  const search = resolution === void 0 ? void 0 : { low: low.bytes, high: high.bytes, resolution: resolution.bytes, repeats: runs, warmup, floor: MIN_LIMIT_BYTES, ceiling: MAX_LIMIT_BYTES };
+  const fingerprint = planFingerprint(settings);
+  return {
+    settings,
+    fingerprint,
+    limits,
+    shard,
+    search,
+    out: options.out === void 0 ? join22(defaultWorkspace(), MEASUREMENTS_DIR, `sweep-${fingerprint.slice(0, 8)}`) : resolveUserPath(options.out),
+    force: options.force === true,
+    heapDumps: options.heapDumps,
+    keepHeapDumps: options.keepHeapDumps === true,
+    showConsole: options.showConsole === true
+  };
+}
+function parseResolution(text5) {
+  const match2 = /^(\d+)([kmg]?)$/i.exec(text5.trim());
+  const bytes = match2 === null ? 0 : Number(match2[1]) * UNIT_BYTES[(match2[2] ?? "").toLowerCase()];
+  if (!(bytes >= UNIT_BYTES.m)) throw new UsageError(resolutionProblemMessage(text5));
+  return { spelling: `${Number(match2[1])}${(match2[2] ?? "").toLowerCase()}`, bytes };
+}
+function count2(option, text5, min4) {
+  const value4 = parseCount(text5);
+  if (value4 === void 0 || value4 < min4) throw new UsageError(countProblemMessage(option, text5, min4));
+  return value4;
+}
+function usage(parse8, message) {
+  try {
+    return parse8();
+  } catch (error3) {
+    const text5 = message(error3);
+    if (text5 === void 0) throw error3;
+    throw new UsageError(text5);
+  }
+}
 
 // src/cli.ts
 function program2() {
@@ -72739,6 +75515,8 @@ function program2() {
   root.addCommand(compareCommand());
   root.addCommand(heapCommand());
   root.addCommand(blameCommand());
+  root.addCommand(diffCommand());
+  root.addCommand(snapshotCommand());
   return withErrorHandling(root);
 }
 function withErrorHandling(command) {
