@@ -3,6 +3,7 @@
 // both read them alike and refuse the same mistakes in the same words (render/sweep.ts).
 import { stat } from "node:fs/promises";
 import { UsageError } from "../core/exit-codes.js";
+import type { BuildChoice } from "../flows/build-choice.js";
 import { defaultWorkspace, findWorkspaceRoot, resolveUserPath } from "../io/invocation.js";
 import { notAWorkspace, targetProblemMessage } from "../render/sweep.js";
 
@@ -19,16 +20,6 @@ export interface BuildOptionValues {
   readonly bazel: string;
 }
 
-export interface BuildChoice {
-  /** The workspace's root folder, absolute. */
-  readonly workspace: string;
-  /** A path when the user gave one (resolved from where they stand), else a name looked up on PATH. */
-  readonly bazel: string;
-  readonly targets: readonly string[];
-  readonly configs: readonly string[];
-  readonly buildFlags: readonly string[];
-  readonly startupFlags: readonly string[];
-}
 
 /** Commander's collector for options given several times. */
 export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];

@@ -20,6 +20,7 @@ import {
 import { firstBazelError } from "../core/run/bazel-messages.js";
 import { MODE_SINCE, supportsMode, sweepBuildFlags } from "../core/run/bazel-flags.js";
 import type { BuildMode } from "../core/vocabulary.js";
+import type { BuildChoice } from "./build-choice.js";
 import { Interrupter } from "../io/bazel-process.js";
 import { gitCommit } from "../io/git-commit.js";
 import { digestDumpFile } from "../io/heap-dumps.js";
@@ -47,22 +48,13 @@ import { readBudget } from "./diff.js";
 import { writeHeapProfile } from "./heap-profile.js";
 import { detectVersion } from "./sweep.js";
 
+
 /** Where the snapshot goes: a file the user named, or a new file named after its time and commit in a folder. */
 export type SnapshotOut = { readonly kind: "file"; readonly path: string } | { readonly kind: "default"; readonly folder: string };
 
-/** What to build and with which Bazel (commands/build-options.ts parses it, as it does the sweep's). */
-export interface SnapshotBuild {
-  /** The workspace's root folder, absolute. */
-  readonly workspace: string;
-  readonly bazel: string;
-  readonly targets: readonly string[];
-  readonly configs: readonly string[];
-  readonly buildFlags: readonly string[];
-  readonly startupFlags: readonly string[];
-}
 
 export interface SnapshotRequest {
-  readonly build: SnapshotBuild;
+  readonly build: BuildChoice;
   readonly mode: BuildMode;
   readonly out: SnapshotOut;
   readonly keepHeapDumps: boolean;

@@ -58,6 +58,13 @@ interface StartedJvm {
   stdout(): string;
 }
 
+/**
+ * Runs its arguments (a JVM, its source file last) with a private, empty /tmp. A checkout under /tmp (as CI's
+ * clone may be) is hidden by that mount, so the source file is opened before it and copied back to its own path
+ * inside the new /tmp when the mount hid it.
+ */
+const PRIVATE_TMP_SCRIPT = 'for source; do :; done; exec 3<"$source"; mount -t tmpfs tmpfs /tmp || exit; [ -e "$source" ] || { mkdir -p "${source%/*}" && cat <&3 >"$source"; } || exit; exec 3<&-; exec "$@"';
+
 const started: ChildProcess[] = [];
 
 /** Starts AttachTarget under `prefix` (a command that execs the rest) and waits for its "ready <pid>". */
@@ -148,7 +155,7 @@ beforeAll(async () => {
     startJvm([], ["-XX:+DisableAttachMechanism"]),
     privileged
       ? // Its own pid namespace, and a private /tmp where its attach socket goes.
-        startJvm([UNSHARE, "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "sh", "-c", 'mount -t tmpfs tmpfs /tmp && exec "$@"', "sh"])
+        startJvm([UNSHARE, "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "sh", "-c", PRIVATE_TMP_SCRIPT, "sh"])
       : Promise.resolve(undefined),
     privileged ? startJvm([SETPRIV, `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups"], [], nobodyHome) : Promise.resolve(undefined),
   ]);
