@@ -17048,6 +17048,18 @@ ${svg}
 function escapeHtml(text5) {
   return text5.replace(/[&<>"']/g, (c4) => `&#${c4.charCodeAt(0)};`);
 }
+function htmlPageHead(title2, style2) {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>${escapeHtml(title2)}</title>
+<style>${style2}</style>
+</head>
+`;
+}
 var PLOT_DESCRIPTION = "Plot build duration and GC count against the heap limit for one or two series of runs.";
 var PLOT_HELP_FOOTER = `
 Each SERIES is a sweep folder (or run folder) or a CSV file written by \`stats\` (any --format but json;
@@ -17504,16 +17516,7 @@ ${heapPictureSvg(digest, workspace)}
 </figure>
 </section>`
   );
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${escapeHtml(title2)}</title>
-<style>${PAGE_STYLE}</style>
-</head>
-<body>
+  return `${htmlPageHead(title2, PAGE_STYLE)}<body>
 <h1>Who held the heap</h1>
 <p class="muted">${escapeHtml(PICTURE_NOTE)}</p>
 ${sections.join("\n")}
@@ -73049,16 +73052,7 @@ figure.heap-picture figcaption { font-size: 0.9rem; margin-bottom: 0.4rem; }
 `;
 function reportHtml(input) {
   const title2 = `Heap limit sweep: ${input.sweep}`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${escapeHtml(title2)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
+  return `${htmlPageHead(title2, STYLE)}<body>
 <h1>${escapeHtml(title2)}</h1>
 <p class="threshold" id="threshold">${thresholdSentence(input.threshold)}</p>
 <h2>Parameters</h2>

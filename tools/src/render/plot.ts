@@ -113,6 +113,20 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** The head of a self-contained, responsive page (the report, the heap picture): no favicon request, inline style. */
+export function htmlPageHead(title: string, style: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>${escapeHtml(title)}</title>
+<style>${style}</style>
+</head>
+`;
+}
+
 export const PLOT_DESCRIPTION = "Plot build duration and GC count against the heap limit for one or two series of runs.";
 
 export const PLOT_HELP_FOOTER = `

@@ -6,7 +6,7 @@ import type { RunArtifacts } from "../core/run/run-record.js";
 import type { RunStats } from "../core/run/run-stats.js";
 import type { Threshold } from "../core/sweep/threshold.js";
 import { PROGRAM_NAME } from "./help.js";
-import { escapeHtml } from "./plot.js";
+import { escapeHtml, htmlPageHead } from "./plot.js";
 import { cpuCorrection, evidenceWords, signalCells, verdictLine } from "./blame.js";
 import { formatSize, functionName, percent, verdictLine as heapVerdictLine } from "./heap.js";
 import { leftOutReasonText } from "./sweep.js";
@@ -92,16 +92,7 @@ figure.heap-picture figcaption { font-size: 0.9rem; margin-bottom: 0.4rem; }
 
 export function reportHtml(input: ReportInput): string {
   const title = `Heap limit sweep: ${input.sweep}`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
+  return `${htmlPageHead(title, STYLE)}<body>
 <h1>${escapeHtml(title)}</h1>
 <p class="threshold" id="threshold">${thresholdSentence(input.threshold)}</p>
 <h2>Parameters</h2>

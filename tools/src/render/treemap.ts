@@ -7,7 +7,7 @@ import type { HeapDigest } from "../core/heap/heap-digest.js";
 import { ownerTree, type OwnerItem, type OwnerTree } from "../core/heap/owner-tree.js";
 import { layoutTreemap, type PlacedNode, type Rect, type TreemapCell } from "../core/plot/treemap.js";
 import { formatSize, percent, verdictLine } from "./heap.js";
-import { escapeHtml } from "./plot.js";
+import { escapeHtml, htmlPageHead } from "./plot.js";
 
 export const HEAP_HTML_OPTION_HELP = "also write a picture of who holds the heap (a treemap: function → provider, locals, actions → target) as one self-contained HTML page to FILE";
 
@@ -323,16 +323,7 @@ export function heapPicturePage(dumps: readonly { readonly source: string; reado
     ({ source, digest }) =>
       `<section>\n<h2>${escapeHtml(source)}</h2>\n<p class="verdict">${escapeHtml(verdictLine(digest.verdict, workspace).replace(/^verdict: /, "Verdict: "))}</p>\n<figure>\n${heapPictureSvg(digest, workspace)}\n</figure>\n</section>`,
   );
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${escapeHtml(title)}</title>
-<style>${PAGE_STYLE}</style>
-</head>
-<body>
+  return `${htmlPageHead(title, PAGE_STYLE)}<body>
 <h1>Who held the heap</h1>
 <p class="muted">${escapeHtml(PICTURE_NOTE)}</p>
 ${sections.join("\n")}
