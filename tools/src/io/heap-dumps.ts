@@ -4,6 +4,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../core/exit-codes.js";
+import { UNOBSERVED, type DigestObserver } from "../core/heap/digest-phases.js";
 import { digestHeap, type HeapDigest } from "../core/heap/heap-digest.js";
 import { HprofError, readHeap } from "../core/heap/hprof.js";
 import { ARTIFACT_FILES, RUN_RECORD_FILE, RUNS_DIR } from "../core/run/run-record.js";
@@ -67,7 +68,8 @@ export async function digestOf(input: HeapInput, top: number): Promise<SourcedDi
   return { source: input.path, digest: await digestDumpFile(input.path, top) };
 }
 
-export async function digestDumpFile(path: string, top: number): Promise<HeapDigest> {
+/** The digest of the dump at `path`; `observer` is told each phase as it begins (a progress line, the bench). */
+export async function digestDumpFile(path: string, top: number, observer: DigestObserver = UNOBSERVED): Promise<HeapDigest> {
   const size = (await stat(path)).size;
   const short = memoryShortfall(size);
   if (short !== undefined) {
@@ -77,7 +79,7 @@ export async function digestDumpFile(path: string, top: number): Promise<HeapDig
   }
   const dump = await openHeapDump(path);
   try {
-    return digestHeap(readHeap(dump.source), dump.source, { top });
+    return digestHeap(readHeap(dump.source, observer), dump.source, { top, observer });
   } catch (error) {
     if (error instanceof HprofError) throw new InputError(`${path}: ${error.message} (at byte ${error.offset})`);
     throw error;

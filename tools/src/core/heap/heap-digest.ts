@@ -28,6 +28,7 @@
  * digest-largest.ts (the largest objects), digest-verdict.ts (suspects and verdict), digest-model.ts (the
  * records handed out), bazel-layouts.ts (the Bazel class and field names read).
  */
+import { UNOBSERVED, type DigestObserver } from "./digest-phases.js";
 import { searchHeap } from "./dominators.js";
 import { holderGroupsOf, tallyBytes } from "./digest-groups.js";
 import { innermostHolders, placeHolders, sharedByOneFunction } from "./digest-holders.js";
@@ -75,23 +76,30 @@ export interface HeapDigest {
 export interface DigestOptions {
   /** How many largest objects, holder groups and labels per group to keep. */
   readonly top: number;
+  /** Told when each phase begins. */
+  readonly observer?: DigestObserver;
 }
 
 export function digestHeap(heap: Heap, source: ByteSource, options: DigestOptions): HeapDigest {
   // A dump cut before its first instance has nothing to say; a digest of it would look like an empty heap.
   if (heap.objectCount === heap.classCount) throw new HprofError("the dump holds no objects: it was cut short before the JVM wrote its heap", heap.fileBytes);
+  const observer = options.observer ?? UNOBSERVED;
   const view = new HeapView(heap, source);
+  observer.phase("search");
   const search = searchHeap(
     { objectCount: heap.objectCount, edgeStart: heap.edgeStart, edgeTargets: heap.edgeTargets, shallowBytes: heap.shallowBytes, roots: heap.roots, rootHolders: rootHolders(heap) },
   );
+  observer.phase("stacks");
   const names = new Names(view);
   const stacks = starlarkStacks(heap, view, search, names);
   // What only a Starlark call stack keeps alive (its locals, a builtin's work in progress), by frame and local:
   // the last use of the edges (a third of the reader's memory), let go before the tree is built.
   const ownership = stackOwnership(heap, view, stacks);
   const scratch = heap.releaseEdges();
+  observer.phase("dominators");
   const tree = search.dominators(scratch);
   adoptEnclosingThreads(heap, view, tree, stacks);
+  observer.phase("attribute");
   const reachableBytes = tree.reachableBytes;
   let totalBytes = 0;
   for (let i = 0; i < heap.objectCount; i++) totalBytes += heap.shallowBytes[i]!;

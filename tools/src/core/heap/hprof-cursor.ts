@@ -22,6 +22,8 @@ export class Cursor {
     private readonly source: ByteSource,
     readonly idSize: number,
     private readonly window = WINDOW_BYTES,
+    /** Told the file offset of each window it reads (the pass's progress). */
+    private readonly onWindow?: (offset: number) => void,
   ) {}
 
   get offset(): number {
@@ -44,6 +46,7 @@ export class Cursor {
     const offset = this.start + this.pos;
     if (offset + n > this.source.size) return false;
     const view = this.source.read(offset, Math.max(n, this.window));
+    this.onWindow?.(offset);
     this.buf = view;
     this.start = offset;
     this.pos = 0;

@@ -8,7 +8,8 @@
  */
 import { ClassIndexCache, classReferences, completeLayout, FieldPool, readClassDump, type RawClass } from "./hprof-classes.js";
 import { allocateUpTo, Column, grownTo, makeFloat64, makeUint32 } from "./hprof-columns.js";
-import { Cursor } from "./hprof-cursor.js";
+import { Cursor, WINDOW_BYTES } from "./hprof-cursor.js";
+import type { DigestObserver } from "./digest-phases.js";
 import {
   align8,
   ARRAY_HEADER_BYTES,
@@ -147,10 +148,11 @@ export class DumpPass {
     source: ByteSource,
     private readonly header: DumpHeader,
     private readonly wide: boolean,
+    observer: DigestObserver,
   ) {
     this.idSize = header.idSize;
     this.size = source.size;
-    this.cursor = new Cursor(source, header.idSize);
+    this.cursor = new Cursor(source, header.idSize, WINDOW_BYTES, (offset) => observer.bytesRead(offset, source.size));
     this.classCache = new ClassIndexCache(this.classIndexById, header.idSize, source.size);
     this.markBase = wide ? WIDE_MARK_BASE : NARROW_MARK_BASE;
     const body = Math.max(0, source.size - header.bodyOffset);

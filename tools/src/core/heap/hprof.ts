@@ -39,6 +39,7 @@
  * is not HPROF, or is corrupt before its end, throws HprofError with the byte offset. Nothing the file says
  * makes the reader allocate more than the file's size allows.
  */
+import { UNOBSERVED, type DigestObserver } from "./digest-phases.js";
 import { DumpClass } from "./hprof-classes.js";
 import { Cursor } from "./hprof-cursor.js";
 import {
@@ -86,15 +87,17 @@ export {
 export type { ByteSource, FieldLayout, Heap, HeapClass, RootKind, StackFrame, ThreadInfo } from "./hprof-format.js";
 
 /** Parses the whole dump in one sequential pass. Throws HprofError for non-HPROF input and for corruption. */
-export function readHeap(source: ByteSource): Heap {
+export function readHeap(source: ByteSource, observer: DigestObserver = UNOBSERVED): Heap {
   const header = readHeader(source);
+  observer.phase("read");
   let pass: DumpPass;
   try {
-    pass = new DumpPass(source, header, false).run();
+    pass = new DumpPass(source, header, false, observer).run();
   } catch (error) {
     if (error !== TOO_MANY_CLASSES) throw error;
-    pass = new DumpPass(source, header, true).run();
+    pass = new DumpPass(source, header, true, observer).run();
   }
+  observer.phase("resolve");
   return assemble(source, header, pass);
 }
 
