@@ -40,6 +40,7 @@ import {
   type DumpHeader,
 } from "./hprof-format.js";
 import { CHECKPOINT_MASK } from "./hprof-index.js";
+import { SeenIds } from "./hprof-seen-ids.js";
 
 /**
  * Class slots above the classes' own (16-bit slots while the classes fit below NARROW_MARK_BASE, else 32-bit):
@@ -52,6 +53,11 @@ export const UNRESOLVED_INSTANCE = 0xff;
 export const UNRESOLVED_ARRAY = 0xfe;
 /** Thrown (and caught) when a dump has more classes than 16-bit class slots number: read again with 32-bit ones. */
 export const TOO_MANY_CLASSES = new Error("more classes than 16-bit class slots can number");
+/**
+ * Object arrays longer than this keep each target once as the pass reads them (shorter ones, like instances,
+ * have their rare repeats dropped when the ids are resolved): the edges then grow with distinct targets.
+ */
+const DISTINCT_FROM = 8;
 /** References of an object array decoded per window: 512 KB of 8-byte ids. */
 const ARRAY_BATCH = 1 << 16;
 
@@ -139,6 +145,7 @@ export class DumpPass {
   plainEdges: Float64Array | undefined;
   edgeCapacity: number;
 
+  private readonly seen = new SeenIds();
   private readonly cursor: Cursor;
   private readonly classCache: ClassIndexCache;
   readonly idSize: number;
@@ -335,18 +342,20 @@ export class DumpPass {
   }
 
   /**
-   * Appends the `count` references at b[q], b[q + idSize]… to the edges (a null one is no edge): compact while
-   * every id is, then all as doubles. The only place a reference is decoded; it reads signed halves written out,
-   * as an int32 is a V8 small integer where a uint32 of 2^31 or more would be a heap number.
+   * Appends the `count` references at b[q], b[q + idSize]… to the edges (a null one is no edge; with `distinct`,
+   * neither is a repeat of the current array's, see SeenIds): compact while every id is, then all as doubles.
+   * The only place a reference is decoded; it reads signed halves written out, as an int32 is a V8 small integer
+   * where a uint32 of 2^31 or more would be a heap number.
    */
-  private references(b: Uint8Array, q: number, count: number): void {
+  private references(b: Uint8Array, q: number, count: number, distinct: boolean): void {
     const idSize = this.idSize;
     const edges = this.edges;
+    const seen = this.seen;
     let e = this.e;
     for (let end = q + count * idSize; q < end; q += idSize) {
       const low = int32At(b, q + idSize - 4);
       const high = idSize === 4 ? 0 : int32At(b, q);
-      if ((low | high) === 0) continue;
+      if ((low | high) === 0 || (distinct && !seen.isFirst(high, low))) continue;
       if (this.plainEdges === undefined && (low & 7) === 0 && high >= 0 && high < 8) edges[e++] = high * 0x20000000 + (low >>> 3);
       else (this.plainEdges ??= toPlainIds(edges, e, this.edgeCapacity))[e++] = (high >>> 0) * TWO_32 + (low >>> 0);
     }
@@ -388,7 +397,7 @@ export class DumpPass {
         for (let k = 0; k < references.length; k++) {
           const at = references[k]!;
           if (at + idSize > bytes) break;
-          this.references(data, base + at, 1);
+          this.references(data, base + at, 1, false);
         }
       }
     }
@@ -411,10 +420,12 @@ export class DumpPass {
     this.sizes[slot] = Math.min(align8(ARRAY_HEADER_BYTES + elements * 4), 0xffffffff);
     cursor.skip(head);
     this.edgeRoom(elements);
+    const distinct = elements > DISTINCT_FROM;
+    if (distinct) this.seen.begin();
     for (let remaining = elements; remaining > 0; ) {
       const batch = Math.min(remaining, ARRAY_BATCH);
       cursor.ensure(batch * idSize);
-      this.references(cursor.buf, cursor.pos, batch);
+      this.references(cursor.buf, cursor.pos, batch, distinct);
       cursor.skip(batch * idSize);
       remaining -= batch;
     }
