@@ -2,6 +2,7 @@
 // the report compute it the same way (blameOf), on the sweep they have loaded already.
 import { blame, blameRun, givesEvidence, type BlameResult, type SignalName } from "../core/blame/blame.js";
 import { ExitCode } from "../core/exit-codes.js";
+import { terminalDigestProgress } from "../io/digest-progress.js";
 import { checkOutputPath, writeOutputFile } from "../io/output-file.js";
 import { loadSweep, type LoadedSweep } from "../io/run-folders.js";
 import { blameText, blameWritten, unreadableRunSkipped } from "../render/blame.js";
@@ -21,7 +22,13 @@ export async function blameSweeps(request: BlameRequest): Promise<ExitCode> {
   if (request.out !== undefined) await checkOutputPath(request.out);
   const sweeps: LoadedSweep[] = [];
   for (const path of request.sweeps) {
-    sweeps.push(await loadSweep(path, { heapDigests: true, onUnreadable: (run) => process.stderr.write(unreadableRunSkipped(run.problem)) }));
+    sweeps.push(
+      await loadSweep(path, {
+        heapDigests: true,
+        onUnreadable: (run) => process.stderr.write(unreadableRunSkipped(run.problem)),
+        digestProgress: terminalDigestProgress,
+      }),
+    );
   }
   const result = blameOf(sweeps, request.without);
   const text = request.json ? `${JSON.stringify(result, null, 2)}\n` : blameText(result, request.top);

@@ -22,6 +22,7 @@ import { MODE_SINCE, supportsMode, sweepBuildFlags } from "../core/run/bazel-fla
 import type { BuildMode } from "../core/vocabulary.js";
 import type { BuildChoice } from "./build-choice.js";
 import { Interrupter } from "../io/bazel-process.js";
+import { terminalDigestProgress, withDigestProgress } from "../io/digest-progress.js";
 import { gitCommit } from "../io/git-commit.js";
 import { digestDumpFile } from "../io/heap-dumps.js";
 import { checkOutputPath, writeOutputFile } from "../io/output-file.js";
@@ -141,7 +142,8 @@ export async function takeSnapshot(request: SnapshotRequest): Promise<ExitCode> 
       process.stderr.write(INTERRUPTED_LINE);
       return ExitCode.findings;
     }
-    const digest = await relativeDigest(await digestDumpFile(dumpPath, DEFAULT_DIGEST_TOP), build.workspace);
+    const digested = await withDigestProgress(terminalDigestProgress, (observer) => digestDumpFile(dumpPath, DEFAULT_DIGEST_TOP, observer));
+    const digest = await relativeDigest(digested, build.workspace);
 
     const record: SnapshotRecord = {
       schema: SNAPSHOT_SCHEMA,

@@ -12,6 +12,7 @@ import { threshold, thresholdRole } from "../core/sweep/threshold.js";
 import type { SearchConfig, SearchStep } from "../core/sweep/threshold-search.js";
 import { Interrupter, killOrphanClients, killServer } from "../io/bazel-process.js";
 import { BazelProbeError, detectBazelVersion, NotBazelError } from "../io/bazel-version.js";
+import { terminalDigestProgress } from "../io/digest-progress.js";
 import { isNoSpaceError } from "../io/disk-space.js";
 import { loadSweep, type LoadedSweep } from "../io/run-folders.js";
 import {
@@ -190,7 +191,8 @@ async function runSweep(job: SweepJob, request: SweepRequest, plan: readonly Pla
     process.stdout.write(runsTable(shown));
     process.stdout.write(request.search === undefined ? gridThresholdLine(threshold(shown)) : searchResultLines(searchStep, request.search.resolution));
     // Read once for blame and the report: every run's summary, and each crash run's heap digest.
-    const loaded = await loadSweep(out, { records: all, heapDigests: true }).catch((error: unknown) => {
+    // The sweep's line is gone by now: a dump digested here (one kept undigested) gets a line of its own.
+    const loaded = await loadSweep(out, { records: all, heapDigests: true, digestProgress: terminalDigestProgress }).catch((error: unknown) => {
       if (isNoSpaceError(error)) throw error;
       return new Unread(error);
     });

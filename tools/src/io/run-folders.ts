@@ -9,6 +9,7 @@ import { ARTIFACT_FILES, RUN_RECORD_FILE, RUNS_DIR, SWEEP_MANIFEST_FILE, type Ru
 import { checkRunRecord } from "../core/run/run-record-check.js";
 import { compareRuns } from "../core/run/run-stats.js";
 import type { RunSummary } from "../core/run/run-summary.js";
+import { noDigestProgress, withDigestProgress, type DigestProgressFactory } from "./digest-progress.js";
 import { readHeapDigestFile, writeHeapDigestFile } from "./heap-digest-file.js";
 import { digestDumpFile } from "./heap-dumps.js";
 import { runSummary } from "./run-summary.js";
@@ -48,6 +49,8 @@ export interface LoadOptions {
   readonly heapDigests: boolean;
   /** The sweep folder's run records when the caller holds them already (the sweep itself): no run.json is read. */
   readonly records?: readonly RunRecord[];
+  /** Shows the progress of each dump digested here (one a crash run kept without a heap-digest.json); default none. */
+  readonly digestProgress?: DigestProgressFactory;
 }
 
 /** The sweep folder or run folder `path`, read once: see findRuns for which runs, and LoadOptions. */
@@ -55,7 +58,7 @@ export async function loadSweep(path: string, options: LoadOptions): Promise<Loa
   const folders = options.records === undefined ? await findRuns(path, options.onUnreadable) : await sweepRunFolders(path, options.records, 0);
   const runs: LoadedRun[] = [];
   for (const folder of folders) {
-    const heap = options.heapDigests && folder.record.status === "oom" ? await runHeapDigest(folder.dir) : undefined;
+    const heap = options.heapDigests && folder.record.status === "oom" ? await runHeapDigest(folder.dir, options.digestProgress ?? noDigestProgress) : undefined;
     runs.push({ ...folder, summary: await runSummary(folder.dir, folder.record), heap });
   }
   let manifest: Readonly<Record<string, unknown>> | undefined;
@@ -82,7 +85,7 @@ export interface RunDigest {
  * for this machine), or a heap-digest.json that cannot be read and no dump to digest again, costs only that run's
  * heap evidence, never the blame.
  */
-async function runHeapDigest(dir: string): Promise<RunDigest> {
+async function runHeapDigest(dir: string, progress: DigestProgressFactory): Promise<RunDigest> {
   const path = join(dir, ARTIFACT_FILES.heapDigest);
   let unreadable: string | undefined;
   if (await isFile(path)) {
@@ -96,7 +99,7 @@ async function runHeapDigest(dir: string): Promise<RunDigest> {
   const dump = (await readdir(dir).catch(() => [] as string[])).find((name) => /\.hprof(\.gz)?$/.test(name));
   if (dump === undefined) return { digest: undefined, unusableDump: unreadable };
   try {
-    const digest = await digestDumpFile(join(dir, dump), DEFAULT_DIGEST_TOP);
+    const digest = await withDigestProgress(progress, (observer) => digestDumpFile(join(dir, dump), DEFAULT_DIGEST_TOP, observer));
     await writeHeapDigestFile(path, digest).catch(() => undefined);
     return { digest, unusableDump: undefined };
   } catch (error) {

@@ -1,8 +1,13 @@
 // The sweep's progress on stderr: one redrawn line on a terminal, plain lines otherwise (wording: render/sweep.ts).
+// A crash run's heap digest shows its progress inside that line (the digest runs before the run finishes, while
+// the line is up): a second line of its own would overwrite it, and the next redraw would overwrite the digest's.
 import type { RunRecord } from "../core/run/run-record.js";
 import type { PlannedRun } from "../core/sweep/sweep-plan.js";
 import { estimateRemainingBuilds, type SearchConfig } from "../core/sweep/threshold-search.js";
+import type { DigestProgressState } from "../render/digest-progress.js";
 import { progressLine, runFinishedLine, runStartedLine } from "../render/sweep.js";
+import { digestProgress, noDigestProgress, watchDigest, type DigestProgress } from "./digest-progress.js";
+import { StatusLine } from "./status-line.js";
 import type { SweepObserver } from "./sweep-runner.js";
 
 export class SweepProgress implements SweepObserver {
@@ -11,8 +16,12 @@ export class SweepProgress implements SweepObserver {
   private readonly records: RunRecord[] = [];
   private lastStatus: string | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private drawn = false;
+  private readonly line = new StatusLine(process.stderr);
   private runStart = Date.now();
+  /** Redraws the current run's line; undefined while no line is up. */
+  private redraw: (() => void) | undefined;
+  /** The crash run's digest, while it is shown in the line. */
+  private digest: DigestProgressState | undefined;
 
   constructor(
     private readonly tty: boolean,
@@ -30,12 +39,12 @@ export class SweepProgress implements SweepObserver {
       const mean = this.durations.length === 0 ? undefined : this.durations.reduce((a, b) => a + b, 0) / this.durations.length;
       const remaining = total === undefined ? (this.search === undefined ? undefined : estimateRemainingBuilds(this.search, this.records)) : total - position + 1;
       const eta = mean === undefined || remaining === undefined ? undefined : Math.max(0, remaining * mean - (Date.now() - runStart) / 1000);
-      const line = progressLine({ position, total, run, elapsedSeconds: (Date.now() - this.started) / 1000, etaSeconds: eta, lastStatus: this.lastStatus });
-      // Never wider than the terminal, or the line would wrap and \r could not redraw it.
-      process.stderr.write(`\r\u001b[2K${line.slice(0, Math.max(20, (process.stderr.columns || 120) - 1))}`);
-      this.drawn = true;
+      this.line.draw(
+        progressLine({ position, total, run, elapsedSeconds: (Date.now() - this.started) / 1000, etaSeconds: eta, lastStatus: this.lastStatus, digest: this.digest }),
+      );
     };
     clearInterval(this.timer);
+    this.redraw = draw;
     draw();
     this.timer = setInterval(draw, 1000);
   }
@@ -50,11 +59,32 @@ export class SweepProgress implements SweepObserver {
     process.stderr.write(runFinishedLine(record));
   }
 
+  /**
+   * On a terminal, the digest's progress goes into the sweep's line (redrawn by the digest's reports: the timer
+   * cannot fire while the digest runs). Otherwise a line of its own, which shows only on a terminal: with
+   * --show-console, the build's console has ended when its dump is digested.
+   */
+  digestProgress(): DigestProgress {
+    if (!this.tty) return digestProgress();
+    if (this.redraw === undefined) return noDigestProgress();
+    return watchDigest(
+      (state) => {
+        this.digest = state;
+        this.redraw?.();
+      },
+      () => {
+        this.digest = undefined;
+        this.redraw?.();
+      },
+    );
+  }
+
   finish(): void {
     clearInterval(this.timer);
     this.timer = undefined;
-    if (this.drawn) process.stderr.write("\r\u001b[2K");
-    this.drawn = false;
+    this.redraw = undefined;
+    this.digest = undefined;
+    this.line.erase();
   }
 }
 
@@ -66,5 +96,6 @@ export function numberedAfter(observer: SweepObserver, before: number): SweepObs
   return {
     runStarted: (position, total, run) => observer.runStarted(before + position, total === undefined ? undefined : before + total, run),
     runFinished: (record) => observer.runFinished(record),
+    digestProgress: () => observer.digestProgress?.() ?? noDigestProgress(),
   };
 }

@@ -25,6 +25,7 @@ import { nextSearchStep, type SearchConfig, type SearchStep } from "../core/swee
 import { formatBytes, type HeapLimit } from "../core/sweep/heap-limit.js";
 import { Interrupter, killOrphanClients, killServer, runBazelCommand, serverPid } from "./bazel-process.js";
 import { checkFreeSpace, DiskFullError, freeBytes, isNoSpaceError, NO_SPACE_PATTERN } from "./disk-space.js";
+import { noDigestProgress, withDigestProgress, type DigestProgress, type DigestProgressFactory } from "./digest-progress.js";
 import { digestDumpFile } from "./heap-dumps.js";
 import { writeHeapDigestFile } from "./heap-digest-file.js";
 import { runSummary } from "./run-summary.js";
@@ -55,6 +56,8 @@ export interface SweepObserver {
   /** `position` is 1-based among the runs this invocation does; `total` undefined for a search. */
   runStarted(position: number, total: number | undefined, run: PlannedRun): void;
   runFinished(record: RunRecord): void;
+  /** The progress of a crash run's heap digest, which runs between the two (none when left out). */
+  digestProgress?(): DigestProgress;
 }
 
 /** A sub-build's command line was refused by Bazel (exit 2): a bad --build-flag or --config, not a measurement. */
@@ -90,7 +93,7 @@ export async function runGrid(job: SweepJob, plan: readonly PlannedRun[], record
     for (const [index, planned] of todo.entries()) {
       if (interrupter.interrupted) break;
       observer.runStarted(index + 1, todo.length, planned);
-      const record = await runOne(job, planned, interrupter, session);
+      const record = await runOne(job, planned, interrupter, session, digestProgressOf(observer));
       done.push(record);
       await records.add(record);
       observer.runFinished(record);
@@ -123,7 +126,7 @@ export async function runSearch(job: SweepJob, config: SearchConfig, records: Sw
       const planned = searchRun(step.limitBytes, step.warmup, records.all(), redone);
       observer.runStarted(position, undefined, planned);
       redone.add(planned.id);
-      const record = await runOne(job, planned, interrupter, session);
+      const record = await runOne(job, planned, interrupter, session, digestProgressOf(observer));
       done.push(record);
       await records.add(record);
       observer.runFinished(record);
@@ -187,11 +190,16 @@ function baseStartupFlags(job: SweepJob): string[] {
   return [`--output_base=${job.outputBase}`, `--max_idle_secs=${job.maxIdleSecs}`];
 }
 
+/** How the observer shows a crash run's heap digest: as it says, or not at all. */
+function digestProgressOf(observer: SweepObserver): DigestProgressFactory {
+  return () => observer.digestProgress?.() ?? noDigestProgress();
+}
+
 /** A run, or DiskFullError (its folder deleted) when the disk under the sweep folder is or becomes full. */
-async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupter, session: ServerSession): Promise<RunRecord> {
+async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupter, session: ServerSession, digestProgress: DigestProgressFactory): Promise<RunRecord> {
   await checkFreeSpace(job.out);
   try {
-    return await measure(job, planned, interrupter, session);
+    return await measure(job, planned, interrupter, session, digestProgress);
   } catch (error) {
     if (!isNoSpaceError(error)) throw error;
     // Nothing of a run the disk cut short is worth keeping; deleting it frees space and lets resume redo it.
@@ -204,7 +212,7 @@ async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupt
 /** When the run's own logs say a write found no space, with less than this free the disk is the sweep's. */
 const NO_SPACE_EVIDENCE_FREE_BYTES = 1024 ** 3;
 
-async function measure(job: SweepJob, planned: PlannedRun, interrupter: Interrupter, session: ServerSession): Promise<RunRecord> {
+async function measure(job: SweepJob, planned: PlannedRun, interrupter: Interrupter, session: ServerSession, digestProgress: DigestProgressFactory): Promise<RunRecord> {
   const { settings } = job;
   const profileLevel: ProfileLevel = planned.evidence === true ? "full" : job.profile;
   const dir = runFolder(job.out, planned.id);
@@ -319,7 +327,7 @@ async function measure(job: SweepJob, planned: PlannedRun, interrupter: Interrup
     ...(pressure === undefined ? {} : { gcPressure: pressure }),
     profileLevel,
     ...(planned.evidence === true ? { evidence: true } : {}),
-    artifacts: { ...artifacts, ...(await digestHeapDump(job, dir, status === "oom")) },
+    artifacts: { ...artifacts, ...(await digestHeapDump(job, dir, status === "oom", digestProgress)) },
   };
   await writeRunRecord(job.out, record);
   // Summarised now, while the run is fresh: stats, report and blame then never read its profile again.
@@ -332,13 +340,14 @@ async function measure(job: SweepJob, planned: PlannedRun, interrupter: Interrup
  * time); the dump is then deleted unless kept. A dump that cannot be digested is kept, and the job told.
  * A dump of a run that did not run out of memory (a kill while it was written) is only kept on request.
  */
-async function digestHeapDump(job: SweepJob, dir: string, outOfMemory: boolean): Promise<Partial<RunArtifacts>> {
+async function digestHeapDump(job: SweepJob, dir: string, outOfMemory: boolean, progress: DigestProgressFactory): Promise<Partial<RunArtifacts>> {
   const dump = join(dir, ARTIFACT_FILES.heapDump);
   if (!(await isFile(dump))) return {};
   let digested = false;
   if (outOfMemory) {
     try {
-      await writeHeapDigestFile(join(dir, ARTIFACT_FILES.heapDigest), await digestDumpFile(dump, DEFAULT_DIGEST_TOP));
+      const digest = await withDigestProgress(progress, (observer) => digestDumpFile(dump, DEFAULT_DIGEST_TOP, observer));
+      await writeHeapDigestFile(join(dir, ARTIFACT_FILES.heapDigest), digest);
       digested = true;
     } catch (error) {
       if (isNoSpaceError(error)) throw error;

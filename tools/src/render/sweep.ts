@@ -10,6 +10,7 @@ import { formatBytes } from "../core/sweep/heap-limit.js";
 import type { BlameResult } from "../core/blame/blame.js";
 import { evidenceWords, verdictLine } from "./blame.js";
 import { BUILD_MODES, type BuildMode } from "../core/vocabulary.js";
+import { digestProgressText, type DigestProgressState } from "./digest-progress.js";
 
 export const SWEEP_DESCRIPTION =
   "Build a workspace again and again with different heap limits (-Xmx of the Bazel server), every build cold, " +
@@ -192,6 +193,8 @@ export interface ProgressState {
   /** Seconds left, estimated from the runs finished so far; undefined before the first one. */
   readonly etaSeconds: number | undefined;
   readonly lastStatus: string | undefined;
+  /** A crash run's heap digest, while it runs (long enough to show). */
+  readonly digest?: DigestProgressState | undefined;
 }
 
 function of(position: number, total: number | undefined): string {
@@ -203,6 +206,8 @@ export function progressLine(state: ProgressState): string {
   const parts = [
     of(state.position, state.total),
     `${state.run.id} (limit ${state.run.limit.spelling}${state.run.warmup ? ", warm-up" : ""})`,
+    // Before the times: it is what changes, and a narrow terminal cuts the line's end.
+    state.digest === undefined ? "" : digestProgressText(state.digest),
     `elapsed ${formatDuration(state.elapsedSeconds)}`,
     state.etaSeconds === undefined ? "" : `ETA ${formatDuration(state.etaSeconds)}`,
     state.lastStatus === undefined ? "" : `last: ${state.lastStatus}`,
