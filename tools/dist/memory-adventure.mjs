@@ -7663,6 +7663,10 @@ var {
   Help
 } = import_index.default;
 
+// src/core/heap/digest-phases.ts
+var DIGEST_PHASES = ["read", "resolve", "search", "stacks", "dominators", "attribute"];
+var UNOBSERVED = { phase: () => void 0, bytesRead: () => void 0 };
+
 // src/core/heap/scratch.ts
 var ScratchPool = class {
   regions;
@@ -7691,9 +7695,9 @@ var ScratchPool = class {
     const words = this.take(length2 + 1 >>> 1);
     return new Int16Array(words.buffer, words.byteOffset, length2);
   }
-  /** Memory its owner is done with (every page touched), for later takes. */
-  give(words) {
-    this.regions.push({ words, touched: words.length, used: 0 });
+  /** Memory its owner is done with, of which the first `touched` words hold pages in memory, for later takes. */
+  give(words, touched = words.length) {
+    this.regions.push({ words, touched, used: 0 });
   }
 };
 
@@ -7787,8 +7791,8 @@ var DominatorTree = class {
     return { start, nodes };
   }
 };
-function searchHeap(graph) {
-  return new HeapSearch(graph.objectCount, graph.shallowBytes, depthFirst(graph));
+function searchHeap(graph, scratch = new ScratchPool([])) {
+  return new HeapSearch(graph.objectCount, graph.shallowBytes, depthFirst(graph, scratch));
 }
 var HeapSearch = class {
   constructor(objectCount, shallowBytes, result) {
@@ -7879,10 +7883,10 @@ var GrowingUint32 = class {
     return this.values.slice(0, this.length);
   }
 };
-function depthFirst(graph) {
+function depthFirst(graph, scratch) {
   const { objectCount, edgeStart, edgeTargets } = graph;
   const adopted = adoptedRoots(graph);
-  const preorderOf = new Uint32Array(objectCount).fill(UNREACHABLE);
+  const preorderOf = scratch.take(objectCount).fill(UNREACHABLE);
   let bound2 = 1 + adopted.holders;
   for (let node = 0; node < objectCount; node++) if (edgeStart[node] !== edgeStart[node + 1]) bound2++;
   const parent = new Uint32Array(bound2);
@@ -8547,18 +8551,306 @@ function readClassDump(cursor3, end, idSize, recordOffset, pool) {
   };
 }
 
+// src/core/sweep/heap-limit.ts
+var UNIT_BYTES = {
+  "": 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4
+};
+var MIN_LIMIT_BYTES = 16 * UNIT_BYTES.m;
+var MAX_LIMIT_BYTES = UNIT_BYTES.t;
+var MAX_LIMIT_COUNT = 500;
+var LimitSyntaxError = class extends Error {
+  constructor(problem) {
+    super(`bad heap limit: ${problem.kind}`);
+    this.problem = problem;
+  }
+  problem;
+  name = "LimitSyntaxError";
+};
+var SIZE = /^(\d+)([kmgt]?)$/i;
+function parseLimits(text5) {
+  if (text5.trim() === "") throw new LimitSyntaxError({ kind: "empty-list" });
+  const seen = /* @__PURE__ */ new Map();
+  text5.split(",").forEach((raw, index5) => {
+    const token = raw.trim();
+    if (token === "") throw new LimitSyntaxError({ kind: "empty-token", position: index5 + 1 });
+    for (const limit of parseToken(token)) {
+      if (!seen.has(limit.bytes)) seen.set(limit.bytes, limit);
+    }
+  });
+  const limits = [...seen.values()].sort((a4, b10) => a4.bytes - b10.bytes);
+  if (limits.length > MAX_LIMIT_COUNT) {
+    throw new LimitSyntaxError({ kind: "too-many", token: text5.trim(), count: limits.length, max: MAX_LIMIT_COUNT });
+  }
+  return limits;
+}
+function parseLimit(token) {
+  const size2 = parseSize(token.trim(), true);
+  return { spelling: spell(size2.value, size2.unit), bytes: size2.bytes };
+}
+function parseToken(token) {
+  if (!token.includes("..")) return [parseLimit(token)];
+  const match2 = /^([^.:]*)\.\.([^.:]*)(?::([^:]*))?$/.exec(token);
+  if (match2 === null) throw new LimitSyntaxError({ kind: "malformed-range", token });
+  const [, startText = "", endText = "", stepText] = match2;
+  if (stepText === void 0) throw new LimitSyntaxError({ kind: "range-without-step", token });
+  const start = parseSize(startText, true, token);
+  const end = parseSize(endText, true, token);
+  const step2 = parseSize(stepText, false, token);
+  if (step2.bytes === 0) throw new LimitSyntaxError({ kind: "zero-step", token });
+  if (end.bytes < start.bytes) {
+    throw new LimitSyntaxError({ kind: "reversed-range", token, swapped: `${endText}..${startText}:${stepText}` });
+  }
+  if (end.bytes === start.bytes) throw new LimitSyntaxError({ kind: "empty-range", token, single: spell(start.value, start.unit) });
+  const unit2 = smallestUnit([start.unit, end.unit, step2.unit]);
+  const span = end.bytes - start.bytes;
+  if (span % step2.bytes !== 0) {
+    const below = start.bytes + Math.floor(span / step2.bytes) * step2.bytes;
+    throw new LimitSyntaxError({
+      kind: "uneven-step",
+      token,
+      below: spell(below / UNIT_BYTES[unit2], unit2),
+      above: spell((below + step2.bytes) / UNIT_BYTES[unit2], unit2)
+    });
+  }
+  const count3 = span / step2.bytes + 1;
+  if (count3 > MAX_LIMIT_COUNT) throw new LimitSyntaxError({ kind: "too-many", token, count: count3, max: MAX_LIMIT_COUNT });
+  return Array.from({ length: count3 }, (_, i) => {
+    const bytes = start.bytes + i * step2.bytes;
+    return { spelling: spell(bytes / UNIT_BYTES[unit2], unit2), bytes };
+  });
+}
+function parseSize(text5, isLimit, context3 = text5) {
+  const match2 = SIZE.exec(text5);
+  if (match2 === null) throw new LimitSyntaxError(sizeProblem(text5, context3));
+  const [, digits = "", unitText = ""] = match2;
+  const unit2 = unitText.toLowerCase();
+  const value4 = Number(digits);
+  const bytes = value4 * UNIT_BYTES[unit2];
+  if (!Number.isSafeInteger(bytes)) throw new LimitSyntaxError({ kind: "too-large", token: context3, max: formatBytes(MAX_LIMIT_BYTES) });
+  if (!isLimit) return { value: value4, unit: unit2, bytes };
+  if (bytes === 0) throw new LimitSyntaxError({ kind: "zero", token: context3 });
+  if (bytes < MIN_LIMIT_BYTES) throw new LimitSyntaxError({ kind: "too-small", token: context3, min: formatBytes(MIN_LIMIT_BYTES) });
+  if (bytes > MAX_LIMIT_BYTES) throw new LimitSyntaxError({ kind: "too-large", token: context3, max: formatBytes(MAX_LIMIT_BYTES) });
+  return { value: value4, unit: unit2, bytes };
+}
+function sizeProblem(text5, context3) {
+  if (text5.startsWith("-")) return { kind: "negative", token: context3 };
+  const fraction = /^(\d*)\.(\d+)([kmgt]?)$/i.exec(text5);
+  if (fraction !== null) {
+    const [, whole = "", decimals = "", unitText = ""] = fraction;
+    const unit2 = unitText.toLowerCase();
+    const bytes = Number(`${whole || "0"}.${decimals}`) * UNIT_BYTES[unit2];
+    return { kind: "fraction", token: context3, suggestion: Number.isInteger(bytes) && bytes > 0 ? formatBytes(bytes) : void 0 };
+  }
+  const withUnit = /^(\d+)\s*([a-z]+)$/i.exec(text5);
+  if (withUnit !== null) {
+    const [, digits = "", unitText = ""] = withUnit;
+    const first = unitText[0].toLowerCase();
+    const suggestion = first in UNIT_BYTES && first !== "" ? `${Number(digits)}${first}` : void 0;
+    return { kind: "unknown-unit", token: context3, unit: unitText, suggestion };
+  }
+  return { kind: "not-a-size", token: context3 };
+}
+function smallestUnit(units) {
+  return units.reduce((smallest, unit2) => UNIT_BYTES[unit2] < UNIT_BYTES[smallest] ? unit2 : smallest);
+}
+function spell(value4, unit2) {
+  return `${value4}${unit2}`;
+}
+function formatBytes(bytes) {
+  for (const unit2 of ["t", "g", "m", "k"]) {
+    if (bytes >= UNIT_BYTES[unit2] && bytes % UNIT_BYTES[unit2] === 0) return `${bytes / UNIT_BYTES[unit2]}${unit2}`;
+  }
+  return String(bytes);
+}
+function limitIdPart(bytes) {
+  if (bytes % UNIT_BYTES.m === 0) return `${String(bytes / UNIT_BYTES.m).padStart(4, "0")}m`;
+  if (bytes % UNIT_BYTES.k === 0) return `${String(bytes / UNIT_BYTES.k).padStart(7, "0")}k`;
+  return String(bytes).padStart(10, "0");
+}
+
+// src/core/heap/budget.ts
+var BudgetSyntaxError = class extends Error {
+  constructor(where, problem) {
+    super(`bad budget at ${where || "top level"}: ${problem.kind}`);
+    this.where = where;
+    this.problem = problem;
+  }
+  where;
+  problem;
+  name = "BudgetSyntaxError";
+};
+var SIZE2 = /^(\d+)([kmgt]?)$/i;
+function parseByteSize(text5) {
+  const token = text5.trim();
+  const match2 = SIZE2.exec(token);
+  if (match2 === null) {
+    parseLimit(token);
+    throw new LimitSyntaxError({ kind: "not-a-size", token });
+  }
+  const bytes = Number(match2[1]) * UNIT_BYTES[match2[2].toLowerCase()];
+  if (!Number.isSafeInteger(bytes)) throw new LimitSyntaxError({ kind: "too-large", token, max: "8192t" });
+  return bytes;
+}
+var TOP_KEYS = ["heap", "functions", "providers"];
+var FUNCTION_KEYS = ["function", "file", "max"];
+var PROVIDER_KEYS = ["provider", "max"];
+function parseBudget(value4) {
+  const top2 = objectWithKeys(value4, "", TOP_KEYS);
+  const heap2 = top2["heap"] === void 0 ? void 0 : size(top2["heap"], "heap");
+  const functions = listAt(top2["functions"], "functions").map((entry2, index5) => {
+    const where = `functions[${index5}]`;
+    const fields = objectWithKeys(entry2, where, FUNCTION_KEYS);
+    const file = fields["file"] === void 0 ? void 0 : text(fields["file"], `${where}.file`);
+    return { function: text(required(fields, "function", where), `${where}.function`), file, ...size(required(fields, "max", where), `${where}.max`) };
+  });
+  const providers = listAt(top2["providers"], "providers").map((entry2, index5) => {
+    const where = `providers[${index5}]`;
+    const fields = objectWithKeys(entry2, where, PROVIDER_KEYS);
+    return { provider: text(required(fields, "provider", where), `${where}.provider`), ...size(required(fields, "max", where), `${where}.max`) };
+  });
+  if (heap2 === void 0 && functions.length === 0 && providers.length === 0) throw new BudgetSyntaxError("", { kind: "empty" });
+  return { heap: heap2, functions, providers };
+}
+function checkBudget(digest, budget) {
+  const lines = [];
+  const limit = (entry2) => ({ maxBytes: entry2.maxBytes, max: entry2.max });
+  if (budget.heap !== void 0) lines.push({ kind: "heap", bytes: digest.dump.reachableBytes, ...limit(budget.heap), matched: true });
+  for (const entry2 of budget.functions) {
+    const matches = digest.suspects.filter((suspect) => suspect.function === entry2.function && (entry2.file === void 0 || suspect.file === entry2.file));
+    if (matches.length === 0) {
+      lines.push({ kind: "function", function: entry2.function, ...entry2.file === void 0 ? {} : { file: entry2.file }, bytes: 0, ...limit(entry2), matched: false });
+    }
+    for (const suspect of matches) {
+      lines.push({ kind: "function", function: suspect.function, ...suspect.file === void 0 ? {} : { file: suspect.file }, bytes: suspect.retainedBytes, ...limit(entry2), matched: true });
+    }
+  }
+  for (const entry2 of budget.providers) {
+    let bytes = 0;
+    let matched = false;
+    for (const suspect of digest.suspects) {
+      for (const evidence of suspect.evidence) {
+        if (evidence.kind !== "providers" || evidence.provider !== entry2.provider) continue;
+        bytes += evidence.bytes;
+        matched = true;
+      }
+    }
+    lines.push({ kind: "provider", provider: entry2.provider, bytes, ...limit(entry2), matched });
+  }
+  const over = lines.filter((line5) => line5.bytes > line5.maxBytes).sort((a4, b10) => b10.bytes - b10.maxBytes - (a4.bytes - a4.maxBytes));
+  return { lines, over };
+}
+function objectWithKeys(value4, where, known) {
+  if (typeof value4 !== "object" || value4 === null || Array.isArray(value4)) throw new BudgetSyntaxError(where, { kind: "not-an-object" });
+  const fields = value4;
+  for (const key2 of Object.keys(fields)) {
+    if (!known.includes(key2)) throw new BudgetSyntaxError(where, { kind: "unknown-key", key: key2, known });
+  }
+  return fields;
+}
+function listAt(value4, where) {
+  if (value4 === void 0) return [];
+  if (!Array.isArray(value4)) throw new BudgetSyntaxError(where, { kind: "not-a-list" });
+  return value4;
+}
+function required(fields, key2, where) {
+  if (fields[key2] === void 0) throw new BudgetSyntaxError(where, { kind: "missing", key: key2 });
+  return fields[key2];
+}
+function text(value4, where) {
+  if (typeof value4 !== "string" || value4.trim() === "") throw new BudgetSyntaxError(where, { kind: "not-text", key: where.slice(where.lastIndexOf(".") + 1) });
+  return value4;
+}
+function size(value4, where) {
+  const spelling = typeof value4 === "number" ? String(value4) : value4;
+  if (typeof spelling !== "string") throw new BudgetSyntaxError(where, { kind: "size", problem: { kind: "not-a-size", token: JSON.stringify(value4) } });
+  try {
+    return { maxBytes: parseByteSize(spelling), max: spelling.trim() };
+  } catch (error3) {
+    if (error3 instanceof LimitSyntaxError) throw new BudgetSyntaxError(where, { kind: "size", problem: error3.problem });
+    throw error3;
+  }
+}
+
+// src/core/heap/memory-budget.ts
+var BASE_BYTES = 64 * 2 ** 20;
+var PHASE_BYTES = {
+  read: { object: 14, vertex: 0, edge: 4, cross: 0 },
+  resolve: { object: 16, vertex: 0, edge: 4, cross: 0 },
+  search: { object: 16, vertex: 4, edge: 4, cross: 8 },
+  stacks: { object: 22, vertex: 4, edge: 4, cross: 8 },
+  dominators: { object: 18, vertex: 16, edge: 0, cross: 8 },
+  attribute: { object: 18, vertex: 22, edge: 0, cross: 8 }
+};
+var WIDE_ID_BYTES = 4;
+function parseMemoryLimit(text5) {
+  let bytes;
+  try {
+    bytes = parseByteSize(text5);
+  } catch (error3) {
+    if (error3 instanceof LimitSyntaxError) return null;
+    throw error3;
+  }
+  return bytes >= BASE_BYTES ? bytes : null;
+}
+function digestPeakBytes(counts) {
+  let peak = 0;
+  for (const [name, bytes] of Object.entries(PHASE_BYTES)) {
+    const wide = counts.wideIds && (name === "read" || name === "resolve") ? WIDE_ID_BYTES : 0;
+    const phase = (bytes.object + wide) * counts.objects + bytes.vertex * counts.vertices + (bytes.edge + wide) * counts.edges + bytes.cross * counts.crossEdges;
+    if (phase > peak) peak = phase;
+  }
+  return BASE_BYTES + peak;
+}
+var MemoryLimitError = class extends Error {
+  constructor(neededBytes, limitBytes, counts, complete, offset4, fileBytes) {
+    super(`the digest needs about ${neededBytes} bytes of memory, more than the ${limitBytes} it may use`);
+    this.neededBytes = neededBytes;
+    this.limitBytes = limitBytes;
+    this.counts = counts;
+    this.complete = complete;
+    this.offset = offset4;
+    this.fileBytes = fileBytes;
+  }
+  neededBytes;
+  limitBytes;
+  counts;
+  complete;
+  offset;
+  fileBytes;
+  name = "MemoryLimitError";
+};
+function checkPassMemory(counts, offset4, fileBytes, limitBytes) {
+  const wide = counts.wideIds ? WIDE_ID_BYTES : 0;
+  const held = BASE_BYTES + (PHASE_BYTES.read.object + wide) * counts.objects + (PHASE_BYTES.read.edge + wide) * counts.edges;
+  if (held <= limitBytes) return;
+  const scale6 = fileBytes / Math.max(1, offset4);
+  const whole = { ...counts, objects: counts.objects * scale6, vertices: counts.vertices * scale6, edges: counts.edges * scale6, crossEdges: counts.edges * scale6 / 8 };
+  throw new MemoryLimitError(Math.round(digestPeakBytes(whole)), limitBytes, counts, false, offset4, fileBytes);
+}
+function checkDigestMemory(counts, fileBytes, limitBytes) {
+  const needed = digestPeakBytes(counts);
+  if (needed > limitBytes) throw new MemoryLimitError(needed, limitBytes, counts, true, fileBytes, fileBytes);
+}
+
 // src/core/heap/hprof-cursor.ts
 var WINDOW_BYTES = 2 * 1024 * 1024;
 var NO_BYTES = new Uint8Array(0);
 var Cursor = class {
-  constructor(source3, idSize, window2 = WINDOW_BYTES) {
+  constructor(source3, idSize, window2 = WINDOW_BYTES, onWindow) {
     this.source = source3;
     this.idSize = idSize;
     this.window = window2;
+    this.onWindow = onWindow;
   }
   source;
   idSize;
   window;
+  onWindow;
   buf = NO_BYTES;
   /** File offset of buf[0]. */
   start = 0;
@@ -8581,6 +8873,7 @@ var Cursor = class {
     const offset4 = this.start + this.pos;
     if (offset4 + n2 > this.source.size) return false;
     const view = this.source.read(offset4, Math.max(n2, this.window));
+    this.onWindow?.(offset4);
     this.buf = view;
     this.start = offset4;
     this.pos = 0;
@@ -8819,12 +9112,72 @@ var IdLookup = class {
   }
 };
 
+// src/core/heap/hprof-seen-ids.ts
+var MAX_DISTINCT = 1 << 20;
+var INITIAL_SLOTS = 1 << 10;
+var SeenIds = class {
+  lows = new Int32Array(INITIAL_SLOTS);
+  highs = new Int32Array(INITIAL_SLOTS);
+  stamps = new Uint32Array(INITIAL_SLOTS);
+  shift = 32 - Math.log2(INITIAL_SLOTS);
+  stamp = 0;
+  count = 0;
+  /** Starts a new array: every id is new again. */
+  begin() {
+    this.count = 0;
+    if (++this.stamp === 4294967296) {
+      this.stamps.fill(0);
+      this.stamp = 1;
+    }
+  }
+  /** Whether the id (its signed 32-bit halves) is the array's first reference to it; records it. */
+  isFirst(high, low) {
+    const mask = this.stamps.length - 1;
+    const stamp = this.stamp;
+    let slot = this.slotOf(high, low);
+    while (this.stamps[slot] === stamp) {
+      if (this.lows[slot] === low && this.highs[slot] === high) return false;
+      slot = slot + 1 & mask;
+    }
+    if (this.count >= MAX_DISTINCT) return true;
+    this.stamps[slot] = stamp;
+    this.lows[slot] = low;
+    this.highs[slot] = high;
+    if (++this.count * 2 > this.stamps.length) this.grow();
+    return true;
+  }
+  /** Fibonacci hashing takes the product's top bits: ids are 8-byte aligned addresses, whose low bits are zero. */
+  slotOf(high, low) {
+    return Math.imul(low ^ Math.imul(high, 2246822507), 2654435761) >>> this.shift;
+  }
+  /** Twice the slots, this array's ids placed again (under the same stamp: the new slots are all zero). */
+  grow() {
+    const { lows, highs, stamps, stamp } = this;
+    const slots = stamps.length * 2;
+    this.lows = new Int32Array(slots);
+    this.highs = new Int32Array(slots);
+    this.stamps = new Uint32Array(slots);
+    this.shift--;
+    const mask = slots - 1;
+    for (let old = 0; old < stamps.length; old++) {
+      if (stamps[old] !== stamp) continue;
+      let slot = this.slotOf(highs[old], lows[old]);
+      while (this.stamps[slot] === stamp) slot = slot + 1 & mask;
+      this.stamps[slot] = stamp;
+      this.lows[slot] = lows[old];
+      this.highs[slot] = highs[old];
+    }
+  }
+};
+
 // src/core/heap/hprof-records.ts
 var NARROW_MARK_BASE = 65280;
 var WIDE_MARK_BASE = 4294967040;
 var UNRESOLVED_INSTANCE = 255;
 var UNRESOLVED_ARRAY = 254;
 var TOO_MANY_CLASSES = new Error("more classes than 16-bit class slots can number");
+var DISTINCT_FROM = 8;
+var MEMORY_CHECK_MASK = (1 << 20) - 1;
 var ARRAY_BATCH = 1 << 16;
 function storeId(ids, plain2, n2, high, low, capacity) {
   if (plain2 === void 0 && (low & 7) === 0 && high >= 0 && high < 8) {
@@ -8841,12 +9194,13 @@ function toPlainIds(compact, count3, length2) {
   return plain2;
 }
 var DumpPass = class {
-  constructor(source3, header, wide) {
+  constructor(source3, header, wide, observer, memoryLimitBytes) {
     this.header = header;
     this.wide = wide;
+    this.memoryLimitBytes = memoryLimitBytes;
     this.idSize = header.idSize;
     this.size = source3.size;
-    this.cursor = new Cursor(source3, header.idSize);
+    this.cursor = new Cursor(source3, header.idSize, WINDOW_BYTES, (offset4) => observer.bytesRead(offset4, source3.size));
     this.classCache = new ClassIndexCache(this.classIndexById, header.idSize, source3.size);
     this.markBase = wide ? WIDE_MARK_BASE : NARROW_MARK_BASE;
     const body = Math.max(0, source3.size - header.bodyOffset);
@@ -8860,6 +9214,7 @@ var DumpPass = class {
   }
   header;
   wide;
+  memoryLimitBytes;
   // ---- the small tables: names, classes, stacks, roots --------------------------------------------------------
   /** UTF8 records, decoded after the pass for the few names used (a Bazel dump has ~150k, mostly method names). */
   utf8Ids = new Column(1 << 12);
@@ -8905,6 +9260,7 @@ var DumpPass = class {
   edges;
   plainEdges;
   edgeCapacity;
+  seen = new SeenIds();
   cursor;
   classCache;
   idSize;
@@ -9054,7 +9410,10 @@ var DumpPass = class {
     }
     if (this.at >= this.objectCapacity) this.growObjects();
     const n2 = this.n;
-    if ((n2 & CHECKPOINT_MASK) === 0) this.checkpoints.push(offset4);
+    if ((n2 & CHECKPOINT_MASK) === 0) {
+      this.checkpoints.push(offset4);
+      if ((n2 & MEMORY_CHECK_MASK) === 0 && n2 > 0) checkPassMemory(this.counts(n2), offset4, this.size, this.memoryLimitBytes);
+    }
     const b10 = this.cursor.buf;
     const idSize = this.idSize;
     const low = int32At(b10, p + idSize - 4);
@@ -9067,18 +9426,20 @@ var DumpPass = class {
     return at;
   }
   /**
-   * Appends the `count` references at b[q], b[q + idSize]… to the edges (a null one is no edge): compact while
-   * every id is, then all as doubles. The only place a reference is decoded; it reads signed halves written out,
-   * as an int32 is a V8 small integer where a uint32 of 2^31 or more would be a heap number.
+   * Appends the `count` references at b[q], b[q + idSize]… to the edges (a null one is no edge; with `distinct`,
+   * neither is a repeat of the current array's, see SeenIds): compact while every id is, then all as doubles.
+   * The only place a reference is decoded; it reads signed halves written out, as an int32 is a V8 small integer
+   * where a uint32 of 2^31 or more would be a heap number.
    */
-  references(b10, q, count3) {
+  references(b10, q, count3, distinct) {
     const idSize = this.idSize;
     const edges = this.edges;
+    const seen = this.seen;
     let e = this.e;
     for (let end = q + count3 * idSize; q < end; q += idSize) {
       const low = int32At(b10, q + idSize - 4);
       const high = idSize === 4 ? 0 : int32At(b10, q);
-      if ((low | high) === 0) continue;
+      if ((low | high) === 0 || distinct && !seen.isFirst(high, low)) continue;
       if (this.plainEdges === void 0 && (low & 7) === 0 && high >= 0 && high < 8) edges[e++] = high * 536870912 + (low >>> 3);
       else (this.plainEdges ??= toPlainIds(edges, e, this.edgeCapacity))[e++] = (high >>> 0) * TWO_32 + (low >>> 0);
     }
@@ -9118,7 +9479,7 @@ var DumpPass = class {
         for (let k2 = 0; k2 < references.length; k2++) {
           const at = references[k2];
           if (at + idSize > bytes) break;
-          this.references(data3, base + at, 1);
+          this.references(data3, base + at, 1, false);
         }
       }
     }
@@ -9140,10 +9501,12 @@ var DumpPass = class {
     this.sizes[slot] = Math.min(align8(ARRAY_HEADER_BYTES + elements * 4), 4294967295);
     cursor3.skip(head);
     this.edgeRoom(elements);
+    const distinct = elements > DISTINCT_FROM;
+    if (distinct) this.seen.begin();
     for (let remaining = elements; remaining > 0; ) {
       const batch = Math.min(remaining, ARRAY_BATCH);
       cursor3.ensure(batch * idSize);
-      this.references(cursor3.buf, cursor3.pos, batch);
+      this.references(cursor3.buf, cursor3.pos, batch, distinct);
       cursor3.skip(batch * idSize);
       remaining -= batch;
     }
@@ -9198,6 +9561,10 @@ var DumpPass = class {
     this.rootCodes.push(code);
     this.rootSerials.push(serial);
     return true;
+  }
+  /** What the pass holds after `objects` objects (each counted a vertex: an upper bound), for the memory check. */
+  counts(objects = this.n) {
+    return { objects, vertices: objects, edges: this.e, crossEdges: 0, wideIds: this.plainIds !== void 0 || this.plainEdges !== void 0 };
   }
   // ---- room ---------------------------------------------------------------------------------------------
   /** More room for objects: only when the first allocation fell short of the file's bound. */
@@ -9288,6 +9655,13 @@ var DistinctTargets = class {
     }
     return this.stamps;
   }
+  /** The memory of the ids (or of the stamps that took it), done with once the edges are resolved. */
+  spare() {
+    if (this.stamps !== void 0) return { words: new Uint32Array(this.stamps.buffer), touched: this.stamps.length };
+    const ids = this.pass.ids;
+    this.pass.ids = new Uint32Array(0);
+    return { words: ids, touched: this.pass.n };
+  }
 };
 var SCANNED_TARGETS = 8;
 function firstEdgeTo(target2, targets, first, out, stamps, stamp) {
@@ -9330,7 +9704,7 @@ function resolveEdges(pass, placed, lookup6, classCount, lateTargets) {
     from = to;
   }
   edgeStart[objectCount] = out;
-  return { start: edgeStart, targets: edges.subarray(0, out), touchedWords: Math.max(out, pass.e) };
+  return { start: edgeStart, targets: edges.subarray(0, out), touchedWords: Math.max(out, pass.e), spare: distinct.spare() };
 }
 function resolveWithLateTargets(pass, placed, lookup6, classCount, lateTargets, distinct) {
   const { edges, plainEdges, rawClasses, pool } = pass;
@@ -9346,7 +9720,7 @@ function resolveWithLateTargets(pass, placed, lookup6, classCount, lateTargets, 
   for (let j = pass.classEdges; j < pass.e; j++) targets[j] = plainEdges === void 0 ? lookup6.indexOfCompact(edges[j]) : lookup6.indexOf(plainEdges[j]);
   const merged = withLateTargets(edgeStart, targets, lateTargets, classCount, lookup6);
   const kept = keptEdges(merged.start, merged.targets, distinct.forMany());
-  return { ...kept, touchedWords: merged.targets.length };
+  return { ...kept, touchedWords: merged.targets.length, spare: distinct.spare() };
 }
 function withLateTargets(start, targets, late, classCount, lookup6) {
   let extra = 0;
@@ -9400,16 +9774,28 @@ function referencesOfRecord(source3, offset4, idSize, references) {
 }
 
 // src/core/heap/hprof.ts
-function readHeap(source3) {
+function readHeap(source3, options = {}) {
+  const observer = options.observer ?? UNOBSERVED;
+  const limit = options.memoryLimitBytes ?? Infinity;
   const header = readHeader(source3);
+  observer.phase("read");
   let pass;
   try {
-    pass = new DumpPass(source3, header, false).run();
+    pass = new DumpPass(source3, header, false, observer, limit).run();
   } catch (error3) {
     if (error3 !== TOO_MANY_CLASSES) throw error3;
-    pass = new DumpPass(source3, header, true).run();
+    pass = new DumpPass(source3, header, true, observer, limit).run();
   }
+  checkDigestMemory(countsAfter(pass), source3.size, limit);
+  observer.phase("resolve");
   return assemble(source3, header, pass);
+}
+function countsAfter(pass) {
+  let vertices = pass.rawClasses.length;
+  const firstEdges = pass.firstEdges;
+  for (let at = pass.objectBase; at >= 0 && at < pass.at; at++) if ((at + 1 < pass.at ? firstEdges[at + 1] : pass.e) > firstEdges[at]) vertices++;
+  const counts = pass.counts();
+  return { ...counts, objects: pass.rawClasses.length + pass.n, vertices, crossEdges: pass.e / 8 };
 }
 function assemble(source3, header, pass) {
   const names = decodeNames(source3, pass);
@@ -9554,18 +9940,19 @@ function threadsOf(pass, lookup6, names, nameOf) {
 }
 function releasableEdges(edges, objectCount) {
   const touchedWords = edges.touchedWords;
+  const scratch = new ScratchPool([edges.spare]);
   return {
     edgeStart: edges.start,
     edgeTargets: edges.targets,
+    scratch,
     releaseEdges() {
       const starts = this.edgeStart;
       const targets = this.edgeTargets;
       this.edgeStart = new Uint32Array(objectCount + 1);
       this.edgeTargets = new Uint32Array(0);
-      return new ScratchPool([
-        { words: new Uint32Array(starts.buffer), touched: starts.byteOffset / 4 + starts.length },
-        { words: new Uint32Array(targets.buffer), touched: Math.max(targets.byteOffset / 4 + targets.length, touchedWords) }
-      ]);
+      scratch.give(new Uint32Array(starts.buffer), starts.byteOffset / 4 + starts.length);
+      scratch.give(new Uint32Array(targets.buffer), Math.max(targets.byteOffset / 4 + targets.length, touchedWords));
+      return scratch;
     }
   };
 }
@@ -10648,16 +11035,22 @@ var HEAP_DIGEST_SCHEMA = 1;
 var DEFAULT_DIGEST_TOP = 5;
 function digestHeap(heap2, source3, options) {
   if (heap2.objectCount === heap2.classCount) throw new HprofError("the dump holds no objects: it was cut short before the JVM wrote its heap", heap2.fileBytes);
+  const observer = options.observer ?? UNOBSERVED;
   const view = new HeapView(heap2, source3);
+  observer.phase("search");
   const search = searchHeap(
-    { objectCount: heap2.objectCount, edgeStart: heap2.edgeStart, edgeTargets: heap2.edgeTargets, shallowBytes: heap2.shallowBytes, roots: heap2.roots, rootHolders: rootHolders(heap2) }
+    { objectCount: heap2.objectCount, edgeStart: heap2.edgeStart, edgeTargets: heap2.edgeTargets, shallowBytes: heap2.shallowBytes, roots: heap2.roots, rootHolders: rootHolders(heap2) },
+    heap2.scratch
   );
+  observer.phase("stacks");
   const names = new Names(view);
   const stacks = starlarkStacks(heap2, view, search, names);
   const ownership = stackOwnership(heap2, view, stacks);
   const scratch = heap2.releaseEdges();
+  observer.phase("dominators");
   const tree2 = search.dominators(scratch);
   adoptEnclosingThreads(heap2, view, tree2, stacks);
+  observer.phase("attribute");
   const reachableBytes = tree2.reachableBytes;
   let totalBytes = 0;
   for (let i = 0; i < heap2.objectCount; i++) totalBytes += heap2.shallowBytes[i];
@@ -11097,6 +11490,364 @@ var ExitWith = class extends Error {
   code;
 };
 
+// src/core/heap/digest-document.ts
+var HEAP_JSON_SCHEMA = 1;
+var NotADigestError = class extends Error {
+  name = "NotADigestError";
+};
+function digestDocument(value4) {
+  if (!isObject(value4)) throw new NotADigestError("not a JSON object");
+  if ("dumps" in value4) {
+    if (value4["schema"] !== HEAP_JSON_SCHEMA) throw new NotADigestError(`"dumps" but not heap --json's schema ${HEAP_JSON_SCHEMA}`);
+    const dumps = value4["dumps"];
+    if (!Array.isArray(dumps)) throw new NotADigestError(`"dumps" is not a list`);
+    if (dumps.length === 0) throw new NotADigestError("it lists no dumps");
+    return {
+      kind: "snapshot" in value4 ? "snapshot" : "heap-json",
+      dumps: dumps.map((dump, index5) => {
+        const digest = checkedDigest(dump, `dumps[${index5}]`);
+        const source3 = dump["source"];
+        return { source: typeof source3 === "string" ? source3 : void 0, digest };
+      })
+    };
+  }
+  return { kind: "run-digest", dumps: [{ source: void 0, digest: checkedDigest(value4, void 0) }] };
+}
+function withRelativeFiles(digest, workspace) {
+  const file = (path4) => workspaceRelative(path4, workspace);
+  const ref2 = (fn) => fn === void 0 ? void 0 : { function: fn.function, file: file(fn.file) };
+  const suspect = (entry2) => ({ ...entry2, file: file(entry2.file) });
+  return {
+    ...digest,
+    threads: digest.threads.map((thread) => ({ ...thread, frames: thread.frames.map((frame2) => ({ ...frame2, file: file(frame2.file) })) })),
+    holders: digest.holders.map((holder) => ({
+      ...holder,
+      function: ref2(holder.function),
+      ...holder.providerFile === void 0 ? {} : { providerFile: file(holder.providerFile) }
+    })),
+    // Owners are described in words that name .bzl files with their lines ("local `x` of f (/ws/a.bzl:3)").
+    largest: digest.largest.map((object2) => ({ ...object2, owner: workspaceRelativeText(object2.owner, workspace) })),
+    suspects: digest.suspects.map(suspect),
+    verdict: verdictWith(digest.verdict, suspect)
+  };
+}
+function verdictWith(verdict, suspect) {
+  switch (verdict.kind) {
+    case "culprit":
+      return { ...verdict, suspect: suspect(verdict.suspect), runnerUp: verdict.runnerUp === void 0 ? void 0 : suspect(verdict.runnerUp) };
+    case "no-single-culprit":
+      return { ...verdict, top: verdict.top.map(suspect) };
+    case "no-starlark":
+      return verdict;
+  }
+}
+function workspaceRelativeText(text5, workspace) {
+  if (workspace === void 0 || workspace === "") return text5;
+  return text5.split(workspace.endsWith("/") ? workspace : `${workspace}/`).join("");
+}
+function digestFiles(digest) {
+  const files = /* @__PURE__ */ new Set();
+  for (const suspect of digest.suspects) if (suspect.file !== void 0) files.add(suspect.file);
+  for (const thread of digest.threads) for (const frame2 of thread.frames) if (frame2.file !== void 0) files.add(frame2.file);
+  return [...files];
+}
+function checkedDigest(value4, where) {
+  const at = where === void 0 ? "" : `${where}: `;
+  if (!isObject(value4)) throw new NotADigestError(`${at}not a JSON object`);
+  if (value4["schema"] !== HEAP_DIGEST_SCHEMA) {
+    throw new NotADigestError(`${at}${"schema" in value4 ? `a digest of schema ${JSON.stringify(value4["schema"])}, not ${HEAP_DIGEST_SCHEMA}` : "no heap digest schema"}`);
+  }
+  const dump = value4["dump"];
+  if (!isObject(dump) || typeof dump["reachableBytes"] !== "number") throw new NotADigestError(`${at}no dump.reachableBytes`);
+  for (const list of ["suspects", "holders", "threads"]) {
+    if (!Array.isArray(value4[list])) throw new NotADigestError(`${at}no "${list}" list`);
+  }
+  value4["suspects"].forEach((suspect, index5) => {
+    const ok = isObject(suspect) && typeof suspect["function"] === "string" && (suspect["file"] === void 0 || typeof suspect["file"] === "string") && typeof suspect["retainedBytes"] === "number" && Array.isArray(suspect["evidence"]);
+    if (!ok) throw new NotADigestError(`${at}suspects[${index5}] is not a function with retainedBytes and evidence`);
+  });
+  value4["holders"].forEach((holder, index5) => {
+    const problem = holderProblem(holder);
+    if (problem !== void 0) throw new NotADigestError(`${at}holders[${index5}] ${problem}`);
+  });
+  return value4;
+}
+function holderProblem(holder) {
+  if (!isObject(holder) || typeof holder["retainedBytes"] !== "number") return "is not a holder group with retainedBytes";
+  for (const count3 of ["objects", "shallowBytes"]) {
+    if (holder[count3] !== void 0 && typeof holder[count3] !== "number") return `has a ${count3} that is not a number`;
+  }
+  const targets = holder["topTargets"];
+  if (targets === void 0) return void 0;
+  const ok = Array.isArray(targets) && targets.every((target2) => isObject(target2) && typeof target2["label"] === "string" && typeof target2["retainedBytes"] === "number");
+  return ok ? void 0 : "has topTargets that are not labels with retainedBytes";
+}
+function isObject(value4) {
+  return typeof value4 === "object" && value4 !== null && !Array.isArray(value4);
+}
+
+// src/render/heap.ts
+var HEAP_DESCRIPTION = "Read a JVM heap dump of a Bazel server (the one it wrote when it ran out of memory) and say, in Starlark terms, who holds the heap: the Starlark stacks at the crash, retained bytes by provider, action and frame, the largest objects, and the function most likely to blame.";
+var HEAP_SUMMARY = "Digest a heap dump of a crashed Bazel server: the Starlark code that holds the heap.";
+var HEAP_HELP_FOOTER = `
+PATH is a heap dump (.hprof or .hprof.gz), a sweep's run folder or sweep folder (every run that left one),
+or the output base of a build that ran out of memory (Bazel leaves java_pid<pid>.hprof there).
+
+Examples:
+  After a crash, straight from the output base:
+    bazel run //analysis:heap -- $(bazel info output_base)
+  Every crash of a sweep, as JSON:
+    bazel run //analysis:heap -- measurements/sweep-5e064179 --json
+
+Retained bytes are Eclipse MAT's (the dominator tree); sizes assume compressed references, as any Bazel
+server below 32 GB of heap has. A dump cut short is digested as far as it goes and marked truncated.
+Exit codes: 0 digested, 2 not a heap dump (or nothing to digest), 3 internal error.`;
+var HEAP_OPTION_HELP = {
+  json: "print the digest as JSON ({ schema, dumps: [...] }) instead of text",
+  top: "how many holders, largest objects and labels to show",
+  out: "write to FILE (replaced in one step) instead of stdout",
+  maxMemory: "the most memory a digest may take, e.g. 8g (default: what the system has available); a dump that needs more is refused, saying how much it needs"
+};
+function maxMemoryProblem(text5) {
+  return `--max-memory: "${text5}" is not a size of at least 64m; give one like 512m or 8g (the most memory a digest may take)`;
+}
+function topProblem(text5) {
+  return `--top: "${text5}" is not a whole number from 1 to ${MAX_TOP}`;
+}
+function heapWritten(path4, dumps) {
+  return `wrote the digest of ${dumps} heap dump${dumps === 1 ? "" : "s"} to ${path4}
+`;
+}
+var MIB = 2 ** 20;
+function memoryLimitProblem(path4, error3, limitGiven) {
+  const counts = `${error3.counts.objects.toLocaleString("en-US")} objects, ${error3.counts.edges.toLocaleString("en-US")} references`;
+  const basis3 = error3.complete ? `(${counts})` : `(estimated after reading ${percent(error3.offset / Math.max(1, error3.fileBytes))} of it: ${counts} so far)`;
+  const limit = limitGiven ? `the ${formatSize(error3.limitBytes)} --max-memory allows` : `the ${formatSize(error3.limitBytes)} this machine has available`;
+  const fix = limitGiven ? "give --max-memory more, up to what the machine has free" : "free memory, or digest it on a machine with more";
+  return `${path4}: digesting this dump needs about ${formatSize(error3.neededBytes)} of memory ${basis3}, more than ${limit}; ${fix}`;
+}
+function formatSize(bytes) {
+  if (bytes >= 1024 * MIB) return `${(bytes / (1024 * MIB)).toFixed(2)} GiB`;
+  if (bytes >= MIB) return `${(bytes / MIB).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${Math.round(bytes)} B`;
+}
+function percent(share) {
+  return `${(share * 100).toFixed(1)}%`;
+}
+function functionName(fn, workspace) {
+  if (fn === void 0) return "(unknown function)";
+  const file = workspaceRelative(fn.file, workspace);
+  return file === void 0 ? fn.function : `${fn.function} (${file})`;
+}
+function heapText(source3, digest, workspace, top2) {
+  const lines = [];
+  const { dump } = digest;
+  lines.push(`heap dump: ${source3} (${formatSize(dump.fileBytes)} on disk, written ${dump.writtenAt.replace("T", " ").replace(/\.\d+Z$/, " UTC")})`);
+  lines.push(
+    `  ${dump.objects.toLocaleString("en-US")} objects; reachable ${formatSize(dump.reachableBytes)} in ${dump.reachableObjects.toLocaleString("en-US")}, unreachable (garbage not yet collected) ${formatSize(dump.unreachableBytes)}; ${dump.truncated ? "TRUNCATED: the dump was cut short, this is what it holds" : "complete"}` + (dump.rootsInferred ? "; no GC roots in it (cut before them): unreferenced objects taken as roots" : "")
+  );
+  lines.push("", "At the crash (Starlark stacks, innermost frame first):");
+  if (digest.threads.length === 0) lines.push("  no thread was running Starlark");
+  for (const thread of digest.threads) lines.push(...threadLines(thread, workspace));
+  if (digest.errorThread !== void 0 && !digest.errorThread.inStarlark) {
+    lines.push(`  the OutOfMemoryError was thrown on ${digest.errorThread.name}, outside Starlark: ${digest.errorThread.javaFrames.slice(0, 3).join(" < ")}`);
+  }
+  lines.push("", ...holderLines(digest, workspace, top2));
+  lines.push("", "Largest objects:");
+  for (const object2 of digest.largest.slice(0, top2)) {
+    const retains = object2.retainedBytes > object2.shallowBytes * 1.5 ? ` (retains ${formatSize(object2.retainedBytes)})` : "";
+    const preview = object2.preview === void 0 ? "" : `  "${object2.preview}"`;
+    lines.push(`  ${sizeColumn(object2.shallowBytes)}  ${shortClass(object2.className)}${retains}${preview}`);
+    lines.push(`             ${workspaceRelativeText(object2.owner, workspace)}`);
+  }
+  lines.push("", verdictLine(digest.verdict, workspace));
+  return `${lines.join("\n")}
+`;
+}
+function holderLines(digest, workspace, top2) {
+  const lines = ["Who holds the heap (retained bytes, share of the reachable heap):"];
+  for (const group2 of digest.holders.slice(0, top2)) lines.push(`  ${sizeColumn(group2.retainedBytes)}  ${percent(group2.share).padStart(6)}  ${holderText(group2, workspace)}`);
+  const bazelClasses = digest.bazel.topClasses.slice(0, 3).map((entry2) => `${shortClass(entry2.className)} ${formatSize(entry2.bytes)}`).join(", ");
+  lines.push(`  ${sizeColumn(digest.bazel.retainedBytes)}  ${percent(digest.bazel.share).padStart(6)}  Bazel's own structures, no Starlark holder (${bazelClasses})`);
+  return lines;
+}
+function sizeColumn(bytes) {
+  return formatSize(bytes).padStart(10);
+}
+function shortClass(name) {
+  return name.replace(/^(java\.lang|java\.util|net\.starlark\.java\.eval|com\.google\.devtools\.build\.lib(\.\w+)*)\./, "");
+}
+function threadLines(thread, workspace) {
+  const lines = [`  thread ${thread.name}${thread.threwError ? " (threw the OutOfMemoryError)" : ""}`];
+  const width2 = Math.max(...thread.frames.map((frame2) => frame2.function.length));
+  for (const frame2 of thread.frames) {
+    const where = frame2.builtin ? "(builtin)" : `${workspaceRelative(frame2.file, workspace) ?? "?"}${frame2.line === void 0 ? "" : `:${frame2.line}`}`;
+    const locals = frame2.localsRetainedBytes > 0 ? `  locals retain ${formatSize(frame2.localsRetainedBytes)}${frame2.locals.length === 0 ? "" : ` (${frame2.locals.map((local) => `${local.name} ${formatSize(local.retainedBytes)}`).join(", ")})`}` : "";
+    lines.push(`    ${frame2.function.padEnd(width2)}  ${where}${locals}`);
+  }
+  return lines;
+}
+function holderText(group2, workspace) {
+  const fn = functionName(group2.function, workspace);
+  const labels2 = group2.topLabels.length === 0 ? "" : `: ${group2.topLabels.slice(0, 3).join(", ")}${group2.targets > 3 ? ", …" : ""}`;
+  const owner = group2.ownerKind === void 0 ? "" : ` (${group2.ownerKind})`;
+  switch (group2.kind) {
+    case "frame-locals":
+      return `local variables of ${fn}, in flight on ${group2.thread ?? "?"}`;
+    case "in-flight":
+      return `other objects in flight on ${group2.thread ?? "?"}, in a call from ${fn} (a builtin's work in progress)`;
+    case "provider":
+      return `${group2.provider ?? "?"} returned by ${fn}${owner}, ${group2.instances} instance${group2.instances === 1 ? "" : "s"} on ${group2.targets} target${group2.targets === 1 ? "" : "s"}${labels2}`;
+    case "action":
+      return `actions registered by ${fn}${owner}, ${group2.instances} action${group2.instances === 1 ? "" : "s"}${labels2}`;
+    case "analysis":
+      return `other analysis data of ${fn}${owner} targets${labels2}`;
+    case "shared":
+      return `objects shared among the holders above of ${fn}, and held by nothing else`;
+  }
+}
+function verdictLine(verdict, workspace) {
+  switch (verdict.kind) {
+    case "culprit":
+      return `verdict: culprit: ${functionName(verdict.suspect, workspace)} holds ${percent(verdict.suspect.share)} of the heap — ${evidenceText(verdict.suspect)}`;
+    case "no-single-culprit": {
+      const top2 = verdict.top.map((suspect) => `${suspect.function} ${percent(suspect.share)}`).join(", ");
+      return `verdict: no single culprit: Starlark holders account for ${percent(verdict.starlarkShare)} of the heap${top2 === "" ? "" : `, spread over several functions (${top2})`}; the rest is Bazel's own`;
+    }
+    case "no-starlark":
+      return "verdict: no Starlark state in this dump (not a Bazel server, or it died before running any Starlark)";
+  }
+}
+function evidenceText(suspect) {
+  const parts = suspect.evidence.flatMap((evidence) => evidencePart(evidence, suspect));
+  return parts.join(", ");
+}
+function evidencePart(evidence, suspect) {
+  const share = (bytes) => percent(suspect.share * (suspect.retainedBytes > 0 ? bytes / suspect.retainedBytes : 0));
+  switch (evidence.kind) {
+    case "frame-locals":
+      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`its local variables ${share(evidence.bytes)}`] : [];
+    case "in-flight":
+      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`work in progress on its thread ${share(evidence.bytes)}`] : [];
+    case "providers":
+      return [`${evidence.provider} on ${evidence.targets} targets ${share(evidence.bytes)}`];
+    case "actions":
+      return [`${evidence.count} actions ${share(evidence.bytes)}`];
+    case "analysis":
+      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`other analysis data ${share(evidence.bytes)}`] : [];
+    case "shared":
+      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`objects its holders share ${share(evidence.bytes)}`] : [];
+    case "on-stack":
+      return [evidence.threwError ? `on the stack of ${evidence.thread}, which threw the error` : `on the stack of ${evidence.thread}`];
+  }
+}
+
+// src/render/digest-progress.ts
+var PHASE_WORDS = {
+  read: "reading the dump",
+  resolve: "resolving references",
+  search: "tracing reachable objects",
+  stacks: "finding Starlark stacks",
+  dominators: "computing the dominator tree",
+  attribute: "attributing retained bytes"
+};
+function digestProgressText(state) {
+  const step2 = `heap digest ${DIGEST_PHASES.indexOf(state.phase) + 1}/${DIGEST_PHASES.length}: ${PHASE_WORDS[state.phase]}`;
+  const bytes = state.bytes;
+  if (bytes === void 0) return step2;
+  const share = bytes.total > 0 ? ` (${Math.floor(bytes.done / bytes.total * 100)}%)` : "";
+  const rate = bytes.perSecond === void 0 ? "" : `, ${formatSize(bytes.perSecond)}/s`;
+  return `${step2}, ${formatSize(bytes.done)} of ${formatSize(bytes.total)}${share}${rate}`;
+}
+
+// src/io/status-line.ts
+var ERASE_LINE = "\r\x1B[2K";
+var StatusLine = class {
+  constructor(stream2) {
+    this.stream = stream2;
+  }
+  stream;
+  drawn = false;
+  draw(text5) {
+    this.stream.write(`${ERASE_LINE}${text5.slice(0, Math.max(20, (this.stream.columns || 120) - 1))}`);
+    this.drawn = true;
+  }
+  /** Leaves the cursor at the start of an empty line, as if nothing had been drawn. */
+  erase() {
+    if (this.drawn) this.stream.write(ERASE_LINE);
+    this.drawn = false;
+  }
+};
+
+// src/io/digest-progress.ts
+var PROGRESS_DELAY_MS = 2e3;
+var PROGRESS_DELAY_VARIABLE = "MEMORY_ADVENTURE_PROGRESS_DELAY_MS";
+var REDRAW_INTERVAL_MS = 250;
+var noDigestProgress = () => ({ ...UNOBSERVED, done: () => void 0 });
+function watchDigest(show, hide, options = {}) {
+  const now2 = options.now ?? (() => performance.now());
+  const delayMs = options.delayMs ?? progressDelayMs();
+  const started = now2();
+  let state;
+  let readStarted = started;
+  let lastDone = 0;
+  let shownAt;
+  const offer = (at, newPhase) => {
+    if (state === void 0 || at - started < delayMs) return;
+    if (!newPhase && shownAt !== void 0 && at - shownAt < REDRAW_INTERVAL_MS) return;
+    shownAt = at;
+    show(state);
+  };
+  return {
+    phase(name) {
+      const at = now2();
+      if (name === "read") {
+        readStarted = at;
+        lastDone = 0;
+      }
+      state = { phase: name };
+      offer(at, true);
+    },
+    bytesRead(done, total) {
+      const at = now2();
+      if (done < lastDone) readStarted = at;
+      lastDone = done;
+      const seconds3 = (at - readStarted) / 1e3;
+      state = { phase: "read", bytes: { done, total, perSecond: seconds3 > 0 ? done / seconds3 : void 0 } };
+      offer(at, false);
+    },
+    done() {
+      if (shownAt !== void 0) hide();
+      shownAt = void 0;
+      state = void 0;
+    }
+  };
+}
+function digestProgress(options = {}) {
+  const stream2 = options.stream ?? process.stderr;
+  if (stream2.isTTY !== true) return noDigestProgress();
+  const line5 = new StatusLine(stream2);
+  return watchDigest(
+    (state) => line5.draw(digestProgressText(state)),
+    () => line5.erase(),
+    options
+  );
+}
+var terminalDigestProgress = () => digestProgress();
+async function withDigestProgress(progress, digest) {
+  const watch = progress();
+  try {
+    return await digest(watch);
+  } finally {
+    watch.done();
+  }
+}
+function progressDelayMs(env = process.env) {
+  const text5 = env[PROGRESS_DELAY_VARIABLE];
+  return text5 !== void 0 && /^\d+$/.test(text5) ? Number(text5) : PROGRESS_DELAY_MS;
+}
+
 // src/io/output-file.ts
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -11306,104 +12057,6 @@ function legacyStatus(status) {
 
 // src/io/heap-digest-file.ts
 import { readFile, stat as stat2 } from "node:fs/promises";
-
-// src/core/heap/digest-document.ts
-var HEAP_JSON_SCHEMA = 1;
-var NotADigestError = class extends Error {
-  name = "NotADigestError";
-};
-function digestDocument(value4) {
-  if (!isObject(value4)) throw new NotADigestError("not a JSON object");
-  if ("dumps" in value4) {
-    if (value4["schema"] !== HEAP_JSON_SCHEMA) throw new NotADigestError(`"dumps" but not heap --json's schema ${HEAP_JSON_SCHEMA}`);
-    const dumps = value4["dumps"];
-    if (!Array.isArray(dumps)) throw new NotADigestError(`"dumps" is not a list`);
-    if (dumps.length === 0) throw new NotADigestError("it lists no dumps");
-    return {
-      kind: "snapshot" in value4 ? "snapshot" : "heap-json",
-      dumps: dumps.map((dump, index5) => {
-        const digest = checkedDigest(dump, `dumps[${index5}]`);
-        const source3 = dump["source"];
-        return { source: typeof source3 === "string" ? source3 : void 0, digest };
-      })
-    };
-  }
-  return { kind: "run-digest", dumps: [{ source: void 0, digest: checkedDigest(value4, void 0) }] };
-}
-function withRelativeFiles(digest, workspace) {
-  const file = (path4) => workspaceRelative(path4, workspace);
-  const ref2 = (fn) => fn === void 0 ? void 0 : { function: fn.function, file: file(fn.file) };
-  const suspect = (entry2) => ({ ...entry2, file: file(entry2.file) });
-  return {
-    ...digest,
-    threads: digest.threads.map((thread) => ({ ...thread, frames: thread.frames.map((frame2) => ({ ...frame2, file: file(frame2.file) })) })),
-    holders: digest.holders.map((holder) => ({
-      ...holder,
-      function: ref2(holder.function),
-      ...holder.providerFile === void 0 ? {} : { providerFile: file(holder.providerFile) }
-    })),
-    // Owners are described in words that name .bzl files with their lines ("local `x` of f (/ws/a.bzl:3)").
-    largest: digest.largest.map((object2) => ({ ...object2, owner: workspaceRelativeText(object2.owner, workspace) })),
-    suspects: digest.suspects.map(suspect),
-    verdict: verdictWith(digest.verdict, suspect)
-  };
-}
-function verdictWith(verdict, suspect) {
-  switch (verdict.kind) {
-    case "culprit":
-      return { ...verdict, suspect: suspect(verdict.suspect), runnerUp: verdict.runnerUp === void 0 ? void 0 : suspect(verdict.runnerUp) };
-    case "no-single-culprit":
-      return { ...verdict, top: verdict.top.map(suspect) };
-    case "no-starlark":
-      return verdict;
-  }
-}
-function workspaceRelativeText(text5, workspace) {
-  if (workspace === void 0 || workspace === "") return text5;
-  return text5.split(workspace.endsWith("/") ? workspace : `${workspace}/`).join("");
-}
-function digestFiles(digest) {
-  const files = /* @__PURE__ */ new Set();
-  for (const suspect of digest.suspects) if (suspect.file !== void 0) files.add(suspect.file);
-  for (const thread of digest.threads) for (const frame2 of thread.frames) if (frame2.file !== void 0) files.add(frame2.file);
-  return [...files];
-}
-function checkedDigest(value4, where) {
-  const at = where === void 0 ? "" : `${where}: `;
-  if (!isObject(value4)) throw new NotADigestError(`${at}not a JSON object`);
-  if (value4["schema"] !== HEAP_DIGEST_SCHEMA) {
-    throw new NotADigestError(`${at}${"schema" in value4 ? `a digest of schema ${JSON.stringify(value4["schema"])}, not ${HEAP_DIGEST_SCHEMA}` : "no heap digest schema"}`);
-  }
-  const dump = value4["dump"];
-  if (!isObject(dump) || typeof dump["reachableBytes"] !== "number") throw new NotADigestError(`${at}no dump.reachableBytes`);
-  for (const list of ["suspects", "holders", "threads"]) {
-    if (!Array.isArray(value4[list])) throw new NotADigestError(`${at}no "${list}" list`);
-  }
-  value4["suspects"].forEach((suspect, index5) => {
-    const ok = isObject(suspect) && typeof suspect["function"] === "string" && (suspect["file"] === void 0 || typeof suspect["file"] === "string") && typeof suspect["retainedBytes"] === "number" && Array.isArray(suspect["evidence"]);
-    if (!ok) throw new NotADigestError(`${at}suspects[${index5}] is not a function with retainedBytes and evidence`);
-  });
-  value4["holders"].forEach((holder, index5) => {
-    const problem = holderProblem(holder);
-    if (problem !== void 0) throw new NotADigestError(`${at}holders[${index5}] ${problem}`);
-  });
-  return value4;
-}
-function holderProblem(holder) {
-  if (!isObject(holder) || typeof holder["retainedBytes"] !== "number") return "is not a holder group with retainedBytes";
-  for (const count3 of ["objects", "shallowBytes"]) {
-    if (holder[count3] !== void 0 && typeof holder[count3] !== "number") return `has a ${count3} that is not a number`;
-  }
-  const targets = holder["topTargets"];
-  if (targets === void 0) return void 0;
-  const ok = Array.isArray(targets) && targets.every((target2) => isObject(target2) && typeof target2["label"] === "string" && typeof target2["retainedBytes"] === "number");
-  return ok ? void 0 : "has topTargets that are not labels with retainedBytes";
-}
-function isObject(value4) {
-  return typeof value4 === "object" && value4 !== null && !Array.isArray(value4);
-}
-
-// src/io/heap-digest-file.ts
 var MAX_JSON_BYTES = 256 * 2 ** 20;
 async function readDigestDocument(path4) {
   const value4 = await readJsonFile(path4, "a heap digest: heap --json output or a run's heap-digest.json");
@@ -11460,8 +12113,8 @@ import { readdir as readdir2, stat as stat4 } from "node:fs/promises";
 import { join as join4 } from "node:path";
 
 // src/io/hprof-file.ts
-import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
-import { freemem, tmpdir, totalmem } from "node:os";
+import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";
+import { freemem, tmpdir } from "node:os";
 import { join as join2 } from "node:path";
 import { createGunzip } from "node:zlib";
 var GZIP_MAGIC = [31, 139];
@@ -11545,11 +12198,13 @@ function fileSource(fd, cleanup) {
     }
   };
 }
-var DIGEST_BYTES_PER_DUMP_BYTE = 0.6;
-function memoryShortfall(dumpBytes) {
-  const neededBytes = dumpBytes * DIGEST_BYTES_PER_DUMP_BYTE;
-  const availableBytes = Math.max(freemem(), totalmem() / 2);
-  return neededBytes > availableBytes ? { neededBytes, availableBytes } : void 0;
+function availableMemoryBytes() {
+  try {
+    const match2 = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync("/proc/meminfo", "utf8"));
+    if (match2 !== null) return Number(match2[1]) * 1024;
+  } catch {
+  }
+  return freemem();
 }
 
 // node_modules/csv-stringify/lib/utils/get.js
@@ -12212,130 +12867,6 @@ import { dirname as dirname2, join as join3 } from "node:path";
 
 // src/core/sweep/sweep-plan.ts
 import { createHash } from "node:crypto";
-
-// src/core/sweep/heap-limit.ts
-var UNIT_BYTES = {
-  "": 1,
-  k: 1024,
-  m: 1024 ** 2,
-  g: 1024 ** 3,
-  t: 1024 ** 4
-};
-var MIN_LIMIT_BYTES = 16 * UNIT_BYTES.m;
-var MAX_LIMIT_BYTES = UNIT_BYTES.t;
-var MAX_LIMIT_COUNT = 500;
-var LimitSyntaxError = class extends Error {
-  constructor(problem) {
-    super(`bad heap limit: ${problem.kind}`);
-    this.problem = problem;
-  }
-  problem;
-  name = "LimitSyntaxError";
-};
-var SIZE = /^(\d+)([kmgt]?)$/i;
-function parseLimits(text5) {
-  if (text5.trim() === "") throw new LimitSyntaxError({ kind: "empty-list" });
-  const seen = /* @__PURE__ */ new Map();
-  text5.split(",").forEach((raw, index5) => {
-    const token = raw.trim();
-    if (token === "") throw new LimitSyntaxError({ kind: "empty-token", position: index5 + 1 });
-    for (const limit of parseToken(token)) {
-      if (!seen.has(limit.bytes)) seen.set(limit.bytes, limit);
-    }
-  });
-  const limits = [...seen.values()].sort((a4, b10) => a4.bytes - b10.bytes);
-  if (limits.length > MAX_LIMIT_COUNT) {
-    throw new LimitSyntaxError({ kind: "too-many", token: text5.trim(), count: limits.length, max: MAX_LIMIT_COUNT });
-  }
-  return limits;
-}
-function parseLimit(token) {
-  const size2 = parseSize(token.trim(), true);
-  return { spelling: spell(size2.value, size2.unit), bytes: size2.bytes };
-}
-function parseToken(token) {
-  if (!token.includes("..")) return [parseLimit(token)];
-  const match2 = /^([^.:]*)\.\.([^.:]*)(?::([^:]*))?$/.exec(token);
-  if (match2 === null) throw new LimitSyntaxError({ kind: "malformed-range", token });
-  const [, startText = "", endText = "", stepText] = match2;
-  if (stepText === void 0) throw new LimitSyntaxError({ kind: "range-without-step", token });
-  const start = parseSize(startText, true, token);
-  const end = parseSize(endText, true, token);
-  const step2 = parseSize(stepText, false, token);
-  if (step2.bytes === 0) throw new LimitSyntaxError({ kind: "zero-step", token });
-  if (end.bytes < start.bytes) {
-    throw new LimitSyntaxError({ kind: "reversed-range", token, swapped: `${endText}..${startText}:${stepText}` });
-  }
-  if (end.bytes === start.bytes) throw new LimitSyntaxError({ kind: "empty-range", token, single: spell(start.value, start.unit) });
-  const unit2 = smallestUnit([start.unit, end.unit, step2.unit]);
-  const span = end.bytes - start.bytes;
-  if (span % step2.bytes !== 0) {
-    const below = start.bytes + Math.floor(span / step2.bytes) * step2.bytes;
-    throw new LimitSyntaxError({
-      kind: "uneven-step",
-      token,
-      below: spell(below / UNIT_BYTES[unit2], unit2),
-      above: spell((below + step2.bytes) / UNIT_BYTES[unit2], unit2)
-    });
-  }
-  const count3 = span / step2.bytes + 1;
-  if (count3 > MAX_LIMIT_COUNT) throw new LimitSyntaxError({ kind: "too-many", token, count: count3, max: MAX_LIMIT_COUNT });
-  return Array.from({ length: count3 }, (_, i) => {
-    const bytes = start.bytes + i * step2.bytes;
-    return { spelling: spell(bytes / UNIT_BYTES[unit2], unit2), bytes };
-  });
-}
-function parseSize(text5, isLimit, context3 = text5) {
-  const match2 = SIZE.exec(text5);
-  if (match2 === null) throw new LimitSyntaxError(sizeProblem(text5, context3));
-  const [, digits = "", unitText = ""] = match2;
-  const unit2 = unitText.toLowerCase();
-  const value4 = Number(digits);
-  const bytes = value4 * UNIT_BYTES[unit2];
-  if (!Number.isSafeInteger(bytes)) throw new LimitSyntaxError({ kind: "too-large", token: context3, max: formatBytes(MAX_LIMIT_BYTES) });
-  if (!isLimit) return { value: value4, unit: unit2, bytes };
-  if (bytes === 0) throw new LimitSyntaxError({ kind: "zero", token: context3 });
-  if (bytes < MIN_LIMIT_BYTES) throw new LimitSyntaxError({ kind: "too-small", token: context3, min: formatBytes(MIN_LIMIT_BYTES) });
-  if (bytes > MAX_LIMIT_BYTES) throw new LimitSyntaxError({ kind: "too-large", token: context3, max: formatBytes(MAX_LIMIT_BYTES) });
-  return { value: value4, unit: unit2, bytes };
-}
-function sizeProblem(text5, context3) {
-  if (text5.startsWith("-")) return { kind: "negative", token: context3 };
-  const fraction = /^(\d*)\.(\d+)([kmgt]?)$/i.exec(text5);
-  if (fraction !== null) {
-    const [, whole = "", decimals = "", unitText = ""] = fraction;
-    const unit2 = unitText.toLowerCase();
-    const bytes = Number(`${whole || "0"}.${decimals}`) * UNIT_BYTES[unit2];
-    return { kind: "fraction", token: context3, suggestion: Number.isInteger(bytes) && bytes > 0 ? formatBytes(bytes) : void 0 };
-  }
-  const withUnit = /^(\d+)\s*([a-z]+)$/i.exec(text5);
-  if (withUnit !== null) {
-    const [, digits = "", unitText = ""] = withUnit;
-    const first = unitText[0].toLowerCase();
-    const suggestion = first in UNIT_BYTES && first !== "" ? `${Number(digits)}${first}` : void 0;
-    return { kind: "unknown-unit", token: context3, unit: unitText, suggestion };
-  }
-  return { kind: "not-a-size", token: context3 };
-}
-function smallestUnit(units) {
-  return units.reduce((smallest, unit2) => UNIT_BYTES[unit2] < UNIT_BYTES[smallest] ? unit2 : smallest);
-}
-function spell(value4, unit2) {
-  return `${value4}${unit2}`;
-}
-function formatBytes(bytes) {
-  for (const unit2 of ["t", "g", "m", "k"]) {
-    if (bytes >= UNIT_BYTES[unit2] && bytes % UNIT_BYTES[unit2] === 0) return `${bytes / UNIT_BYTES[unit2]}${unit2}`;
-  }
-  return String(bytes);
-}
-function limitIdPart(bytes) {
-  if (bytes % UNIT_BYTES.m === 0) return `${String(bytes / UNIT_BYTES.m).padStart(4, "0")}m`;
-  if (bytes % UNIT_BYTES.k === 0) return `${String(bytes / UNIT_BYTES.k).padStart(7, "0")}k`;
-  return String(bytes).padStart(10, "0");
-}
-
-// src/core/sweep/sweep-plan.ts
 function runId(limitBytes, warmup, iteration, evidence = false) {
   return `${limitIdPart(limitBytes)}-${evidence ? "e" : warmup ? "w" : "r"}${String(iteration).padStart(2, "0")}`;
 }
@@ -12622,30 +13153,22 @@ async function runInputs(dir) {
   if (dumps.length > 0) return dumps.map((name) => ({ kind: "dump", path: join4(dir, name) }));
   return names.includes(ARTIFACT_FILES.heapDigest) ? [{ kind: "digest", path: join4(dir, ARTIFACT_FILES.heapDigest) }] : [];
 }
-async function digestOf(input, top2) {
+async function digestOf(input, top2, observer = UNOBSERVED, memoryLimitBytes) {
   if (input.kind === "digest") return { source: input.path, digest: await readHeapDigestFile(input.path) };
-  return { source: input.path, digest: await digestDumpFile(input.path, top2) };
+  return { source: input.path, digest: await digestDumpFile(input.path, top2, observer, memoryLimitBytes) };
 }
-async function digestDumpFile(path4, top2) {
-  const size2 = (await stat4(path4)).size;
-  const short = memoryShortfall(size2);
-  if (short !== void 0) {
-    throw new InputError(
-      `${path4}: a ${mib(size2)} MiB dump needs about ${mib(short.neededBytes)} MiB of memory to digest, and this machine has ${mib(short.availableBytes)} MiB free; digest it on a bigger machine`
-    );
-  }
+async function digestDumpFile(path4, top2, observer = UNOBSERVED, memoryLimitBytes) {
+  const limit = memoryLimitBytes ?? availableMemoryBytes();
   const dump = await openHeapDump(path4);
   try {
-    return digestHeap(readHeap(dump.source), dump.source, { top: top2 });
+    return digestHeap(readHeap(dump.source, { observer, memoryLimitBytes: limit }), dump.source, { top: top2, observer });
   } catch (error3) {
     if (error3 instanceof HprofError) throw new InputError(`${path4}: ${error3.message} (at byte ${error3.offset})`);
+    if (error3 instanceof MemoryLimitError) throw new InputError(memoryLimitProblem(path4, error3, memoryLimitBytes !== void 0));
     throw error3;
   } finally {
     dump.close();
   }
-}
-function mib(bytes) {
-  return Math.round(bytes / 2 ** 20);
 }
 
 // src/io/run-summary.ts
@@ -15084,7 +15607,7 @@ async function loadSweep(path4, options) {
   const folders = options.records === void 0 ? await findRuns(path4, options.onUnreadable) : await sweepRunFolders(path4, options.records, 0);
   const runs = [];
   for (const folder of folders) {
-    const heap2 = options.heapDigests && folder.record.status === "oom" ? await runHeapDigest(folder.dir) : void 0;
+    const heap2 = options.heapDigests && folder.record.status === "oom" ? await runHeapDigest(folder.dir, options.digestProgress ?? noDigestProgress) : void 0;
     runs.push({ ...folder, summary: await runSummary(folder.dir, folder.record), heap: heap2 });
   }
   let manifest;
@@ -15097,7 +15620,7 @@ async function loadSweep(path4, options) {
   }
   return { path: path4, manifest, manifestProblem, workspace: workspaceIn(manifest), runs };
 }
-async function runHeapDigest(dir) {
+async function runHeapDigest(dir, progress) {
   const path4 = join6(dir, ARTIFACT_FILES.heapDigest);
   let unreadable;
   if (await isFile(path4)) {
@@ -15111,7 +15634,7 @@ async function runHeapDigest(dir) {
   const dump = (await readdir3(dir).catch(() => [])).find((name) => /\.hprof(\.gz)?$/.test(name));
   if (dump === void 0) return { digest: void 0, unusableDump: unreadable };
   try {
-    const digest = await digestDumpFile(join6(dir, dump), DEFAULT_DIGEST_TOP);
+    const digest = await withDigestProgress(progress, (observer) => digestDumpFile(join6(dir, dump), DEFAULT_DIGEST_TOP, observer));
     await writeHeapDigestFile(path4, digest).catch(() => void 0);
     return { digest, unusableDump: void 0 };
   } catch (error3) {
@@ -15187,152 +15710,6 @@ function workspaceIn(manifest) {
   const settings = manifest?.["settings"];
   const workspace = typeof settings === "object" && settings !== null ? settings.workspace : void 0;
   return typeof workspace === "string" ? workspace : void 0;
-}
-
-// src/render/heap.ts
-var HEAP_DESCRIPTION = "Read a JVM heap dump of a Bazel server (the one it wrote when it ran out of memory) and say, in Starlark terms, who holds the heap: the Starlark stacks at the crash, retained bytes by provider, action and frame, the largest objects, and the function most likely to blame.";
-var HEAP_SUMMARY = "Digest a heap dump of a crashed Bazel server: the Starlark code that holds the heap.";
-var HEAP_HELP_FOOTER = `
-PATH is a heap dump (.hprof or .hprof.gz), a sweep's run folder or sweep folder (every run that left one),
-or the output base of a build that ran out of memory (Bazel leaves java_pid<pid>.hprof there).
-
-Examples:
-  After a crash, straight from the output base:
-    bazel run //analysis:heap -- $(bazel info output_base)
-  Every crash of a sweep, as JSON:
-    bazel run //analysis:heap -- measurements/sweep-5e064179 --json
-
-Retained bytes are Eclipse MAT's (the dominator tree); sizes assume compressed references, as any Bazel
-server below 32 GB of heap has. A dump cut short is digested as far as it goes and marked truncated.
-Exit codes: 0 digested, 2 not a heap dump (or nothing to digest), 3 internal error.`;
-var HEAP_OPTION_HELP = {
-  json: "print the digest as JSON ({ schema, dumps: [...] }) instead of text",
-  top: "how many holders, largest objects and labels to show",
-  out: "write to FILE (replaced in one step) instead of stdout"
-};
-function topProblem(text5) {
-  return `--top: "${text5}" is not a whole number from 1 to ${MAX_TOP}`;
-}
-function heapWritten(path4, dumps) {
-  return `wrote the digest of ${dumps} heap dump${dumps === 1 ? "" : "s"} to ${path4}
-`;
-}
-var MIB = 2 ** 20;
-function formatSize(bytes) {
-  if (bytes >= 1024 * MIB) return `${(bytes / (1024 * MIB)).toFixed(2)} GiB`;
-  if (bytes >= MIB) return `${(bytes / MIB).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${Math.round(bytes)} B`;
-}
-function percent(share) {
-  return `${(share * 100).toFixed(1)}%`;
-}
-function functionName(fn, workspace) {
-  if (fn === void 0) return "(unknown function)";
-  const file = workspaceRelative(fn.file, workspace);
-  return file === void 0 ? fn.function : `${fn.function} (${file})`;
-}
-function heapText(source3, digest, workspace, top2) {
-  const lines = [];
-  const { dump } = digest;
-  lines.push(`heap dump: ${source3} (${formatSize(dump.fileBytes)} on disk, written ${dump.writtenAt.replace("T", " ").replace(/\.\d+Z$/, " UTC")})`);
-  lines.push(
-    `  ${dump.objects.toLocaleString("en-US")} objects; reachable ${formatSize(dump.reachableBytes)} in ${dump.reachableObjects.toLocaleString("en-US")}, unreachable (garbage not yet collected) ${formatSize(dump.unreachableBytes)}; ${dump.truncated ? "TRUNCATED: the dump was cut short, this is what it holds" : "complete"}` + (dump.rootsInferred ? "; no GC roots in it (cut before them): unreferenced objects taken as roots" : "")
-  );
-  lines.push("", "At the crash (Starlark stacks, innermost frame first):");
-  if (digest.threads.length === 0) lines.push("  no thread was running Starlark");
-  for (const thread of digest.threads) lines.push(...threadLines(thread, workspace));
-  if (digest.errorThread !== void 0 && !digest.errorThread.inStarlark) {
-    lines.push(`  the OutOfMemoryError was thrown on ${digest.errorThread.name}, outside Starlark: ${digest.errorThread.javaFrames.slice(0, 3).join(" < ")}`);
-  }
-  lines.push("", ...holderLines(digest, workspace, top2));
-  lines.push("", "Largest objects:");
-  for (const object2 of digest.largest.slice(0, top2)) {
-    const retains = object2.retainedBytes > object2.shallowBytes * 1.5 ? ` (retains ${formatSize(object2.retainedBytes)})` : "";
-    const preview = object2.preview === void 0 ? "" : `  "${object2.preview}"`;
-    lines.push(`  ${sizeColumn(object2.shallowBytes)}  ${shortClass(object2.className)}${retains}${preview}`);
-    lines.push(`             ${workspaceRelativeText(object2.owner, workspace)}`);
-  }
-  lines.push("", verdictLine(digest.verdict, workspace));
-  return `${lines.join("\n")}
-`;
-}
-function holderLines(digest, workspace, top2) {
-  const lines = ["Who holds the heap (retained bytes, share of the reachable heap):"];
-  for (const group2 of digest.holders.slice(0, top2)) lines.push(`  ${sizeColumn(group2.retainedBytes)}  ${percent(group2.share).padStart(6)}  ${holderText(group2, workspace)}`);
-  const bazelClasses = digest.bazel.topClasses.slice(0, 3).map((entry2) => `${shortClass(entry2.className)} ${formatSize(entry2.bytes)}`).join(", ");
-  lines.push(`  ${sizeColumn(digest.bazel.retainedBytes)}  ${percent(digest.bazel.share).padStart(6)}  Bazel's own structures, no Starlark holder (${bazelClasses})`);
-  return lines;
-}
-function sizeColumn(bytes) {
-  return formatSize(bytes).padStart(10);
-}
-function shortClass(name) {
-  return name.replace(/^(java\.lang|java\.util|net\.starlark\.java\.eval|com\.google\.devtools\.build\.lib(\.\w+)*)\./, "");
-}
-function threadLines(thread, workspace) {
-  const lines = [`  thread ${thread.name}${thread.threwError ? " (threw the OutOfMemoryError)" : ""}`];
-  const width2 = Math.max(...thread.frames.map((frame2) => frame2.function.length));
-  for (const frame2 of thread.frames) {
-    const where = frame2.builtin ? "(builtin)" : `${workspaceRelative(frame2.file, workspace) ?? "?"}${frame2.line === void 0 ? "" : `:${frame2.line}`}`;
-    const locals = frame2.localsRetainedBytes > 0 ? `  locals retain ${formatSize(frame2.localsRetainedBytes)}${frame2.locals.length === 0 ? "" : ` (${frame2.locals.map((local) => `${local.name} ${formatSize(local.retainedBytes)}`).join(", ")})`}` : "";
-    lines.push(`    ${frame2.function.padEnd(width2)}  ${where}${locals}`);
-  }
-  return lines;
-}
-function holderText(group2, workspace) {
-  const fn = functionName(group2.function, workspace);
-  const labels2 = group2.topLabels.length === 0 ? "" : `: ${group2.topLabels.slice(0, 3).join(", ")}${group2.targets > 3 ? ", …" : ""}`;
-  const owner = group2.ownerKind === void 0 ? "" : ` (${group2.ownerKind})`;
-  switch (group2.kind) {
-    case "frame-locals":
-      return `local variables of ${fn}, in flight on ${group2.thread ?? "?"}`;
-    case "in-flight":
-      return `other objects in flight on ${group2.thread ?? "?"}, in a call from ${fn} (a builtin's work in progress)`;
-    case "provider":
-      return `${group2.provider ?? "?"} returned by ${fn}${owner}, ${group2.instances} instance${group2.instances === 1 ? "" : "s"} on ${group2.targets} target${group2.targets === 1 ? "" : "s"}${labels2}`;
-    case "action":
-      return `actions registered by ${fn}${owner}, ${group2.instances} action${group2.instances === 1 ? "" : "s"}${labels2}`;
-    case "analysis":
-      return `other analysis data of ${fn}${owner} targets${labels2}`;
-    case "shared":
-      return `objects shared among the holders above of ${fn}, and held by nothing else`;
-  }
-}
-function verdictLine(verdict, workspace) {
-  switch (verdict.kind) {
-    case "culprit":
-      return `verdict: culprit: ${functionName(verdict.suspect, workspace)} holds ${percent(verdict.suspect.share)} of the heap — ${evidenceText(verdict.suspect)}`;
-    case "no-single-culprit": {
-      const top2 = verdict.top.map((suspect) => `${suspect.function} ${percent(suspect.share)}`).join(", ");
-      return `verdict: no single culprit: Starlark holders account for ${percent(verdict.starlarkShare)} of the heap${top2 === "" ? "" : `, spread over several functions (${top2})`}; the rest is Bazel's own`;
-    }
-    case "no-starlark":
-      return "verdict: no Starlark state in this dump (not a Bazel server, or it died before running any Starlark)";
-  }
-}
-function evidenceText(suspect) {
-  const parts = suspect.evidence.flatMap((evidence) => evidencePart(evidence, suspect));
-  return parts.join(", ");
-}
-function evidencePart(evidence, suspect) {
-  const share = (bytes) => percent(suspect.share * (suspect.retainedBytes > 0 ? bytes / suspect.retainedBytes : 0));
-  switch (evidence.kind) {
-    case "frame-locals":
-      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`its local variables ${share(evidence.bytes)}`] : [];
-    case "in-flight":
-      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`work in progress on its thread ${share(evidence.bytes)}`] : [];
-    case "providers":
-      return [`${evidence.provider} on ${evidence.targets} targets ${share(evidence.bytes)}`];
-    case "actions":
-      return [`${evidence.count} actions ${share(evidence.bytes)}`];
-    case "analysis":
-      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`other analysis data ${share(evidence.bytes)}`] : [];
-    case "shared":
-      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`objects its holders share ${share(evidence.bytes)}`] : [];
-    case "on-stack":
-      return [evidence.threwError ? `on the stack of ${evidence.thread}, which threw the error` : `on the stack of ${evidence.thread}`];
-  }
 }
 
 // src/render/blame.ts
@@ -15488,7 +15865,13 @@ async function blameSweeps(request2) {
   if (request2.out !== void 0) await checkOutputPath(request2.out);
   const sweeps = [];
   for (const path4 of request2.sweeps) {
-    sweeps.push(await loadSweep(path4, { heapDigests: true, onUnreadable: (run2) => process.stderr.write(unreadableRunSkipped(run2.problem)) }));
+    sweeps.push(
+      await loadSweep(path4, {
+        heapDigests: true,
+        onUnreadable: (run2) => process.stderr.write(unreadableRunSkipped(run2.problem)),
+        digestProgress: terminalDigestProgress
+      })
+    );
   }
   const result = blameOf(sweeps, request2.without);
   const text5 = request2.json ? `${JSON.stringify(result, null, 2)}
@@ -16104,109 +16487,6 @@ function placeToRun(workspaceOption, invocation) {
   const here = userDirectory(invocation);
   const inside = !relative(workspace, here).startsWith("..");
   return { workspace, cwd: inside ? here : workspace };
-}
-
-// src/core/heap/budget.ts
-var BudgetSyntaxError = class extends Error {
-  constructor(where, problem) {
-    super(`bad budget at ${where || "top level"}: ${problem.kind}`);
-    this.where = where;
-    this.problem = problem;
-  }
-  where;
-  problem;
-  name = "BudgetSyntaxError";
-};
-var SIZE2 = /^(\d+)([kmgt]?)$/i;
-function parseByteSize(text5) {
-  const token = text5.trim();
-  const match2 = SIZE2.exec(token);
-  if (match2 === null) {
-    parseLimit(token);
-    throw new LimitSyntaxError({ kind: "not-a-size", token });
-  }
-  const bytes = Number(match2[1]) * UNIT_BYTES[match2[2].toLowerCase()];
-  if (!Number.isSafeInteger(bytes)) throw new LimitSyntaxError({ kind: "too-large", token, max: "8192t" });
-  return bytes;
-}
-var TOP_KEYS = ["heap", "functions", "providers"];
-var FUNCTION_KEYS = ["function", "file", "max"];
-var PROVIDER_KEYS = ["provider", "max"];
-function parseBudget(value4) {
-  const top2 = objectWithKeys(value4, "", TOP_KEYS);
-  const heap2 = top2["heap"] === void 0 ? void 0 : size(top2["heap"], "heap");
-  const functions = listAt(top2["functions"], "functions").map((entry2, index5) => {
-    const where = `functions[${index5}]`;
-    const fields = objectWithKeys(entry2, where, FUNCTION_KEYS);
-    const file = fields["file"] === void 0 ? void 0 : text(fields["file"], `${where}.file`);
-    return { function: text(required(fields, "function", where), `${where}.function`), file, ...size(required(fields, "max", where), `${where}.max`) };
-  });
-  const providers = listAt(top2["providers"], "providers").map((entry2, index5) => {
-    const where = `providers[${index5}]`;
-    const fields = objectWithKeys(entry2, where, PROVIDER_KEYS);
-    return { provider: text(required(fields, "provider", where), `${where}.provider`), ...size(required(fields, "max", where), `${where}.max`) };
-  });
-  if (heap2 === void 0 && functions.length === 0 && providers.length === 0) throw new BudgetSyntaxError("", { kind: "empty" });
-  return { heap: heap2, functions, providers };
-}
-function checkBudget(digest, budget) {
-  const lines = [];
-  const limit = (entry2) => ({ maxBytes: entry2.maxBytes, max: entry2.max });
-  if (budget.heap !== void 0) lines.push({ kind: "heap", bytes: digest.dump.reachableBytes, ...limit(budget.heap), matched: true });
-  for (const entry2 of budget.functions) {
-    const matches = digest.suspects.filter((suspect) => suspect.function === entry2.function && (entry2.file === void 0 || suspect.file === entry2.file));
-    if (matches.length === 0) {
-      lines.push({ kind: "function", function: entry2.function, ...entry2.file === void 0 ? {} : { file: entry2.file }, bytes: 0, ...limit(entry2), matched: false });
-    }
-    for (const suspect of matches) {
-      lines.push({ kind: "function", function: suspect.function, ...suspect.file === void 0 ? {} : { file: suspect.file }, bytes: suspect.retainedBytes, ...limit(entry2), matched: true });
-    }
-  }
-  for (const entry2 of budget.providers) {
-    let bytes = 0;
-    let matched = false;
-    for (const suspect of digest.suspects) {
-      for (const evidence of suspect.evidence) {
-        if (evidence.kind !== "providers" || evidence.provider !== entry2.provider) continue;
-        bytes += evidence.bytes;
-        matched = true;
-      }
-    }
-    lines.push({ kind: "provider", provider: entry2.provider, bytes, ...limit(entry2), matched });
-  }
-  const over = lines.filter((line5) => line5.bytes > line5.maxBytes).sort((a4, b10) => b10.bytes - b10.maxBytes - (a4.bytes - a4.maxBytes));
-  return { lines, over };
-}
-function objectWithKeys(value4, where, known) {
-  if (typeof value4 !== "object" || value4 === null || Array.isArray(value4)) throw new BudgetSyntaxError(where, { kind: "not-an-object" });
-  const fields = value4;
-  for (const key2 of Object.keys(fields)) {
-    if (!known.includes(key2)) throw new BudgetSyntaxError(where, { kind: "unknown-key", key: key2, known });
-  }
-  return fields;
-}
-function listAt(value4, where) {
-  if (value4 === void 0) return [];
-  if (!Array.isArray(value4)) throw new BudgetSyntaxError(where, { kind: "not-a-list" });
-  return value4;
-}
-function required(fields, key2, where) {
-  if (fields[key2] === void 0) throw new BudgetSyntaxError(where, { kind: "missing", key: key2 });
-  return fields[key2];
-}
-function text(value4, where) {
-  if (typeof value4 !== "string" || value4.trim() === "") throw new BudgetSyntaxError(where, { kind: "not-text", key: where.slice(where.lastIndexOf(".") + 1) });
-  return value4;
-}
-function size(value4, where) {
-  const spelling = typeof value4 === "number" ? String(value4) : value4;
-  if (typeof spelling !== "string") throw new BudgetSyntaxError(where, { kind: "size", problem: { kind: "not-a-size", token: JSON.stringify(value4) } });
-  try {
-    return { maxBytes: parseByteSize(spelling), max: spelling.trim() };
-  } catch (error3) {
-    if (error3 instanceof LimitSyntaxError) throw new BudgetSyntaxError(where, { kind: "size", problem: error3.problem });
-    throw error3;
-  }
 }
 
 // src/core/heap/digest-diff.ts
@@ -17532,7 +17812,9 @@ async function digestHeaps(request2) {
   if (request2.pprof !== void 0) await checkOutputPath(request2.pprof);
   if (request2.html !== void 0) await checkOutputPath(request2.html);
   const digests = [];
-  for (const input of await findHeapInputs(request2.path)) digests.push(await digestOf(input, request2.top));
+  for (const input of await findHeapInputs(request2.path)) {
+    digests.push(await withDigestProgress(terminalDigestProgress, (observer) => digestOf(input, request2.top, observer, request2.memoryLimitBytes)));
+  }
   const workspace = await workspaceFor(request2.path);
   const rendered = request2.json ? `${JSON.stringify({ schema: HEAP_JSON_SCHEMA, dumps: digests.map(({ source: source3, digest }) => ({ source: source3, ...digest })) }, null, 2)}
 ` : digests.map(({ source: source3, digest }) => heapText(source3, digest, workspace, request2.top)).join("\n");
@@ -17560,16 +17842,19 @@ async function workspaceFor(path4) {
 
 // src/commands/heap.ts
 function heapCommand() {
-  return new Command("heap").description(HEAP_DESCRIPTION).summary(HEAP_SUMMARY).argument("<PATH>", "a heap dump, a run or sweep folder, or a Bazel output base").option("--json", HEAP_OPTION_HELP.json).option("--top <n>", HEAP_OPTION_HELP.top, String(DEFAULT_DIGEST_TOP)).option("--out <file>", HEAP_OPTION_HELP.out).option("--pprof <file>", PPROF_OPTION_HELP).option("--html <file>", HEAP_HTML_OPTION_HELP).addHelpText("after", HEAP_HELP_FOOTER).action(async (pathArgument, options) => {
+  return new Command("heap").description(HEAP_DESCRIPTION).summary(HEAP_SUMMARY).argument("<PATH>", "a heap dump, a run or sweep folder, or a Bazel output base").option("--json", HEAP_OPTION_HELP.json).option("--top <n>", HEAP_OPTION_HELP.top, String(DEFAULT_DIGEST_TOP)).option("--out <file>", HEAP_OPTION_HELP.out).option("--pprof <file>", PPROF_OPTION_HELP).option("--html <file>", HEAP_HTML_OPTION_HELP).option("--max-memory <size>", HEAP_OPTION_HELP.maxMemory).addHelpText("after", HEAP_HELP_FOOTER).action(async (pathArgument, options) => {
     const top2 = parseTop(options.top);
     if (top2 === void 0) throw new UsageError(topProblem(options.top));
+    const memoryLimitBytes = options.maxMemory === void 0 ? void 0 : parseMemoryLimit(options.maxMemory);
+    if (memoryLimitBytes === null) throw new UsageError(maxMemoryProblem(options.maxMemory));
     await digestHeaps({
       path: resolveUserPath(pathArgument),
       top: top2,
       json: options.json === true,
       out: options.out === void 0 ? void 0 : resolveUserPath(options.out),
       pprof: options.pprof === void 0 ? void 0 : resolveUserPath(options.pprof),
-      html: options.html === void 0 ? void 0 : resolveUserPath(options.html)
+      html: options.html === void 0 ? void 0 : resolveUserPath(options.html),
+      memoryLimitBytes
     });
   });
 }
@@ -72859,6 +73144,8 @@ function progressLine(state) {
   const parts = [
     of(state.position, state.total),
     `${state.run.id} (limit ${state.run.limit.spelling}${state.run.warmup ? ", warm-up" : ""})`,
+    // Before the times: it is what changes, and a narrow terminal cuts the line's end.
+    state.digest === void 0 ? "" : digestProgressText(state.digest),
     `elapsed ${formatDuration(state.elapsedSeconds)}`,
     state.etaSeconds === void 0 ? "" : `ETA ${formatDuration(state.etaSeconds)}`,
     state.lastStatus === void 0 ? "" : `last: ${state.lastStatus}`
@@ -73248,7 +73535,11 @@ var CRASH_EVIDENCE = ["profile", "console", "heapDump", "heapDigest", "serverLog
 
 // src/flows/read-sweeps.ts
 function readSweep(path4, options) {
-  return loadSweep(path4, { heapDigests: options.heapDigests, onUnreadable: (run2) => process.stderr.write(unreadableRunLine(run2.problem)) });
+  return loadSweep(path4, {
+    heapDigests: options.heapDigests,
+    onUnreadable: (run2) => process.stderr.write(unreadableRunLine(run2.problem)),
+    digestProgress: terminalDigestProgress
+  });
 }
 
 // src/flows/stats.ts
@@ -74371,7 +74662,7 @@ async function runGrid(job, plan, records, interrupter, observer) {
     for (const [index5, planned] of todo.entries()) {
       if (interrupter.interrupted) break;
       observer.runStarted(index5 + 1, todo.length, planned);
-      const record = await runOne(job, planned, interrupter, session);
+      const record = await runOne(job, planned, interrupter, session, digestProgressOf(observer));
       done.push(record);
       await records.add(record);
       observer.runFinished(record);
@@ -74395,7 +74686,7 @@ async function runSearch(job, config, records, interrupter, observer) {
       const planned = searchRun(step2.limitBytes, step2.warmup, records.all(), redone);
       observer.runStarted(position2, void 0, planned);
       redone.add(planned.id);
-      const record = await runOne(job, planned, interrupter, session);
+      const record = await runOne(job, planned, interrupter, session, digestProgressOf(observer));
       done.push(record);
       await records.add(record);
       observer.runFinished(record);
@@ -74447,10 +74738,13 @@ var ServerSession = class {
 function baseStartupFlags(job) {
   return [`--output_base=${job.outputBase}`, `--max_idle_secs=${job.maxIdleSecs}`];
 }
-async function runOne(job, planned, interrupter, session) {
+function digestProgressOf(observer) {
+  return () => observer.digestProgress?.() ?? noDigestProgress();
+}
+async function runOne(job, planned, interrupter, session, digestProgress2) {
   await checkFreeSpace(job.out);
   try {
-    return await measure2(job, planned, interrupter, session);
+    return await measure2(job, planned, interrupter, session, digestProgress2);
   } catch (error3) {
     if (!isNoSpaceError(error3)) throw error3;
     await session.stop();
@@ -74459,7 +74753,7 @@ async function runOne(job, planned, interrupter, session) {
   }
 }
 var NO_SPACE_EVIDENCE_FREE_BYTES = 1024 ** 3;
-async function measure2(job, planned, interrupter, session) {
+async function measure2(job, planned, interrupter, session, digestProgress2) {
   const { settings } = job;
   const profileLevel = planned.evidence === true ? "full" : job.profile;
   const dir = runFolder(job.out, planned.id);
@@ -74568,19 +74862,20 @@ async function measure2(job, planned, interrupter, session) {
     ...pressure === void 0 ? {} : { gcPressure: pressure },
     profileLevel,
     ...planned.evidence === true ? { evidence: true } : {},
-    artifacts: { ...artifacts, ...await digestHeapDump(job, dir, status === "oom") }
+    artifacts: { ...artifacts, ...await digestHeapDump(job, dir, status === "oom", digestProgress2) }
   };
   await writeRunRecord(job.out, record);
   await runSummary(dir, record);
   return record;
 }
-async function digestHeapDump(job, dir, outOfMemory) {
+async function digestHeapDump(job, dir, outOfMemory, progress) {
   const dump = join17(dir, ARTIFACT_FILES.heapDump);
   if (!await isFile(dump)) return {};
   let digested = false;
   if (outOfMemory) {
     try {
-      await writeHeapDigestFile(join17(dir, ARTIFACT_FILES.heapDigest), await digestDumpFile(dump, DEFAULT_DIGEST_TOP));
+      const digest = await withDigestProgress(progress, (observer) => digestDumpFile(dump, DEFAULT_DIGEST_TOP, observer));
+      await writeHeapDigestFile(join17(dir, ARTIFACT_FILES.heapDigest), digest);
       digested = true;
     } catch (error3) {
       if (isNoSpaceError(error3)) throw error3;
@@ -74988,8 +75283,12 @@ var SweepProgress = class {
   records = [];
   lastStatus;
   timer;
-  drawn = false;
+  line = new StatusLine(process.stderr);
   runStart = Date.now();
+  /** Redraws the current run's line; undefined while no line is up. */
+  redraw;
+  /** The crash run's digest, while it is shown in the line. */
+  digest;
   runStarted(position2, total, run2) {
     if (!this.tty) {
       process.stderr.write(runStartedLine(position2, total, run2));
@@ -75001,11 +75300,12 @@ var SweepProgress = class {
       const mean4 = this.durations.length === 0 ? void 0 : this.durations.reduce((a4, b10) => a4 + b10, 0) / this.durations.length;
       const remaining = total === void 0 ? this.search === void 0 ? void 0 : estimateRemainingBuilds(this.search, this.records) : total - position2 + 1;
       const eta = mean4 === void 0 || remaining === void 0 ? void 0 : Math.max(0, remaining * mean4 - (Date.now() - runStart) / 1e3);
-      const line5 = progressLine({ position: position2, total, run: run2, elapsedSeconds: (Date.now() - this.started) / 1e3, etaSeconds: eta, lastStatus: this.lastStatus });
-      process.stderr.write(`\r\x1B[2K${line5.slice(0, Math.max(20, (process.stderr.columns || 120) - 1))}`);
-      this.drawn = true;
+      this.line.draw(
+        progressLine({ position: position2, total, run: run2, elapsedSeconds: (Date.now() - this.started) / 1e3, etaSeconds: eta, lastStatus: this.lastStatus, digest: this.digest })
+      );
     };
     clearInterval(this.timer);
+    this.redraw = draw3;
     draw3();
     this.timer = setInterval(draw3, 1e3);
   }
@@ -75016,17 +75316,38 @@ var SweepProgress = class {
     if (this.tty) this.finish();
     process.stderr.write(runFinishedLine(record));
   }
+  /**
+   * On a terminal, the digest's progress goes into the sweep's line (redrawn by the digest's reports: the timer
+   * cannot fire while the digest runs). Otherwise a line of its own, which shows only on a terminal: with
+   * --show-console, the build's console has ended when its dump is digested.
+   */
+  digestProgress() {
+    if (!this.tty) return digestProgress();
+    if (this.redraw === void 0) return noDigestProgress();
+    return watchDigest(
+      (state) => {
+        this.digest = state;
+        this.redraw?.();
+      },
+      () => {
+        this.digest = void 0;
+        this.redraw?.();
+      }
+    );
+  }
   finish() {
     clearInterval(this.timer);
     this.timer = void 0;
-    if (this.drawn) process.stderr.write("\r\x1B[2K");
-    this.drawn = false;
+    this.redraw = void 0;
+    this.digest = void 0;
+    this.line.erase();
   }
 };
 function numberedAfter(observer, before) {
   return {
     runStarted: (position2, total, run2) => observer.runStarted(before + position2, total === void 0 ? void 0 : before + total, run2),
-    runFinished: (record) => observer.runFinished(record)
+    runFinished: (record) => observer.runFinished(record),
+    digestProgress: () => observer.digestProgress?.() ?? noDigestProgress()
   };
 }
 
@@ -75127,7 +75448,7 @@ async function runSweep(job, request2, plan, records, interrupter) {
     const shown = request2.search === void 0 ? orderLike(all.filter((record) => planned.some((run2) => run2.id === record.id)), planned) : all;
     process.stdout.write(runsTable(shown));
     process.stdout.write(request2.search === void 0 ? gridThresholdLine(threshold2(shown)) : searchResultLines(searchStep, request2.search.resolution));
-    const loaded = await loadSweep(out, { records: all, heapDigests: true }).catch((error3) => {
+    const loaded = await loadSweep(out, { records: all, heapDigests: true, digestProgress: terminalDigestProgress }).catch((error3) => {
       if (isNoSpaceError(error3)) throw error3;
       return new Unread(error3);
     });
@@ -75298,7 +75619,8 @@ async function takeSnapshot(request2) {
       process.stderr.write(INTERRUPTED_LINE2);
       return ExitCode.findings;
     }
-    const digest = await relativeDigest(await digestDumpFile(dumpPath, DEFAULT_DIGEST_TOP), build.workspace);
+    const digested = await withDigestProgress(terminalDigestProgress, (observer) => digestDumpFile(dumpPath, DEFAULT_DIGEST_TOP, observer));
+    const digest = await relativeDigest(digested, build.workspace);
     const record = {
       schema: SNAPSHOT_SCHEMA,
       takenAt: takenAt.toISOString(),

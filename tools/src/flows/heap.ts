@@ -1,6 +1,7 @@
 // `heap`: who holds the heap of a crashed Bazel server, from its heap dump(s) or the digests a sweep wrote.
 import { HEAP_JSON_SCHEMA } from "../core/heap/digest-document.js";
 import { writeHeapProfile } from "./heap-profile.js";
+import { terminalDigestProgress, withDigestProgress } from "../io/digest-progress.js";
 import { digestOf, findHeapInputs, type SourcedDigest } from "../io/heap-dumps.js";
 import { defaultWorkspace } from "../io/invocation.js";
 import { checkOutputPath, writeOutputFile } from "../io/output-file.js";
@@ -19,6 +20,8 @@ export interface HeapRequest {
   readonly pprof: string | undefined;
   /** Where to write the picture of who holds each heap (one HTML page), too. */
   readonly html: string | undefined;
+  /** The most memory a digest may take (default: what the system has available). */
+  readonly memoryLimitBytes: number | undefined;
 }
 
 export async function digestHeaps(request: HeapRequest): Promise<void> {
@@ -26,7 +29,9 @@ export async function digestHeaps(request: HeapRequest): Promise<void> {
   if (request.pprof !== undefined) await checkOutputPath(request.pprof);
   if (request.html !== undefined) await checkOutputPath(request.html);
   const digests: SourcedDigest[] = [];
-  for (const input of await findHeapInputs(request.path)) digests.push(await digestOf(input, request.top));
+  for (const input of await findHeapInputs(request.path)) {
+    digests.push(await withDigestProgress(terminalDigestProgress, (observer) => digestOf(input, request.top, observer, request.memoryLimitBytes)));
+  }
   const workspace = await workspaceFor(request.path);
   const rendered = request.json
     ? `${JSON.stringify({ schema: HEAP_JSON_SCHEMA, dumps: digests.map(({ source, digest }) => ({ source, ...digest })) }, null, 2)}\n`

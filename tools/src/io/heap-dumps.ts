@@ -7,9 +7,11 @@ import { InputError } from "../core/exit-codes.js";
 import { UNOBSERVED, type DigestObserver } from "../core/heap/digest-phases.js";
 import { digestHeap, type HeapDigest } from "../core/heap/heap-digest.js";
 import { HprofError, readHeap } from "../core/heap/hprof.js";
+import { MemoryLimitError } from "../core/heap/memory-budget.js";
+import { memoryLimitProblem } from "../render/heap.js";
 import { ARTIFACT_FILES, RUN_RECORD_FILE, RUNS_DIR } from "../core/run/run-record.js";
 import { readHeapDigestFile } from "./heap-digest-file.js";
-import { memoryShortfall, openHeapDump } from "./hprof-file.js";
+import { availableMemoryBytes, openHeapDump } from "./hprof-file.js";
 import { isFile } from "./sweep-folder.js";
 
 
@@ -62,32 +64,29 @@ async function runInputs(dir: string): Promise<HeapInput[]> {
   return names.includes(ARTIFACT_FILES.heapDigest) ? [{ kind: "digest", path: join(dir, ARTIFACT_FILES.heapDigest) }] : [];
 }
 
-/** The digest of an input; InputError (one line, with the byte offset) for what is not a readable dump. */
-export async function digestOf(input: HeapInput, top: number): Promise<SourcedDigest> {
+/**
+ * The digest of an input; InputError (one line, with the byte offset) for what is not a readable dump.
+ * `observer` watches a dump's digest (a digest already written is only read), which may take `memoryLimitBytes`.
+ */
+export async function digestOf(input: HeapInput, top: number, observer: DigestObserver = UNOBSERVED, memoryLimitBytes?: number): Promise<SourcedDigest> {
   if (input.kind === "digest") return { source: input.path, digest: await readHeapDigestFile(input.path) };
-  return { source: input.path, digest: await digestDumpFile(input.path, top) };
+  return { source: input.path, digest: await digestDumpFile(input.path, top, observer, memoryLimitBytes) };
 }
 
-/** The digest of the dump at `path`; `observer` is told each phase as it begins (a progress line, the bench). */
-export async function digestDumpFile(path: string, top: number, observer: DigestObserver = UNOBSERVED): Promise<HeapDigest> {
-  const size = (await stat(path)).size;
-  const short = memoryShortfall(size);
-  if (short !== undefined) {
-    throw new InputError(
-      `${path}: a ${mib(size)} MiB dump needs about ${mib(short.neededBytes)} MiB of memory to digest, and this machine has ${mib(short.availableBytes)} MiB free; digest it on a bigger machine`,
-    );
-  }
+/**
+ * The digest of the dump at `path`; `observer` is told each phase as it begins (a progress line, the bench).
+ * It may take `memoryLimitBytes` (else what the system has available); InputError when it would need more.
+ */
+export async function digestDumpFile(path: string, top: number, observer: DigestObserver = UNOBSERVED, memoryLimitBytes?: number): Promise<HeapDigest> {
+  const limit = memoryLimitBytes ?? availableMemoryBytes();
   const dump = await openHeapDump(path);
   try {
-    return digestHeap(readHeap(dump.source, observer), dump.source, { top, observer });
+    return digestHeap(readHeap(dump.source, { observer, memoryLimitBytes: limit }), dump.source, { top, observer });
   } catch (error) {
     if (error instanceof HprofError) throw new InputError(`${path}: ${error.message} (at byte ${error.offset})`);
+    if (error instanceof MemoryLimitError) throw new InputError(memoryLimitProblem(path, error, memoryLimitBytes !== undefined));
     throw error;
   } finally {
     dump.close();
   }
-}
-
-function mib(bytes: number): number {
-  return Math.round(bytes / 2 ** 20);
 }

@@ -2,8 +2,8 @@
 // for 2 MB windows in order, the digest for small records here and there). A gzipped dump (.hprof.gz, or any
 // file starting with gzip's magic) is first inflated into a temporary file beside the system's temp folder:
 // the parser needs random access, and inflating twice would cost more than the disk.
-import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
-import { freemem, tmpdir, totalmem } from "node:os";
+import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";
+import { freemem, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { InputError } from "../core/exit-codes.js";
@@ -109,14 +109,15 @@ function fileSource(fd: number, cleanup: () => void): OpenedDump {
 }
 
 /**
- * Peak memory of a digest per byte of dump, with a margin: the whole digest peaks at 0.55× (a 641 MB Bazel
- * 4.2.3 dump, bench/heap-digest.ts, 2026-11-30). Refuse up front, in one line, a dump that cannot fit, rather
- * than let Node die of its own OutOfMemoryError halfway.
+ * Memory the digest may take when the user sets no limit: what the kernel says new allocations can have without
+ * swapping (MemAvailable: free memory and the page cache it can drop), else what is free.
  */
-export const DIGEST_BYTES_PER_DUMP_BYTE = 0.6;
-
-export function memoryShortfall(dumpBytes: number): { neededBytes: number; availableBytes: number } | undefined {
-  const neededBytes = dumpBytes * DIGEST_BYTES_PER_DUMP_BYTE;
-  const availableBytes = Math.max(freemem(), totalmem() / 2);
-  return neededBytes > availableBytes ? { neededBytes, availableBytes } : undefined;
+export function availableMemoryBytes(): number {
+  try {
+    const match = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync("/proc/meminfo", "utf8"));
+    if (match !== null) return Number(match[1]) * 1024;
+  } catch {
+    // Not Linux: fall through.
+  }
+  return freemem();
 }

@@ -3,6 +3,7 @@ import type { DigestThread, Evidence, FunctionRef, HeapDigest, HolderGroup, Heap
 import { workspaceRelative } from "../core/blame/source-file.js";
 import { workspaceRelativeText } from "../core/heap/digest-document.js";
 import { MAX_TOP } from "../core/counts.js";
+import type { MemoryLimitError } from "../core/heap/memory-budget.js";
 
 export const HEAP_DESCRIPTION =
   "Read a JVM heap dump of a Bazel server (the one it wrote when it ran out of memory) and say, in Starlark terms, " +
@@ -29,7 +30,12 @@ export const HEAP_OPTION_HELP = {
   json: "print the digest as JSON ({ schema, dumps: [...] }) instead of text",
   top: "how many holders, largest objects and labels to show",
   out: "write to FILE (replaced in one step) instead of stdout",
+  maxMemory: "the most memory a digest may take, e.g. 8g (default: what the system has available); a dump that needs more is refused, saying how much it needs",
 } as const;
+
+export function maxMemoryProblem(text: string): string {
+  return `--max-memory: "${text}" is not a size of at least 64m; give one like 512m or 8g (the most memory a digest may take)`;
+}
 
 export function topProblem(text: string): string {
   return `--top: "${text}" is not a whole number from 1 to ${MAX_TOP}`;
@@ -40,6 +46,15 @@ export function heapWritten(path: string, dumps: number): string {
 }
 
 const MIB = 2 ** 20;
+
+/** One line: the dump would need more memory than the digest may take, how much, and what to do. */
+export function memoryLimitProblem(path: string, error: MemoryLimitError, limitGiven: boolean): string {
+  const counts = `${error.counts.objects.toLocaleString("en-US")} objects, ${error.counts.edges.toLocaleString("en-US")} references`;
+  const basis = error.complete ? `(${counts})` : `(estimated after reading ${percent(error.offset / Math.max(1, error.fileBytes))} of it: ${counts} so far)`;
+  const limit = limitGiven ? `the ${formatSize(error.limitBytes)} --max-memory allows` : `the ${formatSize(error.limitBytes)} this machine has available`;
+  const fix = limitGiven ? "give --max-memory more, up to what the machine has free" : "free memory, or digest it on a machine with more";
+  return `${path}: digesting this dump needs about ${formatSize(error.neededBytes)} of memory ${basis}, more than ${limit}; ${fix}`;
+}
 
 /** Bytes for people: 119.0 MiB, 4.2 KiB, 80 B. */
 export function formatSize(bytes: number): string {

@@ -16,7 +16,7 @@ import { parseLimits } from "../../src/core/sweep/heap-limit.js";
 import { planFingerprint, type SweepSettings } from "../../src/core/sweep/sweep-plan.js";
 import { processStartTicks } from "../../src/io/sweep-lock.js";
 import { runCli } from "../helpers/cli.js";
-import { sweepFixture } from "../helpers/fixtures.js";
+import { FIXTURES_DIR, sweepFixture } from "../helpers/fixtures.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "memory-adventure-bad-input-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -35,6 +35,8 @@ mkdirSync(at("someone-elses"));
 writeFileSync(at("someone-elses", "notes.txt"), "mine\n");
 mkdirSync(at("empty-sweep", "runs"), { recursive: true });
 cpSync(sweepFixture("4.2.3"), at("sweep"), { recursive: true });
+// A real Bazel heap dump (26 MB inflated), for a memory limit it cannot fit in.
+cpSync(join(FIXTURES_DIR, "bazel-4.2.3", "heap-dump", "reproduction.hprof.gz"), at("reproduction.hprof.gz"));
 // What `rm -rf x` would delete, were a target pattern ever given to a shell.
 writeFileSync(at("x"), "still here\n");
 writeFileSync(at("empty.csv"), "");
@@ -217,6 +219,13 @@ const BAD_INPUTS: Readonly<Record<string, readonly BadInput[]>> = {
     { why: "a sweep whose runs left no dump", args: ["heap", at("sweep")], says: /^.*\/sweep: no run of this sweep left a heap dump or digest/ },
     { why: "a FIFO instead of a dump", args: ["heap", at("a-fifo")], says: /^.*\/a-fifo: not a file or folder; give a heap dump/ },
     { why: "--top zero", args: ["heap", at("empty.hprof"), "--top", "0"], says: /^--top: "0" is not a whole number from 1 to 1000$/ },
+    { why: "--max-memory that is no size", args: ["heap", at("empty.hprof"), "--max-memory", "lots"], says: /^--max-memory: "lots" is not a size of at least 64m; give one like 512m or 8g/ },
+    { why: "--max-memory below what Node takes", args: ["heap", at("empty.hprof"), "--max-memory", "16m"], says: /^--max-memory: "16m" is not a size of at least 64m/ },
+    {
+      why: "a dump that needs more than --max-memory",
+      args: ["heap", at("reproduction.hprof.gz"), "--max-memory", "64m"],
+      says: /^.*\/reproduction\.hprof\.gz: digesting this dump needs about [\d.]+ MiB of memory \([\d,]+ objects, [\d,]+ references\), more than the 64\.0 MiB --max-memory allows; give --max-memory more, up to what the machine has free$/,
+    },
     { why: "--out that is a folder", args: ["heap", at("empty.hprof"), "--out", at("a-folder.svg")], says: /^cannot write .*\/a-folder\.svg \(EISDIR: that is a folder; give a file name\)$/ },
     { why: "--pprof that is a folder", args: ["heap", at("empty.hprof"), "--pprof", at("a-folder.svg")], says: /^cannot write .*\/a-folder\.svg \(EISDIR: that is a folder; give a file name\)$/ },
   ],

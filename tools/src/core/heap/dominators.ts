@@ -149,8 +149,8 @@ export function dominatorTree(graph: HeapGraph, releaseEdges: () => ScratchPool 
  * The depth-first search of dominatorTree, the one part that reads the edges: reachability is known after it,
  * and the caller may use the edges for its own work before letting them go and asking for the tree.
  */
-export function searchHeap(graph: HeapGraph): HeapSearch {
-  return new HeapSearch(graph.objectCount, graph.shallowBytes, depthFirst(graph));
+export function searchHeap(graph: HeapGraph, scratch: ScratchPool = new ScratchPool([])): HeapSearch {
+  return new HeapSearch(graph.objectCount, graph.shallowBytes, depthFirst(graph, scratch));
 }
 
 export class HeapSearch {
@@ -262,7 +262,10 @@ class GrowingUint32 {
  * sorted by target; the tree edge is the parent), and each leaf's referrer: LEAF | referrer when it has one,
  * SHARED_LEAF with (leaf, referrer) pairs aside otherwise.
  */
-function depthFirst(graph: HeapGraph): {
+function depthFirst(
+  graph: HeapGraph,
+  scratch: ScratchPool,
+): {
   preorderOf: Uint32Array;
   parent: Uint32Array;
   size: number;
@@ -273,7 +276,7 @@ function depthFirst(graph: HeapGraph): {
 } {
   const { objectCount, edgeStart, edgeTargets } = graph;
   const adopted = adoptedRoots(graph);
-  const preorderOf = new Uint32Array(objectCount).fill(UNREACHABLE);
+  const preorderOf = scratch.take(objectCount).fill(UNREACHABLE);
   // At most one vertex per object with references or adopted roots, plus the super-root.
   let bound = 1 + adopted.holders;
   for (let node = 0; node < objectCount; node++) if (edgeStart[node] !== edgeStart[node + 1]) bound++;

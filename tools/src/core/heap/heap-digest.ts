@@ -88,6 +88,7 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   observer.phase("search");
   const search = searchHeap(
     { objectCount: heap.objectCount, edgeStart: heap.edgeStart, edgeTargets: heap.edgeTargets, shallowBytes: heap.shallowBytes, roots: heap.roots, rootHolders: rootHolders(heap) },
+    heap.scratch,
   );
   observer.phase("stacks");
   const names = new Names(view);

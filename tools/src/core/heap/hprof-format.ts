@@ -230,6 +230,11 @@ export interface Heap {
    * process's already, where new arrays would add to the peak until the garbage collector runs.
    */
   releaseEdges(): ScratchPool;
+  /**
+   * Memory the reader is done with (its id array, once the references are resolved), for the next phase to take;
+   * releaseEdges() adds the edges' memory to it.
+   */
+  readonly scratch: ScratchPool;
   /** GC roots (object indices) as the dump lists them (a root may repeat), and per root its kind. */
   readonly roots: Uint32Array;
   readonly rootKinds: readonly RootKind[];

@@ -41,6 +41,7 @@ import {
 } from "./hprof-format.js";
 import { CHECKPOINT_MASK } from "./hprof-index.js";
 import { SeenIds } from "./hprof-seen-ids.js";
+import { checkPassMemory, type HeapCounts } from "./memory-budget.js";
 
 /**
  * Class slots above the classes' own (16-bit slots while the classes fit below NARROW_MARK_BASE, else 32-bit):
@@ -58,6 +59,8 @@ export const TOO_MANY_CLASSES = new Error("more classes than 16-bit class slots 
  * have their rare repeats dropped when the ids are resolved): the edges then grow with distinct targets.
  */
 const DISTINCT_FROM = 8;
+/** The pass checks its memory against the limit every 2^20 objects. */
+const MEMORY_CHECK_MASK = (1 << 20) - 1;
 /** References of an object array decoded per window: 512 KB of 8-byte ids. */
 const ARRAY_BATCH = 1 << 16;
 
@@ -156,6 +159,7 @@ export class DumpPass {
     private readonly header: DumpHeader,
     private readonly wide: boolean,
     observer: DigestObserver,
+    private readonly memoryLimitBytes: number,
   ) {
     this.idSize = header.idSize;
     this.size = source.size;
@@ -328,7 +332,10 @@ export class DumpPass {
     }
     if (this.at >= this.objectCapacity) this.growObjects();
     const n = this.n;
-    if ((n & CHECKPOINT_MASK) === 0) this.checkpoints.push(offset);
+    if ((n & CHECKPOINT_MASK) === 0) {
+      this.checkpoints.push(offset);
+      if ((n & MEMORY_CHECK_MASK) === 0 && n > 0) checkPassMemory(this.counts(n), offset, this.size, this.memoryLimitBytes);
+    }
     const b = this.cursor.buf;
     const idSize = this.idSize;
     const low = int32At(b, p + idSize - 4);
@@ -483,6 +490,11 @@ export class DumpPass {
     this.rootCodes.push(code);
     this.rootSerials.push(serial);
     return true;
+  }
+
+  /** What the pass holds after `objects` objects (each counted a vertex: an upper bound), for the memory check. */
+  counts(objects = this.n): HeapCounts {
+    return { objects, vertices: objects, edges: this.e, crossEdges: 0, wideIds: this.plainIds !== undefined || this.plainEdges !== undefined };
   }
 
   // ---- room ---------------------------------------------------------------------------------------------

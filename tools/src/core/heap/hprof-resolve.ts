@@ -87,6 +87,8 @@ export interface ResolvedEdges {
   readonly targets: Uint32Array;
   /** Words of the targets' buffer the pass or the resolution wrote (their pages are in memory). */
   readonly touchedWords: number;
+  /** The ids' memory, done with: scratch for the phases after (see ScratchPool). */
+  readonly spare: { readonly words: Uint32Array; readonly touched: number };
 }
 
 /**
@@ -112,6 +114,14 @@ class DistinctTargets {
       this.stamps = spare.length >= this.objectCount ? spare.subarray(0, this.objectCount).fill(0) : new Uint32Array(this.objectCount);
     }
     return this.stamps;
+  }
+
+  /** The memory of the ids (or of the stamps that took it), done with once the edges are resolved. */
+  spare(): { readonly words: Uint32Array; readonly touched: number } {
+    if (this.stamps !== undefined) return { words: new Uint32Array(this.stamps.buffer), touched: this.stamps.length };
+    const ids = this.pass.ids;
+    this.pass.ids = new Uint32Array(0);
+    return { words: ids, touched: this.pass.n };
   }
 }
 
@@ -165,7 +175,7 @@ export function resolveEdges(pass: DumpPass, placed: PlacedObjects, lookup: IdLo
     from = to;
   }
   edgeStart[objectCount] = out;
-  return { start: edgeStart, targets: edges.subarray(0, out), touchedWords: Math.max(out, pass.e) };
+  return { start: edgeStart, targets: edges.subarray(0, out), touchedWords: Math.max(out, pass.e), spare: distinct.spare() };
 }
 
 /** The rare path: objects whose class came late get their references after their others, in new arrays. */
@@ -190,7 +200,7 @@ function resolveWithLateTargets(
   for (let j = pass.classEdges; j < pass.e; j++) targets[j] = plainEdges === undefined ? lookup.indexOfCompact(edges[j]!) : lookup.indexOf(plainEdges[j]!);
   const merged = withLateTargets(edgeStart, targets, lateTargets, classCount, lookup);
   const kept = keptEdges(merged.start, merged.targets, distinct.forMany());
-  return { ...kept, touchedWords: merged.targets.length };
+  return { ...kept, touchedWords: merged.targets.length, spare: distinct.spare() };
 }
 
 /** The CSR arrays with each late object's references (read from its record after the pass) after its others. */

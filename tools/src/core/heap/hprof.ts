@@ -43,6 +43,7 @@
  */
 import { UNOBSERVED, type DigestObserver } from "./digest-phases.js";
 import { DumpClass } from "./hprof-classes.js";
+import { checkDigestMemory, type HeapCounts } from "./memory-budget.js";
 import { Cursor } from "./hprof-cursor.js";
 import {
   HprofError,
@@ -88,19 +89,44 @@ export {
 } from "./hprof-format.js";
 export type { ByteSource, FieldLayout, Heap, HeapClass, RootKind, StackFrame, ThreadInfo } from "./hprof-format.js";
 
-/** Parses the whole dump in one sequential pass. Throws HprofError for non-HPROF input and for corruption. */
-export function readHeap(source: ByteSource, observer: DigestObserver = UNOBSERVED): Heap {
+export interface ReadOptions {
+  /** Told when each phase begins and how far the pass has read. */
+  readonly observer?: DigestObserver;
+  /**
+   * The most memory the whole digest may take (memory-budget.ts): MemoryLimitError as soon as the pass holds
+   * more, or when the counts at its end say the digest would.
+   */
+  readonly memoryLimitBytes?: number;
+}
+
+/**
+ * Parses the whole dump in one sequential pass. Throws HprofError for non-HPROF input and for corruption, and
+ * MemoryLimitError for a dump the memory limit cannot hold.
+ */
+export function readHeap(source: ByteSource, options: ReadOptions = {}): Heap {
+  const observer = options.observer ?? UNOBSERVED;
+  const limit = options.memoryLimitBytes ?? Infinity;
   const header = readHeader(source);
   observer.phase("read");
   let pass: DumpPass;
   try {
-    pass = new DumpPass(source, header, false, observer).run();
+    pass = new DumpPass(source, header, false, observer, limit).run();
   } catch (error) {
     if (error !== TOO_MANY_CLASSES) throw error;
-    pass = new DumpPass(source, header, true, observer).run();
+    pass = new DumpPass(source, header, true, observer, limit).run();
   }
+  checkDigestMemory(countsAfter(pass), source.size, limit);
   observer.phase("resolve");
   return assemble(source, header, pass);
+}
+
+/** The counts the whole digest's memory follows, once the pass is done (cross edges estimated: an eighth). */
+function countsAfter(pass: DumpPass): HeapCounts {
+  let vertices = pass.rawClasses.length;
+  const firstEdges = pass.firstEdges;
+  for (let at = pass.objectBase; at >= 0 && at < pass.at; at++) if ((at + 1 < pass.at ? firstEdges[at + 1]! : pass.e) > firstEdges[at]!) vertices++;
+  const counts = pass.counts();
+  return { ...counts, objects: pass.rawClasses.length + pass.n, vertices, crossEdges: pass.e / 8 };
 }
 
 /** The Heap from what the pass collected. */
@@ -277,22 +303,23 @@ function threadsOf(pass: DumpPass, lookup: IdLookup, names: ReadonlyMap<number, 
   }));
 }
 
-/** The edges with releaseEdges, which hands their memory, whole, to the next phase. */
-function releasableEdges(edges: ResolvedEdges, objectCount: number): Pick<Heap, "edgeStart" | "edgeTargets" | "releaseEdges"> {
+/** The edges with releaseEdges, which hands their memory, whole, to the next phase; the ids' memory as scratch. */
+function releasableEdges(edges: ResolvedEdges, objectCount: number): Pick<Heap, "edgeStart" | "edgeTargets" | "releaseEdges" | "scratch"> {
   const touchedWords = edges.touchedWords;
+  const scratch = new ScratchPool([edges.spare]);
   return {
     edgeStart: edges.start,
     edgeTargets: edges.targets,
+    scratch,
     releaseEdges() {
       const starts = this.edgeStart;
       const targets = this.edgeTargets;
       // Zeros the OS maps lazily: no memory until written.
       this.edgeStart = new Uint32Array(objectCount + 1);
       this.edgeTargets = new Uint32Array(0);
-      return new ScratchPool([
-        { words: new Uint32Array(starts.buffer), touched: starts.byteOffset / 4 + starts.length },
-        { words: new Uint32Array(targets.buffer), touched: Math.max(targets.byteOffset / 4 + targets.length, touchedWords) },
-      ]);
+      scratch.give(new Uint32Array(starts.buffer), starts.byteOffset / 4 + starts.length);
+      scratch.give(new Uint32Array(targets.buffer), Math.max(targets.byteOffset / 4 + targets.length, touchedWords));
+      return scratch;
     },
   };
 }

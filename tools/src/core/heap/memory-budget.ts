@@ -1,0 +1,124 @@
+/**
+ * The heap digest's memory, written down: what each phase holds per object, per vertex (an object with
+ * references), per distinct edge and per cross edge (an edge into a vertex besides its depth-first tree edge),
+ * from the arrays the code allocates, and the check that refuses a dump the limit cannot hold, from the counts
+ * the reader has when it decides (not from the file's size: a list-heavy dump holds few objects per byte).
+ *
+ * Per phase, cumulative (o objects, v vertices ≤ o, e distinct edges, c cross edges ≤ e; compact ids, fewer
+ * than 65,280 classes, as in every Bazel dump):
+ *
+ *   phase       per o  per v  per e  per c   what
+ *   read          14     -      4      -     class slot 2, shallow size 4, first edge 4, id 4 (every 64th
+ *                                            object's file offset: 1/8); references as ids, an array's distinct
+ *   resolve       16     -      4      -     + id lookup (1 residue, ~1 bucket table); ids → indices in place
+ *   search        16     4      4      8     + preorder 4 (in the ids' memory, done with), DFS parent per
+ *                                            vertex, cross edges as (target, source) pairs
+ *   stacks        22     4      4      8     + owner per object 2, flood stack ≤ 4 (pages it reaches)
+ *   dominators    18    16      -      8     edges let go (their memory holds the tree's 12 per vertex);
+ *                                            the flood stack freed
+ *   attribute     18    22      -      8     + holder context 4 and referrer 2 per vertex (from freed memory)
+ *
+ * Ids that are not compact (heaps of 32 GB and more: uncompressed references) take 8 bytes, not 4, per object
+ * and per edge while reading and resolving (WIDE_ID_BYTES).
+ *
+ * The peak is the stacks phase: 22 o + 4 v + 4 e + 8 c, plus Node itself (BASE_BYTES). Measured on a 1.43 GB
+ * Bazel 4.2.3 dump of the reproduction (o 28.35 M, v 14.27 M, e 28.75 M, c 0.35 M): the table says 844 MB,
+ * the process peaked at 786–797 MB (the flood stack touches fewer pages than its bound).
+ */
+
+import { parseByteSize } from "./budget.js";
+import { LimitSyntaxError } from "../sweep/heap-limit.js";
+
+/** Node, its code and the digest's small tables. */
+export const BASE_BYTES = 64 * 2 ** 20;
+
+/** Bytes per object, vertex, edge and cross edge at each phase's peak (the table above). */
+export const PHASE_BYTES = {
+  read: { object: 14, vertex: 0, edge: 4, cross: 0 },
+  resolve: { object: 16, vertex: 0, edge: 4, cross: 0 },
+  search: { object: 16, vertex: 4, edge: 4, cross: 8 },
+  stacks: { object: 22, vertex: 4, edge: 4, cross: 8 },
+  dominators: { object: 18, vertex: 16, edge: 0, cross: 8 },
+  attribute: { object: 18, vertex: 22, edge: 0, cross: 8 },
+} as const;
+
+/** What ids that are not compact add per object and per edge in the read and resolve phases. */
+export const WIDE_ID_BYTES = 4;
+
+/**
+ * A --max-memory size (`512m`, `8g`, `4096m`; --limits' spelling), or null when it is not one or is below
+ * BASE_BYTES (Node alone takes that).
+ */
+export function parseMemoryLimit(text: string): number | null {
+  let bytes: number;
+  try {
+    bytes = parseByteSize(text);
+  } catch (error) {
+    if (error instanceof LimitSyntaxError) return null;
+    throw error;
+  }
+  return bytes >= BASE_BYTES ? bytes : null;
+}
+
+export interface HeapCounts {
+  readonly objects: number;
+  /** Objects with at least one reference (the vertices are at most these). */
+  readonly vertices: number;
+  readonly edges: number;
+  /**
+   * Cross edges; before the search they are not known: estimated as an eighth of the edges (1.2% in the
+   * reproduction's dump; 45% in the list lattice's, whose objects are few).
+   */
+  readonly crossEdges: number;
+  /** Ids are not compact (8 bytes each in the pass). */
+  readonly wideIds: boolean;
+}
+
+/** The most memory the digest holds at any phase, for these counts. */
+export function digestPeakBytes(counts: HeapCounts): number {
+  let peak = 0;
+  for (const [name, bytes] of Object.entries(PHASE_BYTES)) {
+    const wide = counts.wideIds && (name === "read" || name === "resolve") ? WIDE_ID_BYTES : 0;
+    const phase = (bytes.object + wide) * counts.objects + bytes.vertex * counts.vertices + (bytes.edge + wide) * counts.edges + bytes.cross * counts.crossEdges;
+    if (phase > peak) peak = phase;
+  }
+  return BASE_BYTES + peak;
+}
+
+/** The digest would need more memory than it may use. */
+export class MemoryLimitError extends Error {
+  override readonly name = "MemoryLimitError";
+  constructor(
+    /** About how much it needs (extrapolated from what was read when `complete` is false). */
+    readonly neededBytes: number,
+    readonly limitBytes: number,
+    /** The counts it was judged by. */
+    readonly counts: HeapCounts,
+    /** Whether the whole dump had been read when it was judged. */
+    readonly complete: boolean,
+    /** The file offset the pass had reached. */
+    readonly offset: number,
+    readonly fileBytes: number,
+  ) {
+    super(`the digest needs about ${neededBytes} bytes of memory, more than the ${limitBytes} it may use`);
+  }
+}
+
+/**
+ * During the pass: a MemoryLimitError once what the pass already holds is over the limit (so a dump that
+ * would fit is never stopped), with the whole digest's need extrapolated from the share of the file read.
+ */
+export function checkPassMemory(counts: HeapCounts, offset: number, fileBytes: number, limitBytes: number): void {
+  const wide = counts.wideIds ? WIDE_ID_BYTES : 0;
+  const held = BASE_BYTES + (PHASE_BYTES.read.object + wide) * counts.objects + (PHASE_BYTES.read.edge + wide) * counts.edges;
+  if (held <= limitBytes) return;
+  const scale = fileBytes / Math.max(1, offset);
+  const whole = { ...counts, objects: counts.objects * scale, vertices: counts.vertices * scale, edges: counts.edges * scale, crossEdges: (counts.edges * scale) / 8 };
+  throw new MemoryLimitError(Math.round(digestPeakBytes(whole)), limitBytes, counts, false, offset, fileBytes);
+}
+
+/** After the pass: a MemoryLimitError when the whole digest's need, from the counts, is over the limit. */
+export function checkDigestMemory(counts: HeapCounts, fileBytes: number, limitBytes: number): void {
+  const needed = digestPeakBytes(counts);
+  if (needed > limitBytes) throw new MemoryLimitError(needed, limitBytes, counts, true, fileBytes, fileBytes);
+}

@@ -1,0 +1,116 @@
+// The digest's memory budget (core/heap/memory-budget.ts): the table's arithmetic, the two checks, the reader
+// stopping a real Bazel dump that a limit cannot hold, and the arrays the reader and the tree keep, per object,
+// vertex and edge, held to the table on real Bazel dumps of both shapes.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { searchHeap } from "../../../src/core/heap/dominators.js";
+import { bytesSource, readHeap } from "../../../src/core/heap/hprof.js";
+import {
+  BASE_BYTES,
+  checkDigestMemory,
+  checkPassMemory,
+  digestPeakBytes,
+  MemoryLimitError,
+  parseMemoryLimit,
+  PHASE_BYTES,
+  type HeapCounts,
+} from "../../../src/core/heap/memory-budget.js";
+import { BAZEL_VERSIONS, FIXTURES_DIR } from "../../helpers/fixtures.js";
+
+const counts = (objects: number, edges: number, vertices = objects): HeapCounts => ({ objects, vertices, edges, crossEdges: 0, wideIds: false });
+
+const dumpBytes = (version: string, name: string): Uint8Array =>
+  new Uint8Array(gunzipSync(readFileSync(join(FIXTURES_DIR, `bazel-${version}`, "heap-dump", `${name}.hprof.gz`))));
+
+describe("digestPeakBytes", () => {
+  it("is Node's base plus the costliest phase of the table", () => {
+    // 1 M objects, half of them vertices, 2 M edges, no cross edges: the stacks phase (22 o + 4 v + 4 e).
+    expect(digestPeakBytes({ objects: 1e6, vertices: 5e5, edges: 2e6, crossEdges: 0, wideIds: false })).toBe(BASE_BYTES + 22e6 + 2e6 + 8e6);
+    // Vertices every object and many cross edges: the attribute phase (18 o + 22 v + 8 c) costs most.
+    expect(digestPeakBytes({ objects: 1e6, vertices: 1e6, edges: 1e6, crossEdges: 1e6, wideIds: false })).toBe(BASE_BYTES + 18e6 + 22e6 + 8e6);
+  });
+
+  it("counts 4 bytes more per object and edge while reading ids that are not compact", () => {
+    const compact = { objects: 1e6, vertices: 0, edges: 4e6, crossEdges: 0, wideIds: false };
+    expect(digestPeakBytes(compact)).toBe(BASE_BYTES + 22e6 + 16e6);
+    // resolve: (16 + 4) o + (4 + 4) e = 20e6 + 32e6 beats stacks' 22e6 + 16e6.
+    expect(digestPeakBytes({ ...compact, wideIds: true })).toBe(BASE_BYTES + 20e6 + 32e6);
+  });
+});
+
+describe("the checks", () => {
+  it("lets the pass go on while what it holds fits, however large the extrapolation", () => {
+    const held = BASE_BYTES + PHASE_BYTES.read.object * 1e6 + PHASE_BYTES.read.edge * 1e6;
+    expect(() => checkPassMemory(counts(1e6, 1e6), 1, 1e12, held)).not.toThrow();
+  });
+
+  it("stops the pass once it holds more, with the whole need extrapolated from the share read", () => {
+    const held = BASE_BYTES + PHASE_BYTES.read.object * 1e6 + PHASE_BYTES.read.edge * 1e6;
+    let thrown: unknown;
+    try {
+      checkPassMemory(counts(1e6, 1e6), 250, 1000, held - 1);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(MemoryLimitError);
+    const error = thrown as MemoryLimitError;
+    expect(error.complete).toBe(false);
+    expect(error.offset).toBe(250);
+    // A quarter read: four times the counts, cross edges an eighth of the edges.
+    expect(error.neededBytes).toBe(digestPeakBytes({ objects: 4e6, vertices: 4e6, edges: 4e6, crossEdges: 5e5, wideIds: false }));
+  });
+
+  it("refuses after the pass when the counts need more than the limit, and only then", () => {
+    const needed = digestPeakBytes(counts(1e6, 2e6));
+    expect(() => checkDigestMemory(counts(1e6, 2e6), 1, needed)).not.toThrow();
+    expect(() => checkDigestMemory(counts(1e6, 2e6), 1, needed - 1)).toThrow(MemoryLimitError);
+  });
+});
+
+describe("parseMemoryLimit", () => {
+  it.each([
+    ["8g", 8 * 2 ** 30],
+    ["512m", 512 * 2 ** 20],
+    ["64m", 64 * 2 ** 20],
+  ])("%s is %d bytes", (text, bytes) => expect(parseMemoryLimit(text)).toBe(bytes));
+
+  it.each(["", "lots", "-1g", "1.5g", "8x", "63m", "1k"])("%j is no limit a digest can work in", (text) => expect(parseMemoryLimit(text)).toBeNull());
+});
+
+describe.each(BAZEL_VERSIONS)("real Bazel %s dumps", (version) => {
+  it.each(["reproduction", "list-lattice"])("%s: a limit below its need stops the reader, one above lets it through", (name) => {
+    const bytes = dumpBytes(version, name);
+    const heap = readHeap(bytesSource(bytes));
+    let refused: MemoryLimitError | undefined;
+    try {
+      readHeap(bytesSource(bytes), { memoryLimitBytes: BASE_BYTES + 1 });
+    } catch (error) {
+      if (error instanceof MemoryLimitError) refused = error;
+    }
+    expect(refused).toBeDefined();
+    // The pass checks every 2^20 objects; these dumps hold fewer, so the counts at its end decide.
+    expect(refused!.complete).toBe(true);
+    expect(refused!.counts.objects).toBe(heap.objectCount);
+    expect(refused!.neededBytes).toBeGreaterThan(BASE_BYTES);
+    expect(() => readHeap(bytesSource(bytes), { memoryLimitBytes: refused!.neededBytes })).not.toThrow();
+  });
+
+  it.each(["reproduction", "list-lattice"])("%s: the reader's and the search's arrays stay within the table", (name) => {
+    const heap = readHeap(bytesSource(dumpBytes(version, name)));
+    const objects = heap.objectCount;
+    const edges = heap.edgeTargets.length;
+    // What the Heap keeps per object and edge (the id lookup is inside it: at most 2 more per object).
+    const reader = heap.classOf.byteLength + heap.shallowBytes.byteLength + heap.edgeStart.byteLength + heap.edgeTargets.byteLength;
+    expect(reader).toBeLessThanOrEqual((PHASE_BYTES.resolve.object - 2) * objects + PHASE_BYTES.resolve.edge * edges + 8);
+    const search = searchHeap({ objectCount: objects, edgeStart: heap.edgeStart, edgeTargets: heap.edgeTargets, shallowBytes: heap.shallowBytes, roots: heap.roots }, heap.scratch);
+    const tree = search.dominators(heap.releaseEdges());
+    const vertices = tree.objectAt.length;
+    const cross = tree.otherTargets.length;
+    // The tree's per-vertex arrays (objectAt, idom, DFS parent) and cross edges: within the dominators phase's
+    // 16 per vertex and 8 per cross edge, the retained sizes (in label's memory) included.
+    const treeBytes = tree.objectAt.byteLength + tree.idom.byteLength + tree.searchParent.byteLength + tree.otherTargets.byteLength + tree.otherSources.byteLength;
+    expect(treeBytes).toBeLessThanOrEqual((PHASE_BYTES.dominators.vertex - 4) * vertices + PHASE_BYTES.dominators.cross * cross);
+  });
+});
