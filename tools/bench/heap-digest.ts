@@ -1,60 +1,134 @@
-// Issue 10's goal for `heap`: digest a real Bazel heap dump of at least 500 MB, retained sizes included, at
-// 100 MB/s or more, with a peak RSS of at most 0.6× the dump's size. Times `cat DUMP > /dev/null` and the digest
-// in the same run (page cache warm for both: the dump is read once first) and prints MB/s of each, their ratio,
-// the digest's CPU time (the figure to compare two versions by when other work shares the machine: wall time
-// is noisy there) and its peak RSS, absolute and per byte of dump. Prints numbers only; nothing asserts on them.
+// Issue 18's goals for `heap`: digest real Bazel heap dumps of both shapes a Starlark memory bug leaves, each of at
+// least 1 GB, and a list-heavy one of at least 4 GB, at 150 MB/s or more on this 2-core machine, with a peak RSS of
+// at most 0.35× the dump's size. Per dump it times `cat DUMP > /dev/null` and the digest in the same run (page cache
+// warm for both: the dump is read once first) and prints the size, MB/s of each and their ratio, the digest's CPU
+// time (the figure to compare two versions by when other work shares the machine: wall time is noisy there), its
+// peak RSS per byte of dump, the objects, the goals (met / not met) and a table of the digest's phases (seconds,
+// share, MB/s of the read, peak RSS after each). At the end, one Markdown row per dump for the README. Prints
+// numbers only; nothing asserts on them.
 //
-//   npm run bench:heap -- [--dump PATH] [--runs 3] [--baseline REV] [--bazel PATH] [--keep]
+//   npm run bench:heap -- [--dumps DIR] [--shapes string-heavy,list-heavy,list-heavy-4g] [--runs 3]
+//                         [--baseline REV] [--bazel PATH] [--keep]
+//   npm run bench:heap -- --dump PATH [--runs 3] [--baseline REV]      (just that file)
 //
-// Without --dump it makes the dump with real Bazel, in this repository: the reproduction at a large heap and a
-// higher multiplier, in an output base of its own under the system's temp folder (the build ends with exit 33,
-// out of memory, leaving a ~640 MB dump), then shuts that server down. Needs ~1 GB of free disk there.
+// The dumps, made with real Bazel (4.2.3, `bazel` on PATH, or --bazel) when missing from DIR (default: a folder
+// under the system's temp folder, kept between runs so that re-runs skip the builds):
+//   string-heavy    the reproduction, `build --config=eat --//memory:multiplier=200 //...` in this repository at
+//                   -Xmx1100m (~1.4 GB file): the aspect's strings;
+//   list-heavy      a copy of test/workspaces/list_lattice with 8 layers of 16 (a rule that flattens its deps'
+//                   lists into its provider) at -Xmx1200m (1.4–1.5 GB): huge Object[] of references to few strings;
+//   list-heavy-4g   the same at -Xmx3400m (~5 GB).
+// Each build runs in an output base of its own under a temporary folder, ends with exit 33 (out of memory) and its
+// JVM's -XX:HeapDumpPath dump moves into DIR with a record of how it was made (SHAPE.json: the recipe, the exit
+// code, the build's time); that server is shut down and its output base deleted. A dump whose recipe changed, or
+// that has no record, is made again; a build that does not run out of memory is reported and its shape skipped
+// (exit 1); a dump smaller than promised is digested and flagged. The file is larger than the heap was: 8-byte ids
+// in the file, 4-byte compressed references in the heap. Needs ~9 GB of free disk in DIR, ~5 GB of memory for the
+// biggest build.
 //
 // The digest runs in a child process, so that the peak RSS is the digest's alone: the child reports its own
-// (getrusage's maxrss) with its CPU time and a hash of the digest. The child is bundled with esbuild from the
-// working tree's sources (not dist/). With --baseline REV, the same child is bundled from git revision REV too
-// (checked out with `git worktree add` into a temporary folder, removed afterwards) and the two run interleaved,
-// alternating which goes first, on the same dump: each pair's CPU ratio current/baseline, their median (goal
-// ≤ 1.05), each side's peak RSS, and whether both digests are the same.
+// (getrusage's maxrss) with its CPU time, a hash of the digest, and each phase the digest reports to its observer
+// (core/heap/digest-phases.ts) with the peak RSS so far at the phase's end ("(open)": before the first phase;
+// "(JSON)": the output built as `heap --json` builds it). The child is bundled with esbuild from the working tree's
+// sources (not dist/). With --baseline REV, the same child is bundled from git revision REV too (checked out with
+// `git worktree add` into a temporary folder, removed afterwards) and the two run interleaved, alternating which
+// goes first, on the same dump: each pair's CPU ratio current/baseline, their median (goal ≤ 1.05), each side's
+// peak RSS, and whether both digests are the same. A revision whose digest takes no observer reports no phases.
 //
-// Measured 2026-11-30 on this 2-core machine, a Bazel sweep running beside it, with the 641 MB Bazel 4.2.3 dump
-// (-Xmx640m, multiplier 60): digest 5.2–6.5 s wall (99–123 MB/s), 4.9–5.3 s CPU, peak RSS 350–353 MB (0.55×
-// the dump). Before the edges' memory was reused for the tree and the digest's per-vertex arrays (and ownerOf's
-// for the last one): 0.68–0.71×; before issue 10's work on the reader and the tree: 8.1–10.5 s CPU, 0.87×.
+// Measured 2026-12-05 ~11:18 on this 2-core machine (24 GB), load average 6–8 from other tests and Bazel builds
+// beside it, working tree of 11dcb2f with the reader being changed (--runs 3; best wall, least CPU, highest RSS):
+//   string-heavy   1.43 GB, 28.4 M objects: 119 MB/s wall (81× cat), 122 MB/s CPU, RSS 0.59×; read 6.7 s of 12.1
+//   list-heavy     1.41 GB, 286 k objects:  448 MB/s wall (18× cat), 509 MB/s CPU, RSS 0.08×; read 2.5 s of 3.1
+//   list-heavy-4g  5.07 GB, 287 k objects:  620 MB/s wall (15× cat), 697 MB/s CPU, RSS 0.02×; read 7.7 s of 8.2
+// Goals: met on both list-heavy dumps, not on string-heavy (speed nor RSS). Wall times moved by up to 2× between
+// runs (string-heavy 55–119 MB/s over four runs that day); CPU times by ~15%. Making the dumps took 88 s, 69 s and
+// 106 s, waits for other builds on the machine included (list-heavy alone: 18 s).
+// Before: 2026-11-30, the 641 MB reproduction dump (-Xmx640m, multiplier 60): 99–123 MB/s, peak RSS 0.55×.
 import { execFileSync, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { DIGEST_PHASES } from "../src/core/heap/digest-phases.js";
 
 // npm runs scripts in tools/; the reproduction is the repository around it.
 const TOOLS = resolve(".");
-const WORKSPACE = resolve("..");
+const REPOSITORY = resolve("..");
 /** Bazel's exit code when the build ran out of memory. */
 const OOM_EXIT = 33;
-/** Where the child's imports are, in any tree since the core moved into folders by domain. */
-const CHILD_IMPORTS = ["src/io/heap-dumps.ts", "src/core/heap/heap-digest.ts"];
-/** The child: the digest as `heap --json` computes it, timed from inside; its report on stdout. */
-const CHILD_SOURCE = `
-import { createHash } from "node:crypto";
-import { digestDumpFile } from "./${CHILD_IMPORTS[0]}";
-import { DEFAULT_DIGEST_TOP } from "./${CHILD_IMPORTS[1]}";
-const dump = process.argv[2];
-const start = performance.now();
-const cpu = process.cpuUsage();
-const digest = await digestDumpFile(dump, DEFAULT_DIGEST_TOP);
-// The command's output, built as \`heap --json\` builds it (hashed, not written: writing it is not the digest's cost).
-const json = JSON.stringify({ schema: 1, dumps: [{ source: dump, ...digest }] }, null, 2);
-const used = process.cpuUsage(cpu);
-process.stdout.write(JSON.stringify({
-  wallSeconds: (performance.now() - start) / 1000,
-  cpuSeconds: (used.user + used.system) / 1e6,
-  peakRssBytes: process.resourceUsage().maxRSS * 1024,
-  objects: digest.dump.objects,
-  digestHash: createHash("sha256").update(json).digest("hex"),
-}) + "\\n");
-`;
+const GOAL_MB_PER_SECOND = 150;
+const GOAL_PEAK_RSS_PER_DUMP_BYTE = 0.35;
+const GOAL_BASELINE_CPU_RATIO = 1.05;
+const GB = 1e9;
+const DEFAULT_DUMPS_DIR = join(tmpdir(), "memory-adventure-bench-dumps");
+
+const SHAPES = ["string-heavy", "list-heavy", "list-heavy-4g"] as const;
+type ShapeName = (typeof SHAPES)[number];
+
+/** How one shape's dump is made; a cached dump's record holds it, so that a changed recipe makes the dump again. */
+interface DumpRecipe {
+  readonly shape: ShapeName;
+  /** The least size of the dump file, in bytes. */
+  readonly promisedBytes: number;
+  /** The workspace built: this repository (the reproduction), or a copy of list_lattice with its own layers. */
+  readonly workspace: { readonly kind: "reproduction" } | { readonly kind: "lattice"; readonly layers: number; readonly width: number };
+  /** The Bazel server's -Xmx: with the shape, it sets the dump's size. */
+  readonly maxHeap: string;
+  readonly build: readonly string[];
+}
+
+// 8 layers of 16: a node of layer k holds ~3.2 × 16^k references, so layer 6's nodes hold 54 M each (215 MB as
+// compressed references): any heap below ~50 GB runs out there or in layer 7, and the heap's size alone sets the
+// dump's, as in a monorepo where one more target tips the server over.
+const LATTICE = { kind: "lattice", layers: 8, width: 16 } as const;
+const LATTICE_BUILD = ["build", "--symlink_prefix=/", "//..."];
+const RECIPES: readonly DumpRecipe[] = [
+  {
+    shape: "string-heavy",
+    promisedBytes: 1 * GB,
+    workspace: { kind: "reproduction" },
+    maxHeap: "1100m",
+    build: ["build", "--config=eat", "--//memory:multiplier=200", "--symlink_prefix=/", "//..."],
+  },
+  { shape: "list-heavy", promisedBytes: 1 * GB, workspace: LATTICE, maxHeap: "1200m", build: LATTICE_BUILD },
+  { shape: "list-heavy-4g", promisedBytes: 4 * GB, workspace: LATTICE, maxHeap: "3400m", build: LATTICE_BUILD },
+];
+
+/** SHAPE.json beside SHAPE.hprof in the dumps folder: how the dump was made. */
+interface DumpRecord {
+  readonly recipe: DumpRecipe;
+  /** `bazel --version`. */
+  readonly bazelVersion: string;
+  readonly exitCode: number;
+  readonly buildSeconds: number;
+  readonly bytes: number;
+  /** ISO 8601. */
+  readonly madeAt: string;
+}
+
+/** A dump to digest, with where it came from. */
+interface BenchDump {
+  /** The shape, or "given" for --dump. */
+  readonly label: string;
+  readonly path: string;
+  readonly bytes: number;
+  /** One line: how it was made, or that it was given. */
+  readonly origin: string;
+  /** Set when the dump is smaller than its recipe promised. */
+  readonly shortfall: string | undefined;
+}
+
+/** A build that did not leave the dump its recipe asks for. */
+class DumpNotMade extends Error {}
+
+/** A stretch of the child's digest: a phase the digest reported, or the child's own "(open)" and "(JSON)". */
+interface PhaseSpan {
+  readonly name: string;
+  readonly seconds: number;
+  /** The child's peak RSS so far at the span's end. */
+  readonly peakRssBytes: number;
+}
 
 interface ChildReport {
   readonly wallSeconds: number;
@@ -62,7 +136,56 @@ interface ChildReport {
   readonly peakRssBytes: number;
   readonly objects: number;
   readonly digestHash: string;
+  /** In order; empty when the child's digest takes no observer (a revision from before the phases). */
+  readonly phases: readonly PhaseSpan[];
 }
+
+/** Where the child's imports are, in any tree since the core moved into folders by domain. */
+const CHILD_IMPORTS = ["src/io/heap-dumps.ts", "src/core/heap/heap-digest.ts"];
+/**
+ * The child: the digest as `heap --json` computes it, timed from inside; its report on stdout. An older revision's
+ * digestDumpFile ignores the observer, leaving only the child's own two spans: it then reports no phases.
+ */
+const CHILD_SOURCE = `
+import { createHash } from "node:crypto";
+import { digestDumpFile } from "./${CHILD_IMPORTS[0]}";
+import { DEFAULT_DIGEST_TOP } from "./${CHILD_IMPORTS[1]}";
+const dump = process.argv[2];
+const peakRssBytes = () => process.resourceUsage().maxRSS * 1024;
+const start = performance.now();
+const cpu = process.cpuUsage();
+const spans = [{ name: "(open)", start }];
+const endSpan = (now) => {
+  const span = spans[spans.length - 1];
+  span.seconds = (now - span.start) / 1000;
+  span.peakRssBytes = peakRssBytes();
+};
+const observer = {
+  phase(name) {
+    const now = performance.now();
+    endSpan(now);
+    spans.push({ name, start: now });
+  },
+  bytesRead() {},
+};
+const digest = await digestDumpFile(dump, DEFAULT_DIGEST_TOP, observer);
+const digestEnd = performance.now();
+endSpan(digestEnd);
+spans.push({ name: "(JSON)", start: digestEnd });
+// The command's output, built as \`heap --json\` builds it (hashed, not written: writing it is not the digest's cost).
+const json = JSON.stringify({ schema: 1, dumps: [{ source: dump, ...digest }] }, null, 2);
+const used = process.cpuUsage(cpu);
+const end = performance.now();
+endSpan(end);
+process.stdout.write(JSON.stringify({
+  wallSeconds: (end - start) / 1000,
+  cpuSeconds: (used.user + used.system) / 1e6,
+  peakRssBytes: peakRssBytes(),
+  objects: digest.dump.objects,
+  digestHash: createHash("sha256").update(json).digest("hex"),
+  phases: spans.length > 2 ? spans.map(({ name, seconds, peakRssBytes }) => ({ name, seconds, peakRssBytes })) : [],
+}) + "\\n");
+`;
 
 /** A bundled child and what it is (its sources' tree). */
 interface Digester {
@@ -70,10 +193,22 @@ interface Digester {
   readonly script: string;
 }
 
+/** What one dump's measurement gives the closing Markdown table. */
+interface DumpSummary {
+  readonly dump: BenchDump;
+  readonly catSeconds: number;
+  /** The current tree's run with the least wall time. */
+  readonly best: ChildReport;
+  /** The highest peak RSS of the current tree's runs. */
+  readonly peakRssBytes: number;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       dump: { type: "string" },
+      dumps: { type: "string", default: DEFAULT_DUMPS_DIR },
+      shapes: { type: "string", default: SHAPES.join(",") },
       runs: { type: "string", default: "3" },
       baseline: { type: "string" },
       bazel: { type: "string", default: "bazel" },
@@ -83,6 +218,10 @@ async function main(): Promise<void> {
   const runs = Number(values.runs);
   if (!Number.isSafeInteger(runs) || runs < 1) return usage(`--runs ${values.runs}: give a whole number of at least 1`);
   if (values.dump !== undefined && !existsSync(values.dump)) return usage(`--dump ${values.dump}: no such file; give a heap dump (.hprof)`);
+  const shapeNames = values.shapes.split(",").filter((name) => name !== "");
+  const unknown = shapeNames.find((name) => !(SHAPES as readonly string[]).includes(name));
+  if (unknown !== undefined || shapeNames.length === 0) return usage(`--shapes ${values.shapes}: give some of ${SHAPES.join(", ")}, separated by commas`);
+  const recipes = RECIPES.filter((recipe) => shapeNames.includes(recipe.shape));
   const baselineCommit = values.baseline === undefined ? undefined : commitOf(values.baseline);
   if (values.baseline !== undefined && baselineCommit === undefined) return usage(`--baseline ${values.baseline}: not a git revision of this repository; give a commit, branch or tag`);
   const dir = await mkdtemp(join(tmpdir(), "heap-digest-bench-"));
@@ -94,13 +233,33 @@ async function main(): Promise<void> {
       git(["worktree", "add", "--detach", worktree, baselineCommit]);
       baseline = { label: `baseline ${values.baseline} (${baselineCommit.slice(0, 10)})`, script: await bundleChild(join(worktree, "tools"), join(dir, "baseline.mjs")) };
     }
-    const dump = values.dump === undefined ? await makeDump(values.bazel, dir) : resolve(values.dump);
-    const bytes = (await stat(dump)).size;
-    log(`dump: ${dump}, ${mb(bytes).toFixed(0)} MB`);
-    const cat = await catSeconds(dump, runs);
-    log(`cat > /dev/null: ${cat.toFixed(2)} s (best of ${runs}), ${(mb(bytes) / cat).toFixed(0)} MB/s`);
-    if (baseline === undefined) await measure(current, dump, bytes, cat, runs);
-    else await compare(current, baseline, dump, bytes, runs);
+    const dumps: BenchDump[] = [];
+    if (values.dump !== undefined) dumps.push(await givenDump(resolve(values.dump)));
+    else {
+      const dumpsDir = resolve(values.dumps);
+      await mkdir(dumpsDir, { recursive: true });
+      for (const recipe of recipes) {
+        try {
+          dumps.push(await cachedOrMadeDump(recipe, dumpsDir, values.bazel, dir));
+        } catch (error) {
+          if (!(error instanceof DumpNotMade)) throw error;
+          log(`${recipe.shape}: NO DUMP, skipped: ${error.message}`);
+          process.exitCode = 1;
+        }
+      }
+    }
+    const summaries: DumpSummary[] = [];
+    for (const dump of dumps) {
+      log(`\n== ${dump.label}: ${dump.path}, ${mb(dump.bytes).toFixed(0)} MB`);
+      log(`   ${dump.origin}`);
+      if (dump.shortfall !== undefined) log(`   ${dump.shortfall}`);
+      // Other work on the machine shows in the wall times (not much in the CPU times): say how much there was.
+      log(`   machine: ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)} over the last minute`);
+      const cat = await catSeconds(dump.path, runs);
+      log(`cat > /dev/null: ${cat.toFixed(2)} s (best of ${runs}), ${(mb(dump.bytes) / cat).toFixed(0)} MB/s`);
+      summaries.push(baseline === undefined ? await measure(current, dump, cat, runs) : await compare(current, baseline, dump, cat, runs));
+    }
+    if (summaries.length > 0) printMarkdown(summaries);
     if (values.keep) log(`kept: ${dir}`);
   } finally {
     if (existsSync(worktree)) git(["worktree", "remove", "--force", worktree]);
@@ -108,51 +267,232 @@ async function main(): Promise<void> {
   }
 }
 
-/** The current sources' digest, `runs` times: speed against cat's, CPU, peak RSS against the goals. */
-async function measure(current: Digester, dump: string, bytes: number, cat: number, runs: number): Promise<void> {
-  const reports: ChildReport[] = [];
-  for (let run = 0; run < runs; run++) {
-    const report = await digestInChild(current, dump);
-    reports.push(report);
-    log(
-      `digest run ${run + 1}: ${report.wallSeconds.toFixed(2)} s wall (${(mb(bytes) / report.wallSeconds).toFixed(0)} MB/s, ${(report.wallSeconds / cat).toFixed(1)}× cat), ` +
-        `${report.cpuSeconds.toFixed(2)} s CPU (${(mb(bytes) / report.cpuSeconds).toFixed(0)} MB/s), ` +
-        `peak RSS ${mb(report.peakRssBytes).toFixed(0)} MB (${(report.peakRssBytes / bytes).toFixed(2)}× the dump), ${report.objects} objects`,
+async function givenDump(path: string): Promise<BenchDump> {
+  return { label: "given", path, bytes: (await stat(path)).size, origin: "given with --dump: its origin is not checked", shortfall: undefined };
+}
+
+/** The recipe's dump from `dumpsDir` when its record matches, else made now (and recorded there). */
+async function cachedOrMadeDump(recipe: DumpRecipe, dumpsDir: string, bazel: string, scratch: string): Promise<BenchDump> {
+  const path = join(dumpsDir, `${recipe.shape}.hprof`);
+  const recordPath = join(dumpsDir, `${recipe.shape}.json`);
+  const record = await readRecord(recordPath);
+  const bytes = existsSync(path) ? (await stat(path)).size : undefined;
+  const stale =
+    bytes === undefined
+      ? `none in ${dumpsDir}`
+      : record === undefined
+        ? `${path} has no record of how it was made (${recordPath})`
+        : JSON.stringify(record.recipe) !== JSON.stringify(recipe)
+          ? "its recipe changed"
+          : record.bytes !== bytes
+            ? `its size is ${bytes} bytes, not the ${record.bytes} recorded`
+            : undefined;
+  if (stale === undefined) return recordedDump(recipe, path, record!, "cached");
+  log(`${recipe.shape}: making the dump with Bazel (${stale})`);
+  await rm(recordPath, { force: true });
+  const made = await makeDump(recipe, path, bazel, scratch);
+  await writeFile(recordPath, `${JSON.stringify(made, null, 2)}\n`);
+  return recordedDump(recipe, path, made, "made now");
+}
+
+async function readRecord(path: string): Promise<DumpRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as DumpRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+function recordedDump(recipe: DumpRecipe, path: string, record: DumpRecord, how: string): BenchDump {
+  const workspace = recipe.workspace.kind === "reproduction" ? "the reproduction" : `list_lattice with ${recipe.workspace.layers} layers of ${recipe.workspace.width}`;
+  return {
+    label: recipe.shape,
+    path,
+    bytes: record.bytes,
+    origin:
+      `${how}: ${record.bazelVersion} \`${recipe.build.join(" ")}\` of ${workspace} at -Xmx${recipe.maxHeap} ran out of memory ` +
+      `(exit ${record.exitCode}) after ${record.buildSeconds.toFixed(0)} s, ${record.madeAt}; ${mb(record.bytes).toFixed(0)} MB, promised ≥ ${mb(recipe.promisedBytes).toFixed(0)} MB`,
+    shortfall:
+      record.bytes >= recipe.promisedBytes
+        ? undefined
+        : `SMALLER THAN PROMISED: ${mb(record.bytes).toFixed(0)} MB < ${mb(recipe.promisedBytes).toFixed(0)} MB; raise ${recipe.shape}'s -Xmx in the bench's recipes`,
+  };
+}
+
+/**
+ * The recipe's build, run until the server runs out of memory and writes its heap dump, which moves to `path`;
+ * the server is shut down after (it is dead already when the build ran out of memory, but a build that did not
+ * leaves it up) and its output base deleted.
+ */
+async function makeDump(recipe: DumpRecipe, path: string, bazel: string, scratch: string): Promise<DumpRecord> {
+  // The JVM refuses to write over a file: the dump goes to a name of its own until the build is known to be done.
+  const writing = path.replace(/\.hprof$/, ".writing.hprof");
+  await rm(writing, { force: true });
+  await rm(path, { force: true });
+  const workspace = await workspaceFor(recipe, scratch);
+  const outputBase = join(scratch, `output-base-${recipe.shape}`);
+  const startup = [`--output_base=${outputBase}`, "--max_idle_secs=60"];
+  const jvm = [`-Xmx${recipe.maxHeap}`, "-XX:+HeapDumpOnOutOfMemoryError", `-XX:HeapDumpPath=${writing}`].map((flag) => `--host_jvm_args=${flag}`);
+  const bazelVersion = bazelVersionOf(bazel);
+  const start = performance.now();
+  let exitCode: number | null;
+  try {
+    exitCode = await run(bazel, [...startup, ...jvm, ...recipe.build], workspace);
+  } finally {
+    await run(bazel, [...startup, "shutdown"], workspace).catch(() => undefined);
+    await rm(outputBase, { recursive: true, force: true });
+  }
+  const buildSeconds = (performance.now() - start) / 1000;
+  const written = existsSync(writing);
+  if (exitCode !== OOM_EXIT) {
+    await rm(writing, { force: true });
+    throw new DumpNotMade(
+      `bazel build exited with ${exitCode}, not ${OOM_EXIT} (out of memory)${written ? "; the dump it wrote is not used" : ""}: see its output above`,
     );
   }
-  const best = Math.min(...reports.map((report) => report.wallSeconds));
-  const leastCpu = Math.min(...reports.map((report) => report.cpuSeconds));
-  const peak = Math.max(...reports.map((report) => report.peakRssBytes));
-  const speed = mb(bytes) / best;
-  log(
-    `best: ${speed.toFixed(0)} MB/s wall (goal ≥ 100: ${speed >= 100 ? "met" : "not met"}), ${(best / cat).toFixed(1)}× cat's time; ` +
-      `least CPU ${leastCpu.toFixed(2)} s (${(mb(bytes) / leastCpu).toFixed(0)} MB/s); ` +
-      `highest peak RSS ${mb(peak).toFixed(0)} MB = ${(peak / bytes).toFixed(2)}× the dump (goal ≤ 0.60: ${peak / bytes <= 0.6 ? "met" : "not met"})`,
+  if (!written) throw new DumpNotMade(`the build ran out of memory (exit ${OOM_EXIT}) but its JVM wrote no heap dump at ${writing}`);
+  await rename(writing, path);
+  return { recipe, bazelVersion, exitCode, buildSeconds, bytes: (await stat(path)).size, madeAt: new Date().toISOString() };
+}
+
+/** `bazel --version` (no server needed), or DumpNotMade when BAZEL does not run. */
+function bazelVersionOf(bazel: string): string {
+  try {
+    return execFileSync(bazel, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } catch (error) {
+    throw new DumpNotMade(`${bazel} --version failed (${(error as Error).message.split("\n")[0]}); give Bazel 4.2.3 with --bazel PATH`);
+  }
+}
+
+/** The folder to build the recipe in: this repository, or a fresh copy of list_lattice with the recipe's lattice. */
+async function workspaceFor(recipe: DumpRecipe, scratch: string): Promise<string> {
+  if (recipe.workspace.kind === "reproduction") return REPOSITORY;
+  const workspace = join(scratch, `workspace-${recipe.shape}`);
+  await rm(workspace, { recursive: true, force: true });
+  await cp(join(TOOLS, "test", "workspaces", "list_lattice"), workspace, { recursive: true });
+  const { layers, width } = recipe.workspace;
+  await writeFile(
+    join(workspace, "BUILD.bazel"),
+    `# Written by tools/bench/heap-digest.ts: the lattice of test/workspaces/list_lattice, grown to fill a big heap.\n` +
+      `load(":defs.bzl", "lattice")\n\nlattice(\n    name = "node",\n    layers = ${layers},\n    width = ${width},\n)\n`,
   );
+  return workspace;
+}
+
+/** The current sources' digest, `runs` times: speed against cat's, CPU, peak RSS, phases against the goals. */
+async function measure(current: Digester, dump: BenchDump, cat: number, runs: number): Promise<DumpSummary> {
+  const reports: ChildReport[] = [];
+  for (let run = 0; run < runs; run++) {
+    const report = await digestInChild(current, dump.path);
+    reports.push(report);
+    log(`digest run ${run + 1}: ${describeRun(report, dump.bytes, cat)}`);
+  }
+  return summarize(dump, cat, reports);
 }
 
 /** Current and baseline interleaved, `runs` pairs, alternating which goes first: their ratios and peaks. */
-async function compare(current: Digester, baseline: Digester, dump: string, bytes: number, runs: number): Promise<void> {
+async function compare(current: Digester, baseline: Digester, dump: BenchDump, cat: number, runs: number): Promise<DumpSummary> {
   const pairs: { current: ChildReport; baseline: ChildReport }[] = [];
   for (let run = 0; run < runs; run++) {
     const order = run % 2 === 0 ? [baseline, current] : [current, baseline];
     const reports = new Map<Digester, ChildReport>();
-    for (const digester of order) reports.set(digester, await digestInChild(digester, dump));
+    for (const digester of order) reports.set(digester, await digestInChild(digester, dump.path));
     const pair = { current: reports.get(current)!, baseline: reports.get(baseline)! };
     pairs.push(pair);
-    const side = (report: ChildReport): string =>
-      `${report.cpuSeconds.toFixed(2)} s CPU, ${report.wallSeconds.toFixed(2)} s wall, peak RSS ${mb(report.peakRssBytes).toFixed(0)} MB (${(report.peakRssBytes / bytes).toFixed(2)}×)`;
-    log(`run ${run + 1}: baseline ${side(pair.baseline)} | current ${side(pair.current)} | current/baseline CPU ${(pair.current.cpuSeconds / pair.baseline.cpuSeconds).toFixed(3)}`);
+    log(`run ${run + 1}: baseline ${describeRun(pair.baseline, dump.bytes, cat)}`);
+    log(`       current ${describeRun(pair.current, dump.bytes, cat)}; current/baseline CPU ${(pair.current.cpuSeconds / pair.baseline.cpuSeconds).toFixed(3)}`);
   }
   const cpuRatio = median(pairs.map((pair) => pair.current.cpuSeconds / pair.baseline.cpuSeconds));
   const wallRatio = median(pairs.map((pair) => pair.current.wallSeconds / pair.baseline.wallSeconds));
   const bestRatio = Math.min(...pairs.map((pair) => pair.current.cpuSeconds)) / Math.min(...pairs.map((pair) => pair.baseline.cpuSeconds));
   const peak = (side: "current" | "baseline"): number => Math.max(...pairs.map((pair) => pair[side].peakRssBytes));
   const same = pairs.every((pair) => pair.current.digestHash === pair.baseline.digestHash);
-  log(`${baseline.label} against ${current.label}, ${runs} pairs on ${mb(bytes).toFixed(0)} MB:`);
-  log(`  CPU current/baseline: median ${cpuRatio.toFixed(3)} (goal ≤ 1.05: ${cpuRatio <= 1.05 ? "met" : "not met"}), least against least ${bestRatio.toFixed(3)}; wall: median ${wallRatio.toFixed(3)}`);
-  log(`  peak RSS: baseline ${mb(peak("baseline")).toFixed(0)} MB (${(peak("baseline") / bytes).toFixed(2)}×), current ${mb(peak("current")).toFixed(0)} MB (${(peak("current") / bytes).toFixed(2)}×)`);
+  log(`${baseline.label} against ${current.label}, ${runs} pairs on ${mb(dump.bytes).toFixed(0)} MB:`);
+  log(
+    `  CPU current/baseline: median ${cpuRatio.toFixed(3)} (goal ≤ ${GOAL_BASELINE_CPU_RATIO}: ${verdict(cpuRatio <= GOAL_BASELINE_CPU_RATIO)}), ` +
+      `least against least ${bestRatio.toFixed(3)}; wall: median ${wallRatio.toFixed(3)}`,
+  );
+  log(`  peak RSS: baseline ${mb(peak("baseline")).toFixed(0)} MB (${(peak("baseline") / dump.bytes).toFixed(2)}×), current ${mb(peak("current")).toFixed(0)} MB (${(peak("current") / dump.bytes).toFixed(2)}×)`);
   log(`  digests: ${same ? "the same" : "DIFFERENT (compare `heap --json` of both)"}`);
+  const baselineBest = leastWall(pairs.map((pair) => pair.baseline));
+  log(`baseline's phases, its run of least wall time:`);
+  printPhases(baselineBest, dump.bytes);
+  return summarize(dump, cat, pairs.map((pair) => pair.current));
+}
+
+/** The current tree's best figures against the goals, and its phases in its run of least wall time. */
+function summarize(dump: BenchDump, cat: number, reports: readonly ChildReport[]): DumpSummary {
+  const best = leastWall(reports);
+  const leastCpu = Math.min(...reports.map((report) => report.cpuSeconds));
+  const peakRssBytes = Math.max(...reports.map((report) => report.peakRssBytes));
+  const speed = mb(dump.bytes) / best.wallSeconds;
+  const rssRatio = peakRssBytes / dump.bytes;
+  log(`phases of the run of least wall time:`);
+  printPhases(best, dump.bytes);
+  log(
+    `${dump.label}: ${mb(dump.bytes).toFixed(0)} MB, ${best.objects} objects; cat ${cat.toFixed(2)} s (${(mb(dump.bytes) / cat).toFixed(0)} MB/s); ` +
+      `digest ${best.wallSeconds.toFixed(2)} s wall = ${speed.toFixed(0)} MB/s (${(best.wallSeconds / cat).toFixed(1)}× cat), ` +
+      `least CPU ${leastCpu.toFixed(2)} s = ${(mb(dump.bytes) / leastCpu).toFixed(0)} MB/s; highest peak RSS ${mb(peakRssBytes).toFixed(0)} MB = ${rssRatio.toFixed(2)}× the dump`,
+  );
+  log(
+    `goals: ≥ ${GOAL_MB_PER_SECOND} MB/s: ${verdict(speed >= GOAL_MB_PER_SECOND)} (${speed.toFixed(0)}); ` +
+      `peak RSS ≤ ${GOAL_PEAK_RSS_PER_DUMP_BYTE}× the dump: ${verdict(rssRatio <= GOAL_PEAK_RSS_PER_DUMP_BYTE)} (${rssRatio.toFixed(2)}×)` +
+      (dump.shortfall === undefined ? "" : `; the dump is smaller than promised`),
+  );
+  return { dump, catSeconds: cat, best, peakRssBytes };
+}
+
+function describeRun(report: ChildReport, bytes: number, cat: number): string {
+  return (
+    `${report.wallSeconds.toFixed(2)} s wall (${(mb(bytes) / report.wallSeconds).toFixed(0)} MB/s, ${(report.wallSeconds / cat).toFixed(1)}× cat), ` +
+    `${report.cpuSeconds.toFixed(2)} s CPU (${(mb(bytes) / report.cpuSeconds).toFixed(0)} MB/s), ` +
+    `peak RSS ${mb(report.peakRssBytes).toFixed(0)} MB (${(report.peakRssBytes / bytes).toFixed(2)}× the dump), ${report.objects} objects`
+  );
+}
+
+/** The phase table of one run: seconds, share of the wall time, MB/s of the read, peak RSS after each phase. */
+function printPhases(report: ChildReport, bytes: number): void {
+  if (report.phases.length === 0) {
+    log(`  (no phases: this revision's digest takes no observer)`);
+    return;
+  }
+  const rows = [["phase", "s", "share", "MB/s", "peak RSS MB", "× dump"]];
+  for (const phase of report.phases) {
+    rows.push([
+      phase.name,
+      phase.seconds.toFixed(2),
+      `${((100 * phase.seconds) / report.wallSeconds).toFixed(1)}%`,
+      phase.name === "read" ? (mb(bytes) / phase.seconds).toFixed(0) : "",
+      mb(phase.peakRssBytes).toFixed(0),
+      (phase.peakRssBytes / bytes).toFixed(2),
+    ]);
+  }
+  rows.push(["total", report.wallSeconds.toFixed(2), "100.0%", (mb(bytes) / report.wallSeconds).toFixed(0), mb(report.peakRssBytes).toFixed(0), (report.peakRssBytes / bytes).toFixed(2)]);
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  for (const row of rows) log(`  ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ")}`);
+}
+
+/** One row per dump, for the README: size, speed, against cat, peak RSS, each phase's seconds. */
+function printMarkdown(summaries: readonly DumpSummary[]): void {
+  log(`\nFor the README (${new Date().toISOString().slice(0, 10)}; the run of least wall time, the highest peak RSS):\n`);
+  log(`| dump | size | MB/s | × cat | peak RSS | ${DIGEST_PHASES.map((phase) => `${phase} s`).join(" | ")} | total s |`);
+  log(`|---|--:|--:|--:|--:|${DIGEST_PHASES.map(() => "--:|").join("")}--:|`);
+  for (const { dump, catSeconds, best, peakRssBytes } of summaries) {
+    const seconds = (phase: string): string => best.phases.find((span) => span.name === phase)?.seconds.toFixed(2) ?? "–";
+    const size = dump.bytes >= GB ? `${(dump.bytes / GB).toFixed(2)} GB` : `${mb(dump.bytes).toFixed(0)} MB`;
+    log(
+      `| ${dump.label} | ${size} | ${(mb(dump.bytes) / best.wallSeconds).toFixed(0)} | ${(best.wallSeconds / catSeconds).toFixed(1)} | ` +
+        `${(peakRssBytes / dump.bytes).toFixed(2)}× | ${DIGEST_PHASES.map(seconds).join(" | ")} | ${best.wallSeconds.toFixed(2)} |`,
+    );
+  }
+}
+
+function leastWall(reports: readonly ChildReport[]): ChildReport {
+  return reports.reduce((best, report) => (report.wallSeconds < best.wallSeconds ? report : best));
+}
+
+function verdict(met: boolean): string {
+  return met ? "met" : "NOT MET";
 }
 
 /** The child bundled from the sources of `tools` (a tools/ folder) into `outfile`. */
@@ -195,36 +535,14 @@ function commitOf(rev: string): string | undefined {
 }
 
 function git(args: readonly string[]): string {
-  return execFileSync("git", args, { cwd: WORKSPACE, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync("git", args, { cwd: REPOSITORY, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
-/**
- * The reproduction built until the server runs out of memory at -Xmx640m and writes its heap dump; the server is
- * shut down after (it is dead already when the build ran out of memory, but a build that did not leaves it up).
- */
-async function makeDump(bazel: string, dir: string): Promise<string> {
-  const outputBase = join(dir, "output_base");
-  const dump = join(dir, "big.hprof");
-  const startup = [`--output_base=${outputBase}`, "--max_idle_secs=60"];
-  const jvm = ["-Xmx640m", "-XX:+HeapDumpOnOutOfMemoryError", `-XX:HeapDumpPath=${dump}`].map((flag) => `--host_jvm_args=${flag}`);
-  const build = ["build", "--config=eat", "--//memory:multiplier=60", "--symlink_prefix=/", "//..."];
-  try {
-    const code = await run(bazel, [...startup, ...jvm, ...build]);
-    if (code !== OOM_EXIT) throw new Error(`bazel build exited with ${code}, not ${OOM_EXIT} (out of memory): no heap dump to digest`);
-  } finally {
-    await run(bazel, [...startup, "shutdown"]).catch(() => undefined);
-  }
-  await stat(dump).catch(() => {
-    throw new Error(`bazel ran out of memory but wrote no heap dump at ${dump}`);
-  });
-  return dump;
-}
-
-/** Runs a command in the repository (its output to this one's stderr); resolves with its exit code. */
-function run(command: string, args: readonly string[]): Promise<number | null> {
-  process.stderr.write(`\n$ ${command} ${args.join(" ")}\n`);
+/** Runs a command in `cwd` (its output to this one's stderr); resolves with its exit code. */
+function run(command: string, args: readonly string[], cwd: string): Promise<number | null> {
+  process.stderr.write(`\n$ (cd ${cwd} && ${command} ${args.join(" ")})\n`);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd: WORKSPACE, stdio: ["ignore", 2, 2] });
+    const child = spawn(command, args, { cwd, stdio: ["ignore", 2, 2] });
     child.on("error", reject);
     child.on("close", (code) => resolvePromise(code));
   });
