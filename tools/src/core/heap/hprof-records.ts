@@ -55,8 +55,8 @@ export const UNRESOLVED_ARRAY = 0xfe;
 /** Thrown (and caught) when a dump has more classes than 16-bit class slots number: read again with 32-bit ones. */
 export const TOO_MANY_CLASSES = new Error("more classes than 16-bit class slots can number");
 /**
- * Object arrays longer than this keep each target once as the pass reads them (shorter ones, like instances,
- * have their rare repeats dropped when the ids are resolved): the edges then grow with distinct targets.
+ * Object arrays longer than this have their repeats dropped as the pass reads them (SeenIds; shorter ones, like
+ * instances, have their rare repeats dropped when the ids are resolved): the edges grow with distinct targets.
  */
 const DISTINCT_FROM = 8;
 /** The pass checks its memory against the limit every 2^20 objects. */
@@ -362,7 +362,7 @@ export class DumpPass {
     for (let end = q + count * idSize; q < end; q += idSize) {
       const low = int32At(b, q + idSize - 4);
       const high = idSize === 4 ? 0 : int32At(b, q);
-      if ((low | high) === 0 || (distinct && !seen.isFirst(high, low))) continue;
+      if ((low | high) === 0 || (distinct && seen.isRepeat(high, low))) continue;
       if (this.plainEdges === undefined && (low & 7) === 0 && high >= 0 && high < 8) edges[e++] = high * 0x20000000 + (low >>> 3);
       else (this.plainEdges ??= toPlainIds(edges, e, this.edgeCapacity))[e++] = (high >>> 0) * TWO_32 + (low >>> 0);
     }

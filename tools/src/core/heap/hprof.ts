@@ -12,12 +12,12 @@
  *   hprof-classes.ts  class layouts and statics as the pass collects them, and as the Heap gives them out
  *   hprof-resolve.ts  after the pass: objects behind the classes, late classes, ids → object indices
  *   hprof-index.ts    id → object index, and object → file offset
- *   hprof-seen-ids.ts the ids one object array has referenced so far
+ *   hprof-seen-ids.ts the ids one object array has referenced lately
  *
  * One sequential pass over the file, through windows of it, collects classes (LOAD CLASS, CLASS DUMP: field
  * layouts and static references), Java stack traces, GC roots, where the names are (UTF8), and for every instance
- * and array its id, class, shallow size and the ids it references; an object array keeps each id once as it is read (hprof-seen-ids.ts), so the
- * edges grow with distinct targets, not with the file; the ids are then resolved to object indices, each object
+ * and array its id, class, shallow size and the ids it references; an object array's repeats are dropped as it is read (hprof-seen-ids.ts), so
+ * the edges grow with distinct targets, not with the file; the ids are then resolved to object indices, each object
  * keeping its distinct targets once (an Object[] holding one object a million times has one edge to it:
  * dominators and retained sizes do not change). Anything else (a field value, a string's characters) is read
  * later at the object's offset, on demand (every 64th object's offset is kept; the others are found from there).
