@@ -13,17 +13,18 @@
  *   resolve       16     -      4      -     + id lookup (1 residue, ~1 bucket table); ids → indices in place
  *   search        16     4      4      8     + preorder 4 (in the ids' memory, done with), DFS parent per
  *                                            vertex, cross edges as (target, source) pairs
- *   stacks        22     4      4      8     + owner per object 2, flood stack ≤ 4 (pages it reaches)
- *   dominators    18    16      -      8     edges let go (their memory holds the tree's 12 per vertex);
- *                                            the flood stack freed
+ *   stacks        18     4      4      8     + owner per object 2 (the flood's path: 8 per level of depth)
+ *   dominators    18    16      -      8     edges let go (their memory holds the tree's 12 per vertex)
  *   attribute     18    22      -      8     + holder context 4 and referrer 2 per vertex (from freed memory)
  *
  * Ids that are not compact (heaps of 32 GB and more: uncompressed references) take 8 bytes, not 4, per object
  * and per edge while reading and resolving (WIDE_ID_BYTES).
  *
- * The peak is the stacks phase: 22 o + 4 v + 4 e + 8 c, plus Node itself (BASE_BYTES). Measured on a 1.43 GB
- * Bazel 4.2.3 dump of the reproduction (o 28.35 M, v 14.27 M, e 28.75 M, c 0.35 M): the table says 844 MB,
- * the process peaked at 786–797 MB (the flood stack touches fewer pages than its bound).
+ * The peak is the attribute phase, or the stacks phase when edges outnumber vertices by far, plus Node itself
+ * (BASE_BYTES). Measured on a 1.43 GB Bazel 4.2.3 dump of the reproduction (o 28.35 M, v 14.27 M, e 28.75 M,
+ * c 0.35 M): the table says 891 MB (attribute), the process peaked at 803–815 MB; stacks 743 MB (table: 796).
+ * What holds the string-heavy shape above 0.35× of the dump: the per-object arrays alive from read to the end
+ * (class 2, shallow size 4, lookup 2, preorder 4: 12 bytes for an object of ~50 bytes in the file).
  */
 
 import { parseByteSize } from "./budget.js";
@@ -37,7 +38,7 @@ export const PHASE_BYTES = {
   read: { object: 14, vertex: 0, edge: 4, cross: 0 },
   resolve: { object: 16, vertex: 0, edge: 4, cross: 0 },
   search: { object: 16, vertex: 4, edge: 4, cross: 8 },
-  stacks: { object: 22, vertex: 4, edge: 4, cross: 8 },
+  stacks: { object: 18, vertex: 4, edge: 4, cross: 8 },
   dominators: { object: 18, vertex: 16, edge: 0, cross: 8 },
   attribute: { object: 18, vertex: 22, edge: 0, cross: 8 },
 } as const;
