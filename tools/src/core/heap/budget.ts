@@ -16,7 +16,7 @@
  * key would otherwise be a budget silently not checked.
  */
 import type { HeapDigest } from "./heap-digest.js";
-import { LimitSyntaxError, parseLimit, UNIT_BYTES, type LimitProblem, type SizeUnit } from "../sweep/heap-limit.js";
+import { LimitSyntaxError, parseByteSize, type LimitProblem } from "../sweep/heap-limit.js";
 
 export interface BudgetSize {
   readonly maxBytes: number;
@@ -78,25 +78,6 @@ export interface BudgetCheck {
   readonly lines: readonly BudgetLine[];
   /** The lines whose bytes exceed their maximum, largest excess first. */
   readonly over: readonly BudgetLine[];
-}
-
-const SIZE = /^(\d+)([kmgt]?)$/i;
-
-/**
- * A size in bytes as `--limits` spells one (`64m`, `512k`, `1g`, `4096`), without --limits' floor and ceiling
- * for a JVM heap (a budget of 2m for one provider is fine). LimitSyntaxError otherwise.
- */
-export function parseByteSize(text: string): number {
-  const token = text.trim();
-  const match = SIZE.exec(token);
-  if (match === null) {
-    // Not a size at all: --limits' own parser tells why (negative, a fraction, an unknown unit) in its words.
-    parseLimit(token);
-    throw new LimitSyntaxError({ kind: "not-a-size", token });
-  }
-  const bytes = Number(match[1]) * UNIT_BYTES[match[2]!.toLowerCase() as SizeUnit];
-  if (!Number.isSafeInteger(bytes)) throw new LimitSyntaxError({ kind: "too-large", token, max: "8192t" });
-  return bytes;
 }
 
 const TOP_KEYS = ["heap", "functions", "providers"] as const;

@@ -17,8 +17,7 @@
  * finest usual resolution (16m). To be re-measured once snapshots give run-to-run spreads of deliberate dumps.
  */
 import type { Evidence, HeapDigest, Suspect } from "./heap-digest.js";
-import { LimitSyntaxError, type LimitProblem } from "../sweep/heap-limit.js";
-import { parseByteSize } from "./budget.js";
+import { LimitSyntaxError, parseByteSize, type LimitProblem } from "../sweep/heap-limit.js";
 
 /** Growth below this never trips a percentage gate (see the module comment for why 1 MiB). */
 export const NOISE_FLOOR_BYTES = 2 ** 20;

@@ -27,8 +27,7 @@
  * (class 2, shallow size 4, lookup 2, preorder 4: 12 bytes for an object of ~50 bytes in the file).
  */
 
-import { parseByteSize } from "./budget.js";
-import { LimitSyntaxError } from "../sweep/heap-limit.js";
+import { LimitSyntaxError, parseByteSize } from "../sweep/heap-limit.js";
 
 /** Node, its code and the digest's small tables. */
 export const BASE_BYTES = 64 * 2 ** 20;

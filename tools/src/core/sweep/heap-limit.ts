@@ -176,6 +176,25 @@ function spell(value: number, unit: SizeUnit): string {
 }
 
 /** The shortest exact spelling of `bytes`: `1g`, `1536m`, `1000k`, `1234`. */
+const BYTE_SIZE = /^(\d+)([kmgt]?)$/i;
+
+/**
+ * A size in bytes as `--limits` spells one (`64m`, `512k`, `1g`, `4096`), without --limits' floor and ceiling
+ * for a JVM heap (a budget of 2m for one provider is fine). LimitSyntaxError otherwise.
+ */
+export function parseByteSize(text: string): number {
+  const token = text.trim();
+  const match = BYTE_SIZE.exec(token);
+  if (match === null) {
+    // Not a size at all: --limits' own parser tells why (negative, a fraction, an unknown unit) in its words.
+    parseLimit(token);
+    throw new LimitSyntaxError({ kind: "not-a-size", token });
+  }
+  const bytes = Number(match[1]) * UNIT_BYTES[match[2]!.toLowerCase() as SizeUnit];
+  if (!Number.isSafeInteger(bytes)) throw new LimitSyntaxError({ kind: "too-large", token, max: "8192t" });
+  return bytes;
+}
+
 export function formatBytes(bytes: number): string {
   for (const unit of ["t", "g", "m", "k"] as const) {
     if (bytes >= UNIT_BYTES[unit] && bytes % UNIT_BYTES[unit] === 0) return `${bytes / UNIT_BYTES[unit]}${unit}`;

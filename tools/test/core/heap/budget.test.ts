@@ -1,6 +1,7 @@
 // Heap budgets (diff --budget) read from JSON and checked against real digests of the reproduction's crash dumps.
 import { describe, expect, it } from "vitest";
-import { BudgetSyntaxError, checkBudget, parseBudget, parseByteSize, type Budget } from "../../../src/core/heap/budget.js";
+import { BudgetSyntaxError, checkBudget, parseBudget, type Budget } from "../../../src/core/heap/budget.js";
+import { parseByteSize } from "../../../src/core/sweep/heap-limit.js";
 import { withRelativeFiles } from "../../../src/core/heap/digest-document.js";
 import { LimitSyntaxError } from "../../../src/core/sweep/heap-limit.js";
 import { fixtureDigest, fixtureWorkspace, grown } from "../../helpers/digests.js";
