@@ -8661,6 +8661,18 @@ function smallestUnit(units) {
 function spell(value4, unit2) {
   return `${value4}${unit2}`;
 }
+var BYTE_SIZE = /^(\d+)([kmgt]?)$/i;
+function parseByteSize(text5) {
+  const token = text5.trim();
+  const match2 = BYTE_SIZE.exec(token);
+  if (match2 === null) {
+    parseLimit(token);
+    throw new LimitSyntaxError({ kind: "not-a-size", token });
+  }
+  const bytes = Number(match2[1]) * UNIT_BYTES[match2[2].toLowerCase()];
+  if (!Number.isSafeInteger(bytes)) throw new LimitSyntaxError({ kind: "too-large", token, max: "8192t" });
+  return bytes;
+}
 function formatBytes(bytes) {
   for (const unit2 of ["t", "g", "m", "k"]) {
     if (bytes >= UNIT_BYTES[unit2] && bytes % UNIT_BYTES[unit2] === 0) return `${bytes / UNIT_BYTES[unit2]}${unit2}`;
@@ -8673,116 +8685,13 @@ function limitIdPart(bytes) {
   return String(bytes).padStart(10, "0");
 }
 
-// src/core/heap/budget.ts
-var BudgetSyntaxError = class extends Error {
-  constructor(where, problem) {
-    super(`bad budget at ${where || "top level"}: ${problem.kind}`);
-    this.where = where;
-    this.problem = problem;
-  }
-  where;
-  problem;
-  name = "BudgetSyntaxError";
-};
-var SIZE2 = /^(\d+)([kmgt]?)$/i;
-function parseByteSize(text5) {
-  const token = text5.trim();
-  const match2 = SIZE2.exec(token);
-  if (match2 === null) {
-    parseLimit(token);
-    throw new LimitSyntaxError({ kind: "not-a-size", token });
-  }
-  const bytes = Number(match2[1]) * UNIT_BYTES[match2[2].toLowerCase()];
-  if (!Number.isSafeInteger(bytes)) throw new LimitSyntaxError({ kind: "too-large", token, max: "8192t" });
-  return bytes;
-}
-var TOP_KEYS = ["heap", "functions", "providers"];
-var FUNCTION_KEYS = ["function", "file", "max"];
-var PROVIDER_KEYS = ["provider", "max"];
-function parseBudget(value4) {
-  const top2 = objectWithKeys(value4, "", TOP_KEYS);
-  const heap2 = top2["heap"] === void 0 ? void 0 : size(top2["heap"], "heap");
-  const functions = listAt(top2["functions"], "functions").map((entry2, index5) => {
-    const where = `functions[${index5}]`;
-    const fields = objectWithKeys(entry2, where, FUNCTION_KEYS);
-    const file = fields["file"] === void 0 ? void 0 : text(fields["file"], `${where}.file`);
-    return { function: text(required(fields, "function", where), `${where}.function`), file, ...size(required(fields, "max", where), `${where}.max`) };
-  });
-  const providers = listAt(top2["providers"], "providers").map((entry2, index5) => {
-    const where = `providers[${index5}]`;
-    const fields = objectWithKeys(entry2, where, PROVIDER_KEYS);
-    return { provider: text(required(fields, "provider", where), `${where}.provider`), ...size(required(fields, "max", where), `${where}.max`) };
-  });
-  if (heap2 === void 0 && functions.length === 0 && providers.length === 0) throw new BudgetSyntaxError("", { kind: "empty" });
-  return { heap: heap2, functions, providers };
-}
-function checkBudget(digest, budget) {
-  const lines = [];
-  const limit = (entry2) => ({ maxBytes: entry2.maxBytes, max: entry2.max });
-  if (budget.heap !== void 0) lines.push({ kind: "heap", bytes: digest.dump.reachableBytes, ...limit(budget.heap), matched: true });
-  for (const entry2 of budget.functions) {
-    const matches = digest.suspects.filter((suspect) => suspect.function === entry2.function && (entry2.file === void 0 || suspect.file === entry2.file));
-    if (matches.length === 0) {
-      lines.push({ kind: "function", function: entry2.function, ...entry2.file === void 0 ? {} : { file: entry2.file }, bytes: 0, ...limit(entry2), matched: false });
-    }
-    for (const suspect of matches) {
-      lines.push({ kind: "function", function: suspect.function, ...suspect.file === void 0 ? {} : { file: suspect.file }, bytes: suspect.retainedBytes, ...limit(entry2), matched: true });
-    }
-  }
-  for (const entry2 of budget.providers) {
-    let bytes = 0;
-    let matched = false;
-    for (const suspect of digest.suspects) {
-      for (const evidence of suspect.evidence) {
-        if (evidence.kind !== "providers" || evidence.provider !== entry2.provider) continue;
-        bytes += evidence.bytes;
-        matched = true;
-      }
-    }
-    lines.push({ kind: "provider", provider: entry2.provider, bytes, ...limit(entry2), matched });
-  }
-  const over = lines.filter((line5) => line5.bytes > line5.maxBytes).sort((a4, b10) => b10.bytes - b10.maxBytes - (a4.bytes - a4.maxBytes));
-  return { lines, over };
-}
-function objectWithKeys(value4, where, known) {
-  if (typeof value4 !== "object" || value4 === null || Array.isArray(value4)) throw new BudgetSyntaxError(where, { kind: "not-an-object" });
-  const fields = value4;
-  for (const key2 of Object.keys(fields)) {
-    if (!known.includes(key2)) throw new BudgetSyntaxError(where, { kind: "unknown-key", key: key2, known });
-  }
-  return fields;
-}
-function listAt(value4, where) {
-  if (value4 === void 0) return [];
-  if (!Array.isArray(value4)) throw new BudgetSyntaxError(where, { kind: "not-a-list" });
-  return value4;
-}
-function required(fields, key2, where) {
-  if (fields[key2] === void 0) throw new BudgetSyntaxError(where, { kind: "missing", key: key2 });
-  return fields[key2];
-}
-function text(value4, where) {
-  if (typeof value4 !== "string" || value4.trim() === "") throw new BudgetSyntaxError(where, { kind: "not-text", key: where.slice(where.lastIndexOf(".") + 1) });
-  return value4;
-}
-function size(value4, where) {
-  const spelling = typeof value4 === "number" ? String(value4) : value4;
-  if (typeof spelling !== "string") throw new BudgetSyntaxError(where, { kind: "size", problem: { kind: "not-a-size", token: JSON.stringify(value4) } });
-  try {
-    return { maxBytes: parseByteSize(spelling), max: spelling.trim() };
-  } catch (error3) {
-    if (error3 instanceof LimitSyntaxError) throw new BudgetSyntaxError(where, { kind: "size", problem: error3.problem });
-    throw error3;
-  }
-}
-
 // src/core/heap/memory-budget.ts
 var BASE_BYTES = 64 * 2 ** 20;
 var PHASE_BYTES = {
   read: { object: 14, vertex: 0, edge: 4, cross: 0 },
   resolve: { object: 16, vertex: 0, edge: 4, cross: 0 },
   search: { object: 16, vertex: 4, edge: 4, cross: 8 },
-  stacks: { object: 22, vertex: 4, edge: 4, cross: 8 },
+  stacks: { object: 18, vertex: 4, edge: 4, cross: 8 },
   dominators: { object: 18, vertex: 16, edge: 0, cross: 8 },
   attribute: { object: 18, vertex: 22, edge: 0, cross: 8 }
 };
@@ -9113,60 +9022,28 @@ var IdLookup = class {
 };
 
 // src/core/heap/hprof-seen-ids.ts
-var MAX_DISTINCT = 1 << 20;
-var INITIAL_SLOTS = 1 << 10;
+var SLOT_BITS = 16;
+var SLOTS = 1 << SLOT_BITS;
 var SeenIds = class {
-  lows = new Int32Array(INITIAL_SLOTS);
-  highs = new Int32Array(INITIAL_SLOTS);
-  stamps = new Uint32Array(INITIAL_SLOTS);
-  shift = 32 - Math.log2(INITIAL_SLOTS);
+  lows = new Int32Array(SLOTS);
+  highs = new Int32Array(SLOTS);
+  stamps = new Uint32Array(SLOTS);
   stamp = 0;
-  count = 0;
-  /** Starts a new array: every id is new again. */
+  /** Starts a new array: nothing is a repeat yet. */
   begin() {
-    this.count = 0;
     if (++this.stamp === 4294967296) {
       this.stamps.fill(0);
       this.stamp = 1;
     }
   }
-  /** Whether the id (its signed 32-bit halves) is the array's first reference to it; records it. */
-  isFirst(high, low) {
-    const mask = this.stamps.length - 1;
-    const stamp = this.stamp;
-    let slot = this.slotOf(high, low);
-    while (this.stamps[slot] === stamp) {
-      if (this.lows[slot] === low && this.highs[slot] === high) return false;
-      slot = slot + 1 & mask;
-    }
-    if (this.count >= MAX_DISTINCT) return true;
-    this.stamps[slot] = stamp;
+  /** Whether the id (its signed 32-bit halves) surely came before in this array; else it is remembered. */
+  isRepeat(high, low) {
+    const slot = Math.imul(low ^ Math.imul(high, 2246822507), 2654435761) >>> 32 - SLOT_BITS;
+    if (this.stamps[slot] === this.stamp && this.lows[slot] === low && this.highs[slot] === high) return true;
+    this.stamps[slot] = this.stamp;
     this.lows[slot] = low;
     this.highs[slot] = high;
-    if (++this.count * 2 > this.stamps.length) this.grow();
-    return true;
-  }
-  /** Fibonacci hashing takes the product's top bits: ids are 8-byte aligned addresses, whose low bits are zero. */
-  slotOf(high, low) {
-    return Math.imul(low ^ Math.imul(high, 2246822507), 2654435761) >>> this.shift;
-  }
-  /** Twice the slots, this array's ids placed again (under the same stamp: the new slots are all zero). */
-  grow() {
-    const { lows, highs, stamps, stamp } = this;
-    const slots = stamps.length * 2;
-    this.lows = new Int32Array(slots);
-    this.highs = new Int32Array(slots);
-    this.stamps = new Uint32Array(slots);
-    this.shift--;
-    const mask = slots - 1;
-    for (let old = 0; old < stamps.length; old++) {
-      if (stamps[old] !== stamp) continue;
-      let slot = this.slotOf(highs[old], lows[old]);
-      while (this.stamps[slot] === stamp) slot = slot + 1 & mask;
-      this.stamps[slot] = stamp;
-      this.lows[slot] = lows[old];
-      this.highs[slot] = highs[old];
-    }
+    return false;
   }
 };
 
@@ -9439,7 +9316,7 @@ var DumpPass = class {
     for (let end = q + count3 * idSize; q < end; q += idSize) {
       const low = int32At(b10, q + idSize - 4);
       const high = idSize === 4 ? 0 : int32At(b10, q);
-      if ((low | high) === 0 || distinct && !seen.isFirst(high, low)) continue;
+      if ((low | high) === 0 || distinct && seen.isRepeat(high, low)) continue;
       if (this.plainEdges === void 0 && (low & 7) === 0 && high >= 0 && high < 8) edges[e++] = high * 536870912 + (low >>> 3);
       else (this.plainEdges ??= toPlainIds(edges, e, this.edgeCapacity))[e++] = (high >>> 0) * TWO_32 + (low >>> 0);
     }
@@ -10875,24 +10752,33 @@ function stackOwnership(heap2, view, stacks) {
     for (const frame2 of stack2.frameNodes) ownerOf[frame2] = BLOCKED;
     if (stack2.threadSerial !== void 0) starlarkSerials.add(stack2.threadSerial);
   }
-  const pending = new Uint32Array(heap2.objectCount);
+  let pathNode = new Uint32Array(1 << 12);
+  let pathEdge = new Uint32Array(1 << 12);
   const flood = (starts, mark) => {
-    let depth = 0;
-    const push2 = (node) => {
-      pending[depth++] = node;
-    };
+    const { edgeStart, edgeTargets } = heap2;
     for (const start of starts) {
       if (start < 0 || ownerOf[start] !== 0) continue;
       ownerOf[start] = mark;
-      push2(start);
-    }
-    while (depth > 0) {
-      const node = pending[--depth];
-      for (let e = heap2.edgeStart[node]; e < heap2.edgeStart[node + 1]; e++) {
-        const target2 = heap2.edgeTargets[e];
+      let depth = 0;
+      pathNode[0] = start;
+      pathEdge[0] = edgeStart[start];
+      while (depth >= 0) {
+        const node = pathNode[depth];
+        const edge = pathEdge[depth];
+        if (edge >= edgeStart[node + 1]) {
+          depth--;
+          continue;
+        }
+        pathEdge[depth] = edge + 1;
+        const target2 = edgeTargets[edge];
         if (ownerOf[target2] !== 0) continue;
         ownerOf[target2] = mark;
-        push2(target2);
+        if (++depth === pathNode.length) {
+          pathNode = grownTo(pathNode, 2 * pathNode.length, makeUint32);
+          pathEdge = grownTo(pathEdge, 2 * pathEdge.length, makeUint32);
+        }
+        pathNode[depth] = target2;
+        pathEdge[depth] = edgeStart[target2];
       }
     }
   };
@@ -12117,12 +12003,175 @@ import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readFile
 import { freemem, tmpdir } from "node:os";
 import { join as join2 } from "node:path";
 import { createGunzip } from "node:zlib";
+
+// src/io/read-ahead.ts
+import { Worker } from "node:worker_threads";
+var DEFAULT_SLOTS = 4;
+var DEFAULT_START_AFTER_BYTES = 64 * 1024 * 1024;
+var STALL_MS = 1e4;
+var STARTING = 0;
+var RUNNING = 1;
+var ENDED = 2;
+var WORD = {
+  /** The lowest chunk the reader may still ask for (set by the reader). */
+  wanted: 0,
+  /** Bumped by the reader on every change of `wanted` or `stop`: the worker waits on it. */
+  toWorker: 1,
+  /** 1 once the reader is closed. */
+  stop: 2,
+  /** The worker's next chunk: every chunk from `wanted` below it is in the ring (set by the worker). */
+  produced: 3,
+  /** Bumped by the worker on every chunk and change of state: the reader waits on it. */
+  toReader: 4,
+  state: 5
+};
+var WORDS = 6;
+function readAheadWorker(threads, fs2) {
+  const job = threads.workerData;
+  const { size: size2, chunkBytes, slots, word } = job;
+  const control = new Int32Array(job.control);
+  const ring = new Uint8Array(job.ring);
+  const chunks = Math.ceil(size2 / chunkBytes);
+  const tellReader = () => {
+    Atomics.add(control, word.toReader, 1);
+    Atomics.notify(control, word.toReader);
+  };
+  let fd = -1;
+  try {
+    fd = fs2.openSync(job.path, "r");
+    Atomics.store(control, word.state, job.running);
+    tellReader();
+    threads.parentPort?.postMessage("running");
+    for (let next = 0; ; ) {
+      const seen = Atomics.load(control, word.toWorker);
+      if (Atomics.load(control, word.stop) !== 0) break;
+      const wanted = Atomics.load(control, word.wanted);
+      next = Math.max(next, wanted);
+      if (next >= chunks) break;
+      if (next >= wanted + slots) {
+        Atomics.wait(control, word.toWorker, seen);
+        continue;
+      }
+      const slot = next % slots;
+      const start = next * chunkBytes;
+      const length2 = Math.min(chunkBytes, size2 - start);
+      let done = 0;
+      while (done < length2) {
+        const bytes = fs2.readSync(fd, ring, slot * chunkBytes + done, length2 - done, start + done);
+        if (bytes === 0) break;
+        done += bytes;
+      }
+      if (done < length2) break;
+      if (slot === 0) ring.copyWithin(slots * chunkBytes, 0, length2);
+      next++;
+      Atomics.store(control, word.produced, next);
+      tellReader();
+    }
+  } catch {
+  } finally {
+    if (fd >= 0) fs2.closeSync(fd);
+    Atomics.store(control, word.state, job.ended);
+    tellReader();
+  }
+}
+var WORKER_SOURCE = `(${readAheadWorker.toString()})(require("node:worker_threads"), require("node:fs"));`;
+function readAhead(direct, path4, options = {}) {
+  const chunkBytes = options.chunkBytes ?? WINDOW_BYTES;
+  const slots = Math.max(2, options.slots ?? DEFAULT_SLOTS);
+  const startAfterBytes = options.startAfterBytes ?? DEFAULT_START_AFTER_BYTES;
+  const size2 = direct.size;
+  const controlBuffer = new SharedArrayBuffer(WORDS * Int32Array.BYTES_PER_ELEMENT);
+  const control = new Int32Array(controlBuffer);
+  let ring;
+  let startedWith = () => void 0;
+  const started = new Promise((resolve3) => startedWith = resolve3);
+  let endedWith = () => void 0;
+  const ended = new Promise((resolve3) => endedWith = resolve3);
+  const finished = () => {
+    Atomics.store(control, WORD.state, ENDED);
+    startedWith(false);
+    endedWith();
+  };
+  const startWorker = () => {
+    ring = new SharedArrayBuffer((slots + 1) * chunkBytes);
+    const job = { path: path4, size: size2, chunkBytes, slots, ring, control: controlBuffer, word: WORD, running: RUNNING, ended: ENDED };
+    let worker;
+    try {
+      worker = new Worker(WORKER_SOURCE, { eval: true, workerData: job });
+    } catch {
+      finished();
+      return;
+    }
+    worker.unref();
+    worker.once("message", () => startedWith(true));
+    worker.once("exit", finished);
+    worker.on("error", () => void 0);
+  };
+  if (startAfterBytes <= 0) startWorker();
+  let live = true;
+  let lowest = 0;
+  let ringReads = 0;
+  const tellWorker = () => {
+    Atomics.add(control, WORD.toWorker, 1);
+    Atomics.notify(control, WORD.toWorker);
+  };
+  const stop2 = () => {
+    live = false;
+    Atomics.store(control, WORD.stop, 1);
+    tellWorker();
+    if (ring === void 0) finished();
+  };
+  const arrived = (last) => {
+    for (; ; ) {
+      const signal = Atomics.load(control, WORD.toReader);
+      if (Atomics.load(control, WORD.produced) > last) return true;
+      const state = Atomics.load(control, WORD.state);
+      if (state === STARTING) return false;
+      if (state === ENDED || Atomics.wait(control, WORD.toReader, signal, STALL_MS) === "timed-out") {
+        stop2();
+        return false;
+      }
+    }
+  };
+  const source3 = {
+    size: size2,
+    read(offset4, length2) {
+      const bytes = Math.min(length2, size2 - offset4);
+      if (!live || bytes <= 0 || bytes > chunkBytes) return direct.read(offset4, length2);
+      const first = Math.floor(offset4 / chunkBytes);
+      if (first < lowest) return direct.read(offset4, length2);
+      if (first > lowest) {
+        lowest = first;
+        Atomics.store(control, WORD.wanted, first);
+        tellWorker();
+      }
+      if (ring === void 0) {
+        if (offset4 < startAfterBytes) return direct.read(offset4, length2);
+        startWorker();
+      }
+      if (ring === void 0 || !arrived(Math.floor((offset4 + bytes - 1) / chunkBytes))) return direct.read(offset4, length2);
+      ringReads++;
+      return new Uint8Array(ring, first % slots * chunkBytes + (offset4 - first * chunkBytes), bytes);
+    }
+  };
+  return {
+    source: source3,
+    get ringReads() {
+      return ringReads;
+    },
+    started,
+    ended,
+    close: stop2
+  };
+}
+
+// src/io/hprof-file.ts
 var GZIP_MAGIC = [31, 139];
 async function openHeapDump(path4) {
   const fd = openOrFail(path4);
   const head = Buffer.alloc(2);
   const headBytes = readSync(fd, head, 0, 2, 0);
-  if (headBytes !== 2 || head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) return fileSource(fd, () => void 0);
+  if (headBytes !== 2 || head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) return openedDump(path4, fd, () => void 0);
   closeSync(fd);
   const folder = mkdtempSync(join2(tmpdir(), "memory-adventure-hprof-"));
   const removeFolder = () => rmSync(folder, { recursive: true, force: true });
@@ -12134,7 +12183,7 @@ async function openHeapDump(path4) {
     if (error3 instanceof InputError) throw error3;
     throw new InputError(`${path4}: cannot inflate the gzipped heap dump (${error3.code ?? String(error3)})`);
   }
-  return fileSource(openOrFail(inflated), removeFolder);
+  return openedDump(inflated, openOrFail(inflated), removeFolder);
 }
 function inflate(from, to) {
   return new Promise((resolve3, reject) => {
@@ -12173,10 +12222,21 @@ function openOrFail(path4) {
     throw new InputError(`${path4}: cannot read it (${code ?? String(error3)})`);
   }
 }
-function fileSource(fd, cleanup) {
+function openedDump(path4, fd, cleanup) {
+  const ahead = readAhead(fileSource(fd), path4);
+  return {
+    source: ahead.source,
+    close() {
+      ahead.close();
+      closeSync(fd);
+      cleanup();
+    }
+  };
+}
+function fileSource(fd) {
   const size2 = fstatSync(fd).size;
   let buffer = Buffer.alloc(0);
-  const source3 = {
+  return {
     size: size2,
     read(offset4, length2) {
       const wanted = Math.max(0, Math.min(length2, size2 - offset4));
@@ -12188,13 +12248,6 @@ function fileSource(fd, cleanup) {
         done += bytes;
       }
       return new Uint8Array(buffer.buffer, buffer.byteOffset, done);
-    }
-  };
-  return {
-    source: source3,
-    close() {
-      closeSync(fd);
-      cleanup();
     }
   };
 }
@@ -16596,6 +16649,97 @@ function functionKey2(fn) {
 }
 function byChange(a4, b10) {
   return Math.abs(b10.deltaBytes) - Math.abs(a4.deltaBytes) || Math.max(b10.baseBytes, b10.newBytes) - Math.max(a4.baseBytes, a4.newBytes);
+}
+
+// src/core/heap/budget.ts
+var BudgetSyntaxError = class extends Error {
+  constructor(where, problem) {
+    super(`bad budget at ${where || "top level"}: ${problem.kind}`);
+    this.where = where;
+    this.problem = problem;
+  }
+  where;
+  problem;
+  name = "BudgetSyntaxError";
+};
+var TOP_KEYS = ["heap", "functions", "providers"];
+var FUNCTION_KEYS = ["function", "file", "max"];
+var PROVIDER_KEYS = ["provider", "max"];
+function parseBudget(value4) {
+  const top2 = objectWithKeys(value4, "", TOP_KEYS);
+  const heap2 = top2["heap"] === void 0 ? void 0 : size(top2["heap"], "heap");
+  const functions = listAt(top2["functions"], "functions").map((entry2, index5) => {
+    const where = `functions[${index5}]`;
+    const fields = objectWithKeys(entry2, where, FUNCTION_KEYS);
+    const file = fields["file"] === void 0 ? void 0 : text(fields["file"], `${where}.file`);
+    return { function: text(required(fields, "function", where), `${where}.function`), file, ...size(required(fields, "max", where), `${where}.max`) };
+  });
+  const providers = listAt(top2["providers"], "providers").map((entry2, index5) => {
+    const where = `providers[${index5}]`;
+    const fields = objectWithKeys(entry2, where, PROVIDER_KEYS);
+    return { provider: text(required(fields, "provider", where), `${where}.provider`), ...size(required(fields, "max", where), `${where}.max`) };
+  });
+  if (heap2 === void 0 && functions.length === 0 && providers.length === 0) throw new BudgetSyntaxError("", { kind: "empty" });
+  return { heap: heap2, functions, providers };
+}
+function checkBudget(digest, budget) {
+  const lines = [];
+  const limit = (entry2) => ({ maxBytes: entry2.maxBytes, max: entry2.max });
+  if (budget.heap !== void 0) lines.push({ kind: "heap", bytes: digest.dump.reachableBytes, ...limit(budget.heap), matched: true });
+  for (const entry2 of budget.functions) {
+    const matches = digest.suspects.filter((suspect) => suspect.function === entry2.function && (entry2.file === void 0 || suspect.file === entry2.file));
+    if (matches.length === 0) {
+      lines.push({ kind: "function", function: entry2.function, ...entry2.file === void 0 ? {} : { file: entry2.file }, bytes: 0, ...limit(entry2), matched: false });
+    }
+    for (const suspect of matches) {
+      lines.push({ kind: "function", function: suspect.function, ...suspect.file === void 0 ? {} : { file: suspect.file }, bytes: suspect.retainedBytes, ...limit(entry2), matched: true });
+    }
+  }
+  for (const entry2 of budget.providers) {
+    let bytes = 0;
+    let matched = false;
+    for (const suspect of digest.suspects) {
+      for (const evidence of suspect.evidence) {
+        if (evidence.kind !== "providers" || evidence.provider !== entry2.provider) continue;
+        bytes += evidence.bytes;
+        matched = true;
+      }
+    }
+    lines.push({ kind: "provider", provider: entry2.provider, bytes, ...limit(entry2), matched });
+  }
+  const over = lines.filter((line5) => line5.bytes > line5.maxBytes).sort((a4, b10) => b10.bytes - b10.maxBytes - (a4.bytes - a4.maxBytes));
+  return { lines, over };
+}
+function objectWithKeys(value4, where, known) {
+  if (typeof value4 !== "object" || value4 === null || Array.isArray(value4)) throw new BudgetSyntaxError(where, { kind: "not-an-object" });
+  const fields = value4;
+  for (const key2 of Object.keys(fields)) {
+    if (!known.includes(key2)) throw new BudgetSyntaxError(where, { kind: "unknown-key", key: key2, known });
+  }
+  return fields;
+}
+function listAt(value4, where) {
+  if (value4 === void 0) return [];
+  if (!Array.isArray(value4)) throw new BudgetSyntaxError(where, { kind: "not-a-list" });
+  return value4;
+}
+function required(fields, key2, where) {
+  if (fields[key2] === void 0) throw new BudgetSyntaxError(where, { kind: "missing", key: key2 });
+  return fields[key2];
+}
+function text(value4, where) {
+  if (typeof value4 !== "string" || value4.trim() === "") throw new BudgetSyntaxError(where, { kind: "not-text", key: where.slice(where.lastIndexOf(".") + 1) });
+  return value4;
+}
+function size(value4, where) {
+  const spelling = typeof value4 === "number" ? String(value4) : value4;
+  if (typeof spelling !== "string") throw new BudgetSyntaxError(where, { kind: "size", problem: { kind: "not-a-size", token: JSON.stringify(value4) } });
+  try {
+    return { maxBytes: parseByteSize(spelling), max: spelling.trim() };
+  } catch (error3) {
+    if (error3 instanceof LimitSyntaxError) throw new BudgetSyntaxError(where, { kind: "size", problem: error3.problem });
+    throw error3;
+  }
 }
 
 // src/io/digest-workspace.ts
@@ -44297,17 +44441,17 @@ function prepare(source3) {
 }
 var DIV = 5;
 var MOD2 = 31;
-var SIZE3 = 32;
-var RIGHT0 = new Uint32Array(SIZE3 + 1);
-var RIGHT1 = new Uint32Array(SIZE3 + 1);
+var SIZE2 = 32;
+var RIGHT0 = new Uint32Array(SIZE2 + 1);
+var RIGHT1 = new Uint32Array(SIZE2 + 1);
 RIGHT1[0] = 0;
 RIGHT0[0] = ~RIGHT1[0];
-for (let i = 1; i <= SIZE3; ++i) {
+for (let i = 1; i <= SIZE2; ++i) {
   RIGHT1[i] = RIGHT1[i - 1] << 1 | 1;
   RIGHT0[i] = ~RIGHT1[i];
 }
 function Bitmap(w2, h2) {
-  const array7 = new Uint32Array(~~((w2 * h2 + SIZE3) / SIZE3));
+  const array7 = new Uint32Array(~~((w2 * h2 + SIZE2) / SIZE2));
   function _set(index5, mask) {
     array7[index5] |= mask;
   }
@@ -55156,7 +55300,7 @@ var COLOR = "color";
 var FILL = "fill";
 var STROKE = "stroke";
 var SHAPE = "shape";
-var SIZE4 = "size";
+var SIZE3 = "size";
 var ANGLE = "angle";
 var OPACITY = "opacity";
 var FILLOPACITY = "fillOpacity";
@@ -55436,7 +55580,7 @@ function supportLegend(channel) {
     case COLOR:
     case FILL:
     case STROKE:
-    case SIZE4:
+    case SIZE3:
     case SHAPE:
     case OPACITY:
     case STROKEWIDTH:
@@ -55528,7 +55672,7 @@ function getSupportedMark(channel) {
         line: "binned",
         trail: "binned"
       };
-    case SIZE4:
+    case SIZE3:
       return {
         point: "always",
         tick: "always",
@@ -55576,7 +55720,7 @@ function rangeType(channel) {
     case RADIUS:
     case XOFFSET:
     case YOFFSET:
-    case SIZE4:
+    case SIZE3:
     case ANGLE:
     case STROKEWIDTH:
     case OPACITY:
@@ -55723,7 +55867,7 @@ function autoMaxBins(channel) {
   switch (channel) {
     case ROW:
     case COLUMN:
-    case SIZE4:
+    case SIZE3:
     case COLOR:
     case FILL:
     case STROKE:
@@ -57081,7 +57225,7 @@ function channelSupportScaleType(channel, scaleType2, hasNestedOffsetScale = fal
       return false;
     case TIME:
       return contains2(["linear", "band"], scaleType2);
-    case SIZE4:
+    case SIZE3:
     // TODO: size and opacity can support ordinal with more modification
     case STROKEWIDTH:
     case OPACITY:
@@ -58209,7 +58353,7 @@ function channelCompatibility(fieldDef, channel) {
     case FILLOPACITY:
     case STROKEOPACITY:
     case STROKEWIDTH:
-    case SIZE4:
+    case SIZE3:
     case THETA2:
     case RADIUS2:
     case X22:
@@ -58798,7 +58942,7 @@ function initEncoding(encoding, mark, filled, config) {
       warn2(incompatibleChannel(channel, mark));
       continue;
     }
-    if (channel === SIZE4 && mark === "line") {
+    if (channel === SIZE3 && mark === "line") {
       const fieldDef = getFieldDef(encoding[channel]);
       if (fieldDef?.aggregate) {
         warn2(LINE_WITH_VARYING_SIZE);
@@ -58943,7 +59087,7 @@ function pathGroupingFields(mark, encoding) {
         }
         return details;
       }
-      case SIZE4:
+      case SIZE3:
         if (mark === "trail") {
           return details;
         }
@@ -68786,7 +68930,7 @@ function defaultRange(channel, model) {
     case XOFFSET:
     case YOFFSET:
       return getOffsetRange(channel, model, scaleType2);
-    case SIZE4: {
+    case SIZE3: {
       const rangeMin2 = sizeRangeMin(mark, config);
       const rangeMax2 = sizeRangeMax(mark, size2, model, config);
       if (isContinuousToDiscrete(scaleType2)) {
@@ -73775,13 +73919,13 @@ import { basename as basename3, dirname as dirname9, join as join15 } from "node
 
 // src/core/run/jvm-heap-dump.ts
 var STARTED = /^Dumping heap to .* \.\.\.$/;
-var ENDED = /^(Heap dump file created \[|Dump file is incomplete: |Unable to create )/;
+var ENDED2 = /^(Heap dump file created \[|Dump file is incomplete: |Unable to create )/;
 function heapDumpWriting(jvmOut) {
   let writing = false;
   for (const line5 of jvmOut.split("\n")) {
     const text5 = line5.trimEnd();
     if (STARTED.test(text5)) writing = true;
-    else if (ENDED.test(text5)) writing = false;
+    else if (ENDED2.test(text5)) writing = false;
   }
   return writing;
 }

@@ -1,19 +1,21 @@
 // A heap dump on disk as the core's ByteSource: synchronous reads into one reusable buffer (the parser asks
-// for 2 MB windows in order, the digest for small records here and there). A gzipped dump (.hprof.gz, or any
-// file starting with gzip's magic) is first inflated into a temporary file beside the system's temp folder:
-// the parser needs random access, and inflating twice would cost more than the disk.
+// for 2 MB windows in order, the digest for small records here and there), the windows in order read ahead by a
+// worker thread (read-ahead.ts). A gzipped dump (.hprof.gz, or any file starting with gzip's magic) is first
+// inflated into a temporary file beside the system's temp folder: the parser needs random access, and inflating
+// twice would cost more than the disk.
 import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";
 import { freemem, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { InputError } from "../core/exit-codes.js";
 import type { ByteSource } from "../core/heap/hprof.js";
+import { readAhead } from "./read-ahead.js";
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
 export interface OpenedDump {
   readonly source: ByteSource;
-  /** Closes the file and removes a temporary inflated copy. */
+  /** Closes the file, stops its read-ahead and removes a temporary inflated copy. */
   close(): void;
 }
 
@@ -22,7 +24,7 @@ export async function openHeapDump(path: string): Promise<OpenedDump> {
   const fd = openOrFail(path);
   const head = Buffer.alloc(2);
   const headBytes = readSync(fd, head, 0, 2, 0);
-  if (headBytes !== 2 || head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) return fileSource(fd, () => undefined);
+  if (headBytes !== 2 || head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) return openedDump(path, fd, () => undefined);
   closeSync(fd);
   const folder = mkdtempSync(join(tmpdir(), "memory-adventure-hprof-"));
   const removeFolder = (): void => rmSync(folder, { recursive: true, force: true });
@@ -34,7 +36,7 @@ export async function openHeapDump(path: string): Promise<OpenedDump> {
     if (error instanceof InputError) throw error;
     throw new InputError(`${path}: cannot inflate the gzipped heap dump (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-  return fileSource(openOrFail(inflated), removeFolder);
+  return openedDump(inflated, openOrFail(inflated), removeFolder);
 }
 
 /**
@@ -81,10 +83,24 @@ function openOrFail(path: string): number {
   }
 }
 
-function fileSource(fd: number, cleanup: () => void): OpenedDump {
+/** The file at `path`, open as `fd`, read ahead; `cleanup` runs once it is closed. */
+function openedDump(path: string, fd: number, cleanup: () => void): OpenedDump {
+  const ahead = readAhead(fileSource(fd), path);
+  return {
+    source: ahead.source,
+    close() {
+      ahead.close();
+      closeSync(fd);
+      cleanup();
+    },
+  };
+}
+
+/** Direct reads of `fd`: what the read-ahead falls back to for any read that is not the pass's next window. */
+export function fileSource(fd: number): ByteSource {
   const size = fstatSync(fd).size;
   let buffer = Buffer.alloc(0);
-  const source: ByteSource = {
+  return {
     size,
     read(offset: number, length: number): Uint8Array {
       const wanted = Math.max(0, Math.min(length, size - offset));
@@ -97,13 +113,6 @@ function fileSource(fd: number, cleanup: () => void): OpenedDump {
       }
       // A plain Uint8Array view (not a Buffer, whose slice() would not copy).
       return new Uint8Array(buffer.buffer, buffer.byteOffset, done);
-    },
-  };
-  return {
-    source,
-    close() {
-      closeSync(fd);
-      cleanup();
     },
   };
 }
