@@ -9,7 +9,7 @@ import {
   align8,
   HEAP_VALUE_BYTES,
   int32At,
-  OBJECT_HEADER_BYTES,
+  type ObjectLayout,
   PRIMITIVE_ELEMENT_BYTES,
   TWO_32,
   TYPE_OBJECT,
@@ -70,7 +70,11 @@ export interface RawClass {
   readonly staticEnd: number;
   // The instance layout with inherited fields (completeLayout).
   dumpBytes: number;
+  /** Bytes of an instance in the heap, under the pass's layout (instanceBytes). */
   heapBytes: number;
+  /** What the heap size is made of: reference fields, and bytes of the others. */
+  referenceCount: number;
+  primitiveBytes: number;
   referenceOffsets: Int32Array;
   layoutIncomplete: boolean;
   /** How many classes were known when the layout was last computed (retried only when more came). */
@@ -114,10 +118,18 @@ export class FieldPool {
  * when asked, DumpClass.allFields). HotSpot writes a super class before its subclasses; when one comes later
  * anyway, the layout is marked incomplete and finished after the pass.
  */
-export function completeLayout(raw: RawClass, rawClasses: readonly RawClass[], classIndexById: ReadonlyMap<number, number>, pool: FieldPool, idSize: number, final = false): void {
+export function completeLayout(
+  raw: RawClass,
+  rawClasses: readonly RawClass[],
+  classIndexById: ReadonlyMap<number, number>,
+  pool: FieldPool,
+  idSize: number,
+  layout: ObjectLayout,
+  final = false,
+): void {
   const references: number[] = [];
   let dumpBytes = 0;
-  let heapBytes = OBJECT_HEADER_BYTES;
+  let primitiveBytes = 0;
   let incomplete = false;
   // Each class once: a corrupt dump's super classes could loop (a chain through every class, per class, would
   // take time and memory the square of the file's size).
@@ -129,7 +141,7 @@ export function completeLayout(raw: RawClass, rawClasses: readonly RawClass[], c
       const type = pool.fieldTypes[f]!;
       if (type === TYPE_OBJECT) references.push(dumpBytes);
       dumpBytes += type === TYPE_OBJECT ? idSize : PRIMITIVE_ELEMENT_BYTES[type]!;
-      heapBytes += HEAP_VALUE_BYTES[type]!;
+      if (type !== TYPE_OBJECT) primitiveBytes += HEAP_VALUE_BYTES[type]!;
     }
     if (current.superId === 0) break;
     const superIndex = classIndexById.get(current.superId);
@@ -140,10 +152,17 @@ export function completeLayout(raw: RawClass, rawClasses: readonly RawClass[], c
     current = rawClasses[superIndex];
   }
   raw.dumpBytes = dumpBytes;
-  raw.heapBytes = align8(heapBytes);
+  raw.referenceCount = references.length;
+  raw.primitiveBytes = primitiveBytes;
+  raw.heapBytes = instanceBytes(raw, layout);
   raw.referenceOffsets = Int32Array.from(references);
   raw.layoutIncomplete = incomplete;
   raw.layoutClasses = rawClasses.length;
+}
+
+/** Bytes of an instance of the class in the heap under `layout`. */
+export function instanceBytes(raw: RawClass, layout: ObjectLayout): number {
+  return align8(layout.headerBytes + raw.primitiveBytes + raw.referenceCount * layout.referenceBytes);
 }
 
 /** How many references a class object has: its loader and its static references that are not null. */
@@ -284,6 +303,8 @@ export function readClassDump(cursor: Cursor, end: number, idSize: number, recor
     staticEnd: pool.statics,
     dumpBytes: 0,
     heapBytes: 0,
+    referenceCount: 0,
+    primitiveBytes: 0,
     referenceOffsets: new Int32Array(0),
     layoutIncomplete: true,
     layoutClasses: 0,

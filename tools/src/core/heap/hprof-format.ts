@@ -103,6 +103,29 @@ HEAP_VALUE_BYTES[TYPE_OBJECT] = 4;
 export const OBJECT_HEADER_BYTES = 12;
 export const ARRAY_HEADER_BYTES = 16;
 
+/**
+ * How HotSpot lays objects out, which HPROF does not record: below 32 GB of heap (every Bazel server up to
+ * -Xmx31g) references and class pointers are compressed; at 32 GB and more references take 8 bytes, and class
+ * pointers too before JDK 15 (16-byte headers, 24-byte array headers). The reader tells them apart by the
+ * objects' own addresses (hprof-records.ts: how far an array's successor lies from it).
+ */
+export interface ObjectLayout {
+  readonly name: "compressed" | "wide-references" | "wide";
+  readonly headerBytes: number;
+  readonly arrayHeaderBytes: number;
+  readonly referenceBytes: number;
+}
+export const OBJECT_LAYOUTS: readonly ObjectLayout[] = [
+  { name: "compressed", headerBytes: OBJECT_HEADER_BYTES, arrayHeaderBytes: ARRAY_HEADER_BYTES, referenceBytes: 4 },
+  { name: "wide-references", headerBytes: 12, arrayHeaderBytes: 16, referenceBytes: 8 },
+  { name: "wide", headerBytes: 16, arrayHeaderBytes: 24, referenceBytes: 8 },
+];
+
+/** Bytes in the heap of an array of `elements` of `elementBytes` each (0: references, the layout's size). */
+export function arrayBytes(layout: ObjectLayout, elements: number, elementBytes: number): number {
+  return Math.min(align8(layout.arrayHeaderBytes + elements * (elementBytes === 0 ? layout.referenceBytes : elementBytes)), 0xffffffff);
+}
+
 /** What kind of heap object an index is. */
 export const KIND_CLASS = 0;
 export const KIND_INSTANCE = 1;
@@ -208,6 +231,8 @@ export interface Heap {
   readonly fileBytes: number;
   /** The dump ended before its last record was complete; what was complete is here. */
   readonly truncated: boolean;
+  /** How the JVM laid objects out (the shallow sizes follow it), as the objects' addresses tell. */
+  readonly layout: ObjectLayout["name"];
   /** The dump had no GC roots (cut before them): objects nobody references were taken as roots. */
   readonly rootsInferred: boolean;
   readonly objectCount: number;

@@ -6,19 +6,19 @@
  * that a sub-record lies within its segment and records what every object has; one decoder (references) reads
  * every reference.
  */
-import { ClassIndexCache, classReferences, completeLayout, FieldPool, readClassDump, type RawClass } from "./hprof-classes.js";
+import { ClassIndexCache, classReferences, completeLayout, FieldPool, instanceBytes, readClassDump, type RawClass } from "./hprof-classes.js";
 import { allocateUpTo, Column, grownTo, makeFloat64, makeUint32 } from "./hprof-columns.js";
 import { Cursor, WINDOW_BYTES } from "./hprof-cursor.js";
 import type { DigestObserver } from "./digest-phases.js";
 import {
-  align8,
-  ARRAY_HEADER_BYTES,
+  arrayBytes,
   CLASS_DUMP,
   hex2,
   HprofError,
   INSTANCE_DUMP,
   int32At,
   KNOWN_TAGS,
+  OBJECT_LAYOUTS,
   OBJECT_ARRAY_DUMP,
   PRIMITIVE_ARRAY_DUMP,
   PRIMITIVE_ELEMENT_BYTES,
@@ -38,9 +38,11 @@ import {
   u32,
   type ByteSource,
   type DumpHeader,
+  type ObjectLayout,
 } from "./hprof-format.js";
 import { CHECKPOINT_MASK } from "./hprof-index.js";
 import { SeenIds } from "./hprof-seen-ids.js";
+import { LayoutVotes } from "./hprof-layout.js";
 import { checkPassMemory, type HeapCounts } from "./memory-budget.js";
 
 /**
@@ -149,6 +151,10 @@ export class DumpPass {
   edgeCapacity: number;
 
   private readonly seen = new SeenIds();
+  /** How objects are laid out: compressed until the addresses have told (layoutKnown). */
+  layout: ObjectLayout = OBJECT_LAYOUTS[0]!;
+  private layoutKnown = false;
+  private readonly layoutVotes = new LayoutVotes();
   private readonly cursor: Cursor;
   private readonly classCache: ClassIndexCache;
   readonly idSize: number;
@@ -212,8 +218,9 @@ export class DumpPass {
       cursor.seek(bodyEnd);
     }
     if (!this.ended) this.truncated = true;
+    if (!this.layoutKnown) this.latchLayout();
     // A class whose super class came later got its layout without the inherited fields: complete it now.
-    for (const raw of this.rawClasses) if (raw.layoutIncomplete) completeLayout(raw, this.rawClasses, this.classIndexById, this.pool, this.idSize, true);
+    for (const raw of this.rawClasses) if (raw.layoutIncomplete) completeLayout(raw, this.rawClasses, this.classIndexById, this.pool, this.idSize, this.layout, true);
     return this;
   }
 
@@ -340,6 +347,7 @@ export class DumpPass {
     const idSize = this.idSize;
     const low = int32At(b, p + idSize - 4);
     const high = idSize === 4 ? 0 : int32At(b, p);
+    if (!this.layoutKnown) this.layoutVotes.follows(high, low);
     this.plainIds = storeId(this.ids, this.plainIds, n, high, low, this.objectCapacity);
     const at = this.at;
     this.firstEdges[at] = this.e;
@@ -383,7 +391,7 @@ export class DumpPass {
     // A super class that came after its subclass leaves the layout to finish once it is there.
     if (classIndex >= 0 && this.rawClasses[classIndex]!.layoutIncomplete) {
       const raw = this.rawClasses[classIndex]!;
-      if (raw.layoutClasses < this.rawClasses.length) completeLayout(raw, this.rawClasses, this.classIndexById, this.pool, idSize);
+      if (raw.layoutClasses < this.rawClasses.length) completeLayout(raw, this.rawClasses, this.classIndexById, this.pool, idSize, this.layout);
       if (raw.layoutIncomplete) classIndex = -1;
     }
     if (classIndex < 0) {
@@ -424,7 +432,7 @@ export class DumpPass {
     const classIndex = this.classCache.at(cursor.buf, p + idSize + 8);
     if (classIndex < 0) this.lateObjects.push({ position: slot - this.objectBase, offset, array: true });
     this.classSlots[slot] = classIndex < 0 ? this.markBase + UNRESOLVED_ARRAY : classIndex;
-    this.sizes[slot] = Math.min(align8(ARRAY_HEADER_BYTES + elements * 4), 0xffffffff);
+    this.sizes[slot] = this.arraySize(slot, elements, 0);
     cursor.skip(head);
     this.edgeRoom(elements);
     const distinct = elements > DISTINCT_FROM;
@@ -453,7 +461,7 @@ export class DumpPass {
     const slot = this.beginObject(offset, p, recordEnd, end);
     if (slot < 0) return false;
     this.classSlots[slot] = this.markBase + type;
-    this.sizes[slot] = Math.min(align8(ARRAY_HEADER_BYTES + elements * elementBytes), 0xffffffff);
+    this.sizes[slot] = this.arraySize(slot, elements, elementBytes);
     cursor.seek(recordEnd);
     return true;
   }
@@ -465,7 +473,7 @@ export class DumpPass {
     this.classIndexById.set(raw.id, this.rawClasses.length);
     this.rawClasses.push(raw);
     this.classEdges += classReferences(raw, this.pool);
-    completeLayout(raw, this.rawClasses, this.classIndexById, this.pool, this.idSize);
+    completeLayout(raw, this.rawClasses, this.classIndexById, this.pool, this.idSize, this.layout);
     return true;
   }
 
@@ -490,6 +498,38 @@ export class DumpPass {
     this.rootCodes.push(code);
     this.rootSerials.push(serial);
     return true;
+  }
+
+  // ---- the object layout ------------------------------------------------------------------------------------
+
+  /**
+   * The array's size in the heap under the layout, known or (until the addresses have told) compressed; while
+   * the layout is not known, the array is a vote for the next object and is kept aside to be sized again.
+   */
+  private arraySize(slot: number, elements: number, elementBytes: number): number {
+    if (this.layoutKnown) return arrayBytes(this.layout, elements, elementBytes);
+    this.layoutVotes.array(slot, elements, elementBytes);
+    if (this.layoutVotes.decided()) this.latchLayout();
+    return arrayBytes(this.layout, elements, elementBytes);
+  }
+
+  /**
+   * Settles the layout the votes chose: the classes' instance sizes follow it, and the objects read before
+   * are sized again (instances by their class, arrays from what was kept aside).
+   */
+  private latchLayout(): void {
+    this.layoutKnown = true;
+    const layout = OBJECT_LAYOUTS[this.layoutVotes.winner()]!;
+    if (layout === this.layout) return;
+    this.layout = layout;
+    for (const raw of this.rawClasses) raw.heapBytes = instanceBytes(raw, layout);
+    const base = this.objectBase < 0 ? 0 : this.objectBase;
+    // Every object with a class of its own as an instance (object arrays too: resize sizes them after).
+    for (let slot = base; slot < this.at; slot++) {
+      const classIndex = this.classSlots[slot]!;
+      if (classIndex < this.markBase) this.sizes[slot] = this.rawClasses[classIndex]!.heapBytes;
+    }
+    this.layoutVotes.resize(this.sizes, layout);
   }
 
   /** What the pass holds after `objects` objects (each counted a vertex: an upper bound), for the memory check. */

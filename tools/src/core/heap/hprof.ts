@@ -13,6 +13,7 @@
  *   hprof-resolve.ts  after the pass: objects behind the classes, late classes, ids → object indices
  *   hprof-index.ts    id → object index, and object → file offset
  *   hprof-seen-ids.ts the ids one object array has referenced lately
+ *   hprof-layout.ts   which object layout the JVM used, from the objects' addresses
  *
  * One sequential pass over the file, through windows of it, collects classes (LOAD CLASS, CLASS DUMP: field
  * layouts and static references), Java stack traces, GC roots, where the names are (UTF8), and for every instance
@@ -32,9 +33,10 @@
  * over the ids' offsets within their bucket (1 byte per object in a Bazel heap); a dump in another order gets
  * a sorted copy.
  *
- * Shallow sizes are estimated as HotSpot lays objects out with compressed oops and class pointers (the default
- * below 32 GB of heap, which every Bazel server is): 12-byte object headers, 16-byte array headers, 4-byte
- * references, everything padded to 8 bytes. HPROF itself records ids as 8 bytes, so the file is larger than
+ * Shallow sizes are estimated as HotSpot lays objects out: with compressed oops and class pointers (below 32 GB
+ * of heap) 12-byte object headers, 16-byte array headers, 4-byte references, everything padded to 8 bytes; at 32 GB
+ * and more 8-byte references (and before JDK 15 16-byte headers): the objects' addresses tell which
+ * (hprof-layout.ts). HPROF itself records ids as 8 bytes, so the file is larger than
  * the heap it describes.
  *
  * A dump cut short (the JVM killed while writing) yields what is complete, with `truncated` set; anything that
@@ -158,6 +160,7 @@ function assemble(source: ByteSource, header: DumpHeader, pass: DumpPass): Heap 
     timestamp: header.timestamp,
     fileBytes: source.size,
     truncated: pass.truncated,
+    layout: pass.layout.name,
     ...roots,
     objectCount,
     classCount,

@@ -909,4 +909,56 @@ describe("readHeap on the shapes dump re-encoded with other ids", () => {
     // And cut: still a cut dump, never an exception.
     for (const fraction of [0.3, 0.6, 0.95]) expect(readHeap(bytesSource(bytes.subarray(0, Math.floor(bytes.length * fraction)))).truncated).toBe(true);
   }, 60_000);
+
+  /**
+   * The shapes heap as a JVM of 32 GB or more would have placed it: every instance and array at a new address,
+   * each the previous one's size (under `layout`, computed here from the records) further on, from 64 GB up.
+   */
+  function placedAs(layout: { header: number; arrayHeader: number }): { bytes: Uint8Array; sizes: Map<bigint, number> } {
+    const s = scanOf("shapes");
+    const classById = new Map(s.classes.map((c) => [c.id, c]));
+    const align8 = (bytes: number): number => Math.ceil(bytes / 8) * 8;
+    const instanceBytes = (classId: bigint): number => {
+      let bytes = layout.header;
+      for (let c = classById.get(classId); c !== undefined; c = classById.get(c.superId)) for (const field of c.fields) bytes += field.type === 2 ? 8 : FILE_BYTES[field.type]!;
+      return align8(bytes);
+    };
+    const sizes = new Map<bigint, number>();
+    const moved = new Map<bigint, bigint>();
+    let address = 2n ** 36n;
+    for (const object of s.objects) {
+      const bytes =
+        object.kind === KIND_INSTANCE
+          ? instanceBytes(object.classId)
+          : align8(layout.arrayHeader + object.length * (object.kind === KIND_OBJECT_ARRAY ? 8 : FILE_BYTES[object.elementType]!));
+      moved.set(object.id, address);
+      sizes.set(address, bytes);
+      address += BigInt(bytes);
+    }
+    return { bytes: reencoded(8, (id) => moved.get(id) ?? id), sizes };
+  }
+
+  it.each([
+    { layout: "wide-references", header: 12, arrayHeader: 16, why: "JDK 15 and later at 32 GB or more: 8-byte references" },
+    { layout: "wide", header: 16, arrayHeader: 24, why: "before JDK 15 at 32 GB or more: 8-byte references and class pointers" },
+  ])("a heap laid out $layout ($why): the addresses tell, and every shallow size follows", ({ layout, header, arrayHeader }) => {
+    const placed = placedAs({ header, arrayHeader });
+    const heap = readHeap(bytesSource(placed.bytes));
+    expect(heap.layout).toBe(layout);
+    const wrong: string[] = [];
+    for (let index = heap.classCount; index < heap.objectCount; index++) {
+      const expected = placed.sizes.get(BigInt(heap.idOf(index)));
+      if (heap.shallowBytes[index] !== expected) wrong.push(`${heap.classes[heap.classOf[index]!]!.name} ${heap.shallowBytes[index]} ≠ ${expected}`);
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
+    // More than the compressed heap: every reference field and element takes 8 bytes.
+    const compressed = heapOf("shapes");
+    const total = (h: Heap): number => h.shallowBytes.subarray(h.classCount).reduce((sum, bytes) => sum + bytes, 0);
+    expect(total(heap)).toBeGreaterThan(total(compressed));
+  });
+
+  it("a heap of compressed references is read as one (the Java fixtures, and the same moved past 32 GB)", () => {
+    expect(heapOf("shapes").layout).toBe("compressed");
+    expect(readHeap(bytesSource(reencoded(8, (id) => id + 2n ** 40n))).layout).toBe("compressed");
+  });
 });
