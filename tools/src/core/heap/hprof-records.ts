@@ -61,6 +61,12 @@ export const TOO_MANY_CLASSES = new Error("more classes than 16-bit class slots 
  * instances, have their rare repeats dropped when the ids are resolved): the edges grow with distinct targets.
  */
 const DISTINCT_FROM = 8;
+/**
+ * The most references the reader keeps: edge offsets are 32-bit (one typed array holds at most 2^32 elements in
+ * Node 20: measured, Uint8Array at 4 GiB, Uint32Array at 16 GiB), so every per-object array of a 64 GB dump fits,
+ * and only more than this many distinct references would not.
+ */
+export const MAX_EDGES = 0xffffffff;
 /** The pass checks its memory against the limit every 2^20 objects. */
 const MEMORY_CHECK_MASK = (1 << 20) - 1;
 /** References of an object array decoded per window: 512 KB of 8-byte ids. */
@@ -166,6 +172,8 @@ export class DumpPass {
     private readonly wide: boolean,
     observer: DigestObserver,
     private readonly memoryLimitBytes: number,
+    /** The most references kept (MAX_EDGES; smaller only in tests of the limit). */
+    private readonly maxEdges = MAX_EDGES,
   ) {
     this.idSize = header.idSize;
     this.size = source.size;
@@ -178,7 +186,7 @@ export class DumpPass {
     this.sizes = makeUint32(this.objectCapacity);
     this.ids = makeUint32(this.objectCapacity);
     this.classSlots = this.makeSlots(this.objectCapacity);
-    this.edges = allocateUpTo(makeUint32, Math.floor(body / this.idSize) + 1);
+    this.edges = allocateUpTo(makeUint32, Math.min(Math.floor(body / this.idSize) + 1, this.maxEdges));
     this.edgeCapacity = this.edges.length;
   }
 
@@ -552,8 +560,15 @@ export class DumpPass {
 
   /** Room for `count` more edges. */
   private edgeRoom(count: number): void {
-    if (this.e + count <= this.edgeCapacity) return;
-    this.edgeCapacity = Math.max(2 * this.edgeCapacity, this.e + count);
+    const needed = this.e + count;
+    if (needed <= this.edgeCapacity) return;
+    if (needed > this.maxEdges) {
+      throw new HprofError(
+        `the dump holds more than ${this.maxEdges.toLocaleString("en-US")} references after repeats are dropped, more than this reader indexes (32-bit edge offsets)`,
+        this.cursor.offset,
+      );
+    }
+    this.edgeCapacity = Math.min(Math.max(2 * this.edgeCapacity, needed), this.maxEdges);
     this.edges = grownTo(this.edges, this.edgeCapacity, makeUint32);
     if (this.plainEdges !== undefined) this.plainEdges = grownTo(this.plainEdges, this.edgeCapacity, makeFloat64);
   }

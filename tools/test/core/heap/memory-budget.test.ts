@@ -6,7 +6,10 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { searchHeap } from "../../../src/core/heap/dominators.js";
-import { bytesSource, readHeap } from "../../../src/core/heap/hprof.js";
+import { UNOBSERVED } from "../../../src/core/heap/digest-phases.js";
+import { bytesSource, HprofError, readHeap } from "../../../src/core/heap/hprof.js";
+import { readHeader } from "../../../src/core/heap/hprof-format.js";
+import { DumpPass, MAX_EDGES } from "../../../src/core/heap/hprof-records.js";
 import {
   BASE_BYTES,
   checkDigestMemory,
@@ -114,5 +117,24 @@ describe.each(BAZEL_VERSIONS)("real Bazel %s dumps", (version) => {
     // 16 per vertex and 8 per cross edge, the retained sizes (in label's memory) included.
     const treeBytes = tree.objectAt.byteLength + tree.idom.byteLength + tree.searchParent.byteLength + tree.otherTargets.byteLength + tree.otherSources.byteLength;
     expect(treeBytes).toBeLessThanOrEqual((PHASE_BYTES.dominators.vertex - 4) * vertices + PHASE_BYTES.dominators.cross * cross);
+  });
+});
+
+describe("the reader's own limit", () => {
+  it("refuses, with one line and where it was, more references than its 32-bit edge offsets index", () => {
+    expect(MAX_EDGES).toBe(2 ** 32 - 1);
+    const bytes = dumpBytes("4.2.3", "list-lattice");
+    // The same pass with a limit of 1,000 references instead of 2^32 - 1 (this dump keeps 541,838).
+    const pass = new DumpPass(bytesSource(bytes), readHeader(bytesSource(bytes)), false, UNOBSERVED, Infinity, 1000);
+    let thrown: unknown;
+    try {
+      pass.run();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(HprofError);
+    expect((thrown as HprofError).message).toBe("the dump holds more than 1,000 references after repeats are dropped, more than this reader indexes (32-bit edge offsets)");
+    expect((thrown as HprofError).offset).toBeGreaterThan(0);
+    expect((thrown as HprofError).offset).toBeLessThan(bytes.length);
   });
 });
