@@ -8235,6 +8235,14 @@ for (const [type3, bytes] of [
 HEAP_VALUE_BYTES[TYPE_OBJECT] = 4;
 var OBJECT_HEADER_BYTES = 12;
 var ARRAY_HEADER_BYTES = 16;
+var OBJECT_LAYOUTS = [
+  { name: "compressed", headerBytes: OBJECT_HEADER_BYTES, arrayHeaderBytes: ARRAY_HEADER_BYTES, referenceBytes: 4 },
+  { name: "wide-references", headerBytes: 12, arrayHeaderBytes: 16, referenceBytes: 8 },
+  { name: "wide", headerBytes: 16, arrayHeaderBytes: 24, referenceBytes: 8 }
+];
+function arrayBytes(layout, elements, elementBytes) {
+  return Math.min(align8(layout.arrayHeaderBytes + elements * (elementBytes === 0 ? layout.referenceBytes : elementBytes)), 4294967295);
+}
 var KIND_CLASS = 0;
 var KIND_INSTANCE = 1;
 var KIND_OBJECT_ARRAY = 2;
@@ -8390,10 +8398,10 @@ var FieldPool = class {
     this.staticTargets[this.statics++] = target2;
   }
 };
-function completeLayout(raw, rawClasses, classIndexById, pool, idSize, final = false) {
+function completeLayout(raw, rawClasses, classIndexById, pool, idSize, layout, final = false) {
   const references = [];
   let dumpBytes = 0;
-  let heapBytes = OBJECT_HEADER_BYTES;
+  let primitiveBytes = 0;
   let incomplete = false;
   const seen = /* @__PURE__ */ new Set();
   let current2 = raw;
@@ -8403,7 +8411,7 @@ function completeLayout(raw, rawClasses, classIndexById, pool, idSize, final = f
       const type3 = pool.fieldTypes[f];
       if (type3 === TYPE_OBJECT) references.push(dumpBytes);
       dumpBytes += type3 === TYPE_OBJECT ? idSize : PRIMITIVE_ELEMENT_BYTES[type3];
-      heapBytes += HEAP_VALUE_BYTES[type3];
+      if (type3 !== TYPE_OBJECT) primitiveBytes += HEAP_VALUE_BYTES[type3];
     }
     if (current2.superId === 0) break;
     const superIndex = classIndexById.get(current2.superId);
@@ -8414,10 +8422,15 @@ function completeLayout(raw, rawClasses, classIndexById, pool, idSize, final = f
     current2 = rawClasses[superIndex];
   }
   raw.dumpBytes = dumpBytes;
-  raw.heapBytes = align8(heapBytes);
+  raw.referenceCount = references.length;
+  raw.primitiveBytes = primitiveBytes;
+  raw.heapBytes = instanceBytes(raw, layout);
   raw.referenceOffsets = Int32Array.from(references);
   raw.layoutIncomplete = incomplete;
   raw.layoutClasses = rawClasses.length;
+}
+function instanceBytes(raw, layout) {
+  return align8(layout.headerBytes + raw.primitiveBytes + raw.referenceCount * layout.referenceBytes);
 }
 function classReferences(raw, pool) {
   let count3 = raw.loaderId !== 0 ? 1 : 0;
@@ -8545,6 +8558,8 @@ function readClassDump(cursor3, end, idSize, recordOffset, pool) {
     staticEnd: pool.statics,
     dumpBytes: 0,
     heapBytes: 0,
+    referenceCount: 0,
+    primitiveBytes: 0,
     referenceOffsets: new Int32Array(0),
     layoutIncomplete: true,
     layoutClasses: 0
@@ -9047,6 +9062,60 @@ var SeenIds = class {
   }
 };
 
+// src/core/heap/hprof-layout.ts
+var VOTES = 64;
+var MAX_UNDECIDED_OBJECTS = 1 << 16;
+var LayoutVotes = class {
+  votes = new Float64Array(OBJECT_LAYOUTS.length);
+  objects = 0;
+  /** The previous object was an array: its id's halves and its size under each layout. */
+  previousIsArray = false;
+  previousHigh = 0;
+  previousLow = 0;
+  previousSizes = new Float64Array(OBJECT_LAYOUTS.length);
+  /** The arrays read so far: slot, elements, element bytes (0: references). */
+  slots = new Column();
+  elements = new Column();
+  elementBytes = new Column();
+  /** An object with this id (its signed halves) comes next: the array before it, if one was, votes. */
+  follows(high, low) {
+    this.objects++;
+    if (this.previousIsArray) {
+      const distance = (high - this.previousHigh) * TWO_32 + ((low >>> 0) - (this.previousLow >>> 0));
+      for (let k2 = 0; k2 < OBJECT_LAYOUTS.length; k2++) if (distance === this.previousSizes[k2]) this.votes[k2] = this.votes[k2] + 1;
+    }
+    this.previousIsArray = false;
+    this.previousHigh = high;
+    this.previousLow = low;
+  }
+  /** The object just begun (its id given to follows) is an array: kept aside, and a vote for what follows. */
+  array(slot, elements, elementBytes) {
+    this.slots.push(slot);
+    this.elements.push(elements);
+    this.elementBytes.push(elementBytes);
+    for (let k2 = 0; k2 < OBJECT_LAYOUTS.length; k2++) this.previousSizes[k2] = arrayBytes(OBJECT_LAYOUTS[k2], elements, elementBytes);
+    this.previousIsArray = true;
+  }
+  /** Whether enough has been seen to settle the layout. */
+  decided() {
+    if (this.objects >= MAX_UNDECIDED_OBJECTS) return true;
+    const leader = this.winner();
+    for (let k2 = 0; k2 < OBJECT_LAYOUTS.length; k2++) if (k2 !== leader && this.votes[leader] - this.votes[k2] < VOTES) return false;
+    return true;
+  }
+  /** The index in OBJECT_LAYOUTS with the most votes (ties: the earlier; none: compressed). */
+  winner() {
+    let best = 0;
+    for (let k2 = 1; k2 < OBJECT_LAYOUTS.length; k2++) if (this.votes[k2] > this.votes[best]) best = k2;
+    return best;
+  }
+  /** The arrays kept aside, sized again under `layout`. */
+  resize(sizes, layout) {
+    const slots = this.slots.view();
+    for (let i = 0; i < slots.length; i++) sizes[slots[i]] = arrayBytes(layout, this.elements.values[i], this.elementBytes.values[i]);
+  }
+};
+
 // src/core/heap/hprof-records.ts
 var NARROW_MARK_BASE = 65280;
 var WIDE_MARK_BASE = 4294967040;
@@ -9054,6 +9123,7 @@ var UNRESOLVED_INSTANCE = 255;
 var UNRESOLVED_ARRAY = 254;
 var TOO_MANY_CLASSES = new Error("more classes than 16-bit class slots can number");
 var DISTINCT_FROM = 8;
+var MAX_EDGES = 4294967295;
 var MEMORY_CHECK_MASK = (1 << 20) - 1;
 var ARRAY_BATCH = 1 << 16;
 function storeId(ids, plain2, n2, high, low, capacity) {
@@ -9071,10 +9141,11 @@ function toPlainIds(compact, count3, length2) {
   return plain2;
 }
 var DumpPass = class {
-  constructor(source3, header, wide, observer, memoryLimitBytes) {
+  constructor(source3, header, wide, observer, memoryLimitBytes, maxEdges = MAX_EDGES) {
     this.header = header;
     this.wide = wide;
     this.memoryLimitBytes = memoryLimitBytes;
+    this.maxEdges = maxEdges;
     this.idSize = header.idSize;
     this.size = source3.size;
     this.cursor = new Cursor(source3, header.idSize, WINDOW_BYTES, (offset4) => observer.bytesRead(offset4, source3.size));
@@ -9086,12 +9157,13 @@ var DumpPass = class {
     this.sizes = makeUint32(this.objectCapacity);
     this.ids = makeUint32(this.objectCapacity);
     this.classSlots = this.makeSlots(this.objectCapacity);
-    this.edges = allocateUpTo(makeUint32, Math.floor(body / this.idSize) + 1);
+    this.edges = allocateUpTo(makeUint32, Math.min(Math.floor(body / this.idSize) + 1, this.maxEdges));
     this.edgeCapacity = this.edges.length;
   }
   header;
   wide;
   memoryLimitBytes;
+  maxEdges;
   // ---- the small tables: names, classes, stacks, roots --------------------------------------------------------
   /** UTF8 records, decoded after the pass for the few names used (a Bazel dump has ~150k, mostly method names). */
   utf8Ids = new Column(1 << 12);
@@ -9138,6 +9210,10 @@ var DumpPass = class {
   plainEdges;
   edgeCapacity;
   seen = new SeenIds();
+  /** How objects are laid out: compressed until the addresses have told (layoutKnown). */
+  layout = OBJECT_LAYOUTS[0];
+  layoutKnown = false;
+  layoutVotes = new LayoutVotes();
   cursor;
   classCache;
   idSize;
@@ -9177,7 +9253,8 @@ var DumpPass = class {
       cursor3.seek(bodyEnd);
     }
     if (!this.ended) this.truncated = true;
-    for (const raw of this.rawClasses) if (raw.layoutIncomplete) completeLayout(raw, this.rawClasses, this.classIndexById, this.pool, this.idSize, true);
+    if (!this.layoutKnown) this.latchLayout();
+    for (const raw of this.rawClasses) if (raw.layoutIncomplete) completeLayout(raw, this.rawClasses, this.classIndexById, this.pool, this.idSize, this.layout, true);
     return this;
   }
   // ---- top-level records ----------------------------------------------------------------------------------
@@ -9295,6 +9372,7 @@ var DumpPass = class {
     const idSize = this.idSize;
     const low = int32At(b10, p + idSize - 4);
     const high = idSize === 4 ? 0 : int32At(b10, p);
+    if (!this.layoutKnown) this.layoutVotes.follows(high, low);
     this.plainIds = storeId(this.ids, this.plainIds, n2, high, low, this.objectCapacity);
     const at = this.at;
     this.firstEdges[at] = this.e;
@@ -9335,7 +9413,7 @@ var DumpPass = class {
     let classIndex = this.classCache.at(cursor3.buf, p + idSize + 4);
     if (classIndex >= 0 && this.rawClasses[classIndex].layoutIncomplete) {
       const raw = this.rawClasses[classIndex];
-      if (raw.layoutClasses < this.rawClasses.length) completeLayout(raw, this.rawClasses, this.classIndexById, this.pool, idSize);
+      if (raw.layoutClasses < this.rawClasses.length) completeLayout(raw, this.rawClasses, this.classIndexById, this.pool, idSize, this.layout);
       if (raw.layoutIncomplete) classIndex = -1;
     }
     if (classIndex < 0) {
@@ -9375,7 +9453,7 @@ var DumpPass = class {
     const classIndex = this.classCache.at(cursor3.buf, p + idSize + 8);
     if (classIndex < 0) this.lateObjects.push({ position: slot - this.objectBase, offset: offset4, array: true });
     this.classSlots[slot] = classIndex < 0 ? this.markBase + UNRESOLVED_ARRAY : classIndex;
-    this.sizes[slot] = Math.min(align8(ARRAY_HEADER_BYTES + elements * 4), 4294967295);
+    this.sizes[slot] = this.arraySize(slot, elements, 0);
     cursor3.skip(head);
     this.edgeRoom(elements);
     const distinct = elements > DISTINCT_FROM;
@@ -9403,7 +9481,7 @@ var DumpPass = class {
     const slot = this.beginObject(offset4, p, recordEnd, end);
     if (slot < 0) return false;
     this.classSlots[slot] = this.markBase + type3;
-    this.sizes[slot] = Math.min(align8(ARRAY_HEADER_BYTES + elements * elementBytes), 4294967295);
+    this.sizes[slot] = this.arraySize(slot, elements, elementBytes);
     cursor3.seek(recordEnd);
     return true;
   }
@@ -9414,7 +9492,7 @@ var DumpPass = class {
     this.classIndexById.set(raw.id, this.rawClasses.length);
     this.rawClasses.push(raw);
     this.classEdges += classReferences(raw, this.pool);
-    completeLayout(raw, this.rawClasses, this.classIndexById, this.pool, this.idSize);
+    completeLayout(raw, this.rawClasses, this.classIndexById, this.pool, this.idSize, this.layout);
     return true;
   }
   root(code, offset4, end) {
@@ -9439,6 +9517,34 @@ var DumpPass = class {
     this.rootSerials.push(serial);
     return true;
   }
+  // ---- the object layout ------------------------------------------------------------------------------------
+  /**
+   * The array's size in the heap under the layout, known or (until the addresses have told) compressed; while
+   * the layout is not known, the array is a vote for the next object and is kept aside to be sized again.
+   */
+  arraySize(slot, elements, elementBytes) {
+    if (this.layoutKnown) return arrayBytes(this.layout, elements, elementBytes);
+    this.layoutVotes.array(slot, elements, elementBytes);
+    if (this.layoutVotes.decided()) this.latchLayout();
+    return arrayBytes(this.layout, elements, elementBytes);
+  }
+  /**
+   * Settles the layout the votes chose: the classes' instance sizes follow it, and the objects read before
+   * are sized again (instances by their class, arrays from what was kept aside).
+   */
+  latchLayout() {
+    this.layoutKnown = true;
+    const layout = OBJECT_LAYOUTS[this.layoutVotes.winner()];
+    if (layout === this.layout) return;
+    this.layout = layout;
+    for (const raw of this.rawClasses) raw.heapBytes = instanceBytes(raw, layout);
+    const base = this.objectBase < 0 ? 0 : this.objectBase;
+    for (let slot = base; slot < this.at; slot++) {
+      const classIndex = this.classSlots[slot];
+      if (classIndex < this.markBase) this.sizes[slot] = this.rawClasses[classIndex].heapBytes;
+    }
+    this.layoutVotes.resize(this.sizes, layout);
+  }
   /** What the pass holds after `objects` objects (each counted a vertex: an upper bound), for the memory check. */
   counts(objects = this.n) {
     return { objects, vertices: objects, edges: this.e, crossEdges: 0, wideIds: this.plainIds !== void 0 || this.plainEdges !== void 0 };
@@ -9456,8 +9562,15 @@ var DumpPass = class {
   }
   /** Room for `count` more edges. */
   edgeRoom(count3) {
-    if (this.e + count3 <= this.edgeCapacity) return;
-    this.edgeCapacity = Math.max(2 * this.edgeCapacity, this.e + count3);
+    const needed = this.e + count3;
+    if (needed <= this.edgeCapacity) return;
+    if (needed > this.maxEdges) {
+      throw new HprofError(
+        `the dump holds more than ${this.maxEdges.toLocaleString("en-US")} references after repeats are dropped, more than this reader indexes (32-bit edge offsets)`,
+        this.cursor.offset
+      );
+    }
+    this.edgeCapacity = Math.min(Math.max(2 * this.edgeCapacity, needed), this.maxEdges);
     this.edges = grownTo(this.edges, this.edgeCapacity, makeUint32);
     if (this.plainEdges !== void 0) this.plainEdges = grownTo(this.plainEdges, this.edgeCapacity, makeFloat64);
   }
@@ -9700,6 +9813,7 @@ function assemble(source3, header, pass) {
     timestamp: header.timestamp,
     fileBytes: source3.size,
     truncated: pass.truncated,
+    layout: pass.layout.name,
     ...roots,
     objectCount,
     classCount,

@@ -64,15 +64,22 @@ describe("sweep with real Bazel", () => {
     // The default plan; on Bazel 7 with one evidence run instead of two (a minute less of tools/test.sh's budget:
     // the host's run covers the default's second one).
     const evidenceRuns = isHostBazel() ? [] : ["--evidence-runs", "1"];
-    const evidenceIds = isHostBazel() ? ["0256m-e01", "0256m-e02"] : ["0256m-e01"];
     const result = await sweep(["--out", out, ...evidenceRuns], WORKSPACE_ROOT);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^0256m-r01 +256m +oom /m);
-    expect(result.stdout, result.stdout).toMatch(/^0384m-r01 +384m +ok +0 /m);
     expect(result.stdout, result.stdout).toMatch(/^1024m-r01 +1g +ok +0 /m);
+    // 384m is where the reproduction's need lies: it builds there on a quiet machine, and runs out of memory
+    // when both cores are busy besides (seen in CI with the unit tests running: the collector falls behind).
+    // The threshold, and where the evidence runs go, follow what it did.
+    const middle = /^0384m-r01 +384m +(ok|oom) /m.exec(result.stdout)?.[1];
+    expect(middle, result.stdout).toBeDefined();
+    const [below, belowLimit] = middle === "ok" ? ["0256m", "256m"] : ["0384m", "384m"];
+    const evidenceIds = (isHostBazel() ? ["e01", "e02"] : ["e01"]).map((run) => `${below}-${run}`);
     // The evidence runs: full profiles just below the threshold, kept out of it.
-    for (const id of evidenceIds) expect(result.stdout).toMatch(new RegExp(`^${id} +256m +oom `, "m"));
-    expect(result.stdout).toContain("threshold: 384m (every build succeeded from 384m up; a build failed at 256m)");
+    for (const id of evidenceIds) expect(result.stdout).toMatch(new RegExp(`^${id} +${belowLimit} +oom `, "m"));
+    expect(result.stdout).toContain(
+      middle === "ok" ? "threshold: 384m (every build succeeded from 384m up; a build failed at 256m)" : "threshold: 1g (every build succeeded from 1g up; a build failed at 384m)",
+    );
     // Blame after the runs table: the verdict and the top suspects.
     expect(result.stdout).toMatch(/^verdict: culprit: traverse_impl \(memory\/private\/traverse\.bzl\) holds \d+\.\d% of the heap at the crash/m);
     expect(result.stdout).toContain(`outputs: ${out}`);
@@ -86,7 +93,7 @@ describe("sweep with real Bazel", () => {
     for (const [id, limit, limitBytes, status, level] of [
       ["0256m-r01", "256m", 256 * 1024 ** 2, "oom", "light"],
       ["1024m-r01", "1g", 1024 ** 3, "ok", "light"],
-      ["0256m-e01", "256m", 256 * 1024 ** 2, "oom", "full"],
+      [evidenceIds[0]!, belowLimit, (belowLimit === "256m" ? 256 : 384) * 1024 ** 2, "oom", "full"],
     ] as const) {
       const run = record(out, id);
       const dir = join(out, "runs", id);
@@ -144,7 +151,7 @@ describe("sweep with real Bazel", () => {
     expect(Math.max(...pauses.map((pause) => pause.beforeBytes))).toBeGreaterThan(0.75 * 256 * 1024 ** 2);
 
     const jsonl = readFileSync(join(out, "runs.jsonl"), "utf8").trim().split("\n");
-    expect(jsonl.map((line) => (JSON.parse(line) as RunRecord).id)).toEqual([...evidenceIds, "0256m-r01", "0384m-r01", "1024m-r01"]);
+    expect(jsonl.map((line) => (JSON.parse(line) as RunRecord).id)).toEqual([...evidenceIds, "0256m-r01", "0384m-r01", "1024m-r01"].sort());
     expect(readFileSync(join(out, "runs.csv"), "utf8").trim().split("\n")).toHaveLength(4 + evidenceIds.length);
     const manifest = JSON.parse(readFileSync(join(out, "sweep.json"), "utf8")) as { fingerprint: string; plannedRuns: string[] };
     expect(manifest.plannedRuns).toEqual(["0256m-r01", "0384m-r01", "1024m-r01"]);
