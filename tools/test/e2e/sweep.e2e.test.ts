@@ -174,7 +174,8 @@ describe("sweep with real Bazel", () => {
     const again = await sweep(["--out", out, ...evidenceRuns], WORKSPACE_ROOT);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).not.toMatch(/sweep: run 1/);
-    expect(record(out, "0256m-r01").startedAt).toBe((JSON.parse(jsonl[evidenceIds.length]!) as RunRecord).startedAt);
+    const firstRun = jsonl.map((line) => JSON.parse(line) as RunRecord).find((run) => run.id === "0256m-r01");
+    expect(record(out, "0256m-r01").startedAt).toBe(firstRun?.startedAt);
     const other = await sweep(["--limits", "256m,2g", "--out", out], WORKSPACE_ROOT);
     expect(other.exitCode).toBe(2);
     expect(other.stderr).toContain("already holds a sweep with other settings (limits differ)");
