@@ -8217,7 +8217,6 @@ var PRIMITIVE_ARRAY_CLASS = {
   [TYPE_INT]: "[I",
   [TYPE_LONG]: "[J"
 };
-var HEAP_VALUE_BYTES = new Uint8Array(256);
 var PRIMITIVE_ELEMENT_BYTES = new Uint8Array(256);
 for (const [type3, bytes] of [
   [TYPE_BOOLEAN, 1],
@@ -8229,14 +8228,10 @@ for (const [type3, bytes] of [
   [TYPE_INT, 4],
   [TYPE_LONG, 8]
 ]) {
-  HEAP_VALUE_BYTES[type3] = bytes;
   PRIMITIVE_ELEMENT_BYTES[type3] = bytes;
 }
-HEAP_VALUE_BYTES[TYPE_OBJECT] = 4;
-var OBJECT_HEADER_BYTES = 12;
-var ARRAY_HEADER_BYTES = 16;
 var OBJECT_LAYOUTS = [
-  { name: "compressed", headerBytes: OBJECT_HEADER_BYTES, arrayHeaderBytes: ARRAY_HEADER_BYTES, referenceBytes: 4 },
+  { name: "compressed", headerBytes: 12, arrayHeaderBytes: 16, referenceBytes: 4 },
   { name: "wide-references", headerBytes: 12, arrayHeaderBytes: 16, referenceBytes: 8 },
   { name: "wide", headerBytes: 16, arrayHeaderBytes: 24, referenceBytes: 8 }
 ];
@@ -8411,7 +8406,7 @@ function completeLayout(raw, rawClasses, classIndexById, pool, idSize, layout, f
       const type3 = pool.fieldTypes[f];
       if (type3 === TYPE_OBJECT) references.push(dumpBytes);
       dumpBytes += type3 === TYPE_OBJECT ? idSize : PRIMITIVE_ELEMENT_BYTES[type3];
-      if (type3 !== TYPE_OBJECT) primitiveBytes += HEAP_VALUE_BYTES[type3];
+      if (type3 !== TYPE_OBJECT) primitiveBytes += PRIMITIVE_ELEMENT_BYTES[type3];
     }
     if (current2.superId === 0) break;
     const superIndex = classIndexById.get(current2.superId);
@@ -8723,12 +8718,13 @@ function parseMemoryLimit(text5) {
 }
 function digestPeakBytes(counts) {
   let peak = 0;
-  for (const [name, bytes] of Object.entries(PHASE_BYTES)) {
-    const wide = counts.wideIds && (name === "read" || name === "resolve") ? WIDE_ID_BYTES : 0;
-    const phase = (bytes.object + wide) * counts.objects + bytes.vertex * counts.vertices + (bytes.edge + wide) * counts.edges + bytes.cross * counts.crossEdges;
-    if (phase > peak) peak = phase;
-  }
+  for (const phase of Object.keys(PHASE_BYTES)) peak = Math.max(peak, phaseBytes(phase, counts));
   return BASE_BYTES + peak;
+}
+function phaseBytes(phase, counts) {
+  const bytes = PHASE_BYTES[phase];
+  const wide = counts.wideIds && (phase === "read" || phase === "resolve") ? WIDE_ID_BYTES : 0;
+  return (bytes.object + wide) * counts.objects + bytes.vertex * counts.vertices + (bytes.edge + wide) * counts.edges + bytes.cross * counts.crossEdges;
 }
 var MemoryLimitError = class extends Error {
   constructor(neededBytes, limitBytes, counts, complete, offset4, fileBytes) {
@@ -8749,9 +8745,7 @@ var MemoryLimitError = class extends Error {
   name = "MemoryLimitError";
 };
 function checkPassMemory(counts, offset4, fileBytes, limitBytes) {
-  const wide = counts.wideIds ? WIDE_ID_BYTES : 0;
-  const held = BASE_BYTES + (PHASE_BYTES.read.object + wide) * counts.objects + (PHASE_BYTES.read.edge + wide) * counts.edges;
-  if (held <= limitBytes) return;
+  if (BASE_BYTES + phaseBytes("read", counts) <= limitBytes) return;
   const scale6 = fileBytes / Math.max(1, offset4);
   const whole = { ...counts, objects: counts.objects * scale6, vertices: counts.vertices * scale6, edges: counts.edges * scale6, crossEdges: counts.edges * scale6 / 8 };
   throw new MemoryLimitError(Math.round(digestPeakBytes(whole)), limitBytes, counts, false, offset4, fileBytes);

@@ -7,7 +7,6 @@ import type { Cursor } from "./hprof-cursor.js";
 import { grownTo, makeFloat64 } from "./hprof-columns.js";
 import {
   align8,
-  HEAP_VALUE_BYTES,
   int32At,
   type ObjectLayout,
   PRIMITIVE_ELEMENT_BYTES,
@@ -141,7 +140,7 @@ export function completeLayout(
       const type = pool.fieldTypes[f]!;
       if (type === TYPE_OBJECT) references.push(dumpBytes);
       dumpBytes += type === TYPE_OBJECT ? idSize : PRIMITIVE_ELEMENT_BYTES[type]!;
-      if (type !== TYPE_OBJECT) primitiveBytes += HEAP_VALUE_BYTES[type]!;
+      if (type !== TYPE_OBJECT) primitiveBytes += PRIMITIVE_ELEMENT_BYTES[type]!;
     }
     if (current.superId === 0) break;
     const superIndex = classIndexById.get(current.superId);

@@ -82,9 +82,10 @@ export const PRIMITIVE_ARRAY_CLASS: Readonly<Record<number, string>> = {
   [TYPE_LONG]: "[J",
 };
 
-/** Bytes of a value of each type in the heap (references compressed to 4), 0 for a type HPROF does not have. */
-export const HEAP_VALUE_BYTES = new Uint8Array(256);
-/** Bytes of an array element of each primitive type in the dump, 0 for anything else (a corrupt type). */
+/**
+ * Bytes of a primitive value (a field or an array element) of each type, in the dump and in the heap alike; 0 for
+ * anything else (references: their size is the layout's, ObjectLayout; a corrupt type).
+ */
 export const PRIMITIVE_ELEMENT_BYTES = new Uint8Array(256);
 for (const [type, bytes] of [
   [TYPE_BOOLEAN, 1],
@@ -96,13 +97,8 @@ for (const [type, bytes] of [
   [TYPE_INT, 4],
   [TYPE_LONG, 8],
 ] as const) {
-  HEAP_VALUE_BYTES[type] = bytes;
   PRIMITIVE_ELEMENT_BYTES[type] = bytes;
 }
-HEAP_VALUE_BYTES[TYPE_OBJECT] = 4;
-export const OBJECT_HEADER_BYTES = 12;
-export const ARRAY_HEADER_BYTES = 16;
-
 /**
  * How HotSpot lays objects out, which HPROF does not record: below 32 GB of heap (every Bazel server up to
  * -Xmx31g) references and class pointers are compressed; at 32 GB and more references take 8 bytes, and class
@@ -116,7 +112,7 @@ export interface ObjectLayout {
   readonly referenceBytes: number;
 }
 export const OBJECT_LAYOUTS: readonly ObjectLayout[] = [
-  { name: "compressed", headerBytes: OBJECT_HEADER_BYTES, arrayHeaderBytes: ARRAY_HEADER_BYTES, referenceBytes: 4 },
+  { name: "compressed", headerBytes: 12, arrayHeaderBytes: 16, referenceBytes: 4 },
   { name: "wide-references", headerBytes: 12, arrayHeaderBytes: 16, referenceBytes: 8 },
   { name: "wide", headerBytes: 16, arrayHeaderBytes: 24, referenceBytes: 8 },
 ];

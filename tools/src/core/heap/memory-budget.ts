@@ -77,12 +77,15 @@ export interface HeapCounts {
 /** The most memory the digest holds at any phase, for these counts. */
 export function digestPeakBytes(counts: HeapCounts): number {
   let peak = 0;
-  for (const [name, bytes] of Object.entries(PHASE_BYTES)) {
-    const wide = counts.wideIds && (name === "read" || name === "resolve") ? WIDE_ID_BYTES : 0;
-    const phase = (bytes.object + wide) * counts.objects + bytes.vertex * counts.vertices + (bytes.edge + wide) * counts.edges + bytes.cross * counts.crossEdges;
-    if (phase > peak) peak = phase;
-  }
+  for (const phase of Object.keys(PHASE_BYTES) as (keyof typeof PHASE_BYTES)[]) peak = Math.max(peak, phaseBytes(phase, counts));
   return BASE_BYTES + peak;
+}
+
+/** What one phase holds for these counts (without Node itself). */
+function phaseBytes(phase: keyof typeof PHASE_BYTES, counts: HeapCounts): number {
+  const bytes = PHASE_BYTES[phase];
+  const wide = counts.wideIds && (phase === "read" || phase === "resolve") ? WIDE_ID_BYTES : 0;
+  return (bytes.object + wide) * counts.objects + bytes.vertex * counts.vertices + (bytes.edge + wide) * counts.edges + bytes.cross * counts.crossEdges;
 }
 
 /** The digest would need more memory than it may use. */
@@ -109,9 +112,7 @@ export class MemoryLimitError extends Error {
  * would fit is never stopped), with the whole digest's need extrapolated from the share of the file read.
  */
 export function checkPassMemory(counts: HeapCounts, offset: number, fileBytes: number, limitBytes: number): void {
-  const wide = counts.wideIds ? WIDE_ID_BYTES : 0;
-  const held = BASE_BYTES + (PHASE_BYTES.read.object + wide) * counts.objects + (PHASE_BYTES.read.edge + wide) * counts.edges;
-  if (held <= limitBytes) return;
+  if (BASE_BYTES + phaseBytes("read", counts) <= limitBytes) return;
   const scale = fileBytes / Math.max(1, offset);
   const whole = { ...counts, objects: counts.objects * scale, vertices: counts.vertices * scale, edges: counts.edges * scale, crossEdges: (counts.edges * scale) / 8 };
   throw new MemoryLimitError(Math.round(digestPeakBytes(whole)), limitBytes, counts, false, offset, fileBytes);
