@@ -142,11 +142,16 @@ interface ChildReport {
 
 /** Where the child's imports are, in any tree since the core moved into folders by domain. */
 const CHILD_IMPORTS = ["src/io/heap-dumps.ts", "src/core/heap/heap-digest.ts"];
+/** A revision's digestDumpFile from before DumpDigestOptions: it takes top and the observer one by one. */
+const POSITIONAL_DIGEST = /function digestDumpFile\(path: string, top: number/;
+/** Since: one options object. A tree with neither is refused rather than called wrong. */
+const OPTIONS_DIGEST = /function digestDumpFile\(path: string, \{ top,/;
 /**
  * The child: the digest as `heap --json` computes it, timed from inside; its report on stdout. An older revision's
  * digestDumpFile ignores the observer, leaving only the child's own two spans: it then reports no phases.
+ * `positional`: the revision's digestDumpFile takes its options one by one (POSITIONAL_DIGEST).
  */
-const CHILD_SOURCE = `
+const childSource = (positional: boolean): string => `
 import { createHash } from "node:crypto";
 import { digestDumpFile } from "./${CHILD_IMPORTS[0]}";
 import { DEFAULT_DIGEST_TOP } from "./${CHILD_IMPORTS[1]}";
@@ -168,7 +173,7 @@ const observer = {
   },
   bytesRead() {},
 };
-const digest = await digestDumpFile(dump, DEFAULT_DIGEST_TOP, observer);
+const digest = await digestDumpFile(dump, ${positional ? "DEFAULT_DIGEST_TOP, observer" : "{ top: DEFAULT_DIGEST_TOP, observer }"});
 const digestEnd = performance.now();
 endSpan(digestEnd);
 spans.push({ name: "(JSON)", start: digestEnd });
@@ -498,9 +503,12 @@ function verdict(met: boolean): string {
 /** The child bundled from the sources of `tools` (a tools/ folder) into `outfile`. */
 async function bundleChild(tools: string, outfile: string): Promise<string> {
   for (const file of CHILD_IMPORTS) if (!existsSync(join(tools, file))) throw new Error(`${tools} has no ${file}: that revision predates the bench's child`);
+  const digestSource = await readFile(join(tools, CHILD_IMPORTS[0]!), "utf8");
+  const positional = POSITIONAL_DIGEST.test(digestSource);
+  if (!positional && !OPTIONS_DIGEST.test(digestSource)) throw new Error(`${tools}: cannot tell how its digestDumpFile is called (neither signature the bench knows)`);
   const { build } = await import("esbuild");
   await build({
-    stdin: { contents: CHILD_SOURCE, resolveDir: tools, loader: "ts", sourcefile: "heap-digest-child.ts" },
+    stdin: { contents: childSource(positional), resolveDir: tools, loader: "ts", sourcefile: "heap-digest-child.ts" },
     bundle: true,
     platform: "node",
     format: "esm",

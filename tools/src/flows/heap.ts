@@ -30,7 +30,7 @@ export async function digestHeaps(request: HeapRequest): Promise<void> {
   if (request.html !== undefined) await checkOutputPath(request.html);
   const digests: SourcedDigest[] = [];
   for (const input of await findHeapInputs(request.path)) {
-    digests.push(await withDigestProgress(terminalDigestProgress, (observer) => digestOf(input, request.top, observer, request.memoryLimitBytes)));
+    digests.push(await withDigestProgress(terminalDigestProgress, (observer) => digestOf(input, { top: request.top, observer, memoryLimitBytes: request.memoryLimitBytes })));
   }
   const workspace = await workspaceFor(request.path);
   const rendered = request.json

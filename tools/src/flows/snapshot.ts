@@ -142,7 +142,7 @@ export async function takeSnapshot(request: SnapshotRequest): Promise<ExitCode> 
       process.stderr.write(INTERRUPTED_LINE);
       return ExitCode.findings;
     }
-    const digested = await withDigestProgress(terminalDigestProgress, (observer) => digestDumpFile(dumpPath, DEFAULT_DIGEST_TOP, observer));
+    const digested = await withDigestProgress(terminalDigestProgress, (observer) => digestDumpFile(dumpPath, { top: DEFAULT_DIGEST_TOP, observer }));
     const digest = await relativeDigest(digested, build.workspace);
 
     const record: SnapshotRecord = {

@@ -64,20 +64,27 @@ async function runInputs(dir: string): Promise<HeapInput[]> {
   return names.includes(ARTIFACT_FILES.heapDigest) ? [{ kind: "digest", path: join(dir, ARTIFACT_FILES.heapDigest) }] : [];
 }
 
-/**
- * The digest of an input; InputError (one line, with the byte offset) for what is not a readable dump.
- * `observer` watches a dump's digest (a digest already written is only read), which may take `memoryLimitBytes`.
- */
-export async function digestOf(input: HeapInput, top: number, observer: DigestObserver = UNOBSERVED, memoryLimitBytes?: number): Promise<SourcedDigest> {
-  if (input.kind === "digest") return { source: input.path, digest: await readHeapDigestFile(input.path) };
-  return { source: input.path, digest: await digestDumpFile(input.path, top, observer, memoryLimitBytes) };
+/** How a dump is digested. */
+export interface DumpDigestOptions {
+  /** How many of each ranking the digest keeps. */
+  readonly top: number;
+  /** Told each phase as it begins (a progress line, the bench); default: no one. */
+  readonly observer?: DigestObserver;
+  /** The most memory the digest may take; default: what the system has available. */
+  readonly memoryLimitBytes?: number;
 }
 
 /**
- * The digest of the dump at `path`; `observer` is told each phase as it begins (a progress line, the bench).
- * It may take `memoryLimitBytes` (else what the system has available); InputError when it would need more.
+ * The digest of an input; InputError (one line, with the byte offset) for what is not a readable dump.
+ * The options apply to a dump's digest; a digest already written is only read.
  */
-export async function digestDumpFile(path: string, top: number, observer: DigestObserver = UNOBSERVED, memoryLimitBytes?: number): Promise<HeapDigest> {
+export async function digestOf(input: HeapInput, options: DumpDigestOptions): Promise<SourcedDigest> {
+  if (input.kind === "digest") return { source: input.path, digest: await readHeapDigestFile(input.path) };
+  return { source: input.path, digest: await digestDumpFile(input.path, options) };
+}
+
+/** The digest of the dump at `path`; InputError when it is not a readable dump or would need more memory than allowed. */
+export async function digestDumpFile(path: string, { top, observer = UNOBSERVED, memoryLimitBytes }: DumpDigestOptions): Promise<HeapDigest> {
   const limit = memoryLimitBytes ?? availableMemoryBytes();
   const dump = await openHeapDump(path);
   try {

@@ -99,7 +99,7 @@ async function runHeapDigest(dir: string, progress: DigestProgressFactory): Prom
   const dump = (await readdir(dir).catch(() => [] as string[])).find((name) => /\.hprof(\.gz)?$/.test(name));
   if (dump === undefined) return { digest: undefined, unusableDump: unreadable };
   try {
-    const digest = await withDigestProgress(progress, (observer) => digestDumpFile(join(dir, dump), DEFAULT_DIGEST_TOP, observer));
+    const digest = await withDigestProgress(progress, (observer) => digestDumpFile(join(dir, dump), { top: DEFAULT_DIGEST_TOP, observer }));
     await writeHeapDigestFile(path, digest).catch(() => undefined);
     return { digest, unusableDump: undefined };
   } catch (error) {

@@ -1,13 +1,15 @@
 // The sweep's progress on stderr: one redrawn line on a terminal, plain lines otherwise (wording: render/sweep.ts).
 // A crash run's heap digest shows its progress inside that line (the digest runs before the run finishes, while
 // the line is up): a second line of its own would overwrite it, and the next redraw would overwrite the digest's.
+// Lines written while that line is up (a run finished, a dump that could not be digested) go through here, so that
+// each starts on a clean line instead of at the end of the progress line.
 import type { RunRecord } from "../core/run/run-record.js";
 import type { PlannedRun } from "../core/sweep/sweep-plan.js";
 import { estimateRemainingBuilds, type SearchConfig } from "../core/sweep/threshold-search.js";
 import type { DigestProgressState } from "../render/digest-progress.js";
-import { progressLine, runFinishedLine, runStartedLine } from "../render/sweep.js";
+import { digestFailedLine, progressLine, runFinishedLine, runStartedLine } from "../render/sweep.js";
 import { digestProgress, noDigestProgress, watchDigest, type DigestProgress } from "./digest-progress.js";
-import { StatusLine } from "./status-line.js";
+import { StatusLine, type TerminalStream } from "./status-line.js";
 import type { SweepObserver } from "./sweep-runner.js";
 
 export class SweepProgress implements SweepObserver {
@@ -16,21 +18,25 @@ export class SweepProgress implements SweepObserver {
   private readonly records: RunRecord[] = [];
   private lastStatus: string | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly line = new StatusLine(process.stderr);
+  private readonly line: StatusLine;
   private runStart = Date.now();
   /** Redraws the current run's line; undefined while no line is up. */
   private redraw: (() => void) | undefined;
   /** The crash run's digest, while it is shown in the line. */
   private digest: DigestProgressState | undefined;
 
+  /** `tty`: draw the redrawn line on `stream` (else plain lines). */
   constructor(
     private readonly tty: boolean,
     private readonly search: SearchConfig | undefined,
-  ) {}
+    private readonly stream: TerminalStream = process.stderr,
+  ) {
+    this.line = new StatusLine(stream);
+  }
 
   runStarted(position: number, total: number | undefined, run: PlannedRun): void {
     if (!this.tty) {
-      process.stderr.write(runStartedLine(position, total, run));
+      this.stream.write(runStartedLine(position, total, run));
       return;
     }
     const runStart = Date.now();
@@ -56,7 +62,14 @@ export class SweepProgress implements SweepObserver {
     this.records.push(record);
     // On a terminal, finished runs stay on screen above the progress line (redrawn by the next run).
     if (this.tty) this.finish();
-    process.stderr.write(runFinishedLine(record));
+    this.stream.write(runFinishedLine(record));
+  }
+
+  /** On a terminal, a line of its own above the run's line, which is drawn again below it; else a plain line. */
+  digestFailed(runDir: string, reason: string): void {
+    this.line.erase();
+    this.stream.write(digestFailedLine(runDir, reason));
+    this.redraw?.();
   }
 
   /**
@@ -65,7 +78,7 @@ export class SweepProgress implements SweepObserver {
    * --show-console, the build's console has ended when its dump is digested.
    */
   digestProgress(): DigestProgress {
-    if (!this.tty) return digestProgress();
+    if (!this.tty) return digestProgress({ stream: this.stream });
     if (this.redraw === undefined) return noDigestProgress();
     return watchDigest(
       (state) => {
@@ -97,5 +110,6 @@ export function numberedAfter(observer: SweepObserver, before: number): SweepObs
     runStarted: (position, total, run) => observer.runStarted(before + position, total === undefined ? undefined : before + total, run),
     runFinished: (record) => observer.runFinished(record),
     digestProgress: () => observer.digestProgress?.() ?? noDigestProgress(),
+    digestFailed: (runDir, reason) => observer.digestFailed(runDir, reason),
   };
 }

@@ -45,8 +45,6 @@ export interface SweepJob {
   readonly keepHeapDumps: boolean;
   /** How much the runs record; evidence runs record everything ("full"). */
   readonly profile: ProfileLevel;
-  /** Told when a crash run's heap dump could not be digested (it is kept then). */
-  readonly onDigestFailed: (runDir: string, reason: string) => void;
   readonly liveConsole: NodeJS.WritableStream | undefined;
   readonly version: BazelVersion;
   readonly maxIdleSecs: number;
@@ -58,6 +56,8 @@ export interface SweepObserver {
   runFinished(record: RunRecord): void;
   /** The progress of a crash run's heap digest, which runs between the two (none when left out). */
   digestProgress?(): DigestProgress;
+  /** A crash run's heap dump could not be digested (it is kept then); told between the two. */
+  digestFailed(runDir: string, reason: string): void;
 }
 
 /** A sub-build's command line was refused by Bazel (exit 2): a bad --build-flag or --config, not a measurement. */
@@ -93,7 +93,7 @@ export async function runGrid(job: SweepJob, plan: readonly PlannedRun[], record
     for (const [index, planned] of todo.entries()) {
       if (interrupter.interrupted) break;
       observer.runStarted(index + 1, todo.length, planned);
-      const record = await runOne(job, planned, interrupter, session, digestProgressOf(observer));
+      const record = await runOne(job, planned, interrupter, session, observer);
       done.push(record);
       await records.add(record);
       observer.runFinished(record);
@@ -126,7 +126,7 @@ export async function runSearch(job: SweepJob, config: SearchConfig, records: Sw
       const planned = searchRun(step.limitBytes, step.warmup, records.all(), redone);
       observer.runStarted(position, undefined, planned);
       redone.add(planned.id);
-      const record = await runOne(job, planned, interrupter, session, digestProgressOf(observer));
+      const record = await runOne(job, planned, interrupter, session, observer);
       done.push(record);
       await records.add(record);
       observer.runFinished(record);
@@ -196,10 +196,10 @@ function digestProgressOf(observer: SweepObserver): DigestProgressFactory {
 }
 
 /** A run, or DiskFullError (its folder deleted) when the disk under the sweep folder is or becomes full. */
-async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupter, session: ServerSession, digestProgress: DigestProgressFactory): Promise<RunRecord> {
+async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupter, session: ServerSession, observer: SweepObserver): Promise<RunRecord> {
   await checkFreeSpace(job.out);
   try {
-    return await measure(job, planned, interrupter, session, digestProgress);
+    return await measure(job, planned, interrupter, session, observer);
   } catch (error) {
     if (!isNoSpaceError(error)) throw error;
     // Nothing of a run the disk cut short is worth keeping; deleting it frees space and lets resume redo it.
@@ -212,7 +212,7 @@ async function runOne(job: SweepJob, planned: PlannedRun, interrupter: Interrupt
 /** When the run's own logs say a write found no space, with less than this free the disk is the sweep's. */
 const NO_SPACE_EVIDENCE_FREE_BYTES = 1024 ** 3;
 
-async function measure(job: SweepJob, planned: PlannedRun, interrupter: Interrupter, session: ServerSession, digestProgress: DigestProgressFactory): Promise<RunRecord> {
+async function measure(job: SweepJob, planned: PlannedRun, interrupter: Interrupter, session: ServerSession, observer: SweepObserver): Promise<RunRecord> {
   const { settings } = job;
   const profileLevel: ProfileLevel = planned.evidence === true ? "full" : job.profile;
   const dir = runFolder(job.out, planned.id);
@@ -327,7 +327,7 @@ async function measure(job: SweepJob, planned: PlannedRun, interrupter: Interrup
     ...(pressure === undefined ? {} : { gcPressure: pressure }),
     profileLevel,
     ...(planned.evidence === true ? { evidence: true } : {}),
-    artifacts: { ...artifacts, ...(await digestHeapDump(job, dir, status === "oom", digestProgress)) },
+    artifacts: { ...artifacts, ...(await digestHeapDump(job, dir, status === "oom", observer)) },
   };
   await writeRunRecord(job.out, record);
   // Summarised now, while the run is fresh: stats, report and blame then never read its profile again.
@@ -337,21 +337,21 @@ async function measure(job: SweepJob, planned: PlannedRun, interrupter: Interrup
 
 /**
  * The crash's heap dump → heap-digest.json, right after the run (so at most one undigested dump exists at a
- * time); the dump is then deleted unless kept. A dump that cannot be digested is kept, and the job told.
+ * time); the dump is then deleted unless kept. A dump that cannot be digested is kept, and the observer told.
  * A dump of a run that did not run out of memory (a kill while it was written) is only kept on request.
  */
-async function digestHeapDump(job: SweepJob, dir: string, outOfMemory: boolean, progress: DigestProgressFactory): Promise<Partial<RunArtifacts>> {
+async function digestHeapDump(job: SweepJob, dir: string, outOfMemory: boolean, observer: SweepObserver): Promise<Partial<RunArtifacts>> {
   const dump = join(dir, ARTIFACT_FILES.heapDump);
   if (!(await isFile(dump))) return {};
   let digested = false;
   if (outOfMemory) {
     try {
-      const digest = await withDigestProgress(progress, (observer) => digestDumpFile(dump, DEFAULT_DIGEST_TOP, observer));
+      const digest = await withDigestProgress(digestProgressOf(observer), (watch) => digestDumpFile(dump, { top: DEFAULT_DIGEST_TOP, observer: watch }));
       await writeHeapDigestFile(join(dir, ARTIFACT_FILES.heapDigest), digest);
       digested = true;
     } catch (error) {
       if (isNoSpaceError(error)) throw error;
-      job.onDigestFailed(dir, error instanceof Error ? error.message : String(error));
+      observer.digestFailed(dir, error instanceof Error ? error.message : String(error));
     }
   }
   const keep = job.keepHeapDumps || (outOfMemory && !digested);

@@ -61,7 +61,7 @@ describe(`attaching to a live Bazel server (${BAZEL})`, () => {
         const hostPath = join(server.outputBase, `attach-${attempt}.hprof`);
         const dump = await dumpHeap(pid, await pathInTarget(pid, hostPath), { live: true });
         expect(dump.bytes).toBeGreaterThan(0);
-        const digested = await digestDumpFile(hostPath, DEFAULT_DIGEST_TOP);
+        const digested = await digestDumpFile(hostPath, { top: DEFAULT_DIGEST_TOP });
         expect(digested.dump.truncated).toBe(false);
         expect(digested.dump.rootsInferred).toBe(false);
         if (digested.threads.length > 0) return digested;

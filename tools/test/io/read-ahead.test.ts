@@ -296,7 +296,7 @@ describe("the digest of each real Bazel dump", () => {
     const memory = bytesSource(new Uint8Array(inflated));
     const expected = JSON.stringify(digestHeap(readHeap(memory), memory, { top: DEFAULT_DIGEST_TOP }));
     // As `heap` digests it (openHeapDump: inflated to a temporary file, read ahead).
-    expect(JSON.stringify(await digestDumpFile(join(folder, file), DEFAULT_DIGEST_TOP))).toBe(expected);
+    expect(JSON.stringify(await digestDumpFile(join(folder, file), { top: DEFAULT_DIGEST_TOP }))).toBe(expected);
     // And with every window of the pass from the ring (the worker started before the first read).
     const plainPath = join(work, file.replace(/\.gz$/, ""));
     writeFileSync(plainPath, inflated);

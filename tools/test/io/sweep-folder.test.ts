@@ -155,14 +155,13 @@ describe("a resumed sweep with nothing left to run", () => {
         heapDumps: false,
         keepHeapDumps: false,
         profile: "light",
-        onDigestFailed: () => undefined,
         liveConsole: undefined,
         version: { major: 4, minor: 2, patch: 3, label: "4.2.3", source: "--version" },
         maxIdleSecs: 60,
       },
     };
   }
-  const silent: SweepObserver = { runStarted: () => undefined, runFinished: () => undefined };
+  const silent: SweepObserver = { runStarted: () => undefined, runFinished: () => undefined, digestFailed: () => undefined };
 
   it("repairs a runs.jsonl whose last line a killed sweep cut, from the run.json files", async () => {
     const out = fixtureCopy();
