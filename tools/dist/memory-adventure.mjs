@@ -7708,13 +7708,13 @@ var LEAF = 2147483648;
 var VERTEX_BITS = 2147483647;
 var SHARED_LEAF = (LEAF | 2147483646) >>> 0;
 var DominatorTree = class {
-  constructor(preorderOf, objectAt, idom, retained, retainedUnit, shallowBytes, reachableCount, searchParent, otherTargets, otherSources, adoptedParents) {
+  constructor(preorderOf, objectAt, idom, retained, retainedUnit, shallowSizes, reachableCount, searchParent, otherTargets, otherSources, adoptedParents) {
     this.preorderOf = preorderOf;
     this.objectAt = objectAt;
     this.idom = idom;
     this.retained = retained;
     this.retainedUnit = retainedUnit;
-    this.shallowBytes = shallowBytes;
+    this.shallowSizes = shallowSizes;
     this.reachableCount = reachableCount;
     this.searchParent = searchParent;
     this.otherTargets = otherTargets;
@@ -7726,7 +7726,7 @@ var DominatorTree = class {
   idom;
   retained;
   retainedUnit;
-  shallowBytes;
+  shallowSizes;
   reachableCount;
   searchParent;
   otherTargets;
@@ -7766,7 +7766,7 @@ var DominatorTree = class {
   retainedOf(node) {
     const code = this.preorderOf[node];
     if (code === UNREACHABLE) return 0;
-    return code >= LEAF ? this.shallowBytes[node] : this.retained[code] * this.retainedUnit;
+    return code >= LEAF ? this.shallowSizes.bytesOf(node) : this.retained[code] * this.retainedUnit;
   }
   /** The objects `node` immediately dominates are listed by childrenOf (built once, on demand). */
   children;
@@ -7792,16 +7792,16 @@ var DominatorTree = class {
   }
 };
 function searchHeap(graph, scratch = new ScratchPool([])) {
-  return new HeapSearch(graph.objectCount, graph.shallowBytes, depthFirst(graph, scratch));
+  return new HeapSearch(graph.objectCount, graph.shallowSizes, depthFirst(graph, scratch));
 }
 var HeapSearch = class {
-  constructor(objectCount, shallowBytes, result) {
+  constructor(objectCount, shallowSizes, result) {
     this.objectCount = objectCount;
-    this.shallowBytes = shallowBytes;
+    this.shallowSizes = shallowSizes;
     this.result = result;
   }
   objectCount;
-  shallowBytes;
+  shallowSizes;
   result;
   done = false;
   isReachable(node) {
@@ -7814,7 +7814,7 @@ var HeapSearch = class {
   dominators(scratch = new ScratchPool([])) {
     if (this.done) throw new Error("HeapSearch.dominators() called twice");
     this.done = true;
-    const { objectCount, shallowBytes } = this;
+    const { objectCount, shallowSizes } = this;
     const { preorderOf, parent, size: size2, crossTargets, crossSources, sharedLeaves, adoptedParents } = this.result;
     const { semi, label, ancestor } = semidominators(parent, size2, crossTargets, crossSources, scratch);
     const idom = ancestor;
@@ -7834,8 +7834,9 @@ var HeapSearch = class {
     let total = 0;
     let lowBits2 = 0;
     for (let node = 0; node < objectCount; node++) {
-      total += shallowBytes[node];
-      lowBits2 |= shallowBytes[node];
+      const bytes = shallowSizes.bytesOf(node);
+      total += bytes;
+      lowBits2 |= bytes;
     }
     const unit2 = (lowBits2 & 7) === 0 && total / 8 <= 4294967295 ? 8 : 1;
     const retained = unit2 === 8 ? label.fill(0) : new Float64Array(size2);
@@ -7846,7 +7847,7 @@ var HeapSearch = class {
       const code = preorderOf[node];
       if (code === UNREACHABLE) continue;
       reachable++;
-      const units = shallowBytes[node] / unit2;
+      const units = shallowSizes.bytesOf(node) / unit2;
       if (code >= LEAF) {
         const dominator = code & VERTEX_BITS;
         retained[dominator] = retained[dominator] + units;
@@ -7856,7 +7857,7 @@ var HeapSearch = class {
       }
     }
     for (let v = size2 - 1; v >= 1; v--) retained[idom[v]] = retained[idom[v]] + retained[v];
-    return new DominatorTree(preorderOf, objectAt, idom, retained, unit2, shallowBytes, reachable, parent.subarray(0, size2), crossTargets, crossSources, adoptedParents);
+    return new DominatorTree(preorderOf, objectAt, idom, retained, unit2, shallowSizes, reachable, parent.subarray(0, size2), crossTargets, crossSources, adoptedParents);
   }
 };
 function commonDominator(idom, a4, b10) {
@@ -8078,7 +8079,7 @@ function tallyBytes(heap2, tree2, context3, shared, holders, functions) {
     if (v < 0) continue;
     reachableObjects++;
     const holder = context3[v];
-    const bytes = heap2.shallowBytes[node];
+    const bytes = heap2.shallowSizes.bytesOf(node);
     if (holder >= 0) {
       const tally = holders[holder];
       tally.bytes += bytes;
@@ -8236,7 +8237,7 @@ var OBJECT_LAYOUTS = [
   { name: "wide", headerBytes: 16, arrayHeaderBytes: 24, referenceBytes: 8 }
 ];
 function arrayBytes(layout, elements, elementBytes) {
-  return Math.min(align8(layout.arrayHeaderBytes + elements * (elementBytes === 0 ? layout.referenceBytes : elementBytes)), 4294967295);
+  return align8(layout.arrayHeaderBytes + elements * (elementBytes === 0 ? layout.referenceBytes : elementBytes));
 }
 var KIND_CLASS = 0;
 var KIND_INSTANCE = 1;
@@ -8698,13 +8699,14 @@ function limitIdPart(bytes) {
 // src/core/heap/memory-budget.ts
 var BASE_BYTES = 64 * 2 ** 20;
 var PHASE_BYTES = {
-  read: { object: 14, vertex: 0, edge: 4, cross: 0 },
-  resolve: { object: 16, vertex: 0, edge: 4, cross: 0 },
-  search: { object: 16, vertex: 4, edge: 4, cross: 8 },
-  stacks: { object: 18, vertex: 4, edge: 4, cross: 8 },
-  dominators: { object: 18, vertex: 16, edge: 0, cross: 8 },
-  attribute: { object: 18, vertex: 22, edge: 0, cross: 8 }
+  read: { object: 11, vertex: 0, edge: 4, cross: 0 },
+  resolve: { object: 13, vertex: 0, edge: 4, cross: 0 },
+  search: { object: 13, vertex: 4, edge: 4, cross: 8 },
+  stacks: { object: 15, vertex: 4, edge: 4, cross: 8 },
+  dominators: { object: 15, vertex: 16, edge: 0, cross: 8 },
+  attribute: { object: 15, vertex: 22, edge: 0, cross: 8 }
 };
+var LARGE_OBJECT_BYTES = 48;
 var WIDE_ID_BYTES = 4;
 function parseMemoryLimit(text5) {
   let bytes;
@@ -8724,7 +8726,7 @@ function digestPeakBytes(counts) {
 function phaseBytes(phase, counts) {
   const bytes = PHASE_BYTES[phase];
   const wide = counts.wideIds && (phase === "read" || phase === "resolve") ? WIDE_ID_BYTES : 0;
-  return (bytes.object + wide) * counts.objects + bytes.vertex * counts.vertices + (bytes.edge + wide) * counts.edges + bytes.cross * counts.crossEdges;
+  return (bytes.object + wide) * counts.objects + bytes.vertex * counts.vertices + (bytes.edge + wide) * counts.edges + bytes.cross * counts.crossEdges + LARGE_OBJECT_BYTES * counts.largeObjects;
 }
 var MemoryLimitError = class extends Error {
   constructor(neededBytes, limitBytes, counts, complete, offset4, fileBytes) {
@@ -8747,7 +8749,14 @@ var MemoryLimitError = class extends Error {
 function checkPassMemory(counts, offset4, fileBytes, limitBytes) {
   if (BASE_BYTES + phaseBytes("read", counts) <= limitBytes) return;
   const scale6 = fileBytes / Math.max(1, offset4);
-  const whole = { ...counts, objects: counts.objects * scale6, vertices: counts.vertices * scale6, edges: counts.edges * scale6, crossEdges: counts.edges * scale6 / 8 };
+  const whole = {
+    ...counts,
+    objects: counts.objects * scale6,
+    vertices: counts.vertices * scale6,
+    edges: counts.edges * scale6,
+    crossEdges: counts.edges * scale6 / 8,
+    largeObjects: counts.largeObjects * scale6
+  };
   throw new MemoryLimitError(Math.round(digestPeakBytes(whole)), limitBytes, counts, false, offset4, fileBytes);
 }
 function checkDigestMemory(counts, fileBytes, limitBytes) {
@@ -9106,7 +9115,110 @@ var LayoutVotes = class {
   /** The arrays kept aside, sized again under `layout`. */
   resize(sizes, layout) {
     const slots = this.slots.view();
-    for (let i = 0; i < slots.length; i++) sizes[slots[i]] = arrayBytes(layout, this.elements.values[i], this.elementBytes.values[i]);
+    for (let i = 0; i < slots.length; i++) sizes.set(slots[i], arrayBytes(layout, this.elements.values[i], this.elementBytes.values[i]));
+  }
+};
+
+// src/core/heap/shallow-sizes.ts
+var LARGE = 255;
+var FREE = 4294967295;
+var ShallowSizes = class _ShallowSizes {
+  /** `units` of a new dump's objects (zeros: every size 0 until set). */
+  constructor(units) {
+    this.units = units;
+  }
+  units;
+  keys = new Uint32Array(16).fill(FREE);
+  values = new Float64Array(16);
+  mask = 15;
+  /** 32 minus log2 of the table's slots: the hash's high bits pick the slot. */
+  shift = 28;
+  /** Objects whose size is in the table. */
+  largeCount = 0;
+  /** Sizes of hand-made graphs (tests, examples), each any number of bytes. */
+  static of(bytes) {
+    const sizes = new _ShallowSizes(new Uint8Array(bytes.length));
+    for (let i = 0; i < bytes.length; i++) sizes.set(i, bytes[i]);
+    return sizes;
+  }
+  get length() {
+    return this.units.length;
+  }
+  bytesOf(index5) {
+    const units = this.units[index5];
+    return units !== LARGE ? units * 8 : this.largeBytesOf(index5);
+  }
+  set(index5, bytes) {
+    if (bytes % 8 === 0 && bytes < LARGE * 8) {
+      this.units[index5] = bytes / 8;
+      return;
+    }
+    this.units[index5] = LARGE;
+    this.put(index5, bytes);
+  }
+  /** Only the first `length` objects (the rest was room the pass did not need). */
+  trimTo(length2) {
+    this.units = this.units.subarray(0, length2);
+  }
+  /** Room for `length` objects (the pass's arrays when their first allocation fell short). */
+  growTo(length2) {
+    if (this.units.length >= length2) return;
+    const bigger = new Uint8Array(length2);
+    bigger.set(this.units);
+    this.units = bigger;
+  }
+  /** The sizes of objects start … end-1 moved to `target` … (as Uint8Array.copyWithin moves the units). */
+  copyWithin(target2, start, end) {
+    const moved = [];
+    for (let slot = 0; slot <= this.mask; slot++) {
+      const key2 = this.keys[slot];
+      if (key2 !== FREE && key2 >= start && key2 < end && this.units[key2] === LARGE) moved.push(key2, this.values[slot]);
+    }
+    this.units.copyWithin(target2, start, end);
+    for (let i = 0; i < moved.length; i += 2) this.put(moved[i] - start + target2, moved[i + 1]);
+  }
+  /** Every object's size. */
+  toArray() {
+    return Float64Array.from({ length: this.units.length }, (_, index5) => this.bytesOf(index5));
+  }
+  /** The memory it holds. */
+  get byteLength() {
+    return this.units.byteLength + this.keys.byteLength + this.values.byteLength;
+  }
+  largeBytesOf(index5) {
+    for (let slot = this.slotOf(index5); ; slot = slot + 1 & this.mask) {
+      const key2 = this.keys[slot];
+      if (key2 === index5) return this.values[slot];
+      if (key2 === FREE) throw new RangeError(`object ${index5} is marked large but has no size`);
+    }
+  }
+  put(index5, bytes) {
+    for (let slot = this.slotOf(index5); ; slot = slot + 1 & this.mask) {
+      const key2 = this.keys[slot];
+      if (key2 === index5) {
+        this.values[slot] = bytes;
+        return;
+      }
+      if (key2 === FREE) {
+        this.keys[slot] = index5;
+        this.values[slot] = bytes;
+        if (++this.largeCount * 2 > this.mask) this.rehash();
+        return;
+      }
+    }
+  }
+  slotOf(index5) {
+    return Math.imul(index5, 2654435761) >>> this.shift;
+  }
+  rehash() {
+    const keys4 = this.keys;
+    const values3 = this.values;
+    this.mask = 2 * this.mask + 1;
+    this.shift--;
+    this.keys = new Uint32Array(this.mask + 1).fill(FREE);
+    this.values = new Float64Array(this.mask + 1);
+    this.largeCount = 0;
+    for (let slot = 0; slot < keys4.length; slot++) if (keys4[slot] !== FREE) this.put(keys4[slot], values3[slot]);
   }
 };
 
@@ -9148,7 +9260,7 @@ var DumpPass = class {
     const body = Math.max(0, source3.size - header.bodyOffset);
     this.firstEdges = allocateUpTo(makeUint32, Math.floor(body / (10 + this.idSize)) + 2);
     this.objectCapacity = this.firstEdges.length;
-    this.sizes = makeUint32(this.objectCapacity);
+    this.sizes = new ShallowSizes(new Uint8Array(this.objectCapacity));
     this.ids = makeUint32(this.objectCapacity);
     this.classSlots = this.makeSlots(this.objectCapacity);
     this.edges = allocateUpTo(makeUint32, Math.min(Math.floor(body / this.idSize) + 1, this.maxEdges));
@@ -9412,12 +9524,12 @@ var DumpPass = class {
     }
     if (classIndex < 0) {
       this.classSlots[slot] = this.markBase + UNRESOLVED_INSTANCE;
-      this.sizes[slot] = 0;
+      this.sizes.set(slot, 0);
       this.lateObjects.push({ position: slot - this.objectBase, offset: offset4, array: false });
     } else {
       const raw = this.rawClasses[classIndex];
       this.classSlots[slot] = classIndex;
-      this.sizes[slot] = raw.heapBytes;
+      this.sizes.set(slot, raw.heapBytes);
       const references = raw.referenceOffsets;
       if (references.length > 0) {
         this.edgeRoom(references.length);
@@ -9447,7 +9559,7 @@ var DumpPass = class {
     const classIndex = this.classCache.at(cursor3.buf, p + idSize + 8);
     if (classIndex < 0) this.lateObjects.push({ position: slot - this.objectBase, offset: offset4, array: true });
     this.classSlots[slot] = classIndex < 0 ? this.markBase + UNRESOLVED_ARRAY : classIndex;
-    this.sizes[slot] = this.arraySize(slot, elements, 0);
+    this.sizes.set(slot, this.arraySize(slot, elements, 0));
     cursor3.skip(head);
     this.edgeRoom(elements);
     const distinct = elements > DISTINCT_FROM;
@@ -9475,7 +9587,7 @@ var DumpPass = class {
     const slot = this.beginObject(offset4, p, recordEnd, end);
     if (slot < 0) return false;
     this.classSlots[slot] = this.markBase + type3;
-    this.sizes[slot] = this.arraySize(slot, elements, elementBytes);
+    this.sizes.set(slot, this.arraySize(slot, elements, elementBytes));
     cursor3.seek(recordEnd);
     return true;
   }
@@ -9535,20 +9647,20 @@ var DumpPass = class {
     const base = this.objectBase < 0 ? 0 : this.objectBase;
     for (let slot = base; slot < this.at; slot++) {
       const classIndex = this.classSlots[slot];
-      if (classIndex < this.markBase) this.sizes[slot] = this.rawClasses[classIndex].heapBytes;
+      if (classIndex < this.markBase) this.sizes.set(slot, this.rawClasses[classIndex].heapBytes);
     }
     this.layoutVotes.resize(this.sizes, layout);
   }
   /** What the pass holds after `objects` objects (each counted a vertex: an upper bound), for the memory check. */
   counts(objects = this.n) {
-    return { objects, vertices: objects, edges: this.e, crossEdges: 0, wideIds: this.plainIds !== void 0 || this.plainEdges !== void 0 };
+    return { objects, vertices: objects, edges: this.e, crossEdges: 0, largeObjects: this.sizes.largeCount, wideIds: this.plainIds !== void 0 || this.plainEdges !== void 0 };
   }
   // ---- room ---------------------------------------------------------------------------------------------
   /** More room for objects: only when the first allocation fell short of the file's bound. */
   growObjects() {
     const capacity = Math.max(2 * this.objectCapacity, this.at + 1);
     this.classSlots = grownTo(this.classSlots, capacity, (length2) => this.makeSlots(length2));
-    this.sizes = grownTo(this.sizes, capacity, makeUint32);
+    this.sizes.growTo(capacity);
     this.firstEdges = grownTo(this.firstEdges, capacity, makeUint32);
     this.ids = grownTo(this.ids, capacity, makeUint32);
     if (this.plainIds !== void 0) this.plainIds = grownTo(this.plainIds, capacity, makeFloat64);
@@ -9575,10 +9687,11 @@ var MISSING = 4294967295;
 function placeObjects(pass, classCount) {
   const objectCount = classCount + pass.n;
   if (pass.objectBase < 0) pass.objectBase = pass.at = classCount;
-  let { classSlots, sizes, firstEdges } = pass;
+  let { classSlots, firstEdges } = pass;
+  const sizes = pass.sizes;
   if (objectCount + 1 > pass.objectCapacity) {
     classSlots = grownTo(classSlots, objectCount + 1, (length2) => pass.makeSlots(length2));
-    sizes = grownTo(sizes, objectCount + 1, makeUint32);
+    sizes.growTo(objectCount + 1);
     firstEdges = grownTo(firstEdges, objectCount + 1, makeUint32);
   }
   if (pass.objectBase !== classCount) {
@@ -9616,7 +9729,7 @@ function resolveLateObjects(source3, pass, placed, classes) {
     }
     placed.classSlots[classCount + late.position] = classIndex;
     if (late.array) continue;
-    placed.sizes[classCount + late.position] = classes[classIndex].heapInstanceBytes;
+    placed.sizes.set(classCount + late.position, classes[classIndex].heapInstanceBytes);
     const found = referencesOfRecord(source3, late.offset, idSize, classes[classIndex].referenceOffsets);
     if (found.length > 0) lateTargets.set(late.position, found);
   }
@@ -9793,8 +9906,9 @@ function assemble(source3, header, pass) {
   const placed = placeObjects(pass, classCount);
   const lateTargets = resolveLateObjects(source3, pass, placed, classes);
   const classOf = placed.classSlots.subarray(0, objectCount);
-  const shallowBytes = placed.sizes.subarray(0, objectCount);
-  assignClasses(pass.markBase, classOf, shallowBytes, classes, classByName);
+  const shallowSizes = placed.sizes;
+  shallowSizes.trimTo(objectCount);
+  assignClasses(pass.markBase, classOf, shallowSizes, classes, classByName);
   const ids = pass.plainIds === void 0 ? { compact: true, values: pass.ids.subarray(0, pass.n) } : { compact: false, values: pass.plainIds.subarray(0, pass.n) };
   const lookup6 = new IdLookup(ids, pass.classIndexById, classCount);
   pass.plainIds = void 0;
@@ -9813,7 +9927,7 @@ function assemble(source3, header, pass) {
     classCount,
     classes,
     classOf,
-    shallowBytes,
+    shallowSizes,
     ...releasableEdges(edges, objectCount),
     threads: threadsOf(pass, lookup6, names, nameOf),
     classByName,
@@ -9867,7 +9981,7 @@ function describeClasses(pass, nameOf) {
   }
   return classes;
 }
-function assignClasses(markBase, classOf, shallowBytes, classes, classByName) {
+function assignClasses(markBase, classOf, shallowSizes, classes, classByName) {
   const classCount = classes.length;
   const objectClassIndex = classByName.get("java.lang.Object")?.index ?? 0;
   const markedClass = new Uint32Array(256).fill(objectClassIndex);
@@ -9883,7 +9997,7 @@ function assignClasses(markBase, classOf, shallowBytes, classes, classByName) {
   const classClass = classByName.get("java.lang.Class");
   for (let c4 = 0; c4 < classCount; c4++) {
     classOf[c4] = classClass?.index ?? c4;
-    shallowBytes[c4] = classClass?.heapInstanceBytes ?? 96;
+    shallowSizes.set(c4, classClass?.heapInstanceBytes ?? 96);
   }
 }
 function gcRoots(pass, lookup6, targets, objectCount, classCount) {
@@ -10414,7 +10528,7 @@ function innermostHolders(heap2, view, tree2, scratch, stacks, ownership) {
   const holders = [];
   const holderIndexOfNode = /* @__PURE__ */ new Map();
   const addHolder = (node, kind) => {
-    holders.push({ node, kind, shallowBytes: heap2.shallowBytes[node], bytes: 0, objects: 0 });
+    holders.push({ node, kind, shallowBytes: heap2.shallowSizes.bytesOf(node), bytes: 0, objects: 0 });
     holderIndexOfNode.set(node, holders.length - 1);
     return holders.length - 1;
   };
@@ -10556,25 +10670,26 @@ function sharedByOneFunction(tree2, context3, holderFunction, functions, scratch
 var PREVIEW_CHARS = 80;
 function largestObjects(heap2, view, tree2, top2, owner) {
   const candidates = [];
+  const sizes = heap2.shallowSizes;
   let floor2 = 0;
   for (let node = heap2.classCount; node < heap2.objectCount; node++) {
-    const bytes = heap2.shallowBytes[node];
+    const bytes = sizes.bytesOf(node);
     if (bytes <= floor2 || !tree2.isReachable(node)) continue;
     candidates.push(node);
     if (candidates.length > top2 * 4) {
-      candidates.sort((a4, b10) => heap2.shallowBytes[b10] - heap2.shallowBytes[a4]);
+      candidates.sort((a4, b10) => sizes.bytesOf(b10) - sizes.bytesOf(a4));
       candidates.length = top2;
-      floor2 = heap2.shallowBytes[candidates[top2 - 1]];
+      floor2 = sizes.bytesOf(candidates[top2 - 1]);
     }
   }
-  candidates.sort((a4, b10) => heap2.shallowBytes[b10] - heap2.shallowBytes[a4]);
+  candidates.sort((a4, b10) => sizes.bytesOf(b10) - sizes.bytesOf(a4));
   return candidates.slice(0, top2).map((node) => {
     const holder = tree2.dominatorOf(node);
     const asString = holder >= 0 && holder < heap2.objectCount && isAny(view, holder, CLASSES.string) && view.ref(holder, "value") === node ? holder : node;
     const text5 = view.string(asString, PREVIEW_CHARS + 1);
     return {
       className: view.className(node),
-      shallowBytes: heap2.shallowBytes[node],
+      shallowBytes: sizes.bytesOf(node),
       retainedBytes: tree2.retainedOf(node),
       preview: text5 === void 0 ? void 0 : escapePreview(text5),
       owner: owner(asString)
@@ -10913,7 +11028,7 @@ function stackOwnership(heap2, view, stacks) {
   });
   for (let node = 0; node < heap2.objectCount; node++) if (ownerOf[node] >= BLOCKED) ownerOf[node] = 0;
   const bytes = new Float64Array(owners.length + 1);
-  for (let node = 0; node < heap2.objectCount; node++) if (ownerOf[node] !== 0) bytes[ownerOf[node]] = bytes[ownerOf[node]] + heap2.shallowBytes[node];
+  for (let node = 0; node < heap2.objectCount; node++) if (ownerOf[node] !== 0) bytes[ownerOf[node]] = bytes[ownerOf[node]] + heap2.shallowSizes.bytesOf(node);
   stacks.forEach((stack2, stackIndex) => {
     stack2.frameNodes.forEach((_, frameIndex) => {
       const mine = owners.map((owner, index5) => ({ owner, bytes: bytes[index5 + 1] })).filter(({ owner }) => owner.stack === stackIndex && owner.frame === frameIndex);
@@ -11033,7 +11148,7 @@ function digestHeap(heap2, source3, options) {
   const view = new HeapView(heap2, source3);
   observer.phase("search");
   const search = searchHeap(
-    { objectCount: heap2.objectCount, edgeStart: heap2.edgeStart, edgeTargets: heap2.edgeTargets, shallowBytes: heap2.shallowBytes, roots: heap2.roots, rootHolders: rootHolders(heap2) },
+    { objectCount: heap2.objectCount, edgeStart: heap2.edgeStart, edgeTargets: heap2.edgeTargets, shallowSizes: heap2.shallowSizes, roots: heap2.roots, rootHolders: rootHolders(heap2) },
     heap2.scratch
   );
   observer.phase("stacks");
@@ -11047,7 +11162,7 @@ function digestHeap(heap2, source3, options) {
   observer.phase("attribute");
   const reachableBytes = tree2.reachableBytes;
   let totalBytes = 0;
-  for (let i = 0; i < heap2.objectCount; i++) totalBytes += heap2.shallowBytes[i];
+  for (let i = 0; i < heap2.objectCount; i++) totalBytes += heap2.shallowSizes.bytesOf(i);
   const owners = new Owners(heap2, view, tree2, names);
   const { context: context3, holders, holderIndexOfNode } = innermostHolders(heap2, view, tree2, scratch, stacks, ownership);
   const largest = largestObjects(heap2, view, tree2, options.top, (node) => describeOwner(node, { view, tree: tree2, names, owners, stacks, ownership }));
@@ -13314,11 +13429,11 @@ async function runInputs(dir) {
   if (dumps.length > 0) return dumps.map((name) => ({ kind: "dump", path: join4(dir, name) }));
   return names.includes(ARTIFACT_FILES.heapDigest) ? [{ kind: "digest", path: join4(dir, ARTIFACT_FILES.heapDigest) }] : [];
 }
-async function digestOf(input, top2, observer = UNOBSERVED, memoryLimitBytes) {
+async function digestOf(input, options) {
   if (input.kind === "digest") return { source: input.path, digest: await readHeapDigestFile(input.path) };
-  return { source: input.path, digest: await digestDumpFile(input.path, top2, observer, memoryLimitBytes) };
+  return { source: input.path, digest: await digestDumpFile(input.path, options) };
 }
-async function digestDumpFile(path4, top2, observer = UNOBSERVED, memoryLimitBytes) {
+async function digestDumpFile(path4, { top: top2, observer = UNOBSERVED, memoryLimitBytes }) {
   const limit = memoryLimitBytes ?? availableMemoryBytes();
   const dump = await openHeapDump(path4);
   try {
@@ -15795,7 +15910,7 @@ async function runHeapDigest(dir, progress) {
   const dump = (await readdir3(dir).catch(() => [])).find((name) => /\.hprof(\.gz)?$/.test(name));
   if (dump === void 0) return { digest: void 0, unusableDump: unreadable };
   try {
-    const digest = await withDigestProgress(progress, (observer) => digestDumpFile(join6(dir, dump), DEFAULT_DIGEST_TOP, observer));
+    const digest = await withDigestProgress(progress, (observer) => digestDumpFile(join6(dir, dump), { top: DEFAULT_DIGEST_TOP, observer }));
     await writeHeapDigestFile(path4, digest).catch(() => void 0);
     return { digest, unusableDump: void 0 };
   } catch (error3) {
@@ -18065,7 +18180,7 @@ async function digestHeaps(request2) {
   if (request2.html !== void 0) await checkOutputPath(request2.html);
   const digests = [];
   for (const input of await findHeapInputs(request2.path)) {
-    digests.push(await withDigestProgress(terminalDigestProgress, (observer) => digestOf(input, request2.top, observer, request2.memoryLimitBytes)));
+    digests.push(await withDigestProgress(terminalDigestProgress, (observer) => digestOf(input, { top: request2.top, observer, memoryLimitBytes: request2.memoryLimitBytes })));
   }
   const workspace = await workspaceFor(request2.path);
   const rendered = request2.json ? `${JSON.stringify({ schema: HEAP_JSON_SCHEMA, dumps: digests.map(({ source: source3, digest }) => ({ source: source3, ...digest })) }, null, 2)}
@@ -74914,7 +75029,7 @@ async function runGrid(job, plan, records, interrupter, observer) {
     for (const [index5, planned] of todo.entries()) {
       if (interrupter.interrupted) break;
       observer.runStarted(index5 + 1, todo.length, planned);
-      const record = await runOne(job, planned, interrupter, session, digestProgressOf(observer));
+      const record = await runOne(job, planned, interrupter, session, observer);
       done.push(record);
       await records.add(record);
       observer.runFinished(record);
@@ -74938,7 +75053,7 @@ async function runSearch(job, config, records, interrupter, observer) {
       const planned = searchRun(step2.limitBytes, step2.warmup, records.all(), redone);
       observer.runStarted(position2, void 0, planned);
       redone.add(planned.id);
-      const record = await runOne(job, planned, interrupter, session, digestProgressOf(observer));
+      const record = await runOne(job, planned, interrupter, session, observer);
       done.push(record);
       await records.add(record);
       observer.runFinished(record);
@@ -74993,10 +75108,10 @@ function baseStartupFlags(job) {
 function digestProgressOf(observer) {
   return () => observer.digestProgress?.() ?? noDigestProgress();
 }
-async function runOne(job, planned, interrupter, session, digestProgress2) {
+async function runOne(job, planned, interrupter, session, observer) {
   await checkFreeSpace(job.out);
   try {
-    return await measure2(job, planned, interrupter, session, digestProgress2);
+    return await measure2(job, planned, interrupter, session, observer);
   } catch (error3) {
     if (!isNoSpaceError(error3)) throw error3;
     await session.stop();
@@ -75005,7 +75120,7 @@ async function runOne(job, planned, interrupter, session, digestProgress2) {
   }
 }
 var NO_SPACE_EVIDENCE_FREE_BYTES = 1024 ** 3;
-async function measure2(job, planned, interrupter, session, digestProgress2) {
+async function measure2(job, planned, interrupter, session, observer) {
   const { settings } = job;
   const profileLevel = planned.evidence === true ? "full" : job.profile;
   const dir = runFolder(job.out, planned.id);
@@ -75114,24 +75229,24 @@ async function measure2(job, planned, interrupter, session, digestProgress2) {
     ...pressure === void 0 ? {} : { gcPressure: pressure },
     profileLevel,
     ...planned.evidence === true ? { evidence: true } : {},
-    artifacts: { ...artifacts, ...await digestHeapDump(job, dir, status === "oom", digestProgress2) }
+    artifacts: { ...artifacts, ...await digestHeapDump(job, dir, status === "oom", observer) }
   };
   await writeRunRecord(job.out, record);
   await runSummary(dir, record);
   return record;
 }
-async function digestHeapDump(job, dir, outOfMemory, progress) {
+async function digestHeapDump(job, dir, outOfMemory, observer) {
   const dump = join17(dir, ARTIFACT_FILES.heapDump);
   if (!await isFile(dump)) return {};
   let digested = false;
   if (outOfMemory) {
     try {
-      const digest = await withDigestProgress(progress, (observer) => digestDumpFile(dump, DEFAULT_DIGEST_TOP, observer));
+      const digest = await withDigestProgress(digestProgressOf(observer), (watch) => digestDumpFile(dump, { top: DEFAULT_DIGEST_TOP, observer: watch }));
       await writeHeapDigestFile(join17(dir, ARTIFACT_FILES.heapDigest), digest);
       digested = true;
     } catch (error3) {
       if (isNoSpaceError(error3)) throw error3;
-      job.onDigestFailed(dir, error3 instanceof Error ? error3.message : String(error3));
+      observer.digestFailed(dir, error3 instanceof Error ? error3.message : String(error3));
     }
   }
   const keep = job.keepHeapDumps || outOfMemory && !digested;
@@ -75524,18 +75639,22 @@ function parseHolder(text5) {
 
 // src/io/sweep-progress.ts
 var SweepProgress = class {
-  constructor(tty, search) {
+  /** `tty`: draw the redrawn line on `stream` (else plain lines). */
+  constructor(tty, search, stream2 = process.stderr) {
     this.tty = tty;
     this.search = search;
+    this.stream = stream2;
+    this.line = new StatusLine(stream2);
   }
   tty;
   search;
+  stream;
   started = Date.now();
   durations = [];
   records = [];
   lastStatus;
   timer;
-  line = new StatusLine(process.stderr);
+  line;
   runStart = Date.now();
   /** Redraws the current run's line; undefined while no line is up. */
   redraw;
@@ -75543,7 +75662,7 @@ var SweepProgress = class {
   digest;
   runStarted(position2, total, run2) {
     if (!this.tty) {
-      process.stderr.write(runStartedLine(position2, total, run2));
+      this.stream.write(runStartedLine(position2, total, run2));
       return;
     }
     const runStart = Date.now();
@@ -75566,7 +75685,13 @@ var SweepProgress = class {
     this.lastStatus = record.status;
     this.records.push(record);
     if (this.tty) this.finish();
-    process.stderr.write(runFinishedLine(record));
+    this.stream.write(runFinishedLine(record));
+  }
+  /** On a terminal, a line of its own above the run's line, which is drawn again below it; else a plain line. */
+  digestFailed(runDir, reason) {
+    this.line.erase();
+    this.stream.write(digestFailedLine(runDir, reason));
+    this.redraw?.();
   }
   /**
    * On a terminal, the digest's progress goes into the sweep's line (redrawn by the digest's reports: the timer
@@ -75574,7 +75699,7 @@ var SweepProgress = class {
    * --show-console, the build's console has ended when its dump is digested.
    */
   digestProgress() {
-    if (!this.tty) return digestProgress();
+    if (!this.tty) return digestProgress({ stream: this.stream });
     if (this.redraw === void 0) return noDigestProgress();
     return watchDigest(
       (state) => {
@@ -75599,7 +75724,8 @@ function numberedAfter(observer, before) {
   return {
     runStarted: (position2, total, run2) => observer.runStarted(before + position2, total === void 0 ? void 0 : before + total, run2),
     runFinished: (record) => observer.runFinished(record),
-    digestProgress: () => observer.digestProgress?.() ?? noDigestProgress()
+    digestProgress: () => observer.digestProgress?.() ?? noDigestProgress(),
+    digestFailed: (runDir, reason) => observer.digestFailed(runDir, reason)
   };
 }
 
@@ -75654,7 +75780,6 @@ async function sweep(request2) {
       heapDumps: request2.heapDumps,
       keepHeapDumps: request2.keepHeapDumps,
       profile: settings.profile,
-      onDigestFailed: (runDir, reason) => process.stderr.write(digestFailedLine(runDir, reason)),
       liveConsole: request2.showConsole ? process.stderr : void 0,
       version: version2,
       maxIdleSecs: MAX_IDLE_SECS2
@@ -75871,7 +75996,7 @@ async function takeSnapshot(request2) {
       process.stderr.write(INTERRUPTED_LINE2);
       return ExitCode.findings;
     }
-    const digested = await withDigestProgress(terminalDigestProgress, (observer) => digestDumpFile(dumpPath, DEFAULT_DIGEST_TOP, observer));
+    const digested = await withDigestProgress(terminalDigestProgress, (observer) => digestDumpFile(dumpPath, { top: DEFAULT_DIGEST_TOP, observer }));
     const digest = await relativeDigest(digested, build.workspace);
     const record = {
       schema: SNAPSHOT_SCHEMA,

@@ -44,7 +44,7 @@ function summary(heap: Heap): unknown {
     objects: heap.objectCount,
     classes: heap.classes.map((heapClass) => `${heapClass.name} ${heapClass.count}`),
     classOf: Buffer.from(heap.classOf.buffer, heap.classOf.byteOffset, heap.classOf.byteLength).toString("base64"),
-    shallow: Buffer.from(heap.shallowBytes.buffer, heap.shallowBytes.byteOffset, heap.shallowBytes.byteLength).toString("base64"),
+    shallow: Buffer.from(heap.shallowSizes.toArray().buffer).toString("base64"),
     edges: Buffer.from(heap.edgeTargets.buffer, heap.edgeTargets.byteOffset, heap.edgeTargets.byteLength).toString("base64"),
     roots: [...heap.roots],
     truncated: heap.truncated,

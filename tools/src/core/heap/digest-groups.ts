@@ -53,7 +53,7 @@ export function tallyBytes(
     if (v < 0) continue;
     reachableObjects++;
     const holder = context[v]!;
-    const bytes = heap.shallowBytes[node]!;
+    const bytes = heap.shallowSizes.bytesOf(node);
     if (holder >= 0) {
       const tally = holders[holder]!;
       tally.bytes += bytes;

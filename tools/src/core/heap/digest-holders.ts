@@ -41,7 +41,7 @@ export function innermostHolders(heap: Heap, view: HeapView, tree: DominatorTree
   const holders: Holder[] = [];
   const holderIndexOfNode = new Map<number, number>();
   const addHolder = (node: number, kind: number): number => {
-    holders.push({ node, kind, shallowBytes: heap.shallowBytes[node]!, bytes: 0, objects: 0 });
+    holders.push({ node, kind, shallowBytes: heap.shallowSizes.bytesOf(node), bytes: 0, objects: 0 });
     holderIndexOfNode.set(node, holders.length - 1);
     return holders.length - 1;
   };

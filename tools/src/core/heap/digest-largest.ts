@@ -26,25 +26,26 @@ export interface DescribeContext {
 /** The biggest objects by shallow size (a String's byte[] shown as its String), with who holds them. */
 export function largestObjects(heap: Heap, view: HeapView, tree: DominatorTree, top: number, owner: (node: number) => string): LargeObject[] {
   const candidates: number[] = [];
+  const sizes = heap.shallowSizes;
   let floor = 0;
   for (let node = heap.classCount; node < heap.objectCount; node++) {
-    const bytes = heap.shallowBytes[node]!;
+    const bytes = sizes.bytesOf(node);
     if (bytes <= floor || !tree.isReachable(node)) continue;
     candidates.push(node);
     if (candidates.length > top * 4) {
-      candidates.sort((a, b) => heap.shallowBytes[b]! - heap.shallowBytes[a]!);
+      candidates.sort((a, b) => sizes.bytesOf(b) - sizes.bytesOf(a));
       candidates.length = top;
-      floor = heap.shallowBytes[candidates[top - 1]!]!;
+      floor = sizes.bytesOf(candidates[top - 1]!);
     }
   }
-  candidates.sort((a, b) => heap.shallowBytes[b]! - heap.shallowBytes[a]!);
+  candidates.sort((a, b) => sizes.bytesOf(b) - sizes.bytesOf(a));
   return candidates.slice(0, top).map((node) => {
     const holder = tree.dominatorOf(node);
     const asString = holder >= 0 && holder < heap.objectCount && isAny(view, holder, CLASSES.string) && view.ref(holder, "value") === node ? holder : node;
     const text = view.string(asString, PREVIEW_CHARS + 1);
     return {
       className: view.className(node),
-      shallowBytes: heap.shallowBytes[node]!,
+      shallowBytes: sizes.bytesOf(node),
       retainedBytes: tree.retainedOf(node),
       preview: text === undefined ? undefined : escapePreview(text),
       owner: owner(asString),

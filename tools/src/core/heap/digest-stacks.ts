@@ -208,7 +208,7 @@ export function stackOwnership(heap: Heap, view: HeapView, stacks: readonly Star
   for (let node = 0; node < heap.objectCount; node++) if (ownerOf[node] >= BLOCKED) ownerOf[node] = 0;
   // Each frame's bytes, and its biggest locals, for the threads at the crash.
   const bytes = new Float64Array(owners.length + 1);
-  for (let node = 0; node < heap.objectCount; node++) if (ownerOf[node] !== 0) bytes[ownerOf[node]!] = bytes[ownerOf[node]!]! + heap.shallowBytes[node]!;
+  for (let node = 0; node < heap.objectCount; node++) if (ownerOf[node] !== 0) bytes[ownerOf[node]!] = bytes[ownerOf[node]!]! + heap.shallowSizes.bytesOf(node);
   stacks.forEach((stack, stackIndex) => {
     stack.frameNodes.forEach((_, frameIndex) => {
       const mine = owners.map((owner, index) => ({ owner, bytes: bytes[index + 1]! })).filter(({ owner }) => owner.stack === stackIndex && owner.frame === frameIndex);

@@ -18,13 +18,14 @@
  */
 
 import { ScratchPool } from "./scratch.js";
+import type { ShallowSizes } from "./shallow-sizes.js";
 
 export interface HeapGraph {
   readonly objectCount: number;
   /** Targets of object i: edgeTargets[edgeStart[i] … edgeStart[i + 1]). */
   readonly edgeStart: Uint32Array;
   readonly edgeTargets: Uint32Array;
-  readonly shallowBytes: Uint32Array;
+  readonly shallowSizes: ShallowSizes;
   /** GC roots (object indices; repeats allowed). */
   readonly roots: Uint32Array;
   /**
@@ -56,7 +57,7 @@ export class DominatorTree {
     /** Per vertex: retained bytes in `retainedUnit`s (8 when every size is a multiple of 8: half the memory). */
     private readonly retained: Uint32Array | Float64Array,
     private readonly retainedUnit: number,
-    private readonly shallowBytes: Uint32Array,
+    private readonly shallowSizes: ShallowSizes,
     /** Reachable objects (vertices and leaves). */
     readonly reachableCount: number,
     /**
@@ -111,7 +112,7 @@ export class DominatorTree {
   retainedOf(node: number): number {
     const code = this.preorderOf[node]!;
     if (code === UNREACHABLE) return 0;
-    return code >= LEAF ? this.shallowBytes[node]! : this.retained[code]! * this.retainedUnit;
+    return code >= LEAF ? this.shallowSizes.bytesOf(node) : this.retained[code]! * this.retainedUnit;
   }
 
   /** The objects `node` immediately dominates are listed by childrenOf (built once, on demand). */
@@ -150,7 +151,7 @@ export function dominatorTree(graph: HeapGraph, releaseEdges: () => ScratchPool 
  * and the caller may use the edges for its own work before letting them go and asking for the tree.
  */
 export function searchHeap(graph: HeapGraph, scratch: ScratchPool = new ScratchPool([])): HeapSearch {
-  return new HeapSearch(graph.objectCount, graph.shallowBytes, depthFirst(graph, scratch));
+  return new HeapSearch(graph.objectCount, graph.shallowSizes, depthFirst(graph, scratch));
 }
 
 export class HeapSearch {
@@ -158,7 +159,7 @@ export class HeapSearch {
 
   constructor(
     private readonly objectCount: number,
-    private readonly shallowBytes: Uint32Array,
+    private readonly shallowSizes: ShallowSizes,
     private readonly result: ReturnType<typeof depthFirst>,
   ) {}
 
@@ -173,7 +174,7 @@ export class HeapSearch {
   dominators(scratch: ScratchPool = new ScratchPool([])): DominatorTree {
     if (this.done) throw new Error("HeapSearch.dominators() called twice");
     this.done = true;
-    const { objectCount, shallowBytes } = this;
+    const { objectCount, shallowSizes } = this;
     const { preorderOf, parent, size, crossTargets, crossSources, sharedLeaves, adoptedParents } = this.result;
     const { semi, label, ancestor } = semidominators(parent, size, crossTargets, crossSources, scratch);
     // idom by nearest common ancestor: each vertex's dominator precedes it, so one forward sweep suffices. It
@@ -199,8 +200,9 @@ export class HeapSearch {
     let total = 0;
     let lowBits = 0;
     for (let node = 0; node < objectCount; node++) {
-      total += shallowBytes[node]!;
-      lowBits |= shallowBytes[node]!;
+      const bytes = shallowSizes.bytesOf(node);
+      total += bytes;
+      lowBits |= bytes;
     }
     const unit = (lowBits & 7) === 0 && total / 8 <= 0xffffffff ? 8 : 1;
     const retained = unit === 8 ? label.fill(0) : new Float64Array(size);
@@ -211,7 +213,7 @@ export class HeapSearch {
       const code = preorderOf[node]!;
       if (code === UNREACHABLE) continue;
       reachable++;
-      const units = shallowBytes[node]! / unit;
+      const units = shallowSizes.bytesOf(node) / unit;
       if (code >= LEAF) {
         const dominator = code & VERTEX_BITS;
         retained[dominator] = retained[dominator]! + units;
@@ -222,7 +224,7 @@ export class HeapSearch {
     }
     // Children after parents in preorder: summing backwards gives every subtree.
     for (let v = size - 1; v >= 1; v--) retained[idom[v]!] = retained[idom[v]!]! + retained[v]!;
-    return new DominatorTree(preorderOf, objectAt, idom, retained, unit, shallowBytes, reachable, parent.subarray(0, size), crossTargets, crossSources, adoptedParents);
+    return new DominatorTree(preorderOf, objectAt, idom, retained, unit, shallowSizes, reachable, parent.subarray(0, size), crossTargets, crossSources, adoptedParents);
   }
 }
 

@@ -87,7 +87,7 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   const view = new HeapView(heap, source);
   observer.phase("search");
   const search = searchHeap(
-    { objectCount: heap.objectCount, edgeStart: heap.edgeStart, edgeTargets: heap.edgeTargets, shallowBytes: heap.shallowBytes, roots: heap.roots, rootHolders: rootHolders(heap) },
+    { objectCount: heap.objectCount, edgeStart: heap.edgeStart, edgeTargets: heap.edgeTargets, shallowSizes: heap.shallowSizes, roots: heap.roots, rootHolders: rootHolders(heap) },
     heap.scratch,
   );
   observer.phase("stacks");
@@ -103,7 +103,7 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   observer.phase("attribute");
   const reachableBytes = tree.reachableBytes;
   let totalBytes = 0;
-  for (let i = 0; i < heap.objectCount; i++) totalBytes += heap.shallowBytes[i]!;
+  for (let i = 0; i < heap.objectCount; i++) totalBytes += heap.shallowSizes.bytesOf(i);
 
   const owners = new Owners(heap, view, tree, names);
   // One pass down the dominator tree: each vertex's innermost holder.

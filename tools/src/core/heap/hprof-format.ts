@@ -4,6 +4,7 @@
  * Heap the reader returns, the header, and the few byte decoders everything else uses.
  */
 import type { ScratchPool } from "./scratch.js";
+import type { ShallowSizes } from "./shallow-sizes.js";
 
 /** Random access to the dump's bytes (io/ adapts a file to it). */
 export interface ByteSource {
@@ -119,7 +120,7 @@ export const OBJECT_LAYOUTS: readonly ObjectLayout[] = [
 
 /** Bytes in the heap of an array of `elements` of `elementBytes` each (0: references, the layout's size). */
 export function arrayBytes(layout: ObjectLayout, elements: number, elementBytes: number): number {
-  return Math.min(align8(layout.arrayHeaderBytes + elements * (elementBytes === 0 ? layout.referenceBytes : elementBytes)), 0xffffffff);
+  return align8(layout.arrayHeaderBytes + elements * (elementBytes === 0 ? layout.referenceBytes : elementBytes));
 }
 
 /** What kind of heap object an index is. */
@@ -238,7 +239,7 @@ export interface Heap {
   /** Per object: index into `classes` (for a class object, java.lang.Class's; for arrays, the array class). */
   readonly classOf: Uint16Array | Uint32Array;
   /** Per object: estimated bytes in the heap. */
-  readonly shallowBytes: Uint32Array;
+  readonly shallowSizes: ShallowSizes;
   /**
    * References: the distinct targets of object i are edgeTargets[edgeStart[i] … edgeStart[i+1]), in the order
    * of their first reference (an Object[] holding one object a million times has one edge to it). Emptied by

@@ -9,6 +9,7 @@
  */
 import { Column } from "./hprof-columns.js";
 import { arrayBytes, OBJECT_LAYOUTS, TWO_32, type ObjectLayout } from "./hprof-format.js";
+import type { ShallowSizes } from "./shallow-sizes.js";
 
 /** The lead that decides: enough to outvote the odd neighbour across a gap. */
 const VOTES = 64;
@@ -65,8 +66,8 @@ export class LayoutVotes {
   }
 
   /** The arrays kept aside, sized again under `layout`. */
-  resize(sizes: Uint32Array, layout: ObjectLayout): void {
+  resize(sizes: ShallowSizes, layout: ObjectLayout): void {
     const slots = this.slots.view();
-    for (let i = 0; i < slots.length; i++) sizes[slots[i]!] = arrayBytes(layout, this.elements.values[i]!, this.elementBytes.values[i]!);
+    for (let i = 0; i < slots.length; i++) sizes.set(slots[i]!, arrayBytes(layout, this.elements.values[i]!, this.elementBytes.values[i]!));
   }
 }

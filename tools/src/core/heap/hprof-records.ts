@@ -43,6 +43,7 @@ import {
 import { CHECKPOINT_MASK } from "./hprof-index.js";
 import { SeenIds } from "./hprof-seen-ids.js";
 import { LayoutVotes } from "./hprof-layout.js";
+import { ShallowSizes } from "./shallow-sizes.js";
 import { checkPassMemory, type HeapCounts } from "./memory-budget.js";
 
 /**
@@ -140,7 +141,7 @@ export class DumpPass {
   objectBase = -1;
   at = 0;
   classSlots: Uint16Array | Uint32Array;
-  sizes: Uint32Array;
+  sizes: ShallowSizes;
   firstEdges: Uint32Array;
   ids: Uint32Array;
   plainIds: Float64Array | undefined;
@@ -183,7 +184,7 @@ export class DumpPass {
     const body = Math.max(0, source.size - header.bodyOffset);
     this.firstEdges = allocateUpTo(makeUint32, Math.floor(body / (10 + this.idSize)) + 2);
     this.objectCapacity = this.firstEdges.length;
-    this.sizes = makeUint32(this.objectCapacity);
+    this.sizes = new ShallowSizes(new Uint8Array(this.objectCapacity));
     this.ids = makeUint32(this.objectCapacity);
     this.classSlots = this.makeSlots(this.objectCapacity);
     this.edges = allocateUpTo(makeUint32, Math.min(Math.floor(body / this.idSize) + 1, this.maxEdges));
@@ -404,12 +405,12 @@ export class DumpPass {
     }
     if (classIndex < 0) {
       this.classSlots[slot] = this.markBase + UNRESOLVED_INSTANCE;
-      this.sizes[slot] = 0;
+      this.sizes.set(slot, 0);
       this.lateObjects.push({ position: slot - this.objectBase, offset, array: false });
     } else {
       const raw = this.rawClasses[classIndex]!;
       this.classSlots[slot] = classIndex;
-      this.sizes[slot] = raw.heapBytes;
+      this.sizes.set(slot, raw.heapBytes);
       const references = raw.referenceOffsets;
       if (references.length > 0) {
         this.edgeRoom(references.length);
@@ -440,7 +441,7 @@ export class DumpPass {
     const classIndex = this.classCache.at(cursor.buf, p + idSize + 8);
     if (classIndex < 0) this.lateObjects.push({ position: slot - this.objectBase, offset, array: true });
     this.classSlots[slot] = classIndex < 0 ? this.markBase + UNRESOLVED_ARRAY : classIndex;
-    this.sizes[slot] = this.arraySize(slot, elements, 0);
+    this.sizes.set(slot, this.arraySize(slot, elements, 0));
     cursor.skip(head);
     this.edgeRoom(elements);
     const distinct = elements > DISTINCT_FROM;
@@ -469,7 +470,7 @@ export class DumpPass {
     const slot = this.beginObject(offset, p, recordEnd, end);
     if (slot < 0) return false;
     this.classSlots[slot] = this.markBase + type;
-    this.sizes[slot] = this.arraySize(slot, elements, elementBytes);
+    this.sizes.set(slot, this.arraySize(slot, elements, elementBytes));
     cursor.seek(recordEnd);
     return true;
   }
@@ -535,14 +536,14 @@ export class DumpPass {
     // Every object with a class of its own as an instance (object arrays too: resize sizes them after).
     for (let slot = base; slot < this.at; slot++) {
       const classIndex = this.classSlots[slot]!;
-      if (classIndex < this.markBase) this.sizes[slot] = this.rawClasses[classIndex]!.heapBytes;
+      if (classIndex < this.markBase) this.sizes.set(slot, this.rawClasses[classIndex]!.heapBytes);
     }
     this.layoutVotes.resize(this.sizes, layout);
   }
 
   /** What the pass holds after `objects` objects (each counted a vertex: an upper bound), for the memory check. */
   counts(objects = this.n): HeapCounts {
-    return { objects, vertices: objects, edges: this.e, crossEdges: 0, wideIds: this.plainIds !== undefined || this.plainEdges !== undefined };
+    return { objects, vertices: objects, edges: this.e, crossEdges: 0, largeObjects: this.sizes.largeCount, wideIds: this.plainIds !== undefined || this.plainEdges !== undefined };
   }
 
   // ---- room ---------------------------------------------------------------------------------------------
@@ -551,7 +552,7 @@ export class DumpPass {
   private growObjects(): void {
     const capacity = Math.max(2 * this.objectCapacity, this.at + 1);
     this.classSlots = grownTo(this.classSlots, capacity, (length) => this.makeSlots(length));
-    this.sizes = grownTo(this.sizes, capacity, makeUint32);
+    this.sizes.growTo(capacity);
     this.firstEdges = grownTo(this.firstEdges, capacity, makeUint32);
     this.ids = grownTo(this.ids, capacity, makeUint32);
     if (this.plainIds !== undefined) this.plainIds = grownTo(this.plainIds, capacity, makeFloat64);

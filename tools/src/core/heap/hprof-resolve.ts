@@ -9,6 +9,7 @@ import { grownTo, makeFloat64, makeUint32 } from "./hprof-columns.js";
 import { HprofError, idAt, u32, type ByteSource } from "./hprof-format.js";
 import type { IdLookup } from "./hprof-index.js";
 import type { DumpPass } from "./hprof-records.js";
+import type { ShallowSizes } from "./shallow-sizes.js";
 
 /** A resolved reference to an object the dump does not hold. */
 const MISSING = 0xffffffff;
@@ -16,7 +17,7 @@ const MISSING = 0xffffffff;
 /** The per-object arrays, indexed by object (class objects first), and where each object's references start. */
 export interface PlacedObjects {
   readonly classSlots: Uint16Array | Uint32Array;
-  readonly sizes: Uint32Array;
+  readonly sizes: ShallowSizes;
   /** Per object, its first reference in the pass's edges; edgeStart[objectCount] their end. */
   readonly edgeStart: Uint32Array;
 }
@@ -28,11 +29,12 @@ export interface PlacedObjects {
 export function placeObjects(pass: DumpPass, classCount: number): PlacedObjects {
   const objectCount = classCount + pass.n;
   if (pass.objectBase < 0) pass.objectBase = pass.at = classCount;
-  let { classSlots, sizes, firstEdges } = pass;
+  let { classSlots, firstEdges } = pass;
+  const sizes = pass.sizes;
   if (objectCount + 1 > pass.objectCapacity) {
     // Only when the first allocation fell short, or classes came after objects.
     classSlots = grownTo(classSlots, objectCount + 1, (length) => pass.makeSlots(length));
-    sizes = grownTo(sizes, objectCount + 1, makeUint32);
+    sizes.growTo(objectCount + 1);
     firstEdges = grownTo(firstEdges, objectCount + 1, makeUint32);
   }
   if (pass.objectBase !== classCount) {
@@ -75,7 +77,7 @@ export function resolveLateObjects(source: ByteSource, pass: DumpPass, placed: P
     }
     placed.classSlots[classCount + late.position] = classIndex;
     if (late.array) continue;
-    placed.sizes[classCount + late.position] = classes[classIndex]!.heapInstanceBytes;
+    placed.sizes.set(classCount + late.position, classes[classIndex]!.heapInstanceBytes);
     const found = referencesOfRecord(source, late.offset, idSize, classes[classIndex]!.referenceOffsets);
     if (found.length > 0) lateTargets.set(late.position, found);
   }

@@ -41,7 +41,9 @@
  *
  * A dump cut short (the JVM killed while writing) yields what is complete, with `truncated` set; anything that
  * is not HPROF, or is corrupt before its end, throws HprofError with the byte offset. Nothing the file says
- * makes the reader allocate more than the file's size allows.
+ * makes the reader allocate more than the file's size allows, but for the sizes of objects over 2 KB
+ * (shallow-sizes.ts: 48 bytes each, ~1 in 70,000 objects of a real heap; a forged class of thousands of fields
+ * makes every small instance record one): the memory check counts them, so the limit stops the reader first.
  */
 import { UNOBSERVED, type DigestObserver } from "./digest-phases.js";
 import { DumpClass } from "./hprof-classes.js";
@@ -69,6 +71,7 @@ import { IdLookup, ObjectOffsets } from "./hprof-index.js";
 import { DumpPass, TOO_MANY_CLASSES, UNRESOLVED_ARRAY } from "./hprof-records.js";
 import { placeObjects, resolveEdges, resolveLateObjects, type PlacedObjects, type ResolvedEdges } from "./hprof-resolve.js";
 import { ScratchPool } from "./scratch.js";
+import type { ShallowSizes } from "./shallow-sizes.js";
 
 export {
   bytesSource,
@@ -145,8 +148,9 @@ function assemble(source: ByteSource, header: DumpHeader, pass: DumpPass): Heap 
   const placed = placeObjects(pass, classCount);
   const lateTargets = resolveLateObjects(source, pass, placed, classes);
   const classOf = placed.classSlots.subarray(0, objectCount);
-  const shallowBytes = placed.sizes.subarray(0, objectCount);
-  assignClasses(pass.markBase, classOf, shallowBytes, classes, classByName);
+  const shallowSizes = placed.sizes;
+  shallowSizes.trimTo(objectCount);
+  assignClasses(pass.markBase, classOf, shallowSizes, classes, classByName);
   const ids = pass.plainIds === undefined ? { compact: true, values: pass.ids.subarray(0, pass.n) } : { compact: false, values: pass.plainIds.subarray(0, pass.n) };
   const lookup = new IdLookup(ids, pass.classIndexById, classCount);
   pass.plainIds = undefined; // the lookup has what it needs; resolveEdges takes the ids' memory
@@ -166,7 +170,7 @@ function assemble(source: ByteSource, header: DumpHeader, pass: DumpPass): Heap 
     classCount,
     classes,
     classOf,
-    shallowBytes,
+    shallowSizes,
     ...releasableEdges(edges, objectCount),
     threads: threadsOf(pass, lookup, names, nameOf),
     classByName,
@@ -234,7 +238,7 @@ function describeClasses(pass: DumpPass, nameOf: (id: number) => string): DumpCl
 function assignClasses(
   markBase: number,
   classOf: Uint16Array | Uint32Array,
-  shallowBytes: Uint32Array,
+  shallowSizes: ShallowSizes,
   classes: readonly DumpClass[],
   classByName: ReadonlyMap<string, HeapClass>,
 ): void {
@@ -254,7 +258,7 @@ function assignClasses(
   for (let c = 0; c < classCount; c++) {
     classOf[c] = classClass?.index ?? c;
     // The class object itself (its statics live in it since JDK 8): a java.lang.Class instance.
-    shallowBytes[c] = classClass?.heapInstanceBytes ?? 96;
+    shallowSizes.set(c, classClass?.heapInstanceBytes ?? 96);
   }
 }
 

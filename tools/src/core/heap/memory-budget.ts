@@ -8,14 +8,18 @@
  * than 65,280 classes, as in every Bazel dump):
  *
  *   phase       per o  per v  per e  per c   what
- *   read          14     -      4      -     class slot 2, shallow size 4, first edge 4, id 4 (every 64th
- *                                            object's file offset: 1/8); references as ids, an array's distinct
- *   resolve       16     -      4      -     + id lookup (1 residue, ~1 bucket table); ids → indices in place
- *   search        16     4      4      8     + preorder 4 (in the ids' memory, done with), DFS parent per
+ *   read          11     -      4      -     class slot 2, shallow size 1 (shallow-sizes.ts), first edge 4, id 4
+ *                                            (every 64th object's file offset: 1/8); references as ids, an
+ *                                            array's distinct
+ *   resolve       13     -      4      -     + id lookup (1 residue, ~1 bucket table); ids → indices in place
+ *   search        13     4      4      8     + preorder 4 (in the ids' memory, done with), DFS parent per
  *                                            vertex, cross edges as (target, source) pairs
- *   stacks        18     4      4      8     + owner per object 2 (the flood's path: 8 per level of depth)
- *   dominators    18    16      -      8     edges let go (their memory holds the tree's 12 per vertex)
- *   attribute     18    22      -      8     + holder context 4 and referrer 2 per vertex (from freed memory)
+ *   stacks        15     4      4      8     + owner per object 2 (the flood's path: 8 per level of depth)
+ *   dominators    15    16      -      8     edges let go (their memory holds the tree's 12 per vertex)
+ *   attribute     15    22      -      8     + holder context 4 and referrer 2 per vertex (from freed memory)
+ *
+ * and, from the read to the end, LARGE_OBJECT_BYTES per object whose size is not kept in its one byte (over
+ * 2,032 bytes: 389 of 28 M objects in a Bazel dump).
  *
  * Ids that are not compact (heaps of 32 GB and more: uncompressed references) take 8 bytes, not 4, per object
  * and per edge while reading and resolving (WIDE_ID_BYTES).
@@ -34,13 +38,19 @@ export const BASE_BYTES = 64 * 2 ** 20;
 
 /** Bytes per object, vertex, edge and cross edge at each phase's peak (the table above). */
 export const PHASE_BYTES = {
-  read: { object: 14, vertex: 0, edge: 4, cross: 0 },
-  resolve: { object: 16, vertex: 0, edge: 4, cross: 0 },
-  search: { object: 16, vertex: 4, edge: 4, cross: 8 },
-  stacks: { object: 18, vertex: 4, edge: 4, cross: 8 },
-  dominators: { object: 18, vertex: 16, edge: 0, cross: 8 },
-  attribute: { object: 18, vertex: 22, edge: 0, cross: 8 },
+  read: { object: 11, vertex: 0, edge: 4, cross: 0 },
+  resolve: { object: 13, vertex: 0, edge: 4, cross: 0 },
+  search: { object: 13, vertex: 4, edge: 4, cross: 8 },
+  stacks: { object: 15, vertex: 4, edge: 4, cross: 8 },
+  dominators: { object: 15, vertex: 16, edge: 0, cross: 8 },
+  attribute: { object: 15, vertex: 22, edge: 0, cross: 8 },
 } as const;
+
+/**
+ * A size ShallowSizes keeps in its table: 12 bytes a slot, at most 4 slots an entry after the table doubles
+ * (the doubling itself holds both tables for a moment: the pass's counts check between objects).
+ */
+export const LARGE_OBJECT_BYTES = 48;
 
 /** What ids that are not compact add per object and per edge in the read and resolve phases. */
 export const WIDE_ID_BYTES = 4;
@@ -70,6 +80,8 @@ export interface HeapCounts {
    * reproduction's dump; 45% in the list lattice's, whose objects are few).
    */
   readonly crossEdges: number;
+  /** Objects whose shallow size is kept outside its one byte (shallow-sizes.ts). */
+  readonly largeObjects: number;
   /** Ids are not compact (8 bytes each in the pass). */
   readonly wideIds: boolean;
 }
@@ -85,7 +97,13 @@ export function digestPeakBytes(counts: HeapCounts): number {
 function phaseBytes(phase: keyof typeof PHASE_BYTES, counts: HeapCounts): number {
   const bytes = PHASE_BYTES[phase];
   const wide = counts.wideIds && (phase === "read" || phase === "resolve") ? WIDE_ID_BYTES : 0;
-  return (bytes.object + wide) * counts.objects + bytes.vertex * counts.vertices + (bytes.edge + wide) * counts.edges + bytes.cross * counts.crossEdges;
+  return (
+    (bytes.object + wide) * counts.objects +
+    bytes.vertex * counts.vertices +
+    (bytes.edge + wide) * counts.edges +
+    bytes.cross * counts.crossEdges +
+    LARGE_OBJECT_BYTES * counts.largeObjects
+  );
 }
 
 /** The digest would need more memory than it may use. */
@@ -114,7 +132,14 @@ export class MemoryLimitError extends Error {
 export function checkPassMemory(counts: HeapCounts, offset: number, fileBytes: number, limitBytes: number): void {
   if (BASE_BYTES + phaseBytes("read", counts) <= limitBytes) return;
   const scale = fileBytes / Math.max(1, offset);
-  const whole = { ...counts, objects: counts.objects * scale, vertices: counts.vertices * scale, edges: counts.edges * scale, crossEdges: (counts.edges * scale) / 8 };
+  const whole = {
+    ...counts,
+    objects: counts.objects * scale,
+    vertices: counts.vertices * scale,
+    edges: counts.edges * scale,
+    crossEdges: (counts.edges * scale) / 8,
+    largeObjects: counts.largeObjects * scale,
+  };
   throw new MemoryLimitError(Math.round(digestPeakBytes(whole)), limitBytes, counts, false, offset, fileBytes);
 }
 

@@ -34,7 +34,7 @@ function retainedSet(heap: Heap, node: number): { objects: number; bytes: number
   for (let other = 0; other < heap.objectCount; other++) {
     if (all[other] === 1 && without[other] === 0) {
       objects++;
-      bytes += heap.shallowBytes[other]!;
+      bytes += heap.shallowSizes.bytesOf(other);
     }
   }
   return { objects, bytes };
@@ -75,10 +75,10 @@ describe.each(["4.2.3", "7.7.1", "8-9"] as const)("a heap with Bazel %s's class 
     const node = infos.find((info) => retainedSet(heap, info).bytes > s.sizes.items === holdsItems)!;
     const expected = retainedSet(heap, node);
     const found = group("provider", fn, name);
-    expect(found).toMatchObject({ retainedBytes: expected.bytes, objects: expected.objects, shallowBytes: heap.shallowBytes[node], instances: 1, targets: 1 });
+    expect(found).toMatchObject({ retainedBytes: expected.bytes, objects: expected.objects, shallowBytes: heap.shallowSizes.bytesOf(node), instances: 1, targets: 1 });
     expect(found.objects).toBeGreaterThan(2);
     expect(found.shallowBytes).toBeLessThan(100);
-    expect(found.topTargets).toEqual([{ label, retainedBytes: expected.bytes, objects: expected.objects, shallowBytes: heap.shallowBytes[node] }]);
+    expect(found.topTargets).toEqual([{ label, retainedBytes: expected.bytes, objects: expected.objects, shallowBytes: heap.shallowSizes.bytesOf(node) }]);
     expect(found.topLabels).toEqual([label]);
   });
 
@@ -87,7 +87,7 @@ describe.each(["4.2.3", "7.7.1", "8-9"] as const)("a heap with Bazel %s's class 
     expect(actions).toHaveLength(2);
     const ruleAction = actions.find((node) => retainedSet(heap, node).bytes > s.sizes.fileContents)!;
     const expected = retainedSet(heap, ruleAction);
-    expect(group("action", s.ruleImpl)).toMatchObject({ retainedBytes: expected.bytes, objects: expected.objects, shallowBytes: heap.shallowBytes[ruleAction] });
+    expect(group("action", s.ruleImpl)).toMatchObject({ retainedBytes: expected.bytes, objects: expected.objects, shallowBytes: heap.shallowSizes.bytesOf(ruleAction) });
   });
 
   it("gives each suspect's evidence its group's objects and shallow bytes", () => {
@@ -108,7 +108,7 @@ describe.each(["4.2.3", "7.7.1", "8-9"] as const)("a heap with Bazel %s's class 
     const frames = instances(heap, view, /StarlarkThread\$Frame$/);
     const locals = group("frame-locals", s.aspectImpl);
     expect(locals.instances).toBe(2);
-    expect(locals.shallowBytes).toBe(frames.reduce((sum, frame) => sum + heap.shallowBytes[frame]!, 0));
+    expect(locals.shallowBytes).toBe(frames.reduce((sum, frame) => sum + heap.shallowSizes.bytesOf(frame), 0));
     // Each local a StarlarkList, its Object[] and its byte[], at least.
     expect(locals.objects).toBeGreaterThanOrEqual(frames.length + 2 * 3);
     expect(locals.retainedBytes).toBeGreaterThan(s.sizes.repeated + s.sizes.lines);

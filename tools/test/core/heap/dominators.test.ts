@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { ADOPTED, dominatorTree, type DominatorTree, type HeapGraph } from "../../../src/core/heap/dominators.js";
 import { bytesSource, readHeap, type Heap } from "../../../src/core/heap/hprof.js";
 import { ScratchPool } from "../../../src/core/heap/scratch.js";
+import { ShallowSizes } from "../../../src/core/heap/shallow-sizes.js";
 import { FIXTURES_DIR } from "../../helpers/fixtures.js";
 
 // ---- the reference ------------------------------------------------------------------------------------------
@@ -105,7 +106,7 @@ function referenceDominators(graph: HeapGraph): Reference {
   }
   // Retained: each node's shallow bytes added to every dominator above it, children before parents.
   const retained = new Float64Array(n + 1);
-  for (const node of order) if (node < n) retained[node] = graph.shallowBytes[node]!;
+  for (const node of order) if (node < n) retained[node] = graph.shallowSizes.bytesOf(node);
   for (const node of order) if (node < n) retained[idom[node]!] += retained[node]!;
   idom[n] = -1;
   return { reachable: visited.subarray(0, n), idom: idom.subarray(0, n), retained: retained.subarray(0, n), reachableBytes: retained[n]! };
@@ -123,7 +124,7 @@ function bytesReachableWithout(graph: HeapGraph, out: readonly (readonly number[
     for (const target of out[queue.pop()!]!) {
       if (seen[target] === 1) continue;
       seen[target] = 1;
-      bytes += graph.shallowBytes[target]!;
+      bytes += graph.shallowSizes.bytesOf(target);
       queue.push(target);
     }
   }
@@ -206,9 +207,10 @@ function randomGraph(seed: number, shape: Shape): HeapGraph {
   if (roots.length > 1) roots[roots.length - 1] = roots[0]!;
   const holders = Array.from({ length: 3 }, () => pick(n));
   const rootHolders = Uint32Array.from(roots, () => (next() < shape.adopted ? holders[pick(holders.length)]! : n));
-  // Odd seeds: sizes that are not multiples of 8 (retained kept in bytes rather than 8-byte units).
-  const shallowBytes = Uint32Array.from({ length: n }, () => 8 * (1 + pick(64)) - (seed % 2 === 1 ? pick(8) : 0));
-  return { objectCount: n, edgeStart, edgeTargets: Uint32Array.from(targets), shallowBytes, roots, rootHolders };
+  // Odd seeds: sizes that are not multiples of 8 (retained kept in bytes rather than 8-byte units); some above
+  // 2,032 bytes (kept outside the one-byte units).
+  const shallowSizes = ShallowSizes.of(Array.from({ length: n }, () => 8 * (1 + pick(300)) - (seed % 2 === 1 ? pick(8) : 0)));
+  return { objectCount: n, edgeStart, edgeTargets: Uint32Array.from(targets), shallowSizes, roots, rootHolders };
 }
 
 const SHAPES: readonly { readonly name: string; readonly shape: Shape }[] = [
@@ -312,35 +314,35 @@ describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", ()
     {
       // 0 → 1 → 2, 0 → 2: 2's dominator is 0; 3 is garbage.
       name: "a diamond's join",
-      graph: { objectCount: 4, edgeStart: Uint32Array.of(0, 2, 3, 3, 4), edgeTargets: Uint32Array.of(1, 2, 2, 0), shallowBytes: Uint32Array.of(8, 16, 32, 64), roots: Uint32Array.of(0) },
+      graph: { objectCount: 4, edgeStart: Uint32Array.of(0, 2, 3, 3, 4), edgeTargets: Uint32Array.of(1, 2, 2, 0), shallowSizes: ShallowSizes.of([8, 16, 32, 64]), roots: Uint32Array.of(0) },
       dominators: [4, 0, 0, -1],
       retained: [56, 16, 32, 0],
     },
     {
       // A cycle 0 → 1 → 2 → 0 entered at 0; a leaf 3 referenced by 1 and 2 (their common dominator: 1).
       name: "a cycle and a shared leaf",
-      graph: { objectCount: 4, edgeStart: Uint32Array.of(0, 1, 3, 5, 5), edgeTargets: Uint32Array.of(1, 2, 3, 0, 3), shallowBytes: Uint32Array.of(8, 8, 8, 100), roots: Uint32Array.of(0, 0) },
+      graph: { objectCount: 4, edgeStart: Uint32Array.of(0, 1, 3, 5, 5), edgeTargets: Uint32Array.of(1, 2, 3, 0, 3), shallowSizes: ShallowSizes.of([8, 8, 8, 100]), roots: Uint32Array.of(0, 0) },
       dominators: [4, 0, 1, 1],
       retained: [124, 116, 8, 100],
     },
     {
       // A leaf that is a root and referenced: only the super-root dominates it.
       name: "a leaf as a root",
-      graph: { objectCount: 2, edgeStart: Uint32Array.of(0, 1, 1), edgeTargets: Uint32Array.of(1), shallowBytes: Uint32Array.of(8, 40), roots: Uint32Array.of(0, 1) },
+      graph: { objectCount: 2, edgeStart: Uint32Array.of(0, 1, 1), edgeTargets: Uint32Array.of(1), shallowSizes: ShallowSizes.of([8, 40]), roots: Uint32Array.of(0, 1) },
       dominators: [2, 2],
       retained: [8, 40],
     },
     {
       // Root 1 (a leaf) adopted by holder 0 (also a leaf, itself a root): 0 retains it.
       name: "a leaf adopted by a leaf holder",
-      graph: { objectCount: 2, edgeStart: Uint32Array.of(0, 0, 0), edgeTargets: new Uint32Array(0), shallowBytes: Uint32Array.of(8, 40), roots: Uint32Array.of(0, 1), rootHolders: Uint32Array.of(2, 0) },
+      graph: { objectCount: 2, edgeStart: Uint32Array.of(0, 0, 0), edgeTargets: new Uint32Array(0), shallowSizes: ShallowSizes.of([8, 40]), roots: Uint32Array.of(0, 1), rootHolders: Uint32Array.of(2, 0) },
       dominators: [2, 0],
       retained: [48, 40],
     },
     {
       // Root 1 adopted by holder 0, which no root reaches: the super-root takes it.
       name: "an adopted root whose holder nothing reaches",
-      graph: { objectCount: 2, edgeStart: Uint32Array.of(0, 0, 0), edgeTargets: new Uint32Array(0), shallowBytes: Uint32Array.of(8, 40), roots: Uint32Array.of(1), rootHolders: Uint32Array.of(0) },
+      graph: { objectCount: 2, edgeStart: Uint32Array.of(0, 0, 0), edgeTargets: new Uint32Array(0), shallowSizes: ShallowSizes.of([8, 40]), roots: Uint32Array.of(1), rootHolders: Uint32Array.of(0) },
       dominators: [-1, 2],
       retained: [0, 40],
     },
@@ -351,7 +353,7 @@ describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", ()
         objectCount: 4,
         edgeStart: Uint32Array.of(0, 1, 2, 2, 3),
         edgeTargets: Uint32Array.of(1, 2, 2),
-        shallowBytes: Uint32Array.of(8, 16, 40, 8),
+        shallowSizes: ShallowSizes.of([8, 16, 40, 8]),
         roots: Uint32Array.of(0, 2),
         rootHolders: Uint32Array.of(4, 3),
       },
@@ -365,7 +367,7 @@ describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", ()
         objectCount: 4,
         edgeStart: Uint32Array.of(0, 2, 3, 3, 3),
         edgeTargets: Uint32Array.of(1, 3, 2),
-        shallowBytes: Uint32Array.of(8, 16, 40, 8),
+        shallowSizes: ShallowSizes.of([8, 16, 40, 8]),
         roots: Uint32Array.of(0, 2),
         rootHolders: Uint32Array.of(4, 3),
       },
@@ -405,7 +407,7 @@ function graphOf(heap: Heap, held: boolean): HeapGraph {
     objectCount: heap.objectCount,
     edgeStart: heap.edgeStart,
     edgeTargets: heap.edgeTargets,
-    shallowBytes: heap.shallowBytes,
+    shallowSizes: heap.shallowSizes,
     roots: heap.roots,
     ...(held ? { rootHolders: threadHolders(heap) } : {}),
   };
@@ -482,7 +484,7 @@ describe("dominatorTree on real heaps", () => {
     const tree = dominatorTree(graphOf(heap, true));
     const sharers = objectsOf(heap, "Shapes$Sharer");
     const shared = heap.edgeTargets[heap.edgeStart[sharers[0]!]!]!;
-    expect(heap.shallowBytes[shared]).toBe(50_016);
+    expect(heap.shallowSizes.bytesOf(shared)).toBe(50_016);
     expect(tree.dominatorOf(shared)).toBe(staticTarget(heap, "Shapes", "sharers"));
     expect(tree.childrenOf(staticTarget(heap, "Shapes", "sharers")).length).toBe(3);
   });
@@ -490,7 +492,7 @@ describe("dominatorTree on real heaps", () => {
   it("shapes: the long[] only a thread's stack holds is retained by that thread, or by the super-root without holders", () => {
     const heap = heapOf("shapes");
     const longs = heap.classByName.get("long[]")!.index;
-    const onStack = [...heap.roots].find((root, r) => heap.rootKinds[r] === "java-frame" && heap.classOf[root] === longs && heap.shallowBytes[root] === 1_000_016)!;
+    const onStack = [...heap.roots].find((root, r) => heap.rootKinds[r] === "java-frame" && heap.classOf[root] === longs && heap.shallowSizes.bytesOf(root) === 1_000_016)!;
     const thread = heap.threads.find((candidate) => candidate.frames.some((frame) => frame.method === "holdOnStack"))!.object;
     const held = dominatorTree(graphOf(heap, true));
     expect(held.dominatorOf(onStack)).toBe(thread);
@@ -504,7 +506,7 @@ describe("dominatorTree on real heaps", () => {
     const heap = heapOf("oom");
     const tree = dominatorTree(graphOf(heap, true));
     const list = staticTarget(heap, "Oom", "EATEN");
-    const ate = objectsOf(heap, "byte[]").filter((array) => heap.shallowBytes[array] === 16 + 64 * 1024);
+    const ate = objectsOf(heap, "byte[]").filter((array) => heap.shallowSizes.bytesOf(array) === 16 + 64 * 1024);
     expect(ate.length).toBeGreaterThan(100);
     expect(tree.retainedOf(list)).toBeGreaterThanOrEqual(ate.length * (16 + 64 * 1024));
     for (const array of ate) expect(tree.dominatorOf(array)).not.toBe(tree.superRoot);

@@ -364,7 +364,7 @@ function inconsistency(heap: Heap, fuzz: FuzzCase): string | undefined {
   if (fuzz.onlyCut && !heap.truncated) return "a cut dump read as complete";
   const { objectCount, classCount, edgeStart, edgeTargets } = heap;
   if (classCount > objectCount || heap.classes.length !== classCount) return `classCount ${classCount}, objectCount ${objectCount}, ${heap.classes.length} classes`;
-  if (heap.classOf.length !== objectCount || heap.shallowBytes.length !== objectCount || edgeStart.length !== objectCount + 1) return "per-object arrays of the wrong length";
+  if (heap.classOf.length !== objectCount || heap.shallowSizes.length !== objectCount || edgeStart.length !== objectCount + 1) return "per-object arrays of the wrong length";
   if (edgeStart[objectCount] !== edgeTargets.length) return "edgeStart does not end at the edges' end";
   const seen = new Int32Array(objectCount).fill(-1);
   for (let i = 0; i < objectCount; i++) {

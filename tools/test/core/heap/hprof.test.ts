@@ -290,7 +290,7 @@ describe("readHeap on real dumps, against the independent scanner", () => {
         const className = o.kind === KIND_PRIMITIVE_ARRAY ? PRIMITIVE_NAMES[o.elementType]! : scannedClassName(s, o.classId);
         counts.set(className, (counts.get(className) ?? 0) + 1);
         if (heap.classes[heap.classOf[i]!]!.name !== className) mismatches.push(`class of ${i}: ${heap.classes[heap.classOf[i]!]!.name} ≠ ${className}`);
-        if (heap.shallowBytes[i] !== scannedShallowBytes(s, o)) mismatches.push(`shallow of ${i} (${className}): ${heap.shallowBytes[i]} ≠ ${scannedShallowBytes(s, o)}`);
+        if (heap.shallowSizes.bytesOf(i) !== scannedShallowBytes(s, o)) mismatches.push(`shallow of ${i} (${className}): ${heap.shallowSizes.bytesOf(i)} ≠ ${scannedShallowBytes(s, o)}`);
       });
       expect(mismatches).toEqual([]);
       for (const heapClass of heap.classes) expect(heapClass.count, heapClass.name).toBe(counts.get(heapClass.name) ?? 0);
@@ -365,7 +365,7 @@ describe("readHeap on real dumps, against the independent scanner", () => {
     expect(heapClass.count).toBe(count);
     const objects = [...heap.classOf.keys()].filter((i) => i >= heap.classCount && heap.classOf[i] === heapClass.index);
     expect(objects).toHaveLength(count);
-    for (const i of objects) expect(heap.shallowBytes[i]).toBe(shallowBytes);
+    for (const i of objects) expect(heap.shallowSizes.bytesOf(i)).toBe(shallowBytes);
     if (count > 0) expect(heapClass.heapInstanceBytes === shallowBytes || heapClass.objectKind !== KIND_INSTANCE).toBe(true);
   });
 
@@ -380,7 +380,7 @@ describe("readHeap on real dumps, against the independent scanner", () => {
     const arrayClass = heap.classByName.get(className)!;
     expect(arrayClass.objectKind).toBe(KIND_PRIMITIVE_ARRAY);
     let found = 0;
-    for (let i = heap.classCount; i < heap.objectCount; i++) if (heap.classOf[i] === arrayClass.index && heap.shallowBytes[i] === shallowBytes) found++;
+    for (let i = heap.classCount; i < heap.objectCount; i++) if (heap.classOf[i] === arrayClass.index && heap.shallowSizes.bytesOf(i) === shallowBytes) found++;
     expect(found).toBeGreaterThanOrEqual(atLeast);
   });
 
@@ -452,7 +452,7 @@ describe("readHeap on real dumps, against the independent scanner", () => {
     expect(heap.roots).toContain(thread.object);
     if (rootClass !== undefined) {
       const held = ownRoots.filter((root) => root.kind === "java-frame" && heap.classes[heap.classOf[root.root]!]!.name === rootClass);
-      expect(held.map((root) => heap.shallowBytes[root.root])).toEqual([1_000_016]);
+      expect(held.map((root) => heap.shallowSizes.bytesOf(root.root))).toEqual([1_000_016]);
     }
     // Every other thread has no such frames; only one threw the error.
     const throwers = heap.threads.filter((candidate) => candidate.frames[0]?.className === "java.lang.OutOfMemoryError" && candidate.frames[0].method === "<init>");
@@ -698,7 +698,7 @@ describe("readHeap on a dump in another order than HotSpot's", () => {
   /** Everything about an object that does not depend on numbering: its class, size, kind and references by id. */
   function described(heap: Heap, index: number): string {
     const targets = [...heap.edgeTargets.subarray(heap.edgeStart[index]!, heap.edgeStart[index + 1]!)].map((target) => heap.idOf(target)).sort((a, b) => a - b);
-    return `${heap.classes[heap.classOf[index]!]!.name} ${heap.shallowBytes[index]} ${heap.kindOf(index)} → ${targets.join(",")}`;
+    return `${heap.classes[heap.classOf[index]!]!.name} ${heap.shallowSizes.bytesOf(index)} ${heap.kindOf(index)} → ${targets.join(",")}`;
   }
 
   it.each([
@@ -892,7 +892,7 @@ describe("readHeap on the shapes dump re-encoded with other ids", () => {
       original.classes.map((c) => `${c.name} ${c.count} ${c.heapInstanceBytes} ${c.allFields.map((f) => f.name).join(",")}`),
     );
     expect([...heap.classOf]).toEqual([...original.classOf]);
-    expect([...heap.shallowBytes]).toEqual([...original.shallowBytes]);
+    expect(heap.shallowSizes.toArray()).toEqual(original.shallowSizes.toArray());
     expect([...heap.edgeStart]).toEqual([...original.edgeStart]);
     expect([...heap.edgeTargets]).toEqual([...original.edgeTargets]);
     expect([...heap.roots]).toEqual([...original.roots]);
@@ -948,12 +948,12 @@ describe("readHeap on the shapes dump re-encoded with other ids", () => {
     const wrong: string[] = [];
     for (let index = heap.classCount; index < heap.objectCount; index++) {
       const expected = placed.sizes.get(BigInt(heap.idOf(index)));
-      if (heap.shallowBytes[index] !== expected) wrong.push(`${heap.classes[heap.classOf[index]!]!.name} ${heap.shallowBytes[index]} ≠ ${expected}`);
+      if (heap.shallowSizes.bytesOf(index) !== expected) wrong.push(`${heap.classes[heap.classOf[index]!]!.name} ${heap.shallowSizes.bytesOf(index)} ≠ ${expected}`);
     }
     expect(wrong.slice(0, 5)).toEqual([]);
     // More than the compressed heap: every reference field and element takes 8 bytes.
     const compressed = heapOf("shapes");
-    const total = (h: Heap): number => h.shallowBytes.subarray(h.classCount).reduce((sum, bytes) => sum + bytes, 0);
+    const total = (h: Heap): number => h.shallowSizes.toArray().subarray(h.classCount).reduce((sum, bytes) => sum + bytes, 0);
     expect(total(heap)).toBeGreaterThan(total(compressed));
   });
 

@@ -15,6 +15,7 @@ import {
   checkDigestMemory,
   checkPassMemory,
   digestPeakBytes,
+  LARGE_OBJECT_BYTES,
   MemoryLimitError,
   parseMemoryLimit,
   PHASE_BYTES,
@@ -22,24 +23,29 @@ import {
 } from "../../../src/core/heap/memory-budget.js";
 import { BAZEL_VERSIONS, FIXTURES_DIR } from "../../helpers/fixtures.js";
 
-const counts = (objects: number, edges: number, vertices = objects): HeapCounts => ({ objects, vertices, edges, crossEdges: 0, wideIds: false });
+const counts = (objects: number, edges: number, vertices = objects): HeapCounts => ({ objects, vertices, edges, crossEdges: 0, largeObjects: 0, wideIds: false });
 
 const dumpBytes = (version: string, name: string): Uint8Array =>
   new Uint8Array(gunzipSync(readFileSync(join(FIXTURES_DIR, `bazel-${version}`, "heap-dump", `${name}.hprof.gz`))));
 
 describe("digestPeakBytes", () => {
   it("is Node's base plus the costliest phase of the table", () => {
-    // 1 M objects, a tenth of them vertices, 4 M edges, no cross edges: the stacks phase (18 o + 4 v + 4 e).
-    expect(digestPeakBytes({ objects: 1e6, vertices: 1e5, edges: 4e6, crossEdges: 0, wideIds: false })).toBe(BASE_BYTES + 18e6 + 4e5 + 16e6);
-    // Vertices every object and many cross edges: the attribute phase (18 o + 22 v + 8 c) costs most.
-    expect(digestPeakBytes({ objects: 1e6, vertices: 1e6, edges: 1e6, crossEdges: 1e6, wideIds: false })).toBe(BASE_BYTES + 18e6 + 22e6 + 8e6);
+    // 1 M objects, a tenth of them vertices, 4 M edges, no cross edges: the stacks phase (15 o + 4 v + 4 e).
+    expect(digestPeakBytes({ objects: 1e6, vertices: 1e5, edges: 4e6, crossEdges: 0, largeObjects: 0, wideIds: false })).toBe(BASE_BYTES + 15e6 + 4e5 + 16e6);
+    // Vertices every object and many cross edges: the attribute phase (15 o + 22 v + 8 c) costs most.
+    expect(digestPeakBytes({ objects: 1e6, vertices: 1e6, edges: 1e6, crossEdges: 1e6, largeObjects: 0, wideIds: false })).toBe(BASE_BYTES + 15e6 + 22e6 + 8e6);
+  });
+
+  it("counts LARGE_OBJECT_BYTES for each size kept outside its byte, in every phase", () => {
+    const none = { objects: 1e6, vertices: 1e6, edges: 1e6, crossEdges: 1e6, largeObjects: 0, wideIds: false };
+    expect(digestPeakBytes({ ...none, largeObjects: 1e4 }) - digestPeakBytes(none)).toBe(LARGE_OBJECT_BYTES * 1e4);
   });
 
   it("counts 4 bytes more per object and edge while reading ids that are not compact", () => {
-    const compact = { objects: 1e6, vertices: 0, edges: 4e6, crossEdges: 0, wideIds: false };
-    expect(digestPeakBytes(compact)).toBe(BASE_BYTES + 18e6 + 16e6);
-    // resolve: (16 + 4) o + (4 + 4) e = 20e6 + 32e6 beats stacks' 18e6 + 16e6.
-    expect(digestPeakBytes({ ...compact, wideIds: true })).toBe(BASE_BYTES + 20e6 + 32e6);
+    const compact = { objects: 1e6, vertices: 0, edges: 4e6, crossEdges: 0, largeObjects: 0, wideIds: false };
+    expect(digestPeakBytes(compact)).toBe(BASE_BYTES + 15e6 + 16e6);
+    // resolve: (13 + 4) o + (4 + 4) e = 17e6 + 32e6 beats stacks' 15e6 + 16e6.
+    expect(digestPeakBytes({ ...compact, wideIds: true })).toBe(BASE_BYTES + 17e6 + 32e6);
   });
 });
 
@@ -62,7 +68,7 @@ describe("the checks", () => {
     expect(error.complete).toBe(false);
     expect(error.offset).toBe(250);
     // A quarter read: four times the counts, cross edges an eighth of the edges.
-    expect(error.neededBytes).toBe(digestPeakBytes({ objects: 4e6, vertices: 4e6, edges: 4e6, crossEdges: 5e5, wideIds: false }));
+    expect(error.neededBytes).toBe(digestPeakBytes({ objects: 4e6, vertices: 4e6, edges: 4e6, crossEdges: 5e5, largeObjects: 0, wideIds: false }));
   });
 
   it("refuses after the pass when the counts need more than the limit, and only then", () => {
@@ -106,10 +112,12 @@ describe.each(BAZEL_VERSIONS)("real Bazel %s dumps", (version) => {
     expect(heap.layout).toBe("compressed");
     const objects = heap.objectCount;
     const edges = heap.edgeTargets.length;
-    // What the Heap keeps per object and edge (the id lookup is inside it: at most 2 more per object).
-    const reader = heap.classOf.byteLength + heap.shallowBytes.byteLength + heap.edgeStart.byteLength + heap.edgeTargets.byteLength;
-    expect(reader).toBeLessThanOrEqual((PHASE_BYTES.resolve.object - 2) * objects + PHASE_BYTES.resolve.edge * edges + 8);
-    const search = searchHeap({ objectCount: objects, edgeStart: heap.edgeStart, edgeTargets: heap.edgeTargets, shallowBytes: heap.shallowBytes, roots: heap.roots }, heap.scratch);
+    // What the Heap keeps per object and edge (the id lookup is inside it: at most 2 more per object), and per
+    // large object (the table's smallest size, 16 slots, counted apart).
+    const reader = heap.classOf.byteLength + heap.shallowSizes.byteLength + heap.edgeStart.byteLength + heap.edgeTargets.byteLength;
+    const large = Math.max(LARGE_OBJECT_BYTES * heap.shallowSizes.largeCount, 16 * 12);
+    expect(reader).toBeLessThanOrEqual((PHASE_BYTES.resolve.object - 2) * objects + PHASE_BYTES.resolve.edge * edges + large + 8);
+    const search = searchHeap({ objectCount: objects, edgeStart: heap.edgeStart, edgeTargets: heap.edgeTargets, shallowSizes: heap.shallowSizes, roots: heap.roots }, heap.scratch);
     const tree = search.dominators(heap.releaseEdges());
     const vertices = tree.objectAt.length;
     const cross = tree.otherTargets.length;
