@@ -14,13 +14,16 @@ export class ScratchPool {
   }
 
   /**
-   * `length` words, contents undefined: from a region's touched pages if one has room, else from any room
-   * left in a region (its untouched pages get mapped as they are written), else newly allocated.
+   * `length` words, contents undefined: from a region's touched pages if one has room, else from the region
+   * with room whose touched pages cover the most of it (its untouched pages get mapped as they are written: the
+   * first region with room could add all of `length`, 54 MB at the peak of a 1.43 GB dump), else newly allocated.
    */
   take(length: number): Uint32Array {
     const region =
       this.regions.find((candidate) => candidate.touched - candidate.used >= length) ??
-      this.regions.find((candidate) => candidate.words.length - candidate.used >= length);
+      this.regions
+        .filter((candidate) => candidate.words.length - candidate.used >= length)
+        .reduce<(typeof this.regions)[number] | undefined>((best, candidate) => (best === undefined || candidate.touched - candidate.used > best.touched - best.used ? candidate : best), undefined);
     if (region === undefined) return new Uint32Array(length);
     const words = region.words.subarray(region.used, region.used + length);
     region.used += length;

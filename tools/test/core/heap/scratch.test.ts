@@ -23,6 +23,25 @@ describe("ScratchPool", () => {
   });
 });
 
+describe("ScratchPool's choice when no region's touched words suffice", () => {
+  it("takes the region whose touched words cover the most, not the first with room", () => {
+    // As in the digest: the ids' memory (large, its touched words all taken) before the edges' (touched words
+    // left, just too few): the second maps fewer new pages.
+    const ids = new Uint32Array(1000);
+    const edges = new Uint32Array(200);
+    const pool = new ScratchPool([
+      { words: ids, touched: 100 },
+      { words: edges, touched: 150 },
+    ]);
+    pool.take(100); // ids' touched words
+    pool.take(10); // edges' first touched words: 140 left
+    const context = pool.take(145);
+    expect([context.buffer, context.byteOffset]).toEqual([edges.buffer, 10 * 4]);
+    // Then room only in the ids' memory.
+    expect(pool.take(500).buffer).toBe(ids.buffer);
+  });
+});
+
 describe("ScratchPool.give", () => {
   it("takes memory given back after the first regions, as 16-bit values too", () => {
     const pool = new ScratchPool([{ words: new Uint32Array(4), touched: 4 }]);
