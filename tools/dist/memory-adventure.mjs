@@ -8729,7 +8729,7 @@ function phaseBytes(phase, counts) {
   const wide = counts.wideIds && (phase === "read" || phase === "resolve") ? WIDE_ID_BYTES : 0;
   return (bytes.object + wide) * counts.objects + bytes.vertex * counts.vertices + (bytes.edge + wide) * counts.edges + bytes.cross * counts.crossEdges + LARGE_OBJECT_BYTES * counts.largeObjects;
 }
-var MemoryLimitError = class extends Error {
+var MemoryLimitError = class _MemoryLimitError extends Error {
   constructor(neededBytes, limitBytes, counts, complete, offset4, fileBytes) {
     super(`the digest needs about ${neededBytes} bytes of memory, more than the ${limitBytes} it may use`);
     this.neededBytes = neededBytes;
@@ -8746,6 +8746,10 @@ var MemoryLimitError = class extends Error {
   offset;
   fileBytes;
   name = "MemoryLimitError";
+  /** The same refusal with `heldBytes` the caller holds beside the digest added to both the need and the limit. */
+  withHeld(heldBytes) {
+    return new _MemoryLimitError(this.neededBytes + heldBytes, this.limitBytes + heldBytes, this.counts, this.complete, this.offset, this.fileBytes);
+  }
 };
 function checkPassMemory(counts, offset4, fileBytes, limitBytes) {
   if (BASE_BYTES + phaseBytes("read", counts) <= limitBytes) return;
@@ -9874,17 +9878,22 @@ function referencesOfRecord(source3, offset4, idSize, references) {
 // src/core/heap/hprof.ts
 function readHeap(source3, options = {}) {
   const observer = options.observer ?? UNOBSERVED;
-  const limit = options.memoryLimitBytes ?? Infinity;
+  const held = options.heldBytes ?? 0;
+  const limit = (options.memoryLimitBytes ?? Infinity) - held;
   const header = readHeader(source3);
   observer.phase("read");
   let pass;
   try {
-    pass = new DumpPass(source3, header, false, observer, limit).run();
+    try {
+      pass = new DumpPass(source3, header, false, observer, limit).run();
+    } catch (error3) {
+      if (error3 !== TOO_MANY_CLASSES) throw error3;
+      pass = new DumpPass(source3, header, true, observer, limit).run();
+    }
+    checkDigestMemory(countsAfter(pass), source3.size, limit);
   } catch (error3) {
-    if (error3 !== TOO_MANY_CLASSES) throw error3;
-    pass = new DumpPass(source3, header, true, observer, limit).run();
+    throw error3 instanceof MemoryLimitError && held > 0 ? error3.withHeld(held) : error3;
   }
-  checkDigestMemory(countsAfter(pass), source3.size, limit);
   observer.phase("resolve");
   return assemble(source3, header, pass);
 }
@@ -12233,6 +12242,7 @@ import { Worker } from "node:worker_threads";
 var DEFAULT_SLOTS = 4;
 var DEFAULT_START_AFTER_BYTES = 64 * 1024 * 1024;
 var STALL_MS = 1e4;
+var WORKER_BYTES = 12 * 2 ** 20;
 var STARTING = 0;
 var RUNNING = 1;
 var ENDED = 2;
@@ -12385,7 +12395,8 @@ function readAhead(direct, path4, options = {}) {
     },
     started,
     ended,
-    close: stop2
+    close: stop2,
+    heldBytes: size2 > startAfterBytes ? (slots + 1) * chunkBytes + WORKER_BYTES : 0
   };
 }
 
@@ -12450,6 +12461,7 @@ function openedDump(path4, fd, cleanup) {
   const ahead = readAhead(fileSource(fd), path4);
   return {
     source: ahead.source,
+    heldBytes: ahead.heldBytes,
     close() {
       ahead.close();
       closeSync(fd);
@@ -13438,7 +13450,7 @@ async function digestDumpFile(path4, { top: top2, observer = UNOBSERVED, memoryL
   const limit = memoryLimitBytes ?? availableMemoryBytes();
   const dump = await openHeapDump(path4);
   try {
-    return digestHeap(readHeap(dump.source, { observer, memoryLimitBytes: limit }), dump.source, { top: top2, observer });
+    return digestHeap(readHeap(dump.source, { observer, memoryLimitBytes: limit, heldBytes: dump.heldBytes }), dump.source, { top: top2, observer });
   } catch (error3) {
     if (error3 instanceof HprofError) throw new InputError(`${path4}: ${error3.message} (at byte ${error3.offset})`);
     if (error3 instanceof MemoryLimitError) throw new InputError(memoryLimitProblem(path4, error3, memoryLimitBytes !== void 0));

@@ -17,6 +17,8 @@ export interface OpenedDump {
   readonly source: ByteSource;
   /** Closes the file, stops its read-ahead and removes a temporary inflated copy. */
   close(): void;
+  /** Memory the reading holds beside the digest (the read-ahead's), for the digest's memory check. */
+  readonly heldBytes: number;
 }
 
 /** Opens `path` for reading as a heap dump; InputError (one line) when it cannot be read. */
@@ -88,6 +90,7 @@ function openedDump(path: string, fd: number, cleanup: () => void): OpenedDump {
   const ahead = readAhead(fileSource(fd), path);
   return {
     source: ahead.source,
+    heldBytes: ahead.heldBytes,
     close() {
       ahead.close();
       closeSync(fd);

@@ -220,6 +220,21 @@ describe("readAhead", () => {
     expect(await ahead.started).toBe(false);
     await ahead.ended;
     expect(ahead.ringReads).toBe(0);
+    // Nothing held beside the digest, for its memory check.
+    expect(ahead.heldBytes).toBe(0);
+  });
+
+  it("counts its ring and its thread as held for a file large enough to start it", () => {
+    const path = patternFile("held.bin", 12 * CHUNK);
+    const fd = openSync(path, "r");
+    const ahead = readAhead(fileSource(fd), path, { ...SMALL_RING, startAfterBytes: 4 * CHUNK });
+    try {
+      // Four chunks of ring (three slots and the wrap's) and more than a megabyte for the thread.
+      expect(ahead.heldBytes).toBeGreaterThan(4 * CHUNK + 2 ** 20);
+    } finally {
+      ahead.close();
+      closeSync(fd);
+    }
   });
 
   it.each([

@@ -47,7 +47,7 @@
  */
 import { UNOBSERVED, type DigestObserver } from "./digest-phases.js";
 import { DumpClass } from "./hprof-classes.js";
-import { checkDigestMemory, type HeapCounts } from "./memory-budget.js";
+import { checkDigestMemory, MemoryLimitError, type HeapCounts } from "./memory-budget.js";
 import { Cursor } from "./hprof-cursor.js";
 import {
   HprofError,
@@ -102,6 +102,11 @@ export interface ReadOptions {
    * more, or when the counts at its end say the digest would.
    */
   readonly memoryLimitBytes?: number;
+  /**
+   * Memory the caller holds beside the digest while it runs (io's read-ahead: its ring and thread), counted
+   * within the limit and in what a refusal says is needed.
+   */
+  readonly heldBytes?: number;
 }
 
 /**
@@ -110,17 +115,22 @@ export interface ReadOptions {
  */
 export function readHeap(source: ByteSource, options: ReadOptions = {}): Heap {
   const observer = options.observer ?? UNOBSERVED;
-  const limit = options.memoryLimitBytes ?? Infinity;
+  const held = options.heldBytes ?? 0;
+  const limit = (options.memoryLimitBytes ?? Infinity) - held;
   const header = readHeader(source);
   observer.phase("read");
   let pass: DumpPass;
   try {
-    pass = new DumpPass(source, header, false, observer, limit).run();
+    try {
+      pass = new DumpPass(source, header, false, observer, limit).run();
+    } catch (error) {
+      if (error !== TOO_MANY_CLASSES) throw error;
+      pass = new DumpPass(source, header, true, observer, limit).run();
+    }
+    checkDigestMemory(countsAfter(pass), source.size, limit);
   } catch (error) {
-    if (error !== TOO_MANY_CLASSES) throw error;
-    pass = new DumpPass(source, header, true, observer, limit).run();
+    throw error instanceof MemoryLimitError && held > 0 ? error.withHeld(held) : error;
   }
-  checkDigestMemory(countsAfter(pass), source.size, limit);
   observer.phase("resolve");
   return assemble(source, header, pass);
 }

@@ -26,9 +26,12 @@
  *
  * The peak is the attribute phase, or the stacks phase when edges outnumber vertices by far, plus Node itself
  * (BASE_BYTES). Measured on a 1.43 GB Bazel 4.2.3 dump of the reproduction (o 28.35 M, v 14.27 M, e 28.75 M,
- * c 0.35 M): the table says 891 MB (attribute), the process peaked at 803–815 MB; stacks 743 MB (table: 796).
- * What holds the string-heavy shape above 0.35× of the dump: the per-object arrays alive from read to the end
- * (class 2, shallow size 4, lookup 2, preorder 4: 12 bytes for an object of ~50 bytes in the file).
+ * c 0.35 M): the table says 772 MiB at its peak (attribute), the process peaked at 696 MiB (the table counts the
+ * holders' context on top; it lives in the edges' memory); read: 471 MiB, with the read-ahead's 22 MiB
+ * that io/ holds beside the digest (ReadOptions.heldBytes) 493, the process 504 MiB. What holds the
+ * string-heavy shape above 0.35× of the dump: the per-object arrays alive from the read to the end (class 2,
+ * shallow size 1, lookup 2, preorder 4: 9 bytes for an object of ~50 bytes in the file) and the tree's per-vertex
+ * arrays.
  */
 
 import { LimitSyntaxError, parseByteSize } from "../sweep/heap-limit.js";
@@ -122,6 +125,11 @@ export class MemoryLimitError extends Error {
     readonly fileBytes: number,
   ) {
     super(`the digest needs about ${neededBytes} bytes of memory, more than the ${limitBytes} it may use`);
+  }
+
+  /** The same refusal with `heldBytes` the caller holds beside the digest added to both the need and the limit. */
+  withHeld(heldBytes: number): MemoryLimitError {
+    return new MemoryLimitError(this.neededBytes + heldBytes, this.limitBytes + heldBytes, this.counts, this.complete, this.offset, this.fileBytes);
   }
 }
 

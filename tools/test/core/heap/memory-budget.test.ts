@@ -106,6 +106,26 @@ describe.each(BAZEL_VERSIONS)("real Bazel %s dumps", (version) => {
     expect(() => readHeap(bytesSource(bytes), { memoryLimitBytes: refused!.neededBytes })).not.toThrow();
   });
 
+  it.each(["reproduction", "list-lattice"])("%s: memory the caller holds beside the digest counts within the limit and in the need", (name) => {
+    const bytes = dumpBytes(version, name);
+    const refusal = (options: { memoryLimitBytes: number; heldBytes?: number }): MemoryLimitError | undefined => {
+      try {
+        readHeap(bytesSource(bytes), options);
+      } catch (error) {
+        if (error instanceof MemoryLimitError) return error;
+        throw error;
+      }
+      return undefined;
+    };
+    const need = refusal({ memoryLimitBytes: BASE_BYTES + 1 })!.neededBytes;
+    const held = 20 * 2 ** 20;
+    expect(refusal({ memoryLimitBytes: need })).toBeUndefined();
+    const refused = refusal({ memoryLimitBytes: need, heldBytes: held });
+    // The need it names includes what is held; the limit it names is the one given.
+    expect([refused?.neededBytes, refused?.limitBytes]).toEqual([need + held, need]);
+    expect(refusal({ memoryLimitBytes: need + held, heldBytes: held })).toBeUndefined();
+  });
+
   it.each(["reproduction", "list-lattice"])("%s: the reader's and the search's arrays stay within the table", (name) => {
     const heap = readHeap(bytesSource(dumpBytes(version, name)));
     // A Bazel server below 32 GB: compressed references, as its objects' addresses tell the reader.
