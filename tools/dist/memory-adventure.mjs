@@ -10581,12 +10581,13 @@ function placeHolder(holder, c4) {
       const index5 = stack2?.frameNodes.indexOf(node) ?? -1;
       const frame2 = stack2 === void 0 || index5 < 0 ? void 0 : stack2.thread.frames[index5];
       const fn = frame2 === void 0 ? void 0 : frame2.builtin ? callerOf(stack2, index5) : { function: frame2.function, file: frame2.file };
-      return { key: `frame-locals|${functionKey(fn)}`, group: { kind: "frame-locals", function: fn, ...stack2 === void 0 ? {} : { thread: stack2.thread.name } }, label: void 0 };
+      const thread = stack2?.thread.name;
+      return { key: `frame-locals|${functionKey(fn)}|${thread ?? ""}`, group: { kind: "frame-locals", function: fn, ...thread === void 0 ? {} : { thread } }, label: void 0 };
     }
     case H_THREAD: {
       const stack2 = c4.stacks.find((candidate) => candidate.javaThread === node);
       if (stack2 === void 0) return void 0;
-      return { key: `in-flight|${functionKey(stack2.innermostUser)}`, group: { kind: "in-flight", function: stack2.innermostUser, thread: stack2.thread.name }, label: void 0 };
+      return { key: `in-flight|${functionKey(stack2.innermostUser)}|${stack2.thread.name}`, group: { kind: "in-flight", function: stack2.innermostUser, thread: stack2.thread.name }, label: void 0 };
     }
     case H_PROVIDER: {
       const provider = c4.names.provider(node);
@@ -11134,7 +11135,8 @@ var HOLDER_OF_EVIDENCE = {
 function holderOfEvidence(holders, fn, evidence) {
   const kind = HOLDER_OF_EVIDENCE[evidence.kind];
   return holders.find(
-    (holder) => holder.kind === kind && holder.function !== void 0 && holder.function.function === fn.function && holder.function.file === fn.file && (evidence.kind !== "providers" || holder.provider === evidence.provider)
+    (holder) => holder.kind === kind && holder.function !== void 0 && holder.function.function === fn.function && holder.function.file === fn.file && (evidence.kind !== "providers" || holder.provider === evidence.provider) && // Locals and work in progress: a group per thread (an older digest's merged one has its first thread).
+    (!("thread" in evidence) || holder.thread === void 0 || holder.thread === evidence.thread)
   );
 }
 function heldCounts(group2) {
@@ -11844,11 +11846,12 @@ function evidenceText(suspect) {
 }
 function evidencePart(evidence, suspect) {
   const share = (bytes) => percent(suspect.share * (suspect.retainedBytes > 0 ? bytes / suspect.retainedBytes : 0));
+  const onThread2 = (kind, thread) => suspect.evidence.filter((other) => other.kind === kind).length > 1 ? ` on ${thread}` : "";
   switch (evidence.kind) {
     case "frame-locals":
-      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`its local variables ${share(evidence.bytes)}`] : [];
+      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`its local variables${onThread2(evidence.kind, evidence.thread)} ${share(evidence.bytes)}`] : [];
     case "in-flight":
-      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`work in progress on its thread ${share(evidence.bytes)}`] : [];
+      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`work in progress on ${onThread2(evidence.kind, evidence.thread) === "" ? "its thread" : evidence.thread} ${share(evidence.bytes)}`] : [];
     case "providers":
       return [`${evidence.provider} on ${evidence.targets} targets ${share(evidence.bytes)}`];
     case "actions":

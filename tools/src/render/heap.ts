@@ -174,11 +174,15 @@ export function evidenceText(suspect: Suspect): string {
 
 function evidencePart(evidence: Evidence, suspect: Suspect): string[] {
   const share = (bytes: number): string => percent(suspect.share * (suspect.retainedBytes > 0 ? bytes / suspect.retainedBytes : 0));
+  // Its calls in flight on several threads: each thread's part says which thread.
+  const onThread = (kind: Evidence["kind"], thread: string): string => (suspect.evidence.filter((other) => other.kind === kind).length > 1 ? ` on ${thread}` : "");
   switch (evidence.kind) {
     case "frame-locals":
-      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`its local variables ${share(evidence.bytes)}`] : [];
+      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`its local variables${onThread(evidence.kind, evidence.thread)} ${share(evidence.bytes)}`] : [];
     case "in-flight":
-      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`work in progress on its thread ${share(evidence.bytes)}`] : [];
+      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01
+        ? [`work in progress on ${onThread(evidence.kind, evidence.thread) === "" ? "its thread" : evidence.thread} ${share(evidence.bytes)}`]
+        : [];
     case "providers":
       return [`${evidence.provider} on ${evidence.targets} targets ${share(evidence.bytes)}`];
     case "actions":

@@ -113,12 +113,15 @@ function placeHolder(
       const frame = stack === undefined || index < 0 ? undefined : stack.thread.frames[index];
       // A builtin's frame (join's) belongs to the Starlark function that called it.
       const fn = frame === undefined ? undefined : frame.builtin ? callerOf(stack!, index) : { function: frame.function, file: frame.file };
-      return { key: `frame-locals|${functionKey(fn)}`, group: { kind: "frame-locals", function: fn, ...(stack === undefined ? {} : { thread: stack.thread.name }) }, label: undefined };
+      // One group per function and thread: each thread's locals are its own (threads running the same rule
+      // merged under one thread's name overstated what that thread held).
+      const thread = stack?.thread.name;
+      return { key: `frame-locals|${functionKey(fn)}|${thread ?? ""}`, group: { kind: "frame-locals", function: fn, ...(thread === undefined ? {} : { thread }) }, label: undefined };
     }
     case H_THREAD: {
       const stack = c.stacks.find((candidate) => candidate.javaThread === node);
       if (stack === undefined) return undefined;
-      return { key: `in-flight|${functionKey(stack.innermostUser)}`, group: { kind: "in-flight", function: stack.innermostUser, thread: stack.thread.name }, label: undefined };
+      return { key: `in-flight|${functionKey(stack.innermostUser)}|${stack.thread.name}`, group: { kind: "in-flight", function: stack.innermostUser, thread: stack.thread.name }, label: undefined };
     }
     case H_PROVIDER: {
       const provider = c.names.provider(node);

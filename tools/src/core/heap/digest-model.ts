@@ -64,7 +64,10 @@ export interface HolderGroup extends HeldCounts {
   readonly topLabels: readonly string[];
   /** topLabels with what each holds (absent in older digests). */
   readonly topTargets?: readonly TargetBytes[];
-  /** frame-locals / in-flight: the thread. */
+  /**
+   * frame-locals / in-flight: the thread (a group per function and thread; digests written before that merged a
+   * function's threads under the first one's name).
+   */
   readonly thread?: string;
 }
 

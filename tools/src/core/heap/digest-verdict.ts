@@ -81,7 +81,9 @@ export function holderOfEvidence(holders: readonly HolderGroup[], fn: FunctionRe
       holder.function !== undefined &&
       holder.function.function === fn.function &&
       holder.function.file === fn.file &&
-      (evidence.kind !== "providers" || holder.provider === evidence.provider),
+      (evidence.kind !== "providers" || holder.provider === evidence.provider) &&
+      // Locals and work in progress: a group per thread (an older digest's merged one has its first thread).
+      (!("thread" in evidence) || holder.thread === undefined || holder.thread === evidence.thread),
   );
 }
 

@@ -156,6 +156,28 @@ describe("coverage of the real dumps", () => {
     expect([...met].sort()).toEqual(Object.keys(HOLDER_KINDS).sort());
   });
 
+  it("gives each thread's locals of a function a group of their own, named by that thread", () => {
+    // Bazel runs one rule's implementation on several evaluator threads at once (every real dump here does):
+    // one group per function for them all named one thread as holding what the others held.
+    let threadsWithLocals = 0;
+    for (const { file } of DUMPS) {
+      const digest = digestOf(file);
+      const localsGroups = digest.holders.filter((holder) => holder.kind === "frame-locals");
+      const keys = localsGroups.map((group) => `${group.function?.function} on ${group.thread}`);
+      expect(new Set(keys).size, file).toBe(keys.length);
+      for (const thread of digest.threads) {
+        // The outermost frame of a user function with locals that count (builtins' locals go to their caller).
+        const frame = [...thread.frames].reverse().find((candidate) => !candidate.builtin && candidate.localsRetainedBytes > 64 * 1024);
+        if (frame === undefined) continue;
+        threadsWithLocals++;
+        const group = localsGroups.find((candidate) => candidate.thread === thread.name && candidate.function?.function === frame.function);
+        expect(group, `${file}: ${thread.name}'s ${frame.function}`).toBeDefined();
+        expect(group!.retainedBytes).toBeGreaterThanOrEqual(frame.localsRetainedBytes * 0.5);
+      }
+    }
+    expect(threadsWithLocals).toBeGreaterThan(DUMPS.length);
+  });
+
   // "no-single-culprit" is not met: the dumps that give it (Bazel 4.2.3 at 16m, out of memory while loading
   // packages; 7.7.1's list-lattice at 32m, where the lattice holds 6% of the heap) are left out to keep the
   // checked-in dumps' size down (each Bazel dump is 7-15 MB gzipped, most of it Bazel's own heap).
