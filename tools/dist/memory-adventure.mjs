@@ -10975,11 +10975,25 @@ function adoptEnclosingThreads(heap2, view, tree2, stacks) {
 }
 var STACK_ROOTS = /* @__PURE__ */ new Set(["java-frame", "jni-local", "thread-block"]);
 function stackOwnership(heap2, view, stacks) {
-  const ownerOf = new Uint16Array(heap2.objectCount);
   const owners = [];
-  if (stacks.length === 0) return { ownerOf, owners };
-  const MARKED = 65535;
-  const BLOCKED = 65534;
+  if (stacks.length === 0) return { ownerOf: new Uint8Array(heap2.objectCount), owners };
+  const claims = [];
+  stacks.forEach((stack2, stackIndex) => {
+    stack2.frameNodes.forEach((frame2, frameIndex) => {
+      const holder = { kind: H_FRAME, holderNode: frame2, stack: stackIndex, frame: frameIndex };
+      for (const local of localValues(view, frame2)) if (local.value !== NONE) claims.push({ owner: { ...holder, local: local.name }, starts: [local.value] });
+      claims.push({ owner: { ...holder, local: void 0 }, starts: [follow(view, frame2, FIELDS.frameLocals)] });
+    });
+    if (stack2.javaThread !== NONE && stack2.threadSerial !== void 0) {
+      const roots = [];
+      for (let r = 0; r < heap2.roots.length; r++) if (STACK_ROOTS.has(heap2.rootKinds[r]) && heap2.rootThreadSerials[r] === stack2.threadSerial) roots.push(heap2.roots[r]);
+      claims.push({ owner: { kind: H_THREAD, holderNode: stack2.javaThread, stack: stackIndex, frame: -1, local: void 0 }, starts: roots });
+    }
+  });
+  const buffer = new ArrayBuffer(2 * heap2.objectCount);
+  const ownerOf = claims.length < 253 ? new Uint8Array(buffer, 0, heap2.objectCount) : new Uint16Array(buffer, 0, heap2.objectCount);
+  const MARKED = ownerOf instanceof Uint8Array ? 255 : 65535;
+  const BLOCKED = MARKED - 1;
   const starlarkSerials = /* @__PURE__ */ new Set();
   for (const stack2 of stacks) {
     ownerOf[stack2.starlarkThread] = BLOCKED;
@@ -11020,23 +11034,11 @@ function stackOwnership(heap2, view, stacks) {
   const rest = [];
   for (let r = 0; r < heap2.roots.length; r++) if (!isStarlarkStackRoot(r)) rest.push(heap2.roots[r]);
   flood(rest, MARKED);
-  const claim = (owner, starts) => {
-    if (owners.length >= BLOCKED - 1) return;
+  for (const { owner, starts } of claims) {
+    if (owners.length >= BLOCKED - 1) break;
     owners.push(owner);
     flood(starts, owners.length);
-  };
-  stacks.forEach((stack2, stackIndex) => {
-    stack2.frameNodes.forEach((frame2, frameIndex) => {
-      const holder = { kind: H_FRAME, holderNode: frame2, stack: stackIndex, frame: frameIndex };
-      for (const local of localValues(view, frame2)) if (local.value !== NONE) claim({ ...holder, local: local.name }, [local.value]);
-      claim({ ...holder, local: void 0 }, [follow(view, frame2, FIELDS.frameLocals)]);
-    });
-    if (stack2.javaThread !== NONE && stack2.threadSerial !== void 0) {
-      const roots = [];
-      for (let r = 0; r < heap2.roots.length; r++) if (STACK_ROOTS.has(heap2.rootKinds[r]) && heap2.rootThreadSerials[r] === stack2.threadSerial) roots.push(heap2.roots[r]);
-      claim({ kind: H_THREAD, holderNode: stack2.javaThread, stack: stackIndex, frame: -1, local: void 0 }, roots);
-    }
-  });
+  }
   for (let node = 0; node < heap2.objectCount; node++) if (ownerOf[node] >= BLOCKED) ownerOf[node] = 0;
   const bytes = new Float64Array(owners.length + 1);
   for (let node = 0; node < heap2.objectCount; node++) if (ownerOf[node] !== 0) bytes[ownerOf[node]] = bytes[ownerOf[node]] + heap2.shallowSizes.bytesOf(node);
@@ -11178,8 +11180,9 @@ function digestHeap(heap2, source3, options) {
   const owners = new Owners(heap2, view, tree2, names);
   const { context: context3, holders, holderIndexOfNode } = innermostHolders(heap2, view, tree2, scratch, stacks, ownership);
   const largest = largestObjects(heap2, view, tree2, options.top, (node) => describeOwner(node, { view, tree: tree2, names, owners, stacks, ownership }));
-  scratch.give(new Uint32Array(ownership.ownerOf.buffer, ownership.ownerOf.byteOffset, ownership.ownerOf.byteLength >>> 2));
-  ownership.ownerOf = new Uint16Array(0);
+  const ownerMemory = ownership.ownerOf.buffer;
+  scratch.give(new Uint32Array(ownerMemory, 0, ownerMemory.byteLength >>> 2), ownership.ownerOf.byteLength >>> 2);
+  ownership.ownerOf = new Uint8Array(0);
   const { placements, functionRefs, holderFunction } = placeHolders(holders, { view, tree: tree2, names, owners, stacks, holderIndexOfNode, holders });
   const shared = sharedByOneFunction(tree2, context3, holderFunction, functionRefs.length, scratch);
   const { bazelByClass, sharedByFunction, reachableObjects } = tallyBytes(heap2, tree2, context3, shared, holders, functionRefs.length);

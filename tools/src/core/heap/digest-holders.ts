@@ -197,7 +197,7 @@ export function sharedByOneFunction(
 ): Int16Array | Int32Array {
   const vertices = context.length;
   const { searchParent, otherTargets, otherSources } = tree;
-  // Function numbers, UNSET and MIXED: 16 bits do for any real heap, and fit where ownerOf was.
+  // Function numbers, UNSET and MIXED: 16 bits do for any real heap (where ownerOf was, and more).
   const referrer = (functions <= 0x7fff ? scratch.takeInt16(vertices) : scratch.takeInt32(vertices)).fill(UNSET);
   // A holder without a function (a native rule's target, Bazel's own thread) is Bazel's: MIXED.
   const functionOf = (from: number): number => (context[from]! >= 0 ? (holderFunction[context[from]!]! >= 0 ? holderFunction[context[from]!]! : MIXED) : referrer[from]!);

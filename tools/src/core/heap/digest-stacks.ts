@@ -122,8 +122,11 @@ export interface StackOwner {
 }
 
 export interface StackOwnership {
-  /** Per object: 1 + the index in `owners` of the call stack part that alone keeps it, or 0; emptied once used. */
-  ownerOf: Uint16Array;
+  /**
+   * Per object: 1 + the index in `owners` of the call stack part that alone keeps it, or 0; emptied once used.
+   * One byte an object while the owners are fewer than 253 (every real dump: a few dozen locals in flight).
+   */
+  ownerOf: Uint8Array | Uint16Array;
   readonly owners: readonly StackOwner[];
 }
 
@@ -137,13 +140,31 @@ export interface StackOwnership {
  * has no dominator below the super-root.
  */
 export function stackOwnership(heap: Heap, view: HeapView, stacks: readonly StarlarkStack[]): StackOwnership {
-  const ownerOf = new Uint16Array(heap.objectCount);
   const owners: StackOwner[] = [];
-  if (stacks.length === 0) return { ownerOf, owners };
+  if (stacks.length === 0) return { ownerOf: new Uint8Array(heap.objectCount), owners };
+  // What each part of the stacks claims, innermost frame first and local by local, then the thread's Java stack:
+  // known before the flood, so that ownerOf is as narrow as their count allows.
+  const claims: { readonly owner: StackOwner; readonly starts: readonly number[] }[] = [];
+  stacks.forEach((stack, stackIndex) => {
+    stack.frameNodes.forEach((frame, frameIndex) => {
+      const holder = { kind: H_FRAME, holderNode: frame, stack: stackIndex, frame: frameIndex } as const;
+      for (const local of localValues(view, frame)) if (local.value !== NONE) claims.push({ owner: { ...holder, local: local.name }, starts: [local.value] });
+      claims.push({ owner: { ...holder, local: undefined }, starts: [follow(view, frame, FIELDS.frameLocals)] });
+    });
+    if (stack.javaThread !== NONE && stack.threadSerial !== undefined) {
+      const roots: number[] = [];
+      for (let r = 0; r < heap.roots.length; r++) if (STACK_ROOTS.has(heap.rootKinds[r]!) && heap.rootThreadSerials[r] === stack.threadSerial) roots.push(heap.roots[r]!);
+      claims.push({ owner: { kind: H_THREAD, holderNode: stack.javaThread, stack: stackIndex, frame: -1, local: undefined }, starts: roots });
+    }
+  });
   // ownerOf doubles as the flood's bookkeeping: MARKED (reached from the rest of the heap), BLOCKED (a
   // StarlarkThread or frame: never passed through), else the claiming owner + 1.
-  const MARKED = 0xffff;
-  const BLOCKED = 0xfffe;
+  // Room for 2 bytes an object either way (pages never written take no memory): the memory goes on, whole, to
+  // the per-vertex array after it (heap-digest.ts), which a byte an object would leave just short of.
+  const buffer = new ArrayBuffer(2 * heap.objectCount);
+  const ownerOf = claims.length < 0xfd ? new Uint8Array(buffer, 0, heap.objectCount) : new Uint16Array(buffer, 0, heap.objectCount);
+  const MARKED = ownerOf instanceof Uint8Array ? 0xff : 0xffff;
+  const BLOCKED = MARKED - 1;
   const starlarkSerials = new Set<number>();
   for (const stack of stacks) {
     ownerOf[stack.starlarkThread] = BLOCKED;
@@ -187,23 +208,11 @@ export function stackOwnership(heap: Heap, view: HeapView, stacks: readonly Star
   const rest: number[] = [];
   for (let r = 0; r < heap.roots.length; r++) if (!isStarlarkStackRoot(r)) rest.push(heap.roots[r]!);
   flood(rest, MARKED);
-  const claim = (owner: StackOwner, starts: Iterable<number>): void => {
-    if (owners.length >= BLOCKED - 1) return; // more than 65k locals in flight: the rest stays unnamed
+  for (const { owner, starts } of claims) {
+    if (owners.length >= BLOCKED - 1) break; // more than 65k locals in flight: the rest stays unnamed
     owners.push(owner);
     flood(starts, owners.length);
-  };
-  stacks.forEach((stack, stackIndex) => {
-    stack.frameNodes.forEach((frame, frameIndex) => {
-      const holder = { kind: H_FRAME, holderNode: frame, stack: stackIndex, frame: frameIndex } as const;
-      for (const local of localValues(view, frame)) if (local.value !== NONE) claim({ ...holder, local: local.name }, [local.value]);
-      claim({ ...holder, local: undefined }, [follow(view, frame, FIELDS.frameLocals)]);
-    });
-    if (stack.javaThread !== NONE && stack.threadSerial !== undefined) {
-      const roots: number[] = [];
-      for (let r = 0; r < heap.roots.length; r++) if (STACK_ROOTS.has(heap.rootKinds[r]!) && heap.rootThreadSerials[r] === stack.threadSerial) roots.push(heap.roots[r]!);
-      claim({ kind: H_THREAD, holderNode: stack.javaThread, stack: stackIndex, frame: -1, local: undefined }, roots);
-    }
-  });
+  }
   // The marks of the rest of the heap are not owners; the stacks' own objects are their threads'.
   for (let node = 0; node < heap.objectCount; node++) if (ownerOf[node] >= BLOCKED) ownerOf[node] = 0;
   // Each frame's bytes, and its biggest locals, for the threads at the crash.

@@ -108,11 +108,12 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   const owners = new Owners(heap, view, tree, names);
   // One pass down the dominator tree: each vertex's innermost holder.
   const { context, holders, holderIndexOfNode } = innermostHolders(heap, view, tree, scratch, stacks, ownership);
-  // The largest objects now, while ownerOf says which frame's local each is; then its 2 bytes an object hold
+  // The largest objects now, while ownerOf says which frame's local each is; then its 1 or 2 bytes an object hold
   // the last per-vertex array.
   const largest = largestObjects(heap, view, tree, options.top, (node) => describeOwner(node, { view, tree, names, owners, stacks, ownership }));
-  scratch.give(new Uint32Array(ownership.ownerOf.buffer, ownership.ownerOf.byteOffset, ownership.ownerOf.byteLength >>> 2));
-  ownership.ownerOf = new Uint16Array(0);
+  const ownerMemory = ownership.ownerOf.buffer;
+  scratch.give(new Uint32Array(ownerMemory, 0, ownerMemory.byteLength >>> 2), ownership.ownerOf.byteLength >>> 2);
+  ownership.ownerOf = new Uint8Array(0);
 
   // Each holder's group, and the function charged for it.
   const { placements, functionRefs, holderFunction } = placeHolders(holders, { view, tree, names, owners, stacks, holderIndexOfNode, holders });

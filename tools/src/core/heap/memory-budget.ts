@@ -14,7 +14,8 @@
  *   resolve       13     -      4      -     + id lookup (1 residue, ~1 bucket table); ids → indices in place
  *   search        13     4      4      8     + preorder 4 (in the ids' memory, done with), DFS parent per
  *                                            vertex, cross edges as (target, source) pairs
- *   stacks        15     4      4      8     + owner per object 2 (the flood's path: 8 per level of depth)
+ *   stacks        15     4      4      8     + owner per object 2 (1 while fewer than 253 locals are in flight,
+ *                                            as in every real dump; the flood's path: 8 per level of depth)
  *   dominators    15    16      -      8     edges let go (their memory holds the tree's 12 per vertex)
  *   attribute     15    22      -      8     + holder context 4 and referrer 2 per vertex (from freed memory)
  *

@@ -6,6 +6,9 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { searchHeap } from "../../../src/core/heap/dominators.js";
+import { Names } from "../../../src/core/heap/digest-names.js";
+import { rootHolders, stackOwnership, starlarkStacks } from "../../../src/core/heap/digest-stacks.js";
+import { HeapView } from "../../../src/core/heap/heap-view.js";
 import { UNOBSERVED } from "../../../src/core/heap/digest-phases.js";
 import { bytesSource, HprofError, readHeap } from "../../../src/core/heap/hprof.js";
 import { readHeader } from "../../../src/core/heap/hprof-format.js";
@@ -145,6 +148,24 @@ describe.each(BAZEL_VERSIONS)("real Bazel %s dumps", (version) => {
     // 16 per vertex and 8 per cross edge, the retained sizes (in label's memory) included.
     const treeBytes = tree.objectAt.byteLength + tree.idom.byteLength + tree.searchParent.byteLength + tree.otherTargets.byteLength + tree.otherSources.byteLength;
     expect(treeBytes).toBeLessThanOrEqual((PHASE_BYTES.dominators.vertex - 4) * vertices + PHASE_BYTES.dominators.cross * cross);
+  });
+});
+
+describe.each(BAZEL_VERSIONS)("the stacks phase on real Bazel %s dumps", (version) => {
+  it.each(["reproduction", "list-lattice"])("%s: who owns each object takes one byte an object (few locals in flight)", (name) => {
+    const bytes = dumpBytes(version, name);
+    const heap = readHeap(bytesSource(bytes));
+    const source = bytesSource(bytes);
+    const view = new HeapView(heap, source);
+    const search = searchHeap({ objectCount: heap.objectCount, edgeStart: heap.edgeStart, edgeTargets: heap.edgeTargets, shallowSizes: heap.shallowSizes, roots: heap.roots, rootHolders: rootHolders(heap) }, heap.scratch);
+    const stacks = starlarkStacks(heap, view, search, new Names(view));
+    const ownership = stackOwnership(heap, view, stacks);
+    expect(stacks.length).toBeGreaterThan(0);
+    expect(ownership.owners.length).toBeLessThan(0xfd);
+    expect(ownership.ownerOf).toBeInstanceOf(Uint8Array);
+    expect(ownership.ownerOf.length).toBe(heap.objectCount);
+    // Room behind it for a 16-bit value per object, mapped only when written (the next phase's array).
+    expect(ownership.ownerOf.buffer.byteLength).toBe(2 * heap.objectCount);
   });
 });
 
