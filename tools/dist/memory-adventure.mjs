@@ -8937,7 +8937,7 @@ var IdLookup = class {
     const range6 = count3 > 0 ? values3[count3 - 1] - min4 + 1 : 1;
     const maxShift = this.compact ? 31 : 64;
     let shift = 0;
-    while (shift < maxShift && 2 ** shift * Math.max(1, Math.floor(count3 / 4)) < range6) shift++;
+    while (shift < maxShift && 2 ** shift * Math.max(1, Math.floor(count3 / 16)) < range6) shift++;
     this.min = min4;
     this.bucketShift = shift;
     this.bucketWidth = 2 ** shift;

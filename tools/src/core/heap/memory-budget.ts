@@ -11,7 +11,7 @@
  *   read          11     -      4      -     class slot 2, shallow size 1 (shallow-sizes.ts), first edge 4, id 4
  *                                            (every 64th object's file offset: 1/8); references as ids, an
  *                                            array's distinct
- *   resolve       13     -      4      -     + id lookup (1 residue, ~1 bucket table); ids → indices in place
+ *   resolve       13     -      4      -     + id lookup (1 residue, ~¼ bucket table); ids → indices in place
  *   search        13     4      4      8     + preorder 4 (in the ids' memory, done with), DFS parent per
  *                                            vertex, cross edges as (target, source) pairs
  *   stacks        15     4      4      8     + owner per object 2 (1 while fewer than 253 locals are in flight,
@@ -27,8 +27,8 @@
  *
  * The peak is the attribute phase, or the stacks phase when edges outnumber vertices by far, plus Node itself
  * (BASE_BYTES). Measured on a 1.43 GB Bazel 4.2.3 dump of the reproduction (o 28.35 M, v 14.27 M, e 28.75 M,
- * c 0.35 M): the table says 772 MiB at its peak (attribute), the process peaked at 696 MiB (the table counts the
- * holders' context on top; it lives in the edges' memory); read: 471 MiB, with the read-ahead's 22 MiB
+ * c 0.35 M): the table says 772 MiB at its peak (attribute), the process peaked at 657 MiB (the table counts the
+ * holders' context on top, where it lives in the edges' memory, and owners at 2 bytes); read: 471 MiB, with the read-ahead's 22 MiB
  * that io/ holds beside the digest (ReadOptions.heldBytes) 493, the process 504 MiB. What holds the
  * string-heavy shape above 0.35× of the dump: the per-object arrays alive from the read to the end (class 2,
  * shallow size 1, lookup 2, preorder 4: 9 bytes for an object of ~50 bytes in the file) and the tree's per-vertex
