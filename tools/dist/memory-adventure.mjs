@@ -12408,6 +12408,7 @@ function readAhead(direct, path4, options = {}) {
 
 // src/io/hprof-file.ts
 var GZIP_MAGIC = [31, 139];
+var NO_ROOM_CODES = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT", "EFBIG"]);
 async function openHeapDump(path4) {
   const fd = openOrFail(path4);
   const head = Buffer.alloc(2);
@@ -12422,7 +12423,13 @@ async function openHeapDump(path4) {
   } catch (error3) {
     removeFolder();
     if (error3 instanceof InputError) throw error3;
-    throw new InputError(`${path4}: cannot inflate the gzipped heap dump (${error3.code ?? String(error3)})`);
+    const code = error3.code;
+    if (code !== void 0 && NO_ROOM_CODES.has(code)) {
+      throw new InputError(
+        `${path4}: no room in ${tmpdir()} for the inflated heap dump (${code}: the disk, a quota or a file size limit); set TMPDIR to a folder with room for it, or gunzip it there and give the .hprof`
+      );
+    }
+    throw new InputError(`${path4}: cannot inflate the gzipped heap dump (${code ?? String(error3)})`);
   }
   return openedDump(inflated, openOrFail(inflated), removeFolder);
 }
@@ -12431,13 +12438,22 @@ function inflate(from, to) {
     const out = openSync(to, "w");
     const gunzip2 = createGunzip();
     const input = createReadStream(from);
+    let finished = false;
     const finish = (error3) => {
+      if (finished) return;
+      finished = true;
       closeSync(out);
       if (error3 === void 0) resolve3();
       else reject(error3);
     };
     gunzip2.on("data", (chunk) => {
-      for (let done = 0; done < chunk.length; ) done += writeSync(out, chunk, done);
+      try {
+        for (let done = 0; done < chunk.length; ) done += writeSync(out, chunk, done);
+      } catch (error3) {
+        input.destroy();
+        gunzip2.destroy();
+        finish(error3);
+      }
     });
     gunzip2.on("end", () => finish());
     gunzip2.on("error", (error3) => {

@@ -12,6 +12,8 @@ import type { ByteSource } from "../core/heap/hprof.js";
 import { readAhead } from "./read-ahead.js";
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
+/** A write that found no room: a full disk, a full quota, or a file size limit (ulimit -f). */
+const NO_ROOM_CODES = new Set(["ENOSPC", "EDQUOT", "EFBIG"]);
 
 export interface OpenedDump {
   readonly source: ByteSource;
@@ -36,7 +38,13 @@ export async function openHeapDump(path: string): Promise<OpenedDump> {
   } catch (error) {
     removeFolder();
     if (error instanceof InputError) throw error;
-    throw new InputError(`${path}: cannot inflate the gzipped heap dump (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== undefined && NO_ROOM_CODES.has(code)) {
+      throw new InputError(
+        `${path}: no room in ${tmpdir()} for the inflated heap dump (${code}: the disk, a quota or a file size limit); set TMPDIR to a folder with room for it, or gunzip it there and give the .hprof`,
+      );
+    }
+    throw new InputError(`${path}: cannot inflate the gzipped heap dump (${code ?? String(error)})`);
   }
   return openedDump(inflated, openOrFail(inflated), removeFolder);
 }
@@ -50,13 +58,23 @@ function inflate(from: string, to: string): Promise<void> {
     const out = openSync(to, "w");
     const gunzip = createGunzip();
     const input = createReadStream(from);
+    let finished = false;
     const finish = (error?: unknown): void => {
+      if (finished) return;
+      finished = true;
       closeSync(out);
       if (error === undefined) resolve();
       else reject(error);
     };
     gunzip.on("data", (chunk: Buffer) => {
-      for (let done = 0; done < chunk.length; ) done += writeSync(out, chunk, done);
+      try {
+        for (let done = 0; done < chunk.length; ) done += writeSync(out, chunk, done);
+      } catch (error) {
+        // A write that failed (no room, say) ends the inflation: thrown here it would end the process.
+        input.destroy();
+        gunzip.destroy();
+        finish(error);
+      }
     });
     gunzip.on("end", () => finish());
     gunzip.on("error", (error: NodeJS.ErrnoException) => {

@@ -15,7 +15,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseLimits } from "../../src/core/sweep/heap-limit.js";
 import { planFingerprint, type SweepSettings } from "../../src/core/sweep/sweep-plan.js";
 import { processStartTicks } from "../../src/io/sweep-lock.js";
-import { runCli } from "../helpers/cli.js";
+import { runProcess } from "../helpers/bazel.js";
+import { BUNDLE_PATH, cliEnvironment, runCli } from "../helpers/cli.js";
 import { FIXTURES_DIR, sweepFixture } from "../helpers/fixtures.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "memory-adventure-bad-input-"));
@@ -328,4 +329,25 @@ describe("bad input to every subcommand", () => {
       expect(spawnSync("pgrep", ["-f", scratch]).stdout.toString()).toBe("");
     });
   }
+});
+
+describe("heap: a gzipped dump with no room to inflate it", () => {
+  it("says so in one line naming the folder and what to do, exit 2, and leaves nothing there", async () => {
+    // A real write that fails: bash's `ulimit -f 64` caps the files the command writes at 64 KiB (EFBIG), as a
+    // full disk would stop it (ENOSPC) a little later.
+    const small = at("small-tmp");
+    mkdirSync(small, { recursive: true });
+    const before = snapshot();
+    const result = await runProcess("bash", ["-c", 'ulimit -f 64 && exec "$0" "$@"', process.execPath, BUNDLE_PATH, "heap", at("reproduction.hprof.gz")], {
+      cwd: scratch,
+      env: cliEnvironment({ TMPDIR: small, XDG_CACHE_HOME: at("cache"), HOME: at("cache") }),
+    });
+    expect(result.stdout).toBe("");
+    expect(result.exitCode, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(
+      /^memory-adventure: .*\/reproduction\.hprof\.gz: no room in .*\/small-tmp for the inflated heap dump \(EFBIG: the disk, a quota or a file size limit\); set TMPDIR to a folder with room for it, or gunzip it there and give the \.hprof\n$/,
+    );
+    expect(readdirSync(small)).toEqual([]);
+    expect(snapshot()).toEqual(before);
+  });
 });
