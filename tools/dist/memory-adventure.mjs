@@ -11730,7 +11730,7 @@ var HEAP_OPTION_HELP = {
   json: "print the digest as JSON ({ schema, dumps: [...] }) instead of text",
   top: "how many holders, largest objects and labels to show",
   out: "write to FILE (replaced in one step) instead of stdout",
-  maxMemory: "the most memory a digest may take, e.g. 8g (default: what the system has available); a dump that needs more is refused, saying how much it needs"
+  maxMemory: "the most memory a digest may take, e.g. 8g (default: the memory free for it, within any container's limit); a dump that needs more is refused, saying how much it needs"
 };
 function maxMemoryProblem(text5) {
   return `--max-memory: "${text5}" is not a size of at least 64m; give one like 512m or 8g (the most memory a digest may take)`;
@@ -11746,8 +11746,8 @@ var MIB = 2 ** 20;
 function memoryLimitProblem(path4, error3, limitGiven) {
   const counts = `${error3.counts.objects.toLocaleString("en-US")} objects, ${error3.counts.edges.toLocaleString("en-US")} references`;
   const basis3 = error3.complete ? `(${counts})` : `(estimated after reading ${percent(error3.offset / Math.max(1, error3.fileBytes))} of it: ${counts} so far)`;
-  const limit = limitGiven ? `the ${formatSize(error3.limitBytes)} --max-memory allows` : `the ${formatSize(error3.limitBytes)} this machine has available`;
-  const fix = limitGiven ? "give --max-memory more, up to what the machine has free" : "free memory, or digest it on a machine with more";
+  const limit = limitGiven ? `the ${formatSize(error3.limitBytes)} --max-memory allows` : `the ${formatSize(error3.limitBytes)} free for it here (within any container's memory limit)`;
+  const fix = limitGiven ? "give --max-memory more, up to what the machine has free" : "free memory or raise the container's limit, or digest it on a machine with more";
   return `${path4}: digesting this dump needs about ${formatSize(error3.neededBytes)} of memory ${basis3}, more than ${limit}; ${fix}`;
 }
 function formatSize(bytes) {
@@ -12510,6 +12510,8 @@ function fileSource(fd) {
   };
 }
 function availableMemoryBytes() {
+  const nodeAnswer = process.availableMemory;
+  if (typeof nodeAnswer === "function") return nodeAnswer.call(process);
   try {
     const match2 = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync("/proc/meminfo", "utf8"));
     if (match2 !== null) return Number(match2[1]) * 1024;

@@ -139,10 +139,15 @@ export function fileSource(fd: number): ByteSource {
 }
 
 /**
- * Memory the digest may take when the user sets no limit: what the kernel says new allocations can have without
- * swapping (MemAvailable: free memory and the page cache it can drop), else what is free.
+ * Memory the digest may take when the user sets no limit: what new allocations can have without swapping
+ * (MemAvailable: free memory and the page cache it can drop), within the process's control group limit when it
+ * has one (a container's, a CI job's): there, MemAvailable speaks for the whole host, and a digest it let through
+ * would be killed by the limit without a word. Node's process.availableMemory (20.13 and later) answers both;
+ * older Nodes read MemAvailable.
  */
 export function availableMemoryBytes(): number {
+  const nodeAnswer = (process as { availableMemory?: () => number }).availableMemory;
+  if (typeof nodeAnswer === "function") return nodeAnswer.call(process);
   try {
     const match = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync("/proc/meminfo", "utf8"));
     if (match !== null) return Number(match[1]) * 1024;

@@ -30,7 +30,7 @@ export const HEAP_OPTION_HELP = {
   json: "print the digest as JSON ({ schema, dumps: [...] }) instead of text",
   top: "how many holders, largest objects and labels to show",
   out: "write to FILE (replaced in one step) instead of stdout",
-  maxMemory: "the most memory a digest may take, e.g. 8g (default: what the system has available); a dump that needs more is refused, saying how much it needs",
+  maxMemory: "the most memory a digest may take, e.g. 8g (default: the memory free for it, within any container's limit); a dump that needs more is refused, saying how much it needs",
 } as const;
 
 export function maxMemoryProblem(text: string): string {
@@ -51,8 +51,8 @@ const MIB = 2 ** 20;
 export function memoryLimitProblem(path: string, error: MemoryLimitError, limitGiven: boolean): string {
   const counts = `${error.counts.objects.toLocaleString("en-US")} objects, ${error.counts.edges.toLocaleString("en-US")} references`;
   const basis = error.complete ? `(${counts})` : `(estimated after reading ${percent(error.offset / Math.max(1, error.fileBytes))} of it: ${counts} so far)`;
-  const limit = limitGiven ? `the ${formatSize(error.limitBytes)} --max-memory allows` : `the ${formatSize(error.limitBytes)} this machine has available`;
-  const fix = limitGiven ? "give --max-memory more, up to what the machine has free" : "free memory, or digest it on a machine with more";
+  const limit = limitGiven ? `the ${formatSize(error.limitBytes)} --max-memory allows` : `the ${formatSize(error.limitBytes)} free for it here (within any container's memory limit)`;
+  const fix = limitGiven ? "give --max-memory more, up to what the machine has free" : "free memory or raise the container's limit, or digest it on a machine with more";
   return `${path}: digesting this dump needs about ${formatSize(error.neededBytes)} of memory ${basis}, more than ${limit}; ${fix}`;
 }
 

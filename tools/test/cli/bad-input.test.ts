@@ -7,7 +7,7 @@
 // A new subcommand gets its rows in BAD_INPUTS (the first test fails until every subcommand has some, but
 // for those in AWAITING_ROWS).
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -348,6 +348,53 @@ describe("heap: a gzipped dump with no room to inflate it", () => {
       /^memory-adventure: .*\/reproduction\.hprof\.gz: no room in .*\/small-tmp for the inflated heap dump \(EFBIG: the disk, a quota or a file size limit\); set TMPDIR to a folder with room for it, or gunzip it there and give the \.hprof\n$/,
     );
     expect(readdirSync(small)).toEqual([]);
+    expect(snapshot()).toEqual(before);
+  });
+});
+
+/**
+ * A memory control group of `limitBytes` for the test (cgroup v1's memory controller, else v2's), or undefined
+ * where this process may not make one (not root, or no writable cgroup file system).
+ */
+function memoryGroup(limitBytes: number): { readonly procs: string; remove(): void } | undefined {
+  const name = `memory-adventure-test-${process.pid}`;
+  for (const { root, limitFile } of [
+    { root: "/sys/fs/cgroup/memory", limitFile: "memory.limit_in_bytes" },
+    { root: "/sys/fs/cgroup", limitFile: "memory.max" },
+  ]) {
+    const dir = join(root, name);
+    try {
+      mkdirSync(dir);
+    } catch {
+      continue;
+    }
+    try {
+      writeFileSync(join(dir, limitFile), String(limitBytes));
+      return { procs: join(dir, "cgroup.procs"), remove: () => rmdirSync(dir) };
+    } catch {
+      rmdirSync(dir);
+    }
+  }
+  return undefined;
+}
+
+describe("heap in a container whose memory limit is below the digest's need", () => {
+  const group = memoryGroup(96 * 2 ** 20);
+  afterAll(() => group?.remove());
+
+  it.skipIf(group === undefined)("measures the limit, not the host's free memory: one line, exit 2, nothing written", async () => {
+    const before = snapshot();
+    // The command joins the group itself before it becomes the CLI, so that everything it allocates counts.
+    const result = await runProcess("bash", ["-c", 'echo $$ > "$0" && exec "$@"', group!.procs, process.execPath, BUNDLE_PATH, "heap", at("reproduction.hprof.gz")], {
+      cwd: scratch,
+      env: cliEnvironment({ XDG_CACHE_HOME: at("cache"), HOME: at("cache") }),
+    });
+    expect(result.stdout).toBe("");
+    expect(result.exitCode, result.stderr).toBe(2);
+    const free = /more than the ([\d.]+) MiB free for it here \(within any container's memory limit\)/.exec(result.stderr);
+    expect(free, result.stderr).not.toBeNull();
+    expect(Number(free![1])).toBeLessThan(96);
+    expect(result.stderr).toMatch(/^memory-adventure: .*\/reproduction\.hprof\.gz: digesting this dump needs about [\d.]+ MiB of memory .*; free memory or raise the container's limit, or digest it on a machine with more\n$/);
     expect(snapshot()).toEqual(before);
   });
 });
