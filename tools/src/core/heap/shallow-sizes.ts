@@ -2,8 +2,9 @@
  * Every object's shallow size in one byte: its size in 8-byte units when that is below 255 (up to 2,032 bytes:
  * all but 389 of the 28 M objects of a 1.4 GB Bazel dump, 3 bytes an object less than a Uint32Array, 85 MB
  * there), else the mark LARGE and the exact size in a hash table of typed arrays (any size up to 2^53, and
- * sizes that are not multiples of 8, which only hand-made graphs have). A large object takes at least 2 KB of
- * the dump, so the table holds at most one entry per 2 KB of the file: 32 bytes each at its fullest.
+ * sizes that are not multiples of 8, which only hand-made graphs have). A large object of a real heap takes at
+ * least 2 KB of the dump, so the table holds about one entry per 2 KB of the file at most: 12 bytes a slot, 2 to
+ * 4 slots an entry (LARGE_OBJECT_BYTES in memory-budget.ts, which the memory check counts).
  */
 
 /** The unit that marks a size kept in the table. */
