@@ -11844,17 +11844,23 @@ function verdictLine(verdict, workspace) {
   }
 }
 function evidenceText(suspect) {
-  const parts = suspect.evidence.flatMap((evidence) => evidencePart(evidence, suspect));
+  const parts = suspect.evidence.flatMap((evidence, index5) => evidencePart(evidence, index5, suspect));
   return parts.join(", ");
 }
-function evidencePart(evidence, suspect) {
+function evidencePart(evidence, index5, suspect) {
   const share = (bytes) => percent(suspect.share * (suspect.retainedBytes > 0 ? bytes / suspect.retainedBytes : 0));
-  const onThread2 = (kind, thread) => suspect.evidence.filter((other) => other.kind === kind).length > 1 ? ` on ${thread}` : "";
+  const perThread = (kind, words) => {
+    const all = suspect.evidence.filter((other) => other.kind === kind);
+    if (suspect.evidence.findIndex((other) => other.kind === kind) !== index5) return [];
+    const bytes = all.reduce((sum3, other) => sum3 + (other.kind === kind ? other.bytes : 0), 0);
+    if (bytes / Math.max(1, suspect.retainedBytes) < 0.01) return [];
+    return [`${words(all.length === 1 ? "its thread" : `${all.length} threads`)} ${share(bytes)}`];
+  };
   switch (evidence.kind) {
     case "frame-locals":
-      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`its local variables${onThread2(evidence.kind, evidence.thread)} ${share(evidence.bytes)}`] : [];
+      return perThread(evidence.kind, (threads) => threads === "its thread" ? "its local variables" : `its local variables on ${threads}`);
     case "in-flight":
-      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`work in progress on ${onThread2(evidence.kind, evidence.thread) === "" ? "its thread" : evidence.thread} ${share(evidence.bytes)}`] : [];
+      return perThread(evidence.kind, (threads) => `work in progress on ${threads}`);
     case "providers":
       return [`${evidence.provider} on ${evidence.targets} targets ${share(evidence.bytes)}`];
     case "actions":

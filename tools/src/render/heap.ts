@@ -168,21 +168,29 @@ export function verdictLine(verdict: HeapVerdict, workspace: string | undefined)
 
 /** A suspect's evidence in words: "frame locals 74.7%, TraverseInfo 2.8% on 151 targets, …; on the failing thread's stack". */
 export function evidenceText(suspect: Suspect): string {
-  const parts = suspect.evidence.flatMap((evidence) => evidencePart(evidence, suspect));
+  const parts = suspect.evidence.flatMap((evidence, index) => evidencePart(evidence, index, suspect));
   return parts.join(", ");
 }
 
-function evidencePart(evidence: Evidence, suspect: Suspect): string[] {
+/**
+ * Words for one piece of evidence. Its calls in flight on several threads (one implementation on many evaluator
+ * threads) are one part with their sum and the number of threads, at the first one's place: the holders' list
+ * has each thread's.
+ */
+function evidencePart(evidence: Evidence, index: number, suspect: Suspect): string[] {
   const share = (bytes: number): string => percent(suspect.share * (suspect.retainedBytes > 0 ? bytes / suspect.retainedBytes : 0));
-  // Its calls in flight on several threads: each thread's part says which thread.
-  const onThread = (kind: Evidence["kind"], thread: string): string => (suspect.evidence.filter((other) => other.kind === kind).length > 1 ? ` on ${thread}` : "");
+  const perThread = (kind: "frame-locals" | "in-flight", words: (threads: string) => string): string[] => {
+    const all = suspect.evidence.filter((other) => other.kind === kind);
+    if (suspect.evidence.findIndex((other) => other.kind === kind) !== index) return [];
+    const bytes = all.reduce((sum, other) => sum + (other.kind === kind ? other.bytes : 0), 0);
+    if (bytes / Math.max(1, suspect.retainedBytes) < 0.01) return [];
+    return [`${words(all.length === 1 ? "its thread" : `${all.length} threads`)} ${share(bytes)}`];
+  };
   switch (evidence.kind) {
     case "frame-locals":
-      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01 ? [`its local variables${onThread(evidence.kind, evidence.thread)} ${share(evidence.bytes)}`] : [];
+      return perThread(evidence.kind, (threads) => (threads === "its thread" ? "its local variables" : `its local variables on ${threads}`));
     case "in-flight":
-      return evidence.bytes / Math.max(1, suspect.retainedBytes) >= 0.01
-        ? [`work in progress on ${onThread(evidence.kind, evidence.thread) === "" ? "its thread" : evidence.thread} ${share(evidence.bytes)}`]
-        : [];
+      return perThread(evidence.kind, (threads) => `work in progress on ${threads}`);
     case "providers":
       return [`${evidence.provider} on ${evidence.targets} targets ${share(evidence.bytes)}`];
     case "actions":

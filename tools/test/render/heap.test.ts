@@ -23,18 +23,22 @@ describe("evidenceText", () => {
     expect(text).toBe("its local variables 30.0%, work in progress on its thread 20.0%");
   });
 
-  it("names each thread when its calls are in flight on several", () => {
+  it("sums its calls in flight on several threads into one part each, saying how many threads", () => {
     const text = evidenceText(
       suspect([
         { kind: "frame-locals", bytes: 500, thread: "skyframe-evaluator-0" },
-        { kind: "frame-locals", bytes: 300, thread: "skyframe-evaluator-1" },
         { kind: "in-flight", bytes: 100, thread: "skyframe-evaluator-0" },
+        { kind: "frame-locals", bytes: 300, thread: "skyframe-evaluator-1" },
         { kind: "in-flight", bytes: 100, thread: "skyframe-evaluator-1" },
       ]),
     );
-    expect(text).toBe(
-      "its local variables on skyframe-evaluator-0 25.0%, its local variables on skyframe-evaluator-1 15.0%, " +
-        "work in progress on skyframe-evaluator-0 5.0%, work in progress on skyframe-evaluator-1 5.0%",
-    );
+    expect(text).toBe("its local variables on 2 threads 40.0%, work in progress on 2 threads 10.0%");
+  });
+
+  it("leaves out what its calls in flight hold when it is under 1% of what the function holds, summed", () => {
+    const parts = Array.from({ length: 8 }, (_, index): Evidence => ({ kind: "frame-locals", bytes: 2, thread: `skyframe-evaluator-${index}` }));
+    // 8 threads of 0.2% each of what the function holds: 1.6% together, said once (as a share of the heap).
+    expect(evidenceText(suspect(parts))).toBe("its local variables on 8 threads 0.8%");
+    expect(evidenceText(suspect(parts.slice(0, 4)))).toBe("");
   });
 });
