@@ -9167,10 +9167,7 @@ var ShallowSizes = class _ShallowSizes {
   }
   /** Room for `length` objects (the pass's arrays when their first allocation fell short). */
   growTo(length2) {
-    if (this.units.length >= length2) return;
-    const bigger = new Uint8Array(length2);
-    bigger.set(this.units);
-    this.units = bigger;
+    this.units = grownTo(this.units, length2, (size2) => new Uint8Array(size2));
   }
   /** The sizes of objects start … end-1 moved to `target` … (as Uint8Array.copyWithin moves the units). */
   copyWithin(target2, start, end) {

@@ -7,6 +7,8 @@
  * 4 slots an entry (LARGE_OBJECT_BYTES in memory-budget.ts, which the memory check counts).
  */
 
+import { grownTo } from "./hprof-columns.js";
+
 /** The unit that marks a size kept in the table. */
 const LARGE = 0xff;
 /** A free slot of the table (no object has this index: per-object arrays hold fewer elements). */
@@ -56,10 +58,7 @@ export class ShallowSizes {
 
   /** Room for `length` objects (the pass's arrays when their first allocation fell short). */
   growTo(length: number): void {
-    if (this.units.length >= length) return;
-    const bigger = new Uint8Array(length);
-    bigger.set(this.units);
-    this.units = bigger;
+    this.units = grownTo(this.units, length, (size) => new Uint8Array(size));
   }
 
   /** The sizes of objects start … end-1 moved to `target` … (as Uint8Array.copyWithin moves the units). */
