@@ -12246,6 +12246,35 @@ import { freemem, tmpdir } from "node:os";
 import { join as join2 } from "node:path";
 import { createGunzip } from "node:zlib";
 
+// src/io/disk-space.ts
+import { statfs } from "node:fs/promises";
+var DiskFullError = class extends Error {
+  constructor(out, options) {
+    super(`the disk of ${out} is full`, options);
+    this.out = out;
+  }
+  out;
+  name = "DiskFullError";
+};
+var MIN_FREE_BYTES = 8 * 1024 * 1024;
+var NO_SPACE_PATTERN = /No space left on device|Disk quota exceeded/;
+var NO_SPACE_CODES = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
+function isNoSpaceError(error3) {
+  for (let current2 = error3; current2 instanceof Error; current2 = current2.cause) {
+    if (current2 instanceof DiskFullError) return true;
+    if (NO_SPACE_CODES.has(current2.code ?? "")) return true;
+  }
+  return false;
+}
+async function freeBytes(path4) {
+  const info2 = await statfs(path4).catch(() => void 0);
+  return info2 === void 0 ? void 0 : info2.bavail * info2.bsize;
+}
+async function checkFreeSpace(out) {
+  const free = await freeBytes(out);
+  if (free !== void 0 && free < MIN_FREE_BYTES) throw new DiskFullError(out);
+}
+
 // src/io/read-ahead.ts
 import { Worker } from "node:worker_threads";
 var DEFAULT_SLOTS = 4;
@@ -12411,7 +12440,6 @@ function readAhead(direct, path4, options = {}) {
 
 // src/io/hprof-file.ts
 var GZIP_MAGIC = [31, 139];
-var NO_ROOM_CODES = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT", "EFBIG"]);
 async function openHeapDump(path4) {
   const fd = openOrFail(path4);
   const head = Buffer.alloc(2);
@@ -12427,7 +12455,7 @@ async function openHeapDump(path4) {
     removeFolder();
     if (error3 instanceof InputError) throw error3;
     const code = error3.code;
-    if (code !== void 0 && NO_ROOM_CODES.has(code)) {
+    if (isNoSpaceError(error3) || code === "EFBIG") {
       throw new InputError(
         `${path4}: no room in ${tmpdir()} for the inflated heap dump (${code}: the disk, a quota or a file size limit); set TMPDIR to a folder with room for it, or gunzip it there and give the .hprof`
       );
@@ -75017,37 +75045,6 @@ var ServerGoneError = class extends Error {
 // src/io/sweep-runner.ts
 import { readdir as readdir6, readFile as readFile11, rename as rename3, rm as rm4, copyFile, mkdir as mkdir3, stat as stat10 } from "node:fs/promises";
 import { join as join17 } from "node:path";
-
-// src/io/disk-space.ts
-import { statfs } from "node:fs/promises";
-var DiskFullError = class extends Error {
-  constructor(out, options) {
-    super(`the disk of ${out} is full`, options);
-    this.out = out;
-  }
-  out;
-  name = "DiskFullError";
-};
-var MIN_FREE_BYTES = 8 * 1024 * 1024;
-var NO_SPACE_PATTERN = /No space left on device|Disk quota exceeded/;
-var NO_SPACE_CODES = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
-function isNoSpaceError(error3) {
-  for (let current2 = error3; current2 instanceof Error; current2 = current2.cause) {
-    if (current2 instanceof DiskFullError) return true;
-    if (NO_SPACE_CODES.has(current2.code ?? "")) return true;
-  }
-  return false;
-}
-async function freeBytes(path4) {
-  const info2 = await statfs(path4).catch(() => void 0);
-  return info2 === void 0 ? void 0 : info2.bavail * info2.bsize;
-}
-async function checkFreeSpace(out) {
-  const free = await freeBytes(out);
-  if (free !== void 0 && free < MIN_FREE_BYTES) throw new DiskFullError(out);
-}
-
-// src/io/sweep-runner.ts
 var BazelCommandLineError = class extends Error {
   constructor(bazelError, consoleFile) {
     super(`Bazel refused the command line: ${bazelError ?? "(no ERROR line)"}`);

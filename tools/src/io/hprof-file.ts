@@ -9,11 +9,10 @@ import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { InputError } from "../core/exit-codes.js";
 import type { ByteSource } from "../core/heap/hprof.js";
+import { isNoSpaceError } from "./disk-space.js";
 import { readAhead } from "./read-ahead.js";
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
-/** A write that found no room: a full disk, a full quota, or a file size limit (ulimit -f). */
-const NO_ROOM_CODES = new Set(["ENOSPC", "EDQUOT", "EFBIG"]);
 
 export interface OpenedDump {
   readonly source: ByteSource;
@@ -39,7 +38,8 @@ export async function openHeapDump(path: string): Promise<OpenedDump> {
     removeFolder();
     if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== undefined && NO_ROOM_CODES.has(code)) {
+    // No room: a full disk or quota, or a file size limit (ulimit -f).
+    if (isNoSpaceError(error) || code === "EFBIG") {
       throw new InputError(
         `${path}: no room in ${tmpdir()} for the inflated heap dump (${code}: the disk, a quota or a file size limit); set TMPDIR to a folder with room for it, or gunzip it there and give the .hprof`,
       );
