@@ -7706,8 +7706,14 @@ var ScratchPool = class {
 var ADOPTED = 2147483648;
 var UNREACHABLE = 4294967295;
 var LEAF = 2147483648;
-var VERTEX_BITS = 2147483647;
-var SHARED_LEAF = (LEAF | 2147483646) >>> 0;
+var BUNDLED = 1073741824;
+var VERTEX_BITS = 1073741823;
+var SHARED_LEAF = (LEAF | 1073741822) >>> 0;
+var MAX_VERTICES = SHARED_LEAF & VERTEX_BITS;
+var BUNDLE_REACH = 64;
+function headOf(node, code) {
+  return node - ((code & VERTEX_BITS) - BUNDLE_REACH);
+}
 var DominatorTree = class {
   constructor(preorderOf, objectAt, idom, retained, retainedUnit, shallowSizes, reachableCount, searchParent, otherTargets, otherSources, adoptedParents) {
     this.preorderOf = preorderOf;
@@ -7751,45 +7757,33 @@ var DominatorTree = class {
   dominatorOf(node) {
     const code = this.preorderOf[node];
     if (code === UNREACHABLE) return -1;
+    if (code >= LEAF && (code & BUNDLED) !== 0) return headOf(node, code);
     const vertex = code >= LEAF ? code & VERTEX_BITS : this.idom[code];
     return this.objectAt[vertex];
   }
   /**
-   * The vertex whose dominator-tree context the object shares: its own for an object with references, its
-   * dominator's for a leaf; -1 when unreachable.
+   * The vertex whose dominator-tree context the object shares: its own for a vertex, its dominator's for a leaf
+   * or a bundle's head, its head's dominator's for a bundle's leaf; -1 when unreachable.
    */
   contextVertexOf(node) {
     const code = this.preorderOf[node];
     if (code === UNREACHABLE) return -1;
-    return code >= LEAF ? code & VERTEX_BITS : code;
+    if (code < LEAF) return code;
+    return (code & BUNDLED) !== 0 ? this.preorderOf[headOf(node, code)] & VERTEX_BITS : code & VERTEX_BITS;
   }
-  /** Bytes the object retains (0 when unreachable). */
+  /** Bytes the object retains (0 when unreachable); a bundle's head, its leaves too (within BUNDLE_REACH of it). */
   retainedOf(node) {
     const code = this.preorderOf[node];
     if (code === UNREACHABLE) return 0;
-    return code >= LEAF ? this.shallowSizes.bytesOf(node) : this.retained[code] * this.retainedUnit;
-  }
-  /** The objects `node` immediately dominates are listed by childrenOf (built once, on demand). */
-  children;
-  childrenOf(node) {
-    this.children ??= this.buildChildren();
-    const vertex = node === this.superRoot ? 0 : this.preorderOf[node];
-    if (vertex === UNREACHABLE || vertex >= LEAF) return new Uint32Array(0);
-    return this.children.nodes.subarray(this.children.start[vertex], this.children.start[vertex + 1]);
-  }
-  buildChildren() {
-    const vertices = this.objectAt.length;
-    const start = new Uint32Array(vertices + 1);
-    const parentOf = (node) => {
-      const code = this.preorderOf[node];
-      return code >= LEAF ? code & VERTEX_BITS : this.idom[code];
-    };
-    for (let node = 0; node < this.preorderOf.length; node++) if (this.preorderOf[node] !== UNREACHABLE) start[parentOf(node) + 1] += 1;
-    for (let v = 0; v < vertices; v++) start[v + 1] += start[v];
-    const nodes = new Uint32Array(start[vertices]);
-    const fill2 = start.slice(0, vertices);
-    for (let node = 0; node < this.preorderOf.length; node++) if (this.preorderOf[node] !== UNREACHABLE) nodes[fill2[parentOf(node)]++] = node;
-    return { start, nodes };
+    if (code < LEAF) return this.retained[code] * this.retainedUnit;
+    let bytes = this.shallowSizes.bytesOf(node);
+    if ((code & BUNDLED) !== 0) return bytes;
+    const last = Math.min(this.preorderOf.length - 1, node + BUNDLE_REACH);
+    for (let other = Math.max(0, node - BUNDLE_REACH); other <= last; other++) {
+      const otherCode = this.preorderOf[other];
+      if (otherCode !== UNREACHABLE && otherCode >= LEAF && (otherCode & BUNDLED) !== 0 && headOf(other, otherCode) === node) bytes += this.shallowSizes.bytesOf(other);
+    }
+    return bytes;
   }
 };
 function searchHeap(graph, scratch = new ScratchPool([])) {
@@ -7850,7 +7844,7 @@ var HeapSearch = class {
       reachable++;
       const units = shallowSizes.bytesOf(node) / unit2;
       if (code >= LEAF) {
-        const dominator = code & VERTEX_BITS;
+        const dominator = (code & BUNDLED) !== 0 ? preorderOf[headOf(node, code)] & VERTEX_BITS : code & VERTEX_BITS;
         retained[dominator] = retained[dominator] + units;
       } else {
         objectAt[code] = node;
@@ -7888,6 +7882,17 @@ var GrowingUint32 = class {
 function depthFirst(graph, scratch) {
   const { objectCount, edgeStart, edgeTargets } = graph;
   const adopted = adoptedRoots(graph);
+  const referrers = referrerCounts(graph);
+  const keepsVertex = graph.keepsVertex ?? (() => false);
+  const headsBundle = (node) => {
+    if (referrers.count(node) !== 1 || keepsVertex(node)) return false;
+    const end = edgeStart[node + 1];
+    for (let edge = edgeStart[node]; edge < end; edge++) {
+      const target2 = edgeTargets[edge];
+      if (edgeStart[target2] !== edgeStart[target2 + 1] || referrers.count(target2) !== 1 || Math.abs(target2 - node) > BUNDLE_REACH || adopted.isHolder(target2)) return false;
+    }
+    return true;
+  };
   const preorderOf = scratch.take(objectCount).fill(UNREACHABLE);
   let bound2 = 1 + adopted.holders;
   for (let node = 0; node < objectCount; node++) if (edgeStart[node] !== edgeStart[node + 1]) bound2++;
@@ -7940,6 +7945,16 @@ function depthFirst(graph, scratch) {
         continue;
       }
       if (code === UNREACHABLE && (edgeStart[target2] !== edgeStart[target2 + 1] || adopted.isHolder(target2))) {
+        if (!adopted.isHolder(target2) && headsBundle(target2)) {
+          preorderOf[target2] = LEAF | from;
+          const end = edgeStart[target2 + 1];
+          for (let bundled = edgeStart[target2]; bundled < end; bundled++) {
+            const leaf = edgeTargets[bundled];
+            preorderOf[leaf] = LEAF | BUNDLED | BUNDLE_REACH + leaf - target2;
+          }
+          continue;
+        }
+        if (count3 === MAX_VERTICES) throw new RangeError(`the heap has more than ${MAX_VERTICES} objects that reference others besides their own leaves: more than the digest can number`);
         preorderOf[target2] = count3;
         if (adoption) adoptedParents[count3 >>> 5] |= 1 << (count3 & 31);
         parent[count3++] = from;
@@ -7994,6 +8009,20 @@ function sortPairs(keys4, values3) {
     fromValues = toValues;
   }
   return { keys: fromKeys, values: fromValues };
+}
+function referrerCounts(graph) {
+  const counts = new Uint8Array(graph.objectCount + 3 >>> 2);
+  const { edgeTargets } = graph;
+  const edges = graph.edgeStart[graph.objectCount];
+  const add6 = (node, by) => {
+    const shift = (node & 3) << 1;
+    const sofar = counts[node >>> 2] >>> shift & 3;
+    const next = Math.min(2, sofar + by);
+    counts[node >>> 2] = counts[node >>> 2] & ~(3 << shift) | next << shift;
+  };
+  for (let edge = 0; edge < edges; edge++) add6(edgeTargets[edge], 1);
+  for (let r = 0; r < graph.roots.length; r++) add6(graph.roots[r], 2);
+  return { count: (node) => counts[node >>> 2] >>> ((node & 3) << 1) & 3 };
 }
 function adoptedRoots(graph) {
   const holderOf = graph.rootHolders;
@@ -10528,8 +10557,7 @@ var Names = class {
 };
 
 // src/core/heap/digest-holders.ts
-function innermostHolders(heap2, view, tree2, scratch, stacks, ownership) {
-  const holderKindOfClass = holderKinds(heap2, view);
+function innermostHolders(heap2, holderKindOfClass, tree2, scratch, stacks, ownership) {
   const vertices = tree2.objectAt.length;
   const context3 = scratch.takeInt32(vertices).fill(-1);
   const holders = [];
@@ -11158,8 +11186,17 @@ function digestHeap(heap2, source3, options) {
   const observer = options.observer ?? UNOBSERVED;
   const view = new HeapView(heap2, source3);
   observer.phase("search");
+  const holderKindOfClass = holderKinds(heap2, view);
   const search = searchHeap(
-    { objectCount: heap2.objectCount, edgeStart: heap2.edgeStart, edgeTargets: heap2.edgeTargets, shallowSizes: heap2.shallowSizes, roots: heap2.roots, rootHolders: rootHolders(heap2) },
+    {
+      objectCount: heap2.objectCount,
+      edgeStart: heap2.edgeStart,
+      edgeTargets: heap2.edgeTargets,
+      shallowSizes: heap2.shallowSizes,
+      roots: heap2.roots,
+      rootHolders: rootHolders(heap2),
+      keepsVertex: (node) => node >= heap2.classCount && holderKindOfClass[heap2.classOf[node]] !== H_NONE
+    },
     heap2.scratch
   );
   observer.phase("stacks");
@@ -11175,7 +11212,7 @@ function digestHeap(heap2, source3, options) {
   let totalBytes = 0;
   for (let i = 0; i < heap2.objectCount; i++) totalBytes += heap2.shallowSizes.bytesOf(i);
   const owners = new Owners(heap2, view, tree2, names);
-  const { context: context3, holders, holderIndexOfNode } = innermostHolders(heap2, view, tree2, scratch, stacks, ownership);
+  const { context: context3, holders, holderIndexOfNode } = innermostHolders(heap2, holderKindOfClass, tree2, scratch, stacks, ownership);
   const largest = largestObjects(heap2, view, tree2, options.top, (node) => describeOwner(node, { view, tree: tree2, names, owners, stacks, ownership }));
   const ownerMemory = ownership.ownerOf.buffer;
   scratch.give(new Uint32Array(ownerMemory, 0, ownerMemory.byteLength >>> 2), ownership.ownerOf.byteLength >>> 2);

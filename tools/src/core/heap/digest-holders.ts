@@ -34,8 +34,14 @@ export interface InnermostHolders {
 }
 
 /** One pass down the dominator tree: each vertex's innermost holder (a holder's own vertex is its own). */
-export function innermostHolders(heap: Heap, view: HeapView, tree: DominatorTree, scratch: ScratchPool, stacks: readonly StarlarkStack[], ownership: StackOwnership): InnermostHolders {
-  const holderKindOfClass = holderKinds(heap, view);
+export function innermostHolders(
+  heap: Heap,
+  holderKindOfClass: Uint8Array,
+  tree: DominatorTree,
+  scratch: ScratchPool,
+  stacks: readonly StarlarkStack[],
+  ownership: StackOwnership,
+): InnermostHolders {
   const vertices = tree.objectAt.length;
   const context = scratch.takeInt32(vertices).fill(-1);
   const holders: Holder[] = [];
@@ -64,8 +70,11 @@ export function innermostHolders(heap: Heap, view: HeapView, tree: DominatorTree
   return { context, holders, holderIndexOfNode };
 }
 
-/** Which holder kind each class is (by name, subclasses included). */
-function holderKinds(heap: Heap, view: HeapView): Uint8Array {
+/**
+ * Which holder kind each class is (by name, subclasses included; H_NONE for the rest). Their objects stay
+ * vertices of the dominator tree (HeapGraph.keepsVertex), where innermostHolders looks for them.
+ */
+export function holderKinds(heap: Heap, view: HeapView): Uint8Array {
   const kinds = new Uint8Array(heap.classes.length);
   const mark = (names: ClassNames, kind: number): void => {
     for (const index of classesOfAny(view, names)) kinds[index] = kind;

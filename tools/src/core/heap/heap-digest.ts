@@ -31,9 +31,9 @@
 import { UNOBSERVED, type DigestObserver } from "./digest-phases.js";
 import { searchHeap } from "./dominators.js";
 import { holderGroupsOf, tallyBytes } from "./digest-groups.js";
-import { innermostHolders, placeHolders, sharedByOneFunction } from "./digest-holders.js";
+import { holderKinds, innermostHolders, placeHolders, sharedByOneFunction } from "./digest-holders.js";
 import { describeOwner, largestObjects } from "./digest-largest.js";
-import type { DigestThread, ErrorThread, HolderGroup, HeapVerdict, LargeObject, Suspect } from "./digest-model.js";
+import { H_NONE, type DigestThread, type ErrorThread, type HolderGroup, type HeapVerdict, type LargeObject, type Suspect } from "./digest-model.js";
 import { Names } from "./digest-names.js";
 import { Owners } from "./digest-owners.js";
 import { adoptEnclosingThreads, errorThreadOf, rootHolders, stackOwnership, starlarkStacks } from "./digest-stacks.js";
@@ -86,8 +86,17 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   const observer = options.observer ?? UNOBSERVED;
   const view = new HeapView(heap, source);
   observer.phase("search");
+  const holderKindOfClass = holderKinds(heap, view);
   const search = searchHeap(
-    { objectCount: heap.objectCount, edgeStart: heap.edgeStart, edgeTargets: heap.edgeTargets, shallowSizes: heap.shallowSizes, roots: heap.roots, rootHolders: rootHolders(heap) },
+    {
+      objectCount: heap.objectCount,
+      edgeStart: heap.edgeStart,
+      edgeTargets: heap.edgeTargets,
+      shallowSizes: heap.shallowSizes,
+      roots: heap.roots,
+      rootHolders: rootHolders(heap),
+      keepsVertex: (node) => node >= heap.classCount && holderKindOfClass[heap.classOf[node]!] !== H_NONE,
+    },
     heap.scratch,
   );
   observer.phase("stacks");
@@ -107,7 +116,7 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
 
   const owners = new Owners(heap, view, tree, names);
   // One pass down the dominator tree: each vertex's innermost holder.
-  const { context, holders, holderIndexOfNode } = innermostHolders(heap, view, tree, scratch, stacks, ownership);
+  const { context, holders, holderIndexOfNode } = innermostHolders(heap, holderKindOfClass, tree, scratch, stacks, ownership);
   // The largest objects now, while ownerOf says which frame's local each is; then its 1 or 2 bytes an object hold
   // the last per-vertex array.
   const largest = largestObjects(heap, view, tree, options.top, (node) => describeOwner(node, { view, tree, names, owners, stacks, ownership }));

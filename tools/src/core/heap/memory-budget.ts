@@ -25,14 +25,15 @@
  * Ids that are not compact (heaps of 32 GB and more: uncompressed references) take 8 bytes, not 4, per object
  * and per edge while reading and resolving (WIDE_ID_BYTES).
  *
- * The peak is the attribute phase, or the stacks phase when edges outnumber vertices by far, plus Node itself
- * (BASE_BYTES). Measured on a 1.43 GB Bazel 4.2.3 dump of the reproduction (o 28.35 M, v 14.27 M, e 28.75 M,
- * c 0.35 M): the table says 772 MiB at its peak (attribute), the process peaked at 657 MiB (the table counts the
- * holders' context on top, where it lives in the edges' memory, and owners at 2 bytes); read: 471 MiB, with the read-ahead's 22 MiB
- * that io/ holds beside the digest (ReadOptions.heldBytes) 493, the process 504 MiB. What holds the
- * string-heavy shape above 0.35× of the dump: the per-object arrays alive from the read to the end (class 2,
- * shallow size 1, lookup 2, preorder 4: 9 bytes for an object of ~50 bytes in the file) and the tree's per-vertex
- * arrays.
+ * The vertices are counted as the objects with references, which the reader knows when it checks: an upper
+ * bound, since a bundle (dominators.ts: an object with one referrer and its own leaves, a String and its byte[])
+ * takes no vertex. The peak is the attribute phase, or the stacks phase when edges outnumber vertices by far, plus
+ * Node itself (BASE_BYTES). Measured on a 1.43 GB Bazel 4.2.3 dump of the reproduction (o 28.35 M, 14.28 M with
+ * references of which 14.0 M head a bundle, e 28.75 M, c 0.35 M): the table says 772 MiB at its peak (attribute),
+ * the process peaked at 605 MiB (stacks 592, with no more than 0.27 M vertices); read: 471 MiB, with the
+ * read-ahead's 22 MiB that io/ holds beside the digest (ReadOptions.heldBytes) 493, the process 505 MiB. What
+ * holds the string-heavy shape above 0.35× of the dump: the reader's per-object arrays (class 2, shallow size 1,
+ * first edge 4, id then preorder 4, lookup 1.25: 12 bytes for an object of ~50 bytes in the file) and its edges.
  */
 
 import { LimitSyntaxError, parseByteSize } from "../sweep/heap-limit.js";
