@@ -1,12 +1,11 @@
 // Renders a Vega-Lite spec to SVG (vega's headless SVG renderer: no browser, no canvas package) and SVG
 // to PNG (resvg compiled to WebAssembly, embedded in the bundle, with a TrueType font from the system).
+// Vega, Vega-Lite and resvg load on first use: evaluated at start they cost every command of the bundle 12 MB of
+// memory (`heap` of a small dump: peak RSS 102 → 90 MB; `--help` 77 → 65 MB), for the two commands that draw.
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { initWasm, Resvg } from "@resvg/resvg-wasm";
-import gzippedResvgWasm from "@resvg/resvg-wasm/index_bg.wasm";
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 import { UsageError } from "../core/exit-codes.js";
 import { noFontForPng } from "../render/plot.js";
 
@@ -16,6 +15,7 @@ const PREFERRED_FONT = "DejaVuSans.ttf";
 const PNG_SCALE = 2;
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, { compile }] = await Promise.all([import("vega"), import("vega-lite")]);
   const vegaSpec = compile(spec).spec;
   const view = new vega.View(vega.parse(vegaSpec), { renderer: "none" });
   try {
@@ -29,6 +29,7 @@ let wasmReady: Promise<void> | undefined;
 
 export async function renderPng(svg: string): Promise<Uint8Array> {
   const font = await findFont();
+  const [{ initWasm, Resvg }, { default: gzippedResvgWasm }] = await Promise.all([import("@resvg/resvg-wasm"), import("@resvg/resvg-wasm/index_bg.wasm")]);
   wasmReady ??= initWasm(gunzipSync(gzippedResvgWasm));
   await wasmReady;
   const resvg = new Resvg(svg, {
