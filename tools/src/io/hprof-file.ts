@@ -18,8 +18,10 @@ export interface OpenedDump {
   readonly source: ByteSource;
   /** Closes the file, stops its read-ahead and removes a temporary inflated copy. */
   close(): void;
-  /** Memory the reading holds beside the digest (the read-ahead's), for the digest's memory check. */
+  /** Memory the reading holds beside the digest's pass (the read-ahead's), for the digest's memory check. */
   readonly heldBytes: number;
+  /** The pass is over: the read-ahead's thread and ring go, later reads (single objects) are direct. */
+  passEnded(): void;
 }
 
 /** Opens `path` for reading as a heap dump; InputError (one line) when it cannot be read. */
@@ -109,6 +111,7 @@ function openedDump(path: string, fd: number, cleanup: () => void): OpenedDump {
   return {
     source: ahead.source,
     heldBytes: ahead.heldBytes,
+    passEnded: () => ahead.close(),
     close() {
       ahead.close();
       closeSync(fd);

@@ -206,10 +206,13 @@ export function readAhead(direct: ByteSource, path: string, options: ReadAheadOp
     Atomics.notify(control, WORD.toWorker);
   };
   const stop = (): void => {
+    if (!live) return;
     live = false;
     Atomics.store(control, WORD.stop, 1);
     tellWorker();
     if (ring === undefined) finished();
+    // Reads go direct from here: the ring's memory goes once the views already handed out are gone.
+    ring = undefined;
   };
   /** Whether chunk `last` (and the ones from `lowest` up to it) is in the ring, waiting while the worker reads it. */
   const arrived = (last: number): boolean => {

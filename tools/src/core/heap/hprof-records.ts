@@ -173,6 +173,8 @@ export class DumpPass {
     private readonly wide: boolean,
     observer: DigestObserver,
     private readonly memoryLimitBytes: number,
+    /** Memory the caller holds beside the pass (ReadOptions.heldBytes). */
+    private readonly heldBytes: number,
     /** The most references kept (MAX_EDGES; smaller only in tests of the limit). */
     private readonly maxEdges = MAX_EDGES,
   ) {
@@ -350,7 +352,7 @@ export class DumpPass {
     const n = this.n;
     if ((n & CHECKPOINT_MASK) === 0) {
       this.checkpoints.push(offset);
-      if ((n & MEMORY_CHECK_MASK) === 0 && n > 0) checkPassMemory(this.counts(n), offset, this.size, this.memoryLimitBytes);
+      if ((n & MEMORY_CHECK_MASK) === 0 && n > 0) checkPassMemory(this.counts(n), offset, this.size, this.memoryLimitBytes, this.heldBytes);
     }
     const b = this.cursor.buf;
     const idSize = this.idSize;

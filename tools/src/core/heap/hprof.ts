@@ -47,7 +47,7 @@
  */
 import { UNOBSERVED, type DigestObserver } from "./digest-phases.js";
 import { DumpClass } from "./hprof-classes.js";
-import { checkDigestMemory, MemoryLimitError, type HeapCounts } from "./memory-budget.js";
+import { checkDigestMemory, type HeapCounts } from "./memory-budget.js";
 import { Cursor } from "./hprof-cursor.js";
 import {
   HprofError,
@@ -103,10 +103,12 @@ export interface ReadOptions {
    */
   readonly memoryLimitBytes?: number;
   /**
-   * Memory the caller holds beside the digest while it runs (io's read-ahead: its ring and thread), counted
-   * within the limit and in what a refusal says is needed.
+   * Memory the caller holds beside the pass while it reads (io's read-ahead: its ring and thread), counted within
+   * the limit and in what a refusal says is needed, in the read phase only: passEnded lets it go.
    */
   readonly heldBytes?: number;
+  /** Called once the pass has read the file from start to end: what the caller holds for it can go. */
+  readonly passEnded?: () => void;
 }
 
 /**
@@ -116,21 +118,18 @@ export interface ReadOptions {
 export function readHeap(source: ByteSource, options: ReadOptions = {}): Heap {
   const observer = options.observer ?? UNOBSERVED;
   const held = options.heldBytes ?? 0;
-  const limit = (options.memoryLimitBytes ?? Infinity) - held;
+  const limit = options.memoryLimitBytes ?? Infinity;
   const header = readHeader(source);
   observer.phase("read");
   let pass: DumpPass;
   try {
-    try {
-      pass = new DumpPass(source, header, false, observer, limit).run();
-    } catch (error) {
-      if (error !== TOO_MANY_CLASSES) throw error;
-      pass = new DumpPass(source, header, true, observer, limit).run();
-    }
-    checkDigestMemory(countsAfter(pass), source.size, limit);
+    pass = new DumpPass(source, header, false, observer, limit, held).run();
   } catch (error) {
-    throw error instanceof MemoryLimitError && held > 0 ? error.withHeld(held) : error;
+    if (error !== TOO_MANY_CLASSES) throw error;
+    pass = new DumpPass(source, header, true, observer, limit, held).run();
   }
+  options.passEnded?.();
+  checkDigestMemory(countsAfter(pass), source.size, limit, held);
   observer.phase("resolve");
   return assemble(source, header, pass);
 }

@@ -31,7 +31,7 @@
  * Node itself (BASE_BYTES). Measured on a 1.43 GB Bazel 4.2.3 dump of the reproduction (o 28.35 M, 14.28 M with
  * references of which 14.0 M head a bundle, e 28.75 M, c 0.35 M): the table says 772 MiB at its peak (attribute),
  * the process peaked at 605 MiB (stacks 592, with no more than 0.27 M vertices); read: 471 MiB, with the
- * read-ahead's 22 MiB that io/ holds beside the digest (ReadOptions.heldBytes) 493, the process 505 MiB. What
+ * read-ahead's 22 MiB that io/ holds beside the pass (ReadOptions.heldBytes) 493, the process 505 MiB. What
  * holds the string-heavy shape above 0.35× of the dump: the reader's per-object arrays (class 2, shallow size 1,
  * first edge 4, id then preorder 4, lookup 1.25: 12 bytes for an object of ~50 bytes in the file) and its edges.
  */
@@ -91,10 +91,13 @@ export interface HeapCounts {
   readonly wideIds: boolean;
 }
 
-/** The most memory the digest holds at any phase, for these counts. */
-export function digestPeakBytes(counts: HeapCounts): number {
+/**
+ * The most memory the digest holds at any phase, for these counts, with `heldDuringRead` bytes the caller holds
+ * beside it while the pass reads (io's read-ahead, let go when the pass ends: ReadOptions.passEnded).
+ */
+export function digestPeakBytes(counts: HeapCounts, heldDuringRead = 0): number {
   let peak = 0;
-  for (const phase of Object.keys(PHASE_BYTES) as (keyof typeof PHASE_BYTES)[]) peak = Math.max(peak, phaseBytes(phase, counts));
+  for (const phase of Object.keys(PHASE_BYTES) as (keyof typeof PHASE_BYTES)[]) peak = Math.max(peak, phaseBytes(phase, counts) + (phase === "read" ? heldDuringRead : 0));
   return BASE_BYTES + peak;
 }
 
@@ -128,19 +131,15 @@ export class MemoryLimitError extends Error {
   ) {
     super(`the digest needs about ${neededBytes} bytes of memory, more than the ${limitBytes} it may use`);
   }
-
-  /** The same refusal with `heldBytes` the caller holds beside the digest added to both the need and the limit. */
-  withHeld(heldBytes: number): MemoryLimitError {
-    return new MemoryLimitError(this.neededBytes + heldBytes, this.limitBytes + heldBytes, this.counts, this.complete, this.offset, this.fileBytes);
-  }
 }
 
 /**
- * During the pass: a MemoryLimitError once what the pass already holds is over the limit (so a dump that
- * would fit is never stopped), with the whole digest's need extrapolated from the share of the file read.
+ * During the pass: a MemoryLimitError once what the pass already holds, with the caller's `heldBytes`, is over
+ * the limit (so a dump that would fit is never stopped), with the whole digest's need extrapolated from the share
+ * of the file read.
  */
-export function checkPassMemory(counts: HeapCounts, offset: number, fileBytes: number, limitBytes: number): void {
-  if (BASE_BYTES + phaseBytes("read", counts) <= limitBytes) return;
+export function checkPassMemory(counts: HeapCounts, offset: number, fileBytes: number, limitBytes: number, heldBytes = 0): void {
+  if (BASE_BYTES + phaseBytes("read", counts) + heldBytes <= limitBytes) return;
   const scale = fileBytes / Math.max(1, offset);
   const whole = {
     ...counts,
@@ -150,11 +149,14 @@ export function checkPassMemory(counts: HeapCounts, offset: number, fileBytes: n
     crossEdges: (counts.edges * scale) / 8,
     largeObjects: counts.largeObjects * scale,
   };
-  throw new MemoryLimitError(Math.round(digestPeakBytes(whole)), limitBytes, counts, false, offset, fileBytes);
+  throw new MemoryLimitError(Math.round(digestPeakBytes(whole, heldBytes)), limitBytes, counts, false, offset, fileBytes);
 }
 
-/** After the pass: a MemoryLimitError when the whole digest's need, from the counts, is over the limit. */
-export function checkDigestMemory(counts: HeapCounts, fileBytes: number, limitBytes: number): void {
-  const needed = digestPeakBytes(counts);
+/**
+ * After the pass: a MemoryLimitError when the whole digest's need, from the counts (with `heldDuringRead` in the
+ * read phase's), is over the limit.
+ */
+export function checkDigestMemory(counts: HeapCounts, fileBytes: number, limitBytes: number, heldDuringRead = 0): void {
+  const needed = digestPeakBytes(counts, heldDuringRead);
   if (needed > limitBytes) throw new MemoryLimitError(needed, limitBytes, counts, true, fileBytes, fileBytes);
 }
