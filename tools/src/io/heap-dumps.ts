@@ -88,7 +88,7 @@ export async function digestDumpFile(path: string, { top, observer = UNOBSERVED,
   const limit = memoryLimitBytes ?? availableMemoryBytes();
   const dump = await openHeapDump(path);
   try {
-    return digestHeap(readHeap(dump.source, { observer, memoryLimitBytes: limit, heldBytes: dump.heldBytes, passEnded: () => dump.passEnded() }), dump.source, { top, observer });
+    return digestHeap(readHeap(dump.source, { observer, memoryLimitBytes: limit, heldBytes: dump.heldBytes, passEnded: () => dump.passEnded() }), dump.source, { top, observer, memoryLimitBytes: limit });
   } catch (error) {
     if (error instanceof HprofError) throw new InputError(`${path}: ${error.message} (at byte ${error.offset})`);
     if (error instanceof MemoryLimitError) throw new InputError(memoryLimitProblem(path, error, memoryLimitBytes !== undefined));

@@ -3,7 +3,7 @@ import type { DigestThread, Evidence, FunctionRef, HeapDigest, HolderGroup, Heap
 import { workspaceRelative } from "../core/blame/source-file.js";
 import { workspaceRelativeText } from "../core/heap/digest-document.js";
 import { MAX_TOP } from "../core/counts.js";
-import type { MemoryLimitError } from "../core/heap/memory-budget.js";
+import { BASE_BYTES, type MemoryLimitError } from "../core/heap/memory-budget.js";
 
 export const HEAP_DESCRIPTION =
   "Read a JVM heap dump of a Bazel server (the one it wrote when it ran out of memory) and say, in Starlark terms, " +
@@ -34,7 +34,7 @@ export const HEAP_OPTION_HELP = {
 } as const;
 
 export function maxMemoryProblem(text: string): string {
-  return `--max-memory: "${text}" is not a size of at least 64m; give one like 512m or 8g (the most memory a digest may take)`;
+  return `--max-memory: "${text}" is not a size of at least ${BASE_BYTES / 2 ** 20}m; give one like 512m or 8g (the most memory a digest may take)`;
 }
 
 export function topProblem(text: string): string {

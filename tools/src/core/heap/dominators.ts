@@ -181,6 +181,16 @@ export class HeapSearch {
     return this.result.preorderOf[node] !== UNREACHABLE;
   }
 
+  /** The vertices it numbered (with the super-root): what the tree's per-vertex arrays follow. */
+  get vertexCount(): number {
+    return this.result.size;
+  }
+
+  /** Edges into a vertex besides its DFS parent's. */
+  get crossEdgeCount(): number {
+    return this.result.crossTargets.length;
+  }
+
   /**
    * The dominator tree (once: its arrays become the tree's). Needs no edges; its three new per-vertex arrays
    * come from `scratch` (the released edges' memory, say).
@@ -266,8 +276,9 @@ class GrowingUint32 {
     this.values[this.length++] = value;
   }
 
-  toArray(): Uint32Array {
-    return this.values.slice(0, this.length);
+  /** The numbers pushed, in the array that holds them (no copy: its pages beyond them were never touched). */
+  pushed(): Uint32Array {
+    return this.values.subarray(0, this.length);
   }
 }
 
@@ -400,14 +411,20 @@ function depthFirst(
       }
     }
   }
-  const sorted = sortPairs(crossTargets.toArray(), crossSources.toArray());
-  return { preorderOf, parent, size: count, crossTargets: sorted.keys, crossSources: sorted.values, sharedLeaves: shared.toArray(), adoptedParents };
+  const sortedTargets = crossTargets.pushed();
+  const sortedSources = crossSources.pushed();
+  sortPairs(sortedTargets, sortedSources);
+  return { preorderOf, parent, size: count, crossTargets: sortedTargets, crossSources: sortedSources, sharedLeaves: shared.pushed(), adoptedParents };
 }
 
-/** (key, value) pairs sorted by key (LSD radix sort, 16 bits a pass: linear, and stable). */
-function sortPairs(keys: Uint32Array, values: Uint32Array): { keys: Uint32Array; values: Uint32Array } {
+/**
+ * Sorts (key, value) pairs by key, in place (LSD radix sort, 16 bits a pass: linear, and stable; the first pass
+ * into one pair of buffers, the second back).
+ */
+function sortPairs(keys: Uint32Array, values: Uint32Array): void {
   let fromKeys: Uint32Array = keys;
   let fromValues: Uint32Array = values;
+  const buffers = { keys: new Uint32Array(keys.length), values: new Uint32Array(keys.length) };
   const counts = new Uint32Array(1 << 16);
   for (let shift = 0; shift < 32; shift += 16) {
     counts.fill(0);
@@ -418,8 +435,8 @@ function sortPairs(keys: Uint32Array, values: Uint32Array): { keys: Uint32Array;
       counts[digit] = sum;
       sum += count;
     }
-    const toKeys = new Uint32Array(fromKeys.length);
-    const toValues = new Uint32Array(fromKeys.length);
+    const toKeys = shift === 0 ? buffers.keys : keys;
+    const toValues = shift === 0 ? buffers.values : values;
     for (let i = 0; i < fromKeys.length; i++) {
       const at = counts[(fromKeys[i]! >>> shift) & 0xffff]++;
       toKeys[at] = fromKeys[i]!;
@@ -428,7 +445,6 @@ function sortPairs(keys: Uint32Array, values: Uint32Array): { keys: Uint32Array;
     fromKeys = toKeys;
     fromValues = toValues;
   }
-  return { keys: fromKeys, values: fromValues };
 }
 
 /**

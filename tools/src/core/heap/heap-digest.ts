@@ -40,6 +40,7 @@ import { adoptEnclosingThreads, errorThreadOf, rootHolders, stackOwnership, star
 import { suspectsOf, verdictOf } from "./digest-verdict.js";
 import { HeapView } from "./heap-view.js";
 import { HprofError, type ByteSource, type Heap } from "./hprof.js";
+import { checkTreeMemory } from "./memory-budget.js";
 
 export type { DigestFrame, DigestThread, ErrorThread, Evidence, FunctionRef, HeldCounts, HeapVerdict, HolderGroup, HolderKind, LargeObject, Suspect, TargetBytes } from "./digest-model.js";
 export { escapePreview, PREVIEW_CHARS } from "./digest-largest.js";
@@ -78,6 +79,11 @@ export interface DigestOptions {
   readonly top: number;
   /** Told when each phase begins. */
   readonly observer?: DigestObserver;
+  /**
+   * The most memory the digest may take (memory-budget.ts): MemoryLimitError after the search when the vertices
+   * it counted say the rest would need more (readHeap checked the phases before).
+   */
+  readonly memoryLimitBytes?: number;
 }
 
 export function digestHeap(heap: Heap, source: ByteSource, options: DigestOptions): HeapDigest {
@@ -99,6 +105,9 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
     },
     heap.scratch,
   );
+  if (options.memoryLimitBytes !== undefined) {
+    checkTreeMemory({ ...heap.counts, vertices: search.vertexCount, crossEdges: search.crossEdgeCount }, heap.fileBytes, options.memoryLimitBytes);
+  }
   observer.phase("stacks");
   const names = new Names(view);
   const stacks = starlarkStacks(heap, view, search, names);

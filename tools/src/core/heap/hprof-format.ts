@@ -3,6 +3,7 @@
  * source, the error, record and sub-record tags, basic types and their sizes in the file and in the heap, the
  * Heap the reader returns, the header, and the few byte decoders everything else uses.
  */
+import type { HeapCounts } from "./memory-budget.js";
 import type { ScratchPool } from "./scratch.js";
 import type { ShallowSizes } from "./shallow-sizes.js";
 
@@ -233,6 +234,8 @@ export interface Heap {
   /** The dump had no GC roots (cut before them): objects nobody references were taken as roots. */
   readonly rootsInferred: boolean;
   readonly objectCount: number;
+  /** What the memory budget reads (memory-budget.ts), as the pass counted them. */
+  readonly counts: HeapCounts;
   /** Objects 0 … classCount-1 are the class objects, in the order of `classes`. */
   readonly classCount: number;
   readonly classes: readonly HeapClass[];

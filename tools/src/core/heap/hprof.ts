@@ -129,9 +129,10 @@ export function readHeap(source: ByteSource, options: ReadOptions = {}): Heap {
     pass = new DumpPass(source, header, true, observer, limit, held).run();
   }
   options.passEnded?.();
-  checkDigestMemory(countsAfter(pass), source.size, limit, held);
+  const counts = countsAfter(pass);
+  checkDigestMemory(counts, source.size, limit, held);
   observer.phase("resolve");
-  return assemble(source, header, pass);
+  return assemble(source, header, pass, counts);
 }
 
 /** The counts the whole digest's memory follows, once the pass is done (cross edges estimated: an eighth). */
@@ -144,7 +145,7 @@ function countsAfter(pass: DumpPass): HeapCounts {
 }
 
 /** The Heap from what the pass collected. */
-function assemble(source: ByteSource, header: DumpHeader, pass: DumpPass): Heap {
+function assemble(source: ByteSource, header: DumpHeader, pass: DumpPass, counts: HeapCounts): Heap {
   const names = decodeNames(source, pass);
   const nameOf = (id: number): string => names.get(id) ?? `<name 0x${id.toString(16)}>`;
   const classes = describeClasses(pass, nameOf);
@@ -176,6 +177,7 @@ function assemble(source: ByteSource, header: DumpHeader, pass: DumpPass): Heap 
     layout: pass.layout.name,
     ...roots,
     objectCount,
+    counts,
     classCount,
     classes,
     classOf,

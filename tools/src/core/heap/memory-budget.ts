@@ -25,21 +25,29 @@
  * Ids that are not compact (heaps of 32 GB and more: uncompressed references) take 8 bytes, not 4, per object
  * and per edge while reading and resolving (WIDE_ID_BYTES).
  *
- * The vertices are counted as the objects with references, which the reader knows when it checks: an upper
- * bound, since a bundle (dominators.ts: an object with one referrer and its own leaves, a String and its byte[])
- * takes no vertex. The peak is the attribute phase, or the stacks phase when edges outnumber vertices by far, plus
- * Node itself (BASE_BYTES). Measured on a 1.43 GB Bazel 4.2.3 dump of the reproduction (o 28.35 M, 14.28 M with
- * references of which 14.0 M head a bundle, e 28.75 M, c 0.35 M): the table says 772 MiB at its peak (attribute),
- * the process peaked at 605 MiB (stacks 592, with no more than 0.27 M vertices); read: 471 MiB, with the
- * read-ahead's 22 MiB that io/ holds beside the pass (ReadOptions.heldBytes) 493, the process 505 MiB. What
- * holds the string-heavy shape above 0.35× of the dump: the reader's per-object arrays (class 2, shallow size 1,
- * first edge 4, id then preorder 4, lookup 1.25: 12 bytes for an object of ~50 bytes in the file) and its edges.
+ * The checks: during the pass, what it holds (with what io/ holds beside it: its read-ahead, ReadOptions.heldBytes);
+ * after the pass, the phases up to the search, which know the vertices only as an upper bound (the objects with
+ * references) and the cross edges as an estimate; after the search, every phase with the vertices and cross edges
+ * it counted (checkTreeMemory): a bundle (dominators.ts: an object with one referrer and its own leaves, a String
+ * and its byte[]) takes no vertex. Plus BASE_BYTES for the rest of the process.
+ *
+ * Measured with `heap` on a 1.43 GB Bazel 4.2.3 dump of the reproduction (o 28.35 M, 14.28 M with references of
+ * which 14.0 M head a bundle: v 0.27 M; e 28.77 M, c 0.35 M): the table's peak is the stacks phase, 519 MiB of
+ * arrays + BASE_BYTES = 679 MiB; the process peaked at 607–613 MiB (the phases up to the search, with their upper
+ * bounds, 703 MiB: the least --max-memory it is let through with). What holds the string-heavy shape above
+ * 0.35× of the dump: the reader's per-object arrays (class 2, shallow size 1, first edge 4, id then preorder 4,
+ * lookup 1.25: 12 bytes for an object of ~50 bytes in the file) and its edges, all needed until the stacks' flood.
  */
 
 import { LimitSyntaxError, parseByteSize } from "../sweep/heap-limit.js";
 
-/** Node, its code and the digest's small tables. */
-export const BASE_BYTES = 64 * 2 ** 20;
+/**
+ * What `heap` takes beside the table's arrays: Node and the bundle's code, the JS heap (class tables, names,
+ * holders) with the garbage V8 keeps, and a gzipped dump's inflation. Measured as the CLI's peak RSS less the
+ * table's arrays at the peak phase: 86 MiB for a 10 k-object dump, 94 for the 1.43 GB string-heavy one, 116–150
+ * on the real Bazel dumps of tools/test/fixtures (the most on the 7.7.1 reproduction's, gzipped).
+ */
+export const BASE_BYTES = 160 * 2 ** 20;
 
 /** Bytes per object, vertex, edge and cross edge at each phase's peak (the table above). */
 export const PHASE_BYTES = {
@@ -77,12 +85,15 @@ export function parseMemoryLimit(text: string): number | null {
 
 export interface HeapCounts {
   readonly objects: number;
-  /** Objects with at least one reference (the vertices are at most these). */
+  /**
+   * The dominator tree's vertices: before the search, the objects with at least one reference (an upper bound: a
+   * bundle's head takes none, dominators.ts); after it, the vertices it numbered.
+   */
   readonly vertices: number;
   readonly edges: number;
   /**
    * Cross edges; before the search they are not known: estimated as an eighth of the edges (1.2% in the
-   * reproduction's dump; 45% in the list lattice's, whose objects are few).
+   * reproduction's dump; 45% in the list lattice's, whose objects are few); after it, counted.
    */
   readonly crossEdges: number;
   /** Objects whose shallow size is kept outside its one byte (shallow-sizes.ts). */
@@ -91,18 +102,24 @@ export interface HeapCounts {
   readonly wideIds: boolean;
 }
 
+type Phase = keyof typeof PHASE_BYTES;
+const PHASES = Object.keys(PHASE_BYTES) as Phase[];
+/** The phases whose memory the counts after the pass bound; the later ones follow the search's vertices. */
+const BEFORE_THE_TREE: readonly Phase[] = ["read", "resolve", "search"];
+const AFTER_THE_SEARCH: readonly Phase[] = ["stacks", "dominators", "attribute"];
+
 /**
  * The most memory the digest holds at any phase, for these counts, with `heldDuringRead` bytes the caller holds
  * beside it while the pass reads (io's read-ahead, let go when the pass ends: ReadOptions.passEnded).
  */
-export function digestPeakBytes(counts: HeapCounts, heldDuringRead = 0): number {
+export function digestPeakBytes(counts: HeapCounts, heldDuringRead = 0, phases: readonly Phase[] = PHASES): number {
   let peak = 0;
-  for (const phase of Object.keys(PHASE_BYTES) as (keyof typeof PHASE_BYTES)[]) peak = Math.max(peak, phaseBytes(phase, counts) + (phase === "read" ? heldDuringRead : 0));
+  for (const phase of phases) peak = Math.max(peak, phaseBytes(phase, counts) + (phase === "read" ? heldDuringRead : 0));
   return BASE_BYTES + peak;
 }
 
 /** What one phase holds for these counts (without Node itself). */
-function phaseBytes(phase: keyof typeof PHASE_BYTES, counts: HeapCounts): number {
+function phaseBytes(phase: Phase, counts: HeapCounts): number {
   const bytes = PHASE_BYTES[phase];
   const wide = counts.wideIds && (phase === "read" || phase === "resolve") ? WIDE_ID_BYTES : 0;
   return (
@@ -149,14 +166,31 @@ export function checkPassMemory(counts: HeapCounts, offset: number, fileBytes: n
     crossEdges: (counts.edges * scale) / 8,
     largeObjects: counts.largeObjects * scale,
   };
-  throw new MemoryLimitError(Math.round(digestPeakBytes(whole, heldBytes)), limitBytes, counts, false, offset, fileBytes);
+  throw new MemoryLimitError(Math.round(neededBeforeTheSearch(whole, heldBytes)), limitBytes, counts, false, offset, fileBytes);
 }
 
 /**
- * After the pass: a MemoryLimitError when the whole digest's need, from the counts (with `heldDuringRead` in the
- * read phase's), is over the limit.
+ * What a refusal before the search names: the phases up to it, with the vertices' and cross edges' upper bounds
+ * (they allocate for them), and at least what the later phases need without a vertex or a cross edge. The later
+ * phases' real need is known after the search (checkTreeMemory): their upper bound would count every String as
+ * a vertex, overstating a string-heavy dump's need by a third.
+ */
+function neededBeforeTheSearch(counts: HeapCounts, heldDuringRead: number): number {
+  return Math.max(digestPeakBytes(counts, heldDuringRead, BEFORE_THE_TREE), digestPeakBytes({ ...counts, vertices: 0, crossEdges: 0 }, 0, AFTER_THE_SEARCH));
+}
+
+/**
+ * After the pass: a MemoryLimitError when the phases up to the search (with `heldDuringRead` in the read phase's)
+ * need more than the limit. The phases after the search are checked once it has counted the vertices
+ * (checkTreeMemory).
  */
 export function checkDigestMemory(counts: HeapCounts, fileBytes: number, limitBytes: number, heldDuringRead = 0): void {
-  const needed = digestPeakBytes(counts, heldDuringRead);
+  if (digestPeakBytes(counts, heldDuringRead, BEFORE_THE_TREE) <= limitBytes) return;
+  throw new MemoryLimitError(neededBeforeTheSearch(counts, heldDuringRead), limitBytes, counts, true, fileBytes, fileBytes);
+}
+
+/** After the search: a MemoryLimitError when the digest, with the vertices and cross edges it counted, needs more than the limit. */
+export function checkTreeMemory(counts: HeapCounts, fileBytes: number, limitBytes: number): void {
+  const needed = digestPeakBytes(counts);
   if (needed > limitBytes) throw new MemoryLimitError(needed, limitBytes, counts, true, fileBytes, fileBytes);
 }

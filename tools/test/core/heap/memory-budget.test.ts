@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { searchHeap } from "../../../src/core/heap/dominators.js";
+import { digestHeap } from "../../../src/core/heap/heap-digest.js";
 import { Names } from "../../../src/core/heap/digest-names.js";
 import { rootHolders, stackOwnership, starlarkStacks } from "../../../src/core/heap/digest-stacks.js";
 import { HeapView } from "../../../src/core/heap/heap-view.js";
@@ -17,6 +18,7 @@ import {
   BASE_BYTES,
   checkDigestMemory,
   checkPassMemory,
+  checkTreeMemory,
   digestPeakBytes,
   LARGE_OBJECT_BYTES,
   MemoryLimitError,
@@ -70,8 +72,10 @@ describe("the checks", () => {
     const error = thrown as MemoryLimitError;
     expect(error.complete).toBe(false);
     expect(error.offset).toBe(250);
-    // A quarter read: four times the counts, cross edges an eighth of the edges.
-    expect(error.neededBytes).toBe(digestPeakBytes({ objects: 4e6, vertices: 4e6, edges: 4e6, crossEdges: 5e5, largeObjects: 0, wideIds: false }));
+    // A quarter read: four times the counts, cross edges an eighth of the edges; the phases after the search
+    // at least what they need without a vertex.
+    const whole = { objects: 4e6, vertices: 4e6, edges: 4e6, crossEdges: 5e5, largeObjects: 0, wideIds: false };
+    expect(error.neededBytes).toBe(Math.max(digestPeakBytes(whole, 0, ["read", "resolve", "search"]), digestPeakBytes({ ...whole, vertices: 0, crossEdges: 0 })));
   });
 
   it("counts what the caller holds during the pass in the read phase only", () => {
@@ -83,10 +87,25 @@ describe("the checks", () => {
     expect(() => checkPassMemory(compact, 1, 1, BASE_BYTES + read + 10, 11)).toThrow(MemoryLimitError);
   });
 
-  it("refuses after the pass when the counts need more than the limit, and only then", () => {
-    const needed = digestPeakBytes(counts(1e6, 2e6));
-    expect(() => checkDigestMemory(counts(1e6, 2e6), 1, needed)).not.toThrow();
-    expect(() => checkDigestMemory(counts(1e6, 2e6), 1, needed - 1)).toThrow(MemoryLimitError);
+  it("refuses after the pass when the phases up to the search need more than the limit, and only then", () => {
+    const before = digestPeakBytes(counts(1e6, 2e6), 0, ["read", "resolve", "search"]);
+    // Every object a vertex: the tree's phases need more, which the pass does not know yet.
+    expect(digestPeakBytes(counts(1e6, 2e6))).toBeGreaterThan(before);
+    expect(() => checkDigestMemory(counts(1e6, 2e6), 1, before)).not.toThrow();
+    expect(() => checkDigestMemory(counts(1e6, 2e6), 1, before - 1)).toThrow(MemoryLimitError);
+  });
+
+  it("refuses after the search when the vertices it counted need more than the limit, and only then", () => {
+    const needed = digestPeakBytes(counts(1e6, 2e6, 3e5));
+    expect(() => checkTreeMemory(counts(1e6, 2e6, 3e5), 1, needed)).not.toThrow();
+    let thrown: unknown;
+    try {
+      checkTreeMemory(counts(1e6, 2e6, 3e5), 1, needed - 1);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(MemoryLimitError);
+    expect([(thrown as MemoryLimitError).neededBytes, (thrown as MemoryLimitError).complete]).toEqual([needed, true]);
   });
 });
 
@@ -94,10 +113,10 @@ describe("parseMemoryLimit", () => {
   it.each([
     ["8g", 8 * 2 ** 30],
     ["512m", 512 * 2 ** 20],
-    ["64m", 64 * 2 ** 20],
+    ["160m", 160 * 2 ** 20],
   ])("%s is %d bytes", (text, bytes) => expect(parseMemoryLimit(text)).toBe(bytes));
 
-  it.each(["", "lots", "-1g", "1.5g", "8x", "63m", "1k"])("%j is no limit a digest can work in", (text) => expect(parseMemoryLimit(text)).toBeNull());
+  it.each(["", "lots", "-1g", "1.5g", "8x", "159m", "64m", "1k"])("%j is no limit a digest can work in", (text) => expect(parseMemoryLimit(text)).toBeNull());
 });
 
 describe.each(BAZEL_VERSIONS)("real Bazel %s dumps", (version) => {
@@ -116,6 +135,28 @@ describe.each(BAZEL_VERSIONS)("real Bazel %s dumps", (version) => {
     expect(refused!.counts.objects).toBe(heap.objectCount);
     expect(refused!.neededBytes).toBeGreaterThan(BASE_BYTES);
     expect(() => readHeap(bytesSource(bytes), { memoryLimitBytes: refused!.neededBytes })).not.toThrow();
+  });
+
+  it.each(["reproduction", "list-lattice"])("%s: after the search, a limit below what its vertices need stops the digest, that need lets it through", (name) => {
+    const bytes = dumpBytes(version, name);
+    const heap = readHeap(bytesSource(bytes));
+    const search = searchHeap({ ...heap, rootHolders: rootHolders(heap) }, heap.scratch);
+    const needed = digestPeakBytes({ ...heap.counts, vertices: search.vertexCount, crossEdges: search.crossEdgeCount });
+    // Fewer vertices than objects with references: the bundles (a String and its byte[]).
+    expect(search.vertexCount).toBeLessThan(heap.counts.vertices);
+    const digest = (limit: number): unknown => {
+      const source = bytesSource(bytes);
+      try {
+        return digestHeap(readHeap(source, { memoryLimitBytes: limit }), source, { top: 5, memoryLimitBytes: limit });
+      } catch (error) {
+        if (error instanceof MemoryLimitError) return error;
+        throw error;
+      }
+    };
+    const refused = digest(needed - 1);
+    expect(refused).toBeInstanceOf(MemoryLimitError);
+    expect([(refused as MemoryLimitError).neededBytes, (refused as MemoryLimitError).complete]).toEqual([needed, true]);
+    expect(digest(needed)).not.toBeInstanceOf(MemoryLimitError);
   });
 
   it.each(["reproduction", "list-lattice"])("%s: memory the caller holds beside the pass counts within the limit and in the need, in the read phase only", (name) => {
