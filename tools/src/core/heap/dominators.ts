@@ -60,7 +60,7 @@ const VERTEX_BITS = 0x3fffffff;
 /** While the DFS runs: a leaf with several referrers (listed aside), its dominator not known yet. */
 const SHARED_LEAF = (LEAF | 0x3ffffffe) >>> 0;
 /** Vertices are numbered below this (the rest of the code space holds the flags and SHARED_LEAF). */
-export const MAX_VERTICES = SHARED_LEAF & VERTEX_BITS;
+const MAX_VERTICES = SHARED_LEAF & VERTEX_BITS;
 /**
  * How far (in object indices, that is in the dump's order) a bundle's leaves may be from its head: a String's
  * byte[] is next to it in 14.0 M of the 14.0 M bundles of a 1.43 GB Bazel dump, 2,300 are further than 16 away.
