@@ -304,18 +304,7 @@ function depthFirst(
 } {
   const { objectCount, edgeStart, edgeTargets } = graph;
   const adopted = adoptedRoots(graph);
-  const referrers = referrerCounts(graph);
-  const keepsVertex = graph.keepsVertex ?? ((): boolean => false);
-  /** Whether `node` (with references, one referrer) heads a bundle: all its references go to its own leaves. */
-  const headsBundle = (node: number): boolean => {
-    if (referrers.count(node) !== 1 || keepsVertex(node)) return false;
-    const end = edgeStart[node + 1]!;
-    for (let edge = edgeStart[node]!; edge < end; edge++) {
-      const target = edgeTargets[edge]!;
-      if (edgeStart[target] !== edgeStart[target + 1] || referrers.count(target) !== 1 || Math.abs(target - node) > BUNDLE_REACH || adopted.isHolder(target)) return false;
-    }
-    return true;
-  };
+  const bundles = bundleHeads(graph, adopted);
   const preorderOf = scratch.take(objectCount).fill(UNREACHABLE);
   // At most one vertex per object with references or adopted roots, plus the super-root.
   let bound = 1 + adopted.holders;
@@ -373,13 +362,8 @@ function depthFirst(
         continue;
       }
       if (code === UNREACHABLE && (edgeStart[target] !== edgeStart[target + 1] || adopted.isHolder(target))) {
-        if (!adopted.isHolder(target) && headsBundle(target)) {
-          preorderOf[target] = LEAF | from;
-          const end = edgeStart[target + 1]!;
-          for (let bundled = edgeStart[target]!; bundled < end; bundled++) {
-            const leaf = edgeTargets[bundled]!;
-            preorderOf[leaf] = LEAF | BUNDLED | (BUNDLE_REACH + leaf - target);
-          }
+        if (bundles.heads(target)) {
+          bundles.mark(preorderOf, target, from);
           continue;
         }
         if (count === MAX_VERTICES) throw new RangeError(`the heap has more than ${MAX_VERTICES} objects that reference others besides their own leaves: more than the digest can number`);
@@ -445,6 +429,36 @@ function sortPairs(keys: Uint32Array, values: Uint32Array): void {
     fromKeys = toKeys;
     fromValues = toValues;
   }
+}
+
+/**
+ * Which objects head a bundle: with references, one referrer, not an adopted holder nor kept as a vertex, and
+ * all its references to leaves only it references, within BUNDLE_REACH of it. `mark` codes the head as a leaf of
+ * its referrer `from` and its leaves as BUNDLED.
+ */
+function bundleHeads(graph: HeapGraph, adopted: ReturnType<typeof adoptedRoots>): { heads(node: number): boolean; mark(preorderOf: Uint32Array, head: number, from: number): void } {
+  const { edgeStart, edgeTargets } = graph;
+  const referrers = referrerCounts(graph);
+  const keepsVertex = graph.keepsVertex ?? ((): boolean => false);
+  return {
+    heads(node) {
+      if (referrers.count(node) !== 1 || adopted.isHolder(node) || keepsVertex(node)) return false;
+      const end = edgeStart[node + 1]!;
+      for (let edge = edgeStart[node]!; edge < end; edge++) {
+        const target = edgeTargets[edge]!;
+        if (edgeStart[target] !== edgeStart[target + 1] || referrers.count(target) !== 1 || Math.abs(target - node) > BUNDLE_REACH || adopted.isHolder(target)) return false;
+      }
+      return true;
+    },
+    mark(preorderOf, head, from) {
+      preorderOf[head] = LEAF | from;
+      const end = edgeStart[head + 1]!;
+      for (let edge = edgeStart[head]!; edge < end; edge++) {
+        const leaf = edgeTargets[edge]!;
+        preorderOf[leaf] = LEAF | BUNDLED | (BUNDLE_REACH + leaf - head);
+      }
+    },
+  };
 }
 
 /**
