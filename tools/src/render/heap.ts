@@ -179,18 +179,18 @@ export function evidenceText(suspect: Suspect): string {
  */
 function evidencePart(evidence: Evidence, index: number, suspect: Suspect): string[] {
   const share = (bytes: number): string => percent(suspect.share * (suspect.retainedBytes > 0 ? bytes / suspect.retainedBytes : 0));
-  const perThread = (kind: "frame-locals" | "in-flight", words: (threads: string) => string): string[] => {
+  const perThread = (kind: "frame-locals" | "in-flight", oneThread: string, threads: (count: number) => string): string[] => {
     const all = suspect.evidence.filter((other) => other.kind === kind);
     if (suspect.evidence.findIndex((other) => other.kind === kind) !== index) return [];
     const bytes = all.reduce((sum, other) => sum + (other.kind === kind ? other.bytes : 0), 0);
     if (bytes / Math.max(1, suspect.retainedBytes) < 0.01) return [];
-    return [`${words(all.length === 1 ? "its thread" : `${all.length} threads`)} ${share(bytes)}`];
+    return [`${all.length === 1 ? oneThread : threads(all.length)} ${share(bytes)}`];
   };
   switch (evidence.kind) {
     case "frame-locals":
-      return perThread(evidence.kind, (threads) => (threads === "its thread" ? "its local variables" : `its local variables on ${threads}`));
+      return perThread(evidence.kind, "its local variables", (count) => `its local variables on ${count} threads`);
     case "in-flight":
-      return perThread(evidence.kind, (threads) => `work in progress on ${threads}`);
+      return perThread(evidence.kind, "work in progress on its thread", (count) => `work in progress on ${count} threads`);
     case "providers":
       return [`${evidence.provider} on ${evidence.targets} targets ${share(evidence.bytes)}`];
     case "actions":

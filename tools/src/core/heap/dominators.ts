@@ -72,6 +72,11 @@ function headOf(node: number, code: number): number {
   return node - ((code & VERTEX_BITS) - BUNDLE_REACH);
 }
 
+/** The vertex that dominates a leaf or a bundle's head (`code` ≥ LEAF), or a bundled leaf's head. */
+function leafContext(preorderOf: Uint32Array, node: number, code: number): number {
+  return (code & BUNDLED) !== 0 ? preorderOf[headOf(node, code)]! & VERTEX_BITS : code & VERTEX_BITS;
+}
+
 export class DominatorTree {
   constructor(
     /**
@@ -135,8 +140,7 @@ export class DominatorTree {
   contextVertexOf(node: number): number {
     const code = this.preorderOf[node]!;
     if (code === UNREACHABLE) return -1;
-    if (code < LEAF) return code;
-    return (code & BUNDLED) !== 0 ? this.preorderOf[headOf(node, code)]! & VERTEX_BITS : code & VERTEX_BITS;
+    return code < LEAF ? code : leafContext(this.preorderOf, node, code);
   }
 
   /** Bytes the object retains (0 when unreachable); a bundle's head, its leaves too (within BUNDLE_REACH of it). */
@@ -239,7 +243,7 @@ export class HeapSearch {
       reachable++;
       const units = shallowSizes.bytesOf(node) / unit;
       if (code >= LEAF) {
-        const dominator = (code & BUNDLED) !== 0 ? preorderOf[headOf(node, code)]! & VERTEX_BITS : code & VERTEX_BITS;
+        const dominator = leafContext(preorderOf, node, code);
         retained[dominator] = retained[dominator]! + units;
       } else {
         objectAt[code] = node;
