@@ -21,13 +21,14 @@
  * comes before any final GC).
  */
 
+import type { EdgeStarts } from "./edge-starts.js";
 import { ScratchPool } from "./scratch.js";
 import type { ShallowSizes } from "./shallow-sizes.js";
 
 export interface HeapGraph {
   readonly objectCount: number;
-  /** Targets of object i: edgeTargets[edgeStart[i] … edgeStart[i + 1]). */
-  readonly edgeStart: Uint32Array;
+  /** Targets of object i: edgeTargets[edgeStart.of(i) … edgeStart.of(i + 1)). */
+  readonly edgeStart: EdgeStarts;
   readonly edgeTargets: Uint32Array;
   readonly shallowSizes: ShallowSizes;
   /** GC roots (object indices; repeats allowed). */
@@ -312,14 +313,16 @@ function depthFirst(
   const preorderOf = scratch.take(objectCount).fill(UNREACHABLE);
   // At most one vertex per object with references or adopted roots, plus the super-root.
   let bound = 1 + adopted.holders;
-  for (let node = 0; node < objectCount; node++) if (edgeStart[node] !== edgeStart[node + 1]) bound++;
+  for (let node = 0; node < objectCount; node++) if (edgeStart.hasEdges(node)) bound++;
   const parent = new Uint32Array(bound);
   const adoptedParents = new Uint32Array((bound + 31) >>> 5);
   const crossTargets = new GrowingUint32();
   const crossSources = new GrowingUint32();
   const shared = new GrowingUint32();
+  // Per level of the path: the object, its next edge and its edges' end (decoded once, not per edge).
   let stackNode: Uint32Array = new Uint32Array(1 << 12);
   let stackEdge: Uint32Array = new Uint32Array(1 << 12);
+  let stackEnd: Uint32Array = new Uint32Array(1 << 12);
   let count = 1;
   // Two passes from the super-root: its own roots, then the adopted roots whose holder the first pass did not
   // reach (a thread object missing from the dump): still GC roots, so the super-root's too.
@@ -342,7 +345,7 @@ function depthFirst(
         target = rootList[edge]!;
         from = 0;
       } else {
-        const end = edgeStart[node + 1]!;
+        const end = stackEnd[depth]!;
         if (edge < end) {
           target = edgeTargets[edge]!;
         } else {
@@ -365,7 +368,7 @@ function depthFirst(
         crossSources.push(adoption ? (from | ADOPTED) >>> 0 : from);
         continue;
       }
-      if (code === UNREACHABLE && (edgeStart[target] !== edgeStart[target + 1] || adopted.isHolder(target))) {
+      if (code === UNREACHABLE && (edgeStart.hasEdges(target) || adopted.isHolder(target))) {
         if (bundles.heads(target)) {
           bundles.mark(preorderOf, target, from);
           continue;
@@ -378,9 +381,11 @@ function depthFirst(
         if (depth === stackNode.length) {
           stackNode = grow(stackNode);
           stackEdge = grow(stackEdge);
+          stackEnd = grow(stackEnd);
         }
         stackNode[depth] = target;
-        stackEdge[depth] = edgeStart[target]!;
+        stackEdge[depth] = edgeStart.of(target);
+        stackEnd[depth] = edgeStart.of(target + 1);
         continue;
       }
       // A leaf: the first referrer is its dominator until a second one comes.
@@ -447,17 +452,17 @@ function bundleHeads(graph: HeapGraph, adopted: ReturnType<typeof adoptedRoots>)
   return {
     heads(node) {
       if (referrers.count(node) !== 1 || adopted.isHolder(node) || keepsVertex(node)) return false;
-      const end = edgeStart[node + 1]!;
-      for (let edge = edgeStart[node]!; edge < end; edge++) {
+      const end = edgeStart.of(node + 1);
+      for (let edge = edgeStart.of(node); edge < end; edge++) {
         const target = edgeTargets[edge]!;
-        if (edgeStart[target] !== edgeStart[target + 1] || referrers.count(target) !== 1 || Math.abs(target - node) > BUNDLE_REACH || adopted.isHolder(target)) return false;
+        if (edgeStart.hasEdges(target) || referrers.count(target) !== 1 || Math.abs(target - node) > BUNDLE_REACH || adopted.isHolder(target)) return false;
       }
       return true;
     },
     mark(preorderOf, head, from) {
       preorderOf[head] = LEAF | from;
-      const end = edgeStart[head + 1]!;
-      for (let edge = edgeStart[head]!; edge < end; edge++) {
+      const end = edgeStart.of(head + 1);
+      for (let edge = edgeStart.of(head); edge < end; edge++) {
         const leaf = edgeTargets[edge]!;
         preorderOf[leaf] = LEAF | BUNDLED | (BUNDLE_REACH + leaf - head);
       }
@@ -472,7 +477,7 @@ function bundleHeads(graph: HeapGraph, adopted: ReturnType<typeof adoptedRoots>)
 function referrerCounts(graph: HeapGraph): { count(node: number): number } {
   const counts = new Uint8Array((graph.objectCount + 3) >>> 2);
   const { edgeTargets } = graph;
-  const edges = graph.edgeStart[graph.objectCount]!;
+  const edges = graph.edgeStart.of(graph.objectCount);
   const add = (node: number, by: number): void => {
     const shift = (node & 3) << 1;
     const sofar = (counts[node >>> 2]! >>> shift) & 3;

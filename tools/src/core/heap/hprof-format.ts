@@ -3,6 +3,7 @@
  * source, the error, record and sub-record tags, basic types and their sizes in the file and in the heap, the
  * Heap the reader returns, the header, and the few byte decoders everything else uses.
  */
+import type { EdgeStarts } from "./edge-starts.js";
 import type { HeapCounts } from "./memory-budget.js";
 import type { ScratchPool } from "./scratch.js";
 import type { ShallowSizes } from "./shallow-sizes.js";
@@ -244,11 +245,11 @@ export interface Heap {
   /** Per object: estimated bytes in the heap. */
   readonly shallowSizes: ShallowSizes;
   /**
-   * References: the distinct targets of object i are edgeTargets[edgeStart[i] … edgeStart[i+1]), in the order
+   * References: the distinct targets of object i are edgeTargets[edgeStart.of(i) … edgeStart.of(i + 1)), in the order
    * of their first reference (an Object[] holding one object a million times has one edge to it). Emptied by
    * releaseEdges() once the dominator tree no longer needs them (a third of the parser's memory).
    */
-  edgeStart: Uint32Array;
+  edgeStart: EdgeStarts;
   edgeTargets: Uint32Array;
   /**
    * Empties the edges and hands back their memory, whole, as scratch space: the pages they touched are the

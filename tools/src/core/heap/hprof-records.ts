@@ -7,7 +7,8 @@
  * every reference.
  */
 import { ClassIndexCache, classReferences, completeLayout, FieldPool, instanceBytes, readClassDump, type RawClass } from "./hprof-classes.js";
-import { allocateUpTo, Column, grownTo, makeFloat64, makeUint32 } from "./hprof-columns.js";
+import { allocateUpTo, Column, grownTo, makeFloat64, makeUint16, makeUint32 } from "./hprof-columns.js";
+import { EdgeStarts } from "./edge-starts.js";
 import { Cursor, WINDOW_BYTES } from "./hprof-cursor.js";
 import type { DigestObserver } from "./digest-phases.js";
 import {
@@ -142,7 +143,7 @@ export class DumpPass {
   at = 0;
   classSlots: Uint16Array | Uint32Array;
   sizes: ShallowSizes;
-  firstEdges: Uint32Array;
+  firstEdges: EdgeStarts;
   ids: Uint32Array;
   plainIds: Float64Array | undefined;
   objectCapacity: number;
@@ -184,8 +185,9 @@ export class DumpPass {
     this.classCache = new ClassIndexCache(this.classIndexById, header.idSize, source.size);
     this.markBase = wide ? WIDE_MARK_BASE : NARROW_MARK_BASE;
     const body = Math.max(0, source.size - header.bodyOffset);
-    this.firstEdges = allocateUpTo(makeUint32, Math.floor(body / (10 + this.idSize)) + 2);
-    this.objectCapacity = this.firstEdges.length;
+    const offsets = allocateUpTo(makeUint16, Math.floor(body / (10 + this.idSize)) + 2);
+    this.firstEdges = new EdgeStarts(offsets.length, offsets);
+    this.objectCapacity = offsets.length;
     this.sizes = new ShallowSizes(new Uint8Array(this.objectCapacity));
     this.ids = makeUint32(this.objectCapacity);
     this.classSlots = this.makeSlots(this.objectCapacity);
@@ -361,7 +363,7 @@ export class DumpPass {
     if (!this.layoutKnown) this.layoutVotes.follows(high, low);
     this.plainIds = storeId(this.ids, this.plainIds, n, high, low, this.objectCapacity);
     const at = this.at;
-    this.firstEdges[at] = this.e;
+    this.firstEdges.set(at, this.e);
     this.n = n + 1;
     this.at = at + 1;
     return at;
@@ -555,7 +557,7 @@ export class DumpPass {
     const capacity = Math.max(2 * this.objectCapacity, this.at + 1);
     this.classSlots = grownTo(this.classSlots, capacity, (length) => this.makeSlots(length));
     this.sizes.growTo(capacity);
-    this.firstEdges = grownTo(this.firstEdges, capacity, makeUint32);
+    this.firstEdges = this.firstEdges.grownTo(capacity);
     this.ids = grownTo(this.ids, capacity, makeUint32);
     if (this.plainIds !== undefined) this.plainIds = grownTo(this.plainIds, capacity, makeFloat64);
     this.objectCapacity = capacity;

@@ -5,6 +5,7 @@
  * object's repeated targets kept once.
  */
 import type { DumpClass } from "./hprof-classes.js";
+import { EdgeStarts } from "./edge-starts.js";
 import { grownTo, makeFloat64, makeUint32 } from "./hprof-columns.js";
 import { HprofError, idAt, u32, type ByteSource } from "./hprof-format.js";
 import type { IdLookup } from "./hprof-index.js";
@@ -18,8 +19,8 @@ const MISSING = 0xffffffff;
 export interface PlacedObjects {
   readonly classSlots: Uint16Array | Uint32Array;
   readonly sizes: ShallowSizes;
-  /** Per object, its first reference in the pass's edges; edgeStart[objectCount] their end. */
-  readonly edgeStart: Uint32Array;
+  /** Per object, its first reference in the pass's edges; the start at objectCount is their end. */
+  readonly edgeStart: EdgeStarts;
 }
 
 /**
@@ -35,17 +36,16 @@ export function placeObjects(pass: DumpPass, classCount: number): PlacedObjects 
     // Only when the first allocation fell short, or classes came after objects.
     classSlots = grownTo(classSlots, objectCount + 1, (length) => pass.makeSlots(length));
     sizes.growTo(objectCount + 1);
-    firstEdges = grownTo(firstEdges, objectCount + 1, makeUint32);
+    firstEdges = firstEdges.grownTo(objectCount + 1);
   }
   if (pass.objectBase !== classCount) {
     classSlots.copyWithin(classCount, pass.objectBase, pass.at);
     sizes.copyWithin(classCount, pass.objectBase, pass.at);
-    firstEdges.copyWithin(classCount, pass.objectBase, pass.at);
   }
   const classEdges = pass.classEdges;
   if (pass.edgeBase < 0) pass.edgeBase = pass.e = classEdges;
-  if (pass.edgeBase !== classEdges) {
-    const move = classEdges - pass.edgeBase;
+  const move = classEdges - pass.edgeBase;
+  if (move !== 0) {
     if (pass.e + move > pass.edgeCapacity) {
       pass.edgeCapacity = pass.e + move;
       pass.edges = grownTo(pass.edges, pass.edgeCapacity, makeUint32);
@@ -53,12 +53,16 @@ export function placeObjects(pass: DumpPass, classCount: number): PlacedObjects 
     }
     pass.edges.copyWithin(classEdges, pass.edgeBase, pass.e);
     pass.plainEdges?.copyWithin(classEdges, pass.edgeBase, pass.e);
-    for (let i = classCount; i < objectCount; i++) firstEdges[i] = firstEdges[i]! + move;
     pass.e += move;
   }
-  const edgeStart = firstEdges.subarray(0, objectCount + 1);
-  edgeStart[objectCount] = pass.e;
-  return { classSlots, sizes, edgeStart };
+  if (pass.objectBase !== classCount || move !== 0) {
+    // The starts written again behind the classes (whose own are written when the references are resolved).
+    const moved = new EdgeStarts(Math.max(firstEdges.capacity, objectCount + 1));
+    for (let k = 0; k < pass.n; k++) moved.set(classCount + k, firstEdges.of(pass.objectBase + k) + move);
+    firstEdges = moved;
+  }
+  firstEdges.set(objectCount, pass.e);
+  return { classSlots, sizes, edgeStart: firstEdges };
 }
 
 /**
@@ -85,7 +89,7 @@ export function resolveLateObjects(source: ByteSource, pass: DumpPass, placed: P
 }
 
 export interface ResolvedEdges {
-  readonly start: Uint32Array;
+  readonly start: EdgeStarts;
   readonly targets: Uint32Array;
   /** Words of the targets' buffer the pass or the resolution wrote (their pages are in memory). */
   readonly touchedWords: number;
@@ -150,10 +154,12 @@ export function resolveEdges(pass: DumpPass, placed: PlacedObjects, lookup: IdLo
   const distinct = new DistinctTargets(pass, objectCount);
   if (lateTargets.size > 0) return resolveWithLateTargets(pass, placed, lookup, classCount, lateTargets, distinct);
   const { edges, plainEdges, rawClasses, pool } = pass;
-  const edgeStart = placed.edgeStart;
+  // The starts rewritten in place: each object's is read (as its predecessor's end) before it is rewritten.
+  const passStarts = placed.edgeStart;
+  const edgeStart = passStarts.rewrite();
   let out = 0;
   for (let c = 0; c < classCount; c++) {
-    edgeStart[c] = out;
+    edgeStart.set(c, out);
     const first = out;
     const raw = rawClasses[c]!;
     const stamps = raw.staticEnd - raw.staticStart + 1 > SCANNED_TARGETS ? distinct.forMany() : undefined;
@@ -166,17 +172,17 @@ export function resolveEdges(pass: DumpPass, placed: PlacedObjects, lookup: IdLo
   }
   let from = pass.classEdges;
   for (let i = classCount; i < objectCount; i++) {
-    const to = edgeStart[i + 1]!;
+    const to = passStarts.of(i + 1);
     const first = out;
     const stamps = to - from > SCANNED_TARGETS ? distinct.forMany() : undefined;
-    edgeStart[i] = out;
+    edgeStart.set(i, out);
     for (let k = from; k < to; k++) {
       const target = plainEdges === undefined ? lookup.indexOfCompact(edges[k]!) : lookup.indexOf(plainEdges[k]!);
       if (target >= 0 && firstEdgeTo(target, edges, first, out, stamps, i + 1)) edges[out++] = target;
     }
     from = to;
   }
-  edgeStart[objectCount] = out;
+  edgeStart.set(objectCount, out);
   return { start: edgeStart, targets: edges.subarray(0, out), touchedWords: Math.max(out, pass.e), spare: distinct.spare() };
 }
 
@@ -190,7 +196,7 @@ function resolveWithLateTargets(
   distinct: DistinctTargets,
 ): ResolvedEdges {
   const { edges, plainEdges, rawClasses, pool } = pass;
-  const edgeStart = placed.edgeStart;
+  const edgeStart = placed.edgeStart.toArray(classCount + pass.n + 1);
   const targets = edges.subarray(0, pass.e);
   let k = 0;
   for (let c = 0; c < classCount; c++) {
@@ -202,7 +208,7 @@ function resolveWithLateTargets(
   for (let j = pass.classEdges; j < pass.e; j++) targets[j] = plainEdges === undefined ? lookup.indexOfCompact(edges[j]!) : lookup.indexOf(plainEdges[j]!);
   const merged = withLateTargets(edgeStart, targets, lateTargets, classCount, lookup);
   const kept = keptEdges(merged.start, merged.targets, distinct.forMany());
-  return { ...kept, touchedWords: merged.targets.length, spare: distinct.spare() };
+  return { start: EdgeStarts.from(kept.start), targets: kept.targets, touchedWords: merged.targets.length, spare: distinct.spare() };
 }
 
 /** The CSR arrays with each late object's references (read from its record after the pass) after its others. */

@@ -67,6 +67,7 @@ import {
   type RootKind,
   type ThreadInfo,
 } from "./hprof-format.js";
+import { EdgeStarts } from "./edge-starts.js";
 import { IdLookup, ObjectOffsets } from "./hprof-index.js";
 import { DumpPass, TOO_MANY_CLASSES, UNRESOLVED_ARRAY } from "./hprof-records.js";
 import { placeObjects, resolveEdges, resolveLateObjects, type PlacedObjects, type ResolvedEdges } from "./hprof-resolve.js";
@@ -139,7 +140,7 @@ export function readHeap(source: ByteSource, options: ReadOptions = {}): Heap {
 function countsAfter(pass: DumpPass): HeapCounts {
   let vertices = pass.rawClasses.length;
   const firstEdges = pass.firstEdges;
-  for (let at = pass.objectBase; at >= 0 && at < pass.at; at++) if ((at + 1 < pass.at ? firstEdges[at + 1]! : pass.e) > firstEdges[at]!) vertices++;
+  for (let at = pass.objectBase; at >= 0 && at < pass.at; at++) if ((at + 1 < pass.at ? firstEdges.of(at + 1) : pass.e) > firstEdges.of(at)) vertices++;
   const counts = pass.counts();
   return { ...counts, objects: pass.rawClasses.length + pass.n, vertices, crossEdges: pass.e / 8 };
 }
@@ -333,9 +334,10 @@ function releasableEdges(edges: ResolvedEdges, objectCount: number): Pick<Heap, 
       const starts = this.edgeStart;
       const targets = this.edgeTargets;
       // Zeros the OS maps lazily: no memory until written.
-      this.edgeStart = new Uint32Array(objectCount + 1);
+      this.edgeStart = new EdgeStarts(objectCount + 1);
       this.edgeTargets = new Uint32Array(0);
-      scratch.give(new Uint32Array(starts.buffer), starts.byteOffset / 4 + starts.length);
+      const startsMemory = starts.memory();
+      scratch.give(startsMemory.words, startsMemory.touched);
       scratch.give(new Uint32Array(targets.buffer), Math.max(targets.byteOffset / 4 + targets.length, touchedWords));
       return scratch;
     },

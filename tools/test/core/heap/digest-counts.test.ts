@@ -20,7 +20,7 @@ function reachable(heap: Heap, removed: number): Uint8Array {
   for (const root of heap.roots) visit(root);
   while (queue.length > 0) {
     const node = queue.pop()!;
-    for (let edge = heap.edgeStart[node]!; edge < heap.edgeStart[node + 1]!; edge++) visit(heap.edgeTargets[edge]!);
+    for (let edge = heap.edgeStart.of(node); edge < heap.edgeStart.of(node + 1); edge++) visit(heap.edgeTargets[edge]!);
   }
   return seen;
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { ADOPTED, BUNDLE_REACH, dominatorTree, type DominatorTree, type HeapGraph } from "../../../src/core/heap/dominators.js";
+import { EdgeStarts } from "../../../src/core/heap/edge-starts.js";
 import { bytesSource, readHeap, type Heap } from "../../../src/core/heap/hprof.js";
 import { ScratchPool } from "../../../src/core/heap/scratch.js";
 import { ShallowSizes } from "../../../src/core/heap/shallow-sizes.js";
@@ -22,7 +23,7 @@ import { FIXTURES_DIR } from "../../helpers/fixtures.js";
  */
 function explicitGraph(graph: HeapGraph): number[][] {
   const n = graph.objectCount;
-  const out: number[][] = Array.from({ length: n + 1 }, (_, node) => (node < n ? [...graph.edgeTargets.subarray(graph.edgeStart[node]!, graph.edgeStart[node + 1]!)] : []));
+  const out: number[][] = Array.from({ length: n + 1 }, (_, node) => (node < n ? [...graph.edgeTargets.subarray(graph.edgeStart.of(node), graph.edgeStart.of(node + 1))] : []));
   const holderOf = (r: number): number => graph.rootHolders?.[r] ?? n;
   graph.roots.forEach((root, r) => (holderOf(r) === n ? out[n]! : out[holderOf(r)]!).push(root));
   const reached = new Uint8Array(n + 1);
@@ -149,6 +150,12 @@ function differences(graph: HeapGraph, tree: DominatorTree, reference: Reference
 // ---- random graphs ------------------------------------------------------------------------------------------
 
 /** mulberry32: a small seeded generator, so that a failure names the seed that reproduces it. */
+/** Overwrites every start in place (a rewrite of zeros): what reads them afterwards reads nonsense. */
+function clobber(starts: EdgeStarts, length: number): void {
+  const zeros = starts.rewrite();
+  for (let i = 0; i < length; i++) zeros.set(i, 0);
+}
+
 function random(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
@@ -235,7 +242,7 @@ function randomGraph(seed: number, shape: Shape): HeapGraph {
   // 2,032 bytes (kept outside the one-byte units).
   const shallowSizes = ShallowSizes.of(Array.from({ length: n }, () => 8 * (1 + pick(300)) - (seed % 2 === 1 ? pick(8) : 0)));
   const keptVertices = new Set(Array.from({ length: shape.bundles === undefined ? 0 : 3 }, () => pick(n)));
-  return { objectCount: n, edgeStart, edgeTargets: Uint32Array.from(targets), shallowSizes, roots, rootHolders, ...(keptVertices.size > 0 ? { keepsVertex: (node: number) => keptVertices.has(node) } : {}) };
+  return { objectCount: n, edgeStart: EdgeStarts.from(edgeStart), edgeTargets: Uint32Array.from(targets), shallowSizes, roots, rootHolders, ...(keptVertices.size > 0 ? { keepsVertex: (node: number) => keptVertices.has(node) } : {}) };
 }
 
 const SHAPES: readonly { readonly name: string; readonly shape: Shape }[] = [
@@ -266,7 +273,7 @@ describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", ()
       const graph = randomGraph(seed * 7919 + shape.nodes, shape);
       const tree = dominatorTree(graph);
       let withReferences = 0;
-      for (let node = 0; node < graph.objectCount; node++) if (tree.isReachable(node) && graph.edgeStart[node] !== graph.edgeStart[node + 1]) withReferences++;
+      for (let node = 0; node < graph.objectCount; node++) if (tree.isReachable(node) && graph.edgeStart.hasEdges(node)) withReferences++;
       expect(tree.objectAt.length - 1).toBeLessThan(withReferences);
     },
   );
@@ -287,7 +294,7 @@ describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", ()
     lists.forEach((list, node) => (edgeStart[node + 1] = edgeStart[node]! + list.length));
     const graph: HeapGraph = {
       objectCount: n,
-      edgeStart,
+      edgeStart: EdgeStarts.from(edgeStart),
       edgeTargets: Uint32Array.from(lists.flat()),
       shallowSizes: ShallowSizes.of(Array.from({ length: n }, (_, node) => 8 * (node + 1))),
       roots: Uint32Array.of(0),
@@ -316,11 +323,11 @@ describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", ()
   it("needs the edges only until it releases them", () => {
     const graph = randomGraph(7, SHAPES[4]!.shape);
     const reference = referenceDominators(graph);
-    const copy = { ...graph, edgeStart: graph.edgeStart.slice(), edgeTargets: graph.edgeTargets.slice() };
+    const copy = { ...graph, edgeStart: EdgeStarts.from(graph.edgeStart.toArray(graph.objectCount + 1)), edgeTargets: graph.edgeTargets.slice() };
     let released = 0;
     const tree = dominatorTree(copy, () => {
       released++;
-      copy.edgeStart.fill(0);
+      clobber(copy.edgeStart, graph.objectCount + 1);
       copy.edgeTargets.fill(0xffffffff);
     });
     expect(released).toBe(1);
@@ -331,10 +338,10 @@ describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", ()
     const graph = randomGraph(11, SHAPES[4]!.shape);
     const reference = referenceDominators(graph);
     for (const words of [4 * graph.objectCount, 3]) {
-      const copy = { ...graph, edgeStart: graph.edgeStart.slice(), edgeTargets: graph.edgeTargets.slice() };
+      const copy = { ...graph, edgeStart: EdgeStarts.from(graph.edgeStart.toArray(graph.objectCount + 1)), edgeTargets: graph.edgeTargets.slice() };
       const scratch = new Uint32Array(words).fill(0xdeadbeef);
       const tree = dominatorTree(copy, () => {
-        copy.edgeStart.fill(0);
+        clobber(copy.edgeStart, graph.objectCount + 1);
         copy.edgeTargets.fill(0xffffffff);
         return new ScratchPool([{ words: scratch, touched: words / 2 }]);
       });
@@ -358,7 +365,7 @@ describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", ()
       };
       for (let node = 0; node < n; node++) {
         if (!tree.isReachable(node)) continue;
-        for (let e = graph.edgeStart[node]!; e < graph.edgeStart[node + 1]!; e++) add(graph.edgeTargets[e]!, String(vertexOf(node)));
+        for (let e = graph.edgeStart.of(node); e < graph.edgeStart.of(node + 1); e++) add(graph.edgeTargets[e]!, String(vertexOf(node)));
       }
       graph.roots.forEach((root, r) => {
         const holder = graph.rootHolders![r]!;
@@ -382,35 +389,35 @@ describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", ()
     {
       // 0 → 1 → 2, 0 → 2: 2's dominator is 0; 3 is garbage.
       name: "a diamond's join",
-      graph: { objectCount: 4, edgeStart: Uint32Array.of(0, 2, 3, 3, 4), edgeTargets: Uint32Array.of(1, 2, 2, 0), shallowSizes: ShallowSizes.of([8, 16, 32, 64]), roots: Uint32Array.of(0) },
+      graph: { objectCount: 4, edgeStart: EdgeStarts.from([0, 2, 3, 3, 4]), edgeTargets: Uint32Array.of(1, 2, 2, 0), shallowSizes: ShallowSizes.of([8, 16, 32, 64]), roots: Uint32Array.of(0) },
       dominators: [4, 0, 0, -1],
       retained: [56, 16, 32, 0],
     },
     {
       // A cycle 0 → 1 → 2 → 0 entered at 0; a leaf 3 referenced by 1 and 2 (their common dominator: 1).
       name: "a cycle and a shared leaf",
-      graph: { objectCount: 4, edgeStart: Uint32Array.of(0, 1, 3, 5, 5), edgeTargets: Uint32Array.of(1, 2, 3, 0, 3), shallowSizes: ShallowSizes.of([8, 8, 8, 100]), roots: Uint32Array.of(0, 0) },
+      graph: { objectCount: 4, edgeStart: EdgeStarts.from([0, 1, 3, 5, 5]), edgeTargets: Uint32Array.of(1, 2, 3, 0, 3), shallowSizes: ShallowSizes.of([8, 8, 8, 100]), roots: Uint32Array.of(0, 0) },
       dominators: [4, 0, 1, 1],
       retained: [124, 116, 8, 100],
     },
     {
       // A leaf that is a root and referenced: only the super-root dominates it.
       name: "a leaf as a root",
-      graph: { objectCount: 2, edgeStart: Uint32Array.of(0, 1, 1), edgeTargets: Uint32Array.of(1), shallowSizes: ShallowSizes.of([8, 40]), roots: Uint32Array.of(0, 1) },
+      graph: { objectCount: 2, edgeStart: EdgeStarts.from([0, 1, 1]), edgeTargets: Uint32Array.of(1), shallowSizes: ShallowSizes.of([8, 40]), roots: Uint32Array.of(0, 1) },
       dominators: [2, 2],
       retained: [8, 40],
     },
     {
       // Root 1 (a leaf) adopted by holder 0 (also a leaf, itself a root): 0 retains it.
       name: "a leaf adopted by a leaf holder",
-      graph: { objectCount: 2, edgeStart: Uint32Array.of(0, 0, 0), edgeTargets: new Uint32Array(0), shallowSizes: ShallowSizes.of([8, 40]), roots: Uint32Array.of(0, 1), rootHolders: Uint32Array.of(2, 0) },
+      graph: { objectCount: 2, edgeStart: EdgeStarts.from([0, 0, 0]), edgeTargets: new Uint32Array(0), shallowSizes: ShallowSizes.of([8, 40]), roots: Uint32Array.of(0, 1), rootHolders: Uint32Array.of(2, 0) },
       dominators: [2, 0],
       retained: [48, 40],
     },
     {
       // Root 1 adopted by holder 0, which no root reaches: the super-root takes it.
       name: "an adopted root whose holder nothing reaches",
-      graph: { objectCount: 2, edgeStart: Uint32Array.of(0, 0, 0), edgeTargets: new Uint32Array(0), shallowSizes: ShallowSizes.of([8, 40]), roots: Uint32Array.of(1), rootHolders: Uint32Array.of(0) },
+      graph: { objectCount: 2, edgeStart: EdgeStarts.from([0, 0, 0]), edgeTargets: new Uint32Array(0), shallowSizes: ShallowSizes.of([8, 40]), roots: Uint32Array.of(1), rootHolders: Uint32Array.of(0) },
       dominators: [-1, 2],
       retained: [0, 40],
     },
@@ -419,7 +426,7 @@ describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", ()
       name: "an orphaned adopted root that an object references too",
       graph: {
         objectCount: 4,
-        edgeStart: Uint32Array.of(0, 1, 2, 2, 3),
+        edgeStart: EdgeStarts.from([0, 1, 2, 2, 3]),
         edgeTargets: Uint32Array.of(1, 2, 2),
         shallowSizes: ShallowSizes.of([8, 16, 40, 8]),
         roots: Uint32Array.of(0, 2),
@@ -433,7 +440,7 @@ describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", ()
       name: "an adopted root that an object references too",
       graph: {
         objectCount: 4,
-        edgeStart: Uint32Array.of(0, 2, 3, 3, 3),
+        edgeStart: EdgeStarts.from([0, 2, 3, 3, 3]),
         edgeTargets: Uint32Array.of(1, 3, 2),
         shallowSizes: ShallowSizes.of([8, 16, 40, 8]),
         roots: Uint32Array.of(0, 2),
@@ -551,7 +558,7 @@ describe("dominatorTree on real heaps", () => {
     const heap = heapOf("shapes");
     const tree = dominatorTree(graphOf(heap, true));
     const sharers = objectsOf(heap, "Shapes$Sharer");
-    const shared = heap.edgeTargets[heap.edgeStart[sharers[0]!]!]!;
+    const shared = heap.edgeTargets[heap.edgeStart.of(sharers[0]!)]!;
     expect(heap.shallowSizes.bytesOf(shared)).toBe(50_016);
     expect(tree.dominatorOf(shared)).toBe(staticTarget(heap, "Shapes", "sharers"));
     const sharersArray = staticTarget(heap, "Shapes", "sharers");

@@ -365,11 +365,11 @@ function inconsistency(heap: Heap, fuzz: FuzzCase): string | undefined {
   const { objectCount, classCount, edgeStart, edgeTargets } = heap;
   if (classCount > objectCount || heap.classes.length !== classCount) return `classCount ${classCount}, objectCount ${objectCount}, ${heap.classes.length} classes`;
   if (heap.classOf.length !== objectCount || heap.shallowSizes.length !== objectCount || edgeStart.length !== objectCount + 1) return "per-object arrays of the wrong length";
-  if (edgeStart[objectCount] !== edgeTargets.length) return "edgeStart does not end at the edges' end";
+  if (edgeStart.of(objectCount) !== edgeTargets.length) return "edgeStart does not end at the edges' end";
   const seen = new Int32Array(objectCount).fill(-1);
   for (let i = 0; i < objectCount; i++) {
-    if (edgeStart[i]! > edgeStart[i + 1]!) return `edgeStart decreases at ${i}`;
-    for (let e = edgeStart[i]!; e < edgeStart[i + 1]!; e++) {
+    if (edgeStart.of(i) > edgeStart.of(i + 1)) return `edgeStart decreases at ${i}`;
+    for (let e = edgeStart.of(i); e < edgeStart.of(i + 1); e++) {
       const target = edgeTargets[e]!;
       if (target >= objectCount) return `edge ${e} of ${i} to ${target}, past the objects`;
       if (seen[target] === i) return `object ${i} has two edges to ${target}`;

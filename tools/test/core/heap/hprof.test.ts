@@ -309,7 +309,7 @@ describe("readHeap on real dumps, against the independent scanner", () => {
         repeats += targets.length - distinct.size;
         return sorted(distinct);
       };
-      const targetsOf = (i: number): number[] => sorted(heap.edgeTargets.subarray(heap.edgeStart[i]!, heap.edgeStart[i + 1]!));
+      const targetsOf = (i: number): number[] => sorted(heap.edgeTargets.subarray(heap.edgeStart.of(i), heap.edgeStart.of(i + 1)));
       const mismatches: string[] = [];
       s.classes.forEach((c, i) => {
         const expected = resolve([c.loaderId, ...c.staticReferences].filter((target) => target !== 0n));
@@ -324,7 +324,7 @@ describe("readHeap on real dumps, against the independent scanner", () => {
       expect(mismatches).toEqual([]);
       expect(references).toBeGreaterThan(s.objects.length / 2); // the comparison compared something
       expect(repeats).toBeGreaterThan(100); // and repeated references among them
-      expect(heap.edgeStart[heap.objectCount]).toBe(heap.edgeTargets.length);
+      expect(heap.edgeStart.of(heap.objectCount)).toBe(heap.edgeTargets.length);
     });
 
     it("lists every GC root with its kind and thread serial", () => {
@@ -416,7 +416,7 @@ describe("readHeap on real dumps, against the independent scanner", () => {
       const target = heap.indexOf(statics.get(field)!);
       expect(target, field).toBeGreaterThanOrEqual(heap.classCount);
       // The class object refers to it.
-      expect([...heap.edgeTargets.subarray(heap.edgeStart[shapes.index]!, heap.edgeStart[shapes.index + 1]!)]).toContain(target);
+      expect([...heap.edgeTargets.subarray(heap.edgeStart.of(shapes.index), heap.edgeStart.of(shapes.index + 1))]).toContain(target);
     }
     expect(heap.classes[heap.classOf[heap.indexOf(statics.get("list")!)]!]!.name).toBe("Shapes$Node");
   });
@@ -697,7 +697,7 @@ describe("readHeap on a dump in another order than HotSpot's", () => {
 
   /** Everything about an object that does not depend on numbering: its class, size, kind and references by id. */
   function described(heap: Heap, index: number): string {
-    const targets = [...heap.edgeTargets.subarray(heap.edgeStart[index]!, heap.edgeStart[index + 1]!)].map((target) => heap.idOf(target)).sort((a, b) => a - b);
+    const targets = [...heap.edgeTargets.subarray(heap.edgeStart.of(index), heap.edgeStart.of(index + 1))].map((target) => heap.idOf(target)).sort((a, b) => a - b);
     return `${heap.classes[heap.classOf[index]!]!.name} ${heap.shallowSizes.bytesOf(index)} ${heap.kindOf(index)} → ${targets.join(",")}`;
   }
 
@@ -893,7 +893,7 @@ describe("readHeap on the shapes dump re-encoded with other ids", () => {
     );
     expect([...heap.classOf]).toEqual([...original.classOf]);
     expect(heap.shallowSizes.toArray()).toEqual(original.shallowSizes.toArray());
-    expect([...heap.edgeStart]).toEqual([...original.edgeStart]);
+    expect([...heap.edgeStart.toArray(heap.objectCount + 1)]).toEqual([...original.edgeStart.toArray(original.objectCount + 1)]);
     expect([...heap.edgeTargets]).toEqual([...original.edgeTargets]);
     expect([...heap.roots]).toEqual([...original.roots]);
     expect(heap.rootKinds).toEqual(original.rootKinds);

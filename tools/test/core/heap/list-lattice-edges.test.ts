@@ -151,7 +151,7 @@ describe.each(BAZEL_VERSIONS)("the list-lattice dump of Bazel %s", (version) => 
     let first = "";
     for (const [id, count] of raw.distinctById) {
       const index = heap.indexOf(id);
-      const reader = index < 0 ? -1 : heap.edgeStart[index + 1]! - heap.edgeStart[index]!;
+      const reader = index < 0 ? -1 : heap.edgeStart.of(index + 1) - heap.edgeStart.of(index);
       if (reader !== count && mismatches++ === 0) first = `object 0x${id.toString(16)} (index ${index}): ${reader} edges, its record has ${count} distinct targets`;
     }
     expect(mismatches, first).toBe(0);

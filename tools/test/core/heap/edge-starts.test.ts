@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { EdgeStarts } from "../../../src/core/heap/edge-starts.js";
+
+/** A seeded generator (mulberry32). */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * Starts as a reader's: mostly a few references an object, now and then a big array (tens of thousands of
+ * distinct targets: past a 16-bit offset within its block), or a run of them.
+ */
+function startsLike(seed: number, length: number): number[] {
+  const next = random(seed);
+  const values: number[] = [];
+  let value = 0;
+  for (let i = 0; i < length; i++) {
+    values.push(value);
+    const roll = next();
+    value += roll < 0.01 ? Math.floor(next() * 200_000) : roll < 0.3 ? 0 : Math.floor(next() * 6);
+  }
+  return values;
+}
+
+function readAll(starts: EdgeStarts, length: number): number[] {
+  return Array.from({ length }, (_, i) => starts.of(i));
+}
+
+describe("EdgeStarts", () => {
+  it.each([1, 2, 3, 4])("seed %i: reads back every start, the wide ones (past 16 bits in their block) included", (seed) => {
+    const values = startsLike(seed, 5_000);
+    const starts = EdgeStarts.from(values);
+    expect(readAll(starts, values.length)).toEqual(values);
+    expect(starts.length).toBe(values.length);
+    for (let i = 0; i + 1 < values.length; i++) expect(starts.hasEdges(i)).toBe(values[i + 1]! > values[i]!);
+    // Some were wide (8 bytes each beside the 2 a position and a base per 256).
+    expect(starts.byteLength).toBeGreaterThan(2 * values.length + 4 * (Math.floor(values.length / 256) + 1));
+  });
+
+  it("holds 2 bytes a position when no block needs more than 16 bits", () => {
+    const values = Array.from({ length: 4096 }, (_, i) => 3 * i);
+    const starts = EdgeStarts.from(values);
+    expect(starts.byteLength).toBe(2 * 4096 + 4 * (4096 / 256 + 1));
+    expect(starts.memory()).toMatchObject({ touched: 2048 });
+  });
+
+  it("a start of 2^32 − 1 and a block that jumps from 0 to it", () => {
+    const values = [0, 0, 0xfffffffe, 0xffffffff];
+    expect(readAll(EdgeStarts.from(values), 4)).toEqual(values);
+  });
+
+  it.each([1, 2, 3])("seed %i: rewritten in place (each read ahead of its rewrite), as the resolution drops references", (seed) => {
+    const next = random(seed);
+    const before = startsLike(seed, 3_000);
+    const passStarts = EdgeStarts.from(before);
+    const rewritten = passStarts.rewrite();
+    // Each object keeps some of its references: the new starts never grow faster than the old.
+    const after: number[] = [];
+    let out = 0;
+    for (let i = 0; i < before.length; i++) {
+      const end = i + 1 < before.length ? passStarts.of(i + 1) : before[i]!;
+      rewritten.set(i, out);
+      after.push(out);
+      const count = end - before[i]!;
+      out += next() < 0.5 ? count : Math.floor(count * next());
+    }
+    expect(readAll(rewritten, after.length)).toEqual(after);
+  });
+
+  it("grows with what it holds, and goes on from where it was", () => {
+    const values = startsLike(9, 1_000);
+    const small = new EdgeStarts(600);
+    for (let i = 0; i < 600; i++) small.set(i, values[i]!);
+    const bigger = small.grownTo(1_000);
+    for (let i = 600; i < 1_000; i++) bigger.set(i, values[i]!);
+    expect(readAll(bigger, 1_000)).toEqual(values);
+    expect(bigger.toArray(1_000)).toEqual(Uint32Array.from(values));
+  });
+
+  it("refuses a position written twice or out of order, past its room, or a start that decreases", () => {
+    const starts = new EdgeStarts(300);
+    starts.set(0, 5);
+    expect(() => starts.set(0, 5)).toThrow(RangeError);
+    starts.set(2, 7);
+    expect(() => starts.set(1, 7)).toThrow(RangeError);
+    expect(() => starts.set(3, 6)).toThrow(/decreases/);
+    expect(() => starts.set(300, 9)).toThrow(RangeError);
+  });
+});
