@@ -1,8 +1,8 @@
 """Implementation of `memory_adventure_command`; load it from //analysis:defs.bzl.
 
 The launcher is a bash script that finds the checked-in bundle (tools/dist/memory-adventure.mjs) in its
-runfiles and execs `node <bundle> <command> "$@"`, so `bazel run //analysis:<command>` needs Bazel and
-Node.js only: no npm step, no Node.js rules.
+runfiles and execs `node --max-semi-space-size=4 <bundle> <command> "$@"` (a small young generation: see
+the template), so `bazel run //analysis:<command>` needs Bazel and Node.js only: no npm step, no Node.js rules.
 """
 
 def _shell_quote(text):

@@ -58,6 +58,8 @@ const REPOSITORY = resolve("..");
 /** Bazel's exit code when the build ran out of memory. */
 const OOM_EXIT = 33;
 const GOAL_MB_PER_SECOND = 150;
+/** The flags the launcher gives node (analysis/private/launcher.sh.tpl): the digest is measured as users run it. */
+const LAUNCHER_NODE_FLAGS = ["--max-semi-space-size=4"];
 const GOAL_PEAK_RSS_PER_DUMP_BYTE = 0.35;
 const GOAL_BASELINE_CPU_RATIO = 1.05;
 const GB = 1e9;
@@ -220,6 +222,9 @@ async function main(): Promise<void> {
       keep: { type: "boolean", default: false },
     },
   });
+  const launcher = await readFile(join(REPOSITORY, "analysis", "private", "launcher.sh.tpl"), "utf8");
+  const missing = LAUNCHER_NODE_FLAGS.find((flag) => !launcher.includes(`exec "$node" ${flag} `));
+  if (missing !== undefined) throw new Error(`the launcher no longer gives node ${missing}: make LAUNCHER_NODE_FLAGS what analysis/private/launcher.sh.tpl gives`);
   const runs = Number(values.runs);
   if (!Number.isSafeInteger(runs) || runs < 1) return usage(`--runs ${values.runs}: give a whole number of at least 1`);
   if (values.dump !== undefined && !existsSync(values.dump)) return usage(`--dump ${values.dump}: no such file; give a heap dump (.hprof)`);
@@ -522,7 +527,7 @@ async function bundleChild(tools: string, outfile: string): Promise<string> {
 
 function digestInChild(digester: Digester, dump: string): Promise<ChildReport> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [digester.script, dump], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [...LAUNCHER_NODE_FLAGS, digester.script, dump], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
     child.on("error", reject);

@@ -54,7 +54,7 @@ printed() { # printed CWD VIA_WRAPPER ARG...: the JSON print_argv.mjs prints.
     for arg in some-command "$@"; do
         json+="${json:+,}\"${arg//\"/\\\"}\""
     done
-    printf '{"argv":[%s],"cwd":"%s","viaWrapper":%s}' "$json" "$cwd" "$via"
+    printf '{"execArgv":["--max-semi-space-size=4"],"argv":[%s],"cwd":"%s","viaWrapper":%s}' "$json" "$cwd" "$via"
 }
 
 case_name="passes every argument through unchanged"
