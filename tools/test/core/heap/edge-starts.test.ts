@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EdgeStarts } from "../../../src/core/heap/edge-starts.js";
+import { bytesSource, readHeap } from "../../../src/core/heap/hprof.js";
+import { SyntheticHeap } from "./digest-synthetic-hprof.js";
 
 /** A seeded generator (mulberry32). */
 function random(seed: number): () => number {
@@ -92,5 +94,31 @@ describe("EdgeStarts", () => {
     expect(() => starts.set(1, 7)).toThrow(RangeError);
     expect(() => starts.set(3, 6)).toThrow(/decreases/);
     expect(() => starts.set(300, 9)).toThrow(RangeError);
+  });
+});
+
+describe("the reader's starts past 16 bits", () => {
+  it("reads each object's references right after an array of 70,000 distinct ones, in the same block of 256 objects and beyond", () => {
+    // Objects after the big array start more than 65,534 references past their block's base: their starts are wide.
+    const synthetic = new SyntheticHeap(4);
+    synthetic.defineClass("Leaf", []);
+    synthetic.defineClass("Follower", [{ name: "leaf", type: "ref" }]);
+    const leaves = Array.from({ length: 70_000 }, () => synthetic.object("Leaf"));
+    const list = synthetic.objectArray(leaves);
+    synthetic.global(list);
+    const followers = Array.from({ length: 600 }, (_, k) => synthetic.object("Follower", { leaf: leaves[(k * 97) % leaves.length]! }));
+    for (const follower of followers) synthetic.global(follower);
+    const heap = readHeap(bytesSource(synthetic.toBytes()));
+    const targetIds = (id: number): number[] => {
+      const index = heap.indexOf(id);
+      return [...heap.edgeTargets.subarray(heap.edgeStart.of(index), heap.edgeStart.of(index + 1))].map((target) => heap.idOf(target));
+    };
+    expect(targetIds(list.id)).toEqual(leaves.map((leaf) => leaf.id));
+    followers.forEach((follower, k) => expect(targetIds(follower.id)).toEqual([leaves[(k * 97) % leaves.length]!.id]));
+    expect(targetIds(leaves[0]!.id)).toEqual([]);
+    expect(heap.edgeStart.of(heap.objectCount)).toBe(heap.edgeTargets.length);
+    // Wide starts were kept (8 bytes each, beside 2 a position and 4 a block).
+    const positions = heap.edgeStart.length;
+    expect(heap.edgeStart.byteLength).toBeGreaterThan(2 * positions + 4 * ((positions >>> 8) + 1));
   });
 });
