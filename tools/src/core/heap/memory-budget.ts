@@ -33,7 +33,7 @@
  *
  * Measured with `heap` on a 1.43 GB Bazel 4.2.3 dump of the reproduction (o 28.35 M, 14.28 M with references of
  * which 14.0 M head a bundle: v 0.27 M; e 28.77 M, c 0.35 M): the table's peak is the stacks phase, 465 MiB of
- * arrays + BASE_BYTES = 625 MiB; the process peaked at 550 MiB, 522 MiB as the launcher runs node (a small young
+ * arrays + BASE_BYTES = 625 MiB; the process peaked at 550 MiB, 528 MiB as the launcher runs node (a small young
  * generation) (the phases up to the search, with their upper bounds, 649 MiB: the least --max-memory it is let
  * through with). What holds the string-heavy shape above 0.35× of the dump: the reader's per-object arrays (class
  * 2, shallow size 1, first edge 2, id then preorder 4, lookup 1.25: 10 bytes for an object of ~50 bytes in the
