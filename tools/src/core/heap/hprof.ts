@@ -12,6 +12,7 @@
  *   hprof-classes.ts  class layouts and statics as the pass collects them, and as the Heap gives them out
  *   hprof-resolve.ts  after the pass: objects behind the classes, late classes, ids → object indices
  *   hprof-index.ts    id → object index, and object → file offset
+ *   edge-starts.ts    where each object's references start, in 2 bytes an object
  *   hprof-seen-ids.ts the ids one object array has referenced lately
  *   hprof-layout.ts   which object layout the JVM used, from the objects' addresses
  *
