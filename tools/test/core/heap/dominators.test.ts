@@ -13,6 +13,7 @@ import { bytesSource, readHeap, type Heap } from "../../../src/core/heap/hprof.j
 import { ScratchPool } from "../../../src/core/heap/scratch.js";
 import { ShallowSizes } from "../../../src/core/heap/shallow-sizes.js";
 import { FIXTURES_DIR } from "../../helpers/fixtures.js";
+import { random } from "../../helpers/random.js";
 
 // ---- the reference ------------------------------------------------------------------------------------------
 
@@ -149,22 +150,10 @@ function differences(graph: HeapGraph, tree: DominatorTree, reference: Reference
 
 // ---- random graphs ------------------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded generator, so that a failure names the seed that reproduces it. */
 /** Overwrites every start in place (a rewrite of zeros): what reads them afterwards reads nonsense. */
 function clobber(starts: EdgeStarts, length: number): void {
   const zeros = starts.rewrite();
   for (let i = 0; i < length; i++) zeros.set(i, 0);
-}
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Shape {

@@ -2,18 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EdgeStarts } from "../../../src/core/heap/edge-starts.js";
 import { bytesSource, readHeap } from "../../../src/core/heap/hprof.js";
 import { SyntheticHeap } from "./digest-synthetic-hprof.js";
-
-/** A seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { random } from "../../helpers/random.js";
 
 /**
  * Starts as a reader's: mostly a few references an object, now and then a big array (tens of thousands of

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { bytesSource, HprofError, readHeap, type Heap } from "../../../src/core/heap/hprof.js";
+import { random } from "../../helpers/random.js";
 
 /** A dump to cut windows from, with the boundaries of its records and of its heap dump sub-records. */
 export interface FuzzBase {
@@ -112,18 +113,6 @@ function subRecordEnd(bytes: Uint8Array, view: DataView, q: number, idSize: numb
   const root = ROOT_BYTES[code];
   if (root === undefined) throw new Error(`the fuzzer's scanner met sub-record 0x${code.toString(16)} at ${q}`);
   return body + root(idSize);
-}
-
-/** A small, fast, seedable generator (mulberry32): the same seed gives the same cases everywhere. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 const EXTREME_U32 = [0, 1, 2, 7, 8, 0x7fff, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffff8, 0xffffffff];

@@ -2,6 +2,7 @@
 // than slicing gives, and children inside the part of their parent `inner` leaves them.
 import { describe, expect, it } from "vitest";
 import { layoutTreemap, squarify, type Rect, type TreemapNode } from "../../../src/core/plot/treemap.js";
+import { random } from "../../helpers/random.js";
 
 const area = (rect: Rect): number => rect.width * rect.height;
 const aspect = (rect: Rect): number => Math.max(rect.width / rect.height, rect.height / rect.width);
@@ -14,17 +15,6 @@ function overlap(a: Rect, b: Rect): number {
 
 function inside(inner: Rect, outer: Rect, slack = 1e-6): boolean {
   return inner.x >= outer.x - slack && inner.y >= outer.y - slack && inner.x + inner.width <= outer.x + outer.width + slack && inner.y + inner.height <= outer.y + outer.height + slack;
-}
-
-/** A deterministic pseudo-random sequence (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const bounds: Rect = { x: 10, y: 20, width: 600, height: 400 };
