@@ -23,8 +23,7 @@ export class EdgeStarts {
   private wideAt: Uint32Array;
   private wideValue: Uint32Array;
   private wideCount = 0;
-  /** The block of the last position written: the first write into a block sets its base. */
-  private writingBlock = -1;
+  /** The last position written (-1: none): the first write into a block sets its base. */
   private lastWritten = -1;
   private lastValue = 0;
 
@@ -68,13 +67,10 @@ export class EdgeStarts {
   set(position: number, value: number): void {
     // Kept small: the pass writes one start per object (28 M in a 1.43 GB dump).
     if (position <= this.lastWritten || value < this.lastValue || position >= this.capacity) this.refuse(position, value);
+    const block = position >>> BLOCK_SHIFT;
+    if (this.lastWritten < 0 || block !== this.lastWritten >>> BLOCK_SHIFT) this.bases[block] = value;
     this.lastWritten = position;
     this.lastValue = value;
-    const block = position >>> BLOCK_SHIFT;
-    if (block !== this.writingBlock) {
-      this.bases[block] = value;
-      this.writingBlock = block;
-    }
     const offset = value - this.bases[block]!;
     if (offset < WIDE) this.offsets[position] = offset;
     else this.setWide(position, value);
@@ -97,7 +93,6 @@ export class EdgeStarts {
     bigger.wideAt = this.wideAt.slice();
     bigger.wideValue = this.wideValue.slice();
     bigger.wideCount = this.wideCount;
-    bigger.writingBlock = this.writingBlock;
     bigger.lastWritten = this.lastWritten;
     bigger.lastValue = this.lastValue;
     return bigger;

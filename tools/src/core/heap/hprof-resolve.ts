@@ -57,7 +57,7 @@ export function placeObjects(pass: DumpPass, classCount: number): PlacedObjects 
   }
   if (pass.objectBase !== classCount || move !== 0) {
     // The starts written again behind the classes (whose own are written when the references are resolved).
-    const moved = new EdgeStarts(Math.max(firstEdges.capacity, objectCount + 1));
+    const moved = new EdgeStarts(firstEdges.capacity);
     for (let k = 0; k < pass.n; k++) moved.set(classCount + k, firstEdges.of(pass.objectBase + k) + move);
     firstEdges = moved;
   }
