@@ -12,6 +12,7 @@ import { memoryLimitProblem } from "../render/heap.js";
 import { ARTIFACT_FILES, RUN_RECORD_FILE, RUNS_DIR } from "../core/run/run-record.js";
 import { readHeapDigestFile } from "./heap-digest-file.js";
 import { availableMemoryBytes, openHeapDump } from "./hprof-file.js";
+import { SpillFile } from "./spill-file.js";
 import { isFile } from "./sweep-folder.js";
 
 
@@ -87,13 +88,17 @@ export async function digestOf(input: HeapInput, options: DumpDigestOptions): Pr
 export async function digestDumpFile(path: string, { top, observer = UNOBSERVED, memoryLimitBytes }: DumpDigestOptions): Promise<HeapDigest> {
   const limit = memoryLimitBytes ?? availableMemoryBytes();
   const dump = await openHeapDump(path);
+  let spill: SpillFile | undefined;
   try {
-    return digestHeap(readHeap(dump.source, { observer, memoryLimitBytes: limit, heldBytes: dump.heldBytes, passEnded: () => dump.passEnded() }), dump.source, { top, observer, memoryLimitBytes: limit });
+    spill = SpillFile.beside(path);
+    const heap = readHeap(dump.source, { observer, memoryLimitBytes: limit, heldBytes: dump.heldBytes, passEnded: () => dump.passEnded(), spill });
+    return digestHeap(heap, dump.source, { top, observer, memoryLimitBytes: limit });
   } catch (error) {
     if (error instanceof HprofError) throw new InputError(`${path}: ${error.message} (at byte ${error.offset})`);
     if (error instanceof MemoryLimitError) throw new InputError(memoryLimitProblem(path, error, memoryLimitBytes !== undefined));
     throw error;
   } finally {
+    spill?.close();
     dump.close();
   }
 }

@@ -4,7 +4,7 @@
 // providers while decoys burn more CPU, a hog in a helper function, a macro eating memory while its package
 // loads, and a control whose memory is spread over ten rule kinds. The default sweep with heap dumps is
 // test/e2e/sweep.e2e.test.ts's.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,6 +46,19 @@ describe.runIf(isHostBazel())("blame on the reproduction swept without heap dump
   });
 });
 
+/** blame's reason and first suspects, the run's record and its digest's summary, as one line for a failure's message. */
+async function evidenceOf(out: string, blame: BlameResult): Promise<string> {
+  const runDir = join(out, "runs", "0128m-r01");
+  const json = async (name: string): Promise<unknown> => JSON.parse(await readFile(join(runDir, name), "utf8").catch((error: Error) => JSON.stringify(error.message)));
+  const run = (await json("run.json")) as Record<string, unknown>;
+  const digest = (await json("heap-digest.json")) as Record<string, unknown>;
+  return JSON.stringify({
+    blame: { verdict: blame.verdict, reason: blame.reason, suspects: blame.suspects.slice(0, 3) },
+    run: { status: run.status, exitCode: run.exitCode, wallSeconds: run.wallSeconds },
+    digest: { dump: digest.dump, verdict: digest.verdict, suspects: (digest.suspects as unknown[] | undefined)?.slice(0, 3), errorThread: digest.errorThread },
+  });
+}
+
 /** A shape: its workspace, the limit it runs out of memory at (fast), and what blame must say of it. */
 const SHAPES = [
   { name: "provider_hoard", culprit: "_hoard_impl", file: "defs.bzl" },
@@ -63,13 +76,16 @@ describe.runIf(isHostBazel())("blame on the test workspaces' shapes", () => {
     expect(sweep.stdout).toMatch(/^0128m-r01 +128m +oom /m);
 
     const withDump = await blameOf(out);
-    expect(withDump.runs.withDigest).toBe(1);
+    // What a failure needs to be read later (the test's folder is deleted): blame's reason and suspects, the
+    // run's record and what its digest said.
+    const evidence = await evidenceOf(out, withDump);
+    expect(withDump.runs.withDigest, evidence).toBe(1);
     if (culprit === undefined) {
-      expect(withDump.verdict).toBe("no-single-culprit");
-      expect(withDump.reason.kind).toBe("memory-spread");
+      expect(withDump.verdict, evidence).toBe("no-single-culprit");
+      expect(withDump.reason.kind, evidence).toBe("memory-spread");
     } else {
-      expect(withDump.verdict).toBe("culprit");
-      expect(withDump.suspects[0]).toMatchObject({ function: culprit, file });
+      expect(withDump.verdict, evidence).toBe("culprit");
+      expect(withDump.suspects[0], evidence).toMatchObject({ function: culprit, file });
     }
     // The other signals alone: one crash run at one limit, no heap dump. A crash stack alone accuses no one (it
     // needs a second crash, or more GC in its calls than at a higher limit, which this sweep has not), so they

@@ -4,6 +4,7 @@
  */
 import { readClassDump } from "./hprof-classes.js";
 import { Cursor } from "./hprof-cursor.js";
+import { release, releasableArray, type SpillStore } from "./spill.js";
 import { CLASS_DUMP, compactId, INSTANCE_DUMP, OBJECT_ARRAY_DUMP, PRIMITIVE_ARRAY_DUMP, PRIMITIVE_ELEMENT_BYTES, rootBodyBytes, type ByteSource } from "./hprof-format.js";
 
 /** Every 2^CHECKPOINT_SHIFT-th object's file offset is kept; the others are found by walking from it. */
@@ -96,7 +97,7 @@ export class ObjectOffsets {
  * (4 bytes a bucket: a quarter byte an object; with 4 to 8 a bucket it was a byte, and resolving the 28.75 M
  * references of a 1.43 GB dump took the same 0.94 s) narrows a search to a few steps, and each compact id is kept
  * as its offset within its bucket (1 byte each in a Bazel heap instead of 4: 28 MB less in a 640 MB dump). Class
- * ids, few, are in a Map.
+ * ids, few, are in a Map. Once the references are resolved, spill() moves it to disk (SpilledIdLookup).
  */
 export class IdLookup {
   private readonly compact: boolean;
@@ -106,8 +107,6 @@ export class IdLookup {
   private readonly full: Float64Array;
   /** sorted position → object number, when the dump's order was not sorted. */
   private readonly order: Uint32Array | undefined;
-  /** object number → sorted position, built on first use (idAt of an unsorted dump). */
-  private positionOf: Uint32Array | undefined;
   private readonly bucketStart: Uint32Array;
   private readonly bucketShift: number;
   private readonly bucketWidth: number;
@@ -126,10 +125,10 @@ export class IdLookup {
       this.order = undefined;
     } else {
       const unsorted = values;
-      const order = new Uint32Array(unsorted.length);
+      const order = releasableArray(Uint32Array, unsorted.length);
       for (let i = 0; i < order.length; i++) order[i] = i;
       order.sort((a, b) => unsorted[a]! - unsorted[b]!);
-      const copy = unsorted instanceof Uint32Array ? new Uint32Array(unsorted.length) : new Float64Array(unsorted.length);
+      const copy = unsorted instanceof Uint32Array ? new Uint32Array(unsorted.length) : releasableArray(Float64Array, unsorted.length);
       for (let i = 0; i < order.length; i++) copy[i] = unsorted[order[i]!]!;
       values = copy;
       this.order = order;
@@ -147,10 +146,10 @@ export class IdLookup {
     const bucketOf = (value: number): number => (this.compact ? (value - min) >>> shift : Math.floor((value - min) / this.bucketWidth));
     // Up to the largest id's own bucket (the range, a double, may have rounded down past 2^53).
     const buckets = count > 0 ? bucketOf(values[count - 1]!) + 1 : 1;
-    this.bucketStart = new Uint32Array(buckets + 1);
+    this.bucketStart = releasableArray(Uint32Array, buckets + 1);
     const mask = this.bucketWidth - 1;
     if (this.compact) {
-      const residues = shift <= 8 ? new Uint8Array(count) : shift <= 16 ? new Uint16Array(count) : new Uint32Array(count);
+      const residues = shift <= 8 ? releasableArray(Uint8Array, count) : shift <= 16 ? releasableArray(Uint16Array, count) : releasableArray(Uint32Array, count);
       for (let i = 0; i < count; i++) residues[i] = (values[i]! - min) & mask;
       this.residues = residues;
       this.full = new Float64Array(0);
@@ -216,25 +215,105 @@ export class IdLookup {
     return this.classIndexById.get(id) ?? -1;
   }
 
-  /** The full id of the n-th instance or array (file order). */
-  idAt(n: number): number {
-    let position = n;
-    if (this.order !== undefined) {
-      if (this.positionOf === undefined) {
-        this.positionOf = new Uint32Array(this.order.length);
-        for (let i = 0; i < this.order.length; i++) this.positionOf[this.order[i]!] = i;
-      }
-      position = this.positionOf[n]!;
+  /**
+   * The same lookup answered from `store`: its arrays are written there and their memory given back at once
+   * (this lookup answers nothing after). For the phases after the resolution, whose lookups are few: the
+   * fields the digest reads.
+   */
+  spill(store: SpillStore): SpilledIdLookup {
+    const keys = this.compact ? this.residues : this.full;
+    const spilled = new SpilledIdLookup(
+      store,
+      { compact: this.compact, min: this.min, bucketShift: this.bucketShift, bucketWidth: this.bucketWidth, buckets: this.bucketStart.length - 1, keyBytes: keys.BYTES_PER_ELEMENT },
+      { bucketStart: store.write(bytesOf(this.bucketStart)), keys: store.write(bytesOf(keys)), order: this.order === undefined ? -1 : store.write(bytesOf(this.order)) },
+      this.classIndexById,
+      this.firstObject,
+    );
+    for (const array of [this.bucketStart, keys, this.order ?? new Uint8Array(0)]) release(array);
+    return spilled;
+  }
+}
+
+function bytesOf(array: ArrayBufferView): Uint8Array {
+  return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+}
+
+/** Keys read in one piece once a search has narrowed to this many (one read of at most 32 KiB). */
+const SPILLED_WINDOW = 4096;
+
+/**
+ * IdLookup's answers from its arrays in a SpillStore: a search reads its bucket's bounds, probes one key at a
+ * time while the range is wider than SPILLED_WINDOW keys, then reads the rest in one piece.
+ */
+export class SpilledIdLookup {
+  private readonly bounds = new Uint32Array(2);
+  private readonly window: Uint8Array;
+  private readonly keys: Uint8Array | Uint16Array | Uint32Array | Float64Array;
+  private readonly position = new Uint32Array(1);
+
+  constructor(
+    private readonly store: SpillStore,
+    private readonly geometry: {
+      readonly compact: boolean;
+      readonly min: number;
+      readonly bucketShift: number;
+      readonly bucketWidth: number;
+      readonly buckets: number;
+      readonly keyBytes: number;
+    },
+    private readonly at: { readonly bucketStart: number; readonly keys: number; readonly order: number },
+    private readonly classIndexById: ReadonlyMap<number, number>,
+    private readonly firstObject: number,
+  ) {
+    const buffer = new ArrayBuffer(SPILLED_WINDOW * 8);
+    this.window = new Uint8Array(buffer);
+    const keyArray = { 1: Uint8Array, 2: Uint16Array, 4: Uint32Array, 8: Float64Array }[geometry.keyBytes as 1 | 2 | 4 | 8];
+    this.keys = new keyArray(buffer);
+  }
+
+  /** The object index of a full id, or -1. */
+  indexOf(id: number): number {
+    const { compact, min, bucketShift, bucketWidth, buckets } = this.geometry;
+    const key = compact ? compactId(id) : id;
+    const offset = key - min;
+    if (key < 0 || offset < 0) return this.classIndexById.get(id) ?? -1;
+    const bucket = compact ? offset >>> bucketShift : Math.floor(offset / bucketWidth);
+    if (bucket >= buckets) return this.classIndexById.get(id) ?? -1;
+    // Compact ids are kept as their offsets within their bucket; the others whole.
+    const wanted = compact ? offset & (bucketWidth - 1) : key;
+    this.store.read(this.at.bucketStart + 4 * bucket, new Uint8Array(this.bounds.buffer));
+    let low = this.bounds[0]!;
+    let high = this.bounds[1]!;
+    while (high - low > SPILLED_WINDOW) {
+      const middle = (low + high) >>> 1;
+      this.readKeys(middle, 1);
+      const value = this.keys[0]!;
+      if (value < wanted) low = middle + 1;
+      else if (value > wanted) high = middle;
+      else return this.objectAt(middle);
     }
-    if (!this.compact) return this.full[position]!;
-    // The bucket holding the position: the last one starting at or before it.
-    let low = 0;
-    let high = this.bucketStart.length - 2;
-    while (low < high) {
-      const middle = (low + high + 1) >>> 1;
-      if (this.bucketStart[middle]! <= position) low = middle;
-      else high = middle - 1;
+    const base = low;
+    this.readKeys(base, high - low);
+    let from = 0;
+    let to = high - low;
+    while (from < to) {
+      const middle = (from + to) >>> 1;
+      const value = this.keys[middle]!;
+      if (value < wanted) from = middle + 1;
+      else if (value > wanted) to = middle;
+      else return this.objectAt(base + middle);
     }
-    return (this.min + low * this.bucketWidth + this.residues[position]!) * 8;
+    return this.classIndexById.get(id) ?? -1;
+  }
+
+  private readKeys(from: number, count: number): void {
+    const bytes = this.geometry.keyBytes;
+    this.store.read(this.at.keys + from * bytes, this.window.subarray(0, count * bytes));
+  }
+
+  private objectAt(position: number): number {
+    if (this.at.order < 0) return this.firstObject + position;
+    this.store.read(this.at.order + 4 * position, new Uint8Array(this.position.buffer));
+    return this.firstObject + this.position[0]!;
   }
 }

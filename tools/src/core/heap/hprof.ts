@@ -52,6 +52,7 @@ import { checkDigestMemory, type HeapCounts } from "./memory-budget.js";
 import { Cursor } from "./hprof-cursor.js";
 import {
   HprofError,
+  idAt,
   javaName,
   KIND_CLASS,
   KIND_INSTANCE,
@@ -69,10 +70,11 @@ import {
   type ThreadInfo,
 } from "./hprof-format.js";
 import { EdgeStarts } from "./edge-starts.js";
-import { IdLookup, ObjectOffsets } from "./hprof-index.js";
+import { IdLookup, ObjectOffsets, type SpilledIdLookup } from "./hprof-index.js";
 import { DumpPass, TOO_MANY_CLASSES, UNRESOLVED_ARRAY } from "./hprof-records.js";
 import { placeObjects, resolveEdges, resolveLateObjects, type PlacedObjects, type ResolvedEdges } from "./hprof-resolve.js";
 import { ScratchPool } from "./scratch.js";
+import { MemorySpill, type SpillStore } from "./spill.js";
 import type { ShallowSizes } from "./shallow-sizes.js";
 
 export {
@@ -111,6 +113,11 @@ export interface ReadOptions {
   readonly heldBytes?: number;
   /** Called once the pass has read the file from start to end: what the caller holds for it can go. */
   readonly passEnded?: () => void;
+  /**
+   * Where the id lookup goes once the references are resolved (spill.ts): a file io/ opens beside the dump;
+   * default: memory.
+   */
+  readonly spill?: SpillStore;
 }
 
 /**
@@ -134,7 +141,7 @@ export function readHeap(source: ByteSource, options: ReadOptions = {}): Heap {
   const counts = countsAfter(pass);
   checkDigestMemory(counts, source.size, limit, held);
   observer.phase("resolve");
-  return assemble(source, header, pass, counts);
+  return assemble(source, header, pass, counts, options.spill ?? new MemorySpill());
 }
 
 /** The counts the whole digest's memory follows, once the pass is done (cross edges estimated: an eighth). */
@@ -147,7 +154,7 @@ function countsAfter(pass: DumpPass): HeapCounts {
 }
 
 /** The Heap from what the pass collected. */
-function assemble(source: ByteSource, header: DumpHeader, pass: DumpPass, counts: HeapCounts): Heap {
+function assemble(source: ByteSource, header: DumpHeader, pass: DumpPass, counts: HeapCounts, spill: SpillStore): Heap {
   const names = decodeNames(source, pass);
   const nameOf = (id: number): string => names.get(id) ?? `<name 0x${id.toString(16)}>`;
   const classes = describeClasses(pass, nameOf);
@@ -171,6 +178,7 @@ function assemble(source: ByteSource, header: DumpHeader, pass: DumpPass, counts
   pass.edges = new Uint32Array(0);
   pass.plainEdges = undefined;
   const roots = gcRoots(pass, lookup, edges.targets, objectCount, classCount);
+  const threads = threadsOf(pass, lookup, names, nameOf);
   return {
     idSize: header.idSize,
     timestamp: header.timestamp,
@@ -185,9 +193,9 @@ function assemble(source: ByteSource, header: DumpHeader, pass: DumpPass, counts
     classOf,
     shallowSizes,
     ...releasableEdges(edges, objectCount),
-    threads: threadsOf(pass, lookup, names, nameOf),
+    threads,
     classByName,
-    ...objectQueries(source, pass, placed, lookup, classes),
+    ...objectQueries(source, pass, placed, lookup.spill(spill), classes),
   };
 }
 
@@ -350,7 +358,7 @@ function objectQueries(
   source: ByteSource,
   pass: DumpPass,
   placed: PlacedObjects,
-  lookup: IdLookup,
+  lookup: SpilledIdLookup,
   classes: readonly DumpClass[],
 ): Pick<Heap, "kindOf" | "indexOf" | "idOf" | "offsetOf"> {
   const classCount = classes.length;
@@ -368,7 +376,8 @@ function objectQueries(
     indexOf: (id) => lookup.indexOf(id),
     idOf: (index) => {
       inRange(index);
-      return index < classCount ? rawIds[index]! : lookup.idAt(index - classCount);
+      // An instance's or array's id is the first field of its record (after the tag).
+      return index < classCount ? rawIds[index]! : idAt(source.read(objectOffsets.of(index - classCount) + 1, pass.idSize), 0, pass.idSize);
     },
     offsetOf: (index) => {
       inRange(index);

@@ -12,12 +12,12 @@
  *                                            (edge-starts.ts: and 4 a block of 256), id 4 (every 64th object's
  *                                            file offset: 1/8); references as ids, an array's distinct
  *   resolve       11     -      4      -     + id lookup (1 residue, ~¼ bucket table); ids → indices in place
- *   search        11     4      4      8     + preorder 4 (in the ids' memory, done with), DFS parent per
- *                                            vertex, cross edges as (target, source) pairs
- *   stacks        13     4      4      8     + owner per object 2 (1 while fewer than 253 locals are in flight,
+ *   search        10     4      4      8     − id lookup (to disk: spill.ts), + preorder 4 (in the ids' memory,
+ *                                            done with), DFS parent per vertex, cross edges as (target, source)
+ *   stacks        12     4      4      8     + owner per object 2 (1 while fewer than 253 locals are in flight,
  *                                            as in every real dump; the flood's path: 8 per level of depth)
- *   dominators    13    16      -      8     edges let go (their memory holds the tree's 12 per vertex)
- *   attribute     13    22      -      8     + holder context 4 and referrer 2 per vertex (from freed memory)
+ *   dominators    12    16      -      8     edges let go (their memory holds the tree's 12 per vertex)
+ *   attribute     12    22      -      8     + holder context 4 and referrer 2 per vertex (from freed memory)
  *
  * and, from the read to the end, LARGE_OBJECT_BYTES per object whose size is not kept in its one byte (over
  * 2,032 bytes: 389 of 28 M objects in a Bazel dump).
@@ -54,10 +54,10 @@ export const BASE_BYTES = 160 * 2 ** 20;
 export const PHASE_BYTES = {
   read: { object: 9, vertex: 0, edge: 4, cross: 0 },
   resolve: { object: 11, vertex: 0, edge: 4, cross: 0 },
-  search: { object: 11, vertex: 4, edge: 4, cross: 8 },
-  stacks: { object: 13, vertex: 4, edge: 4, cross: 8 },
-  dominators: { object: 13, vertex: 16, edge: 0, cross: 8 },
-  attribute: { object: 13, vertex: 22, edge: 0, cross: 8 },
+  search: { object: 10, vertex: 4, edge: 4, cross: 8 },
+  stacks: { object: 12, vertex: 4, edge: 4, cross: 8 },
+  dominators: { object: 12, vertex: 16, edge: 0, cross: 8 },
+  attribute: { object: 12, vertex: 22, edge: 0, cross: 8 },
 } as const;
 
 /**

@@ -1,0 +1,65 @@
+// The heap digest's SpillStore (core/heap/spill.ts) as a file of its own: beside the dump (on the dump's disk,
+// where a /tmp may be memory), else in the system's temp folder when the dump's folder takes no new files.
+// Unlinked as soon as it is opened, so that nothing is left behind, even by a process killed mid-digest.
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { InputError } from "../core/exit-codes.js";
+import type { SpillStore } from "../core/heap/spill.js";
+import { isNoSpaceError } from "./disk-space.js";
+
+/** What the dump's folder answers when it takes no new files: read-only, not ours, gone. */
+const NOT_WRITABLE = new Set(["EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR"]);
+
+export class SpillFile implements SpillStore {
+  private size = 0;
+
+  private constructor(
+    private readonly fd: number,
+    /** The folder it is in, for what a full disk says. */
+    readonly folder: string,
+  ) {}
+
+  /** A new, already unlinked file beside `dumpPath`, else in the system's temp folder. */
+  static beside(dumpPath: string): SpillFile {
+    const name = `.memory-adventure-digest-${process.pid}-${Date.now().toString(36)}`;
+    for (const folder of [dirname(dumpPath), tmpdir()]) {
+      const path = join(folder, name);
+      let fd: number;
+      try {
+        fd = openSync(path, "wx+", 0o600);
+      } catch (error) {
+        if (NOT_WRITABLE.has((error as NodeJS.ErrnoException).code ?? "") && folder !== tmpdir()) continue;
+        throw new InputError(`cannot create the heap digest's state file in ${folder} (${(error as NodeJS.ErrnoException).code ?? String(error)}); set TMPDIR to a folder you can write`);
+      }
+      unlinkSync(path);
+      return new SpillFile(fd, folder);
+    }
+    throw new Error("unreachable: the temp folder either opens or throws");
+  }
+
+  write(bytes: Uint8Array): number {
+    const offset = this.size;
+    try {
+      for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done, offset + done);
+    } catch (error) {
+      if (!isNoSpaceError(error)) throw error;
+      const megabytes = Math.ceil(bytes.length / 2 ** 20);
+      throw new InputError(`no room in ${this.folder} for the heap digest's state (${megabytes} MiB more; ${(error as NodeJS.ErrnoException).code}): free that much there`);
+    }
+    this.size += bytes.length;
+    return offset;
+  }
+
+  read(offset: number, into: Uint8Array): void {
+    for (let done = 0; done < into.length; ) {
+      const got = readSync(this.fd, into, done, into.length - done, offset + done);
+      if (got === 0) throw new RangeError(`the digest's state file ends at ${offset + done}, before the ${into.length} bytes asked at ${offset}`);
+      done += got;
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
