@@ -158,11 +158,9 @@ export function stackOwnership(heap: Heap, view: HeapView, stacks: readonly Star
     }
   });
   // ownerOf doubles as the flood's bookkeeping: MARKED (reached from the rest of the heap), BLOCKED (a
-  // StarlarkThread or frame: never passed through), else the claiming owner + 1.
-  // Room for 2 bytes an object either way (pages never written take no memory): the memory goes on, whole, to
-  // the per-vertex array after it (heap-digest.ts), which a byte an object would leave just short of.
-  const buffer = new ArrayBuffer(2 * heap.objectCount);
-  const ownerOf = claims.length < 0xfd ? new Uint8Array(buffer, 0, heap.objectCount) : new Uint16Array(buffer, 0, heap.objectCount);
+  // StarlarkThread or frame: never passed through), else the claiming owner + 1. A byte an object takes the
+  // shallow sizes' memory while they wait on disk (frameBytes, after the flood, needs them back).
+  const ownerOf = claims.length < 0xfd ? heap.shallowSizes.lend(heap.spill) : new Uint16Array(heap.objectCount);
   const MARKED = ownerOf instanceof Uint8Array ? 0xff : 0xffff;
   const BLOCKED = MARKED - 1;
   const starlarkSerials = new Set<number>();
@@ -215,7 +213,14 @@ export function stackOwnership(heap: Heap, view: HeapView, stacks: readonly Star
   }
   // The marks of the rest of the heap are not owners; the stacks' own objects are their threads'.
   for (let node = 0; node < heap.objectCount; node++) if (ownerOf[node] >= BLOCKED) ownerOf[node] = 0;
-  // Each frame's bytes, and its biggest locals, for the threads at the crash.
+  return { ownerOf, owners };
+}
+
+/**
+ * Each frame's bytes, and its biggest locals, for the threads at the crash, from who owns each object
+ * (stackOwnership) and the shallow sizes (back from the store once the edges' memory is free: heap-digest.ts).
+ */
+export function frameBytes(heap: Heap, stacks: readonly StarlarkStack[], { ownerOf, owners }: StackOwnership): void {
   const bytes = new Float64Array(owners.length + 1);
   for (let node = 0; node < heap.objectCount; node++) if (ownerOf[node] !== 0) bytes[ownerOf[node]!] = bytes[ownerOf[node]!]! + heap.shallowSizes.bytesOf(node);
   stacks.forEach((stack, stackIndex) => {
@@ -230,7 +235,6 @@ export function stackOwnership(heap: Heap, view: HeapView, stacks: readonly Star
         .slice(0, 3);
     });
   });
-  return { ownerOf, owners };
 }
 
 /** The java.lang.Thread above an object in the dominator tree (its stack holds it), or NONE. */

@@ -36,7 +36,7 @@ import { describeOwner, largestObjects } from "./digest-largest.js";
 import { H_NONE, type DigestThread, type ErrorThread, type HolderGroup, type HeapVerdict, type LargeObject, type Suspect } from "./digest-model.js";
 import { Names } from "./digest-names.js";
 import { Owners } from "./digest-owners.js";
-import { adoptEnclosingThreads, errorThreadOf, rootHolders, stackOwnership, starlarkStacks } from "./digest-stacks.js";
+import { adoptEnclosingThreads, errorThreadOf, frameBytes, rootHolders, stackOwnership, starlarkStacks } from "./digest-stacks.js";
 import { suspectsOf, verdictOf } from "./digest-verdict.js";
 import { HeapView } from "./heap-view.js";
 import { HprofError, type ByteSource, type Heap } from "./hprof.js";
@@ -115,6 +115,11 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   // the last use of the edges (a third of the reader's memory), let go before the tree is built.
   const ownership = stackOwnership(heap, view, stacks);
   const scratch = heap.releaseEdges();
+  if (heap.shallowSizes.lent) {
+    const words = scratch.take(Math.ceil(heap.objectCount / 4));
+    heap.shallowSizes.restore(heap.spill, new Uint8Array(words.buffer, words.byteOffset, heap.objectCount));
+  }
+  frameBytes(heap, stacks, ownership);
   observer.phase("dominators");
   const tree = search.dominators(scratch);
   adoptEnclosingThreads(heap, view, tree, stacks);

@@ -7,6 +7,7 @@ import type { EdgeStarts } from "./edge-starts.js";
 import type { HeapCounts } from "./memory-budget.js";
 import type { ScratchPool } from "./scratch.js";
 import type { ShallowSizes } from "./shallow-sizes.js";
+import type { SpillStore } from "./spill.js";
 
 /** Random access to the dump's bytes (io/ adapts a file to it). */
 export interface ByteSource {
@@ -261,6 +262,8 @@ export interface Heap {
    * releaseEdges() adds the edges' memory to it.
    */
   readonly scratch: ScratchPool;
+  /** Where the digest keeps what it needs only now and then (spill.ts): the id lookup, the shallow sizes for a while. */
+  readonly spill: SpillStore;
   /** GC roots (object indices) as the dump lists them (a root may repeat), and per root its kind. */
   readonly roots: Uint32Array;
   readonly rootKinds: readonly RootKind[];

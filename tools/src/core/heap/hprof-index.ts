@@ -112,10 +112,15 @@ export class IdLookup {
   private readonly bucketWidth: number;
   private readonly min: number;
 
+  /**
+   * `byteMemory`: where the residues go when they fit a byte each (as in every Bazel dump), at least a byte an
+   * id: memory a phase lends (the shallow sizes', while the references are resolved: hprof.ts); else their own.
+   */
   constructor(
     ids: { readonly compact: boolean; readonly values: Uint32Array | Float64Array },
     private readonly classIndexById: ReadonlyMap<number, number>,
     private readonly firstObject: number,
+    byteMemory?: Uint8Array,
   ) {
     this.compact = ids.compact;
     let values = ids.values;
@@ -149,7 +154,8 @@ export class IdLookup {
     this.bucketStart = releasableArray(Uint32Array, buckets + 1);
     const mask = this.bucketWidth - 1;
     if (this.compact) {
-      const residues = shift <= 8 ? releasableArray(Uint8Array, count) : shift <= 16 ? releasableArray(Uint16Array, count) : releasableArray(Uint32Array, count);
+      const bytes = byteMemory !== undefined && byteMemory.length >= count ? byteMemory.subarray(0, count) : releasableArray(Uint8Array, count);
+      const residues = shift <= 8 ? bytes : shift <= 16 ? releasableArray(Uint16Array, count) : releasableArray(Uint32Array, count);
       for (let i = 0; i < count; i++) residues[i] = (values[i]! - min) & mask;
       this.residues = residues;
       this.full = new Float64Array(0);
@@ -216,9 +222,9 @@ export class IdLookup {
   }
 
   /**
-   * The same lookup answered from `store`: its arrays are written there and their memory given back at once
-   * (this lookup answers nothing after). For the phases after the resolution, whose lookups are few: the
-   * fields the digest reads.
+   * The same lookup answered from `store`: its arrays are written there and their own memory given back at once
+   * (lent memory goes back to its lender as it is; this lookup answers nothing after). For the phases after the
+   * resolution, whose lookups are few: the fields the digest reads.
    */
   spill(store: SpillStore): SpilledIdLookup {
     const keys = this.compact ? this.residues : this.full;

@@ -205,20 +205,29 @@ describe.each(BAZEL_VERSIONS)("real Bazel %s dumps", (version) => {
 });
 
 describe.each(BAZEL_VERSIONS)("the stacks phase on real Bazel %s dumps", (version) => {
-  it.each(["reproduction", "list-lattice"])("%s: who owns each object takes one byte an object (few locals in flight)", (name) => {
+  it.each(["reproduction", "list-lattice"])("%s: who owns each object takes the shallow sizes' byte an object while they wait on disk", (name) => {
     const bytes = dumpBytes(version, name);
     const heap = readHeap(bytesSource(bytes));
     const source = bytesSource(bytes);
     const view = new HeapView(heap, source);
     const search = searchHeap({ objectCount: heap.objectCount, edgeStart: heap.edgeStart, edgeTargets: heap.edgeTargets, shallowSizes: heap.shallowSizes, roots: heap.roots, rootHolders: rootHolders(heap) }, heap.scratch);
     const stacks = starlarkStacks(heap, view, search, new Names(view));
+    const sizes = heap.shallowSizes.toArray();
+    const units = heap.shallowSizes.units;
     const ownership = stackOwnership(heap, view, stacks);
     expect(stacks.length).toBeGreaterThan(0);
     expect(ownership.owners.length).toBeLessThan(0xfd);
     expect(ownership.ownerOf).toBeInstanceOf(Uint8Array);
     expect(ownership.ownerOf.length).toBe(heap.objectCount);
-    // Room behind it for a 16-bit value per object, mapped only when written (the next phase's array).
-    expect(ownership.ownerOf.buffer.byteLength).toBe(2 * heap.objectCount);
+    expect(ownership.ownerOf.buffer).toBe(units.buffer);
+    expect([heap.shallowSizes.lent, heap.shallowSizes.units.length]).toEqual([true, 0]);
+    // Back from the store into other memory, every size as it was; the owners untouched.
+    const owners = ownership.ownerOf.slice();
+    heap.shallowSizes.restore(heap.spill, new Uint8Array(heap.objectCount));
+    expect(heap.shallowSizes.lent).toBe(false);
+    expect(heap.shallowSizes.toArray()).toEqual(sizes);
+    expect(ownership.ownerOf).toEqual(owners);
+    expect(owners.some((owner) => owner !== 0)).toBe(true);
   });
 });
 
