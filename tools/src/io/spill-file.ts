@@ -11,6 +11,9 @@ import { isNoSpaceError } from "./disk-space.js";
 /** What the dump's folder answers when it takes no new files: read-only, not ours, gone. */
 const NOT_WRITABLE = new Set(["EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR"]);
 
+/** Files opened by this process so far: each name is new even within one millisecond. */
+let opened = 0;
+
 export class SpillFile implements SpillStore {
   private size = 0;
 
@@ -22,7 +25,7 @@ export class SpillFile implements SpillStore {
 
   /** A new, already unlinked file beside `dumpPath`, else in the system's temp folder. */
   static beside(dumpPath: string): SpillFile {
-    const name = `.memory-adventure-digest-${process.pid}-${Date.now().toString(36)}`;
+    const name = `.memory-adventure-digest-${process.pid}-${Date.now().toString(36)}-${opened++}`;
     for (const folder of [dirname(dumpPath), tmpdir()]) {
       const path = join(folder, name);
       let fd: number;

@@ -253,9 +253,11 @@ const SPILLED_WINDOW = 4096;
  */
 export class SpilledIdLookup {
   private readonly bounds = new Uint32Array(2);
+  private readonly boundsBytes = new Uint8Array(this.bounds.buffer);
   private readonly window: Uint8Array;
   private readonly keys: Uint8Array | Uint16Array | Uint32Array | Float64Array;
   private readonly position = new Uint32Array(1);
+  private readonly positionBytes = new Uint8Array(this.position.buffer);
 
   constructor(
     private readonly store: SpillStore,
@@ -287,7 +289,7 @@ export class SpilledIdLookup {
     if (bucket >= buckets) return this.classIndexById.get(id) ?? -1;
     // Compact ids are kept as their offsets within their bucket; the others whole.
     const wanted = compact ? offset & (bucketWidth - 1) : key;
-    this.store.read(this.at.bucketStart + 4 * bucket, new Uint8Array(this.bounds.buffer));
+    this.store.read(this.at.bucketStart + 4 * bucket, this.boundsBytes);
     let low = this.bounds[0]!;
     let high = this.bounds[1]!;
     while (high - low > SPILLED_WINDOW) {
@@ -319,7 +321,7 @@ export class SpilledIdLookup {
 
   private objectAt(position: number): number {
     if (this.at.order < 0) return this.firstObject + position;
-    this.store.read(this.at.order + 4 * position, new Uint8Array(this.position.buffer));
+    this.store.read(this.at.order + 4 * position, this.positionBytes);
     return this.firstObject + this.position[0]!;
   }
 }

@@ -12,10 +12,13 @@
  *                                            (edge-starts.ts: and 4 a block of 256), id 4 (every 64th object's
  *                                            file offset: 1/8); references as ids, an array's distinct
  *   resolve       11     -      4      -     + id lookup (1 residue, ~¼ bucket table); ids → indices in place
- *   search        10     4      4      8     − id lookup (to disk: spill.ts), + preorder 4 (in the ids' memory,
- *                                            done with), DFS parent per vertex, cross edges as (target, source)
+ *                                            (a residue of a byte takes the shallow sizes' while they wait on
+ *                                            disk: spill.ts; the table counts it, as wider ones need their own)
+ *   search        10     4      4      8     − id lookup (to disk), + preorder 4 (in the ids' memory, done
+ *                                            with), DFS parent per vertex, cross edges as (target, source)
  *   stacks        12     4      4      8     + owner per object 2 (1 while fewer than 253 locals are in flight,
- *                                            as in every real dump; the flood's path: 8 per level of depth)
+ *                                            as in every real dump, in the shallow sizes' byte while they wait
+ *                                            on disk again; the flood's path: 8 per level of depth)
  *   dominators    12    16      -      8     edges let go (their memory holds the tree's 12 per vertex)
  *   attribute     12    22      -      8     + holder context 4 and referrer 2 per vertex (from freed memory)
  *
@@ -32,12 +35,13 @@
  * and its byte[]) takes no vertex. Plus BASE_BYTES for the rest of the process.
  *
  * Measured with `heap` on a 1.43 GB Bazel 4.2.3 dump of the reproduction (o 28.35 M, 14.28 M with references of
- * which 14.0 M head a bundle: v 0.27 M; e 28.77 M, c 0.35 M): the table's peak is the stacks phase, 465 MiB of
- * arrays + BASE_BYTES = 625 MiB; the process peaked at 550 MiB, 528 MiB as the launcher runs node (a small young
- * generation) (the phases up to the search, with their upper bounds, 649 MiB: the least --max-memory it is let
- * through with). What holds the string-heavy shape above 0.35× of the dump: the reader's per-object arrays (class
- * 2, shallow size 1, first edge 2, id then preorder 4, lookup 1.25: 10 bytes for an object of ~50 bytes in the
- * file) and its edges, all needed until the stacks' flood.
+ * which 14.0 M head a bundle: v 0.27 M; e 28.77 M, c 0.35 M): the table's peak is the stacks phase, 438 MiB of
+ * arrays + BASE_BYTES = 598 MiB; the process peaked at 490 MiB as the launcher runs node (0.347× of the dump: a
+ * small young generation; the id lookup on disk from the search on; the shallow sizes' byte lent to the ids'
+ * residues and to the owners while the sizes wait on disk); the phases up to the search, with their upper
+ * bounds, need 622 MiB: the least --max-memory it is let through with. What holds the string-heavy shape near
+ * 0.35× of the dump: the reader's per-object arrays (class 2, shallow size 1, first edge 2, id then preorder 4:
+ * 9 bytes for an object of ~50 bytes in the file) and its edges, all needed until the stacks' flood.
  */
 
 import { LimitSyntaxError, parseByteSize } from "../sweep/heap-limit.js";
