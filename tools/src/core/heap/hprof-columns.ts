@@ -52,3 +52,15 @@ export class Column {
     return this.values.subarray(0, this.length);
   }
 }
+
+/** The index of the last of `starts` (ascending, the first at or below `value`) that is at or below `value`. */
+export function lastAtOrBefore(starts: ArrayLike<number>, value: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >>> 1;
+    if (starts[middle]! <= value) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}

@@ -4,6 +4,7 @@
  */
 import { readClassDump } from "./hprof-classes.js";
 import { Cursor } from "./hprof-cursor.js";
+import { lastAtOrBefore } from "./hprof-columns.js";
 import { release, releasableArray, type SpillStore } from "./spill.js";
 import { CLASS_DUMP, compactId, INSTANCE_DUMP, OBJECT_ARRAY_DUMP, PRIMITIVE_ARRAY_DUMP, PRIMITIVE_ELEMENT_BYTES, rootBodyBytes, type ByteSource } from "./hprof-format.js";
 
@@ -63,14 +64,7 @@ export class ObjectOffsets {
     let remaining = n & CHECKPOINT_MASK;
     if (remaining === 0) return checkpoint;
     // The segment holding the checkpoint: the last one starting at or before it.
-    let low = 0;
-    let high = this.segmentStarts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >>> 1;
-      if (this.segmentStarts[middle]! <= checkpoint) low = middle;
-      else high = middle - 1;
-    }
-    let segment = low;
+    let segment = lastAtOrBefore(this.segmentStarts, checkpoint);
     const cursor = new Cursor(this.source, this.idSize, OFFSET_WALK_WINDOW);
     cursor.seek(checkpoint);
     while (true) {
