@@ -1,4 +1,4 @@
-// `heap PATH [--json] [--top N] [--out FILE] [--pprof FILE] [--html FILE] [--max-memory SIZE]`: who holds the heap of a crashed Bazel
+// `heap PATH [--json] [--top N] [--out FILE] [--pprof FILE] [--html FILE] [--max-memory SIZE] [--state-dir DIR]`: who holds the heap of a crashed Bazel
 // server, from its heap dump.
 import { Command } from "commander";
 import { parseTop } from "../core/counts.js";
@@ -18,6 +18,7 @@ interface HeapOptions {
   readonly pprof?: string;
   readonly html?: string;
   readonly maxMemory?: string;
+  readonly stateDir?: string;
 }
 
 export function heapCommand(): Command {
@@ -31,6 +32,7 @@ export function heapCommand(): Command {
     .option("--pprof <file>", PPROF_OPTION_HELP)
     .option("--html <file>", HEAP_HTML_OPTION_HELP)
     .option("--max-memory <size>", HELP.maxMemory)
+    .option("--state-dir <dir>", HELP.stateDir)
     .addHelpText("after", HEAP_HELP_FOOTER)
     .action(async (pathArgument: string, options: HeapOptions) => {
       const top = parseTop(options.top);
@@ -45,6 +47,7 @@ export function heapCommand(): Command {
         pprof: options.pprof === undefined ? undefined : resolveUserPath(options.pprof),
         html: options.html === undefined ? undefined : resolveUserPath(options.html),
         memoryLimitBytes,
+        stateDir: options.stateDir === undefined ? undefined : resolveUserPath(options.stateDir),
       });
     });
 }

@@ -22,6 +22,8 @@ export interface HeapRequest {
   readonly html: string | undefined;
   /** The most memory a digest may take (default: what the system has available). */
   readonly memoryLimitBytes: number | undefined;
+  /** --state-dir: where a digest keeps part of its state (default: beside its dump). */
+  readonly stateDir: string | undefined;
 }
 
 export async function digestHeaps(request: HeapRequest): Promise<void> {
@@ -30,7 +32,7 @@ export async function digestHeaps(request: HeapRequest): Promise<void> {
   if (request.html !== undefined) await checkOutputPath(request.html);
   const digests: SourcedDigest[] = [];
   for (const input of await findHeapInputs(request.path)) {
-    digests.push(await withDigestProgress(terminalDigestProgress, (observer) => digestOf(input, { top: request.top, observer, memoryLimitBytes: request.memoryLimitBytes })));
+    digests.push(await withDigestProgress(terminalDigestProgress, (observer) => digestOf(input, { top: request.top, observer, memoryLimitBytes: request.memoryLimitBytes, stateDir: request.stateDir })));
   }
   const workspace = await workspaceFor(request.path);
   const rendered = request.json

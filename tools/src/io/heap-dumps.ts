@@ -73,6 +73,8 @@ export interface DumpDigestOptions {
   readonly observer?: DigestObserver;
   /** The most memory the digest may take; default: what the system has available. */
   readonly memoryLimitBytes?: number;
+  /** Where the digest keeps part of its state (spill-file.ts); default: beside the dump. */
+  readonly stateDir?: string;
 }
 
 /**
@@ -85,20 +87,23 @@ export async function digestOf(input: HeapInput, options: DumpDigestOptions): Pr
 }
 
 /** The digest of the dump at `path`; InputError when it is not a readable dump or would need more memory than allowed. */
-export async function digestDumpFile(path: string, { top, observer = UNOBSERVED, memoryLimitBytes }: DumpDigestOptions): Promise<HeapDigest> {
+export async function digestDumpFile(path: string, { top, observer = UNOBSERVED, memoryLimitBytes, stateDir }: DumpDigestOptions): Promise<HeapDigest> {
   const limit = memoryLimitBytes ?? availableMemoryBytes();
-  const dump = await openHeapDump(path);
-  let spill: SpillFile | undefined;
+  // The state file first: a --state-dir that cannot take it fails before a gzipped dump is inflated.
+  const spill = SpillFile.open(path, stateDir);
   try {
-    spill = SpillFile.beside(path);
-    const heap = readHeap(dump.source, { observer, memoryLimitBytes: limit, heldBytes: dump.heldBytes, passEnded: () => dump.passEnded(), spill });
-    return digestHeap(heap, dump.source, { top, observer, memoryLimitBytes: limit });
+    const dump = await openHeapDump(path);
+    try {
+      const heap = readHeap(dump.source, { observer, memoryLimitBytes: limit, heldBytes: dump.heldBytes, passEnded: () => dump.passEnded(), spill });
+      return digestHeap(heap, dump.source, { top, observer, memoryLimitBytes: limit });
+    } finally {
+      dump.close();
+    }
   } catch (error) {
     if (error instanceof HprofError) throw new InputError(`${path}: ${error.message} (at byte ${error.offset})`);
     if (error instanceof MemoryLimitError) throw new InputError(memoryLimitProblem(path, error, memoryLimitBytes !== undefined));
     throw error;
   } finally {
-    spill?.close();
-    dump.close();
+    spill.close();
   }
 }

@@ -1,5 +1,6 @@
-// The heap digest's SpillStore (core/heap/spill.ts) as a file of its own: beside the dump (on the dump's disk,
-// where a /tmp may be memory), else in the system's temp folder when the dump's folder takes no new files.
+// The heap digest's SpillStore (core/heap/spill.ts) as a file of its own: in the folder the user names
+// (--state-dir), else beside the dump (on the dump's disk, where a /tmp may be memory), else in the system's temp
+// folder when the dump's folder takes no new files.
 // Unlinked as soon as it is opened, so that nothing is left behind, even by a process killed mid-digest.
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,22 +24,28 @@ export class SpillFile implements SpillStore {
     readonly folder: string,
   ) {}
 
-  /** A new, already unlinked file beside `dumpPath`, else in the system's temp folder. */
-  static beside(dumpPath: string): SpillFile {
+  /**
+   * A new, already unlinked file in `stateDir` when the user names one (--state-dir), else beside `dumpPath`,
+   * else in the system's temp folder when the dump's folder takes no files. InputError (one line) when none can.
+   */
+  static open(dumpPath: string, stateDir?: string): SpillFile {
     const name = `.memory-adventure-digest-${process.pid}-${Date.now().toString(36)}-${opened++}`;
-    for (const folder of [dirname(dumpPath), tmpdir()]) {
+    const folders = stateDir !== undefined ? [stateDir] : [dirname(dumpPath), tmpdir()];
+    for (const [index, folder] of folders.entries()) {
       const path = join(folder, name);
       let fd: number;
       try {
         fd = openSync(path, "wx+", 0o600);
       } catch (error) {
-        if (NOT_WRITABLE.has((error as NodeJS.ErrnoException).code ?? "") && folder !== tmpdir()) continue;
-        throw new InputError(`cannot create the heap digest's state file in ${folder} (${(error as NodeJS.ErrnoException).code ?? String(error)}); set TMPDIR to a folder you can write`);
+        const code = (error as NodeJS.ErrnoException).code ?? String(error);
+        if (NOT_WRITABLE.has(code) && index < folders.length - 1) continue;
+        if (stateDir !== undefined && (code === "ENOENT" || code === "ENOTDIR")) throw new InputError(`--state-dir: ${stateDir} is not a folder; give a folder on a disk with room for the heap digest's state`);
+        throw new InputError(`cannot create the heap digest's state file in ${folder} (${code}); name a folder you can write with --state-dir`);
       }
       unlinkSync(path);
       return new SpillFile(fd, folder);
     }
-    throw new Error("unreachable: the temp folder either opens or throws");
+    throw new Error("unreachable: the last folder either opens or throws");
   }
 
   write(bytes: Uint8Array): number {
@@ -48,7 +55,7 @@ export class SpillFile implements SpillStore {
     } catch (error) {
       if (!isNoSpaceError(error)) throw error;
       const megabytes = Math.ceil(bytes.length / 2 ** 20);
-      throw new InputError(`no room in ${this.folder} for the heap digest's state (${megabytes} MiB more; ${(error as NodeJS.ErrnoException).code}): free that much there`);
+      throw new InputError(`no room in ${this.folder} for the heap digest's state (${megabytes} MiB more; ${(error as NodeJS.ErrnoException).code}): free that much there, or name a folder with room with --state-dir`);
     }
     this.size += bytes.length;
     return offset;

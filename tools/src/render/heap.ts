@@ -31,6 +31,7 @@ export const HEAP_OPTION_HELP = {
   top: "how many holders, largest objects and labels to show",
   out: "write to FILE (replaced in one step) instead of stdout",
   maxMemory: "the most memory a digest may take, e.g. 8g (default: the memory free for it, within any container's limit); a dump that needs more is refused, saying how much it needs",
+  stateDir: "the folder where a digest keeps part of its state while it runs (a file no one sees, gone when it ends; default: the dump's folder, else the system's temp folder)",
 } as const;
 
 export function maxMemoryProblem(text: string): string {

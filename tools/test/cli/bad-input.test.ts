@@ -227,6 +227,8 @@ const BAD_INPUTS: Readonly<Record<string, readonly BadInput[]>> = {
       args: ["heap", at("reproduction.hprof.gz"), "--max-memory", "160m"],
       says: /^.*\/reproduction\.hprof\.gz: digesting this dump needs about [\d.]+ MiB of memory \([\d,]+ objects, [\d,]+ references\), more than the 160\.0 MiB --max-memory allows; give --max-memory more, up to what the machine has free$/,
     },
+    { why: "--state-dir that does not exist", args: ["heap", at("reproduction.hprof.gz"), "--state-dir", at("no-such-folder")], says: /^--state-dir: .*\/no-such-folder is not a folder; give a folder on a disk with room for the heap digest's state$/ },
+    { why: "--state-dir that is a file", args: ["heap", at("reproduction.hprof.gz"), "--state-dir", at("a-file")], says: /^--state-dir: .*\/a-file is not a folder; give a folder on a disk with room for the heap digest's state$/ },
     { why: "--out that is a folder", args: ["heap", at("empty.hprof"), "--out", at("a-folder.svg")], says: /^cannot write .*\/a-folder\.svg \(EISDIR: that is a folder; give a file name\)$/ },
     { why: "--pprof that is a folder", args: ["heap", at("empty.hprof"), "--pprof", at("a-folder.svg")], says: /^cannot write .*\/a-folder\.svg \(EISDIR: that is a folder; give a file name\)$/ },
   ],

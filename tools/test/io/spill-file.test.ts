@@ -11,7 +11,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("SpillFile", () => {
   it("keeps its bytes beside the dump in a file no one sees", () => {
-    const spill = SpillFile.beside(join(work, "java_pid1.hprof"));
+    const spill = SpillFile.open(join(work, "java_pid1.hprof"));
     try {
       expect(spill.folder).toBe(work);
       const big = Uint8Array.from({ length: 100_000 }, (_, i) => i % 251);
@@ -30,8 +30,20 @@ describe("SpillFile", () => {
     }
   });
 
+  it("goes to the folder the user names, and only there", () => {
+    const named = mkdtempSync(join(work, "state-"));
+    const spill = SpillFile.open(join(work, "gone", "java_pid1.hprof"), named);
+    try {
+      expect(spill.folder).toBe(named);
+      expect(readdirSync(named)).toEqual([]);
+    } finally {
+      spill.close();
+    }
+    expect(() => SpillFile.open(join(work, "java_pid1.hprof"), join(work, "no-such-folder"))).toThrow(/^--state-dir: .*no-such-folder is not a folder/);
+  });
+
   it("goes to the system's temp folder when the dump's folder takes no files", () => {
-    const spill = SpillFile.beside(join(work, "gone", "java_pid1.hprof"));
+    const spill = SpillFile.open(join(work, "gone", "java_pid1.hprof"));
     try {
       expect(spill.folder).toBe(tmpdir());
       const offset = spill.write(Uint8Array.of(1, 2));

@@ -114,8 +114,8 @@ export interface ReadOptions {
   /** Called once the pass has read the file from start to end: what the caller holds for it can go. */
   readonly passEnded?: () => void;
   /**
-   * Where the id lookup goes once the references are resolved (spill.ts): a file io/ opens beside the dump;
-   * default: memory.
+   * Where the digest keeps what it needs only now and then (spill.ts: the id lookup once the references are
+   * resolved, the shallow sizes for a while): a file io/ opens beside the dump; default: memory.
    */
   readonly spill?: SpillStore;
 }
