@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { InputError } from "../core/exit-codes.js";
 import type { SpillStore } from "../core/heap/spill.js";
+import { stateDirProblem, stateFileProblem, stateRoomProblem } from "../render/heap.js";
 import { isNoSpaceError } from "./disk-space.js";
 
 /** What the dump's folder answers when it takes no new files: read-only, not ours, gone. */
@@ -39,8 +40,8 @@ export class SpillFile implements SpillStore {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? String(error);
         if (NOT_WRITABLE.has(code) && index < folders.length - 1) continue;
-        if (stateDir !== undefined && (code === "ENOENT" || code === "ENOTDIR")) throw new InputError(`--state-dir: ${stateDir} is not a folder; give a folder on a disk with room for the heap digest's state`);
-        throw new InputError(`cannot create the heap digest's state file in ${folder} (${code}); name a folder you can write with --state-dir`);
+        if (stateDir !== undefined && (code === "ENOENT" || code === "ENOTDIR")) throw new InputError(stateDirProblem(stateDir));
+        throw new InputError(stateFileProblem(folder, code));
       }
       unlinkSync(path);
       return new SpillFile(fd, folder);
@@ -53,9 +54,9 @@ export class SpillFile implements SpillStore {
     try {
       for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done, offset + done);
     } catch (error) {
-      if (!isNoSpaceError(error)) throw error;
-      const megabytes = Math.ceil(bytes.length / 2 ** 20);
-      throw new InputError(`no room in ${this.folder} for the heap digest's state (${megabytes} MiB more; ${(error as NodeJS.ErrnoException).code}): free that much there, or name a folder with room with --state-dir`);
+      // No room: a full disk or quota, or a file size limit (ulimit -f).
+      if (!isNoSpaceError(error) && (error as NodeJS.ErrnoException).code !== "EFBIG") throw error;
+      throw new InputError(stateRoomProblem(this.folder, bytes.length, (error as NodeJS.ErrnoException).code ?? "no space"));
     }
     this.size += bytes.length;
     return offset;

@@ -34,6 +34,21 @@ export const HEAP_OPTION_HELP = {
   stateDir: "the folder where a digest keeps part of its state while it runs (a file no one sees, gone when it ends; default: the dump's folder, else the system's temp folder)",
 } as const;
 
+/** --state-dir names what is not a folder. */
+export function stateDirProblem(stateDir: string): string {
+  return `--state-dir: ${stateDir} is not a folder; give a folder on a disk with room for the heap digest's state`;
+}
+
+/** The digest's state file cannot be created in `folder` (`code`: the system's error). */
+export function stateFileProblem(folder: string, code: string): string {
+  return `cannot create the heap digest's state file in ${folder} (${code}); name a folder you can write with --state-dir`;
+}
+
+/** The disk of `folder` is full: the digest's state needed `bytes` more there, at least. */
+export function stateRoomProblem(folder: string, bytes: number, code: string): string {
+  return `no room in ${folder} for the heap digest's state (${Math.ceil(bytes / 2 ** 20)} MiB more at least; ${code}): free some there, or name a folder with room with --state-dir`;
+}
+
 export function maxMemoryProblem(text: string): string {
   return `--max-memory: "${text}" is not a size of at least ${BASE_BYTES / 2 ** 20}m; give one like 512m or 8g (the most memory a digest may take)`;
 }

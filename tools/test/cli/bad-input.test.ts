@@ -11,6 +11,7 @@ import { chmodSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, read
 import { createHash } from "node:crypto";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseLimits } from "../../src/core/sweep/heap-limit.js";
 import { planFingerprint, type SweepSettings } from "../../src/core/sweep/sweep-plan.js";
@@ -350,6 +351,27 @@ describe("heap: a gzipped dump with no room to inflate it", () => {
       /^memory-adventure: .*\/reproduction\.hprof\.gz: no room in .*\/small-tmp for the inflated heap dump \(EFBIG: the disk, a quota or a file size limit\); set TMPDIR to a folder with room for it, or gunzip it there and give the \.hprof\n$/,
     );
     expect(readdirSync(small)).toEqual([]);
+    expect(snapshot()).toEqual(before);
+  });
+});
+
+describe("heap: no room for the digest's state", () => {
+  it("says so in one line naming the folder and what to do, exit 2, and leaves nothing there", async () => {
+    // The same file size limit, under the state file's first write: the dump, plain, is only read.
+    writeFileSync(at("oom.hprof"), gunzipSync(readFileSync(join(FIXTURES_DIR, "hprof", "oom.hprof.gz"))));
+    const state = at("small-state");
+    mkdirSync(state, { recursive: true });
+    const before = snapshot();
+    const result = await runProcess("bash", ["-c", 'ulimit -f 8 && exec "$0" "$@"', process.execPath, BUNDLE_PATH, "heap", at("oom.hprof"), "--state-dir", state], {
+      cwd: scratch,
+      env: cliEnvironment({ XDG_CACHE_HOME: at("cache"), HOME: at("cache") }),
+    });
+    expect(result.stdout).toBe("");
+    expect(result.exitCode, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(
+      /^memory-adventure: no room in .*\/small-state for the heap digest's state \(\d+ MiB more at least; EFBIG\): free some there, or name a folder with room with --state-dir\n$/,
+    );
+    expect(readdirSync(state)).toEqual([]);
     expect(snapshot()).toEqual(before);
   });
 });
