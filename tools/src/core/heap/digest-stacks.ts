@@ -160,7 +160,7 @@ export function stackOwnership(heap: Heap, view: HeapView, stacks: readonly Star
   // ownerOf doubles as the flood's bookkeeping: MARKED (reached from the rest of the heap), BLOCKED (a
   // StarlarkThread or frame: never passed through), else the claiming owner + 1. A byte an object takes the
   // shallow sizes' memory while they wait on disk (frameBytes, after the flood, needs them back).
-  const ownerOf = claims.length < 0xfd ? heap.shallowSizes.lend(heap.spill) : new Uint16Array(heap.objectCount);
+  const ownerOf = claims.length < 0xfd ? heap.shallowSizes.lend(heap.spill).fill(0) : new Uint16Array(heap.objectCount);
   const MARKED = ownerOf instanceof Uint8Array ? 0xff : 0xffff;
   const BLOCKED = MARKED - 1;
   const starlarkSerials = new Set<number>();

@@ -115,10 +115,7 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   // the last use of the edges (a third of the reader's memory), let go before the tree is built.
   const ownership = stackOwnership(heap, view, stacks);
   const scratch = heap.releaseEdges();
-  if (heap.shallowSizes.lent) {
-    const words = scratch.take(Math.ceil(heap.objectCount / 4));
-    heap.shallowSizes.restore(heap.spill, new Uint8Array(words.buffer, words.byteOffset, heap.objectCount));
-  }
+  if (heap.shallowSizes.lent) heap.shallowSizes.restore(heap.spill, scratch.takeBytes(heap.objectCount));
   frameBytes(heap, stacks, ownership);
   observer.phase("dominators");
   const tree = search.dominators(scratch);

@@ -36,6 +36,12 @@ export class ScratchPool {
     return new Int32Array(words.buffer, words.byteOffset, length);
   }
 
+  /** `length` bytes. */
+  takeBytes(length: number): Uint8Array {
+    const words = this.take((length + 3) >>> 2);
+    return new Uint8Array(words.buffer, words.byteOffset, length);
+  }
+
   /** `length` signed 16-bit values. */
   takeInt16(length: number): Int16Array {
     const words = this.take((length + 1) >>> 1);
