@@ -2,7 +2,7 @@
 import type { DigestThread, Evidence, FunctionRef, HeapDigest, HolderGroup, HeapVerdict, Suspect } from "../core/heap/heap-digest.js";
 import { workspaceRelative } from "../core/blame/source-file.js";
 import { workspaceRelativeText } from "../core/heap/digest-document.js";
-import { MAX_TOP } from "../core/counts.js";
+import { groupDigits, MAX_TOP } from "../core/counts.js";
 import { BASE_BYTES, type MemoryLimitError } from "../core/heap/memory-budget.js";
 
 export const HEAP_DESCRIPTION =
@@ -65,7 +65,7 @@ const MIB = 2 ** 20;
 
 /** One line: the dump would need more memory than the digest may take, how much, and what to do. */
 export function memoryLimitProblem(path: string, error: MemoryLimitError, limitGiven: boolean): string {
-  const counts = `${error.counts.objects.toLocaleString("en-US")} objects, ${error.counts.edges.toLocaleString("en-US")} references`;
+  const counts = `${groupDigits(error.counts.objects)} objects, ${groupDigits(error.counts.edges)} references`;
   const basis = error.complete ? `(${counts})` : `(estimated after reading ${percent(error.offset / Math.max(1, error.fileBytes))} of it: ${counts} so far)`;
   const limit = limitGiven ? `the ${formatSize(error.limitBytes)} --max-memory allows` : `the ${formatSize(error.limitBytes)} free for it here (within any container's memory limit)`;
   const fix = limitGiven ? "give --max-memory more, up to what the machine has free" : "free memory or raise the container's limit, or digest it on a machine with more";
@@ -96,7 +96,7 @@ export function heapText(source: string, digest: HeapDigest, workspace: string |
   const { dump } = digest;
   lines.push(`heap dump: ${source} (${formatSize(dump.fileBytes)} on disk, written ${dump.writtenAt.replace("T", " ").replace(/\.\d+Z$/, " UTC")})`);
   lines.push(
-    `  ${dump.objects.toLocaleString("en-US")} objects; reachable ${formatSize(dump.reachableBytes)} in ${dump.reachableObjects.toLocaleString("en-US")}, ` +
+    `  ${groupDigits(dump.objects)} objects; reachable ${formatSize(dump.reachableBytes)} in ${groupDigits(dump.reachableObjects)}, ` +
       `unreachable (garbage not yet collected) ${formatSize(dump.unreachableBytes)}; ${dump.truncated ? "TRUNCATED: the dump was cut short, this is what it holds" : "complete"}` +
       (dump.rootsInferred ? "; no GC roots in it (cut before them): unreferenced objects taken as roots" : ""),
   );

@@ -6,6 +6,7 @@ import { heapAgreement, type SnapshotDocument } from "../core/heap/snapshot-docu
 import type { BuildMode } from "../core/vocabulary.js";
 import { formatSize, holderLines } from "./heap.js";
 import { SWEEP_OPTION_HELP } from "./sweep.js";
+import { groupDigits } from "../core/counts.js";
 
 export const SNAPSHOT_SUMMARY = "Build once, cold, and digest the heap the build leaves in the live Bazel server.";
 
@@ -108,7 +109,7 @@ export function snapshotText(document: SnapshotDocument, top: number): string {
   const commit = snapshot.commit === null ? "not in a git checkout" : `commit ${snapshot.commit.sha.slice(0, 12)}${snapshot.commit.dirty ? " with uncommitted changes" : ""}`;
   const lines = [
     `snapshot of ${snapshot.targets.join(" ")}${flags.length === 0 ? "" : ` ${flags.join(" ")}`} (${snapshot.mode}) in ${snapshot.workspace}, ${commit}, Bazel ${snapshot.bazel.version}`,
-    `  cold build ${formatDuration(snapshot.buildSeconds)}; live heap dump ${formatSize(snapshot.heapDump.fileBytes)}: ${digest.dump.reachableObjects.toLocaleString("en-US")} objects, reachable ${formatSize(digest.dump.reachableBytes)}`,
+    `  cold build ${formatDuration(snapshot.buildSeconds)}; live heap dump ${formatSize(snapshot.heapDump.fileBytes)}: ${groupDigits(digest.dump.reachableObjects)} objects, reachable ${formatSize(digest.dump.reachableBytes)}`,
   ];
   const figure = snapshot.usedHeapSizeAfterGc;
   if (figure !== null) {

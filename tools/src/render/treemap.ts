@@ -8,6 +8,7 @@ import { ownerTree, type OwnerItem, type OwnerTree } from "../core/heap/owner-tr
 import { layoutTreemap, type PlacedNode, type Rect, type TreemapCell } from "../core/plot/treemap.js";
 import { formatSize, percent, verdictLine } from "./heap.js";
 import { escapeHtml, htmlPageHead } from "./plot.js";
+import { groupDigits } from "../core/counts.js";
 
 export const HEAP_HTML_OPTION_HELP = "also write a picture of who holds the heap (a treemap: function → provider, locals, actions → target) as one self-contained HTML page to FILE";
 
@@ -231,7 +232,7 @@ function cellParts(cell: TreemapCell<OwnerItem>, palette: Palette, workspace: st
  */
 function describe(item: OwnerItem, workspace: string | undefined): { name: string; shorter?: string[]; detail: string[]; title: string } {
   const size = `${formatSize(item.bytes)}, ${percent(item.share)} of the reachable heap`;
-  const objects = "objects" in item && item.objects !== undefined ? `, ${item.objects.toLocaleString("en-US")} objects` : "";
+  const objects = "objects" in item && item.objects !== undefined ? `, ${groupDigits(item.objects)} objects` : "";
   switch (item.kind) {
     case "function": {
       const file = workspaceRelative(item.function.file, workspace);

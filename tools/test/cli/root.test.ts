@@ -1,8 +1,15 @@
 // The root command as users see it: the built bundle run as a subprocess.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { BUNDLE_PATH, runCli } from "../helpers/cli.js";
 
 describe("memory-adventure (root command)", () => {
+  it("is bundled in ASCII, which Node keeps as one byte a character (scripts/bundle.mjs: asciiOnly)", () => {
+    const source = readFileSync(BUNDLE_PATH, "latin1");
+    const outside = source.search(/[^\0-\x7f]/);
+    expect(outside === -1 ? "" : source.slice(Math.max(0, outside - 60), outside + 20)).toBe("");
+  });
+
   it("prints its help with examples on stdout and exits 0", async () => {
     const result = await runCli(["--help"]);
     expect(result.exitCode).toBe(0);

@@ -37,6 +37,7 @@ import type { OomTrace } from "../run/oom-stack.js";
 import type { PprofSummary } from "../profile/pprof-summary.js";
 import { mean, welchTest } from "./blame-statistics.js";
 import { workspaceRelative } from "./source-file.js";
+import { byCodeUnits } from "../text-order.js";
 
 export const BLAME_SCHEMA = 1;
 
@@ -354,7 +355,7 @@ export function blame(runs: readonly BlameRun[], options: BlameOptions): BlameRe
     .all()
     .map((entry) => toSuspect(entry, digestRuns.length, stackRunCount))
     .filter((suspect) => suspect.score > 0 || suspect.cpu !== undefined)
-    .sort((a, b) => b.score - a.score || a.function.localeCompare(b.function));
+    .sort((a, b) => b.score - a.score || byCodeUnits(a.function, b.function));
   const { verdict, reason } = verdictOf(suspects, digestRuns.length, stackRunCount, crashRuns.length);
   return {
     schema: BLAME_SCHEMA,

@@ -1,6 +1,7 @@
 // Lines up what two targets return (see cquery-output.ts), section by section, the way sdiff does:
 // each row holds the left and the right entry, and says whether only one side has it.
 import type { OutputGroup, ProviderName, TargetReport } from "./cquery-output.js";
+import { byCodeUnits } from "../text-order.js";
 
 /**
  * same: both sides have this entry, equal; left/right: only that side has it;
@@ -57,7 +58,7 @@ export function compareTargets(left: TargetReport, right: TargetReport): Compari
       ),
     },
   ];
-  const groupNames = [...new Set([...left.outputGroups, ...right.outputGroups].map((group) => group.name))].sort(compareStrings);
+  const groupNames = [...new Set([...left.outputGroups, ...right.outputGroups].map((group) => group.name))].sort(byCodeUnits);
   for (const name of groupNames) {
     const leftFiles = left.outputGroups.find((group) => group.name === name)?.files ?? [];
     const rightFiles = right.outputGroups.find((group) => group.name === name)?.files ?? [];
@@ -107,7 +108,7 @@ function matchRows(leftEntries: readonly Entry[], rightEntries: readonly Entry[]
     if (leftIdentities.has(rightEntry.identity)) continue;
     rows.push({ kind: "right", left: null, right: rightEntry.cell, sortKey: [rightEntry.cell.key, rightEntry.identity] });
   }
-  rows.sort((a, b) => compareStrings(a.sortKey[0], b.sortKey[0]) || compareStrings(a.sortKey[1], b.sortKey[1]));
+  rows.sort((a, b) => byCodeUnits(a.sortKey[0], b.sortKey[0]) || byCodeUnits(a.sortKey[1], b.sortKey[1]));
   return rows.map(({ kind, left, right }) => ({ kind, left, right }));
 }
 
@@ -124,9 +125,4 @@ function sameContent(left: Entry, right: Entry): boolean {
   const a = left.content ?? [];
   const b = right.content ?? [];
   return a.length === b.length && a.every((item, index) => item === b[index]);
-}
-
-/** Plain code-unit order, the same on every machine (localeCompare is not). */
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

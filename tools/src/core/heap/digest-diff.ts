@@ -18,6 +18,7 @@
  */
 import type { Evidence, HeapDigest, Suspect } from "./heap-digest.js";
 import { LimitSyntaxError, parseByteSize, type LimitProblem } from "../sweep/heap-limit.js";
+import { byCodeUnits } from "../text-order.js";
 
 /** Growth below this never trips a percentage gate (see the module comment for why 1 MiB). */
 export const NOISE_FLOOR_BYTES = 2 ** 20;
@@ -110,7 +111,7 @@ export function diffDigests(base: HeapDigest, next: HeapDigest): DigestDiff {
     const { function: name, file } = (old ?? current)!;
     functions.push({ function: name, file, baseBytes, newBytes, deltaBytes: newBytes - baseBytes, breakdown: breakdown.sort(byChange) });
   }
-  functions.sort((a, b) => byChange(a, b) || a.function.localeCompare(b.function) || (a.file ?? "").localeCompare(b.file ?? ""));
+  functions.sort((a, b) => byChange(a, b) || byCodeUnits(a.function, b.function) || byCodeUnits(a.file ?? "", b.file ?? ""));
   return { functions, base: totalsOf(base, before), new: totalsOf(next, after), commonFunctions };
 }
 

@@ -5,6 +5,7 @@
 import type { Evidence, FunctionRef, HeldCounts, HeapVerdict, HolderGroup, HolderKind, Suspect } from "./digest-model.js";
 import { functionKey } from "./digest-names.js";
 import type { StarlarkStack } from "./digest-stacks.js";
+import { byCodeUnits } from "../text-order.js";
 
 /**
  * When one function is the culprit: it holds at least this share of the reachable heap… A dump is written
@@ -58,7 +59,7 @@ export function suspectsOf(groups: readonly HolderGroup[], stacks: readonly Star
     }
   }
   return [...byFunction.values()]
-    .sort((a, b) => b.bytes - a.bytes || a.fn.function.localeCompare(b.fn.function))
+    .sort((a, b) => b.bytes - a.bytes || byCodeUnits(a.fn.function, b.fn.function))
     .map(({ fn, bytes, evidence }) => ({ function: fn.function, file: fn.file, retainedBytes: bytes, share: share(bytes), evidence }));
 }
 

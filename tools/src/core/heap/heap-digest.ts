@@ -102,6 +102,7 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
       roots: heap.roots,
       rootHolders: rootHolders(heap),
       keepsVertex: (node) => node >= heap.classCount && holderKindOfClass[heap.classOf[node]!] !== H_NONE,
+      spill: heap.spill,
     },
     heap.scratch,
   );

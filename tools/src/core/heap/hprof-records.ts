@@ -46,6 +46,7 @@ import { SeenIds } from "./hprof-seen-ids.js";
 import { LayoutVotes } from "./hprof-layout.js";
 import { ShallowSizes } from "./shallow-sizes.js";
 import { checkPassMemory, type HeapCounts } from "./memory-budget.js";
+import { groupDigits } from "../counts.js";
 
 /**
  * Class slots above the classes' own (16-bit slots while the classes fit below NARROW_MARK_BASE, else 32-bit):
@@ -569,7 +570,7 @@ export class DumpPass {
     if (needed <= this.edgeCapacity) return;
     if (needed > this.maxEdges) {
       throw new HprofError(
-        `the dump holds more than ${this.maxEdges.toLocaleString("en-US")} references after repeats are dropped, more than this reader indexes (32-bit edge offsets)`,
+        `the dump holds more than ${groupDigits(this.maxEdges)} references after repeats are dropped, more than this reader indexes (32-bit edge offsets)`,
         this.cursor.offset,
       );
     }

@@ -9,6 +9,7 @@
  * it wrote first: that is a profile cut short (`complete: false`), not an error (see io/pprof-reader.ts).
  */
 import { Profile } from "pprof-format";
+import { byCodeUnits } from "../text-order.js";
 
 export interface PprofFunction {
   /** As the profile spells it; a file's top level is named after the file. */
@@ -140,7 +141,7 @@ export function summarizePprof(bytes: Uint8Array): PprofSummary {
     .filter((fn) => fn.cumulativeNanos > 0)
     .sort(
       (a, b) =>
-        b.selfNanos - a.selfNanos || b.cumulativeNanos - a.cumulativeNanos || compareText(a.name, b.name) || compareText(a.file, b.file),
+        b.selfNanos - a.selfNanos || b.cumulativeNanos - a.cumulativeNanos || byCodeUnits(a.name, b.name) || byCodeUnits(a.file, b.file),
     );
   const durationNanos = Number(profile.durationNanos);
   return {
@@ -160,8 +161,4 @@ function defaultValueIndex(profile: Profile, string: (index: number | bigint, wh
   const wanted = string(profile.defaultSampleType, "the default sample type");
   const index = profile.sampleType.findIndex((type) => string(type.type, "a sample type") === wanted);
   return index < 0 ? profile.sampleType.length - 1 : index;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -8,6 +8,7 @@ import type { MemoryProfileSummary } from "../profile/memory-profile.js";
 import type { ProfileSummary } from "../profile/profile-summary.js";
 import { STATS_RECORD_COLUMNS, type RunRecord } from "./run-record.js";
 import type { ProfileLevel, RunStatus } from "../vocabulary.js";
+import { byCodeUnits } from "../text-order.js";
 
 /** Where peakHeapBytes came from, best first. */
 export type PeakHeapSource =
@@ -95,10 +96,10 @@ function peakHeap(summaries: RunArtifactSummaries, finished: boolean): { bytes: 
 export function compareRuns(a: RunStats | RunRecord, b: RunStats | RunRecord): number {
   return (
     a.limitBytes - b.limitBytes ||
-    a.mode.localeCompare(b.mode) ||
+    byCodeUnits(a.mode, b.mode) ||
     Number(b.warmup) - Number(a.warmup) ||
     a.iteration - b.iteration ||
-    a.id.localeCompare(b.id)
+    byCodeUnits(a.id, b.id)
   );
 }
 

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { limitIdPart, type HeapLimit } from "./heap-limit.js";
 import type { SweepManifest } from "../run/run-record.js";
 import type { RunStatus } from "../vocabulary.js";
+import { byCodeUnits } from "../text-order.js";
 
 export interface PlannedRun {
   /** Folder name under runs/: `0256m-w01` (warm-up 1 at 256m), `0256m-r02` (run 2), `0256m-e01` (evidence run 1). */
@@ -122,7 +123,7 @@ export function settingsDifferences(stored: Readonly<Record<string, unknown>>, w
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) =>
     typeof inner === "object" && inner !== null && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => byCodeUnits(a, b)))
       : inner,
   ) ?? "undefined";
 }
