@@ -1,7 +1,8 @@
 // The read-ahead (io/read-ahead.ts) gives exactly the bytes the direct reads give: windows in order as the pass
 // reads them (each starting a little before the last one ended, some jumping ahead), reads elsewhere between them,
 // at the file's end and past it, on a file smaller than one window; a view stays the file's bytes until the next
-// read however far the worker runs ahead; the worker starts only once the reads get far enough into the file; a
+// read however far the worker runs ahead; the worker starts only once the reads get far enough into the file, and
+// only when they came slower than the page cache gives them (a clock of the test's own says how fast); a
 // worker that cannot read leaves every read to the direct source and the direct source's error; the worker ends when the dump is closed, and no worker keeps a process alive; the digest
 // of each real Bazel dump is the same read ahead and read from memory.
 import { spawnSync } from "node:child_process";
@@ -90,6 +91,11 @@ function readlinkOr(link: string): string | undefined {
   } catch {
     return undefined; // the listing's own descriptor, gone by now
   }
+}
+/** A clock under which every read takes a second: the reads come from a slow disk. */
+function diskClock(): () => number {
+  let ms = 0;
+  return () => (ms += 1000);
 }
 const sleep = (ms: number): Promise<"still running"> => new Promise((resolve) => setTimeout(() => resolve("still running"), ms));
 
@@ -186,7 +192,7 @@ describe("readAhead", () => {
   it("starts the worker only once the reads in order get far enough into the file", async () => {
     const path = patternFile("late.bin", 12 * CHUNK);
     const fd = openSync(path, "r");
-    const ahead = readAhead(fileSource(fd), path, { ...SMALL_RING, startAfterBytes: 4 * CHUNK });
+    const ahead = readAhead(fileSource(fd), path, { ...SMALL_RING, startAfterBytes: 4 * CHUNK, now: diskClock() });
     const whole = readFileSync(path);
     try {
       for (let offset = 0; offset < 4 * CHUNK; offset += CHUNK) {
@@ -205,6 +211,37 @@ describe("readAhead", () => {
       ahead.close();
       closeSync(fd);
     }
+  });
+
+  it.each([
+    { name: "every stretch from the disk", stretchMs: [100, 100, 100], startsAt: 4 },
+    { name: "every stretch from the page cache", stretchMs: [1, 1, 1], startsAt: undefined },
+    { name: "the first stretch from the page cache, the second from the disk", stretchMs: [1, 100, 100], startsAt: 8 },
+    { name: "the first two from the page cache, the third from the disk", stretchMs: [1, 1, 100], startsAt: 12 },
+  ])("starts the worker after the first stretch read slower than the page cache: $name", async ({ stretchMs, startsAt }) => {
+    const path = patternFile("stretches.bin", 16 * CHUNK);
+    const fd = openSync(path, "r");
+    // Stretches of four chunks (256 KB); the clock, asked before and after each read until the worker starts, says
+    // that stretch k took stretchMs[k] / 2: 256 KB in 0.5 ms is 0.5 GB/s, above the threshold of 0.1 GB/s set here;
+    // in 50 ms, 5 MB/s.
+    let clock = 0;
+    let asked = 0;
+    const now = (): number => (clock += stretchMs[Math.min(stretchMs.length - 1, Math.floor(asked++ / 8))]! / 8);
+    const ahead = readAhead(fileSource(fd), path, { ...SMALL_RING, startAfterBytes: 4 * CHUNK, cachedBytesPerSecond: 1e8, now });
+    const whole = readFileSync(path);
+    try {
+      for (let chunk = 0; chunk < 16; chunk++) {
+        expect(Buffer.from(ahead.source.read(chunk * CHUNK, CHUNK)).equals(whole.subarray(chunk * CHUNK, (chunk + 1) * CHUNK))).toBe(true);
+        if (chunk === startsAt) expect(await ahead.started).toBe(true);
+      }
+      // The reads timed are those before the worker started: from then on the ring serves them (but the first).
+      expect(asked / 2).toBe(startsAt ?? 16);
+      expect(ahead.ringReads).toBe(startsAt === undefined ? 0 : 16 - startsAt - 1);
+    } finally {
+      ahead.close();
+      closeSync(fd);
+    }
+    expect(await ahead.started).toBe(startsAt !== undefined);
   });
 
   it("never starts the worker for a dump smaller than where it would start", async () => {
