@@ -1,6 +1,6 @@
 // A heap dump on disk as the core's ByteSource: synchronous reads into one reusable buffer (the parser asks
 // for 2 MB windows in order, the digest for small records here and there), the windows in order read ahead by a
-// worker thread (read-ahead.ts). A gzipped dump (.hprof.gz, or any file starting with gzip's magic) is first
+// worker thread when they come from the disk, not from the page cache (read-ahead.ts). A gzipped dump (.hprof.gz, or any file starting with gzip's magic) is first
 // inflated into a temporary file beside the system's temp folder: the parser needs random access, and inflating
 // twice would cost more than the disk.
 import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";

@@ -6,10 +6,10 @@
 // thread's start costs 50–100 ms of CPU, so it starts only once the pass is well into a big file, and only when the
 // pass's own reads of the last stretch of it came slower than the page cache gives them: 2–9 GB/s here, where this
 // machine's disk gives 0.2–0.8 GB/s. A thread that ran leaves memory behind, which the C library keeps for the
-// process: 11 MB more at the digest's peak on the 1.43 GB string-heavy dump, 0.344× → 0.336× without it). The core stays
-// synchronous: the ByteSource here serves a read from the ring when it continues the sequence (waiting with
-// Atomics.wait when the worker is behind) and hands every other read (the digest's later reads of single objects,
-// a look back at the names) to the direct source, unchanged.
+// process: 11 MB more at the digest's peak on the 1.43 GB string-heavy dump, 0.344× of it, 0.335× without). The
+// core stays synchronous: the ByteSource here serves a read from the ring when it continues the sequence (waiting
+// with Atomics.wait when the worker is behind) and hands every other read (the digest's later reads of single
+// objects, a look back at the names) to the direct source, unchanged.
 //
 // The ring: `slots` chunks of `chunkBytes` (the pass's window), chunk k in slot k % slots, plus one more chunk after
 // the last slot holding a copy of slot 0, so that a window starting anywhere in a chunk and running into the next
@@ -136,6 +136,36 @@ function readAheadWorker(threads: typeof import("node:worker_threads"), fs: type
 
 const WORKER_SOURCE = `(${readAheadWorker.toString()})(require("node:worker_threads"), require("node:fs"));`;
 
+/**
+ * The reads in sequence before the worker starts, timed stretch by stretch: `cameFromDisk` once a stretch of
+ * `stretchBytes` has been read, slower than the page cache gives it (the stretch then starts over).
+ */
+function timedStretches(
+  direct: ByteSource,
+  stretchBytes: number,
+  cachedBytesPerSecond: number,
+  now: () => number = () => performance.now(),
+): { read(offset: number, length: number): Uint8Array; cameFromDisk(): boolean } {
+  let bytesRead = 0;
+  let readMs = 0;
+  return {
+    read(offset, length) {
+      const before = now();
+      const bytes = direct.read(offset, length);
+      readMs += now() - before;
+      bytesRead += bytes.length;
+      return bytes;
+    },
+    cameFromDisk() {
+      if (bytesRead < stretchBytes) return false;
+      const fromDisk = bytesRead * 1000 < cachedBytesPerSecond * readMs;
+      bytesRead = 0;
+      readMs = 0;
+      return fromDisk;
+    },
+  };
+}
+
 /** A ByteSource reading ahead on a worker thread. */
 export interface ReadAhead {
   readonly source: ByteSource;
@@ -143,7 +173,8 @@ export interface ReadAhead {
   readonly ringReads: number;
   /**
    * True once the worker reads (or has read and ended); false when it could not start or open the file, or when
-   * it never had to start (closed before the pass reached `startAfterBytes`).
+   * it never had to start (closed before the pass had read `startAfterBytes`, or with every stretch read from the
+   * page cache).
    */
   readonly started: Promise<boolean>;
   /** Settles when the worker's thread has ended and its descriptor is closed (at once if it never started). */
@@ -178,8 +209,6 @@ export function readAhead(direct: ByteSource, path: string, options: ReadAheadOp
   const chunkBytes = options.chunkBytes ?? WINDOW_BYTES;
   const slots = Math.max(2, options.slots ?? DEFAULT_SLOTS);
   const startAfterBytes = options.startAfterBytes ?? DEFAULT_START_AFTER_BYTES;
-  const cachedBytesPerSecond = options.cachedBytesPerSecond ?? CACHED_BYTES_PER_SECOND;
-  const now = options.now ?? (() => performance.now());
   const size = direct.size;
   const controlBuffer = new SharedArrayBuffer(WORDS * Int32Array.BYTES_PER_ELEMENT);
   const control = new Int32Array(controlBuffer);
@@ -246,24 +275,7 @@ export function readAhead(direct: ByteSource, path: string, options: ReadAheadOp
       }
     }
   };
-  // The reads in sequence before the worker starts, timed stretch by stretch.
-  let stretchBytes = 0;
-  let stretchMs = 0;
-  const timedRead = (offset: number, length: number): Uint8Array => {
-    const before = now();
-    const bytes = direct.read(offset, length);
-    stretchMs += now() - before;
-    stretchBytes += bytes.length;
-    return bytes;
-  };
-  /** Whether a whole stretch has been read, slower than the page cache: then it is time for the worker. */
-  const stretchCameFromDisk = (): boolean => {
-    if (stretchBytes < startAfterBytes) return false;
-    const fromDisk = stretchBytes * 1000 < cachedBytesPerSecond * stretchMs;
-    stretchBytes = 0;
-    stretchMs = 0;
-    return fromDisk;
-  };
+  const beforeTheWorker = timedStretches(direct, startAfterBytes, options.cachedBytesPerSecond ?? CACHED_BYTES_PER_SECOND, options.now);
   const source: ByteSource = {
     size,
     read(offset: number, length: number): Uint8Array {
@@ -277,7 +289,7 @@ export function readAhead(direct: ByteSource, path: string, options: ReadAheadOp
         tellWorker();
       }
       if (ring === undefined) {
-        if (!stretchCameFromDisk()) return timedRead(offset, length);
+        if (!beforeTheWorker.cameFromDisk()) return beforeTheWorker.read(offset, length);
         startWorker();
       }
       if (ring === undefined || !arrived(Math.floor((offset + bytes - 1) / chunkBytes))) return direct.read(offset, length);
