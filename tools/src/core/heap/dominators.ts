@@ -315,8 +315,9 @@ function depthFirst(
 } {
   const { objectCount, edgeStart, edgeTargets } = graph;
   const adopted = adoptedRoots(graph);
-  const lentSizes = graph.spill !== undefined && !graph.shallowSizes.lent ? graph.shallowSizes.lend(graph.spill) : undefined;
-  const bundles = bundleHeads(graph, adopted, lentSizes ?? new Uint8Array((objectCount + 3) >>> 2));
+  const { spill, shallowSizes } = graph;
+  const lent = spill !== undefined && !shallowSizes.lent ? { spill, memory: shallowSizes.lend(spill) } : undefined;
+  const bundles = bundleHeads(graph, adopted, lent?.memory ?? new Uint8Array((objectCount + 3) >>> 2));
   const preorderOf = scratch.take(objectCount).fill(UNREACHABLE);
   // At most one vertex per object with references or adopted roots, plus the super-root.
   let bound = 1 + adopted.holders;
@@ -411,7 +412,7 @@ function depthFirst(
       }
     }
   }
-  if (lentSizes !== undefined) graph.shallowSizes.restore(graph.spill!, lentSizes);
+  if (lent !== undefined) shallowSizes.restore(lent.spill, lent.memory);
   const sortedTargets = crossTargets.pushed();
   const sortedSources = crossSources.pushed();
   sortPairs(sortedTargets, sortedSources);
