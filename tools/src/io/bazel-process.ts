@@ -34,7 +34,7 @@ import { isServerOomLine, SERVER_LOG_OOM_PATTERN } from "../core/run/run-status.
 import { threadDumpProgress } from "../core/run/thread-dump.js";
 import type { StopReason } from "../core/vocabulary.js";
 import { spiralDumpProblems } from "../render/sweep.js";
-import { AttachError, dumpHeap, pathInTarget } from "./jvm-attach.js";
+import { AttachError, dumpHeap, pathInTarget, removeAttachSocket } from "./jvm-attach.js";
 
 // Timing on a 2-core machine whose cores are both busy (the build's own threads and GC on one server,
 // a second Bazel server or a CI neighbour on the other): every wait below is the longest a healthy
@@ -510,10 +510,11 @@ export async function killOrphanClients(outputBase: string): Promise<number[]> {
   return killed;
 }
 
-/** SIGKILLs the output base's server, if one runs; returns whether it did. */
+/** SIGKILLs the output base's server, if one runs, and deletes the attach socket it would leave; returns whether it did. */
 export async function killServer(outputBase: string): Promise<boolean> {
   const pid = await serverPid(outputBase);
   if (pid === undefined) return false;
+  await removeAttachSocket(pid);
   try {
     process.kill(pid, "SIGKILL");
     return true;

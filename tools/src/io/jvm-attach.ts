@@ -104,8 +104,17 @@ export async function attachCommand(
   const deadline = Date.now() + timeoutMs;
   const target = await inspectTarget(pid);
   const socket = `/proc/${target.pid}/root/tmp/.java_pid${target.nsPid}`;
+  const limit = { deadline, timeoutMs };
   await startListener(target, socket, deadline);
-  return parseReply(target, command, await exchange(target, socket, command, request, { deadline, timeoutMs }));
+  let answer = await exchange(target, socket, command, request, limit);
+  if (answer === STALE_SOCKET) {
+    // Nothing listens there: a JVM that died left it, and this one got its pid. Ours starts once it is gone.
+    await removeStaleSocket(target, socket);
+    await startListener(target, socket, deadline);
+    answer = await exchange(target, socket, command, request, limit);
+    if (answer === STALE_SOCKET) throw connectError(target, socket, "ECONNREFUSED");
+  }
+  return parseReply(target, command, answer);
 }
 
 /** Where a heap dump was written. */
@@ -228,17 +237,33 @@ async function inspectTarget(pid: number): Promise<Target> {
   if (!/\/libjvm\.so$/m.test(maps)) throw new AttachError("not-a-jvm", pid, attachProblems.notAJvm(subject));
   if (await attachDisabled(pid)) throw new AttachError("attach-disabled", pid, attachProblems.attachDisabled(subject));
 
-  const nsPids = (status.get("NSpid") ?? "").trim().split(/\s+/).map(Number);
-  const nsPid = nsPids.at(-1);
   const mask = (field: string): bigint => BigInt(`0x${status.get(field)?.trim() || "0"}`);
   return {
     pid,
     name,
-    // Kernels before 4.1 have no NSpid line: the JVM is in this pid namespace then.
-    nsPid: nsPid !== undefined && Number.isSafeInteger(nsPid) && nsPid > 0 ? nsPid : pid,
+    nsPid: namespacePid(pid, status),
     credentials,
     catchesQuit: (mask("SigCgt") & SIGQUIT_MASK) !== 0n && (mask("SigIgn") & SIGQUIT_MASK) === 0n,
   };
+}
+
+/** The pid of `pid` inside its own pid namespace: the last number of its NSpid line. */
+function namespacePid(pid: number, status: Map<string, string>): number {
+  const nsPid = (status.get("NSpid") ?? "").trim().split(/\s+/).map(Number).at(-1);
+  // Kernels before 4.1 have no NSpid line: the process is in this pid namespace then.
+  return nsPid !== undefined && Number.isSafeInteger(nsPid) && nsPid > 0 ? nsPid : pid;
+}
+
+/**
+ * Deletes the attach socket of the JVM `pid`, if it opened one, for whoever is about to kill it with SIGKILL: a
+ * killed JVM leaves its socket in /tmp, where it would stand in the way of the next process given the same pid.
+ * Best effort: a JVM that is gone, or a socket this process may not delete, is left as it is.
+ */
+export async function removeAttachSocket(pid: number): Promise<void> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => undefined);
+  if (status === undefined) return;
+  const socket = `/proc/${pid}/root/tmp/.java_pid${namespacePid(pid, parseStatus(status))}`;
+  if (await isSocket(socket)) await rm(socket, { force: true }).catch(() => undefined);
 }
 
 function parseStatus(text: string): Map<string, string> {
@@ -337,14 +362,31 @@ function sendQuit(target: Target): void {
   }
 }
 
-/** Sends the request and reads the whole answer (the JVM closes the connection after it). */
+/** What exchange answers when nothing listens on the socket (ECONNREFUSED): a file a dead process left behind. */
+const STALE_SOCKET = Symbol("stale attach socket");
+
+/**
+ * Removes a socket nothing listens on. A JVM that died without cleaning up (SIGKILL) leaves its socket, and a new
+ * JVM given the same pid would otherwise be taken for a listener that does not answer; nor can that JVM replace a
+ * file another user owns in a sticky /tmp.
+ */
+async function removeStaleSocket(target: Target, socket: string): Promise<void> {
+  await rm(socket, { force: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new AttachError("permission", target.pid, attachProblems.staleSocket(target, socket, error.code ?? error.message));
+  });
+}
+
+/**
+ * Sends the request and reads the whole answer (the JVM closes the connection after it); STALE_SOCKET when the
+ * connection is refused before it is made.
+ */
 function exchange(
   target: Target,
   socket: string,
   command: string,
   request: Buffer,
   limit: { readonly deadline: number; readonly timeoutMs: number },
-): Promise<Buffer> {
+): Promise<Buffer | typeof STALE_SOCKET> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let connected = false;
@@ -369,6 +411,7 @@ function exchange(
       const code = error.code ?? error.message;
       // After connecting, a reset or a broken pipe is the JVM hanging up: judged by what it said before (parseReply).
       if (connected && (code === "ECONNRESET" || code === "EPIPE")) return settle(() => resolve(Buffer.concat(chunks)));
+      if (!connected && code === "ECONNREFUSED") return settle(() => resolve(STALE_SOCKET));
       settle(() => reject(connectError(target, socket, code)));
     });
     connection.on("close", () => settle(() => resolve(Buffer.concat(chunks))));
@@ -378,7 +421,8 @@ function exchange(
 function connectError(target: Target, socket: string, code: string): AttachError {
   if (code === "EACCES" || code === "EPERM") return new AttachError("permission", target.pid, attachProblems.cannotInspect(target, code));
   if (code === "ENOENT") return new AttachError("no-such-process", target.pid, attachProblems.exitedWhileAttaching(target));
-  return new AttachError("no-answer", target.pid, attachProblems.socketRefused(target, socket, code));
+  if (code === "ECONNREFUSED") return new AttachError("no-answer", target.pid, attachProblems.socketRefused(target, socket, code));
+  return new AttachError("no-answer", target.pid, attachProblems.cannotConnect(target, socket, code));
 }
 
 function parseReply(target: Target, command: string, data: Buffer): AttachReply {

@@ -66,8 +66,15 @@ export const attachProblems = {
     `full GC) to start its attach listener; try again`,
 
   socketRefused: (process: NamedProcess, socket: string, code: string): string =>
-    `${jvm(process)} does not answer on its attach socket ${socket} (${code}): the socket is stale, left by a JVM that ` +
-    `died; delete it and try again`,
+    `${jvm(process)} does not answer on its attach socket ${socket} (${code}), not even after it was deleted and the ` +
+    `JVM asked to open it again: its attach listener may have stopped; try again, or restart the JVM`,
+
+  cannotConnect: (process: NamedProcess, socket: string, code: string): string =>
+    `cannot connect to the attach socket ${socket} of ${jvm(process)} (${code}); try again, or restart the JVM`,
+
+  staleSocket: (process: NamedProcess, socket: string, code: string): string =>
+    `the attach socket ${socket} of ${jvm(process)} is stale (left by a process that died with the same pid) and ` +
+    `cannot be deleted (${code}): delete it as its owner or as root (rm ${socket}) and try again`,
 
   closedWithoutAnswer: (process: NamedProcess, command: string, target: Credentials, asRoot: boolean): string =>
     asRoot && target.uid !== 0

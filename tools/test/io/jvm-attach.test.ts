@@ -1,7 +1,8 @@
 // The attach client against real JVMs (test/fixtures/attach/AttachTarget.java in source-launcher mode), with no JDK
 // tool on PATH while it works: the client must need none. Heap dumps with and without garbage that readHeap parses,
 // a thread dump, a diagnostic command, and the one-line errors: not a JVM (left alive: no SIGQUIT sent), a dead pid,
-// attach disabled, a JVM in its own pid and mount namespaces (its NSpid and its private /tmp), root attaching to
+// attach disabled, a stale socket at the JVM's pid (left by a process that died: deleted, and the JVM's own
+// opened), a JVM in its own pid and mount namespaces (its NSpid and its private /tmp), root attaching to
 // another user's JVM (HotSpot allows root since JDK 11), and another user attaching to root's JVM (it does not).
 // Skipped, saying so, only where `java` is absent; the namespace and user cases need root and say so when skipped.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -13,7 +14,7 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readHeap, type Heap } from "../../src/core/heap/hprof.js";
 import { openHeapDump } from "../../src/io/hprof-file.js";
-import { AttachError, dumpHeap, jcmd, pathInTarget, threadDump, type AttachProblem } from "../../src/io/jvm-attach.js";
+import { AttachError, dumpHeap, jcmd, pathInTarget, removeAttachSocket, threadDump, type AttachProblem } from "../../src/io/jvm-attach.js";
 import { FIXTURES_DIR } from "../helpers/fixtures.js";
 
 const FIXTURE = join(FIXTURES_DIR, "attach", "AttachTarget.java");
@@ -275,6 +276,27 @@ describe("attaching to a live JVM without a JDK on PATH", () => {
     expectOneLine(await attachError(pathInTarget(jvm.pid, join(work, "shared.hprof"))), "bad-argument", jvm.pid);
     expect(await pathInTarget(target.pid, join(work, "shared.hprof"))).toBe(join(work, "shared.hprof"));
   });
+
+  it("attaches through a stale socket that a process which died left at the JVM's pid, and deletes its socket before a kill", async (context) => {
+    context.skip(JAVA === undefined, NO_JAVA);
+    // A JVM of its own, so that no other test has started its attach listener yet.
+    const jvm = await startJvm([]);
+    const socket = `/tmp/.java_pid${jvm.pid}`;
+    try {
+      // What a process killed with SIGKILL leaves: a socket file nothing listens on.
+      const leaveSocket = "require('net').createServer().listen(process.argv[1], () => process.kill(process.pid, 'SIGKILL'))";
+      expect(spawnSync(process.execPath, ["-e", leaveSocket, socket]).signal).toBe("SIGKILL");
+      expect(statSync(socket).isSocket()).toBe(true);
+      expect(await threadDump(jvm.pid)).toMatch(/at AttachTarget\.main\(AttachTarget\.java:\d+\)/);
+      // The JVM's own socket, which answers again.
+      expect(await jcmd(jvm.pid, "VM.uptime")).toMatch(/\d+\.\d+ s/);
+      await removeAttachSocket(jvm.pid);
+      expect(existsSync(socket)).toBe(false);
+    } finally {
+      rmSync(socket, { force: true });
+      await stop(jvm.child);
+    }
+  }, 30_000);
 
   it("attaches as root to another user's JVM", async (context) => {
     context.skip(JAVA === undefined, NO_JAVA);
