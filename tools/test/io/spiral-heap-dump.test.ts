@@ -2,16 +2,17 @@
 // against a real JVM that plays the server of an output base (test/fixtures/attach/AttachTarget.java, given
 // `--output_base=` on its command line and named in server/server.pid.txt, as a Bazel server is): the dump is
 // written where the sweep expects it, with garbage (-all); a dump already there (the server's own, at an
-// OutOfMemoryError) is not asked for again; and when none can be had, the result says why in one line.
+// OutOfMemoryError) is not asked for again; the server killed after leaves no attach socket; and when none can be
+// had, the result says why in one line.
 // Skipped, saying so, only where `java` is absent. The sweep's use of it on a real spiralling Bazel is
 // test/e2e/spiral.e2e.test.ts's.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readHeap } from "../../src/core/heap/hprof.js";
-import { dumpSpiralHeap } from "../../src/io/bazel-process.js";
+import { dumpSpiralHeap, killServer } from "../../src/io/bazel-process.js";
 import { openHeapDump } from "../../src/io/hprof-file.js";
 import { spiralDumpProblems } from "../../src/render/sweep.js";
 import { FIXTURES_DIR } from "../helpers/fixtures.js";
@@ -64,6 +65,12 @@ describe("dumpSpiralHeap", () => {
     }
     // A dump already there is the server's own (at an OutOfMemoryError): nothing is asked.
     expect(await dumpSpiralHeap(outputBase, heapDump)).toBeUndefined();
+    // The sweep then kills the server, and deletes first the attach socket it would leave in /tmp (a JVM given its
+    // pid later would be taken for a listener that does not answer).
+    const socket = `/tmp/.java_pid${readFileSync(join(outputBase, "server", "server.pid.txt"), "utf8")}`;
+    expect(existsSync(socket)).toBe(true);
+    expect(await killServer(outputBase)).toBe(true);
+    expect(existsSync(socket)).toBe(false);
   });
 
   it("says in one line why it got none from a server that is not a JVM", async () => {
