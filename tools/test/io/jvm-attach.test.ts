@@ -296,7 +296,7 @@ describe("attaching to a live JVM without a JDK on PATH", () => {
       rmSync(socket, { force: true });
       await stop(jvm.child);
     }
-  }, 30_000);
+  });
 
   it("attaches as root to another user's JVM", async (context) => {
     context.skip(JAVA === undefined, NO_JAVA);
