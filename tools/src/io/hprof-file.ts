@@ -1,5 +1,5 @@
-// A heap dump on disk as the core's ByteSource: synchronous reads into one reusable buffer (the parser asks
-// for 2 MB windows in order, the digest for small records here and there), the windows in order read ahead by a
+// A heap dump on disk as the core's ByteSource: synchronous reads (the parser asks for 2 MB windows in order, the
+// digest for small records here and there, through a few cached blocks), the windows in order read ahead by a
 // worker thread when they come from the disk, not from the page cache (read-ahead.ts). A gzipped dump (.hprof.gz, or any file starting with gzip's magic) is first
 // inflated into a temporary file beside the system's temp folder: the parser needs random access, and inflating
 // twice would cost more than the disk.
@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { InputError } from "../core/exit-codes.js";
 import type { ByteSource } from "../core/heap/hprof.js";
+import { BlockCache, readAtFile } from "./block-cache.js";
 import { isNoSpaceError } from "./disk-space.js";
 import { readAhead } from "./read-ahead.js";
 
@@ -120,24 +121,16 @@ function openedDump(path: string, fd: number, cleanup: () => void): OpenedDump {
   };
 }
 
-/** Direct reads of `fd`: what the read-ahead falls back to for any read that is not the pass's next window. */
+/**
+ * Reads of `fd`: what the read-ahead falls back to for any read that is not the pass's next window (the objects the
+ * digest reads one by one after the pass, through a few cached blocks: block-cache.ts).
+ */
 export function fileSource(fd: number): ByteSource {
   const size = fstatSync(fd).size;
-  let buffer = Buffer.alloc(0);
+  const cache = new BlockCache(readAtFile(fd));
   return {
     size,
-    read(offset: number, length: number): Uint8Array {
-      const wanted = Math.max(0, Math.min(length, size - offset));
-      if (buffer.length < wanted) buffer = Buffer.allocUnsafe(wanted);
-      let done = 0;
-      while (done < wanted) {
-        const bytes = readSync(fd, buffer, done, wanted - done, offset + done);
-        if (bytes === 0) break;
-        done += bytes;
-      }
-      // A plain Uint8Array view (not a Buffer, whose slice() would not copy).
-      return new Uint8Array(buffer.buffer, buffer.byteOffset, done);
-    },
+    read: (offset: number, length: number): Uint8Array => cache.read(offset, Math.max(0, Math.min(length, size - offset))),
   };
 }
 

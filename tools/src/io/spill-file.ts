@@ -2,12 +2,13 @@
 // (--state-dir), else beside the dump (on the dump's disk, where a /tmp may be memory), else in the system's temp
 // folder when the dump's folder takes no new files.
 // Unlinked as soon as it is opened, so that nothing is left behind, even by a process killed mid-digest.
-import { closeSync, openSync, readSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { InputError } from "../core/exit-codes.js";
 import type { SpillStore } from "../core/heap/spill.js";
 import { stateDirProblem, stateFileProblem, stateRoomProblem } from "../render/heap.js";
+import { BlockCache, readAtFile } from "./block-cache.js";
 import { isNoSpaceError } from "./disk-space.js";
 
 /** What the dump's folder answers when it takes no new files: read-only, not ours, gone. */
@@ -18,12 +19,16 @@ let opened = 0;
 
 export class SpillFile implements SpillStore {
   private size = 0;
+  /** The ids the digest looks up after the pass are read here a few bytes at a time (block-cache.ts). */
+  private readonly cache: BlockCache;
 
   private constructor(
     private readonly fd: number,
     /** The folder it is in, for what a full disk says. */
     readonly folder: string,
-  ) {}
+  ) {
+    this.cache = new BlockCache(readAtFile(fd));
+  }
 
   /**
    * A new, already unlinked file in `stateDir` when the user names one (--state-dir), else beside `dumpPath`,
@@ -59,15 +64,14 @@ export class SpillFile implements SpillStore {
       throw new InputError(stateRoomProblem(this.folder, bytes.length, (error as NodeJS.ErrnoException).code ?? "no space"));
     }
     this.size += bytes.length;
+    this.cache.forgetFrom(offset);
     return offset;
   }
 
   read(offset: number, into: Uint8Array): void {
-    for (let done = 0; done < into.length; ) {
-      const got = readSync(this.fd, into, done, into.length - done, offset + done);
-      if (got === 0) throw new RangeError(`the digest's state file ends at ${offset + done}, before the ${into.length} bytes asked at ${offset}`);
-      done += got;
-    }
+    const bytes = this.cache.read(offset, into.length);
+    if (bytes.length < into.length) throw new RangeError(`the digest's state file ends at ${offset + bytes.length}, before the ${into.length} bytes asked at ${offset}`);
+    into.set(bytes);
   }
 
   close(): void {

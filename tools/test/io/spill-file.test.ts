@@ -30,6 +30,20 @@ describe("SpillFile", () => {
     }
   });
 
+  it("reads what a later write appended to a block it had read before", () => {
+    const spill = SpillFile.open(join(work, "java_pid2.hprof"));
+    try {
+      const into = new Uint8Array(2);
+      spill.read(spill.write(Uint8Array.of(1, 2)), into);
+      expect([...into]).toEqual([1, 2]);
+      // The same 64 KiB block, cached with the file's first two bytes only.
+      spill.read(spill.write(Uint8Array.of(3, 4)), into);
+      expect([...into]).toEqual([3, 4]);
+    } finally {
+      spill.close();
+    }
+  });
+
   it("goes to the folder the user names, and only there", () => {
     const named = mkdtempSync(join(work, "state-"));
     const spill = SpillFile.open(join(work, "gone", "java_pid1.hprof"), named);
