@@ -76,6 +76,17 @@ export class BlockCache {
     return into.subarray(0, done);
   }
 
+  /**
+   * Fills `into` with the bytes at `offset`; returns how many (fewer at the file's end). A read of more than a
+   * block's bytes goes straight into `into`, with no copy and no memory of its own.
+   */
+  readInto(offset: number, into: Uint8Array): number {
+    if (into.length > this.blockBytes) return this.readAt(offset, into);
+    const bytes = this.read(offset, into.length);
+    into.set(bytes);
+    return bytes.length;
+  }
+
   /** Forgets what was read at `offset` and after (the file was written there). */
   forgetFrom(offset: number): void {
     const first = Math.floor(offset / this.blockBytes);

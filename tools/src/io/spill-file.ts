@@ -69,9 +69,8 @@ export class SpillFile implements SpillStore {
   }
 
   read(offset: number, into: Uint8Array): void {
-    const bytes = this.cache.read(offset, into.length);
-    if (bytes.length < into.length) throw new RangeError(`the digest's state file ends at ${offset + bytes.length}, before the ${into.length} bytes asked at ${offset}`);
-    into.set(bytes);
+    const got = this.cache.readInto(offset, into);
+    if (got < into.length) throw new RangeError(`the digest's state file ends at ${offset + got}, before the ${into.length} bytes asked at ${offset}`);
   }
 
   close(): void {

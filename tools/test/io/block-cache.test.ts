@@ -39,6 +39,14 @@ describe("BlockCache", () => {
     expect([...cache.read(offset, length)]).toEqual(expected);
   });
 
+  it.each(cases)("%s, into the caller's array: offset %d, %d bytes", (_, offset, length) => {
+    const file = memoryFile(size);
+    const cache = new BlockCache(file.readAt, 8, 3);
+    const into = new Uint8Array(length);
+    const got = cache.readInto(offset, into);
+    expect([...into.subarray(0, got)]).toEqual([...file.bytes.subarray(Math.min(offset, size), Math.min(offset + length, size))]);
+  });
+
   it("answers every offset and length as the file does, whatever it evicted", () => {
     const file = memoryFile(size);
     const cache = new BlockCache(file.readAt, 8, 3);
