@@ -5,8 +5,9 @@
  */
 import type { DominatorTree } from "./dominators.js";
 import type { FunctionRef, HolderGroup } from "./digest-model.js";
-import type { GroupIdentity, Holder, Placement } from "./digest-holders.js";
+import type { GroupIdentity, Holders, Placement } from "./digest-holders.js";
 import type { Heap } from "./hprof.js";
+import { grownTo, makeFloat64 } from "./hprof-columns.js";
 
 /** What holders retain, summed: per group, and per target of a group. */
 interface Tally {
@@ -17,13 +18,26 @@ interface Tally {
 
 interface MutableGroup extends GroupIdentity, Tally {
   instances: number;
-  labels: Map<string, Tally>;
+  /** Per target (label): its index in the targets' tallies. */
+  labels: Map<string, number>;
 }
 
-function addHolderTo(tally: Tally, holder: Holder): void {
-  tally.retainedBytes += holder.bytes;
-  tally.objects += holder.objects;
-  tally.shallowBytes += holder.shallowBytes;
+/** Per (group, target) pair, what its holders retain: a column per field, one entry per pair. */
+class TargetTallies {
+  count = 0;
+  retainedBytes: Float64Array = new Float64Array(1024);
+  objects: Float64Array = new Float64Array(1024);
+  shallowBytes: Float64Array = new Float64Array(1024);
+
+  add(): number {
+    if (this.count === this.retainedBytes.length) {
+      const length = 2 * this.count;
+      this.retainedBytes = grownTo(this.retainedBytes, length, makeFloat64);
+      this.objects = grownTo(this.objects, length, makeFloat64);
+      this.shallowBytes = grownTo(this.shallowBytes, length, makeFloat64);
+    }
+    return this.count++;
+  }
 }
 
 /** Bytes and objects that only one function's holders reference, per function number. */
@@ -41,7 +55,7 @@ export function tallyBytes(
   tree: DominatorTree,
   context: Int32Array,
   shared: Int16Array | Int32Array,
-  holders: Holder[],
+  holders: Holders,
   functions: number,
 ): { bazelByClass: Float64Array; sharedByFunction: SharedTally; reachableObjects: number } {
   const bazelByClass = new Float64Array(heap.classes.length);
@@ -55,9 +69,8 @@ export function tallyBytes(
     const holder = context[v]!;
     const bytes = heap.shallowSizes.bytesOf(node);
     if (holder >= 0) {
-      const tally = holders[holder]!;
-      tally.bytes += bytes;
-      tally.objects++;
+      holders.bytes[holder] = holders.bytes[holder]! + bytes;
+      holders.objects[holder] = holders.objects[holder]! + 1;
     } else if (shared[v]! >= 0) {
       sharedBytes[shared[v]!] = sharedBytes[shared[v]!]! + bytes;
       sharedObjects[shared[v]!] = sharedObjects[shared[v]!]! + 1;
@@ -68,33 +81,42 @@ export function tallyBytes(
   return { bazelByClass, sharedByFunction: { bytes: sharedBytes, objects: sharedObjects }, reachableObjects };
 }
 
-/** Holders → groups (largest first), with the shared bytes of each function as a group of their own. */
 /**
  * Holders → groups (largest first), with the shared bytes of each function as a group of their own (no holder
  * object of their own: shallowBytes 0). Per group, its labels with what each holds, the largest `top` kept.
  */
 export function holderGroupsOf(
-  holders: readonly Holder[],
-  placements: readonly (Placement | undefined)[],
+  holders: Holders,
+  placement: Placement,
   sharedByFunction: SharedTally,
   functionRefs: readonly FunctionRef[],
   share: (bytes: number) => number,
   top: number,
 ): HolderGroup[] {
   const groups = new Map<string, MutableGroup>();
-  holders.forEach((holder, index) => {
-    const placed = placements[index];
-    if (holder.bytes === 0 || placed === undefined) return;
-    let group = groups.get(placed.key);
-    if (group === undefined) groups.set(placed.key, (group = { ...placed.group, retainedBytes: 0, objects: 0, shallowBytes: 0, instances: 0, labels: new Map() }));
-    addHolderTo(group, holder);
-    group.instances++;
-    if (placed.label !== undefined) {
-      let target = group.labels.get(placed.label);
-      if (target === undefined) group.labels.set(placed.label, (target = { retainedBytes: 0, objects: 0, shallowBytes: 0 }));
-      addHolderTo(target, holder);
+  const byIndex: (MutableGroup | undefined)[] = [];
+  const targets = new TargetTallies();
+  for (let holder = 0; holder < holders.count; holder++) {
+    const index = placement.groupOf[holder]!;
+    if (holders.bytes[holder] === 0 || index < 0) continue;
+    let group = byIndex[index];
+    if (group === undefined) {
+      byIndex[index] = group = { ...placement.groups[index]!, retainedBytes: 0, objects: 0, shallowBytes: 0, instances: 0, labels: new Map() };
+      groups.set(`holder|${index}`, group);
     }
-  });
+    group.retainedBytes += holders.bytes[holder]!;
+    group.objects += holders.objects[holder]!;
+    group.shallowBytes += holders.shallowBytes[holder]!;
+    group.instances++;
+    const label = placement.labelOf[holder];
+    if (label !== undefined) {
+      let target = group.labels.get(label);
+      if (target === undefined) group.labels.set(label, (target = targets.add()));
+      targets.retainedBytes[target] = targets.retainedBytes[target]! + holders.bytes[holder]!;
+      targets.objects[target] = targets.objects[target]! + holders.objects[holder]!;
+      targets.shallowBytes[target] = targets.shallowBytes[target]! + holders.shallowBytes[holder]!;
+    }
+  }
   sharedByFunction.bytes.forEach((bytes, index) => {
     if (bytes > 0) {
       const objects = sharedByFunction.objects[index]!;
@@ -105,9 +127,9 @@ export function holderGroupsOf(
     .sort((a, b) => b.retainedBytes - a.retainedBytes)
     .map((group) => {
       const topTargets = [...group.labels]
-        .sort((a, b) => b[1].retainedBytes - a[1].retainedBytes)
+        .sort((a, b) => targets.retainedBytes[b[1]]! - targets.retainedBytes[a[1]]!)
         .slice(0, top)
-        .map(([label, tally]) => ({ label, retainedBytes: tally.retainedBytes, objects: tally.objects, shallowBytes: tally.shallowBytes }));
+        .map(([label, target]) => ({ label, retainedBytes: targets.retainedBytes[target]!, objects: targets.objects[target]!, shallowBytes: targets.shallowBytes[target]! }));
       return {
         kind: group.kind,
         function: group.function,

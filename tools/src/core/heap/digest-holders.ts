@@ -12,25 +12,48 @@ import { functionKey, type Names } from "./digest-names.js";
 import type { Owners } from "./digest-owners.js";
 import type { StackOwnership, StarlarkStack } from "./digest-stacks.js";
 import type { HeapView } from "./heap-view.js";
+import { grownTo, makeFloat64, makeUint32, makeUint8 } from "./hprof-columns.js";
 import type { Heap } from "./hprof.js";
 import type { ScratchPool } from "./scratch.js";
 
-export interface Holder {
-  readonly node: number;
-  readonly kind: number;
+/**
+ * The holders found, a column per field: a monorepo's dump has a provider instance, an action and a target per
+ * node of its build graph, millions of them (an object per holder took about 530 bytes of JS heap with its
+ * placement: 80 MB for 150,000 holders).
+ */
+export class Holders {
+  count = 0;
+  node: Uint32Array = new Uint32Array(1024);
+  kind: Uint8Array = new Uint8Array(1024);
   /** The holder object's own size. */
-  readonly shallowBytes: number;
+  shallowBytes: Float64Array = new Float64Array(1024);
   /** Exclusive bytes: what it retains minus what holders inside it retain. */
-  bytes: number;
+  bytes: Float64Array = new Float64Array(1024);
   /** Exclusive objects, as bytes counts them (the holder itself included). */
-  objects: number;
+  objects: Float64Array = new Float64Array(1024);
+
+  /** Adds a holder; returns its index. */
+  add(node: number, kind: number, shallowBytes: number): number {
+    if (this.count === this.node.length) {
+      const length = 2 * this.count;
+      this.node = grownTo(this.node, length, makeUint32);
+      this.kind = grownTo(this.kind, length, makeUint8);
+      this.shallowBytes = grownTo(this.shallowBytes, length, makeFloat64);
+      this.bytes = grownTo(this.bytes, length, makeFloat64);
+      this.objects = grownTo(this.objects, length, makeFloat64);
+    }
+    const index = this.count++;
+    this.node[index] = node;
+    this.kind[index] = kind;
+    this.shallowBytes[index] = shallowBytes;
+    return index;
+  }
 }
 
-/** Per dominator-tree vertex, the index in `holders` of its innermost holder (-1: none). */
+/** Per dominator-tree vertex, the index of its innermost holder (-1: none). */
 export interface InnermostHolders {
   readonly context: Int32Array;
-  readonly holders: Holder[];
-  readonly holderIndexOfNode: ReadonlyMap<number, number>;
+  readonly holders: Holders;
 }
 
 /** One pass down the dominator tree: each vertex's innermost holder (a holder's own vertex is its own). */
@@ -44,12 +67,14 @@ export function innermostHolders(
 ): InnermostHolders {
   const vertices = tree.objectAt.length;
   const context = scratch.takeInt32(vertices).fill(-1);
-  const holders: Holder[] = [];
-  const holderIndexOfNode = new Map<number, number>();
+  const holders = new Holders();
+  // A frame or thread holds what only its call stack keeps alive, so it may be met as a holder twice: as a
+  // vertex, and as the owner of such objects. Every other holder is one vertex, met once.
+  const stackHolders = new Map<number, number>();
   const addHolder = (node: number, kind: number): number => {
-    holders.push({ node, kind, shallowBytes: heap.shallowSizes.bytesOf(node), bytes: 0, objects: 0 });
-    holderIndexOfNode.set(node, holders.length - 1);
-    return holders.length - 1;
+    const index = holders.add(node, kind, heap.shallowSizes.bytesOf(node));
+    if (kind === H_FRAME || kind === H_THREAD) stackHolders.set(node, index);
+    return index;
   };
   const ownerHolders: number[] = ownership.owners.map(() => -1);
   for (let v = 1; v < vertices; v++) {
@@ -57,17 +82,17 @@ export function innermostHolders(
     const kind = node < heap.classCount ? H_NONE : holderKindOfClass[heap.classOf[node]!]!;
     const owner = ownership.ownerOf[node]!;
     if (kind !== H_NONE && (kind !== H_THREAD || stacks.some((stack) => stack.javaThread === node))) {
-      context[v] = holderIndexOfNode.get(node) ?? addHolder(node, kind);
+      context[v] = stackHolders.get(node) ?? addHolder(node, kind);
     } else if (owner > 0) {
       // Held only by a call stack: its frame's (or, for a builtin's work in progress, its thread's).
       const entry = ownership.owners[owner - 1]!;
-      if (ownerHolders[owner - 1] === -1) ownerHolders[owner - 1] = holderIndexOfNode.get(entry.holderNode) ?? addHolder(entry.holderNode, entry.kind);
+      if (ownerHolders[owner - 1] === -1) ownerHolders[owner - 1] = stackHolders.get(entry.holderNode) ?? addHolder(entry.holderNode, entry.kind);
       context[v] = ownerHolders[owner - 1]!;
     } else {
       context[v] = context[tree.idom[v]!]!;
     }
   }
-  return { context, holders, holderIndexOfNode };
+  return { context, holders };
 }
 
 /**
@@ -105,17 +130,15 @@ export interface PlaceContext {
   readonly names: Names;
   readonly owners: Owners;
   readonly stacks: readonly StarlarkStack[];
-  readonly holderIndexOfNode: ReadonlyMap<number, number>;
-  readonly holders: readonly Holder[];
 }
 
 /** The group a holder's bytes go to, with the label it stands for; undefined for Bazel's own threads. */
 function placeHolder(
-  holder: Holder,
+  node: number,
+  kind: number,
   c: PlaceContext,
 ): { key: string; group: GroupIdentity; label: string | undefined } | undefined {
-  const node = holder.node;
-  switch (holder.kind) {
+  switch (kind) {
     case H_FRAME: {
       const stack = c.stacks.find((candidate) => candidate.frameNodes.includes(node));
       const index = stack?.frameNodes.indexOf(node) ?? -1;
@@ -163,25 +186,46 @@ function callerOf(stack: StarlarkStack, index: number): FunctionRef | undefined 
   return undefined;
 }
 
-/** A holder's group, the function charged for it, and the label it stands for. */
-export type Placement = NonNullable<ReturnType<typeof placeHolder>>;
+/**
+ * Where each holder's bytes go: the distinct groups, and per holder its group's index (-1: none, a thread of
+ * Bazel's own) and the label it stands for.
+ */
+export interface Placement {
+  readonly groups: readonly GroupIdentity[];
+  readonly groupOf: Int32Array;
+  readonly labelOf: readonly (string | undefined)[];
+}
 
 /** Each holder's placement, and the functions charged, numbered (holderFunction: per holder, -1 for none). */
-export function placeHolders(holders: readonly Holder[], c: PlaceContext): { placements: (Placement | undefined)[]; functionRefs: FunctionRef[]; holderFunction: Int32Array } {
-  const placements = holders.map((holder) => placeHolder(holder, c));
+export function placeHolders(holders: Holders, c: PlaceContext): { placement: Placement; functionRefs: FunctionRef[]; holderFunction: Int32Array } {
+  const groups: GroupIdentity[] = [];
+  const groupIndex = new Map<string, number>();
+  const groupFunction: number[] = [];
   const functionIndex = new Map<string, number>();
   const functionRefs: FunctionRef[] = [];
-  const holderFunction = Int32Array.from(placements, (placed) => {
-    const fn = placed?.group.function;
-    if (fn === undefined) return -1;
-    let index = functionIndex.get(functionKey(fn));
-    if (index === undefined) {
-      index = functionRefs.push(fn) - 1;
-      functionIndex.set(functionKey(fn), index);
+  const groupOf = new Int32Array(holders.count).fill(-1);
+  const holderFunction = new Int32Array(holders.count).fill(-1);
+  const labelOf: (string | undefined)[] = new Array<string | undefined>(holders.count).fill(undefined);
+  for (let holder = 0; holder < holders.count; holder++) {
+    const placed = placeHolder(holders.node[holder]!, holders.kind[holder]!, c);
+    if (placed === undefined) continue;
+    let group = groupIndex.get(placed.key);
+    if (group === undefined) {
+      group = groups.push(placed.group) - 1;
+      groupIndex.set(placed.key, group);
+      const fn = placed.group.function;
+      let fnIndex = fn === undefined ? -1 : functionIndex.get(functionKey(fn));
+      if (fn !== undefined && fnIndex === undefined) {
+        fnIndex = functionRefs.push(fn) - 1;
+        functionIndex.set(functionKey(fn), fnIndex);
+      }
+      groupFunction.push(fnIndex ?? -1);
     }
-    return index;
-  });
-  return { placements, functionRefs, holderFunction };
+    groupOf[holder] = group;
+    holderFunction[holder] = groupFunction[group]!;
+    labelOf[holder] = placed.label;
+  }
+  return { placement: { groups, groupOf, labelOf }, functionRefs, holderFunction };
 }
 
 const UNSET = -1;

@@ -128,7 +128,7 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
 
   const owners = new Owners(heap, view, tree, names);
   // One pass down the dominator tree: each vertex's innermost holder.
-  const { context, holders, holderIndexOfNode } = innermostHolders(heap, holderKindOfClass, tree, scratch, stacks, ownership);
+  const { context, holders } = innermostHolders(heap, holderKindOfClass, tree, scratch, stacks, ownership);
   // The largest objects now, while ownerOf says which frame's local each is; then its 1 or 2 bytes an object hold
   // the last per-vertex array.
   const largest = largestObjects(heap, view, tree, options.top, (node) => describeOwner(node, { view, tree, names, owners, stacks, ownership }));
@@ -137,7 +137,7 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   ownership.ownerOf = new Uint8Array(0);
 
   // Each holder's group, and the function charged for it.
-  const { placements, functionRefs, holderFunction } = placeHolders(holders, { view, tree, names, owners, stacks, holderIndexOfNode, holders });
+  const { placement, functionRefs, holderFunction } = placeHolders(holders, { view, tree, names, owners, stacks });
   // Objects no holder dominates, but that only one function's holders reference (shared among its own
   // providers, say: the retained sizes of a dominator tree split nothing that is shared) → that function.
   const shared = sharedByOneFunction(tree, context, holderFunction, functionRefs.length, scratch);
@@ -145,7 +145,7 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
 
   // Holders → groups → suspects.
   const share = (bytes: number): number => (reachableBytes > 0 ? bytes / reachableBytes : 0);
-  const holderGroups = holderGroupsOf(holders, placements, sharedByFunction, functionRefs, share, options.top);
+  const holderGroups = holderGroupsOf(holders, placement, sharedByFunction, functionRefs, share, options.top);
   const starlarkBytes = holderGroups.reduce((sum, group) => sum + group.retainedBytes, 0);
   const bazelBytes = Math.max(0, reachableBytes - starlarkBytes);
   const topClasses = [...bazelByClass.entries()]

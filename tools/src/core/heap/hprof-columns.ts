@@ -29,6 +29,7 @@ export function grownTo<T extends PerObjectArray>(array: T, length: number, make
   return bigger;
 }
 
+export const makeUint8 = (length: number): Uint8Array => new Uint8Array(length);
 export const makeUint16 = (length: number): Uint16Array => new Uint16Array(length);
 export const makeUint32 = (length: number): Uint32Array => new Uint32Array(length);
 export const makeFloat64 = (length: number): Float64Array => new Float64Array(length);
