@@ -7,7 +7,7 @@
 // share, MB/s of the read, peak RSS after each). At the end, one Markdown row per dump for the README. Prints
 // numbers only; nothing asserts on them.
 //
-//   npm run bench:heap -- [--dumps DIR] [--shapes string-heavy,list-heavy,list-heavy-4g] [--runs 3]
+//   npm run bench:heap -- [--dumps DIR] [--shapes string-heavy,list-heavy,list-heavy-4g,many-targets] [--runs 3]
 //                         [--baseline REV] [--bazel PATH] [--keep]
 //   npm run bench:heap -- --dump PATH [--runs 3] [--baseline REV]      (just that file)
 //
@@ -17,7 +17,10 @@
 //                   -Xmx1100m (~1.4 GB file): the aspect's strings;
 //   list-heavy      a copy of test/workspaces/list_lattice with 8 layers of 16 (a rule that flattens its deps'
 //                   lists into its provider) at -Xmx1200m (1.4–1.5 GB): huge Object[] of references to few strings;
-//   list-heavy-4g   the same at -Xmx3400m (~5 GB).
+//   list-heavy-4g   the same at -Xmx3400m (~5 GB);
+//   many-targets    a copy of test/workspaces/many_targets with 200 packages of 1,000 nodes, analysis only, at
+//                   -Xmx3g, then a live heap dump (~0.5 GB) as `snapshot` takes one: no Starlark bug, a
+//                   monorepo's graph (a target, a provider and an action per node: 600,000 holders to attribute).
 // Each build runs in an output base of its own under a temporary folder, ends with exit 33 (out of memory) and its
 // JVM's -XX:HeapDumpPath dump moves into DIR with a record of how it was made (SHAPE.json: the recipe, the exit
 // code, the build's time); that server is shut down and its output base deleted. A dump whose recipe changed, or
@@ -51,6 +54,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DIGEST_PHASES } from "../src/core/heap/digest-phases.js";
+import { dumpHeap, pathInTarget } from "../src/io/jvm-attach.js";
 
 // npm runs scripts in tools/; the reproduction is the repository around it.
 const TOOLS = resolve(".");
@@ -65,7 +69,7 @@ const GOAL_BASELINE_CPU_RATIO = 1.05;
 const GB = 1e9;
 const DEFAULT_DUMPS_DIR = join(tmpdir(), "memory-adventure-bench-dumps");
 
-const SHAPES = ["string-heavy", "list-heavy", "list-heavy-4g"] as const;
+const SHAPES = ["string-heavy", "list-heavy", "list-heavy-4g", "many-targets"] as const;
 type ShapeName = (typeof SHAPES)[number];
 
 /** How one shape's dump is made; a cached dump's record holds it, so that a changed recipe makes the dump again. */
@@ -73,10 +77,21 @@ interface DumpRecipe {
   readonly shape: ShapeName;
   /** The least size of the dump file, in bytes. */
   readonly promisedBytes: number;
-  /** The workspace built: this repository (the reproduction), or a copy of list_lattice with its own layers. */
-  readonly workspace: { readonly kind: "reproduction" } | { readonly kind: "lattice"; readonly layers: number; readonly width: number };
+  /**
+   * The workspace built: this repository (the reproduction), a copy of list_lattice with its own layers, or a copy
+   * of many_targets with `packages` packages of `perPackage` nodes.
+   */
+  readonly workspace:
+    | { readonly kind: "reproduction" }
+    | { readonly kind: "lattice"; readonly layers: number; readonly width: number }
+    | { readonly kind: "targets"; readonly packages: number; readonly perPackage: number };
   /** The Bazel server's -Xmx: with the shape, it sets the dump's size. */
   readonly maxHeap: string;
+  /**
+   * When the dump is taken: by the JVM as it runs out of memory (the build must exit 33), or, for a build that
+   * succeeds, asked of the live server over the attach protocol (reachable objects only), as `snapshot` does.
+   */
+  readonly dumpWhen: "out-of-memory" | "after-the-build";
   readonly build: readonly string[];
 }
 
@@ -91,10 +106,22 @@ const RECIPES: readonly DumpRecipe[] = [
     promisedBytes: 1 * GB,
     workspace: { kind: "reproduction" },
     maxHeap: "1100m",
+    dumpWhen: "out-of-memory",
     build: ["build", "--config=eat", "--//memory:multiplier=200", "--symlink_prefix=/", "//..."],
   },
-  { shape: "list-heavy", promisedBytes: 1 * GB, workspace: LATTICE, maxHeap: "1200m", build: LATTICE_BUILD },
-  { shape: "list-heavy-4g", promisedBytes: 4 * GB, workspace: LATTICE, maxHeap: "3400m", build: LATTICE_BUILD },
+  { shape: "list-heavy", promisedBytes: 1 * GB, workspace: LATTICE, maxHeap: "1200m", dumpWhen: "out-of-memory", build: LATTICE_BUILD },
+  { shape: "list-heavy-4g", promisedBytes: 4 * GB, workspace: LATTICE, maxHeap: "3400m", dumpWhen: "out-of-memory", build: LATTICE_BUILD },
+  // 200,000 nodes, analysis only, then a live dump as `snapshot` takes one (~2.3 KB of heap a node). Run out of
+  // memory, such a graph does not throw: at -Xmx1100m the server collected for minutes at 259,000 of 600,000
+  // nodes (G1), or crawled through them (parallel collector: 18,600 in 6 minutes), and wrote no dump.
+  {
+    shape: "many-targets",
+    promisedBytes: 0.4 * GB,
+    workspace: { kind: "targets", packages: 200, perPackage: 1000 },
+    maxHeap: "3g",
+    dumpWhen: "after-the-build",
+    build: ["build", "--nobuild", "--symlink_prefix=/", "//..."],
+  },
 ];
 
 /** SHAPE.json beside SHAPE.hprof in the dumps folder: how the dump was made. */
@@ -314,14 +341,19 @@ async function readRecord(path: string): Promise<DumpRecord | undefined> {
 }
 
 function recordedDump(recipe: DumpRecipe, path: string, record: DumpRecord, how: string): BenchDump {
-  const workspace = recipe.workspace.kind === "reproduction" ? "the reproduction" : `list_lattice with ${recipe.workspace.layers} layers of ${recipe.workspace.width}`;
+  const workspace =
+    recipe.workspace.kind === "reproduction"
+      ? "the reproduction"
+      : recipe.workspace.kind === "lattice"
+        ? `list_lattice with ${recipe.workspace.layers} layers of ${recipe.workspace.width}`
+        : `many_targets with ${recipe.workspace.packages} packages of ${recipe.workspace.perPackage} nodes`;
   return {
     label: recipe.shape,
     path,
     bytes: record.bytes,
     origin:
-      `${how}: ${record.bazelVersion} \`${recipe.build.join(" ")}\` of ${workspace} at -Xmx${recipe.maxHeap} ran out of memory ` +
-      `(exit ${record.exitCode}) after ${record.buildSeconds.toFixed(0)} s, ${record.madeAt}; ${mb(record.bytes).toFixed(0)} MB, promised ≥ ${mb(recipe.promisedBytes).toFixed(0)} MB`,
+      `${how}: ${record.bazelVersion} \`${recipe.build.join(" ")}\` of ${workspace} at -Xmx${recipe.maxHeap} ` +
+      `${recipe.dumpWhen === "out-of-memory" ? "ran out of memory" : "built, then dumped live"} (exit ${record.exitCode}) after ${record.buildSeconds.toFixed(0)} s, ${record.madeAt}; ${mb(record.bytes).toFixed(0)} MB, promised ≥ ${mb(recipe.promisedBytes).toFixed(0)} MB`,
     shortfall:
       record.bytes >= recipe.promisedBytes
         ? undefined
@@ -330,9 +362,10 @@ function recordedDump(recipe: DumpRecipe, path: string, record: DumpRecord, how:
 }
 
 /**
- * The recipe's build, run until the server runs out of memory and writes its heap dump, which moves to `path`;
- * the server is shut down after (it is dead already when the build ran out of memory, but a build that did not
- * leaves it up) and its output base deleted.
+ * The recipe's build, run until the server runs out of memory and writes its heap dump (or, after a build that
+ * succeeds, until the live server has written one), which moves to `path`; the server is shut down after (it is
+ * dead already when the build ran out of memory, but a build that did not leaves it up) and its output base
+ * deleted.
  */
 async function makeDump(recipe: DumpRecipe, path: string, bazel: string, scratch: string): Promise<DumpRecord> {
   // The JVM refuses to write over a file: the dump goes to a name of its own until the build is known to be done.
@@ -348,6 +381,13 @@ async function makeDump(recipe: DumpRecipe, path: string, bazel: string, scratch
   let exitCode: number | null;
   try {
     exitCode = await run(bazel, [...startup, ...jvm, ...recipe.build], workspace);
+    if (recipe.dumpWhen === "after-the-build") {
+      if (exitCode !== 0) throw new DumpNotMade(`bazel build exited with ${exitCode}, not 0: see its output above`);
+      const pid = Number(execFileSync(bazel, [...startup, ...jvm, "info", "server_pid"], { cwd: workspace, encoding: "utf8" }).trim());
+      await dumpHeap(pid, await pathInTarget(pid, writing), { live: true });
+      await rename(writing, path);
+      return { recipe, bazelVersion, exitCode, buildSeconds: (performance.now() - start) / 1000, bytes: (await stat(path)).size, madeAt: new Date().toISOString() };
+    }
   } finally {
     await run(bazel, [...startup, "shutdown"], workspace).catch(() => undefined);
     await rm(outputBase, { recursive: true, force: true });
@@ -379,6 +419,17 @@ async function workspaceFor(recipe: DumpRecipe, scratch: string): Promise<string
   if (recipe.workspace.kind === "reproduction") return REPOSITORY;
   const workspace = join(scratch, `workspace-${recipe.shape}`);
   await rm(workspace, { recursive: true, force: true });
+  if (recipe.workspace.kind === "targets") {
+    await cp(join(TOOLS, "test", "workspaces", "many_targets"), workspace, { recursive: true });
+    const { packages, perPackage } = recipe.workspace;
+    // Ten chains of packages: p{k} depends on p{k-10}, so the graph is 100 packages deep, not 1,000.
+    for (let p = 0; p < packages; p++) {
+      await mkdir(join(workspace, `p${p}`), { recursive: true });
+      const below = p >= 10 ? `, below = "p${p - 10}"` : "";
+      await writeFile(join(workspace, `p${p}`, "BUILD.bazel"), `# Written by tools/bench/heap-digest.ts.\nload("//:defs.bzl", "nodes")\n\nnodes(count = ${perPackage}${below})\n`);
+    }
+    return workspace;
+  }
   await cp(join(TOOLS, "test", "workspaces", "list_lattice"), workspace, { recursive: true });
   const { layers, width } = recipe.workspace;
   await writeFile(
