@@ -389,7 +389,8 @@ async function makeDump(recipe: DumpRecipe, path: string, bazel: string, scratch
       return { recipe, bazelVersion, exitCode, buildSeconds: (performance.now() - start) / 1000, bytes: (await stat(path)).size, madeAt: new Date().toISOString() };
     }
   } finally {
-    await run(bazel, [...startup, "shutdown"], workspace).catch(() => undefined);
+    // With the build's startup flags: other flags would have Bazel kill a server that is still up.
+    await run(bazel, [...startup, ...jvm, "shutdown"], workspace).catch(() => undefined);
     await rm(outputBase, { recursive: true, force: true });
   }
   const buildSeconds = (performance.now() - start) / 1000;
@@ -422,7 +423,7 @@ async function workspaceFor(recipe: DumpRecipe, scratch: string): Promise<string
   if (recipe.workspace.kind === "targets") {
     await cp(join(TOOLS, "test", "workspaces", "many_targets"), workspace, { recursive: true });
     const { packages, perPackage } = recipe.workspace;
-    // Ten chains of packages: p{k} depends on p{k-10}, so the graph is 100 packages deep, not 1,000.
+    // Ten chains of packages: p{k} depends on p{k-10}, so the graph is a tenth of the packages deep.
     for (let p = 0; p < packages; p++) {
       await mkdir(join(workspace, `p${p}`), { recursive: true });
       const below = p >= 10 ? `, below = "p${p - 10}"` : "";
