@@ -131,6 +131,34 @@ export class DominatorTree {
     return this.preorderOf[node] !== UNREACHABLE;
   }
 
+  /** The object's vertex, or -1 when it is none (a leaf, a bundle, unreachable). */
+  vertexOf(node: number): number {
+    const code = this.preorderOf[node]!;
+    return code < LEAF ? code : -1;
+  }
+
+  /**
+   * Calls `visit` with each vertex that references vertex v, once per reference (the super-root and the holders
+   * that adopted a root are no referrers: theirs are no references in the heap). Every reference into an object
+   * with references of its own is there, the edges long gone.
+   */
+  forEachReferrer(v: number, visit: (from: number) => void): void {
+    const parent = this.searchParent[v]!;
+    if (parent !== 0 && !this.isAdoptedParent(v)) visit(parent);
+    const targets = this.otherTargets;
+    let low = 0;
+    let high = targets.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (targets[middle]! < v) low = middle + 1;
+      else high = middle;
+    }
+    for (let i = low; i < targets.length && targets[i] === v; i++) {
+      const from = this.otherSources[i]!;
+      if (from !== 0 && from < ADOPTED) visit(from);
+    }
+  }
+
   /** The object's immediate dominator (an object index), the super-root's index for roots, -1 if unreachable. */
   dominatorOf(node: number): number {
     const code = this.preorderOf[node]!;

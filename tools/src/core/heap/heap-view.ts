@@ -241,41 +241,6 @@ export class HeapView {
   }
 
   /**
-   * Objects reachable from `start` through at most `depth` references (fields and array elements), breadth
-   * first; objects for which `stop` is true are listed but not looked into.
-   */
-  reachableWithin(start: number, depth: number, maxNodes: number, stop: (node: number) => boolean = () => false): number[] {
-    if (start === NONE) return [];
-    const seen = new Set<number>([start]);
-    let frontier = [start];
-    for (let level = 0; level < depth && frontier.length > 0 && seen.size < maxNodes; level++) {
-      const next: number[] = [];
-      for (const node of frontier) {
-        if (node !== start && stop(node)) continue;
-        const targets = this.heap.kindOf(node) === KIND_OBJECT_ARRAY ? this.elements(node, maxNodes) : this.referencesOf(node);
-        for (const target of targets) {
-          if (target === NONE || seen.has(target)) continue;
-          seen.add(target);
-          next.push(target);
-          if (seen.size >= maxNodes) break;
-        }
-      }
-      frontier = next;
-    }
-    return [...seen];
-  }
-
-  /** The reference fields' targets of an instance. */
-  referencesOf(object: number): number[] {
-    const data = this.instanceData(object);
-    if (data === undefined) return [];
-    return this.classOf(object)
-      .allFields.filter((field) => field.type === TYPE_OBJECT)
-      .map((field) => this.valueAt(data, field.offset, TYPE_OBJECT))
-      .filter((target) => target !== NONE);
-  }
-
-  /**
    * Elements of a java.util.List (ArrayList, StarlarkList, ImmutableList…) or object array, as far as they are
    * readable. The array field is `elementData` (ArrayList), `elems` (StarlarkList), `array` (Guava's
    * RegularImmutableList) or `contents`; Guava keeps a one-element ImmutableList's element in `element`.

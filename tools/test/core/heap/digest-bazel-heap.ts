@@ -113,6 +113,7 @@ function defineLayoutClasses(heap: SyntheticHeap, layout: BazelLayout): void {
   heap.defineClass(`${P}packages.AspectDescriptor`, [ref("aspectClass"), ref("aspectParameters")]);
   heap.defineClass(`${P}packages.Aspect`, [ref("aspectDescriptor"), ref("aspectDefinition")]);
   heap.defineClass(`${P}actions.BasicActionLookupValue`, [ref("actions")]);
+  heap.defineClass(`${P}skyframe.RuleConfiguredTargetValue`, [ref("configuredTarget"), ref("actions")]);
   if (layout === "4.2.3") {
     heap.defineClass(`${P}skyframe.AspectValueKey`, []);
     heap.defineClass(`${P}skyframe.AspectValueKey$AspectKey`, [ref("baseConfiguredTargetKey"), ref("aspectDescriptor")], `${P}skyframe.AspectValueKey`);
@@ -217,7 +218,17 @@ class Builder {
 export interface ScenarioOptions {
   /** Another .bzl file defines a rule of the same name (only a rule class key tells the two apart). */
   readonly sameRuleNameElsewhere?: boolean;
+  /** The aspect lists the rule's provider among its own too (an aspect that copies its target's providers). */
+  readonly aspectListsRuleProvider?: boolean;
+  /**
+   * The rule registers this many more file-write actions (of 1 KB each), and its Skyframe value holds the
+   * target's action list too, as 4.2.3's RuleConfiguredTargetValue does: the target dominates none of them.
+   */
+  readonly moreRuleActions?: number;
 }
+
+/** Bytes of the contents of each action moreRuleActions adds. */
+export const MORE_ACTION_BYTES = 1000;
 
 /** The heap (as HPROF bytes) of the scenario in one layout. */
 export function bazelShapedHeap(layout: BazelLayout, options: ScenarioOptions = {}): Uint8Array {
@@ -243,7 +254,9 @@ export function bazelShapedHeap(layout: BazelLayout, options: ScenarioOptions = 
   const targetLabel = b.label("", "pkg", "target");
   // A String beside the big value, ahead of it: read as a key, it would pass for the big value's field name.
   const bigInfo = b.info(b.provider(s.ruleProvider, defsLabel, ["a_label", "items"]), { a_label: heap.string("not a field name"), items: blob(heap, s.sizes.items) });
-  const ruleActions = b.list([b.fileWrite(blob(heap, s.sizes.fileContents))]);
+  const moreActions = Array.from({ length: options.moreRuleActions ?? 0 }, () => b.fileWrite(blob(heap, MORE_ACTION_BYTES)));
+  const ruleActions = b.list([b.fileWrite(blob(heap, s.sizes.fileContents)), ...moreActions]);
+  if (moreActions.length > 0) heap.global(heap.object(`${P}skyframe.RuleConfiguredTargetValue`, { actions: ruleActions }));
   const targetKey = heap.object(`${P}skyframe.ConfiguredTargetKey`, { label: targetLabel });
   heap.global(
     heap.object(`${P}analysis.configuredtargets.RuleConfiguredTarget`, {
@@ -263,14 +276,15 @@ export function bazelShapedHeap(layout: BazelLayout, options: ScenarioOptions = 
   const baseKey = heap.object(`${P}skyframe.ConfiguredTargetKey`, { label: b.label("other_repo", "deep/pkg", "dep") });
   const traverseInfo = b.info(b.provider(s.aspectProvider, aspectBzl, ["content"]), { content: blob(heap, s.sizes.traverse) });
   const aspectActions = b.list([b.fileWrite(blob(heap, s.sizes.fileContents / 2))]);
+  const aspectInfos = options.aspectListsRuleProvider === true ? [traverseInfo, bigInfo] : [traverseInfo];
   if (layout === "4.2.3") {
     const key = heap.object(`${P}skyframe.AspectValueKey$AspectKey`, { baseConfiguredTargetKey: baseKey });
-    const configuredAspect = heap.object(`${P}analysis.ConfiguredAspect`, { providers: b.providerMap([traverseInfo]), actions: aspectActions });
+    const configuredAspect = heap.object(`${P}analysis.ConfiguredAspect`, { providers: b.providerMap(aspectInfos), actions: aspectActions });
     heap.global(heap.object(`${P}analysis.AspectValue`, { aspect, key, configuredAspect, actions: aspectActions }));
   } else {
     const key = heap.object(`${P}skyframe.AspectKeyCreator$AspectKey`, { baseConfiguredTargetKey: baseKey });
     const withKey = layout === "7.7.1" ? "AspectValue$AspectValueWithTransitivePackages" : "AspectValue$AspectValueWithTransitiveRepos";
-    heap.global(heap.object(`${P}analysis.${withKey}`, { aspect, key, providers: b.providerMap([traverseInfo]), actions: aspectActions }));
+    heap.global(heap.object(`${P}analysis.${withKey}`, { aspect, key, providers: b.providerMap(aspectInfos), actions: aspectActions }));
   }
 
   // The thread running the aspect's implementation, inside a builtin.

@@ -6,7 +6,7 @@ import { CLASSES, classesOfAny, FIELDS, follow, followNumber, followText, isAny 
 import { digestHeap, type HeapDigest } from "../../../src/core/heap/heap-digest.js";
 import { HeapView, NONE } from "../../../src/core/heap/heap-view.js";
 import { bytesSource, readHeap } from "../../../src/core/heap/hprof.js";
-import { bazelShapedHeap, SCENARIO, type BazelLayout, type ScenarioOptions } from "./digest-bazel-heap.js";
+import { bazelShapedHeap, MORE_ACTION_BYTES, SCENARIO, type BazelLayout, type ScenarioOptions } from "./digest-bazel-heap.js";
 import { SyntheticHeap } from "./digest-synthetic-hprof.js";
 
 function digestOf(bytes: Uint8Array): HeapDigest {
@@ -101,6 +101,26 @@ describe("two rules of one name in different .bzl files", () => {
   it("finds it by the rule class key the target keeps (8+)", () => {
     const provider = scenario("8-9", { sameRuleNameElsewhere: true }).holders.find((group) => group.provider === s.ruleProvider);
     expect(provider?.function).toEqual(rule);
+  });
+});
+
+// Holders no owner dominates: the owner is the one whose providers or actions list them.
+describe.each(LAYOUTS)("holders that several objects hold, with Bazel %s's class layouts", (layout) => {
+  it("leaves a target's provider an aspect lists too to the target", () => {
+    const digest = scenario(layout, { aspectListsRuleProvider: true });
+    const provider = digest.holders.find((group) => group.provider === s.ruleProvider);
+    expect(provider).toMatchObject({ function: rule, ownerKind: "rule", topLabels: [s.label] });
+    expect(digest.holders.find((group) => group.provider === s.aspectProvider)).toMatchObject({ function: aspect, topLabels: [s.aspectLabel] });
+  });
+
+  it("charges every action of a target with hundreds, that its Skyframe value holds too, to its rule", () => {
+    const more = 600;
+    const digest = scenario(layout, { moreRuleActions: more });
+    const actions = digest.holders.filter((group) => group.kind === "action");
+    expect(actions.map((group) => group.function)).not.toContainEqual(undefined);
+    const ruleActions = actions.find((group) => group.function?.function === s.ruleImpl);
+    expect(ruleActions).toMatchObject({ ownerKind: "rule", instances: 1 + more, topLabels: [s.label] });
+    expect(ruleActions!.retainedBytes).toBeGreaterThan(s.sizes.fileContents + more * MORE_ACTION_BYTES);
   });
 });
 

@@ -267,6 +267,26 @@ describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", ()
     },
   );
 
+  it.each(SHAPES.flatMap(({ name, shape }) => [1, 2, 3].map((seed) => ({ name, shape, seed }))))(
+    "$name, seed $seed: each vertex's referrers are the objects that reference it, not the super-root nor an adopting holder",
+    ({ shape, seed }) => {
+      const graph = randomGraph(seed * 7919 + shape.nodes, shape);
+      const tree = dominatorTree(graph);
+      const expected = new Map<number, Set<number>>();
+      for (let from = 0; from < graph.objectCount; from++) {
+        if (!tree.isReachable(from)) continue;
+        for (const to of graph.edgeTargets.subarray(graph.edgeStart.of(from), graph.edgeStart.of(from + 1))) {
+          if (tree.vertexOf(to) > 0) expected.set(to, (expected.get(to) ?? new Set()).add(from));
+        }
+      }
+      for (let v = 1; v < tree.objectAt.length; v++) {
+        const found = new Set<number>();
+        tree.forEachReferrer(v, (from) => found.add(tree.objectAt[from]!));
+        expect([...found].sort((a, b) => a - b), `vertex ${v}`).toEqual([...(expected.get(tree.objectAt[v]!) ?? [])].sort((a, b) => a - b));
+      }
+    },
+  );
+
   it("bundles: a head and the leaves only it references take no vertex; a shared leaf, a far one or a kept head does", () => {
     // 0 (root) → 1, 3, 5, 8, 10 and 4; 1 → 2; 3 → 4 (shared with 0); 5 → 6, 7; 8 → 9 (8 kept as a vertex);
     // 10 → its leaf one further than BUNDLE_REACH.
