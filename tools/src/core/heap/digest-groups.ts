@@ -4,41 +4,9 @@
  * their groups (kind, function charged, provider…), with the bytes and objects of each target in a group.
  */
 import type { DominatorTree } from "./dominators.js";
-import type { FunctionRef, HolderGroup } from "./digest-model.js";
-import type { GroupIdentity, Holders, Placement } from "./digest-holders.js";
+import type { FunctionRef, HolderGroup, TargetBytes } from "./digest-model.js";
+import type { Holders, Placement } from "./digest-holders.js";
 import type { Heap } from "./hprof.js";
-import { grownTo, makeFloat64 } from "./hprof-columns.js";
-
-/** What holders retain, summed: per group, and per target of a group. */
-interface Tally {
-  retainedBytes: number;
-  objects: number;
-  shallowBytes: number;
-}
-
-interface MutableGroup extends GroupIdentity, Tally {
-  instances: number;
-  /** Per target (label): its index in the targets' tallies. */
-  labels: Map<string, number>;
-}
-
-/** Per (group, target) pair, what its holders retain: a column per field, one entry per pair. */
-class TargetTallies {
-  count = 0;
-  retainedBytes: Float64Array = new Float64Array(1024);
-  objects: Float64Array = new Float64Array(1024);
-  shallowBytes: Float64Array = new Float64Array(1024);
-
-  add(): number {
-    if (this.count === this.retainedBytes.length) {
-      const length = 2 * this.count;
-      this.retainedBytes = grownTo(this.retainedBytes, length, makeFloat64);
-      this.objects = grownTo(this.objects, length, makeFloat64);
-      this.shallowBytes = grownTo(this.shallowBytes, length, makeFloat64);
-    }
-    return this.count++;
-  }
-}
 
 /** Bytes and objects that only one function's holders reference, per function number. */
 export interface SharedTally {
@@ -83,7 +51,11 @@ export function tallyBytes(
 
 /**
  * Holders → groups (largest first), with the shared bytes of each function as a group of their own (no holder
- * object of their own: shallowBytes 0). Per group, its labels with what each holds, the largest `top` kept.
+ * object of their own: shallowBytes 0). Per group, its labels with what each holds, the largest `top` kept. Ties
+ * keep the order of first appearance (of a group's first holder; of a label's first holder in its group).
+ * Typed columns and one sort, no object per holder or per target: a monorepo's dump has a provider, an action and
+ * a target per node of its graph (a Map of labels per group and an entry per label to sort took 80 MB of garbage
+ * for 600,000 holders).
  */
 export function holderGroupsOf(
   holders: Holders,
@@ -93,57 +65,90 @@ export function holderGroupsOf(
   share: (bytes: number) => number,
   top: number,
 ): HolderGroup[] {
-  const groups = new Map<string, MutableGroup>();
-  const byIndex: (MutableGroup | undefined)[] = [];
-  const targets = new TargetTallies();
+  const groupCount = placement.groups.length;
+  const group = { bytes: new Float64Array(groupCount), objects: new Float64Array(groupCount), shallowBytes: new Float64Array(groupCount), instances: new Float64Array(groupCount), targets: new Float64Array(groupCount), first: new Int32Array(groupCount).fill(-1) };
+  let labelled = 0;
   for (let holder = 0; holder < holders.count; holder++) {
     const index = placement.groupOf[holder]!;
     if (holders.bytes[holder] === 0 || index < 0) continue;
-    let group = byIndex[index];
-    if (group === undefined) {
-      byIndex[index] = group = { ...placement.groups[index]!, retainedBytes: 0, objects: 0, shallowBytes: 0, instances: 0, labels: new Map() };
-      groups.set(`holder|${index}`, group);
+    if (group.first[index]! < 0) group.first[index] = holder;
+    group.bytes[index] = group.bytes[index]! + holders.bytes[holder]!;
+    group.objects[index] = group.objects[index]! + holders.objects[holder]!;
+    group.shallowBytes[index] = group.shallowBytes[index]! + holders.shallowBytes[holder]!;
+    group.instances[index] = group.instances[index]! + 1;
+    if (placement.labelOf[holder]! >= 0) labelled++;
+  }
+  // The labelled holders by (group, label, holder): each run is one target of one group, its first holder first.
+  const byTarget = new Uint32Array(labelled);
+  for (let holder = 0, at = 0; holder < holders.count; holder++) {
+    if (holders.bytes[holder] !== 0 && placement.groupOf[holder]! >= 0 && placement.labelOf[holder]! >= 0) byTarget[at++] = holder;
+  }
+  const { groupOf, labelOf } = placement;
+  byTarget.sort((a, b) => groupOf[a]! - groupOf[b]! || labelOf[a]! - labelOf[b]! || a - b);
+  const topTargets: TargetBytes[][] = Array.from({ length: groupCount }, () => []);
+  const firstOfTop: number[][] = Array.from({ length: groupCount }, () => []);
+  for (let start = 0; start < byTarget.length; ) {
+    const first = byTarget[start]!;
+    const index = groupOf[first]!;
+    const label = labelOf[first]!;
+    let retainedBytes = 0;
+    let objects = 0;
+    let shallowBytes = 0;
+    let end = start;
+    for (; end < byTarget.length && groupOf[byTarget[end]!] === index && labelOf[byTarget[end]!] === label; end++) {
+      const holder = byTarget[end]!;
+      retainedBytes += holders.bytes[holder]!;
+      objects += holders.objects[holder]!;
+      shallowBytes += holders.shallowBytes[holder]!;
     }
-    group.retainedBytes += holders.bytes[holder]!;
-    group.objects += holders.objects[holder]!;
-    group.shallowBytes += holders.shallowBytes[holder]!;
-    group.instances++;
-    const label = placement.labelOf[holder];
-    if (label !== undefined) {
-      let target = group.labels.get(label);
-      if (target === undefined) group.labels.set(label, (target = targets.add()));
-      targets.retainedBytes[target] = targets.retainedBytes[target]! + holders.bytes[holder]!;
-      targets.objects[target] = targets.objects[target]! + holders.objects[holder]!;
-      targets.shallowBytes[target] = targets.shallowBytes[target]! + holders.shallowBytes[holder]!;
+    group.targets[index] = group.targets[index]! + 1;
+    // Into the group's largest `top`, after those that hold as much and came first.
+    const kept = topTargets[index]!;
+    const keptFirst = firstOfTop[index]!;
+    let at = kept.length;
+    while (at > 0 && (kept[at - 1]!.retainedBytes < retainedBytes || (kept[at - 1]!.retainedBytes === retainedBytes && keptFirst[at - 1]! > first))) at--;
+    if (at < top) {
+      kept.splice(at, 0, { label: placement.labels[label]!, retainedBytes, objects, shallowBytes });
+      keptFirst.splice(at, 0, first);
+      if (kept.length > top) {
+        kept.pop();
+        keptFirst.pop();
+      }
     }
+    start = end;
+  }
+  // Holder groups in order of their first holder, then the shared bytes of each function: ties keep that order.
+  const made: { group: HolderGroup; order: number }[] = [];
+  for (let index = 0; index < groupCount; index++) {
+    if (group.first[index]! < 0) continue;
+    const identity = placement.groups[index]!;
+    const targets = topTargets[index]!;
+    made.push({
+      order: group.first[index]!,
+      group: {
+        kind: identity.kind,
+        function: identity.function,
+        retainedBytes: group.bytes[index]!,
+        share: share(group.bytes[index]!),
+        objects: group.objects[index]!,
+        shallowBytes: group.shallowBytes[index]!,
+        ...(identity.provider === undefined ? {} : { provider: identity.provider, providerFile: identity.providerFile }),
+        ...(identity.ownerKind === undefined ? {} : { ownerKind: identity.ownerKind }),
+        instances: group.instances[index]!,
+        targets: group.targets[index]!,
+        topLabels: targets.map((target) => target.label),
+        topTargets: targets,
+        ...(identity.thread === undefined ? {} : { thread: identity.thread }),
+      },
+    });
   }
   sharedByFunction.bytes.forEach((bytes, index) => {
-    if (bytes > 0) {
-      const objects = sharedByFunction.objects[index]!;
-      groups.set(`shared|${index}`, { kind: "shared", function: functionRefs[index], retainedBytes: bytes, objects, shallowBytes: 0, instances: 0, labels: new Map() });
-    }
-  });
-  return [...groups.values()]
-    .sort((a, b) => b.retainedBytes - a.retainedBytes)
-    .map((group) => {
-      const topTargets = [...group.labels]
-        .sort((a, b) => targets.retainedBytes[b[1]]! - targets.retainedBytes[a[1]]!)
-        .slice(0, top)
-        .map(([label, target]) => ({ label, retainedBytes: targets.retainedBytes[target]!, objects: targets.objects[target]!, shallowBytes: targets.shallowBytes[target]! }));
-      return {
-        kind: group.kind,
-        function: group.function,
-        retainedBytes: group.retainedBytes,
-        share: share(group.retainedBytes),
-        objects: group.objects,
-        shallowBytes: group.shallowBytes,
-        ...(group.provider === undefined ? {} : { provider: group.provider, providerFile: group.providerFile }),
-        ...(group.ownerKind === undefined ? {} : { ownerKind: group.ownerKind }),
-        instances: group.instances,
-        targets: group.labels.size,
-        topLabels: topTargets.map((target) => target.label),
-        topTargets,
-        ...(group.thread === undefined ? {} : { thread: group.thread }),
-      };
+    if (bytes <= 0) return;
+    const objects = sharedByFunction.objects[index]!;
+    made.push({
+      order: holders.count + index,
+      group: { kind: "shared", function: functionRefs[index], retainedBytes: bytes, share: share(bytes), objects, shallowBytes: 0, instances: 0, targets: 0, topLabels: [], topTargets: [] },
     });
+  });
+  return made.sort((a, b) => b.group.retainedBytes - a.group.retainedBytes || a.order - b.order).map(({ group: made }) => made);
 }

@@ -188,32 +188,58 @@ function callerOf(stack: StarlarkStack, index: number): FunctionRef | undefined 
 
 /**
  * Where each holder's bytes go: the distinct groups, and per holder its group's index (-1: none, a thread of
- * Bazel's own) and the label it stands for.
+ * Bazel's own) and the index of the label it stands for in `labels` (-1: none).
  */
 export interface Placement {
   readonly groups: readonly GroupIdentity[];
   readonly groupOf: Int32Array;
-  readonly labelOf: readonly (string | undefined)[];
+  readonly labels: readonly string[];
+  readonly labelOf: Int32Array;
 }
 
 /** Each holder's placement, and the functions charged, numbered (holderFunction: per holder, -1 for none). */
 export function placeHolders(holders: Holders, c: PlaceContext): { placement: Placement; functionRefs: FunctionRef[]; holderFunction: Int32Array } {
+  // Placed in the dump's order: a holder's owner and its label sit near it in the file, so that the reads hit
+  // the blocks read last (in the tree's order nearly every read was a new block: 7 s of a monorepo's 26).
+  const byNode = new Uint32Array(holders.count);
+  for (let holder = 0; holder < holders.count; holder++) byNode[holder] = holder;
+  byNode.sort((a, b) => holders.node[a]! - holders.node[b]!);
+  const placedGroups: GroupIdentity[] = [];
+  const placedIndex = new Map<string, number>();
+  const placedGroupOf = new Int32Array(holders.count).fill(-1);
+  const labels: string[] = [];
+  const labelIndex = new Map<string, number>();
+  const labelOf = new Int32Array(holders.count).fill(-1);
+  for (const holder of byNode) {
+    const placed = placeHolder(holders.node[holder]!, holders.kind[holder]!, c);
+    if (placed === undefined) continue;
+    let index = placedIndex.get(placed.key);
+    if (index === undefined) {
+      index = placedGroups.push(placed.group) - 1;
+      placedIndex.set(placed.key, index);
+    }
+    placedGroupOf[holder] = index;
+    if (placed.label !== undefined) {
+      let label = labelIndex.get(placed.label);
+      if (label === undefined) labelIndex.set(placed.label, (label = labels.push(placed.label) - 1));
+      labelOf[holder] = label;
+    }
+  }
+  // Groups and functions numbered in the holders' order (the tree's), as the groups' ties are broken.
   const groups: GroupIdentity[] = [];
-  const groupIndex = new Map<string, number>();
+  const groupOfPlaced = new Int32Array(placedGroups.length).fill(-1);
   const groupFunction: number[] = [];
   const functionIndex = new Map<string, number>();
   const functionRefs: FunctionRef[] = [];
   const groupOf = new Int32Array(holders.count).fill(-1);
   const holderFunction = new Int32Array(holders.count).fill(-1);
-  const labelOf: (string | undefined)[] = new Array<string | undefined>(holders.count).fill(undefined);
   for (let holder = 0; holder < holders.count; holder++) {
-    const placed = placeHolder(holders.node[holder]!, holders.kind[holder]!, c);
-    if (placed === undefined) continue;
-    let group = groupIndex.get(placed.key);
-    if (group === undefined) {
-      group = groups.push(placed.group) - 1;
-      groupIndex.set(placed.key, group);
-      const fn = placed.group.function;
+    const placed = placedGroupOf[holder]!;
+    if (placed < 0) continue;
+    if (groupOfPlaced[placed]! < 0) {
+      const identity = placedGroups[placed]!;
+      groupOfPlaced[placed] = groups.push(identity) - 1;
+      const fn = identity.function;
       let fnIndex = fn === undefined ? -1 : functionIndex.get(functionKey(fn));
       if (fn !== undefined && fnIndex === undefined) {
         fnIndex = functionRefs.push(fn) - 1;
@@ -221,11 +247,11 @@ export function placeHolders(holders: Holders, c: PlaceContext): { placement: Pl
       }
       groupFunction.push(fnIndex ?? -1);
     }
+    const group = groupOfPlaced[placed]!;
     groupOf[holder] = group;
     holderFunction[holder] = groupFunction[group]!;
-    labelOf[holder] = placed.label;
   }
-  return { placement: { groups, groupOf, labelOf }, functionRefs, holderFunction };
+  return { placement: { groups, groupOf, labels, labelOf }, functionRefs, holderFunction };
 }
 
 const UNSET = -1;

@@ -1,7 +1,7 @@
 /**
  * Names of Starlark things as the dump spells them: functions (name and .bzl file), labels, providers.
  */
-import { CLASSES, FIELDS, follow, followText, isAny } from "./bazel-layouts.js";
+import { CLASSES, FIELDS, follow, followText, isAny, type FieldPaths } from "./bazel-layouts.js";
 import type { FunctionRef } from "./digest-model.js";
 import { NONE, type HeapView } from "./heap-view.js";
 
@@ -19,6 +19,8 @@ export function builtinAware(file: string | undefined): string | undefined {
 export class Names {
   private readonly functions = new Map<number, FunctionRef & { builtin: boolean }>();
   private readonly labels = new Map<number, string | undefined>();
+  private readonly packages = new Map<number, string | undefined>();
+  private readonly texts = new Map<number, string | undefined>();
 
   constructor(private readonly view: HeapView) {}
 
@@ -50,15 +52,36 @@ export class Names {
     if (label === NONE) return undefined;
     if (this.labels.has(label)) return this.labels.get(label);
     const view = this.view;
-    const pkg = follow(view, label, FIELDS.labelPackage);
+    const pkg = this.packagePrefix(follow(view, label, FIELDS.labelPackage));
     const name = followText(view, label, FIELDS.labelName);
+    const text = name === undefined || pkg === undefined ? undefined : `${pkg}:${name}`;
+    this.labels.set(label, text);
+    return text;
+  }
+
+  /** A PackageIdentifier as a label starts: //pkg or @repo//pkg (a package's thousand targets share one). */
+  private packagePrefix(pkg: number): string | undefined {
+    if (this.packages.has(pkg)) return this.packages.get(pkg);
+    const view = this.view;
     const pkgName = followText(view, pkg, FIELDS.packageName);
     let repository = followText(view, pkg, FIELDS.packageRepository) ?? "";
     // Bazel 4 spells a repository "@name" (the main one "@"); later versions drop the "@".
     if (repository.startsWith("@")) repository = repository.slice(1);
-    const text = name === undefined || pkgName === undefined ? undefined : `${repository === "" ? "" : `@${repository}`}//${pkgName}:${name}`;
-    this.labels.set(label, text);
+    const text = pkgName === undefined ? undefined : `${repository === "" ? "" : `@${repository}`}//${pkgName}`;
+    this.packages.set(pkg, text);
     return text;
+  }
+
+  /** followText for Strings many objects share (every target's rule class name): each one's text read once. */
+  sharedText(object: number, paths: FieldPaths): string | undefined {
+    for (const path of paths) {
+      const string = this.view.refPath(object, ...path);
+      if (string === NONE) continue;
+      if (!this.texts.has(string)) this.texts.set(string, this.view.string(string));
+      const text = this.texts.get(string);
+      if (text !== undefined) return text;
+    }
+    return undefined;
   }
 
   /** A provider instance's provider: its exported name (else its Java class's) and the .bzl file's label. */

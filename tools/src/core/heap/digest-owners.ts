@@ -67,7 +67,7 @@ export class Owners {
     let owner: Owner | undefined;
     if (isAny(view, node, CLASSES.ruleTarget)) {
       const label = this.names.label(follow(view, node, FIELDS.targetLabel));
-      const fn = this.ruleFunction(followText(view, node, FIELDS.targetRuleClassName), followText(view, node, FIELDS.targetRuleClassKey));
+      const fn = this.ruleFunction(this.names.sharedText(node, FIELDS.targetRuleClassName), this.names.sharedText(node, FIELDS.targetRuleClassKey));
       owner = { node, kind: "rule", label, function: fn };
     } else if (isAny(view, node, CLASSES.aspectValue)) {
       const label = this.names.label(follow(view, node, FIELDS.aspectLabel));

@@ -19,6 +19,7 @@ import {
   TYPE_OBJECT,
   TYPE_SHORT,
   type ByteSource,
+  type FieldLayout,
   type Heap,
   type HeapClass,
 } from "./hprof.js";
@@ -114,18 +115,34 @@ export class HeapView {
    * chars their code; a long past 2^53 loses its low bits), undefined if absent.
    */
   field(object: number, name: string): number | undefined {
-    const layout = this.classOf(object).allFields.find((candidate) => candidate.name === name);
-    if (layout === undefined || object < this.heap.classCount) return undefined;
+    if (object < this.heap.classCount) return undefined;
+    const layout = this.fieldLayout(object, name);
+    if (layout === undefined) return undefined;
     const data = this.instanceData(object);
     return data === undefined ? undefined : this.valueAt(data, layout.offset, layout.type);
   }
 
   /** A reference field's target, NONE when null, missing or not a reference. */
   ref(object: number, name: string): number {
-    if (object === NONE) return NONE;
-    const layout = this.classOf(object).allFields.find((candidate) => candidate.name === name);
-    if (layout === undefined || layout.type !== TYPE_OBJECT || object < this.heap.classCount) return NONE;
-    return this.field(object, name) ?? NONE;
+    if (object === NONE || object < this.heap.classCount) return NONE;
+    const layout = this.fieldLayout(object, name);
+    if (layout === undefined || layout.type !== TYPE_OBJECT) return NONE;
+    const data = this.instanceData(object);
+    return data === undefined ? NONE : this.valueAt(data, layout.offset, TYPE_OBJECT);
+  }
+
+  /** Per class, its fields by name (the subclass's first when a name repeats): the digest asks millions of times. */
+  private readonly layoutsByName = new Map<number, Map<string, FieldLayout & { readonly offset: number }>>();
+
+  private fieldLayout(object: number, name: string): (FieldLayout & { readonly offset: number }) | undefined {
+    const classIndex = this.heap.classOf[object]!;
+    let byName = this.layoutsByName.get(classIndex);
+    if (byName === undefined) {
+      byName = new Map();
+      for (const field of this.heap.classes[classIndex]!.allFields) if (!byName.has(field.name)) byName.set(field.name, field);
+      this.layoutsByName.set(classIndex, byName);
+    }
+    return byName.get(name);
   }
 
   /** Follows reference fields in turn: refPath(o, "a", "b") is o.a.b (NONE when any step is missing). */
