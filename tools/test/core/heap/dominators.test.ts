@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { ADOPTED, BUNDLE_REACH, dominatorTree, type DominatorTree, type HeapGraph } from "../../../src/core/heap/dominators.js";
+import { ADOPTED, BUNDLE_REACH, dominatorTree, sortPairs, type DominatorTree, type HeapGraph } from "../../../src/core/heap/dominators.js";
 import { EdgeStarts } from "../../../src/core/heap/edge-starts.js";
 import { bytesSource, readHeap, type Heap } from "../../../src/core/heap/hprof.js";
 import { ScratchPool } from "../../../src/core/heap/scratch.js";
@@ -245,6 +245,26 @@ const SHAPES: readonly { readonly name: string; readonly shape: Shape }[] = [
   { name: "strings (bundles)", shape: { nodes: 500, degree: 3, leaves: 0.1, roots: 40, adopted: 0.3, local: false, bundles: 0.25 } },
   { name: "strings in chains (bundles)", shape: { nodes: 1500, degree: 2, leaves: 0.05, roots: 30, adopted: 0.2, local: true, bundles: 0.2 } },
 ];
+
+describe("sortPairs", () => {
+  it.each([
+    { name: "empty", count: 0, range: 1 },
+    { name: "one", count: 1, range: 10 },
+    { name: "short (by insertion)", count: 30, range: 1000 },
+    { name: "all one key", count: 5000, range: 1 },
+    { name: "few keys, many of each", count: 100_000, range: 300 },
+    { name: "as many keys as pairs", count: 200_000, range: 200_000 },
+    { name: "keys over the whole 32 bits", count: 100_000, range: 2 ** 32 },
+  ])("$name: sorts by key, every pair kept", ({ count, range }) => {
+    const next = random(count + range);
+    const keys = Uint32Array.from({ length: count }, () => Math.floor(next() * range));
+    const values = keys.map((key, i) => (key * 7 + i) >>> 0);
+    const pairs = Array.from(keys, (key, i) => `${key}:${values[i]}`).sort();
+    sortPairs(keys, values);
+    for (let i = 1; i < count; i++) if (keys[i - 1]! > keys[i]!) expect.fail(`keys ${i - 1} and ${i} out of order: ${keys[i - 1]} > ${keys[i]}`);
+    expect(Array.from(keys, (key, i) => `${key}:${values[i]}`).sort()).toEqual(pairs);
+  });
+});
 
 describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", () => {
   describe.each(SHAPES)("$name", ({ shape }) => {
