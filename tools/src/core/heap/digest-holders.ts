@@ -114,6 +114,13 @@ export function holderKinds(heap: Heap, view: HeapView): Uint8Array {
   return kinds;
 }
 
+/** How many objects are of a holder kind (the memory table's holders: a thread running no Starlark counted too). */
+export function countHolders(heap: Heap, holderKindOfClass: Uint8Array): number {
+  let holders = 0;
+  for (let node = heap.classCount; node < heap.objectCount; node++) if (holderKindOfClass[heap.classOf[node]!] !== H_NONE) holders++;
+  return holders;
+}
+
 /** Which group a holder's bytes go to (digest-groups.ts adds them up). */
 export interface GroupIdentity {
   readonly kind: HolderKind;

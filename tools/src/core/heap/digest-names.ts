@@ -49,14 +49,19 @@ export class Names {
 
   /** A com.google.devtools.build.lib.cmdline.Label as Bazel prints it: //pkg:name or @repo//pkg:name. */
   label(label: number): string | undefined {
-    if (label === NONE) return undefined;
     if (this.labels.has(label)) return this.labels.get(label);
+    const text = this.readLabel(label);
+    this.labels.set(label, text);
+    return text;
+  }
+
+  /** label() without its memo: for a label read once (a configured target's own, kept by its owner). */
+  readLabel(label: number): string | undefined {
+    if (label === NONE) return undefined;
     const view = this.view;
     const pkg = this.packagePrefix(follow(view, label, FIELDS.labelPackage));
     const name = followText(view, label, FIELDS.labelName);
-    const text = name === undefined || pkg === undefined ? undefined : `${pkg}:${name}`;
-    this.labels.set(label, text);
-    return text;
+    return name === undefined || pkg === undefined ? undefined : `${pkg}:${name}`;
   }
 
   /** A PackageIdentifier as a label starts: //pkg or @repo//pkg (a package's thousand targets share one). */

@@ -16,7 +16,6 @@ export interface Owner {
   readonly function: FunctionRef | undefined;
 }
 
-/** Configured targets and aspects: who they are, which implementation made them, what they hold. */
 /** Rule implementations by rule class key, and by rule class name (undefined where two differ). */
 interface RuleFunctions {
   readonly byName: ReadonlyMap<string, FunctionRef | undefined>;
@@ -31,8 +30,31 @@ const LISTED_DEPTH = 3;
 /** The most objects a search for a holder's listing owner looks at (a holder a huge depset shares, say). */
 const LISTED_MAX_VERTICES = 4096;
 
+/** OwnerRecords.state: not read yet, read and no owner (its label or function unreadable is still one), an owner. */
+const UNREAD = 0;
+const NOT_AN_OWNER = 1;
+const READ = 2;
+
+/**
+ * What was read of each owner, in columns by its place among the owners (sorted by object): a monorepo's dump
+ * has a configured target per node of its graph (an Owner object and a Map entry each took ~60 bytes of JS heap).
+ */
+interface OwnerRecords {
+  readonly nodes: Uint32Array;
+  readonly state: Uint8Array;
+  readonly aspect: Uint8Array;
+  /** Index in `labels`, -1 for none. */
+  readonly label: Int32Array;
+  readonly labels: string[];
+  /** Index in `functions`, -1 for none. */
+  readonly function: Int32Array;
+  readonly functions: FunctionRef[];
+  readonly functionIndex: Map<string, number>;
+}
+
+/** Configured targets and aspects: who they are, which implementation made them, what they hold. */
 export class Owners {
-  private readonly byNode = new Map<number, Owner | undefined>();
+  private records: OwnerRecords | undefined;
   private ruleFunctions: RuleFunctions | undefined;
   private aspectFunctions: Map<number, FunctionRef> | undefined;
   private aspectValueOfConfiguredAspect: Map<number, number> | undefined;
@@ -45,6 +67,8 @@ export class Owners {
   ) {}
 
   private readonly instancesByClass = new Map<ClassNames, number[]>();
+  private readonly searchSeen = new Set<number>();
+  private readonly searchLists: [number[], number[]] = [[], []];
 
   /** Every instance of the classes (and their subclasses), in object order. */
   private instances(classNames: ClassNames): number[] {
@@ -61,25 +85,70 @@ export class Owners {
     return found;
   }
 
+  private ownerRecords(): OwnerRecords {
+    if (this.records !== undefined) return this.records;
+    const nodes = Uint32Array.from([...this.instances(CLASSES.ruleTarget), ...this.instances(CLASSES.aspectValue), ...this.instances(CLASSES.configuredAspect)]).sort();
+    const count = nodes.length;
+    this.records = {
+      nodes,
+      state: new Uint8Array(count),
+      aspect: new Uint8Array(count),
+      label: new Int32Array(count).fill(-1),
+      labels: [],
+      function: new Int32Array(count).fill(-1),
+      functions: [],
+      functionIndex: new Map(),
+    };
+    return this.records;
+  }
+
   owner(node: number): Owner | undefined {
-    if (this.byNode.has(node)) return this.byNode.get(node);
+    const records = this.ownerRecords();
+    const { nodes } = records;
+    let low = 0;
+    let high = nodes.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (nodes[middle]! < node) low = middle + 1;
+      else high = middle;
+    }
+    if (low === nodes.length || nodes[low] !== node) return undefined;
+    if (records.state[low] === UNREAD) this.readOwner(node, low, records);
+    if (records.state[low] === NOT_AN_OWNER) return undefined;
+    const label = records.label[low]!;
+    const fn = records.function[low]!;
+    return { node, kind: records.aspect[low] === 1 ? "aspect" : "rule", label: label < 0 ? undefined : records.labels[label], function: fn < 0 ? undefined : records.functions[fn] };
+  }
+
+  /** Reads the owner at `index` among the records into them. */
+  private readOwner(node: number, index: number, records: OwnerRecords): void {
     const view = this.view;
-    let owner: Owner | undefined;
+    let owner: Omit<Owner, "node"> | undefined;
     if (isAny(view, node, CLASSES.ruleTarget)) {
-      const label = this.names.label(follow(view, node, FIELDS.targetLabel));
+      const label = this.names.readLabel(follow(view, node, FIELDS.targetLabel));
       const fn = this.ruleFunction(this.names.sharedText(node, FIELDS.targetRuleClassName), this.names.sharedText(node, FIELDS.targetRuleClassKey));
-      owner = { node, kind: "rule", label, function: fn };
+      owner = { kind: "rule", label, function: fn };
     } else if (isAny(view, node, CLASSES.aspectValue)) {
-      const label = this.names.label(follow(view, node, FIELDS.aspectLabel));
-      owner = { node, kind: "aspect", label, function: this.aspectFunction(follow(view, node, FIELDS.aspectClass)) };
+      const label = this.names.readLabel(follow(view, node, FIELDS.aspectLabel));
+      owner = { kind: "aspect", label, function: this.aspectFunction(follow(view, node, FIELDS.aspectClass)) };
     } else if (isAny(view, node, CLASSES.configuredAspect)) {
       this.aspectValueOfConfiguredAspect ??= new Map(this.instances(CLASSES.aspectValue).map((value) => [follow(view, value, FIELDS.configuredAspect), value]));
       const value = this.aspectValueOfConfiguredAspect.get(node);
-      const valueOwner = value === undefined ? undefined : this.owner(value);
-      owner = valueOwner === undefined ? undefined : { ...valueOwner, node };
+      owner = value === undefined ? undefined : this.owner(value);
     }
-    this.byNode.set(node, owner);
-    return owner;
+    if (owner === undefined) {
+      records.state[index] = NOT_AN_OWNER;
+      return;
+    }
+    records.state[index] = READ;
+    records.aspect[index] = owner.kind === "aspect" ? 1 : 0;
+    if (owner.label !== undefined) records.label[index] = records.labels.push(owner.label) - 1;
+    if (owner.function !== undefined) {
+      const key = functionKey(owner.function);
+      let fn = records.functionIndex.get(key);
+      if (fn === undefined) records.functionIndex.set(key, (fn = records.functions.push(owner.function) - 1));
+      records.function[index] = fn;
+    }
   }
 
   /** The owner of a provider instance: the nearest owner above it in the dominator tree, else one that lists it. */
@@ -128,10 +197,16 @@ export class Owners {
     const objectAt = tree.objectAt;
     let best = NONE;
     let bestRank = Infinity;
-    const seen = new Set<number>([start]);
-    let frontier = [start];
+    // One set and two lists for every search (one per action, in a monorepo: their garbage was tens of MB).
+    const seen = this.searchSeen;
+    seen.clear();
+    seen.add(start);
+    let frontier = this.searchLists[0];
+    let next = this.searchLists[1];
+    frontier.length = 0;
+    frontier.push(start);
     for (let distance = 0; frontier.length > 0; distance++) {
-      const next: number[] = [];
+      next.length = 0;
       for (const vertex of frontier) {
         const object = objectAt[vertex]!;
         // An owner whose field is this object (every vertex met may be the field's).
@@ -153,7 +228,7 @@ export class Owners {
           next.push(from);
         });
       }
-      frontier = next;
+      [frontier, next] = [next, frontier];
     }
     return best === NONE ? undefined : this.owner(best);
   }

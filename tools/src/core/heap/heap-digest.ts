@@ -31,7 +31,7 @@
 import { UNOBSERVED, type DigestObserver } from "./digest-phases.js";
 import { searchHeap } from "./dominators.js";
 import { holderGroupsOf, tallyBytes } from "./digest-groups.js";
-import { holderKinds, innermostHolders, placeHolders, sharedByOneFunction } from "./digest-holders.js";
+import { countHolders, holderKinds, innermostHolders, placeHolders, sharedByOneFunction } from "./digest-holders.js";
 import { describeOwner, largestObjects } from "./digest-largest.js";
 import { H_NONE, type DigestThread, type ErrorThread, type HolderGroup, type HeapVerdict, type LargeObject, type Suspect } from "./digest-model.js";
 import { Names } from "./digest-names.js";
@@ -107,7 +107,8 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
     heap.scratch,
   );
   if (options.memoryLimitBytes !== undefined) {
-    checkTreeMemory({ ...heap.counts, vertices: search.vertexCount, crossEdges: search.crossEdgeCount }, heap.fileBytes, options.memoryLimitBytes);
+    const holders = countHolders(heap, holderKindOfClass);
+    checkTreeMemory({ ...heap.counts, vertices: search.vertexCount, crossEdges: search.crossEdgeCount, holders }, heap.fileBytes, options.memoryLimitBytes);
   }
   observer.phase("stacks");
   const names = new Names(view);

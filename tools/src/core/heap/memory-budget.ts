@@ -22,7 +22,9 @@
  *                                            as in every real dump, in the shallow sizes' byte while they wait
  *                                            on disk again; the flood's path: 8 per level of depth)
  *   dominators    12    16      -      8     edges let go (their memory holds the tree's 12 per vertex)
- *   attribute     12    22      -      8     + holder context 4 and referrer 2 per vertex (from freed memory)
+ *   attribute     12    22      -      8     + holder context 4 and referrer 2 per vertex (from freed memory),
+ *                                            and HOLDER_BYTES per holder (h: its columns, its owner's label
+ *                                            and record, the JS heap's garbage while they are placed)
  *
  * and, from the read to the end, LARGE_OBJECT_BYTES per object whose size is not kept in its one byte (over
  * 2,032 bytes: 389 of 28 M objects in a Bazel dump).
@@ -47,6 +49,11 @@
  * string-heavy shape near 0.35× of the dump: the reader's per-object arrays (class 2, shallow size 1, first edge
  * 2, id then preorder 4: 9 bytes for an object of ~50 bytes in the file) and its edges, all needed until the
  * stacks' flood.
+ *
+ * On a monorepo-shaped 754 MB Bazel 4.2.3 dump (many-targets: o 12.79 M, v 11.65 M, e 36.46 M, c 21.77 M and
+ * 600,034 holders: few Strings, so nearly every object is a vertex) the table's peak is the attribute phase, 863
+ * MiB with BASE_BYTES and HOLDER_BYTES; the process peaked at 768–785 MiB (1.07–1.09× the dump). No table of
+ * in-memory arrays gets such a dump near 0.35×: its edges alone take 0.19× of it, its cross edges 0.23×.
  */
 
 import { LimitSyntaxError, parseByteSize } from "../sweep/heap-limit.js";
@@ -58,6 +65,14 @@ import { LimitSyntaxError, parseByteSize } from "../sweep/heap-limit.js";
  * on the real Bazel dumps of tools/test/fixtures (the most on the 7.7.1 reproduction's, gzipped).
  */
 export const BASE_BYTES = 160 * 2 ** 20;
+
+/**
+ * The attribute phase's memory per holder (a provider instance, an action, a configured target…), beyond the
+ * table's arrays: measured on a monorepo-shaped Bazel 4.2.3 dump (many-targets: 754 MB, 12.8 M objects, 11.7 M
+ * vertices, 21.8 M cross edges, 600,000 holders) as the JS heap's and the typed columns' growth while they are
+ * placed, ~210 bytes a holder, rounded up; without it the table said 752 MB where the process took 786.
+ */
+export const HOLDER_BYTES = 256;
 
 /** Bytes per object, vertex, edge and cross edge at each phase's peak (the table above). */
 export const PHASE_BYTES = {
@@ -106,6 +121,8 @@ export interface HeapCounts {
    * reproduction's dump; 45% in the list lattice's, whose objects are few); after it, counted.
    */
   readonly crossEdges: number;
+  /** Holders (instances of the classes digest-holders.ts looks for): known after the search, 0 before. */
+  readonly holders?: number;
   /** Objects whose shallow size is kept outside its one byte (shallow-sizes.ts). */
   readonly largeObjects: number;
   /** Ids are not compact (8 bytes each in the pass). */
@@ -137,7 +154,8 @@ function phaseBytes(phase: Phase, counts: HeapCounts): number {
     bytes.vertex * counts.vertices +
     (bytes.edge + wide) * counts.edges +
     bytes.cross * counts.crossEdges +
-    LARGE_OBJECT_BYTES * counts.largeObjects
+    LARGE_OBJECT_BYTES * counts.largeObjects +
+    (phase === "attribute" ? HOLDER_BYTES * (counts.holders ?? 0) : 0)
   );
 }
 

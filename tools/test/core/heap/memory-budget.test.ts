@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { searchHeap } from "../../../src/core/heap/dominators.js";
+import { countHolders, holderKinds } from "../../../src/core/heap/digest-holders.js";
 import { digestHeap } from "../../../src/core/heap/heap-digest.js";
 import { Names } from "../../../src/core/heap/digest-names.js";
 import { rootHolders, stackOwnership, starlarkStacks } from "../../../src/core/heap/digest-stacks.js";
@@ -20,6 +21,7 @@ import {
   checkPassMemory,
   checkTreeMemory,
   digestPeakBytes,
+  HOLDER_BYTES,
   LARGE_OBJECT_BYTES,
   MemoryLimitError,
   parseMemoryLimit,
@@ -44,6 +46,15 @@ describe("digestPeakBytes", () => {
   it("counts LARGE_OBJECT_BYTES for each size kept outside its byte, in every phase", () => {
     const none = { objects: 1e6, vertices: 1e6, edges: 1e6, crossEdges: 1e6, largeObjects: 0, wideIds: false };
     expect(digestPeakBytes({ ...none, largeObjects: 1e4 }) - digestPeakBytes(none)).toBe(LARGE_OBJECT_BYTES * 1e4);
+  });
+
+  it("counts HOLDER_BYTES per holder in the attribute phase only", () => {
+    // Vertices every object and many cross edges: the attribute phase costs most, with or without holders.
+    const none = { objects: 1e6, vertices: 1e6, edges: 1e6, crossEdges: 1e6, largeObjects: 0, wideIds: false };
+    expect(digestPeakBytes({ ...none, holders: 5e4 }) - digestPeakBytes(none)).toBe(HOLDER_BYTES * 5e4);
+    // Few vertices: the stacks phase costs most, and holders change nothing until they outweigh it.
+    const fewVertices = { objects: 1e6, vertices: 1e5, edges: 4e6, crossEdges: 0, largeObjects: 0, wideIds: false };
+    expect(digestPeakBytes({ ...fewVertices, holders: 100 })).toBe(digestPeakBytes(fewVertices));
   });
 
   it("counts 4 bytes more per object and edge while reading ids that are not compact", () => {
@@ -141,7 +152,9 @@ describe.each(BAZEL_VERSIONS)("real Bazel %s dumps", (version) => {
     const bytes = dumpBytes(version, name);
     const heap = readHeap(bytesSource(bytes));
     const search = searchHeap({ ...heap, rootHolders: rootHolders(heap) }, heap.scratch);
-    const needed = digestPeakBytes({ ...heap.counts, vertices: search.vertexCount, crossEdges: search.crossEdgeCount });
+    const holders = countHolders(heap, holderKinds(heap, new HeapView(heap, bytesSource(bytes))));
+    expect(holders).toBeGreaterThan(0);
+    const needed = digestPeakBytes({ ...heap.counts, vertices: search.vertexCount, crossEdges: search.crossEdgeCount, holders });
     // Fewer vertices than objects with references: the bundles (a String and its byte[]).
     expect(search.vertexCount).toBeLessThan(heap.counts.vertices);
     const digest = (limit: number): unknown => {
