@@ -30,10 +30,9 @@ const LISTED_DEPTH = 3;
 /** The most objects a search for a holder's listing owner looks at (a holder a huge depset shares, say). */
 const LISTED_MAX_VERTICES = 4096;
 
-/** OwnerRecords.state: not read yet, read and no owner (its label or function unreadable is still one), an owner. */
-const UNREAD = 0;
-const NOT_AN_OWNER = 1;
-const READ = 2;
+/** OwnerRecords.state: an owner (its label or function unreadable is still one), or none (a configured aspect without its value). */
+const NOT_AN_OWNER = 0;
+const READ = 1;
 
 /**
  * What was read of each owner, in columns by its place among the owners (sorted by object): a monorepo's dump
@@ -57,7 +56,6 @@ export class Owners {
   private records: OwnerRecords | undefined;
   private ruleFunctions: RuleFunctions | undefined;
   private aspectFunctions: Map<number, FunctionRef> | undefined;
-  private aspectValueOfConfiguredAspect: Map<number, number> | undefined;
 
   constructor(
     private readonly heap: Heap,
@@ -85,11 +83,17 @@ export class Owners {
     return found;
   }
 
+  /**
+   * Every owner, read at once: the owners themselves in the dump's order, then their labels in the dump's order of
+   * labels (a target's label was made with its package, far from the target: read in the targets' order, nearly
+   * every label took a block of its own, 5 s of a monorepo's 24).
+   */
   private ownerRecords(): OwnerRecords {
     if (this.records !== undefined) return this.records;
+    const view = this.view;
     const nodes = Uint32Array.from([...this.instances(CLASSES.ruleTarget), ...this.instances(CLASSES.aspectValue), ...this.instances(CLASSES.configuredAspect)]).sort();
     const count = nodes.length;
-    this.records = {
+    const records: OwnerRecords = {
       nodes,
       state: new Uint8Array(count),
       aspect: new Uint8Array(count),
@@ -99,12 +103,66 @@ export class Owners {
       functions: [],
       functionIndex: new Map(),
     };
-    return this.records;
+    this.records = records;
+    const labelNodes = new Int32Array(count).fill(NONE);
+    const configuredAspects: number[] = [];
+    for (let index = 0; index < count; index++) {
+      const node = nodes[index]!;
+      let fn: FunctionRef | undefined;
+      if (isAny(view, node, CLASSES.ruleTarget)) {
+        labelNodes[index] = follow(view, node, FIELDS.targetLabel);
+        fn = this.ruleFunction(this.names.sharedText(node, FIELDS.targetRuleClassName), this.names.sharedText(node, FIELDS.targetRuleClassKey));
+      } else if (isAny(view, node, CLASSES.aspectValue)) {
+        labelNodes[index] = follow(view, node, FIELDS.aspectLabel);
+        fn = this.aspectFunction(follow(view, node, FIELDS.aspectClass));
+        records.aspect[index] = 1;
+      } else {
+        configuredAspects.push(index);
+        continue;
+      }
+      records.state[index] = READ;
+      if (fn !== undefined) {
+        const key = functionKey(fn);
+        let number = records.functionIndex.get(key);
+        if (number === undefined) records.functionIndex.set(key, (number = records.functions.push(fn) - 1));
+        records.function[index] = number;
+      }
+    }
+    const byLabel = Uint32Array.from({ length: count }, (_, index) => index).filter((index) => labelNodes[index] !== NONE);
+    byLabel.sort((a, b) => labelNodes[a]! - labelNodes[b]!);
+    let previous = NONE;
+    let previousIndex = -1;
+    for (const index of byLabel) {
+      // A target's aspects name its label: one read.
+      if (labelNodes[index] !== previous) {
+        previous = labelNodes[index]!;
+        const text = this.names.readLabel(previous);
+        previousIndex = text === undefined ? -1 : records.labels.push(text) - 1;
+      }
+      records.label[index] = previousIndex;
+    }
+    // A configured aspect (4.2.3) is its aspect value's.
+    if (configuredAspects.length > 0) {
+      const valueOf = new Map(this.instances(CLASSES.aspectValue).map((value) => [follow(view, value, FIELDS.configuredAspect), value]));
+      for (const index of configuredAspects) {
+        const value = valueOf.get(nodes[index]!);
+        const valueIndex = value === undefined ? -1 : this.recordIndex(value);
+        if (valueIndex < 0 || records.state[valueIndex] !== READ) {
+          records.state[index] = NOT_AN_OWNER;
+          continue;
+        }
+        records.state[index] = READ;
+        records.aspect[index] = records.aspect[valueIndex]!;
+        records.label[index] = records.label[valueIndex]!;
+        records.function[index] = records.function[valueIndex]!;
+      }
+    }
+    return records;
   }
 
-  owner(node: number): Owner | undefined {
-    const records = this.ownerRecords();
-    const { nodes } = records;
+  /** An owner's place among the records, -1 for an object that is none. */
+  private recordIndex(node: number): number {
+    const { nodes } = this.ownerRecords();
     let low = 0;
     let high = nodes.length;
     while (low < high) {
@@ -112,43 +170,16 @@ export class Owners {
       if (nodes[middle]! < node) low = middle + 1;
       else high = middle;
     }
-    if (low === nodes.length || nodes[low] !== node) return undefined;
-    if (records.state[low] === UNREAD) this.readOwner(node, low, records);
-    if (records.state[low] === NOT_AN_OWNER) return undefined;
-    const label = records.label[low]!;
-    const fn = records.function[low]!;
-    return { node, kind: records.aspect[low] === 1 ? "aspect" : "rule", label: label < 0 ? undefined : records.labels[label], function: fn < 0 ? undefined : records.functions[fn] };
+    return low < nodes.length && nodes[low] === node ? low : -1;
   }
 
-  /** Reads the owner at `index` among the records into them. */
-  private readOwner(node: number, index: number, records: OwnerRecords): void {
-    const view = this.view;
-    let owner: Omit<Owner, "node"> | undefined;
-    if (isAny(view, node, CLASSES.ruleTarget)) {
-      const label = this.names.readLabel(follow(view, node, FIELDS.targetLabel));
-      const fn = this.ruleFunction(this.names.sharedText(node, FIELDS.targetRuleClassName), this.names.sharedText(node, FIELDS.targetRuleClassKey));
-      owner = { kind: "rule", label, function: fn };
-    } else if (isAny(view, node, CLASSES.aspectValue)) {
-      const label = this.names.readLabel(follow(view, node, FIELDS.aspectLabel));
-      owner = { kind: "aspect", label, function: this.aspectFunction(follow(view, node, FIELDS.aspectClass)) };
-    } else if (isAny(view, node, CLASSES.configuredAspect)) {
-      this.aspectValueOfConfiguredAspect ??= new Map(this.instances(CLASSES.aspectValue).map((value) => [follow(view, value, FIELDS.configuredAspect), value]));
-      const value = this.aspectValueOfConfiguredAspect.get(node);
-      owner = value === undefined ? undefined : this.owner(value);
-    }
-    if (owner === undefined) {
-      records.state[index] = NOT_AN_OWNER;
-      return;
-    }
-    records.state[index] = READ;
-    records.aspect[index] = owner.kind === "aspect" ? 1 : 0;
-    if (owner.label !== undefined) records.label[index] = records.labels.push(owner.label) - 1;
-    if (owner.function !== undefined) {
-      const key = functionKey(owner.function);
-      let fn = records.functionIndex.get(key);
-      if (fn === undefined) records.functionIndex.set(key, (fn = records.functions.push(owner.function) - 1));
-      records.function[index] = fn;
-    }
+  owner(node: number): Owner | undefined {
+    const records = this.ownerRecords();
+    const index = this.recordIndex(node);
+    if (index < 0 || records.state[index] !== READ) return undefined;
+    const label = records.label[index]!;
+    const fn = records.function[index]!;
+    return { node, kind: records.aspect[index] === 1 ? "aspect" : "rule", label: label < 0 ? undefined : records.labels[label], function: fn < 0 ? undefined : records.functions[fn] };
   }
 
   /** The owner of a provider instance: the nearest owner above it in the dominator tree, else one that lists it. */
