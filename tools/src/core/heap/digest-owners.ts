@@ -7,6 +7,7 @@ import type { DominatorTree } from "./dominators.js";
 import type { FunctionRef } from "./digest-model.js";
 import { functionKey, type Names } from "./digest-names.js";
 import { NONE, type HeapView } from "./heap-view.js";
+import { firstAtOrAfter } from "../sorted.js";
 import type { Heap } from "./hprof.js";
 
 export interface Owner {
@@ -163,14 +164,8 @@ export class Owners {
   /** An owner's place among the records, -1 for an object that is none. */
   private recordIndex(node: number): number {
     const { nodes } = this.ownerRecords();
-    let low = 0;
-    let high = nodes.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (nodes[middle]! < node) low = middle + 1;
-      else high = middle;
-    }
-    return low < nodes.length && nodes[low] === node ? low : -1;
+    const index = firstAtOrAfter(nodes, node);
+    return nodes[index] === node ? index : -1;
   }
 
   owner(node: number): Owner | undefined {

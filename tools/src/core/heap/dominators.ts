@@ -22,6 +22,7 @@
  */
 
 import type { EdgeStarts } from "./edge-starts.js";
+import { firstAtOrAfter } from "../sorted.js";
 import { ScratchPool } from "./scratch.js";
 import type { ShallowSizes } from "./shallow-sizes.js";
 import type { SpillStore } from "./spill.js";
@@ -146,14 +147,7 @@ export class DominatorTree {
     const parent = this.searchParent[v]!;
     if (parent !== 0 && !this.isAdoptedParent(v)) visit(parent);
     const targets = this.otherTargets;
-    let low = 0;
-    let high = targets.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (targets[middle]! < v) low = middle + 1;
-      else high = middle;
-    }
-    for (let i = low; i < targets.length && targets[i] === v; i++) {
+    for (let i = firstAtOrAfter(targets, v); i < targets.length && targets[i] === v; i++) {
       const from = this.otherSources[i]!;
       if (from !== 0 && from < ADOPTED) visit(from);
     }

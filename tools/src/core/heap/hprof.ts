@@ -70,6 +70,7 @@ import {
   type ThreadInfo,
 } from "./hprof-format.js";
 import { EdgeStarts } from "./edge-starts.js";
+import { firstAtOrAfter } from "../sorted.js";
 import { IdLookup, ObjectOffsets, type SpilledIdLookup } from "./hprof-index.js";
 import { DumpPass, TOO_MANY_CLASSES, UNRESOLVED_ARRAY } from "./hprof-records.js";
 import { placeObjects, resolveEdges, resolveLateObjects, type PlacedObjects, type ResolvedEdges } from "./hprof-resolve.js";
@@ -219,16 +220,7 @@ function decodeNames(source: ByteSource, pass: DumpPass): Map<number, string> {
   }
   // A sorted array and binary search: a Set of ~150k doubles (hashed as heap numbers) measured 5× slower.
   const wantedSorted = Float64Array.from(wanted).sort();
-  const isWanted = (id: number): boolean => {
-    let low = 0;
-    let high = wantedSorted.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (wantedSorted[middle]! < id) low = middle + 1;
-      else high = middle;
-    }
-    return low < wantedSorted.length && wantedSorted[low] === id;
-  };
+  const isWanted = (id: number): boolean => wantedSorted[firstAtOrAfter(wantedSorted, id)] === id;
   const names = new Map<number, string>();
   const utf8 = new TextDecoder("utf-8");
   const cursor = new Cursor(source, pass.idSize, 1 << 20);

@@ -11,6 +11,7 @@
  * how the unfinished call is found, and the nesting seen in completed calls of the same profile tells who
  * called them.
  */
+import { firstAtOrAfter } from "../sorted.js";
 import type { GcEvent, Span, TraceEventVisitor } from "./trace-events.js";
 
 export interface FunctionStats {
@@ -237,18 +238,6 @@ class GcAttribution {
       this.intervalFunction = copyInto(new Int32Array(capacity), this.intervalFunction);
     }
   }
-}
-
-/** Index of the first element at or after `value` in an ascending array. */
-function firstAtOrAfter(sorted: readonly number[], value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle]! < value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 export class FunctionProfileBuilder implements TraceEventVisitor {

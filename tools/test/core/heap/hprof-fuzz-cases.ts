@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { bytesSource, HprofError, readHeap, type Heap } from "../../../src/core/heap/hprof.js";
+import { firstAtOrAfter } from "../../../src/core/sorted.js";
 import { random } from "../../helpers/random.js";
 
 /** A dump to cut windows from, with the boundaries of its records and of its heap dump sub-records. */
@@ -275,7 +276,7 @@ function subRecordWindow(
 function subRecordFields(base: FuzzBase, start: number, end: number, shift: number): number[] {
   const idSize = base.idSize;
   const fields: number[] = [];
-  let s = lowerBound(base.subRecords, start);
+  let s = firstAtOrAfter(base.subRecords, start);
   for (; s < base.subRecords.length && base.subRecords[s]! < end; s++) {
     const at = base.subRecords[s]! + shift;
     const code = base.subRecordTags[s]!;
@@ -287,17 +288,6 @@ function subRecordFields(base: FuzzBase, start: number, end: number, shift: numb
     if (code === 0x20) fields.push(at + 1 + idSize + 4, at + 1 + 2 * idSize + 4, at + 1 + 7 * idSize + 4, at + 1 + 7 * idSize + 8);
   }
   return fields;
-}
-
-function lowerBound(sorted: Uint32Array, value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle]! < value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 /** What a case's read came to: a whole heap, a cut one, or HprofError; `failure` when the reader misbehaved. */
