@@ -59,6 +59,19 @@ async function evidenceOf(out: string, blame: BlameResult): Promise<string> {
   });
 }
 
+/**
+ * Whether the run's dump was written when a thread outside Starlark threw, with under 1% of the heap Starlark's:
+ * the JVM's race, not the digest's reading (a digest that misread a dump of the hoard would find the thread that
+ * threw running Starlark, or a large Starlark share).
+ */
+async function dumpCaughtBazelBeforeTheHoard(out: string): Promise<boolean> {
+  const text = await readFile(join(out, "runs", "0128m-r01", "heap-digest.json"), "utf8").catch(() => undefined);
+  if (text === undefined) return false;
+  const digest = JSON.parse(text) as { errorThread?: { inStarlark: boolean }; verdict?: { kind: string; starlarkShare?: number } };
+  const starlarkShare = digest.verdict?.kind === "no-starlark" ? 0 : (digest.verdict?.starlarkShare ?? 1);
+  return digest.errorThread?.inStarlark === false && starlarkShare < 0.01;
+}
+
 /** A shape: its workspace, the limit it runs out of memory at (fast), and what blame must say of it. */
 const SHAPES = [
   { name: "provider_hoard", culprit: "_hoard_impl", file: "defs.bzl" },
@@ -69,11 +82,23 @@ const SHAPES = [
 
 describe.runIf(isHostBazel())("blame on the test workspaces' shapes", () => {
   it.each(SHAPES)("$name", async ({ name, culprit, file }) => {
-    const out = join(scratch, name);
     const workspace = join(WORKSPACES, name);
-    const sweep = await runCli(["sweep", "--bazel", BAZEL, "--workspace", workspace, "--limits", "128m", "--evidence-runs", "0", "--out", out], { cwd: workspace });
-    expect(sweep.exitCode, sweep.stderr).toBe(0);
-    expect(sweep.stdout).toMatch(/^0128m-r01 +128m +oom /m);
+    const swept = async (out: string): Promise<void> => {
+      const sweep = await runCli(["sweep", "--bazel", BAZEL, "--workspace", workspace, "--limits", "128m", "--evidence-runs", "0", "--out", out], { cwd: workspace });
+      expect(sweep.exitCode, sweep.stderr).toBe(0);
+      expect(sweep.stdout).toMatch(/^0128m-r01 +128m +oom /m);
+    };
+    let out = join(scratch, name);
+    await swept(out);
+    if (culprit !== undefined && (await dumpCaughtBazelBeforeTheHoard(out))) {
+      // Seen on 4.2.3 (CI, 2026-12-06, macro_hog): the JVM's first OutOfMemoryError, the one it dumps at, thrown
+      // in a thread of Bazel's own (the Starlark CPU profiler's SIGPROF router) with 14 MB of the 128m heap
+      // reachable and the hoard not in the dump. No digest can name a culprit the dump does not hold: sweep again,
+      // once; the second dump is held to the same test.
+      process.stderr.write(`blame e2e ${name}: the dump caught Bazel outside Starlark with nearly nothing of it; sweeping again\n`);
+      out = join(scratch, `${name}-again`);
+      await swept(out);
+    }
 
     const withDump = await blameOf(out);
     // What a failure needs to be read later (the test's folder is deleted): blame's reason and suspects, the
