@@ -8,8 +8,12 @@
 // numbers only; nothing asserts on them.
 //
 //   npm run bench:heap -- [--dumps DIR] [--shapes string-heavy,list-heavy,list-heavy-4g,many-targets] [--runs 3]
-//                         [--baseline REV] [--bazel PATH] [--keep]
+//                         [--baseline REV] [--bazel PATH] [--keep] [--max-memory SIZE]
 //   npm run bench:heap -- --dump PATH [--runs 3] [--baseline REV]      (just that file)
+//
+// --max-memory SIZE digests as `heap --max-memory SIZE` does (what the digest keeps on disk when memory is short:
+// the id lookup always, the cross edges when the limit leaves them too little room); a dump it cannot hold fails
+// the run.
 //
 // The dumps, made with real Bazel (4.2.3, `bazel` on PATH, or --bazel) when missing from DIR (default: a folder
 // under the system's temp folder, kept between runs so that re-runs skip the builds):
@@ -54,6 +58,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DIGEST_PHASES } from "../src/core/heap/digest-phases.js";
+import { parseMemoryLimit } from "../src/core/heap/memory-budget.js";
 import { dumpHeap, pathInTarget } from "../src/io/jvm-attach.js";
 
 // npm runs scripts in tools/; the reproduction is the repository around it.
@@ -185,6 +190,7 @@ import { createHash } from "node:crypto";
 import { digestDumpFile } from "./${CHILD_IMPORTS[0]}";
 import { DEFAULT_DIGEST_TOP } from "./${CHILD_IMPORTS[1]}";
 const dump = process.argv[2];
+const memoryLimitBytes = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
 const peakRssBytes = () => process.resourceUsage().maxRSS * 1024;
 const start = performance.now();
 const cpu = process.cpuUsage();
@@ -202,7 +208,7 @@ const observer = {
   },
   bytesRead() {},
 };
-const digest = await digestDumpFile(dump, ${positional ? "DEFAULT_DIGEST_TOP, observer" : "{ top: DEFAULT_DIGEST_TOP, observer }"});
+const digest = await digestDumpFile(dump, ${positional ? "DEFAULT_DIGEST_TOP, observer" : "{ top: DEFAULT_DIGEST_TOP, observer, memoryLimitBytes }"});
 const digestEnd = performance.now();
 endSpan(digestEnd);
 spans.push({ name: "(JSON)", start: digestEnd });
@@ -247,12 +253,15 @@ async function main(): Promise<void> {
       baseline: { type: "string" },
       bazel: { type: "string", default: "bazel" },
       keep: { type: "boolean", default: false },
+      "max-memory": { type: "string" },
     },
   });
   const launcher = await readFile(join(REPOSITORY, "analysis", "private", "launcher.sh.tpl"), "utf8");
   const missing = LAUNCHER_NODE_FLAGS.find((flag) => !launcher.includes(`exec "$node" ${flag} `));
   if (missing !== undefined) throw new Error(`the launcher no longer gives node ${missing}: make LAUNCHER_NODE_FLAGS what analysis/private/launcher.sh.tpl gives`);
   const runs = Number(values.runs);
+  const memoryLimitBytes = values["max-memory"] === undefined ? undefined : parseMemoryLimit(values["max-memory"]);
+  if (memoryLimitBytes === null) return usage(`--max-memory ${values["max-memory"]}: give a size of at least 160m, as heap --max-memory takes it (512m, 8g)`);
   if (!Number.isSafeInteger(runs) || runs < 1) return usage(`--runs ${values.runs}: give a whole number of at least 1`);
   if (values.dump !== undefined && !existsSync(values.dump)) return usage(`--dump ${values.dump}: no such file; give a heap dump (.hprof)`);
   const shapeNames = values.shapes.split(",").filter((name) => name !== "");
@@ -294,7 +303,7 @@ async function main(): Promise<void> {
       log(`   machine: ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)} over the last minute`);
       const cat = await catSeconds(dump.path, runs);
       log(`cat > /dev/null: ${cat.toFixed(2)} s (best of ${runs}), ${(mb(dump.bytes) / cat).toFixed(0)} MB/s`);
-      summaries.push(baseline === undefined ? await measure(current, dump, cat, runs) : await compare(current, baseline, dump, cat, runs));
+      summaries.push(baseline === undefined ? await measure(current, dump, cat, runs, memoryLimitBytes) : await compare(current, baseline, dump, cat, runs, memoryLimitBytes));
     }
     if (summaries.length > 0) printMarkdown(summaries);
     if (values.keep) log(`kept: ${dir}`);
@@ -442,10 +451,10 @@ async function workspaceFor(recipe: DumpRecipe, scratch: string): Promise<string
 }
 
 /** The current sources' digest, `runs` times: speed against cat's, CPU, peak RSS, phases against the goals. */
-async function measure(current: Digester, dump: BenchDump, cat: number, runs: number): Promise<DumpSummary> {
+async function measure(current: Digester, dump: BenchDump, cat: number, runs: number, memoryLimitBytes: number | undefined): Promise<DumpSummary> {
   const reports: ChildReport[] = [];
   for (let run = 0; run < runs; run++) {
-    const report = await digestInChild(current, dump.path);
+    const report = await digestInChild(current, dump.path, memoryLimitBytes);
     reports.push(report);
     log(`digest run ${run + 1}: ${describeRun(report, dump.bytes, cat)}`);
   }
@@ -453,12 +462,12 @@ async function measure(current: Digester, dump: BenchDump, cat: number, runs: nu
 }
 
 /** Current and baseline interleaved, `runs` pairs, alternating which goes first: their ratios and peaks. */
-async function compare(current: Digester, baseline: Digester, dump: BenchDump, cat: number, runs: number): Promise<DumpSummary> {
+async function compare(current: Digester, baseline: Digester, dump: BenchDump, cat: number, runs: number, memoryLimitBytes: number | undefined): Promise<DumpSummary> {
   const pairs: { current: ChildReport; baseline: ChildReport }[] = [];
   for (let run = 0; run < runs; run++) {
     const order = run % 2 === 0 ? [baseline, current] : [current, baseline];
     const reports = new Map<Digester, ChildReport>();
-    for (const digester of order) reports.set(digester, await digestInChild(digester, dump.path));
+    for (const digester of order) reports.set(digester, await digestInChild(digester, dump.path, memoryLimitBytes));
     const pair = { current: reports.get(current)!, baseline: reports.get(baseline)! };
     pairs.push(pair);
     log(`run ${run + 1}: baseline ${describeRun(pair.baseline, dump.bytes, cat)}`);
@@ -577,9 +586,10 @@ async function bundleChild(tools: string, outfile: string): Promise<string> {
   return outfile;
 }
 
-function digestInChild(digester: Digester, dump: string): Promise<ChildReport> {
+function digestInChild(digester: Digester, dump: string, memoryLimitBytes: number | undefined): Promise<ChildReport> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [...LAUNCHER_NODE_FLAGS, digester.script, dump], { stdio: ["ignore", "pipe", "inherit"] });
+    const limit = memoryLimitBytes === undefined ? [] : [String(memoryLimitBytes)];
+    const child = spawn(process.execPath, [...LAUNCHER_NODE_FLAGS, digester.script, dump, ...limit], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
     child.on("error", reject);

@@ -6,6 +6,7 @@
  * digest-groups.ts tallies what each holds and makes the groups.
  */
 import { CLASSES, classesOfAny, type ClassNames } from "./bazel-layouts.js";
+import { CrossEdgeCursor } from "./cross-edges.js";
 import { ADOPTED, type DominatorTree } from "./dominators.js";
 import { H_ACTION, H_FRAME, H_NONE, H_OWNER, H_PROVIDER, H_THREAD, type FunctionRef, type HolderKind } from "./digest-model.js";
 import { functionKey, type Names } from "./digest-names.js";
@@ -282,7 +283,7 @@ export function sharedByOneFunction(
   scratch: ScratchPool,
 ): Int16Array | Int32Array {
   const vertices = context.length;
-  const { searchParent, otherTargets, otherSources } = tree;
+  const { searchParent, crossEdges } = tree;
   // Function numbers, UNSET and MIXED: 16 bits do for any real heap (where ownerOf was, and more).
   const referrer = (functions <= 0x7fff ? scratch.takeInt16(vertices) : scratch.takeInt32(vertices)).fill(UNSET);
   // A holder without a function (a native rule's target, Bazel's own thread) is Bazel's: MIXED.
@@ -293,15 +294,13 @@ export function sharedByOneFunction(
   };
   for (let sweep = 0, changed = true; changed && sweep < MAX_SHARED_SWEEPS; sweep++) {
     changed = false;
-    let other = 0;
+    const cross = new CrossEdgeCursor(crossEdges);
     for (let v = 1; v < vertices; v++) {
-      while (other < otherTargets.length && otherTargets[other]! < v) other++;
       // Objects inside a holder are that holder's already; being a GC root (the super-root's reference, or that
       // of a thread that adopted it) says nothing of who else holds an object.
       if (context[v]! >= 0) continue;
       let answer = searchParent[v] === 0 || tree.isAdoptedParent(v) ? UNSET : combine(UNSET, searchParent[v]!);
-      for (let i = other; answer !== MIXED && i < otherTargets.length && otherTargets[i] === v; i++) {
-        const from = otherSources[i]!;
+      for (let from = cross.nextSourceInto(v); answer !== MIXED && from >= 0; from = cross.nextSourceInto(v)) {
         if (from !== 0 && from !== v && from < ADOPTED) answer = combine(answer, from);
       }
       if (answer !== referrer[v]) {

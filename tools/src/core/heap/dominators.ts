@@ -12,7 +12,8 @@
  * "bundle": no vertex either; it is a leaf of its referrer and its leaves are its own, found by their distance in
  * the dump (a String's byte[] is next to it), so the per-vertex arrays follow the objects that can dominate more
  * than their own leaves. Most objects have one referrer, which is their DFS parent: the DFS keeps only the other
- * edges into vertices (330k of 5.2M in a 640 MB Bazel dump), so no predecessor lists are built, and the caller
+ * edges into vertices (330k of 5.2M in a 640 MB Bazel dump; in memory, or on the spill store when the memory
+ * limit leaves them too little room: cross-edges.ts), so no predecessor lists are built, and the caller
  * may let go of the edges as soon as the DFS is done (`searchHeap`, then `dominators()`; or `releaseEdges`).
  * The DFS parents and those other edges stay with the tree: every vertex's referrers without the edges. The
  * semidominator phase's arrays become the results, taken from the released edges' memory when the caller hands
@@ -21,8 +22,8 @@
  * comes before any final GC).
  */
 
+import { CrossEdgeWriter, type CrossEdges, type CrossEdgeSpill } from "./cross-edges.js";
 import type { EdgeStarts } from "./edge-starts.js";
-import { firstAtOrAfter } from "../sorted.js";
 import { ScratchPool } from "./scratch.js";
 import type { ShallowSizes } from "./shallow-sizes.js";
 import type { SpillStore } from "./spill.js";
@@ -51,6 +52,10 @@ export interface HeapGraph {
    * counts; without it the counts take new memory (a quarter byte an object: 7 MB in a 1.43 GB dump).
    */
   readonly spill?: SpillStore;
+  /**
+   * Where the search's cross edges go when memory is short (cross-edges.ts); without it they stay in memory.
+   */
+  readonly crossEdgeSpill?: CrossEdgeSpill;
 }
 
 /** The flag, in DominatorTree.otherSources, of an edge from a holder to a root it adopted. */
@@ -104,13 +109,12 @@ export class DominatorTree {
     readonly reachableCount: number,
     /**
      * Every edge into a vertex, as vertices: the DFS parent (searchParent[v]; 0, the super-root, for a GC root)
-     * and the others (otherTargets[i] ← otherSources[i], sorted by target). A root a holder adopted (see
-     * HeapGraph.rootHolders) comes from its holder: such an edge is no reference in the heap, and says so by
-     * isAdoptedParent(v), or ADOPTED set in its otherSources entry.
+     * and the others (crossEdges, sorted by target). A root a holder adopted (see HeapGraph.rootHolders) comes
+     * from its holder: such an edge is no reference in the heap, and says so by isAdoptedParent(v), or ADOPTED
+     * set in its cross edge's source.
      */
     readonly searchParent: Uint32Array,
-    readonly otherTargets: Uint32Array,
-    readonly otherSources: Uint32Array,
+    readonly crossEdges: CrossEdges,
     private readonly adoptedParents: Uint32Array,
   ) {}
 
@@ -146,11 +150,9 @@ export class DominatorTree {
   forEachReferrer(v: number, visit: (from: number) => void): void {
     const parent = this.searchParent[v]!;
     if (parent !== 0 && !this.isAdoptedParent(v)) visit(parent);
-    const targets = this.otherTargets;
-    for (let i = firstAtOrAfter(targets, v); i < targets.length && targets[i] === v; i++) {
-      const from = this.otherSources[i]!;
+    this.crossEdges.forEachSource(v, (from) => {
       if (from !== 0 && from < ADOPTED) visit(from);
-    }
+    });
   }
 
   /** The object's immediate dominator (an object index), the super-root's index for roots, -1 if unreachable. */
@@ -221,7 +223,12 @@ export class HeapSearch {
 
   /** Edges into a vertex besides its DFS parent's. */
   get crossEdgeCount(): number {
-    return this.result.crossTargets.length;
+    return this.result.crossEdges.count;
+  }
+
+  /** Cross edges it holds in memory (none when they went to the spill store). */
+  get crossEdgesInMemory(): number {
+    return this.result.crossEdges.inMemory ? this.result.crossEdges.count : 0;
   }
 
   /**
@@ -232,8 +239,8 @@ export class HeapSearch {
     if (this.done) throw new Error("HeapSearch.dominators() called twice");
     this.done = true;
     const { objectCount, shallowSizes } = this;
-    const { preorderOf, parent, size, crossTargets, crossSources, sharedLeaves, adoptedParents } = this.result;
-    const { semi, label, ancestor } = semidominators(parent, size, crossTargets, crossSources, scratch);
+    const { preorderOf, parent, size, crossEdges, sharedLeaves, adoptedParents } = this.result;
+    const { semi, label, ancestor } = semidominators(parent, size, crossEdges, scratch);
     // idom by nearest common ancestor: each vertex's dominator precedes it, so one forward sweep suffices. It
     // goes where the forest was (done with), so that the DFS parents stay: the referrers of every vertex.
     const idom = ancestor;
@@ -281,7 +288,7 @@ export class HeapSearch {
     }
     // Children after parents in preorder: summing backwards gives every subtree.
     for (let v = size - 1; v >= 1; v--) retained[idom[v]!] = retained[idom[v]!]! + retained[v]!;
-    return new DominatorTree(preorderOf, objectAt, idom, retained, unit, shallowSizes, reachable, parent.subarray(0, size), crossTargets, crossSources, adoptedParents);
+    return new DominatorTree(preorderOf, objectAt, idom, retained, unit, shallowSizes, reachable, parent.subarray(0, size), crossEdges, adoptedParents);
   }
 }
 
@@ -295,18 +302,11 @@ function commonDominator(idom: Uint32Array, a: number, b: number): number {
   return x;
 }
 
-/** Elements of the longest Uint32Array Node makes (4 GiB). */
-const MAX_TYPED_ELEMENTS = 2 ** 30;
-
 /** A list of numbers in one typed array, doubled when full. */
 class GrowingUint32 {
   values: Uint32Array;
   length = 0;
 
-  /**
-   * `capacity`: the most it will hold, when known (an array's pages are taken only as they are written: no
-   * doubling then, whose copy held both arrays for a moment).
-   */
   constructor(capacity = 1 << 12) {
     this.values = new Uint32Array(capacity);
   }
@@ -329,8 +329,8 @@ class GrowingUint32 {
 /**
  * Depth-first search from a super-root (vertex 0) whose references are the GC roots (a root adopted by a holder
  * is instead its holder's last reference, unless nothing reaches the holder). Returns the preorder numbers of the objects with references
- * (vertices), the DFS tree's parents, every other edge into a vertex (`crossTargets[i]` ← `crossSources[i]`,
- * sorted by target; the tree edge is the parent), and each leaf's referrer: LEAF | referrer when it has one,
+ * (vertices), the DFS tree's parents, every other edge into a vertex (`crossEdges`, sorted by target, in memory
+ * or on the spill store; the tree edge is the parent), and each leaf's referrer: LEAF | referrer when it has one,
  * SHARED_LEAF with (leaf, referrer) pairs aside otherwise. A bundle's head is a leaf of its one referrer; its
  * leaves are marked LEAF | BUNDLED as the head is met (none has another referrer).
  */
@@ -341,8 +341,7 @@ function depthFirst(
   preorderOf: Uint32Array;
   parent: Uint32Array;
   size: number;
-  crossTargets: Uint32Array;
-  crossSources: Uint32Array;
+  crossEdges: CrossEdges;
   sharedLeaves: Uint32Array;
   adoptedParents: Uint32Array;
 } {
@@ -360,9 +359,7 @@ function depthFirst(
   // An edge besides the tree's is one of the heap's, or a root's (the super-root's, an adopting holder's): as many
   // as those at most. Their memory sized for that at once: a monorepo's 21.8 M cross edges (of 36.5 M) took
   // 130 MB more while both arrays doubled.
-  const crossBound = Math.min(edgeTargets.length + graph.roots.length, MAX_TYPED_ELEMENTS);
-  const crossTargets = new GrowingUint32(crossBound);
-  const crossSources = new GrowingUint32(crossBound);
+  const crossEdges = new CrossEdgeWriter(edgeTargets.length + graph.roots.length, graph.crossEdgeSpill);
   const shared = new GrowingUint32();
   // Per level of the path: the object, its next edge and its edges' end (decoded once, not per edge).
   let stackNode: Uint32Array = new Uint32Array(1 << 12);
@@ -409,8 +406,7 @@ function depthFirst(
       const code = preorderOf[target]!;
       if (code < LEAF) {
         // A vertex met again: an edge besides the tree's.
-        crossTargets.push(code);
-        crossSources.push(adoption ? (from | ADOPTED) >>> 0 : from);
+        crossEdges.push(code, adoption ? (from | ADOPTED) >>> 0 : from);
         continue;
       }
       if (code === UNREACHABLE && (edgeStart.hasEdges(target) || adopted.isHolder(target))) {
@@ -450,82 +446,7 @@ function depthFirst(
     }
   }
   if (lent !== undefined) shallowSizes.restore(lent.spill, lent.memory);
-  const sortedTargets = crossTargets.pushed();
-  const sortedSources = crossSources.pushed();
-  sortPairs(sortedTargets, sortedSources);
-  return { preorderOf, parent, size: count, crossTargets: sortedTargets, crossSources: sortedSources, sharedLeaves: shared.pushed(), adoptedParents };
-}
-
-/**
- * Sorts (key, value) pairs by key, in place and in no memory of its own (MSD radix sort, 8 bits a level,
- * "American flag": each element swapped into its bucket; short ranges by insertion). Not stable: every reader of
- * the cross edges takes a target's sources in any order (a minimum, a merge, a set). A monorepo's 21.8 M cross
- * edges took 174 MB more at the search's peak with the stable sort's two buffers.
- */
-export function sortPairs(keys: Uint32Array, values: Uint32Array): void {
-  let max = 0;
-  for (let i = 0; i < keys.length; i++) if (keys[i]! > max) max = keys[i]!;
-  const bits = 32 - Math.clz32(max);
-  const levels = Math.max(1, Math.ceil(bits / RADIX_BITS));
-  const counts = Array.from({ length: levels }, () => ({ next: new Uint32Array(RADIX), end: new Uint32Array(RADIX) }));
-  sortRange(keys, values, 0, keys.length, (levels - 1) * RADIX_BITS, counts);
-}
-
-const RADIX_BITS = 8;
-const RADIX = 1 << RADIX_BITS;
-/** Ranges this short are sorted by insertion. */
-const INSERTION_RANGE = 32;
-
-function sortRange(keys: Uint32Array, values: Uint32Array, from: number, to: number, shift: number, counts: readonly { next: Uint32Array; end: Uint32Array }[]): void {
-  if (to - from <= INSERTION_RANGE) {
-    for (let i = from + 1; i < to; i++) {
-      const key = keys[i]!;
-      const value = values[i]!;
-      let j = i;
-      for (; j > from && keys[j - 1]! > key; j--) {
-        keys[j] = keys[j - 1]!;
-        values[j] = values[j - 1]!;
-      }
-      keys[j] = key;
-      values[j] = value;
-    }
-    return;
-  }
-  const { next, end } = counts[shift / RADIX_BITS]!;
-  end.fill(0);
-  for (let i = from; i < to; i++) end[(keys[i]! >>> shift) & (RADIX - 1)]++;
-  let sum = from;
-  for (let digit = 0; digit < RADIX; digit++) {
-    next[digit] = sum;
-    sum += end[digit]!;
-    end[digit] = sum;
-  }
-  // Each bucket filled from its start: an element not of it is swapped to the next free place of its own.
-  for (let digit = 0; digit < RADIX; digit++) {
-    while (next[digit]! < end[digit]!) {
-      let key = keys[next[digit]!]!;
-      let value = values[next[digit]!]!;
-      for (let own = (key >>> shift) & (RADIX - 1); own !== digit; own = (key >>> shift) & (RADIX - 1)) {
-        const at = next[own]++;
-        const swappedKey = keys[at]!;
-        const swappedValue = values[at]!;
-        keys[at] = key;
-        values[at] = value;
-        key = swappedKey;
-        value = swappedValue;
-      }
-      keys[next[digit]!] = key;
-      values[next[digit]++] = value;
-    }
-  }
-  if (shift === 0) return;
-  // The buckets' bounds, before the next level reuses its own counts.
-  let start = from;
-  const bounds = Array.from(end);
-  for (const bucketEnd of bounds) {
-    if (bucketEnd - start > 1) sortRange(keys, values, start, bucketEnd, shift - RADIX_BITS, counts);
-    start = bucketEnd;
-  }
+  return { preorderOf, parent, size: count, crossEdges: crossEdges.finish(), sharedLeaves: shared.pushed(), adoptedParents };
 }
 
 /**
@@ -633,8 +554,7 @@ function grow(array: Uint32Array): Uint32Array {
 function semidominators(
   parent: Uint32Array,
   size: number,
-  crossTargets: Uint32Array,
-  crossSources: Uint32Array,
+  crossEdges: CrossEdges,
   scratch: ScratchPool,
 ): { semi: Uint32Array; label: Uint32Array; ancestor: Uint32Array } {
   const semi = scratch.take(size);
@@ -646,11 +566,22 @@ function semidominators(
     label[v] = v;
   }
   let path: Uint32Array = new Uint32Array(1 << 12);
-  let p = crossTargets.length;
+  // The cross edges from the last block back, a block at a time.
+  let block = crossEdges.blockCount;
+  let targets: Uint32Array = new Uint32Array(0);
+  let sources: Uint32Array = targets;
+  let p = 0;
   for (let w = size - 1; w >= 1; w--) {
     let best = parent[w]!;
-    for (; p > 0 && crossTargets[p - 1] === w; p--) {
-      const v = (crossSources[p - 1]! & VERTEX_BITS) >>> 0;
+    for (;;) {
+      if (p === 0) {
+        if (block === 0) break;
+        ({ targets, sources } = crossEdges.block(--block));
+        p = targets.length;
+        continue;
+      }
+      if (targets[p - 1] !== w) break;
+      const v = (sources[--p]! & VERTEX_BITS) >>> 0;
       let s = v;
       if (v > w) {
         // evaluate(v): compress the path from v up to its tree's root in the forest, top first.

@@ -40,7 +40,8 @@ import { adoptEnclosingThreads, errorThreadOf, frameBytes, rootHolders, stackOwn
 import { suspectsOf, verdictOf } from "./digest-verdict.js";
 import { HeapView } from "./heap-view.js";
 import { HprofError, type ByteSource, type Heap } from "./hprof.js";
-import { checkTreeMemory } from "./memory-budget.js";
+import { checkTreeMemory, crossEdgeMemoryPairs } from "./memory-budget.js";
+import { CROSS_BLOCK_PAIRS, MIN_RUN_PAIRS } from "./cross-edges.js";
 
 export type { DigestFrame, DigestThread, ErrorThread, Evidence, FunctionRef, HeldCounts, HeapVerdict, HolderGroup, HolderKind, LargeObject, Suspect, TargetBytes } from "./digest-model.js";
 export { escapePreview, PREVIEW_CHARS } from "./digest-largest.js";
@@ -84,6 +85,11 @@ export interface DigestOptions {
    * it counted say the rest would need more (readHeap checked the phases before).
    */
   readonly memoryLimitBytes?: number;
+  /**
+   * When and how the search's cross edges go to the spill store (cross-edges.ts); default: when the memory limit
+   * leaves them too little room (crossEdgeMemoryPairs), else in memory. Tests set small runs and blocks.
+   */
+  readonly crossEdgeSpill?: { readonly memoryPairs: number; readonly runPairs: number; readonly blockPairs: number };
 }
 
 export function digestHeap(heap: Heap, source: ByteSource, options: DigestOptions): HeapDigest {
@@ -93,6 +99,10 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   const view = new HeapView(heap, source);
   observer.phase("search");
   const holderKindOfClass = holderKinds(heap, view);
+  const holderCount = countHolders(heap, holderKindOfClass);
+  const limit = options.memoryLimitBytes;
+  const memoryPairs = limit === undefined ? Infinity : crossEdgeMemoryPairs({ ...heap.counts, holders: holderCount }, limit);
+  const crossEdgeSpill = options.crossEdgeSpill ?? { memoryPairs, runPairs: Math.max(memoryPairs, MIN_RUN_PAIRS), blockPairs: CROSS_BLOCK_PAIRS };
   const search = searchHeap(
     {
       objectCount: heap.objectCount,
@@ -103,13 +113,11 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
       rootHolders: rootHolders(heap),
       keepsVertex: (node) => node >= heap.classCount && holderKindOfClass[heap.classOf[node]!] !== H_NONE,
       spill: heap.spill,
+      crossEdgeSpill: { store: heap.spill, ...crossEdgeSpill },
     },
     heap.scratch,
   );
-  if (options.memoryLimitBytes !== undefined) {
-    const holders = countHolders(heap, holderKindOfClass);
-    checkTreeMemory({ ...heap.counts, vertices: search.vertexCount, crossEdges: search.crossEdgeCount, holders }, heap.fileBytes, options.memoryLimitBytes);
-  }
+  if (limit !== undefined) checkTreeMemory({ ...heap.counts, vertices: search.vertexCount, crossEdges: search.crossEdgesInMemory, holders: holderCount }, heap.fileBytes, limit);
   observer.phase("stacks");
   const names = new Names(view);
   const stacks = starlarkStacks(heap, view, search, names);

@@ -145,13 +145,13 @@ export function readHeap(source: ByteSource, options: ReadOptions = {}): Heap {
   return assemble(source, header, pass, counts, options.spill ?? new MemorySpill());
 }
 
-/** The counts the whole digest's memory follows, once the pass is done (cross edges estimated: an eighth). */
+/** The counts the whole digest's memory follows, once the pass is done (no cross edges in memory yet). */
 function countsAfter(pass: DumpPass): HeapCounts {
   let vertices = pass.rawClasses.length;
   const firstEdges = pass.firstEdges;
   for (let at = pass.objectBase; at >= 0 && at < pass.at; at++) if ((at + 1 < pass.at ? firstEdges.of(at + 1) : pass.e) > firstEdges.of(at)) vertices++;
   const counts = pass.counts();
-  return { ...counts, objects: pass.rawClasses.length + pass.n, vertices, crossEdges: pass.e / 8 };
+  return { ...counts, objects: pass.rawClasses.length + pass.n, vertices, crossEdges: 0 };
 }
 
 /** The Heap from what the pass collected. */

@@ -29,6 +29,11 @@
  * and, from the read to the end, LARGE_OBJECT_BYTES per object whose size is not kept in its one byte (over
  * 2,032 bytes: 389 of 28 M objects in a Bazel dump).
  *
+ * The cross edges (the 8 per c, from the search to the end) stay in memory only while the limit leaves them
+ * room (crossEdgeMemoryPairs); else they go to the spill store (cross-edges.ts: sorted runs merged into blocks,
+ * 16 bytes a cross edge on disk) and the phases hold none of them. So no check refuses a dump for its cross
+ * edges: the checks count those the search holds in memory, none before it.
+ *
  * Ids that are not compact (heaps of 32 GB and more: uncompressed references) take 8 bytes, not 4, per object
  * and per edge while reading and resolving (WIDE_ID_BYTES).
  *
@@ -53,7 +58,9 @@
  * On a monorepo-shaped 754 MB Bazel 4.2.3 dump (many-targets: o 12.79 M, v 11.65 M, e 36.46 M, c 21.77 M and
  * 600,034 holders: few Strings, so nearly every object is a vertex) the table's peak is the attribute phase, 863
  * MiB with BASE_BYTES and HOLDER_BYTES; the process peaked at 768–785 MiB (1.07–1.09× the dump). No table of
- * in-memory arrays gets such a dump near 0.35×: its edges alone take 0.19× of it, its cross edges 0.23×.
+ * in-memory arrays gets such a dump near 0.35×: its edges alone take 0.19× of it, its cross edges 0.23×. With
+ * --max-memory 700m its cross edges go to the state file: the table says 697 MiB, the process peaked at 619–620 MB
+ * (0.82×), the attribute phase still the peak (per object, per vertex and per holder), 22.9 s against 20.2 s.
  */
 
 import { LimitSyntaxError, parseByteSize } from "../sweep/heap-limit.js";
@@ -117,8 +124,8 @@ export interface HeapCounts {
   readonly vertices: number;
   readonly edges: number;
   /**
-   * Cross edges; before the search they are not known: estimated as an eighth of the edges (1.2% in the
-   * reproduction's dump; 45% in the list lattice's, whose objects are few); after it, counted.
+   * Cross edges held in memory: none before the search (they go to the spill store when the limit leaves them
+   * no room: crossEdgeMemoryPairs); after it, those it kept in memory.
    */
   readonly crossEdges: number;
   /** Holders (instances of the classes digest-holders.ts looks for): known after the search, 0 before. */
@@ -191,7 +198,7 @@ export function checkPassMemory(counts: HeapCounts, offset: number, fileBytes: n
     objects: counts.objects * scale,
     vertices: counts.vertices * scale,
     edges: counts.edges * scale,
-    crossEdges: (counts.edges * scale) / 8,
+    crossEdges: 0,
     largeObjects: counts.largeObjects * scale,
   };
   throw new MemoryLimitError(Math.round(neededBeforeTheSearch(whole, heldBytes)), limitBytes, counts, false, offset, fileBytes);
@@ -217,7 +224,18 @@ export function checkDigestMemory(counts: HeapCounts, fileBytes: number, limitBy
   throw new MemoryLimitError(neededBeforeTheSearch(counts, heldDuringRead), limitBytes, counts, true, fileBytes, fileBytes);
 }
 
-/** After the search: a MemoryLimitError when the digest, with the vertices and cross edges it counted, needs more than the limit. */
+/**
+ * How many cross edges the search may keep in memory: what the limit leaves beside every phase's other arrays,
+ * for these counts (before the search: the vertices' upper bound, the holders counted), at 8 bytes each.
+ */
+export function crossEdgeMemoryPairs(counts: HeapCounts, limitBytes: number): number {
+  return Math.floor(Math.max(0, limitBytes - digestPeakBytes({ ...counts, crossEdges: 0 })) / PHASE_BYTES.search.cross);
+}
+
+/**
+ * After the search: a MemoryLimitError when the digest, with the vertices it counted and the cross edges it kept
+ * in memory, needs more than the limit.
+ */
 export function checkTreeMemory(counts: HeapCounts, fileBytes: number, limitBytes: number): void {
   const needed = digestPeakBytes(counts);
   if (needed > limitBytes) throw new MemoryLimitError(needed, limitBytes, counts, true, fileBytes, fileBytes);

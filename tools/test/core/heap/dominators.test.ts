@@ -7,11 +7,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { ADOPTED, BUNDLE_REACH, dominatorTree, sortPairs, type DominatorTree, type HeapGraph } from "../../../src/core/heap/dominators.js";
+import { ADOPTED, BUNDLE_REACH, dominatorTree, type DominatorTree, type HeapGraph } from "../../../src/core/heap/dominators.js";
 import { EdgeStarts } from "../../../src/core/heap/edge-starts.js";
 import { bytesSource, readHeap, type Heap } from "../../../src/core/heap/hprof.js";
 import { ScratchPool } from "../../../src/core/heap/scratch.js";
 import { ShallowSizes } from "../../../src/core/heap/shallow-sizes.js";
+import { MemorySpill } from "../../../src/core/heap/spill.js";
 import { FIXTURES_DIR } from "../../helpers/fixtures.js";
 import { random } from "../../helpers/random.js";
 
@@ -246,26 +247,6 @@ const SHAPES: readonly { readonly name: string; readonly shape: Shape }[] = [
   { name: "strings in chains (bundles)", shape: { nodes: 1500, degree: 2, leaves: 0.05, roots: 30, adopted: 0.2, local: true, bundles: 0.2 } },
 ];
 
-describe("sortPairs", () => {
-  it.each([
-    { name: "empty", count: 0, range: 1 },
-    { name: "one", count: 1, range: 10 },
-    { name: "short (by insertion)", count: 30, range: 1000 },
-    { name: "all one key", count: 5000, range: 1 },
-    { name: "few keys, many of each", count: 100_000, range: 300 },
-    { name: "as many keys as pairs", count: 200_000, range: 200_000 },
-    { name: "keys over the whole 32 bits", count: 100_000, range: 2 ** 32 },
-  ])("$name: sorts by key, every pair kept", ({ count, range }) => {
-    const next = random(count + range);
-    const keys = Uint32Array.from({ length: count }, () => Math.floor(next() * range));
-    const values = keys.map((key, i) => (key * 7 + i) >>> 0);
-    const pairs = Array.from(keys, (key, i) => `${key}:${values[i]}`).sort();
-    sortPairs(keys, values);
-    for (let i = 1; i < count; i++) if (keys[i - 1]! > keys[i]!) expect.fail(`keys ${i - 1} and ${i} out of order: ${keys[i - 1]} > ${keys[i]}`);
-    expect(Array.from(keys, (key, i) => `${key}:${values[i]}`).sort()).toEqual(pairs);
-  });
-});
-
 describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", () => {
   describe.each(SHAPES)("$name", ({ shape }) => {
     it.each(Array.from({ length: 40 }, (_, k) => k + 1))("seed %i", (seed) => {
@@ -275,6 +256,27 @@ describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", ()
       expect(differences(graph, tree, reference)).toEqual([]);
     });
   });
+
+  it.each(SHAPES.flatMap(({ name, shape }) => [1, 2, 3, 4, 5].map((seed) => ({ name, shape, seed }))))(
+    "$name, seed $seed: the same with its cross edges on the spill store (runs of 7, blocks of 3)",
+    ({ shape, seed }) => {
+      const graph = randomGraph(seed * 7919 + shape.nodes, shape);
+      const store = new MemorySpill();
+      const tree = dominatorTree({ ...graph, crossEdgeSpill: { store, memoryPairs: 0, runPairs: 7, blockPairs: 3 } });
+      expect(tree.crossEdges.inMemory).toBe(tree.crossEdges.count === 0);
+      expect(differences(graph, tree, referenceDominators(graph))).toEqual([]);
+      const inMemory = dominatorTree(graph);
+      expect(inMemory.crossEdges.inMemory).toBe(true);
+      for (let v = 1; v < tree.objectAt.length; v++) {
+        const referrers = (of: DominatorTree): number[] => {
+          const found: number[] = [];
+          of.forEachReferrer(v, (from) => found.push(from));
+          return found.sort((a, b) => a - b);
+        };
+        expect(referrers(tree), `vertex ${v}`).toEqual(referrers(inMemory));
+      }
+    },
+  );
 
   it.each(SHAPES.filter(({ shape }) => shape.bundles !== undefined).flatMap(({ name, shape }) => [1, 2, 3].map((seed) => ({ name, shape, seed }))))(
     "$name, seed $seed: bundles take no vertex",
@@ -406,10 +408,13 @@ describe("dominatorTree on random graphs, against Cooper–Harvey–Kennedy", ()
         actual.get(v)!.add(referrer);
       };
       for (let v = 1; v < tree.objectAt.length; v++) found(v, tree.isAdoptedParent(v) ? `adopted by ${tree.searchParent[v]}` : String(tree.searchParent[v]));
-      tree.otherTargets.forEach((v, i) => {
-        const source = tree.otherSources[i]!;
-        found(v, source >= ADOPTED ? `adopted by ${source - ADOPTED}` : String(source));
-      });
+      for (let b = 0; b < tree.crossEdges.blockCount; b++) {
+        const { targets, sources } = tree.crossEdges.block(b);
+        targets.forEach((v, i) => {
+          const source = sources[i]!;
+          found(v, source >= ADOPTED ? `adopted by ${source - ADOPTED}` : String(source));
+        });
+      }
       expect(actual).toEqual(expected);
     },
   );

@@ -7,9 +7,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_DIGEST_TOP, digestHeap, type HeapDigest, type HeapVerdict, type HolderKind } from "../../../src/core/heap/heap-digest.js";
+import { DEFAULT_DIGEST_TOP, digestHeap, type DigestOptions, type HeapDigest, type HeapVerdict, type HolderKind } from "../../../src/core/heap/heap-digest.js";
 import { bytesSource, HprofError, readHeap } from "../../../src/core/heap/hprof.js";
 import { WORKSPACE_ROOT } from "../../helpers/bazel.js";
+import { CountingSpill } from "../../helpers/counting-spill.js";
 import { BAZEL_VERSIONS, FIXTURES_DIR, type BazelVersion } from "../../helpers/fixtures.js";
 
 const REGENERATE = "node tools/test/fixtures/capture-heap-dumps.mjs --digests-only";
@@ -64,6 +65,27 @@ describe("the digest of each real Bazel dump equals its golden", () => {
     for (const field of new Set([...Object.keys(golden), ...Object.keys(digest)])) {
       const where = `${relative(WORKSPACE_ROOT, file)}: the digest's "${field}" differs from its golden`;
       expect.soft(digest[field], `${where}; a refactoring must keep it. Only if this change of the digest is intended, regenerate the goldens with: ${REGENERATE}`).toEqual(golden[field]);
+    }
+  });
+});
+
+describe("with its cross edges on the spill store, the digest of each real Bazel dump equals its golden", () => {
+  it.each(DUMPS)("bazel $version $name (runs of 1,000, blocks of 64)", ({ file }) => {
+    const golden = JSON.parse(readFileSync(file.replace(/\.hprof\.gz$/, ".digest.json"), "utf8")) as Record<string, unknown>;
+    const spilled = (crossEdgeSpill?: DigestOptions["crossEdgeSpill"]): { digest: HeapDigest; written: number } => {
+      const source = bytesSource(inflate(file));
+      const spill = new CountingSpill();
+      return { digest: digestHeap(readHeap(source, { spill }), source, { top: DEFAULT_DIGEST_TOP, crossEdgeSpill }), written: spill.written };
+    };
+    const inMemory = spilled();
+    const onDisk = spilled({ memoryPairs: 0, runPairs: 1000, blockPairs: 64 });
+    // Several runs merged: each cross edge written twice (8 bytes a pair), beside what the digest spills anyway.
+    const crossBytes = onDisk.written - inMemory.written;
+    expect(crossBytes).toBeGreaterThan(2 * 8 * 1000);
+    expect(crossBytes % 16).toBe(0);
+    const digest = JSON.parse(JSON.stringify(onDisk.digest)) as Record<string, unknown>;
+    for (const field of new Set([...Object.keys(golden), ...Object.keys(digest)])) {
+      expect.soft(digest[field], `${relative(WORKSPACE_ROOT, file)}: the digest's "${field}" with the cross edges on the spill store`).toEqual(golden[field]);
     }
   });
 });

@@ -28,6 +28,7 @@ import {
   PHASE_BYTES,
   type HeapCounts,
 } from "../../../src/core/heap/memory-budget.js";
+import { CountingSpill } from "../../helpers/counting-spill.js";
 import { BAZEL_VERSIONS, FIXTURES_DIR } from "../../helpers/fixtures.js";
 
 const counts = (objects: number, edges: number, vertices = objects): HeapCounts => ({ objects, vertices, edges, crossEdges: 0, largeObjects: 0, wideIds: false });
@@ -83,9 +84,9 @@ describe("the checks", () => {
     const error = thrown as MemoryLimitError;
     expect(error.complete).toBe(false);
     expect(error.offset).toBe(250);
-    // A quarter read: four times the counts, cross edges an eighth of the edges; the phases after the search
-    // at least what they need without a vertex.
-    const whole = { objects: 4e6, vertices: 4e6, edges: 4e6, crossEdges: 5e5, largeObjects: 0, wideIds: false };
+    // A quarter read: four times the counts, no cross edges (they can go to the spill store); the phases after
+    // the search at least what they need without a vertex.
+    const whole = { objects: 4e6, vertices: 4e6, edges: 4e6, crossEdges: 0, largeObjects: 0, wideIds: false };
     expect(error.neededBytes).toBe(Math.max(digestPeakBytes(whole, 0, ["read", "resolve", "search"]), digestPeakBytes({ ...whole, vertices: 0, crossEdges: 0 })));
   });
 
@@ -148,29 +149,45 @@ describe.each(BAZEL_VERSIONS)("real Bazel %s dumps", (version) => {
     expect(() => readHeap(bytesSource(bytes), { memoryLimitBytes: refused!.neededBytes })).not.toThrow();
   });
 
-  it.each(["reproduction", "list-lattice"])("%s: after the search, a limit below what its vertices need stops the digest, that need lets it through", (name) => {
-    const bytes = dumpBytes(version, name);
-    const heap = readHeap(bytesSource(bytes));
-    const search = searchHeap({ ...heap, rootHolders: rootHolders(heap) }, heap.scratch);
-    const holders = countHolders(heap, holderKinds(heap, new HeapView(heap, bytesSource(bytes))));
-    expect(holders).toBeGreaterThan(0);
-    const needed = digestPeakBytes({ ...heap.counts, vertices: search.vertexCount, crossEdges: search.crossEdgeCount, holders });
-    // Fewer vertices than objects with references: the bundles (a String and its byte[]).
-    expect(search.vertexCount).toBeLessThan(heap.counts.vertices);
-    const digest = (limit: number): unknown => {
-      const source = bytesSource(bytes);
-      try {
-        return digestHeap(readHeap(source, { memoryLimitBytes: limit }), source, { top: 5, memoryLimitBytes: limit });
-      } catch (error) {
-        if (error instanceof MemoryLimitError) return error;
-        throw error;
-      }
-    };
-    const refused = digest(needed - 1);
-    expect(refused).toBeInstanceOf(MemoryLimitError);
-    expect([(refused as MemoryLimitError).neededBytes, (refused as MemoryLimitError).complete]).toEqual([needed, true]);
-    expect(digest(needed)).not.toBeInstanceOf(MemoryLimitError);
-  });
+  it.each(["reproduction", "list-lattice"])(
+    "%s: after the search, a limit below what its vertices need stops the digest; one that leaves its cross edges too little room digests it with them on the spill store, the same digest",
+    (name) => {
+      const bytes = dumpBytes(version, name);
+      const heap = readHeap(bytesSource(bytes));
+      const search = searchHeap({ ...heap, rootHolders: rootHolders(heap) }, heap.scratch);
+      const holders = countHolders(heap, holderKinds(heap, new HeapView(heap, bytesSource(bytes))));
+      expect(holders).toBeGreaterThan(0);
+      const cross = search.crossEdgeCount;
+      expect(cross).toBeGreaterThan(0);
+      // With the cross edges on disk, and (before the search knows its vertices) in memory.
+      const needed = digestPeakBytes({ ...heap.counts, vertices: search.vertexCount, crossEdges: 0, holders });
+      const roomForCross = digestPeakBytes({ ...heap.counts, crossEdges: cross, holders });
+      // Fewer vertices than objects with references: the bundles (a String and its byte[]).
+      expect(search.vertexCount).toBeLessThan(heap.counts.vertices);
+      const digest = (limit: number | undefined): { digest: unknown; spilled: number } => {
+        const source = bytesSource(bytes);
+        const spill = new CountingSpill();
+        try {
+          return { digest: JSON.stringify(digestHeap(readHeap(source, { memoryLimitBytes: limit, spill }), source, { top: 5, memoryLimitBytes: limit })), spilled: spill.written };
+        } catch (error) {
+          if (error instanceof MemoryLimitError) return { digest: error, spilled: spill.written };
+          throw error;
+        }
+      };
+      const refused = digest(needed - 1).digest;
+      expect(refused).toBeInstanceOf(MemoryLimitError);
+      expect([(refused as MemoryLimitError).neededBytes, (refused as MemoryLimitError).complete]).toEqual([needed, true]);
+      const unlimited = digest(undefined);
+      const onDisk = digest(needed);
+      const inMemory = digest(roomForCross);
+      expect(onDisk.digest).toBe(unlimited.digest);
+      expect(inMemory.digest).toBe(unlimited.digest);
+      // The cross edges' runs and their merge (or their one run) went to the store only when memory was short.
+      expect(inMemory.spilled).toBe(unlimited.spilled);
+      expect(onDisk.spilled - unlimited.spilled).toBeGreaterThanOrEqual(8 * cross);
+      expect(onDisk.spilled - unlimited.spilled).toBeLessThanOrEqual(16 * cross);
+    },
+  );
 
   it.each(["reproduction", "list-lattice"])("%s: memory the caller holds beside the pass counts within the limit and in the need, in the read phase only", (name) => {
     const bytes = dumpBytes(version, name);
@@ -209,10 +226,12 @@ describe.each(BAZEL_VERSIONS)("real Bazel %s dumps", (version) => {
     const search = searchHeap({ objectCount: objects, edgeStart: heap.edgeStart, edgeTargets: heap.edgeTargets, shallowSizes: heap.shallowSizes, roots: heap.roots }, heap.scratch);
     const tree = search.dominators(heap.releaseEdges());
     const vertices = tree.objectAt.length;
-    const cross = tree.otherTargets.length;
+    const cross = tree.crossEdges.count;
+    expect(tree.crossEdges.inMemory).toBe(true);
+    const { targets, sources } = tree.crossEdges.block(0);
     // The tree's per-vertex arrays (objectAt, idom, DFS parent) and cross edges: within the dominators phase's
     // 16 per vertex and 8 per cross edge, the retained sizes (in label's memory) included.
-    const treeBytes = tree.objectAt.byteLength + tree.idom.byteLength + tree.searchParent.byteLength + tree.otherTargets.byteLength + tree.otherSources.byteLength;
+    const treeBytes = tree.objectAt.byteLength + tree.idom.byteLength + tree.searchParent.byteLength + targets.byteLength + sources.byteLength;
     expect(treeBytes).toBeLessThanOrEqual((PHASE_BYTES.dominators.vertex - 4) * vertices + PHASE_BYTES.dominators.cross * cross);
   });
 });

@@ -1,0 +1,49 @@
+// `heap --max-memory` on a real Bazel dump, from the built bundle: a limit that leaves the search's cross edges too
+// little room (the digest before cross-edges.ts refused it) gives the same digest, its cross edges in the state
+// file beside the dump; a limit below what the rest needs is refused, naming that need, with nothing on stdout.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { countHolders, holderKinds } from "../../src/core/heap/digest-holders.js";
+import { rootHolders } from "../../src/core/heap/digest-stacks.js";
+import { searchHeap } from "../../src/core/heap/dominators.js";
+import { HeapView } from "../../src/core/heap/heap-view.js";
+import { bytesSource, readHeap } from "../../src/core/heap/hprof.js";
+import { digestPeakBytes } from "../../src/core/heap/memory-budget.js";
+import { runCli } from "../helpers/cli.js";
+import { FIXTURES_DIR } from "../helpers/fixtures.js";
+
+const folder = mkdtempSync(join(tmpdir(), "heap-memory-"));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+describe("heap --max-memory on the 4.2.3 list-lattice dump", () => {
+  const bytes = new Uint8Array(gunzipSync(readFileSync(join(FIXTURES_DIR, "bazel-4.2.3", "heap-dump", "list-lattice.hprof.gz"))));
+  const dump = join(folder, "list-lattice.hprof");
+  writeFileSync(dump, bytes);
+  // The table's needs, from the counts the CLI's digest will have: with the cross edges on disk, and in memory.
+  const heap = readHeap(bytesSource(bytes));
+  const holders = countHolders(heap, holderKinds(heap, new HeapView(heap, bytesSource(bytes))));
+  const search = searchHeap({ ...heap, rootHolders: rootHolders(heap) }, heap.scratch);
+  const onDisk = digestPeakBytes({ ...heap.counts, vertices: search.vertexCount, crossEdges: 0, holders });
+  const inMemory = digestPeakBytes({ ...heap.counts, vertices: search.vertexCount, crossEdges: search.crossEdgeCount, holders });
+
+  it("digests it with its cross edges on disk at a limit below what they need in memory, the same digest", async () => {
+    expect(inMemory - onDisk).toBe(8 * search.crossEdgeCount);
+    expect(search.crossEdgeCount).toBeGreaterThan(1000);
+    const free = await runCli(["heap", dump]);
+    const limited = await runCli(["heap", dump, "--max-memory", String(onDisk)]);
+    expect(free.exitCode).toBe(0);
+    expect([limited.exitCode, limited.stderr]).toEqual([0, ""]);
+    expect(limited.stdout).toBe(free.stdout);
+  });
+
+  it("refuses it one byte below what it needs with them on disk, saying that need", async () => {
+    const refused = await runCli(["heap", dump, "--max-memory", String(onDisk - 1)]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toMatch(new RegExp(`^memory-adventure: .*list-lattice\\.hprof: digesting this dump needs about ${(onDisk / 2 ** 20).toFixed(1)} MiB of memory \\(`));
+  });
+});
