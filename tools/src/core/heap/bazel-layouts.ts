@@ -136,7 +136,10 @@ export function followNumber(view: HeapView, object: number, paths: FieldPaths):
 
 /** Whether the object's class is one of `names` or a subclass of one. */
 export function isAny(view: HeapView, object: number, names: ClassNames): boolean {
-  return names.some((name) => view.isA(object, name));
+  // A loop, not names.some(): the owners' searches ask this millions of times, a closure each (600 MB of garbage
+  // on a monorepo-shaped dump).
+  for (const name of names) if (view.isA(object, name)) return true;
+  return false;
 }
 
 /** Indices of the classes named one of `names`, and of all their subclasses. */

@@ -24,14 +24,24 @@ import type { ScratchPool } from "./scratch.js";
  */
 export class Holders {
   count = 0;
-  node: Uint32Array = new Uint32Array(1024);
-  kind: Uint8Array = new Uint8Array(1024);
+  node: Uint32Array;
+  kind: Uint8Array;
   /** The holder object's own size. */
-  shallowBytes: Float64Array = new Float64Array(1024);
+  shallowBytes: Float64Array;
   /** Exclusive bytes: what it retains minus what holders inside it retain. */
-  bytes: Float64Array = new Float64Array(1024);
+  bytes: Float64Array;
   /** Exclusive objects, as bytes counts them (the holder itself included). */
-  objects: Float64Array = new Float64Array(1024);
+  objects: Float64Array;
+
+  /** `capacity`: how many there will be, when known (countHolders): no doubling, whose copies held both. */
+  constructor(capacity = 1024) {
+    const length = Math.max(1, capacity);
+    this.node = new Uint32Array(length);
+    this.kind = new Uint8Array(length);
+    this.shallowBytes = new Float64Array(length);
+    this.bytes = new Float64Array(length);
+    this.objects = new Float64Array(length);
+  }
 
   /** Adds a holder; returns its index. */
   add(node: number, kind: number, shallowBytes: number): number {
@@ -65,10 +75,11 @@ export function innermostHolders(
   scratch: ScratchPool,
   stacks: readonly StarlarkStack[],
   ownership: StackOwnership,
+  holderCount: number,
 ): InnermostHolders {
   const vertices = tree.objectAt.length;
   const context = scratch.takeInt32(vertices).fill(-1);
-  const holders = new Holders();
+  const holders = new Holders(holderCount);
   // A frame or thread holds what only its call stack keeps alive, so it may be met as a holder twice: as a
   // vertex, and as the owner of such objects. Every other holder is one vertex, met once.
   const stackHolders = new Map<number, number>();
@@ -140,12 +151,8 @@ export interface PlaceContext {
   readonly stacks: readonly StarlarkStack[];
 }
 
-/** The group a holder's bytes go to, with the label it stands for; undefined for Bazel's own threads. */
-function placeHolder(
-  node: number,
-  kind: number,
-  c: PlaceContext,
-): { key: string; group: GroupIdentity; label: string | undefined } | undefined {
+/** The group a frame's or thread's bytes go to, by its key; undefined for Bazel's own threads. */
+function placeStackHolder(node: number, kind: number, c: PlaceContext): { key: string; group: GroupIdentity } | undefined {
   switch (kind) {
     case H_FRAME: {
       const stack = c.stacks.find((candidate) => candidate.frameNodes.includes(node));
@@ -156,30 +163,12 @@ function placeHolder(
       // One group per function and thread: each thread's locals are its own (threads running the same rule
       // merged under one thread's name overstated what that thread held).
       const thread = stack?.thread.name;
-      return { key: `frame-locals|${functionKey(fn)}|${thread ?? ""}`, group: { kind: "frame-locals", function: fn, ...(thread === undefined ? {} : { thread }) }, label: undefined };
+      return { key: `frame-locals|${functionKey(fn)}|${thread ?? ""}`, group: { kind: "frame-locals", function: fn, ...(thread === undefined ? {} : { thread }) } };
     }
     case H_THREAD: {
       const stack = c.stacks.find((candidate) => candidate.javaThread === node);
       if (stack === undefined) return undefined;
-      return { key: `in-flight|${functionKey(stack.innermostUser)}|${stack.thread.name}`, group: { kind: "in-flight", function: stack.innermostUser, thread: stack.thread.name }, label: undefined };
-    }
-    case H_PROVIDER: {
-      const provider = c.names.provider(node);
-      const owner = c.owners.ownerOfProvider(node);
-      return {
-        key: `provider|${provider.name}|${provider.file ?? ""}|${functionKey(owner?.function)}`,
-        group: { kind: "provider", function: owner?.function, provider: provider.name, ...(provider.file === undefined ? {} : { providerFile: provider.file }), ...(owner === undefined ? {} : { ownerKind: owner.kind }) },
-        label: owner?.label,
-      };
-    }
-    case H_ACTION: {
-      const owner = c.owners.ownerOfAction(node);
-      return { key: `action|${functionKey(owner?.function)}`, group: { kind: "action", function: owner?.function, ...(owner === undefined ? {} : { ownerKind: owner.kind }) }, label: owner?.label };
-    }
-    case H_OWNER: {
-      const owner = c.owners.owner(node);
-      if (owner === undefined) return undefined;
-      return { key: `analysis|${functionKey(owner.function)}`, group: { kind: "analysis", function: owner.function, ownerKind: owner.kind }, label: owner.label };
+      return { key: `in-flight|${functionKey(stack.innermostUser)}|${stack.thread.name}`, group: { kind: "in-flight", function: stack.innermostUser, thread: stack.thread.name } };
     }
     default:
       return undefined;
@@ -206,6 +195,10 @@ export interface Placement {
 }
 
 /** Each holder's placement, and the functions charged, numbered (holderFunction: per holder, -1 for none). */
+/** The number keys of placeHolders: kind + GROUP_KINDS × (function + GROUP_FUNCTIONS × provider), exact as doubles. */
+const GROUP_KINDS = 8;
+const GROUP_FUNCTIONS = 2 ** 24;
+
 export function placeHolders(holders: Holders, c: PlaceContext): { placement: Placement; functionRefs: FunctionRef[]; holderFunction: Int32Array } {
   // Placed in the dump's order: a holder's owner and its label sit near it in the file, so that the reads hit
   // the blocks read last (in the tree's order nearly every read was a new block: 7 s of a monorepo's 26).
@@ -213,24 +206,73 @@ export function placeHolders(holders: Holders, c: PlaceContext): { placement: Pl
   for (let holder = 0; holder < holders.count; holder++) byNode[holder] = holder;
   byNode.sort((a, b) => holders.node[a]! - holders.node[b]!);
   const placedGroups: GroupIdentity[] = [];
-  const placedIndex = new Map<string, number>();
   const placedGroupOf = new Int32Array(holders.count).fill(-1);
   const labels: string[] = [];
   const labelIndex = new Map<string, number>();
   const labelOf = new Int32Array(holders.count).fill(-1);
+  // Frames and threads (a few) by a text key; providers, actions and targets (a monorepo's 600,000) by a number
+  // made of their kind, their owner's function and their provider, with no object per holder (their keys, groups
+  // and owners were 80 MB of garbage at a monorepo's peak).
+  const byText = new Map<string, number>();
+  const byNumber = new Map<number, number>();
+  const functionIds = new Map<string, number>();
+  const functionIdOfRecordFunction = new Map<number, number>();
+  const functionId = (index: number): number => {
+    let id = functionIdOfRecordFunction.get(index);
+    if (id === undefined) {
+      const key = functionKey(c.owners.recordFunctionAt(index));
+      id = functionIds.get(key);
+      if (id === undefined) functionIds.set(key, (id = functionIds.size));
+      functionIdOfRecordFunction.set(index, id);
+    }
+    return id;
+  };
+  const providerIds = new Map<string, number>();
+  const providerIdOfName = new Map<object, number>();
+  const providerId = (provider: { readonly name: string; readonly file: string | undefined }): number => {
+    let id = providerIdOfName.get(provider);
+    if (id === undefined) {
+      const key = `${provider.name}|${provider.file ?? ""}`;
+      id = providerIds.get(key);
+      if (id === undefined) providerIds.set(key, (id = providerIds.size));
+      providerIdOfName.set(provider, id);
+    }
+    return id;
+  };
   for (const holder of byNode) {
-    const placed = placeHolder(holders.node[holder]!, holders.kind[holder]!, c);
-    if (placed === undefined) continue;
-    let index = placedIndex.get(placed.key);
+    const node = holders.node[holder]!;
+    const kind = holders.kind[holder]!;
+    if (kind === H_FRAME || kind === H_THREAD) {
+      const placed = placeStackHolder(node, kind, c);
+      if (placed === undefined) continue;
+      let index = byText.get(placed.key);
+      if (index === undefined) byText.set(placed.key, (index = placedGroups.push(placed.group) - 1));
+      placedGroupOf[holder] = index;
+      continue;
+    }
+    const { owners } = c;
+    const record = kind === H_PROVIDER ? owners.recordOfProvider(node) : kind === H_ACTION ? owners.recordOfAction(node) : owners.recordOf(node);
+    // A target or aspect that could not be read places nothing; a provider or an action without one is no one's.
+    if (kind === H_OWNER && record < 0) continue;
+    const functionIndex = record < 0 ? -1 : owners.recordFunctionIndex(record);
+    const provider = kind === H_PROVIDER ? c.names.provider(node) : undefined;
+    const key = kind + GROUP_KINDS * (functionId(functionIndex) + GROUP_FUNCTIONS * (provider === undefined ? 0 : providerId(provider)));
+    let index = byNumber.get(key);
     if (index === undefined) {
-      index = placedGroups.push(placed.group) - 1;
-      placedIndex.set(placed.key, index);
+      const fn = owners.recordFunctionAt(functionIndex);
+      const ownerKind = record < 0 ? {} : { ownerKind: owners.recordKind(record) };
+      const group: GroupIdentity =
+        kind === H_PROVIDER
+          ? { kind: "provider", function: fn, provider: provider!.name, ...(provider!.file === undefined ? {} : { providerFile: provider!.file }), ...ownerKind }
+          : { kind: kind === H_ACTION ? "action" : "analysis", function: fn, ...ownerKind };
+      byNumber.set(key, (index = placedGroups.push(group) - 1));
     }
     placedGroupOf[holder] = index;
-    if (placed.label !== undefined) {
-      let label = labelIndex.get(placed.label);
-      if (label === undefined) labelIndex.set(placed.label, (label = labels.push(placed.label) - 1));
-      labelOf[holder] = label;
+    const label = record < 0 ? undefined : owners.recordLabel(record);
+    if (label !== undefined) {
+      let labelNumber = labelIndex.get(label);
+      if (labelNumber === undefined) labelIndex.set(label, (labelNumber = labels.push(label) - 1));
+      labelOf[holder] = labelNumber;
     }
   }
   // Groups and functions numbered in the holders' order (the tree's), as the groups' ties are broken.

@@ -21,6 +21,8 @@ export class Names {
   private readonly labels = new Map<number, string | undefined>();
   private readonly packages = new Map<number, string | undefined>();
   private readonly texts = new Map<number, string | undefined>();
+  /** By provider object: all instances of a provider share it (a monorepo's 200,000 instances, a few providers). */
+  private readonly providers = new Map<number, { readonly name: string; readonly file: string | undefined }>();
 
   constructor(private readonly view: HeapView) {}
 
@@ -90,11 +92,15 @@ export class Names {
   }
 
   /** A provider instance's provider: its exported name (else its Java class's) and the .bzl file's label. */
-  provider(info: number): { name: string; file: string | undefined } {
+  provider(info: number): { readonly name: string; readonly file: string | undefined } {
     const view = this.view;
     const provider = follow(view, info, FIELDS.infoProvider);
+    let found = this.providers.get(provider);
+    if (found !== undefined) return found;
     const key = follow(view, provider, FIELDS.providerKey);
     const name = followText(view, key, FIELDS.keyName) ?? view.className(provider).replace(/^.*[.$]/, "");
-    return { name, file: this.label(follow(view, key, FIELDS.keyFile)) };
+    found = { name, file: this.label(follow(view, key, FIELDS.keyFile)) };
+    this.providers.set(provider, found);
+    return found;
   }
 }

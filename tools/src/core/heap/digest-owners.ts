@@ -30,6 +30,9 @@ interface RuleFunctions {
 const LISTED_DEPTH = 3;
 /** The most objects a search for a holder's listing owner looks at (a holder a huge depset shares, say). */
 const LISTED_MAX_VERTICES = 4096;
+/** The upward search's table of vertices met: twice LISTED_MAX_VERTICES, a power of two. */
+const MET_BITS = 13;
+const MET_SLOTS = 1 << MET_BITS;
 
 /** OwnerRecords.state: an owner (its label or function unreadable is still one), or none (a configured aspect without its value). */
 const NOT_AN_OWNER = 0;
@@ -63,11 +66,21 @@ export class Owners {
     private readonly view: HeapView,
     private readonly tree: DominatorTree,
     private readonly names: Names,
-  ) {}
+  ) {
+    // Later marks win: rule targets, then aspect values, then configured aspects, as the owners are tried.
+    this.rankOfClass = new Int8Array(heap.classes.length).fill(-1);
+    const ranks: readonly [ClassNames, number][] = [
+      [CLASSES.configuredAspect, 2],
+      [CLASSES.aspectValue, 1],
+      [CLASSES.ruleTarget, 0],
+    ];
+    for (const [classNames, rank] of ranks) for (const index of classesOfAny(view, classNames)) this.rankOfClass[index] = rank;
+  }
+
+  /** Per class, ownerRank's answer for its instances. */
+  private readonly rankOfClass: Int8Array;
 
   private readonly instancesByClass = new Map<ClassNames, number[]>();
-  private readonly searchSeen = new Set<number>();
-  private readonly searchLists: [number[], number[]] = [[], []];
 
   /** Every instance of the classes (and their subclasses), in object order. */
   private instances(classNames: ClassNames): number[] {
@@ -169,95 +182,181 @@ export class Owners {
   }
 
   owner(node: number): Owner | undefined {
-    const records = this.ownerRecords();
-    const index = this.recordIndex(node);
-    if (index < 0 || records.state[index] !== READ) return undefined;
-    const label = records.label[index]!;
-    const fn = records.function[index]!;
-    return { node, kind: records.aspect[index] === 1 ? "aspect" : "rule", label: label < 0 ? undefined : records.labels[label], function: fn < 0 ? undefined : records.functions[fn] };
+    const record = this.recordOf(node);
+    return record < 0 ? undefined : { node, kind: this.recordKind(record), label: this.recordLabel(record), function: this.recordFunction(record) };
   }
 
   /** The owner of a provider instance: the nearest owner above it in the dominator tree, else one that lists it. */
   ownerOfProvider(info: number): Owner | undefined {
-    return this.nearestOwner(info) ?? this.listingOwner(info, FIELDS.ownerProviders, CLASSES.providerInstance);
+    return this.owner(this.nodeOfRecord(this.recordOfProvider(info)));
   }
 
   ownerOfAction(action: number): Owner | undefined {
-    return this.nearestOwner(action) ?? this.listingOwner(action, FIELDS.ownerActions, CLASSES.action);
+    return this.owner(this.nodeOfRecord(this.recordOfAction(action)));
   }
 
-  private nearestOwner(node: number): Owner | undefined {
+  // The same as records (an index, -1 for none), for the holders' placement: no object per holder (600,000 Owner
+  // objects and their garbage were 80 MB of a monorepo-shaped dump's peak).
+
+  /** The owner record of an owner object, -1 when it is none (or could not be read). */
+  recordOf(node: number): number {
+    if (this.ownerRank(node) < 0) return -1;
+    const index = this.recordIndex(node);
+    return index >= 0 && this.ownerRecords().state[index] === READ ? index : -1;
+  }
+
+  recordOfProvider(info: number): number {
+    const nearest = this.nearestRecord(info);
+    return nearest >= 0 ? nearest : this.recordOf(this.listingOwner(info, FIELDS.ownerProviders, CLASSES.providerInstance));
+  }
+
+  recordOfAction(action: number): number {
+    const nearest = this.nearestRecord(action);
+    return nearest >= 0 ? nearest : this.recordOf(this.listingOwner(action, FIELDS.ownerActions, CLASSES.action));
+  }
+
+  recordKind(record: number): "rule" | "aspect" {
+    return this.ownerRecords().aspect[record] === 1 ? "aspect" : "rule";
+  }
+
+  recordLabel(record: number): string | undefined {
+    const records = this.ownerRecords();
+    const label = records.label[record]!;
+    return label < 0 ? undefined : records.labels[label];
+  }
+
+  /** The index of the record's function among recordFunctionAt's (-1: none, a native rule's). */
+  recordFunctionIndex(record: number): number {
+    return this.ownerRecords().function[record]!;
+  }
+
+  recordFunctionAt(index: number): FunctionRef | undefined {
+    return index < 0 ? undefined : this.ownerRecords().functions[index];
+  }
+
+  recordFunction(record: number): FunctionRef | undefined {
+    return this.recordFunctionAt(this.recordFunctionIndex(record));
+  }
+
+  private nodeOfRecord(record: number): number {
+    return record < 0 ? NONE : this.ownerRecords().nodes[record]!;
+  }
+
+  private nearestRecord(node: number): number {
     let current = this.tree.dominatorOf(node);
     for (let depth = 0; depth < 64 && current >= 0 && current !== this.tree.superRoot; depth++) {
-      const owner = this.isOwner(current) ? this.owner(current) : undefined;
-      if (owner !== undefined) return owner;
+      const record = this.recordOf(current);
+      if (record >= 0) return record;
       current = this.tree.dominatorOf(current);
     }
-    return undefined;
-  }
-
-  private isOwner(node: number): boolean {
-    return node >= this.heap.classCount && this.ownerRank(node) >= 0;
+    return -1;
   }
 
   /** An owner's place in the order owners are tried in (rule targets, then aspects), -1 for an object that is none. */
   private ownerRank(node: number): number {
-    const view = this.view;
-    if (isAny(view, node, CLASSES.ruleTarget)) return 0;
-    if (isAny(view, node, CLASSES.aspectValue)) return 1;
-    return isAny(view, node, CLASSES.configuredAspect) ? 2 : -1;
+    return node < this.heap.classCount ? -1 : this.rankOfClass[this.heap.classOf[node]!]!;
   }
 
   /**
-   * The owner whose `field` (its providers or its actions: one reference) reaches the holder within
+   * The owner (its object; NONE for none) whose `field` (its providers or its actions: one reference) reaches the holder within
    * LISTED_DEPTH references that pass through no other object of `classNames` (a provider inside another provider
    * is not its owner's own); the first rule target, else aspect, in the dump's order when several do (a target's
    * provider an aspect copied stays the target's). Found upward, through the tree's referrers: no object is read
    * but the few owners met, where walking down from every owner read millions (27 s of a monorepo's 37).
    */
-  private listingOwner(holder: number, field: FieldPaths, classNames: ClassNames): Owner | undefined {
+  private listingOwner(holder: number, field: FieldPaths, classNames: ClassNames): number {
     const { tree, heap } = this;
     const start = tree.vertexOf(holder);
-    if (start <= 0) return undefined;
-    const classes = classesOfAny(this.view, classNames);
+    if (start <= 0) return NONE;
+    let classes = this.holderClasses.get(classNames);
+    if (classes === undefined) this.holderClasses.set(classNames, (classes = classesOfAny(this.view, classNames)));
     const objectAt = tree.objectAt;
-    let best = NONE;
-    let bestRank = Infinity;
-    // One set and two lists for every search (one per action, in a monorepo: their garbage was tens of MB).
-    const seen = this.searchSeen;
-    seen.clear();
-    seen.add(start);
-    let frontier = this.searchLists[0];
-    let next = this.searchLists[1];
-    frontier.length = 0;
-    frontier.push(start);
-    for (let distance = 0; frontier.length > 0; distance++) {
-      next.length = 0;
-      for (const vertex of frontier) {
+    this.searchField = field;
+    this.best = NONE;
+    this.bestRank = Infinity;
+    this.startSearch();
+    this.meet(start);
+    let frontier = this.frontier;
+    let next = this.next;
+    frontier[0] = start;
+    let frontierLength = 1;
+    for (let distance = 0; frontierLength > 0; distance++) {
+      this.nextLength = 0;
+      this.nextList = next;
+      for (let i = 0; i < frontierLength; i++) {
+        const vertex = frontier[i]!;
         const object = objectAt[vertex]!;
         // An owner whose field is this object (every vertex met may be the field's).
-        tree.forEachReferrer(vertex, (from) => {
-          const referrer = objectAt[from]!;
-          if (referrer < heap.classCount) return;
-          const rank = this.ownerRank(referrer);
-          if (rank >= 0 && rank * heap.objectCount + referrer < bestRank && follow(this.view, referrer, field) === object) {
-            best = referrer;
-            bestRank = rank * heap.objectCount + referrer;
-          }
-        });
+        this.searchObject = object;
+        tree.forEachReferrer(vertex, this.considerOwner);
         // Up one more reference: through this object, unless it is another holder of the kind (or a class,
         // whose statics a walk down from an owner does not follow).
         if (distance === LISTED_DEPTH || (vertex !== start && classes.has(heap.classOf[object]!))) continue;
-        tree.forEachReferrer(vertex, (from) => {
-          if (seen.size >= LISTED_MAX_VERTICES || seen.has(from) || objectAt[from]! < heap.classCount) return;
-          seen.add(from);
-          next.push(from);
-        });
+        tree.forEachReferrer(vertex, this.goUp);
       }
       [frontier, next] = [next, frontier];
+      frontierLength = this.nextLength;
     }
-    return best === NONE ? undefined : this.owner(best);
+    return this.best;
   }
+
+  // The upward search's state, kept from one search to the next (one per action no owner dominates: 200,000 in a
+  // monorepo, whose sets, lists and closures were 65 MB of garbage in the old generation): the vertices met, in an
+  // open-addressed table stamped per search; the two levels as typed lists; the visitors made once, their inputs
+  // and result in fields.
+  private readonly holderClasses = new Map<ClassNames, ReadonlySet<number>>();
+  private readonly metVertex = new Int32Array(MET_SLOTS);
+  private readonly metStamp = new Uint32Array(MET_SLOTS);
+  private stamp = 0;
+  private metCount = 0;
+  private readonly frontier = new Uint32Array(LISTED_MAX_VERTICES);
+  private readonly next = new Uint32Array(LISTED_MAX_VERTICES);
+  private nextList = this.next;
+  private nextLength = 0;
+  private searchObject = NONE;
+  private searchField: FieldPaths = [];
+  private best = NONE;
+  private bestRank = Infinity;
+
+  private startSearch(): void {
+    if (++this.stamp === 0xffffffff) {
+      this.metStamp.fill(0);
+      this.stamp = 1;
+    }
+    this.metCount = 0;
+  }
+
+  /** Marks vertex v met in this search; false when it was already. */
+  private meet(v: number): boolean {
+    for (let slot = Math.imul(v, 0x9e3779b1) >>> (32 - MET_BITS); ; slot = (slot + 1) & (MET_SLOTS - 1)) {
+      if (this.metStamp[slot] !== this.stamp) {
+        this.metStamp[slot] = this.stamp;
+        this.metVertex[slot] = v;
+        this.metCount++;
+        return true;
+      }
+      if (this.metVertex[slot] === v) return false;
+    }
+  }
+
+  /** A referrer of the search's object: the best owner so far when its field is that object. */
+  private readonly considerOwner = (from: number): void => {
+    const { heap } = this;
+    const referrer = this.tree.objectAt[from]!;
+    if (referrer < heap.classCount) return;
+    const rank = this.ownerRank(referrer);
+    if (rank >= 0 && rank * heap.objectCount + referrer < this.bestRank && follow(this.view, referrer, this.searchField) === this.searchObject) {
+      this.best = referrer;
+      this.bestRank = rank * heap.objectCount + referrer;
+    }
+  };
+
+  /** A referrer to search from at the next level, unless met already, a class, or the search is at its bound. */
+  private readonly goUp = (from: number): void => {
+    if (this.metCount >= LISTED_MAX_VERTICES || this.tree.objectAt[from]! < this.heap.classCount || !this.meet(from)) return;
+    this.nextList[this.nextLength++] = from;
+  };
+
 
   /**
    * A rule's implementation (the RuleClass's configuredTargetFunction): the rule class the target's key names

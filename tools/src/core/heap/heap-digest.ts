@@ -137,7 +137,7 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
 
   const owners = new Owners(heap, view, tree, names);
   // One pass down the dominator tree: each vertex's innermost holder.
-  const { context, holders } = innermostHolders(heap, holderKindOfClass, tree, scratch, stacks, ownership);
+  const { context, holders } = innermostHolders(heap, holderKindOfClass, tree, scratch, stacks, ownership, holderCount);
   // The largest objects now, while ownerOf says which frame's local each is; then its 1 or 2 bytes an object hold
   // the last per-vertex array.
   const largest = largestObjects(heap, view, tree, options.top, (node) => describeOwner(node, { view, tree, names, owners, stacks, ownership }));

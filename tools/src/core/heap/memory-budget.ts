@@ -56,11 +56,11 @@
  * stacks' flood.
  *
  * On a monorepo-shaped 754 MB Bazel 4.2.3 dump (many-targets: o 12.79 M, v 11.65 M, e 36.46 M, c 21.77 M and
- * 600,034 holders: few Strings, so nearly every object is a vertex) the table's peak is the attribute phase, 863
- * MiB with BASE_BYTES and HOLDER_BYTES; the process peaked at 768–785 MiB (1.07–1.09× the dump). No table of
+ * 600,034 holders: few Strings, so nearly every object is a vertex) the table's peak is the attribute phase, 790
+ * MiB with BASE_BYTES and HOLDER_BYTES; the bench's child peaked at 695 MiB (0.97× the dump). No table of
  * in-memory arrays gets such a dump near 0.35×: its edges alone take 0.19× of it, its cross edges 0.23×. With
- * --max-memory 700m its cross edges go to the state file: the table says 697 MiB, the process peaked at 619–620 MB
- * (0.82×), the attribute phase still the peak (per object, per vertex and per holder), 22.9 s against 20.2 s.
+ * --max-memory 640m its cross edges go to the state file: the table says 624 MiB, the process peaked at 520 MiB
+ * (0.73×), the attribute phase still the peak (per object and per vertex), 17.2 s against 16.6 s.
  */
 
 import { LimitSyntaxError, parseByteSize } from "../sweep/heap-limit.js";
@@ -77,9 +77,11 @@ export const BASE_BYTES = 160 * 2 ** 20;
  * The attribute phase's memory per holder (a provider instance, an action, a configured target…), beyond the
  * table's arrays: measured on a monorepo-shaped Bazel 4.2.3 dump (many-targets: 754 MB, 12.8 M objects, 11.7 M
  * vertices, 21.8 M cross edges, 600,000 holders) as the JS heap's and the typed columns' growth while they are
- * placed, ~210 bytes a holder, rounded up; without it the table said 752 MB where the process took 786.
+ * placed: ~105 bytes a holder (the JS heap 45 MB, the columns 17 MB), rounded up. It was ~210 while each holder
+ * made its own objects (a key, a group, an owner, a copy of each instance read: garbage that outlived the young
+ * generation).
  */
-export const HOLDER_BYTES = 256;
+export const HOLDER_BYTES = 128;
 
 /** Bytes per object, vertex, edge and cross edge at each phase's peak (the table above). */
 export const PHASE_BYTES = {

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { bytesSource, readHeap, type ByteSource, type Heap } from "../../../src/core/heap/hprof.js";
 import { HeapView, NONE } from "../../../src/core/heap/heap-view.js";
 import { FIXTURES_DIR } from "../../helpers/fixtures.js";
+import { SyntheticHeap, type Ref } from "./digest-synthetic-hprof.js";
 
 type Dump = "shapes" | "oom";
 const views = new Map<Dump, HeapView>();
@@ -149,5 +150,59 @@ describe("HeapView on the OutOfMemoryError dump", () => {
     }
     const thread = v.heap.threads.find((candidate) => candidate.frames[0]?.className === "java.lang.OutOfMemoryError")!;
     expect(v.string(v.ref(thread.object, "name"))).toBe("eater");
+  });
+});
+
+describe("HeapView's cache of instances read (direct-mapped slots of 128 bytes)", () => {
+  // 9,000 small objects (more than the 4,096 slots: every slot taken twice, some three times) and 50 whose
+  // fields take 328 bytes, more than a slot; each object's fields say which object it is.
+  const synthetic = new SyntheticHeap(4);
+  synthetic.defineClass("Small", [
+    { name: "number", type: "int" },
+    { name: "previous", type: "ref" },
+  ]);
+  const wide = Array.from({ length: 40 }, (_, i) => ({ name: `f${i}`, type: "long" as const }));
+  synthetic.defineClass("Wide", [...wide, { name: "number", type: "int" }, { name: "previous", type: "ref" }]);
+  let previous: Ref | null = null;
+  const made: { ref: Ref; number: number; wide: boolean }[] = [];
+  for (let number = 0; number < 9050; number++) {
+    const isWide = number % 181 === 0;
+    const values: Record<string, number | Ref | null> = { number, previous };
+    if (isWide) for (let i = 0; i < 40; i++) values[`f${i}`] = number * 1000 + i;
+    const ref = synthetic.object(isWide ? "Wide" : "Small", values);
+    synthetic.global(ref);
+    made.push({ ref, number, wide: isWide });
+    previous = ref;
+  }
+  const source = bytesSource(synthetic.toBytes());
+  const heap = readHeap(source);
+  const nodes = made.map((entry) => heap.indexOf(entry.ref.id));
+
+  it.each([
+    { order: "in the dump's order", indices: made.map((_, i) => i) },
+    { order: "backwards", indices: made.map((_, i) => made.length - 1 - i) },
+    { order: "two objects a slot apart in turn, again and again", indices: Array.from({ length: 4000 }, (_, i) => (i % 2 === 0 ? i % 7 : (i % 7) + 4096)) },
+    { order: "at random, each several times", indices: Array.from({ length: 30_000 }, (_, i) => (i * 7919) % made.length) },
+  ])("reads every field right, $order", ({ indices }) => {
+    const view = new HeapView(heap, source);
+    for (const i of indices) {
+      const node = nodes[i]!;
+      const entry = made[i]!;
+      // Two fields of one object in a row (the second from the cache), then its previous one's, which may take
+      // the same slot, then the first again.
+      expect(view.field(node, "number")).toBe(entry.number);
+      expect(view.ref(node, "previous")).toBe(i === 0 ? NONE : nodes[i - 1]!);
+      if (i > 0) expect(view.field(nodes[i - 1]!, "number")).toBe(entry.number - 1);
+      expect(view.field(node, "number")).toBe(entry.number);
+      if (entry.wide) {
+        expect(view.field(node, "f39")).toBe(entry.number * 1000 + 39);
+        expect(view.fields(node).get("f0")).toBe(entry.number * 1000);
+      }
+    }
+    // Nothing for what has no fields, asked twice: NONE and a class.
+    for (let twice = 0; twice < 2; twice++) {
+      expect(view.fields(NONE).size).toBe(0);
+      expect(view.field(0, "number")).toBeUndefined();
+    }
   });
 });
