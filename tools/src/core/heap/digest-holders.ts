@@ -126,10 +126,15 @@ export function holderKinds(heap: Heap, view: HeapView): Uint8Array {
   return kinds;
 }
 
+/** Whether the object is of a holder kind (an instance, not a class object, of a class holderKinds marked). */
+export function isHolderNode(heap: Heap, holderKindOfClass: Uint8Array, node: number): boolean {
+  return node >= heap.classCount && holderKindOfClass[heap.classOf[node]!] !== H_NONE;
+}
+
 /** How many objects are of a holder kind (the memory table's holders: a thread running no Starlark counted too). */
 export function countHolders(heap: Heap, holderKindOfClass: Uint8Array): number {
   let holders = 0;
-  for (let node = heap.classCount; node < heap.objectCount; node++) if (holderKindOfClass[heap.classOf[node]!] !== H_NONE) holders++;
+  for (let node = heap.classCount; node < heap.objectCount; node++) if (isHolderNode(heap, holderKindOfClass, node)) holders++;
   return holders;
 }
 
@@ -194,11 +199,14 @@ export interface Placement {
   readonly labelOf: Int32Array;
 }
 
-/** Each holder's placement, and the functions charged, numbered (holderFunction: per holder, -1 for none). */
-/** The number keys of placeHolders: kind + GROUP_KINDS × (function + GROUP_FUNCTIONS × provider), exact as doubles. */
+/**
+ * placeHolders' group numbers: kind + GROUP_KINDS × (the owner's function + 1 + GROUP_FUNCTIONS × the provider),
+ * exact as doubles.
+ */
 const GROUP_KINDS = 8;
 const GROUP_FUNCTIONS = 2 ** 24;
 
+/** Each holder's placement, and the functions charged, numbered (holderFunction: per holder, -1 for none). */
 export function placeHolders(holders: Holders, c: PlaceContext): { placement: Placement; functionRefs: FunctionRef[]; holderFunction: Int32Array } {
   // Placed in the dump's order: a holder's owner and its label sit near it in the file, so that the reads hit
   // the blocks read last (in the tree's order nearly every read was a new block: 7 s of a monorepo's 26).
@@ -211,22 +219,10 @@ export function placeHolders(holders: Holders, c: PlaceContext): { placement: Pl
   const labelIndex = new Map<string, number>();
   const labelOf = new Int32Array(holders.count).fill(-1);
   // Frames and threads (a few) by a text key; providers, actions and targets (a monorepo's 600,000) by a number
-  // made of their kind, their owner's function and their provider, with no object per holder (their keys, groups
-  // and owners were 80 MB of garbage at a monorepo's peak).
+  // made of their kind, their owner's function (the owner records number each function once) and their provider,
+  // with no object per holder (their keys, groups and owners were tens of MB of garbage at a monorepo's peak).
   const byText = new Map<string, number>();
   const byNumber = new Map<number, number>();
-  const functionIds = new Map<string, number>();
-  const functionIdOfRecordFunction = new Map<number, number>();
-  const functionId = (index: number): number => {
-    let id = functionIdOfRecordFunction.get(index);
-    if (id === undefined) {
-      const key = functionKey(c.owners.recordFunctionAt(index));
-      id = functionIds.get(key);
-      if (id === undefined) functionIds.set(key, (id = functionIds.size));
-      functionIdOfRecordFunction.set(index, id);
-    }
-    return id;
-  };
   const providerIds = new Map<string, number>();
   const providerIdOfName = new Map<object, number>();
   const providerId = (provider: { readonly name: string; readonly file: string | undefined }): number => {
@@ -256,7 +252,7 @@ export function placeHolders(holders: Holders, c: PlaceContext): { placement: Pl
     if (kind === H_OWNER && record < 0) continue;
     const functionIndex = record < 0 ? -1 : owners.recordFunctionIndex(record);
     const provider = kind === H_PROVIDER ? c.names.provider(node) : undefined;
-    const key = kind + GROUP_KINDS * (functionId(functionIndex) + GROUP_FUNCTIONS * (provider === undefined ? 0 : providerId(provider)));
+    const key = kind + GROUP_KINDS * (functionIndex + 1 + GROUP_FUNCTIONS * (provider === undefined ? 0 : providerId(provider)));
     let index = byNumber.get(key);
     if (index === undefined) {
       const fn = owners.recordFunctionAt(functionIndex);

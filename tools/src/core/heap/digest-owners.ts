@@ -258,9 +258,9 @@ export class Owners {
   }
 
   /**
-   * The owner (its object; NONE for none) whose `field` (its providers or its actions: one reference) reaches the holder within
-   * LISTED_DEPTH references that pass through no other object of `classNames` (a provider inside another provider
-   * is not its owner's own); the first rule target, else aspect, in the dump's order when several do (a target's
+   * The owner (its object; NONE for none) whose `field` (its providers or its actions: one reference) reaches the
+   * holder within LISTED_DEPTH references that pass through no other object of `classNames` (a provider inside
+   * another provider is not its owner's own); the first rule target, else aspect, in the dump's order when several do (a target's
    * provider an aspect copied stays the target's). Found upward, through the tree's referrers: no object is read
    * but the few owners met, where walking down from every owner read millions (27 s of a monorepo's 37).
    */

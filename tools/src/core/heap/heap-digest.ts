@@ -31,9 +31,9 @@
 import { UNOBSERVED, type DigestObserver } from "./digest-phases.js";
 import { searchHeap } from "./dominators.js";
 import { holderGroupsOf, tallyBytes } from "./digest-groups.js";
-import { countHolders, holderKinds, innermostHolders, placeHolders, sharedByOneFunction } from "./digest-holders.js";
+import { countHolders, holderKinds, innermostHolders, isHolderNode, placeHolders, sharedByOneFunction } from "./digest-holders.js";
 import { describeOwner, largestObjects } from "./digest-largest.js";
-import { H_NONE, type DigestThread, type ErrorThread, type HolderGroup, type HeapVerdict, type LargeObject, type Suspect } from "./digest-model.js";
+import type { DigestThread, ErrorThread, HolderGroup, HeapVerdict, LargeObject, Suspect } from "./digest-model.js";
 import { Names } from "./digest-names.js";
 import { Owners } from "./digest-owners.js";
 import { adoptEnclosingThreads, errorThreadOf, frameBytes, rootHolders, stackOwnership, starlarkStacks } from "./digest-stacks.js";
@@ -111,7 +111,7 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
       shallowSizes: heap.shallowSizes,
       roots: heap.roots,
       rootHolders: rootHolders(heap),
-      keepsVertex: (node) => node >= heap.classCount && holderKindOfClass[heap.classOf[node]!] !== H_NONE,
+      keepsVertex: (node) => isHolderNode(heap, holderKindOfClass, node),
       spill: heap.spill,
       crossEdgeSpill: { store: heap.spill, ...crossEdgeSpill },
     },

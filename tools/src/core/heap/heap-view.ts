@@ -125,12 +125,9 @@ export class HeapView {
   /** Every instance field by name (the subclass's first when a name repeats): references as object indices. */
   fields(object: number): Map<string, number> {
     const result = new Map<string, number>();
-    if (!this.instanceData(object)) return result;
+    if (object < this.heap.classCount || !this.instanceData(object)) return result;
     const { dataBytes, dataStart } = this;
-    for (const field of this.classOf(object).allFields) {
-      if (result.has(field.name)) continue;
-      result.set(field.name, this.valueAt(dataBytes, dataStart + field.offset, field.type));
-    }
+    for (const [name, layout] of this.layoutsOf(this.heap.classOf[object]!)) result.set(name, this.valueAt(dataBytes, dataStart + layout.offset, layout.type));
     return result;
   }
 
@@ -157,14 +154,17 @@ export class HeapView {
   private readonly layoutsByName = new Map<number, Map<string, FieldLayout & { readonly offset: number }>>();
 
   private fieldLayout(object: number, name: string): (FieldLayout & { readonly offset: number }) | undefined {
-    const classIndex = this.heap.classOf[object]!;
+    return this.layoutsOf(this.heap.classOf[object]!).get(name);
+  }
+
+  private layoutsOf(classIndex: number): Map<string, FieldLayout & { readonly offset: number }> {
     let byName = this.layoutsByName.get(classIndex);
     if (byName === undefined) {
       byName = new Map();
       for (const field of this.heap.classes[classIndex]!.allFields) if (!byName.has(field.name)) byName.set(field.name, field);
       this.layoutsByName.set(classIndex, byName);
     }
-    return byName.get(name);
+    return byName;
   }
 
   /** Follows reference fields in turn: refPath(o, "a", "b") is o.a.b (NONE when any step is missing). */
