@@ -2,7 +2,7 @@
  * Configured targets and aspects ("owners") in the dump: the label each stands for, the rule or aspect
  * implementation that made it, and which provider instances and actions it holds.
  */
-import { CLASSES, classesOfAny, FIELDS, follow, followText, isAny, type ClassNames, type FieldPaths } from "./bazel-layouts.js";
+import { CLASSES, classesOfAny, FIELDS, follow, followText, type ClassNames, type FieldPaths } from "./bazel-layouts.js";
 import type { DominatorTree } from "./dominators.js";
 import type { FunctionRef } from "./digest-model.js";
 import { functionKey, type Names } from "./digest-names.js";
@@ -104,9 +104,17 @@ export class Owners {
    */
   private ownerRecords(): OwnerRecords {
     if (this.records !== undefined) return this.records;
-    const view = this.view;
-    const nodes = Uint32Array.from([...this.instances(CLASSES.ruleTarget), ...this.instances(CLASSES.aspectValue), ...this.instances(CLASSES.configuredAspect)]).sort();
-    const count = nodes.length;
+    const { view, heap } = this;
+    // Every owner, by its class's rank, in the dump's order (one pass, already sorted).
+    let count = 0;
+    let configuredCount = 0;
+    for (let node = heap.classCount; node < heap.objectCount; node++) {
+      const rank = this.rankOfClass[heap.classOf[node]!]!;
+      if (rank >= 0) count++;
+      if (rank === 2) configuredCount++;
+    }
+    const nodes = new Uint32Array(count);
+    for (let node = heap.classCount, at = 0; at < count; node++) if (this.rankOfClass[heap.classOf[node]!]! >= 0) nodes[at++] = node;
     const records: OwnerRecords = {
       nodes,
       state: new Uint8Array(count),
@@ -120,16 +128,20 @@ export class Owners {
     this.records = records;
     const labelNodes = new Int32Array(count).fill(NONE);
     const configuredAspects: number[] = [];
+    // 4.2.3's configured aspects: each is its aspect value's, found by the value's field (read with its others).
+    const valueOfConfigured = new Map<number, number>();
     for (let index = 0; index < count; index++) {
       const node = nodes[index]!;
+      const rank = this.ownerRank(node);
       let fn: FunctionRef | undefined;
-      if (isAny(view, node, CLASSES.ruleTarget)) {
+      if (rank === 0) {
         labelNodes[index] = follow(view, node, FIELDS.targetLabel);
         fn = this.ruleFunction(this.names.sharedText(node, FIELDS.targetRuleClassName), this.names.sharedText(node, FIELDS.targetRuleClassKey));
-      } else if (isAny(view, node, CLASSES.aspectValue)) {
+      } else if (rank === 1) {
         labelNodes[index] = follow(view, node, FIELDS.aspectLabel);
         fn = this.aspectFunction(follow(view, node, FIELDS.aspectClass));
         records.aspect[index] = 1;
+        if (configuredCount > 0) valueOfConfigured.set(follow(view, node, FIELDS.configuredAspect), node);
       } else {
         configuredAspects.push(index);
         continue;
@@ -156,20 +168,17 @@ export class Owners {
       records.label[index] = previousIndex;
     }
     // A configured aspect (4.2.3) is its aspect value's.
-    if (configuredAspects.length > 0) {
-      const valueOf = new Map(this.instances(CLASSES.aspectValue).map((value) => [follow(view, value, FIELDS.configuredAspect), value]));
-      for (const index of configuredAspects) {
-        const value = valueOf.get(nodes[index]!);
-        const valueIndex = value === undefined ? -1 : this.recordIndex(value);
-        if (valueIndex < 0 || records.state[valueIndex] !== READ) {
-          records.state[index] = NOT_AN_OWNER;
-          continue;
-        }
-        records.state[index] = READ;
-        records.aspect[index] = records.aspect[valueIndex]!;
-        records.label[index] = records.label[valueIndex]!;
-        records.function[index] = records.function[valueIndex]!;
+    for (const index of configuredAspects) {
+      const value = valueOfConfigured.get(nodes[index]!);
+      const valueIndex = value === undefined ? -1 : this.recordIndex(value);
+      if (valueIndex < 0 || records.state[valueIndex] !== READ) {
+        records.state[index] = NOT_AN_OWNER;
+        continue;
       }
+      records.state[index] = READ;
+      records.aspect[index] = records.aspect[valueIndex]!;
+      records.label[index] = records.label[valueIndex]!;
+      records.function[index] = records.function[valueIndex]!;
     }
     return records;
   }
