@@ -1,6 +1,7 @@
 // `heap --max-memory` on a real Bazel dump, from the built bundle: a limit that leaves the search's cross edges too
-// little room (the digest before cross-edges.ts refused it) gives the same digest, its cross edges in the state
-// file beside the dump; a limit below what the rest needs is refused, naming that need, with nothing on stdout.
+// little room (the digest before cross-edges.ts refused it), and one that leaves the tree's columns too little room
+// as well, give the same digest, that state in the file beside the dump; a limit below what the rest needs is
+// refused, naming that need, with nothing on stdout.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,10 +24,12 @@ describe("heap --max-memory on the 4.2.3 list-lattice dump", () => {
   const bytes = new Uint8Array(gunzipSync(readFileSync(join(FIXTURES_DIR, "bazel-4.2.3", "heap-dump", "list-lattice.hprof.gz"))));
   const dump = join(folder, "list-lattice.hprof");
   writeFileSync(dump, bytes);
-  // The table's needs, from the counts the CLI's digest will have: with the cross edges on disk, and in memory.
+  // The table's needs, from the counts the CLI's digest will have: with the cross edges and the tree's columns on
+  // disk, with the cross edges only, and with neither.
   const heap = readHeap(bytesSource(bytes));
   const holders = countHolders(heap, holderKinds(heap, new HeapView(heap, bytesSource(bytes))));
   const search = searchHeap({ ...heap, rootHolders: rootHolders(heap) }, heap.scratch);
+  const allOnDisk = digestPeakBytes({ ...heap.counts, vertices: search.vertexCount, crossEdges: 0, holders, treeOnDisk: true });
   const onDisk = digestPeakBytes({ ...heap.counts, vertices: search.vertexCount, crossEdges: 0, holders });
   const inMemory = digestPeakBytes({ ...heap.counts, vertices: search.vertexCount, crossEdges: search.crossEdgeCount, holders });
 
@@ -40,10 +43,18 @@ describe("heap --max-memory on the 4.2.3 list-lattice dump", () => {
     expect(limited.stdout).toBe(free.stdout);
   });
 
+  it("digests it with its tree's columns on disk too at a limit below what they need in memory, the same digest", async () => {
+    expect(allOnDisk).toBeLessThan(onDisk);
+    const free = await runCli(["heap", dump]);
+    const limited = await runCli(["heap", dump, "--max-memory", String(allOnDisk)]);
+    expect([limited.exitCode, limited.stderr]).toEqual([0, ""]);
+    expect(limited.stdout).toBe(free.stdout);
+  });
+
   it("refuses it one byte below what it needs with them on disk, saying that need", async () => {
-    const refused = await runCli(["heap", dump, "--max-memory", String(onDisk - 1)]);
+    const refused = await runCli(["heap", dump, "--max-memory", String(allOnDisk - 1)]);
     expect(refused.exitCode).toBe(2);
     expect(refused.stdout).toBe("");
-    expect(refused.stderr).toMatch(new RegExp(`^memory-adventure: .*list-lattice\\.hprof: digesting this dump needs about ${(onDisk / 2 ** 20).toFixed(1)} MiB of memory \\(`));
+    expect(refused.stderr).toMatch(new RegExp(`^memory-adventure: .*list-lattice\\.hprof: digesting this dump needs about ${(allOnDisk / 2 ** 20).toFixed(1)} MiB of memory \\(`));
   });
 });

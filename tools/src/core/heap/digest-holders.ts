@@ -77,7 +77,7 @@ export function innermostHolders(
   ownership: StackOwnership,
   holderCount: number,
 ): InnermostHolders {
-  const vertices = tree.objectAt.length;
+  const vertices = tree.vertexCount;
   const context = scratch.takeInt32(vertices).fill(-1);
   const holders = new Holders(holderCount);
   // A frame or thread holds what only its call stack keeps alive, so it may be met as a holder twice: as a
@@ -90,7 +90,7 @@ export function innermostHolders(
   };
   const ownerHolders: number[] = ownership.owners.map(() => -1);
   for (let v = 1; v < vertices; v++) {
-    const node = tree.objectAt[v]!;
+    const node = tree.objectAt.at(v);
     const kind = node < heap.classCount ? H_NONE : holderKindOfClass[heap.classOf[node]!]!;
     const owner = ownership.ownerOf[node]!;
     if (kind !== H_NONE && (kind !== H_THREAD || stacks.some((stack) => stack.javaThread === node))) {
@@ -101,7 +101,7 @@ export function innermostHolders(
       if (ownerHolders[owner - 1] === -1) ownerHolders[owner - 1] = stackHolders.get(entry.holderNode) ?? addHolder(entry.holderNode, entry.kind);
       context[v] = ownerHolders[owner - 1]!;
     } else {
-      context[v] = context[tree.idom[v]!]!;
+      context[v] = context[tree.idom.at(v)]!;
     }
   }
   return { context, holders };
@@ -337,7 +337,8 @@ export function sharedByOneFunction(
       // Objects inside a holder are that holder's already; being a GC root (the super-root's reference, or that
       // of a thread that adopted it) says nothing of who else holds an object.
       if (context[v]! >= 0) continue;
-      let answer = searchParent[v] === 0 || tree.isAdoptedParent(v) ? UNSET : combine(UNSET, searchParent[v]!);
+      const parent = searchParent.at(v);
+      let answer = parent === 0 || tree.isAdoptedParent(v) ? UNSET : combine(UNSET, parent);
       for (let from = cross.nextSourceInto(v); answer !== MIXED && from >= 0; from = cross.nextSourceInto(v)) {
         if (from !== 0 && from !== v && from < ADOPTED) answer = combine(answer, from);
       }
@@ -355,7 +356,7 @@ export function sharedByOneFunction(
       continue;
     }
     const own = shared[v]!;
-    const parent = tree.idom[v]!;
+    const parent = tree.idom.at(v);
     shared[v] = own >= 0 ? own : parent > 0 && context[parent]! < 0 ? shared[parent]! : -1;
   }
   shared[0] = -1;

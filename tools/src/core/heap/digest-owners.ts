@@ -294,7 +294,7 @@ export class Owners {
       this.nextList = next;
       for (let i = 0; i < frontierLength; i++) {
         const vertex = frontier[i]!;
-        const object = objectAt[vertex]!;
+        const object = objectAt.at(vertex);
         // An owner whose field is this object (every vertex met may be the field's).
         this.searchObject = object;
         tree.forEachReferrer(vertex, this.considerOwner);
@@ -351,7 +351,7 @@ export class Owners {
   /** A referrer of the search's object: the best owner so far when its field is that object. */
   private readonly considerOwner = (from: number): void => {
     const { heap } = this;
-    const referrer = this.tree.objectAt[from]!;
+    const referrer = this.tree.objectAt.at(from);
     if (referrer < heap.classCount) return;
     const rank = this.ownerRank(referrer);
     if (rank >= 0 && rank * heap.objectCount + referrer < this.bestRank && follow(this.view, referrer, this.searchField) === this.searchObject) {
@@ -362,7 +362,7 @@ export class Owners {
 
   /** A referrer to search from at the next level, unless met already, a class, or the search is at its bound. */
   private readonly goUp = (from: number): void => {
-    if (this.metCount >= LISTED_MAX_VERTICES || this.tree.objectAt[from]! < this.heap.classCount || !this.meet(from)) return;
+    if (this.metCount >= LISTED_MAX_VERTICES || this.tree.objectAt.at(from) < this.heap.classCount || !this.meet(from)) return;
     this.nextList[this.nextLength++] = from;
   };
 

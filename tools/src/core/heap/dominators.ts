@@ -26,7 +26,7 @@ import { CrossEdgeWriter, type CrossEdges, type CrossEdgeSpill } from "./cross-e
 import type { EdgeStarts } from "./edge-starts.js";
 import { ScratchPool } from "./scratch.js";
 import type { ShallowSizes } from "./shallow-sizes.js";
-import type { SpillStore } from "./spill.js";
+import { SpillableColumn, type SpillStore } from "./spill.js";
 
 export interface HeapGraph {
   readonly objectCount: number;
@@ -91,32 +91,57 @@ function leafContext(preorderOf: Uint32Array, node: number, code: number): numbe
 }
 
 export class DominatorTree {
+  /** Per vertex: the object; objectAt.at(0) is the super-root (= objectCount). */
+  readonly objectAt: SpillableColumn;
+  /** Per vertex: its immediate dominator's vertex (0: only the super-root dominates it). */
+  readonly idom: SpillableColumn;
+  /** Per vertex: retained bytes in `retainedUnit`s (8 when every size is a multiple of 8: half the memory). */
+  private readonly retained: SpillableColumn;
+  /**
+   * Every edge into a vertex, as vertices: the DFS parent (searchParent.at(v); 0, the super-root, for a GC root)
+   * and the others (crossEdges, sorted by target). A root a holder adopted (see HeapGraph.rootHolders) comes
+   * from its holder: such an edge is no reference in the heap, and says so by isAdoptedParent(v), or ADOPTED
+   * set in its cross edge's source.
+   */
+  readonly searchParent: SpillableColumn;
+
   constructor(
     /**
      * Per object: its vertex (DFS preorder number, ≥ 1), LEAF | its dominator's vertex (a leaf, a bundle's
      * head), LEAF | BUNDLED | its distance from its head (a bundle's leaf), or UNREACHABLE.
      */
     private readonly preorderOf: Uint32Array,
-    /** Per vertex: the object; objectAt[0] is the super-root (= objectCount). */
-    readonly objectAt: Uint32Array,
-    /** Per vertex: its immediate dominator's vertex (0: only the super-root dominates it). */
-    readonly idom: Uint32Array,
-    /** Per vertex: retained bytes in `retainedUnit`s (8 when every size is a multiple of 8: half the memory). */
-    private readonly retained: Uint32Array | Float64Array,
+    columns: { readonly objectAt: Uint32Array; readonly idom: Uint32Array; readonly retained: Uint32Array | Float64Array; readonly searchParent: Uint32Array },
     private readonly retainedUnit: number,
     private readonly shallowSizes: ShallowSizes,
     /** Reachable objects (vertices and leaves). */
     readonly reachableCount: number,
-    /**
-     * Every edge into a vertex, as vertices: the DFS parent (searchParent[v]; 0, the super-root, for a GC root)
-     * and the others (crossEdges, sorted by target). A root a holder adopted (see HeapGraph.rootHolders) comes
-     * from its holder: such an edge is no reference in the heap, and says so by isAdoptedParent(v), or ADOPTED
-     * set in its cross edge's source.
-     */
-    readonly searchParent: Uint32Array,
     readonly crossEdges: CrossEdges,
     private readonly adoptedParents: Uint32Array,
-  ) {}
+  ) {
+    this.objectAt = new SpillableColumn(columns.objectAt);
+    this.idom = new SpillableColumn(columns.idom);
+    this.retained = new SpillableColumn(columns.retained);
+    this.searchParent = new SpillableColumn(columns.searchParent);
+  }
+
+  /** Vertices, with the super-root. */
+  get vertexCount(): number {
+    return this.objectAt.length;
+  }
+
+  /**
+   * Writes the columns the attribute phase reads in vertex order, or for holders only (immediate dominators,
+   * retained sizes), to `store`, and hands back their memory for its own per-vertex arrays (memory-budget.ts).
+   */
+  spillColumns(store: SpillStore): Uint32Array[] {
+    const freed: Uint32Array[] = [];
+    for (const column of [this.idom, this.retained]) {
+      const memory = column.spill(store);
+      if (memory !== undefined) freed.push(memory);
+    }
+    return freed;
+  }
 
   /** Whether vertex v's DFS parent is the holder that adopted it as a root (not a reference in the heap). */
   isAdoptedParent(v: number): boolean {
@@ -124,12 +149,12 @@ export class DominatorTree {
   }
 
   get superRoot(): number {
-    return this.objectAt[0]!;
+    return this.objectAt.at(0);
   }
 
   /** Every reachable byte (what the super-root retains). */
   get reachableBytes(): number {
-    return this.retained[0]! * this.retainedUnit;
+    return this.retained.at(0) * this.retainedUnit;
   }
 
   isReachable(node: number): boolean {
@@ -148,7 +173,7 @@ export class DominatorTree {
    * with references of its own is there, the edges long gone.
    */
   forEachReferrer(v: number, visit: (from: number) => void): void {
-    const parent = this.searchParent[v]!;
+    const parent = this.searchParent.at(v);
     if (parent !== 0 && !this.isAdoptedParent(v)) visit(parent);
     // The filter made once (the owners' searches ask millions of times); `visit` in a field while it runs.
     const outer = this.referrerVisit;
@@ -167,8 +192,8 @@ export class DominatorTree {
     const code = this.preorderOf[node]!;
     if (code === UNREACHABLE) return -1;
     if (code >= LEAF && (code & BUNDLED) !== 0) return headOf(node, code);
-    const vertex = code >= LEAF ? code & VERTEX_BITS : this.idom[code]!;
-    return this.objectAt[vertex]!;
+    const vertex = code >= LEAF ? code & VERTEX_BITS : this.idom.at(code);
+    return this.objectAt.at(vertex);
   }
 
   /**
@@ -185,7 +210,7 @@ export class DominatorTree {
   retainedOf(node: number): number {
     const code = this.preorderOf[node]!;
     if (code === UNREACHABLE) return 0;
-    if (code < LEAF) return this.retained[code]! * this.retainedUnit;
+    if (code < LEAF) return this.retained.at(code) * this.retainedUnit;
     let bytes = this.shallowSizes.bytesOf(node);
     if ((code & BUNDLED) !== 0) return bytes;
     const last = Math.min(this.preorderOf.length - 1, node + BUNDLE_REACH);
@@ -295,7 +320,7 @@ export class HeapSearch {
     }
     // Children after parents in preorder: summing backwards gives every subtree.
     for (let v = size - 1; v >= 1; v--) retained[idom[v]!] = retained[idom[v]!]! + retained[v]!;
-    return new DominatorTree(preorderOf, objectAt, idom, retained, unit, shallowSizes, reachable, parent.subarray(0, size), crossEdges, adoptedParents);
+    return new DominatorTree(preorderOf, { objectAt, idom, retained, searchParent: parent.subarray(0, size) }, unit, shallowSizes, reachable, crossEdges, adoptedParents);
   }
 }
 

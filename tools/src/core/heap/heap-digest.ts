@@ -40,7 +40,7 @@ import { adoptEnclosingThreads, errorThreadOf, frameBytes, rootHolders, stackOwn
 import { suspectsOf, verdictOf } from "./digest-verdict.js";
 import { HeapView } from "./heap-view.js";
 import { HprofError, type ByteSource, type Heap } from "./hprof.js";
-import { checkTreeMemory, crossEdgeMemoryPairs } from "./memory-budget.js";
+import { checkTreeMemory, crossEdgeMemoryPairs, treeGoesToDisk } from "./memory-budget.js";
 import { CROSS_BLOCK_PAIRS, MIN_RUN_PAIRS } from "./cross-edges.js";
 
 export type { DigestFrame, DigestThread, ErrorThread, Evidence, FunctionRef, HeldCounts, HeapVerdict, HolderGroup, HolderKind, LargeObject, Suspect, TargetBytes } from "./digest-model.js";
@@ -90,6 +90,11 @@ export interface DigestOptions {
    * leaves them too little room (crossEdgeMemoryPairs), else in memory. Tests set small runs and blocks.
    */
   readonly crossEdgeSpill?: { readonly memoryPairs: number; readonly runPairs: number; readonly blockPairs: number };
+  /**
+   * Whether the tree's immediate dominators and retained sizes go to the spill store before the attribute phase;
+   * default: when the memory limit leaves them too little room (treeGoesToDisk). Tests set it.
+   */
+  readonly treeOnDisk?: boolean;
 }
 
 export function digestHeap(heap: Heap, source: ByteSource, options: DigestOptions): HeapDigest {
@@ -117,7 +122,9 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
     },
     heap.scratch,
   );
-  if (limit !== undefined) checkTreeMemory({ ...heap.counts, vertices: search.vertexCount, crossEdges: search.crossEdgesInMemory, holders: holderCount }, heap.fileBytes, limit);
+  const treeCounts = { ...heap.counts, vertices: search.vertexCount, crossEdges: search.crossEdgesInMemory, holders: holderCount };
+  const treeOnDisk = options.treeOnDisk ?? (limit !== undefined && treeGoesToDisk(treeCounts, limit));
+  if (limit !== undefined) checkTreeMemory({ ...treeCounts, treeOnDisk }, heap.fileBytes, limit);
   observer.phase("stacks");
   const names = new Names(view);
   const stacks = starlarkStacks(heap, view, search, names);
@@ -130,6 +137,8 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   observer.phase("dominators");
   const tree = search.dominators(scratch);
   adoptEnclosingThreads(heap, view, tree, stacks);
+  // The attribute phase's per-vertex arrays then take the columns' memory (memory-budget.ts).
+  if (treeOnDisk) for (const memory of tree.spillColumns(heap.spill)) scratch.give(memory);
   observer.phase("attribute");
   const reachableBytes = tree.reachableBytes;
   let totalBytes = 0;

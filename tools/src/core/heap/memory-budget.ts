@@ -25,6 +25,8 @@
  *   attribute     12    22      -      8     + holder context 4 and referrer 2 per vertex (from freed memory),
  *                                            and HOLDER_BYTES per holder (h: its columns, its owner's label
  *                                            and record, the JS heap's garbage while they are placed)
+ *    tree on disk 12    16      -      8     the tree's immediate dominators and retained sizes to the spill
+ *                                            store (SpillableColumn), the context and referrer in their memory
  *
  * and, from the read to the end, LARGE_OBJECT_BYTES per object whose size is not kept in its one byte (over
  * 2,032 bytes: 389 of 28 M objects in a Bazel dump).
@@ -33,6 +35,12 @@
  * room (crossEdgeMemoryPairs); else they go to the spill store (cross-edges.ts: sorted runs merged into blocks,
  * 16 bytes a cross edge on disk) and the phases hold none of them. So no check refuses a dump for its cross
  * edges: the checks count those the search holds in memory, none before it.
+ *
+ * The tree's columns likewise (treeOnDisk): when the attribute phase would not fit with them in memory, the
+ * immediate dominators and retained sizes (8 bytes a vertex) go to the spill store once the tree is built, read
+ * back in vertex order or for holders only, and the holder contexts and referrers (6) take their memory: the
+ * attribute phase then holds no more per vertex than the dominators phase. The cross edges' room is judged with
+ * the tree on disk: its columns go first, as they are read far more cheaply from disk.
  *
  * Ids that are not compact (heaps of 32 GB and more: uncompressed references) take 8 bytes, not 4, per object
  * and per edge while reading and resolving (WIDE_ID_BYTES).
@@ -99,6 +107,9 @@ export const PHASE_BYTES = {
  */
 export const LARGE_OBJECT_BYTES = 48;
 
+/** The attribute phase's bytes per vertex when the tree's columns are on disk (the table's "tree on disk" row). */
+export const ATTRIBUTE_VERTEX_BYTES_TREE_ON_DISK = 16;
+
 /** What ids that are not compact add per object and per edge in the read and resolve phases. */
 export const WIDE_ID_BYTES = 4;
 
@@ -132,6 +143,8 @@ export interface HeapCounts {
   readonly crossEdges: number;
   /** Holders (instances of the classes digest-holders.ts looks for): known after the search, 0 before. */
   readonly holders?: number;
+  /** The tree's immediate dominators and retained sizes go to the spill store before the attribute phase. */
+  readonly treeOnDisk?: boolean;
   /** Objects whose shallow size is kept outside its one byte (shallow-sizes.ts). */
   readonly largeObjects: number;
   /** Ids are not compact (8 bytes each in the pass). */
@@ -158,9 +171,10 @@ export function digestPeakBytes(counts: HeapCounts, heldDuringRead = 0, phases: 
 function phaseBytes(phase: Phase, counts: HeapCounts): number {
   const bytes = PHASE_BYTES[phase];
   const wide = counts.wideIds && (phase === "read" || phase === "resolve") ? WIDE_ID_BYTES : 0;
+  const vertexBytes = phase === "attribute" && counts.treeOnDisk === true ? ATTRIBUTE_VERTEX_BYTES_TREE_ON_DISK : bytes.vertex;
   return (
     (bytes.object + wide) * counts.objects +
-    bytes.vertex * counts.vertices +
+    vertexBytes * counts.vertices +
     (bytes.edge + wide) * counts.edges +
     bytes.cross * counts.crossEdges +
     LARGE_OBJECT_BYTES * counts.largeObjects +
@@ -228,10 +242,19 @@ export function checkDigestMemory(counts: HeapCounts, fileBytes: number, limitBy
 
 /**
  * How many cross edges the search may keep in memory: what the limit leaves beside every phase's other arrays,
- * for these counts (before the search: the vertices' upper bound, the holders counted), at 8 bytes each.
+ * for these counts (before the search: the vertices' upper bound, the holders counted) with the tree's columns
+ * on disk, at 8 bytes each.
  */
 export function crossEdgeMemoryPairs(counts: HeapCounts, limitBytes: number): number {
-  return Math.floor(Math.max(0, limitBytes - digestPeakBytes({ ...counts, crossEdges: 0 })) / PHASE_BYTES.search.cross);
+  return Math.floor(Math.max(0, limitBytes - digestPeakBytes({ ...counts, crossEdges: 0, treeOnDisk: true })) / PHASE_BYTES.search.cross);
+}
+
+/**
+ * After the search: whether the tree's columns must go to disk for the digest to fit the limit (the vertices it
+ * counted, the cross edges it kept in memory).
+ */
+export function treeGoesToDisk(counts: HeapCounts, limitBytes: number): boolean {
+  return digestPeakBytes({ ...counts, treeOnDisk: false }) > limitBytes;
 }
 
 /**

@@ -9,6 +9,10 @@ import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_DIGEST_TOP, digestHeap, type DigestOptions, type HeapDigest, type HeapVerdict, type HolderKind } from "../../../src/core/heap/heap-digest.js";
 import { bytesSource, HprofError, readHeap } from "../../../src/core/heap/hprof.js";
+import { holderKinds, isHolderNode } from "../../../src/core/heap/digest-holders.js";
+import { rootHolders } from "../../../src/core/heap/digest-stacks.js";
+import { searchHeap } from "../../../src/core/heap/dominators.js";
+import { HeapView } from "../../../src/core/heap/heap-view.js";
 import { WORKSPACE_ROOT } from "../../helpers/bazel.js";
 import { CountingSpill } from "../../helpers/counting-spill.js";
 import { BAZEL_VERSIONS, FIXTURES_DIR, type BazelVersion } from "../../helpers/fixtures.js";
@@ -69,26 +73,45 @@ describe("the digest of each real Bazel dump equals its golden", () => {
   });
 });
 
-describe("with its cross edges on the spill store, the digest of each real Bazel dump equals its golden", () => {
-  it.each(DUMPS)("bazel $version $name (runs of 1,000, blocks of 64)", ({ file }) => {
+describe("with part of its state on the spill store, the digest of each real Bazel dump equals its golden", () => {
+  const CROSS_EDGES_ON_DISK = { memoryPairs: 0, runPairs: 1000, blockPairs: 64 };
+  const cases = DUMPS.flatMap((dump) => [
+    { ...dump, state: "cross edges (runs of 1,000, blocks of 64)", options: { crossEdgeSpill: CROSS_EDGES_ON_DISK } },
+    { ...dump, state: "tree's columns", options: { treeOnDisk: true } },
+    { ...dump, state: "cross edges and tree's columns", options: { crossEdgeSpill: CROSS_EDGES_ON_DISK, treeOnDisk: true } },
+  ]);
+  it.each(cases)("bazel $version $name: $state", ({ file, options }) => {
     const golden = JSON.parse(readFileSync(file.replace(/\.hprof\.gz$/, ".digest.json"), "utf8")) as Record<string, unknown>;
-    const spilled = (crossEdgeSpill?: DigestOptions["crossEdgeSpill"]): { digest: HeapDigest; written: number } => {
+    const spilled = (state: Partial<DigestOptions>): { digest: HeapDigest; written: number } => {
       const source = bytesSource(inflate(file));
       const spill = new CountingSpill();
-      return { digest: digestHeap(readHeap(source, { spill }), source, { top: DEFAULT_DIGEST_TOP, crossEdgeSpill }), written: spill.written };
+      return { digest: digestHeap(readHeap(source, { spill }), source, { top: DEFAULT_DIGEST_TOP, ...state }), written: spill.written };
     };
-    const inMemory = spilled();
-    const onDisk = spilled({ memoryPairs: 0, runPairs: 1000, blockPairs: 64 });
-    // Several runs merged: each cross edge written twice (8 bytes a pair), beside what the digest spills anyway.
-    const crossBytes = onDisk.written - inMemory.written;
-    expect(crossBytes).toBeGreaterThan(2 * 8 * 1000);
-    expect(crossBytes % 16).toBe(0);
+    const inMemory = spilled({});
+    const onDisk = spilled(options);
+    // What went to the store beside what the digest spills anyway: each cross edge twice (runs merged, 8 bytes a
+    // pair), and the tree's two columns once (4 bytes a vertex each).
+    const extra = onDisk.written - inMemory.written;
+    const treeBytes = options.treeOnDisk === true ? 8 * treeVertices(file) : 0;
+    if (options.crossEdgeSpill === undefined) expect(extra).toBe(treeBytes);
+    else {
+      expect(extra - treeBytes).toBeGreaterThan(2 * 8 * 1000);
+      expect((extra - treeBytes) % 16).toBe(0);
+    }
     const digest = JSON.parse(JSON.stringify(onDisk.digest)) as Record<string, unknown>;
     for (const field of new Set([...Object.keys(golden), ...Object.keys(digest)])) {
-      expect.soft(digest[field], `${relative(WORKSPACE_ROOT, file)}: the digest's "${field}" with the cross edges on the spill store`).toEqual(golden[field]);
+      expect.soft(digest[field], `${relative(WORKSPACE_ROOT, file)}: the digest's "${field}" with the ${options.treeOnDisk === true ? "tree's columns" : "cross edges"} on the spill store`).toEqual(golden[field]);
     }
   });
 });
+
+/** The vertices of the dump's dominator tree, as the digest numbers them (its holders kept as vertices). */
+function treeVertices(file: string): number {
+  const source = bytesSource(inflate(file));
+  const heap = readHeap(source);
+  const kinds = holderKinds(heap, new HeapView(heap, source));
+  return searchHeap({ ...heap, rootHolders: rootHolders(heap), keepsVertex: (node) => isHolderNode(heap, kinds, node) }).vertexCount;
+}
 
 /** The implementation, provider and file of `kind(...)` assigned to `name` in one of `files` (.bzl sources). */
 function starlarkDefinition(files: readonly string[], name: string, kind: "aspect" | "rule"): StarlarkDefinition {

@@ -16,16 +16,19 @@ import { bytesSource, HprofError, readHeap } from "../../../src/core/heap/hprof.
 import { readHeader } from "../../../src/core/heap/hprof-format.js";
 import { DumpPass, MAX_EDGES } from "../../../src/core/heap/hprof-records.js";
 import {
+  ATTRIBUTE_VERTEX_BYTES_TREE_ON_DISK,
   BASE_BYTES,
   checkDigestMemory,
   checkPassMemory,
   checkTreeMemory,
+  crossEdgeMemoryPairs,
   digestPeakBytes,
   HOLDER_BYTES,
   LARGE_OBJECT_BYTES,
   MemoryLimitError,
   parseMemoryLimit,
   PHASE_BYTES,
+  treeGoesToDisk,
   type HeapCounts,
 } from "../../../src/core/heap/memory-budget.js";
 import { CountingSpill } from "../../helpers/counting-spill.js";
@@ -119,6 +122,17 @@ describe("the checks", () => {
     expect(thrown).toBeInstanceOf(MemoryLimitError);
     expect([(thrown as MemoryLimitError).neededBytes, (thrown as MemoryLimitError).complete]).toEqual([needed, true]);
   });
+
+  it("spills the tree's columns before the cross edges: their room is judged with the tree on disk", () => {
+    const tight = { objects: 1e6, vertices: 1e6, edges: 1e6, crossEdges: 0, holders: 1e4, largeObjects: 0, wideIds: false };
+    const treeOnDisk = digestPeakBytes({ ...tight, treeOnDisk: true });
+    expect(digestPeakBytes(tight) - treeOnDisk).toBe((PHASE_BYTES.attribute.vertex - ATTRIBUTE_VERTEX_BYTES_TREE_ON_DISK) * 1e6);
+    // At the need with the tree on disk: no room for a cross edge in memory, and the tree goes to disk.
+    expect(crossEdgeMemoryPairs(tight, treeOnDisk)).toBe(0);
+    expect(crossEdgeMemoryPairs(tight, treeOnDisk + 8000)).toBe(1000);
+    expect(treeGoesToDisk(tight, treeOnDisk)).toBe(true);
+    expect(treeGoesToDisk(tight, digestPeakBytes(tight))).toBe(false);
+  });
 });
 
 describe("parseMemoryLimit", () => {
@@ -150,7 +164,7 @@ describe.each(BAZEL_VERSIONS)("real Bazel %s dumps", (version) => {
   });
 
   it.each(["reproduction", "list-lattice"])(
-    "%s: after the search, a limit below what its vertices need stops the digest; one that leaves its cross edges too little room digests it with them on the spill store, the same digest",
+    "%s: after the search, a limit below what its vertices need stops the digest; one that leaves its tree's columns or its cross edges too little room digests it with them on the spill store, the same digest",
     (name) => {
       const bytes = dumpBytes(version, name);
       const heap = readHeap(bytesSource(bytes));
@@ -159,11 +173,16 @@ describe.each(BAZEL_VERSIONS)("real Bazel %s dumps", (version) => {
       expect(holders).toBeGreaterThan(0);
       const cross = search.crossEdgeCount;
       expect(cross).toBeGreaterThan(0);
-      // With the cross edges on disk, and (before the search knows its vertices) in memory.
-      const needed = digestPeakBytes({ ...heap.counts, vertices: search.vertexCount, crossEdges: 0, holders });
-      const roomForCross = digestPeakBytes({ ...heap.counts, crossEdges: cross, holders });
+      const vertices = search.vertexCount;
+      // With the cross edges and the tree's columns on disk; the tree in memory; and (before the search knows
+      // its vertices) everything in memory.
+      const needed = digestPeakBytes({ ...heap.counts, vertices, crossEdges: 0, holders, treeOnDisk: true });
+      const treeInMemory = digestPeakBytes({ ...heap.counts, vertices, crossEdges: 0, holders });
+      const roomForAll = digestPeakBytes({ ...heap.counts, crossEdges: cross, holders });
+      // The attribute phase is these dumps' peak, so the tree's columns on disk lower it.
+      expect(treeInMemory).toBeGreaterThan(needed);
       // Fewer vertices than objects with references: the bundles (a String and its byte[]).
-      expect(search.vertexCount).toBeLessThan(heap.counts.vertices);
+      expect(vertices).toBeLessThan(heap.counts.vertices);
       const digest = (limit: number | undefined): { digest: unknown; spilled: number } => {
         const source = bytesSource(bytes);
         const spill = new CountingSpill();
@@ -178,14 +197,16 @@ describe.each(BAZEL_VERSIONS)("real Bazel %s dumps", (version) => {
       expect(refused).toBeInstanceOf(MemoryLimitError);
       expect([(refused as MemoryLimitError).neededBytes, (refused as MemoryLimitError).complete]).toEqual([needed, true]);
       const unlimited = digest(undefined);
-      const onDisk = digest(needed);
-      const inMemory = digest(roomForCross);
-      expect(onDisk.digest).toBe(unlimited.digest);
-      expect(inMemory.digest).toBe(unlimited.digest);
-      // The cross edges' runs and their merge (or their one run) went to the store only when memory was short.
+      const allOnDisk = digest(needed);
+      const crossOnDisk = digest(treeInMemory);
+      const inMemory = digest(roomForAll);
+      for (const limited of [allOnDisk, crossOnDisk, inMemory]) expect(limited.digest).toBe(unlimited.digest);
+      // What went to the store only when memory was short: the cross edges' runs and their merge (or their one
+      // run), 8 to 16 bytes each; the tree's two columns, 4 bytes a vertex each.
       expect(inMemory.spilled).toBe(unlimited.spilled);
-      expect(onDisk.spilled - unlimited.spilled).toBeGreaterThanOrEqual(8 * cross);
-      expect(onDisk.spilled - unlimited.spilled).toBeLessThanOrEqual(16 * cross);
+      expect(crossOnDisk.spilled - unlimited.spilled).toBeGreaterThanOrEqual(8 * cross);
+      expect(crossOnDisk.spilled - unlimited.spilled).toBeLessThanOrEqual(16 * cross);
+      expect(allOnDisk.spilled - crossOnDisk.spilled).toBe(8 * vertices);
     },
   );
 

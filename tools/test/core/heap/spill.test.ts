@@ -1,9 +1,10 @@
 // The id lookup moved out of memory once the references are resolved (IdLookup.spill): it must answer every id
 // as the lookup in memory did — sorted and unsorted dumps, compact and full ids, buckets small and wider than
-// one read — and give its memory back at once.
+// one read — and give its memory back at once. The dominator tree's columns likewise (SpillableColumn): read back
+// a window at a time, they must answer as in memory, in any order of reads.
 import { describe, expect, it } from "vitest";
 import { IdLookup } from "../../../src/core/heap/hprof-index.js";
-import { MemorySpill, release, releasableArray } from "../../../src/core/heap/spill.js";
+import { COLUMN_WINDOW, MemorySpill, release, releasableArray, SpillableColumn } from "../../../src/core/heap/spill.js";
 import { random } from "../../helpers/random.js";
 
 const CLASS_IDS = new Map([
@@ -101,5 +102,47 @@ describe("releasableArray", () => {
     const plain = new Uint8Array(4);
     release(plain);
     expect(plain.length).toBe(4);
+  });
+});
+
+describe("SpillableColumn", () => {
+  /** Indices read in order, backwards, at random, and across each window's edges in turn. */
+  function readOrders(length: number, seed: number): Record<string, number[]> {
+    const next = random(seed);
+    const edges = Array.from({ length: Math.ceil(length / COLUMN_WINDOW) }, (_, w) => [w * COLUMN_WINDOW - 1, w * COLUMN_WINDOW]).flat().filter((i) => i >= 0 && i < length);
+    return {
+      forwards: Array.from({ length }, (_, i) => i),
+      backwards: Array.from({ length }, (_, i) => length - 1 - i),
+      random: Array.from({ length: 5000 }, () => Math.floor(next() * length)),
+      "window edges": [...edges, ...edges.reverse()],
+    };
+  }
+
+  it.each([1, COLUMN_WINDOW - 1, COLUMN_WINDOW, 3 * COLUMN_WINDOW + 17])("a column of %i values answers as in memory once spilled, in any order", (length) => {
+    const next = random(length);
+    const values = Uint32Array.from({ length }, () => Math.floor(next() * 2 ** 32));
+    const store = new MemorySpill();
+    store.write(Uint8Array.of(9, 9, 9)); // not at the store's start
+    const column = new SpillableColumn(values.slice());
+    const kept = new SpillableColumn(values.slice());
+    expect(column.spill(store)).toEqual(values);
+    expect([column.inMemory, kept.inMemory, column.length]).toEqual([false, true, length]);
+    expect(column.byteLength).toBe(4 * COLUMN_WINDOW);
+    for (const [order, indices] of Object.entries(readOrders(length, length))) {
+      const wrong = indices.filter((i) => column.at(i) !== values[i] || kept.at(i) !== values[i]);
+      expect(wrong.slice(0, 5), `${order}: values read wrong`).toEqual([]);
+    }
+  });
+
+  it("refuses an index outside it, in memory and spilled; spills once, and keeps doubles in memory", () => {
+    const store = new MemorySpill();
+    const column = new SpillableColumn(Uint32Array.of(1, 2, 3));
+    expect(() => column.at(3)).toThrow(RangeError);
+    expect(column.spill(store)).toBeDefined();
+    expect(column.spill(store)).toBeUndefined();
+    for (const index of [-1, 3]) expect(() => column.at(index)).toThrow(RangeError);
+    const doubles = new SpillableColumn(Float64Array.of(0.5, 2 ** 40));
+    expect(doubles.spill(store)).toBeUndefined();
+    expect([doubles.inMemory, doubles.at(1)]).toEqual([true, 2 ** 40]);
   });
 });
