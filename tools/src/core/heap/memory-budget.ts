@@ -68,7 +68,9 @@
  * MiB with BASE_BYTES and HOLDER_BYTES; the bench's child peaked at 695 MiB (0.97× the dump). No table of
  * in-memory arrays gets such a dump near 0.35×: its edges alone take 0.19× of it, its cross edges 0.23×. With
  * --max-memory 640m its cross edges go to the state file: the table says 624 MiB, the process peaked at 520 MiB
- * (0.73×), the attribute phase still the peak (per object and per vertex), 17.2 s against 16.6 s.
+ * (0.73×), the attribute phase still the peak (per object and per vertex), 17.2 s against 16.6 s. With its tree's
+ * columns on disk too the table says 557 MiB (the attribute phase, by its holders); at --max-memory 560m the
+ * bench's child peaked at 490 MB (0.65×), 18.7 s, the same digest.
  */
 
 import { LimitSyntaxError, parseByteSize } from "../sweep/heap-limit.js";
