@@ -19,6 +19,8 @@ let opened = 0;
 
 export class SpillFile implements SpillStore {
   private size = 0;
+  /** What the digest said it would write in all, at most (expect()). */
+  private expectedSize = 0;
   /** The ids the digest looks up after the pass are read here a few bytes at a time (block-cache.ts). */
   private readonly cache: BlockCache;
 
@@ -61,11 +63,16 @@ export class SpillFile implements SpillStore {
     } catch (error) {
       // No room: a full disk or quota, or a file size limit (ulimit -f).
       if (!isNoSpaceError(error) && (error as NodeJS.ErrnoException).code !== "EFBIG") throw error;
-      throw new InputError(stateRoomProblem(this.folder, bytes.length, (error as NodeJS.ErrnoException).code ?? "no space"));
+      const needed = { bytes: Math.max(this.expectedSize, offset + bytes.length), atMost: this.expectedSize >= offset + bytes.length, written: offset };
+      throw new InputError(stateRoomProblem(this.folder, needed, (error as NodeJS.ErrnoException).code ?? "no space"));
     }
     this.size += bytes.length;
     this.cache.forgetFrom(offset);
     return offset;
+  }
+
+  expect(moreBytes: number): void {
+    this.expectedSize = this.size + moreBytes;
   }
 
   read(offset: number, into: Uint8Array): void {

@@ -45,8 +45,14 @@ export function stateFileProblem(folder: string, code: string): string {
 }
 
 /** The disk of `folder` is full: the digest's state needed `bytes` more there, at least. */
-export function stateRoomProblem(folder: string, bytes: number, code: string): string {
-  return `no room in ${folder} for the heap digest's state (${Math.ceil(bytes / 2 ** 20)} MiB more at least; ${code}): free some there, or name a folder with room with --state-dir`;
+/**
+ * `needed`: the state's whole size as far as the digest knows it (`atMost`: what it said it would write at most;
+ * else what it had written with the write that failed), and how much of it was written.
+ */
+export function stateRoomProblem(folder: string, needed: { readonly bytes: number; readonly atMost: boolean; readonly written: number }, code: string): string {
+  const mib = (bytes: number): string => `${Math.max(0.1, Math.ceil(bytes / 2 ** 20 * 10) / 10).toFixed(1)} MiB`;
+  const written = needed.written > 0 ? `${mib(needed.written)} of it written` : "none of it written";
+  return `no room in ${folder} for the heap digest's state: it needs ${needed.atMost ? "up to" : "at least"} ${mib(needed.bytes)} there, ${written} when the disk filled (${code}): free some there, or name a folder with room with --state-dir`;
 }
 
 export function maxMemoryProblem(text: string): string {

@@ -40,7 +40,7 @@ import { adoptEnclosingThreads, errorThreadOf, frameBytes, rootHolders, stackOwn
 import { suspectsOf, verdictOf } from "./digest-verdict.js";
 import { HeapView } from "./heap-view.js";
 import { HprofError, type ByteSource, type Heap } from "./hprof.js";
-import { checkTreeMemory, crossEdgeMemoryPairs, treeGoesToDisk } from "./memory-budget.js";
+import { checkTreeMemory, crossEdgeMemoryPairs, stateBytesAfterThePass, TREE_DISK_BYTES, treeGoesToDisk } from "./memory-budget.js";
 import { CROSS_BLOCK_PAIRS, MIN_RUN_PAIRS } from "./cross-edges.js";
 
 export type { DigestFrame, DigestThread, ErrorThread, Evidence, FunctionRef, HeldCounts, HeapVerdict, HolderGroup, HolderKind, LargeObject, Suspect, TargetBytes } from "./digest-model.js";
@@ -108,6 +108,8 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   const limit = options.memoryLimitBytes;
   const memoryPairs = limit === undefined ? Infinity : crossEdgeMemoryPairs({ ...heap.counts, holders: holderCount }, limit);
   const crossEdgeSpill = options.crossEdgeSpill ?? { memoryPairs, runPairs: Math.max(memoryPairs, MIN_RUN_PAIRS), blockPairs: CROSS_BLOCK_PAIRS };
+  // A state file whose disk fills says how much the digest needs there (its cross edges at most: its references).
+  heap.spill.expect?.(stateBytesAfterThePass({ ...heap.counts, holders: holderCount }, heap.edgeTargets.length + heap.roots.length, crossEdgeSpill.memoryPairs, limit));
   const search = searchHeap(
     {
       objectCount: heap.objectCount,
@@ -125,6 +127,7 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   const treeCounts = { ...heap.counts, vertices: search.vertexCount, crossEdges: search.crossEdgesInMemory, holders: holderCount };
   const treeOnDisk = options.treeOnDisk ?? (limit !== undefined && treeGoesToDisk(treeCounts, limit));
   if (limit !== undefined) checkTreeMemory({ ...treeCounts, treeOnDisk }, heap.fileBytes, limit);
+  heap.spill.expect?.(treeOnDisk ? TREE_DISK_BYTES * search.vertexCount : 0);
   observer.phase("stacks");
   const names = new Names(view);
   const stacks = starlarkStacks(heap, view, search, names);

@@ -251,6 +251,23 @@ export function crossEdgeMemoryPairs(counts: HeapCounts, limitBytes: number): nu
   return Math.floor(Math.max(0, limitBytes - digestPeakBytes({ ...counts, crossEdges: 0, treeOnDisk: true })) / PHASE_BYTES.search.cross);
 }
 
+/** Bytes a cross edge takes in the state file (its run, then the merge: cross-edges.ts). */
+export const CROSS_EDGE_DISK_BYTES = 16;
+/** Bytes a vertex takes in the state file when the tree's two columns go there. */
+export const TREE_DISK_BYTES = 8;
+
+/**
+ * At most what the digest writes to its state file after the pass, for these counts (before the search: the
+ * vertices' upper bound), `crossEdgeBound` cross edges at most of which `memoryPairs` may stay in memory, and the
+ * limit (undefined: none): every cross edge when not all may stay, and the tree's columns when the limit may
+ * leave them too little room.
+ */
+export function stateBytesAfterThePass(counts: HeapCounts, crossEdgeBound: number, memoryPairs: number, limitBytes: number | undefined): number {
+  const crossOnDisk = memoryPairs < crossEdgeBound;
+  const treeOnDisk = limitBytes !== undefined && treeGoesToDisk({ ...counts, crossEdges: Math.min(memoryPairs, crossEdgeBound) }, limitBytes);
+  return (crossOnDisk ? CROSS_EDGE_DISK_BYTES * crossEdgeBound : 0) + (treeOnDisk ? TREE_DISK_BYTES * counts.vertices : 0);
+}
+
 /**
  * After the search: whether the tree's columns must go to disk for the digest to fit the limit (the vertices it
  * counted, the cross edges it kept in memory).

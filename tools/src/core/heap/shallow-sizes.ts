@@ -26,6 +26,8 @@ export class ShallowSizes {
   /** While lent: where the units wait in the store, and how many. */
   private lentAt = -1;
   private lentLength = 0;
+  /** Where a lend wrote the units, while no set() or move has changed them since: a lend again writes nothing. */
+  private saved: { readonly store: SpillStore; readonly at: number } | undefined;
 
   /** `units` of a new dump's objects (zeros: every size 0 until set). */
   constructor(public units: Uint8Array) {}
@@ -47,6 +49,7 @@ export class ShallowSizes {
   }
 
   set(index: number, bytes: number): void {
+    this.saved = undefined;
     if (bytes % 8 === 0 && bytes < LARGE * 8) {
       this.units[index] = bytes / 8;
       return;
@@ -57,11 +60,13 @@ export class ShallowSizes {
 
   /** Only the first `length` objects (the rest was room the pass did not need). */
   trimTo(length: number): void {
+    this.saved = undefined;
     this.units = this.units.subarray(0, length);
   }
 
   /** Room for `length` objects (the pass's arrays when their first allocation fell short). */
   growTo(length: number): void {
+    this.saved = undefined;
     this.units = grownTo(this.units, length, (size) => new Uint8Array(size));
   }
 
@@ -72,6 +77,7 @@ export class ShallowSizes {
       const key = this.keys[slot]!;
       if (key !== FREE && key >= start && key < end && this.units[key] === LARGE) moved.push(key, this.values[slot]!);
     }
+    this.saved = undefined;
     this.units.copyWithin(target, start, end);
     for (let i = 0; i < moved.length; i += 2) this.put(moved[i]! - start + target, moved[i + 1]!);
   }
@@ -84,7 +90,8 @@ export class ShallowSizes {
    */
   lend(store: SpillStore): Uint8Array {
     const units = this.units;
-    this.lentAt = store.write(units);
+    this.lentAt = this.saved?.store === store ? this.saved.at : store.write(units);
+    this.saved = { store, at: this.lentAt };
     this.lentLength = units.length;
     this.units = new Uint8Array(0);
     return units;

@@ -11,6 +11,11 @@ export interface SpillStore {
   write(bytes: Uint8Array): number;
   /** Fills `into` with the bytes kept from `offset` on (within what one write kept). */
   read(offset: number, into: Uint8Array): void;
+  /**
+   * At most how many bytes the digest will write from now on (replacing what it said before), so that a store
+   * whose disk fills can name the whole need.
+   */
+  expect?(moreBytes: number): void;
 }
 
 /** A SpillStore in memory: for a digest whose dump is itself in memory. */

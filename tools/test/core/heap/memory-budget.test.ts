@@ -21,6 +21,7 @@ import {
   checkDigestMemory,
   checkPassMemory,
   checkTreeMemory,
+  CROSS_EDGE_DISK_BYTES,
   crossEdgeMemoryPairs,
   digestPeakBytes,
   HOLDER_BYTES,
@@ -28,6 +29,8 @@ import {
   MemoryLimitError,
   parseMemoryLimit,
   PHASE_BYTES,
+  stateBytesAfterThePass,
+  TREE_DISK_BYTES,
   treeGoesToDisk,
   type HeapCounts,
 } from "../../../src/core/heap/memory-budget.js";
@@ -121,6 +124,15 @@ describe("the checks", () => {
     }
     expect(thrown).toBeInstanceOf(MemoryLimitError);
     expect([(thrown as MemoryLimitError).neededBytes, (thrown as MemoryLimitError).complete]).toEqual([needed, true]);
+  });
+
+  it("bounds what the digest writes to its state after the pass: every cross edge when not all may stay in memory, the tree's columns when the limit may not hold them", () => {
+    const tight = { objects: 1e6, vertices: 1e6, edges: 1e6, crossEdges: 0, holders: 1e4, largeObjects: 0, wideIds: false };
+    expect(stateBytesAfterThePass(tight, 2e6, Infinity, undefined)).toBe(0);
+    expect(stateBytesAfterThePass(tight, 2e6, 1e6, undefined)).toBe(CROSS_EDGE_DISK_BYTES * 2e6);
+    const treeOnDisk = digestPeakBytes({ ...tight, treeOnDisk: true });
+    expect(stateBytesAfterThePass(tight, 2e6, 0, treeOnDisk)).toBe(CROSS_EDGE_DISK_BYTES * 2e6 + TREE_DISK_BYTES * 1e6);
+    expect(stateBytesAfterThePass(tight, 2e6, 2e6, digestPeakBytes({ ...tight, crossEdges: 2e6 }))).toBe(0);
   });
 
   it("spills the tree's columns before the cross edges: their room is judged with the tree on disk", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ShallowSizes } from "../../../src/core/heap/shallow-sizes.js";
+import { CountingSpill } from "../../helpers/counting-spill.js";
 
 describe("ShallowSizes", () => {
   it.each([0, 8, 16, 2_024, 2_032, 2_040, 2_048, 1_000_016, 7, 100, 2 ** 32 + 8, 2 ** 40 + 16])("keeps %d bytes exactly", (bytes) => {
@@ -51,5 +52,29 @@ describe("ShallowSizes", () => {
     sizes.trimTo(2);
     expect(sizes.length).toBe(2);
     expect([...sizes.toArray()]).toEqual([8, 9_000]);
+  });
+
+  it("is written to the store by its first lend only, until a size changes", () => {
+    const bytes = [8, 5_000, 16, 24];
+    const sizes = ShallowSizes.of(bytes);
+    const store = new CountingSpill();
+    const lendAndRestore = (): void => {
+      const memory = sizes.lend(store);
+      memory.fill(0xff); // the borrower's own use of the memory
+      sizes.restore(store, memory);
+    };
+    lendAndRestore();
+    lendAndRestore();
+    expect([store.written, [...sizes.toArray()]]).toEqual([4, bytes]);
+    sizes.set(0, 32);
+    lendAndRestore();
+    expect([store.written, [...sizes.toArray()]]).toEqual([8, [32, 5_000, 16, 24]]);
+    for (const change of [() => sizes.copyWithin(0, 1, 2), () => sizes.growTo(5), () => sizes.trimTo(4)]) {
+      const before = store.written;
+      change();
+      const expected = [...sizes.toArray()];
+      lendAndRestore();
+      expect([store.written - before, [...sizes.toArray()]]).toEqual([sizes.length, expected]);
+    }
   });
 });
