@@ -335,8 +335,9 @@ export function sharedByOneFunction(
     const cross = new CrossEdgeCursor(crossEdges);
     for (let v = 1; v < vertices; v++) {
       // Objects inside a holder are that holder's already; being a GC root (the super-root's reference, or that
-      // of a thread that adopted it) says nothing of who else holds an object.
-      if (context[v]! >= 0) continue;
+      // of a thread that adopted it) says nothing of who else holds an object. An answer of several functions is
+      // final (every referrer's answer only goes on toward it): not asked again.
+      if (context[v]! >= 0 || referrer[v] === MIXED) continue;
       const parent = searchParent.at(v);
       let answer = parent === 0 || tree.isAdoptedParent(v) ? UNSET : combine(UNSET, parent);
       for (let from = cross.nextSourceInto(v); answer !== MIXED && from >= 0; from = cross.nextSourceInto(v)) {
