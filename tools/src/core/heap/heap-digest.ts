@@ -108,7 +108,8 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   const limit = options.memoryLimitBytes;
   const memoryPairs = limit === undefined ? Infinity : crossEdgeMemoryPairs({ ...heap.counts, holders: holderCount }, limit);
   const crossEdgeSpill = options.crossEdgeSpill ?? { memoryPairs, runPairs: Math.max(memoryPairs, MIN_RUN_PAIRS), blockPairs: CROSS_BLOCK_PAIRS };
-  // A state file whose disk fills says how much the digest needs there (its cross edges at most: its references).
+  // A state file whose disk fills says how much the digest needs there: at most, each reference and root a cross
+  // edge, each object with references a vertex (the search counts both).
   heap.spill.expect?.(stateBytesAfterThePass({ ...heap.counts, holders: holderCount }, heap.edgeTargets.length + heap.roots.length, crossEdgeSpill.memoryPairs, limit));
   const search = searchHeap(
     {
