@@ -52,13 +52,14 @@
  * and its byte[]) takes no vertex. Plus BASE_BYTES for the rest of the process.
  *
  * Measured with `heap` on a 1.43 GB Bazel 4.2.3 dump of the reproduction (o 28.35 M, 14.28 M with references of
- * which 14.0 M head a bundle: v 0.27 M; e 28.77 M, c 0.35 M): the table's peak is the stacks phase, 438 MiB of
- * arrays + BASE_BYTES = 598 MiB; the process peaked at 466 MiB as the launcher runs node (0.341× of the dump; the
+ * which 14.0 M head a bundle: v 0.27 M; e 28.77 M, c 0.35 M): the table's peak is the stacks phase, 435 MiB of
+ * arrays + BASE_BYTES = 595.1 MiB; the process peaked at 466 MiB as the launcher runs node (0.341× of the dump; the
  * bench's child, the digest without the rest of the CLI, 458 MiB: 0.335×; a small young generation, the id lookup
  * on disk from the search on, the shallow sizes' byte lent to the ids' residues, to the referrer counts and to the
  * owners while the sizes wait on disk, a bundle of one byte a character, no ICU, no read-ahead thread for a dump in
- * the page cache; with one, for a dump read from the disk, 11 MiB more); the phases up to the search,
- * with their upper bounds, need 622 MiB: the least --max-memory it is let through with. What holds the
+ * the page cache; with one, for a dump read from the disk, 11 MiB more). The phases up to the search, with their
+ * upper bounds, need 594.5 MiB; --max-memory 595m is refused after the search naming 595.1 MiB, 596m digests it
+ * (measured on 7b0649c). What holds the
  * string-heavy shape near 0.35× of the dump: the reader's per-object arrays (class 2, shallow size 1, first edge
  * 2, id then preorder 4: 9 bytes for an object of ~50 bytes in the file) and its edges, all needed until the
  * stacks' flood.
