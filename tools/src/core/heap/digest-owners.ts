@@ -191,17 +191,21 @@ export class Owners {
   }
 
   owner(node: number): Owner | undefined {
-    const record = this.recordOf(node);
-    return record < 0 ? undefined : { node, kind: this.recordKind(record), label: this.recordLabel(record), function: this.recordFunction(record) };
+    return this.ownerOfRecord(this.recordOf(node));
   }
 
   /** The owner of a provider instance: the nearest owner above it in the dominator tree, else one that lists it. */
   ownerOfProvider(info: number): Owner | undefined {
-    return this.owner(this.nodeOfRecord(this.recordOfProvider(info)));
+    return this.ownerOfRecord(this.recordOfProvider(info));
   }
 
   ownerOfAction(action: number): Owner | undefined {
-    return this.owner(this.nodeOfRecord(this.recordOfAction(action)));
+    return this.ownerOfRecord(this.recordOfAction(action));
+  }
+
+  private ownerOfRecord(record: number): Owner | undefined {
+    if (record < 0) return undefined;
+    return { node: this.ownerRecords().nodes[record]!, kind: this.recordKind(record), label: this.recordLabel(record), function: this.recordFunction(record) };
   }
 
   // The same as records (an index, -1 for none), for the holders' placement: no object per holder (600,000 Owner
@@ -215,13 +219,17 @@ export class Owners {
   }
 
   recordOfProvider(info: number): number {
-    const nearest = this.nearestRecord(info);
-    return nearest >= 0 ? nearest : this.recordOf(this.listingOwner(info, FIELDS.ownerProviders, CLASSES.providerInstance));
+    return this.recordOfHolder(info, FIELDS.ownerProviders, CLASSES.providerInstance);
   }
 
   recordOfAction(action: number): number {
-    const nearest = this.nearestRecord(action);
-    return nearest >= 0 ? nearest : this.recordOf(this.listingOwner(action, FIELDS.ownerActions, CLASSES.action));
+    return this.recordOfHolder(action, FIELDS.ownerActions, CLASSES.action);
+  }
+
+  /** The nearest owner above the holder in the dominator tree, else the one that lists it in `field`. */
+  private recordOfHolder(holder: number, field: FieldPaths, classNames: ClassNames): number {
+    const nearest = this.nearestRecord(holder);
+    return nearest >= 0 ? nearest : this.recordOf(this.listingOwner(holder, field, classNames));
   }
 
   recordKind(record: number): "rule" | "aspect" {
@@ -245,10 +253,6 @@ export class Owners {
 
   recordFunction(record: number): FunctionRef | undefined {
     return this.recordFunctionAt(this.recordFunctionIndex(record));
-  }
-
-  private nodeOfRecord(record: number): number {
-    return record < 0 ? NONE : this.ownerRecords().nodes[record]!;
   }
 
   private nearestRecord(node: number): number {
@@ -365,7 +369,6 @@ export class Owners {
     if (this.metCount >= LISTED_MAX_VERTICES || this.tree.objectAt.at(from) < this.heap.classCount || !this.meet(from)) return;
     this.nextList[this.nextLength++] = from;
   };
-
 
   /**
    * A rule's implementation (the RuleClass's configuredTargetFunction): the rule class the target's key names
