@@ -48,13 +48,6 @@ function skipSubRecord(cursor: Cursor, code: number, idSize: number, end: number
  */
 export class ObjectOffsets {
   private readonly segmentStarts: Float64Array;
-  /**
-   * The last object found, its offset and segment: the next is often a few objects on in the same stretch (an
-   * owner, then its label: on a monorepo's dump half of 1.2 M lookups), and is walked to from there.
-   */
-  private lastFound = -1;
-  private lastOffset = 0;
-  private lastSegment = 0;
 
   constructor(
     private readonly source: ByteSource,
@@ -67,22 +60,13 @@ export class ObjectOffsets {
 
   /** The offset of the n-th instance or array. */
   of(n: number): number {
-    let from: number;
-    let remaining: number;
-    let segment: number;
-    if (n >= this.lastFound && n >>> CHECKPOINT_SHIFT === this.lastFound >>> CHECKPOINT_SHIFT) {
-      from = this.lastOffset;
-      remaining = n - this.lastFound;
-      segment = this.lastSegment;
-    } else {
-      from = this.checkpoints[n >>> CHECKPOINT_SHIFT]!;
-      remaining = n & CHECKPOINT_MASK;
-      if (remaining === 0) return from;
-      // The segment holding the checkpoint: the last one starting at or before it.
-      segment = lastAtOrBefore(this.segmentStarts, from);
-    }
+    const checkpoint = this.checkpoints[n >>> CHECKPOINT_SHIFT]!;
+    let remaining = n & CHECKPOINT_MASK;
+    if (remaining === 0) return checkpoint;
+    // The segment holding the checkpoint: the last one starting at or before it.
+    let segment = lastAtOrBefore(this.segmentStarts, checkpoint);
     const cursor = new Cursor(this.source, this.idSize, OFFSET_WALK_WINDOW);
-    cursor.seek(from);
+    cursor.seek(checkpoint);
     while (true) {
       if (cursor.offset >= this.segments[segment]!.end) {
         segment++;
@@ -93,12 +77,7 @@ export class ObjectOffsets {
       cursor.ensure(1);
       const code = cursor.u1();
       if (code === INSTANCE_DUMP || code === OBJECT_ARRAY_DUMP || code === PRIMITIVE_ARRAY_DUMP) {
-        if (remaining === 0) {
-          this.lastFound = n;
-          this.lastOffset = offset;
-          this.lastSegment = segment;
-          return offset;
-        }
+        if (remaining === 0) return offset;
         remaining--;
       }
       skipSubRecord(cursor, code, this.idSize, this.segments[segment]!.end);

@@ -343,8 +343,8 @@ describe("readHeap on real dumps, against the independent scanner", () => {
       const heap = heapOf(name);
       const s = scanOf(name);
       const count = s.objects.length;
-      // Each from the one found before when it lies ahead in the same stretch of 64 (every object in file order is
-      // the test above), else from its checkpoint: backwards, every third, 5 on and 3 back, each twice, at random.
+      // Every object in file order is the test above; here backwards, every third, 5 on and 3 back, each twice, and
+      // at random: an answer must not depend on the one before.
       const next = random(count);
       const orders: Record<string, number[]> = {
         backwards: Array.from({ length: Math.ceil(count / 7) }, (_, k) => count - 1 - 7 * k),
