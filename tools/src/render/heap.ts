@@ -72,10 +72,15 @@ const MIB = 2 ** 20;
 /** One line: the dump would need more memory than the digest may take, how much, and what to do. */
 export function memoryLimitProblem(path: string, error: MemoryLimitError, limitGiven: boolean): string {
   const counts = `${groupDigits(error.counts.objects)} objects, ${groupDigits(error.counts.edges)} references`;
-  const basis = error.complete ? `(${counts})` : `(estimated after reading ${percent(error.offset / Math.max(1, error.fileBytes))} of it: ${counts} so far)`;
+  const basis =
+    error.searchedVertices !== undefined
+      ? `(${counts}; its depth-first search had met ${groupDigits(error.searchedVertices)} objects with references of its own when it stopped)`
+      : error.complete
+        ? `(${counts})`
+        : `(estimated after reading ${percent(error.offset / Math.max(1, error.fileBytes))} of it: ${counts} so far)`;
   const limit = limitGiven ? `the ${formatSize(error.limitBytes)} --max-memory allows` : `the ${formatSize(error.limitBytes)} free for it here (within any container's memory limit)`;
   const fix = limitGiven ? "give --max-memory more, up to what the machine has free" : "free memory or raise the container's limit, or digest it on a machine with more";
-  return `${path}: digesting this dump needs about ${formatSize(error.neededBytes)} of memory ${basis}, more than ${limit}; ${fix}`;
+  return `${path}: digesting this dump needs ${error.searchedVertices !== undefined ? "at least" : "about"} ${formatSize(error.neededBytes)} of memory ${basis}, more than ${limit}; ${fix}`;
 }
 
 /** Bytes for people: 119.0 MiB, 4.2 KiB, 80 B. */

@@ -130,21 +130,18 @@ export interface StackOwnership {
   readonly owners: readonly StackOwner[];
 }
 
+/** What one part of a Starlark call stack claims: the objects its flood starts from. */
+export interface StackClaim {
+  readonly owner: StackOwner;
+  readonly starts: readonly number[];
+}
+
 /**
- * What each Starlark call stack alone keeps alive, as a Java-free answer to "what would go if this call
- * were gone": first everything the rest of the heap reaches is marked — from every root but the Starlark
- * threads' Java stacks, never passing through a StarlarkThread or its frames (profilers and contexts point
- * at them); then, innermost frame first and local by local, what a frame's locals reach unmarked is that
- * local's; last, what the thread's Java stack reaches unmarked is the thread's (a builtin's work in progress).
- * Retained sizes of a dominator tree cannot say this: a local shared with the Java stack that is joining it
- * has no dominator below the super-root.
+ * What each part of the stacks claims, innermost frame first and local by local, then the thread's Java stack:
+ * counted before the flood, so that who owns each object is as narrow as their count allows (wideStackOwners).
  */
-export function stackOwnership(heap: Heap, view: HeapView, stacks: readonly StarlarkStack[]): StackOwnership {
-  const owners: StackOwner[] = [];
-  if (stacks.length === 0) return { ownerOf: new Uint8Array(heap.objectCount), owners };
-  // What each part of the stacks claims, innermost frame first and local by local, then the thread's Java stack:
-  // known before the flood, so that ownerOf is as narrow as their count allows.
-  const claims: { readonly owner: StackOwner; readonly starts: readonly number[] }[] = [];
+export function stackClaims(heap: Heap, view: HeapView, stacks: readonly StarlarkStack[]): StackClaim[] {
+  const claims: StackClaim[] = [];
   stacks.forEach((stack, stackIndex) => {
     stack.frameNodes.forEach((frame, frameIndex) => {
       const holder = { kind: H_FRAME, holderNode: frame, stack: stackIndex, frame: frameIndex } as const;
@@ -157,10 +154,33 @@ export function stackOwnership(heap: Heap, view: HeapView, stacks: readonly Star
       claims.push({ owner: { kind: H_THREAD, holderNode: stack.javaThread, stack: stackIndex, frame: -1, local: undefined }, starts: roots });
     }
   });
+  return claims;
+}
+
+/**
+ * Whether who owns each object takes 2 bytes an object of its own (memory-budget.ts' WIDE_STACK_OWNER_BYTES): a
+ * byte numbers 252 owners beside its flood's two marks and "none".
+ */
+export function wideStackOwners(claims: readonly StackClaim[]): boolean {
+  return claims.length >= 0xfd;
+}
+
+/**
+ * What each Starlark call stack alone keeps alive, as a Java-free answer to "what would go if this call
+ * were gone": first everything the rest of the heap reaches is marked — from every root but the Starlark
+ * threads' Java stacks, never passing through a StarlarkThread or its frames (profilers and contexts point
+ * at them); then, innermost frame first and local by local, what a frame's locals reach unmarked is that
+ * local's; last, what the thread's Java stack reaches unmarked is the thread's (a builtin's work in progress).
+ * Retained sizes of a dominator tree cannot say this: a local shared with the Java stack that is joining it
+ * has no dominator below the super-root.
+ */
+export function stackOwnership(heap: Heap, stacks: readonly StarlarkStack[], claims: readonly StackClaim[]): StackOwnership {
+  const owners: StackOwner[] = [];
   // ownerOf doubles as the flood's bookkeeping: MARKED (reached from the rest of the heap), BLOCKED (a
   // StarlarkThread or frame: never passed through), else the claiming owner + 1. A byte an object takes the
   // shallow sizes' memory while they wait on disk (frameBytes, after the flood, needs them back).
-  const ownerOf = claims.length < 0xfd ? heap.shallowSizes.lend(heap.spill).fill(0) : new Uint16Array(heap.objectCount);
+  const ownerOf = wideStackOwners(claims) ? new Uint16Array(heap.objectCount) : heap.shallowSizes.lend(heap.spill).fill(0);
+  if (stacks.length === 0) return { ownerOf, owners };
   const MARKED = ownerOf instanceof Uint8Array ? 0xff : 0xffff;
   const BLOCKED = MARKED - 1;
   const starlarkSerials = new Set<number>();

@@ -56,6 +56,11 @@ export interface HeapGraph {
    * Where the search's cross edges go when memory is short (cross-edges.ts); without it they stay in memory.
    */
   readonly crossEdgeSpill?: CrossEdgeSpill;
+  /**
+   * Told the vertices numbered so far each time they reach a multiple of `every` (a power of two): the memory
+   * check as the search goes, which may throw.
+   */
+  readonly vertexCheck?: { readonly every: number; readonly check: (vertices: number) => void };
 }
 
 /** The flag, in DominatorTree.otherSources, of an edge from a holder to a root it adopted. */
@@ -398,6 +403,7 @@ function depthFirst(
   let stackEdge: Uint32Array = new Uint32Array(1 << 12);
   let stackEnd: Uint32Array = new Uint32Array(1 << 12);
   let count = 1;
+  const checkMask = graph.vertexCheck === undefined ? -1 : graph.vertexCheck.every - 1;
   // Two passes from the super-root: its own roots, then the adopted roots whose holder the first pass did not
   // reach (a thread object missing from the dump): still GC roots, so the super-root's too.
   for (let pass = 0; pass < 2; pass++) {
@@ -447,6 +453,7 @@ function depthFirst(
           continue;
         }
         if (count === MAX_VERTICES) throw new RangeError(`the heap has more than ${MAX_VERTICES} objects that reference others besides their own leaves: more than the digest can number`);
+        if ((count & checkMask) === 0) graph.vertexCheck?.check(count);
         preorderOf[target] = count;
         if (adoption) adoptedParents[count >>> 5] |= 1 << (count & 31);
         parent[count++] = from;

@@ -36,11 +36,11 @@ import { describeOwner, largestObjects } from "./digest-largest.js";
 import type { DigestThread, ErrorThread, HolderGroup, HeapVerdict, LargeObject, Suspect } from "./digest-model.js";
 import { Names } from "./digest-names.js";
 import { Owners } from "./digest-owners.js";
-import { adoptEnclosingThreads, errorThreadOf, frameBytes, rootHolders, stackOwnership, starlarkStacks } from "./digest-stacks.js";
+import { adoptEnclosingThreads, errorThreadOf, frameBytes, rootHolders, stackClaims, stackOwnership, starlarkStacks, wideStackOwners } from "./digest-stacks.js";
 import { suspectsOf, verdictOf } from "./digest-verdict.js";
 import { HeapView } from "./heap-view.js";
 import { HprofError, type ByteSource, type Heap } from "./hprof.js";
-import { checkTreeMemory, crossEdgeMemoryPairs, stateBytesAfterThePass, TREE_DISK_BYTES, treeGoesToDisk } from "./memory-budget.js";
+import { checkSearchMemory, checkTreeMemory, crossEdgeMemoryPairs, stateBytesAfterThePass, TREE_DISK_BYTES, treeGoesToDisk } from "./memory-budget.js";
 import { CROSS_BLOCK_PAIRS, MIN_RUN_PAIRS } from "./cross-edges.js";
 
 export type { DigestFrame, DigestThread, ErrorThread, Evidence, FunctionRef, HeldCounts, HeapVerdict, HolderGroup, HolderKind, LargeObject, Suspect, TargetBytes } from "./digest-model.js";
@@ -95,7 +95,12 @@ export interface DigestOptions {
    * default: when the memory limit leaves them too little room (treeGoesToDisk). Tests set it.
    */
   readonly treeOnDisk?: boolean;
+  /** How many vertices the search numbers between two memory checks (a power of two); default VERTEX_CHECK_EVERY. Tests set it. */
+  readonly vertexCheckEvery?: number;
 }
+
+/** The search checks its memory every 2^20 vertices it numbers (as the pass does every 2^20 objects). */
+const VERTEX_CHECK_EVERY = 1 << 20;
 
 export function digestHeap(heap: Heap, source: ByteSource, options: DigestOptions): HeapDigest {
   // A dump cut before its first instance has nothing to say; a digest of it would look like an empty heap.
@@ -122,6 +127,10 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
       keepsVertex: (node) => isHolderNode(heap, holderKindOfClass, node),
       spill: heap.spill,
       crossEdgeSpill: { store: heap.spill, ...crossEdgeSpill },
+      vertexCheck:
+        limit === undefined
+          ? undefined
+          : { every: options.vertexCheckEvery ?? VERTEX_CHECK_EVERY, check: (vertices) => checkSearchMemory({ ...heap.counts, vertices, holders: holderCount }, heap.fileBytes, limit) },
     },
     heap.scratch,
   );
@@ -134,7 +143,10 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   const stacks = starlarkStacks(heap, view, search, names);
   // What only a Starlark call stack keeps alive (its locals, a builtin's work in progress), by frame and local:
   // the last use of the edges (a third of the reader's memory), let go before the tree is built.
-  const ownership = stackOwnership(heap, view, stacks);
+  const claims = stackClaims(heap, view, stacks);
+  // More parts of the stacks than a byte an object numbers (never in a real dump): who owns each takes 2 bytes.
+  if (limit !== undefined && wideStackOwners(claims)) checkTreeMemory({ ...treeCounts, treeOnDisk, wideStackOwners: true }, heap.fileBytes, limit);
+  const ownership = stackOwnership(heap, stacks, claims);
   const scratch = heap.releaseEdges();
   if (heap.shallowSizes.lent) heap.shallowSizes.restore(heap.spill, scratch.takeBytes(heap.objectCount));
   frameBytes(heap, stacks, ownership);

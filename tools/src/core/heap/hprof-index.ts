@@ -86,6 +86,44 @@ export class ObjectOffsets {
 }
 
 /**
+ * The shift of IdLookup's buckets for `count` ids spanning `range` (the largest less the smallest, plus one):
+ * about 16 to 32 ids a bucket.
+ */
+export function bucketShift(count: number, range: number, compact: boolean): number {
+  // Compact ids are bucketed with >>>, whose shift counts only to 31 (a shift of 32 would be one of 0).
+  const maxShift = compact ? 31 : 64;
+  let shift = 0;
+  while (shift < maxShift && 2 ** shift * Math.max(1, Math.floor(count / 16)) < range) shift++;
+  return shift;
+}
+
+/** Bytes a compact id's residue (its offset within its bucket) takes in IdLookup, for the buckets' shift. */
+export function residueBytes(shift: number): 1 | 2 | 4 {
+  return shift <= 8 ? 1 : shift <= 16 ? 2 : 4;
+}
+
+/**
+ * What IdLookup will take per id for these ids beyond a byte a residue (lent: hprof.ts) and its bucket table: a
+ * residue wider than a byte (its own array), and for ids not in order, the order and a sorted copy.
+ */
+export function lookupExtraBytes(ids: { readonly compact: boolean; readonly values: Uint32Array | Float64Array }): number {
+  const values = ids.values;
+  let min = Infinity;
+  let max = -Infinity;
+  let sorted = true;
+  for (let i = 0; i < values.length; i++) {
+    const id = values[i]!;
+    if (id <= max) sorted = false;
+    if (id < min) min = id;
+    if (id > max) max = id;
+  }
+  const unsorted = sorted ? 0 : 4 + values.BYTES_PER_ELEMENT;
+  if (!ids.compact || values.length === 0) return unsorted;
+  const residue = residueBytes(bucketShift(values.length, max - min + 1, true));
+  return unsorted + (residue === 1 ? 0 : residue);
+}
+
+/**
  * id → object index. Instance and array ids are sorted (a sorted copy is made when the dump was not). The id
  * range is cut into buckets 2^shift ids wide, about 16 to 32 objects each: a table of each bucket's first position
  * (4 bytes a bucket: a quarter byte an object; with 4 to 8 a bucket it was a byte, and resolving the 28.75 M
@@ -135,10 +173,7 @@ export class IdLookup {
     const count = values.length;
     const min = count > 0 ? values[0]! : 0;
     const range = count > 0 ? values[count - 1]! - min + 1 : 1;
-    // Compact ids are bucketed with >>>, whose shift counts only to 31 (a shift of 32 would be one of 0).
-    const maxShift = this.compact ? 31 : 64;
-    let shift = 0;
-    while (shift < maxShift && 2 ** shift * Math.max(1, Math.floor(count / 16)) < range) shift++;
+    const shift = bucketShift(count, range, this.compact);
     this.min = min;
     this.bucketShift = shift;
     this.bucketWidth = 2 ** shift;
@@ -149,7 +184,8 @@ export class IdLookup {
     const mask = this.bucketWidth - 1;
     if (this.compact) {
       const bytes = byteMemory !== undefined && byteMemory.length >= count ? byteMemory.subarray(0, count) : releasableArray(Uint8Array, count);
-      const residues = shift <= 8 ? bytes : shift <= 16 ? releasableArray(Uint16Array, count) : releasableArray(Uint32Array, count);
+      const width = residueBytes(shift);
+      const residues = width === 1 ? bytes : width === 2 ? releasableArray(Uint16Array, count) : releasableArray(Uint32Array, count);
       for (let i = 0; i < count; i++) residues[i] = (values[i]! - min) & mask;
       this.residues = residues;
       this.full = new Float64Array(0);

@@ -71,7 +71,7 @@ import {
 } from "./hprof-format.js";
 import { EdgeStarts } from "./edge-starts.js";
 import { firstAtOrAfter } from "../sorted.js";
-import { IdLookup, ObjectOffsets, type SpilledIdLookup } from "./hprof-index.js";
+import { IdLookup, lookupExtraBytes, ObjectOffsets, type SpilledIdLookup } from "./hprof-index.js";
 import { DumpPass, TOO_MANY_CLASSES, UNRESOLVED_ARRAY } from "./hprof-records.js";
 import { placeObjects, resolveEdges, resolveLateObjects, type PlacedObjects, type ResolvedEdges } from "./hprof-resolve.js";
 import { ScratchPool } from "./scratch.js";
@@ -151,7 +151,12 @@ function countsAfter(pass: DumpPass): HeapCounts {
   const firstEdges = pass.firstEdges;
   for (let at = pass.objectBase; at >= 0 && at < pass.at; at++) if ((at + 1 < pass.at ? firstEdges.of(at + 1) : pass.e) > firstEdges.of(at)) vertices++;
   const counts = pass.counts();
-  return { ...counts, objects: pass.rawClasses.length + pass.n, vertices, crossEdges: 0 };
+  return { ...counts, objects: pass.rawClasses.length + pass.n, vertices, crossEdges: 0, lookupExtraBytes: lookupExtraBytes(passIds(pass)) };
+}
+
+/** The instances' and arrays' ids the pass read, compact (id / 8, 4 bytes) or not (8). */
+function passIds(pass: DumpPass): { readonly compact: boolean; readonly values: Uint32Array | Float64Array } {
+  return pass.plainIds === undefined ? { compact: true, values: pass.ids.subarray(0, pass.n) } : { compact: false, values: pass.plainIds.subarray(0, pass.n) };
 }
 
 /** The Heap from what the pass collected. */
@@ -171,7 +176,7 @@ function assemble(source: ByteSource, header: DumpHeader, pass: DumpPass, counts
   const shallowSizes = placed.sizes;
   shallowSizes.trimTo(objectCount);
   assignClasses(pass.markBase, classOf, shallowSizes, classes, classByName);
-  const ids = pass.plainIds === undefined ? { compact: true, values: pass.ids.subarray(0, pass.n) } : { compact: false, values: pass.plainIds.subarray(0, pass.n) };
+  const ids = passIds(pass);
   // The shallow sizes wait in the store while the references are resolved: their byte an object holds the ids'
   // residues (hprof-index.ts), where new memory would add 28 MB to the peak of a 1.43 GB dump.
   const lentSizes = shallowSizes.lend(spill);

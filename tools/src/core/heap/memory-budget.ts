@@ -11,16 +11,19 @@
  *   read           9     -      4      -     class slot 2, shallow size 1 (shallow-sizes.ts), first edge 2
  *                                            (edge-starts.ts: and 4 a block of 256), id 4 (every 64th object's
  *                                            file offset: 1/8); references as ids, an array's distinct
- *   resolve       11     -      4      -     + id lookup (1 residue, ~¼ bucket table); ids → indices in place
- *                                            (a residue of a byte takes the shallow sizes' while they wait on
- *                                            disk: spill.ts; the table counts it, as wider ones need their own)
+ *   resolve       10     -      4      -     + id lookup (a residue of a byte in the shallow sizes' while they
+ *                                            wait on disk: spill.ts; ~¼ bucket table); ids → indices in place;
+ *                                            + lookupExtraBytes (hprof-index.ts: residues wider than a byte, and
+ *                                            the order and a sorted copy of ids not in order, never in a Bazel
+ *                                            dump read here)
  *   search        10     4      4      8     − id lookup (to disk), + preorder 4 (in the ids' memory, done
  *                                            with), DFS parent per vertex, cross edges as (target, source);
  *                                            how many refer to each object (2 bits, in the shallow sizes'
  *                                            byte while they wait on disk)
- *   stacks        12     4      4      8     + owner per object 2 (1 while fewer than 253 locals are in flight,
- *                                            as in every real dump, in the shallow sizes' byte while they wait
- *                                            on disk again; the flood's path: 8 per level of depth)
+ *   stacks        10     4      4      8     + owner per object: the shallow sizes' byte while they wait on disk
+ *                                            again, or WIDE_STACK_OWNER_BYTES when 253 or more parts of the
+ *                                            stacks claim objects (never in a real dump: a few dozen locals in
+ *                                            flight); the flood's path: 8 per level of depth
  *   dominators    12    16      -      8     edges let go (their memory holds the tree's 12 per vertex)
  *   attribute     12    22      -      8     + holder context 4 and referrer 2 per vertex (from freed memory),
  *                                            and HOLDER_BYTES per holder (h: its columns, its owner's label
@@ -46,20 +49,23 @@
  * and per edge while reading and resolving (WIDE_ID_BYTES).
  *
  * The checks: during the pass, what it holds (with what io/ holds beside it: its read-ahead, ReadOptions.heldBytes);
- * after the pass, the phases up to the search, which know the vertices only as an upper bound (the objects with
- * references) and the cross edges as an estimate; after the search, every phase with the vertices and cross edges
- * it counted (checkTreeMemory): a bundle (dominators.ts: an object with one referrer and its own leaves, a String
- * and its byte[]) takes no vertex. Plus BASE_BYTES for the rest of the process.
+ * after the pass, every phase without a vertex or a cross edge; during the search, every 2^20 vertices it numbers,
+ * every phase with those (checkSearchMemory: the DFS parents are allocated for the upper bound, the objects with
+ * references, but only the vertices' pages are written); after the search, every phase with the vertices and
+ * cross edges it counted (checkTreeMemory): a bundle (dominators.ts: an object with one referrer and its own
+ * leaves, a String and its byte[]) takes no vertex; when the stacks are known, the stacks phase with wide owners
+ * if they are. Plus BASE_BYTES for the rest of the process.
  *
  * Measured with `heap` on a 1.43 GB Bazel 4.2.3 dump of the reproduction (o 28.35 M, 14.28 M with references of
- * which 14.0 M head a bundle: v 0.27 M; e 28.77 M, c 0.35 M): the table's peak is the stacks phase, 435 MiB of
- * arrays + BASE_BYTES = 595.1 MiB; the process peaked at 466 MiB as the launcher runs node (0.341× of the dump; the
+ * which 14.0 M head a bundle: v 0.27 M; e 28.77 M, c 0.35 M): the table's peak is the search and stacks phases,
+ * 383 MiB of arrays + BASE_BYTES = 543 MiB; the process peaked at 466 MiB as the launcher runs node (0.341× of the dump; the
  * bench's child, the digest without the rest of the CLI, 458 MiB: 0.335×; a small young generation, the id lookup
  * on disk from the search on, the shallow sizes' byte lent to the ids' residues, to the referrer counts and to the
  * owners while the sizes wait on disk, a bundle of one byte a character, no ICU, no read-ahead thread for a dump in
- * the page cache; with one, for a dump read from the disk, 11 MiB more). The phases up to the search, with their
- * upper bounds, need 594.5 MiB; --max-memory 595m is refused after the search naming 595.1 MiB, 596m digests it
- * (measured on 7b0649c). What holds the
+ * the page cache; with one, for a dump read from the disk, 11 MiB more). --max-memory 540m is refused after the
+ * pass naming 540.1 MiB (the resolve phase), 545m digests it at a peak of 457 MiB, the same digest (it was refused
+ * below 596m while the stacks phase counted 2 bytes an object for its owners and the check after the pass the DFS
+ * parents of every object with references: 14.28 M, not 0.27 M). What holds the
  * string-heavy shape near 0.35× of the dump: the reader's per-object arrays (class 2, shallow size 1, first edge
  * 2, id then preorder 4: 9 bytes for an object of ~50 bytes in the file) and its edges, all needed until the
  * stacks' flood.
@@ -97,9 +103,9 @@ export const HOLDER_BYTES = 128;
 /** Bytes per object, vertex, edge and cross edge at each phase's peak (the table above). */
 export const PHASE_BYTES = {
   read: { object: 9, vertex: 0, edge: 4, cross: 0 },
-  resolve: { object: 11, vertex: 0, edge: 4, cross: 0 },
+  resolve: { object: 10, vertex: 0, edge: 4, cross: 0 },
   search: { object: 10, vertex: 4, edge: 4, cross: 8 },
-  stacks: { object: 12, vertex: 4, edge: 4, cross: 8 },
+  stacks: { object: 10, vertex: 4, edge: 4, cross: 8 },
   dominators: { object: 12, vertex: 16, edge: 0, cross: 8 },
   attribute: { object: 12, vertex: 22, edge: 0, cross: 8 },
 } as const;
@@ -112,6 +118,9 @@ export const LARGE_OBJECT_BYTES = 48;
 
 /** The attribute phase's bytes per vertex when the tree's columns are on disk (the table's "tree on disk" row). */
 export const ATTRIBUTE_VERTEX_BYTES_TREE_ON_DISK = 16;
+
+/** Who owns each object in the stacks phase, when its byte (the shallow sizes', lent) numbers too few owners. */
+export const WIDE_STACK_OWNER_BYTES = 2;
 
 /** What ids that are not compact add per object and per edge in the read and resolve phases. */
 export const WIDE_ID_BYTES = 4;
@@ -148,6 +157,13 @@ export interface HeapCounts {
   readonly holders?: number;
   /** The tree's immediate dominators and retained sizes go to the spill store before the attribute phase. */
   readonly treeOnDisk?: boolean;
+  /**
+   * Bytes an object the id lookup takes in the resolve phase beyond the table's row (lookupExtraBytes: residues
+   * wider than a byte, the order and a sorted copy of ids not in order); 0 when absent.
+   */
+  readonly lookupExtraBytes?: number;
+  /** 253 or more parts of the Starlark stacks claim objects: who owns each takes 2 bytes of its own in the stacks phase. */
+  readonly wideStackOwners?: boolean;
   /** Objects whose shallow size is kept outside its one byte (shallow-sizes.ts). */
   readonly largeObjects: number;
   /** Ids are not compact (8 bytes each in the pass). */
@@ -158,7 +174,6 @@ type Phase = keyof typeof PHASE_BYTES;
 const PHASES = Object.keys(PHASE_BYTES) as Phase[];
 /** The phases whose memory the counts after the pass bound; the later ones follow the search's vertices. */
 const BEFORE_THE_TREE: readonly Phase[] = ["read", "resolve", "search"];
-const AFTER_THE_SEARCH: readonly Phase[] = ["stacks", "dominators", "attribute"];
 
 /**
  * The most memory the digest holds at any phase, for these counts, with `heldDuringRead` bytes the caller holds
@@ -175,8 +190,10 @@ function phaseBytes(phase: Phase, counts: HeapCounts): number {
   const bytes = PHASE_BYTES[phase];
   const wide = counts.wideIds && (phase === "read" || phase === "resolve") ? WIDE_ID_BYTES : 0;
   const vertexBytes = phase === "attribute" && counts.treeOnDisk === true ? ATTRIBUTE_VERTEX_BYTES_TREE_ON_DISK : bytes.vertex;
+  const lookup = phase === "resolve" ? (counts.lookupExtraBytes ?? 0) : 0;
+  const owners = phase === "stacks" && counts.wideStackOwners === true ? WIDE_STACK_OWNER_BYTES : 0;
   return (
-    (bytes.object + wide) * counts.objects +
+    (bytes.object + wide + lookup + owners) * counts.objects +
     vertexBytes * counts.vertices +
     (bytes.edge + wide) * counts.edges +
     bytes.cross * counts.crossEdges +
@@ -199,6 +216,11 @@ export class MemoryLimitError extends Error {
     /** The file offset the pass had reached. */
     readonly offset: number,
     readonly fileBytes: number,
+    /**
+     * The vertices the depth-first search had numbered when it stopped (checkSearchMemory): the need is then at
+     * least neededBytes, from the vertices so far.
+     */
+    readonly searchedVertices?: number,
   ) {
     super(`the digest needs about ${neededBytes} bytes of memory, more than the ${limitBytes} it may use`);
   }
@@ -224,23 +246,33 @@ export function checkPassMemory(counts: HeapCounts, offset: number, fileBytes: n
 }
 
 /**
- * What a refusal before the search names: the phases up to it, with the vertices' and cross edges' upper bounds
- * (they allocate for them), and at least what the later phases need without a vertex or a cross edge. The later
- * phases' real need is known after the search (checkTreeMemory): their upper bound would count every String as
- * a vertex, overstating a string-heavy dump's need by a third.
+ * What a refusal before the search names: every phase without a vertex or a cross edge. The vertices' need is
+ * known as the search numbers them (checkSearchMemory, checkTreeMemory): their upper bound would count every
+ * String as a vertex, overstating a string-heavy dump's need by a third.
  */
 function neededBeforeTheSearch(counts: HeapCounts, heldDuringRead: number): number {
-  return Math.max(digestPeakBytes(counts, heldDuringRead, BEFORE_THE_TREE), digestPeakBytes({ ...counts, vertices: 0, crossEdges: 0 }, 0, AFTER_THE_SEARCH));
+  return digestPeakBytes({ ...counts, vertices: 0, crossEdges: 0 }, heldDuringRead);
 }
 
 /**
  * After the pass: a MemoryLimitError when the phases up to the search (with `heldDuringRead` in the read phase's)
- * need more than the limit. The phases after the search are checked once it has counted the vertices
- * (checkTreeMemory).
+ * need more than the limit without a vertex: the search checks its vertices as it numbers them
+ * (checkSearchMemory; its DFS parents are allocated for the upper bound, but only the vertices' pages are
+ * written: a string-heavy dump's upper bound overstated its need by 54 MiB), and the phases after it are checked
+ * once it has counted them (checkTreeMemory).
  */
 export function checkDigestMemory(counts: HeapCounts, fileBytes: number, limitBytes: number, heldDuringRead = 0): void {
-  if (digestPeakBytes(counts, heldDuringRead, BEFORE_THE_TREE) <= limitBytes) return;
+  if (digestPeakBytes({ ...counts, vertices: 0 }, heldDuringRead, BEFORE_THE_TREE) <= limitBytes) return;
   throw new MemoryLimitError(neededBeforeTheSearch(counts, heldDuringRead), limitBytes, counts, true, fileBytes, fileBytes);
+}
+
+/**
+ * While the search numbers vertices: a MemoryLimitError once the vertices so far make the digest need more than
+ * the limit, with no cross edge in memory and the tree's columns on disk (a lower bound of its need).
+ */
+export function checkSearchMemory(counts: HeapCounts, fileBytes: number, limitBytes: number): void {
+  const needed = digestPeakBytes({ ...counts, crossEdges: 0, treeOnDisk: true });
+  if (needed > limitBytes) throw new MemoryLimitError(needed, limitBytes, counts, true, fileBytes, fileBytes, counts.vertices);
 }
 
 /**

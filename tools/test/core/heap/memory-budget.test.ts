@@ -9,7 +9,7 @@ import { searchHeap } from "../../../src/core/heap/dominators.js";
 import { countHolders, holderKinds } from "../../../src/core/heap/digest-holders.js";
 import { digestHeap } from "../../../src/core/heap/heap-digest.js";
 import { Names } from "../../../src/core/heap/digest-names.js";
-import { rootHolders, stackOwnership, starlarkStacks } from "../../../src/core/heap/digest-stacks.js";
+import { rootHolders, stackClaims, stackOwnership, starlarkStacks, wideStackOwners, type StackClaim } from "../../../src/core/heap/digest-stacks.js";
 import { HeapView } from "../../../src/core/heap/heap-view.js";
 import { UNOBSERVED } from "../../../src/core/heap/digest-phases.js";
 import { bytesSource, HprofError, readHeap } from "../../../src/core/heap/hprof.js";
@@ -20,6 +20,7 @@ import {
   BASE_BYTES,
   checkDigestMemory,
   checkPassMemory,
+  checkSearchMemory,
   checkTreeMemory,
   CROSS_EDGE_DISK_BYTES,
   crossEdgeMemoryPairs,
@@ -32,8 +33,10 @@ import {
   stateBytesAfterThePass,
   TREE_DISK_BYTES,
   treeGoesToDisk,
+  WIDE_STACK_OWNER_BYTES,
   type HeapCounts,
 } from "../../../src/core/heap/memory-budget.js";
+import { lookupExtraBytes } from "../../../src/core/heap/hprof-index.js";
 import { CountingSpill } from "../../helpers/counting-spill.js";
 import { BAZEL_VERSIONS, FIXTURES_DIR } from "../../helpers/fixtures.js";
 
@@ -44,8 +47,8 @@ const dumpBytes = (version: string, name: string): Uint8Array =>
 
 describe("digestPeakBytes", () => {
   it("is Node's base plus the costliest phase of the table", () => {
-    // 1 M objects, a tenth of them vertices, 4 M edges, no cross edges: the stacks phase (12 o + 4 v + 4 e).
-    expect(digestPeakBytes({ objects: 1e6, vertices: 1e5, edges: 4e6, crossEdges: 0, largeObjects: 0, wideIds: false })).toBe(BASE_BYTES + 12e6 + 4e5 + 16e6);
+    // 1 M objects, a tenth of them vertices, 4 M edges, no cross edges: the search and stacks phases (10 o + 4 v + 4 e).
+    expect(digestPeakBytes({ objects: 1e6, vertices: 1e5, edges: 4e6, crossEdges: 0, largeObjects: 0, wideIds: false })).toBe(BASE_BYTES + 10e6 + 4e5 + 16e6);
     // Vertices every object and many cross edges: the attribute phase (12 o + 22 v + 8 c) costs most.
     expect(digestPeakBytes({ objects: 1e6, vertices: 1e6, edges: 1e6, crossEdges: 1e6, largeObjects: 0, wideIds: false })).toBe(BASE_BYTES + 12e6 + 22e6 + 8e6);
   });
@@ -66,9 +69,44 @@ describe("digestPeakBytes", () => {
 
   it("counts 4 bytes more per object and edge while reading ids that are not compact", () => {
     const compact = { objects: 1e6, vertices: 0, edges: 4e6, crossEdges: 0, largeObjects: 0, wideIds: false };
-    expect(digestPeakBytes(compact)).toBe(BASE_BYTES + 12e6 + 16e6);
-    // resolve: (11 + 4) o + (4 + 4) e = 15e6 + 32e6.
-    expect(digestPeakBytes({ ...compact, wideIds: true })).toBe(BASE_BYTES + 15e6 + 32e6);
+    expect(digestPeakBytes(compact)).toBe(BASE_BYTES + 10e6 + 16e6);
+    // resolve: (10 + 4) o + (4 + 4) e = 14e6 + 32e6.
+    expect(digestPeakBytes({ ...compact, wideIds: true })).toBe(BASE_BYTES + 14e6 + 32e6);
+  });
+
+  it("counts the id lookup's extra bytes an object in the resolve phase only", () => {
+    // Few vertices: resolve, search and stacks cost the same (10 o + 4 e); the lookup's extra makes resolve the peak.
+    const counts = { objects: 1e6, vertices: 0, edges: 4e6, crossEdges: 0, largeObjects: 0, wideIds: false };
+    expect(digestPeakBytes({ ...counts, lookupExtraBytes: 10 }) - digestPeakBytes(counts)).toBe(10e6);
+    // Every object a vertex: the attribute phase stays the peak, whatever the lookup took before.
+    const vertices = { ...counts, vertices: 1e6, edges: 1e6 };
+    expect(digestPeakBytes({ ...vertices, lookupExtraBytes: 10 })).toBe(digestPeakBytes(vertices));
+  });
+
+  it("counts WIDE_STACK_OWNER_BYTES an object in the stacks phase when a byte numbers too few owners", () => {
+    const counts = { objects: 1e6, vertices: 1e5, edges: 4e6, crossEdges: 0, largeObjects: 0, wideIds: false };
+    expect(digestPeakBytes({ ...counts, wideStackOwners: true }) - digestPeakBytes(counts)).toBe(WIDE_STACK_OWNER_BYTES * 1e6);
+    const vertices = { ...counts, vertices: 1e6, edges: 1e6 };
+    expect(digestPeakBytes({ ...vertices, wideStackOwners: true })).toBe(digestPeakBytes(vertices));
+  });
+});
+
+describe("lookupExtraBytes", () => {
+  // Compact ids are id / 8; 16 to 32 a bucket: a residue takes a byte while 256 ids' worth of range holds 16 ids.
+  const dense = Uint32Array.from({ length: 1000 }, (_, i) => 100 + 3 * i);
+  const sparse = (step: number): Uint32Array => Uint32Array.from({ length: 1000 }, (_, i) => 100 + step * i);
+  it.each<{ name: string; ids: { compact: boolean; values: Uint32Array | Float64Array }; bytes: number }>([
+    { name: "compact, in order, residues of a byte (lent)", ids: { compact: true, values: dense }, bytes: 0 },
+    { name: "compact, in order, residues of 2 bytes", ids: { compact: true, values: sparse(1000) }, bytes: 2 },
+    { name: "compact, in order, residues of 4 bytes", ids: { compact: true, values: sparse(1_000_000) }, bytes: 4 },
+    { name: "compact, out of order: the order and a sorted copy", ids: { compact: true, values: dense.slice().reverse() }, bytes: 8 },
+    { name: "compact, a repeat: out of order", ids: { compact: true, values: Uint32Array.from([1, 2, 2, 3]) }, bytes: 8 },
+    { name: "not compact, in order: the ids themselves", ids: { compact: false, values: Float64Array.from(dense, (id) => id * 2 ** 24) }, bytes: 0 },
+    { name: "not compact, out of order", ids: { compact: false, values: Float64Array.from(dense, (id) => id * 2 ** 24).reverse() }, bytes: 12 },
+    { name: "none", ids: { compact: true, values: new Uint32Array(0) }, bytes: 0 },
+  ])("$name: $bytes", ({ ids, bytes }) => {
+    // IdLookup takes its residues' width from the same bucketShift and residueBytes.
+    expect(lookupExtraBytes(ids)).toBe(bytes);
   });
 });
 
@@ -90,10 +128,10 @@ describe("the checks", () => {
     const error = thrown as MemoryLimitError;
     expect(error.complete).toBe(false);
     expect(error.offset).toBe(250);
-    // A quarter read: four times the counts, no cross edges (they can go to the spill store); the phases after
-    // the search at least what they need without a vertex.
-    const whole = { objects: 4e6, vertices: 4e6, edges: 4e6, crossEdges: 0, largeObjects: 0, wideIds: false };
-    expect(error.neededBytes).toBe(Math.max(digestPeakBytes(whole, 0, ["read", "resolve", "search"]), digestPeakBytes({ ...whole, vertices: 0, crossEdges: 0 })));
+    // A quarter read: four times the counts, every phase without a vertex or a cross edge (the search checks its
+    // vertices as it numbers them; cross edges can go to the spill store).
+    const whole = { objects: 4e6, vertices: 0, edges: 4e6, crossEdges: 0, largeObjects: 0, wideIds: false };
+    expect(error.neededBytes).toBe(digestPeakBytes(whole));
   });
 
   it("counts what the caller holds during the pass in the read phase only", () => {
@@ -105,12 +143,26 @@ describe("the checks", () => {
     expect(() => checkPassMemory(compact, 1, 1, BASE_BYTES + read + 10, 11)).toThrow(MemoryLimitError);
   });
 
-  it("refuses after the pass when the phases up to the search need more than the limit, and only then", () => {
-    const before = digestPeakBytes(counts(1e6, 2e6), 0, ["read", "resolve", "search"]);
-    // Every object a vertex: the tree's phases need more, which the pass does not know yet.
-    expect(digestPeakBytes(counts(1e6, 2e6))).toBeGreaterThan(before);
+  it("refuses after the pass when the phases up to the search need more than the limit without a vertex, and only then", () => {
+    const before = digestPeakBytes({ ...counts(1e6, 2e6), vertices: 0 }, 0, ["read", "resolve", "search"]);
+    // Every object a vertex: the search's and the tree's phases need more, which the pass does not know yet.
+    expect(digestPeakBytes(counts(1e6, 2e6), 0, ["search"])).toBeGreaterThan(before);
     expect(() => checkDigestMemory(counts(1e6, 2e6), 1, before)).not.toThrow();
     expect(() => checkDigestMemory(counts(1e6, 2e6), 1, before - 1)).toThrow(MemoryLimitError);
+  });
+
+  it("refuses during the search once the vertices so far need more than the limit (at least that), and only then", () => {
+    // The tree's columns on disk, no cross edge in memory: the least the vertices so far need.
+    const needed = digestPeakBytes({ ...counts(1e6, 2e6, 3e5), treeOnDisk: true });
+    expect(() => checkSearchMemory(counts(1e6, 2e6, 3e5), 1, needed)).not.toThrow();
+    let thrown: unknown;
+    try {
+      checkSearchMemory(counts(1e6, 2e6, 3e5), 1, needed - 1);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(MemoryLimitError);
+    expect([(thrown as MemoryLimitError).neededBytes, (thrown as MemoryLimitError).searchedVertices]).toEqual([needed, 3e5]);
   });
 
   it("refuses after the search when the vertices it counted need more than the limit, and only then", () => {
@@ -222,6 +274,36 @@ describe.each(BAZEL_VERSIONS)("real Bazel %s dumps", (version) => {
     },
   );
 
+  it.each(["reproduction", "list-lattice"])("%s: the search stops once the vertices it has numbered need more than the limit, at least that; checked every 2^20 only after it", (name) => {
+    const bytes = dumpBytes(version, name);
+    const heap = readHeap(bytesSource(bytes));
+    const holders = countHolders(heap, holderKinds(heap, new HeapView(heap, bytesSource(bytes))));
+    const vertices = searchHeap({ ...heap, rootHolders: rootHolders(heap) }, heap.scratch).vertexCount;
+    // What the pass lets through (no vertex yet), and what the vertices the search will number need at least.
+    const afterThePass = digestPeakBytes({ ...heap.counts, vertices: 0, crossEdges: 0, holders });
+    expect(digestPeakBytes({ ...heap.counts, vertices, crossEdges: 0, holders, treeOnDisk: true })).toBeGreaterThan(afterThePass);
+    const refusal = (every: number | undefined): MemoryLimitError => {
+      const source = bytesSource(bytes);
+      try {
+        digestHeap(readHeap(source, { memoryLimitBytes: afterThePass }), source, { top: 5, memoryLimitBytes: afterThePass, vertexCheckEvery: every });
+      } catch (error) {
+        if (error instanceof MemoryLimitError) return error;
+        throw error;
+      }
+      throw new Error("digested");
+    };
+    const during = refusal(64);
+    expect(during.searchedVertices).toBeGreaterThan(0);
+    expect(during.searchedVertices! % 64).toBe(0);
+    expect(during.searchedVertices).toBeLessThan(vertices);
+    expect(during.neededBytes).toBe(digestPeakBytes({ ...heap.counts, vertices: during.searchedVertices!, crossEdges: 0, holders, treeOnDisk: true }));
+    expect(during.neededBytes).toBeGreaterThan(afterThePass);
+    // These dumps hold fewer than 2^20 vertices: the check after the search refuses them, naming the whole need.
+    const after = refusal(undefined);
+    expect(after.searchedVertices).toBeUndefined();
+    expect(after.neededBytes).toBeGreaterThanOrEqual(during.neededBytes);
+  });
+
   it.each(["reproduction", "list-lattice"])("%s: memory the caller holds beside the pass counts within the limit and in the need, in the read phase only", (name) => {
     const bytes = dumpBytes(version, name);
     const refusal = (options: { memoryLimitBytes: number; heldBytes?: number }): MemoryLimitError | undefined => {
@@ -279,7 +361,7 @@ describe.each(BAZEL_VERSIONS)("the stacks phase on real Bazel %s dumps", (versio
     const stacks = starlarkStacks(heap, view, search, new Names(view));
     const sizes = heap.shallowSizes.toArray();
     const units = heap.shallowSizes.units;
-    const ownership = stackOwnership(heap, view, stacks);
+    const ownership = stackOwnership(heap, stacks, stackClaims(heap, view, stacks));
     expect(stacks.length).toBeGreaterThan(0);
     expect(ownership.owners.length).toBeLessThan(0xfd);
     expect(ownership.ownerOf).toBeInstanceOf(Uint8Array);
@@ -293,6 +375,26 @@ describe.each(BAZEL_VERSIONS)("the stacks phase on real Bazel %s dumps", (versio
     expect(heap.shallowSizes.toArray()).toEqual(sizes);
     expect(ownership.ownerOf).toEqual(owners);
     expect(owners.some((owner) => owner !== 0)).toBe(true);
+  });
+
+  it.each(["reproduction"])("%s: with 253 parts of the stacks claiming objects, who owns each takes 2 bytes of its own (the table's wide owners)", (name) => {
+    const bytes = dumpBytes(version, name);
+    const heap = readHeap(bytesSource(bytes));
+    const view = new HeapView(heap, bytesSource(bytes));
+    const search = searchHeap({ ...heap, rootHolders: rootHolders(heap) }, heap.scratch);
+    const stacks = starlarkStacks(heap, view, search, new Names(view));
+    const claims = stackClaims(heap, view, stacks);
+    expect(wideStackOwners(claims)).toBe(false);
+    // Padded with parts that claim nothing, up to a byte's last free number and one past it.
+    const padded = (count: number): StackClaim[] => [...claims, ...Array.from({ length: count - claims.length }, () => ({ owner: claims[0]!.owner, starts: [] }))];
+    expect(wideStackOwners(padded(252))).toBe(false);
+    const wide = stackOwnership(heap, stacks, padded(253));
+    expect(wide.ownerOf).toBeInstanceOf(Uint16Array);
+    expect(heap.shallowSizes.lent).toBe(false);
+    // The same owners as with a byte an object.
+    const narrow = stackOwnership(heap, stacks, padded(252));
+    expect(heap.shallowSizes.lent).toBe(true);
+    expect([...wide.ownerOf]).toEqual([...narrow.ownerOf]);
   });
 });
 
