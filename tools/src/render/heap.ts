@@ -50,10 +50,10 @@ export function stateFileProblem(folder: string, code: string): string {
  * else what it had written with the write that failed), and how much of it was written.
  */
 export function stateRoomProblem(folder: string, needed: { readonly bytes: number; readonly atMost: boolean; readonly written: number }, code: string): string {
-  const mib = (bytes: number): string => `${Math.max(0.1, Math.ceil(bytes / 2 ** 20 * 10) / 10).toFixed(1)} MiB`;
-  const written = needed.written > 0 ? `${mib(needed.written)} of it written` : "none of it written";
-  return `no room in ${folder} for the heap digest's state: it needs ${needed.atMost ? "up to" : "at least"} ${mib(needed.bytes)} there, ${written} when the disk filled (${code}): free some there, or name a folder with room with --state-dir`;
+  const written = needed.written > 0 ? `${roundedUpMiB(needed.written)} of it written` : "none of it written";
+  return `no room in ${folder} for the heap digest's state: it needs ${needed.atMost ? "up to" : "at least"} ${roundedUpMiB(needed.bytes)} there, ${written} when the disk filled (${code}): free some there, or name a folder with room with --state-dir`;
 }
+
 
 export function maxMemoryProblem(text: string): string {
   return `--max-memory: "${text}" is not a size of at least ${BASE_BYTES / 2 ** 20}m; give one like 512m or 8g (the most memory a digest may take)`;
@@ -69,6 +69,14 @@ export function heapWritten(path: string, dumps: number): string {
 
 const MIB = 2 ** 20;
 
+/**
+ * A need in MiB, the unit --max-memory is most often given in, rounded up to a tenth (formatSize rounds to the
+ * nearest: 541.03 MiB would read as the 541.0 MiB it exceeds).
+ */
+function roundedUpMiB(bytes: number): string {
+  return `${Math.max(0.1, Math.ceil((bytes / MIB) * 10) / 10).toFixed(1)} MiB`;
+}
+
 /** One line: the dump would need more memory than the digest may take, how much, and what to do. */
 export function memoryLimitProblem(path: string, error: MemoryLimitError, limitGiven: boolean): string {
   const counts = `${groupDigits(error.counts.objects)} objects, ${groupDigits(error.counts.edges)} references`;
@@ -80,7 +88,7 @@ export function memoryLimitProblem(path: string, error: MemoryLimitError, limitG
         : `(estimated after reading ${percent(error.offset / Math.max(1, error.fileBytes))} of it: ${counts} so far)`;
   const limit = limitGiven ? `the ${formatSize(error.limitBytes)} --max-memory allows` : `the ${formatSize(error.limitBytes)} free for it here (within any container's memory limit)`;
   const fix = limitGiven ? "give --max-memory more, up to what the machine has free" : "free memory or raise the container's limit, or digest it on a machine with more";
-  return `${path}: digesting this dump needs ${error.searchedVertices !== undefined ? "at least" : "about"} ${formatSize(error.neededBytes)} of memory ${basis}, more than ${limit}; ${fix}`;
+  return `${path}: digesting this dump needs ${error.searchedVertices !== undefined ? "at least" : "about"} ${roundedUpMiB(error.neededBytes)} of memory ${basis}, more than ${limit}; ${fix}`;
 }
 
 /** Bytes for people: 119.0 MiB, 4.2 KiB, 80 B. */

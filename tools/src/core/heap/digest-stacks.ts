@@ -158,11 +158,36 @@ export function stackClaims(heap: Heap, view: HeapView, stacks: readonly Starlar
 }
 
 /**
- * Whether who owns each object takes 2 bytes an object of its own (memory-budget.ts' WIDE_STACK_OWNER_BYTES): a
- * byte numbers 252 owners beside its flood's two marks and "none".
+ * Whether who owns each object takes 2 bytes an object of its own (memory-budget.ts' WIDE_STACK_OWNER_BYTES), for
+ * this many parts of the stacks claiming objects: a byte numbers 252 owners beside its flood's two marks and "none".
  */
-export function wideStackOwners(claims: readonly StackClaim[]): boolean {
-  return claims.length >= 0xfd;
+export function wideStackOwners(claims: number): boolean {
+  return claims >= 0xfd;
+}
+
+/**
+ * At most how many parts of the stacks will claim objects (stackClaims), known before the search: every
+ * StarlarkThread's frames and locals, reached or not, and its Java stack whether a root names it or not. The
+ * memory checks count who owns each object as wide from the start when this bound is (a monorepo's machine runs
+ * dozens of Starlark threads at once), so that the cross edges never take the room it needs.
+ */
+export function stackClaimsBound(heap: Heap, view: HeapView): number {
+  const classes = classesOfAny(view, CLASSES.starlarkThread);
+  if (classes.size === 0) return 0;
+  const isStarlarkThread = new Uint8Array(heap.classes.length);
+  for (const index of classes) isStarlarkThread[index] = 1;
+  let claims = 0;
+  for (let node = heap.classCount; node < heap.objectCount; node++) {
+    if (isStarlarkThread[heap.classOf[node]!] === 0) continue;
+    const frames = view.listElements(follow(view, node, FIELDS.callstack)).filter((frame) => frame !== NONE);
+    if (frames.length === 0) continue;
+    claims++;
+    for (const frame of frames) {
+      claims++;
+      for (const local of localValues(view, frame)) if (local.value !== NONE) claims++;
+    }
+  }
+  return claims;
 }
 
 /**
@@ -179,7 +204,7 @@ export function stackOwnership(heap: Heap, stacks: readonly StarlarkStack[], cla
   // ownerOf doubles as the flood's bookkeeping: MARKED (reached from the rest of the heap), BLOCKED (a
   // StarlarkThread or frame: never passed through), else the claiming owner + 1. A byte an object takes the
   // shallow sizes' memory while they wait on disk (frameBytes, after the flood, needs them back).
-  const ownerOf = wideStackOwners(claims) ? new Uint16Array(heap.objectCount) : heap.shallowSizes.lend(heap.spill).fill(0);
+  const ownerOf = wideStackOwners(claims.length) ? new Uint16Array(heap.objectCount) : heap.shallowSizes.lend(heap.spill).fill(0);
   if (stacks.length === 0) return { ownerOf, owners };
   const MARKED = ownerOf instanceof Uint8Array ? 0xff : 0xffff;
   const BLOCKED = MARKED - 1;

@@ -36,7 +36,7 @@ import { describeOwner, largestObjects } from "./digest-largest.js";
 import type { DigestThread, ErrorThread, HolderGroup, HeapVerdict, LargeObject, Suspect } from "./digest-model.js";
 import { Names } from "./digest-names.js";
 import { Owners } from "./digest-owners.js";
-import { adoptEnclosingThreads, errorThreadOf, frameBytes, rootHolders, stackClaims, stackOwnership, starlarkStacks, wideStackOwners } from "./digest-stacks.js";
+import { adoptEnclosingThreads, errorThreadOf, frameBytes, rootHolders, stackClaims, stackClaimsBound, stackOwnership, starlarkStacks, wideStackOwners } from "./digest-stacks.js";
 import { suspectsOf, verdictOf } from "./digest-verdict.js";
 import { HeapView } from "./heap-view.js";
 import { HprofError, type ByteSource, type Heap } from "./hprof.js";
@@ -110,12 +110,14 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   observer.phase("search");
   const holderKindOfClass = holderKinds(heap, view);
   const holderCount = countHolders(heap, holderKindOfClass);
+  // What the memory checks count from here: the holders, and whether who owns each object may need 2 bytes.
+  const counts = { ...heap.counts, holders: holderCount, wideStackOwners: wideStackOwners(stackClaimsBound(heap, view)) };
   const limit = options.memoryLimitBytes;
-  const memoryPairs = limit === undefined ? Infinity : crossEdgeMemoryPairs({ ...heap.counts, holders: holderCount }, limit);
+  const memoryPairs = limit === undefined ? Infinity : crossEdgeMemoryPairs(counts, limit);
   const crossEdgeSpill = options.crossEdgeSpill ?? { memoryPairs, runPairs: Math.max(memoryPairs, MIN_RUN_PAIRS), blockPairs: CROSS_BLOCK_PAIRS };
   // A state file whose disk fills says how much the digest needs there: at most, each reference and root a cross
   // edge, each object with references a vertex (the search counts both).
-  heap.spill.expect?.(stateBytesAfterThePass({ ...heap.counts, holders: holderCount }, heap.edgeTargets.length + heap.roots.length, crossEdgeSpill.memoryPairs, limit));
+  heap.spill.expect?.(stateBytesAfterThePass(counts, heap.edgeTargets.length + heap.roots.length, crossEdgeSpill.memoryPairs, limit));
   const search = searchHeap(
     {
       objectCount: heap.objectCount,
@@ -130,11 +132,11 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
       vertexCheck:
         limit === undefined
           ? undefined
-          : { every: options.vertexCheckEvery ?? VERTEX_CHECK_EVERY, check: (vertices) => checkSearchMemory({ ...heap.counts, vertices, holders: holderCount }, heap.fileBytes, limit) },
+          : { every: options.vertexCheckEvery ?? VERTEX_CHECK_EVERY, check: (vertices) => checkSearchMemory({ ...counts, vertices }, heap.fileBytes, limit) },
     },
     heap.scratch,
   );
-  const treeCounts = { ...heap.counts, vertices: search.vertexCount, crossEdges: search.crossEdgesInMemory, holders: holderCount };
+  const treeCounts = { ...counts, vertices: search.vertexCount, crossEdges: search.crossEdgesInMemory };
   const treeOnDisk = options.treeOnDisk ?? (limit !== undefined && treeGoesToDisk(treeCounts, limit));
   if (limit !== undefined) checkTreeMemory({ ...treeCounts, treeOnDisk }, heap.fileBytes, limit);
   heap.spill.expect?.(treeOnDisk ? TREE_DISK_BYTES * search.vertexCount : 0);
@@ -143,10 +145,7 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   const stacks = starlarkStacks(heap, view, search, names);
   // What only a Starlark call stack keeps alive (its locals, a builtin's work in progress), by frame and local:
   // the last use of the edges (a third of the reader's memory), let go before the tree is built.
-  const claims = stackClaims(heap, view, stacks);
-  // More parts of the stacks than a byte an object numbers (never in a real dump): who owns each takes 2 bytes.
-  if (limit !== undefined && wideStackOwners(claims)) checkTreeMemory({ ...treeCounts, treeOnDisk, wideStackOwners: true }, heap.fileBytes, limit);
-  const ownership = stackOwnership(heap, stacks, claims);
+  const ownership = stackOwnership(heap, stacks, stackClaims(heap, view, stacks));
   const scratch = heap.releaseEdges();
   if (heap.shallowSizes.lent) heap.shallowSizes.restore(heap.spill, scratch.takeBytes(heap.objectCount));
   frameBytes(heap, stacks, ownership);

@@ -22,8 +22,10 @@
  *                                            byte while they wait on disk)
  *   stacks        10     4      4      8     + owner per object: the shallow sizes' byte while they wait on disk
  *                                            again, or WIDE_STACK_OWNER_BYTES when 253 or more parts of the
- *                                            stacks claim objects (never in a real dump: a few dozen locals in
- *                                            flight); the flood's path: 8 per level of depth
+ *                                            stacks may claim objects (digest-stacks.ts' stackClaimsBound:
+ *                                            every Starlark thread's frames and locals; our dumps have a few
+ *                                            dozen, a monorepo's machine runs dozens of Starlark threads at
+ *                                            once); the flood's path: 8 per level of depth
  *   dominators    12    16      -      8     edges let go (their memory holds the tree's 12 per vertex)
  *   attribute     12    22      -      8     + holder context 4 and referrer 2 per vertex (from freed memory),
  *                                            and HOLDER_BYTES per holder (h: its columns, its owner's label
@@ -53,19 +55,21 @@
  * every phase with those (checkSearchMemory: the DFS parents are allocated for the upper bound, the objects with
  * references, but only the vertices' pages are written); after the search, every phase with the vertices and
  * cross edges it counted (checkTreeMemory): a bundle (dominators.ts: an object with one referrer and its own
- * leaves, a String and its byte[]) takes no vertex; when the stacks are known, the stacks phase with wide owners
- * if they are. Plus BASE_BYTES for the rest of the process.
+ * leaves, a String and its byte[]) takes no vertex. From the search on, the checks and the cross edges' room
+ * count wide owners when the stacks' parts may need them (wideStackOwners). Plus BASE_BYTES for the rest of the
+ * process.
  *
  * Measured with `heap` on a 1.43 GB Bazel 4.2.3 dump of the reproduction (o 28.35 M, 14.28 M with references of
  * which 14.0 M head a bundle: v 0.27 M; e 28.77 M, c 0.35 M): the table's peak is the search and stacks phases,
- * 383 MiB of arrays + BASE_BYTES = 543 MiB; the process peaked at 466 MiB as the launcher runs node (0.341× of the dump; the
- * bench's child, the digest without the rest of the CLI, 458 MiB: 0.335×; a small young generation, the id lookup
+ * 381 MiB of arrays + BASE_BYTES = 541.1 MiB; the process peaked at 466 MiB as the launcher runs node (0.341× of
+ * the dump; the bench's child, the digest without the rest of the CLI, 458 MiB: 0.335×; a small young generation, the id lookup
  * on disk from the search on, the shallow sizes' byte lent to the ids' residues, to the referrer counts and to the
  * owners while the sizes wait on disk, a bundle of one byte a character, no ICU, no read-ahead thread for a dump in
  * the page cache; with one, for a dump read from the disk, 11 MiB more). --max-memory 540m is refused after the
- * pass naming 540.1 MiB (the resolve phase), 545m digests it at a peak of 457 MiB, the same digest (it was refused
- * below 596m while the stacks phase counted 2 bytes an object for its owners and the check after the pass the DFS
- * parents of every object with references: 14.28 M, not 0.27 M). What holds the
+ * pass naming 540.1 MiB (the resolve phase), 541m after the search naming 541.1 MiB, 542m digests it; at 545m the
+ * bench's child peaked at 471 MB, the same digest (it was refused below 596m while the stacks phase counted 2
+ * bytes an object for its owners and the check after the pass the DFS parents of every object with references:
+ * 14.28 M, not 0.27 M). What holds the
  * string-heavy shape near 0.35× of the dump: the reader's per-object arrays (class 2, shallow size 1, first edge
  * 2, id then preorder 4: 9 bytes for an object of ~50 bytes in the file) and its edges, all needed until the
  * stacks' flood.
@@ -164,7 +168,10 @@ export interface HeapCounts {
    * wider than a byte, the order and a sorted copy of ids not in order); 0 when absent.
    */
   readonly lookupExtraBytes?: number;
-  /** 253 or more parts of the Starlark stacks claim objects: who owns each takes 2 bytes of its own in the stacks phase. */
+  /**
+   * 253 or more parts of the Starlark stacks may claim objects: who owns each takes 2 bytes of its own in the stacks
+   * phase. Known from before the search (digest-stacks.ts' stackClaimsBound); not to the pass's checks.
+   */
   readonly wideStackOwners?: boolean;
   /** Objects whose shallow size is kept outside its one byte (shallow-sizes.ts). */
   readonly largeObjects: number;

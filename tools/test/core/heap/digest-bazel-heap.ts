@@ -225,6 +225,12 @@ export interface ScenarioOptions {
    * target's action list too, as 4.2.3's RuleConfiguredTargetValue does: the target dominates none of them.
    */
   readonly moreRuleActions?: number;
+  /**
+   * The aspect's implementation has this many more locals in flight, each a small byte[] of its own, and a global
+   * array holds 20 times as many small byte[]s (objects without references: no vertices, but each one's owner
+   * counts in the stacks phase), so that the stacks phase is the digest's costliest.
+   */
+  readonly moreAspectLocals?: number;
 }
 
 /** Bytes of the contents of each action moreRuleActions adds. */
@@ -268,7 +274,8 @@ export function bazelShapedHeap(layout: BazelLayout, options: ScenarioOptions = 
   );
 
   // The aspect, applied to a target of another repository.
-  const aspectLocals = ["target", "ctx", "repeated", "lines"];
+  const extraLocals = Array.from({ length: options.moreAspectLocals ?? 0 }, (_, index) => `local_${index}`);
+  const aspectLocals = ["target", "ctx", "repeated", "lines", ...extraLocals];
   const aspectImpl = b.starlarkFunction(s.aspectImpl, s.aspectFile, 30, aspectLocals);
   const aspectClass = heap.object(`${P}packages.StarlarkAspectClass`, { extensionLabel: aspectBzl, exportedName: heap.string("traverse") });
   heap.global(heap.object(`${P}packages.StarlarkDefinedAspect`, { implementation: aspectImpl, aspectClass }));
@@ -296,7 +303,7 @@ export function bazelShapedHeap(layout: BazelLayout, options: ScenarioOptions = 
     thread: starlarkThread,
     fn: aspectImpl,
     loc: b.location(s.aspectFile, s.aspectLine),
-    locals: b.frameLocals(aspectLocals, { repeated, lines }),
+    locals: b.frameLocals(aspectLocals, { repeated, lines, ...Object.fromEntries(extraLocals.map((name) => [name, blob(heap, 8)])) }),
   });
   const builtinFrame = heap.object("net.starlark.java.eval.StarlarkThread$Frame", { thread: starlarkThread, fn: join, loc: b.location("<builtin>", 0) });
   heap.set(starlarkThread, "callstack", heap.object("java.util.ArrayList", { elementData: heap.objectArray([userFrame, builtinFrame]), size: 2 }));
@@ -309,6 +316,7 @@ export function bazelShapedHeap(layout: BazelLayout, options: ScenarioOptions = 
     ],
     [starlarkThread, userFrame, blob(heap, s.sizes.inFlight, 0x62)],
   );
+  if (extraLocals.length > 0) heap.global(heap.objectArray(Array.from({ length: 20 * extraLocals.length }, () => blob(heap, 8))));
   // A thread that runs no Starlark.
   heap.thread("main", [{ className: "java.lang.Object", method: "wait", line: -3 }], []);
   return heap.toBytes();

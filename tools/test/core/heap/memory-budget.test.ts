@@ -6,15 +6,16 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { searchHeap } from "../../../src/core/heap/dominators.js";
-import { countHolders, holderKinds } from "../../../src/core/heap/digest-holders.js";
+import { countHolders, holderKinds, isHolderNode } from "../../../src/core/heap/digest-holders.js";
 import { digestHeap } from "../../../src/core/heap/heap-digest.js";
 import { Names } from "../../../src/core/heap/digest-names.js";
-import { rootHolders, stackClaims, stackOwnership, starlarkStacks, wideStackOwners, type StackClaim } from "../../../src/core/heap/digest-stacks.js";
+import { rootHolders, stackClaims, stackClaimsBound, stackOwnership, starlarkStacks, wideStackOwners, type StackClaim } from "../../../src/core/heap/digest-stacks.js";
 import { HeapView } from "../../../src/core/heap/heap-view.js";
 import { UNOBSERVED } from "../../../src/core/heap/digest-phases.js";
 import { bytesSource, HprofError, readHeap } from "../../../src/core/heap/hprof.js";
 import { readHeader } from "../../../src/core/heap/hprof-format.js";
 import { DumpPass, MAX_EDGES } from "../../../src/core/heap/hprof-records.js";
+import { bazelShapedHeap } from "./digest-bazel-heap.js";
 import {
   ATTRIBUTE_VERTEX_BYTES_TREE_ON_DISK,
   BASE_BYTES,
@@ -384,10 +385,11 @@ describe.each(BAZEL_VERSIONS)("the stacks phase on real Bazel %s dumps", (versio
     const search = searchHeap({ ...heap, rootHolders: rootHolders(heap) }, heap.scratch);
     const stacks = starlarkStacks(heap, view, search, new Names(view));
     const claims = stackClaims(heap, view, stacks);
-    expect(wideStackOwners(claims)).toBe(false);
+    expect([wideStackOwners(claims.length), wideStackOwners(252), wideStackOwners(253)]).toEqual([false, false, true]);
+    // Before the search, at least as many as there will be.
+    expect(stackClaimsBound(heap, view)).toBeGreaterThanOrEqual(claims.length);
     // Padded with parts that claim nothing, up to a byte's last free number and one past it.
     const padded = (count: number): StackClaim[] => [...claims, ...Array.from({ length: count - claims.length }, () => ({ owner: claims[0]!.owner, starts: [] }))];
-    expect(wideStackOwners(padded(252))).toBe(false);
     const wide = stackOwnership(heap, stacks, padded(253));
     expect(wide.ownerOf).toBeInstanceOf(Uint16Array);
     expect(heap.shallowSizes.lent).toBe(false);
@@ -395,6 +397,41 @@ describe.each(BAZEL_VERSIONS)("the stacks phase on real Bazel %s dumps", (versio
     const narrow = stackOwnership(heap, stacks, padded(252));
     expect(heap.shallowSizes.lent).toBe(true);
     expect([...wide.ownerOf]).toEqual([...narrow.ownerOf]);
+  });
+});
+
+describe("a heap whose stacks have more parts claiming objects than a byte an object numbers", () => {
+  it("is refused when who owns each object (2 bytes an object) would not fit, naming that need; digested the same when it fits, the cross edges leaving it room", () => {
+    const bytes = bazelShapedHeap("7.7.1", { moreAspectLocals: 300 });
+    const heap = readHeap(bytesSource(bytes));
+    const view = new HeapView(heap, bytesSource(bytes));
+    const kinds = holderKinds(heap, view);
+    const holders = countHolders(heap, kinds);
+    // Holders stay vertices, as the digest's search keeps them.
+    const search = searchHeap({ ...heap, rootHolders: rootHolders(heap), keepsVertex: (node) => isHolderNode(heap, kinds, node) }, heap.scratch);
+    const claims = stackClaims(heap, view, starlarkStacks(heap, view, search, new Names(view)));
+    expect(wideStackOwners(claims.length)).toBe(true);
+    expect(stackClaimsBound(heap, view)).toBe(claims.length);
+    const counts = { ...heap.counts, vertices: search.vertexCount, crossEdges: 0, holders, treeOnDisk: true };
+    const narrow = digestPeakBytes(counts);
+    const wide = digestPeakBytes({ ...counts, wideStackOwners: true });
+    // Leaves the locals hold: the stacks phase is the costliest, and wide owners make it costlier.
+    expect(wide).toBeGreaterThan(narrow);
+    const digest = (limit: number | undefined): string | MemoryLimitError => {
+      const source = bytesSource(bytes);
+      try {
+        return JSON.stringify(digestHeap(readHeap(source, { memoryLimitBytes: limit }), source, { top: 5, memoryLimitBytes: limit }));
+      } catch (error) {
+        if (error instanceof MemoryLimitError) return error;
+        throw error;
+      }
+    };
+    const refused = digest(narrow);
+    expect(refused).toBeInstanceOf(MemoryLimitError);
+    expect([(refused as MemoryLimitError).neededBytes, (refused as MemoryLimitError).complete]).toEqual([wide, true]);
+    const unlimited = digest(undefined);
+    expect(unlimited).toContain(`{"name":"local_0",`);
+    expect(digest(wide)).toBe(unlimited);
   });
 });
 
