@@ -80,8 +80,8 @@
  * in-memory arrays gets such a dump near 0.35×: its edges alone take 0.19× of it, its cross edges 0.23×. With
  * --max-memory 640m its cross edges go to the state file: the table says 624 MiB, the process peaked at 520 MiB
  * (0.73×), the attribute phase still the peak (per object and per vertex), 17.2 s against 16.6 s. With its tree's
- * columns on disk too the table says 539.1 MiB (the attribute phase, by its holders: HOLDER_BYTES); at
- * --max-memory 540m the bench's child peaked at 476 MB (0.63×), the same digest (538m is refused naming 539.1).
+ * columns on disk too the table says 539.2 MiB (the attribute phase, by its holders: HOLDER_BYTES); at
+ * --max-memory 540m the bench's child peaked at 476 MB (0.63×), the same digest (538m is refused naming 539.2).
  */
 
 import { LimitSyntaxError, parseByteSize } from "../sweep/heap-limit.js";
