@@ -152,31 +152,21 @@ describe("the checks", () => {
     expect(() => checkDigestMemory(counts(1e6, 2e6), 1, before - 1)).toThrow(MemoryLimitError);
   });
 
-  it("refuses during the search once the vertices so far need more than the limit (at least that), and only then", () => {
-    // The tree's columns on disk, no cross edge in memory: the least the vertices so far need.
-    const needed = digestPeakBytes({ ...counts(1e6, 2e6, 3e5), treeOnDisk: true });
-    expect(() => checkSearchMemory(counts(1e6, 2e6, 3e5), 1, needed)).not.toThrow();
+  it.each([
+    // During the search, at least what the vertices so far need: the tree's columns on disk, no cross edge in memory.
+    { when: "during the search, at least so much", check: checkSearchMemory, needed: digestPeakBytes({ ...counts(1e6, 2e6, 3e5), treeOnDisk: true }), searchedVertices: 3e5 },
+    { when: "after the search", check: checkTreeMemory, needed: digestPeakBytes(counts(1e6, 2e6, 3e5)), searchedVertices: undefined },
+  ])("refuses $when once the vertices need more than the limit, and only then", ({ check, needed, searchedVertices }) => {
+    expect(() => check(counts(1e6, 2e6, 3e5), 1, needed)).not.toThrow();
     let thrown: unknown;
     try {
-      checkSearchMemory(counts(1e6, 2e6, 3e5), 1, needed - 1);
+      check(counts(1e6, 2e6, 3e5), 1, needed - 1);
     } catch (error) {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(MemoryLimitError);
-    expect([(thrown as MemoryLimitError).neededBytes, (thrown as MemoryLimitError).searchedVertices]).toEqual([needed, 3e5]);
-  });
-
-  it("refuses after the search when the vertices it counted need more than the limit, and only then", () => {
-    const needed = digestPeakBytes(counts(1e6, 2e6, 3e5));
-    expect(() => checkTreeMemory(counts(1e6, 2e6, 3e5), 1, needed)).not.toThrow();
-    let thrown: unknown;
-    try {
-      checkTreeMemory(counts(1e6, 2e6, 3e5), 1, needed - 1);
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(MemoryLimitError);
-    expect([(thrown as MemoryLimitError).neededBytes, (thrown as MemoryLimitError).complete]).toEqual([needed, true]);
+    const refused = thrown as MemoryLimitError;
+    expect([refused.neededBytes, refused.complete, refused.searchedVertices]).toEqual([needed, true, searchedVertices]);
   });
 
   it("bounds what the digest writes to its state after the pass: every cross edge when not all may stay in memory, the tree's columns when the limit may not hold them", () => {
