@@ -80,8 +80,8 @@
  * in-memory arrays gets such a dump near 0.35×: its edges alone take 0.19× of it, its cross edges 0.23×. With
  * --max-memory 640m its cross edges go to the state file: the table says 624 MiB, the process peaked at 520 MiB
  * (0.73×), the attribute phase still the peak (per object and per vertex), 17.2 s against 16.6 s. With its tree's
- * columns on disk too the table says 539.2 MiB (the attribute phase, by its holders: HOLDER_BYTES); at
- * --max-memory 540m the bench's child peaked at 476 MB (0.63×), the same digest (538m is refused naming 539.2).
+ * columns on disk too the table says 548.3 MiB (the attribute phase, by its holders: HOLDER_BYTES); at
+ * --max-memory 549m the bench's child peaked at 477 MB (0.63×), the same digest (548m is refused naming 548.3).
  */
 
 import { LimitSyntaxError, parseByteSize } from "../sweep/heap-limit.js";
@@ -99,12 +99,13 @@ export const BASE_BYTES = 160 * 2 ** 20;
  * table's arrays: measured on a monorepo-shaped Bazel 4.2.3 dump (many-targets: 754 MB, 12.8 M objects, 11.7 M
  * vertices, 21.8 M cross edges, 600,034 holders) as the peak RSS's growth from the dominators phase to the
  * attribute phase with the tree's columns on disk (whose per-vertex arrays then take freed memory): 426 → 475 MB,
- * 82 bytes a holder (its columns, its owner's label and record, the JS heap's garbage while they are placed),
- * rounded up. It was ~105 (and the constant 128) before the owners' walks were shared, ~210 while each holder
- * made its own objects (a key, a group, an owner, a copy of each instance read: garbage that outlived the young
- * generation).
+ * 82 bytes a holder (its columns, its owner's label and record, the JS heap's garbage while they are placed).
+ * Its labels are short (13 characters: //p183:t49); a monorepo's run to 60 and more, ~48 bytes more a target, a
+ * third of the holders: 98, rounded up to 112. It was ~105 (and the constant 128) before the owners' walks were
+ * shared, ~210 while each holder made its own objects (a key, a group, an owner, a copy of each instance read:
+ * garbage that outlived the young generation).
  */
-export const HOLDER_BYTES = 96;
+export const HOLDER_BYTES = 112;
 
 /** Bytes per object, vertex, edge and cross edge at each phase's peak (the table above). */
 export const PHASE_BYTES = {
