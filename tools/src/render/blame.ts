@@ -17,8 +17,8 @@ Signals, each shown in its own column, then combined (see "How the score is made
   over-rep   its share of Starlark time near the crash against the highest heap (Welch's t-test)
   cpu        Starlark CPU profile share and rank: shown, never scored
 How the score is made: ${SCORE_WEIGHTS.heap} × heap share + ${SCORE_WEIGHTS.innermostAtCrash} × share of crash runs where it was
-innermost on every Starlark thread + ${SCORE_WEIGHTS.onStackAtCrash} × where it was only on a stack + up to ${SCORE_WEIGHTS.gc} each for GC and a
-significant over-representation. CPU scores nothing: burning CPU is not holding memory.
+innermost on every Starlark thread + ${SCORE_WEIGHTS.onStackAtCrash} × otherwise the share of their threads whose stack it was on
++ up to ${SCORE_WEIGHTS.gc} each for GC and a significant over-representation. CPU scores nothing: burning CPU is not holding memory.
 A culprit needs heap dumps showing it holds the heap, or, without them, every crash stack naming it, in two
 crashes or more or with more GC in its calls near the crash.
 
@@ -137,10 +137,11 @@ export function evidenceWords(suspect: BlameSuspect): string {
     parts.push(`retains ${percent(suspect.heap.meanShare)} of the heap on average over ${suspect.heap.dumps} crash dump${suspect.heap.dumps === 1 ? "" : "s"} (the top holder in ${suspect.heap.topIn})`);
   }
   if (suspect.stack !== undefined) {
-    const { innermostRuns, onStackRuns, runs, sources } = suspect.stack;
+    const { innermostRuns, onStackRuns, onStackThreadShare, runs, sources } = suspect.stack;
     const from = `(${sources.map((source) => (source === "heap" ? "heap dump" : source === "oom-stack" ? "OOM trace" : "crashed profile")).join(", ")})`;
     if (innermostRuns > 0) parts.push(`innermost Starlark function at the crash in ${innermostRuns} of ${runs} crash run${runs === 1 ? "" : "s"} ${from}`);
-    if (onStackRuns > 0) parts.push(`on a Starlark stack at the crash in ${onStackRuns} of ${runs} ${from}`);
+    const threads = onStackThreadShare < onStackRuns ? `, on ${percent(onStackThreadShare / onStackRuns)} of their Starlark threads` : "";
+    if (onStackRuns > 0) parts.push(`on a Starlark stack at the crash in ${onStackRuns} of ${runs}${threads} ${from}`);
   }
   if (suspect.gc !== undefined) parts.push(gcWords(suspect.gc));
   const over = suspect.overRepresentation;

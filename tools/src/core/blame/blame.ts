@@ -18,7 +18,8 @@
  *   - Being the innermost Starlark function at the crash (signals 1, 2, 3) is circumstantial: the call that asks
  *     for the last byte is not always the one that holds the others (a CPU-bound rule can be running when a
  *     hoarding one has filled the heap). 30 points × the share of crash runs where it was innermost on every
- *     thread running Starlark, 10 × where it was only on a stack.
+ *     thread running Starlark; otherwise 10 × the share of the crash runs' Starlark threads whose stack it was on
+ *     (a helper one thread was in stays behind the caller every thread was in).
  *   - GC and time signals (4, 5) are indirect: anything running while the heap is full sees more GC. At most 8
  *     points each, so together they never outweigh a tenth of the heap or a consistent crash stack.
  *   - CPU (6) scores nothing: a function that merely burns CPU must never outrank one that holds memory. It is
@@ -126,6 +127,8 @@ export interface StackSignal {
   readonly innermostRuns: number;
   /** Crash runs in which it was on a Starlark stack at the crash, but not alone innermost. */
   readonly onStackRuns: number;
+  /** Summed over those runs: the share of the run's Starlark threads whose stack it was on (onStackRuns when all). */
+  readonly onStackThreadShare: number;
   /** Crash runs with any Starlark stack evidence. */
   readonly runs: number;
   /** Where the evidence came from: dump, oom-stack, in-flight. */
@@ -210,6 +213,8 @@ interface Entry {
   topIn: number;
   innermostRuns: Set<string>;
   onStackRuns: Set<string>;
+  /** Summed over onStackRuns: the share of the run's Starlark threads whose stack it was on. */
+  onStackThreadShare: number;
   stackSources: Set<"heap" | "oom-stack" | "in-flight">;
   gc?: RatioSignal;
   overRepresentation?: OverRepresentationSignal;
@@ -227,7 +232,7 @@ class Registry {
     const key = `${name}\u0000${relative ?? ""}`;
     let entry = this.entries.get(key);
     if (entry === undefined) {
-      entry = { function: name, file: relative, heapShares: [], topIn: 0, innermostRuns: new Set(), onStackRuns: new Set(), stackSources: new Set() };
+      entry = { function: name, file: relative, heapShares: [], topIn: 0, innermostRuns: new Set(), onStackRuns: new Set(), onStackThreadShare: 0, stackSources: new Set() };
       this.entries.set(key, entry);
     }
     return entry;
@@ -275,12 +280,11 @@ export function blame(runs: readonly BlameRun[], options: BlameOptions): BlameRe
   const builtins = new Map<string, number>();
   const targets = new Set<string>();
   for (const run of crashRuns) {
-    const innermost: Entry[] = [];
-    const onStack: Entry[] = [];
+    /** Each Starlark thread's stack at the crash, innermost first. */
+    const threads: Entry[][] = [];
     const note = (entries: Entry[], source: "heap" | "oom-stack" | "in-flight"): void => {
       if (entries.length === 0) return;
-      innermost.push(entries[0]!);
-      onStack.push(...entries.slice(1));
+      threads.push(entries);
       entries.forEach((entry) => entry.stackSources.add(source));
     };
     if (run.digest !== undefined && use("heap")) {
@@ -334,12 +338,19 @@ export function blame(runs: readonly BlameRun[], options: BlameOptions): BlameRe
       }
       for (const builtin of seenBuiltins) builtins.set(builtin, (builtins.get(builtin) ?? 0) + 1);
     }
-    if (innermost.length === 0) continue;
+    if (threads.length === 0) continue;
     stackRuns.add(run.id);
-    // Innermost alone when every thread's innermost function is this one; otherwise each was only on a stack.
-    const distinct = new Set(innermost);
-    for (const entry of distinct) (distinct.size === 1 ? entry.innermostRuns : entry.onStackRuns).add(run.id);
-    for (const entry of onStack) if (!entry.innermostRuns.has(run.id)) entry.onStackRuns.add(run.id);
+    // Innermost alone when every thread's innermost function is this one. Every other function is credited with
+    // the share of the threads whose stack it is on: a helper one thread happened to be in stays behind the
+    // caller every thread was in (seen: the reproduction's _dependencies, innermost on one of two threads).
+    const innermost = new Set(threads.map((stack) => stack[0]!));
+    if (innermost.size === 1) [...innermost][0]!.innermostRuns.add(run.id);
+    const threadsOn = new Map<Entry, number>();
+    for (const stack of threads) for (const entry of new Set(stack)) if (!entry.innermostRuns.has(run.id)) threadsOn.set(entry, (threadsOn.get(entry) ?? 0) + 1);
+    for (const [entry, count] of threadsOn) {
+      entry.onStackRuns.add(run.id);
+      entry.onStackThreadShare += count / threads.length;
+    }
   }
 
   // ---- 4, 5: profiles, low heap against high heap --------------------------------------------------------
@@ -379,7 +390,7 @@ export function blame(runs: readonly BlameRun[], options: BlameOptions): BlameRe
 function toSuspect(entry: Entry, dumps: number, stackRuns: number): BlameSuspect {
   const meanShare = dumps === 0 ? 0 : entry.heapShares.reduce((sum, share) => sum + share, 0) / dumps;
   const innermostFraction = stackRuns === 0 ? 0 : entry.innermostRuns.size / stackRuns;
-  const onStackFraction = stackRuns === 0 ? 0 : entry.onStackRuns.size / stackRuns;
+  const onStackFraction = stackRuns === 0 ? 0 : entry.onStackThreadShare / stackRuns;
   const gcTerm = entry.gc !== undefined && entry.gc.ratio > 1 ? Math.min(1, Math.log2(entry.gc.ratio) / 3) : 0;
   const over = entry.overRepresentation;
   const overTerm = over !== undefined && over.ratio > 1 && over.p !== undefined && over.p < SIGNIFICANCE ? Math.min(1, Math.log2(over.ratio) / 2) : 0;
@@ -395,7 +406,7 @@ function toSuspect(entry: Entry, dumps: number, stackRuns: number): BlameSuspect
     score: Math.round(score * 10) / 10,
     ...(dumps > 0 && entry.heapShares.length > 0 ? { heap: { meanShare, dumps, topIn: entry.topIn } } : {}),
     ...(entry.innermostRuns.size + entry.onStackRuns.size > 0
-      ? { stack: { innermostRuns: entry.innermostRuns.size, onStackRuns: entry.onStackRuns.size, runs: stackRuns, sources: [...entry.stackSources].sort() } }
+      ? { stack: { innermostRuns: entry.innermostRuns.size, onStackRuns: entry.onStackRuns.size, onStackThreadShare: entry.onStackThreadShare, runs: stackRuns, sources: [...entry.stackSources].sort() } }
       : {}),
     ...(entry.gc === undefined ? {} : { gc: entry.gc }),
     ...(entry.overRepresentation === undefined ? {} : { overRepresentation: entry.overRepresentation }),

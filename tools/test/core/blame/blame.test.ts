@@ -116,6 +116,32 @@ describe.each([
     expect(single.reason.kind).toBe("crash-stacks-uncorroborated");
   });
 
+  // The reproduction's crash run with its two threads' in-flight calls edited: a helper its rule implementation
+  // calls (_dependencies) was innermost on one thread (as a CI run saw), or on both. The crash stacks alone decide
+  // (GC and time left out). Each thread's stack is one observation: the helper one of two threads was in stays
+  // behind the caller both were in; a helper both were in leads, but uncorroborated, one crash run is no verdict.
+  it.each([
+    { name: "one of two threads in the helper", helperOn: [true, false], first: "traverse_impl", reason: { kind: "crash-stacks-disagree", functions: ["traverse_impl", "_dependencies"] } },
+    { name: "both threads in the helper", helperOn: [true, true], first: "_dependencies", reason: { kind: "crash-stacks-uncorroborated", function: "_dependencies" } },
+  ])("a helper innermost at the crash: $name", ({ helperOn, first, reason }) => {
+    const crash = noDumps.runs.find((candidate) => candidate.crashed && candidate.functions?.inFlight.some((call) => call.function === "traverse_impl"))!;
+    const call = crash.functions!.inFlight.find((candidate) => candidate.function === "traverse_impl")!;
+    const inFlight = helperOn.flatMap((inHelper, index) => {
+      const onThread = { ...call, tid: call.tid + index, thread: `skyframe-evaluator-${index}` };
+      if (!inHelper) return [onThread];
+      const helper = { ...onThread, function: "_dependencies", children: ["dir", "getattr", "type"], sinceMicros: call.sinceMicros + 1000 };
+      return [{ ...onThread, children: [] }, helper];
+    });
+    const edited = { ...crash, functions: { ...crash.functions!, inFlight } };
+    const blamed = blame(
+      noDumps.runs.filter((candidate) => !candidate.crashed).concat(edited),
+      { workspace: noDumps.workspace, without: new Set<SignalName>(["gc", "over-representation", "oom-stack"]) },
+    );
+    expect(blamed.verdict).toBe("no-single-culprit");
+    expect(blamed.reason).toMatchObject(reason);
+    expect(blamed.suspects[0]!.function).toBe(first);
+  });
+
   it("no run at all: no evidence", () => {
     const blamed = blame([], { workspace: undefined, without: new Set() });
     expect(blamed).toMatchObject({ verdict: "no-evidence", suspects: [], runs: { used: 0, crashed: 0 } });
