@@ -48,20 +48,13 @@ export function rootHolders(heap: Heap): Uint32Array {
  */
 export function starlarkStacks(heap: Heap, view: HeapView, search: HeapSearch, names: Names): StarlarkStack[] {
   const stacks: StarlarkStack[] = [];
-  const classes = classesOfAny(view, CLASSES.starlarkThread);
-  if (classes.size === 0) return stacks;
   const threadBySerial = new Map(heap.threads.filter((thread) => thread.object >= 0).map((thread) => [thread.serial, thread.object]));
   const stackRootThread = new Map<number, number>();
   for (let r = 0; r < heap.roots.length; r++) {
     const thread = STACK_ROOTS.has(heap.rootKinds[r]!) ? threadBySerial.get(heap.rootThreadSerials[r]!) : undefined;
     if (thread !== undefined && !stackRootThread.has(heap.roots[r]!)) stackRootThread.set(heap.roots[r]!, thread);
   }
-  const isStarlarkThread = new Uint8Array(heap.classes.length);
-  for (const index of classes) isStarlarkThread[index] = 1;
-  for (let node = heap.classCount; node < heap.objectCount; node++) {
-    if (isStarlarkThread[heap.classOf[node]!] === 0 || !search.isReachable(node)) continue;
-    const frameNodes = view.listElements(follow(view, node, FIELDS.callstack)).filter((frame) => frame !== NONE).reverse();
-    if (frameNodes.length === 0) continue;
+  forEachCallstack(heap, view, (node) => search.isReachable(node), (node, frameNodes) => {
     // NONE for now when no stack root names the thread: adoptEnclosingThreads asks the dominator tree.
     const javaThread = [node, ...frameNodes].map((candidate) => stackRootThread.get(candidate)).find((thread) => thread !== undefined) ?? NONE;
     const frames: MeasuredFrame[] = frameNodes.map((frame) => {
@@ -85,8 +78,24 @@ export function starlarkStacks(heap: Heap, view: HeapView, search: HeapSearch, n
       frameNodes,
       innermostUser: userFrame === undefined ? undefined : { function: userFrame.function, file: userFrame.file },
     });
-  }
+  });
   return stacks;
+}
+
+/**
+ * Visits each StarlarkThread object that `wanted` lets through and that is running Starlark, with its frames'
+ * objects innermost first.
+ */
+function forEachCallstack(heap: Heap, view: HeapView, wanted: (node: number) => boolean, visit: (node: number, frameNodes: number[]) => void): void {
+  const classes = classesOfAny(view, CLASSES.starlarkThread);
+  if (classes.size === 0) return;
+  const isStarlarkThread = new Uint8Array(heap.classes.length);
+  for (const index of classes) isStarlarkThread[index] = 1;
+  for (let node = heap.classCount; node < heap.objectCount; node++) {
+    if (isStarlarkThread[heap.classOf[node]!] === 0 || !wanted(node)) continue;
+    const frameNodes = view.listElements(follow(view, node, FIELDS.callstack)).filter((frame) => frame !== NONE).reverse();
+    if (frameNodes.length > 0) visit(node, frameNodes);
+  }
 }
 
 function onThread(heap: Heap, view: HeapView, javaThread: number, frames: MeasuredFrame[]): Pick<StarlarkStack, "javaThread" | "threadSerial" | "thread"> {
@@ -172,21 +181,11 @@ export function wideStackOwners(claims: number): boolean {
  * dozens of Starlark threads at once), so that the cross edges never take the room it needs.
  */
 export function stackClaimsBound(heap: Heap, view: HeapView): number {
-  const classes = classesOfAny(view, CLASSES.starlarkThread);
-  if (classes.size === 0) return 0;
-  const isStarlarkThread = new Uint8Array(heap.classes.length);
-  for (const index of classes) isStarlarkThread[index] = 1;
   let claims = 0;
-  for (let node = heap.classCount; node < heap.objectCount; node++) {
-    if (isStarlarkThread[heap.classOf[node]!] === 0) continue;
-    const frames = view.listElements(follow(view, node, FIELDS.callstack)).filter((frame) => frame !== NONE);
-    if (frames.length === 0) continue;
-    claims++;
-    for (const frame of frames) {
-      claims++;
-      for (const local of localValues(view, frame)) if (local.value !== NONE) claims++;
-    }
-  }
+  forEachCallstack(heap, view, () => true, (_, frameNodes) => {
+    claims += 1 + frameNodes.length;
+    for (const frame of frameNodes) for (const local of localValues(view, frame)) if (local.value !== NONE) claims++;
+  });
   return claims;
 }
 

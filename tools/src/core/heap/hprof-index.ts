@@ -102,24 +102,41 @@ export function residueBytes(shift: number): 1 | 2 | 4 {
   return shift <= 8 ? 1 : shift <= 16 ? 2 : 4;
 }
 
+/** The instances' and arrays' ids, compact (id / 8, 4 bytes) or not (8). */
+export interface DumpIds {
+  readonly compact: boolean;
+  readonly values: Uint32Array | Float64Array;
+}
+
+/** What one scan of the ids tells: the memory check and IdLookup both need it. */
+export interface IdOrder {
+  /** Each id larger than the one before (every dump seen: the JVM writes them by address). */
+  readonly inOrder: boolean;
+  readonly min: number;
+  readonly max: number;
+}
+
+export function idOrder(values: Uint32Array | Float64Array): IdOrder {
+  let min = Infinity;
+  let max = -Infinity;
+  let inOrder = true;
+  for (let i = 0; i < values.length; i++) {
+    const id = values[i]!;
+    if (id <= max) inOrder = false;
+    if (id < min) min = id;
+    if (id > max) max = id;
+  }
+  return { inOrder, min, max };
+}
+
 /**
  * What IdLookup will take per id for these ids beyond a byte a residue (lent: hprof.ts) and its bucket table: a
  * residue wider than a byte (its own array), and for ids not in order, the order and a sorted copy.
  */
-export function lookupExtraBytes(ids: { readonly compact: boolean; readonly values: Uint32Array | Float64Array }): number {
-  const values = ids.values;
-  let min = Infinity;
-  let max = -Infinity;
-  let sorted = true;
-  for (let i = 0; i < values.length; i++) {
-    const id = values[i]!;
-    if (id <= max) sorted = false;
-    if (id < min) min = id;
-    if (id > max) max = id;
-  }
-  const unsorted = sorted ? 0 : 4 + values.BYTES_PER_ELEMENT;
-  if (!ids.compact || values.length === 0) return unsorted;
-  const residue = residueBytes(bucketShift(values.length, max - min + 1, true));
+export function lookupExtraBytes(ids: DumpIds, order: IdOrder): number {
+  const unsorted = order.inOrder ? 0 : 4 + ids.values.BYTES_PER_ELEMENT;
+  if (!ids.compact || ids.values.length === 0) return unsorted;
+  const residue = residueBytes(bucketShift(ids.values.length, order.max - order.min + 1, true));
   return unsorted + (residue === 1 ? 0 : residue);
 }
 
@@ -149,16 +166,15 @@ export class IdLookup {
    * id: memory a phase lends (the shallow sizes', while the references are resolved: hprof.ts); else their own.
    */
   constructor(
-    ids: { readonly compact: boolean; readonly values: Uint32Array | Float64Array },
+    ids: DumpIds,
+    order: IdOrder,
     private readonly classIndexById: ReadonlyMap<number, number>,
     private readonly firstObject: number,
     byteMemory?: Uint8Array,
   ) {
     this.compact = ids.compact;
     let values = ids.values;
-    let sorted = true;
-    for (let i = 1; sorted && i < values.length; i++) if (values[i]! <= values[i - 1]!) sorted = false;
-    if (sorted) {
+    if (order.inOrder) {
       this.order = undefined;
     } else {
       const unsorted = values;

@@ -71,7 +71,7 @@ import {
 } from "./hprof-format.js";
 import { EdgeStarts } from "./edge-starts.js";
 import { firstAtOrAfter } from "../sorted.js";
-import { IdLookup, lookupExtraBytes, ObjectOffsets, type SpilledIdLookup } from "./hprof-index.js";
+import { IdLookup, idOrder, lookupExtraBytes, ObjectOffsets, type DumpIds, type IdOrder, type SpilledIdLookup } from "./hprof-index.js";
 import { DumpPass, TOO_MANY_CLASSES, UNRESOLVED_ARRAY } from "./hprof-records.js";
 import { placeObjects, resolveEdges, resolveLateObjects, type PlacedObjects, type ResolvedEdges } from "./hprof-resolve.js";
 import { ScratchPool } from "./scratch.js";
@@ -139,28 +139,29 @@ export function readHeap(source: ByteSource, options: ReadOptions = {}): Heap {
     pass = new DumpPass(source, header, true, observer, limit, held).run();
   }
   options.passEnded?.();
-  const counts = countsAfter(pass);
+  const order = idOrder(passIds(pass).values);
+  const counts = countsAfter(pass, order);
   checkDigestMemory(counts, source.size, limit, held);
   observer.phase("resolve");
-  return assemble(source, header, pass, counts, options.spill ?? new MemorySpill());
+  return assemble(source, header, pass, order, counts, options.spill ?? new MemorySpill());
 }
 
 /** The counts the whole digest's memory follows, once the pass is done (no cross edges in memory yet). */
-function countsAfter(pass: DumpPass): HeapCounts {
+function countsAfter(pass: DumpPass, order: IdOrder): HeapCounts {
   let vertices = pass.rawClasses.length;
   const firstEdges = pass.firstEdges;
   for (let at = pass.objectBase; at >= 0 && at < pass.at; at++) if ((at + 1 < pass.at ? firstEdges.of(at + 1) : pass.e) > firstEdges.of(at)) vertices++;
   const counts = pass.counts();
-  return { ...counts, objects: pass.rawClasses.length + pass.n, vertices, crossEdges: 0, lookupExtraBytes: lookupExtraBytes(passIds(pass)) };
+  return { ...counts, objects: pass.rawClasses.length + pass.n, vertices, crossEdges: 0, lookupExtraBytes: lookupExtraBytes(passIds(pass), order) };
 }
 
-/** The instances' and arrays' ids the pass read, compact (id / 8, 4 bytes) or not (8). */
-function passIds(pass: DumpPass): { readonly compact: boolean; readonly values: Uint32Array | Float64Array } {
+/** The instances' and arrays' ids the pass read. */
+function passIds(pass: DumpPass): DumpIds {
   return pass.plainIds === undefined ? { compact: true, values: pass.ids.subarray(0, pass.n) } : { compact: false, values: pass.plainIds.subarray(0, pass.n) };
 }
 
 /** The Heap from what the pass collected. */
-function assemble(source: ByteSource, header: DumpHeader, pass: DumpPass, counts: HeapCounts, spill: SpillStore): Heap {
+function assemble(source: ByteSource, header: DumpHeader, pass: DumpPass, order: IdOrder, counts: HeapCounts, spill: SpillStore): Heap {
   const names = decodeNames(source, pass);
   const nameOf = (id: number): string => names.get(id) ?? `<name 0x${id.toString(16)}>`;
   const classes = describeClasses(pass, nameOf);
@@ -180,7 +181,7 @@ function assemble(source: ByteSource, header: DumpHeader, pass: DumpPass, counts
   // The shallow sizes wait in the store while the references are resolved: their byte an object holds the ids'
   // residues (hprof-index.ts), where new memory would add 28 MB to the peak of a 1.43 GB dump.
   const lentSizes = shallowSizes.lend(spill);
-  const lookup = new IdLookup(ids, pass.classIndexById, classCount, lentSizes);
+  const lookup = new IdLookup(ids, order, pass.classIndexById, classCount, lentSizes);
   pass.plainIds = undefined; // the lookup has what it needs; resolveEdges takes the ids' memory
   const edges = resolveEdges(pass, placed, lookup, classCount, lateTargets);
   // Only the Heap keeps the arrays from here.

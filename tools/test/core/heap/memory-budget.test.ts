@@ -37,7 +37,7 @@ import {
   WIDE_STACK_OWNER_BYTES,
   type HeapCounts,
 } from "../../../src/core/heap/memory-budget.js";
-import { lookupExtraBytes } from "../../../src/core/heap/hprof-index.js";
+import { idOrder, lookupExtraBytes } from "../../../src/core/heap/hprof-index.js";
 import { CountingSpill } from "../../helpers/counting-spill.js";
 import { BAZEL_VERSIONS, FIXTURES_DIR } from "../../helpers/fixtures.js";
 
@@ -107,7 +107,7 @@ describe("lookupExtraBytes", () => {
     { name: "none", ids: { compact: true, values: new Uint32Array(0) }, bytes: 0 },
   ])("$name: $bytes", ({ ids, bytes }) => {
     // IdLookup takes its residues' width from the same bucketShift and residueBytes.
-    expect(lookupExtraBytes(ids)).toBe(bytes);
+    expect(lookupExtraBytes(ids, idOrder(ids.values))).toBe(bytes);
   });
 });
 

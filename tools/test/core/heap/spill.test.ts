@@ -3,7 +3,7 @@
 // one read — and give its memory back at once. The dominator tree's columns likewise (SpillableColumn): read back
 // a window at a time, they must answer as in memory, in any order of reads.
 import { describe, expect, it } from "vitest";
-import { IdLookup } from "../../../src/core/heap/hprof-index.js";
+import { IdLookup, idOrder } from "../../../src/core/heap/hprof-index.js";
 import { COLUMN_WINDOW, MemorySpill, release, releasableArray, SpillableColumn } from "../../../src/core/heap/spill.js";
 import { random } from "../../helpers/random.js";
 
@@ -36,7 +36,7 @@ function idsOf(seed: number, count: number, shape: { compact: boolean; clustered
 
 function lookupOf(ids: readonly number[], compact: boolean): IdLookup {
   const values = compact ? Uint32Array.from(ids, (id) => id / 8) : Float64Array.from(ids);
-  return new IdLookup({ compact, values }, CLASS_IDS, FIRST_OBJECT);
+  return new IdLookup({ compact, values }, idOrder(values), CLASS_IDS, FIRST_OBJECT);
 }
 
 describe("IdLookup.spill", () => {
