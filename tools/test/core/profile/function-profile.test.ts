@@ -294,6 +294,23 @@ describe("calls in flight at cuts of complete profiles, where the truth is known
       }
     }
   });
+
+  // Cut inside _describe: the aspect's call has one finished child (_dependencies), and the unfinished _describe is
+  // the other that only the aspect is seen calling: two children, enough to name it (as a 7.7.1 crash left it).
+  it("names the caller of an unfinished call from that call and one finished child", { timeout: 60_000 }, () => {
+    for (const path of [okProfile("4.2.3"), okProfile("7.7.1")]) {
+      // Once a completed call of the aspect has shown who calls _dependencies and _describe.
+      const describeCuts = cutsBeforeUserCalls(rawEvents(path)).filter(
+        (cut) => cut.span.name === "_describe" && cut.profile.functions.some((fn) => fn.name === "traverse_impl"),
+      );
+      expect(describeCuts.length).toBeGreaterThan(4);
+      for (const { span, profile } of describeCuts) {
+        const calls = profile.inFlight.filter((call) => call.tid === span.tid);
+        expect(calls.map((call) => call.function)).toEqual(["traverse_impl", "_describe"]);
+        expect(calls[0]!.children).toEqual(["_dependencies"]);
+      }
+    }
+  });
 });
 
 describe("cut and edited copies degrade, never throw", () => {
