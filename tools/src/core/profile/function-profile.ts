@@ -505,8 +505,8 @@ export class FunctionProfileBuilder implements TraceEventVisitor {
       const start = first + 1;
       for (let index = start; index < end; index++) if (!this.names.builtin[pending.name[index]!]) ranInside.add(pending.name[index]!);
       // The inner unfinished call, when its function is known, is one more child whose callers were seen.
-      const children = evidence.size + (inner !== undefined && inner.size === 1 ? 1 : 0);
-      const possible = unseenCaller || children < MIN_EVIDENCE_FUNCTIONS ? new Set<number>() : difference(candidates!, ranInside);
+      const childrenSeenCalled = evidence.size + (inner !== undefined && inner.size === 1 ? 1 : 0);
+      const possible = unseenCaller || childrenSeenCalled < MIN_EVIDENCE_FUNCTIONS ? new Set<number>() : difference(candidates!, ranInside);
       if (possible.size === 1) ranInside.add([...possible][0]!);
       innermostFirst.push(call(possible, start, end));
       inner = possible.size > 0 ? possible : undefined;
