@@ -54,7 +54,6 @@ export function stateRoomProblem(folder: string, needed: { readonly bytes: numbe
   return `no room in ${folder} for the heap digest's state: it needs ${needed.atMost ? "up to" : "at least"} ${roundedUpMiB(needed.bytes)} there, ${written} when the disk filled (${code}): free some there, or name a folder with room with --state-dir`;
 }
 
-
 export function maxMemoryProblem(text: string): string {
   return `--max-memory: "${text}" is not a size of at least ${BASE_BYTES / 2 ** 20}m; give one like 512m or 8g (the most memory a digest may take)`;
 }

@@ -42,11 +42,11 @@ export function rootHolders(heap: Heap): Uint32Array {
 }
 
 /**
- * The Starlark call stacks in the dump, innermost frame first, each with the Java thread running it: the
- * thread whose Java stack holds the StarlarkThread or one of its frames (a profiler may hold it too, so the
- * dominator tree alone cannot tell). Frames' locals are measured later (stackOwnership).
+ * The call stacks the search reached (of starlarkCallstacks'), innermost frame first, each with the Java thread
+ * running it: the thread whose Java stack holds the StarlarkThread or one of its frames (a profiler may hold it
+ * too, so the dominator tree alone cannot tell). Frames' locals are measured later (stackOwnership).
  */
-export function starlarkStacks(heap: Heap, view: HeapView, search: HeapSearch, names: Names): StarlarkStack[] {
+export function starlarkStacks(heap: Heap, view: HeapView, search: HeapSearch, names: Names, callstacks: readonly Callstack[]): StarlarkStack[] {
   const stacks: StarlarkStack[] = [];
   const threadBySerial = new Map(heap.threads.filter((thread) => thread.object >= 0).map((thread) => [thread.serial, thread.object]));
   const stackRootThread = new Map<number, number>();
@@ -54,7 +54,8 @@ export function starlarkStacks(heap: Heap, view: HeapView, search: HeapSearch, n
     const thread = STACK_ROOTS.has(heap.rootKinds[r]!) ? threadBySerial.get(heap.rootThreadSerials[r]!) : undefined;
     if (thread !== undefined && !stackRootThread.has(heap.roots[r]!)) stackRootThread.set(heap.roots[r]!, thread);
   }
-  forEachCallstack(heap, view, (node) => search.isReachable(node), (node, frameNodes) => {
+  for (const { node, frameNodes } of callstacks) {
+    if (!search.isReachable(node)) continue;
     // NONE for now when no stack root names the thread: adoptEnclosingThreads asks the dominator tree.
     const javaThread = [node, ...frameNodes].map((candidate) => stackRootThread.get(candidate)).find((thread) => thread !== undefined) ?? NONE;
     const frames: MeasuredFrame[] = frameNodes.map((frame) => {
@@ -78,24 +79,32 @@ export function starlarkStacks(heap: Heap, view: HeapView, search: HeapSearch, n
       frameNodes,
       innermostUser: userFrame === undefined ? undefined : { function: userFrame.function, file: userFrame.file },
     });
-  });
+  }
   return stacks;
 }
 
+/** A StarlarkThread object running Starlark, with its frames' objects innermost first. */
+export interface Callstack {
+  readonly node: number;
+  readonly frameNodes: readonly number[];
+}
+
 /**
- * Visits each StarlarkThread object that `wanted` lets through and that is running Starlark, with its frames'
- * objects innermost first.
+ * Every StarlarkThread in the dump that is running Starlark, reached or not, found once before the search: the
+ * memory checks need how many parts they may claim (stackClaimsBound), the digest the reached ones (starlarkStacks).
  */
-function forEachCallstack(heap: Heap, view: HeapView, wanted: (node: number) => boolean, visit: (node: number, frameNodes: number[]) => void): void {
+export function starlarkCallstacks(heap: Heap, view: HeapView): Callstack[] {
+  const callstacks: Callstack[] = [];
   const classes = classesOfAny(view, CLASSES.starlarkThread);
-  if (classes.size === 0) return;
+  if (classes.size === 0) return callstacks;
   const isStarlarkThread = new Uint8Array(heap.classes.length);
   for (const index of classes) isStarlarkThread[index] = 1;
   for (let node = heap.classCount; node < heap.objectCount; node++) {
-    if (isStarlarkThread[heap.classOf[node]!] === 0 || !wanted(node)) continue;
+    if (isStarlarkThread[heap.classOf[node]!] === 0) continue;
     const frameNodes = view.listElements(follow(view, node, FIELDS.callstack)).filter((frame) => frame !== NONE).reverse();
-    if (frameNodes.length > 0) visit(node, frameNodes);
+    if (frameNodes.length > 0) callstacks.push({ node, frameNodes });
   }
+  return callstacks;
 }
 
 function onThread(heap: Heap, view: HeapView, javaThread: number, frames: MeasuredFrame[]): Pick<StarlarkStack, "javaThread" | "threadSerial" | "thread"> {
@@ -180,12 +189,12 @@ export function wideStackOwners(claims: number): boolean {
  * memory checks count who owns each object as wide from the start when this bound is (a monorepo's machine runs
  * dozens of Starlark threads at once), so that the cross edges never take the room it needs.
  */
-export function stackClaimsBound(heap: Heap, view: HeapView): number {
+export function stackClaimsBound(view: HeapView, callstacks: readonly Callstack[]): number {
   let claims = 0;
-  forEachCallstack(heap, view, () => true, (_, frameNodes) => {
+  for (const { frameNodes } of callstacks) {
     claims += 1 + frameNodes.length;
     for (const frame of frameNodes) for (const local of localValues(view, frame)) if (local.value !== NONE) claims++;
-  });
+  }
   return claims;
 }
 

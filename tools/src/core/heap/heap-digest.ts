@@ -36,7 +36,7 @@ import { describeOwner, largestObjects } from "./digest-largest.js";
 import type { DigestThread, ErrorThread, HolderGroup, HeapVerdict, LargeObject, Suspect } from "./digest-model.js";
 import { Names } from "./digest-names.js";
 import { Owners } from "./digest-owners.js";
-import { adoptEnclosingThreads, errorThreadOf, frameBytes, rootHolders, stackClaims, stackClaimsBound, stackOwnership, starlarkStacks, wideStackOwners } from "./digest-stacks.js";
+import { adoptEnclosingThreads, errorThreadOf, frameBytes, rootHolders, stackClaims, stackClaimsBound, stackOwnership, starlarkCallstacks, starlarkStacks, wideStackOwners } from "./digest-stacks.js";
 import { suspectsOf, verdictOf } from "./digest-verdict.js";
 import { HeapView } from "./heap-view.js";
 import { HprofError, type ByteSource, type Heap } from "./hprof.js";
@@ -110,8 +110,9 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   observer.phase("search");
   const holderKindOfClass = holderKinds(heap, view);
   const holderCount = countHolders(heap, holderKindOfClass);
+  const callstacks = starlarkCallstacks(heap, view);
   // What the memory checks count from here: the holders, and whether who owns each object may need 2 bytes.
-  const counts = { ...heap.counts, holders: holderCount, wideStackOwners: wideStackOwners(stackClaimsBound(heap, view)) };
+  const counts = { ...heap.counts, holders: holderCount, wideStackOwners: wideStackOwners(stackClaimsBound(view, callstacks)) };
   const limit = options.memoryLimitBytes;
   const memoryPairs = limit === undefined ? Infinity : crossEdgeMemoryPairs(counts, limit);
   const crossEdgeSpill = options.crossEdgeSpill ?? { memoryPairs, runPairs: Math.max(memoryPairs, MIN_RUN_PAIRS), blockPairs: CROSS_BLOCK_PAIRS };
@@ -142,7 +143,7 @@ export function digestHeap(heap: Heap, source: ByteSource, options: DigestOption
   heap.spill.expect?.(treeOnDisk ? TREE_DISK_BYTES * search.vertexCount : 0);
   observer.phase("stacks");
   const names = new Names(view);
-  const stacks = starlarkStacks(heap, view, search, names);
+  const stacks = starlarkStacks(heap, view, search, names, callstacks);
   // What only a Starlark call stack keeps alive (its locals, a builtin's work in progress), by frame and local:
   // the last use of the edges (a third of the reader's memory), let go before the tree is built.
   const ownership = stackOwnership(heap, stacks, stackClaims(heap, view, stacks));

@@ -60,19 +60,18 @@
  * process.
  *
  * Measured with `heap` on a 1.43 GB Bazel 4.2.3 dump of the reproduction (o 28.35 M, 14.28 M with references of
- * which 14.0 M head a bundle: v 0.27 M; e 28.77 M, c 0.35 M): the table's peak is the search and stacks phases,
- * 381 MiB of arrays + BASE_BYTES = 541.1 MiB; the process peaked at 466 MiB as the launcher runs node (0.341× of
- * the dump; the bench's child, the digest without the rest of the CLI, 458 MiB: 0.335×; a small young generation, the id lookup
- * on disk from the search on, the shallow sizes' byte lent to the ids' residues, to the referrer counts and to the
- * owners while the sizes wait on disk, a bundle of one byte a character, no ICU, no read-ahead thread for a dump in
- * the page cache; with one, for a dump read from the disk, 11 MiB more). --max-memory 540m is refused after the
- * pass naming 540.1 MiB (the resolve phase), 541m after the search naming 541.1 MiB, 542m digests it; at 545m the
- * bench's child peaked at 471 MB, the same digest (it was refused below 596m while the stacks phase counted 2
- * bytes an object for its owners and the check after the pass the DFS parents of every object with references:
- * 14.28 M, not 0.27 M). What holds the
- * string-heavy shape near 0.35× of the dump: the reader's per-object arrays (class 2, shallow size 1, first edge
- * 2, id then preorder 4: 9 bytes for an object of ~50 bytes in the file) and its edges, all needed until the
- * stacks' flood.
+ * which 14.0 M head a bundle: v 0.27 M; e 28.77 M, c 0.35 M): the table's peak is the search and stacks phases, 381
+ * MiB of arrays + BASE_BYTES = 541.1 MiB; the process peaked at 466 MiB as the launcher runs node (0.341× of the
+ * dump; the bench's child, the digest without the rest of the CLI, 458 MiB: 0.335×; a small young generation, the
+ * id lookup on disk from the search on, the shallow sizes' byte lent to the ids' residues, to the referrer counts
+ * and to the owners while the sizes wait on disk, a bundle of one byte a character, no ICU, no read-ahead thread
+ * for a dump in the page cache; with one, for a dump read from the disk, 11 MiB more). --max-memory 540m is refused
+ * after the pass naming 540.1 MiB (the resolve phase), 541m after the search naming 541.1 MiB, 542m digests it; at
+ * 545m the bench's child peaked at 471 MB, the same digest (it was refused below 596m while the stacks phase
+ * counted 2 bytes an object for its owners and the check after the pass the DFS parents of every object with
+ * references: 14.28 M, not 0.27 M). What holds the string-heavy shape near 0.35× of the dump: the reader's
+ * per-object arrays (class 2, shallow size 1, first edge 2, id then preorder 4: 9 bytes for an object of ~50 bytes
+ * in the file) and its edges, all needed until the stacks' flood.
  *
  * On a monorepo-shaped 754 MB Bazel 4.2.3 dump (many-targets: o 12.79 M, v 11.65 M, e 36.46 M, c 21.77 M and
  * 600,034 holders: few Strings, so nearly every object is a vertex) the table's peak is the attribute phase, 790

@@ -9,7 +9,7 @@ import { searchHeap } from "../../../src/core/heap/dominators.js";
 import { countHolders, holderKinds, isHolderNode } from "../../../src/core/heap/digest-holders.js";
 import { digestHeap } from "../../../src/core/heap/heap-digest.js";
 import { Names } from "../../../src/core/heap/digest-names.js";
-import { rootHolders, stackClaims, stackClaimsBound, stackOwnership, starlarkStacks, wideStackOwners, type StackClaim } from "../../../src/core/heap/digest-stacks.js";
+import { rootHolders, stackClaims, stackClaimsBound, stackOwnership, starlarkCallstacks, starlarkStacks, wideStackOwners, type StackClaim } from "../../../src/core/heap/digest-stacks.js";
 import { HeapView } from "../../../src/core/heap/heap-view.js";
 import { UNOBSERVED } from "../../../src/core/heap/digest-phases.js";
 import { bytesSource, HprofError, readHeap } from "../../../src/core/heap/hprof.js";
@@ -349,7 +349,7 @@ describe.each(BAZEL_VERSIONS)("the stacks phase on real Bazel %s dumps", (versio
     const source = bytesSource(bytes);
     const view = new HeapView(heap, source);
     const search = searchHeap({ objectCount: heap.objectCount, edgeStart: heap.edgeStart, edgeTargets: heap.edgeTargets, shallowSizes: heap.shallowSizes, roots: heap.roots, rootHolders: rootHolders(heap) }, heap.scratch);
-    const stacks = starlarkStacks(heap, view, search, new Names(view));
+    const stacks = starlarkStacks(heap, view, search, new Names(view), starlarkCallstacks(heap, view));
     const sizes = heap.shallowSizes.toArray();
     const units = heap.shallowSizes.units;
     const ownership = stackOwnership(heap, stacks, stackClaims(heap, view, stacks));
@@ -373,11 +373,11 @@ describe.each(BAZEL_VERSIONS)("the stacks phase on real Bazel %s dumps", (versio
     const heap = readHeap(bytesSource(bytes));
     const view = new HeapView(heap, bytesSource(bytes));
     const search = searchHeap({ ...heap, rootHolders: rootHolders(heap) }, heap.scratch);
-    const stacks = starlarkStacks(heap, view, search, new Names(view));
+    const stacks = starlarkStacks(heap, view, search, new Names(view), starlarkCallstacks(heap, view));
     const claims = stackClaims(heap, view, stacks);
     expect([wideStackOwners(claims.length), wideStackOwners(252), wideStackOwners(253)]).toEqual([false, false, true]);
     // Before the search, at least as many as there will be.
-    expect(stackClaimsBound(heap, view)).toBeGreaterThanOrEqual(claims.length);
+    expect(stackClaimsBound(view, starlarkCallstacks(heap, view))).toBeGreaterThanOrEqual(claims.length);
     // Padded with parts that claim nothing, up to a byte's last free number and one past it.
     const padded = (count: number): StackClaim[] => [...claims, ...Array.from({ length: count - claims.length }, () => ({ owner: claims[0]!.owner, starts: [] }))];
     const wide = stackOwnership(heap, stacks, padded(253));
@@ -399,9 +399,9 @@ describe("a heap whose stacks have more parts claiming objects than a byte an ob
     const holders = countHolders(heap, kinds);
     // Holders stay vertices, as the digest's search keeps them.
     const search = searchHeap({ ...heap, rootHolders: rootHolders(heap), keepsVertex: (node) => isHolderNode(heap, kinds, node) }, heap.scratch);
-    const claims = stackClaims(heap, view, starlarkStacks(heap, view, search, new Names(view)));
+    const claims = stackClaims(heap, view, starlarkStacks(heap, view, search, new Names(view), starlarkCallstacks(heap, view)));
     expect(wideStackOwners(claims.length)).toBe(true);
-    expect(stackClaimsBound(heap, view)).toBe(claims.length);
+    expect(stackClaimsBound(view, starlarkCallstacks(heap, view))).toBe(claims.length);
     const counts = { ...heap.counts, vertices: search.vertexCount, crossEdges: 0, holders, treeOnDisk: true };
     const narrow = digestPeakBytes(counts);
     const wide = digestPeakBytes({ ...counts, wideStackOwners: true });
