@@ -40,6 +40,13 @@ export class Cursor {
     }
   }
 
+  /** Drops the window (its bytes may be gone: a source's view is valid until its next read); pos is kept. */
+  forget(): void {
+    this.start = this.offset;
+    this.buf = NO_BYTES;
+    this.pos = 0;
+  }
+
   /** Makes `n` bytes readable at pos; false when the source ends first. */
   ensure(n: number): boolean {
     if (this.pos + n <= this.buf.length) return true;

@@ -41,7 +41,7 @@ import {
   type DumpHeader,
   type ObjectLayout,
 } from "./hprof-format.js";
-import { CHECKPOINT_MASK } from "./hprof-index.js";
+import { OffsetCheckpoints, STEP_MASK } from "./hprof-index.js";
 import { SeenIds } from "./hprof-seen-ids.js";
 import { LayoutVotes } from "./hprof-layout.js";
 import { ShallowSizes } from "./shallow-sizes.js";
@@ -148,8 +148,8 @@ export class DumpPass {
   ids: Uint32Array;
   plainIds: Float64Array | undefined;
   objectCapacity: number;
-  /** Every 64th object's file offset. */
-  readonly checkpoints = new Column();
+  /** Every 16th object's file offset. */
+  readonly checkpoints = new OffsetCheckpoints();
   // The classes' references (loader, statics) come first in the edges, then the objects': the pass leaves room
   // for those of the classes met before the first object (HotSpot writes them all first).
   classEdges = 0;
@@ -342,7 +342,7 @@ export class DumpPass {
 
   /**
    * What every instance and array has, once its head is at `p` in the window: -1 when its record, ending at
-   * `recordEnd`, runs past `end` (cut short); else its slot, with its id, its first edge, and every 64th object's
+   * `recordEnd`, runs past `end` (cut short); else its slot, with its id, its first edge, and every 16th object's
    * offset kept.
    */
   private beginObject(offset: number, p: number, recordEnd: number, end: number): number {
@@ -353,8 +353,8 @@ export class DumpPass {
     }
     if (this.at >= this.objectCapacity) this.growObjects();
     const n = this.n;
-    if ((n & CHECKPOINT_MASK) === 0) {
-      this.checkpoints.push(offset);
+    if ((n & STEP_MASK) === 0) {
+      this.checkpoints.note(n, offset);
       if ((n & MEMORY_CHECK_MASK) === 0 && n > 0) checkPassMemory(this.counts(n), offset, this.size, this.memoryLimitBytes, this.heldBytes);
     }
     const b = this.cursor.buf;

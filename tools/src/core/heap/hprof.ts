@@ -22,7 +22,7 @@
  * the edges grow with distinct targets, not with the file; the ids are then resolved to object indices, each object
  * keeping its distinct targets once (an Object[] holding one object a million times has one edge to it:
  * dominators and retained sizes do not change). Anything else (a field value, a string's characters) is read
- * later at the object's offset, on demand (every 64th object's offset is kept; the others are found from there).
+ * later at the object's offset, on demand (every 16th object's offset is kept; the others are found from there).
  *
  * Memory: each per-object value is written once, into an array allocated at the most the file's size allows
  * (pages never written take no memory), that becomes the Heap's; no JavaScript object per heap object, and
@@ -167,7 +167,7 @@ function assemble(source: ByteSource, header: DumpHeader, pass: DumpPass, order:
   const classes = describeClasses(pass, nameOf);
   const classCount = classes.length;
   // An object's class index needs a class to point at, even one standing in for the class that never came.
-  if (classCount === 0 && pass.n > 0) throw new HprofError("the dump holds objects but no class (no CLASS DUMP record); the file is corrupt", pass.checkpoints.values[0]!);
+  if (classCount === 0 && pass.n > 0) throw new HprofError("the dump holds objects but no class (no CLASS DUMP record); the file is corrupt", pass.checkpoints.first() ?? 0);
   const objectCount = classCount + pass.n;
   const classByName = new Map<string, HeapClass>();
   for (const heapClass of classes) if (!classByName.has(heapClass.name)) classByName.set(heapClass.name, heapClass);
@@ -371,7 +371,7 @@ function objectQueries(
   const kindOfClass = Uint8Array.from(classes, (heapClass) => heapClass.objectKind);
   const rawIds = Float64Array.from(pass.rawClasses, (raw) => raw.id);
   const classOffsets = Float64Array.from(pass.rawClasses, (raw) => raw.fileOffset);
-  const objectOffsets = new ObjectOffsets(source, pass.idSize, pass.segments, pass.checkpoints.view().slice());
+  const objectOffsets = new ObjectOffsets(source, pass.idSize, pass.segments, pass.checkpoints.done());
   const inRange = (index: number): void => {
     if (!(index >= 0 && index < objectCount)) throw new RangeError(`no object ${index} (the dump has ${objectCount})`);
   };

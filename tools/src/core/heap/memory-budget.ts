@@ -9,8 +9,9 @@
  *
  *   phase       per o  per v  per e  per c   what
  *   read           9     -      4      -     class slot 2, shallow size 1 (shallow-sizes.ts), first edge 2
- *                                            (edge-starts.ts: and 4 a block of 256), id 4 (every 64th object's
- *                                            file offset: 1/8); references as ids, an array's distinct
+ *                                            (edge-starts.ts: and 4 a block of 256), id 4 (file offsets kept:
+ *                                            20 bytes per 64 objects, hprof-index.ts; these fractions, 1/3 a
+ *                                            byte, are in BASE_BYTES); references as ids, an array's distinct
  *   resolve       10     -      4      -     + id lookup (a residue of a byte in the shallow sizes' while they
  *                                            wait on disk: spill.ts; ~¼ bucket table); ids → indices in place;
  *                                            + lookupExtraBytes (hprof-index.ts: residues wider than a byte, and

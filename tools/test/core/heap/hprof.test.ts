@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { bytesSource, HprofError, javaName, KIND_CLASS, KIND_INSTANCE, KIND_OBJECT_ARRAY, KIND_PRIMITIVE_ARRAY, readHeap, type Heap } from "../../../src/core/heap/hprof.js";
+import { ObjectOffsets, OffsetCheckpoints, STEP_MASK } from "../../../src/core/heap/hprof-index.js";
 import { FIXTURES_DIR } from "../../helpers/fixtures.js";
 import { random } from "../../helpers/random.js";
 
@@ -357,6 +358,23 @@ describe("readHeap on real dumps, against the independent scanner", () => {
         const mismatches = objects.filter((n) => heap.offsetOf(heap.classCount + n) !== s.objects[n]!.offset);
         expect(mismatches.slice(0, 5), order).toEqual([]);
       }
+    });
+
+    it("finds each object's offset from its checkpoint when the steps between are too long to keep", () => {
+      // A step of 4 GiB or more (arrays of gigabytes between) is kept as FAR: the walk starts at the 64th object's.
+      const s = scanOf(name);
+      const segments = s.records.filter((record) => record.tag === 0x0c || record.tag === 0x1c).map((record) => ({ start: record.offset + 9, end: record.end }));
+      const checkpoints = new OffsetCheckpoints();
+      s.objects.forEach((object, n) => {
+        if ((n & STEP_MASK) === 0) checkpoints.note(n, n % 64 === 0 ? object.offset : object.offset + 2 ** 32);
+      });
+      const noted = checkpoints.done();
+      expect(noted.steps.length).toBeGreaterThan(0);
+      expect([...noted.steps].every((step) => step === 0xffffffff)).toBe(true);
+      const offsets = new ObjectOffsets(bytesSource(dumpBytes(name)), s.idSize, segments, { whole: noted.whole, steps: noted.steps });
+      const next = random(s.objects.length);
+      const objects = Array.from({ length: Math.min(s.objects.length, 5000) }, () => Math.floor(next() * s.objects.length));
+      expect(objects.filter((n) => offsets.of(n) !== s.objects[n]!.offset).slice(0, 5)).toEqual([]);
     });
   });
 
