@@ -2,7 +2,7 @@
  * Configured targets and aspects ("owners") in the dump: the label each stands for, the rule or aspect
  * implementation that made it, and which provider instances and actions it holds.
  */
-import { CLASSES, classesOfAny, FIELDS, follow, followText, type ClassNames, type FieldPaths } from "./bazel-layouts.js";
+import { CLASSES, classesOfAny, FIELDS, follow, followText, type ClassNames } from "./bazel-layouts.js";
 import type { DominatorTree } from "./dominators.js";
 import type { FunctionRef } from "./digest-model.js";
 import { functionKey, type Names } from "./digest-names.js";
@@ -53,7 +53,16 @@ interface OwnerRecords {
   readonly function: Int32Array;
   readonly functions: FunctionRef[];
   readonly functionIndex: Map<string, number>;
+  /**
+   * What its providers and its actions fields reference (NONE for none), read with the rest: the upward search
+   * for the owner that lists a holder asks them of every owner it meets (a read of the owner's record and of the
+   * id lookup on disk each time: 40,000 block reads on a monorepo's dump).
+   */
+  readonly listed: { readonly providers: Int32Array; readonly actions: Int32Array };
 }
+
+/** Which of an owner's listing fields the upward search compares. */
+type ListingField = keyof OwnerRecords["listed"];
 
 /** Configured targets and aspects: who they are, which implementation made them, what they hold. */
 export class Owners {
@@ -124,6 +133,7 @@ export class Owners {
       function: new Int32Array(count).fill(-1),
       functions: [],
       functionIndex: new Map(),
+      listed: { providers: new Int32Array(count), actions: new Int32Array(count) },
     };
     this.records = records;
     const labelNodes = new Int32Array(count).fill(NONE);
@@ -133,6 +143,8 @@ export class Owners {
     for (let index = 0; index < count; index++) {
       const node = nodes[index]!;
       const rank = this.ownerRank(node);
+      records.listed.providers[index] = follow(view, node, FIELDS.ownerProviders);
+      records.listed.actions[index] = follow(view, node, FIELDS.ownerActions);
       let fn: FunctionRef | undefined;
       if (rank === 0) {
         labelNodes[index] = follow(view, node, FIELDS.targetLabel);
@@ -219,15 +231,15 @@ export class Owners {
   }
 
   recordOfProvider(info: number): number {
-    return this.recordOfHolder(info, FIELDS.ownerProviders, CLASSES.providerInstance);
+    return this.recordOfHolder(info, "providers", CLASSES.providerInstance);
   }
 
   recordOfAction(action: number): number {
-    return this.recordOfHolder(action, FIELDS.ownerActions, CLASSES.action);
+    return this.recordOfHolder(action, "actions", CLASSES.action);
   }
 
   /** The nearest owner above the holder in the dominator tree, else the one that lists it in `field`. */
-  private recordOfHolder(holder: number, field: FieldPaths, classNames: ClassNames): number {
+  private recordOfHolder(holder: number, field: ListingField, classNames: ClassNames): number {
     const nearest = this.nearestRecord(holder);
     return nearest >= 0 ? nearest : this.recordOf(this.listingOwner(holder, field, classNames));
   }
@@ -275,16 +287,17 @@ export class Owners {
    * holder within LISTED_DEPTH references that pass through no other object of `classNames` (a provider inside
    * another provider is not its owner's own); the first rule target, else aspect, in the dump's order when several do (a target's
    * provider an aspect copied stays the target's). Found upward, through the tree's referrers: no object is read
-   * but the few owners met, where walking down from every owner read millions (27 s of a monorepo's 37).
+   * (the owners' fields were read with their records), where walking down from every owner read millions (27 s of
+   * a monorepo's 37).
    */
-  private listingOwner(holder: number, field: FieldPaths, classNames: ClassNames): number {
+  private listingOwner(holder: number, field: ListingField, classNames: ClassNames): number {
     const { tree, heap } = this;
     const start = tree.vertexOf(holder);
     if (start <= 0) return NONE;
     let classes = this.holderClasses.get(classNames);
     if (classes === undefined) this.holderClasses.set(classNames, (classes = classesOfAny(this.view, classNames)));
     const objectAt = tree.objectAt;
-    this.searchField = field;
+    this.searchField = this.ownerRecords().listed[field];
     this.best = NONE;
     this.bestRank = Infinity;
     this.startSearch();
@@ -327,7 +340,7 @@ export class Owners {
   private nextList = this.next;
   private nextLength = 0;
   private searchObject = NONE;
-  private searchField: FieldPaths = [];
+  private searchField: Int32Array = new Int32Array(0);
   private best = NONE;
   private bestRank = Infinity;
 
@@ -352,13 +365,13 @@ export class Owners {
     }
   }
 
-  /** A referrer of the search's object: the best owner so far when its field is that object. */
+  /** A referrer of the search's object: the best owner so far when its field (as read with its record) is that object. */
   private readonly considerOwner = (from: number): void => {
     const { heap } = this;
     const referrer = this.tree.objectAt.at(from);
     if (referrer < heap.classCount) return;
     const rank = this.ownerRank(referrer);
-    if (rank >= 0 && rank * heap.objectCount + referrer < this.bestRank && follow(this.view, referrer, this.searchField) === this.searchObject) {
+    if (rank >= 0 && rank * heap.objectCount + referrer < this.bestRank && this.searchField[this.recordIndex(referrer)] === this.searchObject) {
       this.best = referrer;
       this.bestRank = rank * heap.objectCount + referrer;
     }
