@@ -215,6 +215,39 @@ export function lookupExtraBytes(ids: DumpIds, order: IdOrder): number {
 }
 
 /**
+ * Where `wanted` sits in values[low … high) (ascending), or -1: looked for first where it would be were the
+ * bucket's ids evenly spread (`fraction`: how far into the bucket's range it lies), then a few steps from there,
+ * then by halves. Ids are addresses, and a bucket's objects lie side by side in the heap, so the guess is nearly
+ * always right or next to it: resolving many-targets' 36.5 M references took 1.55 s instead of 2.0 by halves
+ * alone (a mispredicted branch at each of ~4 steps). A bucket whose ids cluster (a region's edge) is still
+ * searched by halves, after the few steps.
+ */
+function positionInBucket(values: Uint8Array | Uint16Array | Uint32Array | Float64Array, low: number, high: number, wanted: number, fraction: number): number {
+  if (low >= high) return -1;
+  const guess = Math.min(high - 1, low + Math.floor(fraction * (high - low)));
+  const value = values[guess]!;
+  if (value === wanted) return guess;
+  if (value < wanted) {
+    low = guess + 1;
+    for (let step = 0; step < GUESS_STEPS && low < high && values[low]! <= wanted; step++, low++) if (values[low] === wanted) return low;
+  } else {
+    high = guess;
+    for (let step = 0; step < GUESS_STEPS && low < high && values[high - 1]! >= wanted; step++, high--) if (values[high - 1] === wanted) return high - 1;
+  }
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const candidate = values[middle]!;
+    if (candidate < wanted) low = middle + 1;
+    else if (candidate > wanted) high = middle;
+    else return middle;
+  }
+  return -1;
+}
+
+/** Steps taken from positionInBucket's guess before it searches by halves. */
+const GUESS_STEPS = 3;
+
+/**
  * id → object index. Instance and array ids are sorted (a sorted copy is made when the dump was not). The id
  * range is cut into buckets 2^shift ids wide, about 16 to 32 objects each: a table of each bucket's first position
  * (4 bytes a bucket: a quarter byte an object; with 4 to 8 a bucket it was a byte, and resolving the 28.75 M
@@ -312,29 +345,18 @@ export class IdLookup {
         if (bucket < this.bucketStart.length - 1) {
           const residue = offset & (this.bucketWidth - 1);
           const residues = this.residues;
-          let low = this.bucketStart[bucket]!;
-          let high = this.bucketStart[bucket + 1]!;
-          while (low < high) {
-            const middle = (low + high) >>> 1;
-            const value = residues[middle]!;
-            if (value < residue) low = middle + 1;
-            else if (value > residue) high = middle;
-            else return this.firstObject + (this.order === undefined ? middle : this.order[middle]!);
-          }
+          const low = this.bucketStart[bucket]!;
+          const high = this.bucketStart[bucket + 1]!;
+          const at = positionInBucket(residues, low, high, residue, residue / this.bucketWidth);
+          if (at >= 0) return this.firstObject + (this.order === undefined ? at : this.order[at]!);
         }
       } else {
         const bucket = Math.floor(offset / this.bucketWidth);
         if (bucket < this.bucketStart.length - 1) {
-          const full = this.full;
-          let low = this.bucketStart[bucket]!;
-          let high = this.bucketStart[bucket + 1]!;
-          while (low < high) {
-            const middle = (low + high) >>> 1;
-            const value = full[middle]!;
-            if (value < key) low = middle + 1;
-            else if (value > key) high = middle;
-            else return this.firstObject + (this.order === undefined ? middle : this.order[middle]!);
-          }
+          const low = this.bucketStart[bucket]!;
+          const high = this.bucketStart[bucket + 1]!;
+          const at = positionInBucket(this.full, low, high, key, (offset - bucket * this.bucketWidth) / this.bucketWidth);
+          if (at >= 0) return this.firstObject + (this.order === undefined ? at : this.order[at]!);
         }
       }
     }
