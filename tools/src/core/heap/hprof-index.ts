@@ -4,7 +4,7 @@
  */
 import { readClassDump } from "./hprof-classes.js";
 import { Cursor } from "./hprof-cursor.js";
-import { grownTo, lastAtOrBefore, makeFloat64, makeUint32 } from "./hprof-columns.js";
+import { allocateUpTo, grownTo, lastAtOrBefore, makeFloat64, makeUint32 } from "./hprof-columns.js";
 import { release, releasableArray, type SpillStore } from "./spill.js";
 import { CLASS_DUMP, compactId, INSTANCE_DUMP, OBJECT_ARRAY_DUMP, PRIMITIVE_ARRAY_DUMP, PRIMITIVE_ELEMENT_BYTES, rootBodyBytes, type ByteSource } from "./hprof-format.js";
 
@@ -29,13 +29,21 @@ const OFFSET_WALK_WINDOW = 4096;
 
 /**
  * The offsets the pass keeps: every 64th object's (8 bytes) and every 16th's between as a step from it (4 bytes):
- * 20 bytes per 64 objects. The pass notes each 16th object's (the number's low STEP_SHIFT bits zero), in order.
+ * 20 bytes per 64 objects. The pass notes each 16th object's (the number's low STEP_SHIFT bits zero), in order,
+ * into arrays allocated for the most objects the file can hold (as its per-object arrays: only the pages written
+ * take memory), kept as they are (a growing array and a trimmed copy held three times what was noted).
  */
 export class OffsetCheckpoints {
-  private whole: Float64Array = new Float64Array(1 << 10);
+  private whole: Float64Array;
   private wholeCount = 0;
-  private steps: Uint32Array = new Uint32Array(3 << 10);
+  private steps: Uint32Array;
   private stepCount = 0;
+
+  constructor(objectBound: number) {
+    const checkpoints = (objectBound >>> CHECKPOINT_SHIFT) + 1;
+    this.whole = allocateUpTo(makeFloat64, checkpoints);
+    this.steps = allocateUpTo(makeUint32, checkpoints * STEPS_PER_CHECKPOINT);
+  }
 
   /** Object `n` (n & STEP_MASK is 0, each n once, in order) is at `offset`. */
   note(n: number, offset: number): void {
@@ -54,9 +62,9 @@ export class OffsetCheckpoints {
     return this.wholeCount > 0 ? this.whole[0] : undefined;
   }
 
-  /** Copies of what was noted, without the columns' room to grow. */
+  /** What was noted (views: the arrays' untouched rest takes no memory). */
   done(): { readonly whole: Float64Array; readonly steps: Uint32Array } {
-    return { whole: this.whole.slice(0, this.wholeCount), steps: this.steps.slice(0, this.stepCount) };
+    return { whole: this.whole.subarray(0, this.wholeCount), steps: this.steps.subarray(0, this.stepCount) };
   }
 }
 

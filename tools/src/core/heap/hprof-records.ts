@@ -149,7 +149,7 @@ export class DumpPass {
   plainIds: Float64Array | undefined;
   objectCapacity: number;
   /** Every 16th object's file offset. */
-  readonly checkpoints = new OffsetCheckpoints();
+  readonly checkpoints: OffsetCheckpoints;
   // The classes' references (loader, statics) come first in the edges, then the objects': the pass leaves room
   // for those of the classes met before the first object (HotSpot writes them all first).
   classEdges = 0;
@@ -189,6 +189,7 @@ export class DumpPass {
     const offsets = allocateUpTo(makeUint16, Math.floor(body / (10 + this.idSize)) + 2);
     this.firstEdges = new EdgeStarts(offsets.length, offsets);
     this.objectCapacity = offsets.length;
+    this.checkpoints = new OffsetCheckpoints(this.objectCapacity);
     this.sizes = new ShallowSizes(new Uint8Array(this.objectCapacity));
     this.ids = makeUint32(this.objectCapacity);
     this.classSlots = this.makeSlots(this.objectCapacity);

@@ -364,7 +364,7 @@ describe("readHeap on real dumps, against the independent scanner", () => {
       // A step of 4 GiB or more (arrays of gigabytes between) is kept as FAR: the walk starts at the 64th object's.
       const s = scanOf(name);
       const segments = s.records.filter((record) => record.tag === 0x0c || record.tag === 0x1c).map((record) => ({ start: record.offset + 9, end: record.end }));
-      const checkpoints = new OffsetCheckpoints();
+      const checkpoints = new OffsetCheckpoints(s.objects.length);
       s.objects.forEach((object, n) => {
         if ((n & STEP_MASK) === 0) checkpoints.note(n, n % 64 === 0 ? object.offset : object.offset + 2 ** 32);
       });
