@@ -30,9 +30,9 @@
  * maximum). For a 641 MB Bazel dump the Heap takes ~145 MB.
  *
  * Object numbering: class objects first (0 … classCount-1), then instances and arrays in file order. HotSpot
- * writes objects in address order, so their ids come sorted and an id is found by a bucketed binary search
- * over the ids' offsets within their bucket (1 byte per object in a Bazel heap); a dump in another order gets
- * a sorted copy.
+ * writes objects in address order, so their ids come sorted and an id is found in its bucket of the ids'
+ * offsets within their bucket (1 byte per object in a Bazel heap), where an even spread puts it, else by halves;
+ * a dump in another order gets a sorted copy.
  *
  * Shallow sizes are estimated as HotSpot lays objects out: with compressed oops and class pointers (below 32 GB
  * of heap) 12-byte object headers, 16-byte array headers, 4-byte references, everything padded to 8 bytes; at 32 GB
