@@ -27,6 +27,11 @@ import {
 /** A null reference, or one to an object the dump does not hold. */
 export const NONE = -1;
 
+/** Made once, not per String (a decoder made took 180 ns, measured alone: no change seen in a whole digest). */
+const LATIN1_TEXT = new TextDecoder("latin1");
+const UTF16_BIG_ENDIAN = new TextDecoder("utf-16be");
+const UTF16_LITTLE_ENDIAN = new TextDecoder("utf-16le");
+
 /** String.coder values (JDK 9+ compact strings). */
 const LATIN1 = 0;
 
@@ -249,8 +254,8 @@ export class HeapView {
     const chars = this.className(value) === "char[]";
     const utf16 = chars || this.field(object, "coder") !== LATIN1;
     const bytes = this.primitiveBytes(value, utf16 ? maxChars * 2 : maxChars);
-    if (!utf16) return new TextDecoder("latin1").decode(bytes);
-    return new TextDecoder(chars ? "utf-16be" : "utf-16le").decode(bytes.subarray(0, bytes.length & ~1));
+    if (!utf16) return LATIN1_TEXT.decode(bytes);
+    return (chars ? UTF16_BIG_ENDIAN : UTF16_LITTLE_ENDIAN).decode(bytes.subarray(0, bytes.length & ~1));
   }
 
   /**

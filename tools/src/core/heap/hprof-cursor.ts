@@ -40,7 +40,7 @@ export class Cursor {
     }
   }
 
-  /** Drops the window (its bytes may be gone: a source's view is valid until its next read); pos is kept. */
+  /** Drops the window (its bytes may be gone: a source's view is valid until its next read), keeping the offset. */
   forget(): void {
     this.start = this.offset;
     this.buf = NO_BYTES;
