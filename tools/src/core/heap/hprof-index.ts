@@ -402,7 +402,8 @@ const RECENT_BITS = 13;
 
 /**
  * IdLookup's answers from its arrays in a SpillStore: a search reads its bucket's bounds, probes one key at a
- * time while the range is wider than SPILLED_WINDOW keys, then reads the rest in one piece. The last answer per
+ * time while the range is wider than SPILLED_WINDOW keys, then reads the rest in one piece and looks there as
+ * IdLookup does (positionInBucket). The last answer per
  * slot of a small table is kept: of many-targets' 1.6 M lookups after the pass, 0.6 M ask an id again (the few
  * provider objects that 200,000 provider instances name, a rule class's name).
  */
@@ -468,16 +469,8 @@ export class SpilledIdLookup {
     }
     const base = low;
     this.readKeys(base, high - low);
-    let from = 0;
-    let to = high - low;
-    while (from < to) {
-      const middle = (from + to) >>> 1;
-      const value = this.keys[middle]!;
-      if (value < wanted) from = middle + 1;
-      else if (value > wanted) to = middle;
-      else return this.objectAt(base + middle);
-    }
-    return this.classIndexById.get(id) ?? -1;
+    const at = positionInBucket(this.keys, 0, high - low, wanted, (offset - bucket * bucketWidth) / bucketWidth);
+    return at >= 0 ? this.objectAt(base + at) : (this.classIndexById.get(id) ?? -1);
   }
 
   private readKeys(from: number, count: number): void {
